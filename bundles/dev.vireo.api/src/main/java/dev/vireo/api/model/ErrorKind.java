@@ -1,0 +1,27 @@
+package dev.vireo.api.model;
+
+/** The typed outcome of an invocation that did not succeed. */
+public enum ErrorKind {
+    /** The request was malformed or named something that does not exist. */
+    INVALID_REQUEST,
+    /** The function id is not registered. */
+    UNKNOWN_FUNCTION,
+    /** The admission queue is full: try later (HTTP 429, gRPC RESOURCE_EXHAUSTED). */
+    OVERLOADED,
+    /** The function's code raised an error; the container is fine. */
+    USER_ERROR,
+    /** The invocation ran past its timeout. */
+    TIMEOUT,
+    /** The function used more memory than its limit. */
+    OUT_OF_MEMORY,
+    /** The agent or container died while serving the invocation. */
+    CONTAINER_FAILED,
+    /** No container could be created (backend error, image missing). */
+    START_FAILED,
+    /** Resources (memory, CPU, GPU) could not be found for a new container. */
+    NO_RESOURCES,
+    /** The worker is shutting down or the invocation was cancelled. */
+    CANCELLED,
+    /** Anything else: a bug in Vireo. */
+    INTERNAL
+}

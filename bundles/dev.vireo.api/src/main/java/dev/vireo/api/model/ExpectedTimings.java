@@ -1,0 +1,17 @@
+package dev.vireo.api.model;
+
+/**
+ * Timings a registration may declare ahead of any history, used by policies (SJF, EDF) and by the simulated
+ * backend. Zero means "unknown".
+ *
+ * @param coldStartMs time to create a container and get its agent ready
+ * @param warmMs      execution time of one warm invocation
+ */
+public record ExpectedTimings(long coldStartMs, long warmMs) {
+    public static final ExpectedTimings UNKNOWN = new ExpectedTimings(0, 0);
+
+    public ExpectedTimings {
+        ValidationException.range("expected.cold.start.ms", coldStartMs, 0, 3_600_000, "ms");
+        ValidationException.range("expected.warm.ms", warmMs, 0, 3_600_000, "ms");
+    }
+}

@@ -1,0 +1,78 @@
+package dev.vireo.api.model;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * A registered function. Its id is {@code name-version}. Each component validates its own field; the worker then
+ * checks the names of backend and transport against the plugins that exist.
+ *
+ * @param name        1-63 characters: lower-case letters, digits and '-', starting with a letter
+ * @param version     1-32 characters: letters, digits, '.', '_' and '-'
+ * @param image       image reference the backend starts, or empty when {@code codeDir} is given
+ * @param codeDir     host directory with the function's code packaged on a runtime image, or empty
+ * @param handler     entry point inside the code, "module.function"; required with {@code codeDir}
+ * @param backend     backend plugin name, or empty to let the worker pick by compute and availability
+ * @param compute     CPU or GPU
+ * @param transport   agent transport plugin name
+ * @param memoryMb    memory limit of one container, 16-65536 MB
+ * @param cpus        CPU share of one container, 0.01-256 cores
+ * @param timeout     per-invocation timeout, 1 ms-15 min
+ * @param concurrency invocations one container serves at once, 1-1024
+ * @param expected    declared timings, or {@link ExpectedTimings#UNKNOWN}
+ */
+public record FunctionSpec(String name, String version, String image, String codeDir, String handler, String backend,
+        Compute compute, String transport, int memoryMb, double cpus, Duration timeout, int concurrency,
+        ExpectedTimings expected) {
+
+    public static final Pattern NAME = Pattern.compile("[a-z][a-z0-9-]{0,62}");
+    public static final Pattern VERSION = Pattern.compile("[A-Za-z0-9._-]{1,32}");
+    public static final Pattern PLUGIN_NAME = Pattern.compile("[a-z][a-z0-9-]{0,31}");
+    static final Pattern IMAGE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/:@+-]{0,254}");
+    static final Pattern HANDLER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)+");
+    public static final Duration MAX_TIMEOUT = Duration.ofMinutes(15);
+
+    public FunctionSpec {
+        ValidationException.require("name", name, NAME, "use 1-63 lower-case letters, digits or '-', starting with a letter");
+        ValidationException.require("version", version, VERSION, "use 1-32 letters, digits, '.', '_' or '-'");
+        image = Objects.requireNonNullElse(image, "");
+        codeDir = Objects.requireNonNullElse(codeDir, "");
+        handler = Objects.requireNonNullElse(handler, "");
+        backend = Objects.requireNonNullElse(backend, "");
+        if (image.isEmpty() == codeDir.isEmpty()) {
+            throw new ValidationException("image", "give exactly one of an image reference or a code directory");
+        }
+        if (!image.isEmpty()) {
+            ValidationException.require("image", image, IMAGE, "not an image reference");
+        }
+        if (!codeDir.isEmpty()) {
+            if (codeDir.length() > 4096 || codeDir.indexOf('\0') >= 0) {
+                throw new ValidationException("code", "not a usable directory path");
+            }
+            ValidationException.require("handler", handler, HANDLER, "use module.function, e.g. main.handle");
+        }
+        if (!backend.isEmpty()) {
+            ValidationException.require("backend", backend, PLUGIN_NAME, "not a plugin name");
+        }
+        if (compute == null) {
+            throw new ValidationException("compute", "is required (cpu or gpu)");
+        }
+        ValidationException.require("transport", transport, PLUGIN_NAME, "not a plugin name");
+        ValidationException.range("memory.mb", memoryMb, 16, 65_536, "MB");
+        if (!(cpus >= 0.01 && cpus <= 256)) {
+            throw new ValidationException("cpus", cpus + " is out of range [0.01, 256] cores");
+        }
+        if (timeout == null || timeout.toMillis() < 1 || timeout.compareTo(MAX_TIMEOUT) > 0) {
+            throw new ValidationException("timeout.ms", (timeout == null ? "null" : timeout.toMillis())
+                    + " is out of range [1, " + MAX_TIMEOUT.toMillis() + "] ms");
+        }
+        ValidationException.range("concurrency", concurrency, 1, 1024, "invocations");
+        expected = Objects.requireNonNullElse(expected, ExpectedTimings.UNKNOWN);
+    }
+
+    /** The function id, {@code name-version}. */
+    public String id() {
+        return name + "-" + version;
+    }
+}

@@ -1,0 +1,58 @@
+package dev.vireo.api.plugin;
+
+import java.util.List;
+import java.util.Map;
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * The kernel's registry over every plugin of every extension point. Core code never holds a plugin: it asks the
+ * registry each time (the answer is a lock-free read), so a swap takes effect for the next piece of work while work
+ * in flight finishes on the plugin it started with.
+ *
+ * <p>Threading: every method is safe from any thread. Reads never block.
+ */
+@ProviderType
+public interface PluginRegistry {
+
+    /**
+     * The active plugin of a single extension point.
+     *
+     * @throws UnknownPluginException if no plugin is active, with a message saying what is configured and what exists
+     */
+    <T> T active(Class<T> type);
+
+    /** The active plugins of an extension point by name, in configuration order; empty if none. */
+    <T> Map<String, T> activeAll(Class<T> type);
+
+    /**
+     * A registered plugin by name, active or not.
+     *
+     * @throws UnknownPluginException listing the plugins of that point
+     */
+    <T> T get(Class<T> type, String name);
+
+    /** Every registered plugin, by extension point then name. */
+    List<PluginInfo> plugins();
+
+    /** The selection of every extension point. */
+    List<Selection> selections();
+
+    /** The selection of one extension point. */
+    Selection selection(ExtensionPoint point);
+
+    /**
+     * Selects plugins at runtime, overriding configuration until the configuration of that point changes or a
+     * selected plugin goes away (then configuration rules again). A single point takes exactly one name; an empty
+     * list drops the override.
+     *
+     * @throws UnknownPluginException if a name is unknown, given twice, or several are given to a single point;
+     *                                nothing changes then
+     */
+    Selection use(ExtensionPoint point, List<String> names);
+
+    /** True when every required point has its selected plugins. */
+    boolean ready();
+
+    /** Registers a listener; closing the handle removes it. */
+    AutoCloseable addListener(SelectionListener listener);
+}

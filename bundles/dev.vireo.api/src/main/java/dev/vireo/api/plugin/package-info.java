@@ -1,0 +1,8 @@
+/**
+ * The plugin kernel's contract: the extension points, how a plugin names itself ({@link
+ * dev.vireo.api.plugin.PluginName}), and the {@link dev.vireo.api.plugin.PluginRegistry} through which core code
+ * reaches whichever plugins configuration selected.
+ */
+@org.osgi.annotation.bundle.Export
+@org.osgi.annotation.versioning.Version("1.0.0")
+package dev.vireo.api.plugin;

@@ -1,0 +1,38 @@
+package dev.vireo.api.spi.backend;
+
+import dev.vireo.api.model.ContainerHandle;
+import java.util.concurrent.CompletionStage;
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * Creates and destroys containers for functions. A backend component probes its runtime on activation and registers
+ * this service only when the runtime is usable; otherwise it logs {@link BackendStatus#reason()}.
+ *
+ * <p>Threading: every method may be called from many threads at once. {@link #create} and {@link #destroy} return at
+ * once and complete their stage from the backend's own work, bounded by its configured creation concurrency.
+ */
+@ProviderType
+public interface ContainerBackend {
+
+    /** Whether the runtime is usable now and what it offers. Cheap; never blocks long. */
+    BackendStatus status();
+
+    /**
+     * Creates and starts a container whose agent is ready to answer when the stage completes. Fails the stage with
+     * {@link BackendException} saying what went wrong; leaves nothing behind on failure.
+     */
+    CompletionStage<ContainerHandle> create(ContainerRequest request);
+
+    /** Stops and removes the container and everything created for it. Idempotent. */
+    CompletionStage<Void> destroy(ContainerHandle container, String tid);
+
+    /** The container's resource usage now, read from its cgroup (only called while or right after it runs). */
+    ContainerUsage usage(ContainerHandle container);
+
+    /**
+     * Removes leftovers labelled with {@code instance} from an earlier run that did not stop cleanly.
+     *
+     * @return how many containers were removed
+     */
+    int reclaim(String instance);
+}

@@ -1,0 +1,34 @@
+package dev.vireo.api.spi.dag;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A plan: tasks in the order to start them, each with where and how.
+ *
+ * @param dag            the workflow name
+ * @param steps          the planned tasks, in a topological order
+ * @param predictedMakespanUs the planner's estimate of the whole run, 0 if it makes none
+ */
+public record DagPlan(String dag, List<Step> steps, long predictedMakespanUs) {
+
+    /**
+     * @param taskId   the task
+     * @param worker   preferred worker, empty for "any"
+     * @param group    tasks with the same group run in one container one after the other (fusion); empty for none
+     * @param prewarm  start a container for this task ahead of its inputs
+     * @param priority higher runs first among ready tasks
+     */
+    public record Step(String taskId, String worker, String group, boolean prewarm, int priority) {
+        public Step {
+            Objects.requireNonNull(taskId, "taskId");
+            worker = Objects.requireNonNullElse(worker, "");
+            group = Objects.requireNonNullElse(group, "");
+        }
+    }
+
+    public DagPlan {
+        Objects.requireNonNull(dag, "dag");
+        steps = List.copyOf(steps);
+    }
+}

@@ -1,0 +1,48 @@
+package dev.vireo.api.time;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.Supplier;
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * Runs work now or later on the project's executor. Live, tasks run on virtual threads and timers on one timer thread;
+ * in simulation, on the virtual clock's event loop.
+ *
+ * <p>Threading: every method is safe to call from any thread and returns at once. Tasks must not block on the real
+ * clock; they may block on I/O (live only). A task that throws is logged and does not affect other tasks.
+ */
+@ProviderType
+public interface TaskScheduler extends Executor {
+
+    /** Runs the task as soon as possible. */
+    @Override
+    void execute(Runnable task);
+
+    /** Runs the task once after the delay (measured on {@link Clock}). A zero or negative delay runs it at once. */
+    Cancellable schedule(Runnable task, Duration delay);
+
+    /** Runs the task every period, first after one period, until cancelled. A run that throws does not stop later runs. */
+    Cancellable scheduleAtFixedRate(Runnable task, Duration period);
+
+    /** Runs the supplier on this scheduler and completes the future with its result or failure. */
+    default <T> CompletableFuture<T> supply(Supplier<T> supplier) {
+        CompletableFuture<T> future = new CompletableFuture<>();
+        execute(() -> {
+            try {
+                future.complete(supplier.get());
+            } catch (Throwable t) {
+                future.completeExceptionally(t);
+            }
+        });
+        return future;
+    }
+
+    /** A future that completes after the delay, on this scheduler's clock. */
+    default CompletableFuture<Void> delay(Duration delay) {
+        CompletableFuture<Void> future = new CompletableFuture<>();
+        schedule(() -> future.complete(null), delay);
+        return future;
+    }
+}

@@ -1,0 +1,8 @@
+/**
+ * Time and work scheduling as services. Core code never reads the wall clock, sleeps or creates threads: it asks a
+ * {@link dev.vireo.api.time.Clock} for the time and hands work to a {@link dev.vireo.api.time.TaskScheduler}, so that
+ * the same code runs live and on the simulation's virtual clock. A build check (forbidden-apis) enforces this.
+ */
+@org.osgi.annotation.bundle.Export
+@org.osgi.annotation.versioning.Version("1.0.0")
+package dev.vireo.api.time;

@@ -1,0 +1,74 @@
+package dev.vireo.api.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.vireo.api.spi.dag.DagSpec;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class FunctionSpecTest {
+
+    static FunctionSpec spec(String name, int memoryMb) {
+        return new FunctionSpec(name, "1", "vireo/python3:latest", "", "", "", Compute.CPU, "uds", memoryMb, 1.0,
+                Duration.ofSeconds(30), 1, null);
+    }
+
+    @Test
+    void idIsNameDashVersion() {
+        assertEquals("hello-1", spec("hello", 128).id());
+    }
+
+    @Test
+    void badNameSaysWhichFieldAndRule() {
+        ValidationException e = assertThrows(ValidationException.class, () -> spec("Hello World", 128));
+        assertEquals("name", e.field());
+        assertTrue(e.getMessage().contains("lower-case"), e.getMessage());
+    }
+
+    @Test
+    void memoryOutOfRangeNamesTheUnit() {
+        ValidationException e = assertThrows(ValidationException.class, () -> spec("hello", 8));
+        assertEquals("memory.mb: 8 is out of range [16, 65536] MB", e.getMessage());
+    }
+
+    @Test
+    void imageAndCodeAreExclusive() {
+        assertThrows(ValidationException.class, () -> new FunctionSpec("a", "1", "img", "/code", "main.handle", "",
+                Compute.CPU, "uds", 128, 1, Duration.ofSeconds(1), 1, null));
+        assertThrows(ValidationException.class, () -> new FunctionSpec("a", "1", "", "/code", "", "",
+                Compute.CPU, "uds", 128, 1, Duration.ofSeconds(1), 1, null));
+    }
+
+    @Test
+    void timeoutAndConcurrencyAreBounded() {
+        assertThrows(ValidationException.class, () -> new FunctionSpec("a", "1", "img", "", "", "", Compute.CPU, "uds",
+                128, 1, Duration.ofMinutes(16), 1, null));
+        assertThrows(ValidationException.class, () -> new FunctionSpec("a", "1", "img", "", "", "", Compute.CPU, "uds",
+                128, 1, Duration.ofSeconds(1), 0, null));
+    }
+
+    @Test
+    void computeParsesAndListsChoices() {
+        assertEquals(Compute.GPU, Compute.parse("GPU"));
+        ValidationException e = assertThrows(ValidationException.class, () -> Compute.parse("tpu"));
+        assertTrue(e.getMessage().contains("cpu, gpu"), e.getMessage());
+    }
+
+    @Test
+    void dagRejectsCyclesAndUnknownTasks() {
+        var a = new DagSpec.Task("a", "f-1");
+        var b = new DagSpec.Task("b", "f-1");
+        new DagSpec("ok", List.of(a, b), List.of(new DagSpec.Edge("a", "b")));
+        assertThrows(ValidationException.class, () -> new DagSpec("cyc", List.of(a, b),
+                List.of(new DagSpec.Edge("a", "b"), new DagSpec.Edge("b", "a"))));
+        assertThrows(ValidationException.class, () -> new DagSpec("x", List.of(a), List.of(new DagSpec.Edge("a", "z"))));
+    }
+
+    @Test
+    void overheadIsE2eMinusExecution() {
+        assertEquals(300, new Timings(0, 0, 0, 100, 700, 1000).overheadUs());
+    }
+}

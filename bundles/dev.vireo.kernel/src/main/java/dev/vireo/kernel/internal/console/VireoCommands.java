@@ -1,0 +1,101 @@
+package dev.vireo.kernel.internal.console;
+
+import dev.vireo.api.plugin.ExtensionPoint;
+import dev.vireo.api.plugin.PluginInfo;
+import dev.vireo.api.plugin.PluginRegistry;
+import dev.vireo.api.plugin.Selection;
+import java.lang.management.ManagementFactory;
+import java.util.List;
+import java.util.Locale;
+import org.apache.felix.service.command.Descriptor;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/** Gogo commands of scope {@code vireo}: see what is installed and active, and swap plugins at runtime. */
+@Component(service = VireoCommands.class, property = {"osgi.command.scope=vireo", "osgi.command.function=plugins",
+        "osgi.command.function=use", "osgi.command.function=reset", "osgi.command.function=status",
+        "osgi.command.function=points"})
+public final class VireoCommands {
+    private final PluginRegistry registry;
+
+    @Activate
+    public VireoCommands(@Reference PluginRegistry registry) {
+        this.registry = registry;
+    }
+
+    @Descriptor("list every extension point, its plugins and which are active (*)")
+    public String plugins() {
+        return table(registry.plugins(), List.of(ExtensionPoint.values()));
+    }
+
+    @Descriptor("list the plugins of one extension point")
+    public String plugins(@Descriptor("extension point, e.g. queue") String point) {
+        ExtensionPoint p = ExtensionPoint.parse(point);
+        return table(registry.plugins().stream().filter(i -> i.point() == p).toList(), List.of(p));
+    }
+
+    @Descriptor("list the extension points")
+    public String points() {
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-12s %-8s %-18s %s%n", "POINT", "ACTIVE", "CONFIG KEY", "WHAT"));
+        for (ExtensionPoint p : ExtensionPoint.values()) {
+            sb.append(String.format(Locale.ROOT, "%-12s %-8s %-18s %s%n", p.id(), p.multiple() ? "several" : "one", p.configKey(),
+                    p.description()));
+        }
+        return sb.toString().stripTrailing();
+    }
+
+    @Descriptor("select plugins of an extension point now, overriding configuration")
+    public String use(@Descriptor("extension point, e.g. queue") String point,
+            @Descriptor("plugin name(s), comma-separated for points that take several") String names) {
+        ExtensionPoint p = ExtensionPoint.parse(point);
+        Selection s = registry.use(p, List.of(names.split(",")).stream().map(String::trim).filter(n -> !n.isEmpty()).toList());
+        return p.id() + " now uses " + String.join(", ", s.effective()) + " (configured: "
+                + (s.configured().isEmpty() ? "none" : String.join(", ", s.configured())) + ")";
+    }
+
+    @Descriptor("drop the console's choice for an extension point: configuration rules again")
+    public String reset(@Descriptor("extension point, e.g. queue") String point) {
+        ExtensionPoint p = ExtensionPoint.parse(point);
+        Selection s = registry.use(p, List.of());
+        return p.id() + " back to the configured " + (s.effective().isEmpty() ? "none" : String.join(", ", s.effective()));
+    }
+
+    @Descriptor("show readiness, every selection, and the JVM")
+    public String status() {
+        StringBuilder sb = new StringBuilder();
+        sb.append("vireo: ").append(registry.ready() ? "ready" : "NOT READY").append('\n');
+        sb.append(String.format(Locale.ROOT, "%-12s %-24s %-24s %s%n", "POINT", "IN FORCE", "CONFIGURED", "PROBLEM"));
+        for (Selection s : registry.selections()) {
+            String problem = !s.missing().isEmpty() ? "not installed: " + String.join(", ", s.missing())
+                    : s.required() && s.effective().isEmpty() ? "nothing selected" : "";
+            sb.append(String.format(Locale.ROOT, "%-12s %-24s %-24s %s%n", s.point().id(), join(s.effective()),
+                    join(s.configured()) + (s.override().isEmpty() ? "" : " (overridden)"), problem));
+        }
+        var rt = Runtime.getRuntime();
+        sb.append(String.format(Locale.ROOT, "jvm: %s, uptime %d ms, heap %d/%d MB, %d cpus", Runtime.version(),
+                ManagementFactory.getRuntimeMXBean().getUptime(), (rt.totalMemory() - rt.freeMemory()) >> 20,
+                rt.maxMemory() >> 20, rt.availableProcessors()));
+        return sb.toString();
+    }
+
+    private static String join(List<String> names) {
+        return names.isEmpty() ? "-" : String.join(",", names);
+    }
+
+    private static String table(List<PluginInfo> infos, List<ExtensionPoint> points) {
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-12s %-16s %-6s %-34s %s%n", "POINT", "PLUGIN", "ACTIVE",
+                "BUNDLE", "DESCRIPTION"));
+        for (ExtensionPoint p : points) {
+            List<PluginInfo> of = infos.stream().filter(i -> i.point() == p).toList();
+            if (of.isEmpty()) {
+                sb.append(String.format(Locale.ROOT, "%-12s %-16s%n", p.id(), "(none installed)"));
+            }
+            for (PluginInfo i : of) {
+                sb.append(String.format(Locale.ROOT, "%-12s %-16s %-6s %-34s %s%n", p.id(), i.name(),
+                        i.duplicate() ? "dup" : i.active() ? "*" : "", i.bundle(), i.description()));
+            }
+        }
+        return sb.toString().stripTrailing();
+    }
+}

@@ -1,0 +1,103 @@
+package dev.vireo.kernel.internal.time;
+
+import dev.vireo.api.time.Cancellable;
+import dev.vireo.api.time.Clock;
+import dev.vireo.api.time.RealTimeSource;
+import dev.vireo.api.time.TaskScheduler;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+
+/**
+ * The live clock and scheduler: {@link System#nanoTime()}, the system calendar, tasks on virtual threads and timers on
+ * one daemon thread that only hands due tasks over. The simulation registers a virtual-time implementation instead
+ * (service property {@code vireo.time=virtual}).
+ */
+@RealTimeSource("the live implementation of Clock and TaskScheduler")
+@Component(service = {Clock.class, TaskScheduler.class}, property = {"vireo.time=real", "service.ranking:Integer=0"})
+public final class SystemTime implements Clock, TaskScheduler {
+    private static final System.Logger LOG = System.getLogger(SystemTime.class.getName());
+
+    private final ExecutorService tasks;
+    private final ScheduledThreadPoolExecutor timers;
+
+    @Activate
+    public SystemTime() {
+        tasks = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("vireo-task-", 0).factory());
+        timers = new ScheduledThreadPoolExecutor(1, Thread.ofPlatform().name("vireo-timer").daemon(true).factory());
+        timers.setRemoveOnCancelPolicy(true);
+    }
+
+    @Deactivate
+    public void close() {
+        timers.shutdownNow();
+        tasks.shutdownNow();
+    }
+
+    @Override
+    public long nanoTime() {
+        return System.nanoTime();
+    }
+
+    @Override
+    public Instant now() {
+        return Instant.now();
+    }
+
+    @Override
+    public void execute(Runnable task) {
+        tasks.execute(guarded(task));
+    }
+
+    @Override
+    public Cancellable schedule(Runnable task, Duration delay) {
+        if (delay.isNegative() || delay.isZero()) {
+            var f = tasks.submit(guarded(task));
+            return handle(f);
+        }
+        return handle(timers.schedule(() -> tasks.execute(guarded(task)), delay.toNanos(), TimeUnit.NANOSECONDS));
+    }
+
+    @Override
+    public Cancellable scheduleAtFixedRate(Runnable task, Duration period) {
+        if (period.isNegative() || period.isZero()) {
+            throw new IllegalArgumentException("period must be positive: " + period);
+        }
+        long nanos = period.toNanos();
+        ScheduledFuture<?> f = timers.scheduleAtFixedRate(() -> tasks.execute(guarded(task)), nanos, nanos,
+                TimeUnit.NANOSECONDS);
+        return handle(f);
+    }
+
+    private static Runnable guarded(Runnable task) {
+        return () -> {
+            try {
+                task.run();
+            } catch (Throwable t) {
+                LOG.log(Level.ERROR, "task " + task + " failed", t);
+            }
+        };
+    }
+
+    private static Cancellable handle(java.util.concurrent.Future<?> f) {
+        return new Cancellable() {
+            @Override
+            public boolean cancel() {
+                return f.cancel(false);
+            }
+
+            @Override
+            public boolean isDone() {
+                return f.isDone();
+            }
+        };
+    }
+}
