@@ -5,6 +5,17 @@ import dev.vireo.api.plugin.PluginInfo;
 import dev.vireo.api.plugin.PluginRegistry;
 import dev.vireo.api.plugin.Selection;
 import java.lang.management.ManagementFactory;
+import dev.vireo.api.model.Compute;
+import dev.vireo.api.model.ExpectedTimings;
+import dev.vireo.api.model.FunctionSpec;
+import dev.vireo.api.model.FunctionStats;
+import dev.vireo.api.model.Invocation;
+import dev.vireo.api.spi.queue.InvocationQueue;
+import dev.vireo.api.spi.queue.QueueContext;
+import dev.vireo.api.spi.queue.QueuePolicy;
+import dev.vireo.api.spi.queue.QueuedInvocation;
+import dev.vireo.api.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import org.apache.felix.service.command.Descriptor;
@@ -15,13 +26,51 @@ import org.osgi.service.component.annotations.Reference;
 /** Gogo commands of scope {@code vireo}: see what is installed and active, and swap plugins at runtime. */
 @Component(service = VireoCommands.class, property = {"osgi.command.scope=vireo", "osgi.command.function=plugins",
         "osgi.command.function=use", "osgi.command.function=reset", "osgi.command.function=status",
-        "osgi.command.function=points"})
+        "osgi.command.function=points", "osgi.command.function=queue"})
 public final class VireoCommands {
     private final PluginRegistry registry;
+    private final Clock clock;
 
     @Activate
-    public VireoCommands(@Reference PluginRegistry registry) {
+    public VireoCommands(@Reference PluginRegistry registry, @Reference Clock clock) {
         this.registry = registry;
+        this.clock = clock;
+    }
+
+    @Descriptor("run sample invocations through the active queue policy and show the order they leave in")
+    public String queue(@Descriptor("samples as name:expectedMs, in arrival order") String... samples) {
+        QueuePolicy policy = registry.active(QueuePolicy.class);
+        InvocationQueue queue = policy.newQueue(new QueueContext() {
+            @Override
+            public Clock clock() {
+                return clock;
+            }
+
+            @Override
+            public FunctionStats stats(String functionId) {
+                return FunctionStats.EMPTY;
+            }
+        });
+        long seq = 0;
+        for (String sample : samples) {
+            String[] parts = sample.split(":", 2);
+            long ms;
+            try {
+                ms = parts.length == 2 ? Long.parseLong(parts[1]) : 0;
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("sample '" + sample + "': expected time must be whole milliseconds");
+            }
+            FunctionSpec f = new FunctionSpec(parts[0], "1", "preview", "", "", "", Compute.CPU, "uds", 128, 1,
+                    Duration.ofMinutes(1), 1, new ExpectedTimings(0, ms));
+            seq++;
+            queue.offer(new QueuedInvocation(new Invocation("preview-" + seq, f.id(), "", clock.nanoTime()), f, seq,
+                    clock.nanoTime(), false));
+        }
+        List<String> order = new java.util.ArrayList<>();
+        for (QueuedInvocation q; (q = queue.poll()) != null;) {
+            order.add(q.function().name());
+        }
+        return registry.selection(ExtensionPoint.QUEUE).effective() + " runs: " + String.join(" -> ", order);
     }
 
     @Descriptor("list every extension point, its plugins and which are active (*)")

@@ -1,0 +1,126 @@
+package dev.vireo.itests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code ./vireo} end to end, as a user runs it from two terminals: start in the background, administer over the
+ * console socket, stop, and nothing left running. Uses the build the reactor just made (VIREO_NO_BUILD=1).
+ */
+class ScriptIT {
+    private static final Path HOME = Path.of(System.getProperty("vireo.home")).toAbsolutePath().normalize();
+
+    @TempDir
+    Path run;
+
+    record Result(int code, String out) {
+    }
+
+    private Result vireo(Map<String, String> env, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(HOME.resolve("vireo").toString());
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().put("VIREO_NO_BUILD", "1");
+        pb.environment().put("VIREO_RUN_DIR", run.toString());
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "vireo " + String.join(" ", args) + " hung");
+        return new Result(p.exitValue(), out);
+    }
+
+    private Result vireo(String... args) throws IOException, InterruptedException {
+        return vireo(Map.of(), args);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        vireo("stop");
+    }
+
+    @Test
+    void startAdministerFromAnotherProcessAndStopLeavesNothingBehind() throws Exception {
+        Result start = vireo("start");
+        assertEquals(0, start.code(), start.out());
+        assertTrue(start.out().contains("all-in-one started"), start.out());
+        long pid = Long.parseLong(Files.readString(run.resolve("all-in-one/vireo.pid")).trim());
+        assertTrue(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
+
+        Path socketDir = run.resolve("all-in-one/console");
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(socketDir)));
+        assertEquals("rw-------", PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(socketDir.resolve("console.sock"))));
+
+        Result plugins = vireo("console", "-c", "vireo:plugins");
+        assertEquals(0, plugins.code(), plugins.out());
+        assertTrue(plugins.out().matches("(?s).*queue\\s+fcfs\\s+\\*.*"), plugins.out());
+
+        Result use = vireo("console", "-c", "vireo:use queue sjf", "-c", "vireo:plugins queue");
+        assertEquals(0, use.code(), use.out());
+        assertTrue(use.out().contains("queue now uses sjf"), use.out());
+        assertTrue(use.out().matches("(?s).*queue\\s+sjf\\s+\\*.*"), use.out());
+
+        Result bad = vireo("console", "-c", "vireo:use queue nope");
+        assertEquals(1, bad.code(), bad.out());
+        assertTrue(bad.out().contains("unknown queue plugin 'nope'; installed: fcfs, sjf"), bad.out());
+
+        Result again = vireo("start");
+        assertEquals(5, again.code(), again.out());
+        assertTrue(again.out().contains("already running"), again.out());
+
+        Result status = vireo("status");
+        assertEquals(0, status.code(), status.out());
+        assertTrue(status.out().contains("vireo: ready"), status.out());
+
+        Result stop = vireo("stop");
+        assertEquals(0, stop.code(), stop.out());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "vireo still running");
+        assertTrue(ProcessHandle.allProcesses().noneMatch(ph -> ph.info().commandLine().orElse("")
+                .contains(run.toString())), "a process of this instance is still running");
+        assertFalse(Files.exists(socketDir.resolve("console.sock")), "socket left behind");
+    }
+
+    @Test
+    void consoleWithNothingRunningSaysSo() throws Exception {
+        Result r = vireo("console", "-c", "vireo:status");
+        assertEquals(3, r.code(), r.out());
+        assertTrue(r.out().contains("no Vireo is listening"), r.out());
+    }
+
+    @Test
+    void badInputGetsAClearErrorAndExitCode() throws Exception {
+        Result profile = vireo("start", "nope");
+        assertEquals(2, profile.code(), profile.out());
+        assertTrue(profile.out().contains("unknown profile 'nope'; profiles: all-in-one worker controller"), profile.out());
+        Result command = vireo("frobnicate");
+        assertEquals(2, command.code(), command.out());
+        assertTrue(command.out().contains("unknown command 'frobnicate'"), command.out());
+    }
+
+    @Test
+    void noJdkIsAClearError(@TempDir Path emptyJvmDir) throws Exception {
+        Result r = vireo(Map.of("JAVA_HOME", "/nonexistent", "VIREO_JVM_DIR", emptyJvmDir.toString()), "status");
+        assertEquals(3, r.code(), r.out());
+        assertTrue(r.out().contains("no JDK >= 21 found"), r.out());
+    }
+}
