@@ -101,6 +101,20 @@ class ScriptIT {
     }
 
     @Test
+    void workerAndControllerProfilesBecomeReadyWithTheirOwnPlugins() throws Exception {
+        for (String profile : List.of("worker", "controller")) {
+            Result start = vireo("start", profile);
+            assertEquals(0, start.code(), start.out());
+            Result plugins = vireo("console", profile, "-c", "vireo:plugins", "-c", "vireo:status");
+            assertTrue(plugins.out().contains("vireo: ready"), plugins.out());
+            boolean worker = profile.equals("worker");
+            assertEquals(worker, plugins.out().matches("(?s).*queue\\s+fcfs\\s+\\*.*"), plugins.out());
+            assertEquals(!worker, plugins.out().matches("(?s).*balancer\\s+round-robin\\s+\\*.*"), plugins.out());
+            assertEquals(0, vireo("stop", profile).code());
+        }
+    }
+
+    @Test
     void consoleWithNothingRunningSaysSo() throws Exception {
         Result r = vireo("console", "-c", "vireo:status");
         assertEquals(3, r.code(), r.out());

@@ -118,6 +118,9 @@ public final class VireoCommands {
         for (Selection s : registry.selections()) {
             String problem = !s.missing().isEmpty() ? "not installed: " + String.join(", ", s.missing())
                     : s.required() && s.effective().isEmpty() ? "nothing selected" : "";
+            if (!s.required() && !problem.isEmpty()) {
+                problem += " (not needed by this role)";
+            }
             sb.append(String.format(Locale.ROOT, "%-12s %-24s %-24s %s%n", s.point().id(), join(s.effective()),
                     join(s.configured()) + (s.override().isEmpty() ? "" : " (overridden)"), problem));
         }

@@ -113,6 +113,17 @@ class SelectionBookTest {
     }
 
     @Test
+    void missingPluginOfAPointOutsideTheRoleDoesNotHoldReadinessBack() {
+        plugin(ExtensionPoint.QUEUE, "fcfs");
+        plugin(ExtensionPoint.BACKEND, "sim");
+        book.configure(Map.of(ExtensionPoint.QUEUE, List.of("fcfs"), ExtensionPoint.BACKEND, List.of("sim"),
+                ExtensionPoint.BALANCER, List.of("round-robin")));
+        var s = book.snapshot();
+        assertEquals(List.of("round-robin"), s.selections().get(ExtensionPoint.BALANCER).missing());
+        assertTrue(s.ready());
+    }
+
+    @Test
     void requiredPointWithNothingSelectedIsNotReady() {
         plugin(ExtensionPoint.QUEUE, "fcfs");
         configure("fcfs");
