@@ -8,26 +8,14 @@ import static org.junit.Assert.fail;
 import dev.vireo.api.plugin.ExtensionPoint;
 import dev.vireo.api.plugin.PluginInfo;
 import dev.vireo.api.plugin.PluginName;
-import dev.vireo.api.plugin.PluginRegistry;
 import dev.vireo.api.plugin.UnknownPluginException;
 import dev.vireo.api.spi.backend.ContainerBackend;
 import dev.vireo.api.spi.queue.QueuePolicy;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.lang.reflect.Proxy;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Hashtable;
 import java.util.List;
-import java.util.function.BooleanSupplier;
-import javax.inject.Inject;
-import org.apache.felix.service.command.CommandProcessor;
-import org.apache.felix.service.command.CommandSession;
-import org.apache.felix.service.command.Converter;
-import org.junit.Before;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.Configuration;
@@ -35,7 +23,6 @@ import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerMethod;
-import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
 
 /**
@@ -44,90 +31,14 @@ import org.osgi.framework.ServiceRegistration;
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerMethod.class)
-public class KernelIT {
-    private static final long WAIT_MS = 15_000;
-
-    @Inject
-    private BundleContext context;
-
-    @Inject
-    private PluginRegistry registry;
-
-    @Inject
-    private CommandProcessor processor;
-
+public class KernelIT extends FrameworkTest {
     @Configuration
     public Option[] config() throws Exception {
-        return VireoOptions.profile("all-in-one", "queue,keepalive,balancer");
-    }
-
-    /**
-     * Pax Exam evaluates {@link #config()} once per class, so every method's framework shares the configs and deploy
-     * folders: put back the shipped configuration and an empty deploy folder, and wait until it is in force.
-     */
-    @Before
-    public void freshConfiguration() throws Exception {
-        Path home = Path.of(context.getProperty("vireo.home"));
-        try (var files = Files.list(dir("deploy"))) {
-            for (Path f : files.toList()) {
-                Files.delete(f);
-            }
-        }
-        try (var cfgs = Files.list(home.resolve("configs"))) {
-            for (Path cfg : cfgs.filter(p -> p.toString().endsWith(".cfg")).toList()) {
-                Path target = dir("configs").resolve(cfg.getFileName());
-                if (!Files.exists(target) || Files.mismatch(cfg, target) != -1) {
-                    Path tmp = dir("configs").resolve(cfg.getFileName() + ".tmp");
-                    Files.copy(cfg, tmp, StandardCopyOption.REPLACE_EXISTING);
-                    Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-                }
-            }
-        }
-        await("shipped configuration in force", () -> registry.ready()
-                && effective(ExtensionPoint.QUEUE).equals(List.of("fcfs"))
-                && effective(ExtensionPoint.KEEPALIVE).equals(List.of("lru"))
-                && effective(ExtensionPoint.BACKEND).isEmpty()
-                && registry.plugins().stream().noneMatch(p -> p.name().equals("lifo")));
-    }
-
-    private Path dir(String name) {
-        return Path.of(context.getProperty(VireoOptions.IT_DIR), name);
-    }
-
-    private static long await(String what, BooleanSupplier condition) throws InterruptedException {
-        long start = System.nanoTime();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - start > WAIT_MS * 1_000_000) {
-                fail("timed out after " + WAIT_MS + " ms waiting for " + what);
-            }
-            Thread.sleep(10);
-        }
-        return (System.nanoTime() - start) / 1_000_000;
-    }
-
-    private List<String> effective(ExtensionPoint point) {
-        return registry.selection(point).effective();
-    }
-
-    private String console(String command) throws Exception {
-        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-        PrintStream out = new PrintStream(buffer, true, StandardCharsets.UTF_8);
-        try (CommandSession session = processor.createSession(new ByteArrayInputStream(new byte[0]), out, out)) {
-            Object result = session.execute(command);
-            if (result != null) {
-                out.println(session.format(result, Converter.INSPECT));
-            }
-        }
-        return buffer.toString(StandardCharsets.UTF_8);
+        return VireoOptions.profile("all-in-one", "backend,transport,resource,queue,keepalive,balancer");
     }
 
     private void editKernelConfig(String key, String value) throws Exception {
-        Path cfg = dir("configs").resolve("vireo.kernel.cfg");
-        List<String> lines = Files.readAllLines(cfg).stream()
-                .map(l -> l.startsWith(key + " ") || l.startsWith(key + "=") ? key + " = " + value : l).toList();
-        Path tmp = dir("configs").resolve("vireo.kernel.cfg.tmp");
-        Files.write(tmp, lines);
-        Files.move(tmp, cfg, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        editConfig("vireo.kernel.cfg", key, value);
     }
 
     @Test

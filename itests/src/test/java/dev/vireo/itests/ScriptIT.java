@@ -37,6 +37,7 @@ class ScriptIT {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().put("VIREO_NO_BUILD", "1");
         pb.environment().put("VIREO_RUN_DIR", run.toString());
+        pb.environment().put("VIREO_CONFIGS_DIR", configs().toString());
         pb.environment().putAll(env);
         Process p = pb.start();
         p.getOutputStream().close();
@@ -47,6 +48,17 @@ class ScriptIT {
 
     private Result vireo(String... args) throws IOException, InterruptedException {
         return vireo(Map.of(), args);
+    }
+
+    private Path configs;
+
+    /** A copy of configs/ with the HTTP API on a free port, so a Vireo the developer runs does not collide. */
+    private Path configs() throws IOException {
+        if (configs == null) {
+            configs = Files.createDirectories(run.resolve("configs"));
+            VireoOptions.copyConfigs(HOME.resolve("configs"), configs, VireoOptions.freePort());
+        }
+        return configs;
     }
 
     @AfterEach

@@ -4,6 +4,7 @@ import static org.ops4j.pax.exam.CoreOptions.bundle;
 import static org.ops4j.pax.exam.CoreOptions.cleanCaches;
 import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
 import static org.ops4j.pax.exam.CoreOptions.junitBundles;
+import static org.ops4j.pax.exam.CoreOptions.systemPackage;
 import static org.ops4j.pax.exam.CoreOptions.systemProperty;
 
 import java.io.IOException;
@@ -25,17 +26,43 @@ final class VireoOptions {
     private VireoOptions() {
     }
 
+    static final String HTTP_PORT = "vireo.it.http.port";
+
+    /** A port free now, for the HTTP API of one test framework. */
+    static int freePort() throws IOException {
+        try (var socket = new java.net.ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    /** Copies the shipped configuration, with the HTTP API on {@code port}, atomically file by file. */
+    static void copyConfigs(Path from, Path to, int port) throws IOException {
+        try (Stream<Path> cfgs = Files.list(from)) {
+            for (Path cfg : cfgs.filter(p -> p.toString().endsWith(".cfg")).toList()) {
+                String text = Files.readString(cfg);
+                if (cfg.getFileName().toString().equals("vireo.worker.http.cfg")) {
+                    text = text.replaceAll("(?m)^port = .*$", "port = " + port);
+                }
+                Path target = to.resolve(cfg.getFileName());
+                if (Files.exists(target) && Files.readString(target).equals(text)) {
+                    continue;
+                }
+                Path tmp = to.resolve(cfg.getFileName() + ".tmp");
+                Files.writeString(tmp, text);
+                Files.move(tmp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            }
+        }
+    }
+
     static Option[] profile(String profile, String rolePoints) throws IOException {
         Path home = Path.of(System.getProperty("vireo.home")).toRealPath();
         Path export = Path.of(System.getProperty("vireo.export.dir"), profile);
         Path dir = Files.createTempDirectory("vireo-it-");
         Path configs = Files.createDirectories(dir.resolve("configs"));
         Path deploy = Files.createDirectories(dir.resolve("deploy"));
-        try (Stream<Path> cfgs = Files.list(home.resolve("configs"))) {
-            for (Path cfg : cfgs.filter(p -> p.toString().endsWith(".cfg")).toList()) {
-                Files.copy(cfg, configs.resolve(cfg.getFileName()));
-            }
-        }
+        int port = freePort();
+        copyConfigs(home.resolve("configs"), configs, port);
         List<Option> options = new ArrayList<>();
         try (Stream<Path> jars = Files.list(export)) {
             jars.filter(p -> p.toString().endsWith(".jar")).sorted()
@@ -54,6 +81,8 @@ final class VireoOptions {
         options.add(frameworkProperty("vireo.role.points").value(rolePoints));
         options.add(frameworkProperty(IT_DIR).value(dir.toString()));
         options.add(frameworkProperty("vireo.home").value(home.toString()));
+        options.add(frameworkProperty(HTTP_PORT).value(Integer.toString(port)));
+        options.add(systemPackage("com.sun.net.httpserver"));
         options.add(frameworkProperty("vireo.lifo.jar").value(System.getProperty("vireo.lifo.jar")));
         options.add(systemProperty("org.ops4j.pax.url.mvn.localRepository")
                 .value(System.getProperty("org.ops4j.pax.url.mvn.localRepository", "")));

@@ -4,8 +4,10 @@ package dev.vireo.api.model;
 public enum ErrorKind {
     /** The request was malformed or named something that does not exist. */
     INVALID_REQUEST,
-    /** The function id is not registered. */
+    /** The function id is not registered (or an async invocation id is unknown or expired). */
     UNKNOWN_FUNCTION,
+    /** The function is already registered. */
+    ALREADY_EXISTS,
     /** The admission queue is full: try later (HTTP 429, gRPC RESOURCE_EXHAUSTED). */
     OVERLOADED,
     /** The function's code raised an error; the container is fine. */

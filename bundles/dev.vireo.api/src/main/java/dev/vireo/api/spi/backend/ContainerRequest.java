@@ -8,6 +8,7 @@ import java.util.Objects;
 /**
  * What a backend needs to create one container.
  *
+ * @param id        the container id to use: unique within the worker instance, also used by the transport binding
  * @param tid       the transaction that caused the creation (cold start or prewarm)
  * @param function  the function the container serves
  * @param instance  the worker instance id, written as a label so leftovers can be reclaimed
@@ -15,9 +16,10 @@ import java.util.Objects;
  * @param labels    further labels
  * @param devices   device assignments from resource trackers (e.g. {@code gpu -> "0,1"})
  */
-public record ContainerRequest(String tid, FunctionSpec function, String instance, TransportBinding binding,
+public record ContainerRequest(String id, String tid, FunctionSpec function, String instance, TransportBinding binding,
         Map<String, String> labels, Map<String, String> devices) {
     public ContainerRequest {
+        Objects.requireNonNull(id, "id");
         Objects.requireNonNull(tid, "tid");
         Objects.requireNonNull(function, "function");
         Objects.requireNonNull(instance, "instance");

@@ -20,4 +20,12 @@ public interface ResourceTracker {
 
     /** Capacity and use now. */
     ResourceUsage usage();
+
+    /**
+     * Why this request could never be granted, even on an idle worker (it asks for more than the capacity); empty if it
+     * could. The worker rejects such registrations instead of queueing invocations that would wait forever.
+     */
+    default Optional<String> impossible(ResourceRequest request) {
+        return Optional.empty();
+    }
 }

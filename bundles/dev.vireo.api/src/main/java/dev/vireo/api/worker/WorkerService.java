@@ -1,0 +1,52 @@
+package dev.vireo.api.worker;
+
+import dev.vireo.api.model.FunctionSpec;
+import dev.vireo.api.model.InvocationRecord;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * A worker's operations. Every method validates its input and throws {@link WorkerException} (or
+ * {@link dev.vireo.api.model.ValidationException}) with a message saying what was wrong, changing nothing.
+ *
+ * <p>Threading: safe from any number of threads. {@link #invoke} never blocks: it returns a stage.
+ */
+@ProviderType
+public interface WorkerService {
+
+    /** The worker's name. */
+    String name();
+
+    /** Registers a function; ALREADY_EXISTS if its id is taken, INVALID_REQUEST if a plugin name is unknown. */
+    void register(FunctionSpec spec);
+
+    /** Removes a function and its idle containers; UNKNOWN_FUNCTION if it is not registered. */
+    void unregister(String functionId);
+
+    List<FunctionSpec> functions();
+
+    /**
+     * Invokes synchronously. Rejections (unknown function, full queue) throw at once; anything that happens to the
+     * invocation afterwards (user error, timeout, container failure) is in the record.
+     *
+     * @param tid     the transaction id; null or empty to let the worker make one
+     * @param payload JSON argument
+     */
+    CompletionStage<InvocationRecord> invoke(String tid, String functionId, String payload);
+
+    /** Admits an invocation and returns its id at once; poll it with {@link #result}. */
+    String invokeAsync(String tid, String functionId, String payload);
+
+    /** The state of an async invocation; UNKNOWN_FUNCTION if the id is unknown or its result has expired. */
+    AsyncResult result(String id);
+
+    /**
+     * Starts {@code count} containers of the function ahead of invocations.
+     *
+     * @return a stage completing with the number actually started
+     */
+    CompletionStage<Integer> prewarm(String functionId, int count);
+
+    WorkerStatus status();
+}

@@ -1,0 +1,9 @@
+/**
+ * The worker's public operations, as a service: the HTTP and gRPC front ends, the CLI and the controller all call
+ * {@link dev.vireo.api.worker.WorkerService}. Failures that reject a request are {@link
+ * dev.vireo.api.worker.WorkerException}s with an {@link dev.vireo.api.model.ErrorKind}; failures of an invocation that
+ * ran are inside its {@link dev.vireo.api.model.InvocationRecord}.
+ */
+@org.osgi.annotation.bundle.Export
+@org.osgi.annotation.versioning.Version("1.0.0")
+package dev.vireo.api.worker;

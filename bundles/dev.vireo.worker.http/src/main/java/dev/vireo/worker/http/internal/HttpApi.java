@@ -1,0 +1,308 @@
+package dev.vireo.worker.http.internal;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.vireo.api.model.ErrorKind;
+import dev.vireo.api.model.FunctionSpec;
+import dev.vireo.api.model.InvocationRecord;
+import dev.vireo.api.model.ValidationException;
+import dev.vireo.api.time.TaskScheduler;
+import dev.vireo.api.worker.AsyncResult;
+import dev.vireo.api.worker.WorkerException;
+import dev.vireo.api.worker.WorkerService;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/**
+ * The worker's HTTP/JSON API (see docs/api.md). Every request is validated; bad input gets a 4xx with
+ * {@code {"error":{"kind":..., "message":...}}}, never a crash. Handlers run on the scheduler's executor.
+ */
+@Component(immediate = true, configurationPid = "vireo.worker.http")
+@Designate(ocd = HttpApi.Config.class)
+public final class HttpApi {
+    private static final System.Logger LOG = System.getLogger(HttpApi.class.getName());
+    static final String TID_HEADER = "X-Vireo-Tid";
+
+    @ObjectClassDefinition(name = "Vireo worker HTTP API", description = "The worker's HTTP/JSON endpoint.")
+    public @interface Config {
+        @AttributeDefinition(name = "Bind address", description = "Address to listen on.")
+        String bind() default "127.0.0.1";
+
+        @AttributeDefinition(name = "Port", description = "TCP port; 0 picks a free one (written to the log).", min = "0", max = "65535")
+        int port() default 8070;
+
+        @AttributeDefinition(name = "Maximum body (bytes)", description = "Largest request body accepted, in bytes; larger ones get 413.", min = "1024")
+        int max_body_bytes() default 6 * 1024 * 1024;
+
+        @AttributeDefinition(name = "Bearer token", description = "If set, every request but GET /health needs 'Authorization: Bearer <token>'.")
+        String auth_token() default "";
+    }
+
+    private final WorkerService worker;
+    private final HttpServer server;
+    private final int maxBody;
+    private final byte[] token;
+
+    @Activate
+    public HttpApi(@Reference WorkerService worker, @Reference TaskScheduler scheduler, Config config) throws IOException {
+        if (config.port() < 0 || config.port() > 65_535 || config.max_body_bytes() < 1_024) {
+            throw new IllegalArgumentException("port must be 0-65535 and max.body.bytes at least 1024");
+        }
+        this.worker = worker;
+        this.maxBody = config.max_body_bytes();
+        this.token = config.auth_token().isEmpty() ? null : ("Bearer " + config.auth_token()).getBytes(StandardCharsets.UTF_8);
+        this.server = HttpServer.create(new InetSocketAddress(config.bind(), config.port()), 1024);
+        server.setExecutor(scheduler);
+        server.createContext("/", this::handle);
+        server.start();
+        LOG.log(Level.INFO, "worker HTTP API on http://" + config.bind() + ":" + server.getAddress().getPort()
+                + (token == null ? "" : " (bearer token required)"));
+    }
+
+    @Deactivate
+    void close() {
+        server.stop(0);
+    }
+
+    int port() {
+        return server.getAddress().getPort();
+    }
+
+    private void handle(HttpExchange ex) throws IOException {
+        String tid = ex.getRequestHeaders().getFirst(TID_HEADER);
+        try (ex) {
+            Answer answer;
+            try {
+                answer = route(ex);
+            } catch (HttpError e) {
+                answer = new Answer(e.status, Json.error(e.kind, e.getMessage()));
+            } catch (ValidationException e) {
+                answer = new Answer(400, Json.error("INVALID_REQUEST", e.getMessage()));
+            } catch (WorkerException e) {
+                answer = new Answer(status(e.kind()), Json.error(e.kind().name(), e.getMessage()));
+            } catch (RuntimeException e) {
+                LOG.log(Level.ERROR, "[" + tid + "] " + ex.getRequestMethod() + " " + ex.getRequestURI() + " failed", e);
+                answer = new Answer(500, Json.error("INTERNAL", "internal error: " + e));
+            }
+            byte[] body = (answer.body.toString() + "\n").getBytes(StandardCharsets.UTF_8);
+            ex.getResponseHeaders().set("Content-Type", "application/json");
+            answer.headers.forEach((k, v) -> ex.getResponseHeaders().set(k, v));
+            ex.sendResponseHeaders(answer.status, body.length);
+            try (OutputStream out = ex.getResponseBody()) {
+                out.write(body);
+            }
+        }
+    }
+
+    private record Answer(int status, JsonElement body, Map<String, String> headers) {
+        Answer(int status, JsonElement body) {
+            this(status, body, Map.of());
+        }
+    }
+
+    private Answer route(HttpExchange ex) throws IOException {
+        String method = ex.getRequestMethod();
+        String path = ex.getRequestURI().getRawPath();
+        String[] parts = path.replaceAll("^/+|/+$", "").split("/+");
+        if (!(parts.length == 1 && parts[0].equals("health"))) {
+            authorize(ex);
+        }
+        String body = read(ex);
+        String first = parts[0];
+        switch (first) {
+            case "health" -> {
+                only(method, "GET");
+                JsonObject o = new JsonObject();
+                o.addProperty("status", "ok");
+                o.addProperty("worker", worker.name());
+                return new Answer(200, o);
+            }
+            case "status" -> {
+                only(method, "GET");
+                return new Answer(200, Json.status(worker.status()));
+            }
+            case "functions" -> {
+                return functions(ex, method, parts, body);
+            }
+            case "invocations" -> {
+                only(method, "GET");
+                if (parts.length != 2) {
+                    throw new HttpError(404, "NOT_FOUND", "use GET /invocations/{id}");
+                }
+                AsyncResult r = worker.result(decode(parts[1]));
+                JsonObject o = new JsonObject();
+                o.addProperty("id", r.id());
+                o.addProperty("done", r.done());
+                r.record().ifPresent(rec -> o.add("record", Json.record(rec)));
+                return new Answer(200, o);
+            }
+            default -> throw new HttpError(404, "NOT_FOUND", "no such endpoint: " + method + " " + path
+                    + "; endpoints: /health, /status, /functions, /functions/{id}/invoke, /functions/{id}/invoke-async,"
+                    + " /functions/{id}/prewarm, /invocations/{id}");
+        }
+    }
+
+    private Answer functions(HttpExchange ex, String method, String[] parts, String body) {
+        if (parts.length == 1) {
+            if (method.equals("GET")) {
+                return new Answer(200, Json.specs(worker.functions()));
+            }
+            only(method, "POST");
+            FunctionSpec spec = Json.spec(Json.object(body, "a registration"));
+            worker.register(spec);
+            FunctionSpec registered = worker.functions().stream().filter(f -> f.id().equals(spec.id())).findFirst()
+                    .orElse(spec);
+            return new Answer(201, Json.spec(registered));
+        }
+        String id = decode(parts[1]);
+        if (parts.length == 2) {
+            if (method.equals("GET")) {
+                return new Answer(200, Json.spec(worker.functions().stream().filter(f -> f.id().equals(id)).findFirst()
+                        .orElseThrow(() -> new WorkerException(ErrorKind.UNKNOWN_FUNCTION, "function " + id
+                                + " is not registered"))));
+            }
+            only(method, "DELETE");
+            worker.unregister(id);
+            JsonObject o = new JsonObject();
+            o.addProperty("unregistered", id);
+            return new Answer(200, o);
+        }
+        if (parts.length != 3) {
+            throw new HttpError(404, "NOT_FOUND", "no such endpoint under /functions/" + id);
+        }
+        String tid = ex.getRequestHeaders().getFirst(TID_HEADER);
+        switch (parts[2]) {
+            case "invoke" -> {
+                only(method, "POST");
+                String payload = payload(body);
+                InvocationRecord r;
+                try {
+                    r = worker.invoke(tid, id, payload).toCompletableFuture().join();
+                } catch (CompletionException e) {
+                    throw e.getCause() instanceof RuntimeException re ? re : e;
+                }
+                boolean enhanced = "true".equals(query(ex, "enhanced"))
+                        || "true".equalsIgnoreCase(ex.getRequestHeaders().getFirst("X-Vireo-Enhanced"));
+                int status = r.error().map(e -> status(e.kind())).orElse(200);
+                JsonElement answer = enhanced ? Json.record(r)
+                        : r.error().<JsonElement>map(e -> Json.error(e.kind().name(), e.message())).orElse(Json.result(r.result()));
+                return new Answer(status, answer, Map.of(TID_HEADER, r.tid()));
+            }
+            case "invoke-async" -> {
+                only(method, "POST");
+                String asyncId = worker.invokeAsync(tid, id, payload(body));
+                JsonObject o = new JsonObject();
+                o.addProperty("id", asyncId);
+                return new Answer(202, o, Map.of(TID_HEADER, asyncId, "Location", "/invocations/" + asyncId));
+            }
+            case "prewarm" -> {
+                only(method, "POST");
+                int count = body.isBlank() ? 1 : (int) Json.number(Json.object(body, "a prewarm request"), "count", 1);
+                int started = worker.prewarm(id, count).toCompletableFuture().join();
+                JsonObject o = new JsonObject();
+                o.addProperty("function", id);
+                o.addProperty("requested", count);
+                o.addProperty("started", started);
+                return new Answer(200, o);
+            }
+            default -> throw new HttpError(404, "NOT_FOUND", "no such endpoint: /functions/" + id + "/" + parts[2]
+                    + "; use invoke, invoke-async or prewarm");
+        }
+    }
+
+    /** The invocation payload: any JSON value, or empty for none. */
+    private static String payload(String body) {
+        if (body.isBlank()) {
+            return "";
+        }
+        Json.parse(body);
+        return body;
+    }
+
+    private void authorize(HttpExchange ex) {
+        if (token == null) {
+            return;
+        }
+        String header = ex.getRequestHeaders().getFirst("Authorization");
+        byte[] given = header == null ? new byte[0] : header.getBytes(StandardCharsets.UTF_8);
+        if (!MessageDigest.isEqual(given, token)) {
+            throw new HttpError(401, "UNAUTHORIZED", "missing or wrong bearer token (Authorization: Bearer <token>)");
+        }
+    }
+
+    private String read(HttpExchange ex) throws IOException {
+        String length = ex.getRequestHeaders().getFirst("Content-Length");
+        if (length != null) {
+            try {
+                if (Long.parseLong(length.trim()) > maxBody) {
+                    throw new HttpError(413, "INVALID_REQUEST", "request body of " + length.trim()
+                            + " bytes is larger than max.body.bytes " + maxBody);
+                }
+            } catch (NumberFormatException e) {
+                throw new HttpError(400, "INVALID_REQUEST", "bad Content-Length '" + length + "'");
+            }
+        }
+        try (InputStream in = ex.getRequestBody()) {
+            byte[] bytes = in.readNBytes(maxBody + 1);
+            if (bytes.length > maxBody) {
+                throw new HttpError(413, "INVALID_REQUEST", "request body is larger than max.body.bytes " + maxBody);
+            }
+            return new String(bytes, StandardCharsets.UTF_8);
+        }
+    }
+
+    private static void only(String method, String allowed) {
+        if (!method.equals(allowed)) {
+            throw new HttpError(405, "INVALID_REQUEST", "method " + method + " not allowed here; use " + allowed);
+        }
+    }
+
+    private static String decode(String segment) {
+        return URLDecoder.decode(segment, StandardCharsets.UTF_8);
+    }
+
+    private static String query(HttpExchange ex, String key) {
+        String q = ex.getRequestURI().getRawQuery();
+        if (q == null) {
+            return null;
+        }
+        for (String pair : q.split("&")) {
+            String[] kv = pair.split("=", 2);
+            if (decode(kv[0]).equals(key)) {
+                return kv.length == 2 ? decode(kv[1]) : "";
+            }
+        }
+        return null;
+    }
+
+    /** HTTP status of a rejection or of an invocation's failure. */
+    static int status(ErrorKind kind) {
+        return switch (kind) {
+            case INVALID_REQUEST -> 400;
+            case UNKNOWN_FUNCTION -> 404;
+            case ALREADY_EXISTS -> 409;
+            case OVERLOADED -> 429;
+            case USER_ERROR, OUT_OF_MEMORY, CONTAINER_FAILED -> 502;
+            case TIMEOUT -> 504;
+            case START_FAILED, NO_RESOURCES, CANCELLED -> 503;
+            case INTERNAL -> 500;
+        };
+    }
+}

@@ -1,0 +1,184 @@
+package dev.vireo.worker.internal;
+
+import dev.vireo.api.model.ContainerHandle;
+import dev.vireo.api.model.FunctionSpec;
+import dev.vireo.api.spi.keepalive.KeepAliveIndex;
+import dev.vireo.api.spi.keepalive.PooledContainer;
+import dev.vireo.api.spi.transport.AgentChannel;
+import dev.vireo.api.spi.transport.AgentTransport;
+import dev.vireo.api.spi.transport.TransportBinding;
+import dev.vireo.api.time.Clock;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The worker's containers: which serve which function, how many invocations each serves now, and the keep-alive
+ * policy's index over them. Not thread-safe: the worker calls it under its lock.
+ */
+final class ContainerPool {
+
+    /** One container and its mutable state. */
+    static final class Container {
+        final ContainerHandle handle;
+        final FunctionSpec function;
+        final AgentTransport transport;
+        final TransportBinding binding;
+        final Resources.Grants grants;
+        final long createdNanos;
+        final long coldStartUs;
+        final ArrayDeque<AgentChannel> idleChannels = new ArrayDeque<>();
+        int inUse;
+        long lastUsedNanos;
+        long uses;
+        boolean prewarmed;
+        boolean retired;
+
+        Container(ContainerHandle handle, FunctionSpec function, AgentTransport transport, TransportBinding binding,
+                Resources.Grants grants, long createdNanos, long coldStartUs) {
+            this.handle = handle;
+            this.function = function;
+            this.transport = transport;
+            this.binding = binding;
+            this.grants = grants;
+            this.createdNanos = createdNanos;
+            this.coldStartUs = coldStartUs;
+            this.lastUsedNanos = createdNanos;
+        }
+
+        String id() {
+            return handle.id();
+        }
+
+        PooledContainer snapshot() {
+            return new PooledContainer(handle, inUse == 0, createdNanos, lastUsedNanos, uses, coldStartUs);
+        }
+    }
+
+    private final Clock clock;
+    private final Map<String, List<Container>> byFunction = new HashMap<>();
+    private final Map<String, Container> byId = new HashMap<>();
+    private KeepAliveIndex index;
+    private int creating;
+
+    /** The keep-alive index is set by {@link #reindex} once a keep-alive policy is active. */
+    ContainerPool(Clock clock) {
+        this.clock = clock;
+    }
+
+    boolean indexed() {
+        return index != null;
+    }
+
+    /** A container of the function with a free slot, the most recently used first; null if none. */
+    Container warm(FunctionSpec fn) {
+        Container best = null;
+        for (Container c : byFunction.getOrDefault(fn.id(), List.of())) {
+            if (!c.retired && c.inUse < fn.concurrency() && (best == null || c.lastUsedNanos > best.lastUsedNanos)) {
+                best = c;
+            }
+        }
+        return best;
+    }
+
+    void use(Container c) {
+        c.inUse++;
+        c.uses++;
+        c.lastUsedNanos = clock.nanoTime();
+        index.used(c.snapshot());
+    }
+
+    /** The container finished one invocation; true if it is now idle. */
+    boolean release(Container c) {
+        c.inUse--;
+        c.lastUsedNanos = clock.nanoTime();
+        if (c.inUse == 0) {
+            index.released(c.snapshot());
+            return true;
+        }
+        return false;
+    }
+
+    void add(Container c) {
+        byFunction.computeIfAbsent(c.function.id(), k -> new ArrayList<>()).add(c);
+        byId.put(c.id(), c);
+        index.added(c.snapshot());
+    }
+
+    /** Takes the container out of the pool; false if it was not in it. */
+    boolean remove(Container c) {
+        if (byId.remove(c.id()) == null) {
+            return false;
+        }
+        List<Container> list = byFunction.get(c.function.id());
+        list.remove(c);
+        if (list.isEmpty()) {
+            byFunction.remove(c.function.id());
+        }
+        index.removed(c.snapshot());
+        return true;
+    }
+
+    boolean contains(Container c) {
+        return byId.get(c.id()) == c;
+    }
+
+    /** Idle containers the keep-alive policy gives up to free {@code memoryMb}. */
+    List<Container> victims(long memoryMb) {
+        return index == null ? List.of() : resolve(index.victims(memoryMb));
+    }
+
+    /** Idle containers whose keep-alive ran out. */
+    List<Container> expired() {
+        return index == null ? List.of() : resolve(index.expired());
+    }
+
+    private List<Container> resolve(List<PooledContainer> chosen) {
+        List<Container> out = new ArrayList<>();
+        for (PooledContainer p : chosen) {
+            Container c = byId.get(p.id());
+            if (c != null && c.inUse == 0) {
+                out.add(c);
+            }
+        }
+        return out;
+    }
+
+    /** Replaces the keep-alive index with one from a new policy, filled with every container. */
+    void reindex(KeepAliveIndex next) {
+        for (Container c : byId.values()) {
+            next.added(c.snapshot());
+        }
+        index = next;
+    }
+
+    /** Marks the function's containers retired and returns the idle ones (to destroy now). */
+    List<Container> retire(String functionId) {
+        List<Container> idle = new ArrayList<>();
+        for (Container c : byFunction.getOrDefault(functionId, List.of())) {
+            c.retired = true;
+            if (c.inUse == 0) {
+                idle.add(c);
+            }
+        }
+        return idle;
+    }
+
+    List<Container> all() {
+        return List.copyOf(byId.values());
+    }
+
+    void creationStarted() {
+        creating++;
+    }
+
+    void creationEnded() {
+        creating--;
+    }
+
+    int creating() {
+        return creating;
+    }
+}

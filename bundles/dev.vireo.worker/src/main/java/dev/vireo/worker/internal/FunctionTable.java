@@ -1,0 +1,120 @@
+package dev.vireo.worker.internal;
+
+import dev.vireo.api.model.ErrorKind;
+import dev.vireo.api.model.FunctionSpec;
+import dev.vireo.api.plugin.PluginRegistry;
+import dev.vireo.api.spi.backend.BackendStatus;
+import dev.vireo.api.spi.backend.ContainerBackend;
+import dev.vireo.api.spi.transport.AgentTransport;
+import dev.vireo.api.worker.WorkerException;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Registered functions. Registration checks what only the worker knows: the backend and transport exist and are
+ * active, the backend runs the function's compute, the id is free, and the table is not full. An empty backend is
+ * resolved here to the first active, available backend that runs the function's compute.
+ */
+final class FunctionTable {
+    private final Map<String, FunctionSpec> functions = new ConcurrentHashMap<>();
+    private final PluginRegistry registry;
+    private volatile int max;
+
+    FunctionTable(PluginRegistry registry, int max) {
+        this.registry = registry;
+        this.max = max;
+    }
+
+    void max(int next) {
+        max = next;
+    }
+
+    FunctionSpec register(FunctionSpec spec) {
+        Map<String, AgentTransport> transports = registry.activeAll(AgentTransport.class);
+        if (!transports.containsKey(spec.transport())) {
+            throw new WorkerException(ErrorKind.INVALID_REQUEST, "transport '" + spec.transport()
+                    + "' is not available; available: " + names(transports));
+        }
+        FunctionSpec resolved = withBackend(spec, backendFor(spec));
+        for (var request : List.of(Resources.containerRequest(resolved, "register"), Resources.slotRequest(resolved, "register"))) {
+            for (var tracker : registry.activeAll(dev.vireo.api.spi.resource.ResourceTracker.class).values()) {
+                tracker.impossible(request).ifPresent(why -> {
+                    throw new WorkerException(ErrorKind.INVALID_REQUEST, "function " + spec.id() + " " + why);
+                });
+            }
+        }
+        synchronized (functions) {
+            if (functions.containsKey(spec.id())) {
+                throw new WorkerException(ErrorKind.ALREADY_EXISTS, "function " + spec.id() + " is already registered");
+            }
+            if (functions.size() >= max) {
+                throw new WorkerException(ErrorKind.INVALID_REQUEST, "the worker holds its maximum of " + max
+                        + " functions (max.functions); unregister some first");
+            }
+            functions.put(spec.id(), resolved);
+        }
+        return resolved;
+    }
+
+    private String backendFor(FunctionSpec spec) {
+        Map<String, ContainerBackend> backends = registry.activeAll(ContainerBackend.class);
+        if (!spec.backend().isEmpty()) {
+            ContainerBackend b = backends.get(spec.backend());
+            if (b == null) {
+                throw new WorkerException(ErrorKind.INVALID_REQUEST, "backend '" + spec.backend()
+                        + "' is not available; available: " + names(backends));
+            }
+            BackendStatus status = b.status();
+            if (!status.compute().contains(spec.compute())) {
+                throw new WorkerException(ErrorKind.INVALID_REQUEST, "backend '" + spec.backend() + "' cannot run "
+                        + spec.compute().name().toLowerCase(java.util.Locale.ROOT) + " functions"
+                        + (status.available() ? "" : ": " + status.reason()));
+            }
+            return spec.backend();
+        }
+        for (var e : backends.entrySet()) {
+            BackendStatus s = e.getValue().status();
+            if (s.available() && s.compute().contains(spec.compute())) {
+                return e.getKey();
+            }
+        }
+        throw new WorkerException(ErrorKind.INVALID_REQUEST, "no available backend runs "
+                + spec.compute().name().toLowerCase(java.util.Locale.ROOT) + " functions; active backends: "
+                + names(backends));
+    }
+
+    private static FunctionSpec withBackend(FunctionSpec s, String backend) {
+        return new FunctionSpec(s.name(), s.version(), s.image(), s.codeDir(), s.handler(), backend, s.compute(),
+                s.transport(), s.memoryMb(), s.cpus(), s.timeout(), s.concurrency(), s.expected());
+    }
+
+    private static String names(Map<String, ?> plugins) {
+        return plugins.isEmpty() ? "(none)" : String.join(", ", plugins.keySet());
+    }
+
+    FunctionSpec get(String functionId) {
+        FunctionSpec spec = functions.get(functionId);
+        if (spec == null) {
+            throw new WorkerException(ErrorKind.UNKNOWN_FUNCTION, "function " + functionId + " is not registered");
+        }
+        return spec;
+    }
+
+    FunctionSpec remove(String functionId) {
+        FunctionSpec spec = functions.remove(functionId);
+        if (spec == null) {
+            throw new WorkerException(ErrorKind.UNKNOWN_FUNCTION, "function " + functionId + " is not registered");
+        }
+        return spec;
+    }
+
+    List<FunctionSpec> list() {
+        return functions.values().stream().sorted(Comparator.comparing(FunctionSpec::id)).toList();
+    }
+
+    int size() {
+        return functions.size();
+    }
+}

@@ -1,0 +1,62 @@
+package dev.vireo.worker.internal;
+
+import dev.vireo.api.plugin.PluginRegistry;
+import dev.vireo.api.spi.resource.ResourceGrant;
+import dev.vireo.api.spi.resource.ResourceRequest;
+import dev.vireo.api.spi.resource.ResourceTracker;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** All-or-nothing acquisition over every active resource tracker. */
+final class Resources {
+    /** What was granted, by the tracker that granted it. */
+    record Grants(List<Map.Entry<ResourceTracker, ResourceGrant>> grants) {
+        static final Grants NONE = new Grants(List.of());
+
+        void release() {
+            for (var g : grants) {
+                g.getKey().release(g.getValue());
+            }
+        }
+
+        /** Device assignments (e.g. gpu -> "0") from every grant. */
+        Map<String, String> devices() {
+            Map<String, String> out = new java.util.HashMap<>();
+            grants.forEach(g -> out.putAll(g.getValue().assignment()));
+            return out;
+        }
+    }
+
+    private final PluginRegistry registry;
+
+    /** What one new container of the function needs (memory, a GPU for GPU functions). */
+    static ResourceRequest containerRequest(dev.vireo.api.model.FunctionSpec fn, String tid) {
+        return new ResourceRequest(tid, fn.id(), fn.compute(), fn.memoryMb(), 0,
+                fn.compute() == dev.vireo.api.model.Compute.GPU ? 1 : 0, 0);
+    }
+
+    /** What one running invocation of the function needs (a slot and its CPU share). */
+    static ResourceRequest slotRequest(dev.vireo.api.model.FunctionSpec fn, String tid) {
+        return new ResourceRequest(tid, fn.id(), fn.compute(), 0, fn.cpus(), 0, 1);
+    }
+
+    Resources(PluginRegistry registry) {
+        this.registry = registry;
+    }
+
+    /** Acquires from every tracker, or from none (returns empty and holds nothing). */
+    Optional<Grants> acquire(ResourceRequest request) {
+        List<Map.Entry<ResourceTracker, ResourceGrant>> granted = new ArrayList<>();
+        for (ResourceTracker tracker : registry.activeAll(ResourceTracker.class).values()) {
+            Optional<ResourceGrant> g = tracker.tryAcquire(request);
+            if (g.isEmpty()) {
+                new Grants(granted).release();
+                return Optional.empty();
+            }
+            granted.add(Map.entry(tracker, g.get()));
+        }
+        return Optional.of(new Grants(List.copyOf(granted)));
+    }
+}

@@ -1,0 +1,86 @@
+package dev.vireo.worker.internal;
+
+import dev.vireo.api.model.FunctionSpec;
+import dev.vireo.api.model.InvocationRecord;
+import dev.vireo.api.plugin.PluginRegistry;
+import dev.vireo.api.time.Clock;
+import dev.vireo.api.time.TaskScheduler;
+import dev.vireo.api.worker.AsyncResult;
+import dev.vireo.api.worker.WorkerService;
+import dev.vireo.api.worker.WorkerStatus;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.Designate;
+
+/** The worker as a service ({@code vireo.worker} configuration); the pipeline lives in {@link WorkerCore}. */
+@Component(service = WorkerService.class, immediate = true, configurationPid = "vireo.worker")
+@Designate(ocd = WorkerConfig.class)
+public final class WorkerComponent implements WorkerService {
+    private final WorkerCore core;
+
+    @Activate
+    public WorkerComponent(@Reference PluginRegistry registry, @Reference Clock clock,
+            @Reference TaskScheduler scheduler, WorkerConfig config) {
+        this.core = new WorkerCore(registry, clock, scheduler, WorkerOptions.of(config));
+    }
+
+    @Modified
+    void modified(WorkerConfig config) {
+        core.reconfigure(WorkerOptions.of(config));
+    }
+
+    @Deactivate
+    void close() {
+        core.close();
+    }
+
+    @Override
+    public String name() {
+        return core.name();
+    }
+
+    @Override
+    public void register(FunctionSpec spec) {
+        core.register(spec);
+    }
+
+    @Override
+    public void unregister(String functionId) {
+        core.unregister(functionId);
+    }
+
+    @Override
+    public List<FunctionSpec> functions() {
+        return core.functions();
+    }
+
+    @Override
+    public CompletionStage<InvocationRecord> invoke(String tid, String functionId, String payload) {
+        return core.invoke(tid, functionId, payload);
+    }
+
+    @Override
+    public String invokeAsync(String tid, String functionId, String payload) {
+        return core.invokeAsync(tid, functionId, payload);
+    }
+
+    @Override
+    public AsyncResult result(String id) {
+        return core.result(id);
+    }
+
+    @Override
+    public CompletionStage<Integer> prewarm(String functionId, int count) {
+        return core.prewarm(functionId, count);
+    }
+
+    @Override
+    public WorkerStatus status() {
+        return core.status();
+    }
+}

@@ -1,0 +1,23 @@
+package dev.vireo.worker.internal;
+
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/** Configuration {@code vireo.worker} (file {@code configs/vireo.worker.cfg}). */
+@ObjectClassDefinition(name = "Vireo worker", description = "Admission, queueing and container pool of one worker.")
+public @interface WorkerConfig {
+    @AttributeDefinition(name = "Name", description = "The worker's name in records and in the cluster.")
+    String name() default "worker-1";
+
+    @AttributeDefinition(name = "Queue capacity", description = "Invocations that may wait; one more is rejected as overloaded (HTTP 429).", min = "1", max = "1000000")
+    int queue_capacity() default 10_000;
+
+    @AttributeDefinition(name = "Async retention (ms)", description = "How long the result of an async invocation is kept after it finished, in milliseconds.", min = "1000")
+    long async_retention_ms() default 300_000;
+
+    @AttributeDefinition(name = "Keep-alive check (ms)", description = "How often expired idle containers are evicted, in milliseconds.", min = "10")
+    long keepalive_check_ms() default 1_000;
+
+    @AttributeDefinition(name = "Maximum functions", description = "Registered functions at most.", min = "1")
+    int max_functions() default 100_000;
+}

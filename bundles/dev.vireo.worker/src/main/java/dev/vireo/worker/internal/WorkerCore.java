@@ -1,0 +1,736 @@
+package dev.vireo.worker.internal;
+
+import dev.vireo.api.model.ContainerState;
+import dev.vireo.api.model.ErrorKind;
+import dev.vireo.api.model.FunctionSpec;
+import dev.vireo.api.model.FunctionStats;
+import dev.vireo.api.model.Invocation;
+import dev.vireo.api.model.InvocationError;
+import dev.vireo.api.model.InvocationRecord;
+import dev.vireo.api.model.Timings;
+import dev.vireo.api.plugin.ExtensionPoint;
+import dev.vireo.api.plugin.PluginRegistry;
+import dev.vireo.api.spi.backend.ContainerBackend;
+import dev.vireo.api.spi.backend.ContainerRequest;
+import dev.vireo.api.spi.keepalive.KeepAliveContext;
+import dev.vireo.api.spi.keepalive.KeepAliveIndex;
+import dev.vireo.api.spi.keepalive.KeepAlivePolicy;
+import dev.vireo.api.spi.queue.InvocationQueue;
+import dev.vireo.api.spi.queue.QueueContext;
+import dev.vireo.api.spi.queue.QueuePolicy;
+import dev.vireo.api.spi.queue.QueuedInvocation;
+import dev.vireo.api.spi.resource.ResourceRequest;
+import dev.vireo.api.spi.resource.ResourceTracker;
+import dev.vireo.api.spi.resource.ResourceUsage;
+import dev.vireo.api.spi.transport.AgentChannel;
+import dev.vireo.api.spi.transport.AgentReply;
+import dev.vireo.api.spi.transport.AgentTransport;
+import dev.vireo.api.spi.transport.TransportBinding;
+import dev.vireo.api.time.Cancellable;
+import dev.vireo.api.time.Clock;
+import dev.vireo.api.time.TaskScheduler;
+import dev.vireo.api.worker.AsyncResult;
+import dev.vireo.api.worker.WorkerException;
+import dev.vireo.api.worker.WorkerService;
+import dev.vireo.api.worker.WorkerStatus;
+import dev.vireo.worker.internal.ContainerPool.Container;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The invocation pipeline: admission into a bounded queue ordered by the active queue policy, resources from every
+ * active tracker, a warm container or a new one (evicting idle containers the keep-alive policy gives up), the call
+ * through the function's transport, and a record with timings.
+ *
+ * <p>One lock guards the queue, the pool and the counters; container creation and invocations run outside it on the
+ * scheduler and come back through callbacks. Nothing here reads the wall clock or makes threads.
+ */
+final class WorkerCore implements WorkerService, AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(WorkerCore.class.getName());
+    /** Extra time past a function's timeout before the worker stops waiting for a transport that never answers. */
+    private static final Duration GUARD = Duration.ofMillis(200);
+
+    /** An admitted invocation and its caller's future. */
+    private static final class Pending {
+        final Invocation invocation;
+        final FunctionSpec function;
+        final Instant arrival;
+        final CompletableFuture<InvocationRecord> future = new CompletableFuture<>();
+        long dequeuedNanos;
+        long acquiredNanos;
+
+        Pending(Invocation invocation, FunctionSpec function, Instant arrival) {
+            this.invocation = invocation;
+            this.function = function;
+            this.arrival = arrival;
+        }
+
+        String tid() {
+            return invocation.tid();
+        }
+    }
+
+    private final PluginRegistry registry;
+    private final Clock clock;
+    private final TaskScheduler scheduler;
+    private volatile WorkerOptions options;
+    private final FunctionTable functions;
+    private final StatsBook stats = new StatsBook();
+    private final Resources resources;
+    private final AsyncResults async;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Map<Long, Pending> waiting = new HashMap<>();
+    private final ContainerPool pool;
+    private final AtomicLong tids = new AtomicLong();
+    private final AtomicLong containerIds = new AtomicLong();
+    private final List<Cancellable> tasks = new ArrayList<>();
+    private final AutoCloseable listener;
+    private InvocationQueue queue;
+    private long sequence;
+    private int running;
+    private boolean closed;
+
+    WorkerCore(PluginRegistry registry, Clock clock, TaskScheduler scheduler, WorkerOptions options) {
+        this.registry = registry;
+        this.clock = clock;
+        this.scheduler = scheduler;
+        this.options = options;
+        this.functions = new FunctionTable(registry, options.maxFunctions());
+        this.resources = new Resources(registry);
+        this.async = new AsyncResults(clock, options.asyncRetention());
+        this.pool = new ContainerPool(clock);
+        this.listener = registry.addListener((point, before, after) -> {
+            if (point == ExtensionPoint.QUEUE) {
+                swapQueue();
+            } else if (point == ExtensionPoint.KEEPALIVE) {
+                swapKeepAlive();
+            }
+        });
+        tasks.add(scheduler.scheduleAtFixedRate(this::evictExpired, options.keepAliveCheck()));
+        tasks.add(scheduler.scheduleAtFixedRate(async::expire, Duration.ofSeconds(1)));
+    }
+
+    private QueueContext queueContext() {
+        return new QueueContext() {
+            @Override
+            public Clock clock() {
+                return clock;
+            }
+
+            @Override
+            public FunctionStats stats(String functionId) {
+                return stats.get(functionId);
+            }
+        };
+    }
+
+    private KeepAliveContext keepAliveContext() {
+        return new KeepAliveContext() {
+            @Override
+            public Clock clock() {
+                return clock;
+            }
+
+            @Override
+            public FunctionStats stats(String functionId) {
+                return stats.get(functionId);
+            }
+        };
+    }
+
+    // ---- registration ------------------------------------------------------------------------------------------
+
+    @Override
+    public String name() {
+        return options.name();
+    }
+
+    @Override
+    public void register(FunctionSpec spec) {
+        FunctionSpec resolved = functions.register(spec);
+        LOG.log(Level.INFO, "registered " + resolved.id() + " on backend " + resolved.backend() + " via "
+                + resolved.transport());
+    }
+
+    @Override
+    public void unregister(String functionId) {
+        functions.remove(functionId);
+        List<Container> idle;
+        lock.lock();
+        try {
+            idle = pool.retire(functionId);
+            idle.forEach(this::removeLocked);
+        } finally {
+            lock.unlock();
+        }
+        idle.forEach(c -> destroy(c, "unregister-" + functionId));
+        stats.remove(functionId);
+        LOG.log(Level.INFO, "unregistered " + functionId + ", destroyed " + idle.size() + " idle containers");
+    }
+
+    @Override
+    public List<FunctionSpec> functions() {
+        return functions.list();
+    }
+
+    // ---- invocation --------------------------------------------------------------------------------------------
+
+    private String newTid(String tid) {
+        return tid == null || tid.isEmpty() ? options.name() + "-" + Long.toString(tids.incrementAndGet(), 36) : tid;
+    }
+
+    @Override
+    public CompletionStage<InvocationRecord> invoke(String tid, String functionId, String payload) {
+        return admit(newTid(tid), functionId, payload).future;
+    }
+
+    @Override
+    public String invokeAsync(String tid, String functionId, String payload) {
+        String id = newTid(tid);
+        if (!async.reserve(id)) {
+            throw new WorkerException(ErrorKind.INVALID_REQUEST, "transaction id '" + id + "' is already in use");
+        }
+        try {
+            async.track(id, admit(id, functionId, payload).future);
+            return id;
+        } catch (RuntimeException e) {
+            async.release(id);
+            throw e;
+        }
+    }
+
+    @Override
+    public AsyncResult result(String id) {
+        return async.get(id);
+    }
+
+    private Pending admit(String tid, String functionId, String payload) {
+        long now = clock.nanoTime();
+        Invocation invocation = new Invocation(tid, functionId, payload, now);
+        FunctionSpec fn = functions.get(functionId);
+        Pending p = new Pending(invocation, fn, clock.now());
+        lock.lock();
+        try {
+            if (closed) {
+                throw new WorkerException(ErrorKind.CANCELLED, "worker " + options.name() + " is shutting down");
+            }
+            ensurePolicies();
+            if (queue.size() >= options.queueCapacity()) {
+                throw new WorkerException(ErrorKind.OVERLOADED, "worker overloaded: " + queue.size()
+                        + " invocations queued (queue.capacity " + options.queueCapacity() + "); retry later");
+            }
+            long seq = ++sequence;
+            waiting.put(seq, p);
+            queue.offer(new QueuedInvocation(invocation, fn, seq, now, pool.warm(fn) != null));
+        } finally {
+            lock.unlock();
+        }
+        stats.arrived(functionId, now);
+        LOG.log(Level.DEBUG, () -> "[" + tid + "] admitted " + functionId);
+        pump();
+        return p;
+    }
+
+    /**
+     * Creates the queue and the keep-alive index from the active policies the first time they are needed, so the
+     * worker does not depend on the order in which bundles start. Call under the lock.
+     */
+    private void ensurePolicies() {
+        try {
+            if (queue == null) {
+                queue = registry.active(QueuePolicy.class).newQueue(queueContext());
+            }
+            if (!pool.indexed()) {
+                pool.reindex(registry.active(KeepAlivePolicy.class).newIndex(keepAliveContext()));
+            }
+        } catch (RuntimeException e) {
+            throw new WorkerException(ErrorKind.INTERNAL, "worker " + options.name() + " is not ready: " + e.getMessage());
+        }
+    }
+
+    /** Applies changed options; the name and the check period keep their values until a restart. */
+    void reconfigure(WorkerOptions next) {
+        options = new WorkerOptions(options.name(), next.queueCapacity(), next.asyncRetention(),
+                options.keepAliveCheck(), next.maxFunctions());
+        async.retention(next.asyncRetention());
+        functions.max(next.maxFunctions());
+        pump();
+    }
+
+    /** Starts every queued invocation that can start now, in the queue policy's order. */
+    private void pump() {
+        List<Runnable> starts = new ArrayList<>();
+        lock.lock();
+        try {
+            while (!closed && queue != null) {
+                QueuedInvocation head = queue.peek();
+                if (head == null) {
+                    break;
+                }
+                Pending p = waiting.get(head.sequence());
+                FunctionSpec fn = p.function;
+                Optional<Resources.Grants> slot = resources.acquire(Resources.slotRequest(fn, p.tid()));
+                if (slot.isEmpty()) {
+                    break;
+                }
+                Container warm = pool.warm(fn);
+                if (warm != null) {
+                    dequeue(p);
+                    pool.use(warm);
+                    ContainerState state = warm.prewarmed && warm.uses == 1 ? ContainerState.PREWARM : ContainerState.WARM;
+                    starts.add(() -> call(p, warm, slot.get(), state));
+                    continue;
+                }
+                Optional<Resources.Grants> space = reserveContainer(fn, p.tid(), starts);
+                if (space.isEmpty()) {
+                    slot.get().release();
+                    break;
+                }
+                dequeue(p);
+                pool.creationStarted();
+                starts.add(() -> coldStart(p, space.get(), slot.get()));
+            }
+        } finally {
+            lock.unlock();
+        }
+        starts.forEach(scheduler::execute);
+    }
+
+    private void dequeue(Pending p) {
+        QueuedInvocation q = queue.poll();
+        waiting.remove(q.sequence());
+        running++;
+        p.dequeuedNanos = clock.nanoTime();
+    }
+
+    /**
+     * Reserves resources for a new container, evicting idle containers the keep-alive policy gives up if needed.
+     * Destruction of the victims is added to {@code after} (run outside the lock). Call under the lock.
+     */
+    private Optional<Resources.Grants> reserveContainer(FunctionSpec fn, String tid, List<Runnable> after) {
+        ResourceRequest request = Resources.containerRequest(fn, tid);
+        Optional<Resources.Grants> grants = resources.acquire(request);
+        if (grants.isPresent()) {
+            return grants;
+        }
+        List<Container> victims = pool.victims(fn.memoryMb());
+        if (victims.isEmpty()) {
+            return Optional.empty();
+        }
+        for (Container v : victims) {
+            removeLocked(v);
+            after.add(() -> destroy(v, tid));
+        }
+        LOG.log(Level.DEBUG, () -> "[" + tid + "] evicted " + victims.size() + " idle containers for " + fn.id());
+        return resources.acquire(request);
+    }
+
+    /** Takes a container out of the pool and returns its resources at once. Call under the lock. */
+    private void removeLocked(Container c) {
+        if (pool.remove(c)) {
+            c.grants.release();
+        }
+    }
+
+    private void coldStart(Pending p, Resources.Grants space, Resources.Grants slot) {
+        long start = clock.nanoTime();
+        create(p.function, p.tid(), space).whenComplete((c, error) -> {
+            if (error != null) {
+                lock.lock();
+                try {
+                    pool.creationEnded();
+                    running--;
+                } finally {
+                    lock.unlock();
+                }
+                space.release();
+                slot.release();
+                p.acquiredNanos = clock.nanoTime();
+                finish(p, null, ContainerState.COLD, 0, 0, 0, null,
+                        InvocationError.of(ErrorKind.START_FAILED, "could not start a container for "
+                                + p.function.id() + ": " + message(error)));
+                pump();
+                return;
+            }
+            long coldUs = (clock.nanoTime() - start) / 1_000;
+            lock.lock();
+            try {
+                pool.creationEnded();
+                pool.add(c);
+                pool.use(c);
+            } finally {
+                lock.unlock();
+            }
+            call(p, c, slot, ContainerState.COLD);
+        });
+    }
+
+    /** Creates a container: transport binding, backend creation, first channel. Fails leaving nothing behind. */
+    private CompletableFuture<Container> create(FunctionSpec fn, String tid, Resources.Grants grants) {
+        long start = clock.nanoTime();
+        String id = options.name() + "-" + fn.name() + "-" + Long.toString(containerIds.incrementAndGet(), 36);
+        AgentTransport transport;
+        ContainerBackend backend;
+        TransportBinding binding;
+        try {
+            transport = registry.get(AgentTransport.class, fn.transport());
+            backend = registry.get(ContainerBackend.class, fn.backend());
+            binding = transport.bind(id, tid);
+        } catch (IOException | RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        Map<String, String> labels = Map.of("vireo.worker", options.name(), "vireo.function", fn.id());
+        return backend.create(new ContainerRequest(id, tid, fn, options.name(), binding, labels, grants.devices()))
+                .toCompletableFuture()
+                .handle((handle, error) -> {
+                    if (error != null) {
+                        transport.unbind(binding);
+                        throw new CompletionException(unwrap(error));
+                    }
+                    Container c = new Container(handle, fn, transport, binding, grants, clock.nanoTime(),
+                            (clock.nanoTime() - start) / 1_000);
+                    try {
+                        c.idleChannels.add(transport.open(handle.endpoint(), tid));
+                    } catch (IOException | RuntimeException e) {
+                        backend.destroy(handle, tid);
+                        transport.unbind(binding);
+                        throw new CompletionException(new IOException("agent of " + id + " not reachable: " + e.getMessage(), e));
+                    }
+                    LOG.log(Level.DEBUG, () -> "[" + tid + "] container " + id + " ready in " + c.coldStartUs + " us");
+                    return c;
+                });
+    }
+
+    /** Sends the invocation to the container's agent. */
+    private void call(Pending p, Container c, Resources.Grants slot, ContainerState state) {
+        p.acquiredNanos = clock.nanoTime();
+        AgentChannel channel;
+        lock.lock();
+        try {
+            channel = c.idleChannels.poll();
+        } finally {
+            lock.unlock();
+        }
+        if (channel == null) {
+            try {
+                channel = c.transport.open(c.handle.endpoint(), p.tid());
+            } catch (IOException | RuntimeException e) {
+                done(p, c, null, slot, state, p.acquiredNanos, null, e);
+                return;
+            }
+        }
+        AgentChannel ch = channel;
+        long sent = clock.nanoTime();
+        CompletableFuture<AgentReply> reply;
+        try {
+            reply = ch.invoke(p.tid(), p.invocation.payload(), p.function.timeout()).toCompletableFuture();
+        } catch (RuntimeException e) {
+            reply = CompletableFuture.failedFuture(e);
+        }
+        CompletableFuture<AgentReply> guarded = reply;
+        Cancellable guard = scheduler.schedule(() -> guarded.completeExceptionally(new TimeoutException()),
+                p.function.timeout().plus(GUARD));
+        guarded.whenComplete((r, error) -> {
+            guard.cancel();
+            done(p, c, ch, slot, state, sent, r, error);
+        });
+    }
+
+    private void done(Pending p, Container c, AgentChannel ch, Resources.Grants slot, ContainerState state, long sent,
+            AgentReply reply, Throwable error) {
+        long end = clock.nanoTime();
+        boolean containerOk = error == null;
+        InvocationError failure = null;
+        long executionUs = 0;
+        String result = "";
+        if (error != null) {
+            Throwable e = unwrap(error);
+            failure = e instanceof TimeoutException
+                    ? InvocationError.of(ErrorKind.TIMEOUT, p.function.id() + " timed out after "
+                            + p.function.timeout().toMillis() + " ms")
+                    : InvocationError.of(ErrorKind.CONTAINER_FAILED, "container " + c.id() + " failed: " + message(e));
+        } else {
+            executionUs = Math.max(0, reply.durationUs());
+            if (reply.success()) {
+                result = reply.result();
+            } else {
+                failure = new InvocationError(ErrorKind.USER_ERROR, reply.errorType() + ": " + reply.errorMessage(),
+                        reply.traceback());
+            }
+        }
+        long roundTripUs = (end - sent) / 1_000;
+        List<Container> destroyNow = new ArrayList<>();
+        lock.lock();
+        try {
+            running--;
+            if (containerOk) {
+                c.idleChannels.push(ch);
+                if (pool.release(c) && c.retired) {
+                    removeLocked(c);
+                    destroyNow.add(c);
+                }
+            } else {
+                if (ch != null) {
+                    ch.close();
+                }
+                c.inUse--;
+                removeLocked(c);
+                destroyNow.add(c);
+            }
+        } finally {
+            lock.unlock();
+        }
+        slot.release();
+        destroyNow.forEach(x -> destroy(x, p.tid()));
+        if (failure != null && failure.kind() != ErrorKind.USER_ERROR) {
+            LOG.log(Level.WARNING, "[" + p.tid() + "] " + failure.message());
+        }
+        finish(p, c, state, state == ContainerState.COLD ? c.coldStartUs : 0, executionUs,
+                Math.max(0, roundTripUs - executionUs), result, failure);
+        pump();
+    }
+
+    private void finish(Pending p, Container c, ContainerState state, long coldUs, long executionUs, long transportUs,
+            String result, InvocationError failure) {
+        long end = clock.nanoTime();
+        long arrival = p.invocation.arrivalNanos();
+        Timings timings = new Timings((p.dequeuedNanos - arrival) / 1_000, (p.acquiredNanos - p.dequeuedNanos) / 1_000,
+                coldUs, transportUs, executionUs, (end - arrival) / 1_000);
+        InvocationRecord record = new InvocationRecord(p.tid(), p.function.id(), options.name(), p.function.backend(),
+                c == null && failure != null ? Optional.empty() : Optional.of(state), p.arrival, timings, result,
+                Optional.ofNullable(failure));
+        if (c != null) {
+            stats.completed(record, 0);
+        }
+        p.future.complete(record);
+    }
+
+    private void destroy(Container c, String tid) {
+        for (AgentChannel ch : c.idleChannels) {
+            ch.close();
+        }
+        c.idleChannels.clear();
+        try {
+            registry.get(ContainerBackend.class, c.function.backend()).destroy(c.handle, tid)
+                    .whenComplete((v, e) -> {
+                        c.transport.unbind(c.binding);
+                        if (e != null) {
+                            LOG.log(Level.WARNING, "[" + tid + "] destroying " + c.id() + " failed: " + message(e));
+                        }
+                    });
+        } catch (RuntimeException e) {
+            c.transport.unbind(c.binding);
+            LOG.log(Level.WARNING, "[" + tid + "] destroying " + c.id() + " failed: " + message(e));
+        }
+    }
+
+    // ---- prewarm and keep-alive --------------------------------------------------------------------------------
+
+    @Override
+    public CompletionStage<Integer> prewarm(String functionId, int count) {
+        if (count < 1 || count > 1_000) {
+            throw new WorkerException(ErrorKind.INVALID_REQUEST, "prewarm count " + count + " is out of range [1, 1000]");
+        }
+        FunctionSpec fn = functions.get(functionId);
+        String tid = newTid(null);
+        List<CompletableFuture<Boolean>> started = new ArrayList<>();
+        List<Runnable> after = new ArrayList<>();
+        lock.lock();
+        try {
+            ensurePolicies();
+            for (int i = 0; i < count; i++) {
+                Optional<Resources.Grants> space = reserveContainer(fn, tid, after);
+                if (space.isEmpty()) {
+                    break;
+                }
+                pool.creationStarted();
+                started.add(create(fn, tid, space.get()).handle((c, error) -> {
+                    lock.lock();
+                    try {
+                        pool.creationEnded();
+                        if (error == null) {
+                            c.prewarmed = true;
+                            pool.add(c);
+                        }
+                    } finally {
+                        lock.unlock();
+                    }
+                    if (error != null) {
+                        space.get().release();
+                        LOG.log(Level.WARNING, "[" + tid + "] prewarm of " + functionId + " failed: " + message(error));
+                    }
+                    return error == null;
+                }));
+            }
+        } finally {
+            lock.unlock();
+        }
+        after.forEach(scheduler::execute);
+        return CompletableFuture.allOf(started.toArray(new CompletableFuture<?>[0])).thenApply(v -> {
+            pump();
+            return (int) started.stream().filter(CompletableFuture::join).count();
+        });
+    }
+
+    private void evictExpired() {
+        List<Container> expired;
+        lock.lock();
+        try {
+            expired = pool.expired();
+            expired.forEach(this::removeLocked);
+        } finally {
+            lock.unlock();
+        }
+        if (!expired.isEmpty()) {
+            String tid = newTid(null);
+            LOG.log(Level.DEBUG, () -> "[" + tid + "] keep-alive expired " + expired.size() + " containers");
+            expired.forEach(c -> destroy(c, tid));
+            pump();
+        }
+    }
+
+    // ---- policy swaps ------------------------------------------------------------------------------------------
+
+    /** Moves every waiting invocation into a queue of the newly active policy: none lost, none twice. */
+    void swapQueue() {
+        QueuePolicy policy;
+        try {
+            policy = registry.active(QueuePolicy.class);
+        } catch (RuntimeException e) {
+            LOG.log(Level.ERROR, "queue policy unavailable, keeping the current queue: " + e.getMessage());
+            return;
+        }
+        lock.lock();
+        try {
+            InvocationQueue next = policy.newQueue(queueContext());
+            if (queue != null) {
+                for (QueuedInvocation q : queue.drain()) {
+                    next.offer(q);
+                }
+            }
+            queue = next;
+        } finally {
+            lock.unlock();
+        }
+        pump();
+    }
+
+    void swapKeepAlive() {
+        KeepAlivePolicy policy;
+        try {
+            policy = registry.active(KeepAlivePolicy.class);
+        } catch (RuntimeException e) {
+            LOG.log(Level.ERROR, "keep-alive policy unavailable, keeping the current one: " + e.getMessage());
+            return;
+        }
+        lock.lock();
+        try {
+            pool.reindex(policy.newIndex(keepAliveContext()));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---- status and shutdown -----------------------------------------------------------------------------------
+
+    @Override
+    public WorkerStatus status() {
+        List<ResourceUsage> usages = registry.activeAll(ResourceTracker.class).values().stream()
+                .map(ResourceTracker::usage).toList();
+        long limit = usages.stream().filter(u -> u.resource().equals("memory")).mapToLong(u -> (long) u.capacity())
+                .sum();
+        Map<String, String> policies = new java.util.TreeMap<>();
+        for (ExtensionPoint p : List.of(ExtensionPoint.QUEUE, ExtensionPoint.KEEPALIVE)) {
+            policies.put(p.id(), String.join(",", registry.selection(p).effective()));
+        }
+        lock.lock();
+        try {
+            int busy = 0;
+            int idle = 0;
+            long runningMb = 0;
+            long cachedMb = 0;
+            Map<String, Integer> backends = new java.util.TreeMap<>();
+            for (Container c : pool.all()) {
+                if (c.inUse > 0) {
+                    busy++;
+                    runningMb += c.handle.memoryMb();
+                } else {
+                    idle++;
+                    cachedMb += c.handle.memoryMb();
+                }
+                backends.merge(c.handle.backend(), 1, Integer::sum);
+            }
+            return new WorkerStatus(options.name(), queue == null ? 0 : queue.size(), options.queueCapacity(), running, functions.size(),
+                    busy, idle, runningMb, cachedMb, limit, backends, policies, usages, stats.all());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void close() {
+        List<Pending> cancelled = new ArrayList<>();
+        List<Container> containers;
+        lock.lock();
+        try {
+            closed = true;
+            for (QueuedInvocation q : queue == null ? List.<QueuedInvocation>of() : queue.drain()) {
+                cancelled.add(waiting.remove(q.sequence()));
+            }
+            containers = pool.all();
+            containers.forEach(this::removeLocked);
+        } finally {
+            lock.unlock();
+        }
+        tasks.forEach(Cancellable::cancel);
+        try {
+            listener.close();
+        } catch (Exception e) {
+            LOG.log(Level.WARNING, "removing the selection listener failed: " + e.getMessage());
+        }
+        for (Pending p : cancelled) {
+            p.dequeuedNanos = clock.nanoTime();
+            p.acquiredNanos = p.dequeuedNanos;
+            finish(p, null, ContainerState.COLD, 0, 0, 0, null,
+                    InvocationError.of(ErrorKind.CANCELLED, "worker " + options.name() + " shut down"));
+        }
+        String tid = newTid(null);
+        containers.forEach(c -> destroy(c, tid));
+    }
+
+    /** Containers of a function (for tests and status). */
+    int containers(String functionId) {
+        lock.lock();
+        try {
+            return (int) pool.all().stream().filter(c -> c.function.id().equals(functionId)).count();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        while ((t instanceof CompletionException || t instanceof java.util.concurrent.ExecutionException)
+                && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    private static String message(Throwable t) {
+        Throwable e = unwrap(t);
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+}

@@ -1,0 +1,29 @@
+package dev.vireo.worker.internal;
+
+import dev.vireo.api.model.FunctionSpec;
+import dev.vireo.api.model.ValidationException;
+import java.time.Duration;
+
+/** {@link WorkerConfig} checked once and turned into values. */
+record WorkerOptions(String name, int queueCapacity, Duration asyncRetention, Duration keepAliveCheck, int maxFunctions) {
+
+    static WorkerOptions of(WorkerConfig c) {
+        if (!FunctionSpec.NAME.matcher(c.name()).matches()) {
+            throw new ValidationException("name", "'" + c.name() + "' is not a worker name (lower-case letters, digits, '-')");
+        }
+        if (c.queue_capacity() < 1) {
+            throw new ValidationException("queue.capacity", c.queue_capacity() + " must be at least 1");
+        }
+        if (c.async_retention_ms() < 1_000) {
+            throw new ValidationException("async.retention.ms", c.async_retention_ms() + " must be at least 1000 ms");
+        }
+        if (c.keepalive_check_ms() < 10) {
+            throw new ValidationException("keepalive.check.ms", c.keepalive_check_ms() + " must be at least 10 ms");
+        }
+        if (c.max_functions() < 1) {
+            throw new ValidationException("max.functions", c.max_functions() + " must be at least 1");
+        }
+        return new WorkerOptions(c.name(), c.queue_capacity(), Duration.ofMillis(c.async_retention_ms()),
+                Duration.ofMillis(c.keepalive_check_ms()), c.max_functions());
+    }
+}
