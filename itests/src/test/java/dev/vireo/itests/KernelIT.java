@@ -63,13 +63,13 @@ public class KernelIT extends FrameworkTest {
             registry.use(ExtensionPoint.QUEUE, List.of("nope"));
             fail("unknown name accepted");
         } catch (UnknownPluginException e) {
-            assertEquals("unknown queue plugin 'nope'; installed: fcfs, sjf", e.getMessage());
+            assertEquals("unknown queue plugin 'nope'; installed: cold-priority, edf, fcfs, mqfq, sjf", e.getMessage());
         }
         try {
             console("vireo:use queue nope");
             fail("console accepted an unknown name");
         } catch (Exception e) {
-            assertTrue(e.getMessage(), e.getMessage().contains("installed: fcfs, sjf"));
+            assertTrue(e.getMessage(), e.getMessage().contains("installed: cold-priority, edf, fcfs, mqfq, sjf"));
         }
         try {
             console("vireo:use nowhere fcfs");
@@ -159,7 +159,7 @@ public class KernelIT extends FrameworkTest {
             registry.active(QueuePolicy.class);
             fail("active() answered with no plugin in force");
         } catch (UnknownPluginException e) {
-            assertEquals("no active queue plugin: 'nope' is selected but not installed; installed: fcfs, sjf",
+            assertEquals("no active queue plugin: 'nope' is selected but not installed; installed: cold-priority, edf, fcfs, mqfq, sjf",
                     e.getMessage());
         }
         assertTrue(console("vireo:status"), console("vireo:status").contains("not installed: nope"));

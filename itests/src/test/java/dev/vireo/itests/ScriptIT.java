@@ -90,7 +90,7 @@ class ScriptIT {
 
         Result bad = vireo("console", "-c", "vireo:use queue nope");
         assertEquals(1, bad.code(), bad.out());
-        assertTrue(bad.out().contains("unknown queue plugin 'nope'; installed: fcfs, sjf"), bad.out());
+        assertTrue(bad.out().contains("unknown queue plugin 'nope'; installed: cold-priority, edf, fcfs, mqfq, sjf"), bad.out());
 
         Result again = vireo("start");
         assertEquals(5, again.code(), again.out());

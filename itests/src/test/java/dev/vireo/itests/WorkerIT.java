@@ -180,19 +180,21 @@ public class WorkerIT extends FrameworkTest {
     public void swappingQueueAndKeepAlivePoliciesUnderLoadLosesNothing() throws Exception {
         editConfig("vireo.resource.concurrency.cfg", "limit", "2");
         await("limit 2", () -> capacity("concurrency") == 2);
-        worker.register(fn("a", 64, 5, 2, Duration.ofSeconds(10)));
-        worker.register(fn("b", 64, 5, 1, Duration.ofSeconds(10)));
+        worker.register(fn("a", 64, 5, 10, Duration.ofSeconds(30)));
+        worker.register(fn("b", 64, 5, 5, Duration.ofSeconds(30)));
         int n = 600;
         List<CompletableFuture<InvocationRecord>> all = new ArrayList<>();
-        List<String> order = List.of("sjf", "fcfs", "sjf", "fcfs");
+        List<String> queues = List.of("sjf", "edf", "mqfq", "cold-priority", "fcfs", "edf");
+        List<String> keepAlives = List.of("ttl", "greedy-dual", "lru", "greedy-dual", "ttl", "lru");
         for (int i = 0; i < n; i++) {
             all.add(worker.invoke(null, i % 2 == 0 ? "a-1" : "b-1", "{\"i\":" + i + "}").toCompletableFuture());
-            if (i % 150 == 75) {
-                registry.use(ExtensionPoint.QUEUE, List.of(order.get(i / 150)));
-                registry.use(ExtensionPoint.KEEPALIVE, List.of(i / 150 % 2 == 0 ? "ttl" : "lru"));
+            if (i % 100 == 50) {
+                registry.use(ExtensionPoint.QUEUE, List.of(queues.get(i / 100)));
+                registry.use(ExtensionPoint.KEEPALIVE, List.of(keepAlives.get(i / 100)));
+                assertTrue("invocations were waiting during the swap", worker.status().queued() > 0);
             }
         }
-        CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0])).get(60, TimeUnit.SECONDS);
+        CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0])).get(120, TimeUnit.SECONDS);
         Set<String> tids = new HashSet<>();
         Set<String> payloads = new HashSet<>();
         for (CompletableFuture<InvocationRecord> f : all) {

@@ -42,8 +42,32 @@ class KeepAlivePoliciesTest {
     };
 
     private static PooledContainer c(String id, int mb, boolean idle, long lastUsed) {
+        return container(id, mb, idle, lastUsed, 1, 100_000);
+    }
+
+    private static PooledContainer gd(String id, int mb, boolean idle, long uses, long coldUs) {
+        return container(id, mb, idle, 0, uses, coldUs);
+    }
+
+    private static PooledContainer container(String id, int mb, boolean idle, long lastUsed, long uses, long coldUs) {
         var h = new ContainerHandle(id, "f-1", "sim", new AgentEndpoint("uds", "/x", Map.of()), mb, Map.of());
-        return new PooledContainer(h, idle, 0, lastUsed, 1, 100_000);
+        return new PooledContainer(h, idle, 0, lastUsed, uses, coldUs);
+    }
+
+    @Test
+    void greedyDualKeepsCostlyFrequentSmallContainersAndAgesTheRest() {
+        var index = (GreedyDualKeepAlivePolicy.Index) new GreedyDualKeepAlivePolicy().newIndex(context);
+        index.added(gd("cheap", 128, true, 1, 10_000));      // priority 10000/128 = 78
+        index.added(gd("costly", 128, true, 1, 500_000));    // 3906
+        index.added(gd("frequent", 128, true, 20, 10_000));  // 1562
+        index.added(gd("big", 1024, true, 1, 500_000));      // 488
+        assertEquals(List.of("cheap", "big", "frequent", "costly"), ids(index.victims(10_000)));
+        index.removed(gd("cheap", 128, true, 1, 10_000));    // evicted: the clock rises to its priority
+        assertEquals(10_000.0 / 128, index.clock(), 1e-9);
+        index.added(gd("new", 128, true, 1, 10_000));        // 78 + 78: still below the others
+        assertEquals(List.of("new", "big"), ids(index.victims(1_100)));
+        index.used(gd("big", 1024, false, 2, 500_000));
+        assertEquals(List.of("new", "frequent", "costly"), ids(index.victims(10_000)));
     }
 
     private static List<String> ids(List<PooledContainer> cs) {
