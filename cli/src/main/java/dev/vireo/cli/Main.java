@@ -2,23 +2,26 @@ package dev.vireo.cli;
 
 import java.util.Arrays;
 
-/** Entry point of the client jar: {@code console} and (later) the function commands. */
+/** Entry point of the client jar: the console, the function commands and worker status. */
 public final class Main {
     private Main() {
     }
 
     public static void main(String[] args) throws Exception {
         if (args.length == 0) {
-            System.err.println("usage: vireo-cli console [--socket PATH] [-c COMMAND]...");
+            System.err.println("usage: vireo-cli console|fn|worker ...");
             System.exit(2);
         }
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
-        switch (args[0]) {
-            case "console" -> System.exit(ConsoleClient.run(rest));
+        int code = switch (args[0]) {
+            case "console" -> ConsoleClient.run(rest);
+            case "fn" -> FnClient.run(rest);
+            case "worker" -> FnClient.worker(rest);
             default -> {
-                System.err.println("vireo-cli: unknown command '" + args[0] + "'; known: console");
-                System.exit(2);
+                System.err.println("vireo-cli: unknown command '" + args[0] + "'; known: console, fn, worker");
+                yield 2;
             }
-        }
+        };
+        System.exit(code);
     }
 }

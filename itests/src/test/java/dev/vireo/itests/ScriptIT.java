@@ -127,6 +127,42 @@ class ScriptIT {
     }
 
     @Test
+    void functionCommandsDriveTheWorkerAndFailClearly() throws Exception {
+        assertEquals(0, vireo("start").code());
+        Result reg = vireo("fn", "register", "hello", "--image", "sim/hello", "--transport", "sim", "--cpus", "0.1",
+                "--cold-ms", "20", "--warm-ms", "1");
+        assertEquals(0, reg.code(), reg.out());
+        assertTrue(reg.out().contains("registered hello-1 (backend sim, transport sim"), reg.out());
+        Result again = vireo("fn", "register", "hello", "--image", "sim/hello", "--transport", "sim");
+        assertEquals(1, again.code(), again.out());
+        assertTrue(again.out().contains("already exists: function hello-1 is already registered (HTTP 409)"), again.out());
+        Result badNumber = vireo("fn", "register", "x", "--image", "i", "--memory-mb", "lots");
+        assertEquals(2, badNumber.code(), badNumber.out());
+        assertTrue(badNumber.out().contains("--memory-mb needs a number, got 'lots'"), badNumber.out());
+
+        Result tried = vireo("fn", "try", "hello-1", "-d", "{\"k\":1}");
+        assertEquals(0, tried.code(), tried.out());
+        assertTrue(tried.out().matches("(?s).*hello-1\\s+first\\s+cold.*hello-1\\s+second\\s+warm.*"), tried.out());
+        Result invoked = vireo("fn", "invoke", "hello-1", "-d", "{\"k\":2}", "--json");
+        assertEquals(0, invoked.code(), invoked.out());
+        assertEquals("{\"echo\":{\"k\":2}}", invoked.out().trim());
+        Result async = vireo("fn", "invoke-async", "hello-1", "--tid", "cli-async-1");
+        assertEquals("cli-async-1", async.out().trim());
+        Result result = vireo("fn", "result", "cli-async-1");
+        assertEquals(0, result.code(), result.out());
+        Result missing = vireo("fn", "invoke", "nope-1");
+        assertEquals(1, missing.code(), missing.out());
+        assertTrue(missing.out().contains("function nope-1 is not registered (HTTP 404)"), missing.out());
+        Result status = vireo("worker", "status");
+        assertTrue(status.out().contains("functions   1") && status.out().contains("hello-1"), status.out());
+        assertEquals(0, vireo("fn", "unregister", "hello-1").code());
+        assertEquals(0, vireo("stop").code());
+        Result down = vireo("fn", "list");
+        assertEquals(3, down.code(), down.out());
+        assertTrue(down.out().contains("no worker answers at"), down.out());
+    }
+
+    @Test
     void consoleWithNothingRunningSaysSo() throws Exception {
         Result r = vireo("console", "-c", "vireo:status");
         assertEquals(3, r.code(), r.out());

@@ -1,0 +1,421 @@
+package dev.vireo.cli;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@code ./vireo fn ...} and {@code ./vireo worker status}: the worker's HTTP API from the command line. Human-readable
+ * by default, {@code --json} prints the API's JSON as is. Exit codes: 0 ok, 1 the worker refused or the function
+ * failed, 2 bad usage, 3 no worker reachable.
+ */
+public final class FnClient {
+    static final String USAGE = """
+            usage: ./vireo fn register NAME [--version V] (--image REF | --code DIR --handler MOD.FN) [--backend B]
+                                   [--transport T] [--compute cpu|gpu] [--memory-mb N] [--cpus X] [--timeout-ms N]
+                                   [--concurrency N] [--cold-ms N] [--warm-ms N]
+                   ./vireo fn list
+                   ./vireo fn invoke ID [-d JSON] [--enhanced] [--tid TID]
+                   ./vireo fn invoke-async ID [-d JSON] [--tid TID]
+                   ./vireo fn result ASYNC_ID
+                   ./vireo fn prewarm ID [--count N]
+                   ./vireo fn unregister ID
+                   ./vireo fn try ID... [-d JSON]      (invoke each twice and tabulate state, e2e, overhead)
+                   ./vireo worker status
+            options: --worker URL (default from configs/vireo.worker.http.cfg), --token TOKEN (or VIREO_TOKEN), --json""";
+
+    private static final Gson PRETTY = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
+    private static final Map<String, String> REGISTER_OPTIONS = Map.ofEntries(Map.entry("--version", "version"),
+            Map.entry("--image", "image"), Map.entry("--code", "code"), Map.entry("--handler", "handler"),
+            Map.entry("--backend", "backend"), Map.entry("--transport", "transport"), Map.entry("--compute", "compute"),
+            Map.entry("--memory-mb", "memory_mb"), Map.entry("--cpus", "cpus"), Map.entry("--timeout-ms", "timeout_ms"),
+            Map.entry("--concurrency", "concurrency"), Map.entry("--cold-ms", "expected_cold_start_ms"),
+            Map.entry("--warm-ms", "expected_warm_ms"));
+    private static final java.util.Set<String> NUMBERS = java.util.Set.of("memory_mb", "cpus", "timeout_ms",
+            "concurrency", "expected_cold_start_ms", "expected_warm_ms");
+
+    private final String base;
+    private final String token;
+    private final boolean json;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private FnClient(String base, String token, boolean json) {
+        this.base = base.replaceAll("/+$", "");
+        this.token = token;
+        this.json = json;
+    }
+
+    /** Parsed command line: positional arguments and options. */
+    record Args(List<String> positional, Map<String, String> options, boolean json, boolean enhanced) {
+        static Args parse(String[] args) {
+            List<String> positional = new ArrayList<>();
+            Map<String, String> options = new LinkedHashMap<>();
+            boolean json = false;
+            boolean enhanced = false;
+            for (int i = 0; i < args.length; i++) {
+                String a = args[i];
+                if (a.equals("--json")) {
+                    json = true;
+                } else if (a.equals("--enhanced")) {
+                    enhanced = true;
+                } else if (a.startsWith("-")) {
+                    if (i + 1 >= args.length) {
+                        throw new IllegalArgumentException(a + " needs a value");
+                    }
+                    options.put(a.equals("-d") ? "--payload" : a, args[++i]);
+                } else {
+                    positional.add(a);
+                }
+            }
+            return new Args(positional, options, json, enhanced);
+        }
+    }
+
+    public static int run(String[] argv) {
+        return main(argv, false);
+    }
+
+    public static int worker(String[] argv) {
+        return main(argv, true);
+    }
+
+    private static int main(String[] argv, boolean workerCommand) {
+        Args args;
+        try {
+            args = Args.parse(argv);
+        } catch (IllegalArgumentException e) {
+            System.err.println("vireo: " + e.getMessage() + "\n" + USAGE);
+            return 2;
+        }
+        Map<String, String> o = new LinkedHashMap<>(args.options());
+        String worker = o.remove("--worker");
+        String token = o.remove("--token");
+        FnClient client = new FnClient(worker == null ? "http://127.0.0.1:8070" : worker,
+                token != null ? token : System.getenv("VIREO_TOKEN"), args.json());
+        List<String> p = args.positional();
+        try {
+            if (workerCommand) {
+                if (p.size() != 1 || !p.get(0).equals("status")) {
+                    return usage("unknown worker command " + p);
+                }
+                return client.status();
+            }
+            if (p.isEmpty()) {
+                return usage("which fn command?");
+            }
+            String command = p.get(0);
+            switch (command) {
+                case "register" -> {
+                    return p.size() == 2 ? client.register(p.get(1), o) : usage("register takes one NAME");
+                }
+                case "list" -> {
+                    return client.list();
+                }
+                case "invoke" -> {
+                    return p.size() == 2 ? client.invoke(p.get(1), o, args.enhanced()) : usage("invoke takes one ID");
+                }
+                case "invoke-async" -> {
+                    return p.size() == 2 ? client.invokeAsync(p.get(1), o) : usage("invoke-async takes one ID");
+                }
+                case "result" -> {
+                    return p.size() == 2 ? client.result(p.get(1)) : usage("result takes one ASYNC_ID");
+                }
+                case "prewarm" -> {
+                    return p.size() == 2 ? client.prewarm(p.get(1), o) : usage("prewarm takes one ID");
+                }
+                case "try" -> {
+                    return p.size() >= 2 ? client.tryOut(p.subList(1, p.size()), o) : usage("try takes function IDs");
+                }
+                case "unregister" -> {
+                    return p.size() == 2 ? client.unregister(p.get(1)) : usage("unregister takes one ID");
+                }
+                default -> {
+                    return usage("unknown fn command '" + command + "'");
+                }
+            }
+        } catch (ConnectException e) {
+            System.err.println("vireo: no worker answers at " + client.base + " (start one with ./vireo start, or pass --worker URL)");
+            return 3;
+        } catch (IOException e) {
+            System.err.println("vireo: talking to " + client.base + " failed: " + e.getMessage());
+            return 3;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 1;
+        } catch (IllegalArgumentException e) {
+            return usage(e.getMessage());
+        }
+    }
+
+    private static int usage(String why) {
+        System.err.println("vireo: " + why + "\n" + USAGE);
+        return 2;
+    }
+
+    private record Reply(int status, JsonElement body, Map<String, List<String>> headers) {
+        boolean ok() {
+            return status / 100 == 2;
+        }
+    }
+
+    private Reply call(String method, String path, String body, Map<String, String> headers)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofMinutes(16))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (token != null && !token.isEmpty()) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        headers.forEach(b::header);
+        HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        JsonElement parsed;
+        try {
+            parsed = r.body().isBlank() ? com.google.gson.JsonNull.INSTANCE : JsonParser.parseString(r.body());
+        } catch (RuntimeException e) {
+            parsed = new com.google.gson.JsonPrimitive(r.body());
+        }
+        return new Reply(r.statusCode(), parsed, r.headers().map());
+    }
+
+    /** Prints an error reply; returns the exit code 1. */
+    private int failed(Reply r) {
+        if (json) {
+            System.out.println(r.body());
+        } else if (r.body().isJsonObject() && r.body().getAsJsonObject().has("error")) {
+            JsonObject e = r.body().getAsJsonObject().getAsJsonObject("error");
+            System.err.println("vireo: " + e.get("kind").getAsString().toLowerCase(Locale.ROOT).replace('_', ' ') + ": "
+                    + e.get("message").getAsString() + " (HTTP " + r.status() + ")");
+        } else {
+            System.err.println("vireo: HTTP " + r.status() + ": " + r.body());
+        }
+        return 1;
+    }
+
+    int register(String name, Map<String, String> options) throws IOException, InterruptedException {
+        JsonObject spec = new JsonObject();
+        spec.addProperty("name", name);
+        for (var e : options.entrySet()) {
+            String field = REGISTER_OPTIONS.get(e.getKey());
+            if (field == null) {
+                throw new IllegalArgumentException("unknown option " + e.getKey() + " for register");
+            }
+            if (NUMBERS.contains(field)) {
+                try {
+                    spec.addProperty(field, Double.parseDouble(e.getValue()));
+                } catch (NumberFormatException x) {
+                    throw new IllegalArgumentException(e.getKey() + " needs a number, got '" + e.getValue() + "'");
+                }
+            } else {
+                spec.addProperty(field, e.getValue());
+            }
+        }
+        Reply r = call("POST", "/functions", spec.toString(), Map.of());
+        if (!r.ok()) {
+            return failed(r);
+        }
+        JsonObject f = r.body().getAsJsonObject();
+        System.out.println(json ? f.toString() : "registered " + f.get("id").getAsString() + " (backend "
+                + f.get("backend").getAsString() + ", transport " + f.get("transport").getAsString() + ", "
+                + f.get("memory_mb").getAsInt() + " MB, " + f.get("cpus").getAsDouble() + " cpus, timeout "
+                + f.get("timeout_ms").getAsLong() + " ms)");
+        return 0;
+    }
+
+    int list() throws IOException, InterruptedException {
+        Reply r = call("GET", "/functions", null, Map.of());
+        if (!r.ok()) {
+            return failed(r);
+        }
+        if (json) {
+            System.out.println(r.body());
+            return 0;
+        }
+        System.out.printf(Locale.ROOT, "%-28s %-10s %-10s %-7s %8s %6s %10s %5s%n", "ID", "BACKEND", "TRANSPORT",
+                "COMPUTE", "MEMORY", "CPUS", "TIMEOUT", "CONC");
+        for (JsonElement e : r.body().getAsJsonArray()) {
+            JsonObject f = e.getAsJsonObject();
+            System.out.printf(Locale.ROOT, "%-28s %-10s %-10s %-7s %5d MB %6.2f %7d ms %5d%n", f.get("id").getAsString(),
+                    f.get("backend").getAsString(), f.get("transport").getAsString(), f.get("compute").getAsString(),
+                    f.get("memory_mb").getAsInt(), f.get("cpus").getAsDouble(), f.get("timeout_ms").getAsLong(),
+                    f.get("concurrency").getAsInt());
+        }
+        return 0;
+    }
+
+    private static Map<String, String> tidHeader(Map<String, String> options) {
+        String tid = options.get("--tid");
+        return tid == null ? Map.of() : Map.of("X-Vireo-Tid", tid);
+    }
+
+    int invoke(String id, Map<String, String> options, boolean enhanced) throws IOException, InterruptedException {
+        Reply r = call("POST", "/functions/" + id + "/invoke" + (enhanced ? "?enhanced=true" : ""),
+                options.getOrDefault("--payload", ""), tidHeader(options));
+        if (!r.ok() && !(enhanced && r.body().isJsonObject() && r.body().getAsJsonObject().has("tid"))) {
+            return failed(r);
+        }
+        if (json || !enhanced) {
+            System.out.println(json ? r.body().toString() : PRETTY.toJson(r.body()));
+            return r.ok() ? 0 : 1;
+        }
+        printRecord(r.body().getAsJsonObject());
+        return r.ok() ? 0 : 1;
+    }
+
+    static void printRecord(JsonObject rec) {
+        JsonObject t = rec.getAsJsonObject("timings");
+        System.out.printf(Locale.ROOT, "tid        %s%nfunction   %s on %s (%s)%nstate      %s%n", rec.get("tid").getAsString(),
+                rec.get("function").getAsString(), rec.get("worker").getAsString(), rec.get("backend").getAsString(),
+                rec.get("state").isJsonNull() ? "-" : rec.get("state").getAsString());
+        System.out.printf(Locale.ROOT, "timings    e2e %d us = execution %d us + overhead %d us "
+                + "(queued %d, acquire %d, cold start %d, transport %d)%n", t.get("e2e_us").getAsLong(),
+                t.get("execution_us").getAsLong(), t.get("overhead_us").getAsLong(), t.get("queued_us").getAsLong(),
+                t.get("acquire_us").getAsLong(), t.get("cold_start_us").getAsLong(), t.get("transport_us").getAsLong());
+        if (rec.has("error")) {
+            JsonObject e = rec.getAsJsonObject("error");
+            System.out.println("error      " + e.get("kind").getAsString() + ": " + e.get("message").getAsString());
+            if (e.has("detail")) {
+                System.out.println(e.get("detail").getAsString().indent(11).stripTrailing());
+            }
+        } else {
+            System.out.println("result     " + rec.get("result"));
+        }
+    }
+
+    /** Invokes each function twice (the first is cold unless a container is warm) and prints one row per call. */
+    int tryOut(List<String> ids, Map<String, String> options) throws IOException, InterruptedException {
+        int failures = 0;
+        if (!json) {
+            System.out.printf(Locale.ROOT, "%-20s %-8s %-8s %12s %12s %12s  %s%n", "FUNCTION", "CALL", "STATE", "E2E ms",
+                    "EXEC ms", "OVERHEAD ms", "RESULT");
+        }
+        for (String id : ids) {
+            for (int call = 1; call <= 2; call++) {
+                Reply r = call("POST", "/functions/" + id + "/invoke?enhanced=true", options.getOrDefault("--payload", ""),
+                        Map.of());
+                if (!r.body().isJsonObject() || !r.body().getAsJsonObject().has("timings")) {
+                    failures++;
+                    failed(r);
+                    continue;
+                }
+                JsonObject rec = r.body().getAsJsonObject();
+                if (json) {
+                    System.out.println(rec);
+                    continue;
+                }
+                if (rec.has("error")) {
+                    failures++;
+                }
+                JsonObject t = rec.getAsJsonObject("timings");
+                String outcome = rec.has("error") ? rec.getAsJsonObject("error").get("kind").getAsString() + ": "
+                        + rec.getAsJsonObject("error").get("message").getAsString() : rec.get("result").toString();
+                System.out.printf(Locale.ROOT, "%-20s %-8s %-8s %12.2f %12.2f %12.2f  %s%n", id, call == 1 ? "first" : "second",
+                        rec.get("state").isJsonNull() ? "-" : rec.get("state").getAsString(), t.get("e2e_us").getAsLong() / 1000.0,
+                        t.get("execution_us").getAsLong() / 1000.0, t.get("overhead_us").getAsLong() / 1000.0,
+                        outcome.length() > 60 ? outcome.substring(0, 57) + "..." : outcome);
+            }
+        }
+        return failures == 0 ? 0 : 1;
+    }
+
+    int invokeAsync(String id, Map<String, String> options) throws IOException, InterruptedException {
+        Reply r = call("POST", "/functions/" + id + "/invoke-async", options.getOrDefault("--payload", ""),
+                tidHeader(options));
+        if (!r.ok()) {
+            return failed(r);
+        }
+        System.out.println(json ? r.body().toString() : r.body().getAsJsonObject().get("id").getAsString());
+        return 0;
+    }
+
+    int result(String asyncId) throws IOException, InterruptedException {
+        Reply r = call("GET", "/invocations/" + asyncId, null, Map.of());
+        if (!r.ok()) {
+            return failed(r);
+        }
+        JsonObject o = r.body().getAsJsonObject();
+        if (json) {
+            System.out.println(o);
+        } else if (!o.get("done").getAsBoolean()) {
+            System.out.println(asyncId + " is still running");
+        } else {
+            printRecord(o.getAsJsonObject("record"));
+        }
+        return o.get("done").getAsBoolean() && !o.getAsJsonObject("record").get("success").getAsBoolean() ? 1 : 0;
+    }
+
+    int prewarm(String id, Map<String, String> options) throws IOException, InterruptedException {
+        JsonObject body = new JsonObject();
+        try {
+            body.addProperty("count", Integer.parseInt(options.getOrDefault("--count", "1")));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--count needs a whole number");
+        }
+        Reply r = call("POST", "/functions/" + id + "/prewarm", body.toString(), Map.of());
+        if (!r.ok()) {
+            return failed(r);
+        }
+        JsonObject o = r.body().getAsJsonObject();
+        System.out.println(json ? o.toString() : "started " + o.get("started").getAsInt() + " of "
+                + o.get("requested").getAsInt() + " containers for " + id);
+        return 0;
+    }
+
+    int unregister(String id) throws IOException, InterruptedException {
+        Reply r = call("DELETE", "/functions/" + id, null, Map.of());
+        if (!r.ok()) {
+            return failed(r);
+        }
+        System.out.println(json ? r.body().toString() : "unregistered " + id);
+        return 0;
+    }
+
+    int status() throws IOException, InterruptedException {
+        Reply r = call("GET", "/status", null, Map.of());
+        if (!r.ok()) {
+            return failed(r);
+        }
+        JsonObject s = r.body().getAsJsonObject();
+        if (json) {
+            System.out.println(s);
+            return 0;
+        }
+        JsonObject c = s.getAsJsonObject("containers");
+        JsonObject m = s.getAsJsonObject("memory");
+        System.out.printf(Locale.ROOT, "worker      %s%nqueue       %d waiting (capacity %d), %d running%n"
+                + "functions   %d%ncontainers  %d running, %d cached%nmemory      %d MB running, %d MB cached, limit %d MB%n"
+                + "policies    %s%n", s.get("worker").getAsString(), s.get("queued").getAsInt(),
+                s.get("queue_capacity").getAsInt(), s.get("running").getAsInt(), s.get("functions").getAsInt(),
+                c.get("running").getAsInt(), c.get("cached").getAsInt(), m.get("running_mb").getAsLong(),
+                m.get("cached_mb").getAsLong(), m.get("limit_mb").getAsLong(), s.get("policies"));
+        for (JsonElement e : s.getAsJsonArray("resources")) {
+            JsonObject u = e.getAsJsonObject();
+            System.out.printf(Locale.ROOT, "resource    %-12s %8.2f / %-8.2f %s%n", u.get("resource").getAsString(),
+                    u.get("used").getAsDouble(), u.get("capacity").getAsDouble(), u.get("unit").getAsString());
+        }
+        JsonObject stats = s.getAsJsonObject("stats");
+        if (!stats.isEmpty()) {
+            System.out.printf(Locale.ROOT, "%-28s %8s %12s %12s %12s %12s%n", "FUNCTION", "CALLS", "COLD us", "WARM us",
+                    "EXEC us", "E2E us");
+            for (String f : stats.keySet()) {
+                JsonObject x = stats.getAsJsonObject(f);
+                System.out.printf(Locale.ROOT, "%-28s %8d %12d %12d %12d %12d%n", f, x.get("invocations").getAsLong(),
+                        x.get("cold_start_us").getAsLong(), x.get("warm_us").getAsLong(), x.get("execution_us").getAsLong(),
+                        x.get("e2e_us").getAsLong());
+            }
+        }
+        return 0;
+    }
+}
