@@ -25,8 +25,9 @@ public final class WorkerComponent implements WorkerService {
 
     @Activate
     public WorkerComponent(@Reference PluginRegistry registry, @Reference Clock clock,
-            @Reference TaskScheduler scheduler, WorkerConfig config) {
-        this.core = new WorkerCore(registry, clock, scheduler, WorkerOptions.of(config));
+            @Reference TaskScheduler scheduler, @Reference io.micrometer.core.instrument.MeterRegistry meters,
+            WorkerConfig config) {
+        this.core = new WorkerCore(registry, clock, scheduler, WorkerOptions.of(config), meters);
     }
 
     @Modified

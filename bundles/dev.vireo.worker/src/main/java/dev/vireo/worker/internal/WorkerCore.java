@@ -103,7 +103,10 @@ final class WorkerCore implements WorkerService, AutoCloseable {
     private int running;
     private boolean closed;
 
-    WorkerCore(PluginRegistry registry, Clock clock, TaskScheduler scheduler, WorkerOptions options) {
+    private final WorkerMetrics metrics;
+
+    WorkerCore(PluginRegistry registry, Clock clock, TaskScheduler scheduler, WorkerOptions options,
+            io.micrometer.core.instrument.MeterRegistry meters) {
         this.registry = registry;
         this.clock = clock;
         this.scheduler = scheduler;
@@ -111,6 +114,7 @@ final class WorkerCore implements WorkerService, AutoCloseable {
         this.functions = new FunctionTable(registry, options.maxFunctions());
         this.resources = new Resources(registry);
         this.async = new AsyncResults(clock, options.asyncRetention());
+        this.metrics = new WorkerMetrics(meters, options.name(), this::status);
         this.pool = new ContainerPool(clock);
         this.listener = registry.addListener((point, before, after) -> {
             if (point == ExtensionPoint.QUEUE) {
@@ -218,6 +222,15 @@ final class WorkerCore implements WorkerService, AutoCloseable {
     }
 
     private Pending admit(String tid, String functionId, String payload) {
+        try {
+            return admitOrThrow(tid, functionId, payload);
+        } catch (WorkerException e) {
+            metrics.rejected(functionId, e.kind().name());
+            throw e;
+        }
+    }
+
+    private Pending admitOrThrow(String tid, String functionId, String payload) {
         long now = clock.nanoTime();
         Invocation invocation = new Invocation(tid, functionId, payload, now);
         FunctionSpec fn = functions.get(functionId);
@@ -515,6 +528,7 @@ final class WorkerCore implements WorkerService, AutoCloseable {
         if (c != null) {
             stats.completed(record, 0);
         }
+        metrics.record(record);
         p.future.complete(record);
     }
 

@@ -4,6 +4,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.vireo.api.metrics.MetricsExporter;
 import dev.vireo.api.model.ErrorKind;
 import dev.vireo.api.model.FunctionSpec;
 import dev.vireo.api.model.InvocationRecord;
@@ -26,6 +27,9 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -56,6 +60,7 @@ public final class HttpApi {
     }
 
     private final WorkerService worker;
+    private volatile MetricsExporter metrics;
     private final HttpServer server;
     private final int maxBody;
     private final byte[] token;
@@ -81,6 +86,18 @@ public final class HttpApi {
         server.stop(0);
     }
 
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void setMetrics(MetricsExporter exporter) {
+        metrics = exporter;
+    }
+
+    void unsetMetrics(MetricsExporter exporter) {
+        if (metrics == exporter) {
+            metrics = null;
+        }
+    }
+
     int port() {
         return server.getAddress().getPort();
     }
@@ -101,7 +118,8 @@ public final class HttpApi {
                 LOG.log(Level.ERROR, "[" + tid + "] " + ex.getRequestMethod() + " " + ex.getRequestURI() + " failed", e);
                 answer = new Answer(500, Json.error("INTERNAL", "internal error: " + e));
             }
-            byte[] body = (answer.body.toString() + "\n").getBytes(StandardCharsets.UTF_8);
+            byte[] body = (answer.body.isJsonPrimitive() && answer.headers.containsKey("Content-Type")
+                    ? answer.body.getAsString() : answer.body.toString() + "\n").getBytes(StandardCharsets.UTF_8);
             ex.getResponseHeaders().set("Content-Type", "application/json");
             answer.headers.forEach((k, v) -> ex.getResponseHeaders().set(k, v));
             ex.sendResponseHeaders(answer.status, body.length);
@@ -134,6 +152,15 @@ public final class HttpApi {
                 o.addProperty("worker", worker.name());
                 return new Answer(200, o);
             }
+            case "metrics" -> {
+                only(method, "GET");
+                MetricsExporter exporter = metrics;
+                if (exporter == null) {
+                    throw new HttpError(503, "UNAVAILABLE", "no metrics exporter is installed");
+                }
+                return new Answer(200, new com.google.gson.JsonPrimitive(exporter.scrape()),
+                        Map.of("Content-Type", exporter.contentType()));
+            }
             case "status" -> {
                 only(method, "GET");
                 return new Answer(200, Json.status(worker.status()));
@@ -155,7 +182,7 @@ public final class HttpApi {
             }
             default -> throw new HttpError(404, "NOT_FOUND", "no such endpoint: " + method + " " + path
                     + "; endpoints: /health, /status, /functions, /functions/{id}/invoke, /functions/{id}/invoke-async,"
-                    + " /functions/{id}/prewarm, /invocations/{id}");
+                    + " /functions/{id}/prewarm, /invocations/{id}, /metrics");
         }
     }
 

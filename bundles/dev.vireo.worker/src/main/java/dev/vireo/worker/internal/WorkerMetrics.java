@@ -1,0 +1,66 @@
+package dev.vireo.worker.internal;
+
+import dev.vireo.api.model.ContainerState;
+import dev.vireo.api.model.InvocationRecord;
+import dev.vireo.api.worker.WorkerStatus;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * The worker's meters (Prometheus names in docs/metrics.md): invocations by function and outcome, cold starts,
+ * end-to-end and overhead timers, queue length, running invocations, and containers and memory split into running
+ * and cached (idle).
+ */
+final class WorkerMetrics {
+    private final MeterRegistry registry;
+    private final String worker;
+
+    WorkerMetrics(MeterRegistry registry, String worker, Supplier<WorkerStatus> status) {
+        this.registry = registry;
+        this.worker = worker;
+        gauge("vireo.queue.length", "invocations waiting", status, s -> s.queued(), null);
+        gauge("vireo.invocations.running", "invocations running", status, s -> s.running(), null);
+        gauge("vireo.containers", "containers by state", status, s -> s.containersRunning(), "running");
+        gauge("vireo.containers", "containers by state", status, s -> s.containersIdle(), "cached");
+        gauge("vireo.memory.mb", "container memory by state, MB", status, s -> s.memoryRunningMb(), "running");
+        gauge("vireo.memory.mb", "container memory by state, MB", status, s -> s.memoryCachedMb(), "cached");
+        gauge("vireo.functions", "registered functions", status, s -> s.functions(), null);
+    }
+
+    private void gauge(String name, String help, Supplier<WorkerStatus> status, ToDoubleFunction<WorkerStatus> f,
+            String state) {
+        Gauge.Builder<Supplier<WorkerStatus>> b = Gauge.builder(name, status, s -> f.applyAsDouble(s.get()))
+                .description(help).tag("worker", worker);
+        if (state != null) {
+            b.tag("state", state);
+        }
+        b.register(registry);
+    }
+
+    void record(InvocationRecord r) {
+        String outcome = r.error().map(e -> e.kind().name().toLowerCase(Locale.ROOT)).orElse("success");
+        Counter.builder("vireo.invocations").description("finished invocations by function and outcome")
+                .tag("worker", worker).tag("function", r.functionId()).tag("outcome", outcome).register(registry)
+                .increment();
+        if (r.state().orElse(null) == ContainerState.COLD) {
+            Counter.builder("vireo.cold.starts").description("invocations that waited for a new container")
+                    .tag("worker", worker).tag("function", r.functionId()).register(registry).increment();
+        }
+        Timer.builder("vireo.invocation.e2e").description("end to end inside the worker").tag("worker", worker)
+                .tag("function", r.functionId()).register(registry).record(r.timings().e2eUs(), TimeUnit.MICROSECONDS);
+        Timer.builder("vireo.invocation.overhead").description("end to end minus the function's execution")
+                .tag("worker", worker).tag("function", r.functionId()).register(registry)
+                .record(r.timings().overheadUs(), TimeUnit.MICROSECONDS);
+    }
+
+    void rejected(String functionId, String kind) {
+        Counter.builder("vireo.rejections").description("requests refused before admission").tag("worker", worker)
+                .tag("function", functionId).tag("kind", kind.toLowerCase(Locale.ROOT)).register(registry).increment();
+    }
+}
