@@ -43,6 +43,9 @@ final class VireoOptions {
                 if (cfg.getFileName().toString().equals("vireo.worker.http.cfg")) {
                     text = text.replaceAll("(?m)^port = .*$", "port = " + port);
                 }
+                if (cfg.getFileName().toString().equals("vireo.worker.grpc.cfg")) {
+                    text = text.replaceAll("(?m)^port = .*$", "port = 0");
+                }
                 Path target = to.resolve(cfg.getFileName());
                 if (Files.exists(target) && Files.readString(target).equals(text)) {
                     continue;
@@ -83,6 +86,7 @@ final class VireoOptions {
         options.add(frameworkProperty("vireo.home").value(home.toString()));
         options.add(frameworkProperty(HTTP_PORT).value(Integer.toString(port)));
         options.add(systemPackage("com.sun.net.httpserver"));
+        options.add(systemPackage("sun.misc"));
         options.add(frameworkProperty("vireo.lifo.jar").value(System.getProperty("vireo.lifo.jar")));
         options.add(systemProperty("org.ops4j.pax.url.mvn.localRepository")
                 .value(System.getProperty("org.ops4j.pax.url.mvn.localRepository", "")));

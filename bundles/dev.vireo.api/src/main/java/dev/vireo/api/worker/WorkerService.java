@@ -18,8 +18,12 @@ public interface WorkerService {
     /** The worker's name. */
     String name();
 
-    /** Registers a function; ALREADY_EXISTS if its id is taken, INVALID_REQUEST if a plugin name is unknown. */
-    void register(FunctionSpec spec);
+    /**
+     * Registers a function; ALREADY_EXISTS if its id is taken, INVALID_REQUEST if a plugin name is unknown.
+     *
+     * @return the function as registered (an empty backend resolved to the one chosen)
+     */
+    FunctionSpec register(FunctionSpec spec);
 
     /** Removes a function and its idle containers; UNKNOWN_FUNCTION if it is not registered. */
     void unregister(String functionId);

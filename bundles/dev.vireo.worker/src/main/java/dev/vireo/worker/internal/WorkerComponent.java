@@ -46,8 +46,8 @@ public final class WorkerComponent implements WorkerService {
     }
 
     @Override
-    public void register(FunctionSpec spec) {
-        core.register(spec);
+    public FunctionSpec register(FunctionSpec spec) {
+        return core.register(spec);
     }
 
     @Override

@@ -163,10 +163,11 @@ final class WorkerCore implements WorkerService, AutoCloseable {
     }
 
     @Override
-    public void register(FunctionSpec spec) {
+    public FunctionSpec register(FunctionSpec spec) {
         FunctionSpec resolved = functions.register(spec);
         LOG.log(Level.INFO, "registered " + resolved.id() + " on backend " + resolved.backend() + " via "
                 + resolved.transport());
+        return resolved;
     }
 
     @Override

@@ -36,7 +36,7 @@ final class WorkerMetrics {
     private void gauge(String name, String help, Supplier<WorkerStatus> status, ToDoubleFunction<WorkerStatus> f,
             String state) {
         Gauge.Builder<Supplier<WorkerStatus>> b = Gauge.builder(name, status, s -> f.applyAsDouble(s.get()))
-                .description(help).tag("worker", worker);
+                .description(help).tag("worker", worker).strongReference(true);
         if (state != null) {
             b.tag("state", state);
         }

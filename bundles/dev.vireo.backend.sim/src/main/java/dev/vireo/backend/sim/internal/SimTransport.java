@@ -95,11 +95,15 @@ public final class SimTransport implements AgentTransport {
                 return reply;
             }
             String body = payload.isBlank() ? "null" : payload;
-            scheduler.schedule(() -> reply.complete(fail.find()
+            Runnable answer = () -> reply.complete(fail.find()
                     ? new AgentReply(startUs, startUs + execUs, execUs, cold, false, "", "SimulatedError", fail.group(1),
                             "Traceback (simulated):\n  SimulatedError: " + fail.group(1))
-                    : new AgentReply(startUs, startUs + execUs, execUs, cold, true, "{\"echo\":" + body + "}", "", "", "")),
-                    Duration.ofNanos(execUs * 1_000));
+                    : new AgentReply(startUs, startUs + execUs, execUs, cold, true, "{\"echo\":" + body + "}", "", "", ""));
+            if (execUs == 0) {
+                answer.run(); // a no-op handler answers at once, as a real agent would
+            } else {
+                scheduler.schedule(answer, Duration.ofNanos(execUs * 1_000));
+            }
             return reply;
         }
 

@@ -11,6 +11,7 @@ import dev.vireo.api.model.InvocationRecord;
 import dev.vireo.api.model.ValidationException;
 import dev.vireo.api.time.TaskScheduler;
 import dev.vireo.api.worker.AsyncResult;
+import dev.vireo.api.worker.WorkerEndpoint;
 import dev.vireo.api.worker.WorkerException;
 import dev.vireo.api.worker.WorkerService;
 import java.io.IOException;
@@ -65,8 +66,11 @@ public final class HttpApi {
     private final int maxBody;
     private final byte[] token;
 
+    private final org.osgi.framework.ServiceRegistration<WorkerEndpoint> endpoint;
+
     @Activate
-    public HttpApi(@Reference WorkerService worker, @Reference TaskScheduler scheduler, Config config) throws IOException {
+    public HttpApi(org.osgi.framework.BundleContext context, @Reference WorkerService worker,
+            @Reference TaskScheduler scheduler, Config config) throws IOException {
         if (config.port() < 0 || config.port() > 65_535 || config.max_body_bytes() < 1_024) {
             throw new IllegalArgumentException("port must be 0-65535 and max.body.bytes at least 1024");
         }
@@ -77,12 +81,24 @@ public final class HttpApi {
         server.setExecutor(scheduler);
         server.createContext("/", this::handle);
         server.start();
-        LOG.log(Level.INFO, "worker HTTP API on http://" + config.bind() + ":" + server.getAddress().getPort()
-                + (token == null ? "" : " (bearer token required)"));
+        String address = "http://" + config.bind() + ":" + server.getAddress().getPort();
+        LOG.log(Level.INFO, "worker HTTP API on " + address + (token == null ? "" : " (bearer token required)"));
+        endpoint = context.registerService(WorkerEndpoint.class, new WorkerEndpoint() {
+            @Override
+            public String protocol() {
+                return "http";
+            }
+
+            @Override
+            public String address() {
+                return address;
+            }
+        }, new java.util.Hashtable<>(Map.of(WorkerEndpoint.PROTOCOL, "http")));
     }
 
     @Deactivate
     void close() {
+        endpoint.unregister();
         server.stop(0);
     }
 
@@ -193,10 +209,7 @@ public final class HttpApi {
             }
             only(method, "POST");
             FunctionSpec spec = Json.spec(Json.object(body, "a registration"));
-            worker.register(spec);
-            FunctionSpec registered = worker.functions().stream().filter(f -> f.id().equals(spec.id())).findFirst()
-                    .orElse(spec);
-            return new Answer(201, Json.spec(registered));
+            return new Answer(201, Json.spec(worker.register(spec)));
         }
         String id = decode(parts[1]);
         if (parts.length == 2) {

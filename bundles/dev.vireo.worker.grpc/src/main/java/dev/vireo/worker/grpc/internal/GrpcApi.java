@@ -1,0 +1,111 @@
+package dev.vireo.worker.grpc.internal;
+
+import dev.vireo.api.time.TaskScheduler;
+import dev.vireo.api.worker.WorkerEndpoint;
+import dev.vireo.api.worker.WorkerService;
+import io.grpc.Metadata;
+import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/** The worker's gRPC server (service {@code vireo.worker.v1.Worker}); calls run on the scheduler's executor. */
+@Component(immediate = true, configurationPid = "vireo.worker.grpc")
+@Designate(ocd = GrpcApi.Config.class)
+public final class GrpcApi {
+    private static final System.Logger LOG = System.getLogger(GrpcApi.class.getName());
+    static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+
+    @ObjectClassDefinition(name = "Vireo worker gRPC API", description = "The worker's gRPC endpoint.")
+    public @interface Config {
+        @AttributeDefinition(name = "Bind address", description = "Address to listen on.")
+        String bind() default "127.0.0.1";
+
+        @AttributeDefinition(name = "Port", description = "TCP port; 0 picks a free one (written to the log).", min = "0", max = "65535")
+        int port() default 8071;
+
+        @AttributeDefinition(name = "Maximum message (bytes)", description = "Largest request message accepted, in bytes.", min = "1024")
+        int max_message_bytes() default 6 * 1024 * 1024;
+
+        @AttributeDefinition(name = "Bearer token", description = "If set, every call but Health and Ping needs metadata 'authorization: Bearer <token>'.")
+        String auth_token() default "";
+    }
+
+    private final Server server;
+    private final org.osgi.framework.ServiceRegistration<WorkerEndpoint> endpoint;
+
+    @Activate
+    public GrpcApi(org.osgi.framework.BundleContext context, @Reference WorkerService worker,
+            @Reference TaskScheduler scheduler, Config config) throws IOException {
+        if (config.port() < 0 || config.port() > 65_535 || config.max_message_bytes() < 1_024) {
+            throw new IllegalArgumentException("port must be 0-65535 and max.message.bytes at least 1024");
+        }
+        WorkerGrpcService service = new WorkerGrpcService(worker);
+        server = NettyServerBuilder.forAddress(new InetSocketAddress(config.bind(), config.port()))
+                .executor(scheduler)
+                .maxInboundMessageSize(config.max_message_bytes())
+                .addService(ServerInterceptors.intercept(service, new BearerToken(config.auth_token())))
+                .build()
+                .start();
+        String address = config.bind() + ":" + server.getPort();
+        LOG.log(Level.INFO, "worker gRPC API on " + address + (config.auth_token().isEmpty() ? "" : " (bearer token required)"));
+        endpoint = context.registerService(WorkerEndpoint.class, new WorkerEndpoint() {
+            @Override
+            public String protocol() {
+                return "grpc";
+            }
+
+            @Override
+            public String address() {
+                return address;
+            }
+        }, new java.util.Hashtable<>(java.util.Map.of(WorkerEndpoint.PROTOCOL, "grpc")));
+    }
+
+    @Deactivate
+    void close() {
+        endpoint.unregister();
+        server.shutdownNow();
+    }
+
+    /** Checks the bearer token in constant time; Health and Ping stay open. */
+    static final class BearerToken implements ServerInterceptor {
+        private final byte[] expected;
+
+        BearerToken(String token) {
+            this.expected = token.isEmpty() ? null : ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+                ServerCallHandler<Q, R> next) {
+            String method = call.getMethodDescriptor().getBareMethodName();
+            if (expected != null && !"Health".equals(method) && !"Ping".equals(method)) {
+                String given = headers.get(AUTHORIZATION);
+                byte[] bytes = given == null ? new byte[0] : given.getBytes(StandardCharsets.UTF_8);
+                if (!MessageDigest.isEqual(bytes, expected)) {
+                    call.close(Status.UNAUTHENTICATED.withDescription(
+                            "missing or wrong bearer token (metadata authorization: Bearer <token>)"), new Metadata());
+                    return new ServerCall.Listener<>() {
+                    };
+                }
+            }
+            return next.startCall(call, headers);
+        }
+    }
+}

@@ -1,0 +1,223 @@
+package dev.vireo.worker.grpc.internal;
+
+import dev.vireo.api.model.Compute;
+import dev.vireo.api.model.ErrorKind;
+import dev.vireo.api.model.ExpectedTimings;
+import dev.vireo.api.model.InvocationRecord;
+import dev.vireo.api.model.ValidationException;
+import dev.vireo.api.worker.AsyncResult;
+import dev.vireo.api.worker.WorkerException;
+import dev.vireo.api.worker.WorkerService;
+import dev.vireo.api.worker.WorkerStatus;
+import dev.vireo.grpc.v1.ErrorInfo;
+import dev.vireo.grpc.v1.FunctionSpec;
+import dev.vireo.grpc.v1.FunctionStats;
+import dev.vireo.grpc.v1.HealthReply;
+import dev.vireo.grpc.v1.HealthRequest;
+import dev.vireo.grpc.v1.InvocationRecord.Builder;
+import dev.vireo.grpc.v1.InvokeAsyncReply;
+import dev.vireo.grpc.v1.InvokeReply;
+import dev.vireo.grpc.v1.InvokeRequest;
+import dev.vireo.grpc.v1.ListReply;
+import dev.vireo.grpc.v1.ListRequest;
+import dev.vireo.grpc.v1.PingReply;
+import dev.vireo.grpc.v1.PingRequest;
+import dev.vireo.grpc.v1.PrewarmReply;
+import dev.vireo.grpc.v1.PrewarmRequest;
+import dev.vireo.grpc.v1.RegisterRequest;
+import dev.vireo.grpc.v1.ResourceUsage;
+import dev.vireo.grpc.v1.ResultReply;
+import dev.vireo.grpc.v1.ResultRequest;
+import dev.vireo.grpc.v1.StatusReply;
+import dev.vireo.grpc.v1.StatusRequest;
+import dev.vireo.grpc.v1.Timings;
+import dev.vireo.grpc.v1.UnregisterReply;
+import dev.vireo.grpc.v1.UnregisterRequest;
+import dev.vireo.grpc.v1.WorkerGrpc;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.CompletionException;
+import java.util.function.Supplier;
+
+/** Maps the gRPC messages onto {@link WorkerService}; rejections become gRPC status codes with the message. */
+final class WorkerGrpcService extends WorkerGrpc.WorkerImplBase {
+    private final WorkerService worker;
+
+    WorkerGrpcService(WorkerService worker) {
+        this.worker = worker;
+    }
+
+    /** gRPC status of a rejection. */
+    static Status status(ErrorKind kind) {
+        return switch (kind) {
+            case INVALID_REQUEST -> Status.INVALID_ARGUMENT;
+            case UNKNOWN_FUNCTION -> Status.NOT_FOUND;
+            case ALREADY_EXISTS -> Status.ALREADY_EXISTS;
+            case OVERLOADED, NO_RESOURCES -> Status.RESOURCE_EXHAUSTED;
+            case TIMEOUT -> Status.DEADLINE_EXCEEDED;
+            case CANCELLED, START_FAILED -> Status.UNAVAILABLE;
+            case USER_ERROR, OUT_OF_MEMORY, CONTAINER_FAILED -> Status.ABORTED;
+            case INTERNAL -> Status.INTERNAL;
+        };
+    }
+
+    private static StatusRuntimeException rejection(RuntimeException e) {
+        if (e instanceof WorkerException w) {
+            return status(w.kind()).withDescription(w.getMessage()).asRuntimeException();
+        }
+        if (e instanceof ValidationException || e instanceof IllegalArgumentException) {
+            return Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException();
+        }
+        return Status.INTERNAL.withDescription("internal error: " + e).withCause(e).asRuntimeException();
+    }
+
+    private static <T> void answer(StreamObserver<T> out, Supplier<T> call) {
+        T reply;
+        try {
+            reply = call.get();
+        } catch (RuntimeException e) {
+            out.onError(rejection(e));
+            return;
+        }
+        out.onNext(reply);
+        out.onCompleted();
+    }
+
+    @Override
+    public void ping(PingRequest request, StreamObserver<PingReply> out) {
+        out.onNext(PingReply.newBuilder().setPayload(request.getPayload()).build());
+        out.onCompleted();
+    }
+
+    @Override
+    public void health(HealthRequest request, StreamObserver<HealthReply> out) {
+        answer(out, () -> HealthReply.newBuilder().setStatus("ok").setWorker(worker.name()).build());
+    }
+
+    @Override
+    public void register(RegisterRequest request, StreamObserver<FunctionSpec> out) {
+        answer(out, () -> {
+            FunctionSpec s = request.getSpec();
+            dev.vireo.api.model.FunctionSpec spec = new dev.vireo.api.model.FunctionSpec(s.getName(),
+                    s.getVersion().isEmpty() ? "1" : s.getVersion(), s.getImage(), s.getCode(), s.getHandler(),
+                    s.getBackend(), Compute.parse(s.getCompute().isEmpty() ? "cpu" : s.getCompute()),
+                    s.getTransport().isEmpty() ? "uds" : s.getTransport(), s.getMemoryMb() == 0 ? 128 : s.getMemoryMb(),
+                    s.getCpus() == 0 ? 1 : s.getCpus(),
+                    Duration.ofMillis(s.getTimeoutMs() == 0 ? 60_000 : s.getTimeoutMs()),
+                    s.getConcurrency() == 0 ? 1 : s.getConcurrency(),
+                    new ExpectedTimings(s.getExpectedColdStartMs(), s.getExpectedWarmMs()));
+            return spec(worker.register(spec));
+        });
+    }
+
+    static FunctionSpec spec(dev.vireo.api.model.FunctionSpec s) {
+        return FunctionSpec.newBuilder().setId(s.id()).setName(s.name()).setVersion(s.version()).setImage(s.image())
+                .setCode(s.codeDir()).setHandler(s.handler()).setBackend(s.backend())
+                .setCompute(s.compute().name().toLowerCase(Locale.ROOT)).setTransport(s.transport())
+                .setMemoryMb(s.memoryMb()).setCpus(s.cpus()).setTimeoutMs(s.timeout().toMillis())
+                .setConcurrency(s.concurrency()).setExpectedColdStartMs(s.expected().coldStartMs())
+                .setExpectedWarmMs(s.expected().warmMs()).build();
+    }
+
+    @Override
+    public void unregister(UnregisterRequest request, StreamObserver<UnregisterReply> out) {
+        answer(out, () -> {
+            worker.unregister(request.getFunctionId());
+            return UnregisterReply.newBuilder().setFunctionId(request.getFunctionId()).build();
+        });
+    }
+
+    @Override
+    public void list(ListRequest request, StreamObserver<ListReply> out) {
+        answer(out, () -> ListReply.newBuilder().addAllFunctions(worker.functions().stream().map(WorkerGrpcService::spec)
+                .toList()).build());
+    }
+
+    @Override
+    public void invoke(InvokeRequest request, StreamObserver<InvokeReply> out) {
+        try {
+            worker.invoke(request.getTid(), request.getFunctionId(), request.getPayload()).whenComplete((r, e) -> {
+                if (e != null) {
+                    Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+                    out.onError(rejection(cause instanceof RuntimeException re ? re : new IllegalStateException(cause)));
+                    return;
+                }
+                out.onNext(reply(r, request.getEnhanced()));
+                out.onCompleted();
+            });
+        } catch (RuntimeException e) {
+            out.onError(rejection(e));
+        }
+    }
+
+    static InvokeReply reply(InvocationRecord r, boolean enhanced) {
+        InvokeReply.Builder b = InvokeReply.newBuilder().setTid(r.tid()).setSuccess(r.success()).setResult(r.result());
+        r.error().ifPresent(e -> b.setError(ErrorInfo.newBuilder().setKind(e.kind().name()).setMessage(e.message())
+                .setDetail(e.detail())));
+        if (enhanced) {
+            var t = r.timings();
+            Builder rec = dev.vireo.grpc.v1.InvocationRecord.newBuilder().setTid(r.tid()).setFunctionId(r.functionId())
+                    .setWorker(r.worker()).setBackend(r.backend())
+                    .setState(r.state().map(s -> s.name().toLowerCase(Locale.ROOT)).orElse(""))
+                    .setArrival(r.arrival().toString())
+                    .setTimings(Timings.newBuilder().setQueuedUs(t.queuedUs()).setAcquireUs(t.acquireUs())
+                            .setColdStartUs(t.coldStartUs()).setTransportUs(t.transportUs())
+                            .setExecutionUs(t.executionUs()).setE2EUs(t.e2eUs()).setOverheadUs(t.overheadUs()));
+            b.setRecord(rec);
+        }
+        return b.build();
+    }
+
+    @Override
+    public void invokeAsync(InvokeRequest request, StreamObserver<InvokeAsyncReply> out) {
+        answer(out, () -> InvokeAsyncReply.newBuilder()
+                .setId(worker.invokeAsync(request.getTid(), request.getFunctionId(), request.getPayload())).build());
+    }
+
+    @Override
+    public void result(ResultRequest request, StreamObserver<ResultReply> out) {
+        answer(out, () -> {
+            AsyncResult r = worker.result(request.getId());
+            ResultReply.Builder b = ResultReply.newBuilder().setId(r.id()).setDone(r.done());
+            r.record().ifPresent(rec -> b.setReply(reply(rec, true)));
+            return b.build();
+        });
+    }
+
+    @Override
+    public void prewarm(PrewarmRequest request, StreamObserver<PrewarmReply> out) {
+        try {
+            worker.prewarm(request.getFunctionId(), request.getCount()).whenComplete((n, e) -> {
+                if (e != null) {
+                    out.onError(Status.UNAVAILABLE.withDescription("prewarm failed: " + e.getMessage()).asRuntimeException());
+                    return;
+                }
+                out.onNext(PrewarmReply.newBuilder().setStarted(n).build());
+                out.onCompleted();
+            });
+        } catch (RuntimeException e) {
+            out.onError(rejection(e));
+        }
+    }
+
+    @Override
+    public void status(StatusRequest request, StreamObserver<StatusReply> out) {
+        answer(out, () -> {
+            WorkerStatus s = worker.status();
+            StatusReply.Builder b = StatusReply.newBuilder().setWorker(s.name()).setQueued(s.queued())
+                    .setQueueCapacity(s.queueCapacity()).setRunning(s.running()).setFunctions(s.functions())
+                    .setContainersRunning(s.containersRunning()).setContainersCached(s.containersIdle())
+                    .setMemoryRunningMb(s.memoryRunningMb()).setMemoryCachedMb(s.memoryCachedMb())
+                    .setMemoryLimitMb(s.memoryLimitMb()).putAllBackends(s.backends()).putAllPolicies(s.policies());
+            s.resources().forEach(u -> b.addResources(ResourceUsage.newBuilder().setResource(u.resource())
+                    .setUnit(u.unit()).setCapacity(u.capacity()).setUsed(u.used())));
+            s.stats().forEach((id, f) -> b.putStats(id, FunctionStats.newBuilder().setInvocations(f.invocations())
+                    .setColdStartUs(f.coldStartUs()).setWarmUs(f.warmUs()).setExecutionUs(f.executionUs())
+                    .setE2EUs(f.e2eUs()).setInterArrivalUs(f.interArrivalUs()).setMemoryMb(f.memoryMb()).build()));
+            return b.build();
+        });
+    }
+}
