@@ -1,0 +1,363 @@
+package dev.vireo.worker.internal;
+
+import dev.vireo.api.model.AgentEndpoint;
+import dev.vireo.api.model.Compute;
+import dev.vireo.api.model.ContainerHandle;
+import dev.vireo.api.plugin.ExtensionPoint;
+import dev.vireo.api.plugin.PluginInfo;
+import dev.vireo.api.plugin.PluginRegistry;
+import dev.vireo.api.plugin.Selection;
+import dev.vireo.api.plugin.SelectionListener;
+import dev.vireo.api.plugin.UnknownPluginException;
+import dev.vireo.api.spi.backend.BackendStatus;
+import dev.vireo.api.spi.backend.ContainerBackend;
+import dev.vireo.api.spi.backend.ContainerRequest;
+import dev.vireo.api.spi.backend.ContainerUsage;
+import dev.vireo.api.spi.keepalive.KeepAliveIndex;
+import dev.vireo.api.spi.keepalive.KeepAlivePolicy;
+import dev.vireo.api.spi.keepalive.PooledContainer;
+import dev.vireo.api.spi.queue.InvocationQueue;
+import dev.vireo.api.spi.queue.QueuePolicy;
+import dev.vireo.api.spi.queue.QueuedInvocation;
+import dev.vireo.api.spi.resource.ResourceGrant;
+import dev.vireo.api.spi.resource.ResourceRequest;
+import dev.vireo.api.spi.resource.ResourceTracker;
+import dev.vireo.api.spi.resource.ResourceUsage;
+import dev.vireo.api.spi.transport.AgentChannel;
+import dev.vireo.api.spi.transport.AgentReply;
+import dev.vireo.api.spi.transport.AgentTransport;
+import dev.vireo.api.spi.transport.TransportBinding;
+import dev.vireo.api.time.Cancellable;
+import dev.vireo.api.time.Clock;
+import dev.vireo.api.time.TaskScheduler;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/** Small hand-written plugins and services for unit tests of the worker core. */
+final class Fakes {
+    private Fakes() {
+    }
+
+    /** Real threads and the real clock: enough for unit tests (the build check covers main code only). */
+    static final class Time implements Clock, TaskScheduler, AutoCloseable {
+        final ScheduledExecutorService pool = Executors.newScheduledThreadPool(4);
+
+        @Override
+        public long nanoTime() {
+            return System.nanoTime();
+        }
+
+        @Override
+        public Instant now() {
+            return Instant.now();
+        }
+
+        @Override
+        public void execute(Runnable task) {
+            pool.execute(task);
+        }
+
+        @Override
+        public Cancellable schedule(Runnable task, Duration delay) {
+            var f = pool.schedule(task, Math.max(0, delay.toNanos()), TimeUnit.NANOSECONDS);
+            return handle(f);
+        }
+
+        @Override
+        public Cancellable scheduleAtFixedRate(Runnable task, Duration period) {
+            return handle(pool.scheduleAtFixedRate(task, period.toNanos(), period.toNanos(), TimeUnit.NANOSECONDS));
+        }
+
+        private static Cancellable handle(java.util.concurrent.Future<?> f) {
+            return new Cancellable() {
+                @Override
+                public boolean cancel() {
+                    return f.cancel(false);
+                }
+
+                @Override
+                public boolean isDone() {
+                    return f.isDone();
+                }
+            };
+        }
+
+        @Override
+        public void close() {
+            pool.shutdownNow();
+        }
+    }
+
+    /** FIFO queue policy. */
+    static final QueuePolicy FIFO = context -> new InvocationQueue() {
+        private final ArrayDeque<QueuedInvocation> q = new ArrayDeque<>();
+
+        public void offer(QueuedInvocation i) {
+            q.add(i);
+        }
+
+        public QueuedInvocation poll() {
+            return q.poll();
+        }
+
+        public QueuedInvocation peek() {
+            return q.peek();
+        }
+
+        public int size() {
+            return q.size();
+        }
+
+        public List<QueuedInvocation> drain() {
+            List<QueuedInvocation> all = new ArrayList<>(q);
+            q.clear();
+            return all;
+        }
+    };
+
+    /** Keep-alive that offers the idle containers in the order they became idle. */
+    static final KeepAlivePolicy OLDEST_IDLE = context -> new KeepAliveIndex() {
+        private final Map<String, PooledContainer> idle = new LinkedHashMap<>();
+
+        public void added(PooledContainer c) {
+            released(c);
+        }
+
+        public void used(PooledContainer c) {
+            idle.remove(c.id());
+        }
+
+        public void released(PooledContainer c) {
+            idle.remove(c.id());
+            if (c.idle()) {
+                idle.put(c.id(), c);
+            }
+        }
+
+        public void removed(PooledContainer c) {
+            idle.remove(c.id());
+        }
+
+        public List<PooledContainer> victims(long memoryMb) {
+            List<PooledContainer> out = new ArrayList<>();
+            long freed = 0;
+            for (PooledContainer c : idle.values()) {
+                if (freed >= memoryMb) {
+                    break;
+                }
+                out.add(c);
+                freed += c.memoryMb();
+            }
+            return out;
+        }
+
+        public List<PooledContainer> expired() {
+            return List.of();
+        }
+    };
+
+    /** A capacity tracker of one request field. */
+    static final class Capacity implements ResourceTracker {
+        final String name;
+        final double capacity;
+        final java.util.function.ToDoubleFunction<ResourceRequest> amount;
+        double used;
+
+        Capacity(String name, double capacity, java.util.function.ToDoubleFunction<ResourceRequest> amount) {
+            this.name = name;
+            this.capacity = capacity;
+            this.amount = amount;
+        }
+
+        public synchronized Optional<ResourceGrant> tryAcquire(ResourceRequest r) {
+            double a = amount.applyAsDouble(r);
+            if (used + a > capacity) {
+                return Optional.empty();
+            }
+            used += a;
+            return Optional.of(new ResourceGrant(name, r.tid(), a, Map.of()));
+        }
+
+        public synchronized void release(ResourceGrant g) {
+            used -= g.amount();
+        }
+
+        public synchronized ResourceUsage usage() {
+            return new ResourceUsage(name, "units", capacity, used, Map.of());
+        }
+
+        @Override
+        public Optional<String> impossible(ResourceRequest r) {
+            return amount.applyAsDouble(r) > capacity ? Optional.of("needs too much " + name) : Optional.empty();
+        }
+    }
+
+    /** Containers that start at once; each agent answers after {@code execMs} with an echo, or fails as told. */
+    static final class Backend implements ContainerBackend, AgentTransport {
+        final Time time;
+        final List<String> created = new CopyOnWriteArrayList<>();
+        final List<String> destroyed = new CopyOnWriteArrayList<>();
+        volatile long execMs = 1;
+        volatile boolean failCreate;
+
+        Backend(Time time) {
+            this.time = time;
+        }
+
+        public BackendStatus status() {
+            return new BackendStatus(true, "fake", EnumSet.of(Compute.CPU), created.size() - destroyed.size());
+        }
+
+        public CompletionStage<ContainerHandle> create(ContainerRequest r) {
+            if (failCreate) {
+                return CompletableFuture.failedFuture(new IllegalStateException("image missing"));
+            }
+            created.add(r.id());
+            return CompletableFuture.completedFuture(new ContainerHandle(r.id(), r.function().id(), "fake",
+                    new AgentEndpoint("fake", r.id(), Map.of()), r.function().memoryMb(), r.labels()));
+        }
+
+        public CompletionStage<Void> destroy(ContainerHandle c, String tid) {
+            destroyed.add(c.id());
+            return CompletableFuture.completedFuture(null);
+        }
+
+        public ContainerUsage usage(ContainerHandle c) {
+            return ContainerUsage.UNKNOWN;
+        }
+
+        public int reclaim(String instance) {
+            return 0;
+        }
+
+        public TransportBinding bind(String id, String tid) {
+            return new TransportBinding(new AgentEndpoint("fake", id, Map.of()), Map.of(), Map.of(), "");
+        }
+
+        public AgentChannel open(AgentEndpoint endpoint, String tid) {
+            return new AgentChannel() {
+                boolean open = true;
+
+                public CompletionStage<AgentReply> invoke(String t, String payload, Duration timeout) {
+                    CompletableFuture<AgentReply> f = new CompletableFuture<>();
+                    long us = execMs * 1_000;
+                    if (payload.contains("hang")) {
+                        return f; // never answers: the worker's own guard must time it out
+                    }
+                    time.schedule(() -> f.complete(payload.contains("raise")
+                            ? new AgentReply(0, us, us, false, false, "", "ValueError", "bad input", "Traceback...")
+                            : new AgentReply(0, us, us, false, true, "{\"echo\":" + (payload.isEmpty() ? "null" : payload) + "}",
+                                    "", "", "")), Duration.ofMillis(execMs));
+                    return f;
+                }
+
+                public boolean isOpen() {
+                    return open;
+                }
+
+                public void close() {
+                    open = false;
+                }
+            };
+        }
+
+        public void unbind(TransportBinding binding) {
+        }
+    }
+
+    /** A registry with fixed plugins and a settable queue policy. */
+    static final class Registry implements PluginRegistry {
+        final Map<Class<?>, Map<String, Object>> active = new java.util.HashMap<>();
+        final List<SelectionListener> listeners = new CopyOnWriteArrayList<>();
+
+        <T> Registry put(Class<T> type, String name, T plugin) {
+            ExtensionPoint point = ExtensionPoint.of(type);
+            Map<String, Object> m = active.computeIfAbsent(type, k -> new LinkedHashMap<>());
+            if (!point.multiple()) {
+                m.clear();
+            }
+            m.put(name, plugin);
+            return this;
+        }
+
+        /** Swaps a single point's plugin and tells listeners, as the kernel does. */
+        <T> void swap(Class<T> type, String name, T plugin) {
+            put(type, name, plugin);
+            listeners.forEach(l -> l.selectionChanged(ExtensionPoint.of(type), List.of(), List.of(name)));
+        }
+
+        @Override
+        public <T> T active(Class<T> type) {
+            Map<String, Object> m = active.getOrDefault(type, Map.of());
+            if (m.isEmpty()) {
+                throw new UnknownPluginException("no active " + ExtensionPoint.of(type).id() + " plugin");
+            }
+            return type.cast(m.values().iterator().next());
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public <T> Map<String, T> activeAll(Class<T> type) {
+            return (Map<String, T>) Map.copyOf(active.getOrDefault(type, Map.of()));
+        }
+
+        @Override
+        public <T> T get(Class<T> type, String name) {
+            Object o = active.getOrDefault(type, Map.of()).get(name);
+            if (o == null) {
+                throw new UnknownPluginException("unknown " + name);
+            }
+            return type.cast(o);
+        }
+
+        @Override
+        public List<PluginInfo> plugins() {
+            return List.of();
+        }
+
+        @Override
+        public List<Selection> selections() {
+            return List.of();
+        }
+
+        @Override
+        public Selection selection(ExtensionPoint point) {
+            List<String> names = List.copyOf(active.getOrDefault(point.type(), Map.of()).keySet());
+            return new Selection(point, names, List.of(), names, List.of(), false);
+        }
+
+        @Override
+        public Selection use(ExtensionPoint point, List<String> names) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public boolean ready() {
+            return true;
+        }
+
+        @Override
+        public AutoCloseable addListener(SelectionListener listener) {
+            listeners.add(listener);
+            return () -> listeners.remove(listener);
+        }
+    }
+
+    static SimpleMeterRegistry meters() {
+        return new SimpleMeterRegistry();
+    }
+}

@@ -1,0 +1,184 @@
+package dev.vireo.worker.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.vireo.api.model.Compute;
+import dev.vireo.api.model.ContainerState;
+import dev.vireo.api.model.ErrorKind;
+import dev.vireo.api.model.FunctionSpec;
+import dev.vireo.api.model.InvocationRecord;
+import dev.vireo.api.spi.backend.ContainerBackend;
+import dev.vireo.api.spi.keepalive.KeepAlivePolicy;
+import dev.vireo.api.spi.queue.QueuePolicy;
+import dev.vireo.api.spi.resource.ResourceTracker;
+import dev.vireo.api.spi.transport.AgentTransport;
+import dev.vireo.api.worker.WorkerException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class WorkerCoreTest {
+    private final Fakes.Time time = new Fakes.Time();
+    private final Fakes.Backend backend = new Fakes.Backend(time);
+    private final Fakes.Capacity slots = new Fakes.Capacity("concurrency", 2, r -> r.slots());
+    private final Fakes.Capacity memory = new Fakes.Capacity("memory", 512, r -> r.memoryMb());
+    private final Fakes.Registry registry = new Fakes.Registry()
+            .put(ContainerBackend.class, "fake", backend).put(AgentTransport.class, "fake", backend)
+            .put(ResourceTracker.class, "concurrency", slots).put(ResourceTracker.class, "memory", memory)
+            .put(QueuePolicy.class, "fifo", Fakes.FIFO).put(KeepAlivePolicy.class, "oldest", Fakes.OLDEST_IDLE);
+    private WorkerCore worker = worker(100);
+
+    private WorkerCore worker(int queueCapacity) {
+        return new WorkerCore(registry, time, time, new WorkerOptions("w", queueCapacity, Duration.ofSeconds(60),
+                Duration.ofMillis(50), 1_000), Fakes.meters());
+    }
+
+    @AfterEach
+    void close() {
+        worker.close();
+        time.close();
+    }
+
+    private static FunctionSpec fn(String name, int memoryMb, long timeoutMs) {
+        return new FunctionSpec(name, "1", "img", "", "", "", Compute.CPU, "fake", memoryMb, 0.1,
+                Duration.ofMillis(timeoutMs), 1, null);
+    }
+
+    private InvocationRecord call(String id, String payload) throws Exception {
+        return worker.invoke(null, id, payload).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void registrationResolvesTheBackendAndRejectsWhatCannotWork() {
+        assertEquals("fake", worker.register(fn("a", 128, 1_000)).backend());
+        assertEquals(ErrorKind.ALREADY_EXISTS, assertThrows(WorkerException.class,
+                () -> worker.register(fn("a", 128, 1_000))).kind());
+        WorkerException big = assertThrows(WorkerException.class, () -> worker.register(fn("big", 1024, 1_000)));
+        assertEquals("function big-1 needs too much memory", big.getMessage());
+        assertEquals(ErrorKind.UNKNOWN_FUNCTION, assertThrows(WorkerException.class, () -> worker.unregister("x-1")).kind());
+    }
+
+    @Test
+    void coldThenWarmAndTheRecordAddsUp() throws Exception {
+        worker.register(fn("a", 128, 1_000));
+        InvocationRecord cold = call("a-1", "{\"x\":1}");
+        assertEquals(ContainerState.COLD, cold.state().orElseThrow());
+        assertEquals("{\"echo\":{\"x\":1}}", cold.result());
+        InvocationRecord warm = call("a-1", "");
+        assertEquals(ContainerState.WARM, warm.state().orElseThrow());
+        assertEquals(1, backend.created.size());
+        var t = warm.timings();
+        assertTrue(t.e2eUs() >= t.queuedUs() + t.acquireUs(), t.toString());
+        assertEquals(t.e2eUs() - 1_000, t.overheadUs());
+        assertEquals(2, worker.status().stats().get("a-1").invocations());
+    }
+
+    @Test
+    void theQueueIsBoundedAndNeverExceedsTheSlots() throws Exception {
+        worker.close();
+        worker = worker(3);
+        backend.execMs = 100;
+        worker.register(fn("a", 64, 5_000));
+        List<CompletableFuture<InvocationRecord>> admitted = new ArrayList<>();
+        WorkerException overloaded = null;
+        for (int i = 0; i < 10 && overloaded == null; i++) {
+            try {
+                admitted.add(worker.invoke(null, "a-1", "").toCompletableFuture());
+            } catch (WorkerException e) {
+                overloaded = e;
+            }
+        }
+        assertTrue(overloaded != null && overloaded.kind() == ErrorKind.OVERLOADED);
+        assertEquals(5, admitted.size(), "2 running + 3 queued");
+        assertTrue(worker.status().running() <= 2);
+        CompletableFuture.allOf(admitted.toArray(new CompletableFuture<?>[0])).get(10, TimeUnit.SECONDS);
+        assertEquals(0, slots.usage().used());
+    }
+
+    @Test
+    void failuresAreTypedAndOnlyBrokenContainersAreReplaced() throws Exception {
+        worker.register(fn("a", 64, 100));
+        assertEquals(ErrorKind.USER_ERROR, call("a-1", "\"raise\"").error().orElseThrow().kind());
+        assertEquals(0, backend.destroyed.size(), "a user error keeps the container");
+        InvocationRecord hung = call("a-1", "\"hang\"");
+        assertEquals(ErrorKind.TIMEOUT, hung.error().orElseThrow().kind());
+        assertEquals(1, backend.destroyed.size(), "a timed-out container is destroyed");
+        assertTrue(call("a-1", "").success());
+        backend.failCreate = true;
+        worker.register(fn("b", 64, 100));
+        InvocationRecord failed = call("b-1", "");
+        assertEquals(ErrorKind.START_FAILED, failed.error().orElseThrow().kind());
+        assertTrue(failed.error().orElseThrow().message().contains("image missing"));
+        assertEquals(0, memory.usage().used() - 64, "only a-1's container holds memory");
+    }
+
+    @Test
+    void memoryPressureEvictsIdleContainers() throws Exception {
+        for (String n : List.of("a", "b", "c")) {
+            worker.register(fn(n, 256, 1_000));
+        }
+        call("a-1", "");
+        call("b-1", "");
+        assertEquals(ContainerState.COLD, call("c-1", "").state().orElseThrow());
+        assertEquals(1, backend.destroyed.size());
+        assertEquals(512, memory.usage().used());
+    }
+
+    @Test
+    void aQueueSwapMovesEveryWaitingInvocationExactlyOnce() throws Exception {
+        worker.close();
+        worker = worker(1_000);
+        backend.execMs = 5;
+        worker.register(fn("a", 64, 5_000));
+        List<CompletableFuture<InvocationRecord>> all = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            all.add(worker.invoke(null, "a-1", "{\"i\":" + i + "}").toCompletableFuture());
+            if (i % 50 == 25) {
+                assertTrue(worker.status().queued() > 0);
+                registry.swap(QueuePolicy.class, "fifo-" + i, Fakes.FIFO);
+            }
+        }
+        CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0])).get(30, TimeUnit.SECONDS);
+        var results = new HashSet<String>();
+        all.forEach(f -> results.add(f.join().result()));
+        assertEquals(200, results.size());
+        assertEquals(200, worker.status().stats().get("a-1").invocations());
+    }
+
+    @Test
+    void asyncResultsAndPrewarm() throws Exception {
+        worker.register(fn("a", 64, 1_000));
+        assertEquals(2, (int) worker.prewarm("a-1", 2).toCompletableFuture().get(5, TimeUnit.SECONDS));
+        assertEquals(ContainerState.PREWARM, call("a-1", "").state().orElseThrow());
+        String id = worker.invokeAsync("t-1", "a-1", "");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!worker.result(id).done()) {
+            assertTrue(System.nanoTime() < deadline);
+        }
+        assertTrue(worker.result(id).record().orElseThrow().success());
+        assertEquals(ErrorKind.INVALID_REQUEST, assertThrows(WorkerException.class,
+                () -> worker.invokeAsync("t-1", "a-1", "")).kind());
+    }
+
+    @Test
+    void closingCancelsWaitingInvocations() throws Exception {
+        backend.execMs = 500;
+        worker.register(fn("a", 64, 5_000));
+        List<CompletableFuture<InvocationRecord>> all = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            all.add(worker.invoke(null, "a-1", "").toCompletableFuture());
+        }
+        worker.close();
+        long cancelled = all.stream().map(f -> f.getNow(null)).filter(r -> r != null
+                && r.error().map(e -> e.kind() == ErrorKind.CANCELLED).orElse(false)).count();
+        assertEquals(3, cancelled, "the 3 queued invocations are cancelled at once");
+        assertEquals(ErrorKind.CANCELLED, assertThrows(WorkerException.class, () -> worker.invoke(null, "a-1", "")).kind());
+    }
+}
