@@ -6,12 +6,6 @@ import dev.vireo.api.spi.keepalive.KeepAliveContext;
 import dev.vireo.api.spi.keepalive.KeepAliveIndex;
 import dev.vireo.api.spi.keepalive.KeepAlivePolicy;
 import dev.vireo.api.spi.keepalive.PooledContainer;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.TreeSet;
 import org.osgi.service.component.annotations.Component;
 
 /**
@@ -30,77 +24,19 @@ public final class GreedyDualKeepAlivePolicy implements KeepAlivePolicy {
         return new Index();
     }
 
-    static final class Index implements KeepAliveIndex {
-        private record Entry(PooledContainer container, double priority) {
-        }
-
-        private final Map<String, Entry> byId = new HashMap<>();
-        private final TreeSet<Entry> idle = new TreeSet<>(Comparator.comparingDouble(Entry::priority)
-                .thenComparing(e -> e.container().id()));
+    static final class Index extends OrderedIdleIndex {
         private double clock;
 
-        double priority(PooledContainer c) {
+        @Override
+        double key(PooledContainer c) {
             double cost = Math.max(1, c.coldStartUs());
             return clock + Math.max(1, c.uses()) * cost / Math.max(1, c.memoryMb());
         }
 
+        /** The clock rises to the priority of each container that leaves while idle (an eviction). */
         @Override
-        public void added(PooledContainer container) {
-            track(container);
-        }
-
-        @Override
-        public void used(PooledContainer container) {
-            untrack(container.id());
-        }
-
-        @Override
-        public void released(PooledContainer container) {
-            track(container);
-        }
-
-        @Override
-        public void removed(PooledContainer container) {
-            Entry e = untrack(container.id());
-            if (e != null) {
-                clock = Math.max(clock, e.priority());
-            }
-        }
-
-        private void track(PooledContainer c) {
-            untrack(c.id());
-            if (c.idle()) {
-                Entry e = new Entry(c, priority(c));
-                byId.put(c.id(), e);
-                idle.add(e);
-            }
-        }
-
-        private Entry untrack(String id) {
-            Entry e = byId.remove(id);
-            if (e != null) {
-                idle.remove(e);
-            }
-            return e;
-        }
-
-        @Override
-        public List<PooledContainer> victims(long memoryMb) {
-            List<PooledContainer> out = new ArrayList<>();
-            long freed = 0;
-            for (Entry e : idle) {
-                if (freed >= memoryMb) {
-                    break;
-                }
-                out.add(e.container());
-                freed += e.container().memoryMb();
-            }
-            return out;
-        }
-
-        @Override
-        public List<PooledContainer> expired() {
-            return List.of();
+        void leftWhileIdle(Entry entry) {
+            clock = Math.max(clock, entry.key());
         }
 
         double clock() {
