@@ -49,7 +49,7 @@ public abstract class FrameworkTest {
         await("shipped configuration in force", () -> registry.ready()
                 && effective(ExtensionPoint.QUEUE).equals(List.of("fcfs"))
                 && effective(ExtensionPoint.KEEPALIVE).equals(List.of("lru"))
-                && effective(ExtensionPoint.BACKEND).equals(List.of("sim"))
+                && effective(ExtensionPoint.BACKEND).equals(List.of("sim", "process"))
                 && registry.plugins().stream().noneMatch(p -> p.name().equals("lifo")));
     }
 

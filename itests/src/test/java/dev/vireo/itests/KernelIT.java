@@ -125,7 +125,8 @@ public class KernelIT extends FrameworkTest {
         ServiceRegistration<?> b = register(ContainerBackend.class, "beta");
         try {
             editKernelConfig("backends", "beta, alpha");
-            await("two backends", () -> registry.activeAll(ContainerBackend.class).size() == 2);
+            await("beta and alpha", () -> List.copyOf(registry.activeAll(ContainerBackend.class).keySet())
+                    .equals(List.of("beta", "alpha")));
             assertEquals(List.of("beta", "alpha"), List.copyOf(registry.activeAll(ContainerBackend.class).keySet()));
             registry.use(ExtensionPoint.BACKEND, List.of("alpha"));
             assertEquals(List.of("alpha"), List.copyOf(registry.activeAll(ContainerBackend.class).keySet()));

@@ -111,11 +111,11 @@ public class WorkerIT extends FrameworkTest {
                 () -> worker.register(fn("hello", 128, 1, 1, Duration.ofSeconds(5))));
         expect(ErrorKind.UNKNOWN_FUNCTION, "function nope-1 is not registered", () -> worker.invoke(null, "nope-1", ""));
         expect(ErrorKind.UNKNOWN_FUNCTION, "nope-1", () -> worker.unregister("nope-1"));
-        expect(ErrorKind.INVALID_REQUEST, "backend 'docker' is not available; available: sim",
+        expect(ErrorKind.INVALID_REQUEST, "backend 'docker' is not available; available: sim, process",
                 () -> worker.register(new FunctionSpec("d", "1", "img", "", "", "docker", Compute.CPU, "sim", 128, 1,
                         Duration.ofSeconds(1), 1, null)));
-        expect(ErrorKind.INVALID_REQUEST, "transport 'uds' is not available; available: sim",
-                () -> worker.register(new FunctionSpec("u", "1", "img", "", "", "", Compute.CPU, "uds", 128, 1,
+        expect(ErrorKind.INVALID_REQUEST, "transport 'pipe' is not available; available: sim, uds",
+                () -> worker.register(new FunctionSpec("u", "1", "img", "", "", "", Compute.CPU, "pipe", 128, 1,
                         Duration.ofSeconds(1), 1, null)));
         expect(ErrorKind.INVALID_REQUEST, "needs 8192 MB of memory but the worker has 4096 MB in all",
                 () -> worker.register(fn("big", 8192, 1, 1, Duration.ofSeconds(5))));

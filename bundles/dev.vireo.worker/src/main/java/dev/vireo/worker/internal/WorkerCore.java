@@ -414,15 +414,18 @@ final class WorkerCore implements WorkerService, AutoCloseable {
                         transport.unbind(binding);
                         throw new CompletionException(unwrap(error));
                     }
-                    Container c = new Container(handle, fn, transport, binding, grants, clock.nanoTime(),
-                            (clock.nanoTime() - start) / 1_000);
+                    AgentChannel first;
                     try {
-                        c.idleChannels.add(transport.open(handle.endpoint(), tid));
+                        first = transport.open(handle.endpoint(), tid);
                     } catch (IOException | RuntimeException e) {
                         backend.destroy(handle, tid);
                         transport.unbind(binding);
                         throw new CompletionException(new IOException("agent of " + id + " not reachable: " + e.getMessage(), e));
                     }
+                    // the cold start ends when the agent said it is ready, not when the backend said it runs
+                    Container c = new Container(handle, fn, transport, binding, grants, clock.nanoTime(),
+                            (clock.nanoTime() - start) / 1_000);
+                    c.idleChannels.add(first);
                     LOG.log(Level.DEBUG, () -> "[" + tid + "] container " + id + " ready in " + c.coldStartUs + " us");
                     return c;
                 });

@@ -18,8 +18,10 @@ public interface ContainerBackend {
     BackendStatus status();
 
     /**
-     * Creates and starts a container whose agent is ready to answer when the stage completes. Fails the stage with
-     * {@link BackendException} saying what went wrong; leaves nothing behind on failure.
+     * Creates and starts a container; the stage completes when it runs. Readiness of the agent inside is then
+     * established over the transport's own channel ({@link dev.vireo.api.spi.transport.AgentTransport#open}), never by
+     * polling output. Fails the stage with {@link BackendException} saying what went wrong; leaves nothing behind on
+     * failure.
      */
     CompletionStage<ContainerHandle> create(ContainerRequest request);
 

@@ -290,13 +290,22 @@ public final class HttpApi {
     private String read(HttpExchange ex) throws IOException {
         String length = ex.getRequestHeaders().getFirst("Content-Length");
         if (length != null) {
+            long declared;
             try {
-                if (Long.parseLong(length.trim()) > maxBody) {
-                    throw new HttpError(413, "INVALID_REQUEST", "request body of " + length.trim()
-                            + " bytes is larger than max.body.bytes " + maxBody);
-                }
+                declared = Long.parseLong(length.trim());
             } catch (NumberFormatException e) {
                 throw new HttpError(400, "INVALID_REQUEST", "bad Content-Length '" + length + "'");
+            }
+            if (declared > maxBody) {
+                // read (and drop) a moderately oversized body, so the client sees the 413 rather than a reset
+                // connection; a huge one is not worth reading
+                if (declared <= 4L * maxBody) {
+                    try (InputStream in = ex.getRequestBody()) {
+                        in.transferTo(OutputStream.nullOutputStream());
+                    }
+                }
+                throw new HttpError(413, "INVALID_REQUEST", "request body of " + declared
+                        + " bytes is larger than max.body.bytes " + maxBody);
             }
         }
         try (InputStream in = ex.getRequestBody()) {

@@ -1,0 +1,212 @@
+package dev.vireo.backend.process.internal;
+
+import dev.vireo.api.model.Compute;
+import dev.vireo.api.model.ContainerHandle;
+import dev.vireo.api.model.FunctionSpec;
+import dev.vireo.api.plugin.PluginDescription;
+import dev.vireo.api.plugin.PluginName;
+import dev.vireo.api.spi.backend.BackendException;
+import dev.vireo.api.spi.backend.BackendStatus;
+import dev.vireo.api.spi.backend.ContainerBackend;
+import dev.vireo.api.spi.backend.ContainerRequest;
+import dev.vireo.api.spi.backend.ContainerUsage;
+import dev.vireo.api.spi.transport.TransportBinding;
+import dev.vireo.api.time.TaskScheduler;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/**
+ * Runs each "container" as a local process of the Python agent, with the function's code directory and handler.
+ * There is no isolation and no resource limit: it is for development and for testing the real agent and transports
+ * on a machine without a container runtime. Transport mounts are honoured by rewriting the agent's environment
+ * from container paths to the host paths. Processes carry {@code VIREO_INSTANCE} so leftovers can be reclaimed.
+ */
+@Component(service = ContainerBackend.class, configurationPid = "vireo.backend.process")
+@Designate(ocd = ProcessBackend.Config.class)
+@PluginName("process")
+@PluginDescription("the function agent as a local process (no isolation: development)")
+public final class ProcessBackend implements ContainerBackend {
+    private static final System.Logger LOG = System.getLogger(ProcessBackend.class.getName());
+
+    @ObjectClassDefinition(name = "Vireo backend: process", description = "Agents as local processes.")
+    public @interface Config {
+        @AttributeDefinition(name = "Python", description = "The Python 3 interpreter that runs the agent.")
+        String python() default "/usr/bin/python3";
+
+        @AttributeDefinition(name = "Agent", description = "Path of vireo_agent.py; empty = <vireo.home>/agent/python/vireo_agent.py.")
+        String agent() default "";
+
+        @AttributeDefinition(name = "Stop grace (ms)", description = "Time between SIGTERM and SIGKILL when a process is destroyed, in milliseconds.", min = "0")
+        long stop_grace_ms() default 2_000;
+    }
+
+    private final TaskScheduler scheduler;
+    private final String home;
+    private final Map<String, Process> processes = new ConcurrentHashMap<>();
+    private volatile Config config;
+    private volatile Path agent;
+
+    @Activate
+    public ProcessBackend(BundleContext context, @Reference TaskScheduler scheduler, Config config) {
+        this.scheduler = scheduler;
+        this.home = context.getProperty("vireo.home");
+        modified(config);
+    }
+
+    @Modified
+    void modified(Config config) {
+        this.config = config;
+        this.agent = config.agent().isBlank()
+                ? Path.of(home == null ? "." : home, "agent", "python", "vireo_agent.py") : Path.of(config.agent());
+    }
+
+    @Deactivate
+    void close() {
+        processes.values().forEach(Process::destroyForcibly);
+    }
+
+    @Override
+    public BackendStatus status() {
+        if (!Files.isExecutable(Path.of(config.python()))) {
+            return new BackendStatus(false, config.python() + " not found: install python3 (apt-get install python3)",
+                    EnumSet.of(Compute.CPU), processes.size());
+        }
+        if (!Files.isRegularFile(agent)) {
+            return new BackendStatus(false, "agent " + agent + " not found (set agent in vireo.backend.process)",
+                    EnumSet.of(Compute.CPU), processes.size());
+        }
+        return new BackendStatus(true, "local processes of " + config.python() + " (no isolation)",
+                EnumSet.of(Compute.CPU), processes.size());
+    }
+
+    @Override
+    public CompletionStage<ContainerHandle> create(ContainerRequest request) {
+        FunctionSpec fn = request.function();
+        BackendStatus status = status();
+        if (!status.available()) {
+            return CompletableFuture.failedFuture(new BackendException(status.reason()));
+        }
+        if (fn.codeDir().isEmpty()) {
+            return CompletableFuture.failedFuture(new BackendException("the process backend runs code directories "
+                    + "(--code DIR --handler MODULE.FUNCTION); images need the containerd or docker backend"));
+        }
+        if (!Files.isDirectory(Path.of(fn.codeDir()))) {
+            return CompletableFuture.failedFuture(new BackendException("code directory " + fn.codeDir() + " does not exist"));
+        }
+        ProcessBuilder pb = new ProcessBuilder(config.python(), "-u", agent.toString());
+        Map<String, String> env = pb.environment();
+        env.putAll(hostPaths(request.binding()));
+        env.put("VIREO_CODE_DIR", fn.codeDir());
+        env.put("VIREO_HANDLER", fn.handler());
+        env.put("VIREO_INSTANCE", request.instance());
+        env.put("VIREO_CONTAINER", request.id());
+        pb.redirectErrorStream(true);
+        pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        try {
+            Process p = pb.start();
+            processes.put(request.id(), p);
+            return CompletableFuture.completedFuture(new ContainerHandle(request.id(), fn.id(), "process",
+                    request.binding().endpoint(), fn.memoryMb(), request.labels()));
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(new BackendException("cannot start " + config.python() + ": " + e.getMessage(), e));
+        }
+    }
+
+    /** The binding's environment with container paths (mount targets) replaced by their host paths. */
+    static Map<String, String> hostPaths(TransportBinding binding) {
+        Map<String, String> env = new HashMap<>(binding.environment());
+        for (var e : env.entrySet()) {
+            for (var mount : binding.mounts().entrySet()) {
+                String inContainer = mount.getValue();
+                if (e.getValue().equals(inContainer) || e.getValue().startsWith(inContainer + "/")) {
+                    e.setValue(mount.getKey() + e.getValue().substring(inContainer.length()));
+                }
+            }
+        }
+        return env;
+    }
+
+    @Override
+    public CompletionStage<Void> destroy(ContainerHandle container, String tid) {
+        Process p = processes.remove(container.id());
+        if (p == null || !p.isAlive()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        p.destroy();
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        scheduler.schedule(() -> {
+            if (p.isAlive()) {
+                LOG.log(Level.WARNING, "[" + tid + "] " + container.id() + " ignored SIGTERM; killing it");
+                p.destroyForcibly();
+            }
+            done.complete(null);
+        }, Duration.ofMillis(config.stop_grace_ms()));
+        p.onExit().thenRun(() -> done.complete(null));
+        return done;
+    }
+
+    @Override
+    public ContainerUsage usage(ContainerHandle container) {
+        Process p = processes.get(container.id());
+        if (p == null) {
+            return ContainerUsage.UNKNOWN;
+        }
+        try {
+            long rss = 0;
+            long hwm = 0;
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(p.pid()), "status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    rss = kb(line) << 10;
+                } else if (line.startsWith("VmHWM:")) {
+                    hwm = kb(line) << 10;
+                }
+            }
+            return new ContainerUsage(rss, hwm, 0);
+        } catch (IOException e) {
+            return ContainerUsage.UNKNOWN;
+        }
+    }
+
+    private static long kb(String line) {
+        return Long.parseLong(line.replaceAll("[^0-9]", ""));
+    }
+
+    @Override
+    public int reclaim(String instance) {
+        int killed = 0;
+        for (ProcessHandle h : ProcessHandle.allProcesses().toList()) {
+            try {
+                String environ = Files.readString(Path.of("/proc", Long.toString(h.pid()), "environ"));
+                if (environ.contains("\0VIREO_INSTANCE=" + instance + "\0") || environ.startsWith("VIREO_INSTANCE=" + instance + "\0")) {
+                    h.destroyForcibly();
+                    killed++;
+                }
+            } catch (IOException | RuntimeException e) {
+                // gone, or not ours to read
+            }
+        }
+        return killed;
+    }
+
+    int running() {
+        return processes.size();
+    }
+}

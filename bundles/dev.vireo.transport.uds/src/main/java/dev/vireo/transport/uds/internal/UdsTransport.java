@@ -1,0 +1,191 @@
+package dev.vireo.transport.uds.internal;
+
+import com.google.gson.JsonObject;
+import dev.vireo.api.model.AgentEndpoint;
+import dev.vireo.api.plugin.PluginDescription;
+import dev.vireo.api.plugin.PluginName;
+import dev.vireo.api.spi.transport.AgentChannel;
+import dev.vireo.api.spi.transport.AgentReply;
+import dev.vireo.api.spi.transport.AgentTransport;
+import dev.vireo.api.spi.transport.TransportBinding;
+import dev.vireo.api.time.Clock;
+import dev.vireo.api.time.TaskScheduler;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/**
+ * Unix-socket transport. Each container gets a host directory {@code socket.dir/<container>} (0700) mounted at
+ * {@value #CONTAINER_DIR}; its agent listens on {@code agent.sock} there. {@link #open} connects (retrying until the
+ * agent listens) and reads the agent's first frame: "ready", or the error that kept the handler from loading.
+ */
+@Component(service = AgentTransport.class, configurationPid = "vireo.transport.uds")
+@Designate(ocd = UdsTransport.Config.class)
+@PluginName("uds")
+@PluginDescription("length-prefixed JSON frames over a Unix socket (per-container 0700 directory)")
+public final class UdsTransport implements AgentTransport {
+    static final String CONTAINER_DIR = "/run/vireo";
+    static final String SOCKET = "agent.sock";
+
+    @ObjectClassDefinition(name = "Vireo transport: uds", description = "Unix-socket IPC to the agent.")
+    public @interface Config {
+        @AttributeDefinition(name = "Socket directory", description = "Host directory for per-container socket directories; empty = <vireo.run.dir>/sockets. Keep it short: socket paths are limited to 107 bytes.")
+        String socket_dir() default "";
+
+        @AttributeDefinition(name = "Connect timeout (ms)", description = "How long open() waits for the agent's ready message, in milliseconds.", min = "1")
+        long connect_timeout_ms() default 10_000;
+
+        @AttributeDefinition(name = "Maximum frame (bytes)", description = "Largest reply frame accepted from an agent, in bytes.", min = "1024")
+        int max_frame_bytes() default 16 * 1024 * 1024;
+    }
+
+    private final Clock clock;
+    private final TaskScheduler scheduler;
+    private final Path defaultDir;
+    private volatile Path baseDir;
+    private volatile Duration connectTimeout;
+    private volatile int maxFrame;
+
+    @Activate
+    public UdsTransport(BundleContext context, @Reference Clock clock, @Reference TaskScheduler scheduler, Config config)
+            throws IOException {
+        this.clock = clock;
+        this.scheduler = scheduler;
+        String run = context.getProperty("vireo.run.dir");
+        this.defaultDir = run == null || run.isBlank()
+                ? Path.of(System.getProperty("java.io.tmpdir"), "vireo-sockets") : Path.of(run, "sockets");
+        modified(config);
+    }
+
+    @Modified
+    void modified(Config config) throws IOException {
+        if (config.connect_timeout_ms() < 1 || config.max_frame_bytes() < 1024) {
+            throw new IllegalArgumentException("connect.timeout.ms must be >= 1 and max.frame.bytes >= 1024");
+        }
+        Path dir = config.socket_dir().isBlank() ? defaultDir : Path.of(config.socket_dir());
+        Files.createDirectories(dir);
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        baseDir = dir;
+        connectTimeout = Duration.ofMillis(config.connect_timeout_ms());
+        maxFrame = config.max_frame_bytes();
+    }
+
+    @Override
+    public TransportBinding bind(String containerId, String tid) throws IOException {
+        Path dir = baseDir.resolve(containerId);
+        Path socket = dir.resolve(SOCKET);
+        if (socket.toString().length() > 107) {
+            throw new IOException("socket path " + socket + " is longer than 107 bytes; set a shorter socket.dir");
+        }
+        Files.createDirectories(dir);
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        return new TransportBinding(new AgentEndpoint("uds", socket.toString(), Map.of()),
+                Map.of(dir.toString(), CONTAINER_DIR), Map.of("VIREO_AGENT_SOCKET", CONTAINER_DIR + "/" + SOCKET), "");
+    }
+
+    @Override
+    public AgentChannel open(AgentEndpoint endpoint, String tid) throws IOException {
+        UnixDomainSocketAddress address = UnixDomainSocketAddress.of(endpoint.address());
+        long deadline = clock.nanoTime() + connectTimeout.toNanos();
+        IOException last = null;
+        while (clock.nanoTime() < deadline) {
+            SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+            try {
+                channel.connect(address);
+                JsonObject first = Frames.read(channel, maxFrame);
+                if ("ready".equals(Frames.string(first, "type"))) {
+                    return new Channel(channel);
+                }
+                channel.close();
+                throw new IOException("the function's handler could not be loaded: " + Frames.string(first, "error_type")
+                        + ": " + Frames.string(first, "error_message"));
+            } catch (IOException e) {
+                channel.close();
+                if (e.getMessage() != null && e.getMessage().startsWith("the function's handler")) {
+                    throw e;
+                }
+                last = e;
+                scheduler.delay(Duration.ofMillis(2)).join();
+            }
+        }
+        throw new IOException("agent at " + endpoint.address() + " not ready within " + connectTimeout.toMillis()
+                + " ms" + (last == null ? "" : ": " + last.getMessage()));
+    }
+
+    @Override
+    public void unbind(TransportBinding binding) {
+        for (String host : binding.mounts().keySet()) {
+            Path dir = Path.of(host);
+            if (!dir.startsWith(baseDir)) {
+                continue;
+            }
+            try (Stream<Path> files = Files.walk(dir)) {
+                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            } catch (IOException e) {
+                System.getLogger(UdsTransport.class.getName()).log(System.Logger.Level.WARNING,
+                        "cannot remove " + dir + ": " + e.getMessage());
+            }
+        }
+    }
+
+    /** One connection; one invocation at a time. */
+    private final class Channel implements AgentChannel {
+        private final SocketChannel socket;
+
+        Channel(SocketChannel socket) {
+            this.socket = socket;
+        }
+
+        @Override
+        public CompletionStage<AgentReply> invoke(String tid, String payload, Duration timeout) {
+            CompletableFuture<AgentReply> reply = new CompletableFuture<>();
+            var timer = scheduler.schedule(() -> reply.completeExceptionally(new TimeoutException()), timeout);
+            scheduler.execute(() -> {
+                try {
+                    Frames.write(socket, Frames.invoke(tid, payload));
+                    reply.complete(Frames.reply(Frames.read(socket, maxFrame)));
+                } catch (IOException | RuntimeException e) {
+                    reply.completeExceptionally(e);
+                } finally {
+                    timer.cancel();
+                }
+            });
+            return reply;
+        }
+
+        @Override
+        public boolean isOpen() {
+            return socket.isOpen();
+        }
+
+        @Override
+        public void close() {
+            try {
+                socket.close();
+            } catch (IOException e) {
+                // closing: nothing left to do
+            }
+        }
+    }
+}

@@ -1,0 +1,6 @@
+import os
+import signal
+
+
+def handle(args):
+    os.kill(os.getpid(), signal.SIGKILL)

@@ -1,0 +1,128 @@
+package dev.vireo.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import dev.vireo.api.model.Compute;
+import dev.vireo.api.model.ContainerState;
+import dev.vireo.api.model.ErrorKind;
+import dev.vireo.api.model.FunctionSpec;
+import dev.vireo.api.model.InvocationRecord;
+import dev.vireo.api.worker.WorkerService;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import javax.inject.Inject;
+import org.junit.After;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+
+/**
+ * The real Python agent (agent/python/vireo_agent.py) over the uds transport, run by the process backend, inside
+ * Felix: the sample functions of examples/, and every failure staying on its own invocation.
+ */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class AgentIT extends FrameworkTest {
+
+    @Inject
+    private WorkerService worker;
+
+    @Configuration
+    public Option[] config() throws Exception {
+        return VireoOptions.profile("all-in-one", "backend,transport,resource,queue,keepalive,balancer");
+    }
+
+    @After
+    public void unregisterAll() {
+        worker.functions().forEach(f -> worker.unregister(f.id()));
+    }
+
+    private FunctionSpec example(String name, String handler, long timeoutMs) {
+        Path code = Path.of(context.getProperty("vireo.home"), "examples", name);
+        return new FunctionSpec(name, "1", "", code.toString(), handler, "process", Compute.CPU, "uds", 128, 0.5,
+                Duration.ofMillis(timeoutMs), 1, null);
+    }
+
+    private InvocationRecord invoke(String id, String payload) throws Exception {
+        return worker.invoke(null, id, payload).toCompletableFuture().get(60, TimeUnit.SECONDS);
+    }
+
+    private long agents() {
+        return ProcessHandle.allProcesses().filter(h -> h.info().commandLine().orElse("").contains("vireo_agent.py"))
+                .count();
+    }
+
+    @Test
+    public void helloColdThenWarmThroughTheRealAgent() throws Exception {
+        worker.register(example("hello", "main.handle", 10_000));
+        InvocationRecord cold = invoke("hello-1", "{\"name\":\"felix\"}");
+        assertTrue(cold.toString(), cold.success());
+        assertEquals("{\"greeting\": \"hello, felix\"}", cold.result());
+        assertEquals(ContainerState.COLD, cold.state().orElseThrow());
+        assertTrue("cold start includes the agent's readiness", cold.timings().coldStartUs() > 1_000);
+        InvocationRecord warm = invoke("hello-1", "{}");
+        assertEquals(ContainerState.WARM, warm.state().orElseThrow());
+        assertTrue(warm.timings().executionUs() < warm.timings().e2eUs());
+        worker.register(example("cpu-bound", "main.handle", 10_000));
+        InvocationRecord cpu = invoke("cpu-bound-1", "{\"n\":1000}");
+        assertTrue(cpu.result(), cpu.result().contains("\"n\": 1000"));
+    }
+
+    @Test
+    public void aRaisingHandlerIsAUserErrorWithItsTracebackAndKeepsItsContainer() throws Exception {
+        worker.register(example("raises", "main.handle", 10_000));
+        InvocationRecord first = invoke("raises-1", "{}");
+        assertEquals(ErrorKind.USER_ERROR, first.error().orElseThrow().kind());
+        assertEquals("ZeroDivisionError: division by zero", first.error().orElseThrow().message());
+        assertTrue(first.error().orElseThrow().detail().contains("examples/raises/main.py"));
+        InvocationRecord second = invoke("raises-1", "{}");
+        assertEquals("the container survived", ContainerState.WARM, second.state().orElseThrow());
+    }
+
+    @Test
+    public void aCrashOrATimeoutFailsOnlyThatInvocation() throws Exception {
+        worker.register(example("crashes", "main.handle", 10_000));
+        InvocationRecord crash = invoke("crashes-1", "{}");
+        assertEquals(ErrorKind.CONTAINER_FAILED, crash.error().orElseThrow().kind());
+        worker.register(example("sleep", "main.handle", 300));
+        InvocationRecord slow = invoke("sleep-1", "{\"ms\":3000}");
+        assertEquals(ErrorKind.TIMEOUT, slow.error().orElseThrow().kind());
+        assertEquals("sleep-1 timed out after 300 ms", slow.error().orElseThrow().message());
+        InvocationRecord fine = invoke("sleep-1", "{\"ms\":10}");
+        assertTrue(fine.toString(), fine.success());
+        assertEquals("a fresh container replaced the timed-out one", ContainerState.COLD, fine.state().orElseThrow());
+        assertEquals(0, worker.status().running());
+    }
+
+    @Test
+    public void startFailuresSayWhy() throws Exception {
+        Path hello = Path.of(context.getProperty("vireo.home"), "examples", "hello");
+        worker.register(new FunctionSpec("broken", "1", "", hello.toString(), "main.nope", "process", Compute.CPU, "uds",
+                128, 0.5, Duration.ofSeconds(10), 1, null));
+        InvocationRecord r = invoke("broken-1", "{}");
+        assertEquals(ErrorKind.START_FAILED, r.error().orElseThrow().kind());
+        assertTrue(r.error().orElseThrow().message(),
+                r.error().orElseThrow().message().contains("handler could not be loaded: AttributeError"));
+        worker.register(new FunctionSpec("img", "1", "vireo/python3", "", "", "process", Compute.CPU, "uds", 128, 0.5,
+                Duration.ofSeconds(10), 1, null));
+        InvocationRecord image = invoke("img-1", "{}");
+        assertEquals(ErrorKind.START_FAILED, image.error().orElseThrow().kind());
+        assertTrue(image.error().orElseThrow().message().contains("the process backend runs code directories"));
+    }
+
+    @Test
+    public void unregisteringStopsTheAgents() throws Exception {
+        long before = agents();
+        worker.register(example("hello", "main.handle", 10_000));
+        invoke("hello-1", "{}");
+        assertEquals(before + 1, agents());
+        worker.unregister("hello-1");
+        await("agent stopped", () -> agents() == before);
+    }
+}
