@@ -1,6 +1,7 @@
 import os
-import signal
 
 
 def handle(args):
-    os.kill(os.getpid(), signal.SIGKILL)
+    # the process dies without answering (inside a container the agent is PID 1, which the kernel protects from a
+    # SIGKILL it sends itself, so exit hard instead)
+    os._exit(70)

@@ -43,6 +43,10 @@ final class VireoOptions {
                 if (cfg.getFileName().toString().equals("vireo.worker.http.cfg")) {
                     text = text.replaceAll("(?m)^port = .*$", "port = " + port);
                 }
+                if (cfg.getFileName().toString().equals("vireo.kernel.cfg")) {
+                    // in-framework tests use no containerd: ContainerdIT drives it through a started worker
+                    text = text.replaceAll("(?m)^backends = .*$", "backends = sim, process");
+                }
                 if (cfg.getFileName().toString().equals("vireo.worker.grpc.cfg")) {
                     text = text.replaceAll("(?m)^port = .*$", "port = 0");
                 }

@@ -67,6 +67,10 @@ final class FunctionTable {
                         + "' is not available; available: " + names(backends));
             }
             BackendStatus status = b.status();
+            if (!status.available()) {
+                throw new WorkerException(ErrorKind.INVALID_REQUEST, "backend '" + spec.backend() + "' is not available: "
+                        + status.reason());
+            }
             if (!status.compute().contains(spec.compute())) {
                 throw new WorkerException(ErrorKind.INVALID_REQUEST, "backend '" + spec.backend() + "' cannot run "
                         + spec.compute().name().toLowerCase(java.util.Locale.ROOT) + " functions"

@@ -124,6 +124,7 @@ final class WorkerCore implements WorkerService, AutoCloseable {
             }
         });
         tasks.add(scheduler.scheduleAtFixedRate(this::evictExpired, options.keepAliveCheck()));
+        scheduler.execute(this::reclaimLeftovers);
         tasks.add(scheduler.scheduleAtFixedRate(async::expire, Duration.ofSeconds(1)));
     }
 
@@ -153,6 +154,20 @@ final class WorkerCore implements WorkerService, AutoCloseable {
                 return stats.get(functionId);
             }
         };
+    }
+
+    /** Removes containers an earlier run of this worker left behind (it died before it could). */
+    private void reclaimLeftovers() {
+        registry.activeAll(ContainerBackend.class).forEach((name, backend) -> {
+            try {
+                int n = backend.reclaim(options.name());
+                if (n > 0) {
+                    LOG.log(Level.INFO, "reclaimed " + n + " leftover containers of " + options.name() + " on " + name);
+                }
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "reclaim on " + name + " failed: " + e.getMessage());
+            }
+        });
     }
 
     // ---- registration ------------------------------------------------------------------------------------------
@@ -475,10 +490,14 @@ final class WorkerCore implements WorkerService, AutoCloseable {
         String result = "";
         if (error != null) {
             Throwable e = unwrap(error);
+            Optional<String> why = e instanceof TimeoutException ? Optional.empty() : diagnose(c);
             failure = e instanceof TimeoutException
                     ? InvocationError.of(ErrorKind.TIMEOUT, p.function.id() + " timed out after "
                             + p.function.timeout().toMillis() + " ms")
-                    : InvocationError.of(ErrorKind.CONTAINER_FAILED, "container " + c.id() + " failed: " + message(e));
+                    : why.isPresent() && why.get().startsWith("exceeded memory limit")
+                            ? InvocationError.of(ErrorKind.OUT_OF_MEMORY, p.function.id() + " " + why.get())
+                            : InvocationError.of(ErrorKind.CONTAINER_FAILED, "container " + c.id() + " failed: "
+                                    + why.orElse(message(e)));
         } else {
             executionUs = Math.max(0, reply.durationUs());
             if (reply.success()) {
@@ -518,6 +537,15 @@ final class WorkerCore implements WorkerService, AutoCloseable {
         finish(p, c, state, state == ContainerState.COLD ? c.coldStartUs : 0, executionUs,
                 Math.max(0, roundTripUs - executionUs), result, failure);
         pump();
+    }
+
+    /** The backend's account of why a container died, if it has one. */
+    private Optional<String> diagnose(Container c) {
+        try {
+            return registry.get(ContainerBackend.class, c.function.backend()).failure(c.handle);
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
     }
 
     private void finish(Pending p, Container c, ContainerState state, long coldUs, long executionUs, long transportUs,

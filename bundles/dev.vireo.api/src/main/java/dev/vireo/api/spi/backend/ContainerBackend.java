@@ -32,6 +32,14 @@ public interface ContainerBackend {
     ContainerUsage usage(ContainerHandle container);
 
     /**
+     * Why a container's agent went away, if the backend can tell (e.g. "exceeded memory limit (64 MB)" after an OOM
+     * kill); empty if it cannot. Called by the worker when a channel breaks, before it destroys the container.
+     */
+    default java.util.Optional<String> failure(ContainerHandle container) {
+        return java.util.Optional.empty();
+    }
+
+    /**
      * Removes leftovers labelled with {@code instance} from an earlier run that did not stop cleanly.
      *
      * @return how many containers were removed

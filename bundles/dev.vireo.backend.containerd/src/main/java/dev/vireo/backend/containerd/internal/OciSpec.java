@@ -1,0 +1,134 @@
+package dev.vireo.backend.containerd.internal;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import dev.vireo.api.model.FunctionSpec;
+import dev.vireo.api.spi.transport.TransportBinding;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The OCI runtime spec of a function container: a read-only root (a skeleton whose /usr is the host's, read-only),
+ * the agent and the function's code read-only, the transport's mounts read-write, a private /tmp, a non-root user,
+ * no new privileges, no capabilities, no network (an empty network namespace), and memory, CPU and pids limits.
+ */
+final class OciSpec {
+    static final String AGENT_DIR = "/vireo/agent";
+    static final String CODE_DIR = "/vireo/code";
+
+    private OciSpec() {
+    }
+
+    record Limits(int uid, int gid, int pidsLimit, String python) {
+    }
+
+    static JsonObject build(String id, FunctionSpec fn, TransportBinding binding, Path rootfs, Path agentDir,
+            Limits limits) {
+        JsonObject spec = new JsonObject();
+        spec.addProperty("ociVersion", "1.0.2");
+        JsonObject process = new JsonObject();
+        process.addProperty("terminal", false);
+        JsonObject user = new JsonObject();
+        user.addProperty("uid", limits.uid());
+        user.addProperty("gid", limits.gid());
+        process.add("user", user);
+        process.add("args", strings(List.of(limits.python(), "-u", AGENT_DIR + "/vireo_agent.py")));
+        JsonArray env = strings(List.of("PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/tmp", "PYTHONDONTWRITEBYTECODE=1",
+                "VIREO_CODE_DIR=" + CODE_DIR, "VIREO_HANDLER=" + fn.handler(), "VIREO_CONTAINER=" + id));
+        binding.environment().forEach((k, v) -> env.add(k + "=" + v));
+        process.add("env", env);
+        process.addProperty("cwd", "/tmp");
+        process.addProperty("noNewPrivileges", true);
+        JsonObject caps = new JsonObject();
+        for (String set : List.of("bounding", "effective", "permitted", "inheritable", "ambient")) {
+            caps.add(set, new JsonArray());
+        }
+        process.add("capabilities", caps);
+        JsonObject nofile = new JsonObject();
+        nofile.addProperty("type", "RLIMIT_NOFILE");
+        nofile.addProperty("hard", 1024);
+        nofile.addProperty("soft", 1024);
+        JsonArray rlimits = new JsonArray();
+        rlimits.add(nofile);
+        process.add("rlimits", rlimits);
+        spec.add("process", process);
+
+        JsonObject root = new JsonObject();
+        root.addProperty("path", rootfs.toString());
+        root.addProperty("readonly", true);
+        spec.add("root", root);
+        spec.addProperty("hostname", id.length() > 63 ? id.substring(0, 63) : id);
+
+        JsonArray mounts = new JsonArray();
+        mounts.add(mount("/proc", "proc", "proc", List.of("nosuid", "noexec", "nodev")));
+        mounts.add(mount("/dev", "tmpfs", "tmpfs", List.of("nosuid", "strictatime", "mode=755", "size=65536k")));
+        mounts.add(mount("/dev/pts", "devpts", "devpts",
+                List.of("nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620")));
+        mounts.add(mount("/dev/shm", "tmpfs", "shm", List.of("nosuid", "noexec", "nodev", "mode=1777", "size=65536k")));
+        mounts.add(mount("/dev/mqueue", "mqueue", "mqueue", List.of("nosuid", "noexec", "nodev")));
+        mounts.add(mount("/sys", "sysfs", "sysfs", List.of("nosuid", "noexec", "nodev", "ro")));
+        mounts.add(mount("/tmp", "tmpfs", "tmpfs", List.of("nosuid", "nodev", "mode=1777", "size=65536k")));
+        mounts.add(mount("/usr", "bind", "/usr", List.of("rbind", "ro", "nosuid", "nodev")));
+        mounts.add(mount(AGENT_DIR, "bind", agentDir.toString(), List.of("rbind", "ro", "nosuid", "nodev")));
+        mounts.add(mount(CODE_DIR, "bind", fn.codeDir(), List.of("rbind", "ro", "nosuid", "nodev")));
+        for (Map.Entry<String, String> m : binding.mounts().entrySet()) {
+            mounts.add(mount(m.getValue(), "bind", m.getKey(), List.of("rbind", "rw", "nosuid", "nodev", "noexec")));
+        }
+        spec.add("mounts", mounts);
+
+        JsonObject linux = new JsonObject();
+        JsonArray namespaces = new JsonArray();
+        for (String ns : List.of("pid", "ipc", "uts", "mount", "network")) {
+            JsonObject n = new JsonObject();
+            n.addProperty("type", ns);
+            if (ns.equals("network") && !binding.network().isEmpty()) {
+                n.addProperty("path", binding.network());
+            }
+            namespaces.add(n);
+        }
+        linux.add("namespaces", namespaces);
+        linux.addProperty("cgroupsPath", "/vireo/" + id);
+        JsonObject resources = new JsonObject();
+        long bytes = (long) fn.memoryMb() << 20;
+        JsonObject memory = new JsonObject();
+        memory.addProperty("limit", bytes);
+        memory.addProperty("swap", bytes);
+        resources.add("memory", memory);
+        JsonObject cpu = new JsonObject();
+        cpu.addProperty("period", 100_000);
+        cpu.addProperty("quota", Math.max(1_000, (long) (fn.cpus() * 100_000)));
+        resources.add("cpu", cpu);
+        JsonObject pids = new JsonObject();
+        pids.addProperty("limit", limits.pidsLimit());
+        resources.add("pids", pids);
+        JsonArray devices = new JsonArray();
+        JsonObject denyAll = new JsonObject();
+        denyAll.addProperty("allow", false);
+        denyAll.addProperty("access", "rwm");
+        devices.add(denyAll);
+        resources.add("devices", devices);
+        linux.add("resources", resources);
+        linux.add("maskedPaths", strings(List.of("/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
+                "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware")));
+        linux.add("readonlyPaths", strings(List.of("/proc/asound", "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
+                "/proc/sysrq-trigger")));
+        spec.add("linux", linux);
+        return spec;
+    }
+
+    private static JsonObject mount(String destination, String type, String source, List<String> options) {
+        JsonObject m = new JsonObject();
+        m.addProperty("destination", destination);
+        m.addProperty("type", type);
+        m.addProperty("source", source);
+        m.add("options", strings(options));
+        return m;
+    }
+
+    private static JsonArray strings(List<String> values) {
+        JsonArray a = new JsonArray();
+        values.forEach(a::add);
+        return a;
+    }
+}

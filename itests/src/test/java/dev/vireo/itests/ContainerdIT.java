@@ -1,0 +1,224 @@
+package dev.vireo.itests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.vireo.grpc.v1.FunctionSpec;
+import dev.vireo.grpc.v1.InvokeReply;
+import dev.vireo.grpc.v1.InvokeRequest;
+import dev.vireo.grpc.v1.PingRequest;
+import dev.vireo.grpc.v1.RegisterRequest;
+import dev.vireo.grpc.v1.UnregisterRequest;
+import dev.vireo.grpc.v1.WorkerGrpc;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Real containers: a worker started with ./vireo start runs functions through a private containerd it starts and
+ * owns (runc, read-only host-/usr root, the Python agent over the uds transport). Needs root and containerd + runc
+ * (./vireo test installs them when root); elsewhere these tests are skipped and say why.
+ */
+class ContainerdIT {
+    private static final Path HOME = Path.of(System.getProperty("vireo.home")).toAbsolutePath().normalize();
+    private Path run;
+    private ManagedChannel channel;
+    private WorkerGrpc.WorkerBlockingStub worker;
+    private int grpcPort;
+
+    private String vireo(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(HOME.resolve("vireo").toString()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().put("VIREO_NO_BUILD", "1");
+        pb.environment().put("VIREO_RUN_DIR", run.toString());
+        pb.environment().put("VIREO_CONFIGS_DIR", run.resolve("configs").toString());
+        Process p = pb.start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+        return p.exitValue() + ":" + out;
+    }
+
+    @BeforeEach
+    void start() throws Exception {
+        assumeTrue("root".equals(ProcessHandle.current().info().user().orElse("")), "containerd tests need root");
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/containerd")) && Files.isExecutable(Path.of("/usr/sbin/runc")),
+                "containerd tests need containerd and runc (apt-get install containerd runc; ./vireo test does it as root)");
+        run = Files.createTempDirectory("vireo-ctr-");
+        Path configs = Files.createDirectories(run.resolve("configs"));
+        VireoOptions.copyConfigs(HOME.resolve("configs"), configs, VireoOptions.freePort());
+        grpcPort = VireoOptions.freePort();
+        Path grpc = configs.resolve("vireo.worker.grpc.cfg");
+        Files.writeString(grpc, Files.readString(grpc).replaceAll("(?m)^port = .*$", "port = " + grpcPort));
+        Path kernel = configs.resolve("vireo.kernel.cfg");
+        Files.writeString(kernel, Files.readString(kernel).replaceAll("(?m)^backends = .*$", "backends = containerd"));
+        startWorker();
+    }
+
+    private void startWorker() throws Exception {
+        String out = vireo("start", "worker");
+        assertTrue(out.startsWith("0:"), out);
+        channel = NettyChannelBuilder.forAddress("127.0.0.1", grpcPort).usePlaintext().build();
+        worker = WorkerGrpc.newBlockingStub(channel);
+        call().ping(PingRequest.getDefaultInstance());
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (run == null) {
+            return;
+        }
+        if (channel != null) {
+            channel.shutdownNow();
+        }
+        vireo("stop", "worker");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (leftovers() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertEquals(0, leftovers(), "processes of this run (containerd, shims, agents) outlived the stop");
+    }
+
+    private long leftovers() {
+        return ProcessHandle.allProcesses().filter(h -> h.info().commandLine().orElse("").contains(run.toString()))
+                .count();
+    }
+
+    private Path socket() {
+        return run.resolve("worker/containerd/containerd.sock");
+    }
+
+    /** Vireo's containers as containerd lists them (ctr, the containerd package's own client). */
+    private List<String> listContainers() throws Exception {
+        if (!Files.exists(socket())) {
+            return List.of();
+        }
+        Process p = new ProcessBuilder("ctr", "--address", socket().toString(), "--namespace", "vireo", "containers",
+                "list", "--quiet").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        p.waitFor(30, TimeUnit.SECONDS);
+        return out.isEmpty() ? List.of() : List.of(out.split("\\s+"));
+    }
+
+    /** The stub with a fresh deadline for one call. */
+    private WorkerGrpc.WorkerBlockingStub call() {
+        return worker.withDeadlineAfter(120, TimeUnit.SECONDS);
+    }
+
+    private void register(String name, String example, int memoryMb, long timeoutMs) {
+        call().register(RegisterRequest.newBuilder().setSpec(FunctionSpec.newBuilder().setName(name)
+                .setCode(HOME.resolve("examples").resolve(example).toString()).setHandler("main.handle")
+                .setBackend("containerd").setTransport("uds").setMemoryMb(memoryMb).setCpus(0.05)
+                .setTimeoutMs(timeoutMs)).build());
+    }
+
+    private InvokeReply invoke(String id, String payload) {
+        return call().invoke(InvokeRequest.newBuilder().setFunctionId(id).setPayload(payload).setEnhanced(true).build());
+    }
+
+    @Test
+    void functionsRunIsolatedInRealContainersAndFailuresStayOnTheirInvocation() throws Exception {
+        register("hello", "hello", 64, 30_000);
+        InvokeReply cold = invoke("hello-1", "{\"name\":\"runc\"}");
+        assertTrue(cold.getSuccess(), cold.toString());
+        assertEquals("{\"greeting\": \"hello, runc\"}", cold.getResult());
+        assertEquals("cold", cold.getRecord().getState());
+        assertEquals("warm", invoke("hello-1", "{}").getRecord().getState());
+        assertEquals(1, listContainers().size());
+
+        register("inspect", "inspect", 64, 30_000);
+        String seen = invoke("inspect-1", "{}").getResult();
+        assertTrue(seen.contains("\"uid\": 65534"), seen);
+        assertTrue(seen.contains("\"interfaces\": [\"lo\"]"), "no network: " + seen);
+        assertTrue(seen.contains("\"root_writable\": false") && seen.contains("\"usr_writable\": false"), seen);
+        assertTrue(seen.contains("\"tmp_writable\": true"), seen);
+        assertTrue(seen.contains("\"capabilities\": \"0000000000000000\""), seen);
+
+        register("hog", "memory-hog", 64, 30_000);
+        InvokeReply oom = invoke("hog-1", "{\"mb\":200}");
+        assertEquals("OUT_OF_MEMORY", oom.getError().getKind());
+        assertEquals("hog-1 exceeded memory limit (64 MB)", oom.getError().getMessage());
+        assertTrue(invoke("hog-1", "{\"mb\":8}").getSuccess());
+
+        register("raises", "raises", 64, 30_000);
+        assertEquals("USER_ERROR", invoke("raises-1", "{}").getError().getKind());
+        register("crashes", "crashes", 64, 30_000);
+        assertEquals("CONTAINER_FAILED", invoke("crashes-1", "{}").getError().getKind());
+        register("sleep", "sleep", 64, 500);
+        assertEquals("TIMEOUT", invoke("sleep-1", "{\"ms\":5000}").getError().getKind());
+        InvokeReply after = invoke("sleep-1", "{\"ms\":10}");
+        assertTrue(after.getSuccess(), after.toString());
+        assertEquals("cold", after.getRecord().getState());
+
+        call().unregister(UnregisterRequest.newBuilder().setFunctionId("hello-1").build());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (listContainers().stream().anyMatch(c -> c.contains("-hello-")) && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertTrue(listContainers().stream().noneMatch(c -> c.contains("-hello-")), listContainers().toString());
+    }
+
+    @Test
+    void sixtyFourContainersCreatedConcurrentlyWithoutErrors() throws Exception {
+        register("nap", "sleep", 48, 60_000);
+        // 64 creations at once (the backend bounds them by create.concurrency), then 64 concurrent invocations
+        assertEquals(64, call().prewarm(dev.vireo.grpc.v1.PrewarmRequest.newBuilder().setFunctionId("nap-1")
+                .setCount(64).build()).getStarted());
+        assertEquals(64, listContainers().size());
+        List<CompletableFuture<InvokeReply>> all = new ArrayList<>();
+        for (int i = 0; i < 64; i++) {
+            CompletableFuture<InvokeReply> f = new CompletableFuture<>();
+            Thread.ofVirtual().start(() -> {
+                try {
+                    f.complete(invoke("nap-1", "{\"ms\":2000}"));
+                } catch (RuntimeException e) {
+                    f.completeExceptionally(e);
+                }
+            });
+            all.add(f);
+        }
+        for (CompletableFuture<InvokeReply> f : all) {
+            InvokeReply r = f.get(180, TimeUnit.SECONDS);
+            assertTrue(r.getSuccess(), r.toString());
+            assertTrue(!r.getRecord().getState().equals("cold"), "served by a prewarmed container: " + r);
+        }
+        assertEquals(64, listContainers().size(), "no container was created beyond the 64");
+    }
+
+    @Test
+    void containersOfAWorkerKilledWithSigkillAreReclaimedOnItsNextStart() throws Exception {
+        register("hello", "hello", 64, 30_000);
+        register("inspect", "inspect", 64, 30_000);
+        invoke("hello-1", "{}");
+        invoke("inspect-1", "{}");
+        assertEquals(2, listContainers().size());
+        long pid = Long.parseLong(Files.readString(run.resolve("worker/vireo.pid")).trim());
+        channel.shutdownNow();
+        ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+        ProcessHandle.of(pid).ifPresent(h -> h.onExit().join());
+        assertEquals(2, listContainers().size(), "the containers outlived the worker");
+        startWorker();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!listContainers().isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertTrue(listContainers().isEmpty(), "left over: " + listContainers());
+        try {
+            invoke("hello-1", "{}");
+        } catch (StatusRuntimeException e) {
+            assertEquals(io.grpc.Status.Code.NOT_FOUND, e.getStatus().getCode(), "a restarted worker starts empty");
+        }
+    }
+}
