@@ -330,8 +330,29 @@ public final class ContainerdBackend implements ContainerBackend {
         });
     }
 
-    /** Stops and deletes a task and its container, whatever state they are in. */
+    private final Map<String, CompletableFuture<Void>> removals = new ConcurrentHashMap<>();
+
+    /**
+     * Stops and deletes a task and its container, whatever state they are in. One removal per container: a second
+     * caller (the worker's shutdown and the backend's own, a reclaim and a destroy) waits for the first, because two
+     * removals of one container at once can leave its shim and agent running.
+     */
     private void remove(String id, String tid) {
+        CompletableFuture<Void> mine = new CompletableFuture<>();
+        CompletableFuture<Void> running = removals.putIfAbsent(id, mine);
+        if (running != null) {
+            running.join();
+            return;
+        }
+        try {
+            removeNow(id, tid);
+        } finally {
+            removals.remove(id);
+            mine.complete(null);
+        }
+    }
+
+    private void removeNow(String id, String tid) {
         try {
             tasks.kill(KillRequest.newBuilder().setContainerId(id).setSignal(15).build());
             try {
