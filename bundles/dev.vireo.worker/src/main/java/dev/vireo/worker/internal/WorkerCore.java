@@ -650,44 +650,45 @@ final class WorkerCore implements WorkerService, AutoCloseable {
 
     // ---- policy swaps ------------------------------------------------------------------------------------------
 
-    /** Moves every waiting invocation into a queue of the newly active policy: none lost, none twice. */
-    void swapQueue() {
-        QueuePolicy policy;
+    /** The active plugin of a single point, or empty (logged) when there is none: the current one then stays. */
+    private <T> Optional<T> activeOrKeep(Class<T> type, String what) {
         try {
-            policy = registry.active(QueuePolicy.class);
+            return Optional.of(registry.active(type));
         } catch (RuntimeException e) {
-            LOG.log(Level.ERROR, "queue policy unavailable, keeping the current queue: " + e.getMessage());
-            return;
+            LOG.log(Level.ERROR, what + " unavailable, keeping the current one: " + e.getMessage());
+            return Optional.empty();
         }
-        lock.lock();
-        try {
-            InvocationQueue next = policy.newQueue(queueContext());
-            if (queue != null) {
-                for (QueuedInvocation q : queue.drain()) {
-                    next.offer(q);
-                }
-            }
-            queue = next;
-        } finally {
-            lock.unlock();
-        }
-        pump();
     }
 
+    /** Moves every waiting invocation into a queue of the newly active policy: none lost, none twice. */
+    void swapQueue() {
+        activeOrKeep(QueuePolicy.class, "queue policy").ifPresent(policy -> {
+            lock.lock();
+            try {
+                InvocationQueue next = policy.newQueue(queueContext());
+                if (queue != null) {
+                    for (QueuedInvocation q : queue.drain()) {
+                        next.offer(q);
+                    }
+                }
+                queue = next;
+            } finally {
+                lock.unlock();
+            }
+            pump();
+        });
+    }
+
+    /** A new keep-alive index from the newly active policy, filled with every container. */
     void swapKeepAlive() {
-        KeepAlivePolicy policy;
-        try {
-            policy = registry.active(KeepAlivePolicy.class);
-        } catch (RuntimeException e) {
-            LOG.log(Level.ERROR, "keep-alive policy unavailable, keeping the current one: " + e.getMessage());
-            return;
-        }
-        lock.lock();
-        try {
-            pool.reindex(policy.newIndex(keepAliveContext()));
-        } finally {
-            lock.unlock();
-        }
+        activeOrKeep(KeepAlivePolicy.class, "keep-alive policy").ifPresent(policy -> {
+            lock.lock();
+            try {
+                pool.reindex(policy.newIndex(keepAliveContext()));
+            } finally {
+                lock.unlock();
+            }
+        });
     }
 
     // ---- status and shutdown -----------------------------------------------------------------------------------
