@@ -1,0 +1,294 @@
+package dev.vireo.bench;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import com.google.protobuf.Any;
+import com.google.protobuf.ByteString;
+import dev.vireo.containerd.containers.Container;
+import dev.vireo.containerd.containers.ContainersGrpc;
+import dev.vireo.containerd.containers.CreateContainerRequest;
+import dev.vireo.containerd.containers.DeleteContainerRequest;
+import dev.vireo.containerd.containers.ListContainersRequest;
+import dev.vireo.containerd.tasks.CreateTaskRequest;
+import dev.vireo.containerd.tasks.DeleteTaskRequest;
+import dev.vireo.containerd.tasks.KillRequest;
+import dev.vireo.containerd.tasks.StartRequest;
+import dev.vireo.containerd.tasks.TasksGrpc;
+import dev.vireo.containerd.tasks.WaitRequest;
+import dev.vireo.grpc.v1.FunctionSpec;
+import dev.vireo.grpc.v1.InvokeReply;
+import dev.vireo.grpc.v1.InvokeRequest;
+import dev.vireo.grpc.v1.RegisterRequest;
+import dev.vireo.grpc.v1.UnregisterRequest;
+import dev.vireo.grpc.v1.WorkerGrpc;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.ClientInterceptors;
+import io.grpc.ForwardingClientCall;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The worker on containerd against its floors, in one run: warm invocations through the worker (gRPC, 1 client)
+ * against the raw Unix-socket round trip to the same agent in the same container, and cold starts through the worker
+ * against a raw containerd create + start + agent-ready of the same OCI spec without the worker.
+ */
+public final class ContainerdBench {
+    private static final Metadata.Key<String> NS = Metadata.Key.of("containerd-namespace", Metadata.ASCII_STRING_MARSHALLER);
+
+    public static void main(String[] args) throws Exception {
+        String target = null;
+        Path containerd = null;
+        Path sockets = null;
+        Path code = null;
+        double duration = 10;
+        int coldRuns = 20;
+        Path json = null;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--target" -> target = args[++i];
+                case "--containerd" -> containerd = Path.of(args[++i]);
+                case "--sockets" -> sockets = Path.of(args[++i]);
+                case "--code" -> code = Path.of(args[++i]);
+                case "--duration-s" -> duration = Double.parseDouble(args[++i]);
+                case "--cold-runs" -> coldRuns = Integer.parseInt(args[++i]);
+                case "--json" -> json = Path.of(args[++i]);
+                default -> throw new IllegalArgumentException("unknown option " + args[i]);
+            }
+        }
+        ManagedChannel ch = NettyChannelBuilder.forTarget(target).usePlaintext().build();
+        WorkerGrpc.WorkerBlockingStub worker = WorkerGrpc.newBlockingStub(ch);
+        FunctionSpec spec = FunctionSpec.newBuilder().setName("noop").setVersion("1").setCode(code.toString())
+                .setHandler("main.handle").setBackend("containerd").setTransport("uds").setMemoryMb(64).setCpus(1)
+                .setTimeoutMs(30_000).build();
+        InvokeRequest invoke = InvokeRequest.newBuilder().setFunctionId("noop-1").setPayload("{}").setEnhanced(true).build();
+
+        // cold through the worker: each round registers anew, so its first invocation needs a new container
+        List<Long> coldE2e = new ArrayList<>();
+        for (int i = 0; i < coldRuns; i++) {
+            call(worker).register(RegisterRequest.newBuilder().setSpec(spec).build());
+            long t0 = System.nanoTime();
+            InvokeReply r = call(worker).invoke(invoke);
+            coldE2e.add((System.nanoTime() - t0) / 1_000);
+            check(r, "cold");
+            if (i < coldRuns - 1) {
+                call(worker).unregister(UnregisterRequest.newBuilder().setFunctionId("noop-1").build());
+            }
+        }
+        // warm through the worker, 1 client
+        long[] warm = loop(duration, () -> {
+            InvokeReply r = call(worker).invoke(invoke);
+            check(r, "warm");
+            return r.getRecord().getTimings().getOverheadUs();
+        });
+        long[] overhead = Arrays.copyOfRange(warm, warm.length / 2, warm.length);
+        long[] e2e = Arrays.copyOfRange(warm, 0, warm.length / 2);
+
+        // floor 1: the raw UDS round trip to the same agent in the same container
+        Path dir;
+        try (var dirs = Files.list(sockets)) {
+            dir = dirs.filter(d -> d.getFileName().toString().contains("-noop-")).findFirst().orElseThrow();
+        }
+        String containerId = dir.getFileName().toString();
+        long[] raw;
+        try (SocketChannel agent = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            agent.connect(UnixDomainSocketAddress.of(dir.resolve("agent.sock")));
+            read(agent);
+            byte[] frame = "{\"type\":\"invoke\",\"tid\":\"floor\",\"payload\":\"{}\"}".getBytes(StandardCharsets.UTF_8);
+            raw = loop(duration, () -> {
+                write(agent, frame);
+                read(agent);
+                return -1;
+            });
+        }
+
+        // floor 2: raw containerd create + start + agent ready of the same spec, without the worker
+        ManagedChannel ctr = Grpc.newChannelBuilder("unix://" + containerd, InsecureChannelCredentials.create()).build();
+        Channel ns = ClientInterceptors.intercept(ctr, new ClientInterceptor() {
+            @Override
+            public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> m, CallOptions o, Channel next) {
+                return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(m, o)) {
+                    @Override
+                    public void start(Listener<R> l, Metadata h) {
+                        h.put(NS, "vireo");
+                        super.start(l, h);
+                    }
+                };
+            }
+        });
+        ContainersGrpc.ContainersBlockingStub containers = ContainersGrpc.newBlockingStub(ns);
+        TasksGrpc.TasksBlockingStub tasks = TasksGrpc.newBlockingStub(ns);
+        Container model = containers.list(ListContainersRequest.newBuilder().addFilters("id==" + containerId).build())
+                .getContainers(0);
+        List<Long> floorCold = new ArrayList<>();
+        for (int i = 0; i < coldRuns; i++) {
+            String id = "floor-" + i;
+            Path socketDir = Files.createDirectories(sockets.resolve(id));
+            Files.setAttribute(socketDir, "unix:uid", 65534);
+            Files.setAttribute(socketDir, "unix:gid", 65534);
+            JsonObject s = JsonParser.parseString(model.getSpec().getValue().toStringUtf8()).getAsJsonObject();
+            for (JsonElement m : s.getAsJsonArray("mounts")) {
+                JsonObject mo = m.getAsJsonObject();
+                if (mo.get("destination").getAsString().equals("/run/vireo")) {
+                    mo.addProperty("source", socketDir.toString());
+                }
+            }
+            s.getAsJsonObject("linux").addProperty("cgroupsPath", "/vireo/" + id);
+            s.addProperty("hostname", id);
+            long t0 = System.nanoTime();
+            containers.create(CreateContainerRequest.newBuilder().setContainer(Container.newBuilder().setId(id)
+                    .setRuntime(model.getRuntime()).setSpec(Any.newBuilder().setTypeUrl(model.getSpec().getTypeUrl())
+                            .setValue(ByteString.copyFromUtf8(s.toString())))).build());
+            tasks.create(CreateTaskRequest.newBuilder().setContainerId(id).build());
+            tasks.start(StartRequest.newBuilder().setContainerId(id).build());
+            awaitReady(socketDir.resolve("agent.sock"));
+            floorCold.add((System.nanoTime() - t0) / 1_000);
+            tasks.kill(KillRequest.newBuilder().setContainerId(id).setSignal(9).setAll(true).build());
+            tasks.withDeadlineAfter(10, TimeUnit.SECONDS).wait(WaitRequest.newBuilder().setContainerId(id).build());
+            tasks.delete(DeleteTaskRequest.newBuilder().setContainerId(id).build());
+            containers.delete(DeleteContainerRequest.newBuilder().setId(id).build());
+        }
+        ctr.shutdownNow();
+
+        long rawP50 = pct(raw, 0.5);
+        long ovhP50 = pct(overhead, 0.5);
+        double coldMs = pct(coldE2e.stream().mapToLong(Long::longValue).toArray(), 0.5) / 1000.0;
+        double floorMs = pct(floorCold.stream().mapToLong(Long::longValue).toArray(), 0.5) / 1000.0;
+        JsonObject out = new JsonObject();
+        out.addProperty("backend", "containerd");
+        out.addProperty("transport", "uds");
+        JsonArray floor = new JsonArray();
+        JsonObject f = new JsonObject();
+        f.addProperty("clients", 1);
+        f.addProperty("throughput_per_s", Math.round(raw.length / duration));
+        f.addProperty("p50_us", rawP50);
+        f.addProperty("p99_us", pct(raw, 0.99));
+        floor.add(f);
+        out.add("floor", floor);
+        JsonArray runs = new JsonArray();
+        JsonObject w = new JsonObject();
+        w.addProperty("clients", 1);
+        w.addProperty("throughput_per_s", Math.round(e2e.length / duration));
+        w.addProperty("e2e_p50_us", pct(e2e, 0.5));
+        w.addProperty("e2e_p99_us", pct(e2e, 0.99));
+        w.addProperty("overhead_p50_us", ovhP50);
+        w.addProperty("overhead_p99_us", pct(overhead, 0.99));
+        w.addProperty("errors", 0);
+        runs.add(w);
+        out.add("runs", runs);
+        out.addProperty("floor_cold_ms", floorMs);
+        out.addProperty("cold_e2e_ms", coldMs);
+        out.addProperty("cold_runs", coldRuns);
+        System.out.printf(Locale.ROOT, "%-46s %12s%n", "containerd + uds, 1 client", "value");
+        System.out.printf(Locale.ROOT, "%-46s %12d%n%-46s %12d%n%-46s %12d%n%-46s %12d%n%-46s %12d%n",
+                "floor: raw UDS round trip p50 (us)", rawP50, "floor: raw UDS round trips/s", Math.round(raw.length / duration),
+                "worker: e2e p50 through gRPC (us)", pct(e2e, 0.5), "worker: overhead p50 (e2e - exec, us)", ovhP50,
+                "worker: warm invocations/s", Math.round(e2e.length / duration));
+        System.out.printf(Locale.ROOT, "%-46s %12.1f%n%-46s %12.1f%n%-46s %12.2f%n", "floor: raw create+start+ready p50 (ms)",
+                floorMs, "worker: cold e2e p50 (ms)", coldMs, "cold / floor", coldMs / floorMs);
+        String text = new GsonBuilder().setPrettyPrinting().create().toJson(out);
+        System.out.println(text);
+        if (json != null) {
+            Files.writeString(json, text + "\n");
+        }
+        call(worker).unregister(UnregisterRequest.newBuilder().setFunctionId("noop-1").build());
+        ch.shutdownNow();
+    }
+
+    private static WorkerGrpc.WorkerBlockingStub call(WorkerGrpc.WorkerBlockingStub s) {
+        return s.withDeadlineAfter(60, TimeUnit.SECONDS);
+    }
+
+    private static void check(InvokeReply r, String what) {
+        if (!r.getSuccess()) {
+            throw new IllegalStateException(what + " invocation failed: " + r.getError());
+        }
+    }
+
+    interface Step {
+        long run() throws Exception;
+    }
+
+    /** Runs the step back to back for the duration; returns latencies (us), then the step's values if any. */
+    private static long[] loop(double seconds, Step step) throws Exception {
+        List<Long> lat = new ArrayList<>();
+        List<Long> values = new ArrayList<>();
+        long end = System.nanoTime() + (long) (seconds * 1e9);
+        while (System.nanoTime() < end) {
+            long t0 = System.nanoTime();
+            long v = step.run();
+            lat.add((System.nanoTime() - t0) / 1_000);
+            if (v >= 0) {
+                values.add(v);
+            }
+        }
+        List<Long> all = new ArrayList<>(lat);
+        all.addAll(values);
+        return values.isEmpty() ? lat.stream().mapToLong(Long::longValue).toArray()
+                : all.stream().mapToLong(Long::longValue).toArray();
+    }
+
+    private static long pct(long[] values, double p) {
+        long[] s = values.clone();
+        Arrays.sort(s);
+        return s.length == 0 ? 0 : s[Math.min(s.length - 1, (int) Math.ceil(p * s.length) - 1)];
+    }
+
+    private static void awaitReady(Path socket) throws Exception {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < end) {
+            try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+                c.connect(UnixDomainSocketAddress.of(socket));
+                read(c);
+                return;
+            } catch (IOException e) {
+                Thread.sleep(1);
+            }
+        }
+        throw new IOException("agent at " + socket + " never became ready");
+    }
+
+    private static void write(SocketChannel c, byte[] body) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(4 + body.length).putInt(body.length).put(body).flip();
+        while (b.hasRemaining()) {
+            c.write(b);
+        }
+    }
+
+    private static void read(SocketChannel c) throws IOException {
+        ByteBuffer h = ByteBuffer.allocate(4);
+        while (h.hasRemaining()) {
+            if (c.read(h) < 0) {
+                throw new IOException("closed");
+            }
+        }
+        ByteBuffer body = ByteBuffer.allocate(h.flip().getInt());
+        while (body.hasRemaining()) {
+            if (c.read(body) < 0) {
+                throw new IOException("closed");
+            }
+        }
+    }
+}
