@@ -128,33 +128,20 @@ final class WorkerCore implements WorkerService, AutoCloseable {
         tasks.add(scheduler.scheduleAtFixedRate(async::expire, Duration.ofSeconds(1)));
     }
 
-    private QueueContext queueContext() {
-        return new QueueContext() {
-            @Override
-            public Clock clock() {
-                return clock;
-            }
+    /** What policies may know about this worker: its clock and its statistics. */
+    private final class PolicyContext implements QueueContext, KeepAliveContext {
+        @Override
+        public Clock clock() {
+            return clock;
+        }
 
-            @Override
-            public FunctionStats stats(String functionId) {
-                return stats.get(functionId);
-            }
-        };
+        @Override
+        public FunctionStats stats(String functionId) {
+            return stats.get(functionId);
+        }
     }
 
-    private KeepAliveContext keepAliveContext() {
-        return new KeepAliveContext() {
-            @Override
-            public Clock clock() {
-                return clock;
-            }
-
-            @Override
-            public FunctionStats stats(String functionId) {
-                return stats.get(functionId);
-            }
-        };
-    }
+    private final PolicyContext policyContext = new PolicyContext();
 
     /** Removes containers an earlier run of this worker left behind (it died before it could). */
     private void reclaimLeftovers() {
@@ -280,10 +267,10 @@ final class WorkerCore implements WorkerService, AutoCloseable {
     private void ensurePolicies() {
         try {
             if (queue == null) {
-                queue = registry.active(QueuePolicy.class).newQueue(queueContext());
+                queue = registry.active(QueuePolicy.class).newQueue(policyContext);
             }
             if (!pool.indexed()) {
-                pool.reindex(registry.active(KeepAlivePolicy.class).newIndex(keepAliveContext()));
+                pool.reindex(registry.active(KeepAlivePolicy.class).newIndex(policyContext));
             }
         } catch (RuntimeException e) {
             throw new WorkerException(ErrorKind.INTERNAL, "worker " + options.name() + " is not ready: " + e.getMessage());
@@ -665,7 +652,7 @@ final class WorkerCore implements WorkerService, AutoCloseable {
         activeOrKeep(QueuePolicy.class, "queue policy").ifPresent(policy -> {
             lock.lock();
             try {
-                InvocationQueue next = policy.newQueue(queueContext());
+                InvocationQueue next = policy.newQueue(policyContext);
                 if (queue != null) {
                     for (QueuedInvocation q : queue.drain()) {
                         next.offer(q);
@@ -684,7 +671,7 @@ final class WorkerCore implements WorkerService, AutoCloseable {
         activeOrKeep(KeepAlivePolicy.class, "keep-alive policy").ifPresent(policy -> {
             lock.lock();
             try {
-                pool.reindex(policy.newIndex(keepAliveContext()));
+                pool.reindex(policy.newIndex(policyContext));
             } finally {
                 lock.unlock();
             }
