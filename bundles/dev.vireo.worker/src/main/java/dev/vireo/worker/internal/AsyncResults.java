@@ -73,8 +73,4 @@ final class AsyncResults {
         long now = clock.nanoTime();
         entries.values().removeIf(e -> e.future.isDone() && e.doneNanos != 0 && now - e.doneNanos > retention.toNanos());
     }
-
-    int size() {
-        return entries.size();
-    }
 }

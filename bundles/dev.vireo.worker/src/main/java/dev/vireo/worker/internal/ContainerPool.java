@@ -61,7 +61,6 @@ final class ContainerPool {
     private final Map<String, List<Container>> byFunction = new HashMap<>();
     private final Map<String, Container> byId = new HashMap<>();
     private KeepAliveIndex index;
-    private int creating;
 
     /** The keep-alive index is set by {@link #reindex} once a keep-alive policy is active. */
     ContainerPool(Clock clock) {
@@ -168,17 +167,5 @@ final class ContainerPool {
 
     List<Container> all() {
         return List.copyOf(byId.values());
-    }
-
-    void creationStarted() {
-        creating++;
-    }
-
-    void creationEnded() {
-        creating--;
-    }
-
-    int creating() {
-        return creating;
     }
 }

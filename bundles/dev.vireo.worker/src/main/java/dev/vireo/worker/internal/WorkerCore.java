@@ -316,7 +316,6 @@ final class WorkerCore implements WorkerService, AutoCloseable {
                     break;
                 }
                 dequeue(p);
-                pool.creationStarted();
                 starts.add(() -> coldStart(p, space.get(), slot.get()));
             }
         } finally {
@@ -362,12 +361,10 @@ final class WorkerCore implements WorkerService, AutoCloseable {
     }
 
     private void coldStart(Pending p, Resources.Grants space, Resources.Grants slot) {
-        long start = clock.nanoTime();
         create(p.function, p.tid(), space).whenComplete((c, error) -> {
             if (error != null) {
                 lock.lock();
                 try {
-                    pool.creationEnded();
                     running--;
                 } finally {
                     lock.unlock();
@@ -381,10 +378,8 @@ final class WorkerCore implements WorkerService, AutoCloseable {
                 pump();
                 return;
             }
-            long coldUs = (clock.nanoTime() - start) / 1_000;
             lock.lock();
             try {
-                pool.creationEnded();
                 pool.add(c);
                 pool.use(c);
             } finally {
@@ -589,11 +584,9 @@ final class WorkerCore implements WorkerService, AutoCloseable {
                 if (space.isEmpty()) {
                     break;
                 }
-                pool.creationStarted();
                 started.add(create(fn, tid, space.get()).handle((c, error) -> {
                     lock.lock();
                     try {
-                        pool.creationEnded();
                         if (error == null) {
                             c.prewarmed = true;
                             pool.add(c);
@@ -743,16 +736,6 @@ final class WorkerCore implements WorkerService, AutoCloseable {
         }
         String tid = newTid(null);
         containers.forEach(c -> destroy(c, tid));
-    }
-
-    /** Containers of a function (for tests and status). */
-    int containers(String functionId) {
-        lock.lock();
-        try {
-            return (int) pool.all().stream().filter(c -> c.function.id().equals(functionId)).count();
-        } finally {
-            lock.unlock();
-        }
     }
 
     private static Throwable unwrap(Throwable t) {

@@ -205,8 +205,4 @@ public final class ProcessBackend implements ContainerBackend {
         }
         return killed;
     }
-
-    int running() {
-        return processes.size();
-    }
 }

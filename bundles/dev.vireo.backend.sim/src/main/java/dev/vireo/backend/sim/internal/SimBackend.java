@@ -122,8 +122,4 @@ public final class SimBackend implements ContainerBackend {
     public int reclaim(String instance) {
         return 0;
     }
-
-    int containers() {
-        return containers.size();
-    }
 }

@@ -114,10 +114,6 @@ public final class HttpApi {
         }
     }
 
-    int port() {
-        return server.getAddress().getPort();
-    }
-
     private void handle(HttpExchange ex) throws IOException {
         String tid = ex.getRequestHeaders().getFirst(TID_HEADER);
         try (ex) {
