@@ -53,7 +53,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The worker on containerd against its floors, in one run: warm invocations through the worker (gRPC, 1 client)
  * against the raw Unix-socket round trip to the same agent in the same container, and cold starts through the worker
- * against a raw containerd create + start + agent-ready of the same OCI spec without the worker.
+ * against a raw containerd create + start + agent-ready of the same OCI spec without the worker, interleaved one
+ * for one after a discarded warm-up of each.
  */
 public final class ContainerdBench {
     private static final Metadata.Key<String> NS = Metadata.Key.of("containerd-namespace", Metadata.ASCII_STRING_MARSHALLER);
@@ -85,46 +86,7 @@ public final class ContainerdBench {
                 .setTimeoutMs(30_000).build();
         InvokeRequest invoke = InvokeRequest.newBuilder().setFunctionId("noop-1").setPayload("{}").setEnhanced(true).build();
 
-        // cold through the worker: each round registers anew, so its first invocation needs a new container
-        List<Long> coldE2e = new ArrayList<>();
-        for (int i = 0; i < coldRuns; i++) {
-            call(worker).register(RegisterRequest.newBuilder().setSpec(spec).build());
-            long t0 = System.nanoTime();
-            InvokeReply r = call(worker).invoke(invoke);
-            coldE2e.add((System.nanoTime() - t0) / 1_000);
-            check(r, "cold");
-            if (i < coldRuns - 1) {
-                call(worker).unregister(UnregisterRequest.newBuilder().setFunctionId("noop-1").build());
-            }
-        }
-        // warm through the worker, 1 client
-        long[] warm = loop(duration, () -> {
-            InvokeReply r = call(worker).invoke(invoke);
-            check(r, "warm");
-            return r.getRecord().getTimings().getOverheadUs();
-        });
-        long[] overhead = Arrays.copyOfRange(warm, warm.length / 2, warm.length);
-        long[] e2e = Arrays.copyOfRange(warm, 0, warm.length / 2);
-
-        // floor 1: the raw UDS round trip to the same agent in the same container
-        Path dir;
-        try (var dirs = Files.list(sockets)) {
-            dir = dirs.filter(d -> d.getFileName().toString().contains("-noop-")).findFirst().orElseThrow();
-        }
-        String containerId = dir.getFileName().toString();
-        long[] raw;
-        try (SocketChannel agent = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            agent.connect(UnixDomainSocketAddress.of(dir.resolve("agent.sock")));
-            read(agent);
-            byte[] frame = "{\"type\":\"invoke\",\"tid\":\"floor\",\"payload\":\"{}\"}".getBytes(StandardCharsets.UTF_8);
-            raw = loop(duration, () -> {
-                write(agent, frame);
-                read(agent);
-                return -1;
-            });
-        }
-
-        // floor 2: raw containerd create + start + agent ready of the same spec, without the worker
+        // containerd client for the raw floor
         ManagedChannel ctr = Grpc.newChannelBuilder("unix://" + containerd, InsecureChannelCredentials.create()).build();
         Channel ns = ClientInterceptors.intercept(ctr, new ClientInterceptor() {
             @Override
@@ -140,35 +102,51 @@ public final class ContainerdBench {
         });
         ContainersGrpc.ContainersBlockingStub containers = ContainersGrpc.newBlockingStub(ns);
         TasksGrpc.TasksBlockingStub tasks = TasksGrpc.newBlockingStub(ns);
-        Container model = containers.list(ListContainersRequest.newBuilder().addFilters("id==" + containerId).build())
+
+        // warm-up (discarded): one container through the worker, whose spec is the floor's model
+        call(worker).register(RegisterRequest.newBuilder().setSpec(spec).build());
+        check(call(worker).invoke(invoke), "warm-up");
+        Container model = containers.list(ListContainersRequest.newBuilder().addFilters("id~=-noop-").build())
                 .getContainers(0);
+        rawColdStart(containers, tasks, model, sockets, "floor-warmup");
+
+        // cold starts, interleaved so that both paths see the same daemon and machine state: a worker cold start
+        // (unregister + register, so the next invocation needs a new container), then a raw one of the same spec
+        List<Long> coldE2e = new ArrayList<>();
         List<Long> floorCold = new ArrayList<>();
         for (int i = 0; i < coldRuns; i++) {
-            String id = "floor-" + i;
-            Path socketDir = Files.createDirectories(sockets.resolve(id));
-            Files.setAttribute(socketDir, "unix:uid", 65534);
-            Files.setAttribute(socketDir, "unix:gid", 65534);
-            JsonObject s = JsonParser.parseString(model.getSpec().getValue().toStringUtf8()).getAsJsonObject();
-            for (JsonElement m : s.getAsJsonArray("mounts")) {
-                JsonObject mo = m.getAsJsonObject();
-                if (mo.get("destination").getAsString().equals("/run/vireo")) {
-                    mo.addProperty("source", socketDir.toString());
-                }
-            }
-            s.getAsJsonObject("linux").addProperty("cgroupsPath", "/vireo/" + id);
-            s.addProperty("hostname", id);
+            call(worker).unregister(UnregisterRequest.newBuilder().setFunctionId("noop-1").build());
+            call(worker).register(RegisterRequest.newBuilder().setSpec(spec).build());
             long t0 = System.nanoTime();
-            containers.create(CreateContainerRequest.newBuilder().setContainer(Container.newBuilder().setId(id)
-                    .setRuntime(model.getRuntime()).setSpec(Any.newBuilder().setTypeUrl(model.getSpec().getTypeUrl())
-                            .setValue(ByteString.copyFromUtf8(s.toString())))).build());
-            tasks.create(CreateTaskRequest.newBuilder().setContainerId(id).build());
-            tasks.start(StartRequest.newBuilder().setContainerId(id).build());
-            awaitReady(socketDir.resolve("agent.sock"));
-            floorCold.add((System.nanoTime() - t0) / 1_000);
-            tasks.kill(KillRequest.newBuilder().setContainerId(id).setSignal(9).setAll(true).build());
-            tasks.withDeadlineAfter(10, TimeUnit.SECONDS).wait(WaitRequest.newBuilder().setContainerId(id).build());
-            tasks.delete(DeleteTaskRequest.newBuilder().setContainerId(id).build());
-            containers.delete(DeleteContainerRequest.newBuilder().setId(id).build());
+            InvokeReply r = call(worker).invoke(invoke);
+            coldE2e.add((System.nanoTime() - t0) / 1_000);
+            check(r, "cold");
+            floorCold.add(rawColdStart(containers, tasks, model, sockets, "floor-" + i));
+        }
+        // warm through the worker, 1 client
+        long[] warm = loop(duration, () -> {
+            InvokeReply r = call(worker).invoke(invoke);
+            check(r, "warm");
+            return r.getRecord().getTimings().getOverheadUs();
+        });
+        long[] overhead = Arrays.copyOfRange(warm, warm.length / 2, warm.length);
+        long[] e2e = Arrays.copyOfRange(warm, 0, warm.length / 2);
+
+        // floor: the raw UDS round trip to the same agent in the same container
+        Path dir;
+        try (var dirs = Files.list(sockets)) {
+            dir = dirs.filter(d -> d.getFileName().toString().contains("-noop-")).findFirst().orElseThrow();
+        }
+        long[] raw;
+        try (SocketChannel agent = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            agent.connect(UnixDomainSocketAddress.of(dir.resolve("agent.sock")));
+            read(agent);
+            byte[] frame = "{\"type\":\"invoke\",\"tid\":\"floor\",\"payload\":\"{}\"}".getBytes(StandardCharsets.UTF_8);
+            raw = loop(duration, () -> {
+                write(agent, frame);
+                read(agent);
+                return -1;
+            });
         }
         ctr.shutdownNow();
 
@@ -215,6 +193,39 @@ public final class ContainerdBench {
         }
         call(worker).unregister(UnregisterRequest.newBuilder().setFunctionId("noop-1").build());
         ch.shutdownNow();
+    }
+
+    /**
+     * A raw containerd create + start + agent-ready of the model's spec (its socket mount, cgroup and hostname made
+     * fresh), without the worker; returns the time in us and removes the container.
+     */
+    private static long rawColdStart(ContainersGrpc.ContainersBlockingStub containers, TasksGrpc.TasksBlockingStub tasks,
+            Container model, Path sockets, String id) throws Exception {
+        Path socketDir = Files.createDirectories(sockets.resolve(id));
+        Files.setAttribute(socketDir, "unix:uid", 65534);
+        Files.setAttribute(socketDir, "unix:gid", 65534);
+        JsonObject s = JsonParser.parseString(model.getSpec().getValue().toStringUtf8()).getAsJsonObject();
+        for (JsonElement m : s.getAsJsonArray("mounts")) {
+            JsonObject mo = m.getAsJsonObject();
+            if (mo.get("destination").getAsString().equals("/run/vireo")) {
+                mo.addProperty("source", socketDir.toString());
+            }
+        }
+        s.getAsJsonObject("linux").addProperty("cgroupsPath", "/vireo/" + id);
+        s.addProperty("hostname", id);
+        long t0 = System.nanoTime();
+        containers.create(CreateContainerRequest.newBuilder().setContainer(Container.newBuilder().setId(id)
+                .setRuntime(model.getRuntime()).setSpec(Any.newBuilder().setTypeUrl(model.getSpec().getTypeUrl())
+                        .setValue(ByteString.copyFromUtf8(s.toString())))).build());
+        tasks.create(CreateTaskRequest.newBuilder().setContainerId(id).build());
+        tasks.start(StartRequest.newBuilder().setContainerId(id).build());
+        awaitReady(socketDir.resolve("agent.sock"));
+        long us = (System.nanoTime() - t0) / 1_000;
+        tasks.kill(KillRequest.newBuilder().setContainerId(id).setSignal(9).setAll(true).build());
+        tasks.withDeadlineAfter(10, TimeUnit.SECONDS).wait(WaitRequest.newBuilder().setContainerId(id).build());
+        tasks.delete(DeleteTaskRequest.newBuilder().setContainerId(id).build());
+        containers.delete(DeleteContainerRequest.newBuilder().setId(id).build());
+        return us;
     }
 
     private static WorkerGrpc.WorkerBlockingStub call(WorkerGrpc.WorkerBlockingStub s) {
