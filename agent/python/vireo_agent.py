@@ -35,11 +35,6 @@ def now_us():
     return time.time_ns() // 1000
 
 
-def send(conn, message):
-    data = json.dumps(message, separators=(",", ":")).encode("utf-8")
-    conn.sendall(struct.pack(">I", len(data)) + data)
-
-
 def recv_exact(conn, n):
     buf = bytearray()
     while len(buf) < n:
@@ -48,15 +43,6 @@ def recv_exact(conn, n):
             return None
         buf.extend(chunk)
     return bytes(buf)
-
-
-def recv(conn):
-    header = recv_exact(conn, 4)
-    if header is None:
-        return None
-    (length,) = struct.unpack(">I", header)
-    body = recv_exact(conn, length)
-    return None if body is None else json.loads(body.decode("utf-8"))
 
 
 def load_handler(spec):
@@ -87,33 +73,159 @@ def invoke(handler, message):
                 "traceback": traceback.format_exc()}
 
 
-def serve(conn, handler, handler_spec):
+class FrameStream:
+    """A frame stream over a connected socket (uds) or a FIFO pair (pipe)."""
+
+    def __init__(self, reader, writer):
+        self.reader = reader
+        self.writer = writer
+
+    def recv(self):
+        header = self.reader(4)
+        if header is None:
+            return None
+        (length,) = struct.unpack(">I", header)
+        body = self.reader(length) if length else b""
+        return None if body is None else json.loads(body.decode("utf-8"))
+
+    def send(self, message):
+        data = json.dumps(message, separators=(",", ":")).encode("utf-8")
+        self.writer(struct.pack(">I", len(data)) + data)
+
+
+def socket_stream(conn):
+    return FrameStream(lambda n: recv_exact(conn, n), conn.sendall)
+
+
+def ready_frame(handler_spec):
+    return {"type": "ready", "pid": os.getpid(), "handler": handler_spec}
+
+
+def protocol_error(message, text):
+    return {"type": "result", "tid": message.get("tid", ""), "success": False, "error_type": "ProtocolError",
+            "error_message": text, "traceback": "", "start_us": 0, "end_us": 0, "duration_us": 0, "cold": False}
+
+
+def answer(stream, message, handler, handler_spec):
+    """One request frame -> one reply frame. "hello" asks for readiness again (pipes are reopened)."""
+    kind = message.get("type")
+    if kind == "hello":
+        stream.send(ready_frame(handler_spec))
+        return
+    if kind != "invoke":
+        stream.send(protocol_error(message, "unknown message type"))
+        return
+    with _in_flight_lock:
+        _in_flight[stream] = message.get("tid", "")
+    reply = invoke(handler, message)
+    with _in_flight_lock:
+        _in_flight.pop(stream, None)
+    stream.send(reply)
+
+
+def serve(stream, handler, handler_spec):
+    while True:
+        message = stream.recv()
+        if message is None:
+            return
+        answer(stream, message, handler, handler_spec)
+
+
+def serve_socket(conn, handler, handler_spec):
     with conn:
-        send(conn, {"type": "ready", "pid": os.getpid(), "handler": handler_spec})
-        while True:
-            message = recv(conn)
-            if message is None:
+        stream = socket_stream(conn)
+        stream.send(ready_frame(handler_spec))
+        serve(stream, handler, handler_spec)
+
+
+def serve_pipe(directory, index, handler, handler_spec, load_error):
+    """FIFO pair N: the worker writes requests into in-N and reads replies from out-N. The worker opens in-N for
+    writing, then out-N for reading, then sends "hello"; the agent opens them in the same order, so neither side
+    deadlocks. When the worker closes the pair, the agent waits for the next opener."""
+    request_path = os.path.join(directory, "in-%d" % index)
+    reply_path = os.path.join(directory, "out-%d" % index)
+    while True:
+        with open(request_path, "rb", buffering=0) as requests, open(reply_path, "wb", buffering=0) as replies:
+            def read_exact(n):
+                buf = bytearray()
+                while len(buf) < n:
+                    chunk = requests.read(n - len(buf))
+                    if not chunk:
+                        return None
+                    buf.extend(chunk)
+                return bytes(buf)
+
+            def write_all(data):
+                view = memoryview(data)
+                while view:
+                    view = view[replies.write(view):]
+
+            stream = FrameStream(read_exact, write_all)
+            try:
+                if load_error is not None:
+                    if stream.recv() is not None:
+                        stream.send(load_error)
+                    continue
+                serve(stream, handler, handler_spec)
+            except BrokenPipeError:
+                pass
+
+
+def make_http_handler(handler, handler_spec, load_error):
+    import http.server
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body go out as two writes: no 40 ms delayed-ACK stall
+
+        def log_message(self, format, *args):  # no access log on stderr
+            pass
+
+        def reply(self, status, message):
+            body = json.dumps(message, separators=(",", ":")).encode("utf-8")
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_GET(self):
+            if self.path != "/ready":
+                self.reply(404, {"type": "error", "error_type": "NotFound", "error_message": self.path})
+            elif load_error is not None:
+                self.reply(500, load_error)
+            else:
+                self.reply(200, ready_frame(handler_spec))
+
+        def do_POST(self):
+            length = int(self.headers.get("Content-Length", "0"))
+            message = json.loads(self.rfile.read(length).decode("utf-8")) if length else {}
+            if self.path != "/invoke" or message.get("type") != "invoke":
+                self.reply(400, protocol_error(message, "POST /invoke with an invoke message expected"))
                 return
-            if message.get("type") != "invoke":
-                send(conn, {"type": "result", "tid": message.get("tid", ""), "success": False,
-                            "error_type": "ProtocolError", "error_message": "unknown message type",
-                            "traceback": "", "start_us": 0, "end_us": 0, "duration_us": 0, "cold": False})
-                continue
+            if load_error is not None:
+                self.reply(500, load_error)
+                return
             with _in_flight_lock:
-                _in_flight[conn] = message.get("tid", "")
-            reply = invoke(handler, message)
+                _in_flight[self] = message.get("tid", "")
+            result = invoke(handler, message)
             with _in_flight_lock:
-                _in_flight.pop(conn, None)
-            send(conn, reply)
+                _in_flight.pop(self, None)
+            self.reply(200, result)
+
+        def send_frame(self, message):  # used by the signal handler for an invocation in flight
+            self.reply(200, message)
+
+    return Handler
 
 
 def on_signal(signum, frame):
     name = signal.Signals(signum).name
     with _in_flight_lock:
         pending = list(_in_flight.items())
-    for conn, tid in pending:
+    for stream, tid in pending:
         try:
-            send(conn, {"type": "result", "tid": tid, "start_us": 0, "end_us": now_us(), "duration_us": 0,
+            (stream.send if isinstance(stream, FrameStream) else stream.send_frame)({"type": "result", "tid": tid, "start_us": 0, "end_us": now_us(), "duration_us": 0,
                         "cold": False, "success": False, "error_type": "AgentTerminated",
                         "error_message": "the agent received " + name + " during the invocation", "traceback": ""})
         except OSError:
@@ -122,7 +234,6 @@ def on_signal(signum, frame):
 
 
 def main():
-    path = os.environ["VIREO_AGENT_SOCKET"]
     handler_spec = os.environ["VIREO_HANDLER"]
     code_dir = os.environ.get("VIREO_CODE_DIR", "")
     if code_dir:
@@ -136,6 +247,25 @@ def main():
     except Exception as e:
         load_error = {"type": "error", "error_type": type(e).__name__, "error_message": str(e),
                       "traceback": traceback.format_exc()}
+    if os.environ.get("VIREO_AGENT_PIPES"):
+        directory = os.environ["VIREO_AGENT_PIPES"]
+        count = int(os.environ.get("VIREO_AGENT_PIPE_COUNT", "1"))
+        threads = [threading.Thread(target=serve_pipe, args=(directory, i, handler, handler_spec, load_error),
+                                    daemon=True) for i in range(count)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return
+    if os.environ.get("VIREO_AGENT_HTTP"):
+        import http.server
+        host, _, port = os.environ["VIREO_AGENT_HTTP"].rpartition(":")
+        server = http.server.ThreadingHTTPServer((host or "0.0.0.0", int(port)),
+                                                 make_http_handler(handler, handler_spec, load_error))
+        server.daemon_threads = True
+        server.serve_forever()
+        return
+    path = os.environ["VIREO_AGENT_SOCKET"]
     if os.path.exists(path):
         os.unlink(path)
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -146,11 +276,11 @@ def main():
         conn, _ = server.accept()
         if load_error is not None:
             try:
-                send(conn, load_error)
+                socket_stream(conn).send(load_error)
             finally:
                 conn.close()
             continue
-        threading.Thread(target=serve, args=(conn, handler, handler_spec), daemon=True).start()
+        threading.Thread(target=serve_socket, args=(conn, handler, handler_spec), daemon=True).start()
 
 
 if __name__ == "__main__":

@@ -17,8 +17,10 @@ import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -111,7 +113,13 @@ public final class ProcessBackend implements ContainerBackend {
         if (!Files.isDirectory(Path.of(fn.codeDir()))) {
             return CompletableFuture.failedFuture(new BackendException("code directory " + fn.codeDir() + " does not exist"));
         }
-        ProcessBuilder pb = new ProcessBuilder(config.python(), "-u", agent.toString());
+        List<String> command = new ArrayList<>();
+        if (!request.binding().network().isEmpty()) {
+            // the transport gave the agent a network namespace (http): run it there (nsenter execs, same pid)
+            command.addAll(List.of("nsenter", "--net=" + request.binding().network()));
+        }
+        command.addAll(List.of(config.python(), "-u", agent.toString()));
+        ProcessBuilder pb = new ProcessBuilder(command);
         Map<String, String> env = pb.environment();
         env.putAll(hostPaths(request.binding()));
         env.put("VIREO_CODE_DIR", fn.codeDir());

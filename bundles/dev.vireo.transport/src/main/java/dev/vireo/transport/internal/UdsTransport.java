@@ -1,11 +1,10 @@
-package dev.vireo.transport.uds.internal;
+package dev.vireo.transport.internal;
 
 import com.google.gson.JsonObject;
 import dev.vireo.api.model.AgentEndpoint;
 import dev.vireo.api.plugin.PluginDescription;
 import dev.vireo.api.plugin.PluginName;
 import dev.vireo.api.spi.transport.AgentChannel;
-import dev.vireo.api.spi.transport.AgentReply;
 import dev.vireo.api.spi.transport.AgentTransport;
 import dev.vireo.api.spi.transport.TransportBinding;
 import dev.vireo.api.time.Clock;
@@ -16,14 +15,8 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeoutException;
-import java.util.stream.Stream;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -35,7 +28,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /**
  * Unix-socket transport. Each container gets a host directory {@code socket.dir/<container>} (0700) mounted at
- * {@value #CONTAINER_DIR}; its agent listens on {@code agent.sock} there. {@link #open} connects (retrying until the
+ * {@code /run/vireo}; its agent listens on {@code agent.sock} there. {@link #open} connects (retrying until the
  * agent listens) and reads the agent's first frame: "ready", or the error that kept the handler from loading.
  */
 @Component(service = AgentTransport.class, configurationPid = "vireo.transport.uds")
@@ -43,7 +36,6 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 @PluginName("uds")
 @PluginDescription("length-prefixed JSON frames over a Unix socket (per-container 0700 directory)")
 public final class UdsTransport implements AgentTransport {
-    static final String CONTAINER_DIR = "/run/vireo";
     static final String SOCKET = "agent.sock";
 
     @ObjectClassDefinition(name = "Vireo transport: uds", description = "Unix-socket IPC to the agent.")
@@ -61,7 +53,7 @@ public final class UdsTransport implements AgentTransport {
     private final Clock clock;
     private final TaskScheduler scheduler;
     private final Path defaultDir;
-    private volatile Path baseDir;
+    private final ContainerDirs dirs = new ContainerDirs();
     private volatile Duration connectTimeout;
     private volatile int maxFrame;
 
@@ -82,24 +74,21 @@ public final class UdsTransport implements AgentTransport {
             throw new IllegalArgumentException("connect.timeout.ms must be >= 1 and max.frame.bytes >= 1024");
         }
         Path dir = config.socket_dir().isBlank() ? defaultDir : Path.of(config.socket_dir());
-        Files.createDirectories(dir);
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
-        baseDir = dir;
+        dirs.setBase(dir);
         connectTimeout = Duration.ofMillis(config.connect_timeout_ms());
         maxFrame = config.max_frame_bytes();
     }
 
     @Override
     public TransportBinding bind(String containerId, String tid) throws IOException {
-        Path dir = baseDir.resolve(containerId);
-        Path socket = dir.resolve(SOCKET);
+        Path socket = dirs.base().resolve(containerId).resolve(SOCKET);
         if (socket.toString().length() > 107) {
             throw new IOException("socket path " + socket + " is longer than 107 bytes; set a shorter socket.dir");
         }
-        Files.createDirectories(dir);
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        Path dir = dirs.create(containerId);
         return new TransportBinding(new AgentEndpoint("uds", socket.toString(), Map.of()),
-                Map.of(dir.toString(), CONTAINER_DIR), Map.of("VIREO_AGENT_SOCKET", CONTAINER_DIR + "/" + SOCKET), "");
+                Map.of(dir.toString(), ContainerDirs.CONTAINER_DIR),
+                Map.of("VIREO_AGENT_SOCKET", ContainerDirs.CONTAINER_DIR + "/" + SOCKET), "");
     }
 
     @Override
@@ -113,7 +102,7 @@ public final class UdsTransport implements AgentTransport {
                 channel.connect(address);
                 JsonObject first = Frames.read(channel, maxFrame);
                 if ("ready".equals(Frames.string(first, "type"))) {
-                    return new Channel(channel);
+                    return new FramedChannel(scheduler, channel, channel, maxFrame);
                 }
                 channel.close();
                 throw new IOException("the function's handler could not be loaded: " + Frames.string(first, "error_type")
@@ -133,59 +122,6 @@ public final class UdsTransport implements AgentTransport {
 
     @Override
     public void unbind(TransportBinding binding) {
-        for (String host : binding.mounts().keySet()) {
-            Path dir = Path.of(host);
-            if (!dir.startsWith(baseDir)) {
-                continue;
-            }
-            try (Stream<Path> files = Files.walk(dir)) {
-                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
-            } catch (IOException e) {
-                System.getLogger(UdsTransport.class.getName()).log(System.Logger.Level.WARNING,
-                        "cannot remove " + dir + ": " + e.getMessage());
-            }
-        }
-    }
-
-    /** One connection; one invocation at a time. */
-    private final class Channel implements AgentChannel {
-        private final SocketChannel socket;
-
-        Channel(SocketChannel socket) {
-            this.socket = socket;
-        }
-
-        @Override
-        public CompletionStage<AgentReply> invoke(String tid, String payload, Duration timeout) {
-            CompletableFuture<AgentReply> reply = new CompletableFuture<>();
-            var timer = scheduler.schedule(() -> reply.completeExceptionally(new TimeoutException()), timeout);
-            scheduler.execute(() -> {
-                try {
-                    Frames.write(socket, Frames.invoke(tid, payload));
-                    reply.complete(Frames.reply(Frames.read(socket, maxFrame)));
-                } catch (IOException | RuntimeException e) {
-                    reply.completeExceptionally(e);
-                } finally {
-                    timer.cancel();
-                }
-            });
-            return reply;
-        }
-
-        @Override
-        public boolean isOpen() {
-            return socket.isOpen();
-        }
-
-        @Override
-        public void close() {
-            try {
-                socket.close();
-            } catch (IOException e) {
-                // closing: nothing left to do
-            }
-        }
+        binding.mounts().keySet().forEach(dirs::remove);
     }
 }

@@ -1,4 +1,4 @@
-package dev.vireo.transport.uds.internal;
+package dev.vireo.transport.internal;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;

@@ -1,0 +1,49 @@
+package dev.vireo.transport.internal;
+
+import dev.vireo.api.spi.transport.AgentChannel;
+import dev.vireo.api.spi.transport.AgentReply;
+import dev.vireo.api.time.TaskScheduler;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A channel whose exchange with the agent is a blocking call, run on the project's scheduler and bounded by a timer
+ * of the project's clock.
+ */
+abstract class BlockingAgentChannel implements AgentChannel {
+    private final TaskScheduler scheduler;
+
+    BlockingAgentChannel(TaskScheduler scheduler) {
+        this.scheduler = scheduler;
+    }
+
+    /** Sends one invocation and reads its reply. */
+    abstract AgentReply call(String tid, String payload) throws IOException;
+
+    @Override
+    public final CompletionStage<AgentReply> invoke(String tid, String payload, Duration timeout) {
+        CompletableFuture<AgentReply> reply = new CompletableFuture<>();
+        var timer = scheduler.schedule(() -> reply.completeExceptionally(new TimeoutException()), timeout);
+        scheduler.execute(() -> {
+            try {
+                reply.complete(call(tid, payload));
+            } catch (IOException | RuntimeException e) {
+                reply.completeExceptionally(e);
+            } finally {
+                timer.cancel();
+            }
+        });
+        return reply;
+    }
+
+    static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            // closing: nothing left to do
+        }
+    }
+}

@@ -1,0 +1,50 @@
+package dev.vireo.transport.internal;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
+/**
+ * Per-container host directories (0700) under one base directory, mounted into the container at
+ * {@value #CONTAINER_DIR}. Used by the uds and pipe transports.
+ */
+final class ContainerDirs {
+    static final String CONTAINER_DIR = "/run/vireo";
+    private volatile Path base;
+
+    void setBase(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        base = dir;
+    }
+
+    Path base() {
+        return base;
+    }
+
+    Path create(String containerId) throws IOException {
+        Path dir = base.resolve(containerId);
+        Files.createDirectories(dir);
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        return dir;
+    }
+
+    /** Removes a directory this instance created (anything outside the base is left alone). */
+    void remove(String host) {
+        Path dir = Path.of(host);
+        if (!dir.startsWith(base)) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            System.getLogger(ContainerDirs.class.getName()).log(System.Logger.Level.WARNING,
+                    "cannot remove " + dir + ": " + e.getMessage());
+        }
+    }
+}

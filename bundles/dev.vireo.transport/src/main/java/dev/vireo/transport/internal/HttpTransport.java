@@ -1,0 +1,291 @@
+package dev.vireo.transport.internal;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.vireo.api.model.AgentEndpoint;
+import dev.vireo.api.plugin.PluginDescription;
+import dev.vireo.api.plugin.PluginName;
+import dev.vireo.api.spi.transport.AgentChannel;
+import dev.vireo.api.spi.transport.AgentReply;
+import dev.vireo.api.spi.transport.AgentTransport;
+import dev.vireo.api.spi.transport.TransportBinding;
+import dev.vireo.api.time.Clock;
+import dev.vireo.api.time.TaskScheduler;
+import java.io.BufferedInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/**
+ * HTTP transport: the container gets its own network namespace (from {@link NetworkPool}) behind a Linux bridge, and
+ * its agent serves {@code GET /ready} and {@code POST /invoke} on {@code agent.port}. The worker speaks a minimal
+ * HTTP/1.1 over one keep-alive TCP connection per channel (no general-purpose client: it would cost more than the
+ * agent). Needs root (namespaces, bridges, veths); every one is named with this instance's tag and removed on stop,
+ * and what a crashed run left is removed at activation.
+ */
+@Component(service = AgentTransport.class, configurationPid = "vireo.transport.http")
+@Designate(ocd = HttpTransport.Config.class)
+@PluginName("http")
+@PluginDescription("HTTP/1.1 to the agent in its own network namespace behind a bridge (root; namespace pool)")
+public final class HttpTransport implements AgentTransport {
+    private static final System.Logger LOG = System.getLogger(HttpTransport.class.getName());
+
+    @ObjectClassDefinition(name = "Vireo transport: http", description = "HTTP to the agent over a bridge.")
+    public @interface Config {
+        @AttributeDefinition(name = "Subnet base", description = "First address of the bridges' subnets; bridge k gets base + k*1024 as a /22.")
+        String subnet_base() default "10.213.0.0";
+
+        @AttributeDefinition(name = "Ports per bridge", description = "Containers per bridge (a Linux bridge takes at most 1,024 ports).", min = "1", max = "1021")
+        int ports_per_bridge() default 1_000;
+
+        @AttributeDefinition(name = "Bridges", description = "Bridges at most; containers at most = bridges x ports per bridge.", min = "1", max = "64")
+        int max_bridges() default 16;
+
+        @AttributeDefinition(name = "Pool size", description = "Network namespaces kept ready ahead of cold starts.", min = "0")
+        int pool_size() default 8;
+
+        @AttributeDefinition(name = "Agent port", description = "TCP port the agent listens on inside its namespace.", min = "1", max = "65535")
+        int agent_port() default 8080;
+
+        @AttributeDefinition(name = "Connect timeout (ms)", description = "How long open() waits for the agent to answer GET /ready, in milliseconds.", min = "1")
+        long connect_timeout_ms() default 10_000;
+
+        @AttributeDefinition(name = "Maximum body (bytes)", description = "Largest reply body accepted from an agent, in bytes.", min = "1024")
+        int max_frame_bytes() default 16 * 1024 * 1024;
+    }
+
+    private final Clock clock;
+    private final TaskScheduler scheduler;
+    private final Config config;
+    private final NetworkPool pool;
+    private final Map<String, NetworkPool.Slot> slots = new ConcurrentHashMap<>();
+
+    @Activate
+    public HttpTransport(BundleContext context, @Reference Clock clock, @Reference TaskScheduler scheduler,
+            Config config) {
+        this.clock = clock;
+        this.scheduler = scheduler;
+        this.config = config;
+        if (config.ports_per_bridge() < 1 || config.ports_per_bridge() > 1021 || config.max_bridges() < 1
+                || config.max_bridges() > 64 || config.pool_size() < 0 || config.agent_port() < 1
+                || config.agent_port() > 65535 || config.connect_timeout_ms() < 1 || config.max_frame_bytes() < 1024) {
+            throw new IllegalArgumentException("vireo.transport.http: ports.per.bridge 1..1021, max.bridges 1..64,"
+                    + " pool.size >= 0, agent.port 1..65535, connect.timeout.ms >= 1, max.frame.bytes >= 1024");
+        }
+        String run = context.getProperty("vireo.run.dir");
+        String tag = tag(run == null ? "" : run);
+        this.pool = new NetworkPool(scheduler, tag, parseBase(config.subnet_base()), config.ports_per_bridge(),
+                config.max_bridges(), config.pool_size());
+        if (isRoot()) {
+            scheduler.execute(() -> {
+                int n = pool.removeAll();
+                if (n > 0) {
+                    LOG.log(System.Logger.Level.INFO, "removed " + n + " network namespaces and bridges a crashed run left");
+                }
+            });
+        }
+    }
+
+    /** Six hex digits from the run folder: one tag per worker instance, stable across its restarts. */
+    static String tag(String runDir) {
+        return String.format(Locale.ROOT, "%06x", runDir.hashCode() & 0xffffff);
+    }
+
+    static int parseBase(String dotted) {
+        String[] p = dotted.trim().split("\\.");
+        if (p.length != 4) {
+            throw new IllegalArgumentException("subnet.base must be an IPv4 address, got '" + dotted + "'");
+        }
+        int v = 0;
+        for (String part : p) {
+            int octet = Integer.parseInt(part);
+            if (octet < 0 || octet > 255) {
+                throw new IllegalArgumentException("subnet.base must be an IPv4 address, got '" + dotted + "'");
+            }
+            v = (v << 8) | octet;
+        }
+        if ((v & 1023) != 0) {
+            throw new IllegalArgumentException("subnet.base must start a /22 (a multiple of 1,024), got " + dotted);
+        }
+        return v;
+    }
+
+    private static boolean isRoot() {
+        return "root".equals(ProcessHandle.current().info().user().orElse(""));
+    }
+
+    @Deactivate
+    void close() {
+        if (isRoot()) {
+            pool.close();
+        }
+    }
+
+    @Override
+    public TransportBinding bind(String containerId, String tid) throws IOException {
+        if (!isRoot()) {
+            throw new IOException("the http transport needs root to create network namespaces and bridges;"
+                    + " use the uds or pipe transport, or run the worker as root");
+        }
+        NetworkPool.Slot slot = pool.take();
+        slots.put(slot.path(), slot);
+        return new TransportBinding(
+                new AgentEndpoint("http", slot.address() + ":" + config.agent_port(), Map.of("netns", slot.name())),
+                Map.of(), Map.of("VIREO_AGENT_HTTP", "0.0.0.0:" + config.agent_port()), slot.path());
+    }
+
+    @Override
+    public void unbind(TransportBinding binding) {
+        NetworkPool.Slot slot = slots.remove(binding.network());
+        if (slot != null) {
+            pool.release(slot);
+        }
+    }
+
+    @Override
+    public AgentChannel open(AgentEndpoint endpoint, String tid) throws IOException {
+        String[] hp = endpoint.address().split(":");
+        InetSocketAddress address = new InetSocketAddress(hp[0], Integer.parseInt(hp[1]));
+        long deadline = clock.nanoTime() + Duration.ofMillis(config.connect_timeout_ms()).toNanos();
+        IOException last = null;
+        while (clock.nanoTime() < deadline) {
+            SocketChannel socket = SocketChannel.open();
+            try {
+                socket.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                socket.connect(address);
+                HttpChannel channel = new HttpChannel(socket, endpoint.address());
+                Response ready = channel.exchange("GET", "/ready", null);
+                if (ready.status == 200) {
+                    return channel;
+                }
+                socket.close();
+                JsonObject error = JsonParser.parseString(ready.body).getAsJsonObject();
+                throw new HandlerLoadException("the function's handler could not be loaded: "
+                        + Frames.string(error, "error_type") + ": " + Frames.string(error, "error_message"));
+            } catch (HandlerLoadException e) {
+                throw e;
+            } catch (IOException | RuntimeException e) {
+                socket.close();
+                last = e instanceof IOException io ? io : new IOException(e.getMessage(), e);
+                scheduler.delay(Duration.ofMillis(2)).join();
+            }
+        }
+        throw new IOException("agent at http://" + endpoint.address() + " not ready within " + config.connect_timeout_ms()
+                + " ms" + (last == null ? "" : ": " + last.getMessage()));
+    }
+
+    private static final class HandlerLoadException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        HandlerLoadException(String message) {
+            super(message);
+        }
+    }
+
+    private record Response(int status, String body) {
+    }
+
+    /** One keep-alive connection; one request at a time. */
+    private final class HttpChannel extends BlockingAgentChannel {
+        private final SocketChannel socket;
+        private final String host;
+        private final InputStream in;
+        private final OutputStream out;
+
+        HttpChannel(SocketChannel socket, String host) {
+            super(scheduler);
+            this.socket = socket;
+            this.host = host;
+            this.in = new BufferedInputStream(Channels.newInputStream(socket), 8192);
+            this.out = Channels.newOutputStream(socket);
+        }
+
+        Response exchange(String method, String path, String body) throws IOException {
+            byte[] content = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
+            String head = method + " " + path + " HTTP/1.1\r\nHost: " + host + "\r\n"
+                    + (body == null ? "" : "Content-Type: application/json\r\n")
+                    + "Content-Length: " + content.length + "\r\n\r\n";
+            byte[] h = head.getBytes(StandardCharsets.US_ASCII);
+            byte[] request = new byte[h.length + content.length];
+            System.arraycopy(h, 0, request, 0, h.length);
+            System.arraycopy(content, 0, request, h.length, content.length);
+            out.write(request);
+            out.flush();
+            String status = line();
+            String[] parts = status.split(" ", 3);
+            if (parts.length < 2 || !parts[0].startsWith("HTTP/1.")) {
+                throw new IOException("agent sent a malformed status line: " + status);
+            }
+            long length = -1;
+            for (String header = line(); !header.isEmpty(); header = line()) {
+                int colon = header.indexOf(':');
+                if (colon > 0 && header.substring(0, colon).trim().equalsIgnoreCase("content-length")) {
+                    length = Long.parseLong(header.substring(colon + 1).trim());
+                }
+            }
+            if (length < 0 || length > config.max_frame_bytes()) {
+                throw new IOException("agent reply of " + length + " bytes: missing or beyond max.frame.bytes "
+                        + config.max_frame_bytes());
+            }
+            byte[] reply = in.readNBytes((int) length);
+            if (reply.length < length) {
+                throw new EOFException("the agent closed the connection");
+            }
+            return new Response(Integer.parseInt(parts[1]), new String(reply, StandardCharsets.UTF_8));
+        }
+
+        private String line() throws IOException {
+            StringBuilder sb = new StringBuilder();
+            for (int c = in.read(); c != '\n'; c = in.read()) {
+                if (c < 0) {
+                    throw new EOFException("the agent closed the connection");
+                }
+                if (c != '\r') {
+                    sb.append((char) c);
+                }
+                if (sb.length() > 8192) {
+                    throw new IOException("agent sent a header line over 8 KB");
+                }
+            }
+            return sb.toString();
+        }
+
+        @Override
+        AgentReply call(String tid, String payload) throws IOException {
+            Response r = exchange("POST", "/invoke", Frames.invoke(tid, payload).toString());
+            try {
+                return Frames.reply(JsonParser.parseString(r.body).getAsJsonObject());
+            } catch (RuntimeException e) {
+                throw new IOException("agent sent a malformed reply (HTTP " + r.status + "): " + r.body);
+            }
+        }
+
+        @Override
+        public boolean isOpen() {
+            return socket.isOpen();
+        }
+
+        @Override
+        public void close() {
+            closeQuietly(socket);
+        }
+    }
+}

@@ -1,0 +1,276 @@
+package dev.vireo.transport.internal;
+
+import dev.vireo.api.time.TaskScheduler;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Network namespaces for containers behind Linux bridges. Each namespace holds one veth end (renamed eth0) with an
+ * address on a bridge's subnet; the host end is a port of that bridge. A bridge takes at most 1,024 ports, so the
+ * pool spreads namespaces over several bridges, one /22 each ({@code 10.B.(4*k).0/22} from the configured base).
+ * Namespaces are made ahead of need (a pool) so a cold start does not wait for them; every name carries this
+ * instance's tag, so what a crashed run left is found and removed at the next start.
+ */
+final class NetworkPool {
+    private static final System.Logger LOG = System.getLogger(NetworkPool.class.getName());
+    static final int PORTS_LIMIT = 1_023;
+
+    /** One prepared namespace: its name, its path for the OCI spec, the address of its eth0. */
+    record Slot(String name, String path, String address, int bridge, int host) {
+    }
+
+    private final TaskScheduler scheduler;
+    private final String tag;
+    private final int base;
+    private final int portsPerBridge;
+    private final int maxBridges;
+    private final int poolSize;
+    private final Deque<Slot> ready = new ArrayDeque<>();
+    private final List<BitSet> used = new ArrayList<>();
+    private long sequence;
+    private boolean refilling;
+    private boolean closed;
+
+    NetworkPool(TaskScheduler scheduler, String tag, int base, int portsPerBridge, int maxBridges, int poolSize) {
+        this.scheduler = scheduler;
+        this.tag = tag;
+        this.base = base;
+        this.portsPerBridge = portsPerBridge;
+        this.maxBridges = maxBridges;
+        this.poolSize = poolSize;
+    }
+
+    String bridgeName(int b) {
+        return "vb" + tag + "-" + b;
+    }
+
+    /** A prepared namespace, from the pool when one is ready; the pool then refills in the background. */
+    Slot take() throws IOException {
+        Slot slot;
+        synchronized (this) {
+            if (closed) {
+                throw new IOException("the http transport is stopping");
+            }
+            slot = ready.pollFirst();
+        }
+        if (slot == null) {
+            slot = create();
+        }
+        refillLater();
+        return slot;
+    }
+
+    private void refillLater() {
+        synchronized (this) {
+            if (refilling || closed || ready.size() >= poolSize) {
+                return;
+            }
+            refilling = true;
+        }
+        scheduler.execute(() -> {
+            try {
+                while (true) {
+                    synchronized (this) {
+                        if (closed || ready.size() >= poolSize) {
+                            return;
+                        }
+                    }
+                    Slot s = create();
+                    boolean keep;
+                    synchronized (this) {
+                        keep = !closed;
+                        if (keep) {
+                            ready.addLast(s);
+                        }
+                    }
+                    if (!keep) {
+                        release(s);
+                        return;
+                    }
+                }
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "cannot pre-create a network namespace: " + e.getMessage());
+            } finally {
+                synchronized (this) {
+                    refilling = false;
+                    notifyAll();
+                }
+            }
+        });
+    }
+
+    /** Makes a namespace with its veth on the first bridge with a free port (making that bridge if needed). */
+    private Slot create() throws IOException {
+        int bridge = -1;
+        int host = -1;
+        long n;
+        boolean newBridge = false;
+        synchronized (this) {
+            for (int b = 0; b < used.size() && bridge < 0; b++) {
+                int h = used.get(b).nextClearBit(2);
+                if (h < portsPerBridge + 2) {
+                    bridge = b;
+                    host = h;
+                }
+            }
+            if (bridge < 0) {
+                if (used.size() >= maxBridges) {
+                    throw new IOException("all " + maxBridges + " bridges of " + portsPerBridge
+                            + " ports are full: raise max.bridges in vireo.transport.http");
+                }
+                bridge = used.size();
+                used.add(new BitSet());
+                host = 2;
+                newBridge = true;
+            }
+            used.get(bridge).set(host);
+            n = sequence++;
+        }
+        String name = "vireo-" + tag + "-" + n;
+        String veth = "vh" + tag + "-" + n;
+        String peer = "vc" + tag + "-" + n;
+        String address = address(bridge, host);
+        try {
+            if (newBridge) {
+                String br = bridgeName(bridge);
+                ip(null, "link add " + br + " type bridge\n"
+                        + "addr add " + address(bridge, 1) + "/22 dev " + br + "\n"
+                        + "link set " + br + " up\n");
+            }
+            ip(null, "netns add " + name + "\n"
+                    + "link add " + veth + " type veth peer name " + peer + "\n"
+                    + "link set " + peer + " netns " + name + "\n"
+                    + "link set " + veth + " master " + bridgeName(bridge) + " up\n");
+            ip(name, "link set lo up\n"
+                    + "link set " + peer + " name eth0\n"
+                    + "addr add " + address + "/22 dev eth0\n"
+                    + "link set eth0 up\n");
+        } catch (IOException e) {
+            quietly(() -> ip(null, "netns del " + name + "\n"));
+            synchronized (this) {
+                used.get(bridge).clear(host);
+            }
+            throw e;
+        }
+        return new Slot(name, "/var/run/netns/" + name, address, bridge, host);
+    }
+
+    private String address(int bridge, int host) {
+        int value = base + bridge * 1024 + host;
+        return ((value >>> 24) & 255) + "." + ((value >>> 16) & 255) + "." + ((value >>> 8) & 255) + "." + (value & 255);
+    }
+
+    /** Deletes a namespace (its veth goes with it) and frees its port. */
+    void release(Slot slot) {
+        quietly(() -> ip(null, "netns del " + slot.name() + "\n"));
+        synchronized (this) {
+            if (slot.bridge() < used.size()) {
+                used.get(slot.bridge()).clear(slot.host());
+            }
+        }
+    }
+
+    /** Removes every namespace and bridge carrying this instance's tag: the pool's own, or a crashed run's. */
+    int removeAll() {
+        synchronized (this) {
+            ready.clear();
+        }
+        int removed = 0;
+        try {
+            StringBuilder batch = new StringBuilder();
+            for (String line : run(List.of("ip", "netns", "list"), null).split("\n")) {
+                String ns = line.trim().split("\\s+")[0];
+                if (ns.startsWith("vireo-" + tag + "-")) {
+                    batch.append("netns del ").append(ns).append('\n');
+                    removed++;
+                }
+            }
+            for (String line : run(List.of("ip", "-o", "link", "show", "type", "bridge"), null).split("\n")) {
+                String[] parts = line.split(":\\s+");
+                if (parts.length > 1 && parts[1].startsWith("vb" + tag + "-")) {
+                    batch.append("link del ").append(parts[1].split("@")[0]).append('\n');
+                    removed++;
+                }
+            }
+            if (batch.length() > 0) {
+                ip(null, batch.toString());
+            }
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot remove network namespaces or bridges: " + e.getMessage());
+        }
+        synchronized (this) {
+            used.clear();
+        }
+        return removed;
+    }
+
+    /** Stops refilling, waits for a namespace being made, then removes everything of this instance. */
+    void close() {
+        synchronized (this) {
+            closed = true;
+            while (refilling) {
+                try {
+                    wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        removeAll();
+    }
+
+    private static void ip(String namespace, String batch) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("ip"));
+        if (namespace != null) {
+            cmd.addAll(List.of("-n", namespace));
+        }
+        cmd.addAll(List.of("-batch", "-"));
+        run(cmd, batch);
+    }
+
+    private static String run(List<String> command, String input) throws IOException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        if (input != null) {
+            p.getOutputStream().write(input.getBytes(StandardCharsets.UTF_8));
+        }
+        p.getOutputStream().close();
+        String out;
+        try (InputStream in = p.getInputStream()) {
+            out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        try {
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IOException(String.join(" ", command) + " did not finish");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted: " + String.join(" ", command));
+        }
+        if (p.exitValue() != 0) {
+            throw new IOException(String.join(" ", command) + (input == null ? "" : " <<< " + input.strip().replace('\n', ';'))
+                    + " failed: " + out.strip());
+        }
+        return out;
+    }
+
+    private interface IoAction {
+        void run() throws IOException;
+    }
+
+    private static void quietly(IoAction action) {
+        try {
+            action.run();
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, e.getMessage());
+        }
+    }
+}
