@@ -24,7 +24,8 @@ import org.ops4j.pax.exam.spi.reactors.PerClass;
 
 /**
  * The real Python agent (agent/python/vireo_agent.py) over the uds transport, run by the process backend, inside
- * Felix: the sample functions of examples/, and every failure staying on its own invocation.
+ * Felix: the sample functions of examples/, and every failure staying on its own invocation. Subclasses run the same
+ * tests over the other transports.
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
@@ -38,6 +39,11 @@ public class AgentIT extends FrameworkTest {
         return VireoOptions.profile("all-in-one", "backend,transport,resource,queue,keepalive,balancer");
     }
 
+    /** The transport under test. */
+    protected String transport() {
+        return "uds";
+    }
+
     @After
     public void unregisterAll() {
         worker.functions().forEach(f -> worker.unregister(f.id()));
@@ -45,7 +51,7 @@ public class AgentIT extends FrameworkTest {
 
     private FunctionSpec example(String name, String handler, long timeoutMs) {
         Path code = Path.of(context.getProperty("vireo.home"), "examples", name);
-        return new FunctionSpec(name, "1", "", code.toString(), handler, "process", Compute.CPU, "uds", 128, 0.5,
+        return new FunctionSpec(name, "1", "", code.toString(), handler, "process", Compute.CPU, transport(), 128, 0.5,
                 Duration.ofMillis(timeoutMs), 1, null);
     }
 
@@ -103,13 +109,13 @@ public class AgentIT extends FrameworkTest {
     @Test
     public void startFailuresSayWhy() throws Exception {
         Path hello = Path.of(context.getProperty("vireo.home"), "examples", "hello");
-        worker.register(new FunctionSpec("broken", "1", "", hello.toString(), "main.nope", "process", Compute.CPU, "uds",
+        worker.register(new FunctionSpec("broken", "1", "", hello.toString(), "main.nope", "process", Compute.CPU, transport(),
                 128, 0.5, Duration.ofSeconds(10), 1, null));
         InvocationRecord r = invoke("broken-1", "{}");
         assertEquals(ErrorKind.START_FAILED, r.error().orElseThrow().kind());
         assertTrue(r.error().orElseThrow().message(),
                 r.error().orElseThrow().message().contains("handler could not be loaded: AttributeError"));
-        worker.register(new FunctionSpec("img", "1", "vireo/python3", "", "", "process", Compute.CPU, "uds", 128, 0.5,
+        worker.register(new FunctionSpec("img", "1", "vireo/python3", "", "", "process", Compute.CPU, transport(), 128, 0.5,
                 Duration.ofSeconds(10), 1, null));
         InvocationRecord image = invoke("img-1", "{}");
         assertEquals(ErrorKind.START_FAILED, image.error().orElseThrow().kind());
