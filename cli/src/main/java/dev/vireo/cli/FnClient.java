@@ -218,6 +218,9 @@ public final class FnClient {
                 } catch (NumberFormatException x) {
                     throw new IllegalArgumentException(e.getKey() + " needs a number, got '" + e.getValue() + "'");
                 }
+            } else if (field.equals("code")) {
+                // the worker cannot know this shell's directory: send an absolute path
+                spec.addProperty(field, java.nio.file.Path.of(e.getValue()).toAbsolutePath().normalize().toString());
             } else {
                 spec.addProperty(field, e.getValue());
             }

@@ -10,9 +10,11 @@ import java.util.regex.Pattern;
  *
  * @param name        1-63 characters: lower-case letters, digits and '-', starting with a letter
  * @param version     1-32 characters: letters, digits, '.', '_' and '-'
- * @param image       image reference the backend starts, or empty when {@code codeDir} is given
- * @param codeDir     host directory with the function's code packaged on a runtime image, or empty
- * @param handler     entry point inside the code, "module.function"; required with {@code codeDir}
+ * @param image       image reference the backend starts (built by {@code ./vireo image build}); with {@code codeDir}
+ *                    the runtime image the code runs on; empty = the backend's own runtime root
+ * @param codeDir     absolute host directory with the function's code, mounted read-only on the runtime root, or empty
+ * @param handler     entry point inside the code, "module.function"; required with {@code codeDir}; with an image
+ *                    alone, empty = the image's label {@code dev.vireo.handler}
  * @param backend     backend plugin name, or empty to let the worker pick by compute and availability
  * @param compute     CPU or GPU
  * @param transport   agent transport plugin name
@@ -40,8 +42,9 @@ public record FunctionSpec(String name, String version, String image, String cod
         codeDir = Objects.requireNonNullElse(codeDir, "");
         handler = Objects.requireNonNullElse(handler, "");
         backend = Objects.requireNonNullElse(backend, "");
-        if (image.isEmpty() == codeDir.isEmpty()) {
-            throw new ValidationException("image", "give exactly one of an image reference or a code directory");
+        if (image.isEmpty() && codeDir.isEmpty()) {
+            throw new ValidationException("image", "give an image reference, a code directory, or both (code on a"
+                    + " runtime image)");
         }
         if (!image.isEmpty()) {
             ValidationException.require("image", image, IMAGE, "not an image reference");
@@ -50,6 +53,12 @@ public record FunctionSpec(String name, String version, String image, String cod
             if (codeDir.length() > 4096 || codeDir.indexOf('\0') >= 0) {
                 throw new ValidationException("code", "not a usable directory path");
             }
+            if (!codeDir.startsWith("/")) {
+                throw new ValidationException("code", "'" + codeDir + "' must be an absolute path (the worker does not"
+                        + " know the client's working directory)");
+            }
+            ValidationException.require("handler", handler, HANDLER, "use module.function, e.g. main.handle");
+        } else if (!handler.isEmpty()) {
             ValidationException.require("handler", handler, HANDLER, "use module.function, e.g. main.handle");
         }
         if (!backend.isEmpty()) {

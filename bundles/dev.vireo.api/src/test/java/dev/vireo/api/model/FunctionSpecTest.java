@@ -35,10 +35,18 @@ class FunctionSpecTest {
     }
 
     @Test
-    void imageAndCodeAreExclusive() {
-        assertThrows(ValidationException.class, () -> new FunctionSpec("a", "1", "img", "/code", "main.handle", "",
-                Compute.CPU, "uds", 128, 1, Duration.ofSeconds(1), 1, null));
+    void codeNeedsAHandlerAndAnAbsolutePathAndMaySitOnAnImage() {
+        new FunctionSpec("a", "1", "img", "/code", "main.handle", "", Compute.CPU, "uds", 128, 1, Duration.ofSeconds(1),
+                1, null);
         assertThrows(ValidationException.class, () -> new FunctionSpec("a", "1", "", "/code", "", "",
+                Compute.CPU, "uds", 128, 1, Duration.ofSeconds(1), 1, null));
+        ValidationException relative = assertThrows(ValidationException.class, () -> new FunctionSpec("a", "1", "",
+                "examples/hello", "main.handle", "", Compute.CPU, "uds", 128, 1, Duration.ofSeconds(1), 1, null));
+        assertTrue(relative.getMessage().startsWith("code: 'examples/hello' must be an absolute path"), relative.getMessage());
+        ValidationException neither = assertThrows(ValidationException.class, () -> new FunctionSpec("a", "1", "", "",
+                "", "", Compute.CPU, "uds", 128, 1, Duration.ofSeconds(1), 1, null));
+        assertTrue(neither.getMessage().contains("an image reference, a code directory, or both"), neither.getMessage());
+        assertThrows(ValidationException.class, () -> new FunctionSpec("a", "1", "img", "", "not a handler", "",
                 Compute.CPU, "uds", 128, 1, Duration.ofSeconds(1), 1, null));
     }
 

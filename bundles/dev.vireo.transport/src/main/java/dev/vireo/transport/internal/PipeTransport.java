@@ -12,7 +12,10 @@ import dev.vireo.api.spi.transport.TransportBinding;
 import dev.vireo.api.time.TaskScheduler;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Map;
@@ -64,6 +67,7 @@ public final class PipeTransport implements AgentTransport {
     }
 
     private static volatile LibC libc;
+    private static final Set<PosixFilePermission> RW_ALL = PosixFilePermissions.fromString("rw-rw-rw-");
 
     private final TaskScheduler scheduler;
     private final Path defaultDir;
@@ -117,6 +121,7 @@ public final class PipeTransport implements AgentTransport {
                     dirs.remove(dir.toString());
                     throw new IOException("mkfifo " + fifo + " failed (errno " + errno + ")");
                 }
+                Files.setPosixFilePermissions(fifo, RW_ALL); // mkfifo's mode is cut by the umask
             }
         }
         return new TransportBinding(new AgentEndpoint("pipe", dir.toString(), Map.of("channels", Integer.toString(n))),

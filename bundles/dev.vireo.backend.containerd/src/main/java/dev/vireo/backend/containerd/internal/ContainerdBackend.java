@@ -27,6 +27,15 @@ import dev.vireo.containerd.tasks.StartRequest;
 import dev.vireo.containerd.tasks.TasksGrpc;
 import dev.vireo.containerd.tasks.WaitRequest;
 import dev.vireo.containerd.version.VersionGrpc;
+import dev.vireo.containerd.content.ContentGrpc;
+import dev.vireo.containerd.images.ImagesGrpc;
+import dev.vireo.containerd.leases.CreateRequest;
+import dev.vireo.containerd.leases.DeleteRequest;
+import dev.vireo.containerd.leases.LeasesGrpc;
+import dev.vireo.containerd.snapshots.RemoveSnapshotRequest;
+import dev.vireo.containerd.snapshots.SnapshotsGrpc;
+import dev.vireo.containerd.snapshots.ViewSnapshotRequest;
+import io.grpc.stub.MetadataUtils;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
@@ -66,8 +75,10 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /**
  * Containers through containerd's gRPC API. With no socket configured it starts and owns a private containerd
- * (root only). The root file system is a skeleton directory whose /usr is the host's (read-only), so no image has
- * to be pulled or unpacked; functions run from code directories. Every container is labelled with the worker
+ * (root only). A function registered with a code directory runs on a skeleton root directory (the runtime image's
+ * content, kept as a directory: no snapshot per container) with the code mounted read-only; a function registered
+ * with an image runs on a read-only snapshot view of that image (imported from an archive of ./vireo image build on
+ * first use), under a lease so concurrent creation never meets the snapshot garbage collector. Every container is labelled with the worker
  * instance, so leftovers of a worker that died are reclaimed. Creation concurrency is bounded.
  */
 @Component(service = ContainerBackend.class, configurationPid = "vireo.backend.containerd")
@@ -79,6 +90,7 @@ public final class ContainerdBackend implements ContainerBackend {
     static final String SPEC_TYPE = "types.containerd.io/opencontainers/runtime-spec/1/Spec";
     static final Metadata.Key<String> NAMESPACE = Metadata.Key.of("containerd-namespace", Metadata.ASCII_STRING_MARSHALLER);
     static final String INSTANCE_LABEL = "vireo.instance";
+    static final Metadata.Key<String> LEASE = Metadata.Key.of("containerd-lease", Metadata.ASCII_STRING_MARSHALLER);
 
     @ObjectClassDefinition(name = "Vireo backend: containerd", description = "Containers through containerd.")
     public @interface Config {
@@ -106,6 +118,15 @@ public final class ContainerdBackend implements ContainerBackend {
         @AttributeDefinition(name = "Creation concurrency", description = "Containers created at once, at most (containerd stalls beyond ~16).", min = "1")
         int create_concurrency() default 16;
 
+        @AttributeDefinition(name = "Images directory", description = "Where image archives (./vireo image build) are found and imported from; empty = the launcher's vireo.images.dir, else <run dir>/images.")
+        String images_dir() default "";
+
+        @AttributeDefinition(name = "ctr binary", description = "containerd's own client, used to import image archives.")
+        String ctr_binary() default "/usr/bin/ctr";
+
+        @AttributeDefinition(name = "Snapshotter", description = "containerd snapshotter for image root file systems.")
+        String snapshotter() default "overlayfs";
+
         @AttributeDefinition(name = "Stop grace (ms)", description = "SIGTERM to SIGKILL when a container is destroyed, in milliseconds.", min = "0")
         long stop_grace_ms() default 2_000;
     }
@@ -115,6 +136,7 @@ public final class ContainerdBackend implements ContainerBackend {
     private final Config config;
     private final Path runDir;
     private final Path agentDir;
+    private final Path imagesDir;
     private final Semaphore creations;
     private final Set<String> live = ConcurrentHashMap.newKeySet();
     private final int uid;
@@ -124,6 +146,9 @@ public final class ContainerdBackend implements ContainerBackend {
     private ContainersGrpc.ContainersBlockingStub containers;
     private TasksGrpc.TasksBlockingStub tasks;
     private VersionGrpc.VersionBlockingStub version;
+    private SnapshotsGrpc.SnapshotsBlockingStub snapshots;
+    private LeasesGrpc.LeasesBlockingStub leases;
+    private Images images;
     private volatile String unavailable = "not connected yet";
 
     @Activate
@@ -137,6 +162,9 @@ public final class ContainerdBackend implements ContainerBackend {
                 : Path.of(run);
         String home = context.getProperty("vireo.home");
         this.agentDir = Path.of(home == null ? "." : home, "agent", "python").toAbsolutePath();
+        String images = context.getProperty("vireo.images.dir");
+        this.imagesDir = !config.images_dir().isBlank() ? Path.of(config.images_dir())
+                : images != null && !images.isBlank() ? Path.of(images) : runDir.resolve("images");
         this.creations = new Semaphore(Math.max(1, config.create_concurrency()));
         String[] ug = config.user().split(":");
         this.uid = Integer.parseInt(ug[0].trim());
@@ -200,6 +228,10 @@ public final class ContainerdBackend implements ContainerBackend {
             containers = ContainersGrpc.newBlockingStub(namespaced);
             tasks = TasksGrpc.newBlockingStub(namespaced);
             version = VersionGrpc.newBlockingStub(channel);
+            snapshots = SnapshotsGrpc.newBlockingStub(namespaced);
+            leases = LeasesGrpc.newBlockingStub(namespaced);
+            images = new Images(ImagesGrpc.newBlockingStub(namespaced), ContentGrpc.newBlockingStub(namespaced), imagesDir,
+                    config.ctr_binary(), socket, config.namespace());
             long deadline = clock.nanoTime() + Duration.ofSeconds(15).toNanos();
             StatusRuntimeException last = null;
             while (clock.nanoTime() < deadline) {
@@ -256,11 +288,6 @@ public final class ContainerdBackend implements ContainerBackend {
         if (unavailable != null) {
             return CompletableFuture.failedFuture(new BackendException("containerd is unavailable: " + unavailable));
         }
-        FunctionSpec fn = request.function();
-        if (fn.codeDir().isEmpty()) {
-            return CompletableFuture.failedFuture(new BackendException("the containerd backend runs code directories"
-                    + " (--code DIR --handler MODULE.FUNCTION) on a host-/usr root; image references are not supported"));
-        }
         return scheduler.supply(() -> {
             try {
                 creations.acquire();
@@ -281,29 +308,57 @@ public final class ContainerdBackend implements ContainerBackend {
     private ContainerHandle createNow(ContainerRequest request) throws IOException {
         FunctionSpec fn = request.function();
         String id = request.id();
-        Path rootfs = Rootfs.ensure(runDir.resolve("rootfs"));
         for (String hostDir : request.binding().mounts().keySet()) {
             // the agent runs as an unprivileged user: it must be able to create its socket there
             Files.setAttribute(Path.of(hostDir), "unix:uid", uid);
             Files.setAttribute(Path.of(hostDir), "unix:gid", gid);
         }
-        String spec = OciSpec.build(id, fn, request.binding(), rootfs, agentDir,
-                new OciSpec.Limits(uid, gid, config.pids_limit(), config.python())).toString();
         Map<String, String> labels = new HashMap<>(request.labels());
         labels.put(INSTANCE_LABEL, request.instance());
         labels.put("vireo.function", fn.id());
+        Container.Builder container = Container.newBuilder().setId(id).putAllLabels(labels).setRuntime(runtime());
+        CreateTaskRequest.Builder task = CreateTaskRequest.newBuilder().setContainerId(id);
+        OciSpec.Root root;
+        ContainersGrpc.ContainersBlockingStub leased = containers;
         try {
-            containers.create(CreateContainerRequest.newBuilder().setContainer(Container.newBuilder().setId(id)
-                    .putAllLabels(labels)
-                    .setRuntime(runtime())
-                    .setSpec(Any.newBuilder().setTypeUrl(SPEC_TYPE).setValue(ByteString.copyFromUtf8(spec)))).build());
+            if (fn.image().isEmpty()) {
+                root = new OciSpec.Root(Rootfs.ensure(runDir.resolve("rootfs")).toString(), agentDir, fn.codeDir(), true,
+                        fn.handler());
+            } else {
+                Images.Resolved image = images.resolve(fn.image());
+                String handler = !fn.handler().isEmpty() ? fn.handler() : image.labels().getOrDefault(Images.HANDLER_LABEL, "");
+                if (handler.isEmpty()) {
+                    throw new BackendException("image " + fn.image() + " names no handler (label " + Images.HANDLER_LABEL
+                            + "): register it with --handler MODULE.FUNCTION");
+                }
+                // a lease per container holds its snapshot until Containers.Create references it (snapshot GC race)
+                leases.create(CreateRequest.newBuilder().setId(id).putLabels(INSTANCE_LABEL, request.instance()).build());
+                Metadata lease = new Metadata();
+                lease.put(LEASE, id);
+                var withLease = MetadataUtils.newAttachHeadersInterceptor(lease);
+                var view = snapshots.withInterceptors(withLease).view(ViewSnapshotRequest.newBuilder()
+                        .setSnapshotter(config.snapshotter()).setKey(id).setParent(image.chainId())
+                        .putLabels(INSTANCE_LABEL, request.instance()).build());
+                task.addAllRootfs(view.getMountsList());
+                container.setImage(fn.image()).setSnapshotter(config.snapshotter()).setSnapshotKey(id);
+                leased = containers.withInterceptors(withLease);
+                root = new OciSpec.Root("rootfs", null, fn.codeDir(), "host".equals(image.labels().get(Images.USR_LABEL)),
+                        handler);
+            }
+            String spec = OciSpec.build(id, fn, request.binding(), root,
+                    new OciSpec.Limits(uid, gid, config.pids_limit(), config.python())).toString();
+            leased.create(CreateContainerRequest.newBuilder().setContainer(
+                    container.setSpec(Any.newBuilder().setTypeUrl(SPEC_TYPE).setValue(ByteString.copyFromUtf8(spec)))).build());
             live.add(id);
-            tasks.create(CreateTaskRequest.newBuilder().setContainerId(id).build());
+            tasks.create(task.build());
             tasks.start(StartRequest.newBuilder().setContainerId(id).build());
         } catch (StatusRuntimeException e) {
             remove(id, request.tid());
             throw new CompletionException(new BackendException("containerd could not start " + id + ": "
                     + e.getStatus().getCode() + " " + e.getStatus().getDescription(), e));
+        } catch (BackendException e) {
+            remove(id, request.tid());
+            throw new CompletionException(e);
         }
         return new ContainerHandle(id, fn.id(), "containerd", request.binding().endpoint(), fn.memoryMb(), labels);
     }
@@ -376,6 +431,16 @@ public final class ContainerdBackend implements ContainerBackend {
             containers.delete(DeleteContainerRequest.newBuilder().setId(id).build());
         } catch (StatusRuntimeException e) {
             ignoreMissing(e, tid, "delete container " + id);
+        }
+        try {
+            snapshots.remove(RemoveSnapshotRequest.newBuilder().setSnapshotter(config.snapshotter()).setKey(id).build());
+        } catch (StatusRuntimeException e) {
+            ignoreMissing(e, tid, "remove snapshot " + id);
+        }
+        try {
+            leases.delete(DeleteRequest.newBuilder().setId(id).build());
+        } catch (StatusRuntimeException e) {
+            ignoreMissing(e, tid, "delete lease " + id);
         }
         live.remove(id);
     }

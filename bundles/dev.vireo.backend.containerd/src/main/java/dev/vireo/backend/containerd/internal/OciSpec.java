@@ -9,8 +9,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The OCI runtime spec of a function container: a read-only root (a skeleton whose /usr is the host's, read-only),
- * the agent and the function's code read-only, the transport's mounts read-write, a private /tmp, a non-root user,
+ * The OCI runtime spec of a function container: a read-only root (a skeleton directory, or an image's snapshot; /usr
+ * the host's, read-only, unless the image brings its own), the agent and the function's code read-only, the transport's mounts read-write, a private /tmp, a non-root user,
  * no new privileges, no capabilities, no network (an empty network namespace), and memory, CPU and pids limits.
  */
 final class OciSpec {
@@ -23,8 +23,15 @@ final class OciSpec {
     record Limits(int uid, int gid, int pidsLimit, String python) {
     }
 
-    static JsonObject build(String id, FunctionSpec fn, TransportBinding binding, Path rootfs, Path agentDir,
-            Limits limits) {
+    /**
+     * What the root file system brings: a root directory (the skeleton: agent and code are mounted) or an image's
+     * snapshot, mounted by the shim at the bundle's "rootfs" (the agent is in the image; code too, unless a code
+     * directory is mounted over it). {@code hostUsr}: bind the host's /usr read-only (the image has none of its own).
+     */
+    record Root(String path, Path agentDir, String codeDir, boolean hostUsr, String handler) {
+    }
+
+    static JsonObject build(String id, FunctionSpec fn, TransportBinding binding, Root rootfs, Limits limits) {
         JsonObject spec = new JsonObject();
         spec.addProperty("ociVersion", "1.0.2");
         JsonObject process = new JsonObject();
@@ -35,7 +42,7 @@ final class OciSpec {
         process.add("user", user);
         process.add("args", strings(List.of(limits.python(), "-u", AGENT_DIR + "/vireo_agent.py")));
         JsonArray env = strings(List.of("PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/tmp", "PYTHONDONTWRITEBYTECODE=1",
-                "VIREO_CODE_DIR=" + CODE_DIR, "VIREO_HANDLER=" + fn.handler(), "VIREO_CONTAINER=" + id));
+                "VIREO_CODE_DIR=" + CODE_DIR, "VIREO_HANDLER=" + rootfs.handler(), "VIREO_CONTAINER=" + id));
         binding.environment().forEach((k, v) -> env.add(k + "=" + v));
         process.add("env", env);
         process.addProperty("cwd", "/tmp");
@@ -55,7 +62,7 @@ final class OciSpec {
         spec.add("process", process);
 
         JsonObject root = new JsonObject();
-        root.addProperty("path", rootfs.toString());
+        root.addProperty("path", rootfs.path());
         root.addProperty("readonly", true);
         spec.add("root", root);
         spec.addProperty("hostname", id.length() > 63 ? id.substring(0, 63) : id);
@@ -69,9 +76,15 @@ final class OciSpec {
         mounts.add(mount("/dev/mqueue", "mqueue", "mqueue", List.of("nosuid", "noexec", "nodev")));
         mounts.add(mount("/sys", "sysfs", "sysfs", List.of("nosuid", "noexec", "nodev", "ro")));
         mounts.add(mount("/tmp", "tmpfs", "tmpfs", List.of("nosuid", "nodev", "mode=1777", "size=65536k")));
-        mounts.add(mount("/usr", "bind", "/usr", List.of("rbind", "ro", "nosuid", "nodev")));
-        mounts.add(mount(AGENT_DIR, "bind", agentDir.toString(), List.of("rbind", "ro", "nosuid", "nodev")));
-        mounts.add(mount(CODE_DIR, "bind", fn.codeDir(), List.of("rbind", "ro", "nosuid", "nodev")));
+        if (rootfs.hostUsr()) {
+            mounts.add(mount("/usr", "bind", "/usr", List.of("rbind", "ro", "nosuid", "nodev")));
+        }
+        if (rootfs.agentDir() != null) {
+            mounts.add(mount(AGENT_DIR, "bind", rootfs.agentDir().toString(), List.of("rbind", "ro", "nosuid", "nodev")));
+        }
+        if (!rootfs.codeDir().isEmpty()) {
+            mounts.add(mount(CODE_DIR, "bind", rootfs.codeDir(), List.of("rbind", "ro", "nosuid", "nodev")));
+        }
         for (Map.Entry<String, String> m : binding.mounts().entrySet()) {
             mounts.add(mount(m.getValue(), "bind", m.getKey(), List.of("rbind", "rw", "nosuid", "nodev", "noexec")));
         }

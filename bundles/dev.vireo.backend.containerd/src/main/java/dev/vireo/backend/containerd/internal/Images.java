@@ -1,0 +1,188 @@
+package dev.vireo.backend.containerd.internal;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.vireo.api.spi.backend.BackendException;
+import dev.vireo.containerd.content.ContentGrpc;
+import dev.vireo.containerd.content.ReadContentRequest;
+import dev.vireo.containerd.images.GetImageRequest;
+import dev.vireo.containerd.images.ImagesGrpc;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Function images in containerd: resolves a reference to the chain id of its unpacked layers (manifest -> config ->
+ * diff_ids, chain(0) = diff(0), chain(n) = sha256(chain(n-1) + " " + diff(n))) and its labels. An image containerd
+ * does not hold is imported from {@code images.dir/<reference with / : @ as _>.tar} (what {@code ./vireo image build}
+ * writes) with containerd's own importer, which also unpacks it; a newer archive is imported again.
+ */
+final class Images {
+    static final String USR_LABEL = "dev.vireo.usr";
+    static final String HANDLER_LABEL = "dev.vireo.handler";
+
+    /** A resolved image: the snapshot its containers view, and the labels of its config. */
+    record Resolved(String reference, String chainId, Map<String, String> labels, long archiveModified) {
+    }
+
+    private final ImagesGrpc.ImagesBlockingStub images;
+    private final ContentGrpc.ContentBlockingStub content;
+    private final Path dir;
+    private final String ctr;
+    private final String socket;
+    private final String namespace;
+    private final Map<String, Resolved> cache = new ConcurrentHashMap<>();
+
+    Images(ImagesGrpc.ImagesBlockingStub images, ContentGrpc.ContentBlockingStub content, Path dir, String ctr,
+            String socket, String namespace) {
+        this.images = images;
+        this.content = content;
+        this.dir = dir;
+        this.ctr = ctr;
+        this.socket = socket;
+        this.namespace = namespace;
+    }
+
+    static Path archive(Path dir, String reference) {
+        return dir.resolve(reference.replaceAll("[/:@]", "_") + ".tar");
+    }
+
+    Resolved resolve(String reference) {
+        Path archive = archive(dir, reference);
+        long modified = modified(archive);
+        Resolved known = cache.get(reference);
+        if (known != null && known.archiveModified() == modified) {
+            return known;
+        }
+        synchronized (this) {
+            known = cache.get(reference);
+            if (known != null && known.archiveModified() == modified) {
+                return known;
+            }
+            if (modified > 0 && (known != null || !exists(reference))) {
+                importArchive(reference, archive);
+            } else if (modified == 0 && !exists(reference)) {
+                throw new BackendException("image " + reference + " is not in containerd and there is no archive "
+                        + archive + ": build it with ./vireo image build (see docs/containers.md)");
+            }
+            Resolved r = read(reference, modified);
+            cache.put(reference, r);
+            return r;
+        }
+    }
+
+    private static long modified(Path archive) {
+        try {
+            return Files.exists(archive) ? Files.getLastModifiedTime(archive).toMillis() : 0;
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    private boolean exists(String reference) {
+        try {
+            images.get(GetImageRequest.newBuilder().setName(reference).build());
+            return true;
+        } catch (StatusRuntimeException e) {
+            if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
+                return false;
+            }
+            throw new BackendException("containerd cannot look up image " + reference + ": " + e.getStatus());
+        }
+    }
+
+    private void importArchive(String reference, Path archive) {
+        List<String> cmd = List.of(ctr, "--address", socket, "--namespace", namespace, "images", "import", archive.toString());
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            p.getOutputStream().close();
+            String out;
+            try (InputStream in = p.getInputStream()) {
+                out = new String(in.readAllBytes(), StandardCharsets.UTF_8).strip();
+            }
+            if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new BackendException("importing " + archive + " into containerd failed: " + out);
+            }
+        } catch (IOException e) {
+            throw new BackendException("cannot run " + ctr + " to import " + archive + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BackendException("interrupted while importing " + archive);
+        }
+        if (!exists(reference)) {
+            throw new BackendException(archive + " does not hold an image named " + reference);
+        }
+    }
+
+    private Resolved read(String reference, long modified) {
+        var target = images.get(GetImageRequest.newBuilder().setName(reference).build()).getImage().getTarget();
+        JsonObject manifest = json(target.getDigest());
+        if (manifest.has("manifests")) { // an index: take the linux/amd64 manifest
+            String digest = null;
+            for (JsonElement m : manifest.getAsJsonArray("manifests")) {
+                JsonObject platform = m.getAsJsonObject().getAsJsonObject("platform");
+                if (platform == null || ("linux".equals(platform.get("os").getAsString())
+                        && "amd64".equals(platform.get("architecture").getAsString()))) {
+                    digest = m.getAsJsonObject().get("digest").getAsString();
+                    break;
+                }
+            }
+            if (digest == null) {
+                throw new BackendException("image " + reference + " has no linux/amd64 manifest");
+            }
+            manifest = json(digest);
+        }
+        JsonObject config = json(manifest.getAsJsonObject("config").get("digest").getAsString());
+        JsonArray diffIds = config.getAsJsonObject("rootfs").getAsJsonArray("diff_ids");
+        List<String> diffs = new ArrayList<>();
+        diffIds.forEach(d -> diffs.add(d.getAsString()));
+        Map<String, String> labels = new HashMap<>();
+        JsonObject c = config.getAsJsonObject("config");
+        if (c != null && c.has("Labels") && c.get("Labels").isJsonObject()) {
+            c.getAsJsonObject("Labels").entrySet().forEach(e -> labels.put(e.getKey(), e.getValue().getAsString()));
+        }
+        return new Resolved(reference, chainId(diffs), Map.copyOf(labels), modified);
+    }
+
+    static String chainId(List<String> diffIds) {
+        if (diffIds.isEmpty()) {
+            throw new BackendException("the image has no layers");
+        }
+        String chain = diffIds.get(0);
+        for (int i = 1; i < diffIds.size(); i++) {
+            chain = "sha256:" + sha256(chain + " " + diffIds.get(i));
+        }
+        return chain;
+    }
+
+    private static String sha256(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private JsonObject json(String digest) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        content.read(ReadContentRequest.newBuilder().setDigest(digest).build())
+                .forEachRemaining(r -> out.writeBytes(r.getData().toByteArray()));
+        return JsonParser.parseString(out.toString(StandardCharsets.UTF_8)).getAsJsonObject();
+    }
+}
