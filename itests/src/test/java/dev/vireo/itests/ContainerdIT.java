@@ -102,11 +102,22 @@ class ContainerdIT {
 
     /** Vireo's containers as containerd lists them (ctr, the containerd package's own client). */
     private List<String> listContainers() throws Exception {
+        return ctr("containers", "list", "--quiet");
+    }
+
+    /** Snapshot keys (ctr snapshots list has no --quiet: the first column, header skipped). */
+    private List<String> snapshotKeys() throws Exception {
+        List<String> lines = ctr("snapshots", "list");
+        return lines.stream().filter(l -> !l.equals("KEY") && (l.startsWith("sha256:") || l.startsWith("worker-"))).toList();
+    }
+
+    private List<String> ctr(String... args) throws Exception {
         if (!Files.exists(socket())) {
             return List.of();
         }
-        Process p = new ProcessBuilder("ctr", "--address", socket().toString(), "--namespace", "vireo", "containers",
-                "list", "--quiet").redirectErrorStream(true).start();
+        List<String> cmd = new ArrayList<>(List.of("ctr", "--address", socket().toString(), "--namespace", "vireo"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
         p.waitFor(30, TimeUnit.SECONDS);
         return out.isEmpty() ? List.of() : List.of(out.split("\\s+"));
@@ -118,10 +129,92 @@ class ContainerdIT {
     }
 
     private void register(String name, String example, int memoryMb, long timeoutMs) {
+        register(name, example, "uds", memoryMb, timeoutMs);
+    }
+
+    private void register(String name, String example, String transport, int memoryMb, long timeoutMs) {
         call().register(RegisterRequest.newBuilder().setSpec(FunctionSpec.newBuilder().setName(name)
                 .setCode(HOME.resolve("examples").resolve(example).toString()).setHandler("main.handle")
-                .setBackend("containerd").setTransport("uds").setMemoryMb(memoryMb).setCpus(0.05)
+                .setBackend("containerd").setTransport(transport).setMemoryMb(memoryMb).setCpus(0.05)
                 .setTimeoutMs(timeoutMs)).build());
+    }
+
+    private List<String> netns() throws Exception {
+        Process p = new ProcessBuilder("ip", "netns", "list").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        p.waitFor(30, TimeUnit.SECONDS);
+        return out.isEmpty() ? List.of() : out.lines().map(l -> l.split("\\s+")[0]).toList();
+    }
+
+    @Test
+    void pipeAndHttpTransportsServeRealContainersAndHttpGivesANetworkOfItsOwn() throws Exception {
+        List<String> before = netns();
+        register("hp", "hello", "pipe", 64, 30_000);
+        register("hh", "hello", "http", 64, 30_000);
+        for (String id : List.of("hp-1", "hh-1")) {
+            InvokeReply cold = invoke(id, "{\"name\":\"" + id + "\"}");
+            assertTrue(cold.getSuccess(), cold.toString());
+            assertEquals("{\"greeting\": \"hello, " + id + "\"}", cold.getResult());
+            assertEquals("warm", invoke(id, "{}").getRecord().getState());
+        }
+        register("ih", "inspect", "http", 64, 30_000);
+        String seen = invoke("ih-1", "{}").getResult();
+        assertTrue(seen.contains("\"interfaces\": [\"lo\", \"eth0\"]") || seen.contains("\"interfaces\": [\"eth0\", \"lo\"]"),
+                "its own namespace with one veth: " + seen);
+        assertTrue(seen.contains("\"uid\": 65534") && seen.contains("\"root_writable\": false"), seen);
+        register("cp", "crashes", "pipe", 64, 30_000);
+        assertEquals("CONTAINER_FAILED", invoke("cp-1", "{}").getError().getKind());
+        register("ch", "crashes", "http", 64, 30_000);
+        assertEquals("CONTAINER_FAILED", invoke("ch-1", "{}").getError().getKind());
+        assertTrue(invoke("hh-1", "{}").getSuccess(), "the worker and other functions are unaffected");
+        List<String> during = new ArrayList<>(netns());
+        during.removeAll(before);
+        assertTrue(!during.isEmpty() && during.stream().allMatch(n -> n.startsWith("vireo-")), during.toString());
+        vireo("stop", "worker");
+        List<String> after = new ArrayList<>(netns());
+        after.removeAll(before);
+        assertEquals(List.of(), after, "the worker removed its namespaces on stop");
+        startWorker();
+    }
+
+    @Test
+    void imagesBuiltWithoutARegistryRunFromSnapshots() throws Exception {
+        String out = vireo("image", "build", "python3", "--tag", "vireo/hello:it", "--code",
+                HOME.resolve("examples/hello").toString(), "--handler", "main.handle");
+        assertTrue(out.startsWith("0:") && out.contains("\"layers\": 2"), out);
+        out = vireo("image", "build", "python3");
+        assertTrue(out.startsWith("0:"), out);
+        call().register(RegisterRequest.newBuilder().setSpec(FunctionSpec.newBuilder().setName("img")
+                .setImage("vireo/hello:it").setBackend("containerd").setTransport("uds").setMemoryMb(64).setCpus(0.05)
+                .setTimeoutMs(30_000)).build());
+        InvokeReply cold = invoke("img-1", "{\"name\":\"image\"}");
+        assertTrue(cold.getSuccess(), cold.toString());
+        assertEquals("{\"greeting\": \"hello, image\"}", cold.getResult());
+        call().register(RegisterRequest.newBuilder().setSpec(FunctionSpec.newBuilder().setName("onrt")
+                .setImage("vireo/python3:latest").setCode(HOME.resolve("examples/inspect").toString())
+                .setHandler("main.handle").setBackend("containerd").setTransport("pipe").setMemoryMb(64).setCpus(0.05)
+                .setTimeoutMs(30_000)).build());
+        String seen = invoke("onrt-1", "{}").getResult();
+        assertTrue(seen.contains("\"root_writable\": false") && seen.contains("\"tmp_writable\": true"), seen);
+        call().register(RegisterRequest.newBuilder().setSpec(FunctionSpec.newBuilder().setName("missing")
+                .setImage("vireo/nothing:1").setBackend("containerd").setTransport("uds").setMemoryMb(64).setCpus(0.05)
+                .setTimeoutMs(30_000)).build());
+        InvokeReply missing = invoke("missing-1", "{}");
+        assertEquals("START_FAILED", missing.getError().getKind());
+        assertTrue(missing.getError().getMessage().contains("build it with ./vireo image build"), missing.toString());
+        // 32 image containers at once: each views its snapshot under its own lease (no GC race)
+        assertEquals(32, call().prewarm(dev.vireo.grpc.v1.PrewarmRequest.newBuilder().setFunctionId("img-1")
+                .setCount(32).build()).getStarted());
+        call().unregister(UnregisterRequest.newBuilder().setFunctionId("img-1").build());
+        call().unregister(UnregisterRequest.newBuilder().setFunctionId("onrt-1").build());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!snapshotKeys().stream().allMatch(k -> k.startsWith("sha256:"))
+                && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertTrue(snapshotKeys().stream().allMatch(k -> k.startsWith("sha256:")),
+                "only the images' committed layers remain: " + snapshotKeys());
+        assertEquals(List.of(), ctr("leases", "list", "--quiet"));
     }
 
     private InvokeReply invoke(String id, String payload) {

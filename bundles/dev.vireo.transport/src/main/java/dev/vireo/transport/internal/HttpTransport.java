@@ -24,6 +24,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
@@ -77,6 +78,7 @@ public final class HttpTransport implements AgentTransport {
     private final Config config;
     private final NetworkPool pool;
     private final Map<String, NetworkPool.Slot> slots = new ConcurrentHashMap<>();
+    private final CompletableFuture<Void> reclaimed;
 
     @Activate
     public HttpTransport(BundleContext context, @Reference Clock clock, @Reference TaskScheduler scheduler,
@@ -94,14 +96,14 @@ public final class HttpTransport implements AgentTransport {
         String tag = tag(run == null ? "" : run);
         this.pool = new NetworkPool(scheduler, tag, parseBase(config.subnet_base()), config.ports_per_bridge(),
                 config.max_bridges(), config.pool_size());
-        if (isRoot()) {
-            scheduler.execute(() -> {
-                int n = pool.removeAll();
-                if (n > 0) {
-                    LOG.log(System.Logger.Level.INFO, "removed " + n + " network namespaces and bridges a crashed run left");
-                }
-            });
-        }
+        // what a crashed run of this instance left goes first; bind() waits for it, so nothing new is swept away
+        this.reclaimed = !isRoot() ? CompletableFuture.completedFuture(null) : scheduler.supply(() -> {
+            int n = pool.removeAll();
+            if (n > 0) {
+                LOG.log(System.Logger.Level.INFO, "removed " + n + " network namespaces and bridges a crashed run left");
+            }
+            return null;
+        });
     }
 
     /** Six hex digits from the run folder: one tag per worker instance, stable across its restarts. */
@@ -135,6 +137,7 @@ public final class HttpTransport implements AgentTransport {
     @Deactivate
     void close() {
         if (isRoot()) {
+            reclaimed.join();
             pool.close();
         }
     }
@@ -145,6 +148,7 @@ public final class HttpTransport implements AgentTransport {
             throw new IOException("the http transport needs root to create network namespaces and bridges;"
                     + " use the uds or pipe transport, or run the worker as root");
         }
+        reclaimed.join();
         NetworkPool.Slot slot = pool.take();
         slots.put(slot.path(), slot);
         return new TransportBinding(

@@ -34,6 +34,8 @@ final class NetworkPool {
     private final int poolSize;
     private final Deque<Slot> ready = new ArrayDeque<>();
     private final List<BitSet> used = new ArrayList<>();
+    /** The /22 block (counted from the base) each bridge serves: the first blocks no other interface routes. */
+    private final List<Integer> blocks = new ArrayList<>();
     private long sequence;
     private boolean refilling;
     private boolean closed;
@@ -125,8 +127,10 @@ final class NetworkPool {
                     throw new IOException("all " + maxBridges + " bridges of " + portsPerBridge
                             + " ports are full: raise max.bridges in vireo.transport.http");
                 }
+                int block = freeBlock(blocks.isEmpty() ? 0 : blocks.get(blocks.size() - 1) + 1);
                 bridge = used.size();
                 used.add(new BitSet());
+                blocks.add(block);
                 host = 2;
                 newBridge = true;
             }
@@ -162,8 +166,26 @@ final class NetworkPool {
         return new Slot(name, "/var/run/netns/" + name, address, bridge, host);
     }
 
+    /**
+     * The first /22 block from {@code from} on that no interface of the host routes already (another worker on this
+     * host, or anything else), so two instances never share a subnet.
+     */
+    private int freeBlock(int from) throws IOException {
+        String routes = run(List.of("ip", "-4", "route", "show"), null);
+        for (int block = from; block < from + 256; block++) {
+            String prefix = dotted(base + block * 1024) + "/22";
+            if (!routes.contains(prefix + " ")) {
+                return block;
+            }
+        }
+        throw new IOException("no free /22 subnet from " + dotted(base) + " on: every block is routed already");
+    }
+
     private String address(int bridge, int host) {
-        int value = base + bridge * 1024 + host;
+        return dotted(base + blocks.get(bridge) * 1024 + host);
+    }
+
+    private static String dotted(int value) {
         return ((value >>> 24) & 255) + "." + ((value >>> 16) & 255) + "." + ((value >>> 8) & 255) + "." + (value & 255);
     }
 
@@ -207,6 +229,7 @@ final class NetworkPool {
         }
         synchronized (this) {
             used.clear();
+            blocks.clear();
         }
         return removed;
     }
@@ -232,7 +255,8 @@ final class NetworkPool {
         if (namespace != null) {
             cmd.addAll(List.of("-n", namespace));
         }
-        cmd.addAll(List.of("-batch", "-"));
+        // -force: go on past a failing line (a namespace the worker removed meanwhile) instead of skipping the rest
+        cmd.addAll(List.of("-force", "-batch", "-"));
         run(cmd, batch);
     }
 
