@@ -398,11 +398,13 @@ public final class FnClient {
         JsonObject c = s.getAsJsonObject("containers");
         JsonObject m = s.getAsJsonObject("memory");
         System.out.printf(Locale.ROOT, "worker      %s%nqueue       %d waiting (capacity %d), %d running%n"
-                + "functions   %d%ncontainers  %d running, %d cached%nmemory      %d MB running, %d MB cached, limit %d MB%n"
+                + "functions   %d%ncontainers  %d running, %d cached%nmemory      %d MB running, %d MB cached, limit %d MB"
+                + " (allocated)%n            %d MB running, %d MB cached (measured in cgroups)%n"
                 + "policies    %s%n", s.get("worker").getAsString(), s.get("queued").getAsInt(),
                 s.get("queue_capacity").getAsInt(), s.get("running").getAsInt(), s.get("functions").getAsInt(),
                 c.get("running").getAsInt(), c.get("cached").getAsInt(), m.get("running_mb").getAsLong(),
-                m.get("cached_mb").getAsLong(), m.get("limit_mb").getAsLong(), s.get("policies"));
+                m.get("cached_mb").getAsLong(), m.get("limit_mb").getAsLong(), m.get("running_used_mb").getAsLong(),
+                m.get("cached_used_mb").getAsLong(), s.get("policies"));
         for (JsonElement e : s.getAsJsonArray("resources")) {
             JsonObject u = e.getAsJsonObject();
             System.out.printf(Locale.ROOT, "resource    %-12s %8.2f / %-8.2f %s%n", u.get("resource").getAsString(),

@@ -244,6 +244,17 @@ class ContainerdIT {
         assertEquals("OUT_OF_MEMORY", oom.getError().getKind());
         assertEquals("hog-1 exceeded memory limit (64 MB)", oom.getError().getMessage());
         assertTrue(invoke("hog-1", "{\"mb\":8}").getSuccess());
+        // a long invocation is measured while it runs (memory.sample.ms), from the container's cgroup
+        call().invokeAsync(InvokeRequest.newBuilder().setFunctionId("hog-1").setPayload("{\"mb\":40,\"hold_ms\":3000}")
+                .build());
+        long sampleDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+        long seenMb = 0;
+        while (seenMb < 40 && System.nanoTime() < sampleDeadline) {
+            seenMb = Math.max(seenMb, call().status(dev.vireo.grpc.v1.StatusRequest.getDefaultInstance())
+                    .getMemoryRunningUsedMb());
+            Thread.sleep(50);
+        }
+        assertTrue(seenMb >= 40, "measured during the invocation: " + seenMb + " MB");
 
         register("raises", "raises", 64, 30_000);
         assertEquals("USER_ERROR", invoke("raises-1", "{}").getError().getKind());

@@ -17,6 +17,9 @@ import java.util.Map;
  * @param containersIdle    warm idle containers (cached)
  * @param memoryRunningMb   memory of running containers
  * @param memoryCachedMb    memory of idle containers
+ * @param memoryRunningUsedMb memory busy containers were measured to use (their cgroups, read during and after
+ *                    invocations; never by polling idle containers); 0 where the backend cannot tell
+ * @param memoryCachedUsedMb  the same for idle containers, as last measured after their last invocation
  * @param memoryLimitMb     the container pool's memory limit
  * @param backends          containers per backend
  * @param policies          plugin in force per single extension point (queue, keepalive)
@@ -24,7 +27,8 @@ import java.util.Map;
  * @param stats             per-function statistics
  */
 public record WorkerStatus(String name, int queued, int queueCapacity, int running, int functions,
-        int containersRunning, int containersIdle, long memoryRunningMb, long memoryCachedMb, long memoryLimitMb,
+        int containersRunning, int containersIdle, long memoryRunningMb, long memoryCachedMb,
+        long memoryRunningUsedMb, long memoryCachedUsedMb, long memoryLimitMb,
         Map<String, Integer> backends, Map<String, String> policies, List<ResourceUsage> resources,
         Map<String, FunctionStats> stats) {
     public WorkerStatus {

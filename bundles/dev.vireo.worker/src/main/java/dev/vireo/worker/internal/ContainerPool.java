@@ -35,6 +35,8 @@ final class ContainerPool {
         long uses;
         boolean prewarmed;
         boolean retired;
+        /** Memory measured in its cgroup during or after its last invocation; 0 = not measured (yet). */
+        volatile long memoryBytes;
 
         Container(ContainerHandle handle, FunctionSpec function, AgentTransport transport, TransportBinding binding,
                 Resources.Grants grants, long createdNanos, long coldStartUs) {

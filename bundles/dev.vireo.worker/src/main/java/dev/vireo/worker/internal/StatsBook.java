@@ -34,6 +34,13 @@ final class StatsBook {
     }
 
     /** Counts a finished invocation that reached a container. */
+    /** A memory measurement of one of the function's containers after an invocation. */
+    void memory(String functionId, double memoryMb) {
+        stats.computeIfPresent(functionId, (id, o) -> new FunctionStats(o.invocations(), o.coldStartUs(), o.warmUs(),
+                o.executionUs(), o.e2eUs(), o.interArrivalUs(), FunctionStats.ema(o.memoryMb(), memoryMb),
+                o.lastArrivalNanos()));
+    }
+
     void completed(InvocationRecord r, double memoryMb) {
         stats.compute(r.functionId(), (id, s) -> {
             FunctionStats o = s == null ? FunctionStats.EMPTY : s;

@@ -18,6 +18,12 @@ public @interface WorkerConfig {
     @AttributeDefinition(name = "Keep-alive check (ms)", description = "How often expired idle containers are evicted, in milliseconds.", min = "10")
     long keepalive_check_ms() default 1_000;
 
+    @AttributeDefinition(name = "Memory sample (ms)", description = "How often the memory of containers in a running invocation is read from their cgroups, in milliseconds (every container is also read after each invocation; idle containers never).", min = "10")
+    long memory_sample_ms() default 1_000;
+
+    @AttributeDefinition(name = "Memory pressure (% free)", description = "When the host's available memory falls below this percentage of its total, idle containers are evicted in keep-alive order until it is above again; 0 = off.", min = "0", max = "90")
+    int memory_pressure_free_percent() default 5;
+
     @AttributeDefinition(name = "Maximum functions", description = "Registered functions at most.", min = "1")
     int max_functions() default 100_000;
 }

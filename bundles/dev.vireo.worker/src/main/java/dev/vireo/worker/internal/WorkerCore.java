@@ -11,6 +11,7 @@ import dev.vireo.api.model.Timings;
 import dev.vireo.api.plugin.ExtensionPoint;
 import dev.vireo.api.plugin.PluginRegistry;
 import dev.vireo.api.spi.backend.ContainerBackend;
+import dev.vireo.api.spi.backend.ContainerUsage;
 import dev.vireo.api.spi.backend.ContainerRequest;
 import dev.vireo.api.spi.keepalive.KeepAliveContext;
 import dev.vireo.api.spi.keepalive.KeepAliveIndex;
@@ -104,9 +105,16 @@ final class WorkerCore implements WorkerService, AutoCloseable {
     private boolean closed;
 
     private final WorkerMetrics metrics;
+    private final HostMemory host;
 
     WorkerCore(PluginRegistry registry, Clock clock, TaskScheduler scheduler, WorkerOptions options,
             io.micrometer.core.instrument.MeterRegistry meters) {
+        this(registry, clock, scheduler, options, meters, HostMemory.PROC);
+    }
+
+    WorkerCore(PluginRegistry registry, Clock clock, TaskScheduler scheduler, WorkerOptions options,
+            io.micrometer.core.instrument.MeterRegistry meters, HostMemory host) {
+        this.host = host;
         this.registry = registry;
         this.clock = clock;
         this.scheduler = scheduler;
@@ -126,6 +134,7 @@ final class WorkerCore implements WorkerService, AutoCloseable {
         tasks.add(scheduler.scheduleAtFixedRate(this::evictExpired, options.keepAliveCheck()));
         scheduler.execute(this::reclaimLeftovers);
         tasks.add(scheduler.scheduleAtFixedRate(async::expire, Duration.ofSeconds(1)));
+        tasks.add(scheduler.scheduleAtFixedRate(this::memoryTick, options.memorySample()));
     }
 
     /** What policies may know about this worker: its clock and its statistics. */
@@ -350,6 +359,7 @@ final class WorkerCore implements WorkerService, AutoCloseable {
             after.add(() -> destroy(v, tid));
         }
         LOG.log(Level.DEBUG, () -> "[" + tid + "] evicted " + victims.size() + " idle containers for " + fn.id());
+        metrics.evicted("capacity", victims.size());
         return resources.acquire(request);
     }
 
@@ -518,7 +528,69 @@ final class WorkerCore implements WorkerService, AutoCloseable {
         }
         finish(p, c, state, state == ContainerState.COLD ? c.coldStartUs : 0, executionUs,
                 Math.max(0, roundTripUs - executionUs), result, failure);
+        if (containerOk) {
+            // after the record is out: the cgroup read stays off the invocation's path
+            scheduler.execute(() -> measure(c, true));
+        }
         pump();
+    }
+
+    /** Reads a container's memory from its backend (its cgroup); {@code after}: also feeds the function's stats. */
+    private void measure(Container c, boolean after) {
+        ContainerUsage u;
+        try {
+            u = registry.get(ContainerBackend.class, c.function.backend()).usage(c.handle);
+        } catch (RuntimeException e) {
+            return;
+        }
+        if (u.memoryBytes() > 0) {
+            c.memoryBytes = u.memoryBytes();
+            if (after) {
+                stats.memory(c.function.id(), u.memoryBytes() / (1024.0 * 1024.0));
+            }
+        }
+    }
+
+    /**
+     * Every memory.sample.ms: reads the containers in a running invocation (long invocations are measured while they
+     * run; idle containers are never read), then evicts idle containers if the host is short of memory.
+     */
+    private void memoryTick() {
+        List<Container> busy;
+        lock.lock();
+        try {
+            busy = pool.all().stream().filter(c -> c.inUse > 0).toList();
+        } finally {
+            lock.unlock();
+        }
+        busy.forEach(c -> measure(c, false));
+        evictUnderPressure();
+    }
+
+    /** Below memory.pressure.free.percent of the host's memory available: evict idle containers in keep-alive order. */
+    void evictUnderPressure() {
+        int percent = options.pressureFreePercent();
+        HostMemory.Reading r = percent == 0 ? null : host.read();
+        if (r == null || r.availableMb() * 100 >= r.totalMb() * percent) {
+            return;
+        }
+        long needMb = r.totalMb() * percent / 100 - r.availableMb();
+        List<Container> victims;
+        lock.lock();
+        try {
+            victims = pool.victims(needMb);
+            victims.forEach(this::removeLocked);
+        } finally {
+            lock.unlock();
+        }
+        if (!victims.isEmpty()) {
+            String tid = newTid(null);
+            LOG.log(Level.WARNING, "[" + tid + "] host memory pressure: " + r.availableMb() + " MB available of "
+                    + r.totalMb() + " MB (below " + percent + " %): evicting " + victims.size() + " idle containers");
+            metrics.evicted("memory-pressure", victims.size());
+            victims.forEach(c -> destroy(c, tid));
+            pump();
+        }
     }
 
     /** The backend's account of why a container died, if it has one. */
@@ -623,6 +695,7 @@ final class WorkerCore implements WorkerService, AutoCloseable {
         if (!expired.isEmpty()) {
             String tid = newTid(null);
             LOG.log(Level.DEBUG, () -> "[" + tid + "] keep-alive expired " + expired.size() + " containers");
+            metrics.evicted("keepalive", expired.size());
             expired.forEach(c -> destroy(c, tid));
             pump();
         }
@@ -689,19 +762,24 @@ final class WorkerCore implements WorkerService, AutoCloseable {
             int idle = 0;
             long runningMb = 0;
             long cachedMb = 0;
+            long runningUsed = 0;
+            long cachedUsed = 0;
             Map<String, Integer> backends = new java.util.TreeMap<>();
             for (Container c : pool.all()) {
                 if (c.inUse > 0) {
                     busy++;
                     runningMb += c.handle.memoryMb();
+                    runningUsed += c.memoryBytes;
                 } else {
                     idle++;
                     cachedMb += c.handle.memoryMb();
+                    cachedUsed += c.memoryBytes;
                 }
                 backends.merge(c.handle.backend(), 1, Integer::sum);
             }
             return new WorkerStatus(options.name(), queue == null ? 0 : queue.size(), options.queueCapacity(), running, functions.size(),
-                    busy, idle, runningMb, cachedMb, limit, backends, policies, usages, stats.all());
+                    busy, idle, runningMb, cachedMb, runningUsed >> 20, cachedUsed >> 20, limit, backends, policies, usages,
+                    stats.all());
         } finally {
             lock.unlock();
         }

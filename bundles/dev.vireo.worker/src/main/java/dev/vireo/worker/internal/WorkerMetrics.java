@@ -30,7 +30,16 @@ final class WorkerMetrics {
         gauge("vireo.containers", "containers by state", status, s -> s.containersIdle(), "cached");
         gauge("vireo.memory.mb", "container memory by state, MB", status, s -> s.memoryRunningMb(), "running");
         gauge("vireo.memory.mb", "container memory by state, MB", status, s -> s.memoryCachedMb(), "cached");
+        gauge("vireo.memory.used.mb", "container memory measured in cgroups by state, MB", status,
+                s -> s.memoryRunningUsedMb(), "running");
+        gauge("vireo.memory.used.mb", "container memory measured in cgroups by state, MB", status,
+                s -> s.memoryCachedUsedMb(), "cached");
         gauge("vireo.functions", "registered functions", status, s -> s.functions(), null);
+    }
+
+    void evicted(String reason, int containers) {
+        Counter.builder("vireo.evictions").description("idle containers evicted by reason").tag("worker", worker)
+                .tag("reason", reason).register(registry).increment(containers);
     }
 
     private void gauge(String name, String help, Supplier<WorkerStatus> status, ToDoubleFunction<WorkerStatus> f,

@@ -5,7 +5,13 @@ import dev.vireo.api.model.ValidationException;
 import java.time.Duration;
 
 /** {@link WorkerConfig} checked once and turned into values. */
-record WorkerOptions(String name, int queueCapacity, Duration asyncRetention, Duration keepAliveCheck, int maxFunctions) {
+record WorkerOptions(String name, int queueCapacity, Duration asyncRetention, Duration keepAliveCheck, int maxFunctions,
+        Duration memorySample, int pressureFreePercent) {
+
+    /** The defaults for what tests leave out: memory read every second, eviction below 5 % free. */
+    WorkerOptions(String name, int queueCapacity, Duration asyncRetention, Duration keepAliveCheck, int maxFunctions) {
+        this(name, queueCapacity, asyncRetention, keepAliveCheck, maxFunctions, Duration.ofSeconds(1), 5);
+    }
 
     static WorkerOptions of(WorkerConfig c) {
         if (!FunctionSpec.NAME.matcher(c.name()).matches()) {
@@ -23,7 +29,15 @@ record WorkerOptions(String name, int queueCapacity, Duration asyncRetention, Du
         if (c.max_functions() < 1) {
             throw new ValidationException("max.functions", c.max_functions() + " must be at least 1");
         }
+        if (c.memory_sample_ms() < 10) {
+            throw new ValidationException("memory.sample.ms", c.memory_sample_ms() + " must be at least 10 ms");
+        }
+        if (c.memory_pressure_free_percent() < 0 || c.memory_pressure_free_percent() > 90) {
+            throw new ValidationException("memory.pressure.free.percent", c.memory_pressure_free_percent()
+                    + " is out of range [0, 90] %");
+        }
         return new WorkerOptions(c.name(), c.queue_capacity(), Duration.ofMillis(c.async_retention_ms()),
-                Duration.ofMillis(c.keepalive_check_ms()), c.max_functions());
+                Duration.ofMillis(c.keepalive_check_ms()), c.max_functions(), Duration.ofMillis(c.memory_sample_ms()),
+                c.memory_pressure_free_percent());
     }
 }

@@ -208,6 +208,9 @@ final class Fakes {
 
     /** Containers that start at once; each agent answers after {@code execMs} with an echo, or fails as told. */
     static final class Backend implements ContainerBackend, AgentTransport {
+        /** What usage() reports for every container; 0 = unknown. */
+        volatile long usageBytes;
+
         final Time time;
         final List<String> created = new CopyOnWriteArrayList<>();
         final List<String> destroyed = new CopyOnWriteArrayList<>();
@@ -237,7 +240,8 @@ final class Fakes {
         }
 
         public ContainerUsage usage(ContainerHandle c) {
-            return ContainerUsage.UNKNOWN;
+            long bytes = usageBytes;
+            return bytes == 0 ? ContainerUsage.UNKNOWN : new ContainerUsage(bytes, bytes, 0);
         }
 
         public int reclaim(String instance) {

@@ -33,11 +33,12 @@ class WorkerCoreTest {
             .put(ContainerBackend.class, "fake", backend).put(AgentTransport.class, "fake", backend)
             .put(ResourceTracker.class, "concurrency", slots).put(ResourceTracker.class, "memory", memory)
             .put(QueuePolicy.class, "fifo", Fakes.FIFO).put(KeepAlivePolicy.class, "oldest", Fakes.OLDEST_IDLE);
+    private volatile HostMemory.Reading host = new HostMemory.Reading(1_000, 900);
     private WorkerCore worker = worker(100);
 
     private WorkerCore worker(int queueCapacity) {
         return new WorkerCore(registry, time, time, new WorkerOptions("w", queueCapacity, Duration.ofSeconds(60),
-                Duration.ofMillis(50), 1_000), Fakes.meters());
+                Duration.ofMillis(50), 1_000), Fakes.meters(), () -> host);
     }
 
     @AfterEach
@@ -150,6 +151,31 @@ class WorkerCoreTest {
         all.forEach(f -> results.add(f.join().result()));
         assertEquals(200, results.size());
         assertEquals(200, worker.status().stats().get("a-1").invocations());
+    }
+
+    @Test
+    void memoryIsMeasuredAfterInvocationsAndIdleContainersGoUnderHostPressure() throws Exception {
+        backend.usageBytes = 40L << 20;
+        worker.register(fn("a", 64, 1_000));
+        worker.register(fn("b", 64, 1_000));
+        assertTrue(call("a-1", "").success());
+        assertTrue(call("b-1", "").success());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (worker.status().memoryCachedUsedMb() != 80) {
+            assertTrue(System.nanoTime() < deadline, "measured after the invocations: " + worker.status());
+            Thread.sleep(5);
+        }
+        assertEquals(128, worker.status().memoryCachedMb(), "allocated");
+        assertEquals(40, worker.status().stats().get("a-1").memoryMb(), 0.01);
+        host = new HostMemory.Reading(1_000, 100); // 10 % free: above the 5 % threshold
+        worker.evictUnderPressure();
+        assertEquals(2, worker.status().containersIdle());
+        host = new HostMemory.Reading(1_000, 20); // 2 % free: 30 MB short, one idle container goes
+        worker.evictUnderPressure();
+        assertEquals(1, worker.status().containersIdle());
+        host = null; // unknown host memory: nothing happens
+        worker.evictUnderPressure();
+        assertEquals(1, worker.status().containersIdle());
     }
 
     @Test

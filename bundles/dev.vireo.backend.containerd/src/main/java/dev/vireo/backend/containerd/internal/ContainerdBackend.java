@@ -118,6 +118,9 @@ public final class ContainerdBackend implements ContainerBackend {
         @AttributeDefinition(name = "Creation concurrency", description = "Containers created at once, at most (containerd stalls beyond ~16).", min = "1")
         int create_concurrency() default 16;
 
+        @AttributeDefinition(name = "Memory cap", description = "hard: the function's memory is a limit (past it the kernel kills, reported as 'exceeded memory limit'); soft: a reservation the kernel reclaims down to under pressure; none: no cap.")
+        String memory_cap() default "hard";
+
         @AttributeDefinition(name = "Images directory", description = "Where image archives (./vireo image build) are found and imported from; empty = the launcher's vireo.images.dir, else <run dir>/images.")
         String images_dir() default "";
 
@@ -138,6 +141,7 @@ public final class ContainerdBackend implements ContainerBackend {
     private final Path agentDir;
     private final Path imagesDir;
     private final Semaphore creations;
+    private final OciSpec.MemoryCap memoryCap;
     private final Set<String> live = ConcurrentHashMap.newKeySet();
     private final int uid;
     private final int gid;
@@ -166,6 +170,7 @@ public final class ContainerdBackend implements ContainerBackend {
         this.imagesDir = !config.images_dir().isBlank() ? Path.of(config.images_dir())
                 : images != null && !images.isBlank() ? Path.of(images) : runDir.resolve("images");
         this.creations = new Semaphore(Math.max(1, config.create_concurrency()));
+        this.memoryCap = OciSpec.MemoryCap.parse(config.memory_cap());
         String[] ug = config.user().split(":");
         this.uid = Integer.parseInt(ug[0].trim());
         this.gid = Integer.parseInt(ug.length > 1 ? ug[1].trim() : ug[0].trim());
@@ -346,7 +351,7 @@ public final class ContainerdBackend implements ContainerBackend {
                         handler);
             }
             String spec = OciSpec.build(id, fn, request.binding(), root,
-                    new OciSpec.Limits(uid, gid, config.pids_limit(), config.python())).toString();
+                    new OciSpec.Limits(uid, gid, config.pids_limit(), config.python(), memoryCap)).toString();
             leased.create(CreateContainerRequest.newBuilder().setContainer(
                     container.setSpec(Any.newBuilder().setTypeUrl(SPEC_TYPE).setValue(ByteString.copyFromUtf8(spec)))).build());
             live.add(id);

@@ -20,7 +20,21 @@ final class OciSpec {
     private OciSpec() {
     }
 
-    record Limits(int uid, int gid, int pidsLimit, String python) {
+    /** How a function's memory size is applied: a hard limit (OOM kill past it), a soft one (reservation), none. */
+    enum MemoryCap {
+        HARD, SOFT, NONE;
+
+        static MemoryCap parse(String value) {
+            for (MemoryCap c : values()) {
+                if (c.name().equalsIgnoreCase(value.trim())) {
+                    return c;
+                }
+            }
+            throw new IllegalArgumentException("memory.cap '" + value + "' is not one of hard, soft, none");
+        }
+    }
+
+    record Limits(int uid, int gid, int pidsLimit, String python, MemoryCap memoryCap) {
     }
 
     /**
@@ -105,8 +119,14 @@ final class OciSpec {
         JsonObject resources = new JsonObject();
         long bytes = (long) fn.memoryMb() << 20;
         JsonObject memory = new JsonObject();
-        memory.addProperty("limit", bytes);
-        memory.addProperty("swap", bytes);
+        switch (limits.memoryCap()) {
+            case HARD -> {
+                memory.addProperty("limit", bytes);
+                memory.addProperty("swap", bytes);
+            }
+            case SOFT -> memory.addProperty("reservation", bytes); // reclaimed down to it under host pressure
+            case NONE -> { }
+        }
         resources.add("memory", memory);
         JsonObject cpu = new JsonObject();
         cpu.addProperty("period", 100_000);

@@ -211,6 +211,7 @@ final class WorkerGrpcService extends WorkerGrpc.WorkerImplBase {
                     .setQueueCapacity(s.queueCapacity()).setRunning(s.running()).setFunctions(s.functions())
                     .setContainersRunning(s.containersRunning()).setContainersCached(s.containersIdle())
                     .setMemoryRunningMb(s.memoryRunningMb()).setMemoryCachedMb(s.memoryCachedMb())
+                    .setMemoryRunningUsedMb(s.memoryRunningUsedMb()).setMemoryCachedUsedMb(s.memoryCachedUsedMb())
                     .setMemoryLimitMb(s.memoryLimitMb()).putAllBackends(s.backends()).putAllPolicies(s.policies());
             s.resources().forEach(u -> b.addResources(ResourceUsage.newBuilder().setResource(u.resource())
                     .setUnit(u.unit()).setCapacity(u.capacity()).setUsed(u.used())));

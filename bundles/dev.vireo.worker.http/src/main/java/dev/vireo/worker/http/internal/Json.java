@@ -174,6 +174,8 @@ final class Json {
         JsonObject memory = new JsonObject();
         memory.addProperty("running_mb", s.memoryRunningMb());
         memory.addProperty("cached_mb", s.memoryCachedMb());
+        memory.addProperty("running_used_mb", s.memoryRunningUsedMb());
+        memory.addProperty("cached_used_mb", s.memoryCachedUsedMb());
         memory.addProperty("limit_mb", s.memoryLimitMb());
         o.add("memory", memory);
         o.add("backends", map(s.backends()));
