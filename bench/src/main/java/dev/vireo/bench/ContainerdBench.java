@@ -40,7 +40,9 @@ import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.file.StandardOpenOption;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,6 +69,8 @@ public final class ContainerdBench {
         double duration = 10;
         int coldRuns = 20;
         Path json = null;
+        String transport = "uds";
+        Path pipes = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--target" -> target = args[++i];
@@ -76,14 +80,21 @@ public final class ContainerdBench {
                 case "--duration-s" -> duration = Double.parseDouble(args[++i]);
                 case "--cold-runs" -> coldRuns = Integer.parseInt(args[++i]);
                 case "--json" -> json = Path.of(args[++i]);
+                case "--transport" -> transport = args[++i];
+                case "--pipes" -> pipes = Path.of(args[++i]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
         ManagedChannel ch = NettyChannelBuilder.forTarget(target).usePlaintext().build();
         WorkerGrpc.WorkerBlockingStub worker = WorkerGrpc.newBlockingStub(ch);
+        if (!List.of("uds", "pipe", "http").contains(transport)) {
+            throw new IllegalArgumentException("--transport must be uds, pipe or http, got " + transport);
+        }
         FunctionSpec spec = FunctionSpec.newBuilder().setName("noop").setVersion("1").setCode(code.toString())
-                .setHandler("main.handle").setBackend("containerd").setTransport("uds").setMemoryMb(64).setCpus(1)
+                .setHandler("main.handle").setBackend("containerd").setTransport(transport).setMemoryMb(64).setCpus(1)
                 .setTimeoutMs(30_000).build();
+        // the raw cold floor's model: the same function over uds (a container with nothing the transport set up)
+        FunctionSpec modelSpec = spec.toBuilder().setName("model").setTransport("uds").build();
         InvokeRequest invoke = InvokeRequest.newBuilder().setFunctionId("noop-1").setPayload("{}").setEnhanced(true).build();
 
         // containerd client for the raw floor
@@ -106,7 +117,9 @@ public final class ContainerdBench {
         // warm-up (discarded): one container through the worker, whose spec is the floor's model
         call(worker).register(RegisterRequest.newBuilder().setSpec(spec).build());
         check(call(worker).invoke(invoke), "warm-up");
-        Container model = containers.list(ListContainersRequest.newBuilder().addFilters("id~=-noop-").build())
+        call(worker).register(RegisterRequest.newBuilder().setSpec(modelSpec).build());
+        check(call(worker).invoke(invoke.toBuilder().setFunctionId("model-1").build()), "model");
+        Container model = containers.list(ListContainersRequest.newBuilder().addFilters("id~=-model-").build())
                 .getContainers(0);
         rawColdStart(containers, tasks, model, sockets, "floor-warmup");
 
@@ -132,22 +145,15 @@ public final class ContainerdBench {
         long[] overhead = Arrays.copyOfRange(warm, warm.length / 2, warm.length);
         long[] e2e = Arrays.copyOfRange(warm, 0, warm.length / 2);
 
-        // floor: the raw UDS round trip to the same agent in the same container
-        Path dir;
-        try (var dirs = Files.list(sockets)) {
-            dir = dirs.filter(d -> d.getFileName().toString().contains("-noop-")).findFirst().orElseThrow();
-        }
-        long[] raw;
-        try (SocketChannel agent = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            agent.connect(UnixDomainSocketAddress.of(dir.resolve("agent.sock")));
-            read(agent);
-            byte[] frame = "{\"type\":\"invoke\",\"tid\":\"floor\",\"payload\":\"{}\"}".getBytes(StandardCharsets.UTF_8);
-            raw = loop(duration, () -> {
-                write(agent, frame);
-                read(agent);
-                return -1;
-            });
-        }
+        // floor: the raw round trip over the same transport to the same agent in the same container
+        Container served = containers.list(ListContainersRequest.newBuilder().addFilters("id~=-noop-").build())
+                .getContainers(0);
+        byte[] frame = "{\"type\":\"invoke\",\"tid\":\"floor\",\"payload\":\"{}\"}".getBytes(StandardCharsets.UTF_8);
+        long[] raw = switch (transport) {
+            case "uds" -> rawUds(sockets.resolve(served.getId()).resolve("agent.sock"), frame, duration);
+            case "pipe" -> rawPipe(pipes.resolve(served.getId()), frame, duration);
+            default -> rawHttp(served, frame, duration);
+        };
         ctr.shutdownNow();
 
         long rawP50 = pct(raw, 0.5);
@@ -156,7 +162,7 @@ public final class ContainerdBench {
         double floorMs = pct(floorCold.stream().mapToLong(Long::longValue).toArray(), 0.5) / 1000.0;
         JsonObject out = new JsonObject();
         out.addProperty("backend", "containerd");
-        out.addProperty("transport", "uds");
+        out.addProperty("transport", transport);
         JsonArray floor = new JsonArray();
         JsonObject f = new JsonObject();
         f.addProperty("clients", 1);
@@ -179,9 +185,10 @@ public final class ContainerdBench {
         out.addProperty("floor_cold_ms", floorMs);
         out.addProperty("cold_e2e_ms", coldMs);
         out.addProperty("cold_runs", coldRuns);
-        System.out.printf(Locale.ROOT, "%-46s %12s%n", "containerd + uds, 1 client", "value");
+        System.out.printf(Locale.ROOT, "%-46s %12s%n", "containerd + " + transport + ", 1 client", "value");
         System.out.printf(Locale.ROOT, "%-46s %12d%n%-46s %12d%n%-46s %12d%n%-46s %12d%n%-46s %12d%n",
-                "floor: raw UDS round trip p50 (us)", rawP50, "floor: raw UDS round trips/s", Math.round(raw.length / duration),
+                "floor: raw " + transport + " round trip p50 (us)", rawP50, "floor: raw " + transport + " round trips/s",
+                Math.round(raw.length / duration),
                 "worker: e2e p50 through gRPC (us)", pct(e2e, 0.5), "worker: overhead p50 (e2e - exec, us)", ovhP50,
                 "worker: warm invocations/s", Math.round(e2e.length / duration));
         System.out.printf(Locale.ROOT, "%-46s %12.1f%n%-46s %12.1f%n%-46s %12.2f%n", "floor: raw create+start+ready p50 (ms)",
@@ -192,7 +199,87 @@ public final class ContainerdBench {
             Files.writeString(json, text + "\n");
         }
         call(worker).unregister(UnregisterRequest.newBuilder().setFunctionId("noop-1").build());
+        call(worker).unregister(UnregisterRequest.newBuilder().setFunctionId("model-1").build());
         ch.shutdownNow();
+    }
+
+    private static long[] rawUds(Path socket, byte[] frame, double duration) throws Exception {
+        try (SocketChannel agent = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            agent.connect(UnixDomainSocketAddress.of(socket));
+            read(agent);
+            return loop(duration, () -> {
+                write(agent, frame);
+                read(agent);
+                return -1;
+            });
+        }
+    }
+
+    /** The last FIFO pair of the container (the worker's channel uses the first). */
+    private static long[] rawPipe(Path dir, byte[] frame, double duration) throws Exception {
+        int pair;
+        try (var files = Files.list(dir)) {
+            pair = (int) files.filter(f -> f.getFileName().toString().startsWith("in-")).count() - 1;
+        }
+        try (FileChannel requests = FileChannel.open(dir.resolve("in-" + pair), StandardOpenOption.WRITE);
+                FileChannel replies = FileChannel.open(dir.resolve("out-" + pair), StandardOpenOption.READ)) {
+            write(requests, "{\"type\":\"hello\"}".getBytes(StandardCharsets.UTF_8));
+            read(replies);
+            return loop(duration, () -> {
+                write(requests, frame);
+                read(replies);
+                return -1;
+            });
+        }
+    }
+
+    /** A hand-written keep-alive HTTP/1.1 exchange with the agent in its namespace (address from the namespace). */
+    private static long[] rawHttp(Container served, byte[] frame, double duration) throws Exception {
+        String netns = "";
+        JsonObject s = JsonParser.parseString(served.getSpec().getValue().toStringUtf8()).getAsJsonObject();
+        for (JsonElement n : s.getAsJsonObject("linux").getAsJsonArray("namespaces")) {
+            if (n.getAsJsonObject().get("type").getAsString().equals("network") && n.getAsJsonObject().has("path")) {
+                netns = Path.of(n.getAsJsonObject().get("path").getAsString()).getFileName().toString();
+            }
+        }
+        Process p = new ProcessBuilder("ip", "-n", netns, "-4", "-o", "addr", "show", "eth0").start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor();
+        String address = out.replaceAll("(?s).*inet ([0-9.]+)/.*", "$1").trim();
+        byte[] head = ("POST /invoke HTTP/1.1\r\nHost: " + address + "\r\nContent-Type: application/json\r\n"
+                + "Content-Length: " + frame.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+        ByteBuffer request = ByteBuffer.allocate(head.length + frame.length).put(head).put(frame).flip();
+        try (SocketChannel agent = SocketChannel.open(new java.net.InetSocketAddress(address, 8080))) {
+            agent.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
+            java.io.InputStream in = new java.io.BufferedInputStream(java.nio.channels.Channels.newInputStream(agent));
+            return loop(duration, () -> {
+                ByteBuffer b = request.duplicate();
+                while (b.hasRemaining()) {
+                    agent.write(b);
+                }
+                int length = 0;
+                StringBuilder line = new StringBuilder();
+                for (int c = in.read(); ; c = in.read()) {
+                    if (c < 0) {
+                        throw new IOException("closed");
+                    }
+                    if (c == '\n') {
+                        String l = line.toString().trim();
+                        if (l.isEmpty()) {
+                            break;
+                        }
+                        if (l.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
+                            length = Integer.parseInt(l.substring(15).trim());
+                        }
+                        line.setLength(0);
+                    } else {
+                        line.append((char) c);
+                    }
+                }
+                in.readNBytes(length);
+                return -1;
+            });
+        }
     }
 
     /**
@@ -281,14 +368,14 @@ public final class ContainerdBench {
         throw new IOException("agent at " + socket + " never became ready");
     }
 
-    private static void write(SocketChannel c, byte[] body) throws IOException {
+    private static void write(java.nio.channels.ByteChannel c, byte[] body) throws IOException {
         ByteBuffer b = ByteBuffer.allocate(4 + body.length).putInt(body.length).put(body).flip();
         while (b.hasRemaining()) {
             c.write(b);
         }
     }
 
-    private static void read(SocketChannel c) throws IOException {
+    private static void read(java.nio.channels.ByteChannel c) throws IOException {
         ByteBuffer h = ByteBuffer.allocate(4);
         while (h.hasRemaining()) {
             if (c.read(h) < 0) {
