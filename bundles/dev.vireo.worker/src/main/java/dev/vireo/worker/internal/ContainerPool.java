@@ -37,6 +37,8 @@ final class ContainerPool {
         boolean retired;
         /** Memory measured in its cgroup during or after its last invocation; 0 = not measured (yet). */
         volatile long memoryBytes;
+        /** When it was last measured after an invocation (clock nanos); Long.MIN_VALUE / 2 = never. */
+        volatile long measuredNanos = Long.MIN_VALUE / 2;
 
         Container(ContainerHandle handle, FunctionSpec function, AgentTransport transport, TransportBinding binding,
                 Resources.Grants grants, long createdNanos, long coldStartUs) {

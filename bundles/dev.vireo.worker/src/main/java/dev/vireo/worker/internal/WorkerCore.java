@@ -528,8 +528,10 @@ final class WorkerCore implements WorkerService, AutoCloseable {
         }
         finish(p, c, state, state == ContainerState.COLD ? c.coldStartUs : 0, executionUs,
                 Math.max(0, roundTripUs - executionUs), result, failure);
-        if (containerOk) {
-            // after the record is out: the cgroup read stays off the invocation's path
+        if (containerOk && end - c.measuredNanos >= options.memorySample().toNanos()) {
+            // after the record is out, so the cgroup read stays off the invocation's path; a busy container at most
+            // once per memory.sample.ms (its first invocation always)
+            c.measuredNanos = end;
             scheduler.execute(() -> measure(c, true));
         }
         pump();
