@@ -180,6 +180,29 @@ class ScriptIT {
     }
 
     @Test
+    void imageBuildsAreReproducibleAndBadInputIsRefused() throws Exception {
+        Result first = vireo("image", "build", "python3", "--tag", "vireo/t:1", "--code",
+                HOME.resolve("examples/hello").toString(), "--handler", "main.handle");
+        assertEquals(0, first.code(), first.out());
+        Path archive = run.resolve("images/vireo_t_1.tar");
+        byte[] bytes = Files.readAllBytes(archive);
+        assertEquals(0, vireo("image", "build", "python3", "--tag", "vireo/t:1", "--code",
+                HOME.resolve("examples/hello").toString(), "--handler", "main.handle").code());
+        assertTrue(java.util.Arrays.equals(bytes, Files.readAllBytes(archive)), "same inputs, same archive");
+        assertTrue(vireo("image", "list").out().contains("vireo_t_1"));
+        Result runtime = vireo("image", "build", "ruby");
+        assertTrue(runtime.code() != 0 && runtime.out().contains("unknown runtime 'ruby'; runtimes: python3"), runtime.out());
+        Result code = vireo("image", "build", "python3", "--code", "/nonexistent", "--handler", "main.handle");
+        assertTrue(code.code() != 0 && code.out().contains("code directory /nonexistent does not exist"), code.out());
+        Result handler = vireo("image", "build", "python3", "--code", HOME.resolve("examples/hello").toString(),
+                "--handler", "not-a-handler");
+        assertTrue(handler.code() != 0 && handler.out().contains("--handler must be module.function"), handler.out());
+        Result tag = vireo("image", "build", "python3", "--tag", "bad tag!");
+        assertEquals(2, tag.code(), tag.out());
+        assertTrue(tag.out().contains("is not an image reference"), tag.out());
+    }
+
+    @Test
     void noJdkIsAClearError(@TempDir Path emptyJvmDir) throws Exception {
         Result r = vireo(Map.of("JAVA_HOME", "/nonexistent", "VIREO_JVM_DIR", emptyJvmDir.toString()), "status");
         assertEquals(3, r.code(), r.out());
