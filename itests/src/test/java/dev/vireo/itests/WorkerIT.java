@@ -114,8 +114,8 @@ public class WorkerIT extends FrameworkTest {
         expect(ErrorKind.INVALID_REQUEST, "backend 'docker' is not available; available: sim, process",
                 () -> worker.register(new FunctionSpec("d", "1", "img", "", "", "docker", Compute.CPU, "sim", 128, 1,
                         Duration.ofSeconds(1), 1, null)));
-        expect(ErrorKind.INVALID_REQUEST, "transport 'pipe' is not available; available: sim, uds",
-                () -> worker.register(new FunctionSpec("u", "1", "img", "", "", "", Compute.CPU, "pipe", 128, 1,
+        expect(ErrorKind.INVALID_REQUEST, "transport 'quic' is not available; available: sim, uds, pipe, http",
+                () -> worker.register(new FunctionSpec("u", "1", "img", "", "", "", Compute.CPU, "quic", 128, 1,
                         Duration.ofSeconds(1), 1, null)));
         expect(ErrorKind.INVALID_REQUEST, "needs 8192 MB of memory but the worker has 4096 MB in all",
                 () -> worker.register(fn("big", 8192, 1, 1, Duration.ofSeconds(5))));

@@ -15,6 +15,12 @@ final class ContainerDirs {
     static final String CONTAINER_DIR = "/run/vireo";
     private volatile Path base;
 
+    /** {@code <run dir>/name}, or {@code <tmp>/vireo-name} outside a launched instance. */
+    static Path underRunDir(String runDir, String name) {
+        return runDir == null || runDir.isBlank() ? Path.of(System.getProperty("java.io.tmpdir"), "vireo-" + name)
+                : Path.of(runDir, name);
+    }
+
     void setBase(Path dir) throws IOException {
         Files.createDirectories(dir);
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));

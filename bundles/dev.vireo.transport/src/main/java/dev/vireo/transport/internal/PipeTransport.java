@@ -81,9 +81,7 @@ public final class PipeTransport implements AgentTransport {
     @Activate
     public PipeTransport(BundleContext context, @Reference TaskScheduler scheduler, Config config) throws IOException {
         this.scheduler = scheduler;
-        String run = context.getProperty("vireo.run.dir");
-        this.defaultDir = run == null || run.isBlank()
-                ? Path.of(System.getProperty("java.io.tmpdir"), "vireo-pipes") : Path.of(run, "pipes");
+        this.defaultDir = ContainerDirs.underRunDir(context.getProperty("vireo.run.dir"), "pipes");
         modified(config);
     }
 

@@ -62,9 +62,7 @@ public final class UdsTransport implements AgentTransport {
             throws IOException {
         this.clock = clock;
         this.scheduler = scheduler;
-        String run = context.getProperty("vireo.run.dir");
-        this.defaultDir = run == null || run.isBlank()
-                ? Path.of(System.getProperty("java.io.tmpdir"), "vireo-sockets") : Path.of(run, "sockets");
+        this.defaultDir = ContainerDirs.underRunDir(context.getProperty("vireo.run.dir"), "sockets");
         modified(config);
     }
 
