@@ -546,10 +546,10 @@ final class WorkerCore implements WorkerService, AutoCloseable {
             return;
         }
         if (u.memoryBytes() > 0) {
-            c.memoryBytes = u.memoryBytes();
             if (after) {
                 stats.memory(c.function.id(), u.memoryBytes() / (1024.0 * 1024.0));
             }
+            c.memoryBytes = u.memoryBytes(); // last: whoever sees it sees the statistics too
         }
     }
 
