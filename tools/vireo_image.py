@@ -10,7 +10,8 @@ dev.vireo.usr=host). With --code, a second layer holds the function's code under
 recorded in the label dev.vireo.handler, so the image alone is enough to register the function.
 
 The archive is an OCI image layout (oci-layout, index.json, blobs/sha256/...) with uncompressed layers; it names the
-image in the index annotations that containerd's importer reads. Layers are reproducible: fixed mtimes, owners and
+image in the index annotations that containerd's importer reads, and carries docker-archive's manifest.json too, so
+`docker load` (the Docker API's image load) takes the same file. Layers are reproducible: fixed mtimes, owners and
 order, so the same inputs give the same digests.
 """
 import argparse
@@ -135,8 +136,12 @@ def build(args):
     out_dir = os.path.dirname(os.path.abspath(args.out))
     os.makedirs(out_dir, exist_ok=True)
     tmp = args.out + ".tmp"
+    # docker load (20.10) reads the docker-archive manifest.json; containerd reads the OCI index: one archive, both
+    docker_manifest = [{"Config": "blobs/sha256/" + config_desc["digest"].split(":", 1)[1], "RepoTags": [tag],
+                        "Layers": ["blobs/sha256/" + d["digest"].split(":", 1)[1] for d in layer_descs]}]
     files = [("oci-layout", json.dumps({"imageLayoutVersion": "1.0.0"}).encode()),
-             ("index.json", json.dumps(index, sort_keys=True).encode())]
+             ("index.json", json.dumps(index, sort_keys=True).encode()),
+             ("manifest.json", json.dumps(docker_manifest, sort_keys=True).encode())]
     files += [("blobs/sha256/" + d.split(":", 1)[1], data) for d, data in sorted(blobs.items())]
     entries = [("blobs", tarfile.DIRTYPE, 0o755, b"", ""), ("blobs/sha256", tarfile.DIRTYPE, 0o755, b"", "")]
     entries += [(name, tarfile.REGTYPE, 0o644, data, "") for name, data in files]

@@ -44,7 +44,7 @@ final class VireoOptions {
                     text = text.replaceAll("(?m)^port = .*$", "port = " + port);
                 }
                 if (cfg.getFileName().toString().equals("vireo.kernel.cfg")) {
-                    // in-framework tests use no containerd: ContainerdIT drives it through a started worker
+                    // in-framework tests use no containerd or docker: ContainerdIT/DockerIT drive them through started workers
                     text = text.replaceAll("(?m)^backends = .*$", "backends = sim, process");
                 }
                 if (cfg.getFileName().toString().equals("vireo.worker.grpc.cfg")) {

@@ -73,8 +73,8 @@ final class FunctionTable {
             }
             if (!status.compute().contains(spec.compute())) {
                 throw new WorkerException(ErrorKind.INVALID_REQUEST, "backend '" + spec.backend() + "' cannot run "
-                        + spec.compute().name().toLowerCase(java.util.Locale.ROOT) + " functions"
-                        + (status.available() ? "" : ": " + status.reason()));
+                        + spec.compute().name().toLowerCase(java.util.Locale.ROOT) + " functions ("
+                        + status.reason() + ")");
             }
             return spec.backend();
         }

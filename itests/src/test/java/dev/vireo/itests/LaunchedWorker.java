@@ -1,0 +1,126 @@
+package dev.vireo.itests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.vireo.grpc.v1.FunctionSpec;
+import dev.vireo.grpc.v1.InvokeReply;
+import dev.vireo.grpc.v1.InvokeRequest;
+import dev.vireo.grpc.v1.PingRequest;
+import dev.vireo.grpc.v1.RegisterRequest;
+import dev.vireo.grpc.v1.WorkerGrpc;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A worker started with ./vireo in a private run folder (its own copy of configs/ with free ports and the edits a
+ * test asks for), reached over gRPC; stop() checks that no process of the run outlives it. For the tests of real
+ * container backends.
+ */
+final class LaunchedWorker {
+    static final Path HOME = Path.of(System.getProperty("vireo.home")).toAbsolutePath().normalize();
+    final Path run;
+    private final int grpcPort;
+    private ManagedChannel channel;
+    private WorkerGrpc.WorkerBlockingStub worker;
+
+    /** edits: config file name -> {key -> value}. */
+    LaunchedWorker(Map<String, Map<String, String>> edits) throws IOException {
+        run = Files.createTempDirectory("vireo-w-");
+        Path configs = Files.createDirectories(run.resolve("configs"));
+        VireoOptions.copyConfigs(HOME.resolve("configs"), configs, VireoOptions.freePort());
+        grpcPort = VireoOptions.freePort();
+        edit(configs.resolve("vireo.worker.grpc.cfg"), Map.of("port", Integer.toString(grpcPort)));
+        for (var e : edits.entrySet()) {
+            edit(configs.resolve(e.getKey()), e.getValue());
+        }
+    }
+
+    private static void edit(Path file, Map<String, String> values) throws IOException {
+        String text = Files.readString(file);
+        for (var v : values.entrySet()) {
+            String line = v.getKey() + " = " + v.getValue();
+            text = text.matches("(?s).*(?m)^" + java.util.regex.Pattern.quote(v.getKey()) + " *=.*")
+                    ? text.replaceAll("(?m)^" + java.util.regex.Pattern.quote(v.getKey()) + " *=.*$",
+                            java.util.regex.Matcher.quoteReplacement(line))
+                    : text + "\n" + line + "\n";
+        }
+        Files.writeString(file, text);
+    }
+
+    String vireo(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(HOME.resolve("vireo").toString()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().put("VIREO_NO_BUILD", "1");
+        pb.environment().put("VIREO_RUN_DIR", run.toString());
+        pb.environment().put("VIREO_CONFIGS_DIR", run.resolve("configs").toString());
+        Process p = pb.start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+        return p.exitValue() + ":" + out;
+    }
+
+    void start() throws Exception {
+        String out = vireo("start", "worker");
+        assertTrue(out.startsWith("0:"), out);
+        channel = NettyChannelBuilder.forAddress("127.0.0.1", grpcPort).usePlaintext().build();
+        worker = WorkerGrpc.newBlockingStub(channel);
+        call().ping(PingRequest.getDefaultInstance());
+    }
+
+    /** The stub with a fresh deadline for one call. */
+    WorkerGrpc.WorkerBlockingStub call() {
+        return worker.withDeadlineAfter(120, TimeUnit.SECONDS);
+    }
+
+    void register(FunctionSpec.Builder spec) {
+        call().register(RegisterRequest.newBuilder().setSpec(spec).build());
+    }
+
+    /** A sample function of examples/ on a backend and transport. */
+    static FunctionSpec.Builder example(String name, String example, String backend, String transport, int memoryMb,
+            long timeoutMs) {
+        return FunctionSpec.newBuilder().setName(name).setCode(HOME.resolve("examples").resolve(example).toString())
+                .setHandler("main.handle").setBackend(backend).setTransport(transport).setMemoryMb(memoryMb)
+                .setCpus(0.05).setTimeoutMs(timeoutMs);
+    }
+
+    InvokeReply invoke(String id, String payload) {
+        return call().invoke(InvokeRequest.newBuilder().setFunctionId(id).setPayload(payload).setEnhanced(true).build());
+    }
+
+    long pid() throws IOException {
+        return Long.parseLong(Files.readString(run.resolve("worker/vireo.pid")).trim());
+    }
+
+    void disconnect() {
+        if (channel != null) {
+            channel.shutdownNow();
+        }
+    }
+
+    void stop() throws Exception {
+        disconnect();
+        vireo("stop", "worker");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (leftovers() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertEquals(0, leftovers(), "processes of this run (daemons, shims, agents) outlived the stop");
+    }
+
+    private long leftovers() {
+        return ProcessHandle.allProcesses().filter(h -> h.info().commandLine().orElse("").contains(run.toString()))
+                .count();
+    }
+}
