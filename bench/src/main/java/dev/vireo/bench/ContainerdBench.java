@@ -70,6 +70,8 @@ public final class ContainerdBench {
         int coldRuns = 20;
         Path json = null;
         String transport = "uds";
+        String backend = "containerd";
+        Path dockerSocket = null;
         Path pipes = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -81,6 +83,8 @@ public final class ContainerdBench {
                 case "--cold-runs" -> coldRuns = Integer.parseInt(args[++i]);
                 case "--json" -> json = Path.of(args[++i]);
                 case "--transport" -> transport = args[++i];
+                case "--backend" -> backend = args[++i];
+                case "--docker" -> dockerSocket = Path.of(args[++i]);
                 case "--pipes" -> pipes = Path.of(args[++i]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
@@ -91,12 +95,14 @@ public final class ContainerdBench {
             throw new IllegalArgumentException("--transport must be uds, pipe or http, got " + transport);
         }
         FunctionSpec spec = FunctionSpec.newBuilder().setName("noop").setVersion("1").setCode(code.toString())
-                .setHandler("main.handle").setBackend("containerd").setTransport(transport).setMemoryMb(64).setCpus(1)
+                .setHandler("main.handle").setBackend(backend).setTransport(transport).setMemoryMb(64).setCpus(1)
                 .setTimeoutMs(30_000).build();
         // the raw cold floor's model: the same function over uds (a container with nothing the transport set up)
         FunctionSpec modelSpec = spec.toBuilder().setName("model").setTransport("uds").build();
         InvokeRequest invoke = InvokeRequest.newBuilder().setFunctionId("noop-1").setPayload("{}").setEnhanced(true).build();
 
+        boolean onDocker = backend.equals("docker");
+        DockerFloor dockerFloor = onDocker ? new DockerFloor(dockerSocket) : null;
         // containerd client for the raw floor
         ManagedChannel ctr = Grpc.newChannelBuilder("unix://" + containerd, InsecureChannelCredentials.create()).build();
         Channel ns = ClientInterceptors.intercept(ctr, new ClientInterceptor() {
@@ -119,9 +125,19 @@ public final class ContainerdBench {
         check(call(worker).invoke(invoke), "warm-up");
         call(worker).register(RegisterRequest.newBuilder().setSpec(modelSpec).build());
         check(call(worker).invoke(invoke.toBuilder().setFunctionId("model-1").build()), "model");
-        Container model = containers.list(ListContainersRequest.newBuilder().addFilters("id~=-model-").build())
-                .getContainers(0);
-        rawColdStart(containers, tasks, model, sockets, "floor-warmup");
+        Container model = onDocker ? null
+                : containers.list(ListContainersRequest.newBuilder().addFilters("id~=-model-").build()).getContainers(0);
+        String dockerModel = onDocker ? dockerFloor.find("-model-") : null;
+        Path socketsDir = sockets;
+        java.util.function.Function<String, Long> rawCold = id -> {
+            try {
+                return onDocker ? dockerFloor.coldStart(dockerModel, socketsDir, id)
+                        : rawColdStart(containers, tasks, model, socketsDir, id);
+            } catch (Exception e) {
+                throw new IllegalStateException("raw cold start " + id + ": " + e.getMessage(), e);
+            }
+        };
+        rawCold.apply("floor-warmup");
 
         // cold starts, interleaved so that both paths see the same daemon and machine state: a worker cold start
         // (unregister + register, so the next invocation needs a new container), then a raw one of the same spec
@@ -134,7 +150,7 @@ public final class ContainerdBench {
             InvokeReply r = call(worker).invoke(invoke);
             coldE2e.add((System.nanoTime() - t0) / 1_000);
             check(r, "cold");
-            floorCold.add(rawColdStart(containers, tasks, model, sockets, "floor-" + i));
+            floorCold.add(rawCold.apply("floor-" + i));
         }
         // warm through the worker, 1 client
         long[] warm = loop(duration, () -> {
@@ -146,22 +162,29 @@ public final class ContainerdBench {
         long[] e2e = Arrays.copyOfRange(warm, 0, warm.length / 2);
 
         // floor: the raw round trip over the same transport to the same agent in the same container
-        Container served = containers.list(ListContainersRequest.newBuilder().addFilters("id~=-noop-").build())
-                .getContainers(0);
+        String servedId = onDocker ? null
+                : containers.list(ListContainersRequest.newBuilder().addFilters("id~=-noop-").build()).getContainers(0).getId();
+        if (onDocker) {
+            String full = dockerFloor.find("-noop-");
+            servedId = full;
+        }
         byte[] frame = "{\"type\":\"invoke\",\"tid\":\"floor\",\"payload\":\"{}\"}".getBytes(StandardCharsets.UTF_8);
         long[] raw = switch (transport) {
-            case "uds" -> rawUds(sockets.resolve(served.getId()).resolve("agent.sock"), frame, duration);
-            case "pipe" -> rawPipe(pipes.resolve(served.getId()), frame, duration);
-            default -> rawHttp(served, frame, duration);
+            case "uds" -> rawUds(sockets.resolve(name(servedId, onDocker, dockerFloor)).resolve("agent.sock"), frame, duration);
+            case "pipe" -> rawPipe(pipes.resolve(name(servedId, onDocker, dockerFloor)), frame, duration);
+            default -> rawHttp(onDocker ? dockerFloor.address(servedId) : netnsAddress(containers, servedId), frame, duration);
         };
         ctr.shutdownNow();
+        if (dockerFloor != null) {
+            dockerFloor.close();
+        }
 
         long rawP50 = pct(raw, 0.5);
         long ovhP50 = pct(overhead, 0.5);
         double coldMs = pct(coldE2e.stream().mapToLong(Long::longValue).toArray(), 0.5) / 1000.0;
         double floorMs = pct(floorCold.stream().mapToLong(Long::longValue).toArray(), 0.5) / 1000.0;
         JsonObject out = new JsonObject();
-        out.addProperty("backend", "containerd");
+        out.addProperty("backend", backend);
         out.addProperty("transport", transport);
         JsonArray floor = new JsonArray();
         JsonObject f = new JsonObject();
@@ -185,7 +208,7 @@ public final class ContainerdBench {
         out.addProperty("floor_cold_ms", floorMs);
         out.addProperty("cold_e2e_ms", coldMs);
         out.addProperty("cold_runs", coldRuns);
-        System.out.printf(Locale.ROOT, "%-46s %12s%n", "containerd + " + transport + ", 1 client", "value");
+        System.out.printf(Locale.ROOT, "%-46s %12s%n", backend + " + " + transport + ", 1 client", "value");
         System.out.printf(Locale.ROOT, "%-46s %12d%n%-46s %12d%n%-46s %12d%n%-46s %12d%n%-46s %12d%n",
                 "floor: raw " + transport + " round trip p50 (us)", rawP50, "floor: raw " + transport + " round trips/s",
                 Math.round(raw.length / duration),
@@ -233,8 +256,15 @@ public final class ContainerdBench {
         }
     }
 
-    /** A hand-written keep-alive HTTP/1.1 exchange with the agent in its namespace (address from the namespace). */
-    private static long[] rawHttp(Container served, byte[] frame, double duration) throws Exception {
+    /** The worker's container's name (docker: the full id maps back to the name the worker gave it). */
+    private static String name(String id, boolean onDocker, DockerFloor floor) {
+        return onDocker ? floor.name(id) : id;
+    }
+
+    /** The address of eth0 in the network namespace the container's spec names (containerd). */
+    private static String netnsAddress(ContainersGrpc.ContainersBlockingStub containers, String id) throws Exception {
+        Container served = containers.list(ListContainersRequest.newBuilder().addFilters("id==" + id).build())
+                .getContainers(0);
         String netns = "";
         JsonObject s = JsonParser.parseString(served.getSpec().getValue().toStringUtf8()).getAsJsonObject();
         for (JsonElement n : s.getAsJsonObject("linux").getAsJsonArray("namespaces")) {
@@ -245,7 +275,11 @@ public final class ContainerdBench {
         Process p = new ProcessBuilder("ip", "-n", netns, "-4", "-o", "addr", "show", "eth0").start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         p.waitFor();
-        String address = out.replaceAll("(?s).*inet ([0-9.]+)/.*", "$1").trim();
+        return out.replaceAll("(?s).*inet ([0-9.]+)/.*", "$1").trim();
+    }
+
+    /** A hand-written keep-alive HTTP/1.1 exchange with the agent in its namespace. */
+    private static long[] rawHttp(String address, byte[] frame, double duration) throws Exception {
         byte[] head = ("POST /invoke HTTP/1.1\r\nHost: " + address + "\r\nContent-Type: application/json\r\n"
                 + "Content-Length: " + frame.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
         ByteBuffer request = ByteBuffer.allocate(head.length + frame.length).put(head).put(frame).flip();
@@ -354,7 +388,7 @@ public final class ContainerdBench {
         return s.length == 0 ? 0 : s[Math.min(s.length - 1, (int) Math.ceil(p * s.length) - 1)];
     }
 
-    private static void awaitReady(Path socket) throws Exception {
+    static void awaitReady(Path socket) throws Exception {
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (System.nanoTime() < end) {
             try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) {
