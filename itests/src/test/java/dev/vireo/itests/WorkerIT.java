@@ -297,9 +297,9 @@ public class WorkerIT extends FrameworkTest {
         var metrics = http("GET", "/metrics", null);
         assertEquals(200, metrics.statusCode());
         assertTrue(metrics.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"));
-        assertTrue(metrics.body(), metrics.body().contains("vireo_invocations_total{function=\"hi-1\",outcome=\"success\""));
-        assertTrue(metrics.body(), metrics.body().contains("vireo_invocations_total{function=\"hi-1\",outcome=\"user_error\""));
-        assertTrue(metrics.body(), metrics.body().contains("vireo_cold_starts_total{function=\"hi-1\""));
+        assertTrue(metrics.body(), metrics.body().contains("vireo_invocations_total{backend=\"sim\",function=\"hi-1\",outcome=\"success\""));
+        assertTrue(metrics.body(), metrics.body().contains("vireo_invocations_total{backend=\"sim\",function=\"hi-1\",outcome=\"user_error\""));
+        assertTrue(metrics.body(), metrics.body().contains("vireo_cold_starts_total{backend=\"sim\",function=\"hi-1\""));
         assertTrue(metrics.body(), metrics.body().contains("vireo_containers{state=\"cached\",worker=\"worker-1\"} 3.0"));
         assertTrue(metrics.body(), metrics.body().contains("vireo_rejections_total{function=\"none-1\",kind=\"unknown_function\""));
         assertEquals(200, http("DELETE", "/functions/hi-1", null).statusCode());

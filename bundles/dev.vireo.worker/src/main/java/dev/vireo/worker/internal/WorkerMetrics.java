@@ -55,17 +55,23 @@ final class WorkerMetrics {
     void record(InvocationRecord r) {
         String outcome = r.error().map(e -> e.kind().name().toLowerCase(Locale.ROOT)).orElse("success");
         Counter.builder("vireo.invocations").description("finished invocations by function and outcome")
-                .tag("worker", worker).tag("function", r.functionId()).tag("outcome", outcome).register(registry)
+                .tag("worker", worker).tag("function", r.functionId()).tag("backend", backend(r)).tag("outcome", outcome)
+                .register(registry)
                 .increment();
         if (r.state().orElse(null) == ContainerState.COLD) {
             Counter.builder("vireo.cold.starts").description("invocations that waited for a new container")
-                    .tag("worker", worker).tag("function", r.functionId()).register(registry).increment();
+                    .tag("worker", worker).tag("function", r.functionId()).tag("backend", backend(r)).register(registry)
+                    .increment();
         }
         Timer.builder("vireo.invocation.e2e").description("end to end inside the worker").tag("worker", worker)
-                .tag("function", r.functionId()).register(registry).record(r.timings().e2eUs(), TimeUnit.MICROSECONDS);
+                .tag("function", r.functionId()).tag("backend", backend(r)).register(registry).record(r.timings().e2eUs(), TimeUnit.MICROSECONDS);
         Timer.builder("vireo.invocation.overhead").description("end to end minus the function's execution")
-                .tag("worker", worker).tag("function", r.functionId()).register(registry)
+                .tag("worker", worker).tag("function", r.functionId()).tag("backend", backend(r)).register(registry)
                 .record(r.timings().overheadUs(), TimeUnit.MICROSECONDS);
+    }
+
+    private static String backend(InvocationRecord r) {
+        return r.backend().isEmpty() ? "none" : r.backend();
     }
 
     void rejected(String functionId, String kind) {
