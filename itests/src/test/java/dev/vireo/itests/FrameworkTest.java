@@ -46,7 +46,8 @@ public abstract class FrameworkTest {
             }
         }
         VireoOptions.copyConfigs(home.resolve("configs"), dir("configs"), httpPort());
-        await("shipped configuration in force", () -> registry.ready()
+        await(() -> "shipped configuration in force (ready " + registry.ready() + ", " + registry.selections() + ")",
+                () -> registry.ready()
                 && effective(ExtensionPoint.QUEUE).equals(List.of("fcfs"))
                 && effective(ExtensionPoint.KEEPALIVE).equals(List.of("lru"))
                 && effective(ExtensionPoint.BACKEND).equals(List.of("sim", "process"))
@@ -62,10 +63,16 @@ public abstract class FrameworkTest {
     }
 
     protected static long await(String what, BooleanSupplier condition) throws InterruptedException {
+        return await(() -> what, condition);
+    }
+
+    /** As above; {@code what} is asked at the time-out, so it can tell the state then. */
+    protected static long await(java.util.function.Supplier<String> what, BooleanSupplier condition)
+            throws InterruptedException {
         long start = System.nanoTime();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() - start > WAIT_MS * 1_000_000) {
-                fail("timed out after " + WAIT_MS + " ms waiting for " + what);
+                fail("timed out after " + WAIT_MS + " ms waiting for " + what.get());
             }
             Thread.sleep(10);
         }

@@ -18,7 +18,6 @@ import java.util.Optional;
 import java.util.Set;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
-import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -44,7 +43,8 @@ public final class GpuTracker implements ResourceTracker {
         int shares_per_gpu() default 1;
     }
 
-    private final PluginRegistry registry;
+    /** The kernel's registry, looked up when devices are discovered (a reference would be a cycle: it tracks us). */
+    private final java.util.function.Supplier<PluginRegistry> registry;
     private final Config config;
     private final Set<ResourceGrant> outstanding = Collections.newSetFromMap(new IdentityHashMap<>());
     private List<Integer> devices;
@@ -52,7 +52,14 @@ public final class GpuTracker implements ResourceTracker {
     private String why = "";
 
     @Activate
-    public GpuTracker(@Reference PluginRegistry registry, Config config) {
+    public GpuTracker(org.osgi.framework.BundleContext context, Config config) {
+        this(() -> {
+            var ref = context.getServiceReference(PluginRegistry.class);
+            return ref == null ? null : context.getService(ref);
+        }, config);
+    }
+
+    GpuTracker(java.util.function.Supplier<PluginRegistry> registry, Config config) {
         if (config.shares_per_gpu() < 1 || config.shares_per_gpu() > 64) {
             throw new IllegalArgumentException("shares.per.gpu " + config.shares_per_gpu() + " is out of range [1, 64]");
         }
@@ -88,14 +95,16 @@ public final class GpuTracker implements ResourceTracker {
         }
         List<Integer> found = new ArrayList<>();
         List<String> errors = new ArrayList<>();
-        for (var e : registry.activeAll(GpuMonitor.class).entrySet()) {
+        PluginRegistry plugins = registry.get();
+        Map<String, GpuMonitor> monitors = plugins == null ? Map.of() : plugins.activeAll(GpuMonitor.class);
+        for (var e : monitors.entrySet()) {
             try {
                 e.getValue().sample().forEach(s -> found.add(s.index()));
             } catch (IOException | RuntimeException x) {
                 errors.add(e.getKey() + ": " + x.getMessage());
             }
         }
-        devices(found, found.isEmpty() ? (registry.activeAll(GpuMonitor.class).isEmpty()
+        devices(found, found.isEmpty() ? (monitors.isEmpty()
                 ? "no GPU monitor is selected (gpu.monitors in vireo.kernel) and vireo.resource.gpu names no devices"
                 : "the GPU monitors found no GPU" + (errors.isEmpty() ? "" : " (" + String.join("; ", errors) + ")")) : "");
     }

@@ -69,7 +69,7 @@ class GpuTest {
 
     @Test
     void sharesAreSpreadAssignedAndReleasedOnce() {
-        GpuTracker t = new GpuTracker(null, config("0, 2", 2));
+        GpuTracker t = new GpuTracker(() -> null, config("0, 2", 2));
         ResourceGrant a = t.tryAcquire(gpu("a")).orElseThrow();
         ResourceGrant b = t.tryAcquire(gpu("b")).orElseThrow();
         assertTrue(!a.assignment().get("gpu").equals(b.assignment().get("gpu")), "spread over both GPUs first");
@@ -86,12 +86,12 @@ class GpuTest {
 
     @Test
     void noGpuSaysWhyAndBadConfigIsRefused() {
-        GpuTracker none = new GpuTracker(null, config("none", 1));
+        GpuTracker none = new GpuTracker(() -> null, config("none", 1));
         assertEquals("needs a GPU but this worker has none: devices = none", none.impossible(gpu("a")).orElseThrow());
         assertTrue(none.tryAcquire(gpu("a")).isEmpty());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new GpuTracker(null, config("zero,one", 1)));
+                () -> new GpuTracker(() -> null, config("zero,one", 1)));
         assertTrue(e.getMessage().contains("devices must be GPU indices"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> new GpuTracker(null, config("0", 0)));
+        assertThrows(IllegalArgumentException.class, () -> new GpuTracker(() -> null, config("0", 0)));
     }
 }
