@@ -7,18 +7,16 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.vireo.grpc.v1.FunctionSpec;
 import dev.vireo.grpc.v1.InvokeReply;
 import dev.vireo.grpc.v1.InvokeRequest;
-import dev.vireo.grpc.v1.PingRequest;
 import dev.vireo.grpc.v1.RegisterRequest;
 import dev.vireo.grpc.v1.UnregisterRequest;
 import dev.vireo.grpc.v1.WorkerGrpc;
-import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -31,24 +29,12 @@ import org.junit.jupiter.api.Test;
  * (./vireo test installs them when root); elsewhere these tests are skipped and say why.
  */
 class ContainerdIT {
-    private static final Path HOME = Path.of(System.getProperty("vireo.home")).toAbsolutePath().normalize();
+    private static final Path HOME = LaunchedWorker.HOME;
+    private LaunchedWorker w;
     private Path run;
-    private ManagedChannel channel;
-    private WorkerGrpc.WorkerBlockingStub worker;
-    private int grpcPort;
 
     private String vireo(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(HOME.resolve("vireo").toString()));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        pb.environment().put("VIREO_NO_BUILD", "1");
-        pb.environment().put("VIREO_RUN_DIR", run.toString());
-        pb.environment().put("VIREO_CONFIGS_DIR", run.resolve("configs").toString());
-        Process p = pb.start();
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
-        return p.exitValue() + ":" + out;
+        return w.vireo(args);
     }
 
     @BeforeEach
@@ -56,44 +42,20 @@ class ContainerdIT {
         assumeTrue("root".equals(ProcessHandle.current().info().user().orElse("")), "containerd tests need root");
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/containerd")) && Files.isExecutable(Path.of("/usr/sbin/runc")),
                 "containerd tests need containerd and runc (apt-get install containerd runc; ./vireo test does it as root)");
-        run = Files.createTempDirectory("vireo-ctr-");
-        Path configs = Files.createDirectories(run.resolve("configs"));
-        VireoOptions.copyConfigs(HOME.resolve("configs"), configs, VireoOptions.freePort());
-        grpcPort = VireoOptions.freePort();
-        Path grpc = configs.resolve("vireo.worker.grpc.cfg");
-        Files.writeString(grpc, Files.readString(grpc).replaceAll("(?m)^port = .*$", "port = " + grpcPort));
-        Path kernel = configs.resolve("vireo.kernel.cfg");
-        Files.writeString(kernel, Files.readString(kernel).replaceAll("(?m)^backends = .*$", "backends = containerd"));
+        w = new LaunchedWorker(Map.of("vireo.kernel.cfg", Map.of("backends", "containerd")));
+        run = w.run;
         startWorker();
     }
 
     private void startWorker() throws Exception {
-        String out = vireo("start", "worker");
-        assertTrue(out.startsWith("0:"), out);
-        channel = NettyChannelBuilder.forAddress("127.0.0.1", grpcPort).usePlaintext().build();
-        worker = WorkerGrpc.newBlockingStub(channel);
-        call().ping(PingRequest.getDefaultInstance());
+        w.start();
     }
 
     @AfterEach
     void stop() throws Exception {
-        if (run == null) {
-            return;
+        if (w != null) {
+            w.stop();
         }
-        if (channel != null) {
-            channel.shutdownNow();
-        }
-        vireo("stop", "worker");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (leftovers() > 0 && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-        }
-        assertEquals(0, leftovers(), "processes of this run (containerd, shims, agents) outlived the stop");
-    }
-
-    private long leftovers() {
-        return ProcessHandle.allProcesses().filter(h -> h.info().commandLine().orElse("").contains(run.toString()))
-                .count();
     }
 
     private Path socket() {
@@ -125,7 +87,7 @@ class ContainerdIT {
 
     /** The stub with a fresh deadline for one call. */
     private WorkerGrpc.WorkerBlockingStub call() {
-        return worker.withDeadlineAfter(120, TimeUnit.SECONDS);
+        return w.call();
     }
 
     private void register(String name, String example, int memoryMb, long timeoutMs) {
@@ -133,10 +95,7 @@ class ContainerdIT {
     }
 
     private void register(String name, String example, String transport, int memoryMb, long timeoutMs) {
-        call().register(RegisterRequest.newBuilder().setSpec(FunctionSpec.newBuilder().setName(name)
-                .setCode(HOME.resolve("examples").resolve(example).toString()).setHandler("main.handle")
-                .setBackend("containerd").setTransport(transport).setMemoryMb(memoryMb).setCpus(0.05)
-                .setTimeoutMs(timeoutMs)).build());
+        w.register(LaunchedWorker.example(name, example, "containerd", transport, memoryMb, timeoutMs));
     }
 
     private List<String> netns() throws Exception {
@@ -218,7 +177,7 @@ class ContainerdIT {
     }
 
     private InvokeReply invoke(String id, String payload) {
-        return call().invoke(InvokeRequest.newBuilder().setFunctionId(id).setPayload(payload).setEnhanced(true).build());
+        return w.invoke(id, payload);
     }
 
     @Test
@@ -308,8 +267,8 @@ class ContainerdIT {
         invoke("hello-1", "{}");
         invoke("inspect-1", "{}");
         assertEquals(2, listContainers().size());
-        long pid = Long.parseLong(Files.readString(run.resolve("worker/vireo.pid")).trim());
-        channel.shutdownNow();
+        long pid = w.pid();
+        w.disconnect();
         ProcessHandle.of(pid).orElseThrow().destroyForcibly();
         ProcessHandle.of(pid).ifPresent(h -> h.onExit().join());
         assertEquals(2, listContainers().size(), "the containers outlived the worker");
