@@ -17,6 +17,7 @@ public final class Main {
             case "console" -> ConsoleClient.run(rest);
             case "fn" -> FnClient.run(rest);
             case "worker" -> FnClient.worker(rest);
+            case "trace" -> dev.vireo.cli.trace.TraceCommand.run(rest);
             default -> {
                 System.err.println("vireo-cli: unknown command '" + args[0] + "'; known: console, fn, worker");
                 yield 2;
