@@ -15,6 +15,8 @@ import dev.vireo.api.spi.backend.ContainerRequest;
 import dev.vireo.api.spi.backend.ContainerUsage;
 import dev.vireo.api.time.Clock;
 import dev.vireo.api.time.TaskScheduler;
+import dev.vireo.backend.support.CgroupMemory;
+import dev.vireo.backend.support.RemovalGate;
 import dev.vireo.containerd.containers.Container;
 import dev.vireo.containerd.containers.ContainersGrpc;
 import dev.vireo.containerd.containers.CreateContainerRequest;
@@ -390,26 +392,11 @@ public final class ContainerdBackend implements ContainerBackend {
         });
     }
 
-    private final Map<String, CompletableFuture<Void>> removals = new ConcurrentHashMap<>();
+    private final RemovalGate removals = new RemovalGate();
 
-    /**
-     * Stops and deletes a task and its container, whatever state they are in. One removal per container: a second
-     * caller (the worker's shutdown and the backend's own, a reclaim and a destroy) waits for the first, because two
-     * removals of one container at once can leave its shim and agent running.
-     */
+    /** Stops and deletes a task and its container, whatever state they are in; one removal per container at a time. */
     private void remove(String id, String tid) {
-        CompletableFuture<Void> mine = new CompletableFuture<>();
-        CompletableFuture<Void> running = removals.putIfAbsent(id, mine);
-        if (running != null) {
-            running.join();
-            return;
-        }
-        try {
-            removeNow(id, tid);
-        } finally {
-            removals.remove(id);
-            mine.complete(null);
-        }
+        removals.remove(id, () -> removeNow(id, tid));
     }
 
     private void removeNow(String id, String tid) {
@@ -458,46 +445,17 @@ public final class ContainerdBackend implements ContainerBackend {
 
     @Override
     public ContainerUsage usage(ContainerHandle container) {
-        for (Path dir : new Path[] {Path.of("/sys/fs/cgroup/memory/vireo", container.id()),
-            Path.of("/sys/fs/cgroup/vireo", container.id())}) {
-            try {
-                if (Files.exists(dir.resolve("memory.usage_in_bytes"))) {
-                    return new ContainerUsage(read(dir.resolve("memory.usage_in_bytes")),
-                            read(dir.resolve("memory.max_usage_in_bytes")), 0);
-                }
-                if (Files.exists(dir.resolve("memory.current"))) {
-                    Path peak = dir.resolve("memory.peak");
-                    long current = read(dir.resolve("memory.current"));
-                    return new ContainerUsage(current, Files.exists(peak) ? read(peak) : current, 0);
-                }
-            } catch (IOException | NumberFormatException e) {
-                return ContainerUsage.UNKNOWN;
-            }
-        }
-        return ContainerUsage.UNKNOWN;
+        return CgroupMemory.usage(Path.of("/sys/fs/cgroup/memory/vireo", container.id()),
+                Path.of("/sys/fs/cgroup/vireo", container.id()));
     }
 
     /** An OOM kill shows in the container's cgroup: memory.oom_control (v1) or memory.events (v2). */
     @Override
     public java.util.Optional<String> failure(ContainerHandle container) {
-        for (Path file : new Path[] {Path.of("/sys/fs/cgroup/memory/vireo", container.id(), "memory.oom_control"),
-            Path.of("/sys/fs/cgroup/vireo", container.id(), "memory.events")}) {
-            try {
-                for (String line : Files.readAllLines(file)) {
-                    String[] kv = line.trim().split("\\s+");
-                    if (kv.length == 2 && kv[0].equals("oom_kill") && Long.parseLong(kv[1]) > 0) {
-                        return java.util.Optional.of("exceeded memory limit (" + container.memoryMb() + " MB)");
-                    }
-                }
-            } catch (IOException | NumberFormatException e) {
-                // not this cgroup version
-            }
-        }
-        return java.util.Optional.empty();
-    }
-
-    private static long read(Path file) throws IOException {
-        return Long.parseLong(Files.readString(file).trim());
+        return CgroupMemory.oomKilled(Path.of("/sys/fs/cgroup/memory/vireo", container.id()),
+                Path.of("/sys/fs/cgroup/vireo", container.id()))
+                ? java.util.Optional.of("exceeded memory limit (" + container.memoryMb() + " MB)")
+                : java.util.Optional.empty();
     }
 
     /**

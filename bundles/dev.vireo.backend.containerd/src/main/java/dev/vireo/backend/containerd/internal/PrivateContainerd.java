@@ -3,23 +3,24 @@ package dev.vireo.backend.containerd.internal;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import dev.vireo.backend.support.PrivateDaemon;
 
 /**
  * A containerd the backend starts and owns (own root, state and socket under one directory), for hosts where none
  * is configured. Stopped with the backend; whatever it mounted is its own.
  */
 final class PrivateContainerd implements AutoCloseable {
-    private final Process process;
+    private final PrivateDaemon daemon;
     final Path socket;
 
-    private PrivateContainerd(Process process, Path socket) {
-        this.process = process;
+    private PrivateContainerd(PrivateDaemon daemon, Path socket) {
+        this.daemon = daemon;
         this.socket = socket;
     }
 
     static PrivateContainerd start(String binary, Path dir) throws IOException {
         Files.createDirectories(dir);
-        stopLeftover(dir.resolve("containerd.pid"));
         Path socket = dir.resolve("containerd.sock");
         if (socket.toString().length() > 100) {
             throw new IOException("private containerd directory " + dir + " is too long for a socket path");
@@ -35,56 +36,19 @@ final class PrivateContainerd implements AutoCloseable {
                 [ttrpc]
                   address = "%s.ttrpc"
                 """, dir.resolve("root"), dir.resolve("state"), socket, socket));
-        ProcessBuilder pb = new ProcessBuilder(binary, "--config", config.toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("containerd.log").toFile());
-        Process process = pb.start();
-        Files.writeString(dir.resolve("containerd.pid"), Long.toString(process.pid()));
-        return new PrivateContainerd(process, socket);
-    }
-
-    /**
-     * A worker killed with -9 leaves its private containerd running (and its containers with it). The next start
-     * stops that daemon; the containers stay in its database and are reclaimed through the new one.
-     */
-    private static void stopLeftover(Path pidFile) throws IOException {
-        if (!Files.exists(pidFile)) {
-            return;
-        }
-        try {
-            long pid = Long.parseLong(Files.readString(pidFile).trim());
-            ProcessHandle.of(pid).filter(h -> h.info().command().orElse("").endsWith("containerd")).ifPresent(h -> {
-                h.destroy();
-                try {
-                    h.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
-                } catch (Exception e) {
-                    h.destroyForcibly();
-                }
-            });
-        } catch (NumberFormatException e) {
-            // not a pid: nothing to stop
-        }
-        Files.deleteIfExists(pidFile);
+        // a worker killed with -9 left its daemon running (and its containers with it): that one is stopped first;
+        // the containers stay in its database and are reclaimed through the new one
+        PrivateDaemon daemon = PrivateDaemon.start(List.of(binary, "--config", config.toString()), "containerd",
+                dir.resolve("containerd.pid"), false, dir.resolve("containerd.log"), 5_000);
+        return new PrivateContainerd(daemon, socket);
     }
 
     boolean alive() {
-        return process.isAlive();
+        return daemon.alive();
     }
 
     @Override
     public void close() {
-        process.destroy();
-        try {
-            Files.deleteIfExists(socket.resolveSibling("containerd.pid"));
-        } catch (IOException e) {
-            // best effort
-        }
-        try {
-            if (!process.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-            }
-        } catch (InterruptedException e) {
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
-        }
+        daemon.close();
     }
 }

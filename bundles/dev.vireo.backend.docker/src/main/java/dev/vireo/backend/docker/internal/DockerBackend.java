@@ -26,6 +26,8 @@ import dev.vireo.api.spi.backend.ContainerRequest;
 import dev.vireo.api.spi.backend.ContainerUsage;
 import dev.vireo.api.time.Clock;
 import dev.vireo.api.time.TaskScheduler;
+import dev.vireo.backend.support.CgroupMemory;
+import dev.vireo.backend.support.RemovalGate;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.System.Logger.Level;
@@ -434,23 +436,15 @@ public final class DockerBackend implements ContainerBackend {
         });
     }
 
-    private final Map<String, CompletableFuture<Void>> removals = new ConcurrentHashMap<>();
+    private final RemovalGate removals = new RemovalGate();
 
     /** Stops (SIGTERM, then SIGKILL after the grace) and removes a container; one removal per container at a time. */
     private void remove(String id, String tid) {
-        CompletableFuture<Void> mine = new CompletableFuture<>();
-        CompletableFuture<Void> running = removals.putIfAbsent(id, mine);
-        if (running != null) {
-            running.join();
-            return;
-        }
-        try {
+        removals.remove(id, () -> {
             try {
                 docker.stopContainerCmd(id).withTimeout((int) Math.max(0, config.stop_grace_ms() / 1000)).exec();
-            } catch (NotFoundException e) {
-                // gone already
             } catch (DockerException e) {
-                // not running (304) or stopping: the forced removal below settles it
+                // gone, not running (304) or stopping: the forced removal below settles it
             }
             try {
                 docker.removeContainerCmd(id).withForce(true).withRemoveVolumes(true).exec();
@@ -460,39 +454,14 @@ public final class DockerBackend implements ContainerBackend {
                 LOG.log(Level.WARNING, "[" + tid + "] remove " + id + ": " + e.getMessage());
             }
             live.remove(id);
-        } finally {
-            removals.remove(id);
-            mine.complete(null);
-        }
+        });
     }
 
     @Override
     public ContainerUsage usage(ContainerHandle container) {
         String full = container.labels().get(DOCKER_ID);
-        if (full == null) {
-            return ContainerUsage.UNKNOWN;
-        }
-        for (Path dir : new Path[] {Path.of("/sys/fs/cgroup/memory/vireo-docker", full),
-            Path.of("/sys/fs/cgroup/vireo-docker", full)}) {
-            try {
-                if (Files.exists(dir.resolve("memory.usage_in_bytes"))) {
-                    return new ContainerUsage(read(dir.resolve("memory.usage_in_bytes")),
-                            read(dir.resolve("memory.max_usage_in_bytes")), 0);
-                }
-                if (Files.exists(dir.resolve("memory.current"))) {
-                    long current = read(dir.resolve("memory.current"));
-                    Path peak = dir.resolve("memory.peak");
-                    return new ContainerUsage(current, Files.exists(peak) ? read(peak) : current, 0);
-                }
-            } catch (IOException | NumberFormatException e) {
-                return ContainerUsage.UNKNOWN;
-            }
-        }
-        return ContainerUsage.UNKNOWN;
-    }
-
-    private static long read(Path file) throws IOException {
-        return Long.parseLong(Files.readString(file).trim());
+        return full == null ? ContainerUsage.UNKNOWN : CgroupMemory.usage(
+                Path.of("/sys/fs/cgroup/memory/vireo-docker", full), Path.of("/sys/fs/cgroup/vireo-docker", full));
     }
 
     /**
@@ -503,20 +472,9 @@ public final class DockerBackend implements ContainerBackend {
     public Optional<String> failure(ContainerHandle container) {
         String oom = "exceeded memory limit (" + container.memoryMb() + " MB)";
         String full = container.labels().get(DOCKER_ID);
-        if (full != null) {
-            for (Path file : new Path[] {Path.of("/sys/fs/cgroup/memory/vireo-docker", full, "memory.oom_control"),
-                Path.of("/sys/fs/cgroup/vireo-docker", full, "memory.events")}) {
-                try {
-                    for (String line : Files.readAllLines(file)) {
-                        String[] kv = line.trim().split("\\s+");
-                        if (kv.length == 2 && kv[0].equals("oom_kill") && Long.parseLong(kv[1]) > 0) {
-                            return Optional.of(oom);
-                        }
-                    }
-                } catch (IOException | NumberFormatException e) {
-                    // not this cgroup version, or gone
-                }
-            }
+        if (full != null && CgroupMemory.oomKilled(Path.of("/sys/fs/cgroup/memory/vireo-docker", full),
+                Path.of("/sys/fs/cgroup/vireo-docker", full))) {
+            return Optional.of(oom);
         }
         long deadline = clock.nanoTime() + Duration.ofSeconds(1).toNanos();
         try {
