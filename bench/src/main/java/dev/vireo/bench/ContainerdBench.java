@@ -162,12 +162,8 @@ public final class ContainerdBench {
         long[] e2e = Arrays.copyOfRange(warm, 0, warm.length / 2);
 
         // floor: the raw round trip over the same transport to the same agent in the same container
-        String servedId = onDocker ? null
+        String servedId = onDocker ? dockerFloor.find("-noop-")
                 : containers.list(ListContainersRequest.newBuilder().addFilters("id~=-noop-").build()).getContainers(0).getId();
-        if (onDocker) {
-            String full = dockerFloor.find("-noop-");
-            servedId = full;
-        }
         byte[] frame = "{\"type\":\"invoke\",\"tid\":\"floor\",\"payload\":\"{}\"}".getBytes(StandardCharsets.UTF_8);
         long[] raw = switch (transport) {
             case "uds" -> rawUds(sockets.resolve(name(servedId, onDocker, dockerFloor)).resolve("agent.sock"), frame, duration);

@@ -22,6 +22,21 @@ public final class PrivateDaemon implements AutoCloseable {
     }
 
     /**
+     * Why a private {@code daemon} cannot be started here (not root, or its binary missing), naming the config key
+     * to set instead and the Debian packages to install; null if it can.
+     */
+    public static String whyNot(String daemon, String binary, String pid, String packages) {
+        if (!"root".equals(ProcessHandle.current().info().user().orElse(""))) {
+            return "no " + daemon + " socket configured and not running as root to start a private " + daemon
+                    + "; set socket in " + pid + " or run the worker as root";
+        }
+        if (!Files.isExecutable(Path.of(binary))) {
+            return binary + " not found: apt-get install " + packages;
+        }
+        return null;
+    }
+
+    /**
      * Starts {@code command} with its output to {@code log}; {@code pidFile} names it for the next start (written
      * here unless {@code daemonWritesPid}); a live process at the old pid whose command ends with {@code name} is
      * stopped first.

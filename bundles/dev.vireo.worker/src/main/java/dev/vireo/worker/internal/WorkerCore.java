@@ -14,7 +14,6 @@ import dev.vireo.api.spi.backend.ContainerBackend;
 import dev.vireo.api.spi.backend.ContainerUsage;
 import dev.vireo.api.spi.backend.ContainerRequest;
 import dev.vireo.api.spi.keepalive.KeepAliveContext;
-import dev.vireo.api.spi.keepalive.KeepAliveIndex;
 import dev.vireo.api.spi.keepalive.KeepAlivePolicy;
 import dev.vireo.api.spi.queue.InvocationQueue;
 import dev.vireo.api.spi.queue.QueueContext;

@@ -16,6 +16,10 @@ import dev.vireo.api.spi.backend.ContainerUsage;
 import dev.vireo.api.time.Clock;
 import dev.vireo.api.time.TaskScheduler;
 import dev.vireo.backend.support.CgroupMemory;
+import dev.vireo.backend.support.CreationGate;
+import dev.vireo.backend.support.ImageArchives;
+import dev.vireo.backend.support.MemoryCap;
+import dev.vireo.backend.support.PrivateDaemon;
 import dev.vireo.backend.support.RemovalGate;
 import dev.vireo.containerd.containers.Container;
 import dev.vireo.containerd.containers.ContainersGrpc;
@@ -64,7 +68,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
@@ -142,8 +145,8 @@ public final class ContainerdBackend implements ContainerBackend {
     private final Path runDir;
     private final Path agentDir;
     private final Path imagesDir;
-    private final Semaphore creations;
-    private final OciSpec.MemoryCap memoryCap;
+    private final CreationGate creations;
+    private final MemoryCap memoryCap;
     private final Set<String> live = ConcurrentHashMap.newKeySet();
     private final int uid;
     private final int gid;
@@ -169,10 +172,9 @@ public final class ContainerdBackend implements ContainerBackend {
         String home = context.getProperty("vireo.home");
         this.agentDir = Path.of(home == null ? "." : home, "agent", "python").toAbsolutePath();
         String images = context.getProperty("vireo.images.dir");
-        this.imagesDir = !config.images_dir().isBlank() ? Path.of(config.images_dir())
-                : images != null && !images.isBlank() ? Path.of(images) : runDir.resolve("images");
-        this.creations = new Semaphore(Math.max(1, config.create_concurrency()));
-        this.memoryCap = OciSpec.MemoryCap.parse(config.memory_cap());
+        this.imagesDir = ImageArchives.dir(config.images_dir(), images, runDir);
+        this.creations = new CreationGate(scheduler, config.create_concurrency());
+        this.memoryCap = MemoryCap.parse(config.memory_cap());
         String[] ug = config.user().split(":");
         this.uid = Integer.parseInt(ug[0].trim());
         this.gid = Integer.parseInt(ug.length > 1 ? ug[1].trim() : ug[0].trim());
@@ -218,13 +220,9 @@ public final class ContainerdBackend implements ContainerBackend {
         String socket = config.socket();
         try {
             if (socket.isBlank()) {
-                if (!"root".equals(ProcessHandle.current().info().user().orElse(""))) {
-                    unavailable = "no containerd socket configured and not running as root to start a private one;"
-                            + " set socket in vireo.backend.containerd or run the worker as root";
-                    return;
-                }
-                if (!Files.isExecutable(Path.of(config.containerd_binary()))) {
-                    unavailable = config.containerd_binary() + " not found: apt-get install containerd runc";
+                String why = PrivateDaemon.whyNot("containerd", config.containerd_binary(), "vireo.backend.containerd", "containerd runc");
+                if (why != null) {
+                    unavailable = why;
                     return;
                 }
                 daemon = PrivateContainerd.start(config.containerd_binary(), runDir.resolve("containerd"));
@@ -295,21 +293,7 @@ public final class ContainerdBackend implements ContainerBackend {
         if (unavailable != null) {
             return CompletableFuture.failedFuture(new BackendException("containerd is unavailable: " + unavailable));
         }
-        return scheduler.supply(() -> {
-            try {
-                creations.acquire();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new CompletionException(new BackendException("interrupted while waiting to create " + request.id()));
-            }
-            try {
-                return createNow(request);
-            } catch (IOException e) {
-                throw new CompletionException(new BackendException("cannot prepare " + request.id() + ": " + e.getMessage(), e));
-            } finally {
-                creations.release();
-            }
-        });
+        return creations.create(request, () -> createNow(request));
     }
 
     private ContainerHandle createNow(ContainerRequest request) throws IOException {

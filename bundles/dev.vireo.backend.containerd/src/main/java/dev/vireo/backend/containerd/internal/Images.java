@@ -5,6 +5,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.vireo.api.spi.backend.BackendException;
+import dev.vireo.backend.support.Processes;
 import dev.vireo.containerd.content.ContentGrpc;
 import dev.vireo.containerd.content.ReadContentRequest;
 import dev.vireo.containerd.images.GetImageRequest;
@@ -13,7 +14,6 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,7 +25,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Function images in containerd: resolves a reference to the chain id of its unpacked layers (manifest -> config ->
@@ -59,12 +58,8 @@ final class Images {
         this.namespace = namespace;
     }
 
-    static Path archive(Path dir, String reference) {
-        return dir.resolve(reference.replaceAll("[/:@]", "_") + ".tar");
-    }
-
     Resolved resolve(String reference) {
-        Path archive = archive(dir, reference);
+        Path archive = dev.vireo.backend.support.ImageArchives.archive(dir, reference);
         long modified = modified(archive);
         Resolved known = cache.get(reference);
         if (known != null && known.archiveModified() == modified) {
@@ -108,22 +103,11 @@ final class Images {
     }
 
     private void importArchive(String reference, Path archive) {
-        List<String> cmd = List.of(ctr, "--address", socket, "--namespace", namespace, "images", "import", archive.toString());
         try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            p.getOutputStream().close();
-            String out;
-            try (InputStream in = p.getInputStream()) {
-                out = new String(in.readAllBytes(), StandardCharsets.UTF_8).strip();
-            }
-            if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                throw new BackendException("importing " + archive + " into containerd failed: " + out);
-            }
+            Processes.run(List.of(ctr, "--address", socket, "--namespace", namespace, "images", "import",
+                    archive.toString()), 120);
         } catch (IOException e) {
-            throw new BackendException("cannot run " + ctr + " to import " + archive + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new BackendException("interrupted while importing " + archive);
+            throw new BackendException("importing " + archive + " into containerd failed: " + e.getMessage(), e);
         }
         if (!exists(reference)) {
             throw new BackendException(archive + " does not hold an image named " + reference);

@@ -4,6 +4,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.vireo.api.model.FunctionSpec;
 import dev.vireo.api.spi.transport.TransportBinding;
+import dev.vireo.backend.support.MemoryCap;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -18,20 +19,6 @@ final class OciSpec {
     static final String CODE_DIR = "/vireo/code";
 
     private OciSpec() {
-    }
-
-    /** How a function's memory size is applied: a hard limit (OOM kill past it), a soft one (reservation), none. */
-    enum MemoryCap {
-        HARD, SOFT, NONE;
-
-        static MemoryCap parse(String value) {
-            for (MemoryCap c : values()) {
-                if (c.name().equalsIgnoreCase(value.trim())) {
-                    return c;
-                }
-            }
-            throw new IllegalArgumentException("memory.cap '" + value + "' is not one of hard, soft, none");
-        }
     }
 
     record Limits(int uid, int gid, int pidsLimit, String python, MemoryCap memoryCap) {

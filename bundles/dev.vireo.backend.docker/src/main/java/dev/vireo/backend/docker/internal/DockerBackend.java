@@ -27,11 +27,15 @@ import dev.vireo.api.spi.backend.ContainerUsage;
 import dev.vireo.api.time.Clock;
 import dev.vireo.api.time.TaskScheduler;
 import dev.vireo.backend.support.CgroupMemory;
+import dev.vireo.backend.support.CreationGate;
+import dev.vireo.backend.support.ImageArchives;
+import dev.vireo.backend.support.MemoryCap;
+import dev.vireo.backend.support.PrivateDaemon;
+import dev.vireo.backend.support.Processes;
 import dev.vireo.backend.support.RemovalGate;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.System.Logger.Level;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,8 +50,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -116,12 +118,12 @@ public final class DockerBackend implements ContainerBackend {
     private final Config config;
     private final Path runDir;
     private final Path imagesDir;
-    private final Semaphore creations;
+    private final CreationGate creations;
     private final Set<String> live = ConcurrentHashMap.newKeySet();
     private final Map<String, Long> loaded = new ConcurrentHashMap<>();
     private final int uid;
     private final int gid;
-    private final String memoryCap;
+    private final MemoryCap memoryCap;
     private PrivateDockerd daemon;
     private DockerClient docker;
     private boolean connected;
@@ -136,19 +138,15 @@ public final class DockerBackend implements ContainerBackend {
         String run = context.getProperty("vireo.run.dir");
         this.runDir = run == null || run.isBlank() ? Path.of(System.getProperty("java.io.tmpdir"), "vireo-docker") : Path.of(run);
         String images = context.getProperty("vireo.images.dir");
-        this.imagesDir = !config.images_dir().isBlank() ? Path.of(config.images_dir())
-                : images != null && !images.isBlank() ? Path.of(images) : runDir.resolve("images");
-        this.creations = new Semaphore(Math.max(1, config.create_concurrency()));
+        this.imagesDir = ImageArchives.dir(config.images_dir(), images, runDir);
+        this.creations = new CreationGate(scheduler, config.create_concurrency());
         String[] ug = config.user().split(":");
         this.uid = Integer.parseInt(ug[0].trim());
         this.gid = Integer.parseInt(ug.length > 1 ? ug[1].trim() : ug[0].trim());
         if (uid == 0) {
             throw new IllegalArgumentException("user must not be root (uid 0)");
         }
-        this.memoryCap = config.memory_cap().trim().toLowerCase(java.util.Locale.ROOT);
-        if (!List.of("hard", "soft", "none").contains(memoryCap)) {
-            throw new IllegalArgumentException("memory.cap '" + config.memory_cap() + "' is not one of hard, soft, none");
-        }
+        this.memoryCap = MemoryCap.parse(config.memory_cap());
         if (!List.of("auto", "on", "off").contains(config.gpu())) {
             throw new IllegalArgumentException("gpu '" + config.gpu() + "' is not one of auto, on, off");
         }
@@ -178,13 +176,9 @@ public final class DockerBackend implements ContainerBackend {
         String socket = config.socket();
         try {
             if (socket.isBlank()) {
-                if (!"root".equals(ProcessHandle.current().info().user().orElse(""))) {
-                    unavailable = "no docker socket configured and not running as root to start a private dockerd;"
-                            + " set socket in vireo.backend.docker or run the worker as root";
-                    return;
-                }
-                if (!Files.isExecutable(Path.of(config.dockerd_binary()))) {
-                    unavailable = config.dockerd_binary() + " not found: apt-get install docker.io";
+                String why = PrivateDaemon.whyNot("dockerd", config.dockerd_binary(), "vireo.backend.docker", "docker.io");
+                if (why != null) {
+                    unavailable = why;
                     return;
                 }
                 daemon = PrivateDockerd.start(config.dockerd_binary(), runDir.resolve("docker"));
@@ -222,17 +216,9 @@ public final class DockerBackend implements ContainerBackend {
 
     private static boolean nvidiaSmiListsGpus() {
         try {
-            Process p = new ProcessBuilder("nvidia-smi", "-L").redirectErrorStream(true).start();
-            String out;
-            try (InputStream in = p.getInputStream()) {
-                out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            }
-            return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0 && out.contains("GPU ");
+            return Processes.run(List.of("nvidia-smi", "-L"), 10).contains("GPU ");
         } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
+            return false; // not installed, or no driver: no GPUs
         }
     }
 
@@ -278,21 +264,7 @@ public final class DockerBackend implements ContainerBackend {
             return CompletableFuture.failedFuture(new BackendException("no GPU on this docker host (nvidia-smi lists"
                     + " none; set gpu = on in vireo.backend.docker to try anyway)"));
         }
-        return scheduler.supply(() -> {
-            try {
-                creations.acquire();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new CompletionException(new BackendException("interrupted while waiting to create " + request.id()));
-            }
-            try {
-                return createNow(request);
-            } catch (IOException e) {
-                throw new CompletionException(new BackendException("cannot prepare " + request.id() + ": " + e.getMessage(), e));
-            } finally {
-                creations.release();
-            }
-        });
+        return creations.create(request, () -> createNow(request));
     }
 
     private ContainerHandle createNow(ContainerRequest request) throws IOException {
@@ -328,9 +300,9 @@ public final class DockerBackend implements ContainerBackend {
                 .withCapDrop(Capability.ALL).withSecurityOpts(List.of("no-new-privileges")).withNetworkMode("none")
                 .withCgroupParent("/vireo-docker");
         switch (memoryCap) {
-            case "hard" -> host.withMemory(bytes).withMemorySwap(bytes);
-            case "soft" -> host.withMemoryReservation(bytes);
-            default -> { }
+            case HARD -> host.withMemory(bytes).withMemorySwap(bytes);
+            case SOFT -> host.withMemoryReservation(bytes);
+            case NONE -> { }
         }
         if (fn.compute() == Compute.GPU) {
             DeviceRequest gpu = new DeviceRequest().withDriver(config.gpu_driver())
@@ -372,30 +344,15 @@ public final class DockerBackend implements ContainerBackend {
         long pid = docker.inspectContainerCmd(id).exec().getState().getPidLong();
         String netns = Path.of(request.binding().network()).getFileName().toString();
         String address = request.binding().endpoint().address().split(":")[0];
-        run(List.of("ip", "-n", netns, "link", "set", "eth0", "netns", Long.toString(pid)));
-        run(List.of("nsenter", "-t", Long.toString(pid), "-n", "ip", "addr", "add", address + "/22", "dev", "eth0"));
-        run(List.of("nsenter", "-t", Long.toString(pid), "-n", "ip", "link", "set", "eth0", "up"));
-    }
-
-    private static void run(List<String> cmd) throws IOException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out;
-        try (InputStream in = p.getInputStream()) {
-            out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
-        try {
-            if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                throw new IOException(String.join(" ", cmd) + " failed: " + out.strip());
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted: " + String.join(" ", cmd));
-        }
+        Processes.run(List.of("ip", "-n", netns, "link", "set", "eth0", "netns", Long.toString(pid)), 30);
+        Processes.run(List.of("nsenter", "-t", Long.toString(pid), "-n", "ip", "addr", "add", address + "/22", "dev",
+                "eth0"), 30);
+        Processes.run(List.of("nsenter", "-t", Long.toString(pid), "-n", "ip", "link", "set", "eth0", "up"), 30);
     }
 
     /** The image's labels, loading its archive first when docker does not hold it or the archive is newer. */
     private Map<String, String> ensureImage(String image) {
-        Path archive = imagesDir.resolve(image.replaceAll("[/:@]", "_") + ".tar");
+        Path archive = ImageArchives.archive(imagesDir, image);
         long modified = 0;
         try {
             modified = Files.exists(archive) ? Files.getLastModifiedTime(archive).toMillis() : 0;
