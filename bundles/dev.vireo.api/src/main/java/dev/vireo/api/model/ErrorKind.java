@@ -24,6 +24,8 @@ public enum ErrorKind {
     NO_RESOURCES,
     /** The worker is shutting down or the invocation was cancelled. */
     CANCELLED,
+    /** The controller could not reach the worker it chose (connection refused, reset, or no answer in time). */
+    UNREACHABLE,
     /** Anything else: a bug in Vireo. */
     INTERNAL
 }

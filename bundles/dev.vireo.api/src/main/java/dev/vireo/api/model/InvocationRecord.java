@@ -16,10 +16,19 @@ import java.util.Optional;
  * @param timings    where the time went
  * @param result     the function's JSON result when it succeeded, else empty
  * @param error      why it failed, empty when it succeeded
+ * @param routing    what the controller added when the invocation went through one, empty when it went to a worker
+ *                   directly
  */
 public record InvocationRecord(String tid, String functionId, String worker, String backend,
         Optional<ContainerState> state, Instant arrival, Timings timings, String result,
-        Optional<InvocationError> error) {
+        Optional<InvocationError> error, Optional<Routing> routing) {
+
+    /** A record of an invocation served by a worker directly (no controller in the way). */
+    public InvocationRecord(String tid, String functionId, String worker, String backend,
+            Optional<ContainerState> state, Instant arrival, Timings timings, String result,
+            Optional<InvocationError> error) {
+        this(tid, functionId, worker, backend, state, arrival, timings, result, error, Optional.empty());
+    }
 
     public InvocationRecord {
         Objects.requireNonNull(tid, "tid");
@@ -31,6 +40,13 @@ public record InvocationRecord(String tid, String functionId, String worker, Str
         timings = Objects.requireNonNullElse(timings, Timings.NONE);
         result = Objects.requireNonNullElse(result, "");
         error = Objects.requireNonNullElse(error, Optional.empty());
+        routing = Objects.requireNonNullElse(routing, Optional.empty());
+    }
+
+    /** This record as the controller returns it: the worker's record plus the controller's own part. */
+    public InvocationRecord withRouting(Routing routing) {
+        return new InvocationRecord(tid, functionId, worker, backend, state, arrival, timings, result, error,
+                Optional.of(routing));
     }
 
     public boolean success() {

@@ -4,10 +4,6 @@ import dev.vireo.api.model.AgentEndpoint;
 import dev.vireo.api.model.Compute;
 import dev.vireo.api.model.ContainerHandle;
 import dev.vireo.api.plugin.ExtensionPoint;
-import dev.vireo.api.plugin.PluginInfo;
-import dev.vireo.api.plugin.PluginRegistry;
-import dev.vireo.api.plugin.Selection;
-import dev.vireo.api.plugin.SelectionListener;
 import dev.vireo.api.plugin.UnknownPluginException;
 import dev.vireo.api.spi.backend.BackendStatus;
 import dev.vireo.api.spi.backend.ContainerBackend;
@@ -27,9 +23,6 @@ import dev.vireo.api.spi.transport.AgentChannel;
 import dev.vireo.api.spi.transport.AgentReply;
 import dev.vireo.api.spi.transport.AgentTransport;
 import dev.vireo.api.spi.transport.TransportBinding;
-import dev.vireo.api.time.Cancellable;
-import dev.vireo.api.time.Clock;
-import dev.vireo.api.time.TaskScheduler;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
@@ -43,63 +36,11 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
+import dev.vireo.testkit.TestTime;
 
 /** Small hand-written plugins and services for unit tests of the worker core. */
 final class Fakes {
     private Fakes() {
-    }
-
-    /** Real threads and the real clock: enough for unit tests (the build check covers main code only). */
-    static final class Time implements Clock, TaskScheduler, AutoCloseable {
-        final ScheduledExecutorService pool = Executors.newScheduledThreadPool(4);
-
-        @Override
-        public long nanoTime() {
-            return System.nanoTime();
-        }
-
-        @Override
-        public Instant now() {
-            return Instant.now();
-        }
-
-        @Override
-        public void execute(Runnable task) {
-            pool.execute(task);
-        }
-
-        @Override
-        public Cancellable schedule(Runnable task, Duration delay) {
-            var f = pool.schedule(task, Math.max(0, delay.toNanos()), TimeUnit.NANOSECONDS);
-            return handle(f);
-        }
-
-        @Override
-        public Cancellable scheduleAtFixedRate(Runnable task, Duration period) {
-            return handle(pool.scheduleAtFixedRate(task, period.toNanos(), period.toNanos(), TimeUnit.NANOSECONDS));
-        }
-
-        private static Cancellable handle(java.util.concurrent.Future<?> f) {
-            return new Cancellable() {
-                @Override
-                public boolean cancel() {
-                    return f.cancel(false);
-                }
-
-                @Override
-                public boolean isDone() {
-                    return f.isDone();
-                }
-            };
-        }
-
-        @Override
-        public void close() {
-            pool.shutdownNow();
-        }
     }
 
     /** FIFO queue policy. */
@@ -211,13 +152,13 @@ final class Fakes {
         /** What usage() reports for every container; 0 = unknown. */
         volatile long usageBytes;
 
-        final Time time;
+        final TestTime time;
         final List<String> created = new CopyOnWriteArrayList<>();
         final List<String> destroyed = new CopyOnWriteArrayList<>();
         volatile long execMs = 1;
         volatile boolean failCreate;
 
-        Backend(Time time) {
+        Backend(TestTime time) {
             this.time = time;
         }
 
@@ -284,83 +225,6 @@ final class Fakes {
     }
 
     /** A registry with fixed plugins and a settable queue policy. */
-    static final class Registry implements PluginRegistry {
-        final Map<Class<?>, Map<String, Object>> active = new java.util.HashMap<>();
-        final List<SelectionListener> listeners = new CopyOnWriteArrayList<>();
-
-        <T> Registry put(Class<T> type, String name, T plugin) {
-            ExtensionPoint point = ExtensionPoint.of(type);
-            Map<String, Object> m = active.computeIfAbsent(type, k -> new LinkedHashMap<>());
-            if (!point.multiple()) {
-                m.clear();
-            }
-            m.put(name, plugin);
-            return this;
-        }
-
-        /** Swaps a single point's plugin and tells listeners, as the kernel does. */
-        <T> void swap(Class<T> type, String name, T plugin) {
-            put(type, name, plugin);
-            listeners.forEach(l -> l.selectionChanged(ExtensionPoint.of(type), List.of(), List.of(name)));
-        }
-
-        @Override
-        public <T> T active(Class<T> type) {
-            Map<String, Object> m = active.getOrDefault(type, Map.of());
-            if (m.isEmpty()) {
-                throw new UnknownPluginException("no active " + ExtensionPoint.of(type).id() + " plugin");
-            }
-            return type.cast(m.values().iterator().next());
-        }
-
-        @Override
-        @SuppressWarnings("unchecked")
-        public <T> Map<String, T> activeAll(Class<T> type) {
-            return (Map<String, T>) Map.copyOf(active.getOrDefault(type, Map.of()));
-        }
-
-        @Override
-        public <T> T get(Class<T> type, String name) {
-            Object o = active.getOrDefault(type, Map.of()).get(name);
-            if (o == null) {
-                throw new UnknownPluginException("unknown " + name);
-            }
-            return type.cast(o);
-        }
-
-        @Override
-        public List<PluginInfo> plugins() {
-            return List.of();
-        }
-
-        @Override
-        public List<Selection> selections() {
-            return List.of();
-        }
-
-        @Override
-        public Selection selection(ExtensionPoint point) {
-            List<String> names = List.copyOf(active.getOrDefault(point.type(), Map.of()).keySet());
-            return new Selection(point, names, List.of(), names, List.of(), false);
-        }
-
-        @Override
-        public Selection use(ExtensionPoint point, List<String> names) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public boolean ready() {
-            return true;
-        }
-
-        @Override
-        public AutoCloseable addListener(SelectionListener listener) {
-            listeners.add(listener);
-            return () -> listeners.remove(listener);
-        }
-    }
-
     static SimpleMeterRegistry meters() {
         return new SimpleMeterRegistry();
     }

@@ -1,5 +1,8 @@
 package dev.vireo.worker.internal;
 
+import dev.vireo.testkit.TestRegistry;
+import dev.vireo.testkit.TestTime;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -25,11 +28,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class WorkerCoreTest {
-    private final Fakes.Time time = new Fakes.Time();
+    private final TestTime time = new TestTime();
     private final Fakes.Backend backend = new Fakes.Backend(time);
     private final Fakes.Capacity slots = new Fakes.Capacity("concurrency", 2, r -> r.slots());
     private final Fakes.Capacity memory = new Fakes.Capacity("memory", 512, r -> r.memoryMb());
-    private final Fakes.Registry registry = new Fakes.Registry()
+    private final TestRegistry registry = new TestRegistry()
             .put(ContainerBackend.class, "fake", backend).put(AgentTransport.class, "fake", backend)
             .put(ResourceTracker.class, "concurrency", slots).put(ResourceTracker.class, "memory", memory)
             .put(QueuePolicy.class, "fifo", Fakes.FIFO).put(KeepAlivePolicy.class, "oldest", Fakes.OLDEST_IDLE);

@@ -34,6 +34,7 @@ import dev.vireo.grpc.v1.Timings;
 import dev.vireo.grpc.v1.UnregisterReply;
 import dev.vireo.grpc.v1.UnregisterRequest;
 import dev.vireo.grpc.v1.WorkerGrpc;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
@@ -58,7 +59,7 @@ final class WorkerGrpcService extends WorkerGrpc.WorkerImplBase {
             case ALREADY_EXISTS -> Status.ALREADY_EXISTS;
             case OVERLOADED, NO_RESOURCES -> Status.RESOURCE_EXHAUSTED;
             case TIMEOUT -> Status.DEADLINE_EXCEEDED;
-            case CANCELLED, START_FAILED -> Status.UNAVAILABLE;
+            case CANCELLED, START_FAILED, UNREACHABLE -> Status.UNAVAILABLE;
             case USER_ERROR, OUT_OF_MEMORY, CONTAINER_FAILED -> Status.ABORTED;
             case INTERNAL -> Status.INTERNAL;
         };
@@ -66,12 +67,20 @@ final class WorkerGrpcService extends WorkerGrpc.WorkerImplBase {
 
     private static StatusRuntimeException rejection(RuntimeException e) {
         if (e instanceof WorkerException w) {
-            return status(w.kind()).withDescription(w.getMessage()).asRuntimeException();
+            return status(w.kind()).withDescription(w.getMessage()).asRuntimeException(trailers(w.kind()));
         }
         if (e instanceof ValidationException || e instanceof IllegalArgumentException) {
-            return Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException();
+            return Status.INVALID_ARGUMENT.withDescription(e.getMessage())
+                    .asRuntimeException(trailers(ErrorKind.INVALID_REQUEST));
         }
-        return Status.INTERNAL.withDescription("internal error: " + e).withCause(e).asRuntimeException();
+        return Status.INTERNAL.withDescription("internal error: " + e).withCause(e)
+                .asRuntimeException(trailers(ErrorKind.INTERNAL));
+    }
+
+    private static Metadata trailers(ErrorKind kind) {
+        Metadata m = new Metadata();
+        m.put(Messages.ERROR_KIND, kind.name());
+        return m;
     }
 
     private static <T> void answer(StreamObserver<T> out, Supplier<T> call) {
@@ -100,26 +109,8 @@ final class WorkerGrpcService extends WorkerGrpc.WorkerImplBase {
     @Override
     public void register(RegisterRequest request, StreamObserver<FunctionSpec> out) {
         answer(out, () -> {
-            FunctionSpec s = request.getSpec();
-            dev.vireo.api.model.FunctionSpec spec = new dev.vireo.api.model.FunctionSpec(s.getName(),
-                    s.getVersion().isEmpty() ? "1" : s.getVersion(), s.getImage(), s.getCode(), s.getHandler(),
-                    s.getBackend(), Compute.parse(s.getCompute().isEmpty() ? "cpu" : s.getCompute()),
-                    s.getTransport().isEmpty() ? "uds" : s.getTransport(), s.getMemoryMb() == 0 ? 128 : s.getMemoryMb(),
-                    s.getCpus() == 0 ? 1 : s.getCpus(),
-                    Duration.ofMillis(s.getTimeoutMs() == 0 ? 60_000 : s.getTimeoutMs()),
-                    s.getConcurrency() == 0 ? 1 : s.getConcurrency(),
-                    new ExpectedTimings(s.getExpectedColdStartMs(), s.getExpectedWarmMs()));
-            return spec(worker.register(spec));
+            return Messages.spec(worker.register(Messages.spec(request.getSpec())));
         });
-    }
-
-    static FunctionSpec spec(dev.vireo.api.model.FunctionSpec s) {
-        return FunctionSpec.newBuilder().setId(s.id()).setName(s.name()).setVersion(s.version()).setImage(s.image())
-                .setCode(s.codeDir()).setHandler(s.handler()).setBackend(s.backend())
-                .setCompute(s.compute().name().toLowerCase(Locale.ROOT)).setTransport(s.transport())
-                .setMemoryMb(s.memoryMb()).setCpus(s.cpus()).setTimeoutMs(s.timeout().toMillis())
-                .setConcurrency(s.concurrency()).setExpectedColdStartMs(s.expected().coldStartMs())
-                .setExpectedWarmMs(s.expected().warmMs()).build();
     }
 
     @Override
@@ -132,7 +123,7 @@ final class WorkerGrpcService extends WorkerGrpc.WorkerImplBase {
 
     @Override
     public void list(ListRequest request, StreamObserver<ListReply> out) {
-        answer(out, () -> ListReply.newBuilder().addAllFunctions(worker.functions().stream().map(WorkerGrpcService::spec)
+        answer(out, () -> ListReply.newBuilder().addAllFunctions(worker.functions().stream().map(Messages::spec)
                 .toList()).build());
     }
 
@@ -145,30 +136,12 @@ final class WorkerGrpcService extends WorkerGrpc.WorkerImplBase {
                     out.onError(rejection(cause instanceof RuntimeException re ? re : new IllegalStateException(cause)));
                     return;
                 }
-                out.onNext(reply(r, request.getEnhanced()));
+                out.onNext(Messages.reply(r, request.getEnhanced()));
                 out.onCompleted();
             });
         } catch (RuntimeException e) {
             out.onError(rejection(e));
         }
-    }
-
-    static InvokeReply reply(InvocationRecord r, boolean enhanced) {
-        InvokeReply.Builder b = InvokeReply.newBuilder().setTid(r.tid()).setSuccess(r.success()).setResult(r.result());
-        r.error().ifPresent(e -> b.setError(ErrorInfo.newBuilder().setKind(e.kind().name()).setMessage(e.message())
-                .setDetail(e.detail())));
-        if (enhanced) {
-            var t = r.timings();
-            Builder rec = dev.vireo.grpc.v1.InvocationRecord.newBuilder().setTid(r.tid()).setFunctionId(r.functionId())
-                    .setWorker(r.worker()).setBackend(r.backend())
-                    .setState(r.state().map(s -> s.name().toLowerCase(Locale.ROOT)).orElse(""))
-                    .setArrival(r.arrival().toString())
-                    .setTimings(Timings.newBuilder().setQueuedUs(t.queuedUs()).setAcquireUs(t.acquireUs())
-                            .setColdStartUs(t.coldStartUs()).setTransportUs(t.transportUs())
-                            .setExecutionUs(t.executionUs()).setE2EUs(t.e2eUs()).setOverheadUs(t.overheadUs()));
-            b.setRecord(rec);
-        }
-        return b.build();
     }
 
     @Override
@@ -182,7 +155,7 @@ final class WorkerGrpcService extends WorkerGrpc.WorkerImplBase {
         answer(out, () -> {
             AsyncResult r = worker.result(request.getId());
             ResultReply.Builder b = ResultReply.newBuilder().setId(r.id()).setDone(r.done());
-            r.record().ifPresent(rec -> b.setReply(reply(rec, true)));
+            r.record().ifPresent(rec -> b.setReply(Messages.reply(rec, true)));
             return b.build();
         });
     }
@@ -206,19 +179,7 @@ final class WorkerGrpcService extends WorkerGrpc.WorkerImplBase {
     @Override
     public void status(StatusRequest request, StreamObserver<StatusReply> out) {
         answer(out, () -> {
-            WorkerStatus s = worker.status();
-            StatusReply.Builder b = StatusReply.newBuilder().setWorker(s.name()).setQueued(s.queued())
-                    .setQueueCapacity(s.queueCapacity()).setRunning(s.running()).setFunctions(s.functions())
-                    .setContainersRunning(s.containersRunning()).setContainersCached(s.containersIdle())
-                    .setMemoryRunningMb(s.memoryRunningMb()).setMemoryCachedMb(s.memoryCachedMb())
-                    .setMemoryRunningUsedMb(s.memoryRunningUsedMb()).setMemoryCachedUsedMb(s.memoryCachedUsedMb())
-                    .setMemoryLimitMb(s.memoryLimitMb()).putAllBackends(s.backends()).putAllPolicies(s.policies());
-            s.resources().forEach(u -> b.addResources(ResourceUsage.newBuilder().setResource(u.resource())
-                    .setUnit(u.unit()).setCapacity(u.capacity()).setUsed(u.used())));
-            s.stats().forEach((id, f) -> b.putStats(id, FunctionStats.newBuilder().setInvocations(f.invocations())
-                    .setColdStartUs(f.coldStartUs()).setWarmUs(f.warmUs()).setExecutionUs(f.executionUs())
-                    .setE2EUs(f.e2eUs()).setInterArrivalUs(f.interArrivalUs()).setMemoryMb(f.memoryMb()).build()));
-            return b.build();
+            return Messages.status(worker.status());
         });
     }
 }

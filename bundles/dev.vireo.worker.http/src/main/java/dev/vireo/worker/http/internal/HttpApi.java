@@ -4,6 +4,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.vireo.api.cluster.ClusterService;
 import dev.vireo.api.metrics.MetricsExporter;
 import dev.vireo.api.model.ErrorKind;
 import dev.vireo.api.model.FunctionSpec;
@@ -62,6 +63,7 @@ public final class HttpApi {
 
     private final WorkerService worker;
     private volatile MetricsExporter metrics;
+    private volatile ClusterService cluster;
     private final HttpServer server;
     private final int maxBody;
     private final byte[] token;
@@ -111,6 +113,18 @@ public final class HttpApi {
     void unsetMetrics(MetricsExporter exporter) {
         if (metrics == exporter) {
             metrics = null;
+        }
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void setCluster(ClusterService service) {
+        cluster = service;
+    }
+
+    void unsetCluster(ClusterService service) {
+        if (cluster == service) {
+            cluster = null;
         }
     }
 
@@ -180,6 +194,9 @@ public final class HttpApi {
             case "functions" -> {
                 return functions(ex, method, parts, body);
             }
+            case "workers" -> {
+                return workers(method, parts, body);
+            }
             case "invocations" -> {
                 only(method, "GET");
                 if (parts.length != 2) {
@@ -194,8 +211,41 @@ public final class HttpApi {
             }
             default -> throw new HttpError(404, "NOT_FOUND", "no such endpoint: " + method + " " + path
                     + "; endpoints: /health, /status, /functions, /functions/{id}/invoke, /functions/{id}/invoke-async,"
-                    + " /functions/{id}/prewarm, /invocations/{id}, /metrics");
+                    + " /functions/{id}/prewarm, /invocations/{id}, /metrics" + (cluster == null ? "" : ", /workers"));
         }
+    }
+
+    /** The controller's workers: GET lists them, POST joins one ({"name", "address"}), DELETE /workers/{name}. */
+    private Answer workers(String method, String[] parts, String body) {
+        ClusterService c = cluster;
+        if (c == null) {
+            throw new HttpError(404, "NOT_FOUND", "this is worker " + worker.name()
+                    + ", not a controller: /workers is served by a controller");
+        }
+        if (parts.length == 1 && method.equals("GET")) {
+            JsonObject o = new JsonObject();
+            o.addProperty("controller", c.name());
+            o.add("workers", Json.members(c.members()));
+            return new Answer(200, o);
+        }
+        if (parts.length == 1) {
+            only(method, "POST");
+            JsonObject o = Json.object(body, "a worker to join");
+            String name = Json.string(o, "name", "");
+            String address = Json.string(o, "address", "");
+            if (name.isEmpty() || address.isEmpty()) {
+                throw new HttpError(400, "INVALID_REQUEST", "a join needs \"name\" and \"address\" (host:port of its gRPC API)");
+            }
+            return new Answer(200, Json.member(c.join(name, address)));
+        }
+        if (parts.length == 2) {
+            only(method, "DELETE");
+            c.leave(decode(parts[1]));
+            JsonObject o = new JsonObject();
+            o.addProperty("left", decode(parts[1]));
+            return new Answer(200, o);
+        }
+        throw new HttpError(404, "NOT_FOUND", "use GET /workers, POST /workers or DELETE /workers/{name}");
     }
 
     private Answer functions(HttpExchange ex, String method, String[] parts, String body) {
@@ -346,7 +396,7 @@ public final class HttpApi {
             case OVERLOADED -> 429;
             case USER_ERROR, OUT_OF_MEMORY, CONTAINER_FAILED -> 502;
             case TIMEOUT -> 504;
-            case START_FAILED, NO_RESOURCES, CANCELLED -> 503;
+            case START_FAILED, NO_RESOURCES, CANCELLED, UNREACHABLE -> 503;
             case INTERNAL -> 500;
         };
     }

@@ -1,5 +1,7 @@
 package dev.vireo.worker.http.internal;
 
+import dev.vireo.api.cluster.WorkerMember;
+
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -148,6 +150,15 @@ final class Json {
         timings.addProperty("e2e_us", t.e2eUs());
         timings.addProperty("overhead_us", t.overheadUs());
         o.add("timings", timings);
+        r.routing().ifPresent(g -> {
+            JsonObject routing = new JsonObject();
+            routing.addProperty("controller", g.controller());
+            routing.addProperty("attempts", g.attempts());
+            routing.addProperty("pick_us", g.pickUs());
+            routing.addProperty("forward_us", g.forwardUs());
+            routing.addProperty("e2e_us", g.e2eUs());
+            o.add("routing", routing);
+        });
         r.error().ifPresent(e -> {
             JsonObject err = new JsonObject();
             err.addProperty("kind", e.kind().name());
@@ -158,6 +169,32 @@ final class Json {
             o.add("error", err);
         });
         return o;
+    }
+
+    static JsonObject member(WorkerMember m) {
+        JsonObject o = new JsonObject();
+        o.addProperty("name", m.name());
+        o.addProperty("address", m.address());
+        o.addProperty("healthy", m.healthy());
+        o.addProperty("running", m.running());
+        o.addProperty("queued", m.queued());
+        o.addProperty("slots", m.slots());
+        o.addProperty("in_flight", m.inFlight());
+        o.addProperty("load", m.load());
+        o.addProperty("sent", m.sent());
+        o.addProperty("failures", m.failures());
+        o.addProperty("functions", m.functions());
+        o.addProperty("last_seen", m.lastSeen().toString());
+        if (!m.reason().isEmpty()) {
+            o.addProperty("reason", m.reason());
+        }
+        return o;
+    }
+
+    static JsonArray members(List<WorkerMember> members) {
+        JsonArray a = new JsonArray();
+        members.forEach(m -> a.add(member(m)));
+        return a;
     }
 
     static JsonObject status(WorkerStatus s) {

@@ -1,0 +1,38 @@
+package dev.vireo.controller.internal;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+
+/**
+ * The controller's series: invocations forwarded per worker and outcome, the forward time (controller to worker and
+ * back), workers taken out, and the workers known and healthy.
+ */
+final class ControllerMetrics {
+    private final MeterRegistry meters;
+
+    ControllerMetrics(MeterRegistry meters) {
+        this.meters = meters;
+    }
+
+    void gauges(ControllerCore core) {
+        Gauge.builder("vireo_controller_workers", core, ControllerCore::knownCount)
+                .description("workers known to the controller").register(meters);
+        Gauge.builder("vireo_controller_workers_healthy", core, ControllerCore::healthyCount)
+                .description("workers in service").register(meters);
+    }
+
+    void forwarded(String worker, String outcome, long nanos) {
+        Counter.builder("vireo_controller_invocations").description("invocations forwarded to workers")
+                .tag("worker", worker).tag("outcome", outcome).register(meters).increment();
+        Timer.builder("vireo_controller_forward").description("from sending an invocation to a worker to its reply")
+                .tag("worker", worker).register(meters).record(Duration.ofNanos(nanos));
+    }
+
+    void takenOut(String worker) {
+        Counter.builder("vireo_controller_workers_taken_out").description("times a worker was taken out of service")
+                .tag("worker", worker).register(meters).increment();
+    }
+}

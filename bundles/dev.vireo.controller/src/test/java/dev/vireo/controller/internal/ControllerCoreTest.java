@@ -1,0 +1,290 @@
+package dev.vireo.controller.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.vireo.api.cluster.RemoteWorker;
+import dev.vireo.api.cluster.WorkerMember;
+import dev.vireo.api.model.ErrorKind;
+import dev.vireo.api.model.FunctionSpec;
+import dev.vireo.api.model.FunctionStats;
+import dev.vireo.api.model.InvocationRecord;
+import dev.vireo.api.model.Timings;
+import dev.vireo.api.model.ValidationException;
+import dev.vireo.api.spi.balance.LoadBalancingPolicy;
+import dev.vireo.api.spi.resource.ResourceUsage;
+import dev.vireo.api.worker.AsyncResult;
+import dev.vireo.api.worker.WorkerException;
+import dev.vireo.api.worker.WorkerStatus;
+import dev.vireo.testkit.TestRegistry;
+import dev.vireo.testkit.TestTime;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class ControllerCoreTest {
+    private final TestTime time = new TestTime();
+    private final Map<String, FakeWorker> byAddress = new ConcurrentHashMap<>();
+    private final TestRegistry registry = new TestRegistry().put(LoadBalancingPolicy.class, "rr", context -> {
+        AtomicLong turn = new AtomicLong();
+        return (tid, fn, workers) -> workers.isEmpty() ? Optional.empty()
+                : Optional.of(workers.get((int) (turn.getAndIncrement() % workers.size())));
+    });
+    private ControllerCore controller;
+
+    private ControllerCore controller(boolean retry) {
+        controller = new ControllerCore(new ControllerCore.Options("ctl", Duration.ofMillis(20), 2, retry), registry,
+                time, time, address -> byAddress.computeIfAbsent(address, a -> new FakeWorker(a)),
+                new ControllerMetrics(new SimpleMeterRegistry()));
+        return controller;
+    }
+
+    @AfterEach
+    void close() {
+        if (controller != null) {
+            controller.close();
+        }
+        time.close();
+    }
+
+    private static FunctionSpec spec(String name) {
+        return new FunctionSpec(name, "1", "sim/" + name, "", "", "sim", dev.vireo.api.model.Compute.CPU, "sim", 128,
+                0.1, Duration.ofSeconds(60), 1, null);
+    }
+
+    private static InvocationRecord join(CompletionStage<InvocationRecord> stage) {
+        return stage.toCompletableFuture().orTimeout(10, TimeUnit.SECONDS).join();
+    }
+
+    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.nanoTime() < deadline, "timed out waiting for " + what);
+            Thread.sleep(5);
+        }
+    }
+
+    @Test
+    void registrationsReachEveryWorkerIncludingLateJoiners() {
+        ControllerCore c = controller(true);
+        c.join("w1", "h:1");
+        c.register(spec("a"));
+        c.join("w2", "h:2");
+        assertEquals(List.of("a-1"), List.copyOf(byAddress.get("h:1").functions.keySet()));
+        assertEquals(List.of("a-1"), List.copyOf(byAddress.get("h:2").functions.keySet()));
+        assertThrows(WorkerException.class, () -> c.register(spec("a")), "ALREADY_EXISTS");
+        c.unregister("a-1");
+        assertTrue(byAddress.get("h:1").functions.isEmpty() && byAddress.get("h:2").functions.isEmpty());
+    }
+
+    @Test
+    void invocationsAreSpreadAndCarryTheControllersTimings() {
+        ControllerCore c = controller(true);
+        c.join("w1", "h:1");
+        c.join("w2", "h:2");
+        c.register(spec("a"));
+        List<String> workers = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            InvocationRecord r = join(c.invoke("t" + i, "a-1", "{}"));
+            assertTrue(r.success());
+            assertEquals("t" + i, r.tid());
+            assertEquals(1, r.routing().orElseThrow().attempts());
+            assertEquals("ctl", r.routing().orElseThrow().controller());
+            assertTrue(r.routing().orElseThrow().e2eUs() >= r.routing().orElseThrow().forwardUs());
+            workers.add(r.worker());
+        }
+        assertEquals(List.of("w1", "w2", "w1", "w2"), workers);
+        assertEquals(4, c.members().stream().mapToLong(WorkerMember::sent).sum());
+    }
+
+    @Test
+    void aWorkerDyingMidRunIsTakenOutAndItsInvocationsRetriedElsewhere() throws Exception {
+        ControllerCore c = controller(true);
+        c.join("w1", "h:1");
+        c.join("w2", "h:2");
+        c.register(spec("a"));
+        FakeWorker w1 = byAddress.get("h:1");
+        w1.execMs = 60_000; // its invocations hang...
+        List<CompletionStage<InvocationRecord>> calls = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            calls.add(c.invoke(null, "a-1", "{}"));
+        }
+        await("three invocations in flight on w1", () -> w1.inFlight.get() == 3);
+        w1.down = true; // ...and then it stops answering heartbeats
+        for (CompletionStage<InvocationRecord> call : calls) {
+            InvocationRecord r = join(call);
+            assertTrue(r.success());
+            assertEquals("w2", r.worker(), "every invocation ends on the surviving worker");
+        }
+        long retried = calls.stream().map(s -> join(s).routing().orElseThrow().attempts()).filter(a -> a == 2).count();
+        assertEquals(3, retried);
+        WorkerMember out = c.members().get(0);
+        assertFalse(out.healthy());
+        assertTrue(out.reason().contains("missed"), out.reason());
+        // it comes back (after a restart that lost its registrations): they are pushed again before it serves
+        w1.functions.clear();
+        w1.execMs = 1;
+        w1.down = false;
+        await("w1 back", () -> c.members().get(0).healthy());
+        assertTrue(w1.functions.containsKey("a-1"));
+    }
+
+    @Test
+    void withoutRetryAnUnreachableWorkerFailsTheInvocationClearly() throws Exception {
+        ControllerCore c = controller(false);
+        c.join("w1", "h:1");
+        c.register(spec("a"));
+        byAddress.get("h:1").refuse = true;
+        CompletionException e = assertThrows(CompletionException.class, () -> join(c.invoke(null, "a-1", "{}")));
+        WorkerException w = (WorkerException) e.getCause();
+        assertEquals(ErrorKind.UNREACHABLE, w.kind());
+        assertTrue(w.getMessage().contains("not retried"), w.getMessage());
+        // now no worker is healthy: a rejection at once, naming the worker and why it is out
+        WorkerException none = assertThrows(WorkerException.class, () -> c.invoke(null, "a-1", "{}"));
+        assertTrue(none.getMessage().contains("no healthy worker") && none.getMessage().contains("w1"), none.getMessage());
+    }
+
+    @Test
+    void badInputIsRefusedWithTheReason() {
+        ControllerCore c = controller(true);
+        assertEquals(ErrorKind.UNKNOWN_FUNCTION,
+                assertThrows(WorkerException.class, () -> c.invoke(null, "nope-1", "{}")).kind());
+        assertThrows(ValidationException.class, () -> c.join("bad name!", "h:1"));
+        assertEquals(ErrorKind.INVALID_REQUEST, assertThrows(WorkerException.class, () -> c.leave("ghost")).kind());
+        c.register(spec("a"));
+        assertEquals(ErrorKind.UNREACHABLE, assertThrows(WorkerException.class, () -> c.invoke(null, "a-1", "")).kind());
+    }
+
+    @Test
+    void aWorkerThatRefusesARegistrationRefusesItForEveryone() {
+        ControllerCore c = controller(true);
+        c.join("w1", "h:1");
+        byAddress.get("h:1").rejectRegistrations = true;
+        WorkerException e = assertThrows(WorkerException.class, () -> c.register(spec("a")));
+        assertEquals(ErrorKind.INVALID_REQUEST, e.kind());
+        assertTrue(c.functions().isEmpty(), "nothing kept");
+    }
+
+    /** A worker in this JVM whose answers the test controls. */
+    final class FakeWorker implements RemoteWorker {
+        final String address;
+        final Map<String, FunctionSpec> functions = new ConcurrentHashMap<>();
+        final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+        volatile long execMs = 1;
+        volatile boolean down;
+        volatile boolean refuse;
+        volatile boolean rejectRegistrations;
+
+        FakeWorker(String address) {
+            this.address = address;
+        }
+
+        private String workerName() {
+            return "w" + address.substring(address.indexOf(':') + 1);
+        }
+
+        private void check() {
+            if (down || refuse) {
+                throw new WorkerException(ErrorKind.UNREACHABLE, "worker at " + address + " did not answer");
+            }
+        }
+
+        @Override
+        public String name() {
+            return workerName();
+        }
+
+        @Override
+        public FunctionSpec register(FunctionSpec spec) {
+            check();
+            if (rejectRegistrations) {
+                throw new WorkerException(ErrorKind.INVALID_REQUEST, "unknown backend");
+            }
+            if (functions.putIfAbsent(spec.id(), spec) != null) {
+                throw new WorkerException(ErrorKind.ALREADY_EXISTS, spec.id());
+            }
+            return spec;
+        }
+
+        @Override
+        public void unregister(String functionId) {
+            check();
+            functions.remove(functionId);
+        }
+
+        @Override
+        public List<FunctionSpec> functions() {
+            check();
+            return List.copyOf(functions.values());
+        }
+
+        @Override
+        public CompletionStage<InvocationRecord> invoke(String tid, String functionId, String payload) {
+            if (refuse) {
+                return CompletableFuture.failedFuture(new WorkerException(ErrorKind.UNREACHABLE, "connection refused"));
+            }
+            if (!functions.containsKey(functionId)) {
+                return CompletableFuture.failedFuture(new WorkerException(ErrorKind.UNKNOWN_FUNCTION, functionId));
+            }
+            inFlight.incrementAndGet();
+            CompletableFuture<InvocationRecord> f = new CompletableFuture<>();
+            time.schedule(() -> {
+                inFlight.decrementAndGet();
+                f.complete(new InvocationRecord(tid, functionId, workerName(), "sim", Optional.empty(), Instant.EPOCH,
+                        new Timings(0, 0, 0, 0, 1, 2), "{}", Optional.empty()));
+            }, Duration.ofMillis(execMs));
+            return f;
+        }
+
+        @Override
+        public String invokeAsync(String tid, String functionId, String payload) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public AsyncResult result(String id) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public CompletionStage<Integer> prewarm(String functionId, int count) {
+            return CompletableFuture.completedFuture(count);
+        }
+
+        @Override
+        public WorkerStatus status() {
+            check();
+            return new WorkerStatus(workerName(), 0, 100, inFlight.get(), functions.size(), 0, 0, 0, 0, 0, 0, 0, Map.of(),
+                    Map.of(), List.of(new ResourceUsage("concurrency", "invocations", 4, inFlight.get(), Map.of())),
+                    Map.of("a-1", FunctionStats.EMPTY));
+        }
+
+        @Override
+        public CompletionStage<WorkerStatus> statusAsync() {
+            try {
+                return CompletableFuture.completedFuture(status());
+            } catch (WorkerException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+}

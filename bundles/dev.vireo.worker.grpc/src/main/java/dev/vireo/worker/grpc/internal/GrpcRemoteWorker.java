@@ -1,0 +1,168 @@
+package dev.vireo.worker.grpc.internal;
+
+import com.google.common.util.concurrent.FutureCallback;
+import com.google.common.util.concurrent.Futures;
+import com.google.common.util.concurrent.ListenableFuture;
+import com.google.common.util.concurrent.MoreExecutors;
+import dev.vireo.api.cluster.RemoteWorker;
+import dev.vireo.api.model.ErrorKind;
+import dev.vireo.api.model.FunctionSpec;
+import dev.vireo.api.model.InvocationRecord;
+import dev.vireo.api.time.TaskScheduler;
+import dev.vireo.api.worker.AsyncResult;
+import dev.vireo.api.worker.WorkerException;
+import dev.vireo.api.worker.WorkerStatus;
+import dev.vireo.grpc.v1.InvokeRequest;
+import dev.vireo.grpc.v1.ListRequest;
+import dev.vireo.grpc.v1.PrewarmRequest;
+import dev.vireo.grpc.v1.RegisterRequest;
+import dev.vireo.grpc.v1.ResultRequest;
+import dev.vireo.grpc.v1.StatusRequest;
+import dev.vireo.grpc.v1.UnregisterRequest;
+import dev.vireo.grpc.v1.WorkerGrpc;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * A worker over gRPC. Rejections by the worker come back with their own {@link ErrorKind} (the server puts it in the
+ * {@code vireo-error-kind} trailer); a failure with no such trailer happened on the way (refused, reset, no answer)
+ * and becomes {@link ErrorKind#UNREACHABLE}.
+ */
+final class GrpcRemoteWorker implements RemoteWorker {
+    /** Calls other than invocations (registration, status) give up after this long. */
+    private static final long CONTROL_DEADLINE_MS = 5_000;
+    /** A heartbeat that takes longer than this counts as missed. */
+    private static final long HEARTBEAT_DEADLINE_MS = 1_000;
+
+    private final String address;
+    private final ManagedChannel channel;
+    private final WorkerGrpc.WorkerFutureStub async;
+    private final WorkerGrpc.WorkerBlockingStub blocking;
+
+    GrpcRemoteWorker(String address, TaskScheduler scheduler) {
+        this.address = address;
+        this.channel = NettyChannelBuilder.forTarget(address).usePlaintext().executor(scheduler)
+                .maxInboundMessageSize(64 * 1024 * 1024).build();
+        this.async = WorkerGrpc.newFutureStub(channel);
+        this.blocking = WorkerGrpc.newBlockingStub(channel);
+    }
+
+    private WorkerException failure(Throwable t) {
+        if (t instanceof WorkerException w) {
+            return w;
+        }
+        if (t instanceof StatusRuntimeException e) {
+            String kind = e.getTrailers() == null ? null : e.getTrailers().get(Messages.ERROR_KIND);
+            if (kind != null) {
+                return new WorkerException(Messages.kind(kind), e.getStatus().getDescription());
+            }
+            Status s = e.getStatus();
+            return new WorkerException(ErrorKind.UNREACHABLE, "worker at " + address + " did not answer: "
+                    + s.getCode() + (s.getDescription() == null ? "" : " " + s.getDescription())
+                    + (s.getCause() == null ? "" : " (" + s.getCause().getMessage() + ")"));
+        }
+        return new WorkerException(ErrorKind.UNREACHABLE, "worker at " + address + ": " + t);
+    }
+
+    private <T> T call(Function<WorkerGrpc.WorkerBlockingStub, T> call) {
+        try {
+            return call.apply(blocking.withDeadlineAfter(CONTROL_DEADLINE_MS, TimeUnit.MILLISECONDS));
+        } catch (RuntimeException e) {
+            throw failure(e);
+        }
+    }
+
+    private <M, T> CompletionStage<T> stage(ListenableFuture<M> future, Function<M, T> map) {
+        CompletableFuture<T> out = new CompletableFuture<>();
+        Futures.addCallback(future, new FutureCallback<M>() {
+            @Override
+            public void onSuccess(M result) {
+                try {
+                    out.complete(map.apply(result));
+                } catch (RuntimeException e) {
+                    out.completeExceptionally(e);
+                }
+            }
+
+            @Override
+            public void onFailure(Throwable t) {
+                out.completeExceptionally(failure(t));
+            }
+        }, MoreExecutors.directExecutor());
+        return out;
+    }
+
+    @Override
+    public String name() {
+        return call(s -> s.health(dev.vireo.grpc.v1.HealthRequest.getDefaultInstance())).getWorker();
+    }
+
+    @Override
+    public FunctionSpec register(FunctionSpec spec) {
+        return Messages.spec(call(s -> s.register(RegisterRequest.newBuilder().setSpec(Messages.spec(spec)).build())));
+    }
+
+    @Override
+    public void unregister(String functionId) {
+        call(s -> s.unregister(UnregisterRequest.newBuilder().setFunctionId(functionId).build()));
+    }
+
+    @Override
+    public List<FunctionSpec> functions() {
+        return call(s -> s.list(ListRequest.getDefaultInstance())).getFunctionsList().stream().map(f -> Messages.spec(f))
+                .toList();
+    }
+
+    @Override
+    public CompletionStage<InvocationRecord> invoke(String tid, String functionId, String payload) {
+        return stage(async.invoke(InvokeRequest.newBuilder().setTid(tid == null ? "" : tid).setFunctionId(functionId)
+                .setPayload(payload == null ? "" : payload).setEnhanced(true).build()), Messages::record);
+    }
+
+    @Override
+    public String invokeAsync(String tid, String functionId, String payload) {
+        return call(s -> s.invokeAsync(InvokeRequest.newBuilder().setTid(tid == null ? "" : tid)
+                .setFunctionId(functionId).setPayload(payload == null ? "" : payload).build())).getId();
+    }
+
+    @Override
+    public AsyncResult result(String id) {
+        var r = call(s -> s.result(ResultRequest.newBuilder().setId(id).build()));
+        return new AsyncResult(r.getId(), r.getDone(),
+                r.hasReply() ? java.util.Optional.of(Messages.record(r.getReply())) : java.util.Optional.empty());
+    }
+
+    @Override
+    public CompletionStage<Integer> prewarm(String functionId, int count) {
+        return stage(async.prewarm(PrewarmRequest.newBuilder().setFunctionId(functionId).setCount(count).build()),
+                r -> r.getStarted());
+    }
+
+    @Override
+    public WorkerStatus status() {
+        return Messages.status(call(s -> s.status(StatusRequest.getDefaultInstance())));
+    }
+
+    @Override
+    public CompletionStage<WorkerStatus> statusAsync() {
+        return stage(async.withDeadlineAfter(HEARTBEAT_DEADLINE_MS, TimeUnit.MILLISECONDS)
+                .status(StatusRequest.getDefaultInstance()), r -> Messages.status(r));
+    }
+
+    @Override
+    public void close() {
+        channel.shutdownNow();
+    }
+
+    @Override
+    public String toString() {
+        return "worker at " + address;
+    }
+}

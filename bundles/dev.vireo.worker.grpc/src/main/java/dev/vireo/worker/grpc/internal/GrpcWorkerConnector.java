@@ -1,0 +1,38 @@
+package dev.vireo.worker.grpc.internal;
+
+import dev.vireo.api.cluster.RemoteWorker;
+import dev.vireo.api.cluster.WorkerConnector;
+import dev.vireo.api.model.ValidationException;
+import dev.vireo.api.time.TaskScheduler;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/** Reaches workers over their gRPC API: the controller's way to its workers (one channel per worker). */
+@Component
+public final class GrpcWorkerConnector implements WorkerConnector {
+    private final TaskScheduler scheduler;
+
+    @Activate
+    public GrpcWorkerConnector(@Reference TaskScheduler scheduler) {
+        this.scheduler = scheduler;
+    }
+
+    @Override
+    public RemoteWorker connect(String address) {
+        int colon = address == null ? -1 : address.lastIndexOf(':');
+        if (colon <= 0 || colon == address.length() - 1) {
+            throw new ValidationException("address", "'" + address + "' is not host:port");
+        }
+        int port;
+        try {
+            port = Integer.parseInt(address.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new ValidationException("address", "'" + address + "' has no numeric port");
+        }
+        if (port < 1 || port > 65_535) {
+            throw new ValidationException("address", "port " + port + " of '" + address + "' is not 1-65535");
+        }
+        return new GrpcRemoteWorker(address, scheduler);
+    }
+}

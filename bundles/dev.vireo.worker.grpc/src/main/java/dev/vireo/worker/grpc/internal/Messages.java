@@ -1,0 +1,131 @@
+package dev.vireo.worker.grpc.internal;
+
+import dev.vireo.api.model.Compute;
+import dev.vireo.api.model.ContainerState;
+import dev.vireo.api.model.ErrorKind;
+import dev.vireo.api.model.ExpectedTimings;
+import dev.vireo.api.model.InvocationError;
+import dev.vireo.api.model.InvocationRecord;
+import dev.vireo.api.model.Routing;
+import dev.vireo.api.spi.resource.ResourceUsage;
+import dev.vireo.api.worker.WorkerStatus;
+import dev.vireo.grpc.v1.ErrorInfo;
+import dev.vireo.grpc.v1.FunctionSpec;
+import dev.vireo.grpc.v1.FunctionStats;
+import dev.vireo.grpc.v1.InvokeReply;
+import dev.vireo.grpc.v1.StatusReply;
+import dev.vireo.grpc.v1.Timings;
+import io.grpc.Metadata;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/** Conversions between the API's value types and the gRPC messages, both ways (server and client share them). */
+final class Messages {
+    /** Trailer naming the {@link ErrorKind} of a rejection, so a client gets the same kind back. */
+    static final Metadata.Key<String> ERROR_KIND = Metadata.Key.of("vireo-error-kind", Metadata.ASCII_STRING_MARSHALLER);
+
+    private Messages() {
+    }
+
+    static FunctionSpec spec(dev.vireo.api.model.FunctionSpec s) {
+        return FunctionSpec.newBuilder().setId(s.id()).setName(s.name()).setVersion(s.version()).setImage(s.image())
+                .setCode(s.codeDir()).setHandler(s.handler()).setBackend(s.backend())
+                .setCompute(s.compute().name().toLowerCase(Locale.ROOT)).setTransport(s.transport())
+                .setMemoryMb(s.memoryMb()).setCpus(s.cpus()).setTimeoutMs(s.timeout().toMillis())
+                .setConcurrency(s.concurrency()).setExpectedColdStartMs(s.expected().coldStartMs())
+                .setExpectedWarmMs(s.expected().warmMs()).build();
+    }
+
+    /** A registration message as the API's spec; absent fields take the documented defaults. */
+    static dev.vireo.api.model.FunctionSpec spec(FunctionSpec s) {
+        return new dev.vireo.api.model.FunctionSpec(s.getName(),
+                s.getVersion().isEmpty() ? "1" : s.getVersion(), s.getImage(), s.getCode(), s.getHandler(),
+                s.getBackend(), Compute.parse(s.getCompute().isEmpty() ? "cpu" : s.getCompute()),
+                s.getTransport().isEmpty() ? "uds" : s.getTransport(), s.getMemoryMb() == 0 ? 128 : s.getMemoryMb(),
+                s.getCpus() == 0 ? 1 : s.getCpus(),
+                Duration.ofMillis(s.getTimeoutMs() == 0 ? 60_000 : s.getTimeoutMs()),
+                s.getConcurrency() == 0 ? 1 : s.getConcurrency(),
+                new ExpectedTimings(s.getExpectedColdStartMs(), s.getExpectedWarmMs()));
+    }
+
+    static InvokeReply reply(InvocationRecord r, boolean enhanced) {
+        InvokeReply.Builder b = InvokeReply.newBuilder().setTid(r.tid()).setSuccess(r.success()).setResult(r.result());
+        r.error().ifPresent(e -> b.setError(ErrorInfo.newBuilder().setKind(e.kind().name()).setMessage(e.message())
+                .setDetail(e.detail())));
+        if (enhanced) {
+            var t = r.timings();
+            var rec = dev.vireo.grpc.v1.InvocationRecord.newBuilder().setTid(r.tid()).setFunctionId(r.functionId())
+                    .setWorker(r.worker()).setBackend(r.backend())
+                    .setState(r.state().map(s -> s.name().toLowerCase(Locale.ROOT)).orElse(""))
+                    .setArrival(r.arrival().toString())
+                    .setTimings(Timings.newBuilder().setQueuedUs(t.queuedUs()).setAcquireUs(t.acquireUs())
+                            .setColdStartUs(t.coldStartUs()).setTransportUs(t.transportUs())
+                            .setExecutionUs(t.executionUs()).setE2EUs(t.e2eUs()).setOverheadUs(t.overheadUs()));
+            r.routing().ifPresent(g -> rec.setRouting(dev.vireo.grpc.v1.Routing.newBuilder()
+                    .setController(g.controller()).setAttempts(g.attempts()).setPickUs(g.pickUs())
+                    .setForwardUs(g.forwardUs()).setE2EUs(g.e2eUs())));
+            b.setRecord(rec);
+        }
+        return b.build();
+    }
+
+    /** An enhanced reply back into a record (the client side of {@link #reply}). */
+    static InvocationRecord record(InvokeReply reply) {
+        var r = reply.getRecord();
+        var t = r.getTimings();
+        Optional<InvocationError> error = reply.hasError()
+                ? Optional.of(new InvocationError(kind(reply.getError().getKind()), reply.getError().getMessage(),
+                        reply.getError().getDetail()))
+                : Optional.empty();
+        Optional<ContainerState> state = r.getState().isEmpty() ? Optional.empty()
+                : Optional.of(ContainerState.valueOf(r.getState().toUpperCase(Locale.ROOT)));
+        Optional<Routing> routing = r.hasRouting()
+                ? Optional.of(new Routing(r.getRouting().getController(), r.getRouting().getAttempts(),
+                        r.getRouting().getPickUs(), r.getRouting().getForwardUs(), r.getRouting().getE2EUs()))
+                : Optional.empty();
+        return new InvocationRecord(reply.getTid(), r.getFunctionId(), r.getWorker(), r.getBackend(), state,
+                r.getArrival().isEmpty() ? Instant.EPOCH : Instant.parse(r.getArrival()),
+                new dev.vireo.api.model.Timings(t.getQueuedUs(), t.getAcquireUs(), t.getColdStartUs(),
+                        t.getTransportUs(), t.getExecutionUs(), t.getE2EUs()),
+                reply.getResult(), error, routing);
+    }
+
+    static ErrorKind kind(String name) {
+        try {
+            return ErrorKind.valueOf(name);
+        } catch (IllegalArgumentException e) {
+            return ErrorKind.INTERNAL;
+        }
+    }
+
+    static StatusReply status(WorkerStatus s) {
+        StatusReply.Builder b = StatusReply.newBuilder().setWorker(s.name()).setQueued(s.queued())
+                .setQueueCapacity(s.queueCapacity()).setRunning(s.running()).setFunctions(s.functions())
+                .setContainersRunning(s.containersRunning()).setContainersCached(s.containersIdle())
+                .setMemoryRunningMb(s.memoryRunningMb()).setMemoryCachedMb(s.memoryCachedMb())
+                .setMemoryRunningUsedMb(s.memoryRunningUsedMb()).setMemoryCachedUsedMb(s.memoryCachedUsedMb())
+                .setMemoryLimitMb(s.memoryLimitMb()).putAllBackends(s.backends()).putAllPolicies(s.policies());
+        s.resources().forEach(u -> b.addResources(dev.vireo.grpc.v1.ResourceUsage.newBuilder().setResource(u.resource())
+                .setUnit(u.unit()).setCapacity(u.capacity()).setUsed(u.used())));
+        s.stats().forEach((id, f) -> b.putStats(id, FunctionStats.newBuilder().setInvocations(f.invocations())
+                .setColdStartUs(f.coldStartUs()).setWarmUs(f.warmUs()).setExecutionUs(f.executionUs())
+                .setE2EUs(f.e2eUs()).setInterArrivalUs(f.interArrivalUs()).setMemoryMb(f.memoryMb()).build()));
+        return b.build();
+    }
+
+    static WorkerStatus status(StatusReply s) {
+        Map<String, dev.vireo.api.model.FunctionStats> stats = new HashMap<>();
+        s.getStatsMap().forEach((id, f) -> stats.put(id, new dev.vireo.api.model.FunctionStats(f.getInvocations(),
+                f.getColdStartUs(), f.getWarmUs(), f.getExecutionUs(), f.getE2EUs(), f.getInterArrivalUs(),
+                f.getMemoryMb(), 0)));
+        return new WorkerStatus(s.getWorker(), s.getQueued(), s.getQueueCapacity(), s.getRunning(), s.getFunctions(),
+                s.getContainersRunning(), s.getContainersCached(), s.getMemoryRunningMb(), s.getMemoryCachedMb(),
+                s.getMemoryRunningUsedMb(), s.getMemoryCachedUsedMb(), s.getMemoryLimitMb(), s.getBackendsMap(),
+                s.getPoliciesMap(), s.getResourcesList().stream().map(u -> new ResourceUsage(u.getResource(),
+                        u.getUnit(), u.getCapacity(), u.getUsed(), Map.of())).toList(), stats);
+    }
+}
