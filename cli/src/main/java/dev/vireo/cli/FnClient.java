@@ -86,14 +86,18 @@ public final class FnClient {
     }
 
     public static int run(String[] argv) {
-        return main(argv, false);
+        return main(argv, "fn");
     }
 
     public static int worker(String[] argv) {
-        return main(argv, true);
+        return main(argv, "worker");
     }
 
-    private static int main(String[] argv, boolean workerCommand) {
+    public static int controller(String[] argv) {
+        return main(argv, "controller");
+    }
+
+    private static int main(String[] argv, String command0) {
         Args args;
         try {
             args = Args.parse(argv);
@@ -108,11 +112,11 @@ public final class FnClient {
                 token != null ? token : System.getenv("VIREO_TOKEN"), args.json());
         List<String> p = args.positional();
         try {
-            if (workerCommand) {
+            if (!command0.equals("fn")) {
                 if (p.size() != 1 || !p.get(0).equals("status")) {
-                    return usage("unknown worker command " + p);
+                    return usage("unknown " + command0 + " command " + p + "; use " + command0 + " status");
                 }
-                return client.status();
+                return command0.equals("worker") ? client.status() : client.controllerStatus();
             }
             if (p.isEmpty()) {
                 return usage("which fn command?");
@@ -382,6 +386,36 @@ public final class FnClient {
             return failed(r);
         }
         System.out.println(json ? r.body().toString() : "unregistered " + id);
+        return 0;
+    }
+
+    /** The controller's workers and their load ({@code GET /workers}), then the cluster's status. */
+    int controllerStatus() throws IOException, InterruptedException {
+        Reply r = call("GET", "/workers", null, Map.of());
+        if (!r.ok()) {
+            return failed(r);
+        }
+        JsonObject o = r.body().getAsJsonObject();
+        if (json) {
+            System.out.println(o);
+            return 0;
+        }
+        System.out.printf(Locale.ROOT, "controller  %s%n%-16s %-22s %-8s %7s %7s %7s %7s %6s %9s %9s  %s%n",
+                o.get("controller").getAsString(), "WORKER", "ADDRESS", "STATE", "RUNNING", "QUEUED", "INFLT", "SLOTS",
+                "LOAD", "SENT", "FUNCTIONS", "LAST SEEN / WHY OUT");
+        for (JsonElement e : o.getAsJsonArray("workers")) {
+            JsonObject w = e.getAsJsonObject();
+            boolean healthy = w.get("healthy").getAsBoolean();
+            System.out.printf(Locale.ROOT, "%-16s %-22s %-8s %7d %7d %7d %7d %6.2f %9d %9d  %s%n",
+                    w.get("name").getAsString(), w.get("address").getAsString(), healthy ? "healthy" : "OUT",
+                    w.get("running").getAsInt(), w.get("queued").getAsInt(), w.get("in_flight").getAsInt(),
+                    w.get("slots").getAsInt(), w.get("load").getAsDouble(), w.get("sent").getAsLong(),
+                    w.get("functions").getAsInt(),
+                    healthy ? w.get("last_seen").getAsString() : w.has("reason") ? w.get("reason").getAsString() : "");
+        }
+        if (o.getAsJsonArray("workers").isEmpty()) {
+            System.out.println("(no workers: start workers with vireo.worker.join.cfg pointing here)");
+        }
         return 0;
     }
 

@@ -17,9 +17,10 @@ public final class Main {
             case "console" -> ConsoleClient.run(rest);
             case "fn" -> FnClient.run(rest);
             case "worker" -> FnClient.worker(rest);
+            case "controller" -> FnClient.controller(rest);
             case "trace" -> dev.vireo.cli.trace.TraceCommand.run(rest);
             default -> {
-                System.err.println("vireo-cli: unknown command '" + args[0] + "'; known: console, fn, worker");
+                System.err.println("vireo-cli: unknown command '" + args[0] + "'; known: console, fn, worker, controller, trace");
                 yield 2;
             }
         };

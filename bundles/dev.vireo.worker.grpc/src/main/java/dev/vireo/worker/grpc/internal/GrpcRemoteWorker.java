@@ -106,7 +106,9 @@ final class GrpcRemoteWorker implements RemoteWorker {
 
     @Override
     public FunctionSpec register(FunctionSpec spec) {
-        return Messages.spec(call(s -> s.register(RegisterRequest.newBuilder().setSpec(Messages.spec(spec)).build())));
+        dev.vireo.grpc.v1.FunctionSpec registered = call(s -> s.register(RegisterRequest.newBuilder()
+                .setSpec(Messages.spec(spec)).build()));
+        return Messages.spec(registered);
     }
 
     @Override
@@ -147,7 +149,8 @@ final class GrpcRemoteWorker implements RemoteWorker {
 
     @Override
     public WorkerStatus status() {
-        return Messages.status(call(s -> s.status(StatusRequest.getDefaultInstance())));
+        dev.vireo.grpc.v1.StatusReply reply = call(s -> s.status(StatusRequest.getDefaultInstance()));
+        return Messages.status(reply);
     }
 
     @Override
