@@ -1,0 +1,219 @@
+package dev.vireo.loadgen;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import org.duckdb.DuckDBAppender;
+import org.duckdb.DuckDBConnection;
+
+/**
+ * A run's results folder: {@code records.duckdb} (table {@code records}, one row per invocation, and table
+ * {@code run}), the same records as {@code records.parquet} and {@code records.csv}, {@code summary.json} and
+ * {@code report.html}. Every figure comes from SQL over the records.
+ */
+final class Results {
+    static final String DB = "records.duckdb";
+
+    /** The records table; column order = {@link Row}'s components. */
+    static final String SCHEMA = """
+            CREATE TABLE records (
+              tid VARCHAR, function VARCHAR, trace_function VARCHAR, clients INTEGER,
+              scheduled_us BIGINT, sent_us BIGINT, client_us BIGINT, success BOOLEAN, error_kind VARCHAR,
+              error VARCHAR, worker VARCHAR, state VARCHAR, queued_us BIGINT, acquire_us BIGINT,
+              cold_start_us BIGINT, transport_us BIGINT, execution_us BIGINT, worker_e2e_us BIGINT,
+              attempts INTEGER, pick_us BIGINT, forward_us BIGINT, controller_us BIGINT, overhead_us BIGINT)""";
+
+    private Results() {
+    }
+
+    static Connection open(Path dir) throws SQLException {
+        return DriverManager.getConnection("jdbc:duckdb:" + dir.resolve(DB).toAbsolutePath());
+    }
+
+    /** Writes the folder (which must not exist yet or be empty) and returns the summary. */
+    static JsonObject write(Path dir, List<Row> rows, JsonObject run) throws IOException, SQLException {
+        Files.createDirectories(dir);
+        List<Row> sorted = new ArrayList<>(rows);
+        sorted.sort(Comparator.comparingLong(Row::sentUs).thenComparing(Row::tid));
+        try (Connection c = open(dir); Statement s = c.createStatement()) {
+            s.execute(SCHEMA);
+            try (DuckDBAppender a = ((DuckDBConnection) c).createAppender(DuckDBConnection.DEFAULT_SCHEMA, "records")) {
+                for (Row r : sorted) {
+                    a.beginRow().append(r.tid()).append(r.function()).append(r.traceFunction()).append(r.clients())
+                            .append(r.scheduledUs()).append(r.sentUs()).append(r.clientUs()).append(r.success())
+                            .append(r.errorKind()).append(r.error()).append(r.worker()).append(r.state())
+                            .append(r.queuedUs()).append(r.acquireUs()).append(r.coldStartUs()).append(r.transportUs())
+                            .append(r.executionUs()).append(r.workerE2eUs()).append(r.attempts()).append(r.pickUs())
+                            .append(r.forwardUs()).append(r.controllerUs()).append(r.overheadUs()).endRow();
+                }
+            }
+            s.execute("CREATE TABLE run (key VARCHAR, value VARCHAR)");
+            try (var p = c.prepareStatement("INSERT INTO run VALUES (?, ?)")) {
+                for (var e : run.entrySet()) {
+                    p.setString(1, e.getKey());
+                    p.setString(2, e.getValue().isJsonPrimitive() ? e.getValue().getAsString() : e.getValue().toString());
+                    p.addBatch();
+                }
+                p.executeBatch();
+            }
+            s.execute("COPY records TO '" + sql(dir.resolve("records.parquet")) + "' (FORMAT PARQUET)");
+            s.execute("COPY records TO '" + sql(dir.resolve("records.csv")) + "' (HEADER, DELIMITER ',')");
+            JsonObject summary = summary(c, run);
+            Files.writeString(dir.resolve("summary.json"),
+                    new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(summary) + "\n");
+            return summary;
+        }
+    }
+
+    static String sql(Path p) {
+        return p.toAbsolutePath().toString().replace("'", "''");
+    }
+
+    /** The statistics of one group of records, as SQL select items (same for summary and compare). */
+    static final String STATS = """
+            count(*) AS count,
+            count(*) FILTER (WHERE NOT success) AS errors,
+            coalesce(round(100.0 * count(*) FILTER (WHERE state = 'cold') / nullif(count(*) FILTER (WHERE state <> ''), 0), 3), 0) AS cold_pct,
+            coalesce(quantile_disc(client_us, 0.5), 0) AS e2e_p50_us,
+            coalesce(quantile_disc(client_us, 0.9), 0) AS e2e_p90_us,
+            coalesce(quantile_disc(client_us, 0.99), 0) AS e2e_p99_us,
+            coalesce(quantile_disc(overhead_us, 0.5), 0) AS overhead_p50_us,
+            coalesce(quantile_disc(overhead_us, 0.9), 0) AS overhead_p90_us,
+            coalesce(quantile_disc(overhead_us, 0.99), 0) AS overhead_p99_us,
+            coalesce(round(count(*) FILTER (WHERE success) / greatest((max(sent_us + client_us) - min(sent_us)) / 1e6, 1e-6), 3), 0) AS throughput_per_s""";
+
+    static final String[] STAT_NAMES = {"count", "errors", "cold_pct", "e2e_p50_us", "e2e_p90_us", "e2e_p99_us",
+            "overhead_p50_us", "overhead_p90_us", "overhead_p99_us", "throughput_per_s"};
+
+    static JsonObject stats(ResultSet r) throws SQLException {
+        JsonObject o = new JsonObject();
+        for (String k : STAT_NAMES) {
+            if (k.equals("cold_pct") || k.equals("throughput_per_s")) {
+                o.addProperty(k, r.getDouble(k));
+            } else {
+                o.addProperty(k, r.getLong(k));
+            }
+        }
+        return o;
+    }
+
+    static JsonObject summary(Connection c, JsonObject run) throws SQLException {
+        JsonObject out = new JsonObject();
+        out.add("run", run);
+        try (Statement s = c.createStatement()) {
+            try (ResultSet r = s.executeQuery("SELECT " + STATS + ", coalesce(round((max(sent_us + client_us)"
+                    + " - min(sent_us)) / 1e6, 3), 0) AS duration_s FROM records")) {
+                r.next();
+                JsonObject overall = stats(r);
+                overall.addProperty("duration_s", r.getDouble("duration_s"));
+                out.add("overall", overall);
+            }
+            JsonObject functions = new JsonObject();
+            try (ResultSet r = s.executeQuery("SELECT function, " + STATS + " FROM records GROUP BY function ORDER BY function")) {
+                while (r.next()) {
+                    functions.add(r.getString("function"), stats(r));
+                }
+            }
+            out.add("functions", functions);
+            JsonObject workers = new JsonObject();
+            try (ResultSet r = s.executeQuery("SELECT worker, count(*) AS n FROM records WHERE worker <> ''"
+                    + " GROUP BY worker ORDER BY worker")) {
+                while (r.next()) {
+                    workers.addProperty(r.getString("worker"), r.getLong("n"));
+                }
+            }
+            out.add("workers", workers);
+            JsonObject errors = new JsonObject();
+            try (ResultSet r = s.executeQuery("SELECT error_kind, count(*) AS n FROM records WHERE NOT success"
+                    + " GROUP BY error_kind ORDER BY error_kind")) {
+                while (r.next()) {
+                    errors.addProperty(r.getString("error_kind"), r.getLong("n"));
+                }
+            }
+            out.add("errors", errors);
+            JsonArray steps = new JsonArray();
+            try (ResultSet r = s.executeQuery("SELECT clients, " + STATS + " FROM records WHERE clients > 0"
+                    + " GROUP BY clients ORDER BY clients")) {
+                while (r.next()) {
+                    JsonObject step = stats(r);
+                    step.addProperty("clients", r.getInt("clients"));
+                    steps.add(step);
+                }
+            }
+            if (!steps.isEmpty()) {
+                out.add("steps", steps);
+            }
+        }
+        return out;
+    }
+
+    /** {@code results compare A B}: the same statistics from both runs' records side by side. */
+    static int compare(Path a, Path b) throws SQLException {
+        for (Path p : List.of(a, b)) {
+            if (!Files.isRegularFile(p.resolve(DB))) {
+                System.err.println("vireo: " + p + " is not a results folder (no " + DB + ")");
+                return 2;
+            }
+        }
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:"); Statement s = c.createStatement()) {
+            s.execute("ATTACH '" + sql(a.resolve(DB)) + "' AS a (READ_ONLY)");
+            s.execute("ATTACH '" + sql(b.resolve(DB)) + "' AS b (READ_ONLY)");
+            System.out.printf(Locale.ROOT, "A = %s%nB = %s%n%n", a, b);
+            print(s, "overall", "SELECT " + STATS + " FROM a.records", "SELECT " + STATS + " FROM b.records");
+            List<String> common = new ArrayList<>();
+            try (ResultSet r = s.executeQuery("SELECT DISTINCT function FROM a.records INTERSECT"
+                    + " SELECT DISTINCT function FROM b.records ORDER BY 1")) {
+                while (r.next()) {
+                    common.add(r.getString(1));
+                }
+            }
+            if (common.size() <= 20) {
+                for (String f : common) {
+                    String where = " WHERE function = '" + f.replace("'", "''") + "'";
+                    print(s, f, "SELECT " + STATS + " FROM a.records" + where, "SELECT " + STATS + " FROM b.records" + where);
+                }
+            } else {
+                System.out.println("(" + common.size() + " functions in both runs: per-function rows left out;"
+                        + " query records.duckdb for them)");
+            }
+        }
+        return 0;
+    }
+
+    private static void print(Statement s, String title, String qa, String qb) throws SQLException {
+        JsonObject x;
+        JsonObject y;
+        try (ResultSet r = s.executeQuery(qa)) {
+            r.next();
+            x = stats(r);
+        }
+        try (ResultSet r = s.executeQuery(qb)) {
+            r.next();
+            y = stats(r);
+        }
+        System.out.printf(Locale.ROOT, "%-20s %14s %14s %10s%n", title, "A", "B", "B vs A");
+        for (String k : STAT_NAMES) {
+            double va = x.get(k).getAsDouble();
+            double vb = y.get(k).getAsDouble();
+            String diff = va == 0 ? (vb == 0 ? "=" : "new") : String.format(Locale.ROOT, "%+.1f%%", 100 * (vb - va) / va);
+            System.out.printf(Locale.ROOT, "  %-18s %14s %14s %10s%n", k, num(va), num(vb), diff);
+        }
+        System.out.println();
+    }
+
+    private static String num(double v) {
+        return v == Math.rint(v) ? String.format(Locale.ROOT, "%,d", (long) v) : String.format(Locale.ROOT, "%,.2f", v);
+    }
+}

@@ -1,0 +1,33 @@
+package dev.vireo.loadgen;
+
+/**
+ * One invocation as the load generator saw it: the row of {@code records} in the results.
+ *
+ * @param tid          transaction id (the load generator's, carried through controller and worker)
+ * @param function     Vireo function id
+ * @param traceFunction the trace's HashFunction, empty outside trace runs
+ * @param clients      closed-loop clients at the time (bench and scaling), 0 for an open-loop trace
+ * @param scheduledUs  when it was due, from the run's start (open loop), else when it was sent
+ * @param sentUs       when it was sent, from the run's start
+ * @param clientUs     from sending to the reply, at the load generator
+ * @param success      whether the function succeeded
+ * @param errorKind    ErrorKind name or gRPC status when it failed, empty on success
+ * @param error        the error message
+ * @param worker       the worker that served it
+ * @param state        cold | warm | prewarm | empty
+ * @param queuedUs     worker timings (see the worker's records) ...
+ * @param attempts     workers the controller tried (0 when sent to a worker directly)
+ * @param pickUs       controller: choosing the worker
+ * @param forwardUs    controller: to the worker and back
+ * @param controllerUs controller: end to end
+ */
+public record Row(String tid, String function, String traceFunction, int clients, long scheduledUs, long sentUs,
+        long clientUs, boolean success, String errorKind, String error, String worker, String state, long queuedUs,
+        long acquireUs, long coldStartUs, long transportUs, long executionUs, long workerE2eUs, int attempts,
+        long pickUs, long forwardUs, long controllerUs) {
+
+    /** What the platform added as the client saw it: client time minus the function's own execution. */
+    public long overheadUs() {
+        return Math.max(0, clientUs - executionUs);
+    }
+}

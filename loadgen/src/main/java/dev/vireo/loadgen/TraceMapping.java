@@ -1,0 +1,77 @@
+package dev.vireo.loadgen;
+
+import dev.vireo.cli.trace.FunctionTrace;
+import dev.vireo.grpc.v1.FunctionSpec;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * Trace functions as Vireo functions. Each trace function becomes a bundled sample function parameterised to its
+ * trace: on the simulated backend, cold start = the trace's Maximum and warm = percentile_Average_25 (the common
+ * mapping), memory = its share of the app's memory; on a real backend the {@code examples/sleep} function. Every
+ * invocation's execution time is drawn (seeded) from the function's duration percentiles and sent in the payload
+ * ({@code sim_exec_ms} for the simulated backend, {@code ms} for sleep), so the run reproduces the trace's spread.
+ */
+final class TraceMapping {
+    private final Map<FunctionTrace, String> names = new LinkedHashMap<>();
+    private final String backend;
+    private final String code;
+
+    TraceMapping(List<FunctionTrace> functions, String backend, String code) {
+        this.backend = backend;
+        this.code = code;
+        int i = 0;
+        for (FunctionTrace f : functions) {
+            String hash = f.function().toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]", "");
+            names.put(f, "t" + (i++) + "-" + hash.substring(0, Math.min(10, hash.length())));
+        }
+    }
+
+    String name(FunctionTrace f) {
+        return names.get(f);
+    }
+
+    String id(FunctionTrace f) {
+        return name(f) + "-1";
+    }
+
+    Map<FunctionTrace, String> names() {
+        return names;
+    }
+
+    FunctionSpec spec(FunctionTrace f) {
+        int memory = (int) Math.max(16, Math.min(65_536, Math.round(f.memoryMb())));
+        long timeoutMs = (long) Math.min(900_000, Math.max(60_000, f.durations().maximum() * 4));
+        FunctionSpec.Builder b = FunctionSpec.newBuilder().setName(name(f)).setVersion("1").setMemoryMb(memory)
+                .setCpus(0.1).setTimeoutMs(timeoutMs).setConcurrency(1)
+                .setExpectedColdStartMs(Math.round(f.coldMs())).setExpectedWarmMs(Math.round(f.warmMs()));
+        if (backend.equals("sim")) {
+            b.setImage("sim/" + name(f)).setBackend("sim").setTransport("sim");
+        } else {
+            b.setCode(code).setHandler("main.handle").setBackend(backend).setTransport("uds");
+        }
+        return b.build();
+    }
+
+    /** An execution time (ms) drawn from the function's duration percentiles, linear between them. */
+    static long drawMs(FunctionTrace f, SplittableRandom random) {
+        var d = f.durations();
+        double[] q = {0, 0.01, 0.25, 0.50, 0.75, 0.99, 1};
+        double[] v = {d.p0(), d.p1(), d.p25(), d.p50(), d.p75(), d.p99(), d.p100()};
+        double u = random.nextDouble();
+        for (int i = 1; i < q.length; i++) {
+            if (u <= q[i]) {
+                double w = (u - q[i - 1]) / (q[i] - q[i - 1]);
+                return Math.max(0, Math.round(v[i - 1] + w * (v[i] - v[i - 1])));
+            }
+        }
+        return Math.round(d.p100());
+    }
+
+    static String payload(long ms) {
+        return "{\"ms\":" + ms + ",\"sim_exec_ms\":" + ms + "}";
+    }
+}
