@@ -43,14 +43,14 @@ public final class WorkerBench {
         long run(WorkerGrpc.WorkerBlockingStub stub);
     }
 
-    private static long percentileUs(long[] sortedNs, double p) {
+    static long percentileUs(long[] sortedNs, double p) {
         if (sortedNs.length == 0) {
             return 0;
         }
         return sortedNs[Math.min(sortedNs.length - 1, (int) Math.ceil(p * sortedNs.length) - 1)] / 1_000;
     }
 
-    private static long percentile(long[] sorted, double p) {
+    static long percentile(long[] sorted, double p) {
         return sorted.length == 0 ? 0 : sorted[Math.min(sorted.length - 1, (int) Math.ceil(p * sorted.length) - 1)];
     }
 

@@ -18,21 +18,21 @@ final class ControllerMetrics {
     }
 
     void gauges(ControllerCore core) {
-        Gauge.builder("vireo_controller_workers", core, ControllerCore::knownCount)
+        Gauge.builder("vireo.controller.workers", core, ControllerCore::knownCount)
                 .description("workers known to the controller").register(meters);
-        Gauge.builder("vireo_controller_workers_healthy", core, ControllerCore::healthyCount)
+        Gauge.builder("vireo.controller.workers.healthy", core, ControllerCore::healthyCount)
                 .description("workers in service").register(meters);
     }
 
     void forwarded(String worker, String outcome, long nanos) {
-        Counter.builder("vireo_controller_invocations").description("invocations forwarded to workers")
+        Counter.builder("vireo.controller.invocations").description("invocations forwarded to workers")
                 .tag("worker", worker).tag("outcome", outcome).register(meters).increment();
-        Timer.builder("vireo_controller_forward").description("from sending an invocation to a worker to its reply")
+        Timer.builder("vireo.controller.forward").description("from sending an invocation to a worker to its reply")
                 .tag("worker", worker).register(meters).record(Duration.ofNanos(nanos));
     }
 
     void takenOut(String worker) {
-        Counter.builder("vireo_controller_workers_taken_out").description("times a worker was taken out of service")
+        Counter.builder("vireo.controller.workers.taken.out").description("times a worker was taken out of service")
                 .tag("worker", worker).register(meters).increment();
     }
 }

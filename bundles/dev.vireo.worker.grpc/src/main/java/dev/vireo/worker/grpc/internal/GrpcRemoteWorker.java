@@ -48,7 +48,7 @@ final class GrpcRemoteWorker implements RemoteWorker {
 
     GrpcRemoteWorker(String address, TaskScheduler scheduler) {
         this.address = address;
-        this.channel = NettyChannelBuilder.forTarget(address).usePlaintext().executor(scheduler)
+        this.channel = NettyChannelBuilder.forTarget(address).usePlaintext().directExecutor()
                 .maxInboundMessageSize(64 * 1024 * 1024).build();
         this.async = WorkerGrpc.newFutureStub(channel);
         this.blocking = WorkerGrpc.newBlockingStub(channel);

@@ -1,0 +1,137 @@
+package dev.vireo.bench;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import dev.vireo.grpc.v1.FunctionSpec;
+import dev.vireo.grpc.v1.InvokeReply;
+import dev.vireo.grpc.v1.InvokeRequest;
+import dev.vireo.grpc.v1.PrewarmRequest;
+import dev.vireo.grpc.v1.RegisterRequest;
+import dev.vireo.grpc.v1.WorkerGrpc;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The controller's cost: the same closed-loop load on a no-op simulated function, sent straight to a worker and
+ * through a controller in front of that worker, alternating in the same run (direct, controller, direct, controller
+ * per client count), so machine noise hits both sides alike. Reports the controller's added latency (p50 and p99 of
+ * controller minus direct) and its throughput relative to direct.
+ */
+public final class ControllerBench {
+    private ControllerBench() {
+    }
+
+    private static List<WorkerGrpc.WorkerBlockingStub> stubs(String target, int n, List<ManagedChannel> open) {
+        List<WorkerGrpc.WorkerBlockingStub> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            ManagedChannel ch = NettyChannelBuilder.forTarget(target).usePlaintext().build();
+            open.add(ch);
+            out.add(WorkerGrpc.newBlockingStub(ch));
+        }
+        return out;
+    }
+
+    public static void main(String[] args) throws Exception {
+        String worker = null;
+        String controller = null;
+        List<Integer> clientCounts = List.of(1, 16);
+        double duration = 5;
+        double warmup = 1;
+        int rounds = 2;
+        Path json = null;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--worker" -> worker = args[++i];
+                case "--controller" -> controller = args[++i];
+                case "--clients" -> clientCounts = Arrays.stream(args[++i].split(",")).map(String::trim).map(Integer::parseInt).toList();
+                case "--duration-s" -> duration = Double.parseDouble(args[++i]);
+                case "--rounds" -> rounds = Integer.parseInt(args[++i]);
+                case "--json" -> json = Path.of(args[++i]);
+                default -> {
+                    System.err.println("bench controller: unknown option " + args[i]);
+                    System.exit(2);
+                }
+            }
+        }
+        List<ManagedChannel> open = new ArrayList<>();
+        List<WorkerGrpc.WorkerBlockingStub> direct = stubs(worker, 4, open);
+        List<WorkerGrpc.WorkerBlockingStub> viaController = stubs(controller, 4, open);
+        String fn = "bench-noop-1";
+        try {
+            // registered through the controller, which pushes it to its worker: the same function on both paths
+            viaController.get(0).withDeadlineAfter(60, TimeUnit.SECONDS).register(RegisterRequest.newBuilder()
+                    .setSpec(FunctionSpec.newBuilder().setName("bench-noop").setVersion("1").setImage("sim/noop")
+                            .setBackend("sim").setTransport("sim").setMemoryMb(64).setCpus(0.01).setTimeoutMs(30_000)
+                            .setConcurrency(1024)).build());
+        } catch (StatusRuntimeException e) {
+            if (e.getStatus().getCode() != Status.Code.ALREADY_EXISTS) {
+                throw e;
+            }
+        }
+        direct.get(0).withDeadlineAfter(60, TimeUnit.SECONDS)
+                .prewarm(PrewarmRequest.newBuilder().setFunctionId(fn).setCount(1).build());
+        InvokeRequest invoke = InvokeRequest.newBuilder().setFunctionId(fn).setPayload("{}").build();
+        WorkerBench.Call call = s -> {
+            InvokeReply r = s.invoke(invoke);
+            if (!r.getSuccess()) {
+                throw new IllegalStateException(r.getError().getMessage());
+            }
+            return -1;
+        };
+        WorkerBench.measure(direct, 16, 0, warmup * 2, call);
+        WorkerBench.measure(viaController, 16, 0, warmup * 2, call);
+        JsonArray results = new JsonArray();
+        System.out.printf(Locale.ROOT, "%8s %6s | %10s %9s %9s | %10s %9s %9s | %11s %11s %8s%n", "clients", "round",
+                "direct/s", "p50 us", "p99 us", "ctl/s", "p50 us", "p99 us", "added p50", "added p99", "tput");
+        for (int n : clientCounts) {
+            for (int round = 1; round <= rounds; round++) {
+                WorkerBench.Sample d = WorkerBench.measure(direct, n, warmup, duration, call);
+                WorkerBench.Sample c = WorkerBench.measure(viaController, n, warmup, duration, call);
+                long dp50 = WorkerBench.percentileUs(d.latencyNs(), 0.5);
+                long dp99 = WorkerBench.percentileUs(d.latencyNs(), 0.99);
+                long cp50 = WorkerBench.percentileUs(c.latencyNs(), 0.5);
+                long cp99 = WorkerBench.percentileUs(c.latencyNs(), 0.99);
+                JsonObject o = new JsonObject();
+                o.addProperty("clients", n);
+                o.addProperty("round", round);
+                o.addProperty("direct_per_s", Math.round(d.throughput()));
+                o.addProperty("direct_p50_us", dp50);
+                o.addProperty("direct_p99_us", dp99);
+                o.addProperty("controller_per_s", Math.round(c.throughput()));
+                o.addProperty("controller_p50_us", cp50);
+                o.addProperty("controller_p99_us", cp99);
+                o.addProperty("added_p50_us", cp50 - dp50);
+                o.addProperty("added_p99_us", cp99 - dp99);
+                o.addProperty("throughput_ratio", Math.round(1000.0 * c.throughput() / d.throughput()) / 1000.0);
+                o.addProperty("errors", d.errors() + c.errors());
+                results.add(o);
+                System.out.printf(Locale.ROOT, "%8d %6d | %10.0f %9d %9d | %10.0f %9d %9d | %11d %11d %7.0f%%%n", n,
+                        round, d.throughput(), dp50, dp99, c.throughput(), cp50, cp99, cp50 - dp50, cp99 - dp99,
+                        100 * c.throughput() / d.throughput());
+            }
+        }
+        JsonObject out = new JsonObject();
+        out.addProperty("benchmark", "controller");
+        out.addProperty("function", "sim no-op, warm");
+        out.addProperty("duration_s", duration);
+        out.add("runs", results);
+        String text = new GsonBuilder().setPrettyPrinting().create().toJson(out);
+        System.out.println(text);
+        if (json != null) {
+            Files.writeString(json, text + "\n");
+        }
+        for (ManagedChannel ch : open) {
+            ch.shutdownNow();
+        }
+    }
+}
