@@ -64,13 +64,13 @@ SECRET_KEY = "vireo-private-graphite"
 TIME_ZONE = "UTC"
 DATABASES = {"default": {"NAME": "$dir/storage/graphite.db", "ENGINE": "django.db.backends.sqlite3"}}
 PY
-    /usr/bin/carbon-cache --config="$dir/conf/carbon.conf" --pidfile="$dir/carbon.pid" --nodaemon start \
-      >"$dir/carbon.out" 2>&1 &
-    echo $! >"$dir/carbon.bgpid"
+    setsid -f /usr/bin/carbon-cache --config="$dir/conf/carbon.conf" --pidfile="$dir/carbon.pid" --nodaemon start \
+      >"$dir/carbon.out" 2>&1 </dev/null
+    # detached (own session, no inherited stdio): a caller reading this script's output sees it end
     (cd "$dir" && PYTHONPATH="$dir/py" GRAPHITE_SETTINGS_MODULE=vireo_graphite_settings \
-      DJANGO_SETTINGS_MODULE=graphite.settings setsid /usr/bin/gunicorn --bind "127.0.0.1:$web" --workers 2 \
+      DJANGO_SETTINGS_MODULE=graphite.settings setsid -f /usr/bin/gunicorn --bind "127.0.0.1:$web" --workers 2 \
       --pid "$dir/web.pid" --chdir /usr/share/graphite-web --pythonpath "$dir/py" \
-      graphite.wsgi:application >"$dir/web.out" 2>&1 &)
+      graphite.wsgi:application) >"$dir/web.out" 2>&1 </dev/null
     for _ in $(seq 1 150); do
       if (exec 3<>"/dev/tcp/127.0.0.1/$line") 2>/dev/null && curl -sf "http://127.0.0.1:$web/render?target=x&format=json" >/dev/null; then
         echo "LINE_PORT=$line"; echo "WEB=http://127.0.0.1:$web"; exit 0
@@ -83,13 +83,16 @@ PY
     ;;
   stop)
     dir=${2:?graphite.sh stop DIR}
-    for f in "$dir/web.pid" "$dir/carbon.bgpid" "$dir/carbon.pid"; do
-      [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true
+    pids=$(cat "$dir/web.pid" "$dir/carbon.pid" 2>/dev/null || true)
+    # gunicorn's workers and carbon find their own config under DIR: take any straggler by its command line too
+    pids="$pids $(pgrep -f -- "$dir/" 2>/dev/null || true)"
+    for p in $pids; do kill "$p" 2>/dev/null || true; done
+    for _ in $(seq 1 30); do
+      alive=""; for p in $pids; do kill -0 "$p" 2>/dev/null && alive="$alive $p"; done
+      [ -z "$alive" ] && break; sleep 0.1
     done
-    sleep 0.3
-    for f in "$dir/web.pid" "$dir/carbon.bgpid" "$dir/carbon.pid"; do
-      [ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null || true; rm -f "$f"
-    done
+    for p in $pids; do kill -9 "$p" 2>/dev/null || true; done
+    rm -f "$dir/web.pid" "$dir/carbon.pid"
     ;;
   *) echo "usage: tools/graphite.sh install | start DIR | stop DIR" >&2; exit 2 ;;
 esac

@@ -116,7 +116,8 @@ public final class Main {
             throw new IllegalArgumentException("--target HOST:PORT is needed (a worker's or controller's gRPC API)");
         }
         String graphite = one(o, "--graphite", "");
-        List<String> targets = o.getOrDefault("--graphite-target", List.of("vireo.*.*"));
+        List<String> targets = o.getOrDefault("--graphite-target", List.of("vireo.*.queue.length.value",
+                "vireo.*.invocations.running.value", "vireo.*.containers.*.value", "vireo.*.controller.workers.healthy.value"));
         Instant started = Instant.now();
         String name = one(o, "--name", kind + "-" + DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT)
                 .withZone(ZoneOffset.UTC).format(started));

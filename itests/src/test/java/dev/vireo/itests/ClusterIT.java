@@ -1,0 +1,278 @@
+package dev.vireo.itests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * A controller and two workers started with {@code ./vireo cluster start} (separate JVMs, sim backend), a private
+ * carbon + graphite-web they push to, and the load generator against them: every balancing policy, a worker killed
+ * mid-run, the results folder (queried with DuckDB), the Graphite extraction, and bad inputs.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClusterIT {
+    private static final Path HOME = Path.of(System.getProperty("vireo.home")).toAbsolutePath().normalize();
+    private static Path dir;
+    private static Path graphite;
+    private static String web;
+    private static String ctlHttp;
+    private static String ctlGrpc;
+
+    record Result(int code, String out) {
+    }
+
+    private static Result vireo(Map<String, String> env, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(HOME.resolve("vireo").toString());
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().put("VIREO_NO_BUILD", "1");
+        pb.environment().put("VIREO_RUN_DIR", dir.resolve("run").toString());
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(300, TimeUnit.SECONDS), "vireo " + String.join(" ", args) + " hung");
+        return new Result(p.exitValue(), out);
+    }
+
+    private static Result vireo(String... args) throws IOException, InterruptedException {
+        return vireo(Map.of(), args);
+    }
+
+    private static Result tool(String... cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(300, TimeUnit.SECONDS));
+        return new Result(p.exitValue(), out);
+    }
+
+    private static String value(String out, String key) {
+        Matcher m = Pattern.compile(key + "[=: ]+(\\S+)").matcher(out);
+        assertTrue(m.find(), key + " in " + out);
+        return m.group(1).replaceAll(",$", "");
+    }
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/carbon-cache")) && Files.isExecutable(Path.of("/usr/bin/gunicorn")),
+                "graphite-carbon, graphite-web and gunicorn are needed (./vireo test installs them as root)");
+        dir = Files.createTempDirectory("vireo-cluster-it-");
+        graphite = dir.resolve("graphite");
+        Result g = tool(HOME.resolve("tools/graphite.sh").toString(), "start", graphite.toString());
+        assertEquals(0, g.code(), g.out());
+        web = value(g.out(), "WEB");
+        Result c = vireo(Map.of("VIREO_CLUSTER_GRAPHITE", "127.0.0.1:" + value(g.out(), "LINE_PORT")),
+                "cluster", "start", "--workers", "2");
+        assertEquals(0, c.code(), c.out());
+        ctlHttp = value(c.out(), "HTTP");
+        ctlGrpc = value(c.out(), "gRPC");
+    }
+
+    @AfterAll
+    static void stopCluster() throws Exception {
+        if (dir != null) {
+            vireo("cluster", "stop");
+            tool(HOME.resolve("tools/graphite.sh").toString(), "stop", graphite.toString());
+        }
+    }
+
+    private static Path trace(String name, int functions, int rate, int seed) throws Exception {
+        Path t = dir.resolve(name);
+        Result r = vireo("trace", "synth", "--functions", Integer.toString(functions), "--minutes", "1", "--seed",
+                Integer.toString(seed), "--rate", Integer.toString(rate), "--out", t.toString());
+        assertEquals(0, r.code(), r.out());
+        return t;
+    }
+
+    private static JsonObject summary(Path run) throws IOException {
+        return JsonParser.parseString(Files.readString(run.resolve("summary.json"))).getAsJsonObject();
+    }
+
+    @Test
+    @Order(1)
+    void aTraceThroughTheControllerWritesTheResultsFolderAndPullsItsGraphiteSeries() throws Exception {
+        Path t = trace("trace", 4, 3, 7);
+        Result r = vireo("loadgen", "trace", "--target", ctlGrpc, "--trace", t.toString(), "--speed", "6",
+                "--out", dir.resolve("runs").toString(), "--name", "t1", "--graphite", web, "--graphite-wait-s", "3");
+        assertEquals(0, r.code(), r.out());
+        Path run = dir.resolve("runs/t1");
+        for (String f : List.of("records.duckdb", "records.parquet", "records.csv", "summary.json", "report.html",
+                "latency-cdf.png", "throughput.png", "overhead-vs-load.png", "workers.png", "metrics.csv")) {
+            assertTrue(Files.size(run.resolve(f)) > 0, f + " written");
+        }
+        JsonObject s = summary(run);
+        long count = s.getAsJsonObject("overall").get("count").getAsLong();
+        assertTrue(count > 50, s.toString());
+        assertEquals(0, s.getAsJsonObject("overall").get("errors").getAsLong(), s.toString());
+        assertEquals(2, s.getAsJsonObject("workers").size(), "round-robin used both workers: " + s);
+        assertTrue(Files.readString(run.resolve("report.html")).contains("<img src=\"latency-cdf.png\""));
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:"); Statement q = c.createStatement()) {
+            // the Parquet and CSV copies hold the same rows as the database; every row carries the controller's part
+            try (ResultSet rs = q.executeQuery("SELECT count(*), count(DISTINCT tid), min(attempts),"
+                    + " count(*) FILTER (WHERE state = 'cold') FROM '" + run.resolve("records.parquet") + "'")) {
+                rs.next();
+                assertEquals(count, rs.getLong(1));
+                assertEquals(count, rs.getLong(2), "one row per invocation");
+                assertEquals(1, rs.getLong(3));
+                assertTrue(rs.getLong(4) >= 4, "each function started cold at least once");
+            }
+            try (ResultSet rs = q.executeQuery("SELECT count(*) FROM read_csv_auto('" + run.resolve("records.csv") + "')")) {
+                rs.next();
+                assertEquals(count, rs.getLong(1));
+            }
+            // the Graphite series of both workers and the controller, inside the run's window
+            q.execute("ATTACH '" + run.resolve("records.duckdb") + "' AS r (READ_ONLY)");
+            try (ResultSet rs = q.executeQuery("SELECT count(DISTINCT series), count(*), min(t_s), max(t_s),"
+                    + " count(*) FILTER (WHERE series LIKE '%controller.workers.healthy%' AND value = 2)"
+                    + " FROM r.metrics")) {
+                rs.next();
+                assertTrue(rs.getLong(1) >= 4, "series of both workers and the controller: " + rs.getLong(1));
+                assertTrue(rs.getLong(2) >= 20, "points: " + rs.getLong(2));
+                assertTrue(rs.getDouble(3) >= -2 && rs.getDouble(4) <= s.getAsJsonObject("overall")
+                        .get("duration_s").getAsDouble() + 3, "aligned to the run's time axis");
+                assertTrue(rs.getLong(5) > 0, "the controller reported its two healthy workers");
+            }
+        }
+        Result same = vireo("results", "compare", run.toString(), run.toString());
+        assertEquals(0, same.code(), same.out());
+        assertTrue(same.out().contains("e2e_p50_us") && same.out().contains("="), same.out());
+    }
+
+    private Result bench(String name, int seconds) throws Exception {
+        return vireo("loadgen", "bench", "--target", ctlGrpc, "--clients", "4", "--duration-s", Integer.toString(seconds),
+                "--exec-ms", "2", "--out", dir.resolve("runs").toString(), "--name", name);
+    }
+
+    private void use(String policy) throws Exception {
+        Result r = vireo("console", "cluster-controller", "-c", "vireo:use balancer " + policy);
+        assertEquals(0, r.code(), r.out());
+    }
+
+    /** The busiest worker's share of the invocations. */
+    private static double share(JsonObject perWorker) {
+        long max = 0;
+        long all = 0;
+        for (String w : perWorker.keySet()) {
+            long n = perWorker.get(w).getAsLong();
+            max = Math.max(max, n);
+            all += n;
+        }
+        return (double) max / all;
+    }
+
+    @Test
+    @Order(2)
+    void everyBalancingPolicySpreadsOrSticksAsItShould() throws Exception {
+        Map<String, JsonObject> workers = new HashMap<>();
+        for (String policy : List.of("least-loaded", "ch-bl", "round-robin")) {
+            use(policy);
+            Result r = bench("policy-" + policy, 2);
+            assertEquals(0, r.code(), r.out());
+            JsonObject s = summary(dir.resolve("runs/policy-" + policy));
+            assertEquals(0, s.getAsJsonObject("overall").get("errors").getAsLong(), policy + ": " + s);
+            workers.put(policy, s.getAsJsonObject("workers"));
+        }
+        assertEquals(2, workers.get("round-robin").size(), workers.toString());
+        assertEquals(2, workers.get("least-loaded").size(), workers.toString());
+        // round-robin alternates; ch-bl keeps the one function on its home worker and spills only what passes the
+        // bound (1.25 x the average load: with 4 clients some does)
+        assertTrue(share(workers.get("round-robin")) < 0.55, workers.toString());
+        assertTrue(share(workers.get("ch-bl")) > 0.6, workers.toString());
+    }
+
+    @Test
+    @Order(3)
+    void aWorkerKilledMidRunIsTakenOutAndTheRunCarriesOnWithoutErrors() throws Exception {
+        long pid = Long.parseLong(Files.readString(dir.resolve("run/cluster-w2/vireo.pid")).trim());
+        Thread killer = Thread.ofPlatform().start(() -> {
+            try {
+                Thread.sleep(1_500);
+                ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        Result r = bench("dying", 4);
+        killer.join();
+        assertEquals(0, r.code(), r.out());
+        JsonObject s = summary(dir.resolve("runs/dying"));
+        assertEquals(0, s.getAsJsonObject("overall").get("errors").getAsLong(), "retried on the survivor: " + s);
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + dir.resolve("runs/dying/records.duckdb"));
+                Statement q = c.createStatement();
+                ResultSet rs = q.executeQuery("SELECT max(sent_us) FILTER (WHERE worker = 'cluster-w2'),"
+                        + " max(sent_us) FILTER (WHERE worker = 'cluster-w1'), max(attempts) FROM records")) {
+            rs.next();
+            assertTrue(rs.getLong(1) < rs.getLong(2), "w2 served nothing after it died");
+        }
+        Result status = vireo("controller", "status", "--worker", ctlHttp);
+        assertTrue(status.out().matches("(?s).*cluster-w2 .* OUT .*"), status.out());
+        assertTrue(status.out().matches("(?s).*cluster-w1 .* healthy .*"), status.out());
+    }
+
+    @Test
+    @Order(4)
+    void badInputsGetClearErrors() throws Exception {
+        Path bad = dir.resolve("bad-trace");
+        Files.createDirectories(bad);
+        Path good = trace("good", 2, 1, 1);
+        try (var files = Files.list(good)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, bad.resolve(f.getFileName()));
+            }
+        }
+        Path inv;
+        try (var files = Files.list(bad)) {
+            inv = files.filter(f -> f.getFileName().toString().startsWith("invocations_per_function")).findFirst()
+                    .orElseThrow();
+        }
+        List<String> lines = new ArrayList<>(Files.readAllLines(inv));
+        lines.set(2, lines.get(2).replaceFirst(",(\\d+)$", ",oops"));
+        Files.write(inv, lines);
+        Result malformed = vireo("loadgen", "trace", "--target", ctlGrpc, "--trace", bad.toString(), "--out",
+                dir.resolve("runs").toString());
+        assertNotEquals(0, malformed.code());
+        assertTrue(malformed.out().contains(inv.getFileName() + ":3"), "names file and line: " + malformed.out());
+
+        Result unknown = vireo("loadgen", "trace", "--target", ctlGrpc, "--trace", good.toString(), "--only",
+                "nosuchfunction", "--out", dir.resolve("runs").toString());
+        assertEquals(2, unknown.code(), unknown.out());
+        assertTrue(unknown.out().contains("not in the trace") && unknown.out().contains("nosuchfunction"), unknown.out());
+
+        Result unreachable = vireo("loadgen", "bench", "--target", "127.0.0.1:1", "--duration-s", "1", "--out",
+                dir.resolve("runs").toString());
+        assertEquals(2, unreachable.code(), unreachable.out());
+        assertTrue(unreachable.out().contains("cannot reach the target 127.0.0.1:1"), unreachable.out());
+        assertFalse(Files.exists(dir.resolve("runs/bench-")), "no results folder for a run that never started");
+
+        Result noSuchRun = vireo("results", "compare", dir.resolve("nope").toString(), dir.resolve("runs/t1").toString());
+        assertEquals(2, noSuchRun.code(), noSuchRun.out());
+        assertTrue(noSuchRun.out().contains("is not a results folder"), noSuchRun.out());
+    }
+}
