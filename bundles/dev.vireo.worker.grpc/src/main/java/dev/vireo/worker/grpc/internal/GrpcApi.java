@@ -58,6 +58,17 @@ public final class GrpcApi {
         WorkerGrpcService service = new WorkerGrpcService(worker);
         server = NettyServerBuilder.forAddress(new InetSocketAddress(config.bind(), config.port()))
                 .executor(scheduler)
+                // invocations never block (the worker and the controller answer with a stage): they start on the
+                // transport thread instead of paying a hand-off to the scheduler; everything else may block
+                // (registration, status) and runs on the scheduler
+                .callExecutor(new io.grpc.ServerCallExecutorSupplier() {
+                    @Override
+                    public <Q, R> java.util.concurrent.Executor getExecutor(ServerCall<Q, R> call, Metadata headers) {
+                        String method = call.getMethodDescriptor().getBareMethodName();
+                        return "Invoke".equals(method) || "Ping".equals(method)
+                                ? com.google.common.util.concurrent.MoreExecutors.directExecutor() : null;
+                    }
+                })
                 .maxInboundMessageSize(config.max_message_bytes())
                 .addService(ServerInterceptors.intercept(service, new BearerToken(config.auth_token())))
                 .build()
