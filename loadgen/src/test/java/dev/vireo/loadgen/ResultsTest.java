@@ -1,0 +1,70 @@
+package dev.vireo.loadgen;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import dev.vireo.cli.trace.FunctionTrace;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ResultsTest {
+    private static Row row(int i, String fn, String state, long clientUs, boolean ok) {
+        return new Row("t" + i, fn, "", 0, i * 1_000L, i * 1_000L, clientUs, ok, ok ? "" : "USER_ERROR",
+                ok ? "" : "boom", i % 2 == 0 ? "w1" : "w2", state, 0, 0, 0, 0, 100, clientUs - 10, 1, 5, clientUs - 20,
+                clientUs - 8);
+    }
+
+    @Test
+    void theSummaryIsComputedFromTheRecordsAndIsTheSameForTheSameRows(@TempDir Path dir) throws Exception {
+        List<Row> rows = new ArrayList<>();
+        for (int i = 1; i <= 100; i++) {
+            rows.add(row(i, i <= 60 ? "a-1" : "b-1", i % 10 == 0 ? "cold" : "warm", i * 100L, i != 50));
+        }
+        JsonObject run = new JsonObject();
+        run.addProperty("name", "x");
+        run.addProperty("kind", "bench");
+        JsonObject s = Results.write(dir.resolve("one"), rows, run);
+        JsonObject overall = s.getAsJsonObject("overall");
+        assertEquals(100, overall.get("count").getAsLong());
+        assertEquals(1, overall.get("errors").getAsLong());
+        assertEquals(10.0, overall.get("cold_pct").getAsDouble(), 1e-9);
+        assertEquals(5_000, overall.get("e2e_p50_us").getAsLong(), "the 50th of 100, 100..10,000 us");
+        assertEquals(9_900, overall.get("e2e_p99_us").getAsLong());
+        assertEquals(4_900, overall.get("overhead_p50_us").getAsLong(), "client time minus execution");
+        assertEquals(60, s.getAsJsonObject("functions").getAsJsonObject("a-1").get("count").getAsLong());
+        assertEquals(50, s.getAsJsonObject("workers").get("w1").getAsLong());
+        assertEquals(1, s.getAsJsonObject("errors").get("USER_ERROR").getAsLong());
+        // the same rows in another order give the same bytes
+        List<Row> shuffled = new ArrayList<>(rows);
+        java.util.Collections.shuffle(shuffled, new java.util.Random(3));
+        Results.write(dir.resolve("two"), shuffled, run);
+        assertArrayEquals(Files.readAllBytes(dir.resolve("one/summary.json")), Files.readAllBytes(dir.resolve("two/summary.json")));
+        assertEquals(0, Results.compare(dir.resolve("one"), dir.resolve("two")));
+        assertEquals(2, Results.compare(dir.resolve("one"), dir.resolve("nothing-here")));
+        Report.write(dir.resolve("one"), s);
+        assertTrue(Files.size(dir.resolve("one/latency-cdf.png")) > 1_000);
+    }
+
+    @Test
+    void drawnExecutionTimesFollowTheTracesPercentiles() {
+        FunctionTrace f = new FunctionTrace("o", "a", "f", "http", new int[] {1},
+                new FunctionTrace.Durations(50, 1, 1, 1000, 1, 2, 10, 40, 80, 500, 1000), 128);
+        SplittableRandom r = new SplittableRandom(1);
+        long[] draws = new long[10_000];
+        for (int i = 0; i < draws.length; i++) {
+            draws[i] = TraceMapping.drawMs(f, r);
+            assertTrue(draws[i] >= 1 && draws[i] <= 1000);
+        }
+        java.util.Arrays.sort(draws);
+        assertTrue(Math.abs(draws[5_000] - 40) <= 3, "median " + draws[5_000]);
+        assertTrue(Math.abs(draws[2_500] - 10) <= 2, "p25 " + draws[2_500]);
+        assertEquals(TraceMapping.drawMs(f, new SplittableRandom(9)), TraceMapping.drawMs(f, new SplittableRandom(9)));
+    }
+}
