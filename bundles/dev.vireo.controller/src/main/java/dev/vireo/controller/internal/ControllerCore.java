@@ -40,7 +40,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
 /**
@@ -418,14 +417,14 @@ final class ControllerCore implements WorkerService, ClusterService {
         return tid == null || tid.isEmpty() ? options.name() + "-" + Long.toString(tids.incrementAndGet(), 36) : tid;
     }
 
-    private Member pick(String tid, String functionId, Set<String> exclude) {
+    private Member pick(Balancer balancer, String tid, String functionId, Set<String> exclude) {
         List<WorkerView> views = new ArrayList<>();
         for (Member m : healthy()) {
             if (!exclude.contains(m.name)) {
                 views.add(m.view());
             }
         }
-        Optional<WorkerView> chosen = balancer().pick(tid, functionId, views);
+        Optional<WorkerView> chosen = balancer.pick(tid, functionId, views);
         Member m = chosen.map(v -> members.get(v.id())).orElse(null);
         if (m == null) {
             throw new WorkerException(ErrorKind.UNREACHABLE, "no healthy worker for " + functionId + " ("
@@ -458,9 +457,10 @@ final class ControllerCore implements WorkerService, ClusterService {
     private void attempt(String tid, String functionId, String payload, long arrival, int attempt,
             Set<String> tried, CompletableFuture<InvocationRecord> out) {
         long pickStart = clock.nanoTime();
+        Balancer b = balancer();
         Member m;
         try {
-            m = pick(tid, functionId, tried);
+            m = pick(b, tid, functionId, tried);
         } catch (RuntimeException e) {
             if (attempt == 1) {
                 throw e;
@@ -469,7 +469,6 @@ final class ControllerCore implements WorkerService, ClusterService {
             return;
         }
         long sent = clock.nanoTime();
-        Balancer b = balancer();
         m.inFlight.incrementAndGet();
         m.sent.incrementAndGet();
         CompletableFuture<InvocationRecord> reply = new CompletableFuture<>();
@@ -560,7 +559,7 @@ final class ControllerCore implements WorkerService, ClusterService {
     public String invokeAsync(String tid, String functionId, String payload) {
         function(functionId);
         String id = newTid(tid);
-        Member m = pick(id, functionId, Set.of());
+        Member m = pick(balancer(), id, functionId, Set.of());
         m.sent.incrementAndGet();
         try {
             return m.name + ASYNC_SEPARATOR + m.remote.invokeAsync(id, functionId, payload);
@@ -689,10 +688,5 @@ final class ControllerCore implements WorkerService, ClusterService {
 
     int knownCount() {
         return members.size();
-    }
-
-    /** Runs {@code action} for every member (for tests). */
-    void forEachMember(Consumer<Member> action) {
-        members.values().forEach(action);
     }
 }

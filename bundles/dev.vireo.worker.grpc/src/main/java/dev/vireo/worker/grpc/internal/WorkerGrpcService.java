@@ -178,8 +178,6 @@ final class WorkerGrpcService extends WorkerGrpc.WorkerImplBase {
 
     @Override
     public void status(StatusRequest request, StreamObserver<StatusReply> out) {
-        answer(out, () -> {
-            return Messages.status(worker.status());
-        });
+        answer(out, () -> Messages.status(worker.status()));
     }
 }
