@@ -2,14 +2,11 @@ package dev.vireo.controller.internal;
 
 import dev.vireo.api.cluster.ClusterService;
 import dev.vireo.api.cluster.WorkerConnector;
-import dev.vireo.api.model.ValidationException;
 import dev.vireo.api.plugin.PluginRegistry;
 import dev.vireo.api.time.Clock;
 import dev.vireo.api.time.TaskScheduler;
 import dev.vireo.api.worker.WorkerService;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.lang.System.Logger.Level;
-import java.time.Duration;
 import java.util.Hashtable;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
@@ -26,7 +23,6 @@ import org.osgi.service.metatype.annotations.Designate;
 @Component(immediate = true, configurationPid = "vireo.controller")
 @Designate(ocd = ControllerConfig.class)
 public final class ControllerComponent {
-    private static final System.Logger LOG = System.getLogger(ControllerComponent.class.getName());
     private final ControllerCore core;
     private final ServiceRegistration<?> registration;
 
@@ -34,30 +30,7 @@ public final class ControllerComponent {
     public ControllerComponent(BundleContext context, @Reference PluginRegistry registry, @Reference Clock clock,
             @Reference TaskScheduler scheduler, @Reference WorkerConnector connector, @Reference MeterRegistry meters,
             ControllerConfig config) {
-        core = new ControllerCore(new ControllerCore.Options(config.name(), Duration.ofMillis(config.heartbeat_ms()),
-                config.missed_heartbeats(), config.retry()), registry, clock, scheduler, connector,
-                new ControllerMetrics(meters));
-        for (String entry : config.workers().split(",")) {
-            String e = entry.trim();
-            if (e.isEmpty()) {
-                continue;
-            }
-            int eq = e.indexOf('=');
-            if (eq <= 0) {
-                core.close();
-                throw new ValidationException("workers", "'" + e + "' is not name=host:port");
-            }
-            String name = e.substring(0, eq).trim();
-            String address = e.substring(eq + 1).trim();
-            scheduler.execute(() -> {
-                try {
-                    core.join(name, address);
-                } catch (RuntimeException ex) {
-                    LOG.log(Level.WARNING, "configured worker " + name + " at " + address + " is not in service yet: "
-                            + ex.getMessage() + " (heartbeats keep trying)");
-                }
-            });
-        }
+        core = ControllerCore.create(config, registry, clock, scheduler, connector, meters);
         registration = context.registerService(new String[] {WorkerService.class.getName(),
             ClusterService.class.getName()}, core, new Hashtable<>());
     }

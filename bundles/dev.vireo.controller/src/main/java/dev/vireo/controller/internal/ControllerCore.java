@@ -53,8 +53,9 @@ import java.util.regex.Pattern;
  * pushed to every worker, including those that join later.
  *
  * <p>Threading: every method is safe from any thread; time and work go through the clock and scheduler services.
+ * Public (in a private package) so that the simulation can make one outside the framework: {@link #create}.
  */
-final class ControllerCore implements WorkerService, ClusterService {
+public final class ControllerCore implements WorkerService, ClusterService, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ControllerCore.class.getName());
     private static final Pattern WORKER_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     private static final String ASYNC_SEPARATOR = "~";
@@ -146,7 +147,41 @@ final class ControllerCore implements WorkerService, ClusterService {
         heartbeat = scheduler.scheduleAtFixedRate(this::heartbeat, options.heartbeat());
     }
 
-    void close() {
+    /**
+     * A controller from its configuration, joining the configured workers on the scheduler (the component does this
+     * live; the simulation with its in-process connector and virtual clock).
+     */
+    public static ControllerCore create(ControllerConfig config, PluginRegistry registry, Clock clock,
+            TaskScheduler scheduler, WorkerConnector connector, io.micrometer.core.instrument.MeterRegistry meters) {
+        ControllerCore core = new ControllerCore(new Options(config.name(), Duration.ofMillis(config.heartbeat_ms()),
+                config.missed_heartbeats(), config.retry()), registry, clock, scheduler, connector,
+                new ControllerMetrics(meters));
+        for (String entry : config.workers().split(",")) {
+            String e = entry.trim();
+            if (e.isEmpty()) {
+                continue;
+            }
+            int eq = e.indexOf('=');
+            if (eq <= 0) {
+                core.close();
+                throw new ValidationException("workers", "'" + e + "' is not name=host:port");
+            }
+            String name = e.substring(0, eq).trim();
+            String address = e.substring(eq + 1).trim();
+            scheduler.execute(() -> {
+                try {
+                    core.join(name, address);
+                } catch (RuntimeException ex) {
+                    LOG.log(Level.WARNING, "configured worker " + name + " at " + address + " is not in service yet: "
+                            + ex.getMessage() + " (heartbeats keep trying)");
+                }
+            });
+        }
+        return core;
+    }
+
+    @Override
+    public void close() {
         heartbeat.cancel();
         for (Member m : members.values()) {
             m.closed = true;

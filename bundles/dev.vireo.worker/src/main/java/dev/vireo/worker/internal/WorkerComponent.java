@@ -17,10 +17,13 @@ import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.metatype.annotations.Designate;
 
-/** The worker as a service ({@code vireo.worker} configuration); the pipeline lives in {@link WorkerCore}. */
+/**
+ * The worker as a service ({@code vireo.worker} configuration); the pipeline lives in {@link WorkerCore}. The
+ * simulation makes these itself, outside the framework, with the virtual clock's services (hence public).
+ */
 @Component(service = WorkerService.class, immediate = true, configurationPid = "vireo.worker")
 @Designate(ocd = WorkerConfig.class)
-public final class WorkerComponent implements WorkerService {
+public final class WorkerComponent implements WorkerService, AutoCloseable {
     private final WorkerCore core;
 
     @Activate
@@ -36,7 +39,8 @@ public final class WorkerComponent implements WorkerService {
     }
 
     @Deactivate
-    void close() {
+    @Override
+    public void close() {
         core.close();
     }
 
