@@ -225,7 +225,7 @@ public final class Main {
         return 0;
     }
 
-    static List<FunctionTrace> select(List<FunctionTrace> all, String only, String dir) {
+    public static List<FunctionTrace> select(List<FunctionTrace> all, String only, String dir) {
         if (all.isEmpty()) {
             throw new IllegalArgumentException("trace " + dir + " has no function with both invocation counts and"
                     + " durations");
@@ -253,7 +253,7 @@ public final class Main {
         return chosen;
     }
 
-    static void print(JsonObject summary) {
+    public static void print(JsonObject summary) {
         JsonObject o = summary.getAsJsonObject("overall");
         System.out.printf(Locale.ROOT, "%-14s %10s %8s %8s %12s %12s %12s %12s %12s%n", "", "count", "errors", "cold %",
                 "e2e p50 us", "e2e p99 us", "ovh p50 us", "ovh p99 us", "per s");

@@ -20,7 +20,7 @@ import java.util.Map;
  * starts over time, overhead vs load, per-worker load, and each metric series pulled from Graphite beside the
  * latencies of the same seconds.
  */
-final class Report {
+public final class Report {
     private Report() {
     }
 
@@ -44,7 +44,7 @@ final class Report {
         return new Chart.Series(name, xy[0], xy[1], false, false);
     }
 
-    static void write(Path dir, JsonObject summary) throws IOException, SQLException {
+    public static void write(Path dir, JsonObject summary) throws IOException, SQLException {
         List<String[]> images = new ArrayList<>();
         try (Connection c = Results.open(dir); Statement s = c.createStatement()) {
             Chart cdf = new Chart("End-to-end latency CDF (client side, successful invocations)", "latency (ms)",
@@ -105,7 +105,7 @@ final class Report {
                 }
             }
         }
-        Files.writeString(dir.resolve("report.html"), html(summary, images));
+        Files.writeString(dir.resolve("report.html"), html(dir, summary, images));
     }
 
     private static String shorten(String series) {
@@ -132,14 +132,16 @@ final class Report {
         return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
     }
 
-    private static String html(JsonObject summary, List<String[]> images) {
+    private static String html(Path dir, JsonObject summary, List<String[]> images) {
         StringBuilder b = new StringBuilder();
         JsonObject run = summary.getAsJsonObject("run");
+        // a simulated run leaves its name out of the summary (the same inputs give the same bytes): the folder's
+        String title = run.has("name") ? run.get("name").getAsString() : dir.toAbsolutePath().getFileName().toString();
         b.append("<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>Vireo run ")
-                .append(esc(run.get("name").getAsString())).append("</title>\n<style>body{font-family:sans-serif;"
+                .append(esc(title)).append("</title>\n<style>body{font-family:sans-serif;"
                         + "margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;"
                         + "text-align:right}th{background:#f3f3f3}td:first-child{text-align:left}</style></head><body>\n");
-        b.append("<h1>Vireo run ").append(esc(run.get("name").getAsString())).append("</h1>\n<table>");
+        b.append("<h1>Vireo run ").append(esc(title)).append("</h1>\n<table>");
         for (Map.Entry<String, JsonElement> e : run.entrySet()) {
             b.append("<tr><td>").append(esc(e.getKey())).append("</td><td>")
                     .append(esc(e.getValue().isJsonPrimitive() ? e.getValue().getAsString() : e.getValue().toString()))

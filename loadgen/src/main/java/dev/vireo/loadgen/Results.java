@@ -23,8 +23,8 @@ import org.duckdb.DuckDBConnection;
  * {@code run}), the same records as {@code records.parquet} and {@code records.csv}, {@code summary.json} and
  * {@code report.html}. Every figure comes from SQL over the records.
  */
-final class Results {
-    static final String DB = "records.duckdb";
+public final class Results {
+    public static final String DB = "records.duckdb";
 
     /** The records table; column order = {@link Row}'s components. */
     static final String SCHEMA = """
@@ -43,7 +43,7 @@ final class Results {
     }
 
     /** Writes the folder (which must not exist yet or be empty) and returns the summary. */
-    static JsonObject write(Path dir, List<Row> rows, JsonObject run) throws IOException, SQLException {
+    public static JsonObject write(Path dir, List<Row> rows, JsonObject run) throws IOException, SQLException {
         Files.createDirectories(dir);
         List<Row> sorted = new ArrayList<>(rows);
         sorted.sort(Comparator.comparingLong(Row::sentUs).thenComparing(Row::tid));
@@ -77,7 +77,7 @@ final class Results {
         }
     }
 
-    static String sql(Path p) {
+    public static String sql(Path p) {
         return p.toAbsolutePath().toString().replace("'", "''");
     }
 

@@ -1,12 +1,10 @@
 package dev.vireo.loadgen;
 
 import dev.vireo.cli.trace.FunctionTrace;
-import dev.vireo.cli.trace.Schedule;
 import dev.vireo.grpc.v1.FunctionSpec;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
@@ -24,31 +22,24 @@ final class Runs {
      */
     static List<Row> trace(Target target, List<FunctionTrace> functions, TraceMapping mapping, long seed, double speed,
             long limitMs, String tidPrefix) {
-        List<Schedule.Call> calls = new ArrayList<>();
-        for (Schedule.Call c : Schedule.of(functions, seed)) {
-            if (limitMs <= 0 || c.atMs() < limitMs) {
-                calls.add(c);
-            }
-        }
+        List<TraceMapping.Planned> calls = TraceMapping.plan(functions, seed, limitMs);
         for (FunctionTrace f : mapping.names().keySet()) {
             target.register(mapping.spec(f));
         }
-        SplittableRandom random = new SplittableRandom(seed ^ 0x5DEECE66DL);
         long lastMs = calls.isEmpty() ? 0 : calls.get(calls.size() - 1).atMs();
         ConcurrentLinkedQueue<Row> rows = new ConcurrentLinkedQueue<>();
         List<CompletableFuture<Row>> pending = new ArrayList<>(calls.size());
         long origin = target.micros();
         try (Progress progress = new Progress("trace", calls.size(), (long) (lastMs / speed))) {
             long n = 0;
-            for (Schedule.Call c : calls) {
+            for (TraceMapping.Planned c : calls) {
                 long dueUs = origin + (long) (c.atMs() * 1000 / speed);
                 long wait;
                 while ((wait = dueUs - target.micros()) > 0) {
                     LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(wait));
                 }
-                String payload = TraceMapping.payload(TraceMapping.drawMs(c.function(), random));
                 pending.add(target.invoke(tidPrefix + "-" + (++n), mapping.id(c.function()), c.function().function(),
-                        payload, 0, dueUs).whenComplete((r, e) -> {
+                        c.payload(), 0, dueUs).whenComplete((r, e) -> {
                             rows.add(r);
                             progress.record(r);
                         }));

@@ -14,13 +14,34 @@ import java.util.SplittableRandom;
  * mapping), memory = its share of the app's memory; on a real backend the {@code examples/sleep} function. Every
  * invocation's execution time is drawn (seeded) from the function's duration percentiles and sent in the payload
  * ({@code sim_exec_ms} for the simulated backend, {@code ms} for sleep), so the run reproduces the trace's spread.
+ * Public: the simulation plans and maps a trace with the same code, so a live run and its simulation send the same
+ * invocations with the same drawn times.
  */
-final class TraceMapping {
+public final class TraceMapping {
+    /** One invocation of a trace run: when (ms from the start), which function, and its payload. */
+    public record Planned(long atMs, FunctionTrace function, String payload) {
+    }
+
+    /**
+     * The trace's invocations in time order (seeded schedule), each with an execution time drawn from its function's
+     * percentiles (seeded, in this order); {@code limitMs} > 0 keeps those before it.
+     */
+    public static List<Planned> plan(List<FunctionTrace> functions, long seed, long limitMs) {
+        SplittableRandom random = new SplittableRandom(seed ^ 0x5DEECE66DL);
+        List<Planned> out = new java.util.ArrayList<>();
+        for (dev.vireo.cli.trace.Schedule.Call c : dev.vireo.cli.trace.Schedule.of(functions, seed)) {
+            if (limitMs <= 0 || c.atMs() < limitMs) {
+                out.add(new Planned(c.atMs(), c.function(), payload(drawMs(c.function(), random))));
+            }
+        }
+        return out;
+    }
+
     private final Map<FunctionTrace, String> names = new LinkedHashMap<>();
     private final String backend;
     private final String code;
 
-    TraceMapping(List<FunctionTrace> functions, String backend, String code) {
+    public TraceMapping(List<FunctionTrace> functions, String backend, String code) {
         this.backend = backend;
         this.code = code;
         int i = 0;
@@ -30,19 +51,19 @@ final class TraceMapping {
         }
     }
 
-    String name(FunctionTrace f) {
+    public String name(FunctionTrace f) {
         return names.get(f);
     }
 
-    String id(FunctionTrace f) {
+    public String id(FunctionTrace f) {
         return name(f) + "-1";
     }
 
-    Map<FunctionTrace, String> names() {
+    public Map<FunctionTrace, String> names() {
         return names;
     }
 
-    FunctionSpec spec(FunctionTrace f) {
+    public FunctionSpec spec(FunctionTrace f) {
         int memory = (int) Math.max(16, Math.min(65_536, Math.round(f.memoryMb())));
         long timeoutMs = (long) Math.min(900_000, Math.max(60_000, f.durations().maximum() * 4));
         FunctionSpec.Builder b = FunctionSpec.newBuilder().setName(name(f)).setVersion("1").setMemoryMb(memory)
@@ -57,7 +78,7 @@ final class TraceMapping {
     }
 
     /** An execution time (ms) drawn from the function's duration percentiles, linear between them. */
-    static long drawMs(FunctionTrace f, SplittableRandom random) {
+    public static long drawMs(FunctionTrace f, SplittableRandom random) {
         var d = f.durations();
         double[] q = {0, 0.01, 0.25, 0.50, 0.75, 0.99, 1};
         double[] v = {d.p0(), d.p1(), d.p25(), d.p50(), d.p75(), d.p99(), d.p100()};
@@ -71,7 +92,7 @@ final class TraceMapping {
         return Math.round(d.p100());
     }
 
-    static String payload(long ms) {
+    public static String payload(long ms) {
         return "{\"ms\":" + ms + ",\"sim_exec_ms\":" + ms + "}";
     }
 }
