@@ -1,0 +1,52 @@
+package dev.vireo.sim;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+/**
+ * A configuration folder as the live system reads it (FileInstall: one {@code PID.cfg} properties file per
+ * configuration pid), read once: the simulation takes the worker, controller, kernel and plugin settings from the
+ * same files as a live run.
+ */
+final class Configs {
+    private final Map<String, Map<String, String>> byPid;
+    final Path dir;
+
+    private Configs(Path dir, Map<String, Map<String, String>> byPid) {
+        this.dir = dir;
+        this.byPid = byPid;
+    }
+
+    static Configs read(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            throw new IllegalArgumentException("--config " + dir + " is not a folder of .cfg files (the live system's is"
+                    + " configs/)");
+        }
+        Map<String, Map<String, String>> all = new TreeMap<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.filter(p -> p.getFileName().toString().endsWith(".cfg")).sorted().toList()) {
+                Properties p = new Properties();
+                try (Reader r = Files.newBufferedReader(f)) {
+                    p.load(r);
+                }
+                Map<String, String> m = new TreeMap<>();
+                p.stringPropertyNames().forEach(k -> m.put(k, p.getProperty(k).trim()));
+                String name = f.getFileName().toString();
+                all.put(name.substring(0, name.length() - 4), m);
+            }
+        }
+        return new Configs(dir, all);
+    }
+
+    /** The settings of one pid (empty if the folder has no file for it). */
+    Map<String, String> of(String pid) {
+        return new LinkedHashMap<>(byPid.getOrDefault(pid, Map.of()));
+    }
+}

@@ -1,0 +1,305 @@
+package dev.vireo.sim;
+
+import dev.vireo.api.model.Compute;
+import dev.vireo.api.model.ExpectedTimings;
+import dev.vireo.api.model.FunctionSpec;
+import dev.vireo.api.model.InvocationRecord;
+import dev.vireo.api.plugin.ExtensionPoint;
+import dev.vireo.api.plugin.PluginRegistry;
+import dev.vireo.api.worker.WorkerException;
+import dev.vireo.api.worker.WorkerService;
+import dev.vireo.cli.trace.FunctionTrace;
+import dev.vireo.controller.internal.ControllerConfig;
+import dev.vireo.controller.internal.ControllerCore;
+import dev.vireo.loadgen.Row;
+import dev.vireo.loadgen.TraceMapping;
+import dev.vireo.worker.internal.WorkerComponent;
+import dev.vireo.worker.internal.WorkerConfig;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleConfig;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * One simulation: a controller, N workers on the simulated backend and the load generator's trace replay, in this
+ * JVM, on one {@link VirtualTime}. The worker is the live {@link WorkerComponent}, the controller the live
+ * {@link ControllerCore}, the policies, resource trackers and the simulated backend are the plugins on the class path
+ * made from their component descriptions with the settings of a configuration folder; only the clock, the scheduler
+ * and the connection between controller and workers (in-process) differ from a live run.
+ *
+ * <p>Threading: runs on the calling thread.
+ */
+public final class Simulation {
+    private static final System.Logger LOG = System.getLogger(Simulation.class.getName());
+    /** Extension points a policy sweep or a swap may name. */
+    static final Set<ExtensionPoint> SWAPPABLE = Set.of(ExtensionPoint.QUEUE, ExtensionPoint.KEEPALIVE,
+            ExtensionPoint.BALANCER);
+
+    /** A policy swap at a virtual time (ms from the start), as {@code vireo:use} live. */
+    public record Swap(long atMs, ExtensionPoint point, String name) {
+    }
+
+    /**
+     * What to simulate.
+     *
+     * @param functions the trace's functions (their timings: the trace's, or a live run's via {@link RecordedTimings})
+     * @param limitMs   > 0: only invocations before this time
+     * @param use       plugins chosen instead of the configuration's (a sweep's point of the grid)
+     * @param latency   one-way delay between controller and worker (zero: a direct call)
+     */
+    public record Setup(List<FunctionTrace> functions, Configs configs, int workers, long seed, long limitMs,
+            Map<ExtensionPoint, String> use, List<Swap> swaps, Duration latency) {
+        public Setup {
+            if (workers < 1 || workers > 1_000) {
+                throw new IllegalArgumentException("--workers must be 1-1000, was " + workers);
+            }
+            use = Map.copyOf(use);
+            swaps = List.copyOf(swaps);
+        }
+    }
+
+    /** What came out: the rows the load generator would have written, and how the run went. */
+    public record Outcome(List<Row> rows, Duration simulated, VirtualTime.Counts counts, Map<String, String> policies,
+            List<String> notes) {
+    }
+
+    private final Setup setup;
+    private final Catalog catalog;
+    private final VirtualTime time = new VirtualTime();
+    private final List<String> notes = new ArrayList<>();
+    private final MeterRegistry meters;
+
+    public Simulation(Setup setup) throws java.io.IOException {
+        this(setup, Catalog.load(Simulation.class.getClassLoader()));
+    }
+
+    Simulation(Setup setup, Catalog catalog) {
+        this.setup = setup;
+        this.catalog = catalog;
+        VirtualTime t = time;
+        this.meters = new SimpleMeterRegistry(SimpleConfig.DEFAULT, new io.micrometer.core.instrument.Clock() {
+            @Override
+            public long wallTime() {
+                return t.now().toEpochMilli();
+            }
+
+            @Override
+            public long monotonicTime() {
+                return t.nanoTime();
+            }
+        });
+    }
+
+    VirtualTime time() {
+        return time;
+    }
+
+    /** The kernel's selection from vireo.kernel.cfg, the sweep's choices over it; backends and transports: sim. */
+    private Map<ExtensionPoint, List<String>> selection() {
+        Map<String, String> kernel = setup.configs().of("vireo.kernel");
+        Map<ExtensionPoint, List<String>> s = new EnumMap<>(ExtensionPoint.class);
+        for (ExtensionPoint p : List.of(ExtensionPoint.QUEUE, ExtensionPoint.KEEPALIVE, ExtensionPoint.BALANCER,
+                ExtensionPoint.RESOURCE)) {
+            String fallback = switch (p) {
+                case QUEUE -> "fcfs";
+                case KEEPALIVE -> "lru";
+                case BALANCER -> "round-robin";
+                default -> "cpu, concurrency, memory";
+            };
+            List<String> names = new ArrayList<>();
+            for (String n : kernel.getOrDefault(p.configKey(), fallback).split(",")) {
+                if (!n.isBlank()) {
+                    names.add(n.trim());
+                }
+            }
+            s.put(p, names);
+        }
+        setup.use().forEach((p, n) -> s.put(p, List.of(n)));
+        // resource trackers that need the framework (the GPU tracker asks it for the GPU monitors) are left out
+        List<String> resources = new ArrayList<>();
+        for (String n : s.get(ExtensionPoint.RESOURCE)) {
+            Catalog.Plugin p = catalog.of(ExtensionPoint.RESOURCE).get(n);
+            if (p == null) {
+                throw new dev.vireo.api.plugin.UnknownPluginException("unknown resource plugin '" + n
+                        + "'; installed: " + catalog.names(ExtensionPoint.RESOURCE));
+            }
+            try {
+                make(p, null);
+                resources.add(n);
+            } catch (Catalog.NotSimulatable e) {
+                notes.add("resource tracker " + n + " left out: " + e.getMessage());
+            }
+        }
+        s.put(ExtensionPoint.RESOURCE, resources);
+        s.put(ExtensionPoint.BACKEND, List.of("sim"));
+        s.put(ExtensionPoint.TRANSPORT, List.of("sim"));
+        return s;
+    }
+
+    private Object make(Catalog.Plugin p, PluginRegistry registry) {
+        Map<String, Object> services = new java.util.HashMap<>();
+        services.put(dev.vireo.api.time.Clock.class.getName(), time);
+        services.put(dev.vireo.api.time.TaskScheduler.class.getName(), time);
+        services.put(MeterRegistry.class.getName(), meters);
+        if (registry != null) {
+            services.put(PluginRegistry.class.getName(), registry);
+        }
+        return catalog.make(p, services, setup.configs().of(p.pid()));
+    }
+
+    private SimRegistry registry(Map<ExtensionPoint, List<String>> selection, Set<ExtensionPoint> points) {
+        Map<ExtensionPoint, List<String>> mine = new EnumMap<>(ExtensionPoint.class);
+        points.forEach(p -> mine.put(p, selection.get(p)));
+        SimRegistry[] self = new SimRegistry[1];
+        self[0] = new SimRegistry(catalog, mine, points, p -> make(p, self[0]));
+        return self[0];
+    }
+
+    /** Runs the whole trace and returns its rows (failures are rows too). */
+    public Outcome run() {
+        Map<ExtensionPoint, List<String>> selection = selection();
+        Set<ExtensionPoint> workerPoints = Set.of(ExtensionPoint.QUEUE, ExtensionPoint.KEEPALIVE,
+                ExtensionPoint.RESOURCE, ExtensionPoint.BACKEND, ExtensionPoint.TRANSPORT);
+        Map<String, WorkerService> workers = new LinkedHashMap<>();
+        List<WorkerComponent> components = new ArrayList<>();
+        List<SimRegistry> workerRegistries = new ArrayList<>();
+        StringBuilder members = new StringBuilder();
+        for (int i = 1; i <= setup.workers(); i++) {
+            String name = "worker-" + i;
+            SimRegistry r = registry(selection, workerPoints);
+            Map<String, String> c = setup.configs().of("vireo.worker");
+            c.put("name", name);
+            // the simulated host has no memory but the memory tracker's: the real host's /proc/meminfo stays out
+            c.put("memory.pressure.free.percent", "0");
+            WorkerComponent w = new WorkerComponent(r, time, time, meters, ConfigProxy.of(WorkerConfig.class, c));
+            components.add(w);
+            workerRegistries.add(r);
+            workers.put(name, w);
+            members.append(members.isEmpty() ? "" : ",").append(name).append('=').append(InProcessConnector.SCHEME)
+                    .append(name);
+        }
+        SimRegistry controllerRegistry = registry(selection, Set.of(ExtensionPoint.BALANCER));
+        Map<String, String> cc = setup.configs().of("vireo.controller");
+        cc.put("workers", members.toString());
+        ControllerCore controller = ControllerCore.create(ConfigProxy.of(ControllerConfig.class, cc),
+                controllerRegistry, time, time, new InProcessConnector(workers, time, setup.latency()), meters);
+        try {
+            time.runUntil(() -> controller.members().stream().filter(m -> m.healthy()).count() == setup.workers());
+            for (Swap s : setup.swaps()) {
+                time.schedule(() -> {
+                    LOG.log(Level.INFO, "swap at " + s.atMs() + " ms: " + s.point().id() + " = " + s.name());
+                    if (s.point() == ExtensionPoint.BALANCER) {
+                        controllerRegistry.use(s.point(), List.of(s.name()));
+                    } else {
+                        workerRegistries.forEach(r -> r.use(s.point(), List.of(s.name())));
+                    }
+                }, Duration.ofMillis(s.atMs()));
+            }
+            List<Row> rows = replay(controller);
+            Map<String, String> policies = new TreeMap<>();
+            for (ExtensionPoint p : List.of(ExtensionPoint.QUEUE, ExtensionPoint.KEEPALIVE, ExtensionPoint.RESOURCE)) {
+                policies.put(p.id(), String.join(",", workerRegistries.get(0).selection(p).effective()));
+            }
+            policies.put(ExtensionPoint.BALANCER.id(),
+                    String.join(",", controllerRegistry.selection(ExtensionPoint.BALANCER).effective()));
+            return new Outcome(rows, time.elapsed(), time.counts(), policies, List.copyOf(notes));
+        } finally {
+            controller.close();
+            components.forEach(WorkerComponent::close);
+        }
+    }
+
+    /** The load generator's open loop on the virtual clock: each invocation at its trace time. */
+    private List<Row> replay(WorkerService controller) {
+        TraceMapping mapping = new TraceMapping(setup.functions(), "sim", "");
+        for (FunctionTrace f : mapping.names().keySet()) {
+            try {
+                controller.register(spec(mapping.spec(f)));
+            } catch (WorkerException e) {
+                throw new IllegalArgumentException("the simulated controller refused function " + mapping.name(f)
+                        + ": " + e.getMessage());
+            }
+        }
+        List<TraceMapping.Planned> plan = TraceMapping.plan(setup.functions(), setup.seed(), setup.limitMs());
+        List<Row> rows = new ArrayList<>(plan.size());
+        long origin = time.nanoTime();
+        int[] next = {0};
+        int[] outstanding = {0};
+        Runnable feed = new Runnable() {
+            @Override
+            public void run() {
+                long elapsed = time.nanoTime() - origin;
+                while (next[0] < plan.size() && plan.get(next[0]).atMs() * 1_000_000 <= elapsed) {
+                    TraceMapping.Planned c = plan.get(next[0]++);
+                    outstanding[0]++;
+                    send(controller, "sim-" + next[0], mapping.id(c.function()), c, origin, rows)
+                            .whenComplete((v, e) -> outstanding[0]--);
+                }
+                if (next[0] < plan.size()) {
+                    time.schedule(this, Duration.ofNanos(plan.get(next[0]).atMs() * 1_000_000 - elapsed));
+                }
+            }
+        };
+        time.execute(feed);
+        time.runUntil(() -> next[0] == plan.size() && outstanding[0] == 0);
+        return rows;
+    }
+
+    private CompletableFuture<Void> send(WorkerService controller, String tid, String function,
+            TraceMapping.Planned c, long origin, List<Row> rows) {
+        long sent = time.nanoTime();
+        long sentUs = (sent - origin) / 1_000;
+        long scheduledUs = c.atMs() * 1_000;
+        CompletionStage<InvocationRecord> call;
+        try {
+            call = controller.invoke(tid, function, c.payload());
+        } catch (RuntimeException e) {
+            call = CompletableFuture.failedFuture(e);
+        }
+        return call.handle((r, e) -> {
+            long took = (time.nanoTime() - sent) / 1_000;
+            rows.add(e == null ? row(tid, function, c.function().function(), scheduledUs, sentUs, took, r)
+                    : failure(tid, function, c.function().function(), scheduledUs, sentUs, took, e));
+            return (Void) null;
+        }).toCompletableFuture();
+    }
+
+    static Row row(String tid, String function, String traceFunction, long scheduledUs, long sentUs, long took,
+            InvocationRecord r) {
+        var t = r.timings();
+        var g = r.routing();
+        return new Row(tid, function, traceFunction, 0, scheduledUs, sentUs, took, r.success(),
+                r.error().map(x -> x.kind().name()).orElse(""), r.error().map(x -> x.message()).orElse(""), r.worker(),
+                r.state().map(s -> s.name().toLowerCase(Locale.ROOT)).orElse(""), t.queuedUs(), t.acquireUs(),
+                t.coldStartUs(), t.transportUs(), t.executionUs(), t.e2eUs(), g.map(x -> x.attempts()).orElse(0),
+                g.map(x -> x.pickUs()).orElse(0L), g.map(x -> x.forwardUs()).orElse(0L), g.map(x -> x.e2eUs()).orElse(0L));
+    }
+
+    static Row failure(String tid, String function, String traceFunction, long scheduledUs, long sentUs, long took,
+            Throwable e) {
+        Throwable c = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+        String kind = c instanceof WorkerException w ? w.kind().name() : "INTERNAL";
+        return new Row(tid, function, traceFunction, 0, scheduledUs, sentUs, took, false, kind,
+                String.valueOf(c.getMessage()), "", "", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    }
+
+    /** The load generator's registration (a gRPC message) as the worker API's value type. */
+    static FunctionSpec spec(dev.vireo.grpc.v1.FunctionSpec s) {
+        return new FunctionSpec(s.getName(), s.getVersion(), s.getImage(), s.getCode(), s.getHandler(),
+                s.getBackend(), Compute.CPU, s.getTransport(), s.getMemoryMb(), s.getCpus(),
+                Duration.ofMillis(s.getTimeoutMs()), s.getConcurrency(),
+                new ExpectedTimings(s.getExpectedColdStartMs(), s.getExpectedWarmMs()));
+    }
+}
