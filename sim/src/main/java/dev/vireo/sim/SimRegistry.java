@@ -30,6 +30,8 @@ final class SimRegistry implements PluginRegistry {
     private final Set<ExtensionPoint> required;
     private final Function<Catalog.Plugin, Object> factory;
     private final Map<String, Object> instances = new HashMap<>();
+    /** activeAll's answer per point until the selection changes (the worker asks on every invocation). */
+    private final Map<ExtensionPoint, Map<String, Object>> activeCache = new EnumMap<>(ExtensionPoint.class);
     private final List<SelectionListener> listeners = new ArrayList<>();
 
     /**
@@ -89,13 +91,19 @@ final class SimRegistry implements PluginRegistry {
     }
 
     @Override
+    @SuppressWarnings("unchecked")
     public <T> Map<String, T> activeAll(Class<T> type) {
         ExtensionPoint p = ExtensionPoint.of(type);
-        Map<String, T> out = new LinkedHashMap<>();
-        for (String n : effective(p)) {
-            out.put(n, type.cast(instance(p, n)));
+        Map<String, Object> cached = activeCache.get(p);
+        if (cached == null) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            for (String n : effective(p)) {
+                out.put(n, type.cast(instance(p, n)));
+            }
+            cached = java.util.Collections.unmodifiableMap(out);
+            activeCache.put(p, cached);
         }
-        return out;
+        return (Map<String, T>) cached;
     }
 
     @Override
@@ -145,6 +153,7 @@ final class SimRegistry implements PluginRegistry {
             overrides.put(point, List.copyOf(names));
         }
         List<String> after = effective(point);
+        activeCache.remove(point);
         if (!after.equals(before)) {
             for (SelectionListener l : List.copyOf(listeners)) {
                 l.selectionChanged(point, before, after);

@@ -233,6 +233,9 @@ public final class Simulation {
             }
         }
         List<TraceMapping.Planned> plan = TraceMapping.plan(setup.functions(), setup.seed(), setup.limitMs());
+        // ids by identity: a trace function's hash covers its whole per-minute series
+        Map<FunctionTrace, String> ids = new java.util.IdentityHashMap<>();
+        setup.functions().forEach(f -> ids.put(f, mapping.id(f)));
         List<Row> rows = new ArrayList<>(plan.size());
         long origin = time.nanoTime();
         int[] next = {0};
@@ -244,7 +247,7 @@ public final class Simulation {
                 while (next[0] < plan.size() && plan.get(next[0]).atMs() * 1_000_000 <= elapsed) {
                     TraceMapping.Planned c = plan.get(next[0]++);
                     outstanding[0]++;
-                    send(controller, "sim-" + next[0], mapping.id(c.function()), c, origin, rows)
+                    send(controller, "sim-" + next[0], ids.get(c.function()), c, origin, rows)
                             .whenComplete((v, e) -> outstanding[0]--);
                 }
                 if (next[0] < plan.size()) {

@@ -24,11 +24,20 @@ final class ControllerMetrics {
                 .description("workers in service").register(meters);
     }
 
+    /** A worker's meters for one outcome, looked up once (a tag lookup per invocation costs more). */
+    private record Forward(Counter invocations, Timer time) {
+    }
+
+    private final java.util.Map<String, Forward> forwards = new java.util.concurrent.ConcurrentHashMap<>();
+
     void forwarded(String worker, String outcome, long nanos) {
-        Counter.builder("vireo.controller.invocations").description("invocations forwarded to workers")
-                .tag("worker", worker).tag("outcome", outcome).register(meters).increment();
-        Timer.builder("vireo.controller.forward").description("from sending an invocation to a worker to its reply")
-                .tag("worker", worker).register(meters).record(Duration.ofNanos(nanos));
+        Forward f = forwards.computeIfAbsent(worker + '\n' + outcome, k -> new Forward(
+                Counter.builder("vireo.controller.invocations").description("invocations forwarded to workers")
+                        .tag("worker", worker).tag("outcome", outcome).register(meters),
+                Timer.builder("vireo.controller.forward").description("from sending an invocation to a worker to its"
+                        + " reply").tag("worker", worker).register(meters)));
+        f.invocations().increment();
+        f.time().record(Duration.ofNanos(nanos));
     }
 
     void takenOut(String worker) {

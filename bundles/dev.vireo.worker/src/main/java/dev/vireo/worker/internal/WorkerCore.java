@@ -766,6 +766,8 @@ final class WorkerCore implements WorkerService, AutoCloseable {
             long runningUsed = 0;
             long cachedUsed = 0;
             Map<String, Integer> backends = new java.util.TreeMap<>();
+            String lastBackend = null;
+            int sameBackend = 0;
             for (Container c : pool.all()) {
                 if (c.inUse > 0) {
                     busy++;
@@ -776,7 +778,18 @@ final class WorkerCore implements WorkerService, AutoCloseable {
                     cachedMb += c.handle.memoryMb();
                     cachedUsed += c.memoryBytes;
                 }
-                backends.merge(c.handle.backend(), 1, Integer::sum);
+                // containers mostly share one backend: count runs of it, merge once per run
+                if (!c.handle.backend().equals(lastBackend)) {
+                    if (lastBackend != null) {
+                        backends.merge(lastBackend, sameBackend, Integer::sum);
+                    }
+                    lastBackend = c.handle.backend();
+                    sameBackend = 0;
+                }
+                sameBackend++;
+            }
+            if (lastBackend != null) {
+                backends.merge(lastBackend, sameBackend, Integer::sum);
             }
             return new WorkerStatus(options.name(), queue == null ? 0 : queue.size(), options.queueCapacity(), running, functions.size(),
                     busy, idle, runningMb, cachedMb, runningUsed >> 20, cachedUsed >> 20, limit, backends, policies, usages,

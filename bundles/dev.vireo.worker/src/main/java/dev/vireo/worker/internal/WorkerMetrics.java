@@ -52,22 +52,34 @@ final class WorkerMetrics {
         b.register(registry);
     }
 
+    /** The meters of one function, backend and outcome, looked up once (a tag lookup per invocation costs more). */
+    private record Meters(Counter invocations, Counter cold, Timer e2e, Timer overhead) {
+    }
+
+    private final java.util.Map<String, Meters> meters = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private Meters meters(String function, String backend, String outcome) {
+        return meters.computeIfAbsent(function + '\n' + backend + '\n' + outcome, k -> new Meters(
+                Counter.builder("vireo.invocations").description("finished invocations by function and outcome")
+                        .tag("worker", worker).tag("function", function).tag("backend", backend).tag("outcome", outcome)
+                        .register(registry),
+                Counter.builder("vireo.cold.starts").description("invocations that waited for a new container")
+                        .tag("worker", worker).tag("function", function).tag("backend", backend).register(registry),
+                Timer.builder("vireo.invocation.e2e").description("end to end inside the worker").tag("worker", worker)
+                        .tag("function", function).tag("backend", backend).register(registry),
+                Timer.builder("vireo.invocation.overhead").description("end to end minus the function's execution")
+                        .tag("worker", worker).tag("function", function).tag("backend", backend).register(registry)));
+    }
+
     void record(InvocationRecord r) {
         String outcome = r.error().map(e -> e.kind().name().toLowerCase(Locale.ROOT)).orElse("success");
-        Counter.builder("vireo.invocations").description("finished invocations by function and outcome")
-                .tag("worker", worker).tag("function", r.functionId()).tag("backend", backend(r)).tag("outcome", outcome)
-                .register(registry)
-                .increment();
+        Meters m = meters(r.functionId(), backend(r), outcome);
+        m.invocations().increment();
         if (r.state().orElse(null) == ContainerState.COLD) {
-            Counter.builder("vireo.cold.starts").description("invocations that waited for a new container")
-                    .tag("worker", worker).tag("function", r.functionId()).tag("backend", backend(r)).register(registry)
-                    .increment();
+            m.cold().increment();
         }
-        Timer.builder("vireo.invocation.e2e").description("end to end inside the worker").tag("worker", worker)
-                .tag("function", r.functionId()).tag("backend", backend(r)).register(registry).record(r.timings().e2eUs(), TimeUnit.MICROSECONDS);
-        Timer.builder("vireo.invocation.overhead").description("end to end minus the function's execution")
-                .tag("worker", worker).tag("function", r.functionId()).tag("backend", backend(r)).register(registry)
-                .record(r.timings().overheadUs(), TimeUnit.MICROSECONDS);
+        m.e2e().record(r.timings().e2eUs(), TimeUnit.MICROSECONDS);
+        m.overhead().record(r.timings().overheadUs(), TimeUnit.MICROSECONDS);
     }
 
     private static String backend(InvocationRecord r) {

@@ -1,0 +1,144 @@
+package dev.vireo.sim;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import dev.vireo.cli.trace.FunctionTrace;
+import dev.vireo.cli.trace.TraceSynth;
+import dev.vireo.loadgen.TraceMapping;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * {@code ./vireo bench sim}: how much faster than real time the simulation runs a synthetic trace, per worker count,
+ * over several rounds in one JVM (the first round includes JIT warm-up and is reported apart). The floor, measured
+ * in the same run: the bare event loop replaying the same arrivals and completions with nothing behind them, so the
+ * ratio says what the worker, controller and policies cost on top of the clock itself.
+ */
+public final class SimBench {
+    private static final Pattern EXEC = Pattern.compile("\"sim_exec_ms\":(\\d+)");
+
+    private SimBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, List<String>> o = new java.util.LinkedHashMap<>();
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            if (!List.of("--workers", "--functions", "--minutes", "--rate", "--seed", "--rounds", "--json", "--config")
+                    .contains(args[i])) {
+                System.err.println("vireo: unknown option " + args[i] + "\nusage: bench sim [--workers 1,8]"
+                        + " [--functions 50] [--minutes 60] [--rate 30] [--seed 1] [--rounds 3] [--config configs]"
+                        + " [--json FILE]");
+                System.exit(2);
+            }
+            o.computeIfAbsent(args[i], k -> new ArrayList<>()).add(args[i + 1]);
+        }
+        List<Integer> workers = Arrays.stream(get(o, "--workers", "1,8").split(",")).map(String::trim)
+                .map(Integer::parseInt).toList();
+        int functions = Integer.parseInt(get(o, "--functions", "50"));
+        int minutes = Integer.parseInt(get(o, "--minutes", "60"));
+        double rate = Double.parseDouble(get(o, "--rate", "30"));
+        long seed = Long.parseLong(get(o, "--seed", "1"));
+        int rounds = Math.max(2, Integer.parseInt(get(o, "--rounds", "3")));
+        Configs configs = Configs.read(Path.of(get(o, "--config", "configs")));
+        List<FunctionTrace> trace = TraceSynth.generate(functions, minutes, seed, rate);
+        List<TraceMapping.Planned> plan = TraceMapping.plan(trace, seed, 0);
+        Catalog catalog = Catalog.load(SimBench.class.getClassLoader());
+        Path logs = Files.createTempDirectory("vireo-bench-sim");
+
+        JsonArray results = new JsonArray();
+        System.out.printf(Locale.ROOT, "simulation benchmark: %d functions, %d minutes, %,d invocations, %d rounds%n",
+                functions, minutes, plan.size(), rounds);
+        System.out.printf(Locale.ROOT, "%-8s %12s %12s %12s %12s %14s %12s %10s%n", "workers", "simulated s",
+                "wall s (med)", "speedup", "1st round", "floor wall s", "floor x", "sim/floor");
+        for (int w : workers) {
+            double[] walls = new double[rounds];
+            double simulated = 0;
+            long events = 0;
+            int rows = 0;
+            for (int r = 0; r < rounds; r++) {
+                Simulation sim = new Simulation(new Simulation.Setup(trace, configs, w, seed, 0, Map.of(), List.of(),
+                        Duration.ZERO), catalog);
+                long t0 = WallClock.nanos();
+                Simulation.Outcome out;
+                try (SimLog log = new SimLog(logs.resolve("w" + w + "-r" + r + ".log"),
+                        () -> sim.time().elapsed().toNanos() / 1_000)) {
+                    out = sim.run();
+                }
+                walls[r] = (WallClock.nanos() - t0) / 1e9;
+                simulated = out.simulated().toNanos() / 1e9;
+                events = out.counts().tasks() + out.counts().timers();
+                rows = out.rows().size();
+            }
+            double[] warm = Arrays.copyOfRange(walls, 1, rounds);
+            Arrays.sort(warm);
+            double median = warm[warm.length / 2];
+            double[] floors = new double[rounds];
+            for (int r = 0; r < rounds; r++) {
+                floors[r] = floor(plan);
+            }
+            Arrays.sort(floors);
+            double floor = floors[rounds / 2];
+            JsonObject j = new JsonObject();
+            j.addProperty("workers", w);
+            j.addProperty("invocations", rows);
+            j.addProperty("events", events);
+            j.addProperty("simulated_s", simulated);
+            j.addProperty("wall_s_median_warm", median);
+            j.addProperty("wall_s_first_round", walls[0]);
+            JsonArray all = new JsonArray();
+            Arrays.stream(walls).forEach(all::add);
+            j.add("wall_s_rounds", all);
+            j.addProperty("speedup_median_warm", Math.round(simulated / median));
+            j.addProperty("speedup_first_round", Math.round(simulated / walls[0]));
+            j.addProperty("floor_wall_s", floor);
+            j.addProperty("floor_speedup", Math.round(simulated / floor));
+            j.addProperty("sim_over_floor", Math.round(median / floor * 10) / 10.0);
+            results.add(j);
+            System.out.printf(Locale.ROOT, "%-8d %12.1f %12.3f %11.0fx %11.0fx %14.3f %11.0fx %10.1f%n", w, simulated,
+                    median, simulated / median, simulated / walls[0], floor, simulated / floor, median / floor);
+        }
+        JsonObject out = new JsonObject();
+        out.addProperty("benchmark", "sim");
+        out.addProperty("functions", functions);
+        out.addProperty("minutes", minutes);
+        out.addProperty("rate", rate);
+        out.addProperty("seed", seed);
+        out.addProperty("rounds", rounds);
+        out.addProperty("cpus", Runtime.getRuntime().availableProcessors());
+        out.add("results", results);
+        String json = new GsonBuilder().create().toJson(out);
+        System.out.println(json);
+        String file = get(o, "--json", "");
+        if (!file.isEmpty()) {
+            Files.writeString(Path.of(file), new GsonBuilder().setPrettyPrinting().create().toJson(out) + "\n");
+        }
+    }
+
+    /** The bare event loop: each arrival at its time, its completion after its execution time, nothing else. */
+    static double floor(List<TraceMapping.Planned> plan) {
+        VirtualTime time = new VirtualTime();
+        long[] done = {0};
+        long t0 = WallClock.nanos();
+        for (TraceMapping.Planned c : plan) {
+            Matcher m = EXEC.matcher(c.payload());
+            long exec = m.find() ? Long.parseLong(m.group(1)) : 0;
+            time.schedule(() -> time.schedule(() -> done[0]++, Duration.ofMillis(exec)), Duration.ofMillis(c.atMs()));
+        }
+        time.runUntil(() -> done[0] == plan.size());
+        return (WallClock.nanos() - t0) / 1e9;
+    }
+
+    private static String get(Map<String, List<String>> o, String k, String d) {
+        List<String> v = o.get(k);
+        return v == null ? d : v.get(v.size() - 1);
+    }
+}
