@@ -132,6 +132,8 @@ public final class SimMain {
             throw new IllegalArgumentException("--trace DIR is needed (Azure Functions 2019 files; make one with"
                     + " ./vireo trace synth)\n" + USAGE);
         }
+        // options first, files after: a typo is reported before anything is read
+        List<Map<ExtensionPoint, String>> grid = grid(o.getOrDefault("--sweep", List.of()));
         List<FunctionTrace> functions = dev.vireo.loadgen.Main.select(AzureTrace.load(Path.of(traceDir)),
                 one(o, "--only", ""), traceDir);
         int workers = (int) number(o, "--workers", 1, 1, 1_000);
@@ -171,7 +173,6 @@ public final class SimMain {
         if (Files.exists(out) && Files.list(out).findAny().isPresent()) {
             throw new IllegalArgumentException("results folder " + out + " exists and is not empty: choose another --name");
         }
-        List<Map<ExtensionPoint, String>> grid = grid(o.getOrDefault("--sweep", List.of()));
         Catalog catalog = Catalog.load(SimMain.class.getClassLoader());
         JsonArray sweep = new JsonArray();
         for (Map<ExtensionPoint, String> point : grid) {

@@ -167,57 +167,83 @@ public final class Simulation {
         return self[0];
     }
 
-    /** Runs the whole trace and returns its rows (failures are rows too). */
-    public Outcome run() {
-        Map<ExtensionPoint, List<String>> selection = selection();
-        Set<ExtensionPoint> workerPoints = Set.of(ExtensionPoint.QUEUE, ExtensionPoint.KEEPALIVE,
-                ExtensionPoint.RESOURCE, ExtensionPoint.BACKEND, ExtensionPoint.TRANSPORT);
-        Map<String, WorkerService> workers = new LinkedHashMap<>();
-        List<WorkerComponent> components = new ArrayList<>();
-        List<SimRegistry> workerRegistries = new ArrayList<>();
-        StringBuilder members = new StringBuilder();
-        for (int i = 1; i <= setup.workers(); i++) {
-            String name = "worker-" + i;
-            SimRegistry r = registry(selection, workerPoints);
-            Map<String, String> c = setup.configs().of("vireo.worker");
-            c.put("name", name);
-            // the simulated host has no memory but the memory tracker's: the real host's /proc/meminfo stays out
-            c.put("memory.pressure.free.percent", "0");
-            WorkerComponent w = new WorkerComponent(r, time, time, meters, ConfigProxy.of(WorkerConfig.class, c));
-            components.add(w);
-            workerRegistries.add(r);
-            workers.put(name, w);
-            members.append(members.isEmpty() ? "" : ",").append(name).append('=').append(InProcessConnector.SCHEME)
-                    .append(name);
-        }
-        SimRegistry controllerRegistry = registry(selection, Set.of(ExtensionPoint.BALANCER));
-        Map<String, String> cc = setup.configs().of("vireo.controller");
-        cc.put("workers", members.toString());
-        ControllerCore controller = ControllerCore.create(ConfigProxy.of(ControllerConfig.class, cc),
-                controllerRegistry, time, time, new InProcessConnector(workers, time, setup.latency()), meters);
-        try {
-            time.runUntil(() -> controller.members().stream().filter(m -> m.healthy()).count() == setup.workers());
-            for (Swap s : setup.swaps()) {
-                time.schedule(() -> {
-                    LOG.log(Level.INFO, "swap at " + s.atMs() + " ms: " + s.point().id() + " = " + s.name());
-                    if (s.point() == ExtensionPoint.BALANCER) {
-                        controllerRegistry.use(s.point(), List.of(s.name()));
-                    } else {
-                        workerRegistries.forEach(r -> r.use(s.point(), List.of(s.name())));
-                    }
-                }, Duration.ofMillis(s.atMs()));
+    /** The simulated system: the controller in front of N workers, each with its own registry. */
+    final class Cluster implements AutoCloseable {
+        final ControllerCore controller;
+        final List<WorkerComponent> workers = new ArrayList<>();
+        final List<SimRegistry> workerRegistries = new ArrayList<>();
+        final SimRegistry controllerRegistry;
+
+        private Cluster() {
+            Map<ExtensionPoint, List<String>> selection = selection();
+            Set<ExtensionPoint> workerPoints = Set.of(ExtensionPoint.QUEUE, ExtensionPoint.KEEPALIVE,
+                    ExtensionPoint.RESOURCE, ExtensionPoint.BACKEND, ExtensionPoint.TRANSPORT);
+            Map<String, WorkerService> byName = new LinkedHashMap<>();
+            StringBuilder members = new StringBuilder();
+            for (int i = 1; i <= setup.workers(); i++) {
+                String name = "worker-" + i;
+                SimRegistry r = registry(selection, workerPoints);
+                Map<String, String> c = setup.configs().of("vireo.worker");
+                c.put("name", name);
+                // the simulated host has no memory but the memory tracker's: the real host's /proc/meminfo stays out
+                c.put("memory.pressure.free.percent", "0");
+                WorkerComponent w = new WorkerComponent(r, time, time, meters, ConfigProxy.of(WorkerConfig.class, c));
+                workers.add(w);
+                workerRegistries.add(r);
+                byName.put(name, w);
+                members.append(members.isEmpty() ? "" : ",").append(name).append('=')
+                        .append(InProcessConnector.SCHEME).append(name);
             }
-            List<Row> rows = replay(controller);
+            controllerRegistry = registry(selection, Set.of(ExtensionPoint.BALANCER));
+            Map<String, String> cc = setup.configs().of("vireo.controller");
+            cc.put("workers", members.toString());
+            controller = ControllerCore.create(ConfigProxy.of(ControllerConfig.class, cc), controllerRegistry, time,
+                    time, new InProcessConnector(byName, time, setup.latency()), meters);
+            time.runUntil(() -> controller.members().stream().filter(m -> m.healthy()).count() == setup.workers());
+        }
+
+        /** Swaps a policy as {@code vireo:use} does live: balancer on the controller, the others on every worker. */
+        void use(ExtensionPoint point, String name) {
+            if (point == ExtensionPoint.BALANCER) {
+                controllerRegistry.use(point, List.of(name));
+            } else {
+                workerRegistries.forEach(r -> r.use(point, List.of(name)));
+            }
+        }
+
+        Map<String, String> policies() {
             Map<String, String> policies = new TreeMap<>();
             for (ExtensionPoint p : List.of(ExtensionPoint.QUEUE, ExtensionPoint.KEEPALIVE, ExtensionPoint.RESOURCE)) {
                 policies.put(p.id(), String.join(",", workerRegistries.get(0).selection(p).effective()));
             }
             policies.put(ExtensionPoint.BALANCER.id(),
                     String.join(",", controllerRegistry.selection(ExtensionPoint.BALANCER).effective()));
-            return new Outcome(rows, time.elapsed(), time.counts(), policies, List.copyOf(notes));
-        } finally {
+            return policies;
+        }
+
+        @Override
+        public void close() {
             controller.close();
-            components.forEach(WorkerComponent::close);
+            workers.forEach(WorkerComponent::close);
+        }
+    }
+
+    /** Makes the cluster, at virtual time zero, with every worker in service. */
+    Cluster start() {
+        return new Cluster();
+    }
+
+    /** Runs the whole trace and returns its rows (failures are rows too). */
+    public Outcome run() {
+        try (Cluster cluster = start()) {
+            for (Swap s : setup.swaps()) {
+                time.schedule(() -> {
+                    LOG.log(Level.INFO, "swap at " + s.atMs() + " ms: " + s.point().id() + " = " + s.name());
+                    cluster.use(s.point(), s.name());
+                }, Duration.ofMillis(s.atMs()));
+            }
+            List<Row> rows = replay(cluster.controller);
+            return new Outcome(rows, time.elapsed(), time.counts(), cluster.policies(), List.copyOf(notes));
         }
     }
 

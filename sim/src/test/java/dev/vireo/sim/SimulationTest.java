@@ -1,0 +1,266 @@
+package dev.vireo.sim;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.vireo.api.model.Compute;
+import dev.vireo.api.model.ContainerState;
+import dev.vireo.api.model.ErrorKind;
+import dev.vireo.api.model.ExpectedTimings;
+import dev.vireo.api.model.FunctionSpec;
+import dev.vireo.api.model.InvocationRecord;
+import dev.vireo.api.plugin.ExtensionPoint;
+import dev.vireo.cli.trace.AzureTrace;
+import dev.vireo.cli.trace.FunctionTrace;
+import dev.vireo.cli.trace.TraceCommand;
+import dev.vireo.loadgen.Results;
+import dev.vireo.loadgen.Row;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SimulationTest {
+    @TempDir
+    static Path tmp;
+    static Path trace;
+    static Path busyTrace;
+    static Catalog catalog;
+
+    @BeforeAll
+    static void traces() throws IOException {
+        trace = tmp.resolve("trace");
+        busyTrace = tmp.resolve("busy");
+        assertEquals(0, TraceCommand.run(new String[] {"synth", "--functions", "8", "--minutes", "4", "--seed", "7",
+            "--rate", "4", "--out", trace.toString()}));
+        assertEquals(0, TraceCommand.run(new String[] {"synth", "--functions", "8", "--minutes", "3", "--seed", "3",
+            "--rate", "25", "--out", busyTrace.toString()}));
+        catalog = Catalog.load(SimulationTest.class.getClassLoader());
+    }
+
+    /** The repository's configs/, with the host's CPU count pinned (results must not depend on the test machine). */
+    static Path configs(String name, Map<String, String> edits) throws IOException {
+        Path dir = tmp.resolve("configs-" + name);
+        Files.createDirectories(dir);
+        try (var files = Files.list(Path.of("..", "configs"))) {
+            for (Path f : files.toList()) {
+                Files.copy(f, dir.resolve(f.getFileName()));
+            }
+        }
+        Files.writeString(dir.resolve("vireo.resource.cpu.cfg"), "cores = 2\noversubscription = 1.0\n");
+        for (var e : edits.entrySet()) {
+            Files.writeString(dir.resolve(e.getKey()), e.getValue() + "\n", java.nio.file.StandardOpenOption.APPEND);
+        }
+        return dir;
+    }
+
+    static int sim(String... args) throws Exception {
+        return SimMain.run(args);
+    }
+
+    @Test
+    void sameTraceConfigAndSeedGiveTheSameBytes() throws Exception {
+        Path config = configs("same", Map.of());
+        Path out = tmp.resolve("runs-same");
+        for (String name : List.of("a", "b")) {
+            assertEquals(0, sim("--trace", trace.toString(), "--workers", "2", "--config", config.toString(), "--out",
+                    out.toString(), "--name", name, "--seed", "5", "--report", name.equals("a") ? "yes" : "no"));
+        }
+        assertEquals(0, sim("--trace", trace.toString(), "--workers", "2", "--config", config.toString(), "--out",
+                out.toString(), "--name", "other-seed", "--seed", "6", "--report", "no"));
+        byte[] a = Files.readAllBytes(out.resolve("a/summary.json"));
+        assertArrayEquals(a, Files.readAllBytes(out.resolve("b/summary.json")));
+        assertArrayEquals(Files.readAllBytes(out.resolve("a/records.csv")), Files.readAllBytes(out.resolve("b/records.csv")));
+        assertArrayEquals(Files.readAllBytes(out.resolve("a/simulation.log")),
+                Files.readAllBytes(out.resolve("b/simulation.log")));
+        assertFalse(java.util.Arrays.equals(a, Files.readAllBytes(out.resolve("other-seed/summary.json"))),
+                "another seed gives other results");
+        JsonObject s = JsonParser.parseString(new String(a)).getAsJsonObject();
+        assertTrue(s.getAsJsonObject("run").get("simulated").getAsBoolean());
+        assertEquals(2, s.getAsJsonObject("workers").size(), "both workers served");
+        long count = s.getAsJsonObject("overall").get("count").getAsLong();
+        long planned = AzureTrace.load(trace).stream().mapToLong(FunctionTrace::invocations).sum();
+        assertEquals(planned, count, "every invocation of the trace has a record");
+        assertEquals(0, s.getAsJsonObject("overall").get("errors").getAsLong());
+        assertTrue(Files.size(out.resolve("a/report.html")) > 1_000, "the same report as a live run");
+        assertTrue(Files.isRegularFile(out.resolve("a/records.duckdb")));
+        JsonObject speed = JsonParser.parseString(Files.readString(out.resolve("a/simulation.json"))).getAsJsonObject();
+        assertTrue(speed.get("simulated_s").getAsDouble() > 200, speed.toString());
+    }
+
+    @Test
+    void theClockNeverMovesWhileWorkIsRunnableInAWholeRun() throws Exception {
+        Simulation sim = new Simulation(setup(configs("clock", Map.of()), AzureTrace.load(trace), 3, Map.of(),
+                List.of()), catalog);
+        int[] jumps = {0};
+        List<Integer> runnable = new ArrayList<>();
+        sim.time().onAdvance((from, to, n) -> {
+            jumps[0]++;
+            if (n != 0) {
+                runnable.add(n);
+            }
+            assertTrue(to > from);
+        });
+        Simulation.Outcome out = sim.run();
+        assertTrue(jumps[0] > 1_000, "the clock jumped " + jumps[0] + " times");
+        assertEquals(List.of(), runnable, "the clock moved while tasks were runnable");
+        assertEquals(0, out.counts().failures(), "no simulated task threw");
+        assertTrue(out.rows().stream().allMatch(Row::success));
+    }
+
+    static Simulation.Setup setup(Path config, List<FunctionTrace> functions, int workers,
+            Map<ExtensionPoint, String> use, List<Simulation.Swap> swaps) throws IOException {
+        return new Simulation.Setup(functions, Configs.read(config), workers, 1, 0, use, swaps, Duration.ZERO);
+    }
+
+    static FunctionSpec fn(String name, long coldMs, long timeoutMs) {
+        return new FunctionSpec(name, "1", "sim/" + name, "", "", "sim", Compute.CPU, "sim", 128, 0.1,
+                Duration.ofMillis(timeoutMs), 1, new ExpectedTimings(coldMs, 50));
+    }
+
+    /** Sends one invocation through the controller and runs the clock until its record is back. */
+    static InvocationRecord invoke(Simulation sim, Simulation.Cluster c, String fn, long execMs) {
+        CompletableFuture<InvocationRecord> f = c.controller.invoke("", fn, "{\"sim_exec_ms\":" + execMs + "}")
+                .toCompletableFuture();
+        sim.time().runUntil(f::isDone);
+        return f.join();
+    }
+
+    static void runTo(Simulation sim, long ms) {
+        sim.time().runFor(Duration.ofMillis(ms).minus(sim.time().elapsed()));
+        assertEquals(Duration.ofMillis(ms), sim.time().elapsed());
+    }
+
+    @Test
+    void timeoutsFireAtTheirVirtualTime() throws Exception {
+        Simulation sim = new Simulation(setup(configs("timeout", Map.of()), List.of(), 1, Map.of(), List.of()), catalog);
+        try (Simulation.Cluster c = sim.start()) {
+            c.controller.register(fn("slow", 100, 2_000));
+            InvocationRecord r = invoke(sim, c, "slow-1", 5_000);
+            assertEquals(ErrorKind.TIMEOUT, r.error().orElseThrow().kind(), r.toString());
+            assertEquals(Duration.ofMillis(2_100), sim.time().elapsed(), "cold start 100 ms + timeout 2 s, exactly");
+            assertEquals(2_100_000, r.timings().e2eUs());
+            InvocationRecord ok = invoke(sim, c, "slow-1", 1_500);
+            assertTrue(ok.success(), ok.toString());
+            assertEquals(1_500_000, ok.timings().executionUs());
+            assertEquals(Duration.ofMillis(2_100 + 100 + 1_500), sim.time().elapsed(),
+                    "the timed-out container was destroyed: a new cold start, then 1.5 s");
+        }
+    }
+
+    @Test
+    void keepAliveExpiryFiresAtTheRightVirtualTime() throws Exception {
+        Path config = configs("ttl", Map.of("vireo.kernel.cfg", "keepalive.policy = ttl",
+                "vireo.keepalive.ttl.cfg", "ttl.ms = 10000", "vireo.worker.cfg", "keepalive.check.ms = 1000"));
+        Simulation sim = new Simulation(setup(config, List.of(), 1, Map.of(), List.of()), catalog);
+        try (Simulation.Cluster c = sim.start()) {
+            c.controller.register(fn("f", 100, 60_000));
+            InvocationRecord first = invoke(sim, c, "f-1", 50);
+            assertEquals(ContainerState.COLD, first.state().orElseThrow());
+            assertEquals(Duration.ofMillis(150), sim.time().elapsed());
+            // idle from 0.15 s; the worker checks every second; idle >= 10 s first holds at the check at 11 s
+            runTo(sim, 10_999);
+            assertEquals(1, c.workers.get(0).status().containersIdle(), "still kept at 10.999 s");
+            runTo(sim, 11_000);
+            assertEquals(0, c.workers.get(0).status().containersIdle(), "evicted by the check at 11 s");
+            assertEquals(ContainerState.COLD, invoke(sim, c, "f-1", 50).state().orElseThrow());
+            // swapped to lru at runtime: nothing expires any more
+            c.use(ExtensionPoint.KEEPALIVE, "lru");
+            runTo(sim, 600_000);
+            assertEquals(1, c.workers.get(0).status().containersIdle(), "lru keeps idle containers");
+            assertEquals(ContainerState.WARM, invoke(sim, c, "f-1", 50).state().orElseThrow());
+        }
+    }
+
+    @Test
+    void aSweepRunsEveryPolicyOnTheSameTrace() throws Exception {
+        Path out = tmp.resolve("runs-sweep");
+        assertEquals(0, sim("--trace", busyTrace.toString(), "--workers", "1", "--config",
+                configs("sweep", Map.of()).toString(), "--out", out.toString(), "--name", "s", "--report", "no",
+                "--sweep", "queue=fcfs,sjf"));
+        JsonArray sweep = JsonParser.parseString(Files.readString(out.resolve("s/sweep.json"))).getAsJsonArray();
+        assertEquals(2, sweep.size());
+        JsonObject fcfs = sweep.get(0).getAsJsonObject();
+        JsonObject sjf = sweep.get(1).getAsJsonObject();
+        assertEquals("queue-fcfs", fcfs.get("run").getAsString());
+        assertEquals("sjf", sjf.getAsJsonObject("policies").get("queue").getAsString());
+        assertEquals(fcfs.getAsJsonObject("overall").get("count"), sjf.getAsJsonObject("overall").get("count"));
+        long p50Fcfs = fcfs.getAsJsonObject("overall").get("e2e_p50_us").getAsLong();
+        long p50Sjf = sjf.getAsJsonObject("overall").get("e2e_p50_us").getAsLong();
+        assertTrue(p50Sjf < p50Fcfs, "on a queueing trace shortest-job-first lowers the median: sjf " + p50Sjf
+                + " us vs fcfs " + p50Fcfs + " us");
+        for (String d : List.of("queue-fcfs", "queue-sjf")) {
+            JsonObject s = JsonParser.parseString(Files.readString(out.resolve("s").resolve(d).resolve("summary.json")))
+                    .getAsJsonObject();
+            assertTrue(s.getAsJsonObject("run").get("simulated").getAsBoolean());
+        }
+    }
+
+    @Test
+    void aSwapMidRunTakesEffectAtItsTime() throws Exception {
+        Simulation sim = new Simulation(setup(configs("swap", Map.of()), AzureTrace.load(busyTrace), 1, Map.of(),
+                List.of(new Simulation.Swap(60_000, ExtensionPoint.QUEUE, "sjf"))), catalog);
+        Simulation.Outcome out = sim.run();
+        assertEquals("sjf", out.policies().get("queue"));
+        assertTrue(out.rows().stream().allMatch(r -> r.success() || r.errorKind().equals("OVERLOADED")),
+                "no invocation lost in the swap");
+    }
+
+    @Test
+    void badInputIsRefusedWithWhatExists() throws Exception {
+        Path config = configs("bad", Map.of());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> sim("--trace",
+                trace.toString(), "--config", config.toString(), "--out", tmp.resolve("bad").toString(), "--sweep",
+                "queue=fcfs,nope"));
+        assertTrue(e.getMessage().contains("nope") && e.getMessage().contains("sjf"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> sim("--trace", trace.toString(), "--sweep",
+                "backend=sim"));
+        assertTrue(e.getMessage().contains("queue, keepalive or balancer"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> sim("--trace", trace.toString(), "--workers", "0"));
+        assertTrue(e.getMessage().contains("--workers"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> sim("--workers", "2"));
+        assertTrue(e.getMessage().contains("--trace"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> sim("--trace", trace.toString(), "--config",
+                config.toString(), "--timings", tmp.toString()));
+        assertTrue(e.getMessage().contains("not a results folder"), e.getMessage());
+        Path badKernel = configs("bad-kernel", Map.of("vireo.kernel.cfg", "queue.policy = fifo"));
+        e = assertThrows(IllegalArgumentException.class, () -> sim("--trace", trace.toString(), "--config",
+                badKernel.toString(), "--out", tmp.resolve("bad2").toString()));
+        assertTrue(e.getMessage().contains("fifo") && e.getMessage().contains("installed: "), e.getMessage());
+    }
+
+    @Test
+    void timingsComeFromALiveRunsRecords() throws Exception {
+        List<FunctionTrace> functions = AzureTrace.load(trace);
+        FunctionTrace f = functions.get(0);
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            boolean cold = i < 4;
+            rows.add(new Row("t" + i, "x-1", f.function(), 0, i * 1_000L, i * 1_000L, 0, true, "", "", "w", cold
+                    ? "cold" : "warm", 0, 0, cold ? 300_000 : 0, 0, (i + 1) * 1_000L, 0, 0, 0, 0, 0));
+        }
+        Path run = tmp.resolve("live-run");
+        Results.write(run, rows, new JsonObject());
+        RecordedTimings.Applied a = RecordedTimings.apply(functions, run);
+        assertEquals(1, a.replaced());
+        FunctionTrace.Durations d = a.functions().get(0).durations();
+        assertEquals(300.0, d.maximum(), 1e-9, "cold start: mean of the cold records");
+        assertEquals(1.0, d.p0(), 1e-9);
+        assertEquals(100.0, d.p100(), 1e-9);
+        assertEquals(50.5, d.p50(), 1e-9);
+        assertEquals(functions.get(1), a.functions().get(1), "functions the run did not serve keep the trace's");
+    }
+}
