@@ -65,12 +65,14 @@ public final class Main {
         return o;
     }
 
-    static String one(Map<String, List<String>> o, String key, String fallback) {
+    /** The last value given for an option, or the fallback. */
+    public static String one(Map<String, List<String>> o, String key, String fallback) {
         List<String> v = o.get(key);
         return v == null ? fallback : v.get(v.size() - 1);
     }
 
-    static long number(Map<String, List<String>> o, String key, long fallback, long min, long max) {
+    /** A whole-number option in [min, max]; a clear error otherwise. */
+    public static long number(Map<String, List<String>> o, String key, long fallback, long min, long max) {
         String v = one(o, key, null);
         if (v == null) {
             return fallback;

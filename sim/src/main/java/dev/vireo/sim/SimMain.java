@@ -66,24 +66,11 @@ public final class SimMain {
     }
 
     private static String one(Map<String, List<String>> o, String key, String fallback) {
-        List<String> v = o.get(key);
-        return v == null ? fallback : v.get(v.size() - 1);
+        return dev.vireo.loadgen.Main.one(o, key, fallback);
     }
 
     private static long number(Map<String, List<String>> o, String key, long fallback, long min, long max) {
-        String v = one(o, key, null);
-        if (v == null) {
-            return fallback;
-        }
-        try {
-            long n = Long.parseLong(v.trim());
-            if (n < min || n > max) {
-                throw new IllegalArgumentException(key + " must be " + min + "-" + max + ", was " + n);
-            }
-            return n;
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(key + " '" + v + "' is not a whole number");
-        }
+        return dev.vireo.loadgen.Main.number(o, key, fallback, min, max);
     }
 
     static ExtensionPoint point(String id, String option) {
