@@ -170,6 +170,26 @@ class ScriptIT {
     }
 
     @Test
+    void simulationSweepsFromTheScriptAndRefusesUnknownPolicies() throws Exception {
+        Path trace = run.resolve("trace");
+        Result synth = vireo("trace", "synth", "--functions", "4", "--minutes", "2", "--seed", "1", "--rate", "2",
+                "--out", trace.toString());
+        assertEquals(0, synth.code(), synth.out());
+        Path runs = run.resolve("runs");
+        Result sweep = vireo("sim", "--trace", trace.toString(), "--workers", "2", "--sweep", "queue=fcfs,sjf",
+                "--out", runs.toString(), "--name", "s", "--report", "no");
+        assertEquals(0, sweep.code(), sweep.out());
+        assertTrue(sweep.out().contains("queue-sjf") && sweep.out().contains("simulated "), sweep.out());
+        String summary = Files.readString(runs.resolve("s/queue-fcfs/summary.json"));
+        assertTrue(summary.contains("\"simulated\": true"), summary);
+        assertTrue(Files.isRegularFile(runs.resolve("s/sweep.json")));
+        Result bad = vireo("sim", "--trace", trace.toString(), "--use", "queue=nope", "--out", runs.toString());
+        assertEquals(2, bad.code(), bad.out());
+        assertTrue(bad.out().contains("unknown queue plugin 'nope'; installed: ") && bad.out().contains("mqfq"),
+                bad.out());
+    }
+
+    @Test
     void badInputGetsAClearErrorAndExitCode() throws Exception {
         Result profile = vireo("start", "nope");
         assertEquals(2, profile.code(), profile.out());
