@@ -227,9 +227,23 @@ public class WorkerIT extends FrameworkTest {
     }
 
     private HttpResponse<String> http(String method, String path, String body, String... headers) throws Exception {
+        return http(Duration.ofSeconds(30), method, path, body, headers);
+    }
+
+    /** A poll while the API restarts: a request caught in the restart is given up after 2 s and tried again. */
+    private int poll(String path) {
+        try {
+            return http(Duration.ofSeconds(2), "GET", path, null).statusCode();
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    private HttpResponse<String> http(Duration timeout, String method, String path, String body, String... headers)
+            throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort() + path))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
-                .timeout(Duration.ofSeconds(30));
+                .timeout(timeout);
         for (int i = 0; i < headers.length; i += 2) {
             b.header(headers[i], headers[i + 1]);
         }
@@ -239,13 +253,7 @@ public class WorkerIT extends FrameworkTest {
     }
 
     private void awaitHttp() throws Exception {
-        await("HTTP API up", () -> {
-            try {
-                return http("GET", "/health", null).statusCode() == 200;
-            } catch (Exception e) {
-                return false;
-            }
-        });
+        await("HTTP API up", () -> poll("/health") == 200);
     }
 
     @Test
@@ -308,13 +316,7 @@ public class WorkerIT extends FrameworkTest {
     @Test
     public void bearerTokenIsRequiredWhenConfigured() throws Exception {
         editConfig("vireo.worker.http.cfg", "auth.token", "s3cret");
-        await("token in force", () -> {
-            try {
-                return http("GET", "/status", null).statusCode() == 401;
-            } catch (Exception e) {
-                return false;
-            }
-        });
+        await("token in force", () -> poll("/status") == 401);
         assertEquals(200, http("GET", "/health", null).statusCode());
         assertEquals(401, http("GET", "/status", null, "Authorization", "Bearer wrong").statusCode());
         assertEquals(200, http("GET", "/status", null, "Authorization", "Bearer s3cret").statusCode());
