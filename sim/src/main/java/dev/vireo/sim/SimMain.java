@@ -1,5 +1,8 @@
 package dev.vireo.sim;
 
+import static dev.vireo.loadgen.Main.number;
+import static dev.vireo.loadgen.Main.one;
+
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
@@ -63,14 +66,6 @@ public final class SimMain {
             o.computeIfAbsent(args[i], k -> new ArrayList<>()).add(args[++i]);
         }
         return o;
-    }
-
-    private static String one(Map<String, List<String>> o, String key, String fallback) {
-        return dev.vireo.loadgen.Main.one(o, key, fallback);
-    }
-
-    private static long number(Map<String, List<String>> o, String key, long fallback, long min, long max) {
-        return dev.vireo.loadgen.Main.number(o, key, fallback, min, max);
     }
 
     static ExtensionPoint point(String id, String option) {
@@ -188,7 +183,7 @@ public final class SimMain {
             if (!swaps.isEmpty()) {
                 meta.addProperty("swaps", swaps.toString());
             }
-            JsonObject summary = one(setup, catalog, dir, meta, report);
+            JsonObject summary = runOne(setup, catalog, dir, meta, report);
             JsonObject line = new JsonObject();
             line.addProperty("run", dir.getFileName().toString());
             line.add("policies", summary.getAsJsonObject("run").get("policies"));
@@ -219,7 +214,7 @@ public final class SimMain {
     }
 
     /** One simulation into one results folder; returns its summary. */
-    static JsonObject one(Simulation.Setup setup, Catalog catalog, Path dir, JsonObject meta, boolean report)
+    static JsonObject runOne(Simulation.Setup setup, Catalog catalog, Path dir, JsonObject meta, boolean report)
             throws Exception {
         Files.createDirectories(dir);
         Simulation sim = new Simulation(setup, catalog);

@@ -209,24 +209,13 @@ public final class VirtualTime implements Clock, TaskScheduler {
             runSafely(task);
             return true;
         }
-        Timer t;
-        while ((t = timers.poll()) != null) {
-            t.queued = false;
-            if (!t.cancelled) {
-                break;
-            }
-            cancelledInQueue--;
-        }
+        Timer t = nextLive();
         if (t == null) {
             return false;
         }
-        if (t.due > now) {
-            for (AdvanceListener l : listeners) {
-                l.advanced(now, t.due, ready.size());
-            }
-            now = t.due;
-            jumps++;
-        }
+        timers.poll();
+        t.queued = false;
+        advanceTo(t.due);
         timersFired++;
         t.run();
         purge();
@@ -267,28 +256,31 @@ public final class VirtualTime implements Clock, TaskScheduler {
     /** Runs every piece of work due up to {@code delay} from now, then sets the clock there. */
     public void runFor(Duration delay) {
         long until = now + delay.toNanos();
-        while (true) {
-            if (!ready.isEmpty()) {
-                step();
-                continue;
-            }
-            Timer next = timers.peek();
-            while (next != null && next.cancelled) {
-                timers.poll();
-                next.queued = false;
-                cancelledInQueue--;
-                next = timers.peek();
-            }
-            if (next == null || next.due > until) {
-                break;
-            }
+        while (!ready.isEmpty() || (nextLive() != null && nextLive().due <= until)) {
             step();
         }
-        if (until > now) {
+        advanceTo(until);
+    }
+
+    /** The earliest timer not cancelled, left in the queue (cancelled ones ahead of it are dropped); or null. */
+    private Timer nextLive() {
+        Timer next = timers.peek();
+        while (next != null && next.cancelled) {
+            timers.poll();
+            next.queued = false;
+            cancelledInQueue--;
+            next = timers.peek();
+        }
+        return next;
+    }
+
+    /** Moves the clock forward (never back), telling the listeners. Only called with nothing runnable. */
+    private void advanceTo(long nanos) {
+        if (nanos > now) {
             for (AdvanceListener l : listeners) {
-                l.advanced(now, until, ready.size());
+                l.advanced(now, nanos, ready.size());
             }
-            now = until;
+            now = nanos;
             jumps++;
         }
     }
