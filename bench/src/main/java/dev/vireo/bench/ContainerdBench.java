@@ -61,34 +61,12 @@ import java.util.concurrent.TimeUnit;
 public final class ContainerdBench {
     private static final Metadata.Key<String> NS = Metadata.Key.of("containerd-namespace", Metadata.ASCII_STRING_MARSHALLER);
 
-    public static void main(String[] args) throws Exception {
-        String target = null;
-        Path containerd = null;
-        Path sockets = null;
-        Path code = null;
-        double duration = 10;
-        int coldRuns = 20;
-        Path json = null;
-        String transport = "uds";
-        String backend = "containerd";
-        Path dockerSocket = null;
-        Path pipes = null;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--target" -> target = args[++i];
-                case "--containerd" -> containerd = Path.of(args[++i]);
-                case "--sockets" -> sockets = Path.of(args[++i]);
-                case "--code" -> code = Path.of(args[++i]);
-                case "--duration-s" -> duration = Double.parseDouble(args[++i]);
-                case "--cold-runs" -> coldRuns = Integer.parseInt(args[++i]);
-                case "--json" -> json = Path.of(args[++i]);
-                case "--transport" -> transport = args[++i];
-                case "--backend" -> backend = args[++i];
-                case "--docker" -> dockerSocket = Path.of(args[++i]);
-                case "--pipes" -> pipes = Path.of(args[++i]);
-                default -> throw new IllegalArgumentException("unknown option " + args[i]);
-            }
-        }
+    /**
+     * The benchmark against a running worker at {@code target} whose private daemon listens at {@code containerd} (or
+     * {@code dockerSocket}) and whose transports keep their files under {@code sockets} / {@code pipes}.
+     */
+    public static void run(String target, Path containerd, Path sockets, Path pipes, Path dockerSocket, Path code,
+            String backend, String transport, double duration, int coldRuns, Path json) throws Exception {
         ManagedChannel ch = NettyChannelBuilder.forTarget(target).usePlaintext().build();
         WorkerGrpc.WorkerBlockingStub worker = WorkerGrpc.newBlockingStub(ch);
         if (!List.of("uds", "pipe", "http").contains(transport)) {

@@ -41,28 +41,10 @@ public final class ControllerBench {
         return out;
     }
 
-    public static void main(String[] args) throws Exception {
-        String worker = null;
-        String controller = null;
-        List<Integer> clientCounts = List.of(1, 16);
-        double duration = 5;
+    /** The same load direct to the worker at {@code worker} and through the controller at {@code controller}. */
+    public static void run(String worker, String controller, List<Integer> clientCounts, double duration, int rounds,
+            Path json) throws Exception {
         double warmup = 1;
-        int rounds = 2;
-        Path json = null;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--worker" -> worker = args[++i];
-                case "--controller" -> controller = args[++i];
-                case "--clients" -> clientCounts = Arrays.stream(args[++i].split(",")).map(String::trim).map(Integer::parseInt).toList();
-                case "--duration-s" -> duration = Double.parseDouble(args[++i]);
-                case "--rounds" -> rounds = Integer.parseInt(args[++i]);
-                case "--json" -> json = Path.of(args[++i]);
-                default -> {
-                    System.err.println("bench controller: unknown option " + args[i]);
-                    System.exit(2);
-                }
-            }
-        }
         List<ManagedChannel> open = new ArrayList<>();
         List<WorkerGrpc.WorkerBlockingStub> direct = stubs(worker, 4, open);
         List<WorkerGrpc.WorkerBlockingStub> viaController = stubs(controller, 4, open);

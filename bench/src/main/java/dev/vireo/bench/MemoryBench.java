@@ -23,24 +23,9 @@ import java.util.concurrent.TimeUnit;
  * full GC in it (jcmd), and reads its live heap from {@code GET /metrics}.
  */
 public final class MemoryBench {
-    public static void main(String[] args) throws Exception {
-        String target = null;
-        String http = null;
-        long pid = 0;
-        int functions = 10_000;
-        int containers = 1_000;
-        Path json = null;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--target" -> target = args[++i];
-                case "--http" -> http = args[++i];
-                case "--pid" -> pid = Long.parseLong(args[++i]);
-                case "--functions" -> functions = Integer.parseInt(args[++i]);
-                case "--containers" -> containers = Integer.parseInt(args[++i]);
-                case "--json" -> json = Path.of(args[++i]);
-                default -> throw new IllegalArgumentException("unknown option " + args[i]);
-            }
-        }
+    /** Against a worker (gRPC {@code target}, HTTP {@code http}, process {@code pid}) started with a small heap. */
+    public static void run(String target, String http, long pid, int functions, int containers, Path json)
+            throws Exception {
         ManagedChannel ch = NettyChannelBuilder.forTarget(target).usePlaintext().build();
         WorkerGrpc.WorkerBlockingStub stub = WorkerGrpc.newBlockingStub(ch);
         long t0 = System.nanoTime();

@@ -114,33 +114,9 @@ public final class WorkerBench {
         return new Sample(Arrays.stream(calls).sum(), Arrays.stream(errors).sum(), all, overheads, seconds);
     }
 
-    public static void main(String[] args) throws Exception {
-        String target = "127.0.0.1:8071";
-        String backend = "sim";
-        String transport = null;
-        String image = null;
-        List<Integer> clientCounts = List.of(1, 16, 64, 256);
-        double duration = 10;
-        double warmup = 2;
-        int channels = 4;
-        Path json = null;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--target" -> target = args[++i];
-                case "--backend" -> backend = args[++i];
-                case "--transport" -> transport = args[++i];
-                case "--image" -> image = args[++i];
-                case "--clients" -> clientCounts = Arrays.stream(args[++i].split(",")).map(String::trim).map(Integer::parseInt).toList();
-                case "--duration-s" -> duration = Double.parseDouble(args[++i]);
-                case "--warmup-s" -> warmup = Double.parseDouble(args[++i]);
-                case "--channels" -> channels = Integer.parseInt(args[++i]);
-                case "--json" -> json = Path.of(args[++i]);
-                default -> {
-                    System.err.println("bench worker: unknown option " + args[i]);
-                    System.exit(2);
-                }
-            }
-        }
+    /** The benchmark against a running worker's gRPC API at {@code target}; see {@code vireo bench worker --help}. */
+    public static void run(String target, String backend, String transport, String image, List<Integer> clientCounts,
+            double duration, double warmup, int channels, Path json) throws Exception {
         if (transport == null) {
             transport = backend.equals("sim") ? "sim" : "uds";
         }

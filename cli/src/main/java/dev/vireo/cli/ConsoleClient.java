@@ -13,7 +13,6 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -26,23 +25,8 @@ public final class ConsoleClient {
     private ConsoleClient() {
     }
 
-    public static int run(String[] args) throws IOException {
-        Path socket = null;
-        List<String> commands = new ArrayList<>();
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--socket" -> socket = Path.of(value(args, ++i, "--socket"));
-                case "-c" -> commands.add(value(args, ++i, "-c"));
-                default -> {
-                    System.err.println("vireo console: unknown option '" + args[i] + "'");
-                    return 2;
-                }
-            }
-        }
-        if (socket == null) {
-            System.err.println("vireo console: --socket PATH is required");
-            return 2;
-        }
+    /** Runs {@code commands} (or, when empty, reads commands from standard input) on the console at {@code socket}. */
+    public static int run(Path socket, List<String> commands) throws IOException {
         if (!Files.exists(socket)) {
             System.err.println("vireo console: no Vireo is listening at " + socket + " (start one with ./vireo start)");
             return 3;
@@ -82,6 +66,19 @@ public final class ConsoleClient {
         }
     }
 
+    /** Runs one command and returns what it printed (empty when it failed or nothing listens). */
+    public static String capture(Path socket, String command) {
+        try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            channel.connect(UnixDomainSocketAddress.of(socket));
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+            boolean ok = send(command, Channels.newOutputStream(channel),
+                    new DataInputStream(Channels.newInputStream(channel)), new PrintStream(bytes, true, StandardCharsets.UTF_8));
+            return ok ? bytes.toString(StandardCharsets.UTF_8) : "";
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
     /** Sends one command and prints its output; true if it succeeded. */
     static boolean send(String command, OutputStream out, DataInputStream in, PrintStream print) throws IOException {
         out.write((command.replace('\n', ' ') + "\n").getBytes(StandardCharsets.UTF_8));
@@ -93,12 +90,5 @@ public final class ConsoleClient {
         target.print(new String(body, StandardCharsets.UTF_8));
         target.flush();
         return status == 0;
-    }
-
-    private static String value(String[] args, int i, String option) {
-        if (i >= args.length) {
-            throw new IllegalArgumentException(option + " needs a value");
-        }
-        return args[i];
     }
 }

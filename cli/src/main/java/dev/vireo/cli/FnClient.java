@@ -19,155 +19,22 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * {@code ./vireo fn ...} and {@code ./vireo worker status}: the worker's HTTP API from the command line. Human-readable
- * by default, {@code --json} prints the API's JSON as is. Exit codes: 0 ok, 1 the worker refused or the function
- * failed, 2 bad usage, 3 no worker reachable.
+ * The worker's (or controller's) HTTP API for {@code vireo fn ...}, {@code vireo worker status} and {@code vireo
+ * controller status}. Human-readable by default; with {@code json} it prints the API's JSON as is. Methods return
+ * the exit code: 0 ok, 1 the worker refused or the function failed; nothing answering is exit 3.
  */
 public final class FnClient {
-    static final String USAGE = """
-            usage: ./vireo fn register NAME [--version V] (--image REF | --code DIR --handler MOD.FN) [--backend B]
-                                   [--transport T] [--compute cpu|gpu] [--memory-mb N] [--cpus X] [--timeout-ms N]
-                                   [--concurrency N] [--cold-ms N] [--warm-ms N]
-                   ./vireo fn list
-                   ./vireo fn invoke ID [-d JSON] [--enhanced] [--tid TID]
-                   ./vireo fn invoke-async ID [-d JSON] [--tid TID]
-                   ./vireo fn result ASYNC_ID
-                   ./vireo fn prewarm ID [--count N]
-                   ./vireo fn unregister ID
-                   ./vireo fn try ID... [-d JSON]      (invoke each twice and tabulate state, e2e, overhead)
-                   ./vireo worker status
-            options: --worker URL (default from configs/vireo.worker.http.cfg), --token TOKEN (or VIREO_TOKEN), --json""";
-
     private static final Gson PRETTY = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
-    private static final Map<String, String> REGISTER_OPTIONS = Map.ofEntries(Map.entry("--version", "version"),
-            Map.entry("--image", "image"), Map.entry("--code", "code"), Map.entry("--handler", "handler"),
-            Map.entry("--backend", "backend"), Map.entry("--transport", "transport"), Map.entry("--compute", "compute"),
-            Map.entry("--memory-mb", "memory_mb"), Map.entry("--cpus", "cpus"), Map.entry("--timeout-ms", "timeout_ms"),
-            Map.entry("--concurrency", "concurrency"), Map.entry("--cold-ms", "expected_cold_start_ms"),
-            Map.entry("--warm-ms", "expected_warm_ms"));
-    private static final java.util.Set<String> NUMBERS = java.util.Set.of("memory_mb", "cpus", "timeout_ms",
-            "concurrency", "expected_cold_start_ms", "expected_warm_ms");
 
     private final String base;
     private final String token;
     private final boolean json;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    private FnClient(String base, String token, boolean json) {
+    public FnClient(String base, String token, boolean json) {
         this.base = base.replaceAll("/+$", "");
         this.token = token;
         this.json = json;
-    }
-
-    /** Parsed command line: positional arguments and options. */
-    record Args(List<String> positional, Map<String, String> options, boolean json, boolean enhanced) {
-        static Args parse(String[] args) {
-            List<String> positional = new ArrayList<>();
-            Map<String, String> options = new LinkedHashMap<>();
-            boolean json = false;
-            boolean enhanced = false;
-            for (int i = 0; i < args.length; i++) {
-                String a = args[i];
-                if (a.equals("--json")) {
-                    json = true;
-                } else if (a.equals("--enhanced")) {
-                    enhanced = true;
-                } else if (a.startsWith("-")) {
-                    if (i + 1 >= args.length) {
-                        throw new IllegalArgumentException(a + " needs a value");
-                    }
-                    options.put(a.equals("-d") ? "--payload" : a, args[++i]);
-                } else {
-                    positional.add(a);
-                }
-            }
-            return new Args(positional, options, json, enhanced);
-        }
-    }
-
-    public static int run(String[] argv) {
-        return main(argv, "fn");
-    }
-
-    public static int worker(String[] argv) {
-        return main(argv, "worker");
-    }
-
-    public static int controller(String[] argv) {
-        return main(argv, "controller");
-    }
-
-    private static int main(String[] argv, String command0) {
-        Args args;
-        try {
-            args = Args.parse(argv);
-        } catch (IllegalArgumentException e) {
-            System.err.println("vireo: " + e.getMessage() + "\n" + USAGE);
-            return 2;
-        }
-        Map<String, String> o = new LinkedHashMap<>(args.options());
-        String worker = o.remove("--worker");
-        String token = o.remove("--token");
-        FnClient client = new FnClient(worker == null ? "http://127.0.0.1:8070" : worker,
-                token != null ? token : System.getenv("VIREO_TOKEN"), args.json());
-        List<String> p = args.positional();
-        try {
-            if (!command0.equals("fn")) {
-                if (p.size() != 1 || !p.get(0).equals("status")) {
-                    return usage("unknown " + command0 + " command " + p + "; use " + command0 + " status");
-                }
-                return command0.equals("worker") ? client.status() : client.controllerStatus();
-            }
-            if (p.isEmpty()) {
-                return usage("which fn command?");
-            }
-            String command = p.get(0);
-            switch (command) {
-                case "register" -> {
-                    return p.size() == 2 ? client.register(p.get(1), o) : usage("register takes one NAME");
-                }
-                case "list" -> {
-                    return client.list();
-                }
-                case "invoke" -> {
-                    return p.size() == 2 ? client.invoke(p.get(1), o, args.enhanced()) : usage("invoke takes one ID");
-                }
-                case "invoke-async" -> {
-                    return p.size() == 2 ? client.invokeAsync(p.get(1), o) : usage("invoke-async takes one ID");
-                }
-                case "result" -> {
-                    return p.size() == 2 ? client.result(p.get(1)) : usage("result takes one ASYNC_ID");
-                }
-                case "prewarm" -> {
-                    return p.size() == 2 ? client.prewarm(p.get(1), o) : usage("prewarm takes one ID");
-                }
-                case "try" -> {
-                    return p.size() >= 2 ? client.tryOut(p.subList(1, p.size()), o) : usage("try takes function IDs");
-                }
-                case "unregister" -> {
-                    return p.size() == 2 ? client.unregister(p.get(1)) : usage("unregister takes one ID");
-                }
-                default -> {
-                    return usage("unknown fn command '" + command + "'");
-                }
-            }
-        } catch (ConnectException e) {
-            System.err.println("vireo: no worker answers at " + client.base + " (start one with ./vireo start, or pass --worker URL)");
-            return 3;
-        } catch (IOException e) {
-            System.err.println("vireo: talking to " + client.base + " failed: " + e.getMessage());
-            return 3;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return 1;
-        } catch (IllegalArgumentException e) {
-            return usage(e.getMessage());
-        }
-    }
-
-    private static int usage(String why) {
-        System.err.println("vireo: " + why + "\n" + USAGE);
-        return 2;
     }
 
     private record Reply(int status, JsonElement body, Map<String, List<String>> headers) {
@@ -184,7 +51,15 @@ public final class FnClient {
             b.header("Authorization", "Bearer " + token);
         }
         headers.forEach(b::header);
-        HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r;
+        try {
+            r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (ConnectException e) {
+            throw new CliException(CliException.NOT_RUNNING, "no worker answers at " + base
+                    + " (start one with ./vireo start, or pass --worker URL)");
+        } catch (IOException e) {
+            throw new CliException(CliException.NOT_RUNNING, "talking to " + base + " failed: " + e.getMessage());
+        }
         JsonElement parsed;
         try {
             parsed = r.body().isBlank() ? com.google.gson.JsonNull.INSTANCE : JsonParser.parseString(r.body());
@@ -208,27 +83,8 @@ public final class FnClient {
         return 1;
     }
 
-    int register(String name, Map<String, String> options) throws IOException, InterruptedException {
-        JsonObject spec = new JsonObject();
-        spec.addProperty("name", name);
-        for (var e : options.entrySet()) {
-            String field = REGISTER_OPTIONS.get(e.getKey());
-            if (field == null) {
-                throw new IllegalArgumentException("unknown option " + e.getKey() + " for register");
-            }
-            if (NUMBERS.contains(field)) {
-                try {
-                    spec.addProperty(field, Double.parseDouble(e.getValue()));
-                } catch (NumberFormatException x) {
-                    throw new IllegalArgumentException(e.getKey() + " needs a number, got '" + e.getValue() + "'");
-                }
-            } else if (field.equals("code")) {
-                // the worker cannot know this shell's directory: send an absolute path
-                spec.addProperty(field, java.nio.file.Path.of(e.getValue()).toAbsolutePath().normalize().toString());
-            } else {
-                spec.addProperty(field, e.getValue());
-            }
-        }
+    /** Registers the function described by {@code spec} (the API's JSON fields). */
+    public int register(JsonObject spec) throws IOException, InterruptedException {
         Reply r = call("POST", "/functions", spec.toString(), Map.of());
         if (!r.ok()) {
             return failed(r);
@@ -241,7 +97,7 @@ public final class FnClient {
         return 0;
     }
 
-    int list() throws IOException, InterruptedException {
+    public int list() throws IOException, InterruptedException {
         Reply r = call("GET", "/functions", null, Map.of());
         if (!r.ok()) {
             return failed(r);
@@ -262,14 +118,13 @@ public final class FnClient {
         return 0;
     }
 
-    private static Map<String, String> tidHeader(Map<String, String> options) {
-        String tid = options.get("--tid");
+    private static Map<String, String> tidHeader(String tid) {
         return tid == null ? Map.of() : Map.of("X-Vireo-Tid", tid);
     }
 
-    int invoke(String id, Map<String, String> options, boolean enhanced) throws IOException, InterruptedException {
-        Reply r = call("POST", "/functions/" + id + "/invoke" + (enhanced ? "?enhanced=true" : ""),
-                options.getOrDefault("--payload", ""), tidHeader(options));
+    public int invoke(String id, String payload, String tid, boolean enhanced) throws IOException, InterruptedException {
+        Reply r = call("POST", "/functions/" + id + "/invoke" + (enhanced ? "?enhanced=true" : ""), payload,
+                tidHeader(tid));
         if (!r.ok() && !(enhanced && r.body().isJsonObject() && r.body().getAsJsonObject().has("tid"))) {
             return failed(r);
         }
@@ -302,7 +157,7 @@ public final class FnClient {
     }
 
     /** Invokes each function twice (the first is cold unless a container is warm) and prints one row per call. */
-    int tryOut(List<String> ids, Map<String, String> options) throws IOException, InterruptedException {
+    public int tryOut(List<String> ids, String payload) throws IOException, InterruptedException {
         int failures = 0;
         if (!json) {
             System.out.printf(Locale.ROOT, "%-20s %-8s %-8s %12s %12s %12s  %s%n", "FUNCTION", "CALL", "STATE", "E2E ms",
@@ -310,8 +165,7 @@ public final class FnClient {
         }
         for (String id : ids) {
             for (int call = 1; call <= 2; call++) {
-                Reply r = call("POST", "/functions/" + id + "/invoke?enhanced=true", options.getOrDefault("--payload", ""),
-                        Map.of());
+                Reply r = call("POST", "/functions/" + id + "/invoke?enhanced=true", payload, Map.of());
                 if (!r.body().isJsonObject() || !r.body().getAsJsonObject().has("timings")) {
                     failures++;
                     failed(r);
@@ -337,9 +191,8 @@ public final class FnClient {
         return failures == 0 ? 0 : 1;
     }
 
-    int invokeAsync(String id, Map<String, String> options) throws IOException, InterruptedException {
-        Reply r = call("POST", "/functions/" + id + "/invoke-async", options.getOrDefault("--payload", ""),
-                tidHeader(options));
+    public int invokeAsync(String id, String payload, String tid) throws IOException, InterruptedException {
+        Reply r = call("POST", "/functions/" + id + "/invoke-async", payload, tidHeader(tid));
         if (!r.ok()) {
             return failed(r);
         }
@@ -347,7 +200,7 @@ public final class FnClient {
         return 0;
     }
 
-    int result(String asyncId) throws IOException, InterruptedException {
+    public int result(String asyncId) throws IOException, InterruptedException {
         Reply r = call("GET", "/invocations/" + asyncId, null, Map.of());
         if (!r.ok()) {
             return failed(r);
@@ -363,13 +216,9 @@ public final class FnClient {
         return o.get("done").getAsBoolean() && !o.getAsJsonObject("record").get("success").getAsBoolean() ? 1 : 0;
     }
 
-    int prewarm(String id, Map<String, String> options) throws IOException, InterruptedException {
+    public int prewarm(String id, int count) throws IOException, InterruptedException {
         JsonObject body = new JsonObject();
-        try {
-            body.addProperty("count", Integer.parseInt(options.getOrDefault("--count", "1")));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--count needs a whole number");
-        }
+        body.addProperty("count", count);
         Reply r = call("POST", "/functions/" + id + "/prewarm", body.toString(), Map.of());
         if (!r.ok()) {
             return failed(r);
@@ -380,7 +229,7 @@ public final class FnClient {
         return 0;
     }
 
-    int unregister(String id) throws IOException, InterruptedException {
+    public int unregister(String id) throws IOException, InterruptedException {
         Reply r = call("DELETE", "/functions/" + id, null, Map.of());
         if (!r.ok()) {
             return failed(r);
@@ -390,7 +239,7 @@ public final class FnClient {
     }
 
     /** The controller's workers and their load ({@code GET /workers}), then the cluster's status. */
-    int controllerStatus() throws IOException, InterruptedException {
+    public int controllerStatus() throws IOException, InterruptedException {
         Reply r = call("GET", "/workers", null, Map.of());
         if (!r.ok()) {
             return failed(r);
@@ -419,7 +268,7 @@ public final class FnClient {
         return 0;
     }
 
-    int status() throws IOException, InterruptedException {
+    public int status() throws IOException, InterruptedException {
         Reply r = call("GET", "/status", null, Map.of());
         if (!r.ok()) {
             return failed(r);

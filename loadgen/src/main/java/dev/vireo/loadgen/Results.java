@@ -159,19 +159,25 @@ public final class Results {
         return out;
     }
 
-    /** {@code results compare A B}: the same statistics from both runs' records side by side. */
-    static int compare(Path a, Path b) throws SQLException {
+    /**
+     * {@code results compare A B}: the same statistics from both runs' records side by side, as JSON ({@code a},
+     * {@code b}, {@code groups}: overall and per function, each with both runs' statistics). Per-function groups are
+     * left out past 20 common functions ({@code functions_left_out} says how many).
+     */
+    public static JsonObject compare(Path a, Path b) throws SQLException {
         for (Path p : List.of(a, b)) {
             if (!Files.isRegularFile(p.resolve(DB))) {
-                System.err.println("vireo: " + p + " is not a results folder (no " + DB + ")");
-                return 2;
+                throw new IllegalArgumentException(p + " is not a results folder (no " + DB + ")");
             }
         }
+        JsonObject out = new JsonObject();
+        out.addProperty("a", a.toString());
+        out.addProperty("b", b.toString());
+        com.google.gson.JsonArray groups = new com.google.gson.JsonArray();
         try (Connection c = DriverManager.getConnection("jdbc:duckdb:"); Statement s = c.createStatement()) {
             s.execute("ATTACH '" + sql(a.resolve(DB)) + "' AS a (READ_ONLY)");
             s.execute("ATTACH '" + sql(b.resolve(DB)) + "' AS b (READ_ONLY)");
-            System.out.printf(Locale.ROOT, "A = %s%nB = %s%n%n", a, b);
-            print(s, "overall", "SELECT " + STATS + " FROM a.records", "SELECT " + STATS + " FROM b.records");
+            groups.add(group(s, "overall", ""));
             List<String> common = new ArrayList<>();
             try (ResultSet r = s.executeQuery("SELECT DISTINCT function FROM a.records INTERSECT"
                     + " SELECT DISTINCT function FROM b.records ORDER BY 1")) {
@@ -181,36 +187,73 @@ public final class Results {
             }
             if (common.size() <= 20) {
                 for (String f : common) {
-                    String where = " WHERE function = '" + f.replace("'", "''") + "'";
-                    print(s, f, "SELECT " + STATS + " FROM a.records" + where, "SELECT " + STATS + " FROM b.records" + where);
+                    groups.add(group(s, f, " WHERE function = '" + f.replace("'", "''") + "'"));
                 }
             } else {
-                System.out.println("(" + common.size() + " functions in both runs: per-function rows left out;"
-                        + " query records.duckdb for them)");
+                out.addProperty("functions_left_out", common.size());
             }
         }
-        return 0;
+        out.add("groups", groups);
+        return out;
     }
 
-    private static void print(Statement s, String title, String qa, String qb) throws SQLException {
-        JsonObject x;
-        JsonObject y;
-        try (ResultSet r = s.executeQuery(qa)) {
-            r.next();
-            x = stats(r);
+    private static JsonObject group(Statement s, String name, String where) throws SQLException {
+        JsonObject g = new JsonObject();
+        g.addProperty("name", name);
+        for (String run : List.of("a", "b")) {
+            try (ResultSet r = s.executeQuery("SELECT " + STATS + " FROM " + run + ".records" + where)) {
+                r.next();
+                g.add(run, stats(r));
+            }
         }
-        try (ResultSet r = s.executeQuery(qb)) {
-            r.next();
-            y = stats(r);
+        return g;
+    }
+
+    /** The table of {@link #compare}: each statistic of A and B and the change from A to B. */
+    public static void printComparison(JsonObject comparison, java.io.PrintStream out) {
+        out.printf(Locale.ROOT, "A = %s%nB = %s%n%n", comparison.get("a").getAsString(), comparison.get("b").getAsString());
+        for (var e : comparison.getAsJsonArray("groups")) {
+            JsonObject g = e.getAsJsonObject();
+            JsonObject x = g.getAsJsonObject("a");
+            JsonObject y = g.getAsJsonObject("b");
+            out.printf(Locale.ROOT, "%-20s %14s %14s %10s%n", g.get("name").getAsString(), "A", "B", "B vs A");
+            for (String k : STAT_NAMES) {
+                double va = x.get(k).getAsDouble();
+                double vb = y.get(k).getAsDouble();
+                String diff = va == 0 ? (vb == 0 ? "=" : "new") : String.format(Locale.ROOT, "%+.1f%%", 100 * (vb - va) / va);
+                out.printf(Locale.ROOT, "  %-18s %14s %14s %10s%n", k, num(va), num(vb), diff);
+            }
+            out.println();
         }
-        System.out.printf(Locale.ROOT, "%-20s %14s %14s %10s%n", title, "A", "B", "B vs A");
-        for (String k : STAT_NAMES) {
-            double va = x.get(k).getAsDouble();
-            double vb = y.get(k).getAsDouble();
-            String diff = va == 0 ? (vb == 0 ? "=" : "new") : String.format(Locale.ROOT, "%+.1f%%", 100 * (vb - va) / va);
-            System.out.printf(Locale.ROOT, "  %-18s %14s %14s %10s%n", k, num(va), num(vb), diff);
+        if (comparison.has("functions_left_out")) {
+            out.println("(" + comparison.get("functions_left_out").getAsInt() + " functions in both runs: per-function"
+                    + " rows left out; query records.duckdb for them)");
         }
-        System.out.println();
+    }
+
+    /** The overall (and per-step) statistics of a run's summary as a table. */
+    public static void printSummary(JsonObject summary, java.io.PrintStream out) {
+        JsonObject o = summary.getAsJsonObject("overall");
+        out.printf(Locale.ROOT, "%-14s %10s %8s %8s %12s %12s %12s %12s %12s%n", "", "count", "errors", "cold %",
+                "e2e p50 us", "e2e p99 us", "ovh p50 us", "ovh p99 us", "per s");
+        out.printf(Locale.ROOT, "%-14s %10d %8d %8.2f %12d %12d %12d %12d %12.1f%n", "overall",
+                o.get("count").getAsLong(), o.get("errors").getAsLong(), o.get("cold_pct").getAsDouble(),
+                o.get("e2e_p50_us").getAsLong(), o.get("e2e_p99_us").getAsLong(), o.get("overhead_p50_us").getAsLong(),
+                o.get("overhead_p99_us").getAsLong(), o.get("throughput_per_s").getAsDouble());
+        if (summary.has("steps")) {
+            for (var e : summary.getAsJsonArray("steps")) {
+                JsonObject s = e.getAsJsonObject();
+                out.printf(Locale.ROOT, "%-14s %10d %8d %8.2f %12d %12d %12d %12d %12.1f%n",
+                        s.get("clients").getAsInt() + " clients", s.get("count").getAsLong(),
+                        s.get("errors").getAsLong(), s.get("cold_pct").getAsDouble(), s.get("e2e_p50_us").getAsLong(),
+                        s.get("e2e_p99_us").getAsLong(), s.get("overhead_p50_us").getAsLong(),
+                        s.get("overhead_p99_us").getAsLong(), s.get("throughput_per_s").getAsDouble());
+            }
+        }
+        if (!summary.getAsJsonObject("errors").isEmpty()) {
+            out.println("errors by kind: " + summary.getAsJsonObject("errors"));
+        }
+        out.println(summary.getAsJsonObject("run").get("kind").getAsString() + " as JSON: " + o);
     }
 
     private static String num(double v) {

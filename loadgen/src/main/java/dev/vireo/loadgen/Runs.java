@@ -1,6 +1,6 @@
 package dev.vireo.loadgen;
 
-import dev.vireo.cli.trace.FunctionTrace;
+import dev.vireo.workload.FunctionTrace;
 import dev.vireo.grpc.v1.FunctionSpec;
 import java.util.ArrayList;
 import java.util.Collections;

@@ -1,6 +1,6 @@
 package dev.vireo.loadgen;
 
-import dev.vireo.cli.trace.FunctionTrace;
+import dev.vireo.workload.FunctionTrace;
 import dev.vireo.grpc.v1.FunctionSpec;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,7 +29,7 @@ public final class TraceMapping {
     public static List<Planned> plan(List<FunctionTrace> functions, long seed, long limitMs) {
         SplittableRandom random = new SplittableRandom(seed ^ 0x5DEECE66DL);
         List<Planned> out = new java.util.ArrayList<>();
-        for (dev.vireo.cli.trace.Schedule.Call c : dev.vireo.cli.trace.Schedule.of(functions, seed)) {
+        for (dev.vireo.workload.Schedule.Call c : dev.vireo.workload.Schedule.of(functions, seed)) {
             if (limitMs <= 0 || c.atMs() < limitMs) {
                 out.add(new Planned(c.atMs(), c.function(), payload(drawMs(c.function(), random))));
             }

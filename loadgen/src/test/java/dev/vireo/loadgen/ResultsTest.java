@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
-import dev.vireo.cli.trace.FunctionTrace;
+import dev.vireo.workload.FunctionTrace;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -46,8 +46,13 @@ class ResultsTest {
         java.util.Collections.shuffle(shuffled, new java.util.Random(3));
         Results.write(dir.resolve("two"), shuffled, run);
         assertArrayEquals(Files.readAllBytes(dir.resolve("one/summary.json")), Files.readAllBytes(dir.resolve("two/summary.json")));
-        assertEquals(0, Results.compare(dir.resolve("one"), dir.resolve("two")));
-        assertEquals(2, Results.compare(dir.resolve("one"), dir.resolve("nothing-here")));
+        com.google.gson.JsonObject same = Results.compare(dir.resolve("one"), dir.resolve("two"));
+        com.google.gson.JsonObject overallPair = same.getAsJsonArray("groups").get(0).getAsJsonObject();
+        assertEquals("overall", overallPair.get("name").getAsString());
+        assertEquals(overallPair.get("a"), overallPair.get("b"), "the same rows compare equal");
+        IllegalArgumentException missing = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> Results.compare(dir.resolve("one"), dir.resolve("nothing-here")));
+        assertTrue(missing.getMessage().contains("is not a results folder"), missing.getMessage());
         Report.write(dir.resolve("one"), s);
         assertTrue(Files.size(dir.resolve("one/latency-cdf.png")) > 1_000);
     }

@@ -37,12 +37,32 @@ final class Configs {
                     p.load(r);
                 }
                 Map<String, String> m = new TreeMap<>();
-                p.stringPropertyNames().forEach(k -> m.put(k, p.getProperty(k).trim()));
+                p.stringPropertyNames().forEach(k -> m.put(k, substitute(p.getProperty(k).trim())));
                 String name = f.getFileName().toString();
                 all.put(name.substring(0, name.length() - 4), m);
             }
         }
         return new Configs(dir, all);
+    }
+
+    private static final java.util.regex.Pattern PROPERTY = java.util.regex.Pattern.compile(
+            "\\$\\{([A-Za-z0-9._-]+)(?::-([^}]*))?}");
+
+    /**
+     * A value as FileInstall reads it: {@code ${name}} and {@code ${name:-default}} replaced by the property (the
+     * simulation has no framework: a system property of that name) or the default; an undefined one without a
+     * default becomes empty, as in the framework.
+     */
+    static String substitute(String value) {
+        java.util.regex.Matcher m = PROPERTY.matcher(value);
+        StringBuilder b = new StringBuilder();
+        while (m.find()) {
+            String v = System.getProperty(m.group(1));
+            m.appendReplacement(b, java.util.regex.Matcher.quoteReplacement(
+                    v != null ? v : m.group(2) != null ? m.group(2) : ""));
+        }
+        m.appendTail(b);
+        return b.toString().trim();
     }
 
     /** The settings of one pid (empty if the folder has no file for it). */

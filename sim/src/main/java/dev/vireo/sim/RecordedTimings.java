@@ -1,6 +1,6 @@
 package dev.vireo.sim;
 
-import dev.vireo.cli.trace.FunctionTrace;
+import dev.vireo.workload.FunctionTrace;
 import dev.vireo.loadgen.Results;
 import java.nio.file.Files;
 import java.nio.file.Path;

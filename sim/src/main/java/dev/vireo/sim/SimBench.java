@@ -3,19 +3,24 @@ package dev.vireo.sim;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import dev.vireo.cli.trace.FunctionTrace;
-import dev.vireo.cli.trace.TraceSynth;
+import dev.vireo.workload.FunctionTrace;
+import dev.vireo.workload.TraceSynth;
 import dev.vireo.loadgen.TraceMapping;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code ./vireo bench sim}: how much faster than real time the simulation runs a synthetic trace, per worker count,
@@ -23,32 +28,47 @@ import java.util.regex.Pattern;
  * in the same run: the bare event loop replaying the same arrivals and completions with nothing behind them, so the
  * ratio says what the worker, controller and policies cost on top of the clock itself.
  */
-public final class SimBench {
+@Command(name = "sim", mixinStandardHelpOptions = true,
+        description = "Simulated time / wall time on a synthetic trace, against the bare event loop.")
+public final class SimBench implements Callable<Integer> {
     private static final Pattern EXEC = Pattern.compile("\"sim_exec_ms\":(\\d+)");
 
-    private SimBench() {
-    }
+    @Spec
+    CommandSpec spec;
 
-    public static void main(String[] args) throws Exception {
-        Map<String, List<String>> o = new java.util.LinkedHashMap<>();
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            if (!List.of("--workers", "--functions", "--minutes", "--rate", "--seed", "--rounds", "--json", "--config")
-                    .contains(args[i])) {
-                System.err.println("vireo: unknown option " + args[i] + "\nusage: bench sim [--workers 1,8]"
-                        + " [--functions 50] [--minutes 60] [--rate 30] [--seed 1] [--rounds 3] [--config configs]"
-                        + " [--json FILE]");
-                System.exit(2);
-            }
-            o.computeIfAbsent(args[i], k -> new ArrayList<>()).add(args[i + 1]);
+    @Option(names = "--workers", split = ",", defaultValue = "1,8", paramLabel = "N,...",
+            description = "worker counts, one row each (default: ${DEFAULT-VALUE})")
+    List<Integer> workers;
+
+    @Option(names = "--functions", defaultValue = "50", description = "functions of the synthetic trace")
+    int functions;
+
+    @Option(names = "--minutes", defaultValue = "60", description = "minutes of the synthetic trace")
+    int minutes;
+
+    @Option(names = "--rate", defaultValue = "30", description = "invocations per second of the synthetic trace")
+    double rate;
+
+    @Option(names = "--seed", defaultValue = "1", description = "seed of the trace")
+    long seed;
+
+    @Option(names = "--rounds", defaultValue = "3", description = "rounds per worker count (at least 2: the first is the cold JVM)")
+    int roundsWanted;
+
+    @Option(names = "--config", paramLabel = "DIR", defaultValue = SimCommand.CONFIGS_DIR,
+            description = "configuration folder (default: ${DEFAULT-VALUE})")
+    Path config;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "also write the results as JSON to FILE")
+    Path jsonFile;
+
+    @Override
+    public Integer call() throws Exception {
+        if (workers.isEmpty() || workers.stream().anyMatch(w -> w < 1 || w > 1_000)) {
+            throw new ParameterException(spec.commandLine(), "--workers must list worker counts of 1-1000");
         }
-        List<Integer> workers = Arrays.stream(get(o, "--workers", "1,8").split(",")).map(String::trim)
-                .map(Integer::parseInt).toList();
-        int functions = Integer.parseInt(get(o, "--functions", "50"));
-        int minutes = Integer.parseInt(get(o, "--minutes", "60"));
-        double rate = Double.parseDouble(get(o, "--rate", "30"));
-        long seed = Long.parseLong(get(o, "--seed", "1"));
-        int rounds = Math.max(2, Integer.parseInt(get(o, "--rounds", "3")));
-        Configs configs = Configs.read(Path.of(get(o, "--config", "configs")));
+        int rounds = Math.max(2, roundsWanted);
+        Configs configs = Configs.read(config);
         List<FunctionTrace> trace = TraceSynth.generate(functions, minutes, seed, rate);
         List<TraceMapping.Planned> plan = TraceMapping.plan(trace, seed, 0);
         Catalog catalog = Catalog.load(SimBench.class.getClassLoader());
@@ -117,10 +137,10 @@ public final class SimBench {
         out.add("results", results);
         String json = new GsonBuilder().create().toJson(out);
         System.out.println(json);
-        String file = get(o, "--json", "");
-        if (!file.isEmpty()) {
-            Files.writeString(Path.of(file), new GsonBuilder().setPrettyPrinting().create().toJson(out) + "\n");
+        if (jsonFile != null) {
+            Files.writeString(jsonFile, new GsonBuilder().setPrettyPrinting().create().toJson(out) + "\n");
         }
+        return 0;
     }
 
     /** The bare event loop: each arrival at its time, its completion after its execution time, nothing else. */
@@ -135,10 +155,5 @@ public final class SimBench {
         }
         time.runUntil(() -> done[0] == plan.size());
         return (WallClock.nanos() - t0) / 1e9;
-    }
-
-    private static String get(Map<String, List<String>> o, String k, String d) {
-        List<String> v = o.get(k);
-        return v == null ? d : v.get(v.size() - 1);
     }
 }

@@ -8,7 +8,7 @@ import dev.vireo.api.plugin.ExtensionPoint;
 import dev.vireo.api.plugin.PluginRegistry;
 import dev.vireo.api.worker.WorkerException;
 import dev.vireo.api.worker.WorkerService;
-import dev.vireo.cli.trace.FunctionTrace;
+import dev.vireo.workload.FunctionTrace;
 import dev.vireo.controller.internal.ControllerConfig;
 import dev.vireo.controller.internal.ControllerCore;
 import dev.vireo.loadgen.Row;

@@ -16,9 +16,9 @@ import dev.vireo.api.model.ExpectedTimings;
 import dev.vireo.api.model.FunctionSpec;
 import dev.vireo.api.model.InvocationRecord;
 import dev.vireo.api.plugin.ExtensionPoint;
-import dev.vireo.cli.trace.AzureTrace;
-import dev.vireo.cli.trace.FunctionTrace;
-import dev.vireo.cli.trace.TraceCommand;
+import dev.vireo.workload.AzureTrace;
+import dev.vireo.workload.FunctionTrace;
+import dev.vireo.workload.TraceSynth;
 import dev.vireo.loadgen.Results;
 import dev.vireo.loadgen.Row;
 import java.io.IOException;
@@ -44,10 +44,8 @@ class SimulationTest {
     static void traces() throws IOException {
         trace = tmp.resolve("trace");
         busyTrace = tmp.resolve("busy");
-        assertEquals(0, TraceCommand.run(new String[] {"synth", "--functions", "8", "--minutes", "4", "--seed", "7",
-            "--rate", "4", "--out", trace.toString()}));
-        assertEquals(0, TraceCommand.run(new String[] {"synth", "--functions", "8", "--minutes", "3", "--seed", "3",
-            "--rate", "25", "--out", busyTrace.toString()}));
+        AzureTrace.write(trace, "01", TraceSynth.generate(8, 4, 7, 4));
+        AzureTrace.write(busyTrace, "01", TraceSynth.generate(8, 3, 3, 25));
         catalog = Catalog.load(SimulationTest.class.getClassLoader());
     }
 
@@ -67,8 +65,15 @@ class SimulationTest {
         return dir;
     }
 
+    /** The command as the CLI runs it; a usage error (exit 2 there) surfaces as IllegalArgumentException. */
     static int sim(String... args) throws Exception {
-        return SimMain.run(args);
+        SimCommand command = new SimCommand();
+        try {
+            new picocli.CommandLine(command).parseArgs(args);
+            return command.call();
+        } catch (picocli.CommandLine.ParameterException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
     }
 
     @Test

@@ -1,4 +1,4 @@
-package dev.vireo.cli.trace;
+package dev.vireo.workload;
 
 import java.util.Arrays;
 import java.util.Objects;

@@ -1,4 +1,4 @@
-package dev.vireo.cli.trace;
+package dev.vireo.workload;
 
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -1,4 +1,4 @@
-package dev.vireo.cli.trace;
+package dev.vireo.workload;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,16 +1,16 @@
 package dev.vireo.sim;
 
-import static dev.vireo.loadgen.Main.number;
-import static dev.vireo.loadgen.Main.one;
-
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.vireo.api.plugin.ExtensionPoint;
-import dev.vireo.cli.trace.AzureTrace;
-import dev.vireo.cli.trace.FunctionTrace;
+import dev.vireo.loadgen.LoadgenCommand;
 import dev.vireo.loadgen.Report;
 import dev.vireo.loadgen.Results;
+import dev.vireo.workload.AzureTrace;
+import dev.vireo.workload.FunctionTrace;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,53 +19,82 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
- * {@code ./vireo sim}: a controller, N workers and the load generator on a virtual clock; writes the same results
- * folder as {@code ./vireo loadgen trace}, marked simulated, or one folder per point of a policy sweep.
+ * {@code vireo sim}: a controller, N workers and the load generator on a virtual clock; writes the same results
+ * folder as {@code vireo loadgen trace}, marked simulated, or one folder per point of a policy sweep.
  */
-public final class SimMain {
-    static final String USAGE = """
-            usage: sim --trace DIR [--workers 1] [--config configs] [--seed 1] [--minutes M] [--only HASH,...]
-                       [--sweep POINT=a,b,...]... [--use POINT=NAME]... [--swap SECONDS:POINT=NAME]...
-                       [--timings LIVE_RUN_DIR] [--network-us 0] [--out runs] [--name NAME] [--report yes|no]
-              POINT: queue, keepalive or balancer. Several --sweep options make a grid (every combination).""";
-    private static final Set<String> KNOWN = Set.of("--trace", "--workers", "--config", "--seed", "--minutes", "--only",
-            "--sweep", "--use", "--swap", "--timings", "--network-us", "--out", "--name", "--report");
+@Command(name = "sim", mixinStandardHelpOptions = true,
+        description = {"The controller, N workers and the trace replay on a virtual clock (time-skipping,"
+                + " deterministic); the same results folder as a live run, marked simulated.",
+            "POINT: queue, keepalive or balancer. Several --sweep options make a grid (every combination)."})
+public final class SimCommand implements Callable<Integer> {
+    /** The live system's configuration folder: {@code VIREO_CONFIGS_DIR}, else the launcher's, else {@code configs}. */
+    public static final String CONFIGS_DIR = "${env:VIREO_CONFIGS_DIR:-${sys:vireo.configs.dir:-configs}}";
+    /** The hot-deploy folder whose bundles are simulated too. */
+    public static final String DEPLOY_DIR = "${env:VIREO_DEPLOY_DIR:-${sys:vireo.deploy.dir:-deploy}}";
 
-    private SimMain() {
-    }
+    @Spec
+    CommandSpec spec;
 
-    public static void main(String[] args) {
-        int code;
-        try {
-            code = run(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("vireo: " + e.getMessage());
-            code = 2;
-        } catch (java.nio.file.NoSuchFileException e) {
-            System.err.println("vireo: no such file: " + e.getMessage());
-            code = 1;
-        } catch (Exception e) {
-            System.err.println("vireo: " + e);
-            code = 1;
-        }
-        System.exit(code);
-    }
+    @Option(names = "--trace", required = true, paramLabel = "DIR",
+            description = "trace folder (Azure Functions 2019 files; make one with vireo trace synth)")
+    Path trace;
 
-    static Map<String, List<String>> options(String[] args) {
-        Map<String, List<String>> o = new LinkedHashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            if (!KNOWN.contains(args[i])) {
-                throw new IllegalArgumentException("unknown option '" + args[i] + "'\n" + USAGE);
-            }
-            if (i + 1 >= args.length) {
-                throw new IllegalArgumentException(args[i] + " needs a value");
-            }
-            o.computeIfAbsent(args[i], k -> new ArrayList<>()).add(args[++i]);
-        }
-        return o;
+    @Option(names = "--workers", defaultValue = "1", description = "workers behind the controller, 1-1000")
+    int workers;
+
+    @Option(names = "--config", paramLabel = "DIR", defaultValue = CONFIGS_DIR,
+            description = "configuration folder, as the live system reads it (default: ${DEFAULT-VALUE})")
+    Path config;
+
+    @Option(names = "--deploy", paramLabel = "DIR", defaultValue = DEPLOY_DIR,
+            description = "hot-deploy folder: its bundles' plugins can be chosen too (default: ${DEFAULT-VALUE})")
+    Path deploy;
+
+    @Option(names = "--seed", defaultValue = "1", description = "seed of the schedule and the drawn times")
+    long seed;
+
+    @Option(names = "--minutes", defaultValue = "0", description = "simulate only the first M minutes (0: all)")
+    int minutes;
+
+    @Option(names = "--only", paramLabel = "HASH,...", split = ",", description = "simulate only these functions")
+    List<String> only = List.of();
+
+    @Option(names = "--sweep", paramLabel = "POINT=a,b,...", description = "one run per value (repeatable: a grid)")
+    List<String> sweeps = List.of();
+
+    @Option(names = "--use", paramLabel = "POINT=NAME", description = "plugin to use at a point (repeatable)")
+    List<String> uses = List.of();
+
+    @Option(names = "--swap", paramLabel = "SECONDS:POINT=NAME", description = "swap a plugin mid-run (repeatable)")
+    List<String> swapList = List.of();
+
+    @Option(names = "--timings", paramLabel = "LIVE_RUN", description = "take cold/warm times from a live run's records")
+    Path timings;
+
+    @Option(names = "--network-us", defaultValue = "0", description = "one-way network delay, 0-10000000 us")
+    long networkUs;
+
+    @Option(names = "--out", paramLabel = "DIR", defaultValue = LoadgenCommand.RUNS_DIR,
+            description = "folder of results folders (default: ${DEFAULT-VALUE})")
+    Path outRoot;
+
+    @Option(names = "--name", paramLabel = "NAME", description = "results folder name (default: sim-yyyyMMdd-HHmmss)")
+    String name;
+
+    @Option(names = "--report", defaultValue = "yes", paramLabel = "yes|no", description = "draw report.html")
+    String report;
+
+    private ParameterException bad(String message) {
+        return new ParameterException(spec.commandLine(), message);
     }
 
     static ExtensionPoint point(String id, String option) {
@@ -107,67 +136,72 @@ public final class SimMain {
         return grid;
     }
 
-    static int run(String[] args) throws Exception {
-        Map<String, List<String>> o = options(args);
-        String traceDir = one(o, "--trace", null);
-        if (traceDir == null) {
-            throw new IllegalArgumentException("--trace DIR is needed (Azure Functions 2019 files; make one with"
-                    + " ./vireo trace synth)\n" + USAGE);
+    @Override
+    public Integer call() throws Exception {
+        if (workers < 1 || workers > 1_000) {
+            throw bad("--workers must be 1-1000");
+        }
+        if (minutes < 0 || minutes > 1_440) {
+            throw bad("--minutes must be 0-1440");
+        }
+        if (networkUs < 0 || networkUs > 10_000_000) {
+            throw bad("--network-us must be 0-10000000");
+        }
+        if (!report.equals("yes") && !report.equals("no")) {
+            throw bad("--report must be yes or no");
         }
         // options first, files after: a typo is reported before anything is read
-        List<Map<ExtensionPoint, String>> grid = grid(o.getOrDefault("--sweep", List.of()));
-        List<FunctionTrace> functions = dev.vireo.loadgen.Main.select(AzureTrace.load(Path.of(traceDir)),
-                one(o, "--only", ""), traceDir);
-        int workers = (int) number(o, "--workers", 1, 1, 1_000);
-        long seed = number(o, "--seed", 1, Long.MIN_VALUE, Long.MAX_VALUE);
-        long minutes = number(o, "--minutes", 0, 0, 1_440);
-        long networkUs = number(o, "--network-us", 0, 0, 10_000_000);
-        Configs configs = Configs.read(Path.of(one(o, "--config", "configs")));
-        boolean report = !one(o, "--report", "yes").equals("no");
-        String timings = one(o, "--timings", "");
-        int replaced = -1;
-        if (!timings.isEmpty()) {
-            RecordedTimings.Applied a = RecordedTimings.apply(functions, Path.of(timings));
-            functions = a.functions();
-            replaced = a.replaced();
-        }
+        List<Map<ExtensionPoint, String>> grid = grid(sweeps);
         Map<ExtensionPoint, String> use = new LinkedHashMap<>();
-        for (String u : o.getOrDefault("--use", List.of())) {
+        for (String u : uses) {
             int eq = u.indexOf('=');
             if (eq <= 0) {
-                throw new IllegalArgumentException("--use '" + u + "' is not POINT=NAME");
+                throw bad("--use '" + u + "' is not POINT=NAME");
             }
             use.put(point(u.substring(0, eq).trim(), "--use"), u.substring(eq + 1).trim());
         }
         List<Simulation.Swap> swaps = new ArrayList<>();
-        for (String s : o.getOrDefault("--swap", List.of())) {
+        for (String s : swapList) {
             var m = java.util.regex.Pattern.compile("(\\d{1,7}):([a-z]+)=([a-z0-9-]+)").matcher(s.trim());
             if (!m.matches()) {
-                throw new IllegalArgumentException("--swap '" + s + "' is not SECONDS:POINT=NAME (e.g. 1800:queue=sjf)");
+                throw bad("--swap '" + s + "' is not SECONDS:POINT=NAME (e.g. 1800:queue=sjf)");
             }
             swaps.add(new Simulation.Swap(Long.parseLong(m.group(1)) * 1_000, point(m.group(2), "--swap"), m.group(3)));
         }
-        String name = one(o, "--name", "sim-" + WallClock.stamp());
-        if (!name.matches("[A-Za-z0-9._-]{1,100}")) {
-            throw new IllegalArgumentException("--name '" + name + "' may only have letters, digits, '.', '_', '-'");
+        String runName = name != null ? name : "sim-" + WallClock.stamp();
+        if (!runName.matches("[A-Za-z0-9._-]{1,100}")) {
+            throw bad("--name '" + runName + "' may only have letters, digits, '.', '_', '-'");
         }
-        Path out = Path.of(one(o, "--out", "runs")).resolve(name);
-        if (Files.exists(out) && Files.list(out).findAny().isPresent()) {
-            throw new IllegalArgumentException("results folder " + out + " exists and is not empty: choose another --name");
+        Path out = outRoot.resolve(runName);
+        if (Files.isDirectory(out)) {
+            try (Stream<Path> files = Files.list(out)) {
+                if (files.findAny().isPresent()) {
+                    throw bad("results folder " + out + " exists and is not empty: choose another --name");
+                }
+            }
         }
-        Catalog catalog = Catalog.load(SimMain.class.getClassLoader());
+        List<FunctionTrace> functions = AzureTrace.only(AzureTrace.load(trace), only, trace.toString());
+        Configs configs = Configs.read(config);
+        int replaced = -1;
+        if (timings != null) {
+            RecordedTimings.Applied a = RecordedTimings.apply(functions, timings);
+            functions = a.functions();
+            replaced = a.replaced();
+        }
+        boolean drawReport = report.equals("yes");
+        Catalog catalog = Catalog.load(withDeployed(deploy));
         JsonArray sweep = new JsonArray();
         for (Map<ExtensionPoint, String> point : grid) {
             Map<ExtensionPoint, String> chosen = new LinkedHashMap<>(use);
             chosen.putAll(point);
             Path dir = grid.size() == 1 ? out : out.resolve(label(point));
-            Simulation.Setup setup = new Simulation.Setup(functions, configs, workers, seed, minutes * 60_000, chosen,
+            Simulation.Setup setup = new Simulation.Setup(functions, configs, workers, seed, minutes * 60_000L, chosen,
                     swaps, Duration.ofNanos(networkUs * 1_000));
             JsonObject meta = new JsonObject();
             meta.addProperty("kind", "trace");
             meta.addProperty("simulated", true);
             meta.addProperty("target", "simulation");
-            meta.addProperty("trace", Path.of(traceDir).toAbsolutePath().normalize().toString());
+            meta.addProperty("trace", trace.toAbsolutePath().normalize().toString());
             meta.addProperty("seed", seed);
             meta.addProperty("speed", 1);
             meta.addProperty("backend", "sim");
@@ -177,13 +211,13 @@ public final class SimMain {
             meta.addProperty("network_us", networkUs);
             meta.addProperty("config", configs.dir.toAbsolutePath().normalize().toString());
             if (replaced >= 0) {
-                meta.addProperty("timings", Path.of(timings).toAbsolutePath().normalize().toString());
+                meta.addProperty("timings", timings.toAbsolutePath().normalize().toString());
                 meta.addProperty("timings_functions", replaced);
             }
             if (!swaps.isEmpty()) {
                 meta.addProperty("swaps", swaps.toString());
             }
-            JsonObject summary = runOne(setup, catalog, dir, meta, report);
+            JsonObject summary = runOne(setup, catalog, dir, meta, drawReport);
             JsonObject line = new JsonObject();
             line.addProperty("run", dir.getFileName().toString());
             line.add("policies", summary.getAsJsonObject("run").get("policies"));
@@ -205,6 +239,21 @@ public final class SimMain {
             System.out.println("sweep: " + out.toAbsolutePath().resolve("sweep.json"));
         }
         return 0;
+    }
+
+    /** This class path plus the bundles dropped into the deploy folder (their plugins simulate like the built-in ones). */
+    static ClassLoader withDeployed(Path deploy) throws java.io.IOException {
+        ClassLoader own = SimCommand.class.getClassLoader();
+        if (deploy == null || !Files.isDirectory(deploy)) {
+            return own;
+        }
+        List<URL> jars = new ArrayList<>();
+        try (Stream<Path> files = Files.list(deploy)) {
+            for (Path jar : files.filter(p -> p.toString().endsWith(".jar")).sorted().toList()) {
+                jars.add(jar.toUri().toURL());
+            }
+        }
+        return jars.isEmpty() ? own : new URLClassLoader(jars.toArray(URL[]::new), own);
     }
 
     static String label(Map<ExtensionPoint, String> point) {
@@ -251,7 +300,7 @@ public final class SimMain {
         speed.add("notes", notes);
         Files.writeString(dir.resolve("simulation.json"), new GsonBuilder().setPrettyPrinting().create().toJson(speed)
                 + "\n");
-        dev.vireo.loadgen.Main.print(summary);
+        Results.printSummary(summary, System.out);
         r.notes().forEach(n -> System.out.println("note: " + n));
         System.out.printf(Locale.ROOT, "simulated %.1f s in %.2f s wall (%,.0fx; %,d invocations, %,d events); policies %s%n",
                 simulatedS, wallS, simulatedS / Math.max(wallS, 1e-9), r.rows().size(),

@@ -1,4 +1,4 @@
-package dev.vireo.cli.trace;
+package dev.vireo.workload;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -179,5 +179,37 @@ public final class AzureTrace {
 
     static String fmt(double v) {
         return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : String.format(Locale.ROOT, "%.3f", v);
+    }
+
+    /**
+     * The functions of a loaded trace, or only those whose hashes are listed; a clear error for an empty trace or a
+     * hash that is not in it ({@code dir} names the trace in messages).
+     */
+    public static List<FunctionTrace> only(List<FunctionTrace> all, List<String> hashes, String dir) {
+        if (all.isEmpty()) {
+            throw new IllegalArgumentException("trace " + dir + " has no function with both invocation counts and"
+                    + " durations");
+        }
+        if (hashes.isEmpty()) {
+            return all;
+        }
+        java.util.Map<String, FunctionTrace> byHash = new java.util.LinkedHashMap<>();
+        all.forEach(f -> byHash.putIfAbsent(f.function(), f));
+        List<FunctionTrace> chosen = new java.util.ArrayList<>();
+        List<String> unknown = new java.util.ArrayList<>();
+        for (String h : hashes) {
+            FunctionTrace f = byHash.get(h.trim());
+            if (f == null) {
+                unknown.add(h.trim());
+            } else {
+                chosen.add(f);
+            }
+        }
+        if (!unknown.isEmpty()) {
+            throw new IllegalArgumentException("--only names functions that are not in the trace " + dir + ": "
+                    + String.join(", ", unknown) + " (the trace has " + all.size() + " functions; vireo trace show "
+                    + dir + " lists them)");
+        }
+        return chosen;
     }
 }

@@ -1,0 +1,228 @@
+package dev.vireo.cli.command;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import dev.vireo.bench.ContainerdBench;
+import dev.vireo.bench.ControllerBench;
+import dev.vireo.bench.MemoryBench;
+import dev.vireo.bench.WorkerBench;
+import dev.vireo.cli.CliException;
+import dev.vireo.cli.Home;
+import dev.vireo.cli.instance.Cluster;
+import dev.vireo.cli.instance.Instance;
+import dev.vireo.sim.SimBench;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code vireo bench ...}: the benchmarks, each against its floor measured in the same run. */
+@Command(name = "bench", description = "Benchmarks; each measures its floor in the same run and prints JSON and a table.",
+        subcommands = {BenchCommand.Boot.class, BenchCommand.Worker.class, BenchCommand.Memory.class,
+            BenchCommand.Controller.class, SimBench.class})
+public final class BenchCommand {
+    @Command(name = "boot", description = "Boot-to-ready of the all-in-one profile against a bare JVM start.")
+    static final class Boot implements Callable<Integer> {
+        @Option(names = "--runs", defaultValue = "5", description = "runs (default: ${DEFAULT-VALUE})")
+        int runs;
+
+        @Option(names = "--json", paramLabel = "FILE", description = "also write the results to FILE")
+        Path json;
+
+        @Override
+        public Integer call() throws Exception {
+            if (runs < 1 || runs > 100) {
+                throw new IllegalArgumentException("--runs must be 1-100");
+            }
+            Home home = Home.detect();
+            long[] floors = new long[runs];
+            long[] boots = new long[runs];
+            long[] uptimes = new long[runs];
+            for (int i = 0; i < runs; i++) {
+                // floor: a bare start and exit of the same JVM
+                long t0 = System.nanoTime();
+                new ProcessBuilder(home.java().toString(), "-version").redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+                floors[i] = (System.nanoTime() - t0) / 1_000_000;
+                Instance in = new Instance(home, "bench", "all-in-one");
+                in.writeConfig();
+                Path ready = in.dir().resolve("ready");
+                t0 = System.nanoTime();
+                Process p = new ProcessBuilder(in.command()).redirectErrorStream(true)
+                        .redirectOutput(in.log().toFile()).start();
+                while (!Files.exists(ready)) {
+                    if (!p.isAlive()) {
+                        throw new CliException(CliException.FAILED, "bench: Vireo died, see " + in.log());
+                    }
+                    if (System.nanoTime() - t0 > 60_000_000_000L) {
+                        p.destroy();
+                        throw new CliException(CliException.FAILED, "bench: not ready within 60 s (see " + in.log() + ")");
+                    }
+                    Thread.sleep(2);
+                }
+                boots[i] = (System.nanoTime() - t0) / 1_000_000;
+                var m = java.util.regex.Pattern.compile("\"uptime_ms\":(\\d+)").matcher(Files.readString(ready));
+                uptimes[i] = m.find() ? Long.parseLong(m.group(1)) : -1;
+                p.destroy();
+                p.waitFor();
+            }
+            long mf = median(floors);
+            long mb = median(boots);
+            long mu = median(uptimes);
+            System.out.printf(Locale.ROOT, "%-34s %10s%n", "boot benchmark (" + runs + " runs, median)", "ms");
+            System.out.printf(Locale.ROOT, "%-34s %10d%n", "floor: bare JVM start + exit", mf);
+            System.out.printf(Locale.ROOT, "%-34s %10d%n", "vireo: process start -> ready", mb);
+            System.out.printf(Locale.ROOT, "%-34s %10d%n", "vireo: JVM uptime at ready", mu);
+            System.out.printf(Locale.ROOT, "%-34s %10d%n", "vireo minus floor", mb - mf);
+            JsonObject out = new JsonObject();
+            out.addProperty("benchmark", "boot");
+            out.addProperty("profile", "all-in-one");
+            out.addProperty("runs", runs);
+            out.add("floor_jvm_ms", array(floors));
+            out.add("boot_to_ready_ms", array(boots));
+            out.add("uptime_at_ready_ms", array(uptimes));
+            JsonObject median = new JsonObject();
+            median.addProperty("floor_jvm_ms", mf);
+            median.addProperty("boot_to_ready_ms", mb);
+            median.addProperty("uptime_at_ready_ms", mu);
+            out.add("median", median);
+            System.out.println(out);
+            if (json != null) {
+                Files.writeString(json, out + "\n");
+            }
+            return 0;
+        }
+
+        static long median(long[] v) {
+            long[] s = v.clone();
+            Arrays.sort(s);
+            return s[(s.length - 1) / 2];
+        }
+
+        static JsonArray array(long[] v) {
+            JsonArray a = new JsonArray();
+            Arrays.stream(v).forEach(a::add);
+            return a;
+        }
+    }
+
+    @Command(name = "worker", description = {"Closed-loop gRPC benchmark of a worker against a bare gRPC echo floor;",
+        "with --backend containerd|docker: warm calls against the raw round trip of the same transport and cold"
+            + " starts against a raw cold start of the same container (root)."})
+    static final class Worker implements Callable<Integer> {
+        @Option(names = "--backend", defaultValue = "sim", description = "sim (default), containerd or docker")
+        String backend;
+
+        @Option(names = "--transport", description = "transport (default: sim on sim, uds otherwise: uds|pipe|http)")
+        String transport;
+
+        @Option(names = "--image", description = "image of the no-op function (sim backend)")
+        String image;
+
+        @Option(names = "--clients", split = ",", defaultValue = "1,16,64,256", paramLabel = "N,...",
+                description = "client counts (sim backend; default: ${DEFAULT-VALUE})")
+        List<Integer> clients;
+
+        @Option(names = "--duration-s", defaultValue = "10", description = "seconds per measurement")
+        double durationS;
+
+        @Option(names = "--warmup-s", defaultValue = "2", description = "warm-up seconds (sim backend)")
+        double warmupS;
+
+        @Option(names = "--channels", defaultValue = "4", description = "gRPC channels (sim backend)")
+        int channels;
+
+        @Option(names = "--cold-runs", defaultValue = "20", description = "cold starts (container backends)")
+        int coldRuns;
+
+        @Option(names = "--json", paramLabel = "FILE", description = "also write the results to FILE")
+        Path json;
+
+        @Override
+        public Integer call() throws Exception {
+            if (!List.of("sim", "containerd", "docker").contains(backend)) {
+                throw new IllegalArgumentException("--backend must be sim, containerd or docker");
+            }
+            if (clients.stream().anyMatch(c -> c < 1 || c > 10_000) || durationS <= 0 || channels < 1) {
+                throw new IllegalArgumentException("--clients must be 1-10000 each, --duration-s > 0, --channels >= 1");
+            }
+            Home home = Home.detect();
+            try (BenchInstance b = new BenchInstance(home)) {
+                if (backend.equals("sim")) {
+                    b.start();
+                    WorkerBench.run(b.grpc(), backend, transport, image, clients, durationS, warmupS, channels, json);
+                    return 0;
+                }
+                b.instance.property("vireo.backends", backend);
+                if (backend.equals("docker") && ImageCommand.build(home, "python3", null, null, null) != 0) {
+                    throw new CliException(CliException.FAILED, "cannot build the runtime image");
+                }
+                b.start();
+                Path dir = b.instance.dir();
+                ContainerdBench.run(b.grpc(), dir.resolve("containerd/containerd.sock"), dir.resolve("sockets"),
+                        dir.resolve("pipes"), dir.resolve("docker/docker.sock"), home.dir().resolve("examples/noop"),
+                        backend, transport == null ? "uds" : transport, durationS, coldRuns, json);
+                return 0;
+            }
+        }
+    }
+
+    @Command(name = "memory", description = "10,000 functions + 1,000 idle containers in a worker with a 256 MB heap.")
+    static final class Memory implements Callable<Integer> {
+        @Option(names = "--functions", defaultValue = "10000", description = "functions (default: ${DEFAULT-VALUE})")
+        int functions;
+
+        @Option(names = "--containers", defaultValue = "1000", description = "idle containers (default: ${DEFAULT-VALUE})")
+        int containers;
+
+        @Option(names = "--json", paramLabel = "FILE", description = "also write the results to FILE")
+        Path json;
+
+        @Override
+        public Integer call() throws Exception {
+            try (BenchInstance b = new BenchInstance(Home.detect())) {
+                b.configs.set("vireo.resource.memory", "memory.mb", "1000000");
+                b.instance.jvmOption("-Xmx256m");
+                b.start();
+                long pid = b.instance.process().map(ProcessHandle::pid).orElseThrow();
+                MemoryBench.run(b.grpc(), "http://127.0.0.1:" + b.httpPort, pid, functions, containers, json);
+                return 0;
+            }
+        }
+    }
+
+    @Command(name = "controller", description = "The same load direct to a worker and through a controller in front"
+            + " of it (added latency, throughput ratio).")
+    static final class Controller implements Callable<Integer> {
+        @Option(names = "--clients", split = ",", defaultValue = "1,16", paramLabel = "N,...",
+                description = "client counts (default: ${DEFAULT-VALUE})")
+        List<Integer> clients;
+
+        @Option(names = "--duration-s", defaultValue = "5", description = "seconds per measurement")
+        double durationS;
+
+        @Option(names = "--rounds", defaultValue = "2", description = "rounds per client count")
+        int rounds;
+
+        @Option(names = "--json", paramLabel = "FILE", description = "also write the results to FILE")
+        Path json;
+
+        @Override
+        public Integer call() throws Exception {
+            Cluster cluster = new Cluster(Home.detect(), "bench");
+            try {
+                Cluster.Addresses a = cluster.start(1, true, "sim", null);
+                ControllerBench.run(a.workersGrpc().get(0), a.controllerGrpc(), new ArrayList<>(clients), durationS,
+                        rounds, json);
+                return 0;
+            } finally {
+                cluster.stop();
+            }
+        }
+    }
+}

@@ -1,0 +1,233 @@
+package dev.vireo.cli.command;
+
+import com.google.gson.JsonObject;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code vireo fn ...}: functions on a running worker (its HTTP API). */
+@Command(name = "fn", description = "Register, list, invoke and unregister functions on a running worker.",
+        subcommands = {FnCommand.Register.class, FnCommand.ListFunctions.class, FnCommand.Invoke.class,
+            FnCommand.InvokeAsync.class, FnCommand.Result.class, FnCommand.Prewarm.class, FnCommand.Unregister.class,
+            FnCommand.Try.class})
+public final class FnCommand {
+    /** The payload of an invocation. */
+    static final class Payload {
+        @Option(names = {"-d", "--data"}, paramLabel = "JSON", defaultValue = "", description = "the payload (JSON)")
+        String data;
+    }
+
+    @Command(name = "register", description = "Register a function (from an image, or code + handler).")
+    static final class Register implements Callable<Integer> {
+        @Mixin
+        Target target;
+
+        @Parameters(index = "0", paramLabel = "NAME")
+        String name;
+
+        @Option(names = "--function-version", paramLabel = "V", description = "the function's version (default: 1)")
+        String version;
+
+        @Option(names = "--image", paramLabel = "REF", description = "an image (sim/NAME on the simulated backend)")
+        String image;
+
+        @Option(names = "--code", paramLabel = "DIR", description = "a directory of code (with --handler)")
+        Path code;
+
+        @Option(names = "--handler", paramLabel = "MOD.FN", description = "the code's module.function")
+        String handler;
+
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--backend", paramLabel = "B", description = "sim, process, containerd, docker")
+        String backend;
+
+        @Option(names = "--transport", paramLabel = "T", description = "sim, uds, pipe, http")
+        String transport;
+
+        @Option(names = "--compute", paramLabel = "cpu|gpu")
+        String compute;
+
+        @Option(names = "--memory-mb", paramLabel = "N")
+        Double memoryMb;
+
+        @Option(names = "--cpus", paramLabel = "X")
+        Double cpus;
+
+        @Option(names = "--timeout-ms", paramLabel = "N")
+        Double timeoutMs;
+
+        @Option(names = "--concurrency", paramLabel = "N")
+        Double concurrency;
+
+        @Option(names = "--cold-ms", paramLabel = "N", description = "expected cold start (simulated backend)")
+        Double coldMs;
+
+        @Option(names = "--warm-ms", paramLabel = "N", description = "expected warm execution (simulated backend)")
+        Double warmMs;
+
+        @Override
+        public Integer call() throws Exception {
+            JsonObject spec = new JsonObject();
+            spec.addProperty("name", name);
+            put(spec, "version", version);
+            if (image != null && (code != null || handler != null)) {
+                throw new ParameterException(this.spec.commandLine(), "--image and --code/--handler are mutually"
+                        + " exclusive: a function runs an image or code");
+            }
+            if (image == null && (code == null || handler == null)) {
+                throw new ParameterException(this.spec.commandLine(), "give --image REF, or --code DIR with --handler"
+                        + " MOD.FN");
+            }
+            if (image != null) {
+                spec.addProperty("image", image);
+            } else {
+                // the worker cannot know this shell's directory: send an absolute path
+                spec.addProperty("code", code.toAbsolutePath().normalize().toString());
+                spec.addProperty("handler", handler);
+            }
+            put(spec, "backend", backend);
+            put(spec, "transport", transport);
+            put(spec, "compute", compute);
+            put(spec, "memory_mb", memoryMb);
+            put(spec, "cpus", cpus);
+            put(spec, "timeout_ms", timeoutMs);
+            put(spec, "concurrency", concurrency);
+            put(spec, "expected_cold_start_ms", coldMs);
+            put(spec, "expected_warm_ms", warmMs);
+            return target.client("all-in-one").register(spec);
+        }
+
+        private static void put(JsonObject o, String field, Object value) {
+            if (value instanceof Number n) {
+                o.addProperty(field, n);
+            } else if (value != null) {
+                o.addProperty(field, value.toString());
+            }
+        }
+    }
+
+    @Command(name = "list", description = "The registered functions.")
+    static final class ListFunctions implements Callable<Integer> {
+        @Mixin
+        Target target;
+
+        @Override
+        public Integer call() throws Exception {
+            return target.client("all-in-one").list();
+        }
+    }
+
+    @Command(name = "invoke", description = "Invoke a function and wait for its result.")
+    static final class Invoke implements Callable<Integer> {
+        @Mixin
+        Target target;
+
+        @Mixin
+        Payload payload;
+
+        @Parameters(index = "0", paramLabel = "ID")
+        String id;
+
+        @Option(names = "--enhanced", description = "the whole invocation record (timings, state, worker)")
+        boolean enhanced;
+
+        @Option(names = "--tid", paramLabel = "TID", description = "transaction id (default: the worker makes one)")
+        String tid;
+
+        @Override
+        public Integer call() throws Exception {
+            return target.client("all-in-one").invoke(id, payload.data, tid, enhanced);
+        }
+    }
+
+    @Command(name = "invoke-async", description = "Invoke a function; prints the id to fetch the result with.")
+    static final class InvokeAsync implements Callable<Integer> {
+        @Mixin
+        Target target;
+
+        @Mixin
+        Payload payload;
+
+        @Parameters(index = "0", paramLabel = "ID")
+        String id;
+
+        @Option(names = "--tid", paramLabel = "TID", description = "transaction id (also the async id)")
+        String tid;
+
+        @Override
+        public Integer call() throws Exception {
+            return target.client("all-in-one").invokeAsync(id, payload.data, tid);
+        }
+    }
+
+    @Command(name = "result", description = "The result of an asynchronous invocation.")
+    static final class Result implements Callable<Integer> {
+        @Mixin
+        Target target;
+
+        @Parameters(index = "0", paramLabel = "ASYNC_ID")
+        String id;
+
+        @Override
+        public Integer call() throws Exception {
+            return target.client("all-in-one").result(id);
+        }
+    }
+
+    @Command(name = "prewarm", description = "Start warm containers of a function.")
+    static final class Prewarm implements Callable<Integer> {
+        @Mixin
+        Target target;
+
+        @Parameters(index = "0", paramLabel = "ID")
+        String id;
+
+        @Option(names = "--count", defaultValue = "1", description = "containers to start (default: ${DEFAULT-VALUE})")
+        int count;
+
+        @Override
+        public Integer call() throws Exception {
+            return target.client("all-in-one").prewarm(id, count);
+        }
+    }
+
+    @Command(name = "unregister", description = "Unregister a function (its containers are retired).")
+    static final class Unregister implements Callable<Integer> {
+        @Mixin
+        Target target;
+
+        @Parameters(index = "0", paramLabel = "ID")
+        String id;
+
+        @Override
+        public Integer call() throws Exception {
+            return target.client("all-in-one").unregister(id);
+        }
+    }
+
+    @Command(name = "try", description = "Invoke each function twice and tabulate state, e2e and overhead.")
+    static final class Try implements Callable<Integer> {
+        @Mixin
+        Target target;
+
+        @Mixin
+        Payload payload;
+
+        @Parameters(arity = "1..*", paramLabel = "ID")
+        List<String> ids;
+
+        @Override
+        public Integer call() throws Exception {
+            return target.client("all-in-one").tryOut(ids, payload.data);
+        }
+    }
+}

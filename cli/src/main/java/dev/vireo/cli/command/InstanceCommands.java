@@ -1,0 +1,119 @@
+package dev.vireo.cli.command;
+
+import dev.vireo.cli.CliException;
+import dev.vireo.cli.Home;
+import dev.vireo.cli.instance.Instance;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code vireo run|start|stop|status|console}: instances of a profile on this host. */
+public final class InstanceCommands {
+    private InstanceCommands() {
+    }
+
+    @Command(name = "run", description = "Start a profile in the foreground (Ctrl-C stops it).")
+    public static final class Run implements Callable<Integer> {
+        @Parameters(index = "0", defaultValue = "all-in-one", paramLabel = "PROFILE",
+                description = "all-in-one (default), worker or controller")
+        String profile;
+
+        @Override
+        public Integer call() throws Exception {
+            Instance in = new Instance(Home.detect(), profile, profile);
+            System.err.println("vireo: " + profile + " in the foreground; administer it with ./vireo console " + profile
+                    + "; Ctrl-C stops it");
+            return in.runForeground();
+        }
+    }
+
+    @Command(name = "start", description = "Start a profile in the background (pid file and log under run/NAME/).")
+    public static final class Start implements Callable<Integer> {
+        @Parameters(index = "0", defaultValue = "all-in-one", paramLabel = "PROFILE",
+                description = "all-in-one (default), worker or controller")
+        String profile;
+
+        @Option(names = "--name", paramLabel = "NAME",
+                description = "another instance of the profile, in run/NAME (give it its own VIREO_CONFIGS_DIR or ports)")
+        String name;
+
+        @Option(names = "--http-port", description = "port of the HTTP API (default: the profile's)")
+        Integer httpPort;
+
+        @Option(names = "--grpc-port", description = "port of the gRPC API (default: the profile's)")
+        Integer grpcPort;
+
+        @Override
+        public Integer call() throws Exception {
+            Instance.checkProfile(profile);
+            Instance in = new Instance(Home.detect(), name != null ? name : profile, profile);
+            if (httpPort != null) {
+                in.property("vireo.http.port", httpPort.toString());
+            }
+            if (grpcPort != null) {
+                in.property("vireo.grpc.port", grpcPort.toString());
+            }
+            long ms = in.start(timeout());
+            System.out.println("vireo: " + in.name() + " started (pid " + in.process().map(ProcessHandle::pid).orElse(-1L)
+                    + ", " + ms + " ms to ready); log: " + in.log());
+            return 0;
+        }
+    }
+
+    static java.time.Duration timeout() {
+        String s = System.getenv("VIREO_START_TIMEOUT_S");
+        return java.time.Duration.ofSeconds(s == null || s.isBlank() ? 60 : Long.parseLong(s.trim()));
+    }
+
+    @Command(name = "stop", description = "Stop a running instance (in-flight invocations are answered first).")
+    public static final class Stop implements Callable<Integer> {
+        @Parameters(index = "0", defaultValue = "all-in-one", paramLabel = "INSTANCE",
+                description = "a profile or an instance started with --name")
+        String name;
+
+        @Override
+        public Integer call() throws Exception {
+            Instance in = Instance.existing(Home.detect(), name);
+            System.out.println("vireo: " + in.name() + (in.stop() ? " stopped" : " is not running"));
+            return 0;
+        }
+    }
+
+    @Command(name = "status", description = "Whether an instance runs, and its status from the console.")
+    public static final class Status implements Callable<Integer> {
+        @Parameters(index = "0", defaultValue = "all-in-one", paramLabel = "INSTANCE",
+                description = "a profile or an instance started with --name")
+        String name;
+
+        @Override
+        public Integer call() throws Exception {
+            Instance in = Instance.existing(Home.detect(), name);
+            Optional<ProcessHandle> p = in.process();
+            if (p.isEmpty()) {
+                System.out.println("vireo: " + in.name() + " not running");
+                return CliException.NOT_RUNNING;
+            }
+            System.out.println("vireo: " + in.name() + " running (pid " + p.get().pid() + ")");
+            return in.console(List.of("vireo:status"));
+        }
+    }
+
+    @Command(name = "console", description = {"Attach to a running instance's Gogo console (a 0600 Unix socket).",
+        "With -c it runs the commands and exits; otherwise it reads commands from standard input."})
+    public static final class Console implements Callable<Integer> {
+        @Parameters(index = "0", defaultValue = "all-in-one", paramLabel = "INSTANCE",
+                description = "a profile or an instance started with --name")
+        String name;
+
+        @Option(names = "-c", paramLabel = "COMMAND", description = "a console command to run (repeatable)")
+        List<String> commands = List.of();
+
+        @Override
+        public Integer call() throws Exception {
+            return Instance.existing(Home.detect(), name).console(commands);
+        }
+    }
+}

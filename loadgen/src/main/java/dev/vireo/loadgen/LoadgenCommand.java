@@ -1,0 +1,271 @@
+package dev.vireo.loadgen;
+
+import com.google.gson.JsonObject;
+import dev.vireo.workload.AzureTrace;
+import dev.vireo.workload.FunctionTrace;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code vireo loadgen trace|bench|scaling}: an open-loop trace replay or a closed loop against a worker's or the
+ * controller's gRPC API; every run writes a results folder (records, summary.json, report.html).
+ */
+@Command(name = "loadgen", description = "Load against a worker or the controller; every run writes runs/NAME/.",
+        subcommands = {LoadgenCommand.Trace.class, LoadgenCommand.Bench.class, LoadgenCommand.Scaling.class})
+public final class LoadgenCommand {
+    /** Where results go: {@code VIREO_RUNS_DIR}, else the launcher's {@code vireo.runs.dir}, else {@code runs}. */
+    public static final String RUNS_DIR = "${env:VIREO_RUNS_DIR:-${sys:vireo.runs.dir:-runs}}";
+
+    /** What every run takes: the target, the results folder and the Graphite series to store beside the records. */
+    public static final class RunOptions {
+        @Spec(Spec.Target.MIXEE)
+        CommandSpec spec;
+
+        @Option(names = "--target", required = true, paramLabel = "HOST:PORT",
+                description = "gRPC address of a worker or the controller")
+        String target;
+
+        @Option(names = "--out", paramLabel = "DIR", defaultValue = RUNS_DIR,
+                description = "folder of results folders (default: ${DEFAULT-VALUE})")
+        Path out;
+
+        @Option(names = "--name", paramLabel = "NAME", description = "results folder name (default: KIND-yyyyMMdd-HHmmss)")
+        String name;
+
+        @Option(names = "--graphite", paramLabel = "URL", description = "graphite-web to extract series from after the run")
+        String graphite;
+
+        @Option(names = "--graphite-target", paramLabel = "SERIES", description = "series to extract (repeatable)")
+        List<String> graphiteTargets = List.of("vireo.*.queue.length.value", "vireo.*.invocations.running.value",
+                "vireo.*.containers.*.value", "vireo.*.controller.workers.healthy.value");
+
+        @Option(names = "--graphite-wait-s", defaultValue = "12", paramLabel = "S",
+                description = "seconds to wait for the last pushed points (default: ${DEFAULT-VALUE})")
+        int graphiteWaitS;
+
+        ParameterException bad(String message) {
+            return new ParameterException(spec.commandLine(), message);
+        }
+    }
+
+    /** One run: name and folder checked, metadata, the load, then records, summary, Graphite series and report. */
+    abstract static class Run implements Callable<Integer> {
+        @Mixin
+        RunOptions run;
+
+        abstract String kind();
+
+        /** Checks the command's own options before anything is sent. */
+        abstract void check();
+
+        abstract List<Row> load(Target target, JsonObject meta, String tidPrefix) throws Exception;
+
+        @Override
+        public Integer call() throws Exception {
+            check();
+            Instant started = Instant.now();
+            String name = run.name != null ? run.name : kind() + "-" + DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss",
+                    Locale.ROOT).withZone(ZoneOffset.UTC).format(started);
+            if (!name.matches("[A-Za-z0-9._-]{1,100}")) {
+                throw run.bad("--name '" + name + "' may only have letters, digits, '.', '_', '-'");
+            }
+            if (run.graphiteWaitS < 0 || run.graphiteWaitS > 600) {
+                throw run.bad("--graphite-wait-s must be 0-600");
+            }
+            Path out = run.out.resolve(name);
+            if (Files.isDirectory(out)) {
+                try (var files = Files.list(out)) {
+                    if (files.findAny().isPresent()) {
+                        throw run.bad("results folder " + out + " exists and is not empty: choose another --name");
+                    }
+                }
+            }
+            JsonObject meta = new JsonObject();
+            meta.addProperty("name", name);
+            meta.addProperty("kind", kind());
+            meta.addProperty("target", run.target);
+            meta.addProperty("simulated", false);
+            meta.addProperty("started", started.toString());
+            List<Row> rows;
+            long startEpoch = System.currentTimeMillis();
+            long startNanos = System.nanoTime();
+            try (Target target = new Target(run.target, startNanos)) {
+                rows = load(target, meta, name.replaceAll("[^A-Za-z0-9]", "").toLowerCase(Locale.ROOT));
+            }
+            long endEpoch = startEpoch + (System.nanoTime() - startNanos) / 1_000_000;
+            meta.addProperty("start_epoch_ms", startEpoch);
+            meta.addProperty("end_epoch_ms", endEpoch);
+            JsonObject summary = Results.write(out, rows, meta);
+            if (run.graphite != null && !run.graphite.isEmpty()) {
+                // worker and controller push every step: wait past the end so the run's last points are stored
+                Thread.sleep(run.graphiteWaitS * 1000L);
+                long points = Graphite.extract(out, run.graphite, run.graphiteTargets, startEpoch, endEpoch);
+                System.out.println("graphite: " + points + " points of " + run.graphiteTargets + " stored in metrics"
+                        + " (records.duckdb) and metrics.csv");
+            }
+            Report.write(out, summary);
+            Results.printSummary(summary, System.out);
+            System.out.println("results: " + out.toAbsolutePath() + "  (report: " + out.toAbsolutePath()
+                    .resolve("report.html") + ")");
+            return 0;
+        }
+    }
+
+    @Command(name = "trace", mixinStandardHelpOptions = true,
+            description = "Replay a trace open loop (Azure Functions 2019 schema).")
+    static final class Trace extends Run {
+        @Option(names = "--trace", required = true, paramLabel = "DIR",
+                description = "trace folder (Azure Functions 2019 files; make one with vireo trace synth)")
+        Path trace;
+
+        @Option(names = "--seed", defaultValue = "1", description = "seed of the schedule and the drawn times")
+        long seed;
+
+        @Option(names = "--speed", defaultValue = "1", description = "replay speed, > 0 and <= 1000")
+        double speed;
+
+        @Option(names = "--minutes", defaultValue = "0", description = "replay only the first M minutes (0: all)")
+        int minutes;
+
+        @Option(names = "--only", paramLabel = "HASH,...", split = ",", description = "replay only these functions")
+        List<String> only = List.of();
+
+        @Option(names = "--backend", defaultValue = "sim", description = "backend of the trace's functions")
+        String backend;
+
+        @Option(names = "--code", defaultValue = "examples/sleep", description = "function code on real backends")
+        Path code;
+
+        @Override
+        String kind() {
+            return "trace";
+        }
+
+        @Override
+        void check() {
+            if (!(speed > 0 && speed <= 1_000)) {
+                throw run.bad("--speed must be > 0 and <= 1000");
+            }
+            if (minutes < 0 || minutes > 1_440) {
+                throw run.bad("--minutes must be 0-1440");
+            }
+        }
+
+        @Override
+        List<Row> load(Target target, JsonObject meta, String tidPrefix) throws Exception {
+            List<FunctionTrace> functions = AzureTrace.only(AzureTrace.load(trace), only, trace.toString());
+            meta.addProperty("trace", trace.toAbsolutePath().toString());
+            meta.addProperty("seed", seed);
+            meta.addProperty("speed", speed);
+            // the target checks the name against its active backends and refuses an unknown one listing them
+            meta.addProperty("backend", backend);
+            meta.addProperty("functions", functions.size());
+            return Runs.trace(target, functions, new TraceMapping(functions, backend,
+                    code.toAbsolutePath().toString()), seed, speed, minutes * 60_000L, tidPrefix);
+        }
+    }
+
+    /** The function a closed loop calls: given, or a no-op registered for the run. */
+    static final class LoopOptions {
+        @Option(names = "--function", paramLabel = "ID", description = "function to call (default: register a no-op)")
+        String function = "";
+
+        @Option(names = "--exec-ms", defaultValue = "0", description = "simulated execution time per call, 0-600000")
+        long execMs;
+
+        void check(RunOptions run) {
+            if (execMs < 0 || execMs > 600_000) {
+                throw run.bad("--exec-ms must be 0-600000");
+            }
+        }
+
+        String payload() {
+            return execMs > 0 ? TraceMapping.payload(execMs) : "";
+        }
+    }
+
+    @Command(name = "bench", mixinStandardHelpOptions = true, description = "Closed loop: N clients for a duration.")
+    static final class Bench extends Run {
+        @Option(names = "--clients", defaultValue = "8", description = "clients, 1-10000 (default: ${DEFAULT-VALUE})")
+        int clients;
+
+        @Option(names = "--duration-s", defaultValue = "10", description = "seconds, 1-86400 (default: ${DEFAULT-VALUE})")
+        long durationS;
+
+        @Mixin
+        LoopOptions loop;
+
+        @Override
+        String kind() {
+            return "bench";
+        }
+
+        @Override
+        void check() {
+            if (clients < 1 || clients > 10_000 || durationS < 1 || durationS > 86_400) {
+                throw run.bad("--clients must be 1-10000 and --duration-s 1-86400");
+            }
+            loop.check(run);
+        }
+
+        @Override
+        List<Row> load(Target target, JsonObject meta, String tidPrefix) throws Exception {
+            String fn = Runs.benchFunction(target, loop.function, loop.execMs);
+            meta.addProperty("clients", clients);
+            meta.addProperty("function", fn);
+            try (Progress p = new Progress("bench", 0, durationS * 1000)) {
+                return Runs.closed(target, fn, loop.payload(), clients, durationS * 1000, tidPrefix, p);
+            }
+        }
+    }
+
+    @Command(name = "scaling", mixinStandardHelpOptions = true,
+            description = "Closed loop in steps of client counts.")
+    static final class Scaling extends Run {
+        @Option(names = "--clients", split = ",", defaultValue = "1,2,4,8", paramLabel = "N,...",
+                description = "client counts of the steps, each 1-10000 (default: ${DEFAULT-VALUE})")
+        List<Integer> steps;
+
+        @Option(names = "--step-s", defaultValue = "5", description = "seconds per step, 1-86400")
+        long stepS;
+
+        @Mixin
+        LoopOptions loop;
+
+        @Override
+        String kind() {
+            return "scaling";
+        }
+
+        @Override
+        void check() {
+            if (steps.isEmpty() || steps.stream().anyMatch(c -> c < 1 || c > 10_000)) {
+                throw run.bad("--clients must list client counts of 1-10000");
+            }
+            if (stepS < 1 || stepS > 86_400) {
+                throw run.bad("--step-s must be 1-86400");
+            }
+            loop.check(run);
+        }
+
+        @Override
+        List<Row> load(Target target, JsonObject meta, String tidPrefix) throws Exception {
+            String fn = Runs.benchFunction(target, loop.function, loop.execMs);
+            meta.addProperty("clients", steps.toString());
+            meta.addProperty("function", fn);
+            return Runs.scaling(target, fn, loop.payload(), steps, stepS * 1000, tidPrefix);
+        }
+    }
+}

@@ -1,0 +1,71 @@
+package dev.vireo.loadgen;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code vireo results compare A B | report RUN}: two runs side by side; a run's report drawn again. */
+@Command(name = "results", description = "Compare runs; redraw a run's report.",
+        subcommands = {ResultsCommand.Compare.class, ResultsCommand.Redraw.class})
+public final class ResultsCommand {
+    static Path checked(CommandSpec spec, Path dir) {
+        if (!Files.isRegularFile(dir.resolve(Results.DB))) {
+            throw new ParameterException(spec.commandLine(), dir + " is not a results folder (no " + Results.DB + ")");
+        }
+        return dir;
+    }
+
+    @Command(name = "compare", mixinStandardHelpOptions = true,
+            description = "The statistics of two runs side by side (SQL over both DuckDB files).")
+    static final class Compare implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "RUN_A")
+        Path a;
+
+        @Parameters(index = "1", paramLabel = "RUN_B")
+        Path b;
+
+        @Option(names = "--json", description = "print the comparison as JSON")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            JsonObject c = Results.compare(checked(spec, a), checked(spec, b));
+            if (json) {
+                System.out.println(new GsonBuilder().setPrettyPrinting().create().toJson(c));
+            } else {
+                Results.printComparison(c, System.out);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "report", mixinStandardHelpOptions = true, description = "Draw a run's report.html again.")
+    static final class Redraw implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "RUN")
+        Path dir;
+
+        @Override
+        public Integer call() throws Exception {
+            JsonObject summary = JsonParser.parseString(Files.readString(checked(spec, dir).resolve("summary.json")))
+                    .getAsJsonObject();
+            Report.write(dir, summary);
+            System.out.println("report: " + dir.toAbsolutePath().resolve("report.html"));
+            return 0;
+        }
+    }
+}
