@@ -50,6 +50,9 @@ class ResultsTest {
         assertEquals(2, Results.compare(dir.resolve("one"), dir.resolve("nothing-here")));
         Report.write(dir.resolve("one"), s);
         assertTrue(Files.size(dir.resolve("one/latency-cdf.png")) > 1_000);
+        assertTrue(Files.size(dir.resolve("one/latency-cdf.svg")) > 1_000, "a vector copy beside each PNG");
+        String html = Files.readString(dir.resolve("one/report.html"));
+        assertTrue(html.contains("<img src=\"latency-cdf.png\"") && html.contains("<a href=\"latency-cdf.svg\">"), html);
     }
 
     @Test
