@@ -30,9 +30,10 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  *
  * <p>The axes are set here rather than left to the library's defaults: a fixed y range stays exactly that range (the
  * CDF's [0, 1]); a log x axis starts and ends on whole decades and labels only the decades (1, 10, 100, 1,000 ms);
- * a linear y axis starts at 0 (or below, for negative values) with 5 % head room. The legend sits below the plot
- * (one row, or one entry a row when that is too wide, the chart growing to keep the plot's height) so it never covers
- * data.
+ * a linear y axis starts at 0 (or below, for negative values) with 5 % head room, and a linear axis spanning 10^5 or
+ * more counts in thousands, millions... (its title says which) where XChart would write 3.5E8. The legend sits below
+ * the plot (one row, or one entry a row when that is too wide, the chart growing to keep the plot's height) so it
+ * never covers data.
  */
 final class Chart {
     /** One series; {@code right} puts it on the right-hand axis. */
@@ -155,10 +156,20 @@ final class Chart {
         boolean right = kept.stream().anyMatch(Series::right);
         double[] left = yRange != null ? yRange.clone() : linearRange(kept, data, false);
         double[] rightRange = right ? linearRange(kept, data, true) : null;
+        // XChart labels a linear axis spanning 10^5 or more as 3.5E8: such an axis counts in thousands, millions...
+        double leftScale = scale(left);
+        double rightScale = right ? scale(rightRange) : 1;
+        double xScale = logX ? 1 : scale(xRange(data));
+        for (int k = 0; k < kept.size(); k++) {
+            double[][] xy = data.get(k);
+            divide(xy[0], xScale);
+            divide(xy[1], kept.get(k).right() ? rightScale : leftScale);
+        }
+        divide(left, leftScale);
         boolean oneRow = legendWidth(names) <= W - 40;
         int height = oneRow ? H : H - LEGEND_ROW + LEGEND_ROW * names.size();
         XYChart chart = new XYChartBuilder().width(W).height(height).title(title)
-                .xAxisTitle(xLabel + (logX ? " (log scale)" : "")).yAxisTitle(yLabel)
+                .xAxisTitle(xLabel + (logX ? " (log scale)" : unit(xScale))).yAxisTitle(yLabel + unit(leftScale))
                 .build();
         XYStyler st = chart.getStyler();
         style(st);
@@ -182,8 +193,9 @@ final class Chart {
             }
         }
         if (right) {
+            divide(rightRange, rightScale);
             st.setYAxisGroupPosition(1, Styler.YAxisPosition.Right);
-            chart.setYAxisGroupTitle(1, rightLabel);
+            chart.setYAxisGroupTitle(1, rightLabel + unit(rightScale));
             st.setYAxisMin(1, rightRange[0]);
             st.setYAxisMax(1, rightRange[1]);
         }
@@ -236,6 +248,36 @@ final class Chart {
             }
         }
         return lo <= hi ? new double[] {lo, hi} : new double[] {1, 10};
+    }
+
+    /** 1, or the power of 1,000 that brings the axis's largest magnitude under 1,000 where its span reaches 10^5. */
+    static double scale(double[] range) {
+        double top = Math.max(Math.abs(range[0]), Math.abs(range[1]));
+        if (range[1] - range[0] < 1e5 || top < 1e5) {
+            return 1;
+        }
+        return Math.pow(1000, Math.floor(Math.log10(top) / 3));
+    }
+
+    private static String unit(double scale) {
+        if (scale == 1) {
+            return "";
+        }
+        int exponent = (int) Math.round(Math.log10(scale));
+        return switch (exponent) {
+            case 3 -> " (thousands)";
+            case 6 -> " (millions)";
+            case 9 -> " (billions)";
+            default -> " (\u00d710^" + exponent + ")";
+        };
+    }
+
+    private static void divide(double[] values, double by) {
+        if (by != 1) {
+            for (int i = 0; i < values.length; i++) {
+                values[i] /= by;
+            }
+        }
     }
 
     private static void style(XYStyler st) {

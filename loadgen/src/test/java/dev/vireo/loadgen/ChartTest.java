@@ -121,4 +121,24 @@ class ChartTest {
         assertEquals(0.0, left.min(), "a count axis starts at 0");
         assertTrue(left.max() >= 8, "and holds the highest value: " + left.max());
     }
+
+    @Test
+    void largeValuesAreCountedInMillionsNotInScientificNotation(@TempDir Path dir) throws Exception {
+        double[] t = {0, 10, 20, 30};
+        Chart chart = new Chart("Heap", "time (s)", "bytes").rightLabel("e2e p50 (ms)")
+                .add(new Chart.Series("heap", t, new double[] {2.1e8, 2.6e8, 3.4e8, 3.6e8}, false, false))
+                .add(new Chart.Series("e2e p50", t, new double[] {4, 5, 3.5, 4.2}, false, true));
+        writtenBoth(dir, "heap", chart.write(dir, "heap"));
+
+        XYChart drawn = chart.xchart();
+        assertEquals("bytes (millions)", drawn.getYAxisGroupTitle(0));
+        AxesProbe.Drawn left = AxesProbe.y(drawn, 0);
+        assertTrue(left.labels().size() >= 3 && left.labels().stream().noneMatch(l -> l.contains("E")),
+                "labels " + left.labels());
+        assertTrue(left.max() > 360 && left.max() < 400, "the axis in millions: " + left.max());
+        AxesProbe.Drawn right = AxesProbe.y(drawn, 1);
+        assertEquals("e2e p50 (ms)", drawn.getYAxisGroupTitle(1), "a small axis keeps its unit");
+        assertEquals(0.0, right.min());
+        assertTrue(right.max() >= 5, "the right axis holds its own series: " + right.max());
+    }
 }
