@@ -16,9 +16,10 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * {@code report.html} with PNG plots, every one from SQL over the run's records: latency CDF, throughput and cold
- * starts over time, overhead vs load, per-worker load, and each metric series pulled from Graphite beside the
- * latencies of the same seconds.
+ * {@code report.html} with plots, every one from SQL over the run's records: latency CDF, throughput and cold starts
+ * over time, overhead vs load, per-worker load, and each metric series pulled from Graphite beside the latencies of
+ * the same seconds. Each plot is written twice with one base name: a PNG shown in the page and an SVG (for papers)
+ * linked under it; {@link Chart} draws both.
  */
 public final class Report {
     private Report() {
@@ -48,14 +49,14 @@ public final class Report {
         List<String[]> images = new ArrayList<>();
         try (Connection c = Results.open(dir); Statement s = c.createStatement()) {
             Chart cdf = new Chart("End-to-end latency CDF (client side, successful invocations)", "latency (ms)",
-                    "fraction").logX();
+                    "fraction").logX().yRange(0, 1);
             for (String state : List.of("cold", "warm")) {
                 cdf.add(line(state, xy(s, "SELECT client_us / 1000.0, cume_dist() OVER (ORDER BY client_us) FROM"
                         + " records WHERE success AND state = '" + state + "' USING SAMPLE reservoir(3000 ROWS) REPEATABLE (1) ORDER BY 1")));
             }
             cdf.add(line("all", xy(s, "SELECT client_us / 1000.0, cume_dist() OVER (ORDER BY client_us) FROM records"
                     + " WHERE success USING SAMPLE reservoir(3000 ROWS) REPEATABLE (1) ORDER BY 1")));
-            images.add(save(dir, "latency-cdf.png", cdf));
+            images.add(save(dir, "latency-cdf", cdf));
 
             String seconds = "floor((sent_us + client_us) / 1e6)";
             Chart tput = new Chart("Throughput and cold starts over time", "time (s)", "completed per s")
@@ -64,14 +65,14 @@ public final class Report {
             double[][] cold = xy(s, "SELECT " + seconds + " AS t, count(*) FILTER (WHERE state = 'cold') FROM records"
                     + " GROUP BY t ORDER BY t");
             tput.add(new Chart.Series("cold starts/s", cold[0], cold[1], false, true));
-            images.add(save(dir, "throughput.png", tput));
+            images.add(save(dir, "throughput", tput));
 
             Chart load = new Chart("Platform overhead vs load (one point per second)", "invocations sent in that second",
                     "overhead p50 (ms)");
             double[][] ov = xy(s, "SELECT count(*), quantile_disc(overhead_us, 0.5) / 1000.0 FROM records WHERE success"
                     + " GROUP BY floor(sent_us / 1e6) ORDER BY 1");
             load.add(new Chart.Series("overhead p50", ov[0], ov[1], true, false));
-            images.add(save(dir, "overhead-vs-load.png", load));
+            images.add(save(dir, "overhead-vs-load", load));
 
             Chart workers = new Chart("Invocations per worker over time", "time (s)", "invocations per s");
             List<String> names = new ArrayList<>();
@@ -84,7 +85,7 @@ public final class Report {
                 workers.add(line(w, xy(s, "SELECT floor(sent_us / 1e6) AS t, count(*) FROM records WHERE worker = '"
                         + w.replace("'", "''") + "' GROUP BY t ORDER BY t")));
             }
-            images.add(save(dir, "workers.png", workers));
+            images.add(save(dir, "workers", workers));
 
             if (hasTable(s, "metrics")) {
                 List<String> series = new ArrayList<>();
@@ -101,7 +102,7 @@ public final class Report {
                     m.add(line(shorten(name), xy(s, "SELECT t_s, value FROM metrics WHERE series = '"
                             + name.replace("'", "''") + "' AND value IS NOT NULL ORDER BY t_s")));
                     m.add(new Chart.Series("e2e p50", p50[0], p50[1], false, true));
-                    images.add(save(dir, "metric-" + (i++) + ".png", m));
+                    images.add(save(dir, "metric-" + (i++), m));
                 }
             }
         }
@@ -120,12 +121,12 @@ public final class Report {
         }
     }
 
-    private static String[] save(Path dir, String file, Chart chart) throws IOException {
+    /** The chart as {@code base.png} and {@code base.svg}; null when it has nothing to draw. */
+    private static String[] save(Path dir, String base, Chart chart) throws IOException {
         if (chart.isEmpty()) {
             return null;
         }
-        chart.png(dir.resolve(file));
-        return new String[] {file};
+        return chart.write(dir, base).toArray(String[]::new);
     }
 
     private static String esc(String s) {
@@ -179,7 +180,8 @@ public final class Report {
                 + " <code>records.csv</code>.</p>\n<h2>Plots</h2>\n");
         for (String[] img : images) {
             if (img != null) {
-                b.append("<p><img src=\"").append(img[0]).append("\" alt=\"").append(img[0]).append("\"></p>\n");
+                b.append("<p><img src=\"").append(img[0]).append("\" alt=\"").append(img[0]).append("\"><br>")
+                        .append("<a href=\"").append(img[1]).append("\">").append(img[1]).append("</a> (vector)</p>\n");
             }
         }
         return b.append("</body></html>\n").toString();

@@ -55,6 +55,9 @@ class ResultsTest {
         assertTrue(missing.getMessage().contains("is not a results folder"), missing.getMessage());
         Report.write(dir.resolve("one"), s);
         assertTrue(Files.size(dir.resolve("one/latency-cdf.png")) > 1_000);
+        assertTrue(Files.size(dir.resolve("one/latency-cdf.svg")) > 1_000, "a vector copy beside each PNG");
+        String html = Files.readString(dir.resolve("one/report.html"));
+        assertTrue(html.contains("<img src=\"latency-cdf.png\"") && html.contains("<a href=\"latency-cdf.svg\">"), html);
     }
 
     @Test
