@@ -105,6 +105,8 @@ final class WorkerCore implements WorkerService, AutoCloseable {
 
     private final WorkerMetrics metrics;
     private final HostMemory host;
+    private final Ticker keepAliveTicker;
+    private final Ticker memoryTicker;
 
     WorkerCore(PluginRegistry registry, Clock clock, TaskScheduler scheduler, WorkerOptions options,
             io.micrometer.core.instrument.MeterRegistry meters) {
@@ -130,10 +132,11 @@ final class WorkerCore implements WorkerService, AutoCloseable {
                 swapKeepAlive();
             }
         });
-        tasks.add(scheduler.scheduleAtFixedRate(this::evictExpired, options.keepAliveCheck()));
+        keepAliveTicker = new Ticker(scheduler, this::evictExpired, options.keepAliveCheck());
+        memoryTicker = new Ticker(scheduler, this::memoryTick, options.memorySample());
+        tasks.addAll(List.of(keepAliveTicker, memoryTicker));
         scheduler.execute(this::reclaimLeftovers);
         tasks.add(scheduler.scheduleAtFixedRate(async::expire, Duration.ofSeconds(1)));
-        tasks.add(scheduler.scheduleAtFixedRate(this::memoryTick, options.memorySample()));
     }
 
     /** What policies may know about this worker: its clock and its statistics. */
@@ -285,12 +288,21 @@ final class WorkerCore implements WorkerService, AutoCloseable {
         }
     }
 
-    /** Applies changed options; the name and the check period keep their values until a restart. */
+    /**
+     * Applies a changed configuration: every option at once, the periods of the keep-alive check and of memory
+     * sampling included, except the name. The name labels this worker's containers (reclaimed by it after a crash),
+     * records and metrics, so it keeps its value until a restart.
+     */
     void reconfigure(WorkerOptions next) {
-        options = new WorkerOptions(options.name(), next.queueCapacity(), next.asyncRetention(),
-                options.keepAliveCheck(), next.maxFunctions());
+        String name = options.name();
+        if (!next.name().equals(name)) {
+            LOG.log(Level.WARNING, "worker " + name + " keeps its name until a restart; '" + next.name() + "' is ignored");
+        }
+        options = next.named(name);
         async.retention(next.asyncRetention());
         functions.max(next.maxFunctions());
+        keepAliveTicker.period(next.keepAliveCheck());
+        memoryTicker.period(next.memorySample());
         pump();
     }
 

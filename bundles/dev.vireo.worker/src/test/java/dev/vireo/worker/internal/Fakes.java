@@ -151,6 +151,10 @@ final class Fakes {
     static final class Backend implements ContainerBackend, AgentTransport {
         /** What usage() reports for every container; 0 = unknown. */
         volatile long usageBytes;
+        /** Per function id: completes when usage() is first read for one of its containers. */
+        private final Map<String, CompletableFuture<Void>> usageRead = new java.util.concurrent.ConcurrentHashMap<>();
+        /** Invocations whose payload contains "wait" answer only once this completes. */
+        volatile CompletableFuture<Void> gate = CompletableFuture.completedFuture(null);
 
         final TestTime time;
         final List<String> created = new CopyOnWriteArrayList<>();
@@ -181,8 +185,14 @@ final class Fakes {
         }
 
         public ContainerUsage usage(ContainerHandle c) {
+            usageRead(c.functionId()).complete(null);
             long bytes = usageBytes;
             return bytes == 0 ? ContainerUsage.UNKNOWN : new ContainerUsage(bytes, bytes, 0);
+        }
+
+        /** Completes when usage() was read for a container of the function. */
+        CompletableFuture<Void> usageRead(String functionId) {
+            return usageRead.computeIfAbsent(functionId, k -> new CompletableFuture<>());
         }
 
         public int reclaim(String instance) {
@@ -203,10 +213,11 @@ final class Fakes {
                     if (payload.contains("hang")) {
                         return f; // never answers: the worker's own guard must time it out
                     }
-                    time.schedule(() -> f.complete(payload.contains("raise")
+                    CompletableFuture<Void> held = payload.contains("wait") ? gate : CompletableFuture.completedFuture(null);
+                    held.thenRun(() -> time.schedule(() -> f.complete(payload.contains("raise")
                             ? new AgentReply(0, us, us, false, false, "", "ValueError", "bad input", "Traceback...")
                             : new AgentReply(0, us, us, false, true, "{\"echo\":" + (payload.isEmpty() ? "null" : payload) + "}",
-                                    "", "", "")), Duration.ofMillis(execMs));
+                                    "", "", "")), Duration.ofMillis(execMs)));
                     return f;
                 }
 

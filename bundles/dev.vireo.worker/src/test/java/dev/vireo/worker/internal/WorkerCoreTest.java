@@ -40,8 +40,16 @@ class WorkerCoreTest {
     private WorkerCore worker = worker(100);
 
     private WorkerCore worker(int queueCapacity) {
-        return new WorkerCore(registry, time, time, new WorkerOptions("w", queueCapacity, Duration.ofSeconds(60),
-                Duration.ofMillis(50), 1_000), Fakes.meters(), () -> host);
+        return worker(options(queueCapacity, Duration.ofSeconds(1), 5));
+    }
+
+    private WorkerCore worker(WorkerOptions options) {
+        return new WorkerCore(registry, time, time, options, Fakes.meters(), () -> host);
+    }
+
+    private static WorkerOptions options(int queueCapacity, Duration memorySample, int pressureFreePercent) {
+        return new WorkerOptions("w", queueCapacity, Duration.ofSeconds(60), Duration.ofMillis(50), 1_000, memorySample,
+                pressureFreePercent);
     }
 
     @AfterEach
@@ -209,5 +217,32 @@ class WorkerCoreTest {
                 && r.error().map(e -> e.kind() == ErrorKind.CANCELLED).orElse(false)).count();
         assertEquals(3, cancelled, "the 3 queued invocations are cancelled at once");
         assertEquals(ErrorKind.CANCELLED, assertThrows(WorkerException.class, () -> worker.invoke(null, "a-1", "")).kind());
+    }
+
+    @Test
+    void reconfigureTakesEveryOptionAndTheMemorySettingsApplyAtOnce() throws Exception {
+        worker.close();
+        worker = worker(options(100, Duration.ofHours(1), 0)); // busy containers never sampled, no pressure eviction
+        worker.register(fn("a", 64, 10_000));
+        worker.register(fn("b", 64, 10_000));
+        assertTrue(call("b-1", "").success());
+        host = new HostMemory.Reading(1_000, 20); // 2 % free
+
+        worker.reconfigure(options(50, Duration.ofHours(1), 0)); // only the queue capacity changes
+        assertEquals(50, worker.status().queueCapacity());
+        worker.evictUnderPressure();
+        assertEquals(1, worker.status().containersIdle(), "memory.pressure.free.percent = 0 still means off");
+
+        worker.reconfigure(options(50, Duration.ofMillis(20), 5));
+        backend.usageBytes = 40L << 20;
+        backend.gate = new CompletableFuture<>();
+        CompletableFuture<InvocationRecord> busy = worker.invoke(null, "a-1", "\"wait\"").toCompletableFuture();
+        // a-1's only container is busy from its creation on: only the periodic sampling reads it
+        backend.usageRead("a-1").get(5, TimeUnit.SECONDS); // at the new memory.sample.ms; the old period was an hour
+        worker.evictUnderPressure();
+        assertEquals(0, worker.status().containersIdle(), "the new pressure threshold evicts the idle container");
+        backend.gate.complete(null);
+        assertTrue(busy.get(10, TimeUnit.SECONDS).success());
+        assertEquals("w", worker.name());
     }
 }
