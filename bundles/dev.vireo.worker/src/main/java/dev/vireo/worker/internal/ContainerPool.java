@@ -172,4 +172,45 @@ final class ContainerPool {
     List<Container> all() {
         return List.copyOf(byId.values());
     }
+
+    /** The pool for the worker's status: containers in use and idle, their memory, and how many each backend runs. */
+    record Census(int busy, int idle, long runningMb, long cachedMb, long runningUsedBytes, long cachedUsedBytes,
+            Map<String, Integer> backends) {
+    }
+
+    Census census() {
+        int busy = 0;
+        int idle = 0;
+        long runningMb = 0;
+        long cachedMb = 0;
+        long runningUsed = 0;
+        long cachedUsed = 0;
+        Map<String, Integer> backends = new java.util.TreeMap<>();
+        String lastBackend = null;
+        int sameBackend = 0;
+        for (Container c : byId.values()) {
+            if (c.inUse > 0) {
+                busy++;
+                runningMb += c.handle.memoryMb();
+                runningUsed += c.memoryBytes;
+            } else {
+                idle++;
+                cachedMb += c.handle.memoryMb();
+                cachedUsed += c.memoryBytes;
+            }
+            // containers mostly share one backend: count runs of it, merge once per run
+            if (!c.handle.backend().equals(lastBackend)) {
+                if (lastBackend != null) {
+                    backends.merge(lastBackend, sameBackend, Integer::sum);
+                }
+                lastBackend = c.handle.backend();
+                sameBackend = 0;
+            }
+            sameBackend++;
+        }
+        if (lastBackend != null) {
+            backends.merge(lastBackend, sameBackend, Integer::sum);
+        }
+        return new Census(busy, idle, runningMb, cachedMb, runningUsed, cachedUsed, backends);
+    }
 }

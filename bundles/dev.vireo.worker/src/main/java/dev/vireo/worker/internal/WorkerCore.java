@@ -3,7 +3,6 @@ package dev.vireo.worker.internal;
 import dev.vireo.api.model.ContainerState;
 import dev.vireo.api.model.ErrorKind;
 import dev.vireo.api.model.FunctionSpec;
-import dev.vireo.api.model.FunctionStats;
 import dev.vireo.api.model.Invocation;
 import dev.vireo.api.model.InvocationError;
 import dev.vireo.api.model.InvocationRecord;
@@ -13,10 +12,8 @@ import dev.vireo.api.plugin.PluginRegistry;
 import dev.vireo.api.spi.backend.ContainerBackend;
 import dev.vireo.api.spi.backend.ContainerUsage;
 import dev.vireo.api.spi.backend.ContainerRequest;
-import dev.vireo.api.spi.keepalive.KeepAliveContext;
 import dev.vireo.api.spi.keepalive.KeepAlivePolicy;
 import dev.vireo.api.spi.queue.InvocationQueue;
-import dev.vireo.api.spi.queue.QueueContext;
 import dev.vireo.api.spi.queue.QueuePolicy;
 import dev.vireo.api.spi.queue.QueuedInvocation;
 import dev.vireo.api.spi.resource.ResourceRequest;
@@ -125,6 +122,7 @@ final class WorkerCore implements WorkerService, AutoCloseable {
         this.async = new AsyncResults(clock, options.asyncRetention());
         this.metrics = new WorkerMetrics(meters, options.name(), this::status);
         this.pool = new ContainerPool(clock);
+        this.policyContext = new PolicyContext(clock, stats);
         this.listener = registry.addListener((point, before, after) -> {
             if (point == ExtensionPoint.QUEUE) {
                 swapQueue();
@@ -139,20 +137,7 @@ final class WorkerCore implements WorkerService, AutoCloseable {
         tasks.add(scheduler.scheduleAtFixedRate(async::expire, Duration.ofSeconds(1)));
     }
 
-    /** What policies may know about this worker: its clock and its statistics. */
-    private final class PolicyContext implements QueueContext, KeepAliveContext {
-        @Override
-        public Clock clock() {
-            return clock;
-        }
-
-        @Override
-        public FunctionStats stats(String functionId) {
-            return stats.get(functionId);
-        }
-    }
-
-    private final PolicyContext policyContext = new PolicyContext();
+    private final PolicyContext policyContext;
 
     /** Removes containers an earlier run of this worker left behind (it died before it could). */
     private void reclaimLeftovers() {
@@ -771,41 +756,10 @@ final class WorkerCore implements WorkerService, AutoCloseable {
         }
         lock.lock();
         try {
-            int busy = 0;
-            int idle = 0;
-            long runningMb = 0;
-            long cachedMb = 0;
-            long runningUsed = 0;
-            long cachedUsed = 0;
-            Map<String, Integer> backends = new java.util.TreeMap<>();
-            String lastBackend = null;
-            int sameBackend = 0;
-            for (Container c : pool.all()) {
-                if (c.inUse > 0) {
-                    busy++;
-                    runningMb += c.handle.memoryMb();
-                    runningUsed += c.memoryBytes;
-                } else {
-                    idle++;
-                    cachedMb += c.handle.memoryMb();
-                    cachedUsed += c.memoryBytes;
-                }
-                // containers mostly share one backend: count runs of it, merge once per run
-                if (!c.handle.backend().equals(lastBackend)) {
-                    if (lastBackend != null) {
-                        backends.merge(lastBackend, sameBackend, Integer::sum);
-                    }
-                    lastBackend = c.handle.backend();
-                    sameBackend = 0;
-                }
-                sameBackend++;
-            }
-            if (lastBackend != null) {
-                backends.merge(lastBackend, sameBackend, Integer::sum);
-            }
-            return new WorkerStatus(options.name(), queue == null ? 0 : queue.size(), options.queueCapacity(), running, functions.size(),
-                    busy, idle, runningMb, cachedMb, runningUsed >> 20, cachedUsed >> 20, limit, backends, policies, usages,
-                    stats.all());
+            ContainerPool.Census c = pool.census();
+            return new WorkerStatus(options.name(), queue == null ? 0 : queue.size(), options.queueCapacity(), running,
+                    functions.size(), c.busy(), c.idle(), c.runningMb(), c.cachedMb(), c.runningUsedBytes() >> 20,
+                    c.cachedUsedBytes() >> 20, limit, c.backends(), policies, usages, stats.all());
         } finally {
             lock.unlock();
         }
