@@ -15,14 +15,18 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The worker's containers: which serve which function, how many invocations each serves now, and the keep-alive
- * policy's index over them. Not thread-safe: the worker calls it under its lock.
+ * The worker's containers: which registration each serves, how many invocations each serves now, and the keep-alive
+ * policy's index over them. A container is bound to the {@link FunctionTable.Registration} it was created for, not to
+ * the function id: a warm lookup only finds containers of the registration asked for, so a function registered again
+ * under the same id never gets the code of an earlier registration. Not thread-safe: the worker calls it under its
+ * lock.
  */
 final class ContainerPool {
 
     /** One container and its mutable state. */
     static final class Container {
         final ContainerHandle handle;
+        final FunctionTable.Registration registration;
         final FunctionSpec function;
         final AgentTransport transport;
         final TransportBinding binding;
@@ -40,10 +44,11 @@ final class ContainerPool {
         /** When it was last measured after an invocation (clock nanos); Long.MIN_VALUE / 2 = never. */
         volatile long measuredNanos = Long.MIN_VALUE / 2;
 
-        Container(ContainerHandle handle, FunctionSpec function, AgentTransport transport, TransportBinding binding,
-                Resources.Grants grants, long createdNanos, long coldStartUs) {
+        Container(ContainerHandle handle, FunctionTable.Registration registration, AgentTransport transport,
+                TransportBinding binding, Resources.Grants grants, long createdNanos, long coldStartUs) {
             this.handle = handle;
-            this.function = function;
+            this.registration = registration;
+            this.function = registration.spec();
             this.transport = transport;
             this.binding = binding;
             this.grants = grants;
@@ -62,7 +67,8 @@ final class ContainerPool {
     }
 
     private final Clock clock;
-    private final Map<String, List<Container>> byFunction = new HashMap<>();
+    /** The pooled containers by the generation of their registration. */
+    private final Map<Long, List<Container>> byGeneration = new HashMap<>();
     private final Map<String, Container> byId = new HashMap<>();
     private KeepAliveIndex index;
 
@@ -75,11 +81,12 @@ final class ContainerPool {
         return index != null;
     }
 
-    /** A container of the function with a free slot, the most recently used first; null if none. */
-    Container warm(FunctionSpec fn) {
+    /** A container of the registration with a free slot, the most recently used first; null if none. */
+    Container warm(FunctionTable.Registration r) {
         Container best = null;
-        for (Container c : byFunction.getOrDefault(fn.id(), List.of())) {
-            if (!c.retired && c.inUse < fn.concurrency() && (best == null || c.lastUsedNanos > best.lastUsedNanos)) {
+        for (Container c : byGeneration.getOrDefault(r.generation(), List.of())) {
+            if (!c.retired && c.inUse < r.spec().concurrency()
+                    && (best == null || c.lastUsedNanos > best.lastUsedNanos)) {
                 best = c;
             }
         }
@@ -105,7 +112,7 @@ final class ContainerPool {
     }
 
     void add(Container c) {
-        byFunction.computeIfAbsent(c.function.id(), k -> new ArrayList<>()).add(c);
+        byGeneration.computeIfAbsent(c.registration.generation(), k -> new ArrayList<>()).add(c);
         byId.put(c.id(), c);
         index.added(c.snapshot());
     }
@@ -115,10 +122,10 @@ final class ContainerPool {
         if (byId.remove(c.id()) == null) {
             return false;
         }
-        List<Container> list = byFunction.get(c.function.id());
+        List<Container> list = byGeneration.get(c.registration.generation());
         list.remove(c);
         if (list.isEmpty()) {
-            byFunction.remove(c.function.id());
+            byGeneration.remove(c.registration.generation());
         }
         index.removed(c.snapshot());
         return true;
@@ -157,10 +164,14 @@ final class ContainerPool {
         index = next;
     }
 
-    /** Marks the function's containers retired and returns the idle ones (to destroy now). */
-    List<Container> retire(String functionId) {
+    /**
+     * Marks the registration's pooled containers retired (destroyed once their invocations finish) and returns the idle
+     * ones (to destroy now). Containers of it still starting are not in the pool yet: the worker checks their
+     * registration when they are ready and destroys them, unpooled, if it is gone.
+     */
+    List<Container> retire(FunctionTable.Registration r) {
         List<Container> idle = new ArrayList<>();
-        for (Container c : byFunction.getOrDefault(functionId, List.of())) {
+        for (Container c : byGeneration.getOrDefault(r.generation(), List.of())) {
             c.retired = true;
             if (c.inUse == 0) {
                 idle.add(c);
@@ -171,5 +182,46 @@ final class ContainerPool {
 
     List<Container> all() {
         return List.copyOf(byId.values());
+    }
+
+    /** The pool for the worker's status: containers in use and idle, their memory, and how many each backend runs. */
+    record Census(int busy, int idle, long runningMb, long cachedMb, long runningUsedBytes, long cachedUsedBytes,
+            Map<String, Integer> backends) {
+    }
+
+    Census census() {
+        int busy = 0;
+        int idle = 0;
+        long runningMb = 0;
+        long cachedMb = 0;
+        long runningUsed = 0;
+        long cachedUsed = 0;
+        Map<String, Integer> backends = new java.util.TreeMap<>();
+        String lastBackend = null;
+        int sameBackend = 0;
+        for (Container c : byId.values()) {
+            if (c.inUse > 0) {
+                busy++;
+                runningMb += c.handle.memoryMb();
+                runningUsed += c.memoryBytes;
+            } else {
+                idle++;
+                cachedMb += c.handle.memoryMb();
+                cachedUsed += c.memoryBytes;
+            }
+            // containers mostly share one backend: count runs of it, merge once per run
+            if (!c.handle.backend().equals(lastBackend)) {
+                if (lastBackend != null) {
+                    backends.merge(lastBackend, sameBackend, Integer::sum);
+                }
+                lastBackend = c.handle.backend();
+                sameBackend = 0;
+            }
+            sameBackend++;
+        }
+        if (lastBackend != null) {
+            backends.merge(lastBackend, sameBackend, Integer::sum);
+        }
+        return new Census(busy, idle, runningMb, cachedMb, runningUsed, cachedUsed, backends);
     }
 }

@@ -16,11 +16,26 @@ import java.util.concurrent.ConcurrentHashMap;
  * Registered functions. Registration checks what only the worker knows: the backend and transport exist and are
  * active, the backend runs the function's compute, the id is free, and the table is not full. An empty backend is
  * resolved here to the first active, available backend that runs the function's compute.
+ *
+ * <p>Each registration gets a generation no earlier registration on this worker had, so a function unregistered and
+ * registered again under the same id (new code, new limits) is a different registration: containers and invocations
+ * are bound to the registration they were made for, never to the id alone.
  */
 final class FunctionTable {
-    private final Map<String, FunctionSpec> functions = new ConcurrentHashMap<>();
+    /**
+     * One registration of a function: the spec as resolved and its generation, increasing with every registration.
+     */
+    record Registration(FunctionSpec spec, long generation) {
+        String id() {
+            return spec.id();
+        }
+    }
+
+    private final Map<String, Registration> functions = new ConcurrentHashMap<>();
     private final PluginRegistry registry;
     private volatile int max;
+    /** The last generation handed out; guarded by {@code functions}' monitor. */
+    private long generation;
 
     FunctionTable(PluginRegistry registry, int max) {
         this.registry = registry;
@@ -31,7 +46,7 @@ final class FunctionTable {
         max = next;
     }
 
-    FunctionSpec register(FunctionSpec spec) {
+    Registration register(FunctionSpec spec) {
         Map<String, AgentTransport> transports = registry.activeAll(AgentTransport.class);
         if (!transports.containsKey(spec.transport())) {
             throw new WorkerException(ErrorKind.INVALID_REQUEST, "transport '" + spec.transport()
@@ -53,9 +68,10 @@ final class FunctionTable {
                 throw new WorkerException(ErrorKind.INVALID_REQUEST, "the worker holds its maximum of " + max
                         + " functions (max.functions); unregister some first");
             }
-            functions.put(spec.id(), resolved);
+            Registration r = new Registration(resolved, ++generation);
+            functions.put(spec.id(), r);
+            return r;
         }
-        return resolved;
     }
 
     private String backendFor(FunctionSpec spec) {
@@ -98,24 +114,32 @@ final class FunctionTable {
         return plugins.isEmpty() ? "(none)" : String.join(", ", plugins.keySet());
     }
 
-    FunctionSpec get(String functionId) {
-        FunctionSpec spec = functions.get(functionId);
-        if (spec == null) {
+    /** The function's current registration. */
+    Registration get(String functionId) {
+        Registration r = functions.get(functionId);
+        if (r == null) {
             throw new WorkerException(ErrorKind.UNKNOWN_FUNCTION, "function " + functionId + " is not registered");
         }
-        return spec;
+        return r;
     }
 
-    FunctionSpec remove(String functionId) {
-        FunctionSpec spec = functions.remove(functionId);
-        if (spec == null) {
+    /** Whether the registration is still its function's current one (not unregistered, not replaced). */
+    boolean current(Registration r) {
+        return functions.get(r.id()) == r;
+    }
+
+    /** Removes the function's current registration and returns it. */
+    Registration remove(String functionId) {
+        Registration r = functions.remove(functionId);
+        if (r == null) {
             throw new WorkerException(ErrorKind.UNKNOWN_FUNCTION, "function " + functionId + " is not registered");
         }
-        return spec;
+        return r;
     }
 
     List<FunctionSpec> list() {
-        return functions.values().stream().sorted(Comparator.comparing(FunctionSpec::id)).toList();
+        return functions.values().stream().map(Registration::spec).sorted(Comparator.comparing(FunctionSpec::id))
+                .toList();
     }
 
     int size() {

@@ -6,7 +6,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 /** Configuration {@code vireo.worker} (file {@code configs/vireo.worker.cfg}). */
 @ObjectClassDefinition(name = "Vireo worker", description = "Admission, queueing and container pool of one worker.")
 public @interface WorkerConfig {
-    @AttributeDefinition(name = "Name", description = "The worker's name in records and in the cluster.")
+    @AttributeDefinition(name = "Name", description = "The worker's name in records and in the cluster. Read at start: a change applies after a restart (every other option applies at once).")
     String name() default "worker-1";
 
     @AttributeDefinition(name = "Queue capacity", description = "Invocations that may wait; one more is rejected as overloaded (HTTP 429).", min = "1", max = "1000000")

@@ -3,7 +3,6 @@ package dev.vireo.worker.internal;
 import dev.vireo.api.model.ContainerState;
 import dev.vireo.api.model.ErrorKind;
 import dev.vireo.api.model.FunctionSpec;
-import dev.vireo.api.model.FunctionStats;
 import dev.vireo.api.model.Invocation;
 import dev.vireo.api.model.InvocationError;
 import dev.vireo.api.model.InvocationRecord;
@@ -13,10 +12,8 @@ import dev.vireo.api.plugin.PluginRegistry;
 import dev.vireo.api.spi.backend.ContainerBackend;
 import dev.vireo.api.spi.backend.ContainerUsage;
 import dev.vireo.api.spi.backend.ContainerRequest;
-import dev.vireo.api.spi.keepalive.KeepAliveContext;
 import dev.vireo.api.spi.keepalive.KeepAlivePolicy;
 import dev.vireo.api.spi.queue.InvocationQueue;
-import dev.vireo.api.spi.queue.QueueContext;
 import dev.vireo.api.spi.queue.QueuePolicy;
 import dev.vireo.api.spi.queue.QueuedInvocation;
 import dev.vireo.api.spi.resource.ResourceRequest;
@@ -34,10 +31,10 @@ import dev.vireo.api.worker.WorkerException;
 import dev.vireo.api.worker.WorkerService;
 import dev.vireo.api.worker.WorkerStatus;
 import dev.vireo.worker.internal.ContainerPool.Container;
+import dev.vireo.worker.internal.FunctionTable.Registration;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -63,26 +60,6 @@ final class WorkerCore implements WorkerService, AutoCloseable {
     /** Extra time past a function's timeout before the worker stops waiting for a transport that never answers. */
     private static final Duration GUARD = Duration.ofMillis(200);
 
-    /** An admitted invocation and its caller's future. */
-    private static final class Pending {
-        final Invocation invocation;
-        final FunctionSpec function;
-        final Instant arrival;
-        final CompletableFuture<InvocationRecord> future = new CompletableFuture<>();
-        long dequeuedNanos;
-        long acquiredNanos;
-
-        Pending(Invocation invocation, FunctionSpec function, Instant arrival) {
-            this.invocation = invocation;
-            this.function = function;
-            this.arrival = arrival;
-        }
-
-        String tid() {
-            return invocation.tid();
-        }
-    }
-
     private final PluginRegistry registry;
     private final Clock clock;
     private final TaskScheduler scheduler;
@@ -105,6 +82,8 @@ final class WorkerCore implements WorkerService, AutoCloseable {
 
     private final WorkerMetrics metrics;
     private final HostMemory host;
+    private final Ticker keepAliveTicker;
+    private final Ticker memoryTicker;
 
     WorkerCore(PluginRegistry registry, Clock clock, TaskScheduler scheduler, WorkerOptions options,
             io.micrometer.core.instrument.MeterRegistry meters) {
@@ -123,6 +102,7 @@ final class WorkerCore implements WorkerService, AutoCloseable {
         this.async = new AsyncResults(clock, options.asyncRetention());
         this.metrics = new WorkerMetrics(meters, options.name(), this::status);
         this.pool = new ContainerPool(clock);
+        this.policyContext = new PolicyContext(clock, stats);
         this.listener = registry.addListener((point, before, after) -> {
             if (point == ExtensionPoint.QUEUE) {
                 swapQueue();
@@ -130,26 +110,14 @@ final class WorkerCore implements WorkerService, AutoCloseable {
                 swapKeepAlive();
             }
         });
-        tasks.add(scheduler.scheduleAtFixedRate(this::evictExpired, options.keepAliveCheck()));
+        keepAliveTicker = new Ticker(scheduler, this::evictExpired, options.keepAliveCheck());
+        memoryTicker = new Ticker(scheduler, this::memoryTick, options.memorySample());
+        tasks.addAll(List.of(keepAliveTicker, memoryTicker));
         scheduler.execute(this::reclaimLeftovers);
         tasks.add(scheduler.scheduleAtFixedRate(async::expire, Duration.ofSeconds(1)));
-        tasks.add(scheduler.scheduleAtFixedRate(this::memoryTick, options.memorySample()));
     }
 
-    /** What policies may know about this worker: its clock and its statistics. */
-    private final class PolicyContext implements QueueContext, KeepAliveContext {
-        @Override
-        public Clock clock() {
-            return clock;
-        }
-
-        @Override
-        public FunctionStats stats(String functionId) {
-            return stats.get(functionId);
-        }
-    }
-
-    private final PolicyContext policyContext = new PolicyContext();
+    private final PolicyContext policyContext;
 
     /** Removes containers an earlier run of this worker left behind (it died before it could). */
     private void reclaimLeftovers() {
@@ -174,26 +142,43 @@ final class WorkerCore implements WorkerService, AutoCloseable {
 
     @Override
     public FunctionSpec register(FunctionSpec spec) {
-        FunctionSpec resolved = functions.register(spec);
-        LOG.log(Level.INFO, "registered " + resolved.id() + " on backend " + resolved.backend() + " via "
-                + resolved.transport());
-        return resolved;
+        Registration r = functions.register(spec);
+        LOG.log(Level.INFO, "registered " + r.id() + " (generation " + r.generation() + ") on backend "
+                + r.spec().backend() + " via " + r.spec().transport());
+        return r.spec();
     }
 
+    /**
+     * Ends the function's current registration: its idle containers are destroyed now, its busy ones when their
+     * invocations finish, the ones still starting when they are ready (never pooled), and its queued invocations are
+     * cancelled. A registration under the same id later is a new one and shares nothing with this.
+     */
     @Override
     public void unregister(String functionId) {
-        functions.remove(functionId);
+        Registration gone = functions.remove(functionId);
         List<Container> idle;
+        List<Pending> cancelled = new ArrayList<>();
         lock.lock();
         try {
-            idle = pool.retire(functionId);
+            idle = pool.retire(gone);
             idle.forEach(this::removeLocked);
+            for (QueuedInvocation q : queue == null ? List.<QueuedInvocation>of() : queue.drain()) {
+                if (waiting.get(q.sequence()).registration == gone) {
+                    cancelled.add(waiting.remove(q.sequence()));
+                } else {
+                    queue.offer(q); // drain() is in arrival order: the others keep theirs
+                }
+            }
         } finally {
             lock.unlock();
         }
-        idle.forEach(c -> destroy(c, "unregister-" + functionId));
+        String tid = "unregister-" + functionId;
+        idle.forEach(c -> destroy(c, tid));
+        cancelled.forEach(p -> cancel(p, true, "function " + functionId + " was unregistered before the invocation ran"));
         stats.remove(functionId);
-        LOG.log(Level.INFO, "unregistered " + functionId + ", destroyed " + idle.size() + " idle containers");
+        LOG.log(Level.INFO, "[" + tid + "] unregistered " + functionId + " (generation " + gone.generation()
+                + "), destroyed " + idle.size() + " idle containers, cancelled " + cancelled.size() + " queued invocations");
+        pump();
     }
 
     @Override
@@ -244,12 +229,15 @@ final class WorkerCore implements WorkerService, AutoCloseable {
     private Pending admitOrThrow(String tid, String functionId, String payload) {
         long now = clock.nanoTime();
         Invocation invocation = new Invocation(tid, functionId, payload, now);
-        FunctionSpec fn = functions.get(functionId);
-        Pending p = new Pending(invocation, fn, clock.now());
+        Registration r = functions.get(functionId);
+        Pending p = new Pending(invocation, r, clock.now());
         lock.lock();
         try {
             if (closed) {
                 throw new WorkerException(ErrorKind.CANCELLED, "worker " + options.name() + " is shutting down");
+            }
+            if (!functions.current(r)) { // unregistered since: unregister() cancels what it finds queued, not this
+                throw new WorkerException(ErrorKind.UNKNOWN_FUNCTION, "function " + functionId + " is not registered");
             }
             ensurePolicies();
             if (queue.size() >= options.queueCapacity()) {
@@ -258,11 +246,11 @@ final class WorkerCore implements WorkerService, AutoCloseable {
             }
             long seq = ++sequence;
             waiting.put(seq, p);
-            queue.offer(new QueuedInvocation(invocation, fn, seq, now, pool.warm(fn) != null));
+            queue.offer(new QueuedInvocation(invocation, r.spec(), seq, now, pool.warm(r) != null));
+            stats.arrived(functionId, now); // under the lock: unregister() removes the statistics after it
         } finally {
             lock.unlock();
         }
-        stats.arrived(functionId, now);
         LOG.log(Level.DEBUG, () -> "[" + tid + "] admitted " + functionId);
         pump();
         return p;
@@ -285,12 +273,21 @@ final class WorkerCore implements WorkerService, AutoCloseable {
         }
     }
 
-    /** Applies changed options; the name and the check period keep their values until a restart. */
+    /**
+     * Applies a changed configuration: every option at once, the periods of the keep-alive check and of memory
+     * sampling included, except the name. The name labels this worker's containers (reclaimed by it after a crash),
+     * records and metrics, so it keeps its value until a restart.
+     */
     void reconfigure(WorkerOptions next) {
-        options = new WorkerOptions(options.name(), next.queueCapacity(), next.asyncRetention(),
-                options.keepAliveCheck(), next.maxFunctions());
+        String name = options.name();
+        if (!next.name().equals(name)) {
+            LOG.log(Level.WARNING, "worker " + name + " keeps its name until a restart; '" + next.name() + "' is ignored");
+        }
+        options = next.named(name);
         async.retention(next.asyncRetention());
         functions.max(next.maxFunctions());
+        keepAliveTicker.period(next.keepAliveCheck());
+        memoryTicker.period(next.memorySample());
         pump();
     }
 
@@ -310,7 +307,7 @@ final class WorkerCore implements WorkerService, AutoCloseable {
                 if (slot.isEmpty()) {
                     break;
                 }
-                Container warm = pool.warm(fn);
+                Container warm = pool.warm(p.registration);
                 if (warm != null) {
                     dequeue(p);
                     pool.use(warm);
@@ -370,36 +367,60 @@ final class WorkerCore implements WorkerService, AutoCloseable {
     }
 
     private void coldStart(Pending p, Resources.Grants space, Resources.Grants slot) {
-        create(p.function, p.tid(), space).whenComplete((c, error) -> {
-            if (error != null) {
-                lock.lock();
-                try {
-                    running--;
-                } finally {
-                    lock.unlock();
-                }
-                space.release();
-                slot.release();
-                p.acquiredNanos = clock.nanoTime();
-                finish(p, null, ContainerState.COLD, 0, 0, 0, null,
-                        InvocationError.of(ErrorKind.START_FAILED, "could not start a container for "
-                                + p.function.id() + ": " + message(error)));
-                pump();
+        create(p.registration, p.tid(), space).whenComplete((c, error) -> {
+            if (error == null && adopt(c, p.tid(), false)) {
+                call(p, c, slot, ContainerState.COLD);
                 return;
             }
             lock.lock();
             try {
-                pool.add(c);
-                pool.use(c);
+                running--;
             } finally {
                 lock.unlock();
             }
-            call(p, c, slot, ContainerState.COLD);
+            slot.release();
+            if (error == null) {
+                cancel(p, false, "function " + p.function.id() + " was unregistered while its container started");
+            } else {
+                space.release();
+                p.acquiredNanos = clock.nanoTime();
+                finish(p, null, ContainerState.COLD, 0, 0, 0, null,
+                        InvocationError.of(ErrorKind.START_FAILED, "could not start a container for "
+                                + p.function.id() + ": " + message(error)));
+            }
+            pump();
         });
     }
 
+    /**
+     * Pools a container that just started (in use for its first invocation unless {@code prewarmed}) if the
+     * registration it was created for is still its function's current one. Otherwise the function was unregistered
+     * (or registered again) while it started: it is destroyed and its resources returned, never pooled, never used.
+     */
+    private boolean adopt(Container c, String tid, boolean prewarmed) {
+        lock.lock();
+        try {
+            if (functions.current(c.registration)) {
+                c.prewarmed = prewarmed;
+                pool.add(c);
+                if (!prewarmed) {
+                    pool.use(c);
+                }
+                return true;
+            }
+        } finally {
+            lock.unlock();
+        }
+        LOG.log(Level.INFO, "[" + tid + "] " + c.id() + " started for generation " + c.registration.generation()
+                + " of " + c.function.id() + ", which is gone: destroyed");
+        c.grants.release();
+        destroy(c, tid);
+        return false;
+    }
+
     /** Creates a container: transport binding, backend creation, first channel. Fails leaving nothing behind. */
-    private CompletableFuture<Container> create(FunctionSpec fn, String tid, Resources.Grants grants) {
+    private CompletableFuture<Container> create(Registration r, String tid, Resources.Grants grants) {
+        FunctionSpec fn = r.spec();
         long start = clock.nanoTime();
         String id = options.name() + "-" + fn.name() + "-" + Long.toString(containerIds.incrementAndGet(), 36);
         AgentTransport transport;
@@ -429,7 +450,7 @@ final class WorkerCore implements WorkerService, AutoCloseable {
                         throw new CompletionException(new IOException("agent of " + id + " not reachable: " + e.getMessage(), e));
                     }
                     // the cold start ends when the agent said it is ready, not when the backend said it runs
-                    Container c = new Container(handle, fn, transport, binding, grants, clock.nanoTime(),
+                    Container c = new Container(handle, r, transport, binding, grants, clock.nanoTime(),
                             (clock.nanoTime() - start) / 1_000);
                     c.idleChannels.add(first);
                     LOG.log(Level.DEBUG, () -> "[" + tid + "] container " + id + " ready in " + c.coldStartUs + " us");
@@ -545,7 +566,7 @@ final class WorkerCore implements WorkerService, AutoCloseable {
             return;
         }
         if (u.memoryBytes() > 0) {
-            if (after) {
+            if (after && functions.current(c.registration)) {
                 stats.memory(c.function.id(), u.memoryBytes() / (1024.0 * 1024.0));
             }
             c.memoryBytes = u.memoryBytes(); // last: whoever sees it sees the statistics too
@@ -612,11 +633,21 @@ final class WorkerCore implements WorkerService, AutoCloseable {
         InvocationRecord record = new InvocationRecord(p.tid(), p.function.id(), options.name(), p.function.backend(),
                 c == null && failure != null ? Optional.empty() : Optional.of(state), p.arrival, timings, result,
                 Optional.ofNullable(failure));
-        if (c != null) {
+        if (c != null && functions.current(p.registration)) { // a registration that is gone keeps no statistics
             stats.completed(record, 0);
         }
         metrics.record(record);
         p.future.complete(record);
+    }
+
+    /** Ends an invocation that never reached a container as CANCELLED: taken out of the queue, or its start undone. */
+    private void cancel(Pending p, boolean queued, String why) {
+        p.acquiredNanos = clock.nanoTime();
+        if (queued) {
+            p.dequeuedNanos = p.acquiredNanos;
+        }
+        LOG.log(Level.DEBUG, () -> "[" + p.tid() + "] cancelled: " + why);
+        finish(p, null, ContainerState.COLD, 0, 0, 0, null, InvocationError.of(ErrorKind.CANCELLED, why));
     }
 
     private void destroy(Container c, String tid) {
@@ -645,7 +676,8 @@ final class WorkerCore implements WorkerService, AutoCloseable {
         if (count < 1 || count > 1_000) {
             throw new WorkerException(ErrorKind.INVALID_REQUEST, "prewarm count " + count + " is out of range [1, 1000]");
         }
-        FunctionSpec fn = functions.get(functionId);
+        Registration r = functions.get(functionId);
+        FunctionSpec fn = r.spec();
         String tid = newTid(null);
         List<CompletableFuture<Boolean>> started = new ArrayList<>();
         List<Runnable> after = new ArrayList<>();
@@ -657,21 +689,12 @@ final class WorkerCore implements WorkerService, AutoCloseable {
                 if (space.isEmpty()) {
                     break;
                 }
-                started.add(create(fn, tid, space.get()).handle((c, error) -> {
-                    lock.lock();
-                    try {
-                        if (error == null) {
-                            c.prewarmed = true;
-                            pool.add(c);
-                        }
-                    } finally {
-                        lock.unlock();
-                    }
+                started.add(create(r, tid, space.get()).handle((c, error) -> {
                     if (error != null) {
                         space.get().release();
                         LOG.log(Level.WARNING, "[" + tid + "] prewarm of " + functionId + " failed: " + message(error));
                     }
-                    return error == null;
+                    return error == null && adopt(c, tid, true);
                 }));
             }
         } finally {
@@ -759,41 +782,10 @@ final class WorkerCore implements WorkerService, AutoCloseable {
         }
         lock.lock();
         try {
-            int busy = 0;
-            int idle = 0;
-            long runningMb = 0;
-            long cachedMb = 0;
-            long runningUsed = 0;
-            long cachedUsed = 0;
-            Map<String, Integer> backends = new java.util.TreeMap<>();
-            String lastBackend = null;
-            int sameBackend = 0;
-            for (Container c : pool.all()) {
-                if (c.inUse > 0) {
-                    busy++;
-                    runningMb += c.handle.memoryMb();
-                    runningUsed += c.memoryBytes;
-                } else {
-                    idle++;
-                    cachedMb += c.handle.memoryMb();
-                    cachedUsed += c.memoryBytes;
-                }
-                // containers mostly share one backend: count runs of it, merge once per run
-                if (!c.handle.backend().equals(lastBackend)) {
-                    if (lastBackend != null) {
-                        backends.merge(lastBackend, sameBackend, Integer::sum);
-                    }
-                    lastBackend = c.handle.backend();
-                    sameBackend = 0;
-                }
-                sameBackend++;
-            }
-            if (lastBackend != null) {
-                backends.merge(lastBackend, sameBackend, Integer::sum);
-            }
-            return new WorkerStatus(options.name(), queue == null ? 0 : queue.size(), options.queueCapacity(), running, functions.size(),
-                    busy, idle, runningMb, cachedMb, runningUsed >> 20, cachedUsed >> 20, limit, backends, policies, usages,
-                    stats.all());
+            ContainerPool.Census c = pool.census();
+            return new WorkerStatus(options.name(), queue == null ? 0 : queue.size(), options.queueCapacity(), running,
+                    functions.size(), c.busy(), c.idle(), c.runningMb(), c.cachedMb(), c.runningUsedBytes() >> 20,
+                    c.cachedUsedBytes() >> 20, limit, c.backends(), policies, usages, stats.all());
         } finally {
             lock.unlock();
         }
@@ -820,12 +812,7 @@ final class WorkerCore implements WorkerService, AutoCloseable {
         } catch (Exception e) {
             LOG.log(Level.WARNING, "removing the selection listener failed: " + e.getMessage());
         }
-        for (Pending p : cancelled) {
-            p.dequeuedNanos = clock.nanoTime();
-            p.acquiredNanos = p.dequeuedNanos;
-            finish(p, null, ContainerState.COLD, 0, 0, 0, null,
-                    InvocationError.of(ErrorKind.CANCELLED, "worker " + options.name() + " shut down"));
-        }
+        cancelled.forEach(p -> cancel(p, true, "worker " + options.name() + " shut down"));
         String tid = newTid(null);
         containers.forEach(c -> destroy(c, tid));
     }

@@ -8,9 +8,10 @@ import java.time.Duration;
 record WorkerOptions(String name, int queueCapacity, Duration asyncRetention, Duration keepAliveCheck, int maxFunctions,
         Duration memorySample, int pressureFreePercent) {
 
-    /** The defaults for what tests leave out: memory read every second, eviction below 5 % free. */
-    WorkerOptions(String name, int queueCapacity, Duration asyncRetention, Duration keepAliveCheck, int maxFunctions) {
-        this(name, queueCapacity, asyncRetention, keepAliveCheck, maxFunctions, Duration.ofSeconds(1), 5);
+    /** These options under another name (a running worker keeps its name across reconfigurations). */
+    WorkerOptions named(String other) {
+        return new WorkerOptions(other, queueCapacity, asyncRetention, keepAliveCheck, maxFunctions, memorySample,
+                pressureFreePercent);
     }
 
     static WorkerOptions of(WorkerConfig c) {

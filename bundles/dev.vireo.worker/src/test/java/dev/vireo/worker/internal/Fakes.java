@@ -151,12 +151,27 @@ final class Fakes {
     static final class Backend implements ContainerBackend, AgentTransport {
         /** What usage() reports for every container; 0 = unknown. */
         volatile long usageBytes;
+        /** Per function id: completes when usage() is first read for one of its containers. */
+        private final Map<String, CompletableFuture<Void>> usageRead = new java.util.concurrent.ConcurrentHashMap<>();
+        /** Invocations whose payload contains "wait" answer only once this completes. */
+        volatile CompletableFuture<Void> gate = CompletableFuture.completedFuture(null);
 
         final TestTime time;
         final List<String> created = new CopyOnWriteArrayList<>();
         final List<String> destroyed = new CopyOnWriteArrayList<>();
         volatile long execMs = 1;
         volatile boolean failCreate;
+        /** How long a creation takes (on the test scheduler); 0 = done at once. */
+        volatile long createMs;
+        /** While set, every creation waits in {@link #holds} until the test releases it. */
+        volatile boolean holdCreates;
+        final java.util.concurrent.BlockingQueue<Hold> holds = new java.util.concurrent.LinkedBlockingQueue<>();
+        /** The image each container was created from, by container id (agents answer "whoami" with it). */
+        private final Map<String, String> images = new java.util.concurrent.ConcurrentHashMap<>();
+
+        /** A creation the test holds: the container is ready once {@code release} completes. */
+        record Hold(String id, CompletableFuture<Void> release) {
+        }
 
         Backend(TestTime time) {
             this.time = time;
@@ -171,8 +186,20 @@ final class Fakes {
                 return CompletableFuture.failedFuture(new IllegalStateException("image missing"));
             }
             created.add(r.id());
-            return CompletableFuture.completedFuture(new ContainerHandle(r.id(), r.function().id(), "fake",
-                    new AgentEndpoint("fake", r.id(), Map.of()), r.function().memoryMb(), r.labels()));
+            images.put(r.id(), r.function().image());
+            ContainerHandle handle = new ContainerHandle(r.id(), r.function().id(), "fake",
+                    new AgentEndpoint("fake", r.id(), Map.of()), r.function().memoryMb(), r.labels());
+            if (holdCreates) {
+                Hold hold = new Hold(r.id(), new CompletableFuture<>());
+                holds.add(hold);
+                return hold.release().thenApply(v -> handle);
+            }
+            if (createMs == 0) {
+                return CompletableFuture.completedFuture(handle);
+            }
+            CompletableFuture<ContainerHandle> ready = new CompletableFuture<>();
+            time.schedule(() -> ready.complete(handle), Duration.ofMillis(createMs));
+            return ready;
         }
 
         public CompletionStage<Void> destroy(ContainerHandle c, String tid) {
@@ -181,8 +208,14 @@ final class Fakes {
         }
 
         public ContainerUsage usage(ContainerHandle c) {
+            usageRead(c.functionId()).complete(null);
             long bytes = usageBytes;
             return bytes == 0 ? ContainerUsage.UNKNOWN : new ContainerUsage(bytes, bytes, 0);
+        }
+
+        /** Completes when usage() was read for a container of the function. */
+        CompletableFuture<Void> usageRead(String functionId) {
+            return usageRead.computeIfAbsent(functionId, k -> new CompletableFuture<>());
         }
 
         public int reclaim(String instance) {
@@ -194,6 +227,7 @@ final class Fakes {
         }
 
         public AgentChannel open(AgentEndpoint endpoint, String tid) {
+            String image = images.get(endpoint.address());
             return new AgentChannel() {
                 boolean open = true;
 
@@ -203,10 +237,12 @@ final class Fakes {
                     if (payload.contains("hang")) {
                         return f; // never answers: the worker's own guard must time it out
                     }
-                    time.schedule(() -> f.complete(payload.contains("raise")
+                    CompletableFuture<Void> held = payload.contains("wait") ? gate : CompletableFuture.completedFuture(null);
+                    held.thenRun(() -> time.schedule(() -> f.complete(payload.contains("raise")
                             ? new AgentReply(0, us, us, false, false, "", "ValueError", "bad input", "Traceback...")
-                            : new AgentReply(0, us, us, false, true, "{\"echo\":" + (payload.isEmpty() ? "null" : payload) + "}",
-                                    "", "", "")), Duration.ofMillis(execMs));
+                            : new AgentReply(0, us, us, false, true, payload.contains("whoami") ? "\"" + image + "\""
+                                    : "{\"echo\":" + (payload.isEmpty() ? "null" : payload) + "}", "", "", "")),
+                            Duration.ofMillis(execMs)));
                     return f;
                 }
 

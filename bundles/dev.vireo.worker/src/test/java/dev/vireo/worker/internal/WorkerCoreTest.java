@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -40,8 +41,16 @@ class WorkerCoreTest {
     private WorkerCore worker = worker(100);
 
     private WorkerCore worker(int queueCapacity) {
-        return new WorkerCore(registry, time, time, new WorkerOptions("w", queueCapacity, Duration.ofSeconds(60),
-                Duration.ofMillis(50), 1_000), Fakes.meters(), () -> host);
+        return worker(options(queueCapacity, Duration.ofSeconds(1), 5));
+    }
+
+    private WorkerCore worker(WorkerOptions options) {
+        return new WorkerCore(registry, time, time, options, Fakes.meters(), () -> host);
+    }
+
+    private static WorkerOptions options(int queueCapacity, Duration memorySample, int pressureFreePercent) {
+        return new WorkerOptions("w", queueCapacity, Duration.ofSeconds(60), Duration.ofMillis(50), 1_000, memorySample,
+                pressureFreePercent);
     }
 
     @AfterEach
@@ -51,8 +60,19 @@ class WorkerCoreTest {
     }
 
     private static FunctionSpec fn(String name, int memoryMb, long timeoutMs) {
-        return new FunctionSpec(name, "1", "img", "", "", "", Compute.CPU, "fake", memoryMb, 0.1,
+        return fn(name, "img", memoryMb, timeoutMs);
+    }
+
+    /** A function whose agents answer the payload "whoami" with {@code image} (its code, as far as tests can tell). */
+    private static FunctionSpec fn(String name, String image, int memoryMb, long timeoutMs) {
+        return new FunctionSpec(name, "1", image, "", "", "", Compute.CPU, "fake", memoryMb, 0.1,
                 Duration.ofMillis(timeoutMs), 1, null);
+    }
+
+    private Fakes.Backend.Hold nextHeldCreation() throws InterruptedException {
+        Fakes.Backend.Hold h = backend.holds.poll(5, TimeUnit.SECONDS);
+        assertTrue(h != null, "a container creation was requested");
+        return h;
     }
 
     private InvocationRecord call(String id, String payload) throws Exception {
@@ -209,5 +229,132 @@ class WorkerCoreTest {
                 && r.error().map(e -> e.kind() == ErrorKind.CANCELLED).orElse(false)).count();
         assertEquals(3, cancelled, "the 3 queued invocations are cancelled at once");
         assertEquals(ErrorKind.CANCELLED, assertThrows(WorkerException.class, () -> worker.invoke(null, "a-1", "")).kind());
+    }
+
+    @Test
+    void reconfigureTakesEveryOptionAndTheMemorySettingsApplyAtOnce() throws Exception {
+        worker.close();
+        worker = worker(options(100, Duration.ofHours(1), 0)); // busy containers never sampled, no pressure eviction
+        worker.register(fn("a", 64, 10_000));
+        worker.register(fn("b", 64, 10_000));
+        assertTrue(call("b-1", "").success());
+        host = new HostMemory.Reading(1_000, 20); // 2 % free
+
+        worker.reconfigure(options(50, Duration.ofHours(1), 0)); // only the queue capacity changes
+        assertEquals(50, worker.status().queueCapacity());
+        worker.evictUnderPressure();
+        assertEquals(1, worker.status().containersIdle(), "memory.pressure.free.percent = 0 still means off");
+
+        worker.reconfigure(options(50, Duration.ofMillis(20), 5));
+        backend.usageBytes = 40L << 20;
+        backend.gate = new CompletableFuture<>();
+        CompletableFuture<InvocationRecord> busy = worker.invoke(null, "a-1", "\"wait\"").toCompletableFuture();
+        // a-1's only container is busy from its creation on: only the periodic sampling reads it
+        backend.usageRead("a-1").get(5, TimeUnit.SECONDS); // at the new memory.sample.ms; the old period was an hour
+        worker.evictUnderPressure();
+        assertEquals(0, worker.status().containersIdle(), "the new pressure threshold evicts the idle container");
+        backend.gate.complete(null);
+        assertTrue(busy.get(10, TimeUnit.SECONDS).success());
+        assertEquals("w", worker.name());
+    }
+
+    @Test
+    void aContainerStillStartingWhenItsFunctionIsReRegisteredIsDestroyedNeverPooledOrUsed() throws Exception {
+        worker.register(fn("a", "old", 128, 1_000));
+        backend.holdCreates = true;
+        CompletableFuture<InvocationRecord> first = worker.invoke(null, "a-1", "\"whoami\"").toCompletableFuture();
+        Fakes.Backend.Hold old = nextHeldCreation(); // the old registration's container is starting
+
+        worker.unregister("a-1");
+        worker.register(fn("a", "new", 128, 1_000));
+        CompletableFuture<InvocationRecord> second = worker.invoke(null, "a-1", "\"whoami\"").toCompletableFuture();
+        Fakes.Backend.Hold fresh = nextHeldCreation(); // the new registration needs a container of its own
+
+        old.release().complete(null); // ready after its registration went away
+        InvocationRecord gone = first.get(5, TimeUnit.SECONDS);
+        assertEquals(ErrorKind.CANCELLED, gone.error().orElseThrow().kind(), gone.toString());
+        assertEquals(List.of(old.id()), backend.destroyed, "destroyed at once, never pooled");
+        assertEquals(128, memory.usage().used(), "only the new registration's container holds memory");
+
+        fresh.release().complete(null);
+        InvocationRecord cold = second.get(5, TimeUnit.SECONDS);
+        assertEquals("\"new\"", cold.result());
+        assertEquals(ContainerState.COLD, cold.state().orElseThrow());
+        backend.holdCreates = false;
+        InvocationRecord warm = call("a-1", "\"whoami\"");
+        assertEquals("\"new\"", warm.result());
+        assertEquals(ContainerState.WARM, warm.state().orElseThrow());
+
+        var status = worker.status();
+        assertEquals(1, status.functions());
+        assertEquals(1, status.containersIdle(), status.toString());
+        assertEquals(0, status.containersRunning());
+        assertEquals(2, status.stats().get("a-1").invocations(), "the new registration's two invocations");
+        assertEquals(List.of(old.id(), fresh.id()), backend.created);
+        assertEquals(List.of(old.id()), backend.destroyed);
+    }
+
+    @Test
+    void unregisteringWhileAContainerStartsLeavesNothingBehind() throws Exception {
+        worker.register(fn("a", 128, 1_000));
+        backend.holdCreates = true;
+        CompletableFuture<InvocationRecord> invoked = worker.invoke(null, "a-1", "").toCompletableFuture();
+        CompletableFuture<Integer> prewarmed = worker.prewarm("a-1", 1).toCompletableFuture();
+        Fakes.Backend.Hold first = nextHeldCreation();
+        Fakes.Backend.Hold second = nextHeldCreation();
+        worker.unregister("a-1");
+        first.release().complete(null);
+        second.release().complete(null);
+
+        assertEquals(ErrorKind.CANCELLED, invoked.get(5, TimeUnit.SECONDS).error().orElseThrow().kind());
+        assertEquals(0, (int) prewarmed.get(5, TimeUnit.SECONDS), "no prewarmed container of a gone registration");
+        var status = worker.status();
+        assertEquals(0, status.functions());
+        assertEquals(0, status.containersIdle() + status.containersRunning(), status.toString());
+        assertEquals(Set.of(first.id(), second.id()), Set.copyOf(backend.destroyed));
+        assertEquals(0, memory.usage().used());
+        assertEquals(0, slots.usage().used());
+    }
+
+    @Test
+    void invocationsRacingUnregisterAndReRegisterOnlyGetTheirOwnRegistrationsCode() throws Exception {
+        worker.close();
+        worker = worker(10_000);
+        backend.createMs = 2; // containers are often still starting when their registration goes
+        record Sent(int version, CompletableFuture<InvocationRecord> record) {
+        }
+        List<Sent> sent = new ArrayList<>();
+        int versions = 40;
+        for (int v = 1; v <= versions; v++) {
+            worker.register(fn("a", "v" + v, 64, 5_000));
+            for (int i = 0; i < 8; i++) {
+                sent.add(new Sent(v, worker.invoke(null, "a-1", "\"whoami\"").toCompletableFuture()));
+            }
+            if (v % 4 == 0) { // now and then the invocations of a registration finish before it goes
+                sent.get(sent.size() - 1).record().get(10, TimeUnit.SECONDS);
+            }
+            if (v < versions) {
+                worker.unregister("a-1");
+            }
+        }
+        int succeeded = 0;
+        for (Sent s : sent) {
+            InvocationRecord r = s.record().get(10, TimeUnit.SECONDS);
+            if (r.success()) {
+                assertEquals("\"v" + s.version() + "\"", r.result(), "served by its own registration's container");
+                succeeded++;
+            } else {
+                assertEquals(ErrorKind.CANCELLED, r.error().orElseThrow().kind(), r.toString());
+            }
+        }
+        assertTrue(succeeded >= 8, "at least the last registration's invocations ran: " + succeeded);
+        assertEquals("\"v" + versions + "\"", call("a-1", "\"whoami\"").result());
+
+        worker.unregister("a-1");
+        var status = worker.status();
+        assertEquals(0, status.containersIdle() + status.containersRunning(), status.toString());
+        assertEquals(backend.created.size(), backend.destroyed.size(), "every container of every registration is gone");
+        assertEquals(0, memory.usage().used());
+        assertEquals(0, slots.usage().used());
     }
 }

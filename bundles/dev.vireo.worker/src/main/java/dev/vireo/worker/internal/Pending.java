@@ -1,0 +1,33 @@
+package dev.vireo.worker.internal;
+
+import dev.vireo.api.model.FunctionSpec;
+import dev.vireo.api.model.Invocation;
+import dev.vireo.api.model.InvocationRecord;
+import dev.vireo.worker.internal.FunctionTable.Registration;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * An admitted invocation of the worker, the registration it was admitted for (it only ever runs in a container of
+ * that registration), and its caller's future. The timestamps are set by the worker under its lock.
+ */
+final class Pending {
+    final Invocation invocation;
+    final Registration registration;
+    final FunctionSpec function;
+    final Instant arrival;
+    final CompletableFuture<InvocationRecord> future = new CompletableFuture<>();
+    long dequeuedNanos;
+    long acquiredNanos;
+
+    Pending(Invocation invocation, Registration registration, Instant arrival) {
+        this.invocation = invocation;
+        this.registration = registration;
+        this.function = registration.spec();
+        this.arrival = arrival;
+    }
+
+    String tid() {
+        return invocation.tid();
+    }
+}
