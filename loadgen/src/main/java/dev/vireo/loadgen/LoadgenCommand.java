@@ -1,8 +1,22 @@
 package dev.vireo.loadgen;
 
 import com.google.gson.JsonObject;
+import dev.vireo.api.cluster.RemoteWorker;
+import dev.vireo.api.model.Compute;
+import dev.vireo.api.model.ErrorKind;
+import dev.vireo.api.model.ExpectedTimings;
+import dev.vireo.api.model.FunctionSpec;
+import dev.vireo.api.model.ValidationException;
+import dev.vireo.api.worker.WorkerException;
+import dev.vireo.kernel.time.SystemTime;
+import dev.vireo.worker.grpc.client.GrpcWorkers;
 import dev.vireo.workload.AzureTrace;
+import dev.vireo.workload.ClosedLoop;
 import dev.vireo.workload.FunctionTrace;
+import dev.vireo.workload.Replay;
+import dev.vireo.workload.Row;
+import dev.vireo.workload.TraceMapping;
+import java.time.Duration;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -70,7 +84,8 @@ public final class LoadgenCommand {
         /** Checks the command's own options before anything is sent. */
         abstract void check();
 
-        abstract List<Row> load(Target target, JsonObject meta, String tidPrefix) throws Exception;
+        abstract List<Row> load(RemoteWorker target, SystemTime time, RunMetadata meta, String tidPrefix)
+                throws Exception;
 
         @Override
         public Integer call() throws Exception {
@@ -92,22 +107,19 @@ public final class LoadgenCommand {
                     }
                 }
             }
-            JsonObject meta = new JsonObject();
-            meta.addProperty("name", name);
-            meta.addProperty("kind", kind());
-            meta.addProperty("target", run.target);
-            meta.addProperty("simulated", false);
-            meta.addProperty("started", started.toString());
+            RunMetadata meta = RunMetadata.live(name, kind(), run.target, started);
             List<Row> rows;
             long startEpoch = System.currentTimeMillis();
             long startNanos = System.nanoTime();
-            try (Target target = new Target(run.target, startNanos)) {
-                rows = load(target, meta, name.replaceAll("[^A-Za-z0-9]", "").toLowerCase(Locale.ROOT));
+            SystemTime time = new SystemTime();
+            try (RemoteWorker target = connect(run.target, time)) {
+                rows = load(target, time, meta, name.replaceAll("[^A-Za-z0-9]", "").toLowerCase(Locale.ROOT));
+            } finally {
+                time.close();
             }
             long endEpoch = startEpoch + (System.nanoTime() - startNanos) / 1_000_000;
-            meta.addProperty("start_epoch_ms", startEpoch);
-            meta.addProperty("end_epoch_ms", endEpoch);
-            JsonObject summary = Results.write(out, rows, meta);
+            meta.put("start_epoch_ms", startEpoch).put("end_epoch_ms", endEpoch);
+            JsonObject summary = Results.write(out, rows, meta.json());
             if (run.graphite != null && !run.graphite.isEmpty()) {
                 // worker and controller push every step: wait past the end so the run's last points are stored
                 Thread.sleep(run.graphiteWaitS * 1000L);
@@ -121,6 +133,41 @@ public final class LoadgenCommand {
                     .resolve("report.html") + ")");
             return 0;
         }
+    }
+
+    /** The worker or controller at {@code address}, checked to answer: an unreachable target is a clear error at once. */
+    static RemoteWorker connect(String address, SystemTime time) {
+        RemoteWorker target;
+        try {
+            target = GrpcWorkers.connect(address, time);
+        } catch (ValidationException e) {
+            throw new IllegalArgumentException("--target '" + address + "' is not host:port (the gRPC API of a worker"
+                    + " or controller, e.g. 127.0.0.1:8081)");
+        }
+        try {
+            target.name();
+            return target;
+        } catch (WorkerException e) {
+            target.close();
+            throw new IllegalArgumentException("cannot reach the target " + address + ": " + e.getMessage()
+                    + " (is a worker or controller running there? its gRPC port is in vireo.worker.grpc.cfg)");
+        }
+    }
+
+    /** Registers the closed loops' function: a no-op on the simulated backend unless another is named. */
+    static String benchFunction(RemoteWorker target, String function, long execMs) {
+        if (!function.isEmpty()) {
+            return function;
+        }
+        try {
+            target.register(new FunctionSpec("loadgen-noop", "1", "sim/noop", "", "", "sim", Compute.CPU, "sim", 16,
+                    0.01, Duration.ofMinutes(1), 1, new ExpectedTimings(0, execMs)));
+        } catch (WorkerException e) {
+            if (e.kind() != ErrorKind.ALREADY_EXISTS) {
+                throw new IllegalArgumentException("the target refused function loadgen-noop: " + e.getMessage(), e);
+            }
+        }
+        return "loadgen-noop-1";
     }
 
     @Command(name = "trace", mixinStandardHelpOptions = true,
@@ -164,16 +211,18 @@ public final class LoadgenCommand {
         }
 
         @Override
-        List<Row> load(Target target, JsonObject meta, String tidPrefix) throws Exception {
+        List<Row> load(RemoteWorker target, SystemTime time, RunMetadata meta, String tidPrefix) throws Exception {
             List<FunctionTrace> functions = AzureTrace.only(AzureTrace.load(trace), only, trace.toString());
-            meta.addProperty("trace", trace.toAbsolutePath().toString());
-            meta.addProperty("seed", seed);
-            meta.addProperty("speed", speed);
-            // the target checks the name against its active backends and refuses an unknown one listing them
-            meta.addProperty("backend", backend);
-            meta.addProperty("functions", functions.size());
-            return Runs.trace(target, functions, new TraceMapping(functions, backend,
-                    code.toAbsolutePath().toString()), seed, speed, minutes * 60_000L, tidPrefix);
+            // the target checks the backend's name against its active backends and refuses an unknown one
+            meta.trace(trace, seed, speed, minutes, backend, functions.size());
+            TraceMapping mapping = new TraceMapping(functions, backend, code.toAbsolutePath().toString());
+            List<TraceMapping.Planned> plan = TraceMapping.plan(functions, seed, minutes * 60_000L);
+            Replay replay = new Replay(target, time, time);
+            replay.register(mapping);
+            long lastMs = plan.isEmpty() ? 0 : plan.get(plan.size() - 1).atMs();
+            try (Progress progress = new Progress("trace", plan.size(), (long) (lastMs / speed))) {
+                return replay.start(plan, mapping, speed, tidPrefix, progress::record).join();
+            }
         }
     }
 
@@ -221,12 +270,12 @@ public final class LoadgenCommand {
         }
 
         @Override
-        List<Row> load(Target target, JsonObject meta, String tidPrefix) throws Exception {
-            String fn = Runs.benchFunction(target, loop.function, loop.execMs);
-            meta.addProperty("clients", clients);
-            meta.addProperty("function", fn);
+        List<Row> load(RemoteWorker target, SystemTime time, RunMetadata meta, String tidPrefix) throws Exception {
+            String fn = benchFunction(target, loop.function, loop.execMs);
+            meta.put("clients", clients).put("function", fn);
             try (Progress p = new Progress("bench", 0, durationS * 1000)) {
-                return Runs.closed(target, fn, loop.payload(), clients, durationS * 1000, tidPrefix, p);
+                return new ClosedLoop(target, time).run(fn, loop.payload(), clients, durationS * 1000, tidPrefix,
+                        p::record).join();
             }
         }
     }
@@ -261,11 +310,13 @@ public final class LoadgenCommand {
         }
 
         @Override
-        List<Row> load(Target target, JsonObject meta, String tidPrefix) throws Exception {
-            String fn = Runs.benchFunction(target, loop.function, loop.execMs);
-            meta.addProperty("clients", steps.toString());
-            meta.addProperty("function", fn);
-            return Runs.scaling(target, fn, loop.payload(), steps, stepS * 1000, tidPrefix);
+        List<Row> load(RemoteWorker target, SystemTime time, RunMetadata meta, String tidPrefix) throws Exception {
+            String fn = benchFunction(target, loop.function, loop.execMs);
+            meta.put("clients", steps.toString()).put("function", fn);
+            try (Progress p = new Progress("scaling", 0, stepS * 1000 * steps.size())) {
+                return new ClosedLoop(target, time).scaling(fn, loop.payload(), steps, stepS * 1000, tidPrefix,
+                        p::record);
+            }
         }
     }
 }

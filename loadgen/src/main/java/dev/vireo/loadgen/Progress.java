@@ -1,5 +1,6 @@
 package dev.vireo.loadgen;
 
+import dev.vireo.workload.Row;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
 

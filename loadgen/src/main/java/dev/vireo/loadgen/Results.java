@@ -1,5 +1,6 @@
 package dev.vireo.loadgen;
 
+import dev.vireo.workload.Row;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;

@@ -1,5 +1,7 @@
 package dev.vireo.loadgen;
 
+import dev.vireo.workload.TraceMapping;
+import dev.vireo.workload.Row;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,11 +1,11 @@
 package dev.vireo.sim;
 
+import dev.vireo.workload.TraceMapping;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.vireo.workload.FunctionTrace;
 import dev.vireo.workload.TraceSynth;
-import dev.vireo.loadgen.TraceMapping;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -7,6 +7,7 @@ import dev.vireo.api.plugin.ExtensionPoint;
 import dev.vireo.loadgen.LoadgenCommand;
 import dev.vireo.loadgen.Report;
 import dev.vireo.loadgen.Results;
+import dev.vireo.loadgen.RunMetadata;
 import dev.vireo.workload.AzureTrace;
 import dev.vireo.workload.FunctionTrace;
 import java.net.URL;
@@ -197,27 +198,16 @@ public final class SimCommand implements Callable<Integer> {
             Path dir = grid.size() == 1 ? out : out.resolve(label(point));
             Simulation.Setup setup = new Simulation.Setup(functions, configs, workers, seed, minutes * 60_000L, chosen,
                     swaps, Duration.ofNanos(networkUs * 1_000));
-            JsonObject meta = new JsonObject();
-            meta.addProperty("kind", "trace");
-            meta.addProperty("simulated", true);
-            meta.addProperty("target", "simulation");
-            meta.addProperty("trace", trace.toAbsolutePath().normalize().toString());
-            meta.addProperty("seed", seed);
-            meta.addProperty("speed", 1);
-            meta.addProperty("backend", "sim");
-            meta.addProperty("functions", functions.size());
-            meta.addProperty("workers", workers);
-            meta.addProperty("minutes", minutes);
-            meta.addProperty("network_us", networkUs);
-            meta.addProperty("config", configs.dir.toAbsolutePath().normalize().toString());
+            RunMetadata meta = RunMetadata.simulated().trace(trace, seed, 1, minutes, "sim", functions.size())
+                    .put("workers", workers).put("network_us", networkUs)
+                    .put("config", configs.dir.toAbsolutePath().normalize().toString());
             if (replaced >= 0) {
-                meta.addProperty("timings", timings.toAbsolutePath().normalize().toString());
-                meta.addProperty("timings_functions", replaced);
+                meta.put("timings", timings.toAbsolutePath().normalize().toString()).put("timings_functions", replaced);
             }
             if (!swaps.isEmpty()) {
-                meta.addProperty("swaps", swaps.toString());
+                meta.put("swaps", swaps.toString());
             }
-            JsonObject summary = runOne(setup, catalog, dir, meta, drawReport);
+            JsonObject summary = runOne(setup, catalog, dir, meta.json(), drawReport);
             JsonObject line = new JsonObject();
             line.addProperty("run", dir.getFileName().toString());
             line.add("policies", summary.getAsJsonObject("run").get("policies"));

@@ -1,18 +1,14 @@
 package dev.vireo.sim;
 
-import dev.vireo.api.model.Compute;
-import dev.vireo.api.model.ExpectedTimings;
-import dev.vireo.api.model.FunctionSpec;
-import dev.vireo.api.model.InvocationRecord;
+import dev.vireo.workload.TraceMapping;
+import dev.vireo.workload.Row;
 import dev.vireo.api.plugin.ExtensionPoint;
 import dev.vireo.api.plugin.PluginRegistry;
-import dev.vireo.api.worker.WorkerException;
 import dev.vireo.api.worker.WorkerService;
 import dev.vireo.workload.FunctionTrace;
+import dev.vireo.workload.Replay;
 import dev.vireo.controller.internal.ControllerConfig;
 import dev.vireo.controller.internal.ControllerCore;
-import dev.vireo.loadgen.Row;
-import dev.vireo.loadgen.TraceMapping;
 import dev.vireo.worker.internal.WorkerComponent;
 import dev.vireo.worker.internal.WorkerConfig;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -24,13 +20,10 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.CompletionStage;
 
 /**
  * One simulation: a controller, N workers on the simulated backend and the load generator's trace replay, in this
@@ -247,88 +240,15 @@ public final class Simulation {
         }
     }
 
-    /** The load generator's open loop on the virtual clock: each invocation at its trace time. */
+    /** The load generator's open loop (the same {@link Replay} a live run uses) on the virtual clock. */
     private List<Row> replay(WorkerService controller) {
         TraceMapping mapping = new TraceMapping(setup.functions(), "sim", "");
-        for (FunctionTrace f : mapping.names().keySet()) {
-            try {
-                controller.register(spec(mapping.spec(f)));
-            } catch (WorkerException e) {
-                throw new IllegalArgumentException("the simulated controller refused function " + mapping.name(f)
-                        + ": " + e.getMessage());
-            }
-        }
+        Replay replay = new Replay(controller, time, time);
+        replay.register(mapping);
         List<TraceMapping.Planned> plan = TraceMapping.plan(setup.functions(), setup.seed(), setup.limitMs());
-        // ids by identity: a trace function's hash covers its whole per-minute series
-        Map<FunctionTrace, String> ids = new java.util.IdentityHashMap<>();
-        setup.functions().forEach(f -> ids.put(f, mapping.id(f)));
-        List<Row> rows = new ArrayList<>(plan.size());
-        long origin = time.nanoTime();
-        int[] next = {0};
-        int[] outstanding = {0};
-        Runnable feed = new Runnable() {
-            @Override
-            public void run() {
-                long elapsed = time.nanoTime() - origin;
-                while (next[0] < plan.size() && plan.get(next[0]).atMs() * 1_000_000 <= elapsed) {
-                    TraceMapping.Planned c = plan.get(next[0]++);
-                    outstanding[0]++;
-                    send(controller, "sim-" + next[0], ids.get(c.function()), c, origin, rows)
-                            .whenComplete((v, e) -> outstanding[0]--);
-                }
-                if (next[0] < plan.size()) {
-                    time.schedule(this, Duration.ofNanos(plan.get(next[0]).atMs() * 1_000_000 - elapsed));
-                }
-            }
-        };
-        time.execute(feed);
-        time.runUntil(() -> next[0] == plan.size() && outstanding[0] == 0);
-        return rows;
+        CompletableFuture<List<Row>> done = replay.start(plan, mapping, 1, "sim", row -> { });
+        time.runUntil(done::isDone);
+        return done.join();
     }
 
-    private CompletableFuture<Void> send(WorkerService controller, String tid, String function,
-            TraceMapping.Planned c, long origin, List<Row> rows) {
-        long sent = time.nanoTime();
-        long sentUs = (sent - origin) / 1_000;
-        long scheduledUs = c.atMs() * 1_000;
-        CompletionStage<InvocationRecord> call;
-        try {
-            call = controller.invoke(tid, function, c.payload());
-        } catch (RuntimeException e) {
-            call = CompletableFuture.failedFuture(e);
-        }
-        return call.handle((r, e) -> {
-            long took = (time.nanoTime() - sent) / 1_000;
-            rows.add(e == null ? row(tid, function, c.function().function(), scheduledUs, sentUs, took, r)
-                    : failure(tid, function, c.function().function(), scheduledUs, sentUs, took, e));
-            return (Void) null;
-        }).toCompletableFuture();
-    }
-
-    static Row row(String tid, String function, String traceFunction, long scheduledUs, long sentUs, long took,
-            InvocationRecord r) {
-        var t = r.timings();
-        var g = r.routing();
-        return new Row(tid, function, traceFunction, 0, scheduledUs, sentUs, took, r.success(),
-                r.error().map(x -> x.kind().name()).orElse(""), r.error().map(x -> x.message()).orElse(""), r.worker(),
-                r.state().map(s -> s.name().toLowerCase(Locale.ROOT)).orElse(""), t.queuedUs(), t.acquireUs(),
-                t.coldStartUs(), t.transportUs(), t.executionUs(), t.e2eUs(), g.map(x -> x.attempts()).orElse(0),
-                g.map(x -> x.pickUs()).orElse(0L), g.map(x -> x.forwardUs()).orElse(0L), g.map(x -> x.e2eUs()).orElse(0L));
-    }
-
-    static Row failure(String tid, String function, String traceFunction, long scheduledUs, long sentUs, long took,
-            Throwable e) {
-        Throwable c = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-        String kind = c instanceof WorkerException w ? w.kind().name() : "INTERNAL";
-        return new Row(tid, function, traceFunction, 0, scheduledUs, sentUs, took, false, kind,
-                String.valueOf(c.getMessage()), "", "", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
-    }
-
-    /** The load generator's registration (a gRPC message) as the worker API's value type. */
-    static FunctionSpec spec(dev.vireo.grpc.v1.FunctionSpec s) {
-        return new FunctionSpec(s.getName(), s.getVersion(), s.getImage(), s.getCode(), s.getHandler(),
-                s.getBackend(), Compute.CPU, s.getTransport(), s.getMemoryMb(), s.getCpus(),
-                Duration.ofMillis(s.getTimeoutMs()), s.getConcurrency(),
-                new ExpectedTimings(s.getExpectedColdStartMs(), s.getExpectedWarmMs()));
-    }
 }

@@ -1,5 +1,6 @@
 package dev.vireo.sim;
 
+import dev.vireo.workload.Row;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -20,7 +21,6 @@ import dev.vireo.workload.AzureTrace;
 import dev.vireo.workload.FunctionTrace;
 import dev.vireo.workload.TraceSynth;
 import dev.vireo.loadgen.Results;
-import dev.vireo.loadgen.Row;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package dev.vireo.kernel.internal.time;
+package dev.vireo.kernel.time;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

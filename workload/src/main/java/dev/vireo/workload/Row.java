@@ -1,4 +1,9 @@
-package dev.vireo.loadgen;
+package dev.vireo.workload;
+
+import dev.vireo.api.model.InvocationRecord;
+import dev.vireo.api.worker.WorkerException;
+import java.util.Locale;
+import java.util.concurrent.CompletionException;
 
 /**
  * One invocation as the load generator saw it: the row of {@code records} in the results.
@@ -25,6 +30,30 @@ public record Row(String tid, String function, String traceFunction, int clients
         long clientUs, boolean success, String errorKind, String error, String worker, String state, long queuedUs,
         long acquireUs, long coldStartUs, long transportUs, long executionUs, long workerE2eUs, int attempts,
         long pickUs, long forwardUs, long controllerUs) {
+
+    /**
+     * The row of an answered invocation (a function error is an answer too): the record's worker, state, timings and,
+     * through a controller, its routing.
+     */
+    public static Row of(String tid, String function, String traceFunction, int clients, long scheduledUs, long sentUs,
+            long clientUs, InvocationRecord r) {
+        var t = r.timings();
+        var g = r.routing();
+        return new Row(tid, function, traceFunction, clients, scheduledUs, sentUs, clientUs, r.success(),
+                r.error().map(x -> x.kind().name()).orElse(""), r.error().map(x -> x.message()).orElse(""), r.worker(),
+                r.state().map(s -> s.name().toLowerCase(Locale.ROOT)).orElse(""), t.queuedUs(), t.acquireUs(),
+                t.coldStartUs(), t.transportUs(), t.executionUs(), t.e2eUs(), g.map(x -> x.attempts()).orElse(0),
+                g.map(x -> x.pickUs()).orElse(0L), g.map(x -> x.forwardUs()).orElse(0L), g.map(x -> x.e2eUs()).orElse(0L));
+    }
+
+    /** The row of an invocation refused or lost on the way: the error's kind ({@code INTERNAL} if untyped). */
+    public static Row failure(String tid, String function, String traceFunction, int clients, long scheduledUs,
+            long sentUs, long clientUs, Throwable e) {
+        Throwable c = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+        String kind = c instanceof WorkerException w ? w.kind().name() : "INTERNAL";
+        return new Row(tid, function, traceFunction, clients, scheduledUs, sentUs, clientUs, false, kind,
+                String.valueOf(c.getMessage()), "", "", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    }
 
     /** What the platform added as the client saw it: client time minus the function's own execution. */
     public long overheadUs() {

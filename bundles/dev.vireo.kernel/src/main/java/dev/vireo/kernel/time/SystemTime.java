@@ -1,4 +1,4 @@
-package dev.vireo.kernel.internal.time;
+package dev.vireo.kernel.time;
 
 import dev.vireo.api.time.Cancellable;
 import dev.vireo.api.time.Clock;

@@ -1,7 +1,9 @@
-package dev.vireo.loadgen;
+package dev.vireo.workload;
 
-import dev.vireo.workload.FunctionTrace;
-import dev.vireo.grpc.v1.FunctionSpec;
+import dev.vireo.api.model.Compute;
+import dev.vireo.api.model.ExpectedTimings;
+import dev.vireo.api.model.FunctionSpec;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -29,7 +31,7 @@ public final class TraceMapping {
     public static List<Planned> plan(List<FunctionTrace> functions, long seed, long limitMs) {
         SplittableRandom random = new SplittableRandom(seed ^ 0x5DEECE66DL);
         List<Planned> out = new java.util.ArrayList<>();
-        for (dev.vireo.workload.Schedule.Call c : dev.vireo.workload.Schedule.of(functions, seed)) {
+        for (Schedule.Call c : Schedule.of(functions, seed)) {
             if (limitMs <= 0 || c.atMs() < limitMs) {
                 out.add(new Planned(c.atMs(), c.function(), payload(drawMs(c.function(), random))));
             }
@@ -63,18 +65,14 @@ public final class TraceMapping {
         return names;
     }
 
+    /** The registration of a trace function: the simulated backend, or the sleep example on a real one. */
     public FunctionSpec spec(FunctionTrace f) {
         int memory = (int) Math.max(16, Math.min(65_536, Math.round(f.memoryMb())));
         long timeoutMs = (long) Math.min(900_000, Math.max(60_000, f.durations().maximum() * 4));
-        FunctionSpec.Builder b = FunctionSpec.newBuilder().setName(name(f)).setVersion("1").setMemoryMb(memory)
-                .setCpus(0.1).setTimeoutMs(timeoutMs).setConcurrency(1)
-                .setExpectedColdStartMs(Math.round(f.coldMs())).setExpectedWarmMs(Math.round(f.warmMs()));
-        if (backend.equals("sim")) {
-            b.setImage("sim/" + name(f)).setBackend("sim").setTransport("sim");
-        } else {
-            b.setCode(code).setHandler("main.handle").setBackend(backend).setTransport("uds");
-        }
-        return b.build();
+        boolean sim = backend.equals("sim");
+        return new FunctionSpec(name(f), "1", sim ? "sim/" + name(f) : "", sim ? "" : code, sim ? "" : "main.handle",
+                backend, Compute.CPU, sim ? "sim" : "uds", memory, 0.1, Duration.ofMillis(timeoutMs), 1,
+                new ExpectedTimings(Math.round(f.coldMs()), Math.round(f.warmMs())));
     }
 
     /** An execution time (ms) drawn from the function's duration percentiles, linear between them. */
