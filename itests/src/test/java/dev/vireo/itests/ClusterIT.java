@@ -48,18 +48,9 @@ class ClusterIT {
     }
 
     private static Result vireo(Map<String, String> env, String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(HOME.resolve("vireo").toString());
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        pb.environment().put("VIREO_NO_BUILD", "1");
-        pb.environment().put("VIREO_RUN_DIR", dir.resolve("run").toString());
-        pb.environment().putAll(env);
-        Process p = pb.start();
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(300, TimeUnit.SECONDS), "vireo " + String.join(" ", args) + " hung");
-        return new Result(p.exitValue(), out);
+        VireoScript.Result r = new VireoScript(dir.resolve("run"), Map.of(), java.time.Duration.ofSeconds(300))
+                .run(env, args);
+        return new Result(r.code(), r.out());
     }
 
     private static Result vireo(String... args) throws IOException, InterruptedException {

@@ -18,7 +18,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -34,32 +33,22 @@ class GrpcIT {
     private static WorkerGrpc.WorkerBlockingStub worker;
 
     private static int vireo(String... args) throws Exception {
-        var cmd = new java.util.ArrayList<String>();
-        cmd.add(HOME.resolve("vireo").toString());
-        cmd.addAll(java.util.List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        pb.environment().put("VIREO_NO_BUILD", "1");
-        pb.environment().put("VIREO_RUN_DIR", run.toString());
-        pb.environment().put("VIREO_CONFIGS_DIR", run.resolve("configs").toString());
-        Process p = pb.start();
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        p.waitFor(120, TimeUnit.SECONDS);
-        if (p.exitValue() != 0) {
-            System.out.println(out);
+        VireoScript.Result r = new VireoScript(run, java.util.Map.of("VIREO_CONFIGS_DIR", run.resolve("configs").toString()),
+                java.time.Duration.ofSeconds(120)).run(args);
+        if (r.code() != 0) {
+            System.out.println(r.out());
         }
-        return p.exitValue();
+        return r.code();
     }
 
     @BeforeAll
     static void start() throws Exception {
         run = Files.createTempDirectory("vireo-grpc-it");
         Path configs = Files.createDirectories(run.resolve("configs"));
-        VireoOptions.copyConfigs(HOME.resolve("configs"), configs, VireoOptions.freePort());
+        VireoOptions.copyConfigs(HOME.resolve("configs"), configs);
         int grpc = VireoOptions.freePort();
-        Path cfg = configs.resolve("vireo.worker.grpc.cfg");
-        Files.writeString(cfg, Files.readString(cfg).replaceAll("(?m)^port = .*$", "port = " + grpc));
-        assertEquals(0, vireo("start", "worker"));
+        assertEquals(0, vireo("start", "worker", "--http-port", Integer.toString(VireoOptions.freePort()), "--grpc-port",
+                Integer.toString(grpc)));
         channel = NettyChannelBuilder.forAddress("127.0.0.1", grpc).usePlaintext().build();
         worker = WorkerGrpc.newBlockingStub(channel);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);

@@ -12,11 +12,8 @@ import dev.vireo.grpc.v1.WorkerGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -29,6 +26,7 @@ final class LaunchedWorker {
     static final Path HOME = Path.of(System.getProperty("vireo.home")).toAbsolutePath().normalize();
     final Path run;
     private final int grpcPort;
+    private final VireoScript script;
     private ManagedChannel channel;
     private WorkerGrpc.WorkerBlockingStub worker;
 
@@ -36,9 +34,9 @@ final class LaunchedWorker {
     LaunchedWorker(Map<String, Map<String, String>> edits) throws IOException {
         run = Files.createTempDirectory("vireo-w-");
         Path configs = Files.createDirectories(run.resolve("configs"));
-        VireoOptions.copyConfigs(HOME.resolve("configs"), configs, VireoOptions.freePort());
+        VireoOptions.copyConfigs(HOME.resolve("configs"), configs);
         grpcPort = VireoOptions.freePort();
-        edit(configs.resolve("vireo.worker.grpc.cfg"), Map.of("port", Integer.toString(grpcPort)));
+        script = new VireoScript(run, Map.of("VIREO_CONFIGS_DIR", configs.toString()), java.time.Duration.ofSeconds(120));
         for (var e : edits.entrySet()) {
             edit(configs.resolve(e.getKey()), e.getValue());
         }
@@ -57,21 +55,13 @@ final class LaunchedWorker {
     }
 
     String vireo(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(HOME.resolve("vireo").toString()));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        pb.environment().put("VIREO_NO_BUILD", "1");
-        pb.environment().put("VIREO_RUN_DIR", run.toString());
-        pb.environment().put("VIREO_CONFIGS_DIR", run.resolve("configs").toString());
-        Process p = pb.start();
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
-        return p.exitValue() + ":" + out;
+        VireoScript.Result r = script.run(args);
+        return r.code() + ":" + r.out();
     }
 
     void start() throws Exception {
-        String out = vireo("start", "worker");
+        String out = vireo("start", "worker", "--http-port", Integer.toString(VireoOptions.freePort()), "--grpc-port",
+                Integer.toString(grpcPort));
         assertTrue(out.startsWith("0:"), out);
         channel = NettyChannelBuilder.forAddress("127.0.0.1", grpcPort).usePlaintext().build();
         worker = WorkerGrpc.newBlockingStub(channel);

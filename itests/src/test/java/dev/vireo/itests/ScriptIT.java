@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -27,38 +26,30 @@ class ScriptIT {
     @TempDir
     Path run;
 
-    record Result(int code, String out) {
+    /** Commands on a private run folder; the APIs on free ports (a Vireo the developer runs does not collide). */
+    private VireoScript script() throws IOException {
+        if (script == null) {
+            script = new VireoScript(run, Map.of(), java.time.Duration.ofSeconds(120));
+        }
+        return script;
     }
 
-    private Result vireo(Map<String, String> env, String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(HOME.resolve("vireo").toString());
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        pb.environment().put("VIREO_NO_BUILD", "1");
-        pb.environment().put("VIREO_RUN_DIR", run.toString());
-        pb.environment().put("VIREO_CONFIGS_DIR", configs().toString());
-        pb.environment().putAll(env);
-        Process p = pb.start();
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "vireo " + String.join(" ", args) + " hung");
-        return new Result(p.exitValue(), out);
+    private VireoScript script;
+
+    private VireoScript.Result vireo(Map<String, String> env, String... args) throws IOException, InterruptedException {
+        return script().run(env, args);
     }
 
-    private Result vireo(String... args) throws IOException, InterruptedException {
+    private VireoScript.Result vireo(String... args) throws IOException, InterruptedException {
         return vireo(Map.of(), args);
     }
 
-    private Path configs;
-
-    /** A copy of configs/ with the HTTP API on a free port, so a Vireo the developer runs does not collide. */
-    private Path configs() throws IOException {
-        if (configs == null) {
-            configs = Files.createDirectories(run.resolve("configs"));
-            VireoOptions.copyConfigs(HOME.resolve("configs"), configs, VireoOptions.freePort());
-        }
-        return configs;
+    /** Starts a profile on free ports (framework properties of the instance). */
+    private VireoScript.Result start(String... profile) throws IOException, InterruptedException {
+        List<String> args = new ArrayList<>(List.of("start"));
+        args.addAll(List.of(profile));
+        args.addAll(List.of("--http-port", Integer.toString(VireoOptions.freePort()), "--grpc-port", "0"));
+        return vireo(args.toArray(String[]::new));
     }
 
     @AfterEach
@@ -68,7 +59,7 @@ class ScriptIT {
 
     @Test
     void startAdministerFromAnotherProcessAndStopLeavesNothingBehind() throws Exception {
-        Result start = vireo("start");
+        VireoScript.Result start = start();
         assertEquals(0, start.code(), start.out());
         assertTrue(start.out().contains("all-in-one started"), start.out());
         long pid = Long.parseLong(Files.readString(run.resolve("all-in-one/vireo.pid")).trim());
@@ -79,28 +70,28 @@ class ScriptIT {
         assertEquals("rw-------", PosixFilePermissions.toString(
                 Files.getPosixFilePermissions(socketDir.resolve("console.sock"))));
 
-        Result plugins = vireo("console", "-c", "vireo:plugins");
+        VireoScript.Result plugins = vireo("console", "-c", "vireo:plugins");
         assertEquals(0, plugins.code(), plugins.out());
         assertTrue(plugins.out().matches("(?s).*queue\\s+fcfs\\s+\\*.*"), plugins.out());
 
-        Result use = vireo("console", "-c", "vireo:use queue sjf", "-c", "vireo:plugins queue");
+        VireoScript.Result use = vireo("console", "-c", "vireo:use queue sjf", "-c", "vireo:plugins queue");
         assertEquals(0, use.code(), use.out());
         assertTrue(use.out().contains("queue now uses sjf"), use.out());
         assertTrue(use.out().matches("(?s).*queue\\s+sjf\\s+\\*.*"), use.out());
 
-        Result bad = vireo("console", "-c", "vireo:use queue nope");
+        VireoScript.Result bad = vireo("console", "-c", "vireo:use queue nope");
         assertEquals(1, bad.code(), bad.out());
         assertTrue(bad.out().contains("unknown queue plugin 'nope'; installed: cold-priority, edf, fcfs, mqfq, sjf"), bad.out());
 
-        Result again = vireo("start");
+        VireoScript.Result again = start();
         assertEquals(5, again.code(), again.out());
         assertTrue(again.out().contains("already running"), again.out());
 
-        Result status = vireo("status");
+        VireoScript.Result status = vireo("status");
         assertEquals(0, status.code(), status.out());
         assertTrue(status.out().contains("vireo: ready"), status.out());
 
-        Result stop = vireo("stop");
+        VireoScript.Result stop = vireo("stop");
         assertEquals(0, stop.code(), stop.out());
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) && System.nanoTime() < deadline) {
@@ -115,9 +106,9 @@ class ScriptIT {
     @Test
     void workerAndControllerProfilesBecomeReadyWithTheirOwnPlugins() throws Exception {
         for (String profile : List.of("worker", "controller")) {
-            Result start = vireo("start", profile);
+            VireoScript.Result start = start(profile);
             assertEquals(0, start.code(), start.out());
-            Result plugins = vireo("console", profile, "-c", "vireo:plugins", "-c", "vireo:status");
+            VireoScript.Result plugins = vireo("console", profile, "-c", "vireo:plugins", "-c", "vireo:status");
             assertTrue(plugins.out().contains("vireo: ready"), plugins.out());
             boolean worker = profile.equals("worker");
             assertEquals(worker, plugins.out().matches("(?s).*queue\\s+fcfs\\s+\\*.*"), plugins.out());
@@ -128,44 +119,44 @@ class ScriptIT {
 
     @Test
     void functionCommandsDriveTheWorkerAndFailClearly() throws Exception {
-        assertEquals(0, vireo("start").code());
-        Result reg = vireo("fn", "register", "hello", "--image", "sim/hello", "--transport", "sim", "--cpus", "0.1",
+        assertEquals(0, start().code());
+        VireoScript.Result reg = vireo("fn", "register", "hello", "--image", "sim/hello", "--transport", "sim", "--cpus", "0.1",
                 "--cold-ms", "20", "--warm-ms", "1");
         assertEquals(0, reg.code(), reg.out());
         assertTrue(reg.out().contains("registered hello-1 (backend sim, transport sim"), reg.out());
-        Result again = vireo("fn", "register", "hello", "--image", "sim/hello", "--transport", "sim");
+        VireoScript.Result again = vireo("fn", "register", "hello", "--image", "sim/hello", "--transport", "sim");
         assertEquals(1, again.code(), again.out());
         assertTrue(again.out().contains("already exists: function hello-1 is already registered (HTTP 409)"), again.out());
-        Result badNumber = vireo("fn", "register", "x", "--image", "i", "--memory-mb", "lots");
+        VireoScript.Result badNumber = vireo("fn", "register", "x", "--image", "i", "--memory-mb", "lots");
         assertEquals(2, badNumber.code(), badNumber.out());
         assertTrue(badNumber.out().contains("Invalid value for option '--memory-mb': 'lots' is not a double"),
                 badNumber.out());
 
-        Result tried = vireo("fn", "try", "hello-1", "-d", "{\"k\":1}");
+        VireoScript.Result tried = vireo("fn", "try", "hello-1", "-d", "{\"k\":1}");
         assertEquals(0, tried.code(), tried.out());
         assertTrue(tried.out().matches("(?s).*hello-1\\s+first\\s+cold.*hello-1\\s+second\\s+warm.*"), tried.out());
-        Result invoked = vireo("fn", "invoke", "hello-1", "-d", "{\"k\":2}", "--json");
+        VireoScript.Result invoked = vireo("fn", "invoke", "hello-1", "-d", "{\"k\":2}", "--json");
         assertEquals(0, invoked.code(), invoked.out());
         assertEquals("{\"echo\":{\"k\":2}}", invoked.out().trim());
-        Result async = vireo("fn", "invoke-async", "hello-1", "--tid", "cli-async-1");
+        VireoScript.Result async = vireo("fn", "invoke-async", "hello-1", "--tid", "cli-async-1");
         assertEquals("cli-async-1", async.out().trim());
-        Result result = vireo("fn", "result", "cli-async-1");
+        VireoScript.Result result = vireo("fn", "result", "cli-async-1");
         assertEquals(0, result.code(), result.out());
-        Result missing = vireo("fn", "invoke", "nope-1");
+        VireoScript.Result missing = vireo("fn", "invoke", "nope-1");
         assertEquals(1, missing.code(), missing.out());
         assertTrue(missing.out().contains("function nope-1 is not registered (HTTP 404)"), missing.out());
-        Result status = vireo("worker", "status");
+        VireoScript.Result status = vireo("worker", "status");
         assertTrue(status.out().contains("functions   1") && status.out().contains("hello-1"), status.out());
         assertEquals(0, vireo("fn", "unregister", "hello-1").code());
         assertEquals(0, vireo("stop").code());
-        Result down = vireo("fn", "list");
+        VireoScript.Result down = vireo("fn", "list");
         assertEquals(3, down.code(), down.out());
         assertTrue(down.out().contains("no worker answers at"), down.out());
     }
 
     @Test
     void consoleWithNothingRunningSaysSo() throws Exception {
-        Result r = vireo("console", "-c", "vireo:status");
+        VireoScript.Result r = vireo("console", "-c", "vireo:status");
         assertEquals(3, r.code(), r.out());
         assertTrue(r.out().contains("no Vireo is listening"), r.out());
     }
@@ -173,18 +164,18 @@ class ScriptIT {
     @Test
     void simulationSweepsFromTheScriptAndRefusesUnknownPolicies() throws Exception {
         Path trace = run.resolve("trace");
-        Result synth = vireo("trace", "synth", "--functions", "4", "--minutes", "2", "--seed", "1", "--rate", "2",
+        VireoScript.Result synth = vireo("trace", "synth", "--functions", "4", "--minutes", "2", "--seed", "1", "--rate", "2",
                 "--out", trace.toString());
         assertEquals(0, synth.code(), synth.out());
         Path runs = run.resolve("runs");
-        Result sweep = vireo("sim", "--trace", trace.toString(), "--workers", "2", "--sweep", "queue=fcfs,sjf",
+        VireoScript.Result sweep = vireo("sim", "--trace", trace.toString(), "--workers", "2", "--sweep", "queue=fcfs,sjf",
                 "--out", runs.toString(), "--name", "s", "--report", "no");
         assertEquals(0, sweep.code(), sweep.out());
         assertTrue(sweep.out().contains("queue-sjf") && sweep.out().contains("simulated "), sweep.out());
         String summary = Files.readString(runs.resolve("s/queue-fcfs/summary.json"));
         assertTrue(summary.contains("\"simulated\": true"), summary);
         assertTrue(Files.isRegularFile(runs.resolve("s/sweep.json")));
-        Result bad = vireo("sim", "--trace", trace.toString(), "--use", "queue=nope", "--out", runs.toString());
+        VireoScript.Result bad = vireo("sim", "--trace", trace.toString(), "--use", "queue=nope", "--out", runs.toString());
         assertEquals(2, bad.code(), bad.out());
         assertTrue(bad.out().contains("unknown queue plugin 'nope'; installed: ") && bad.out().contains("mqfq"),
                 bad.out());
@@ -192,17 +183,17 @@ class ScriptIT {
 
     @Test
     void badInputGetsAClearErrorAndExitCode() throws Exception {
-        Result profile = vireo("start", "nope");
+        VireoScript.Result profile = start("nope");
         assertEquals(2, profile.code(), profile.out());
         assertTrue(profile.out().contains("unknown profile 'nope'; profiles: all-in-one worker controller"), profile.out());
-        Result command = vireo("frobnicate");
+        VireoScript.Result command = vireo("frobnicate");
         assertEquals(2, command.code(), command.out());
         assertTrue(command.out().contains("unknown command 'frobnicate'"), command.out());
     }
 
     @Test
     void imageBuildsAreReproducibleAndBadInputIsRefused() throws Exception {
-        Result first = vireo("image", "build", "python3", "--tag", "vireo/t:1", "--code",
+        VireoScript.Result first = vireo("image", "build", "python3", "--tag", "vireo/t:1", "--code",
                 HOME.resolve("examples/hello").toString(), "--handler", "main.handle");
         assertEquals(0, first.code(), first.out());
         Path archive = run.resolve("images/vireo_t_1.tar");
@@ -211,21 +202,21 @@ class ScriptIT {
                 HOME.resolve("examples/hello").toString(), "--handler", "main.handle").code());
         assertTrue(java.util.Arrays.equals(bytes, Files.readAllBytes(archive)), "same inputs, same archive");
         assertTrue(vireo("image", "list").out().contains("vireo_t_1"));
-        Result runtime = vireo("image", "build", "ruby");
+        VireoScript.Result runtime = vireo("image", "build", "ruby");
         assertTrue(runtime.code() != 0 && runtime.out().contains("unknown runtime 'ruby'; runtimes: python3"), runtime.out());
-        Result code = vireo("image", "build", "python3", "--code", "/nonexistent", "--handler", "main.handle");
+        VireoScript.Result code = vireo("image", "build", "python3", "--code", "/nonexistent", "--handler", "main.handle");
         assertTrue(code.code() != 0 && code.out().contains("code directory /nonexistent does not exist"), code.out());
-        Result handler = vireo("image", "build", "python3", "--code", HOME.resolve("examples/hello").toString(),
+        VireoScript.Result handler = vireo("image", "build", "python3", "--code", HOME.resolve("examples/hello").toString(),
                 "--handler", "not-a-handler");
         assertTrue(handler.code() != 0 && handler.out().contains("--handler must be module.function"), handler.out());
-        Result tag = vireo("image", "build", "python3", "--tag", "bad tag!");
+        VireoScript.Result tag = vireo("image", "build", "python3", "--tag", "bad tag!");
         assertEquals(2, tag.code(), tag.out());
         assertTrue(tag.out().contains("is not an image reference"), tag.out());
     }
 
     @Test
     void noJdkIsAClearError(@TempDir Path emptyJvmDir) throws Exception {
-        Result r = vireo(Map.of("JAVA_HOME", "/nonexistent", "VIREO_JVM_DIR", emptyJvmDir.toString()), "status");
+        VireoScript.Result r = vireo(Map.of("JAVA_HOME", "/nonexistent", "VIREO_JVM_DIR", emptyJvmDir.toString()), "status");
         assertEquals(3, r.code(), r.out());
         assertTrue(r.out().contains("no JDK >= 21 found"), r.out());
     }

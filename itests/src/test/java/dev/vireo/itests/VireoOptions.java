@@ -35,21 +35,14 @@ final class VireoOptions {
         }
     }
 
-    /** Copies the shipped configuration, with the HTTP API on {@code port}, atomically file by file. */
-    static void copyConfigs(Path from, Path to, int port) throws IOException {
+    /**
+     * Copies the shipped configuration, atomically file by file (unchanged files are left alone, so FileInstall sees
+     * no update). Per-test settings (ports, backends) are framework properties, as for any instance.
+     */
+    static void copyConfigs(Path from, Path to) throws IOException {
         try (Stream<Path> cfgs = Files.list(from)) {
             for (Path cfg : cfgs.filter(p -> p.toString().endsWith(".cfg")).toList()) {
                 String text = Files.readString(cfg);
-                if (cfg.getFileName().toString().equals("vireo.worker.http.cfg")) {
-                    text = text.replaceAll("(?m)^port = .*$", "port = " + port);
-                }
-                if (cfg.getFileName().toString().equals("vireo.kernel.cfg")) {
-                    // in-framework tests use no containerd or docker: ContainerdIT/DockerIT drive them through started workers
-                    text = text.replaceAll("(?m)^backends = .*$", "backends = sim, process");
-                }
-                if (cfg.getFileName().toString().equals("vireo.worker.grpc.cfg")) {
-                    text = text.replaceAll("(?m)^port = .*$", "port = 0");
-                }
                 Path target = to.resolve(cfg.getFileName());
                 if (Files.exists(target) && Files.readString(target).equals(text)) {
                     continue;
@@ -69,7 +62,7 @@ final class VireoOptions {
         Path configs = Files.createDirectories(dir.resolve("configs"));
         Path deploy = Files.createDirectories(dir.resolve("deploy"));
         int port = freePort();
-        copyConfigs(home.resolve("configs"), configs, port);
+        copyConfigs(home.resolve("configs"), configs);
         List<Option> options = new ArrayList<>();
         try (Stream<Path> jars = Files.list(export)) {
             jars.filter(p -> p.toString().endsWith(".jar")).sorted()
@@ -89,6 +82,11 @@ final class VireoOptions {
         options.add(frameworkProperty(IT_DIR).value(dir.toString()));
         options.add(frameworkProperty("vireo.home").value(home.toString()));
         options.add(frameworkProperty(HTTP_PORT).value(Integer.toString(port)));
+        // the instance's settings, as ./vireo passes them: the HTTP API on a free port, gRPC on any, and no
+        // containerd or docker in the framework (ContainerdIT/DockerIT drive them through started workers)
+        options.add(frameworkProperty("vireo.http.port").value(Integer.toString(port)));
+        options.add(frameworkProperty("vireo.grpc.port").value("0"));
+        options.add(frameworkProperty("vireo.backends").value("sim, process"));
         options.add(systemPackage("com.sun.net.httpserver"));
         options.add(systemPackage("sun.misc"));
         options.add(frameworkProperty("vireo.lifo.jar").value(System.getProperty("vireo.lifo.jar")));

@@ -10,7 +10,6 @@ import dev.vireo.api.model.ValidationException;
 import dev.vireo.api.worker.WorkerException;
 import dev.vireo.kernel.time.SystemTime;
 import dev.vireo.worker.grpc.client.GrpcWorkers;
-import dev.vireo.workload.AzureTrace;
 import dev.vireo.workload.ClosedLoop;
 import dev.vireo.workload.FunctionTrace;
 import dev.vireo.workload.Replay;
@@ -173,21 +172,11 @@ public final class LoadgenCommand {
     @Command(name = "trace", mixinStandardHelpOptions = true,
             description = "Replay a trace open loop (Azure Functions 2019 schema).")
     static final class Trace extends Run {
-        @Option(names = "--trace", required = true, paramLabel = "DIR",
-                description = "trace folder (Azure Functions 2019 files; make one with vireo trace synth)")
-        Path trace;
-
-        @Option(names = "--seed", defaultValue = "1", description = "seed of the schedule and the drawn times")
-        long seed;
+        @Mixin
+        TraceOptions replayed;
 
         @Option(names = "--speed", defaultValue = "1", description = "replay speed, > 0 and <= 1000")
         double speed;
-
-        @Option(names = "--minutes", defaultValue = "0", description = "replay only the first M minutes (0: all)")
-        int minutes;
-
-        @Option(names = "--only", paramLabel = "HASH,...", split = ",", description = "replay only these functions")
-        List<String> only = List.of();
 
         @Option(names = "--backend", defaultValue = "sim", description = "backend of the trace's functions")
         String backend;
@@ -205,18 +194,16 @@ public final class LoadgenCommand {
             if (!(speed > 0 && speed <= 1_000)) {
                 throw run.bad("--speed must be > 0 and <= 1000");
             }
-            if (minutes < 0 || minutes > 1_440) {
-                throw run.bad("--minutes must be 0-1440");
-            }
+            replayed.check();
         }
 
         @Override
         List<Row> load(RemoteWorker target, SystemTime time, RunMetadata meta, String tidPrefix) throws Exception {
-            List<FunctionTrace> functions = AzureTrace.only(AzureTrace.load(trace), only, trace.toString());
+            List<FunctionTrace> functions = replayed.load();
             // the target checks the backend's name against its active backends and refuses an unknown one
-            meta.trace(trace, seed, speed, minutes, backend, functions.size());
+            meta.trace(replayed.trace, replayed.seed, speed, replayed.minutes, backend, functions.size());
             TraceMapping mapping = new TraceMapping(functions, backend, code.toAbsolutePath().toString());
-            List<TraceMapping.Planned> plan = TraceMapping.plan(functions, seed, minutes * 60_000L);
+            List<TraceMapping.Planned> plan = TraceMapping.plan(functions, replayed.seed, replayed.limitMs());
             Replay replay = new Replay(target, time, time);
             replay.register(mapping);
             long lastMs = plan.isEmpty() ? 0 : plan.get(plan.size() - 1).atMs();

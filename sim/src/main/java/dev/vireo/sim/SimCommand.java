@@ -8,7 +8,6 @@ import dev.vireo.loadgen.LoadgenCommand;
 import dev.vireo.loadgen.Report;
 import dev.vireo.loadgen.Results;
 import dev.vireo.loadgen.RunMetadata;
-import dev.vireo.workload.AzureTrace;
 import dev.vireo.workload.FunctionTrace;
 import java.net.URL;
 import java.net.URLClassLoader;
@@ -22,7 +21,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
+import dev.vireo.loadgen.TraceOptions;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -45,9 +46,8 @@ public final class SimCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--trace", required = true, paramLabel = "DIR",
-            description = "trace folder (Azure Functions 2019 files; make one with vireo trace synth)")
-    Path trace;
+    @Mixin
+    TraceOptions replayed;
 
     @Option(names = "--workers", defaultValue = "1", description = "workers behind the controller, 1-1000")
     int workers;
@@ -60,14 +60,6 @@ public final class SimCommand implements Callable<Integer> {
             description = "hot-deploy folder: its bundles' plugins can be chosen too (default: ${DEFAULT-VALUE})")
     Path deploy;
 
-    @Option(names = "--seed", defaultValue = "1", description = "seed of the schedule and the drawn times")
-    long seed;
-
-    @Option(names = "--minutes", defaultValue = "0", description = "simulate only the first M minutes (0: all)")
-    int minutes;
-
-    @Option(names = "--only", paramLabel = "HASH,...", split = ",", description = "simulate only these functions")
-    List<String> only = List.of();
 
     @Option(names = "--sweep", paramLabel = "POINT=a,b,...", description = "one run per value (repeatable: a grid)")
     List<String> sweeps = List.of();
@@ -142,9 +134,7 @@ public final class SimCommand implements Callable<Integer> {
         if (workers < 1 || workers > 1_000) {
             throw bad("--workers must be 1-1000");
         }
-        if (minutes < 0 || minutes > 1_440) {
-            throw bad("--minutes must be 0-1440");
-        }
+        replayed.check();
         if (networkUs < 0 || networkUs > 10_000_000) {
             throw bad("--network-us must be 0-10000000");
         }
@@ -181,7 +171,7 @@ public final class SimCommand implements Callable<Integer> {
                 }
             }
         }
-        List<FunctionTrace> functions = AzureTrace.only(AzureTrace.load(trace), only, trace.toString());
+        List<FunctionTrace> functions = replayed.load();
         Configs configs = Configs.read(config);
         int replaced = -1;
         if (timings != null) {
@@ -196,9 +186,10 @@ public final class SimCommand implements Callable<Integer> {
             Map<ExtensionPoint, String> chosen = new LinkedHashMap<>(use);
             chosen.putAll(point);
             Path dir = grid.size() == 1 ? out : out.resolve(label(point));
-            Simulation.Setup setup = new Simulation.Setup(functions, configs, workers, seed, minutes * 60_000L, chosen,
-                    swaps, Duration.ofNanos(networkUs * 1_000));
-            RunMetadata meta = RunMetadata.simulated().trace(trace, seed, 1, minutes, "sim", functions.size())
+            Simulation.Setup setup = new Simulation.Setup(functions, configs, workers, replayed.seed,
+                    replayed.limitMs(), chosen, swaps, Duration.ofNanos(networkUs * 1_000));
+            RunMetadata meta = RunMetadata.simulated().trace(replayed.trace, replayed.seed, 1,
+                    replayed.minutes, "sim", functions.size())
                     .put("workers", workers).put("network_us", networkUs)
                     .put("config", configs.dir.toAbsolutePath().normalize().toString());
             if (replaced >= 0) {

@@ -63,6 +63,17 @@ public final class InstanceCommands {
         }
     }
 
+    /** The instance a command is about. */
+    static final class Name {
+        @Parameters(index = "0", defaultValue = "all-in-one", paramLabel = "INSTANCE",
+                description = "a profile or an instance started with --name")
+        String name;
+
+        Instance instance() throws java.io.IOException {
+            return Instance.existing(Home.detect(), name);
+        }
+    }
+
     static java.time.Duration timeout() {
         String s = System.getenv("VIREO_START_TIMEOUT_S");
         return java.time.Duration.ofSeconds(s == null || s.isBlank() ? 60 : Long.parseLong(s.trim()));
@@ -70,13 +81,12 @@ public final class InstanceCommands {
 
     @Command(name = "stop", description = "Stop a running instance (in-flight invocations are answered first).")
     public static final class Stop implements Callable<Integer> {
-        @Parameters(index = "0", defaultValue = "all-in-one", paramLabel = "INSTANCE",
-                description = "a profile or an instance started with --name")
-        String name;
+        @picocli.CommandLine.Mixin
+        Name name;
 
         @Override
         public Integer call() throws Exception {
-            Instance in = Instance.existing(Home.detect(), name);
+            Instance in = name.instance();
             System.out.println("vireo: " + in.name() + (in.stop() ? " stopped" : " is not running"));
             return 0;
         }
@@ -84,13 +94,12 @@ public final class InstanceCommands {
 
     @Command(name = "status", description = "Whether an instance runs, and its status from the console.")
     public static final class Status implements Callable<Integer> {
-        @Parameters(index = "0", defaultValue = "all-in-one", paramLabel = "INSTANCE",
-                description = "a profile or an instance started with --name")
-        String name;
+        @picocli.CommandLine.Mixin
+        Name name;
 
         @Override
         public Integer call() throws Exception {
-            Instance in = Instance.existing(Home.detect(), name);
+            Instance in = name.instance();
             Optional<ProcessHandle> p = in.process();
             if (p.isEmpty()) {
                 System.out.println("vireo: " + in.name() + " not running");
@@ -104,16 +113,15 @@ public final class InstanceCommands {
     @Command(name = "console", description = {"Attach to a running instance's Gogo console (a 0600 Unix socket).",
         "With -c it runs the commands and exits; otherwise it reads commands from standard input."})
     public static final class Console implements Callable<Integer> {
-        @Parameters(index = "0", defaultValue = "all-in-one", paramLabel = "INSTANCE",
-                description = "a profile or an instance started with --name")
-        String name;
+        @picocli.CommandLine.Mixin
+        Name name;
 
         @Option(names = "-c", paramLabel = "COMMAND", description = "a console command to run (repeatable)")
         List<String> commands = List.of();
 
         @Override
         public Integer call() throws Exception {
-            return Instance.existing(Home.detect(), name).console(commands);
+            return name.instance().console(commands);
         }
     }
 }

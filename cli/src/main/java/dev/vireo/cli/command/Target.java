@@ -10,8 +10,9 @@ import java.util.Properties;
 import picocli.CommandLine.Option;
 
 /**
- * The HTTP API a client command talks to: {@code --worker URL}, else the one {@code configs/vireo.worker.http.cfg}
- * describes for the profile (its port written {@code ${vireo.http.port}} comes from the profile's properties).
+ * The HTTP API a client command talks to: {@code --worker URL}; else the running instance of the profile (its ready
+ * marker lists where its APIs listen); else the one {@code configs/vireo.worker.http.cfg} describes for the profile
+ * (its port written {@code ${vireo.http.port}} comes from the profile's properties).
  */
 public final class Target {
     @Option(names = "--worker", paramLabel = "URL", description = "the worker's or controller's HTTP API"
@@ -30,6 +31,18 @@ public final class Target {
     }
 
     static String defaultUrl(Home home, String profile) throws IOException {
+        Path ready = home.runDir(profile).resolve("ready");
+        if (Files.isRegularFile(ready)) {
+            try {
+                var endpoints = com.google.gson.JsonParser.parseString(Files.readString(ready)).getAsJsonObject()
+                        .getAsJsonObject("endpoints");
+                if (endpoints != null && endpoints.has("http")) {
+                    return endpoints.get("http").getAsString();
+                }
+            } catch (IOException | RuntimeException e) {
+                // a marker being written or of an older version: fall back to the configuration
+            }
+        }
         Properties cfg = load(home.configs().resolve("vireo.worker.http.cfg"));
         Properties profileProps = load(home.dir().resolve("distro/profiles").resolve(profile + ".properties"));
         String bind = cfg.getProperty("bind", "127.0.0.1").trim();

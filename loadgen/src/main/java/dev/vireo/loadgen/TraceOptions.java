@@ -1,0 +1,49 @@
+package dev.vireo.loadgen;
+
+import dev.vireo.workload.AzureTrace;
+import dev.vireo.workload.FunctionTrace;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * Which trace a replay takes, the same for a live run ({@code loadgen trace}) and a simulation ({@code sim}): the
+ * folder, the seed of its schedule and drawn times, how many minutes, which functions.
+ */
+public final class TraceOptions {
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec spec;
+
+    @Option(names = "--trace", required = true, paramLabel = "DIR",
+            description = "trace folder (Azure Functions 2019 files; make one with vireo trace synth)")
+    public Path trace;
+
+    @Option(names = "--seed", defaultValue = "1", description = "seed of the schedule and the drawn times")
+    public long seed;
+
+    @Option(names = "--minutes", defaultValue = "0", description = "only the first M minutes, 0-1440 (0: all)")
+    public int minutes;
+
+    @Option(names = "--only", paramLabel = "HASH,...", split = ",", description = "only these functions")
+    public List<String> only = List.of();
+
+    /** Checks the options (before any file is read). */
+    public void check() {
+        if (minutes < 0 || minutes > 1_440) {
+            throw new ParameterException(spec.commandLine(), "--minutes must be 0-1440");
+        }
+    }
+
+    /** The trace's functions (only those chosen); clear errors for a bad folder or an unknown hash. */
+    public List<FunctionTrace> load() throws IOException {
+        return AzureTrace.only(AzureTrace.load(trace), only, trace.toString());
+    }
+
+    public long limitMs() {
+        return minutes * 60_000L;
+    }
+}
