@@ -30,7 +30,7 @@ public final class ControllerComponent {
     public ControllerComponent(BundleContext context, @Reference PluginRegistry registry, @Reference Clock clock,
             @Reference TaskScheduler scheduler, @Reference WorkerConnector connector, @Reference MeterRegistry meters,
             ControllerConfig config) {
-        core = ControllerCore.create(config, registry, clock, scheduler, connector, meters);
+        core = new ControllerCore(ControllerOptions.of(config), registry, clock, scheduler, connector, meters);
         registration = context.registerService(new String[] {WorkerService.class.getName(),
             ClusterService.class.getName()}, core, new Hashtable<>());
     }
