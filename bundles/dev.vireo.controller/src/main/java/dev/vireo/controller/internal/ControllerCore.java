@@ -12,6 +12,7 @@ import dev.vireo.api.worker.AsyncResult;
 import dev.vireo.api.worker.WorkerService;
 import dev.vireo.api.worker.WorkerStatus;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.lang.System.Logger.Level;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 
@@ -30,11 +31,13 @@ import java.util.concurrent.CompletionStage;
  * Public (in a private package) so that the simulation can make one outside the framework.
  */
 public final class ControllerCore implements WorkerService, ClusterService, AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(ControllerCore.class.getName());
+
     private final Membership membership;
     private final Registrations registrations;
     private final ClusterStatus cluster;
     private final Router router;
-    private final ControllerOptions options;
+    private volatile ControllerOptions options;
 
     /**
      * A controller that starts its heartbeat and joins the configured workers on the scheduler (the component makes
@@ -44,10 +47,10 @@ public final class ControllerCore implements WorkerService, ClusterService, Auto
             WorkerConnector connector, MeterRegistry meters) {
         this.options = options;
         ControllerMetrics metrics = new ControllerMetrics(meters);
-        membership = new Membership(() -> options, clock, scheduler, connector, metrics, this::admit);
+        membership = new Membership(this::options, clock, scheduler, connector, metrics, this::admit);
         registrations = new Registrations(options.name(), membership);
         cluster = new ClusterStatus(options.name(), registry, membership, registrations);
-        router = new Router(() -> options, registry, clock, scheduler, metrics, membership, registrations, cluster);
+        router = new Router(this::options, registry, clock, scheduler, metrics, membership, registrations, cluster);
         metrics.gauges(membership);
         membership.heartbeatEvery(options.heartbeat());
         membership.seed(options.workers());
@@ -56,6 +59,30 @@ public final class ControllerCore implements WorkerService, ClusterService, Auto
     /** A worker is let in once it has every registration. */
     private int admit(Member m) {
         return registrations.pushMissing(m);
+    }
+
+    ControllerOptions options() {
+        return options;
+    }
+
+    /**
+     * Applies changed options (see {@link ControllerOptions} for what each does at runtime); every option keeps the
+     * value {@code next} gives it, but the name, which stays until a restart.
+     */
+    synchronized void reconfigure(ControllerOptions next) {
+        ControllerOptions before = options;
+        if (!next.name().equals(before.name())) {
+            LOG.log(Level.WARNING, "name stays '" + before.name() + "' until the controller restarts (configured: '"
+                    + next.name() + "')");
+        }
+        options = next.withName(before.name());
+        if (!next.heartbeat().equals(before.heartbeat())) {
+            membership.heartbeatEvery(next.heartbeat());
+        }
+        membership.reseed(before.workers(), next.workers());
+        LOG.log(Level.INFO, "reconfigured: heartbeat " + next.heartbeat().toMillis() + " ms, missed heartbeats "
+                + next.missedHeartbeats() + ", retry " + next.retry() + ", " + next.workers().size()
+                + " configured workers");
     }
 
     @Override

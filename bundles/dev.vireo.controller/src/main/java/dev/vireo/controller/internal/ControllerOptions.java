@@ -9,6 +9,13 @@ import java.util.regex.Pattern;
 /**
  * {@link ControllerConfig} checked once and turned into values.
  *
+ * <p>What a configuration change does at runtime ({@link ControllerCore#reconfigure}): {@code heartbeat.ms}
+ * reschedules the heartbeat; {@code missed.heartbeats} applies from the next heartbeat and {@code retry} from the next
+ * failed invocation; a worker added to {@code workers} joins, and one removed from it leaves (if it is still at the
+ * address the list gave it). Only {@code name} keeps its value until the controller restarts: it is the controller's
+ * identity to those that read it once (the metrics push roots its series at it) and is in every record and generated
+ * transaction id already handed out.
+ *
  * <p>Public (in a private package) so that the simulation can make a controller outside the framework.
  *
  * @param workers the workers the configuration names, in its order
@@ -18,7 +25,7 @@ public record ControllerOptions(String name, Duration heartbeat, int missedHeart
     /** A controller's or a worker's name. */
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
-    /** A worker named in the configuration ({@code name=host:port}): joined at start. */
+    /** A worker named in the configuration ({@code name=host:port}): joined at start, or when added later. */
     public record Seed(String name, String address) {
     }
 
@@ -48,6 +55,11 @@ public record ControllerOptions(String name, Duration heartbeat, int missedHeart
             workers.add(new Seed(e.substring(0, eq).trim(), e.substring(eq + 1).trim()));
         }
         return new ControllerOptions(c.name(), heartbeat, c.missed_heartbeats(), c.retry(), workers);
+    }
+
+    /** These options under another name (a running controller keeps its own). */
+    ControllerOptions withName(String other) {
+        return new ControllerOptions(other, heartbeat, missedHeartbeats, retry, workers);
     }
 
     private static void check(String name, Duration heartbeat, int missedHeartbeats) {

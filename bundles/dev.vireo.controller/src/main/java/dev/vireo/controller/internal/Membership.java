@@ -14,8 +14,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
@@ -97,6 +99,24 @@ final class Membership implements AutoCloseable {
                 }
             });
         }
+    }
+
+    /**
+     * Follows a change of the configured workers: one no longer named leaves (unless it has since joined from
+     * elsewhere by itself), one newly named (or at a new address) joins.
+     */
+    void reseed(List<ControllerOptions.Seed> before, List<ControllerOptions.Seed> after) {
+        Set<String> named = new HashSet<>();
+        after.forEach(s -> named.add(s.name()));
+        for (ControllerOptions.Seed s : before) {
+            Member m = members.get(s.name());
+            if (!named.contains(s.name()) && m != null && m.address.equals(s.address())
+                    && members.remove(s.name(), m)) {
+                remove(m, "removed from the configured workers");
+                LOG.log(Level.INFO, "worker " + s.name() + " left: no longer in the configured workers");
+            }
+        }
+        seed(after.stream().filter(s -> !before.contains(s)).toList());
     }
 
     WorkerMember join(String name, String address) {

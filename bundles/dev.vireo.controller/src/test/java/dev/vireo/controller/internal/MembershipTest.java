@@ -169,4 +169,19 @@ class MembershipTest {
         time.advanceMs(100);
         assertEquals(2, membership.healthyCount(), "the heartbeat brings it in");
     }
+
+    @Test
+    void configuredWorkersFollowAChangeOfTheList() {
+        var w1 = new ControllerOptions.Seed("w1", "h:1");
+        var w2 = new ControllerOptions.Seed("w2", "h:2");
+        var w3 = new ControllerOptions.Seed("w3", "h:3");
+        membership.seed(List.of(w1, w2));
+        time.settle();
+        membership.join("w2", "h:22"); // w2 has since re-joined by itself from elsewhere: it stays
+        membership.reseed(List.of(w1, w2), List.of(w3));
+        time.settle();
+        assertEquals(List.of("w2", "w3"), membership.members().stream().map(WorkerMember::name).toList());
+        assertTrue(workers.at("h:1").closed, "w1, no longer configured, left");
+        assertTrue(membership.members().stream().allMatch(WorkerMember::healthy));
+    }
 }
