@@ -9,6 +9,7 @@ import dev.vireo.workload.FunctionTrace;
 import dev.vireo.workload.Replay;
 import dev.vireo.controller.internal.ControllerConfig;
 import dev.vireo.controller.internal.ControllerCore;
+import dev.vireo.controller.internal.ControllerOptions;
 import dev.vireo.worker.internal.WorkerComponent;
 import dev.vireo.worker.internal.WorkerConfig;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -190,8 +191,8 @@ public final class Simulation {
             controllerRegistry = registry(selection, Set.of(ExtensionPoint.BALANCER));
             Map<String, String> cc = setup.configs().of("vireo.controller");
             cc.put("workers", members.toString());
-            controller = ControllerCore.create(ConfigProxy.of(ControllerConfig.class, cc), controllerRegistry, time,
-                    time, new InProcessConnector(byName, time, setup.latency()), meters);
+            controller = new ControllerCore(ControllerOptions.of(ConfigProxy.of(ControllerConfig.class, cc)),
+                    controllerRegistry, time, time, new InProcessConnector(byName, time, setup.latency()), meters);
             time.runUntil(() -> controller.members().stream().filter(m -> m.healthy()).count() == setup.workers());
         }
 

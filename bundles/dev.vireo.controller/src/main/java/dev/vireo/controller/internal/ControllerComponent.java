@@ -13,12 +13,14 @@ import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.metatype.annotations.Designate;
 
 /**
- * The controller's lifecycle ({@code vireo.controller}): makes a {@link ControllerCore} and registers it as the
- * {@link WorkerService} and {@link ClusterService} the API bundles serve; a configuration change makes a new one.
+ * The controller as a service ({@code vireo.controller} configuration): makes a {@link ControllerCore} and registers
+ * it as the {@link WorkerService} and {@link ClusterService} the API bundles serve. A configuration change is applied
+ * to the running core ({@link ControllerCore#reconfigure}): workers, registrations and invocations in flight stay.
  */
 @Component(immediate = true, configurationPid = "vireo.controller")
 @Designate(ocd = ControllerConfig.class)
@@ -30,9 +32,14 @@ public final class ControllerComponent {
     public ControllerComponent(BundleContext context, @Reference PluginRegistry registry, @Reference Clock clock,
             @Reference TaskScheduler scheduler, @Reference WorkerConnector connector, @Reference MeterRegistry meters,
             ControllerConfig config) {
-        core = ControllerCore.create(config, registry, clock, scheduler, connector, meters);
+        core = new ControllerCore(ControllerOptions.of(config), registry, clock, scheduler, connector, meters);
         registration = context.registerService(new String[] {WorkerService.class.getName(),
             ClusterService.class.getName()}, core, new Hashtable<>());
+    }
+
+    @Modified
+    void modified(ControllerConfig config) {
+        core.reconfigure(ControllerOptions.of(config));
     }
 
     @Deactivate

@@ -17,10 +17,10 @@ final class ControllerMetrics {
         this.meters = meters;
     }
 
-    void gauges(ControllerCore core) {
-        Gauge.builder("vireo.controller.workers", core, ControllerCore::knownCount)
+    void gauges(Membership membership) {
+        Gauge.builder("vireo.controller.workers", membership, Membership::knownCount)
                 .description("workers known to the controller").register(meters);
-        Gauge.builder("vireo.controller.workers.healthy", core, ControllerCore::healthyCount)
+        Gauge.builder("vireo.controller.workers.healthy", membership, Membership::healthyCount)
                 .description("workers in service").register(meters);
     }
 

@@ -48,9 +48,9 @@ class ControllerCoreTest {
     private ControllerCore controller;
 
     private ControllerCore controller(boolean retry) {
-        controller = new ControllerCore(new ControllerCore.Options("ctl", Duration.ofMillis(20), 2, retry), registry,
+        controller = new ControllerCore(new ControllerOptions("ctl", Duration.ofMillis(20), 2, retry), registry,
                 time, time, address -> byAddress.computeIfAbsent(address, a -> new FakeWorker(a)),
-                new ControllerMetrics(new SimpleMeterRegistry()));
+                new SimpleMeterRegistry());
         return controller;
     }
 
