@@ -83,7 +83,8 @@ public final class LoadgenCommand {
         /** Checks the command's own options before anything is sent. */
         abstract void check();
 
-        abstract List<Row> load(RemoteWorker target, SystemTime time, RunMetadata meta, String tidPrefix)
+        /** The load; rows count their times from {@code origin} (the run's start on {@code time}). */
+        abstract List<Row> load(RemoteWorker target, SystemTime time, long origin, RunMetadata meta, String tidPrefix)
                 throws Exception;
 
         @Override
@@ -112,7 +113,8 @@ public final class LoadgenCommand {
             long startNanos = System.nanoTime();
             SystemTime time = new SystemTime();
             try (RemoteWorker target = connect(run.target, time)) {
-                rows = load(target, time, meta, name.replaceAll("[^A-Za-z0-9]", "").toLowerCase(Locale.ROOT));
+                rows = load(target, time, startNanos, meta, name.replaceAll("[^A-Za-z0-9]", "")
+                        .toLowerCase(Locale.ROOT));
             } finally {
                 time.close();
             }
@@ -198,13 +200,14 @@ public final class LoadgenCommand {
         }
 
         @Override
-        List<Row> load(RemoteWorker target, SystemTime time, RunMetadata meta, String tidPrefix) throws Exception {
+        List<Row> load(RemoteWorker target, SystemTime time, long origin, RunMetadata meta, String tidPrefix)
+                throws Exception {
             List<FunctionTrace> functions = replayed.load();
             // the target checks the backend's name against its active backends and refuses an unknown one
             meta.trace(replayed.trace, replayed.seed, speed, replayed.minutes, backend, functions.size());
             TraceMapping mapping = new TraceMapping(functions, backend, code.toAbsolutePath().toString());
             List<TraceMapping.Planned> plan = TraceMapping.plan(functions, replayed.seed, replayed.limitMs());
-            Replay replay = new Replay(target, time, time);
+            Replay replay = new Replay(target, time, time, origin);
             replay.register(mapping);
             long lastMs = plan.isEmpty() ? 0 : plan.get(plan.size() - 1).atMs();
             try (Progress progress = new Progress("trace", plan.size(), (long) (lastMs / speed))) {
@@ -257,11 +260,12 @@ public final class LoadgenCommand {
         }
 
         @Override
-        List<Row> load(RemoteWorker target, SystemTime time, RunMetadata meta, String tidPrefix) throws Exception {
+        List<Row> load(RemoteWorker target, SystemTime time, long origin, RunMetadata meta, String tidPrefix)
+                throws Exception {
             String fn = benchFunction(target, loop.function, loop.execMs);
             meta.put("clients", clients).put("function", fn);
             try (Progress p = new Progress("bench", 0, durationS * 1000)) {
-                return new ClosedLoop(target, time).run(fn, loop.payload(), clients, durationS * 1000, tidPrefix,
+                return new ClosedLoop(target, time, origin).run(fn, loop.payload(), clients, durationS * 1000, tidPrefix,
                         p::record).join();
             }
         }
@@ -297,11 +301,12 @@ public final class LoadgenCommand {
         }
 
         @Override
-        List<Row> load(RemoteWorker target, SystemTime time, RunMetadata meta, String tidPrefix) throws Exception {
+        List<Row> load(RemoteWorker target, SystemTime time, long origin, RunMetadata meta, String tidPrefix)
+                throws Exception {
             String fn = benchFunction(target, loop.function, loop.execMs);
             meta.put("clients", steps.toString()).put("function", fn);
             try (Progress p = new Progress("scaling", 0, stepS * 1000 * steps.size())) {
-                return new ClosedLoop(target, time).scaling(fn, loop.payload(), steps, stepS * 1000, tidPrefix,
+                return new ClosedLoop(target, time, origin).scaling(fn, loop.payload(), steps, stepS * 1000, tidPrefix,
                         p::record);
             }
         }

@@ -244,7 +244,7 @@ public final class Simulation {
     /** The load generator's open loop (the same {@link Replay} a live run uses) on the virtual clock. */
     private List<Row> replay(WorkerService controller) {
         TraceMapping mapping = new TraceMapping(setup.functions(), "sim", "");
-        Replay replay = new Replay(controller, time, time);
+        Replay replay = new Replay(controller, time, time, time.nanoTime());
         replay.register(mapping);
         List<TraceMapping.Planned> plan = TraceMapping.plan(setup.functions(), setup.seed(), setup.limitMs());
         CompletableFuture<List<Row>> done = replay.start(plan, mapping, 1, "sim", row -> { });

@@ -22,11 +22,11 @@ public final class ClosedLoop {
     private final Clock clock;
     private final long origin;
 
-    /** Loops against {@code target}; rows count time from now (the run's start), across every step. */
-    public ClosedLoop(WorkerService target, Clock clock) {
+    /** Loops against {@code target}; rows count time from {@code runOrigin} (the run's start), across every step. */
+    public ClosedLoop(WorkerService target, Clock clock, long runOrigin) {
         this.target = target;
         this.clock = clock;
-        this.origin = clock.nanoTime();
+        this.origin = runOrigin;
     }
 
     /** {@code clients} loops for {@code durationMs}; completes with every invocation's row. */

@@ -31,11 +31,17 @@ public final class Replay {
     private final WorkerService target;
     private final Clock clock;
     private final TaskScheduler scheduler;
+    private final long runOrigin;
 
-    public Replay(WorkerService target, Clock clock, TaskScheduler scheduler) {
+    /**
+     * @param runOrigin the run's start on {@code clock} ({@link Clock#nanoTime()}): rows count their times from it,
+     *                  so they share one time axis with what else the run records (its metrics series)
+     */
+    public Replay(WorkerService target, Clock clock, TaskScheduler scheduler, long runOrigin) {
         this.target = target;
         this.clock = clock;
         this.scheduler = scheduler;
+        this.runOrigin = runOrigin;
     }
 
     /**
@@ -56,7 +62,7 @@ public final class Replay {
     }
 
     /**
-     * Starts the replay of {@code plan}; the future completes with every invocation's row (failures are rows too)
+     * Starts the replay of {@code plan} now (the trace's time 0); the future completes with every invocation's row (failures are rows too)
      * once the last has answered. {@code onRow} sees each row as it arrives (progress).
      */
     public CompletableFuture<List<Row>> start(List<TraceMapping.Planned> plan, TraceMapping mapping, double speed,
@@ -82,7 +88,8 @@ public final class Replay {
                 long elapsed = clock.nanoTime() - origin;
                 while (next[0] < plan.size() && due(plan.get(next[0]), speed) <= elapsed) {
                     TraceMapping.Planned c = plan.get(next[0]++);
-                    send(tidPrefix + "-" + next[0], ids.get(c.function()), c, speed, origin).whenComplete((r, e) -> {
+                    send(tidPrefix + "-" + next[0], ids.get(c.function()), c, origin + due(c, speed))
+                            .whenComplete((r, e) -> {
                         rows.add(r);
                         onRow.accept(r);
                         if (outstanding.decrementAndGet() == 0) {
@@ -104,11 +111,10 @@ public final class Replay {
         return speed == 1 ? c.atMs() * 1_000_000 : (long) (c.atMs() * 1_000_000 / speed);
     }
 
-    private CompletableFuture<Row> send(String tid, String function, TraceMapping.Planned c, double speed,
-            long origin) {
+    private CompletableFuture<Row> send(String tid, String function, TraceMapping.Planned c, long dueNanos) {
         long sent = clock.nanoTime();
-        long sentUs = (sent - origin) / 1_000;
-        long scheduledUs = due(c, speed) / 1_000;
+        long sentUs = (sent - runOrigin) / 1_000;
+        long scheduledUs = (dueNanos - runOrigin) / 1_000;
         String traceFunction = c.function().function();
         CompletionStage<InvocationRecord> call;
         try {
