@@ -214,18 +214,24 @@ class DaemonBackendTest {
         assertEquals(0, backend.status().containers());
     }
 
+    /** The creation of {@code id} fails with {@code message} after the daemon made it, and nothing is left of it. */
+    private static void assertFailsLeavingNothing(FakeBackend backend, FakeDaemon daemon, String id, String message)
+            throws InterruptedException {
+        Throwable e = failure(backend, request(id));
+        assertInstanceOf(BackendException.class, e);
+        assertEquals(message, e.getMessage());
+        assertEquals(List.of(id), daemon.created, "it was created, then failed");
+        assertEquals(Map.of(), daemon.containers, "and was removed");
+        assertEquals(List.of(id + " t-" + id), daemon.removals, "under the creation's transaction");
+        assertEquals(0, backend.status().containers());
+    }
+
     @Test
     void aCreationThatFailsHalfWayLeavesNothingBehind() throws Exception {
         FakeDaemon daemon = new FakeDaemon();
         daemon.failStartOf = "c-2";
         FakeBackend backend = backend(daemon);
-        Throwable e = failure(backend, request("c-2"));
-        assertInstanceOf(BackendException.class, e);
-        assertEquals("faked could not start c-2: exec format error", e.getMessage());
-        assertEquals(List.of("c-2"), daemon.created, "it was created, then failed to start");
-        assertEquals(Map.of(), daemon.containers, "and was removed");
-        assertEquals(List.of("c-2 t-c-2"), daemon.removals, "under the creation's transaction");
-        assertEquals(0, backend.status().containers());
+        assertFailsLeavingNothing(backend, daemon, "c-2", "faked could not start c-2: exec format error");
         assertEquals("c-3", create(backend, request("c-3")).id(), "the backend carries on");
     }
 
@@ -233,12 +239,7 @@ class DaemonBackendTest {
     void anIoErrorHalfWayIsCannotPrepareAndLeavesNothingBehind() throws Exception {
         FakeDaemon daemon = new FakeDaemon();
         daemon.failPrepareOf = "c-4";
-        FakeBackend backend = backend(daemon);
-        Throwable e = failure(backend, request("c-4"));
-        assertInstanceOf(BackendException.class, e);
-        assertEquals("cannot prepare c-4: no space left on device", e.getMessage());
-        assertEquals(Map.of(), daemon.containers);
-        assertEquals(0, backend.status().containers());
+        assertFailsLeavingNothing(backend(daemon), daemon, "c-4", "cannot prepare c-4: no space left on device");
     }
 
     @Test
