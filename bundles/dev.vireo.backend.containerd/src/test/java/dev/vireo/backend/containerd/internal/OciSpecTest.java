@@ -1,0 +1,202 @@
+package dev.vireo.backend.containerd.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.vireo.api.model.AgentEndpoint;
+import dev.vireo.api.model.Compute;
+import dev.vireo.api.model.FunctionSpec;
+import dev.vireo.api.spi.transport.TransportBinding;
+import dev.vireo.backend.support.MemoryCap;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The OCI runtime spec of a function container, read back as the JSON containerd is given. */
+class OciSpecTest {
+    private static final Path AGENT = Path.of("/opt/vireo/agent/python");
+    private static final OciSpec.Limits LIMITS = new OciSpec.Limits(65534, 65533, 256, "/usr/bin/python3", MemoryCap.HARD);
+
+    private static FunctionSpec fn(int memoryMb, double cpus) {
+        return new FunctionSpec("hello", "1", "", "/srv/code/hello", "main.handle", "containerd", Compute.CPU, "uds",
+                memoryMb, cpus, Duration.ofSeconds(30), 1, null);
+    }
+
+    private static final TransportBinding UDS = new TransportBinding(
+            new AgentEndpoint("uds", "/run/vireo/uds/c-1/agent.sock", Map.of()), Map.of("/run/vireo/uds/c-1", "/run/vireo"),
+            Map.of("VIREO_AGENT_SOCKET", "/run/vireo/agent.sock"), "");
+    private static final TransportBinding PIPE = new TransportBinding(
+            new AgentEndpoint("pipe", "/run/vireo/pipe/c-1", Map.of("channels", "2")), Map.of("/run/vireo/pipe/c-1", "/run/vireo"),
+            Map.of("VIREO_AGENT_PIPES", "/run/vireo", "VIREO_AGENT_PIPE_COUNT", "2"), "");
+    private static final TransportBinding HTTP = new TransportBinding(
+            new AgentEndpoint("http", "10.77.0.5:8080", Map.of("netns", "vireo-3")), Map.of(),
+            Map.of("VIREO_AGENT_HTTP", "0.0.0.0:8080"), "/run/netns/vireo-3");
+
+    private static final OciSpec.Root SKELETON = new OciSpec.Root("/run/vireo/rootfs", AGENT, "/srv/code/hello", true,
+            "main.handle");
+
+    /** Built, written out and parsed back: what containerd receives. */
+    private static JsonObject spec(String id, FunctionSpec fn, TransportBinding binding, OciSpec.Root root,
+            OciSpec.Limits limits) {
+        return JsonParser.parseString(OciSpec.build(id, fn, binding, root, limits).toString()).getAsJsonObject();
+    }
+
+    private static List<String> strings(JsonElement array) {
+        List<String> out = new ArrayList<>();
+        array.getAsJsonArray().forEach(e -> out.add(e.getAsString()));
+        return out;
+    }
+
+    private static JsonObject mount(JsonObject spec, String destination) {
+        for (JsonElement m : spec.getAsJsonArray("mounts")) {
+            if (m.getAsJsonObject().get("destination").getAsString().equals(destination)) {
+                return m.getAsJsonObject();
+            }
+        }
+        return null;
+    }
+
+    private static JsonObject namespace(JsonObject spec, String type) {
+        for (JsonElement n : spec.getAsJsonObject("linux").getAsJsonArray("namespaces")) {
+            if (n.getAsJsonObject().get("type").getAsString().equals(type)) {
+                return n.getAsJsonObject();
+            }
+        }
+        return null;
+    }
+
+    private static JsonObject resources(JsonObject spec) {
+        return spec.getAsJsonObject("linux").getAsJsonObject("resources");
+    }
+
+    @Test
+    void theRootIsReadOnlyAndTheProcessUnprivileged() {
+        JsonObject spec = spec("c-1", fn(64, 0.5), UDS, SKELETON, LIMITS);
+        assertEquals("1.0.2", spec.get("ociVersion").getAsString());
+        JsonObject root = spec.getAsJsonObject("root");
+        assertEquals("/run/vireo/rootfs", root.get("path").getAsString());
+        assertTrue(root.get("readonly").getAsBoolean());
+        JsonObject process = spec.getAsJsonObject("process");
+        assertEquals(65534, process.getAsJsonObject("user").get("uid").getAsInt());
+        assertEquals(65533, process.getAsJsonObject("user").get("gid").getAsInt());
+        assertTrue(process.get("noNewPrivileges").getAsBoolean());
+        JsonObject caps = process.getAsJsonObject("capabilities");
+        for (String set : List.of("bounding", "effective", "permitted", "inheritable", "ambient")) {
+            assertEquals(0, caps.getAsJsonArray(set).size(), set + " capabilities");
+        }
+        assertEquals("/tmp", process.get("cwd").getAsString());
+        JsonObject tmp = mount(spec, "/tmp");
+        assertNotNull(tmp, "a private /tmp");
+        assertEquals("tmpfs", tmp.get("type").getAsString());
+        assertTrue(strings(mount(spec, "/sys").get("options")).contains("ro"));
+        JsonArray devices = resources(spec).getAsJsonArray("devices");
+        assertEquals(1, devices.size());
+        assertFalse(devices.get(0).getAsJsonObject().get("allow").getAsBoolean(), "no device is allowed");
+        assertEquals("/vireo/c-1", spec.getAsJsonObject("linux").get("cgroupsPath").getAsString());
+    }
+
+    @Test
+    void theAgentRunsWithTheGivenArgsAndEnvironment() {
+        JsonObject process = spec("c-1", fn(64, 0.5), UDS, SKELETON, LIMITS).getAsJsonObject("process");
+        assertEquals(List.of("/usr/bin/python3", "-u", "/vireo/agent/vireo_agent.py"), strings(process.get("args")));
+        List<String> env = strings(process.get("env"));
+        assertEquals(List.of("PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/tmp", "PYTHONDONTWRITEBYTECODE=1",
+                "VIREO_CODE_DIR=/vireo/code", "VIREO_HANDLER=main.handle", "VIREO_CONTAINER=c-1",
+                "VIREO_AGENT_SOCKET=/run/vireo/agent.sock"), env);
+        List<String> pipeEnv = strings(spec("c-1", fn(64, 0.5), PIPE, SKELETON, LIMITS).getAsJsonObject("process").get("env"));
+        assertTrue(pipeEnv.containsAll(List.of("VIREO_AGENT_PIPES=/run/vireo", "VIREO_AGENT_PIPE_COUNT=2")), pipeEnv.toString());
+    }
+
+    @Test
+    void noNetworkButAnEmptyNamespaceUnlessTheBindingNamesOne() {
+        for (TransportBinding binding : List.of(UDS, PIPE)) {
+            JsonObject spec = spec("c-1", fn(64, 0.5), binding, SKELETON, LIMITS);
+            JsonObject network = namespace(spec, "network");
+            assertNotNull(network, "a network namespace of its own: " + binding.endpoint().transport());
+            assertNull(network.get("path"), "new and empty (only lo), not joined: " + binding.endpoint().transport());
+            for (String ns : List.of("pid", "ipc", "uts", "mount")) {
+                assertNotNull(namespace(spec, ns), ns);
+            }
+        }
+        JsonObject http = spec("c-1", fn(64, 0.5), HTTP, SKELETON, LIMITS);
+        assertEquals("/run/netns/vireo-3", namespace(http, "network").get("path").getAsString(),
+                "the http transport's prepared namespace is joined");
+        assertTrue(strings(http.getAsJsonObject("process").get("env")).contains("VIREO_AGENT_HTTP=0.0.0.0:8080"));
+    }
+
+    @Test
+    void theTransportsDirectoryIsMountedReadWriteAndNothingElseIsWritable() {
+        for (TransportBinding binding : List.of(UDS, PIPE)) {
+            JsonObject spec = spec("c-1", fn(64, 0.5), binding, SKELETON, LIMITS);
+            JsonObject dir = mount(spec, "/run/vireo");
+            assertNotNull(dir, binding.endpoint().transport());
+            assertEquals("bind", dir.get("type").getAsString());
+            assertEquals(binding.mounts().keySet().iterator().next(), dir.get("source").getAsString());
+            assertEquals(List.of("rbind", "rw", "nosuid", "nodev", "noexec"), strings(dir.get("options")));
+            for (String ro : List.of("/usr", "/vireo/agent", "/vireo/code")) {
+                JsonObject m = mount(spec, ro);
+                assertNotNull(m, ro);
+                assertEquals("bind", m.get("type").getAsString());
+                assertTrue(strings(m.get("options")).contains("ro") && !strings(m.get("options")).contains("rw"), ro);
+            }
+            assertEquals("/srv/code/hello", mount(spec, "/vireo/code").get("source").getAsString());
+            assertEquals(AGENT.toString(), mount(spec, "/vireo/agent").get("source").getAsString());
+        }
+        JsonObject http = spec("c-1", fn(64, 0.5), HTTP, SKELETON, LIMITS);
+        assertNull(mount(http, "/run/vireo"), "the http transport mounts nothing");
+    }
+
+    @Test
+    void anImagesRootBringsItsAgentAndMaybeItsOwnUsr() {
+        OciSpec.Root image = new OciSpec.Root("rootfs", null, "", false, "app.handle");
+        JsonObject spec = spec("c-2", fn(64, 0.5), UDS, image, LIMITS);
+        assertEquals("rootfs", spec.getAsJsonObject("root").get("path").getAsString());
+        assertTrue(spec.getAsJsonObject("root").get("readonly").getAsBoolean());
+        assertNull(mount(spec, "/usr"), "the image's own /usr");
+        assertNull(mount(spec, "/vireo/agent"), "the agent is in the image");
+        assertNull(mount(spec, "/vireo/code"), "so is the code");
+        assertTrue(strings(spec.getAsJsonObject("process").get("env")).contains("VIREO_HANDLER=app.handle"));
+        JsonObject hostUsr = spec("c-2", fn(64, 0.5), UDS, new OciSpec.Root("rootfs", null, "", true, "app.handle"), LIMITS);
+        assertEquals(List.of("rbind", "ro", "nosuid", "nodev"), strings(mount(hostUsr, "/usr").get("options")));
+    }
+
+    @Test
+    void memoryCpuAndPidsAreLimited() {
+        JsonObject hard = resources(spec("c-1", fn(64, 0.5), UDS, SKELETON, LIMITS));
+        assertEquals(64L << 20, hard.getAsJsonObject("memory").get("limit").getAsLong());
+        assertEquals(64L << 20, hard.getAsJsonObject("memory").get("swap").getAsLong(), "no swap beyond the limit");
+        assertNull(hard.getAsJsonObject("memory").get("reservation"));
+        assertEquals(100_000, hard.getAsJsonObject("cpu").get("period").getAsLong());
+        assertEquals(50_000, hard.getAsJsonObject("cpu").get("quota").getAsLong());
+        assertEquals(256, hard.getAsJsonObject("pids").get("limit").getAsInt());
+
+        OciSpec.Limits soft = new OciSpec.Limits(65534, 65534, 32, "/usr/bin/python3", MemoryCap.SOFT);
+        JsonObject reserved = resources(spec("c-1", fn(128, 2), UDS, SKELETON, soft));
+        assertEquals(128L << 20, reserved.getAsJsonObject("memory").get("reservation").getAsLong());
+        assertNull(reserved.getAsJsonObject("memory").get("limit"), "a reservation, no limit");
+        assertEquals(200_000, reserved.getAsJsonObject("cpu").get("quota").getAsLong());
+        assertEquals(32, reserved.getAsJsonObject("pids").get("limit").getAsInt());
+
+        OciSpec.Limits none = new OciSpec.Limits(65534, 65534, 256, "/usr/bin/python3", MemoryCap.NONE);
+        assertEquals(0, resources(spec("c-1", fn(64, 0.5), UDS, SKELETON, none)).getAsJsonObject("memory").size());
+        assertEquals(1_000, resources(spec("c-1", fn(64, 0.01), UDS, SKELETON, LIMITS)).getAsJsonObject("cpu")
+                .get("quota").getAsLong(), "at least 1% of a core");
+    }
+
+    @Test
+    void theHostnameIsTheIdCutToSixtyThreeCharacters() {
+        String id = "c".repeat(80);
+        assertEquals("c".repeat(63), spec(id, fn(64, 0.5), UDS, SKELETON, LIMITS).get("hostname").getAsString());
+        assertEquals("c-1", spec("c-1", fn(64, 0.5), UDS, SKELETON, LIMITS).get("hostname").getAsString());
+    }
+}
