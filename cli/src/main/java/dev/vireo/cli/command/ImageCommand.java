@@ -65,14 +65,28 @@ public final class ImageCommand {
 
     @Command(name = "list", description = "The image archives built here.")
     static final class ListImages implements Callable<Integer> {
+        @Option(names = "--json", description = "print [{name, bytes, path}] as JSON")
+        boolean json;
+
         @Override
         public Integer call() throws Exception {
             Path dir = Files.createDirectories(images(Home.detect()));
+            com.google.gson.JsonArray all = new com.google.gson.JsonArray();
             try (Stream<Path> files = Files.list(dir)) {
                 for (Path f : files.filter(p -> p.toString().endsWith(".tar")).sorted().toList()) {
                     String n = f.getFileName().toString();
-                    System.out.println(n.substring(0, n.length() - 4) + "  " + Files.size(f) + " bytes  " + f);
+                    com.google.gson.JsonObject o = new com.google.gson.JsonObject();
+                    o.addProperty("name", n.substring(0, n.length() - 4));
+                    o.addProperty("bytes", Files.size(f));
+                    o.addProperty("path", f.toString());
+                    all.add(o);
+                    if (!json) {
+                        System.out.println(o.get("name").getAsString() + "  " + Files.size(f) + " bytes  " + f);
+                    }
                 }
+            }
+            if (json) {
+                System.out.println(all);
             }
             return 0;
         }

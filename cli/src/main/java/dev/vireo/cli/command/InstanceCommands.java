@@ -97,10 +97,26 @@ public final class InstanceCommands {
         @picocli.CommandLine.Mixin
         Name name;
 
+        @Option(names = "--json", description = "print {instance, profile, running, pid, ready} as JSON instead")
+        boolean json;
+
         @Override
         public Integer call() throws Exception {
             Instance in = name.instance();
             Optional<ProcessHandle> p = in.process();
+            if (json) {
+                com.google.gson.JsonObject o = new com.google.gson.JsonObject();
+                o.addProperty("instance", in.name());
+                o.addProperty("profile", in.profile());
+                o.addProperty("running", p.isPresent());
+                p.ifPresent(h -> o.addProperty("pid", h.pid()));
+                java.nio.file.Path ready = in.dir().resolve("ready");
+                if (p.isPresent() && java.nio.file.Files.isRegularFile(ready)) {
+                    o.add("ready", com.google.gson.JsonParser.parseString(java.nio.file.Files.readString(ready)));
+                }
+                System.out.println(o);
+                return p.isPresent() ? 0 : CliException.NOT_RUNNING;
+            }
             if (p.isEmpty()) {
                 System.out.println("vireo: " + in.name() + " not running");
                 return CliException.NOT_RUNNING;
