@@ -6,7 +6,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 /** Configuration {@code vireo.controller} (file {@code configs/vireo.controller.cfg}). */
 @ObjectClassDefinition(name = "Vireo controller", description = "Worker membership, heartbeats and retries of the controller.")
 public @interface ControllerConfig {
-    @AttributeDefinition(name = "Name", description = "The controller's name in records.")
+    @AttributeDefinition(name = "Name", description = "The controller's name in records (routing.controller).")
     String name() default "controller";
 
     @AttributeDefinition(name = "Heartbeat (ms)", description = "How often every worker's status is polled, in milliseconds.", min = "10")
