@@ -9,7 +9,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  */
 @ObjectClassDefinition(name = "Vireo controller", description = "Worker membership, heartbeats and retries of the controller.")
 public @interface ControllerConfig {
-    @AttributeDefinition(name = "Name", description = "The controller's name in records; a change takes effect when the controller restarts.")
+    @AttributeDefinition(name = "Name", description = "The controller's name in records (routing.controller); a change takes effect when the controller restarts.")
     String name() default "controller";
 
     @AttributeDefinition(name = "Heartbeat (ms)", description = "How often every worker's status is polled, in milliseconds.", min = "10")

@@ -42,10 +42,10 @@ public final class GraphitePush {
 
     @ObjectClassDefinition(name = "Vireo metrics: Graphite push", description = "Pushes the metrics to carbon.")
     public @interface Config {
-        @AttributeDefinition(name = "Enabled", description = "Push at all.")
+        @AttributeDefinition(name = "Enabled", description = "Push every meter to carbon.")
         boolean enabled() default false;
 
-        @AttributeDefinition(name = "Host", description = "carbon's host.")
+        @AttributeDefinition(name = "Host", description = "Host of carbon's plaintext (line) receiver.")
         String host() default "127.0.0.1";
 
         @AttributeDefinition(name = "Port", description = "carbon's plaintext (line) port.", min = "1", max = "65535")
@@ -54,7 +54,7 @@ public final class GraphitePush {
         @AttributeDefinition(name = "Step (ms)", description = "How often every series is pushed, in milliseconds.", min = "100")
         long step_ms() default 10_000;
 
-        @AttributeDefinition(name = "Prefix", description = "First node of every path.")
+        @AttributeDefinition(name = "Prefix", description = "First node of every path: <prefix>.<worker or controller name>.<meter without 'vireo.'>[.<tag>_<value>...].<statistic>, e.g. vireo.worker-1.queue.length.value.")
         String prefix() default "vireo";
     }
 

@@ -49,9 +49,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 public final class HttpTransport implements AgentTransport {
     private static final System.Logger LOG = System.getLogger(HttpTransport.class.getName());
 
-    @ObjectClassDefinition(name = "Vireo transport: http", description = "HTTP to the agent over a bridge.")
+    @ObjectClassDefinition(name = "Vireo transport: http", description = "HTTP to the agent in its own network namespace behind a bridge (needs root).")
     public @interface Config {
-        @AttributeDefinition(name = "Subnet base", description = "First address of the bridges' subnets; bridge k gets base + k*1024 as a /22.")
+        @AttributeDefinition(name = "Subnet base", description = "First address of the bridges' /22 subnets, a multiple of 1,024: bridge k serves base + k x 1,024 (gateway .1); blocks already routed on the host are skipped.")
         String subnet_base() default "10.213.0.0";
 
         @AttributeDefinition(name = "Ports per bridge", description = "Containers per bridge (a Linux bridge takes at most 1,024 ports).", min = "1", max = "1021")

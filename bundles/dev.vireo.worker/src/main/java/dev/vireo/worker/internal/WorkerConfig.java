@@ -6,7 +6,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 /** Configuration {@code vireo.worker} (file {@code configs/vireo.worker.cfg}). */
 @ObjectClassDefinition(name = "Vireo worker", description = "Admission, queueing and container pool of one worker.")
 public @interface WorkerConfig {
-    @AttributeDefinition(name = "Name", description = "The worker's name in records and in the cluster. Read at start: a change applies after a restart (every other option applies at once).")
+    @AttributeDefinition(name = "Name", description = "The worker's name in records, metrics and the cluster: lower-case letters, digits and '-'. Read at start: a change applies after a restart (every other option applies at once).")
     String name() default "worker-1";
 
     @AttributeDefinition(name = "Queue capacity", description = "Invocations that may wait; one more is rejected as overloaded (HTTP 429).", min = "1", max = "1000000")
@@ -21,7 +21,7 @@ public @interface WorkerConfig {
     @AttributeDefinition(name = "Memory sample (ms)", description = "How often the memory of containers in a running invocation is read from their cgroups, in milliseconds (every container is also read after each invocation; idle containers never).", min = "10")
     long memory_sample_ms() default 1_000;
 
-    @AttributeDefinition(name = "Memory pressure (% free)", description = "When the host's available memory falls below this percentage of its total, idle containers are evicted in keep-alive order until it is above again; 0 = off.", min = "0", max = "90")
+    @AttributeDefinition(name = "Memory pressure (% free)", description = "When the host's available memory (MemAvailable) falls below this percentage of its total, idle containers are evicted in keep-alive order until it is above again; 0 = off.", min = "0", max = "90")
     int memory_pressure_free_percent() default 5;
 
     @AttributeDefinition(name = "Maximum functions", description = "Registered functions at most.", min = "1")

@@ -93,10 +93,10 @@ public final class ContainerdBackend extends DaemonBackend {
         @AttributeDefinition(name = "Namespace", description = "containerd namespace of Vireo's containers.")
         String namespace() default "vireo";
 
-        @AttributeDefinition(name = "Runtime", description = "containerd runtime (shim) name.")
+        @AttributeDefinition(name = "Runtime", description = "containerd runtime (shim) of the containers.")
         String runtime() default "io.containerd.runc.v2";
 
-        @AttributeDefinition(name = "containerd binary", description = "The containerd executable for a private daemon.")
+        @AttributeDefinition(name = "containerd binary", description = "The containerd executable started as a private daemon when no socket is configured.")
         String containerd_binary() default "/usr/bin/containerd";
 
         @AttributeDefinition(name = "Python", description = "The interpreter inside containers (from the host's /usr).")

@@ -71,7 +71,7 @@ public final class DockerBackend extends DaemonBackend {
         @AttributeDefinition(name = "Socket", description = "dockerd's socket; empty = start and own a private dockerd under <run dir>/docker (root only).")
         String socket() default "";
 
-        @AttributeDefinition(name = "dockerd binary", description = "The dockerd executable for a private daemon.")
+        @AttributeDefinition(name = "dockerd binary", description = "The dockerd executable started as a private daemon when no socket is configured.")
         String dockerd_binary() default "/usr/sbin/dockerd";
 
         @AttributeDefinition(name = "Python", description = "The interpreter inside containers (from the host's /usr when the image asks for it).")
@@ -89,7 +89,7 @@ public final class DockerBackend extends DaemonBackend {
         @AttributeDefinition(name = "Stop grace (ms)", description = "SIGTERM to SIGKILL when a container is destroyed, in milliseconds.", min = "0")
         long stop_grace_ms() default 2_000;
 
-        @AttributeDefinition(name = "Memory cap", description = "hard (limit, OOM kill), soft (reservation) or none.")
+        @AttributeDefinition(name = "Memory cap", description = "hard: the function's memory is a limit (past it the kernel kills, reported as 'exceeded memory limit'); soft: a reservation the kernel reclaims down to under pressure; none: no cap.")
         String memory_cap() default "hard";
 
         @AttributeDefinition(name = "Images directory", description = "Where image archives are loaded from; empty = the launcher's vireo.images.dir, else <run dir>/images.")
@@ -98,10 +98,10 @@ public final class DockerBackend extends DaemonBackend {
         @AttributeDefinition(name = "Runtime image", description = "The image functions registered with a code directory run on.")
         String runtime_image() default "vireo/python3:latest";
 
-        @AttributeDefinition(name = "GPUs", description = "auto: offer gpu compute when nvidia-smi lists GPUs; on: always; off: never.")
+        @AttributeDefinition(name = "GPUs", description = "auto: offer gpu compute when nvidia-smi -L lists GPUs; on: always; off: never.")
         String gpu() default "auto";
 
-        @AttributeDefinition(name = "GPU driver", description = "Device-request driver for GPU functions.")
+        @AttributeDefinition(name = "GPU driver", description = "Device-request driver of GPU containers.")
         String gpu_driver() default "nvidia";
     }
 

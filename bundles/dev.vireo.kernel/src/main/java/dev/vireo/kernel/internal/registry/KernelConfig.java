@@ -14,16 +14,16 @@ public @interface KernelConfig {
     String PID = "vireo.kernel";
 
     @AttributeDefinition(name = "Container backends", description = "Comma-separated backend plugins in force, e.g. containerd, docker, sim.")
-    String backends() default "";
+    String backends() default "sim, process, containerd, docker";
 
     @AttributeDefinition(name = "Agent transports", description = "Comma-separated transport plugins in force, e.g. uds, pipe, http.")
-    String transports() default "";
+    String transports() default "sim, uds, pipe, http";
 
     @AttributeDefinition(name = "Resource trackers", description = "Comma-separated resource tracker plugins in force, e.g. cpu, memory, gpu.")
-    String resources() default "";
+    String resources() default "cpu, concurrency, memory, gpu";
 
     @AttributeDefinition(name = "GPU monitors", description = "Comma-separated GPU monitor plugins in force, e.g. nvidia-smi.")
-    String gpu_monitors() default "";
+    String gpu_monitors() default "nvidia-smi";
 
     @AttributeDefinition(name = "Queue policy", description = "The queue policy in force: fcfs, sjf, ...")
     String queue_policy() default "fcfs";

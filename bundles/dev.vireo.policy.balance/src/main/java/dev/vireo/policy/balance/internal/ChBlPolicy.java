@@ -33,7 +33,7 @@ public final class ChBlPolicy implements LoadBalancingPolicy {
 
     @ObjectClassDefinition(name = "Vireo balancer: ch-bl", description = "Consistent hashing with bounded loads.")
     public @interface Config {
-        @AttributeDefinition(name = "Bound", description = "A worker takes more only while its load is under bound x the average load (>= 1).", min = "1")
+        @AttributeDefinition(name = "Bound", description = "A worker takes a function's invocation only while its load is under bound x the average load.", min = "1")
         double bound() default 1.25;
 
         @AttributeDefinition(name = "Replicas", description = "Points per worker on the hash ring.", min = "1", max = "1000")

@@ -25,7 +25,7 @@ public final class EdfQueuePolicy implements QueuePolicy {
 
     @ObjectClassDefinition(name = "Vireo queue: edf", description = "Deadline = arrival + expected time x slack.")
     public @interface Config {
-        @AttributeDefinition(name = "Slack", description = "Multiplier of the expected execution time (>= 1).", min = "1")
+        @AttributeDefinition(name = "Slack", description = "Deadline = arrival + expected execution time x slack.", min = "1")
         double slack() default 2.0;
     }
 

@@ -36,10 +36,10 @@ public final class GrpcApi {
         @AttributeDefinition(name = "Bind address", description = "Address to listen on.")
         String bind() default "127.0.0.1";
 
-        @AttributeDefinition(name = "Port", description = "TCP port; 0 picks a free one (written to the log).", min = "0", max = "65535")
+        @AttributeDefinition(name = "Port", description = "TCP port; 0 picks a free one (logged, and listed in run/NAME/ready). The profiles set it (vireo.grpc.port in distro/profiles): worker and all-in-one 8071, controller 8081.", min = "0", max = "65535")
         int port() default 8071;
 
-        @AttributeDefinition(name = "Maximum message (bytes)", description = "Largest request message accepted, in bytes.", min = "1024")
+        @AttributeDefinition(name = "Maximum message (bytes)", description = "Largest request message accepted, in bytes; a larger one fails with RESOURCE_EXHAUSTED.", min = "1024")
         int max_message_bytes() default 6 * 1024 * 1024;
 
         @AttributeDefinition(name = "Bearer token", description = "If set, every call but Health and Ping needs metadata 'authorization: Bearer <token>'.")

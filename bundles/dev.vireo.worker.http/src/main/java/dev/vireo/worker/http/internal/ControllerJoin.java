@@ -36,7 +36,7 @@ public final class ControllerJoin {
         @AttributeDefinition(name = "Controller", description = "The controller's HTTP API, e.g. http://127.0.0.1:8080; empty: standalone worker.")
         String controller() default "";
 
-        @AttributeDefinition(name = "Interval (ms)", description = "How often the join is repeated, in milliseconds.", min = "100")
+        @AttributeDefinition(name = "Interval (ms)", description = "How often the join is repeated, in milliseconds; it is idempotent, so workers and the controller may start in any order.", min = "100")
         long interval_ms() default 2_000;
 
         @AttributeDefinition(name = "Advertised address", description = "host:port the controller should reach this worker's gRPC API at; empty: where it listens.")

@@ -51,7 +51,7 @@ public final class HttpApi {
         @AttributeDefinition(name = "Bind address", description = "Address to listen on.")
         String bind() default "127.0.0.1";
 
-        @AttributeDefinition(name = "Port", description = "TCP port; 0 picks a free one (written to the log).", min = "0", max = "65535")
+        @AttributeDefinition(name = "Port", description = "TCP port; 0 picks a free one (logged, and listed in run/NAME/ready). The profiles set it (vireo.http.port in distro/profiles): worker and all-in-one 8070, controller 8080.", min = "0", max = "65535")
         int port() default 8070;
 
         @AttributeDefinition(name = "Maximum body (bytes)", description = "Largest request body accepted, in bytes; larger ones get 413.", min = "1024")
