@@ -15,6 +15,7 @@ import dev.vireo.loadgen.Row;
 import dev.vireo.loadgen.TraceMapping;
 import dev.vireo.worker.internal.WorkerComponent;
 import dev.vireo.worker.internal.WorkerConfig;
+import dev.vireo.testkit.VirtualTime;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

@@ -1,4 +1,4 @@
-package dev.vireo.sim;
+package dev.vireo.testkit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
