@@ -255,6 +255,32 @@ public final class VirtualTime implements Clock, TaskScheduler {
         }
     }
 
+    /**
+     * Runs until {@code done} holds (checked between steps), but not past {@code within} of virtual time from now: for
+     * tests of components with periodic tasks, whose loop never runs dry, so a condition that never holds would
+     * otherwise run the clock forever.
+     *
+     * @throws IllegalStateException if the next piece of work is due later than {@code within} from now, or nothing is
+     *                               left to run, before {@code done} holds
+     */
+    public void runUntil(BooleanSupplier done, Duration within) {
+        long until = now + within.toNanos();
+        while (!done.getAsBoolean()) {
+            if (ready.isEmpty()) {
+                Timer next = nextLive();
+                if (next == null) {
+                    throw new IllegalStateException("the simulation stalled at " + elapsed()
+                            + ": nothing is runnable or scheduled, but it is not finished");
+                }
+                if (next.due > until) {
+                    throw new IllegalStateException("not done within " + within + " of virtual time (now at "
+                            + elapsed() + ")");
+                }
+            }
+            step();
+        }
+    }
+
     /** Runs every piece of work due up to {@code delay} from now, then sets the clock there. */
     public void runFor(Duration delay) {
         long until = now + delay.toNanos();
