@@ -45,7 +45,6 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The invocation pipeline: admission into a bounded queue ordered by the active queue policy, resources from every
@@ -68,10 +67,10 @@ final class WorkerCore implements WorkerService, AutoCloseable {
     private final StatsBook stats = new StatsBook();
     private final Resources resources;
     private final AsyncResults async;
-    private final ReentrantLock lock = new ReentrantLock();
+    private final WorkerLock lock = new WorkerLock();
     private final Map<Long, Pending> waiting = new HashMap<>();
     private final ContainerPool pool;
-    private final AtomicLong tids = new AtomicLong();
+    private final TransactionIds tids;
     private final AtomicLong containerIds = new AtomicLong();
     private final List<Cancellable> tasks = new ArrayList<>();
     private final AutoCloseable listener;
@@ -97,6 +96,7 @@ final class WorkerCore implements WorkerService, AutoCloseable {
         this.clock = clock;
         this.scheduler = scheduler;
         this.options = options;
+        this.tids = new TransactionIds(options.name());
         this.functions = new FunctionTable(registry, options.maxFunctions());
         this.resources = new Resources(registry);
         this.async = new AsyncResults(clock, options.asyncRetention());
@@ -188,18 +188,14 @@ final class WorkerCore implements WorkerService, AutoCloseable {
 
     // ---- invocation --------------------------------------------------------------------------------------------
 
-    private String newTid(String tid) {
-        return tid == null || tid.isEmpty() ? options.name() + "-" + Long.toString(tids.incrementAndGet(), 36) : tid;
-    }
-
     @Override
     public CompletionStage<InvocationRecord> invoke(String tid, String functionId, String payload) {
-        return admit(newTid(tid), functionId, payload).future;
+        return admit(tids.orNew(tid), functionId, payload).future;
     }
 
     @Override
     public String invokeAsync(String tid, String functionId, String payload) {
-        String id = newTid(tid);
+        String id = tids.orNew(tid);
         if (!async.reserve(id)) {
             throw new WorkerException(ErrorKind.INVALID_REQUEST, "transaction id '" + id + "' is already in use");
         }
@@ -384,9 +380,7 @@ final class WorkerCore implements WorkerService, AutoCloseable {
             } else {
                 space.release();
                 p.acquiredNanos = clock.nanoTime();
-                finish(p, null, ContainerState.COLD, 0, 0, 0, null,
-                        InvocationError.of(ErrorKind.START_FAILED, "could not start a container for "
-                                + p.function.id() + ": " + message(error)));
+                finish(p, null, ContainerState.COLD, 0, 0, 0, null, Failures.startFailed(p.function, error));
             }
             pump();
         });
@@ -439,7 +433,7 @@ final class WorkerCore implements WorkerService, AutoCloseable {
                 .handle((handle, error) -> {
                     if (error != null) {
                         transport.unbind(binding);
-                        throw new CompletionException(unwrap(error));
+                        throw new CompletionException(Failures.unwrap(error));
                     }
                     AgentChannel first;
                     try {
@@ -501,22 +495,13 @@ final class WorkerCore implements WorkerService, AutoCloseable {
         long executionUs = 0;
         String result = "";
         if (error != null) {
-            Throwable e = unwrap(error);
-            Optional<String> why = e instanceof TimeoutException ? Optional.empty() : diagnose(c);
-            failure = e instanceof TimeoutException
-                    ? InvocationError.of(ErrorKind.TIMEOUT, p.function.id() + " timed out after "
-                            + p.function.timeout().toMillis() + " ms")
-                    : why.isPresent() && why.get().startsWith("exceeded memory limit")
-                            ? InvocationError.of(ErrorKind.OUT_OF_MEMORY, p.function.id() + " " + why.get())
-                            : InvocationError.of(ErrorKind.CONTAINER_FAILED, "container " + c.id() + " failed: "
-                                    + why.orElse(message(e)));
+            failure = Failures.callFailed(error, p.function, c.id(), () -> diagnose(c));
         } else {
             executionUs = Math.max(0, reply.durationUs());
             if (reply.success()) {
                 result = reply.result();
             } else {
-                failure = new InvocationError(ErrorKind.USER_ERROR, reply.errorType() + ": " + reply.errorMessage(),
-                        reply.traceback());
+                failure = Failures.userError(reply);
             }
         }
         long roundTripUs = (end - sent) / 1_000;
@@ -606,7 +591,7 @@ final class WorkerCore implements WorkerService, AutoCloseable {
             lock.unlock();
         }
         if (!victims.isEmpty()) {
-            String tid = newTid(null);
+            String tid = tids.next();
             LOG.log(Level.WARNING, "[" + tid + "] host memory pressure: " + r.availableMb() + " MB available of "
                     + r.totalMb() + " MB (below " + percent + " %): evicting " + victims.size() + " idle containers");
             metrics.evicted("memory-pressure", victims.size());
@@ -660,12 +645,12 @@ final class WorkerCore implements WorkerService, AutoCloseable {
                     .whenComplete((v, e) -> {
                         c.transport.unbind(c.binding);
                         if (e != null) {
-                            LOG.log(Level.WARNING, "[" + tid + "] destroying " + c.id() + " failed: " + message(e));
+                            LOG.log(Level.WARNING, "[" + tid + "] destroying " + c.id() + " failed: " + Failures.message(e));
                         }
                     });
         } catch (RuntimeException e) {
             c.transport.unbind(c.binding);
-            LOG.log(Level.WARNING, "[" + tid + "] destroying " + c.id() + " failed: " + message(e));
+            LOG.log(Level.WARNING, "[" + tid + "] destroying " + c.id() + " failed: " + Failures.message(e));
         }
     }
 
@@ -678,7 +663,7 @@ final class WorkerCore implements WorkerService, AutoCloseable {
         }
         Registration r = functions.get(functionId);
         FunctionSpec fn = r.spec();
-        String tid = newTid(null);
+        String tid = tids.next();
         List<CompletableFuture<Boolean>> started = new ArrayList<>();
         List<Runnable> after = new ArrayList<>();
         lock.lock();
@@ -692,7 +677,7 @@ final class WorkerCore implements WorkerService, AutoCloseable {
                 started.add(create(r, tid, space.get()).handle((c, error) -> {
                     if (error != null) {
                         space.get().release();
-                        LOG.log(Level.WARNING, "[" + tid + "] prewarm of " + functionId + " failed: " + message(error));
+                        LOG.log(Level.WARNING, "[" + tid + "] prewarm of " + functionId + " failed: " + Failures.message(error));
                     }
                     return error == null && adopt(c, tid, true);
                 }));
@@ -717,7 +702,7 @@ final class WorkerCore implements WorkerService, AutoCloseable {
             lock.unlock();
         }
         if (!expired.isEmpty()) {
-            String tid = newTid(null);
+            String tid = tids.next();
             LOG.log(Level.DEBUG, () -> "[" + tid + "] keep-alive expired " + expired.size() + " containers");
             metrics.evicted("keepalive", expired.size());
             expired.forEach(c -> destroy(c, tid));
@@ -813,20 +798,7 @@ final class WorkerCore implements WorkerService, AutoCloseable {
             LOG.log(Level.WARNING, "removing the selection listener failed: " + e.getMessage());
         }
         cancelled.forEach(p -> cancel(p, true, "worker " + options.name() + " shut down"));
-        String tid = newTid(null);
+        String tid = tids.next();
         containers.forEach(c -> destroy(c, tid));
-    }
-
-    private static Throwable unwrap(Throwable t) {
-        while ((t instanceof CompletionException || t instanceof java.util.concurrent.ExecutionException)
-                && t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t;
-    }
-
-    private static String message(Throwable t) {
-        Throwable e = unwrap(t);
-        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 }
