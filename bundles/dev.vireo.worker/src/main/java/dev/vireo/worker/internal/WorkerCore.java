@@ -69,9 +69,9 @@ final class WorkerCore implements WorkerService, AutoCloseable {
     private final AsyncResults async;
     private final WorkerLock lock = new WorkerLock();
     private final Map<Long, Pending> waiting = new HashMap<>();
-    private final ContainerPool pool;
+    private final ContainerLifecycle containers;
+    private final MemoryWatch memory;
     private final TransactionIds tids;
-    private final AtomicLong containerIds = new AtomicLong();
     private final List<Cancellable> tasks = new ArrayList<>();
     private final AutoCloseable listener;
     private InvocationQueue queue;
@@ -80,7 +80,6 @@ final class WorkerCore implements WorkerService, AutoCloseable {
     private boolean closed;
 
     private final WorkerMetrics metrics;
-    private final HostMemory host;
     private final Ticker keepAliveTicker;
     private final Ticker memoryTicker;
 
@@ -91,7 +90,6 @@ final class WorkerCore implements WorkerService, AutoCloseable {
 
     WorkerCore(PluginRegistry registry, Clock clock, TaskScheduler scheduler, WorkerOptions options,
             io.micrometer.core.instrument.MeterRegistry meters, HostMemory host) {
-        this.host = host;
         this.registry = registry;
         this.clock = clock;
         this.scheduler = scheduler;
@@ -101,8 +99,11 @@ final class WorkerCore implements WorkerService, AutoCloseable {
         this.resources = new Resources(registry);
         this.async = new AsyncResults(clock, options.asyncRetention());
         this.metrics = new WorkerMetrics(meters, options.name(), this::status);
-        this.pool = new ContainerPool(clock);
         this.policyContext = new PolicyContext(clock, stats);
+        this.containers = new ContainerLifecycle(registry, clock, scheduler, lock, options.name(), functions, resources,
+                policyContext, metrics, tids, this::pump);
+        this.memory = new MemoryWatch(registry, scheduler, functions, stats, containers, metrics, tids, host,
+                () -> this.options, this::pump);
         this.listener = registry.addListener((point, before, after) -> {
             if (point == ExtensionPoint.QUEUE) {
                 swapQueue();
@@ -110,28 +111,14 @@ final class WorkerCore implements WorkerService, AutoCloseable {
                 swapKeepAlive();
             }
         });
-        keepAliveTicker = new Ticker(scheduler, this::evictExpired, options.keepAliveCheck());
-        memoryTicker = new Ticker(scheduler, this::memoryTick, options.memorySample());
+        keepAliveTicker = new Ticker(scheduler, containers::evictExpired, options.keepAliveCheck());
+        memoryTicker = new Ticker(scheduler, memory::tick, options.memorySample());
         tasks.addAll(List.of(keepAliveTicker, memoryTicker));
-        scheduler.execute(this::reclaimLeftovers);
+        scheduler.execute(containers::reclaimLeftovers);
         tasks.add(scheduler.scheduleAtFixedRate(async::expire, Duration.ofSeconds(1)));
     }
 
     private final PolicyContext policyContext;
-
-    /** Removes containers an earlier run of this worker left behind (it died before it could). */
-    private void reclaimLeftovers() {
-        registry.activeAll(ContainerBackend.class).forEach((name, backend) -> {
-            try {
-                int n = backend.reclaim(options.name());
-                if (n > 0) {
-                    LOG.log(Level.INFO, "reclaimed " + n + " leftover containers of " + options.name() + " on " + name);
-                }
-            } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "reclaim on " + name + " failed: " + e.getMessage());
-            }
-        });
-    }
 
     // ---- registration ------------------------------------------------------------------------------------------
 
@@ -160,8 +147,7 @@ final class WorkerCore implements WorkerService, AutoCloseable {
         List<Pending> cancelled = new ArrayList<>();
         lock.lock();
         try {
-            idle = pool.retire(gone);
-            idle.forEach(this::removeLocked);
+            idle = containers.retire(gone);
             for (QueuedInvocation q : queue == null ? List.<QueuedInvocation>of() : queue.drain()) {
                 if (waiting.get(q.sequence()).registration == gone) {
                     cancelled.add(waiting.remove(q.sequence()));
@@ -173,7 +159,7 @@ final class WorkerCore implements WorkerService, AutoCloseable {
             lock.unlock();
         }
         String tid = "unregister-" + functionId;
-        idle.forEach(c -> destroy(c, tid));
+        idle.forEach(c -> containers.destroy(c, tid));
         cancelled.forEach(p -> cancel(p, true, "function " + functionId + " was unregistered before the invocation ran"));
         stats.remove(functionId);
         LOG.log(Level.INFO, "[" + tid + "] unregistered " + functionId + " (generation " + gone.generation()
@@ -242,7 +228,7 @@ final class WorkerCore implements WorkerService, AutoCloseable {
             }
             long seq = ++sequence;
             waiting.put(seq, p);
-            queue.offer(new QueuedInvocation(invocation, r.spec(), seq, now, pool.warm(r) != null));
+            queue.offer(new QueuedInvocation(invocation, r.spec(), seq, now, containers.warm(r) != null));
             stats.arrived(functionId, now); // under the lock: unregister() removes the statistics after it
         } finally {
             lock.unlock();
@@ -261,9 +247,7 @@ final class WorkerCore implements WorkerService, AutoCloseable {
             if (queue == null) {
                 queue = registry.active(QueuePolicy.class).newQueue(policyContext);
             }
-            if (!pool.indexed()) {
-                pool.reindex(registry.active(KeepAlivePolicy.class).newIndex(policyContext));
-            }
+            containers.ensureIndex();
         } catch (RuntimeException e) {
             throw new WorkerException(ErrorKind.INTERNAL, "worker " + options.name() + " is not ready: " + e.getMessage());
         }
@@ -303,15 +287,15 @@ final class WorkerCore implements WorkerService, AutoCloseable {
                 if (slot.isEmpty()) {
                     break;
                 }
-                Container warm = pool.warm(p.registration);
+                Container warm = containers.warm(p.registration);
                 if (warm != null) {
                     dequeue(p);
-                    pool.use(warm);
+                    containers.use(warm);
                     ContainerState state = warm.prewarmed && warm.uses == 1 ? ContainerState.PREWARM : ContainerState.WARM;
                     starts.add(() -> call(p, warm, slot.get(), state));
                     continue;
                 }
-                Optional<Resources.Grants> space = reserveContainer(fn, p.tid(), starts);
+                Optional<Resources.Grants> space = containers.reserve(fn, p.tid(), starts);
                 if (space.isEmpty()) {
                     slot.get().release();
                     break;
@@ -332,39 +316,9 @@ final class WorkerCore implements WorkerService, AutoCloseable {
         p.dequeuedNanos = clock.nanoTime();
     }
 
-    /**
-     * Reserves resources for a new container, evicting idle containers the keep-alive policy gives up if needed.
-     * Destruction of the victims is added to {@code after} (run outside the lock). Call under the lock.
-     */
-    private Optional<Resources.Grants> reserveContainer(FunctionSpec fn, String tid, List<Runnable> after) {
-        ResourceRequest request = Resources.containerRequest(fn, tid);
-        Optional<Resources.Grants> grants = resources.acquire(request);
-        if (grants.isPresent()) {
-            return grants;
-        }
-        List<Container> victims = pool.victims(fn.memoryMb());
-        if (victims.isEmpty()) {
-            return Optional.empty();
-        }
-        for (Container v : victims) {
-            removeLocked(v);
-            after.add(() -> destroy(v, tid));
-        }
-        LOG.log(Level.DEBUG, () -> "[" + tid + "] evicted " + victims.size() + " idle containers for " + fn.id());
-        metrics.evicted("capacity", victims.size());
-        return resources.acquire(request);
-    }
-
-    /** Takes a container out of the pool and returns its resources at once. Call under the lock. */
-    private void removeLocked(Container c) {
-        if (pool.remove(c)) {
-            c.grants.release();
-        }
-    }
-
     private void coldStart(Pending p, Resources.Grants space, Resources.Grants slot) {
-        create(p.registration, p.tid(), space).whenComplete((c, error) -> {
-            if (error == null && adopt(c, p.tid(), false)) {
+        containers.create(p.registration, p.tid(), space).whenComplete((c, error) -> {
+            if (error == null && containers.adopt(c, p.tid(), false)) {
                 call(p, c, slot, ContainerState.COLD);
                 return;
             }
@@ -386,91 +340,16 @@ final class WorkerCore implements WorkerService, AutoCloseable {
         });
     }
 
-    /**
-     * Pools a container that just started (in use for its first invocation unless {@code prewarmed}) if the
-     * registration it was created for is still its function's current one. Otherwise the function was unregistered
-     * (or registered again) while it started: it is destroyed and its resources returned, never pooled, never used.
-     */
-    private boolean adopt(Container c, String tid, boolean prewarmed) {
-        lock.lock();
-        try {
-            if (functions.current(c.registration)) {
-                c.prewarmed = prewarmed;
-                pool.add(c);
-                if (!prewarmed) {
-                    pool.use(c);
-                }
-                return true;
-            }
-        } finally {
-            lock.unlock();
-        }
-        LOG.log(Level.INFO, "[" + tid + "] " + c.id() + " started for generation " + c.registration.generation()
-                + " of " + c.function.id() + ", which is gone: destroyed");
-        c.grants.release();
-        destroy(c, tid);
-        return false;
-    }
-
-    /** Creates a container: transport binding, backend creation, first channel. Fails leaving nothing behind. */
-    private CompletableFuture<Container> create(Registration r, String tid, Resources.Grants grants) {
-        FunctionSpec fn = r.spec();
-        long start = clock.nanoTime();
-        String id = options.name() + "-" + fn.name() + "-" + Long.toString(containerIds.incrementAndGet(), 36);
-        AgentTransport transport;
-        ContainerBackend backend;
-        TransportBinding binding;
-        try {
-            transport = registry.get(AgentTransport.class, fn.transport());
-            backend = registry.get(ContainerBackend.class, fn.backend());
-            binding = transport.bind(id, tid);
-        } catch (IOException | RuntimeException e) {
-            return CompletableFuture.failedFuture(e);
-        }
-        Map<String, String> labels = Map.of("vireo.worker", options.name(), "vireo.function", fn.id());
-        return backend.create(new ContainerRequest(id, tid, fn, options.name(), binding, labels, grants.devices()))
-                .toCompletableFuture()
-                .handle((handle, error) -> {
-                    if (error != null) {
-                        transport.unbind(binding);
-                        throw new CompletionException(Failures.unwrap(error));
-                    }
-                    AgentChannel first;
-                    try {
-                        first = transport.open(handle.endpoint(), tid);
-                    } catch (IOException | RuntimeException e) {
-                        backend.destroy(handle, tid);
-                        transport.unbind(binding);
-                        throw new CompletionException(new IOException("agent of " + id + " not reachable: " + e.getMessage(), e));
-                    }
-                    // the cold start ends when the agent said it is ready, not when the backend said it runs
-                    Container c = new Container(handle, r, transport, binding, grants, clock.nanoTime(),
-                            (clock.nanoTime() - start) / 1_000);
-                    c.idleChannels.add(first);
-                    LOG.log(Level.DEBUG, () -> "[" + tid + "] container " + id + " ready in " + c.coldStartUs + " us");
-                    return c;
-                });
-    }
-
     /** Sends the invocation to the container's agent. */
     private void call(Pending p, Container c, Resources.Grants slot, ContainerState state) {
         p.acquiredNanos = clock.nanoTime();
-        AgentChannel channel;
-        lock.lock();
+        AgentChannel ch;
         try {
-            channel = c.idleChannels.poll();
-        } finally {
-            lock.unlock();
+            ch = containers.channel(c, p.tid());
+        } catch (IOException | RuntimeException e) {
+            done(p, c, null, slot, state, p.acquiredNanos, null, e);
+            return;
         }
-        if (channel == null) {
-            try {
-                channel = c.transport.open(c.handle.endpoint(), p.tid());
-            } catch (IOException | RuntimeException e) {
-                done(p, c, null, slot, state, p.acquiredNanos, null, e);
-                return;
-            }
-        }
-        AgentChannel ch = channel;
         long sent = clock.nanoTime();
         CompletableFuture<AgentReply> reply;
         try {
@@ -495,7 +374,7 @@ final class WorkerCore implements WorkerService, AutoCloseable {
         long executionUs = 0;
         String result = "";
         if (error != null) {
-            failure = Failures.callFailed(error, p.function, c.id(), () -> diagnose(c));
+            failure = Failures.callFailed(error, p.function, c.id(), () -> containers.diagnose(c));
         } else {
             executionUs = Math.max(0, reply.durationUs());
             if (reply.success()) {
@@ -509,104 +388,23 @@ final class WorkerCore implements WorkerService, AutoCloseable {
         lock.lock();
         try {
             running--;
-            if (containerOk) {
-                c.idleChannels.push(ch);
-                if (pool.release(c) && c.retired) {
-                    removeLocked(c);
-                    destroyNow.add(c);
-                }
-            } else {
-                if (ch != null) {
-                    ch.close();
-                }
-                c.inUse--;
-                removeLocked(c);
+            if (containers.release(c, ch, containerOk)) {
                 destroyNow.add(c);
             }
         } finally {
             lock.unlock();
         }
         slot.release();
-        destroyNow.forEach(x -> destroy(x, p.tid()));
+        destroyNow.forEach(x -> containers.destroy(x, p.tid()));
         if (failure != null && failure.kind() != ErrorKind.USER_ERROR) {
             LOG.log(Level.WARNING, "[" + p.tid() + "] " + failure.message());
         }
         finish(p, c, state, state == ContainerState.COLD ? c.coldStartUs : 0, executionUs,
                 Math.max(0, roundTripUs - executionUs), result, failure);
-        if (containerOk && end - c.measuredNanos >= options.memorySample().toNanos()) {
-            // after the record is out, so the cgroup read stays off the invocation's path; a busy container at most
-            // once per memory.sample.ms (its first invocation always)
-            c.measuredNanos = end;
-            scheduler.execute(() -> measure(c, true));
+        if (containerOk) {
+            memory.afterInvocation(c, end);
         }
         pump();
-    }
-
-    /** Reads a container's memory from its backend (its cgroup); {@code after}: also feeds the function's stats. */
-    private void measure(Container c, boolean after) {
-        ContainerUsage u;
-        try {
-            u = registry.get(ContainerBackend.class, c.function.backend()).usage(c.handle);
-        } catch (RuntimeException e) {
-            return;
-        }
-        if (u.memoryBytes() > 0) {
-            if (after && functions.current(c.registration)) {
-                stats.memory(c.function.id(), u.memoryBytes() / (1024.0 * 1024.0));
-            }
-            c.memoryBytes = u.memoryBytes(); // last: whoever sees it sees the statistics too
-        }
-    }
-
-    /**
-     * Every memory.sample.ms: reads the containers in a running invocation (long invocations are measured while they
-     * run; idle containers are never read), then evicts idle containers if the host is short of memory.
-     */
-    private void memoryTick() {
-        List<Container> busy;
-        lock.lock();
-        try {
-            busy = pool.all().stream().filter(c -> c.inUse > 0).toList();
-        } finally {
-            lock.unlock();
-        }
-        busy.forEach(c -> measure(c, false));
-        evictUnderPressure();
-    }
-
-    /** Below memory.pressure.free.percent of the host's memory available: evict idle containers in keep-alive order. */
-    void evictUnderPressure() {
-        int percent = options.pressureFreePercent();
-        HostMemory.Reading r = percent == 0 ? null : host.read();
-        if (r == null || r.availableMb() * 100 >= r.totalMb() * percent) {
-            return;
-        }
-        long needMb = r.totalMb() * percent / 100 - r.availableMb();
-        List<Container> victims;
-        lock.lock();
-        try {
-            victims = pool.victims(needMb);
-            victims.forEach(this::removeLocked);
-        } finally {
-            lock.unlock();
-        }
-        if (!victims.isEmpty()) {
-            String tid = tids.next();
-            LOG.log(Level.WARNING, "[" + tid + "] host memory pressure: " + r.availableMb() + " MB available of "
-                    + r.totalMb() + " MB (below " + percent + " %): evicting " + victims.size() + " idle containers");
-            metrics.evicted("memory-pressure", victims.size());
-            victims.forEach(c -> destroy(c, tid));
-            pump();
-        }
-    }
-
-    /** The backend's account of why a container died, if it has one. */
-    private Optional<String> diagnose(Container c) {
-        try {
-            return registry.get(ContainerBackend.class, c.function.backend()).failure(c.handle);
-        } catch (RuntimeException e) {
-            return Optional.empty();
-        }
     }
 
     private void finish(Pending p, Container c, ContainerState state, long coldUs, long executionUs, long transportUs,
@@ -635,25 +433,6 @@ final class WorkerCore implements WorkerService, AutoCloseable {
         finish(p, null, ContainerState.COLD, 0, 0, 0, null, InvocationError.of(ErrorKind.CANCELLED, why));
     }
 
-    private void destroy(Container c, String tid) {
-        for (AgentChannel ch : c.idleChannels) {
-            ch.close();
-        }
-        c.idleChannels.clear();
-        try {
-            registry.get(ContainerBackend.class, c.function.backend()).destroy(c.handle, tid)
-                    .whenComplete((v, e) -> {
-                        c.transport.unbind(c.binding);
-                        if (e != null) {
-                            LOG.log(Level.WARNING, "[" + tid + "] destroying " + c.id() + " failed: " + Failures.message(e));
-                        }
-                    });
-        } catch (RuntimeException e) {
-            c.transport.unbind(c.binding);
-            LOG.log(Level.WARNING, "[" + tid + "] destroying " + c.id() + " failed: " + Failures.message(e));
-        }
-    }
-
     // ---- prewarm and keep-alive --------------------------------------------------------------------------------
 
     @Override
@@ -662,52 +441,14 @@ final class WorkerCore implements WorkerService, AutoCloseable {
             throw new WorkerException(ErrorKind.INVALID_REQUEST, "prewarm count " + count + " is out of range [1, 1000]");
         }
         Registration r = functions.get(functionId);
-        FunctionSpec fn = r.spec();
         String tid = tids.next();
-        List<CompletableFuture<Boolean>> started = new ArrayList<>();
-        List<Runnable> after = new ArrayList<>();
         lock.lock();
         try {
             ensurePolicies();
-            for (int i = 0; i < count; i++) {
-                Optional<Resources.Grants> space = reserveContainer(fn, tid, after);
-                if (space.isEmpty()) {
-                    break;
-                }
-                started.add(create(r, tid, space.get()).handle((c, error) -> {
-                    if (error != null) {
-                        space.get().release();
-                        LOG.log(Level.WARNING, "[" + tid + "] prewarm of " + functionId + " failed: " + Failures.message(error));
-                    }
-                    return error == null && adopt(c, tid, true);
-                }));
-            }
         } finally {
             lock.unlock();
         }
-        after.forEach(scheduler::execute);
-        return CompletableFuture.allOf(started.toArray(new CompletableFuture<?>[0])).thenApply(v -> {
-            pump();
-            return (int) started.stream().filter(CompletableFuture::join).count();
-        });
-    }
-
-    private void evictExpired() {
-        List<Container> expired;
-        lock.lock();
-        try {
-            expired = pool.expired();
-            expired.forEach(this::removeLocked);
-        } finally {
-            lock.unlock();
-        }
-        if (!expired.isEmpty()) {
-            String tid = tids.next();
-            LOG.log(Level.DEBUG, () -> "[" + tid + "] keep-alive expired " + expired.size() + " containers");
-            metrics.evicted("keepalive", expired.size());
-            expired.forEach(c -> destroy(c, tid));
-            pump();
-        }
+        return containers.prewarm(r, count, tid);
     }
 
     // ---- policy swaps ------------------------------------------------------------------------------------------
@@ -744,12 +485,7 @@ final class WorkerCore implements WorkerService, AutoCloseable {
     /** A new keep-alive index from the newly active policy, filled with every container. */
     void swapKeepAlive() {
         activeOrKeep(KeepAlivePolicy.class, "keep-alive policy").ifPresent(policy -> {
-            lock.lock();
-            try {
-                pool.reindex(policy.newIndex(policyContext));
-            } finally {
-                lock.unlock();
-            }
+            containers.swapKeepAlive(policy);
         });
     }
 
@@ -767,7 +503,7 @@ final class WorkerCore implements WorkerService, AutoCloseable {
         }
         lock.lock();
         try {
-            ContainerPool.Census c = pool.census();
+            ContainerPool.Census c = containers.census();
             return new WorkerStatus(options.name(), queue == null ? 0 : queue.size(), options.queueCapacity(), running,
                     functions.size(), c.busy(), c.idle(), c.runningMb(), c.cachedMb(), c.runningUsedBytes() >> 20,
                     c.cachedUsedBytes() >> 20, limit, c.backends(), policies, usages, stats.all());
@@ -779,15 +515,14 @@ final class WorkerCore implements WorkerService, AutoCloseable {
     @Override
     public void close() {
         List<Pending> cancelled = new ArrayList<>();
-        List<Container> containers;
+        List<Container> all;
         lock.lock();
         try {
             closed = true;
             for (QueuedInvocation q : queue == null ? List.<QueuedInvocation>of() : queue.drain()) {
                 cancelled.add(waiting.remove(q.sequence()));
             }
-            containers = pool.all();
-            containers.forEach(this::removeLocked);
+            all = containers.removeAll();
         } finally {
             lock.unlock();
         }
@@ -799,6 +534,6 @@ final class WorkerCore implements WorkerService, AutoCloseable {
         }
         cancelled.forEach(p -> cancel(p, true, "worker " + options.name() + " shut down"));
         String tid = tids.next();
-        containers.forEach(c -> destroy(c, tid));
+        all.forEach(c -> containers.destroy(c, tid));
     }
 }
