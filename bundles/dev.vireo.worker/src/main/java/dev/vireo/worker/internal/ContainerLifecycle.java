@@ -299,7 +299,7 @@ final class ContainerLifecycle {
         return idle;
     }
 
-    /** Takes every container out of the pool (the worker shuts down), to be destroyed by the caller. Call under the lock. */
+    /** Takes every container out of the pool (shutdown), to be destroyed by the caller. Call under the lock. */
     List<Container> removeAll() {
         assert lock.held();
         List<Container> all = pool.all();

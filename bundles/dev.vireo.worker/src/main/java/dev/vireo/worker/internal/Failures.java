@@ -41,7 +41,8 @@ final class Failures {
             Supplier<Optional<String>> diagnose) {
         Throwable e = unwrap(error);
         if (e instanceof TimeoutException) {
-            return InvocationError.of(ErrorKind.TIMEOUT, fn.id() + " timed out after " + fn.timeout().toMillis() + " ms");
+            return InvocationError.of(ErrorKind.TIMEOUT, fn.id() + " timed out after " + fn.timeout().toMillis()
+                    + " ms");
         }
         Optional<String> why = diagnose.get();
         return why.isPresent() && why.get().startsWith("exceeded memory limit")

@@ -82,7 +82,8 @@ class WorkerCoreRaceTest {
             }
         }
         assertTrue(succeeded >= 8, "at least the last registration's invocations ran: " + succeeded);
-        InvocationRecord last = worker.invoke(null, "a-1", "\"whoami\"").toCompletableFuture().get(10, TimeUnit.SECONDS);
+        InvocationRecord last = worker.invoke(null, "a-1", "\"whoami\"").toCompletableFuture()
+                .get(10, TimeUnit.SECONDS);
         assertEquals("\"v" + versions + "\"", last.result());
 
         worker.unregister("a-1");
