@@ -6,6 +6,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.vireo.workload.FunctionTrace;
 import dev.vireo.workload.TraceSynth;
+import dev.vireo.testkit.VirtualTime;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -12,6 +12,7 @@ import dev.vireo.controller.internal.ControllerCore;
 import dev.vireo.controller.internal.ControllerOptions;
 import dev.vireo.worker.internal.WorkerComponent;
 import dev.vireo.worker.internal.WorkerConfig;
+import dev.vireo.testkit.VirtualTime;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

@@ -18,12 +18,16 @@ import java.util.Map;
  * The worker's containers: which registration each serves, how many invocations each serves now, and the keep-alive
  * policy's index over them. A container is bound to the {@link FunctionTable.Registration} it was created for, not to
  * the function id: a warm lookup only finds containers of the registration asked for, so a function registered again
- * under the same id never gets the code of an earlier registration. Not thread-safe: the worker calls it under its
- * lock.
+ * under the same id never gets the code of an earlier registration. Not thread-safe: {@link ContainerLifecycle} calls
+ * it under the {@link WorkerLock}.
  */
 final class ContainerPool {
 
-    /** One container and its mutable state. */
+    /**
+     * One container and its mutable state: {@code idleChannels}, {@code inUse}, {@code lastUsedNanos}, {@code uses},
+     * {@code prewarmed} and {@code retired} are guarded by the {@link WorkerLock}; the memory fields are volatile and
+     * written by {@link MemoryWatch} outside it.
+     */
     static final class Container {
         final ContainerHandle handle;
         final FunctionTable.Registration registration;

@@ -20,6 +20,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Each registration gets a generation no earlier registration on this worker had, so a function unregistered and
  * registered again under the same id (new code, new limits) is a different registration: containers and invocations
  * are bound to the registration they were made for, never to the id alone.
+ *
+ * <p>Thread-safe on its own (a concurrent map; the generation counter under the map's monitor), not guarded by the
+ * {@link WorkerLock}: the worker removes a registration before it takes that lock to sweep the registration's queued
+ * invocations and containers, and checks {@link #current} under it.
  */
 final class FunctionTable {
     /**

@@ -9,7 +9,9 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * An admitted invocation of the worker, the registration it was admitted for (it only ever runs in a container of
- * that registration), and its caller's future. The timestamps are set by the worker under its lock.
+ * that registration), and its caller's future. {@code dequeuedNanos} is set under the {@link WorkerLock} when the
+ * invocation leaves the queue ({@link AdmissionQueue#take}), {@code acquiredNanos} by the task that calls its container
+ * or cancels it; both are read when its record is made, later in the same chain of tasks.
  */
 final class Pending {
     final Invocation invocation;

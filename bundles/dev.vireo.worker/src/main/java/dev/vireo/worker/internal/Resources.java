@@ -9,7 +9,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** All-or-nothing acquisition over every active resource tracker. */
+/**
+ * All-or-nothing acquisition over every active resource tracker. Stateless; the trackers are thread-safe. The worker
+ * acquires under the {@link WorkerLock} (so a slot, a container and the queue's head are decided together); grants
+ * are released with or without it.
+ */
 final class Resources {
     /** What was granted, by the tracker that granted it. */
     record Grants(List<Map.Entry<ResourceTracker, ResourceGrant>> grants) {

@@ -36,7 +36,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
-import dev.vireo.testkit.TestTime;
+import dev.vireo.api.time.TaskScheduler;
 
 /** Small hand-written plugins and services for unit tests of the worker core. */
 final class Fakes {
@@ -70,46 +70,53 @@ final class Fakes {
         }
     };
 
-    /** Keep-alive that offers the idle containers in the order they became idle. */
-    static final KeepAlivePolicy OLDEST_IDLE = context -> new KeepAliveIndex() {
-        private final Map<String, PooledContainer> idle = new LinkedHashMap<>();
+    /** Keep-alive that offers the idle containers in the order they became idle, and never expires one. */
+    static final KeepAlivePolicy OLDEST_IDLE = oldestIdle(null);
 
-        public void added(PooledContainer c) {
-            released(c);
-        }
+    /** Like {@link #OLDEST_IDLE}, and an idle container expires once idle for {@code ttl} (on the context's clock). */
+    static KeepAlivePolicy oldestIdle(Duration ttl) {
+        return context -> new KeepAliveIndex() {
+            private final Map<String, PooledContainer> idle = new LinkedHashMap<>();
 
-        public void used(PooledContainer c) {
-            idle.remove(c.id());
-        }
-
-        public void released(PooledContainer c) {
-            idle.remove(c.id());
-            if (c.idle()) {
-                idle.put(c.id(), c);
+            public void added(PooledContainer c) {
+                released(c);
             }
-        }
 
-        public void removed(PooledContainer c) {
-            idle.remove(c.id());
-        }
+            public void used(PooledContainer c) {
+                idle.remove(c.id());
+            }
 
-        public List<PooledContainer> victims(long memoryMb) {
-            List<PooledContainer> out = new ArrayList<>();
-            long freed = 0;
-            for (PooledContainer c : idle.values()) {
-                if (freed >= memoryMb) {
-                    break;
+            public void released(PooledContainer c) {
+                idle.remove(c.id());
+                if (c.idle()) {
+                    idle.put(c.id(), c);
                 }
-                out.add(c);
-                freed += c.memoryMb();
             }
-            return out;
-        }
 
-        public List<PooledContainer> expired() {
-            return List.of();
-        }
-    };
+            public void removed(PooledContainer c) {
+                idle.remove(c.id());
+            }
+
+            public List<PooledContainer> victims(long memoryMb) {
+                List<PooledContainer> out = new ArrayList<>();
+                long freed = 0;
+                for (PooledContainer c : idle.values()) {
+                    if (freed >= memoryMb) {
+                        break;
+                    }
+                    out.add(c);
+                    freed += c.memoryMb();
+                }
+                return out;
+            }
+
+            public List<PooledContainer> expired() {
+                long now = context.clock().nanoTime();
+                return ttl == null ? List.of() : idle.values().stream()
+                        .filter(c -> now - c.lastUsedNanos() >= ttl.toNanos()).toList();
+            }
+        };
+    }
 
     /** A capacity tracker of one request field. */
     static final class Capacity implements ResourceTracker {
@@ -156,7 +163,8 @@ final class Fakes {
         /** Invocations whose payload contains "wait" answer only once this completes. */
         volatile CompletableFuture<Void> gate = CompletableFuture.completedFuture(null);
 
-        final TestTime time;
+        /** Runs the delays of creations and executions: the tests' virtual clock, or real threads. */
+        final TaskScheduler scheduler;
         final List<String> created = new CopyOnWriteArrayList<>();
         final List<String> destroyed = new CopyOnWriteArrayList<>();
         volatile long execMs = 1;
@@ -173,8 +181,8 @@ final class Fakes {
         record Hold(String id, CompletableFuture<Void> release) {
         }
 
-        Backend(TestTime time) {
-            this.time = time;
+        Backend(TaskScheduler scheduler) {
+            this.scheduler = scheduler;
         }
 
         public BackendStatus status() {
@@ -198,7 +206,7 @@ final class Fakes {
                 return CompletableFuture.completedFuture(handle);
             }
             CompletableFuture<ContainerHandle> ready = new CompletableFuture<>();
-            time.schedule(() -> ready.complete(handle), Duration.ofMillis(createMs));
+            scheduler.schedule(() -> ready.complete(handle), Duration.ofMillis(createMs));
             return ready;
         }
 
@@ -238,7 +246,7 @@ final class Fakes {
                         return f; // never answers: the worker's own guard must time it out
                     }
                     CompletableFuture<Void> held = payload.contains("wait") ? gate : CompletableFuture.completedFuture(null);
-                    held.thenRun(() -> time.schedule(() -> f.complete(payload.contains("raise")
+                    held.thenRun(() -> scheduler.schedule(() -> f.complete(payload.contains("raise")
                             ? new AgentReply(0, us, us, false, false, "", "ValueError", "bad input", "Traceback...")
                             : new AgentReply(0, us, us, false, true, payload.contains("whoami") ? "\"" + image + "\""
                                     : "{\"echo\":" + (payload.isEmpty() ? "null" : payload) + "}", "", "", "")),

@@ -1,9 +1,10 @@
 package dev.vireo.worker.internal;
 
 import dev.vireo.testkit.TestRegistry;
-import dev.vireo.testkit.TestTime;
+import dev.vireo.testkit.VirtualTime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -24,12 +25,21 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CompletionStage;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+/**
+ * The worker on the virtual clock: every task it hands to the scheduler runs on the test's thread when the test runs
+ * the clock, and waiting (executions, timeouts, keep-alive checks, memory samples) takes no real time. A test that
+ * waits for something runs virtual time until it holds ({@link #await}). Races between real threads are in
+ * {@link WorkerCoreRaceTest}.
+ */
 class WorkerCoreTest {
-    private final TestTime time = new TestTime();
+    /** How much virtual time a test waits for something before it fails (no real time passes meanwhile). */
+    private static final Duration PATIENCE = Duration.ofMinutes(10);
+
+    private final VirtualTime time = new VirtualTime();
     private final Fakes.Backend backend = new Fakes.Backend(time);
     private final Fakes.Capacity slots = new Fakes.Capacity("concurrency", 2, r -> r.slots());
     private final Fakes.Capacity memory = new Fakes.Capacity("memory", 512, r -> r.memoryMb());
@@ -56,7 +66,6 @@ class WorkerCoreTest {
     @AfterEach
     void close() {
         worker.close();
-        time.close();
     }
 
     private static FunctionSpec fn(String name, int memoryMb, long timeoutMs) {
@@ -69,14 +78,20 @@ class WorkerCoreTest {
                 Duration.ofMillis(timeoutMs), 1, null);
     }
 
-    private Fakes.Backend.Hold nextHeldCreation() throws InterruptedException {
-        Fakes.Backend.Hold h = backend.holds.poll(5, TimeUnit.SECONDS);
-        assertTrue(h != null, "a container creation was requested");
-        return h;
+    /** Runs the virtual clock until the stage completes, and returns its result. */
+    private <T> T await(CompletionStage<T> stage) {
+        CompletableFuture<T> f = stage.toCompletableFuture();
+        time.runUntil(f::isDone, PATIENCE);
+        return f.join();
     }
 
-    private InvocationRecord call(String id, String payload) throws Exception {
-        return worker.invoke(null, id, payload).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    private Fakes.Backend.Hold nextHeldCreation() {
+        time.runUntil(() -> !backend.holds.isEmpty(), PATIENCE);
+        return backend.holds.poll();
+    }
+
+    private InvocationRecord call(String id, String payload) {
+        return await(worker.invoke(null, id, payload));
     }
 
     @Test
@@ -101,6 +116,7 @@ class WorkerCoreTest {
         var t = warm.timings();
         assertTrue(t.e2eUs() >= t.queuedUs() + t.acquireUs(), t.toString());
         assertEquals(t.e2eUs() - 1_000, t.overheadUs());
+        assertEquals(1_000, t.e2eUs(), "on the virtual clock only the 1 ms execution takes time");
         assertEquals(2, worker.status().stats().get("a-1").invocations());
     }
 
@@ -122,7 +138,7 @@ class WorkerCoreTest {
         assertTrue(overloaded != null && overloaded.kind() == ErrorKind.OVERLOADED);
         assertEquals(5, admitted.size(), "2 running + 3 queued");
         assertTrue(worker.status().running() <= 2);
-        CompletableFuture.allOf(admitted.toArray(new CompletableFuture<?>[0])).get(10, TimeUnit.SECONDS);
+        await(CompletableFuture.allOf(admitted.toArray(new CompletableFuture<?>[0])));
         assertEquals(0, slots.usage().used());
     }
 
@@ -133,6 +149,7 @@ class WorkerCoreTest {
         assertEquals(0, backend.destroyed.size(), "a user error keeps the container");
         InvocationRecord hung = call("a-1", "\"hang\"");
         assertEquals(ErrorKind.TIMEOUT, hung.error().orElseThrow().kind());
+        assertEquals(300_000, hung.timings().e2eUs(), "the worker's own guard: the 100 ms timeout + 200 ms");
         assertEquals(1, backend.destroyed.size(), "a timed-out container is destroyed");
         assertTrue(call("a-1", "").success());
         backend.failCreate = true;
@@ -169,7 +186,7 @@ class WorkerCoreTest {
                 registry.swap(QueuePolicy.class, "fifo-" + i, Fakes.FIFO);
             }
         }
-        CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0])).get(30, TimeUnit.SECONDS);
+        await(CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0])));
         var results = new HashSet<String>();
         all.forEach(f -> results.add(f.join().result()));
         assertEquals(200, results.size());
@@ -183,34 +200,31 @@ class WorkerCoreTest {
         worker.register(fn("b", 64, 1_000));
         assertTrue(call("a-1", "").success());
         assertTrue(call("b-1", "").success());
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (worker.status().memoryCachedUsedMb() != 80) {
-            assertTrue(System.nanoTime() < deadline, "measured after the invocations: " + worker.status());
-            Thread.sleep(5);
-        }
+        time.runFor(Duration.ZERO); // what is runnable now: the reads queued after the records, no time passes
+        assertEquals(80, worker.status().memoryCachedUsedMb(), "measured after the invocations: " + worker.status());
         assertEquals(128, worker.status().memoryCachedMb(), "allocated");
         assertEquals(40, worker.status().stats().get("a-1").memoryMb(), 0.01);
+        Duration sample = Duration.ofSeconds(1); // memory.sample.ms: each tick checks the host's memory
         host = new HostMemory.Reading(1_000, 100); // 10 % free: above the 5 % threshold
-        worker.evictUnderPressure();
+        time.runFor(sample);
         assertEquals(2, worker.status().containersIdle());
         host = new HostMemory.Reading(1_000, 20); // 2 % free: 30 MB short, one idle container goes
-        worker.evictUnderPressure();
+        time.runFor(sample);
         assertEquals(1, worker.status().containersIdle());
+        assertEquals(1, backend.destroyed.size());
         host = null; // unknown host memory: nothing happens
-        worker.evictUnderPressure();
+        time.runFor(sample);
         assertEquals(1, worker.status().containersIdle());
     }
 
     @Test
     void asyncResultsAndPrewarm() throws Exception {
         worker.register(fn("a", 64, 1_000));
-        assertEquals(2, (int) worker.prewarm("a-1", 2).toCompletableFuture().get(5, TimeUnit.SECONDS));
+        assertEquals(2, (int) await(worker.prewarm("a-1", 2)));
         assertEquals(ContainerState.PREWARM, call("a-1", "").state().orElseThrow());
         String id = worker.invokeAsync("t-1", "a-1", "");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (!worker.result(id).done()) {
-            assertTrue(System.nanoTime() < deadline);
-        }
+        assertFalse(worker.result(id).done(), "nothing ran yet: the clock did not move");
+        time.runUntil(() -> worker.result(id).done(), PATIENCE);
         assertTrue(worker.result(id).record().orElseThrow().success());
         assertEquals(ErrorKind.INVALID_REQUEST, assertThrows(WorkerException.class,
                 () -> worker.invokeAsync("t-1", "a-1", "")).kind());
@@ -242,19 +256,21 @@ class WorkerCoreTest {
 
         worker.reconfigure(options(50, Duration.ofHours(1), 0)); // only the queue capacity changes
         assertEquals(50, worker.status().queueCapacity());
-        worker.evictUnderPressure();
+        time.runFor(Duration.ofHours(1)); // the memory tick of the (unchanged) hourly period
         assertEquals(1, worker.status().containersIdle(), "memory.pressure.free.percent = 0 still means off");
 
         worker.reconfigure(options(50, Duration.ofMillis(20), 5));
+        Duration reconfigured = time.elapsed();
         backend.usageBytes = 40L << 20;
         backend.gate = new CompletableFuture<>();
         CompletableFuture<InvocationRecord> busy = worker.invoke(null, "a-1", "\"wait\"").toCompletableFuture();
         // a-1's only container is busy from its creation on: only the periodic sampling reads it
-        backend.usageRead("a-1").get(5, TimeUnit.SECONDS); // at the new memory.sample.ms; the old period was an hour
-        worker.evictUnderPressure();
-        assertEquals(0, worker.status().containersIdle(), "the new pressure threshold evicts the idle container");
+        await(backend.usageRead("a-1"));
+        assertEquals(Duration.ofMillis(20), time.elapsed().minus(reconfigured),
+                "read at the new memory.sample.ms; the old period was an hour");
+        assertEquals(0, worker.status().containersIdle(), "the same tick's new pressure threshold evicts the idle one");
         backend.gate.complete(null);
-        assertTrue(busy.get(10, TimeUnit.SECONDS).success());
+        assertTrue(await(busy).success());
         assertEquals("w", worker.name());
     }
 
@@ -271,13 +287,13 @@ class WorkerCoreTest {
         Fakes.Backend.Hold fresh = nextHeldCreation(); // the new registration needs a container of its own
 
         old.release().complete(null); // ready after its registration went away
-        InvocationRecord gone = first.get(5, TimeUnit.SECONDS);
+        InvocationRecord gone = await(first);
         assertEquals(ErrorKind.CANCELLED, gone.error().orElseThrow().kind(), gone.toString());
         assertEquals(List.of(old.id()), backend.destroyed, "destroyed at once, never pooled");
         assertEquals(128, memory.usage().used(), "only the new registration's container holds memory");
 
         fresh.release().complete(null);
-        InvocationRecord cold = second.get(5, TimeUnit.SECONDS);
+        InvocationRecord cold = await(second);
         assertEquals("\"new\"", cold.result());
         assertEquals(ContainerState.COLD, cold.state().orElseThrow());
         backend.holdCreates = false;
@@ -306,8 +322,8 @@ class WorkerCoreTest {
         first.release().complete(null);
         second.release().complete(null);
 
-        assertEquals(ErrorKind.CANCELLED, invoked.get(5, TimeUnit.SECONDS).error().orElseThrow().kind());
-        assertEquals(0, (int) prewarmed.get(5, TimeUnit.SECONDS), "no prewarmed container of a gone registration");
+        assertEquals(ErrorKind.CANCELLED, await(invoked).error().orElseThrow().kind());
+        assertEquals(0, (int) await(prewarmed), "no prewarmed container of a gone registration");
         var status = worker.status();
         assertEquals(0, status.functions());
         assertEquals(0, status.containersIdle() + status.containersRunning(), status.toString());
@@ -317,44 +333,19 @@ class WorkerCoreTest {
     }
 
     @Test
-    void invocationsRacingUnregisterAndReRegisterOnlyGetTheirOwnRegistrationsCode() throws Exception {
-        worker.close();
-        worker = worker(10_000);
-        backend.createMs = 2; // containers are often still starting when their registration goes
-        record Sent(int version, CompletableFuture<InvocationRecord> record) {
-        }
-        List<Sent> sent = new ArrayList<>();
-        int versions = 40;
-        for (int v = 1; v <= versions; v++) {
-            worker.register(fn("a", "v" + v, 64, 5_000));
-            for (int i = 0; i < 8; i++) {
-                sent.add(new Sent(v, worker.invoke(null, "a-1", "\"whoami\"").toCompletableFuture()));
-            }
-            if (v % 4 == 0) { // now and then the invocations of a registration finish before it goes
-                sent.get(sent.size() - 1).record().get(10, TimeUnit.SECONDS);
-            }
-            if (v < versions) {
-                worker.unregister("a-1");
-            }
-        }
-        int succeeded = 0;
-        for (Sent s : sent) {
-            InvocationRecord r = s.record().get(10, TimeUnit.SECONDS);
-            if (r.success()) {
-                assertEquals("\"v" + s.version() + "\"", r.result(), "served by its own registration's container");
-                succeeded++;
-            } else {
-                assertEquals(ErrorKind.CANCELLED, r.error().orElseThrow().kind(), r.toString());
-            }
-        }
-        assertTrue(succeeded >= 8, "at least the last registration's invocations ran: " + succeeded);
-        assertEquals("\"v" + versions + "\"", call("a-1", "\"whoami\"").result());
-
-        worker.unregister("a-1");
-        var status = worker.status();
-        assertEquals(0, status.containersIdle() + status.containersRunning(), status.toString());
-        assertEquals(backend.created.size(), backend.destroyed.size(), "every container of every registration is gone");
+    void idleContainersExpireAtTheFirstKeepAliveCheckPastTheirTtl() {
+        registry.put(KeepAlivePolicy.class, "oldest", Fakes.oldestIdle(Duration.ofSeconds(1)));
+        worker.register(fn("a", 64, 1_000));
+        assertEquals(ContainerState.COLD, call("a-1", "").state().orElseThrow());
+        assertEquals(Duration.ofMillis(1), time.elapsed(), "idle from 1 ms on");
+        // keepalive.check.ms = 50 from the worker's start: idle for 1 s first holds at the check at 1.05 s
+        time.runFor(Duration.ofMillis(1_049).minus(time.elapsed()));
+        assertEquals(1, worker.status().containersIdle(), "still kept at 1.049 s");
+        assertEquals(List.of(), backend.destroyed);
+        time.runFor(Duration.ofMillis(1));
+        assertEquals(0, worker.status().containersIdle(), "expired by the check at 1.05 s");
+        assertEquals(backend.created, backend.destroyed);
         assertEquals(0, memory.usage().used());
-        assertEquals(0, slots.usage().used());
+        assertEquals(ContainerState.COLD, call("a-1", "").state().orElseThrow());
     }
 }

@@ -1,4 +1,4 @@
-package dev.vireo.sim;
+package dev.vireo.testkit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -96,6 +96,23 @@ class VirtualTimeTest {
     void aStallIsAnErrorNotAHang() {
         VirtualTime t = new VirtualTime();
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> t.runUntil(() -> false));
+        assertTrue(e.getMessage().contains("stalled"), e.getMessage());
+    }
+
+    @Test
+    void runUntilWithALimitGivesUpAtItsVirtualTime() {
+        VirtualTime t = new VirtualTime();
+        t.scheduleAtFixedRate(() -> { }, Duration.ofMillis(10)); // the loop never runs dry
+        boolean[] done = {false};
+        t.schedule(() -> done[0] = true, Duration.ofMillis(95));
+        t.runUntil(() -> done[0], Duration.ofMillis(100));
+        assertEquals(Duration.ofMillis(95), t.elapsed(), "stops as soon as it holds");
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> t.runUntil(() -> false, Duration.ofSeconds(1)));
+        assertTrue(e.getMessage().contains("not done within PT1S"), e.getMessage());
+        assertEquals(Duration.ofMillis(1_090), t.elapsed(), "ran everything due within the limit, nothing after");
+        VirtualTime idle = new VirtualTime();
+        e = assertThrows(IllegalStateException.class, () -> idle.runUntil(() -> false, Duration.ofSeconds(1)));
         assertTrue(e.getMessage().contains("stalled"), e.getMessage());
     }
 

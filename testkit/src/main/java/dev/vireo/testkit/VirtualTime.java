@@ -1,4 +1,4 @@
-package dev.vireo.sim;
+package dev.vireo.testkit;
 
 import dev.vireo.api.time.Cancellable;
 import dev.vireo.api.time.Clock;
@@ -13,10 +13,12 @@ import java.util.PriorityQueue;
 import java.util.function.BooleanSupplier;
 
 /**
- * The simulation's clock and scheduler: one event loop on one thread. Work handed to {@link #execute} runs in FIFO
- * order at the current virtual time; timers wait in a queue ordered by (due time, order of scheduling). The clock
- * moves only in {@link #step()}, and only when no work is runnable: it then jumps straight to the earliest timer.
- * So a simulated hour of waiting costs nothing, and the same inputs give the same order of events, every run.
+ * A deterministic clock and scheduler: one event loop on one thread. The time-skipping simulation ({@code sim/}) runs
+ * on it, and so do unit tests that wait for time to pass (a test advances virtual time instead of sleeping). Work
+ * handed to {@link #execute} runs in FIFO order at the current virtual time; timers wait in a queue ordered by (due
+ * time, order of scheduling). The clock moves only in {@link #step()}, and only when no work is runnable: it then
+ * jumps straight to the earliest timer. So a simulated hour of waiting costs nothing, and the same inputs give the
+ * same order of events, every run.
  *
  * <p>{@link #nanoTime()} starts at {@link #START_NANOS} (so that 0 keeps its meaning of "never" for code that uses it
  * that way); {@link #now()} is {@code origin} plus the time elapsed since then.
@@ -250,6 +252,32 @@ public final class VirtualTime implements Clock, TaskScheduler {
                 throw new IllegalStateException("the simulation stalled at " + elapsed()
                         + ": nothing is runnable or scheduled, but it is not finished");
             }
+        }
+    }
+
+    /**
+     * Runs until {@code done} holds (checked between steps), but not past {@code within} of virtual time from now: for
+     * tests of components with periodic tasks, whose loop never runs dry, so a condition that never holds would
+     * otherwise run the clock forever.
+     *
+     * @throws IllegalStateException if the next piece of work is due later than {@code within} from now, or nothing is
+     *                               left to run, before {@code done} holds
+     */
+    public void runUntil(BooleanSupplier done, Duration within) {
+        long until = now + within.toNanos();
+        while (!done.getAsBoolean()) {
+            if (ready.isEmpty()) {
+                Timer next = nextLive();
+                if (next == null) {
+                    throw new IllegalStateException("the simulation stalled at " + elapsed()
+                            + ": nothing is runnable or scheduled, but it is not finished");
+                }
+                if (next.due > until) {
+                    throw new IllegalStateException("not done within " + within + " of virtual time (now at "
+                            + elapsed() + ")");
+                }
+            }
+            step();
         }
     }
 

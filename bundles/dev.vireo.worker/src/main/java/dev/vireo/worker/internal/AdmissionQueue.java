@@ -1,0 +1,189 @@
+package dev.vireo.worker.internal;
+
+import dev.vireo.api.model.ErrorKind;
+import dev.vireo.api.model.Invocation;
+import dev.vireo.api.plugin.PluginRegistry;
+import dev.vireo.api.spi.queue.InvocationQueue;
+import dev.vireo.api.spi.queue.QueuePolicy;
+import dev.vireo.api.spi.queue.QueuedInvocation;
+import dev.vireo.api.time.Clock;
+import dev.vireo.api.worker.WorkerException;
+import dev.vireo.worker.internal.FunctionTable.Registration;
+import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * Admission and the invocations waiting to start. An invocation is admitted if the worker is open, its function's
+ * registration is current and fewer than queue.capacity invocations wait; it then waits in the queue that the active
+ * {@link QueuePolicy} made, in the policy's order, until {@link InvocationRunner} takes it. It stays bound to the
+ * registration it was admitted for: when that registration goes, its waiting invocations are taken out here and
+ * cancelled.
+ *
+ * <p>Locking: every field (the queue, the waiting invocations by sequence number, the last sequence number, whether
+ * the worker is closed) is guarded by the {@link WorkerLock}. Methods that say "call under the lock" assert it; the
+ * others take it. Admission checks the registration under the lock, so nothing queues for a registration that an
+ * unregistration has already swept. The arrival is counted in the statistics under the lock too, so that the
+ * unregistration's removal of the statistics comes after it.
+ */
+final class AdmissionQueue {
+    private static final System.Logger LOG = System.getLogger(AdmissionQueue.class.getName());
+
+    private final PluginRegistry registry;
+    private final Clock clock;
+    private final WorkerLock lock;
+    private final FunctionTable functions;
+    private final StatsBook stats;
+    private final ContainerLifecycle containers;
+    private final PolicyContext context;
+    private final WorkerMetrics metrics;
+    private final Supplier<WorkerOptions> options;
+    /** The active queue policy's queue; null until first needed. */
+    private InvocationQueue queue;
+    /** The queued invocations by their sequence number. */
+    private final Map<Long, Pending> waiting = new HashMap<>();
+    private long sequence;
+    private boolean closed;
+
+    AdmissionQueue(PluginRegistry registry, Clock clock, WorkerLock lock, FunctionTable functions, StatsBook stats,
+            ContainerLifecycle containers, PolicyContext context, WorkerMetrics metrics,
+            Supplier<WorkerOptions> options) {
+        this.registry = registry;
+        this.clock = clock;
+        this.lock = lock;
+        this.functions = functions;
+        this.stats = stats;
+        this.containers = containers;
+        this.context = context;
+        this.metrics = metrics;
+        this.options = options;
+    }
+
+    /** Queues an invocation, or refuses it (counted as a rejection) with the reason. The caller pumps after. */
+    Pending admit(String tid, String functionId, String payload) {
+        try {
+            return admitOrThrow(tid, functionId, payload);
+        } catch (WorkerException e) {
+            metrics.rejected(functionId, e.kind().name());
+            throw e;
+        }
+    }
+
+    private Pending admitOrThrow(String tid, String functionId, String payload) {
+        long now = clock.nanoTime();
+        Invocation invocation = new Invocation(tid, functionId, payload, now);
+        Registration r = functions.get(functionId);
+        Pending p = new Pending(invocation, r, clock.now());
+        lock.lock();
+        try {
+            WorkerOptions o = options.get();
+            if (closed) {
+                throw new WorkerException(ErrorKind.CANCELLED, "worker " + o.name() + " is shutting down");
+            }
+            if (!functions.current(r)) { // unregistered since: unregister() cancels what it finds queued, not this
+                throw new WorkerException(ErrorKind.UNKNOWN_FUNCTION, "function " + functionId + " is not registered");
+            }
+            ensurePolicies();
+            if (queue.size() >= o.queueCapacity()) {
+                throw new WorkerException(ErrorKind.OVERLOADED, "worker overloaded: " + queue.size()
+                        + " invocations queued (queue.capacity " + o.queueCapacity() + "); retry later");
+            }
+            long seq = ++sequence;
+            waiting.put(seq, p);
+            queue.offer(new QueuedInvocation(invocation, r.spec(), seq, now, containers.warm(r) != null));
+            stats.arrived(functionId, now); // under the lock: unregister() removes the statistics after it
+        } finally {
+            lock.unlock();
+        }
+        LOG.log(Level.DEBUG, () -> "[" + tid + "] admitted " + functionId);
+        return p;
+    }
+
+    /**
+     * Makes the queue and the keep-alive index from the active policies the first time they are needed, so the
+     * worker does not depend on the order in which bundles start. Call under the lock.
+     */
+    void ensurePolicies() {
+        assert lock.held();
+        try {
+            if (queue == null) {
+                queue = registry.active(QueuePolicy.class).newQueue(context);
+            }
+            containers.ensureIndex();
+        } catch (RuntimeException e) {
+            throw new WorkerException(ErrorKind.INTERNAL, "worker " + options.get().name() + " is not ready: "
+                    + e.getMessage());
+        }
+    }
+
+    /** The invocation the queue policy starts next; null if none (or the worker is closed). Call under the lock. */
+    Pending head() {
+        assert lock.held();
+        if (closed || queue == null) {
+            return null;
+        }
+        QueuedInvocation head = queue.peek();
+        return head == null ? null : waiting.get(head.sequence());
+    }
+
+    /** Takes the {@link #head} out of the queue: it starts now. Call under the lock. */
+    void take(Pending head) {
+        assert lock.held();
+        QueuedInvocation q = queue.poll();
+        waiting.remove(q.sequence());
+        head.dequeuedNanos = clock.nanoTime();
+    }
+
+    /**
+     * Takes the registration's waiting invocations out of the queue (to be cancelled); the others keep their places.
+     * Call under the lock.
+     */
+    List<Pending> removeAll(Registration gone) {
+        assert lock.held();
+        List<Pending> removed = new ArrayList<>();
+        for (QueuedInvocation q : queue == null ? List.<QueuedInvocation>of() : queue.drain()) {
+            if (waiting.get(q.sequence()).registration == gone) {
+                removed.add(waiting.remove(q.sequence()));
+            } else {
+                queue.offer(q); // drain() is in arrival order: the others keep theirs
+            }
+        }
+        return removed;
+    }
+
+    /** Admits nothing from now on and takes every waiting invocation out (to be cancelled). Call under the lock. */
+    List<Pending> close() {
+        assert lock.held();
+        closed = true;
+        List<Pending> removed = new ArrayList<>();
+        for (QueuedInvocation q : queue == null ? List.<QueuedInvocation>of() : queue.drain()) {
+            removed.add(waiting.remove(q.sequence()));
+        }
+        return removed;
+    }
+
+    /** Moves every waiting invocation into a queue of the newly active policy: none lost, none twice. */
+    void swap(QueuePolicy policy) {
+        lock.lock();
+        try {
+            InvocationQueue next = policy.newQueue(context);
+            if (queue != null) {
+                for (QueuedInvocation q : queue.drain()) {
+                    next.offer(q);
+                }
+            }
+            queue = next;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** How many invocations wait. Call under the lock. */
+    int size() {
+        assert lock.held();
+        return queue == null ? 0 : queue.size();
+    }
+}

@@ -1,0 +1,244 @@
+package dev.vireo.worker.internal;
+
+import dev.vireo.api.model.ContainerState;
+import dev.vireo.api.model.ErrorKind;
+import dev.vireo.api.model.FunctionSpec;
+import dev.vireo.api.model.InvocationError;
+import dev.vireo.api.model.InvocationRecord;
+import dev.vireo.api.model.Timings;
+import dev.vireo.api.spi.transport.AgentChannel;
+import dev.vireo.api.spi.transport.AgentReply;
+import dev.vireo.api.time.Cancellable;
+import dev.vireo.api.time.Clock;
+import dev.vireo.api.time.TaskScheduler;
+import dev.vireo.worker.internal.ContainerPool.Container;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Runs admitted invocations: dispatch ({@link #pump}: while the queue's head can start, an invocation slot from the
+ * resource trackers and a warm container of its own registration, or resources for a new one), the cold start, the
+ * call to the container's agent under the worker's own timeout guard, and the record (timings, statistics, metrics,
+ * the caller's future). Every step passes the invocation's transaction id on, to the SPI calls and the log lines.
+ *
+ * <p>Locking: {@link #running} is guarded by the {@link WorkerLock}. {@link #pump} decides under the lock (the queue's
+ * head, its slot and its container together) and runs what it decided after releasing it, on the scheduler; the cold
+ * start, the call and the record run outside the lock and take it only to return the container and count the
+ * invocation out. A caller's future is completed outside the lock.
+ */
+final class InvocationRunner {
+    private static final System.Logger LOG = System.getLogger(InvocationRunner.class.getName());
+    /** Extra time past a function's timeout before the worker stops waiting for a transport that never answers. */
+    private static final Duration GUARD = Duration.ofMillis(200);
+
+    private final Clock clock;
+    private final TaskScheduler scheduler;
+    private final WorkerLock lock;
+    private final String worker;
+    private final AdmissionQueue admission;
+    private final ContainerLifecycle containers;
+    private final MemoryWatch memory;
+    private final Resources resources;
+    private final FunctionTable functions;
+    private final StatsBook stats;
+    private final WorkerMetrics metrics;
+    /** Invocations taken out of the queue and not yet finished. */
+    private int running;
+
+    InvocationRunner(Clock clock, TaskScheduler scheduler, WorkerLock lock, String worker, AdmissionQueue admission,
+            ContainerLifecycle containers, MemoryWatch memory, Resources resources, FunctionTable functions,
+            StatsBook stats, WorkerMetrics metrics) {
+        this.clock = clock;
+        this.scheduler = scheduler;
+        this.lock = lock;
+        this.worker = worker;
+        this.admission = admission;
+        this.containers = containers;
+        this.memory = memory;
+        this.resources = resources;
+        this.functions = functions;
+        this.stats = stats;
+        this.metrics = metrics;
+    }
+
+    /** Starts every queued invocation that can start now, in the queue policy's order. */
+    void pump() {
+        List<Runnable> starts = new ArrayList<>();
+        lock.lock();
+        try {
+            while (true) {
+                Pending p = admission.head();
+                if (p == null) {
+                    break;
+                }
+                FunctionSpec fn = p.function;
+                Optional<Resources.Grants> slot = resources.acquire(Resources.slotRequest(fn, p.tid()));
+                if (slot.isEmpty()) {
+                    break;
+                }
+                Container warm = containers.warm(p.registration);
+                if (warm != null) {
+                    take(p);
+                    containers.use(warm);
+                    ContainerState state = warm.prewarmed && warm.uses == 1 ? ContainerState.PREWARM
+                            : ContainerState.WARM;
+                    starts.add(() -> call(p, warm, slot.get(), state));
+                    continue;
+                }
+                Optional<Resources.Grants> space = containers.reserve(fn, p.tid(), starts);
+                if (space.isEmpty()) {
+                    slot.get().release();
+                    break;
+                }
+                take(p);
+                starts.add(() -> coldStart(p, space.get(), slot.get()));
+            }
+        } finally {
+            lock.unlock();
+        }
+        starts.forEach(scheduler::execute);
+    }
+
+    private void take(Pending p) {
+        admission.take(p);
+        running++;
+    }
+
+    /** How many invocations run now (taken out of the queue, not finished). Call under the lock. */
+    int running() {
+        assert lock.held();
+        return running;
+    }
+
+    private void countOut() {
+        lock.lock();
+        try {
+            running--;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void coldStart(Pending p, Resources.Grants space, Resources.Grants slot) {
+        containers.create(p.registration, p.tid(), space).whenComplete((c, error) -> {
+            if (error == null && containers.adopt(c, p.tid(), false)) {
+                call(p, c, slot, ContainerState.COLD);
+                return;
+            }
+            countOut();
+            slot.release();
+            if (error == null) {
+                cancel(p, false, "function " + p.function.id() + " was unregistered while its container started");
+            } else {
+                space.release();
+                p.acquiredNanos = clock.nanoTime();
+                finish(p, null, ContainerState.COLD, 0, 0, 0, null, Failures.startFailed(p.function, error));
+            }
+            pump();
+        });
+    }
+
+    /** Sends the invocation to the container's agent, and times it out if the agent does not answer in time. */
+    private void call(Pending p, Container c, Resources.Grants slot, ContainerState state) {
+        p.acquiredNanos = clock.nanoTime();
+        AgentChannel ch;
+        try {
+            ch = containers.channel(c, p.tid());
+        } catch (IOException | RuntimeException e) {
+            done(p, c, null, slot, state, p.acquiredNanos, null, e);
+            return;
+        }
+        long sent = clock.nanoTime();
+        CompletableFuture<AgentReply> reply;
+        try {
+            reply = ch.invoke(p.tid(), p.invocation.payload(), p.function.timeout()).toCompletableFuture();
+        } catch (RuntimeException e) {
+            reply = CompletableFuture.failedFuture(e);
+        }
+        CompletableFuture<AgentReply> guarded = reply;
+        Cancellable guard = scheduler.schedule(() -> guarded.completeExceptionally(new TimeoutException()),
+                p.function.timeout().plus(GUARD));
+        guarded.whenComplete((r, error) -> {
+            guard.cancel();
+            done(p, c, ch, slot, state, sent, r, error);
+        });
+    }
+
+    /**
+     * The agent answered, or the call failed: the container goes back to the pool (or, broken, is destroyed), the
+     * slot is returned, the record made, and the next invocations start.
+     */
+    private void done(Pending p, Container c, AgentChannel ch, Resources.Grants slot, ContainerState state, long sent,
+            AgentReply reply, Throwable error) {
+        long end = clock.nanoTime();
+        boolean containerOk = error == null;
+        InvocationError failure = null;
+        long executionUs = 0;
+        String result = "";
+        if (error != null) {
+            failure = Failures.callFailed(error, p.function, c.id(), () -> containers.diagnose(c));
+        } else {
+            executionUs = Math.max(0, reply.durationUs());
+            if (reply.success()) {
+                result = reply.result();
+            } else {
+                failure = Failures.userError(reply);
+            }
+        }
+        long roundTripUs = (end - sent) / 1_000;
+        boolean destroy;
+        lock.lock();
+        try {
+            running--;
+            destroy = containers.release(c, ch, containerOk);
+        } finally {
+            lock.unlock();
+        }
+        slot.release();
+        if (destroy) {
+            containers.destroy(c, p.tid());
+        }
+        if (failure != null && failure.kind() != ErrorKind.USER_ERROR) {
+            LOG.log(Level.WARNING, "[" + p.tid() + "] " + failure.message());
+        }
+        finish(p, c, state, state == ContainerState.COLD ? c.coldStartUs : 0, executionUs,
+                Math.max(0, roundTripUs - executionUs), result, failure);
+        if (containerOk) {
+            memory.afterInvocation(c, end);
+        }
+        pump();
+    }
+
+    /** Makes the invocation's record, counts it, and completes the caller's future with it. */
+    private void finish(Pending p, Container c, ContainerState state, long coldUs, long executionUs, long transportUs,
+            String result, InvocationError failure) {
+        long end = clock.nanoTime();
+        long arrival = p.invocation.arrivalNanos();
+        Timings timings = new Timings((p.dequeuedNanos - arrival) / 1_000, (p.acquiredNanos - p.dequeuedNanos) / 1_000,
+                coldUs, transportUs, executionUs, (end - arrival) / 1_000);
+        InvocationRecord record = new InvocationRecord(p.tid(), p.function.id(), worker, p.function.backend(),
+                c == null && failure != null ? Optional.empty() : Optional.of(state), p.arrival, timings, result,
+                Optional.ofNullable(failure));
+        if (c != null && functions.current(p.registration)) { // a registration that is gone keeps no statistics
+            stats.completed(record, 0);
+        }
+        metrics.record(record);
+        p.future.complete(record);
+    }
+
+    /** Ends an invocation that never reached a container as CANCELLED: taken out of the queue, or its start undone. */
+    void cancel(Pending p, boolean queued, String why) {
+        p.acquiredNanos = clock.nanoTime();
+        if (queued) {
+            p.dequeuedNanos = p.acquiredNanos;
+        }
+        LOG.log(Level.DEBUG, () -> "[" + p.tid() + "] cancelled: " + why);
+        finish(p, null, ContainerState.COLD, 0, 0, 0, null, InvocationError.of(ErrorKind.CANCELLED, why));
+    }
+}
