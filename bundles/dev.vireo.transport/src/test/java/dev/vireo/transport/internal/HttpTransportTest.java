@@ -201,6 +201,25 @@ class HttpTransportTest {
     }
 
     @Test
+    void anAgentThatConnectsButNeverAnswersReadyFailsOpenAfterTheConnectTimeout() throws Exception {
+        agent = new FakeHttpAgent(null);
+        HttpTransport http = transport(300, 1024);
+
+        CompletableFuture<AgentChannel> opening = time.supply(() -> {
+            try {
+                return http.open(endpoint(), "t-0");
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        ExecutionException e = assertThrows(ExecutionException.class, () -> opening.get(10, SECONDS),
+                "open() must give up after connect.timeout.ms, not wait for the agent forever");
+        assertInstanceOf(java.io.UncheckedIOException.class, e.getCause());
+        assertEquals("agent at http://" + agent.address() + " not ready within 300 ms: no answer to GET /ready in time",
+                e.getCause().getCause().getMessage());
+    }
+
+    @Test
     void aReplyBeyondMaxFrameBytesOrWithoutALengthFailsTheInvocation() throws Exception {
         agent = new FakeHttpAgent(r -> {
             if (r.path().equals("/ready")) {

@@ -239,6 +239,26 @@ class UdsTransportTest {
     }
 
     @Test
+    void anAgentThatConnectsButNeverSaysReadyFailsOpenAfterTheConnectTimeout() throws Exception {
+        UdsTransport uds = transport(300, 1024);
+        TransportBinding b = uds.bind("c1", "t-0");
+        agent = FakeUdsAgent.deaf(Path.of(b.endpoint().address()));
+
+        CompletableFuture<AgentChannel> opening = time.supply(() -> {
+            try {
+                return uds.open(b.endpoint(), "t-0");
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        ExecutionException e = assertThrows(ExecutionException.class, () -> opening.get(10, SECONDS),
+                "open() must give up after connect.timeout.ms, not wait for the agent forever");
+        assertInstanceOf(java.io.UncheckedIOException.class, e.getCause());
+        assertEquals("agent at " + b.endpoint().address() + " not ready within 300 ms: no ready message in time",
+                e.getCause().getCause().getMessage());
+    }
+
+    @Test
     void theAgentClosingMidCallFailsTheInvocationWithEof() throws Exception {
         UdsTransport uds = transport(5_000, 1024);
         TransportBinding b = uds.bind("c1", "t-0");
