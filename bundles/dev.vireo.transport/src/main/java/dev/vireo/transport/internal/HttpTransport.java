@@ -9,6 +9,7 @@ import dev.vireo.api.spi.transport.AgentChannel;
 import dev.vireo.api.spi.transport.AgentReply;
 import dev.vireo.api.spi.transport.AgentTransport;
 import dev.vireo.api.spi.transport.TransportBinding;
+import dev.vireo.api.time.Cancellable;
 import dev.vireo.api.time.Clock;
 import dev.vireo.api.time.TaskScheduler;
 import java.io.BufferedInputStream;
@@ -19,6 +20,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.channels.Channels;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -172,11 +174,18 @@ public final class HttpTransport implements AgentTransport {
         IOException last = null;
         while (clock.nanoTime() < deadline) {
             SocketChannel socket = SocketChannel.open();
+            // an agent that listens but does not answer (stopped, wedged) still gets connects through its backlog:
+            // the connect and the wait for its answer end at the deadline too
+            Cancellable expiry = scheduler.schedule(() -> BlockingAgentChannel.closeQuietly(socket),
+                    Duration.ofNanos(deadline - clock.nanoTime()));
             try {
                 socket.setOption(StandardSocketOptions.TCP_NODELAY, true);
                 socket.connect(address);
                 HttpChannel channel = new HttpChannel(socket, endpoint.address());
                 Response ready = channel.exchange("GET", "/ready", null);
+                if (!expiry.cancel()) {
+                    throw new ClosedChannelException();
+                }
                 if (ready.status == 200) {
                     return channel;
                 }
@@ -187,8 +196,10 @@ public final class HttpTransport implements AgentTransport {
             } catch (HandlerLoadException e) {
                 throw e;
             } catch (IOException | RuntimeException e) {
+                expiry.cancel();
                 socket.close();
-                last = e instanceof IOException io ? io : new IOException(e.getMessage(), e);
+                last = e instanceof ClosedChannelException ? new IOException("no answer to GET /ready in time")
+                        : e instanceof IOException io ? io : new IOException(e.getMessage(), e);
                 scheduler.delay(Duration.ofMillis(2)).join();
             }
         }

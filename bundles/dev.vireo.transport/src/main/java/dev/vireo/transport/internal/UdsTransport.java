@@ -7,11 +7,13 @@ import dev.vireo.api.plugin.PluginName;
 import dev.vireo.api.spi.transport.AgentChannel;
 import dev.vireo.api.spi.transport.AgentTransport;
 import dev.vireo.api.spi.transport.TransportBinding;
+import dev.vireo.api.time.Cancellable;
 import dev.vireo.api.time.Clock;
 import dev.vireo.api.time.TaskScheduler;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -95,9 +97,16 @@ public final class UdsTransport implements AgentTransport {
         IOException last = null;
         while (clock.nanoTime() < deadline) {
             SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+            // an agent that listens but does not answer (stopped, wedged) still gets connects through its backlog:
+            // the connect and the wait for its first frame end at the deadline too
+            Cancellable expiry = scheduler.schedule(() -> BlockingAgentChannel.closeQuietly(channel),
+                    Duration.ofNanos(deadline - clock.nanoTime()));
             try {
                 channel.connect(address);
                 JsonObject first = Frames.read(channel, maxFrame);
+                if (!expiry.cancel()) {
+                    throw new ClosedChannelException();
+                }
                 if ("ready".equals(Frames.string(first, "type"))) {
                     return new FramedChannel(scheduler, channel, channel, maxFrame);
                 }
@@ -105,11 +114,12 @@ public final class UdsTransport implements AgentTransport {
                 throw new IOException("the function's handler could not be loaded: " + Frames.string(first, "error_type")
                         + ": " + Frames.string(first, "error_message"));
             } catch (IOException e) {
+                expiry.cancel();
                 channel.close();
                 if (e.getMessage() != null && e.getMessage().startsWith("the function's handler")) {
                     throw e;
                 }
-                last = e;
+                last = e instanceof ClosedChannelException ? new IOException("no ready message in time") : e;
                 scheduler.delay(Duration.ofMillis(2)).join();
             }
         }

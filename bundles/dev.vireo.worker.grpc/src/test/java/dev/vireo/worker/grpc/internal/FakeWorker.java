@@ -1,0 +1,147 @@
+package dev.vireo.worker.grpc.internal;
+
+import dev.vireo.api.model.ContainerState;
+import dev.vireo.api.model.ErrorKind;
+import dev.vireo.api.model.FunctionSpec;
+import dev.vireo.api.model.FunctionStats;
+import dev.vireo.api.model.InvocationError;
+import dev.vireo.api.model.InvocationRecord;
+import dev.vireo.api.model.Timings;
+import dev.vireo.api.spi.resource.ResourceUsage;
+import dev.vireo.api.worker.AsyncResult;
+import dev.vireo.api.worker.WorkerException;
+import dev.vireo.api.worker.WorkerService;
+import dev.vireo.api.worker.WorkerStatus;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A worker in memory: registrations in a map, invocations answered at once with {"echo": payload} (or a USER_ERROR
+ * when the payload has "raise"). Every call is written to {@link #calls}.
+ */
+final class FakeWorker implements WorkerService {
+    static final Instant ARRIVAL = Instant.parse("2026-11-22T20:50:13.646Z");
+    static final Timings TIMINGS = new Timings(148, 1190, 0, 233, 2000, 3632);
+    static final WorkerStatus STATUS = new WorkerStatus("worker-1", 2, 100, 3, 1, 3, 4, 768, 1024, 300, 410, 8192,
+            Map.of("sim", 7, "docker", 0), Map.of("queue", "fifo", "keepalive", "ttl"),
+            List.of(new ResourceUsage("memory", "MB", 8192, 1792, Map.of()), new ResourceUsage("cpu", "cores", 8, 3.5,
+                    Map.of())),
+            Map.of("hello-1", new FunctionStats(42, 150_000.4, 3_000.6, 2_000.5, 3_500.49, 10_000, 31.7, 99)));
+
+    private final Map<String, FunctionSpec> functions = new LinkedHashMap<>();
+    private final Map<String, InvocationRecord> async = new LinkedHashMap<>();
+    final List<String> calls = new CopyOnWriteArrayList<>();
+    /** Thrown by unregister when set: a rejection of that kind. */
+    volatile ErrorKind refuseUnregister;
+    /** Thrown by status when set: a bug in the worker. */
+    volatile RuntimeException statusFails;
+    /** When set, invocations are admitted and their stage then fails with it (a rejection after admission). */
+    volatile WorkerException invokeFailsLater;
+
+    @Override
+    public String name() {
+        return "worker-1";
+    }
+
+    @Override
+    public synchronized FunctionSpec register(FunctionSpec spec) {
+        calls.add("register " + spec);
+        if (functions.containsKey(spec.id())) {
+            throw new WorkerException(ErrorKind.ALREADY_EXISTS, "function " + spec.id() + " is already registered");
+        }
+        // an empty backend is resolved to the one the worker picks
+        FunctionSpec registered = spec.backend().isEmpty() ? new FunctionSpec(spec.name(), spec.version(), spec.image(),
+                spec.codeDir(), spec.handler(), "sim", spec.compute(), spec.transport(), spec.memoryMb(), spec.cpus(),
+                spec.timeout(), spec.concurrency(), spec.expected()) : spec;
+        functions.put(spec.id(), registered);
+        return registered;
+    }
+
+    @Override
+    public synchronized void unregister(String functionId) {
+        calls.add("unregister " + functionId);
+        if (refuseUnregister != null) {
+            throw new WorkerException(refuseUnregister, "refused: " + refuseUnregister);
+        }
+        if (functions.remove(functionId) == null) {
+            throw unknown(functionId);
+        }
+    }
+
+    private static WorkerException unknown(String functionId) {
+        return new WorkerException(ErrorKind.UNKNOWN_FUNCTION, "function " + functionId + " is not registered");
+    }
+
+    @Override
+    public synchronized List<FunctionSpec> functions() {
+        return new ArrayList<>(functions.values());
+    }
+
+    static InvocationRecord record(String tid, String functionId, String payload) {
+        Optional<InvocationError> error = payload.contains("raise")
+                ? Optional.of(new InvocationError(ErrorKind.USER_ERROR, "ValueError: bad",
+                        "Traceback (most recent call last):\nValueError: bad"))
+                : Optional.empty();
+        return new InvocationRecord(tid, functionId, "worker-1", "sim", Optional.of(ContainerState.WARM), ARRIVAL, TIMINGS,
+                error.isPresent() ? "" : "{\"echo\":" + (payload.isEmpty() ? "null" : payload) + "}", error);
+    }
+
+    @Override
+    public synchronized CompletionStage<InvocationRecord> invoke(String tid, String functionId, String payload) {
+        calls.add("invoke " + tid + " " + functionId + " " + payload);
+        if (!functions.containsKey(functionId)) {
+            throw unknown(functionId);
+        }
+        if (invokeFailsLater != null) {
+            return CompletableFuture.failedFuture(invokeFailsLater);
+        }
+        return CompletableFuture.completedFuture(record(tid == null || tid.isEmpty() ? "worker-1-7" : tid, functionId,
+                payload));
+    }
+
+    @Override
+    public synchronized String invokeAsync(String tid, String functionId, String payload) {
+        calls.add("invokeAsync " + tid + " " + functionId + " " + payload);
+        if (!functions.containsKey(functionId)) {
+            throw unknown(functionId);
+        }
+        String id = tid == null || tid.isEmpty() ? "worker-1-8" : tid;
+        async.put(id, record(id, functionId, payload));
+        return id;
+    }
+
+    @Override
+    public synchronized AsyncResult result(String id) {
+        calls.add("result " + id);
+        InvocationRecord r = async.get(id);
+        if (r == null) {
+            throw new WorkerException(ErrorKind.UNKNOWN_FUNCTION, "no async invocation " + id);
+        }
+        return new AsyncResult(id, true, Optional.of(r));
+    }
+
+    @Override
+    public synchronized CompletionStage<Integer> prewarm(String functionId, int count) {
+        calls.add("prewarm " + functionId + " " + count);
+        if (!functions.containsKey(functionId)) {
+            throw unknown(functionId);
+        }
+        return CompletableFuture.completedFuture(Math.min(count, 2));
+    }
+
+    @Override
+    public WorkerStatus status() {
+        RuntimeException e = statusFails;
+        if (e != null) {
+            throw e;
+        }
+        return STATUS;
+    }
+}

@@ -1,0 +1,306 @@
+package dev.vireo.worker.grpc.internal;
+
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import dev.vireo.api.cluster.RemoteWorker;
+import dev.vireo.api.model.Compute;
+import dev.vireo.api.model.ErrorKind;
+import dev.vireo.api.model.ExpectedTimings;
+import dev.vireo.api.model.FunctionSpec;
+import dev.vireo.api.model.InvocationRecord;
+import dev.vireo.api.model.ValidationException;
+import dev.vireo.api.worker.AsyncResult;
+import dev.vireo.api.worker.WorkerEndpoint;
+import dev.vireo.api.worker.WorkerException;
+import dev.vireo.grpc.v1.HealthRequest;
+import dev.vireo.grpc.v1.ListRequest;
+import dev.vireo.grpc.v1.PingRequest;
+import dev.vireo.grpc.v1.RegisterRequest;
+import dev.vireo.grpc.v1.UnregisterRequest;
+import dev.vireo.grpc.v1.WorkerGrpc;
+import dev.vireo.testkit.TestTime;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.MetadataUtils;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The worker's gRPC API (the real GrpcApi server on a loopback port, WorkerGrpcService over an in-memory worker)
+ * reached the way the controller reaches workers: GrpcWorkerConnector's RemoteWorker.
+ */
+@Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+class GrpcEndToEndTest {
+    static final FunctionSpec HELLO = new FunctionSpec("hello", "1", "vireo/hello:1", "", "", "", Compute.CPU, "uds", 256,
+            1.0, Duration.ofMillis(60_000), 1, ExpectedTimings.UNKNOWN);
+
+    TestTime time;
+    FakeWorker worker;
+    Osgi.Context context;
+    GrpcApi api;
+    String address;
+    RemoteWorker remote;
+    ManagedChannel raw;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        time = new TestTime();
+        worker = new FakeWorker();
+        start("");
+    }
+
+    void start(String token) throws IOException {
+        context = new Osgi.Context();
+        api = new GrpcApi(context.bundleContext(), worker, time, Osgi.config(GrpcApi.Config.class,
+                Map.of("bind", "127.0.0.1", "port", 0, "auth_token", token)));
+        address = ((WorkerEndpoint) context.registrations.get(0).service()).address();
+        remote = new GrpcWorkerConnector(time).connect(address);
+    }
+
+    @AfterEach
+    void tearDown() throws InterruptedException {
+        if (raw != null) {
+            raw.shutdownNow().awaitTermination(5, SECONDS);
+        }
+        remote.close();
+        if (api != null) {
+            api.close();
+        }
+        time.close();
+    }
+
+    /** A plain stub on its own channel, for what RemoteWorker does not show: status codes, trailers, metadata. */
+    WorkerGrpc.WorkerBlockingStub rawStub() {
+        if (raw == null) {
+            raw = NettyChannelBuilder.forTarget(address).usePlaintext().build();
+        }
+        return WorkerGrpc.newBlockingStub(raw).withDeadlineAfter(10, SECONDS);
+    }
+
+    static <T> T await(CompletionStage<T> stage) throws Exception {
+        return stage.toCompletableFuture().get(10, SECONDS);
+    }
+
+    static WorkerException rejection(CompletionStage<?> stage) {
+        ExecutionException e = assertThrows(ExecutionException.class, () -> await(stage));
+        return assertInstanceOf(WorkerException.class, e.getCause());
+    }
+
+    @Test
+    void itAnnouncesWhereItListensAndTheRemoteKnowsTheWorkersName() {
+        Osgi.Registration r = context.registrations.get(0);
+        assertEquals("grpc", ((WorkerEndpoint) r.service()).protocol());
+        assertTrue(address.matches("127\\.0\\.0\\.1:\\d+"), address);
+        assertEquals(Map.of(WorkerEndpoint.PROTOCOL, "grpc"), r.properties());
+        assertEquals("worker-1", remote.name());
+    }
+
+    @Test
+    void registerListAndUnregisterCrossTheWire() {
+        FunctionSpec registered = remote.register(HELLO);
+
+        assertEquals(List.of("register " + HELLO), worker.calls);
+        assertEquals("sim", registered.backend(), "the worker's answer, not the request echoed");
+        assertEquals(worker.functions(), remote.functions());
+        remote.unregister("hello-1");
+        assertEquals("unregister hello-1", worker.calls.get(1));
+        assertEquals(List.of(), remote.functions());
+    }
+
+    @Test
+    void anInvocationComesBackAsTheWorkersRecord() throws Exception {
+        remote.register(HELLO);
+        InvocationRecord r = await(remote.invoke("t-7", "hello-1", "{\"x\":[1,2]}"));
+
+        assertEquals(FakeWorker.record("t-7", "hello-1", "{\"x\":[1,2]}"), r);
+        assertEquals("invoke t-7 hello-1 {\"x\":[1,2]}", worker.calls.get(1));
+        InvocationRecord noTid = await(remote.invoke(null, "hello-1", null));
+        assertEquals("worker-1-7", noTid.tid(), "the worker makes the tid");
+        assertEquals("{\"echo\":null}", noTid.result());
+    }
+
+    @Test
+    void aFunctionsErrorIsInTheRecordNotARejection() throws Exception {
+        remote.register(HELLO);
+        InvocationRecord r = await(remote.invoke("t-8", "hello-1", "{\"raise\":1}"));
+
+        assertEquals(FakeWorker.record("t-8", "hello-1", "{\"raise\":1}"), r);
+        assertEquals(ErrorKind.USER_ERROR, r.error().orElseThrow().kind());
+        assertEquals("Traceback (most recent call last):\nValueError: bad", r.error().orElseThrow().detail());
+    }
+
+    @Test
+    void aRejectedInvocationKeepsItsKindAndMessage() throws Exception {
+        WorkerException unknown = rejection(remote.invoke("t-1", "nope-1", "{}"));
+        assertEquals(ErrorKind.UNKNOWN_FUNCTION, unknown.kind());
+        assertEquals("function nope-1 is not registered", unknown.getMessage());
+
+        remote.register(HELLO);
+        worker.invokeFailsLater = new WorkerException(ErrorKind.OVERLOADED, "the queue of worker-1 is full (100)");
+        WorkerException later = rejection(remote.invoke("t-2", "hello-1", "{}"));
+        assertEquals(ErrorKind.OVERLOADED, later.kind());
+        assertEquals("the queue of worker-1 is full (100)", later.getMessage());
+    }
+
+    @ParameterizedTest
+    @EnumSource(ErrorKind.class)
+    void everyRejectionKindCrossesTheWireInItsTrailer(ErrorKind kind) {
+        Map<ErrorKind, Status.Code> codes = Map.ofEntries(Map.entry(ErrorKind.INVALID_REQUEST, Status.Code.INVALID_ARGUMENT),
+                Map.entry(ErrorKind.UNKNOWN_FUNCTION, Status.Code.NOT_FOUND),
+                Map.entry(ErrorKind.ALREADY_EXISTS, Status.Code.ALREADY_EXISTS),
+                Map.entry(ErrorKind.OVERLOADED, Status.Code.RESOURCE_EXHAUSTED),
+                Map.entry(ErrorKind.NO_RESOURCES, Status.Code.RESOURCE_EXHAUSTED),
+                Map.entry(ErrorKind.TIMEOUT, Status.Code.DEADLINE_EXCEEDED),
+                Map.entry(ErrorKind.CANCELLED, Status.Code.UNAVAILABLE),
+                Map.entry(ErrorKind.START_FAILED, Status.Code.UNAVAILABLE),
+                Map.entry(ErrorKind.UNREACHABLE, Status.Code.UNAVAILABLE),
+                Map.entry(ErrorKind.USER_ERROR, Status.Code.ABORTED),
+                Map.entry(ErrorKind.OUT_OF_MEMORY, Status.Code.ABORTED),
+                Map.entry(ErrorKind.CONTAINER_FAILED, Status.Code.ABORTED),
+                Map.entry(ErrorKind.INTERNAL, Status.Code.INTERNAL));
+        worker.refuseUnregister = kind;
+
+        WorkerException e = assertThrows(WorkerException.class, () -> remote.unregister("hello-1"));
+        assertEquals(kind, e.kind());
+        assertEquals("refused: " + kind, e.getMessage());
+
+        StatusRuntimeException wire = assertThrows(StatusRuntimeException.class,
+                () -> rawStub().unregister(UnregisterRequest.newBuilder().setFunctionId("hello-1").build()));
+        assertEquals(codes.get(kind), wire.getStatus().getCode());
+        assertEquals(kind.name(), wire.getTrailers().get(Messages.ERROR_KIND));
+    }
+
+    @Test
+    void registeringATakenIdIsAlreadyExists() {
+        remote.register(HELLO);
+        WorkerException e = assertThrows(WorkerException.class, () -> remote.register(HELLO));
+        assertEquals(ErrorKind.ALREADY_EXISTS, e.kind());
+    }
+
+    @Test
+    void aSpecTheModelRefusesIsInvalidArgumentWithItsKind() {
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> rawStub().register(
+                RegisterRequest.newBuilder().setSpec(dev.vireo.grpc.v1.FunctionSpec.newBuilder().setName("Not_A_Name")
+                        .setImage("x")).build()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+        assertEquals("INVALID_REQUEST", e.getTrailers().get(Messages.ERROR_KIND));
+        assertTrue(worker.calls.isEmpty(), worker.calls.toString());
+    }
+
+    @Test
+    void aBugInTheWorkerIsInternal() {
+        worker.statusFails = new IllegalStateException("boom");
+        WorkerException e = assertThrows(WorkerException.class, () -> remote.status());
+        assertEquals(ErrorKind.INTERNAL, e.kind());
+        assertTrue(e.getMessage().contains("boom"), e.getMessage());
+    }
+
+    @Test
+    void asyncInvocationAndItsResult() {
+        remote.register(HELLO);
+        String id = remote.invokeAsync("a-1", "hello-1", "7");
+        assertEquals("a-1", id);
+        AsyncResult r = remote.result(id);
+        assertEquals(new AsyncResult("a-1", true, Optional.of(FakeWorker.record("a-1", "hello-1", "7"))), r);
+        WorkerException unknown = assertThrows(WorkerException.class, () -> remote.result("zzz"));
+        assertEquals(ErrorKind.UNKNOWN_FUNCTION, unknown.kind());
+    }
+
+    @Test
+    void prewarmSaysHowManyStarted() throws Exception {
+        remote.register(HELLO);
+        assertEquals(2, await(remote.prewarm("hello-1", 3)));
+        assertEquals("prewarm hello-1 3", worker.calls.get(1));
+    }
+
+    @Test
+    void statusBlockingAndAsync() throws Exception {
+        assertEquals(MessagesTest.overTheWire(FakeWorker.STATUS), remote.status());
+        assertEquals(MessagesTest.overTheWire(FakeWorker.STATUS), await(remote.statusAsync()));
+    }
+
+    @Test
+    void pingEchoesItsBytes() {
+        ByteString payload = ByteString.copyFrom(new byte[] {0, 1, (byte) 0xff, 42});
+        assertEquals(payload, rawStub().ping(PingRequest.newBuilder().setPayload(payload).build()).getPayload());
+    }
+
+    @Test
+    void aWorkerNobodyListensForIsUnreachable() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort(); // free once closed: connections are refused
+        }
+        String gone = "127.0.0.1:" + port;
+        try (RemoteWorker nobody = new GrpcWorkerConnector(time).connect(gone)) {
+            WorkerException invoke = rejection(nobody.invoke("t-1", "hello-1", "{}"));
+            assertEquals(ErrorKind.UNREACHABLE, invoke.kind());
+            assertTrue(invoke.getMessage().startsWith("worker at " + gone + " did not answer: UNAVAILABLE"),
+                    invoke.getMessage());
+            assertEquals(ErrorKind.UNREACHABLE, assertThrows(WorkerException.class, nobody::functions).kind());
+            assertEquals(ErrorKind.UNREACHABLE, rejection(nobody.statusAsync()).kind());
+        }
+    }
+
+    @Test
+    void theConnectorRefusesAnAddressThatIsNotHostAndPort() {
+        GrpcWorkerConnector connector = new GrpcWorkerConnector(time);
+        for (String bad : new String[] {"localhost", "localhost:", ":8071", "localhost:http", "localhost:0",
+                "localhost:65536", null}) {
+            assertThrows(ValidationException.class, () -> connector.connect(bad), String.valueOf(bad));
+        }
+    }
+
+    @Test
+    void aConfiguredTokenIsRequiredButForHealthAndPing() throws Exception {
+        remote.close();
+        api.close();
+        start("s3cret");
+        Metadata bearer = new Metadata();
+        bearer.put(GrpcApi.AUTHORIZATION, "Bearer s3cret");
+        Metadata wrong = new Metadata();
+        wrong.put(GrpcApi.AUTHORIZATION, "Bearer nope");
+
+        assertEquals("worker-1", rawStub().health(HealthRequest.getDefaultInstance()).getWorker());
+        assertEquals(ByteString.copyFromUtf8("x"), rawStub().ping(PingRequest.newBuilder()
+                .setPayload(ByteString.copyFromUtf8("x")).build()).getPayload());
+        StatusRuntimeException none = assertThrows(StatusRuntimeException.class,
+                () -> rawStub().list(ListRequest.getDefaultInstance()));
+        assertEquals(Status.Code.UNAUTHENTICATED, none.getStatus().getCode());
+        StatusRuntimeException bad = assertThrows(StatusRuntimeException.class, () -> rawStub()
+                .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(wrong)).list(ListRequest.getDefaultInstance()));
+        assertEquals(Status.Code.UNAUTHENTICATED, bad.getStatus().getCode());
+        assertEquals(0, rawStub().withInterceptors(MetadataUtils.newAttachHeadersInterceptor(bearer))
+                .list(ListRequest.getDefaultInstance()).getFunctionsCount());
+        assertTrue(worker.calls.isEmpty(), worker.calls.toString());
+    }
+
+    @Test
+    void closingUnregistersTheEndpointAndStopsServing() {
+        api.close();
+        api = null;
+        assertTrue(context.registrations.get(0).unregistered().get());
+        assertEquals(ErrorKind.UNREACHABLE, assertThrows(WorkerException.class, remote::functions).kind());
+    }
+}

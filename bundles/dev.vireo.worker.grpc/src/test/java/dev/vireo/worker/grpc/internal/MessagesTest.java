@@ -1,0 +1,138 @@
+package dev.vireo.worker.grpc.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.vireo.api.model.Compute;
+import dev.vireo.api.model.ContainerState;
+import dev.vireo.api.model.ErrorKind;
+import dev.vireo.api.model.ExpectedTimings;
+import dev.vireo.api.model.FunctionSpec;
+import dev.vireo.api.model.FunctionStats;
+import dev.vireo.api.model.InvocationError;
+import dev.vireo.api.model.InvocationRecord;
+import dev.vireo.api.model.Routing;
+import dev.vireo.api.model.Timings;
+import dev.vireo.api.spi.resource.ResourceUsage;
+import dev.vireo.api.worker.WorkerStatus;
+import dev.vireo.grpc.v1.InvokeReply;
+import dev.vireo.grpc.v1.StatusReply;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** The API's values to the gRPC messages and back. */
+class MessagesTest {
+    static final FunctionSpec FULL = new FunctionSpec("resize", "2.1_b", "vireo/python:3.12", "/srv/fn/resize",
+            "main.handle", "docker", Compute.GPU, "pipe", 512, 2.5, Duration.ofMillis(30_000), 4,
+            new ExpectedTimings(800, 45));
+
+    static final InvocationRecord ROUTED_FAILURE = new InvocationRecord("t-1", "resize-2.1_b", "worker-3", "docker",
+            Optional.of(ContainerState.PREWARM), Instant.parse("2026-11-22T20:50:13.646Z"),
+            new Timings(148, 1190, 900, 233, 2000, 3632), "",
+            Optional.of(new InvocationError(ErrorKind.USER_ERROR, "ValueError: bad", "Traceback ...")),
+            Optional.of(new Routing("ctl-1", 2, 15, 3900, 4000)));
+
+    /** What survives the wire of a status: no arrival clock (it is the worker's own) and no resource details. */
+    static WorkerStatus overTheWire(WorkerStatus s) {
+        Map<String, FunctionStats> stats = new HashMap<>();
+        s.stats().forEach((id, f) -> stats.put(id, new FunctionStats(f.invocations(), f.coldStartUs(), f.warmUs(),
+                f.executionUs(), f.e2eUs(), f.interArrivalUs(), f.memoryMb(), 0)));
+        return new WorkerStatus(s.name(), s.queued(), s.queueCapacity(), s.running(), s.functions(),
+                s.containersRunning(), s.containersIdle(), s.memoryRunningMb(), s.memoryCachedMb(),
+                s.memoryRunningUsedMb(), s.memoryCachedUsedMb(), s.memoryLimitMb(), s.backends(), s.policies(),
+                s.resources().stream().map(u -> new ResourceUsage(u.resource(), u.unit(), u.capacity(), u.used(), Map.of()))
+                        .toList(), stats);
+    }
+
+    @Test
+    void aSpecBecomesAMessageWithEveryFieldAndBack() {
+        dev.vireo.grpc.v1.FunctionSpec m = Messages.spec(FULL);
+        assertEquals(dev.vireo.grpc.v1.FunctionSpec.newBuilder().setId("resize-2.1_b").setName("resize")
+                .setVersion("2.1_b").setImage("vireo/python:3.12").setCode("/srv/fn/resize").setHandler("main.handle")
+                .setBackend("docker").setCompute("gpu").setTransport("pipe").setMemoryMb(512).setCpus(2.5)
+                .setTimeoutMs(30_000).setConcurrency(4).setExpectedColdStartMs(800).setExpectedWarmMs(45).build(), m);
+        assertEquals(FULL, Messages.spec(m));
+    }
+
+    @Test
+    void aRegistrationMessageWithOnlyANameAndImageTakesTheDocumentedDefaults() {
+        FunctionSpec s = Messages.spec(dev.vireo.grpc.v1.FunctionSpec.newBuilder().setName("hello")
+                .setImage("vireo/hello").build());
+        assertEquals(new FunctionSpec("hello", "1", "vireo/hello", "", "", "", Compute.CPU, "uds", 128, 1.0,
+                Duration.ofMillis(60_000), 1, ExpectedTimings.UNKNOWN), s);
+        assertEquals(s, Messages.spec(Messages.spec(s)));
+    }
+
+    @Test
+    void anEnhancedReplyCarriesTheWholeRecordAndReadsBackAsIt() {
+        InvokeReply reply = Messages.reply(ROUTED_FAILURE, true);
+        assertEquals("t-1", reply.getTid());
+        assertFalse(reply.getSuccess());
+        assertEquals("USER_ERROR", reply.getError().getKind());
+        assertEquals("Traceback ...", reply.getError().getDetail());
+        assertEquals("prewarm", reply.getRecord().getState());
+        assertEquals("2026-11-22T20:50:13.646Z", reply.getRecord().getArrival());
+        assertEquals(1632, reply.getRecord().getTimings().getOverheadUs());
+        assertEquals("ctl-1", reply.getRecord().getRouting().getController());
+        assertEquals(ROUTED_FAILURE, Messages.record(reply));
+    }
+
+    @Test
+    void aRecordWithoutStateErrorOrRoutingReadsBackWithoutThem() {
+        InvocationRecord r = new InvocationRecord("t-2", "hello-1", "worker-1", "sim", Optional.empty(),
+                Instant.parse("2026-11-22T20:50:13Z"), new Timings(1, 2, 0, 4, 5, 12), "{\"echo\":1}", Optional.empty());
+        InvokeReply reply = Messages.reply(r, true);
+        assertTrue(reply.getSuccess());
+        assertFalse(reply.hasError());
+        assertFalse(reply.getRecord().hasRouting());
+        assertEquals("", reply.getRecord().getState());
+        assertEquals(r, Messages.record(reply));
+
+        for (ContainerState state : ContainerState.values()) {
+            InvocationRecord withState = new InvocationRecord("t-3", "hello-1", "w", "sim", Optional.of(state),
+                    Instant.EPOCH, Timings.NONE, "1", Optional.empty());
+            assertEquals(withState, Messages.record(Messages.reply(withState, true)), state.name());
+        }
+    }
+
+    @Test
+    void aPlainReplyHasTheResultOrErrorButNoRecord() {
+        InvokeReply reply = Messages.reply(ROUTED_FAILURE, false);
+        assertFalse(reply.hasRecord());
+        assertEquals("ValueError: bad", reply.getError().getMessage());
+        InvokeReply ok = Messages.reply(new InvocationRecord("t-4", "hello-1", "w", "sim", Optional.empty(), Instant.EPOCH,
+                Timings.NONE, "[1]", Optional.empty()), false);
+        assertEquals(InvokeReply.newBuilder().setTid("t-4").setSuccess(true).setResult("[1]").build(), ok);
+    }
+
+    @Test
+    void everyErrorKindCrossesByNameAndAnUnknownOneIsInternal() {
+        for (ErrorKind k : ErrorKind.values()) {
+            assertEquals(k, Messages.kind(k.name()));
+        }
+        assertEquals(ErrorKind.INTERNAL, Messages.kind("SOMETHING_NEWER"));
+        assertEquals(ErrorKind.INTERNAL, Messages.kind(""));
+    }
+
+    @Test
+    void aStatusBecomesAMessageAndBack() {
+        WorkerStatus s = new WorkerStatus("worker-1", 2, 100, 3, 1, 3, 4, 768, 1024, 300, 410, 8192,
+                Map.of("sim", 7, "docker", 0), Map.of("queue", "fifo", "keepalive", "ttl"),
+                List.of(new ResourceUsage("memory", "MB", 8192, 1792, Map.of("cached", 1024.0)),
+                        new ResourceUsage("cpu", "cores", 8, 3.5, Map.of())),
+                Map.of("hello-1", new FunctionStats(42, 150_000.4, 3_000.6, 2_000.5, 3_500.49, 10_000, 31.7, 99)));
+        StatusReply m = Messages.status(s);
+        assertEquals(4, m.getContainersCached());
+        assertEquals(410, m.getMemoryCachedUsedMb());
+        assertEquals(8192, m.getMemoryLimitMb());
+        assertEquals(Map.of("sim", 7, "docker", 0), m.getBackendsMap());
+        assertEquals(2_000.5, m.getStatsMap().get("hello-1").getExecutionUs());
+        assertEquals(overTheWire(s), Messages.status(m));
+    }
+}

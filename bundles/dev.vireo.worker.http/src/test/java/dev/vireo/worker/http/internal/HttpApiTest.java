@@ -1,0 +1,361 @@
+package dev.vireo.worker.http.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.vireo.api.model.Compute;
+import dev.vireo.api.model.ErrorKind;
+import dev.vireo.api.model.ExpectedTimings;
+import dev.vireo.api.model.FunctionSpec;
+import dev.vireo.api.worker.WorkerEndpoint;
+import dev.vireo.testkit.TestTime;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** The worker's HTTP API on a real JDK HttpServer on a loopback port, in front of an in-memory worker. */
+@Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+class HttpApiTest {
+    static final String HELLO = "{\"name\":\"hello\",\"image\":\"vireo/hello:1\",\"memory_mb\":256}";
+
+    TestTime time;
+    FakeWorker worker;
+    Osgi.Context context;
+    HttpApi api;
+    String base;
+    HttpClient client;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        time = new TestTime();
+        worker = new FakeWorker();
+        client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        start("");
+    }
+
+    void start(String token) throws IOException {
+        context = new Osgi.Context();
+        api = new HttpApi(context.bundleContext(), worker, time, Osgi.config(HttpApi.Config.class,
+                Map.of("bind", "127.0.0.1", "port", 0, "max_body_bytes", 1024, "auth_token", token)));
+        base = ((WorkerEndpoint) context.registrations.get(0).service()).address();
+    }
+
+    @AfterEach
+    void tearDown() {
+        if (api != null) {
+            api.close();
+        }
+        client.close();
+        time.close();
+    }
+
+    HttpResponse<String> send(String method, String path, String body, String... headers) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(10))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (headers.length > 0) {
+            b.headers(headers);
+        }
+        return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static JsonElement json(String text) {
+        return JsonParser.parseString(text);
+    }
+
+    static void assertError(HttpResponse<String> r, int status, String kind) {
+        assertEquals(status, r.statusCode(), r.body());
+        JsonObject error = json(r.body()).getAsJsonObject().getAsJsonObject("error");
+        assertEquals(kind, error.get("kind").getAsString(), r.body());
+        assertFalse(error.get("message").getAsString().isBlank());
+    }
+
+    static String message(HttpResponse<String> r) {
+        return json(r.body()).getAsJsonObject().getAsJsonObject("error").get("message").getAsString();
+    }
+
+    void registerHello() throws Exception {
+        assertEquals(201, send("POST", "/functions", HELLO).statusCode());
+    }
+
+    @Test
+    void itAnnouncesWhereItListensAndHealthNamesTheWorker() throws Exception {
+        assertEquals(1, context.registrations.size());
+        Osgi.Registration r = context.registrations.get(0);
+        WorkerEndpoint endpoint = (WorkerEndpoint) r.service();
+        assertEquals("http", endpoint.protocol());
+        assertTrue(endpoint.address().matches("http://127\\.0\\.0\\.1:\\d+"), endpoint.address());
+        assertEquals(Map.of(WorkerEndpoint.PROTOCOL, "http"), r.properties());
+
+        HttpResponse<String> health = send("GET", "/health", null);
+        assertEquals(200, health.statusCode());
+        assertEquals("application/json", health.headers().firstValue("Content-Type").orElseThrow());
+        assertEquals(json("{\"status\":\"ok\",\"worker\":\"worker-1\"}"), json(health.body()));
+    }
+
+    @Test
+    void registerAnswers201WithTheSpecAsTheWorkerRegisteredIt() throws Exception {
+        HttpResponse<String> r = send("POST", "/functions", HELLO);
+
+        assertEquals(201, r.statusCode(), r.body());
+        FunctionSpec sent = new FunctionSpec("hello", "1", "vireo/hello:1", "", "", "", Compute.CPU, "uds", 256, 1.0,
+                Duration.ofMillis(60_000), 1, ExpectedTimings.UNKNOWN);
+        assertEquals(List.of("register " + sent), worker.calls);
+        JsonObject answer = json(r.body()).getAsJsonObject();
+        assertEquals("hello-1", answer.get("id").getAsString());
+        assertEquals("sim", answer.get("backend").getAsString(), "the worker's answer, not the request echoed");
+        assertEquals(Json.spec(worker.functions().get(0)), answer);
+    }
+
+    @Test
+    void registeringATakenIdIs409() throws Exception {
+        registerHello();
+        assertError(send("POST", "/functions", HELLO), 409, "ALREADY_EXISTS");
+    }
+
+    @Test
+    void functionsAreListedAndFetchedById() throws Exception {
+        registerHello();
+        assertEquals(201, send("POST", "/functions", "{\"name\":\"resize\",\"version\":\"2\",\"image\":\"vireo/r\"}")
+                .statusCode());
+
+        HttpResponse<String> list = send("GET", "/functions", null);
+        assertEquals(200, list.statusCode());
+        assertEquals(json("[" + Json.spec(worker.functions().get(0)) + "," + Json.spec(worker.functions().get(1)) + "]"),
+                json(list.body()));
+        HttpResponse<String> one = send("GET", "/functions/resize-2", null);
+        assertEquals(200, one.statusCode());
+        assertEquals("resize-2", json(one.body()).getAsJsonObject().get("id").getAsString());
+        assertError(send("GET", "/functions/nope-1", null), 404, "UNKNOWN_FUNCTION");
+    }
+
+    @Test
+    void invokeAnswersTheFunctionsResultAndTheTid() throws Exception {
+        registerHello();
+        HttpResponse<String> r = send("POST", "/functions/hello-1/invoke", "{\"x\":1}", "X-Vireo-Tid", "my-tid.1");
+
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals(json("{\"echo\":{\"x\":1}}"), json(r.body()));
+        assertEquals("my-tid.1", r.headers().firstValue("X-Vireo-Tid").orElseThrow());
+        assertEquals("invoke my-tid.1 hello-1 {\"x\":1}", worker.calls.get(1));
+    }
+
+    @Test
+    void invokeWithoutATidOrAPayload() throws Exception {
+        registerHello();
+        HttpResponse<String> r = send("POST", "/functions/hello-1/invoke", null);
+
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals(json("{\"echo\":null}"), json(r.body()));
+        assertEquals("worker-1-7", r.headers().firstValue("X-Vireo-Tid").orElseThrow(), "the worker's tid");
+        assertEquals("invoke null hello-1 ", worker.calls.get(1));
+    }
+
+    @Test
+    void enhancedInvokeAnswersTheRecordByQueryOrHeader() throws Exception {
+        registerHello();
+        JsonElement expected = json("""
+                {"tid":"t-9","function":"hello-1","worker":"worker-1","backend":"sim","state":"warm",
+                 "arrival":"2026-11-22T20:50:13.646Z","success":true,"result":{"echo":[1,2]},
+                 "timings":{"queued_us":148,"acquire_us":1190,"cold_start_us":0,"transport_us":233,
+                            "execution_us":2000,"e2e_us":3632,"overhead_us":1632}}""");
+
+        HttpResponse<String> byQuery = send("POST", "/functions/hello-1/invoke?enhanced=true", "[1,2]",
+                "X-Vireo-Tid", "t-9");
+        assertEquals(200, byQuery.statusCode(), byQuery.body());
+        assertEquals(expected, json(byQuery.body()));
+        HttpResponse<String> byHeader = send("POST", "/functions/hello-1/invoke", "[1,2]", "X-Vireo-Tid", "t-9",
+                "X-Vireo-Enhanced", "TRUE");
+        assertEquals(expected, json(byHeader.body()));
+        HttpResponse<String> notEnhanced = send("POST", "/functions/hello-1/invoke?enhanced=false", "[1,2]");
+        assertEquals(json("{\"echo\":[1,2]}"), json(notEnhanced.body()));
+    }
+
+    @Test
+    void aFunctionsErrorIs502WithItsKindAndEnhancedWithTheRecord() throws Exception {
+        registerHello();
+        HttpResponse<String> plain = send("POST", "/functions/hello-1/invoke", "{\"raise\":1}");
+        assertEquals(502, plain.statusCode());
+        assertEquals(json("{\"error\":{\"kind\":\"USER_ERROR\",\"message\":\"ValueError: bad\"}}"), json(plain.body()));
+
+        HttpResponse<String> enhanced = send("POST", "/functions/hello-1/invoke?enhanced=true", "{\"raise\":1}");
+        assertEquals(502, enhanced.statusCode());
+        JsonObject record = json(enhanced.body()).getAsJsonObject();
+        assertFalse(record.get("success").getAsBoolean());
+        assertEquals(json("{\"kind\":\"USER_ERROR\",\"message\":\"ValueError: bad\","
+                + "\"detail\":\"Traceback (most recent call last):\\nValueError: bad\"}"), record.get("error"));
+    }
+
+    @Test
+    void invokingAnUnknownFunctionIs404() throws Exception {
+        HttpResponse<String> r = send("POST", "/functions/nope-1/invoke", "{}");
+        assertError(r, 404, "UNKNOWN_FUNCTION");
+        assertEquals("function nope-1 is not registered", message(r));
+    }
+
+    @Test
+    void aWrongMethodIs405NamingIt() throws Exception {
+        HttpResponse<String> put = send("PUT", "/functions", HELLO);
+        assertError(put, 405, "INVALID_REQUEST");
+        assertTrue(message(put).contains("PUT"), message(put));
+        HttpResponse<String> get = send("GET", "/functions/hello-1/invoke", null);
+        assertError(get, 405, "INVALID_REQUEST");
+        assertTrue(message(get).contains("GET"), message(get));
+        assertTrue(worker.calls.isEmpty(), worker.calls.toString());
+    }
+
+    @Test
+    void malformedJsonIs400AndReachesNoWorker() throws Exception {
+        HttpResponse<String> register = send("POST", "/functions", "{\"name\": \"hello\",");
+        assertError(register, 400, "INVALID_REQUEST");
+        assertTrue(message(register).startsWith("malformed JSON"), message(register));
+        registerHello();
+        HttpResponse<String> invoke = send("POST", "/functions/hello-1/invoke", "{x:1}");
+        assertError(invoke, 400, "INVALID_REQUEST");
+        assertTrue(message(invoke).startsWith("malformed JSON"), message(invoke));
+        assertEquals(1, worker.calls.size(), "only the valid registration: " + worker.calls);
+    }
+
+    @Test
+    void aSpecTheModelRefusesIs400() throws Exception {
+        assertError(send("POST", "/functions", "{\"name\":\"Not_A_Name\",\"image\":\"x\"}"), 400, "INVALID_REQUEST");
+        assertError(send("POST", "/functions", "{\"name\":\"a\",\"image\":\"x\",\"compute\":\"tpu\"}"), 400,
+                "INVALID_REQUEST");
+        assertTrue(worker.calls.isEmpty(), worker.calls.toString());
+    }
+
+    @Test
+    void anUnknownEndpointIs404() throws Exception {
+        assertError(send("GET", "/nothing/here", null), 404, "NOT_FOUND");
+        registerHello();
+        assertError(send("POST", "/functions/hello-1/explode", null), 404, "NOT_FOUND");
+    }
+
+    @Test
+    void aBodyOverMaxBodyBytesIs413() throws Exception {
+        registerHello();
+        HttpResponse<String> r = send("POST", "/functions/hello-1/invoke", "\"" + "x".repeat(2_000) + "\"");
+        assertError(r, 413, "INVALID_REQUEST");
+        assertEquals(1, worker.calls.size(), worker.calls.toString());
+    }
+
+    @Test
+    void unregisterRemovesTheFunction() throws Exception {
+        registerHello();
+        HttpResponse<String> r = send("DELETE", "/functions/hello-1", null);
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals(json("{\"unregistered\":\"hello-1\"}"), json(r.body()));
+        assertTrue(worker.functions().isEmpty());
+        assertError(send("DELETE", "/functions/hello-1", null), 404, "UNKNOWN_FUNCTION");
+    }
+
+    @ParameterizedTest
+    @EnumSource(ErrorKind.class)
+    void eachRejectionKindHasItsDocumentedStatus(ErrorKind kind) throws Exception {
+        Map<ErrorKind, Integer> documented = Map.ofEntries(Map.entry(ErrorKind.INVALID_REQUEST, 400),
+                Map.entry(ErrorKind.UNKNOWN_FUNCTION, 404), Map.entry(ErrorKind.ALREADY_EXISTS, 409),
+                Map.entry(ErrorKind.OVERLOADED, 429), Map.entry(ErrorKind.USER_ERROR, 502),
+                Map.entry(ErrorKind.TIMEOUT, 504), Map.entry(ErrorKind.OUT_OF_MEMORY, 502),
+                Map.entry(ErrorKind.CONTAINER_FAILED, 502), Map.entry(ErrorKind.START_FAILED, 503),
+                Map.entry(ErrorKind.NO_RESOURCES, 503), Map.entry(ErrorKind.CANCELLED, 503),
+                Map.entry(ErrorKind.UNREACHABLE, 503), Map.entry(ErrorKind.INTERNAL, 500));
+        worker.refuseUnregister = kind;
+        HttpResponse<String> r = send("DELETE", "/functions/hello-1", null);
+        assertError(r, documented.get(kind), kind.name());
+        assertEquals("refused: " + kind, message(r));
+    }
+
+    @Test
+    void aBugInTheWorkerIs500NotADroppedConnection() throws Exception {
+        worker.statusFails = new IllegalStateException("boom");
+        HttpResponse<String> r = send("GET", "/status", null);
+        assertError(r, 500, "INTERNAL");
+        assertTrue(message(r).contains("boom"), message(r));
+    }
+
+    @Test
+    void asyncInvocationAnswers202WithWhereToPollThenTheRecord() throws Exception {
+        registerHello();
+        HttpResponse<String> r = send("POST", "/functions/hello-1/invoke-async", "7", "X-Vireo-Tid", "a-1");
+        assertEquals(202, r.statusCode(), r.body());
+        assertEquals(json("{\"id\":\"a-1\"}"), json(r.body()));
+        assertEquals("/invocations/a-1", r.headers().firstValue("Location").orElseThrow());
+        assertEquals("a-1", r.headers().firstValue("X-Vireo-Tid").orElseThrow());
+
+        HttpResponse<String> result = send("GET", "/invocations/a-1", null);
+        assertEquals(200, result.statusCode(), result.body());
+        JsonObject o = json(result.body()).getAsJsonObject();
+        assertEquals("a-1", o.get("id").getAsString());
+        assertTrue(o.get("done").getAsBoolean());
+        assertEquals(Json.record(FakeWorker.record("a-1", "hello-1", "7")), o.get("record"));
+        assertError(send("GET", "/invocations/zzz", null), 404, "UNKNOWN_FUNCTION");
+    }
+
+    @Test
+    void prewarmSaysHowManyStarted() throws Exception {
+        registerHello();
+        HttpResponse<String> r = send("POST", "/functions/hello-1/prewarm", "{\"count\":3}");
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals(json("{\"function\":\"hello-1\",\"requested\":3,\"started\":2}"), json(r.body()));
+        assertEquals(200, send("POST", "/functions/hello-1/prewarm", null).statusCode());
+        assertEquals(List.of("prewarm hello-1 3", "prewarm hello-1 1"), worker.calls.subList(1, 3),
+                "an empty body asks for one");
+    }
+
+    @Test
+    void statusIsTheWorkersStatus() throws Exception {
+        HttpResponse<String> r = send("GET", "/status", null);
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals(Json.status(FakeWorker.STATUS), json(r.body()));
+    }
+
+    @Test
+    void noMetricsExporterIs503() throws Exception {
+        assertError(send("GET", "/metrics", null), 503, "UNAVAILABLE");
+    }
+
+    @Test
+    void aConfiguredTokenIsRequiredEverywhereButHealth() throws Exception {
+        api.close();
+        start("s3cret");
+        registerWithToken();
+
+        assertError(send("GET", "/functions", null), 401, "UNAUTHORIZED");
+        assertError(send("GET", "/functions", null, "Authorization", "Bearer wrong"), 401, "UNAUTHORIZED");
+        assertError(send("GET", "/functions", null, "Authorization", "s3cret"), 401, "UNAUTHORIZED");
+        assertError(send("POST", "/functions/hello-1/invoke", "{}"), 401, "UNAUTHORIZED");
+        HttpResponse<String> ok = send("GET", "/functions", null, "Authorization", "Bearer s3cret");
+        assertEquals(200, ok.statusCode(), ok.body());
+        assertEquals(1, json(ok.body()).getAsJsonArray().size());
+        assertEquals(200, send("GET", "/health", null).statusCode());
+        assertEquals(1, worker.calls.size(), "the refused invocation reached no worker: " + worker.calls);
+    }
+
+    private void registerWithToken() throws Exception {
+        HttpResponse<String> r = send("POST", "/functions", HELLO, "Authorization", "Bearer s3cret");
+        assertEquals(201, r.statusCode(), r.body());
+    }
+
+    @Test
+    void closingUnregistersTheEndpointAndStopsListening() throws Exception {
+        api.close();
+        api = null;
+        assertTrue(context.registrations.get(0).unregistered().get());
+        assertThrows(IOException.class, () -> send("GET", "/health", null));
+    }
+}

@@ -1,0 +1,194 @@
+package dev.vireo.worker.http.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonNull;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import com.google.gson.JsonPrimitive;
+import dev.vireo.api.model.Compute;
+import dev.vireo.api.model.ContainerState;
+import dev.vireo.api.model.ErrorKind;
+import dev.vireo.api.model.ExpectedTimings;
+import dev.vireo.api.model.FunctionSpec;
+import dev.vireo.api.model.InvocationError;
+import dev.vireo.api.model.InvocationRecord;
+import dev.vireo.api.model.Routing;
+import dev.vireo.api.model.Timings;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/** The HTTP API's JSON of specs, records and status, field by field. */
+class JsonTest {
+    static final FunctionSpec FULL = new FunctionSpec("resize", "2.1_b", "vireo/python:3.12", "/srv/fn/resize",
+            "main.handle", "docker", Compute.GPU, "pipe", 512, 2.5, Duration.ofMillis(30_000), 4,
+            new ExpectedTimings(800, 45));
+
+    static JsonObject json(String text) {
+        return JsonParser.parseString(text).getAsJsonObject();
+    }
+
+    /** The registration fields docs/api.md lists, read from its table. */
+    static Set<String> documentedFields() throws IOException {
+        String doc = Files.readString(Path.of("../../docs/api.md"));
+        int start = doc.indexOf("### Registration fields");
+        int end = doc.indexOf("\n\n", start);
+        Set<String> fields = new TreeSet<>();
+        for (String row : doc.substring(start, end).split("\n")) {
+            if (row.startsWith("| `")) {
+                Matcher m = Pattern.compile("`([a-z_]+)`").matcher(row.split("\\|")[1]);
+                while (m.find()) {
+                    fields.add(m.group(1));
+                }
+            }
+        }
+        return fields;
+    }
+
+    @Test
+    void theApiReadsExactlyTheRegistrationFieldsTheDocsList() throws IOException {
+        Set<String> documented = documentedFields();
+        assertEquals(14, documented.size(), documented.toString());
+        assertEquals(documented, new TreeSet<>(Json.SPEC_FIELDS));
+    }
+
+    @Test
+    void aRegistrationWithEveryFieldBecomesThatSpec() {
+        JsonObject o = json("""
+                {"name":"resize","version":"2.1_b","image":"vireo/python:3.12","code":"/srv/fn/resize",
+                 "handler":"main.handle","backend":"docker","compute":"GPU","transport":"pipe","memory_mb":512,
+                 "cpus":2.5,"timeout_ms":30000,"concurrency":4,"expected_cold_start_ms":800,"expected_warm_ms":45}""");
+        assertEquals(FULL, Json.spec(o));
+    }
+
+    @Test
+    void absentFieldsTakeTheDocumentedDefaults() {
+        FunctionSpec s = Json.spec(json("{\"name\":\"hello\",\"image\":\"vireo/hello\"}"));
+        assertEquals(new FunctionSpec("hello", "1", "vireo/hello", "", "", "", Compute.CPU, "uds", 128, 1.0,
+                Duration.ofMillis(60_000), 1, ExpectedTimings.UNKNOWN), s);
+        // null is absent too
+        assertEquals(s, Json.spec(json("{\"name\":\"hello\",\"image\":\"vireo/hello\",\"version\":null,\"cpus\":null}")));
+    }
+
+    @Test
+    void aSpecIsWrittenWithItsIdAndEveryDocumentedField() throws IOException {
+        JsonObject o = Json.spec(FULL);
+        assertEquals(json("""
+                {"id":"resize-2.1_b","name":"resize","version":"2.1_b","image":"vireo/python:3.12",
+                 "code":"/srv/fn/resize","handler":"main.handle","backend":"docker","compute":"gpu","transport":"pipe",
+                 "memory_mb":512,"cpus":2.5,"timeout_ms":30000,"concurrency":4,"expected_cold_start_ms":800,
+                 "expected_warm_ms":45}"""), o);
+        Set<String> keys = new TreeSet<>(documentedFields());
+        keys.add("id");
+        assertEquals(keys, new TreeSet<>(o.keySet()));
+    }
+
+    @Test
+    void aWrittenSpecReadsBackAsTheSameSpecOnceItsIdIsDropped() {
+        for (FunctionSpec s : List.of(FULL, Json.spec(json("{\"name\":\"hello\",\"image\":\"vireo/hello\"}")))) {
+            JsonObject o = Json.spec(s);
+            o.remove("id"); // replies carry the id; a registration may not (unknown field)
+            assertEquals(s, Json.spec(o));
+        }
+    }
+
+    @Test
+    void unknownFieldsAndWrongTypesAreRefusedAs400NamingTheField() {
+        HttpError unknown = assertThrows(HttpError.class, () -> Json.spec(json("{\"name\":\"a\",\"memory\":1}")));
+        assertEquals(400, unknown.status);
+        assertEquals("INVALID_REQUEST", unknown.kind);
+        assertTrue(unknown.getMessage().contains("'memory'"), unknown.getMessage());
+
+        HttpError type = assertThrows(HttpError.class, () -> Json.spec(json("{\"name\":\"a\",\"memory_mb\":\"512\"}")));
+        assertEquals(400, type.status);
+        assertTrue(type.getMessage().startsWith("memory_mb"), type.getMessage());
+    }
+
+    @Test
+    void parsingIsStrict() {
+        assertEquals(json("{\"a\":[1,2]}"), Json.parse(" {\"a\":[1,2]} "));
+        for (String bad : new String[] {"{\"a\":1} x", "{'a':1}", "{\"a\":1,}", "{\"a\":NaN}", "{\"a\":", "{a:1}"}) {
+            HttpError e = assertThrows(HttpError.class, () -> Json.parse(bad), bad);
+            assertEquals(400, e.status, bad);
+            assertTrue(e.getMessage().startsWith("malformed JSON"), bad + " -> " + e.getMessage());
+        }
+        HttpError notObject = assertThrows(HttpError.class, () -> Json.object("[1]", "a registration"));
+        assertEquals("a registration must be a JSON object", notObject.getMessage());
+    }
+
+    @Test
+    void aRecordWithEverythingIsWrittenInFull() {
+        InvocationRecord r = new InvocationRecord("t-1", "hello-1", "worker-1", "docker", Optional.of(ContainerState.COLD),
+                Instant.parse("2026-11-22T20:50:13.646Z"), new Timings(148, 1190, 900, 233, 2000, 3632), "",
+                Optional.of(new InvocationError(ErrorKind.USER_ERROR, "ValueError: bad", "Traceback ...")),
+                Optional.of(new Routing("ctl-1", 2, 15, 3900, 4000)));
+        assertEquals(json("""
+                {"tid":"t-1","function":"hello-1","worker":"worker-1","backend":"docker","state":"cold",
+                 "arrival":"2026-11-22T20:50:13.646Z","success":false,"result":null,
+                 "timings":{"queued_us":148,"acquire_us":1190,"cold_start_us":900,"transport_us":233,
+                            "execution_us":2000,"e2e_us":3632,"overhead_us":1632},
+                 "routing":{"controller":"ctl-1","attempts":2,"pick_us":15,"forward_us":3900,"e2e_us":4000},
+                 "error":{"kind":"USER_ERROR","message":"ValueError: bad","detail":"Traceback ..."}}"""),
+                Json.record(r));
+    }
+
+    @Test
+    void aRecordWithoutStateRoutingOrErrorLeavesThemOut() {
+        InvocationRecord r = new InvocationRecord("t-2", "hello-1", "worker-1", "", Optional.empty(),
+                Instant.parse("2026-11-22T20:50:13Z"), Timings.NONE, "{\"echo\":{\"x\":1}}", Optional.empty());
+        JsonObject o = Json.record(r);
+        assertEquals(JsonNull.INSTANCE, o.get("state"));
+        assertEquals(json("{\"echo\":{\"x\":1}}"), o.get("result"), "the result is JSON, not a string of JSON");
+        assertTrue(o.get("success").getAsBoolean());
+        assertFalse(o.has("routing"));
+        assertFalse(o.has("error"));
+        assertEquals(0, o.getAsJsonObject("timings").get("overhead_us").getAsLong());
+
+        // an error without detail has no detail field
+        JsonObject failed = Json.record(new InvocationRecord("t-3", "hello-1", "worker-1", "sim", Optional.empty(),
+                Instant.EPOCH, Timings.NONE, "", Optional.of(InvocationError.of(ErrorKind.TIMEOUT, "timed out"))));
+        assertEquals(json("{\"kind\":\"TIMEOUT\",\"message\":\"timed out\"}"), failed.get("error"));
+    }
+
+    @Test
+    void aResultThatIsNotJsonIsKeptAsAString() {
+        assertEquals(new JsonPrimitive("not json at all"), Json.result("not json at all"));
+        assertEquals(JsonParser.parseString("[1,\"two\"]"), Json.result("[1,\"two\"]"));
+        assertEquals(JsonNull.INSTANCE, Json.result(""));
+    }
+
+    @Test
+    void statusIsWrittenGroupedAndSorted() {
+        JsonObject o = Json.status(FakeWorker.STATUS);
+        assertEquals(json("""
+                {"worker":"worker-1","queued":2,"queue_capacity":100,"running":3,"functions":1,
+                 "containers":{"running":3,"cached":4},
+                 "memory":{"running_mb":768,"cached_mb":1024,"running_used_mb":300,"cached_used_mb":410,"limit_mb":8192},
+                 "backends":{"docker":0,"sim":7},
+                 "policies":{"keepalive":"ttl","queue":"fifo"},
+                 "resources":[{"resource":"memory","unit":"MB","capacity":8192.0,"used":1792.0},
+                              {"resource":"cpu","unit":"cores","capacity":8.0,"used":3.5}],
+                 "stats":{"hello-1":{"invocations":42,"cold_start_us":150000,"warm_us":3001,"execution_us":2001,
+                                     "e2e_us":3500,"inter_arrival_us":10000,"memory_mb":32}}}"""), o);
+        assertEquals(List.of("docker", "sim"), List.copyOf(o.getAsJsonObject("backends").keySet()));
+    }
+
+    @Test
+    void errorsHaveOneShape() {
+        assertEquals(json("{\"error\":{\"kind\":\"NOT_FOUND\",\"message\":\"no such endpoint\"}}"),
+                Json.error("NOT_FOUND", "no such endpoint"));
+    }
+}
