@@ -7,7 +7,11 @@ import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Set;
 
@@ -29,11 +33,17 @@ public final class JsonText {
 
     private final String field;
     private final String s;
+    private final boolean build;
     private int i;
 
-    private JsonText(String field, String s) {
+    private JsonText(String field, String s, boolean build) {
         this.field = field;
         this.s = s;
+        this.build = build;
+    }
+
+    /** A JSON number as its exact text (never converted: a 5000-digit integer or 1e400 stays what it is). */
+    public record Number(String text) {
     }
 
     /**
@@ -68,34 +78,66 @@ public final class JsonText {
      * @throws ValidationException naming {@code field}, what is wrong and where (line, column)
      */
     public static String check(String field, String text) {
+        read(field, text, false);
+        return text;
+    }
+
+    /**
+     * Checks {@code text} like {@link #check} and returns its value: a {@code Map<String, Object>} (keys in order),
+     * a {@code List<Object>}, a {@code String}, a {@link Number}, a {@code Boolean} or {@code null}.
+     */
+    public static Object parse(String field, String text) {
+        return read(field, text, true);
+    }
+
+    private static Object read(String field, String text, boolean build) {
         if (text == null) {
             throw new ValidationException(field, "is required");
         }
-        JsonText p = new JsonText(field, text);
-        p.value(0);
+        JsonText p = new JsonText(field, text, build);
+        Object v = p.value(0);
         p.whitespace();
         if (p.i < text.length()) {
             throw p.fail("text after the JSON value");
         }
-        return text;
+        return v;
     }
 
-    private void value(int depth) {
+    private Object value(int depth) {
         whitespace();
         if (i >= s.length()) {
             throw fail(i == 0 ? "empty text, expected a JSON value" : "unexpected end of text, expected a value");
         }
         char c = s.charAt(i);
         switch (c) {
-            case '{' -> object(depth + 1);
-            case '[' -> array(depth + 1);
-            case '"' -> string(null);
-            case 't' -> literal("true");
-            case 'f' -> literal("false");
-            case 'n' -> literal("null");
+            case '{' -> {
+                return object(depth + 1);
+            }
+            case '[' -> {
+                return array(depth + 1);
+            }
+            case '"' -> {
+                StringBuilder text = build ? new StringBuilder() : null;
+                string(text);
+                return build ? text.toString() : null;
+            }
+            case 't' -> {
+                literal("true");
+                return Boolean.TRUE;
+            }
+            case 'f' -> {
+                literal("false");
+                return Boolean.FALSE;
+            }
+            case 'n' -> {
+                literal("null");
+                return null;
+            }
             default -> {
                 if (c == '-' || (c >= '0' && c <= '9')) {
+                    int start = i;
                     number();
+                    return build ? new Number(s.substring(start, i)) : null;
                 } else if (s.startsWith("NaN", i) || s.startsWith("Infinity", i)) {
                     throw fail("NaN and Infinity are not JSON numbers");
                 } else {
@@ -112,12 +154,13 @@ public final class JsonText {
         i++;
     }
 
-    private void object(int depth) {
+    private Map<String, Object> object(int depth) {
         nest(depth);
         whitespace();
+        Map<String, Object> map = build ? new LinkedHashMap<>() : null;
         if (peek() == '}') {
             i++;
-            return;
+            return map;
         }
         Set<String> keys = new HashSet<>();
         while (true) {
@@ -135,12 +178,15 @@ public final class JsonText {
             }
             whitespace();
             expect(':', "':' after the key");
-            value(depth);
+            Object v = value(depth);
+            if (build) {
+                map.put(key.toString(), v);
+            }
             whitespace();
             char c = peek();
             i++;
             if (c == '}') {
-                return;
+                return map;
             }
             if (c != ',') {
                 i--;
@@ -150,20 +196,24 @@ public final class JsonText {
         }
     }
 
-    private void array(int depth) {
+    private List<Object> array(int depth) {
         nest(depth);
         whitespace();
+        List<Object> list = build ? new ArrayList<>() : null;
         if (peek() == ']') {
             i++;
-            return;
+            return list;
         }
         while (true) {
-            value(depth);
+            Object v = value(depth);
+            if (build) {
+                list.add(v);
+            }
             whitespace();
             char c = peek();
             i++;
             if (c == ']') {
-                return;
+                return list;
             }
             if (c != ',') {
                 i--;

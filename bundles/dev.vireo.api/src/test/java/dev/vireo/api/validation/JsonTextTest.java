@@ -77,4 +77,11 @@ class JsonTextTest {
             assertEquals("payload", e.field());
         }
     }
+
+    @Test
+    void parseReturnsTheValueWithNumbersAsTheirText() {
+        assertEquals(java.util.Map.of("a", java.util.Arrays.asList(new JsonText.Number("1e400"), "é", true, null)),
+                JsonText.parse("body", "{\"a\":[1e400,\"\\u00e9\",true,null]}"));
+        assertEquals(new JsonText.Number("9".repeat(5000)), JsonText.parse("body", "9".repeat(5000)));
+    }
 }
