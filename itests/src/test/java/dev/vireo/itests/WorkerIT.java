@@ -275,7 +275,7 @@ public class WorkerIT extends FrameworkTest {
         assertTrue(failed.body().contains("\"kind\":\"USER_ERROR\""));
 
         assertEquals(400, http("POST", "/functions/hi-1/invoke", "{\"a\":").statusCode());
-        assertTrue(http("POST", "/functions/hi-1/invoke", "{\"a\":").body().contains("malformed JSON"));
+        assertTrue(http("POST", "/functions/hi-1/invoke", "{\"a\":").body().contains("payload: not valid JSON"));
         var unknownField = http("POST", "/functions", "{\"name\":\"x\",\"image\":\"i\",\"transport\":\"sim\",\"memroy_mb\":1}");
         assertEquals(400, unknownField.statusCode());
         assertTrue(unknownField.body(), unknownField.body().contains("unknown field 'memroy_mb'"));

@@ -9,9 +9,11 @@ package dev.vireo.api.model;
  */
 public record ExpectedTimings(long coldStartMs, long warmMs) {
     public static final ExpectedTimings UNKNOWN = new ExpectedTimings(0, 0);
+    /** Largest declared timing, ms. */
+    public static final long MAX_MS = 3_600_000;
 
     public ExpectedTimings {
-        ValidationException.range("expected.cold.start.ms", coldStartMs, 0, 3_600_000, "ms");
-        ValidationException.range("expected.warm.ms", warmMs, 0, 3_600_000, "ms");
+        ValidationException.range("expected_cold_start_ms", coldStartMs, 0, MAX_MS, "ms");
+        ValidationException.range("expected_warm_ms", warmMs, 0, MAX_MS, "ms");
     }
 }

@@ -34,6 +34,12 @@ public record FunctionSpec(String name, String version, String image, String cod
     static final Pattern IMAGE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/:@+-]{0,254}");
     static final Pattern HANDLER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)+");
     public static final Duration MAX_TIMEOUT = Duration.ofMinutes(15);
+    /** Ranges of the numeric fields, shared with the APIs so that they refuse the same values with the same text. */
+    public static final int MIN_MEMORY_MB = 16;
+    public static final int MAX_MEMORY_MB = 65_536;
+    public static final double MIN_CPUS = 0.01;
+    public static final double MAX_CPUS = 256;
+    public static final int MAX_CONCURRENCY = 1024;
 
     public FunctionSpec {
         ValidationException.require("name", name, NAME, "use 1-63 lower-case letters, digits or '-', starting with a letter");
@@ -68,15 +74,16 @@ public record FunctionSpec(String name, String version, String image, String cod
             throw new ValidationException("compute", "is required (cpu or gpu)");
         }
         ValidationException.require("transport", transport, PLUGIN_NAME, "not a plugin name");
-        ValidationException.range("memory.mb", memoryMb, 16, 65_536, "MB");
-        if (!(cpus >= 0.01 && cpus <= 256)) {
+        // fields are named as the APIs spell them (memory_mb), so a message can be shown to a client as is
+        ValidationException.range("memory_mb", memoryMb, MIN_MEMORY_MB, MAX_MEMORY_MB, "MB");
+        if (!(cpus >= MIN_CPUS && cpus <= MAX_CPUS)) {
             throw new ValidationException("cpus", cpus + " is out of range [0.01, 256] cores");
         }
         if (timeout == null || timeout.toMillis() < 1 || timeout.compareTo(MAX_TIMEOUT) > 0) {
-            throw new ValidationException("timeout.ms", (timeout == null ? "null" : timeout.toMillis())
+            throw new ValidationException("timeout_ms", (timeout == null ? "null" : timeout.toMillis())
                     + " is out of range [1, " + MAX_TIMEOUT.toMillis() + "] ms");
         }
-        ValidationException.range("concurrency", concurrency, 1, 1024, "invocations");
+        ValidationException.range("concurrency", concurrency, 1, MAX_CONCURRENCY, "invocations");
         expected = Objects.requireNonNullElse(expected, ExpectedTimings.UNKNOWN);
     }
 

@@ -45,8 +45,11 @@ public interface WorkerService {
     /** The state of an async invocation; UNKNOWN_FUNCTION if the id is unknown or its result has expired. */
     AsyncResult result(String id);
 
+    /** Most containers one prewarm request may ask for (the APIs refuse more with this bound in the message). */
+    int MAX_PREWARM = 1000;
+
     /**
-     * Starts {@code count} containers of the function ahead of invocations.
+     * Starts {@code count} containers of the function ahead of invocations, 1 to {@link #MAX_PREWARM}.
      *
      * @return a stage completing with the number actually started
      */

@@ -5,5 +5,5 @@
  * ran are inside its {@link dev.vireo.api.model.InvocationRecord}.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package dev.vireo.api.worker;

@@ -31,7 +31,7 @@ class FunctionSpecTest {
     @Test
     void memoryOutOfRangeNamesTheUnit() {
         ValidationException e = assertThrows(ValidationException.class, () -> spec("hello", 8));
-        assertEquals("memory.mb: 8 is out of range [16, 65536] MB", e.getMessage());
+        assertEquals("memory_mb: 8 is out of range [16, 65536] MB", e.getMessage());
     }
 
     @Test

@@ -70,7 +70,8 @@ public final class GrpcApi {
                     }
                 })
                 .maxInboundMessageSize(config.max_message_bytes())
-                .addService(ServerInterceptors.intercept(service, new BearerToken(config.auth_token())))
+                .addService(ServerInterceptors.intercept(StrictRequests.wrap(service.bindService()),
+                        new BearerToken(config.auth_token())))
                 .build()
                 .start();
         String address = config.bind() + ":" + server.getPort();

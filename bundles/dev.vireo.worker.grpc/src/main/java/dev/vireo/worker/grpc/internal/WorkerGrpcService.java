@@ -5,6 +5,9 @@ import dev.vireo.api.model.ErrorKind;
 import dev.vireo.api.model.ExpectedTimings;
 import dev.vireo.api.model.InvocationRecord;
 import dev.vireo.api.model.ValidationException;
+import dev.vireo.api.validation.JsonText;
+import dev.vireo.api.validation.Numbers;
+import dev.vireo.api.validation.Results;
 import dev.vireo.api.worker.AsyncResult;
 import dev.vireo.api.worker.WorkerException;
 import dev.vireo.api.worker.WorkerService;
@@ -127,16 +130,25 @@ final class WorkerGrpcService extends WorkerGrpc.WorkerImplBase {
                 .toList()).build());
     }
 
+    /**
+     * The payload as the HTTP API takes it: blank is none, anything else must pass the shared strict check
+     * ({@link JsonText#check}) before the worker sees it, so a bad payload is INVALID_REQUEST, not a USER_ERROR of a
+     * function that never ran.
+     */
+    static String payload(String text) {
+        return text.isBlank() ? "" : JsonText.check("payload", text);
+    }
+
     @Override
     public void invoke(InvokeRequest request, StreamObserver<InvokeReply> out) {
         try {
-            worker.invoke(request.getTid(), request.getFunctionId(), request.getPayload()).whenComplete((r, e) -> {
+            worker.invoke(request.getTid(), request.getFunctionId(), payload(request.getPayload())).whenComplete((r, e) -> {
                 if (e != null) {
                     Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
                     out.onError(rejection(cause instanceof RuntimeException re ? re : new IllegalStateException(cause)));
                     return;
                 }
-                out.onNext(Messages.reply(r, request.getEnhanced()));
+                out.onNext(Messages.reply(Results.checked(r), request.getEnhanced()));
                 out.onCompleted();
             });
         } catch (RuntimeException e) {
@@ -147,7 +159,8 @@ final class WorkerGrpcService extends WorkerGrpc.WorkerImplBase {
     @Override
     public void invokeAsync(InvokeRequest request, StreamObserver<InvokeAsyncReply> out) {
         answer(out, () -> InvokeAsyncReply.newBuilder()
-                .setId(worker.invokeAsync(request.getTid(), request.getFunctionId(), request.getPayload())).build());
+                .setId(worker.invokeAsync(request.getTid(), request.getFunctionId(), payload(request.getPayload())))
+                .build());
     }
 
     @Override
@@ -155,7 +168,7 @@ final class WorkerGrpcService extends WorkerGrpc.WorkerImplBase {
         answer(out, () -> {
             AsyncResult r = worker.result(request.getId());
             ResultReply.Builder b = ResultReply.newBuilder().setId(r.id()).setDone(r.done());
-            r.record().ifPresent(rec -> b.setReply(Messages.reply(rec, true)));
+            r.record().ifPresent(rec -> b.setReply(Messages.reply(Results.checked(rec), true)));
             return b.build();
         });
     }
@@ -163,7 +176,10 @@ final class WorkerGrpcService extends WorkerGrpc.WorkerImplBase {
     @Override
     public void prewarm(PrewarmRequest request, StreamObserver<PrewarmReply> out) {
         try {
-            worker.prewarm(request.getFunctionId(), request.getCount()).whenComplete((n, e) -> {
+            // 0 is proto3's "not set": one container, as an HTTP request without a count; else the same check
+            int count = request.getCount() == 0 ? 1 : (int) Numbers.integer("count",
+                    Integer.toString(request.getCount()), 1, WorkerService.MAX_PREWARM, "containers");
+            worker.prewarm(request.getFunctionId(), count).whenComplete((n, e) -> {
                 if (e != null) {
                     out.onError(Status.UNAVAILABLE.withDescription("prewarm failed: " + e.getMessage()).asRuntimeException());
                     return;

@@ -38,6 +38,8 @@ final class FakeWorker implements WorkerService {
     private final Map<String, FunctionSpec> functions = new LinkedHashMap<>();
     private final Map<String, InvocationRecord> async = new LinkedHashMap<>();
     final List<String> calls = new CopyOnWriteArrayList<>();
+    /** When set, successful invocations return this result text instead of the echo. */
+    volatile String result;
     /** Thrown by unregister when set: a rejection of that kind. */
     volatile ErrorKind refuseUnregister;
     /** Thrown by status when set: a bug in the worker. */
@@ -102,8 +104,10 @@ final class FakeWorker implements WorkerService {
         if (invokeFailsLater != null) {
             return CompletableFuture.failedFuture(invokeFailsLater);
         }
-        return CompletableFuture.completedFuture(record(tid == null || tid.isEmpty() ? "worker-1-7" : tid, functionId,
-                payload));
+        InvocationRecord r = record(tid == null || tid.isEmpty() ? "worker-1-7" : tid, functionId, payload);
+        String given = result;
+        return CompletableFuture.completedFuture(given == null || !r.success() ? r : new InvocationRecord(r.tid(),
+                r.functionId(), r.worker(), r.backend(), r.state(), r.arrival(), r.timings(), given, r.error()));
     }
 
     @Override

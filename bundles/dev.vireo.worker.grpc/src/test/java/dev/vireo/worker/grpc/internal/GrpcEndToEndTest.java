@@ -303,4 +303,118 @@ class GrpcEndToEndTest {
         assertTrue(context.registrations.get(0).unregistered().get());
         assertEquals(ErrorKind.UNREACHABLE, assertThrows(WorkerException.class, remote::functions).kind());
     }
+
+    static StatusRuntimeException refused(Runnable call) {
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, call::run);
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), e.toString());
+        assertEquals("INVALID_REQUEST", e.getTrailers().get(Messages.ERROR_KIND));
+        return e;
+    }
+
+    /** Sends raw bytes as the request message of {@code method} (what a broken client may send). */
+    byte[] callRaw(String method, byte[] request) {
+        rawStub();
+        io.grpc.MethodDescriptor.Marshaller<byte[]> bytes = new io.grpc.MethodDescriptor.Marshaller<>() {
+            @Override
+            public java.io.InputStream stream(byte[] value) {
+                return new java.io.ByteArrayInputStream(value);
+            }
+
+            @Override
+            public byte[] parse(java.io.InputStream stream) {
+                try {
+                    return stream.readAllBytes();
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+        };
+        var descriptor = io.grpc.MethodDescriptor.<byte[], byte[]>newBuilder(bytes, bytes)
+                .setType(io.grpc.MethodDescriptor.MethodType.UNARY).setFullMethodName("vireo.worker.v1.Worker/" + method)
+                .build();
+        return io.grpc.stub.ClientCalls.blockingUnaryCall(raw, descriptor,
+                io.grpc.CallOptions.DEFAULT.withDeadlineAfter(10, SECONDS), request);
+    }
+
+    @Test
+    void malformedProtobufIsInvalidArgumentWithTheKindAndNoSevereLog() {
+        java.util.List<java.util.logging.LogRecord> severe = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Logger grpc = java.util.logging.Logger.getLogger("io.grpc");
+        java.util.logging.Handler h = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                if (r.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()) {
+                    severe.add(r);
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        grpc.addHandler(h);
+        try {
+            // a field 2 (payload) that says 100 bytes follow, then ends; and one whose bytes are not UTF-8
+            StatusRuntimeException cut = refused(() -> callRaw("Invoke", new byte[] {0x12, 100, 'x'}));
+            assertTrue(cut.getStatus().getDescription().startsWith("request: not a valid protobuf message for"
+                    + " vireo.worker.v1.Worker/Invoke: "), cut.getStatus().getDescription());
+            StatusRuntimeException utf8 = refused(() -> callRaw("Invoke", new byte[] {0x12, 3, '"', (byte) 0xff, '"'}));
+            assertTrue(utf8.getStatus().getDescription().contains("UTF-8"), utf8.getStatus().getDescription());
+            refused(() -> callRaw("Register", new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff}));
+            assertEquals(List.of(), worker.calls);
+            // the server still serves
+            assertEquals("worker-1", rawStub().health(HealthRequest.getDefaultInstance()).getWorker());
+        } finally {
+            grpc.removeHandler(h);
+        }
+        assertEquals(List.of(), severe.stream().map(r -> r.getLevel() + " " + r.getMessage()).toList());
+    }
+
+    @Test
+    void aBadPayloadIsRefusedBeforeInvokingWithTheHttpApisMessage() {
+        remote.register(HELLO);
+        java.util.Map<String, String> cases = new java.util.LinkedHashMap<>();
+        cases.put("NaN", "payload: not valid JSON: NaN and Infinity are not JSON numbers at line 1, column 1");
+        cases.put("not json", "payload: not valid JSON: unexpected 'n', expected a value at line 1, column 1");
+        cases.put("{\"a\":1,\"a\":2}", "payload: not valid JSON: duplicate key \"a\" at line 1, column 8");
+        cases.put("\"\\ud800\"", "payload: not valid JSON: lone surrogate U+D800 (not valid Unicode) at line 1, column 8");
+        cases.put("[".repeat(10_000) + "]".repeat(10_000), "payload: not valid JSON: nested deeper than 128 arrays and"
+                + " objects at line 1, column 129");
+        for (var c : cases.entrySet()) {
+            var request = dev.vireo.grpc.v1.InvokeRequest.newBuilder().setFunctionId("hello-1").setPayload(c.getKey())
+                    .build();
+            assertEquals(c.getValue(), refused(() -> rawStub().invoke(request)).getStatus().getDescription());
+            assertEquals(c.getValue(), refused(() -> rawStub().invokeAsync(request)).getStatus().getDescription());
+        }
+        assertEquals(1, worker.calls.size(), "only the registration: " + worker.calls);
+    }
+
+    @Test
+    void aResultComesBackExactlyOrAsAUserError() throws Exception {
+        remote.register(HELLO);
+        String result = "{\"big\":1e400,\"n\":-0,\"long\":" + "7".repeat(5000) + ",\"s\":\"\\ud83d\\ude00\"}";
+        worker.result = result;
+        assertEquals(result, await(remote.invoke("t-1", "hello-1", "{}")).result());
+        worker.result = "{\"x\":NaN}";
+        var reply = rawStub().invoke(dev.vireo.grpc.v1.InvokeRequest.newBuilder().setFunctionId("hello-1")
+                .setPayload("{}").build());
+        assertEquals(false, reply.getSuccess());
+        assertEquals("USER_ERROR", reply.getError().getKind());
+        assertEquals("", reply.getResult());
+    }
+
+    @Test
+    void numbersAreCheckedAsOverHttpWithTheApisSpelling() {
+        var spec = Messages.spec(HELLO).toBuilder().setMemoryMb(8).build();
+        assertEquals("memory_mb: 8 is out of range [16, 65536] MB", refused(() -> rawStub().register(
+                RegisterRequest.newBuilder().setSpec(spec).build())).getStatus().getDescription());
+        remote.register(HELLO);
+        assertEquals("count: -1 is out of range [1, 1000] containers", refused(() -> rawStub().prewarm(
+                dev.vireo.grpc.v1.PrewarmRequest.newBuilder().setFunctionId("hello-1").setCount(-1).build()))
+                .getStatus().getDescription());
+    }
 }

@@ -10,6 +10,8 @@ import dev.vireo.api.model.ErrorKind;
 import dev.vireo.api.model.FunctionSpec;
 import dev.vireo.api.model.InvocationRecord;
 import dev.vireo.api.model.ValidationException;
+import dev.vireo.api.validation.JsonText;
+import dev.vireo.api.validation.Results;
 import dev.vireo.api.time.TaskScheduler;
 import dev.vireo.api.worker.AsyncResult;
 import dev.vireo.api.worker.WorkerEndpoint;
@@ -135,7 +137,8 @@ public final class HttpApi {
             try {
                 answer = route(ex);
             } catch (HttpError e) {
-                answer = new Answer(e.status, Json.error(e.kind, e.getMessage()));
+                answer = new Answer(e.status, Json.error(e.kind, e.getMessage()), e.allow == null ? Map.of()
+                        : Map.of("Allow", e.allow));
             } catch (ValidationException e) {
                 answer = new Answer(400, Json.error("INVALID_REQUEST", e.getMessage()));
             } catch (WorkerException e) {
@@ -144,10 +147,16 @@ public final class HttpApi {
                 LOG.log(Level.ERROR, "[" + tid + "] " + ex.getRequestMethod() + " " + ex.getRequestURI() + " failed", e);
                 answer = new Answer(500, Json.error("INTERNAL", "internal error: " + e));
             }
-            byte[] body = (answer.body.isJsonPrimitive() && answer.headers.containsKey("Content-Type")
-                    ? answer.body.getAsString() : answer.body.toString() + "\n").getBytes(StandardCharsets.UTF_8);
+            // every text here is valid Unicode (bodies are decoded strictly, results checked), so nothing is replaced
+            byte[] body = answer.text.getBytes(StandardCharsets.UTF_8);
             ex.getResponseHeaders().set("Content-Type", "application/json");
             answer.headers.forEach((k, v) -> ex.getResponseHeaders().set(k, v));
+            if (ex.getRequestMethod().equals("HEAD")) {
+                // the headers of the GET, no body: a length with HEAD makes the JDK server log a warning
+                ex.getResponseHeaders().set("Content-Length", Integer.toString(body.length));
+                ex.sendResponseHeaders(answer.status, -1);
+                return;
+            }
             ex.sendResponseHeaders(answer.status, body.length);
             try (OutputStream out = ex.getResponseBody()) {
                 out.write(body);
@@ -155,20 +164,33 @@ public final class HttpApi {
         }
     }
 
-    private record Answer(int status, JsonElement body, Map<String, String> headers) {
+    /** An answer's status, its body text exactly as sent, and headers. */
+    private record Answer(int status, String text, Map<String, String> headers) {
         Answer(int status, JsonElement body) {
             this(status, body, Map.of());
+        }
+
+        Answer(int status, JsonElement body, Map<String, String> headers) {
+            this(status, body.toString() + "\n", headers);
         }
     }
 
     private Answer route(HttpExchange ex) throws IOException {
-        String method = ex.getRequestMethod();
+        String method = ex.getRequestMethod().equals("HEAD") ? "GET" : ex.getRequestMethod();
         String path = ex.getRequestURI().getRawPath();
-        String[] parts = path.replaceAll("^/+|/+$", "").split("/+");
+        String[] parts = path.replaceAll("^/+|/+$", "").split("/", -1);
         if (!(parts.length == 1 && parts[0].equals("health"))) {
             authorize(ex);
         }
-        String body = read(ex);
+        if (parts.length > 1 && java.util.Arrays.asList(parts).contains("")) {
+            // "/functions//invoke" is not "/functions/invoke": an empty segment is a missing id
+            throw new HttpError(404, "NOT_FOUND", "no such endpoint: " + method + " " + path
+                    + " (an empty path segment: is an id missing?)");
+        }
+        // an invocation's body is its payload: name it so in messages, as the gRPC API does
+        boolean invocation = parts.length == 3 && parts[0].equals("functions")
+                && (parts[2].equals("invoke") || parts[2].equals("invoke-async"));
+        String body = JsonText.utf8(invocation ? "payload" : "body", read(ex));
         String first = parts[0];
         switch (first) {
             case "health" -> {
@@ -184,8 +206,7 @@ public final class HttpApi {
                 if (exporter == null) {
                     throw new HttpError(503, "UNAVAILABLE", "no metrics exporter is installed");
                 }
-                return new Answer(200, new com.google.gson.JsonPrimitive(exporter.scrape()),
-                        Map.of("Content-Type", exporter.contentType()));
+                return new Answer(200, exporter.scrape(), Map.of("Content-Type", exporter.contentType()));
             }
             case "status" -> {
                 only(method, "GET");
@@ -206,8 +227,10 @@ public final class HttpApi {
                 JsonObject o = new JsonObject();
                 o.addProperty("id", r.id());
                 o.addProperty("done", r.done());
-                r.record().ifPresent(rec -> o.add("record", Json.record(rec)));
-                return new Answer(200, o);
+                var record = r.record().map(Results::checked);
+                record.ifPresent(rec -> o.add("record", Json.record(rec)));
+                return new Answer(200, Json.text(o, record.map(rec -> rec.result().isEmpty() ? "null" : rec.result())
+                        .orElse("null")) + "\n", Map.of());
             }
             default -> throw new HttpError(404, "NOT_FOUND", "no such endpoint: " + method + " " + path
                     + "; endpoints: /health, /status, /functions, /functions/{id}/invoke, /functions/{id}/invoke-async,"
@@ -229,7 +252,7 @@ public final class HttpApi {
             return new Answer(200, o);
         }
         if (parts.length == 1) {
-            only(method, "POST");
+            only(method, "GET", "POST");
             JsonObject o = Json.object(body, "a worker to join");
             String name = Json.string(o, "name", "");
             String address = Json.string(o, "address", "");
@@ -253,7 +276,7 @@ public final class HttpApi {
             if (method.equals("GET")) {
                 return new Answer(200, Json.specs(worker.functions()));
             }
-            only(method, "POST");
+            only(method, "GET", "POST");
             FunctionSpec spec = Json.spec(Json.object(body, "a registration"));
             return new Answer(201, Json.spec(worker.register(spec)));
         }
@@ -264,7 +287,7 @@ public final class HttpApi {
                         .orElseThrow(() -> new WorkerException(ErrorKind.UNKNOWN_FUNCTION, "function " + id
                                 + " is not registered"))));
             }
-            only(method, "DELETE");
+            only(method, "GET", "DELETE");
             worker.unregister(id);
             JsonObject o = new JsonObject();
             o.addProperty("unregistered", id);
@@ -280,15 +303,17 @@ public final class HttpApi {
                 String payload = payload(body);
                 InvocationRecord r;
                 try {
-                    r = worker.invoke(tid, id, payload).toCompletableFuture().join();
+                    r = Results.checked(worker.invoke(tid, id, payload).toCompletableFuture().join());
                 } catch (CompletionException e) {
                     throw e.getCause() instanceof RuntimeException re ? re : e;
                 }
                 boolean enhanced = "true".equals(query(ex, "enhanced"))
                         || "true".equalsIgnoreCase(ex.getRequestHeaders().getFirst("X-Vireo-Enhanced"));
                 int status = r.error().map(e -> status(e.kind())).orElse(200);
-                JsonElement answer = enhanced ? Json.record(r)
-                        : r.error().<JsonElement>map(e -> Json.error(e.kind().name(), e.message())).orElse(Json.result(r.result()));
+                // the result goes out as the exact text the function returned (checked above), never re-serialized
+                String answer = enhanced ? Json.recordText(r) + "\n"
+                        : r.error().map(e -> Json.error(e.kind().name(), e.message()).toString() + "\n")
+                                .orElse(r.result().isEmpty() ? "null" : r.result());
                 return new Answer(status, answer, Map.of(TID_HEADER, r.tid()));
             }
             case "invoke-async" -> {
@@ -300,7 +325,8 @@ public final class HttpApi {
             }
             case "prewarm" -> {
                 only(method, "POST");
-                int count = body.isBlank() ? 1 : (int) Json.number(Json.object(body, "a prewarm request"), "count", 1);
+                int count = body.isBlank() ? 1 : (int) Json.integer(Json.object(body, "a prewarm request"), "count", 1,
+                        1, WorkerService.MAX_PREWARM, "containers");
                 int started = worker.prewarm(id, count).toCompletableFuture().join();
                 JsonObject o = new JsonObject();
                 o.addProperty("function", id);
@@ -313,13 +339,12 @@ public final class HttpApi {
         }
     }
 
-    /** The invocation payload: any JSON value, or empty for none. */
+    /** The invocation payload: any strict JSON value ({@link JsonText#check}, as over gRPC), or empty for none. */
     private static String payload(String body) {
         if (body.isBlank()) {
             return "";
         }
-        Json.parse(body);
-        return body;
+        return JsonText.check("payload", body);
     }
 
     private void authorize(HttpExchange ex) {
@@ -333,7 +358,7 @@ public final class HttpApi {
         }
     }
 
-    private String read(HttpExchange ex) throws IOException {
+    private byte[] read(HttpExchange ex) throws IOException {
         String length = ex.getRequestHeaders().getFirst("Content-Length");
         if (length != null) {
             long declared;
@@ -359,13 +384,16 @@ public final class HttpApi {
             if (bytes.length > maxBody) {
                 throw new HttpError(413, "INVALID_REQUEST", "request body is larger than max.body.bytes " + maxBody);
             }
-            return new String(bytes, StandardCharsets.UTF_8);
+            return bytes;
         }
     }
 
-    private static void only(String method, String allowed) {
-        if (!method.equals(allowed)) {
-            throw new HttpError(405, "INVALID_REQUEST", "method " + method + " not allowed here; use " + allowed);
+    /** Refuses any method but the last one named (the one this branch serves); 405 lists all in Allow. */
+    private static void only(String method, String... allowed) {
+        if (!method.equals(allowed[allowed.length - 1])) {
+            String list = String.join(", ", allowed);
+            throw new HttpError(405, "INVALID_REQUEST", "method " + method + " not allowed here; use "
+                    + String.join(" or ", allowed), list.contains("GET") ? list + ", HEAD" : list);
         }
     }
 

@@ -6,10 +6,17 @@ final class HttpError extends RuntimeException {
 
     final int status;
     final String kind;
+    /** The methods a 405 names in its Allow header, else null. */
+    final String allow;
 
     HttpError(int status, String kind, String message) {
+        this(status, kind, message, null);
+    }
+
+    HttpError(int status, String kind, String message, String allow) {
         super(message);
         this.status = status;
         this.kind = kind;
+        this.allow = allow;
     }
 }

@@ -5,11 +5,7 @@ import dev.vireo.api.cluster.WorkerMember;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
-import com.google.gson.Strictness;
-import com.google.gson.stream.JsonReader;
 import dev.vireo.api.model.Compute;
 import dev.vireo.api.model.ExpectedTimings;
 import dev.vireo.api.model.FunctionSpec;
@@ -18,7 +14,13 @@ import dev.vireo.api.model.InvocationRecord;
 import dev.vireo.api.model.Timings;
 import dev.vireo.api.spi.resource.ResourceUsage;
 import dev.vireo.api.worker.WorkerStatus;
-import java.io.StringReader;
+import dev.vireo.api.model.ValidationException;
+import dev.vireo.api.validation.JsonText;
+import dev.vireo.api.validation.Numbers;
+import com.google.gson.stream.JsonWriter;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -33,19 +35,71 @@ final class Json {
     private Json() {
     }
 
-    /** Parses strictly: one JSON value and nothing after it. */
+    /**
+     * Parses a request body with the strict check every API shares ({@link JsonText#parse}: RFC 8259, no duplicate
+     * keys, bounded depth, valid Unicode). Numbers keep their exact text (Gson's own reader gives up on one longer
+     * than its buffer, and a double would round it).
+     */
     static JsonElement parse(String text) {
         try {
-            JsonReader reader = new JsonReader(new StringReader(text));
-            reader.setStrictness(Strictness.STRICT);
-            JsonElement e = JsonParser.parseReader(reader);
-            if (reader.peek() != com.google.gson.stream.JsonToken.END_DOCUMENT) {
-                throw new HttpError(400, "INVALID_REQUEST", "malformed JSON: text after the value");
-            }
-            return e;
-        } catch (JsonParseException | java.io.IOException | IllegalStateException e) {
-            String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-            throw new HttpError(400, "INVALID_REQUEST", "malformed JSON: " + why.replaceAll("\\s+See https?://\\S+", ""));
+            return tree(JsonText.parse("body", text));
+        } catch (ValidationException e) {
+            throw new HttpError(400, "INVALID_REQUEST", e.getMessage());
+        }
+    }
+
+    private static JsonElement tree(Object v) {
+        if (v == null) {
+            return com.google.gson.JsonNull.INSTANCE;
+        }
+        if (v instanceof Map<?, ?> m) {
+            JsonObject o = new JsonObject();
+            m.forEach((k, x) -> o.add((String) k, tree(x)));
+            return o;
+        }
+        if (v instanceof List<?> l) {
+            JsonArray a = new JsonArray();
+            l.forEach(x -> a.add(tree(x)));
+            return a;
+        }
+        if (v instanceof JsonText.Number n) {
+            return new JsonPrimitive(new NumberText(n.text()));
+        }
+        return v instanceof Boolean b ? new JsonPrimitive(b) : new JsonPrimitive((String) v);
+    }
+
+    /** A number as its text: {@link #numberText} reads the text back; the double value is only a fallback. */
+    private static final class NumberText extends Number {
+        private static final long serialVersionUID = 1L;
+        private final String text;
+
+        NumberText(String text) {
+            this.text = text;
+        }
+
+        @Override
+        public int intValue() {
+            return (int) doubleValue();
+        }
+
+        @Override
+        public long longValue() {
+            return (long) doubleValue();
+        }
+
+        @Override
+        public float floatValue() {
+            return (float) doubleValue();
+        }
+
+        @Override
+        public double doubleValue() {
+            return Double.parseDouble(text);
+        }
+
+        @Override
+        public String toString() {
+            return text;
         }
     }
 
@@ -67,9 +121,12 @@ final class Json {
         return new FunctionSpec(string(o, "name", null), string(o, "version", "1"), string(o, "image", ""),
                 string(o, "code", ""), string(o, "handler", ""), string(o, "backend", ""),
                 Compute.parse(string(o, "compute", "cpu")), string(o, "transport", "uds"),
-                (int) number(o, "memory_mb", 128), number(o, "cpus", 1.0),
-                Duration.ofMillis((long) number(o, "timeout_ms", 60_000)), (int) number(o, "concurrency", 1),
-                new ExpectedTimings((long) number(o, "expected_cold_start_ms", 0), (long) number(o, "expected_warm_ms", 0)));
+                (int) integer(o, "memory_mb", 128, FunctionSpec.MIN_MEMORY_MB, FunctionSpec.MAX_MEMORY_MB, "MB"),
+                decimal(o, "cpus", 1.0, FunctionSpec.MIN_CPUS, FunctionSpec.MAX_CPUS, "cores"),
+                Duration.ofMillis(integer(o, "timeout_ms", 60_000, 1, FunctionSpec.MAX_TIMEOUT.toMillis(), "ms")),
+                (int) integer(o, "concurrency", 1, 1, FunctionSpec.MAX_CONCURRENCY, "invocations"),
+                new ExpectedTimings(integer(o, "expected_cold_start_ms", 0, 0, ExpectedTimings.MAX_MS, "ms"),
+                        integer(o, "expected_warm_ms", 0, 0, ExpectedTimings.MAX_MS, "ms")));
     }
 
     static String string(JsonObject o, String key, String fallback) {
@@ -83,19 +140,27 @@ final class Json {
         return e.getAsString();
     }
 
-    static double number(JsonObject o, String key, double fallback) {
+    /** An integer field, exactly as {@link Numbers#integer} reads it (the same check as the gRPC API's). */
+    static long integer(JsonObject o, String key, long fallback, long min, long max, String unit) {
+        String text = numberText(o, key);
+        return text == null ? fallback : Numbers.integer(key, text, min, max, unit);
+    }
+
+    static double decimal(JsonObject o, String key, double fallback, double min, double max, String unit) {
+        String text = numberText(o, key);
+        return text == null ? fallback : Numbers.decimal(key, text, min, max, unit);
+    }
+
+    /** The number's text as the client wrote it (Gson keeps it), or null when the field is absent or null. */
+    private static String numberText(JsonObject o, String key) {
         JsonElement e = o.get(key);
         if (e == null || e.isJsonNull()) {
-            return fallback;
+            return null;
         }
         if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
             throw new HttpError(400, "INVALID_REQUEST", key + ": must be a number");
         }
-        double v = e.getAsDouble();
-        if (Double.isNaN(v) || Double.isInfinite(v) || Math.abs(v) > 1e15) {
-            throw new HttpError(400, "INVALID_REQUEST", key + ": " + e + " is not a usable number");
-        }
-        return v;
+        return e.getAsString();
     }
 
     static JsonObject spec(FunctionSpec s) {
@@ -118,15 +183,45 @@ final class Json {
         return o;
     }
 
-    /** The function's result as JSON (it is JSON text from the agent; kept as a string if it is not). */
-    static JsonElement result(String text) {
-        if (text == null || text.isEmpty()) {
-            return com.google.gson.JsonNull.INSTANCE;
-        }
+    /** Marks where {@link #text} writes a result's own text (compared by identity, never written itself). */
+    private static final JsonPrimitive RESULT = new JsonPrimitive("result");
+
+    /**
+     * A record's JSON text. The result is the function's text itself, unchanged (it was checked by
+     * {@link dev.vireo.api.validation.Results#checked}); an empty result is {@code null}.
+     */
+    static String recordText(InvocationRecord r) {
+        return text(record(r), r.result().isEmpty() ? "null" : r.result());
+    }
+
+    /** {@code e} as JSON text, with {@code result} written verbatim where {@link #record} put its marker. */
+    static String text(JsonElement e, String result) {
+        StringWriter out = new StringWriter();
         try {
-            return JsonParser.parseString(text);
-        } catch (JsonParseException e) {
-            return new JsonPrimitive(text);
+            write(new JsonWriter(out), e, result);
+        } catch (IOException x) {
+            throw new UncheckedIOException(x);
+        }
+        return out.toString();
+    }
+
+    private static void write(JsonWriter w, JsonElement e, String result) throws IOException {
+        if (e == RESULT) {
+            w.jsonValue(result);
+        } else if (e.isJsonObject()) {
+            w.beginObject();
+            for (Map.Entry<String, JsonElement> f : e.getAsJsonObject().entrySet()) {
+                write(w.name(f.getKey()), f.getValue(), result);
+            }
+            w.endObject();
+        } else if (e.isJsonArray()) {
+            w.beginArray();
+            for (JsonElement x : e.getAsJsonArray()) {
+                write(w, x, result);
+            }
+            w.endArray();
+        } else {
+            w.jsonValue(e.toString());
         }
     }
 
@@ -139,7 +234,7 @@ final class Json {
         o.addProperty("state", r.state().map(s -> s.name().toLowerCase(Locale.ROOT)).orElse(null));
         o.addProperty("arrival", r.arrival().toString());
         o.addProperty("success", r.success());
-        o.add("result", result(r.result()));
+        o.add("result", RESULT);
         Timings t = r.timings();
         JsonObject timings = new JsonObject();
         timings.addProperty("queued_us", t.queuedUs());

@@ -50,9 +50,13 @@ class HttpApiTest {
     }
 
     void start(String token) throws IOException {
+        start(token, 1024);
+    }
+
+    void start(String token, int maxBody) throws IOException {
         context = new Osgi.Context();
         api = new HttpApi(context.bundleContext(), worker, time, Osgi.config(HttpApi.Config.class,
-                Map.of("bind", "127.0.0.1", "port", 0, "max_body_bytes", 1024, "auth_token", token)));
+                Map.of("bind", "127.0.0.1", "port", 0, "max_body_bytes", maxBody, "auth_token", token)));
         base = ((WorkerEndpoint) context.registrations.get(0).service()).address();
     }
 
@@ -223,11 +227,13 @@ class HttpApiTest {
     void malformedJsonIs400AndReachesNoWorker() throws Exception {
         HttpResponse<String> register = send("POST", "/functions", "{\"name\": \"hello\",");
         assertError(register, 400, "INVALID_REQUEST");
-        assertTrue(message(register).startsWith("malformed JSON"), message(register));
+        assertEquals("body: not valid JSON: unterminated object at line 1,"
+                + " column 18", message(register));
         registerHello();
         HttpResponse<String> invoke = send("POST", "/functions/hello-1/invoke", "{x:1}");
         assertError(invoke, 400, "INVALID_REQUEST");
-        assertTrue(message(invoke).startsWith("malformed JSON"), message(invoke));
+        assertEquals("payload: not valid JSON: unexpected 'x', expected a key in double quotes at line 1, column 2",
+                message(invoke));
         assertEquals(1, worker.calls.size(), "only the valid registration: " + worker.calls);
     }
 
@@ -302,7 +308,7 @@ class HttpApiTest {
         JsonObject o = json(result.body()).getAsJsonObject();
         assertEquals("a-1", o.get("id").getAsString());
         assertTrue(o.get("done").getAsBoolean());
-        assertEquals(Json.record(FakeWorker.record("a-1", "hello-1", "7")), o.get("record"));
+        assertEquals(json(Json.recordText(FakeWorker.record("a-1", "hello-1", "7"))), o.get("record"));
         assertError(send("GET", "/invocations/zzz", null), 404, "UNKNOWN_FUNCTION");
     }
 
@@ -357,5 +363,119 @@ class HttpApiTest {
         api = null;
         assertTrue(context.registrations.get(0).unregistered().get());
         assertThrows(IOException.class, () -> send("GET", "/health", null));
+    }
+
+    HttpResponse<String> sendBytes(String path, byte[] body) throws Exception {
+        return client.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(10))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void aPayloadThatIsNotStrictUtf8JsonIs400NamingThePayloadAndNeverRuns() throws Exception {
+        registerHello();
+        Map<String, String> cases = new java.util.LinkedHashMap<>();
+        cases.put("NaN", "payload: not valid JSON: NaN and Infinity are not JSON numbers at line 1, column 1");
+        cases.put("{\"a\":1,\"a\":2}", "payload: not valid JSON: duplicate key \"a\" at line 1, column 8");
+        cases.put("\"\\ud800\"", "payload: not valid JSON: lone surrogate U+D800 (not valid Unicode) at line 1, column 8");
+        cases.put("{} x", "payload: not valid JSON: text after the JSON value at line 1, column 4");
+        cases.put("[".repeat(129) + "]".repeat(129), "payload: not valid JSON: nested deeper than 128 arrays and objects"
+                + " at line 1, column 129");
+        for (Map.Entry<String, String> c : cases.entrySet()) {
+            HttpResponse<String> r = send("POST", "/functions/hello-1/invoke", c.getKey());
+            assertError(r, 400, "INVALID_REQUEST");
+            assertEquals(c.getValue(), message(r));
+        }
+        HttpResponse<String> invalid = sendBytes("/functions/hello-1/invoke", new byte[] {'"', (byte) 0xff, '"'});
+        assertError(invalid, 400, "INVALID_REQUEST");
+        assertEquals("payload: invalid UTF-8 at byte 1 (0xFF)", message(invalid));
+        // an overlong '"' (C0 A2) and an encoded surrogate (ED A0 80)
+        assertError(sendBytes("/functions/hello-1/invoke", new byte[] {'"', (byte) 0xC0, (byte) 0xA2}), 400,
+                "INVALID_REQUEST");
+        assertError(sendBytes("/functions/hello-1/invoke-async", new byte[] {'"', (byte) 0xED, (byte) 0xA0,
+                (byte) 0x80, '"'}), 400, "INVALID_REQUEST");
+        assertError(sendBytes("/functions", new byte[] {'{', (byte) 0xff, '}'}), 400, "INVALID_REQUEST");
+        assertEquals(1, worker.calls.size(), "only the registration: " + worker.calls);
+    }
+
+    @Test
+    void nestingTenThousandDeepIs400NotACrash() throws Exception {
+        api.close();
+        start("", 1 << 20);
+        registerHello();
+        HttpResponse<String> r = send("POST", "/functions/hello-1/invoke", "[".repeat(10_000) + "]".repeat(10_000));
+        assertError(r, 400, "INVALID_REQUEST");
+        assertError(send("POST", "/functions", "{\"a\":".repeat(10_000) + "1" + "}".repeat(10_000)), 400,
+                "INVALID_REQUEST");
+    }
+
+    @Test
+    void numbersInRegistrationsAndPrewarmAreExactAndNamedAsSent() throws Exception {
+        HttpResponse<String> r = send("POST", "/functions", HELLO.replace("256", "128.9"));
+        assertError(r, 400, "INVALID_REQUEST");
+        assertEquals("memory_mb: 128.9 is not an integer", message(r));
+        r = send("POST", "/functions", HELLO.replace("256", "1e12"));
+        assertEquals("memory_mb: 1e12 is out of range [16, 65536] MB", message(r));
+        r = send("POST", "/functions", HELLO.replace("256", "256,\"memory_mb\":512"));
+        assertEquals("body: not valid JSON: duplicate key \"memory_mb\" at line 1, column 57", message(r));
+        r = send("POST", "/functions", HELLO.replace("256", "8"));
+        assertEquals("memory_mb: 8 is out of range [16, 65536] MB", message(r), "the model's message, same spelling");
+        r = send("POST", "/functions", HELLO.replace("}", ",\"timeout_ms\":0.5}"));
+        assertEquals("timeout_ms: 0.5 is not an integer", message(r));
+        registerHello();
+        r = send("POST", "/functions/hello-1/prewarm", "{\"count\":1.5}");
+        assertError(r, 400, "INVALID_REQUEST");
+        assertEquals("count: 1.5 is not an integer", message(r));
+        assertEquals("count: 1e3000 is out of range [1, 1000] containers",
+                message(send("POST", "/functions/hello-1/prewarm", "{\"count\":1e3000}")));
+        assertEquals(1, worker.calls.size(), worker.calls.toString());
+    }
+
+    @Test
+    void aResultGoesBackByteForByte() throws Exception {
+        registerHello();
+        String result = "{\"big\":1e400,\"n\":-0,\"x\":1.0,\"long\":" + "7".repeat(5000)
+                + ",\"s\":\"\\ud83d\\ude00 é \\u00e9\",\"nested\":[[[]]]}";
+        worker.result = result;
+        HttpResponse<byte[]> r = client.send(HttpRequest.newBuilder(URI.create(base + "/functions/hello-1/invoke"))
+                .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(200, r.statusCode());
+        assertEquals(result, new String(r.body(), java.nio.charset.StandardCharsets.UTF_8));
+        HttpResponse<String> enhanced = send("POST", "/functions/hello-1/invoke?enhanced=true", "{}");
+        assertTrue(enhanced.body().contains("\"result\":" + result + ","), enhanced.body());
+    }
+
+    @Test
+    void aResultThatIsNotStrictJsonFailsAsAUserError() throws Exception {
+        registerHello();
+        for (String bad : new String[] {"NaN", "{\"x\":Infinity}", "\"\\ud800\"", "not json", "{\"a\":1,\"a\":2}"}) {
+            worker.result = bad;
+            HttpResponse<String> r = send("POST", "/functions/hello-1/invoke", "{}");
+            assertError(r, 502, "USER_ERROR");
+            assertTrue(message(r).startsWith("the function returned a result that cannot be passed on unchanged:"
+                    + " result: not valid JSON: "), message(r));
+            JsonObject record = json(send("POST", "/functions/hello-1/invoke?enhanced=true", "{}").body())
+                    .getAsJsonObject();
+            assertFalse(record.get("success").getAsBoolean());
+            assertEquals("USER_ERROR", record.getAsJsonObject("error").get("kind").getAsString());
+        }
+    }
+
+    @Test
+    void anEmptyPathSegmentIsAMissingIdNotAnotherEndpoint() throws Exception {
+        HttpResponse<String> r = send("POST", "/functions//invoke", "{}");
+        assertError(r, 404, "NOT_FOUND");
+        assertFalse(message(r).contains("DELETE"), message(r));
+        assertTrue(worker.calls.isEmpty(), worker.calls.toString());
+    }
+
+    @Test
+    void a405SaysWhatIsAllowedAndHeadAnswersWithoutABody() throws Exception {
+        HttpResponse<String> put = send("PUT", "/functions", HELLO);
+        assertError(put, 405, "INVALID_REQUEST");
+        assertEquals("GET, POST, HEAD", put.headers().firstValue("Allow").orElse(""));
+        assertEquals("POST", send("GET", "/functions/hello-1/invoke", null).headers().firstValue("Allow").orElse(""));
+        HttpResponse<String> head = send("HEAD", "/health", null);
+        assertEquals(200, head.statusCode());
+        assertEquals("", head.body());
     }
 }

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import com.google.gson.JsonPrimitive;
 import dev.vireo.api.model.Compute;
 import dev.vireo.api.model.ContainerState;
 import dev.vireo.api.model.ErrorKind;
@@ -120,11 +119,15 @@ class JsonTest {
     @Test
     void parsingIsStrict() {
         assertEquals(json("{\"a\":[1,2]}"), Json.parse(" {\"a\":[1,2]} "));
-        for (String bad : new String[] {"{\"a\":1} x", "{'a':1}", "{\"a\":1,}", "{\"a\":NaN}", "{\"a\":", "{a:1}"}) {
+        for (String bad : new String[] {"{\"a\":1} x", "{'a':1}", "{\"a\":1,}", "{\"a\":NaN}", "{\"a\":", "{a:1}",
+                "{\"a\":1,\"a\":2}", "[\"\\ud800\"]", "[".repeat(10_000) + "]".repeat(10_000), "{\"a\":Infinity}"}) {
             HttpError e = assertThrows(HttpError.class, () -> Json.parse(bad), bad);
             assertEquals(400, e.status, bad);
-            assertTrue(e.getMessage().startsWith("malformed JSON"), bad + " -> " + e.getMessage());
+            assertTrue(e.getMessage().startsWith("body: not valid JSON: "), bad + " -> " + e.getMessage());
+            assertFalse(e.getMessage().contains("setStrictness") || e.getMessage().contains("Json"), e.getMessage());
         }
+        assertEquals("body: not valid JSON: duplicate key \"a\" at line 1, column 8",
+                assertThrows(HttpError.class, () -> Json.parse("{\"a\":1,\"a\":2}")).getMessage());
         HttpError notObject = assertThrows(HttpError.class, () -> Json.object("[1]", "a registration"));
         assertEquals("a registration must be a JSON object", notObject.getMessage());
     }
@@ -142,14 +145,14 @@ class JsonTest {
                             "execution_us":2000,"e2e_us":3632,"overhead_us":1632},
                  "routing":{"controller":"ctl-1","attempts":2,"pick_us":15,"forward_us":3900,"e2e_us":4000},
                  "error":{"kind":"USER_ERROR","message":"ValueError: bad","detail":"Traceback ..."}}"""),
-                Json.record(r));
+                json(Json.recordText(r)));
     }
 
     @Test
     void aRecordWithoutStateRoutingOrErrorLeavesThemOut() {
         InvocationRecord r = new InvocationRecord("t-2", "hello-1", "worker-1", "", Optional.empty(),
                 Instant.parse("2026-11-22T20:50:13Z"), Timings.NONE, "{\"echo\":{\"x\":1}}", Optional.empty());
-        JsonObject o = Json.record(r);
+        JsonObject o = json(Json.recordText(r));
         assertEquals(JsonNull.INSTANCE, o.get("state"));
         assertEquals(json("{\"echo\":{\"x\":1}}"), o.get("result"), "the result is JSON, not a string of JSON");
         assertTrue(o.get("success").getAsBoolean());
@@ -158,16 +161,40 @@ class JsonTest {
         assertEquals(0, o.getAsJsonObject("timings").get("overhead_us").getAsLong());
 
         // an error without detail has no detail field
-        JsonObject failed = Json.record(new InvocationRecord("t-3", "hello-1", "worker-1", "sim", Optional.empty(),
-                Instant.EPOCH, Timings.NONE, "", Optional.of(InvocationError.of(ErrorKind.TIMEOUT, "timed out"))));
-        assertEquals(json("{\"kind\":\"TIMEOUT\",\"message\":\"timed out\"}"), failed.get("error"));
+        assertEquals(json("{\"kind\":\"TIMEOUT\",\"message\":\"timed out\"}"), json(Json.recordText(
+                new InvocationRecord("t-3", "hello-1", "worker-1", "sim", Optional.empty(), Instant.EPOCH, Timings.NONE,
+                        "", Optional.of(InvocationError.of(ErrorKind.TIMEOUT, "timed out"))))).get("error"));
     }
 
     @Test
-    void aResultThatIsNotJsonIsKeptAsAString() {
-        assertEquals(new JsonPrimitive("not json at all"), Json.result("not json at all"));
-        assertEquals(JsonParser.parseString("[1,\"two\"]"), Json.result("[1,\"two\"]"));
-        assertEquals(JsonNull.INSTANCE, Json.result(""));
+    void aRecordCarriesTheResultTextExactlyAsTheFunctionReturnedIt() {
+        String result = "{\"big\":1e400, \"n\":-0,\"x\":1.0,\"d\":12345678901234567890.5,\"s\":\"\\ud83d\\ude00 é\"}";
+        InvocationRecord r = new InvocationRecord("t-2", "hello-1", "worker-1", "", Optional.empty(), Instant.EPOCH,
+                Timings.NONE, result, Optional.empty());
+        assertTrue(Json.recordText(r).contains(",\"result\":" + result + ",\"timings\":"), Json.recordText(r));
+        assertTrue(Json.recordText(new InvocationRecord("t-2", "hello-1", "worker-1", "", Optional.empty(),
+                Instant.EPOCH, Timings.NONE, "", Optional.empty())).contains("\"result\":null,"));
+    }
+
+    @Test
+    void numbersAreReadExactlyAndNamedAsTheApiSpellsThem() {
+        String base = "{\"name\":\"a\",\"image\":\"x\",";
+        for (String[] c : new String[][] {
+                {"\"memory_mb\":128.9", "memory_mb: 128.9 is not an integer"},
+                {"\"memory_mb\":1e12", "memory_mb: 1e12 is out of range [16, 65536] MB"},
+                {"\"memory_mb\":-0", "memory_mb: -0 is out of range [16, 65536] MB"},
+                {"\"memory_mb\":" + "1".repeat(5000), "memory_mb: 11111111111111111111... (5000 characters) is out"
+                        + " of range [16, 65536] MB"},
+                {"\"concurrency\":1.5", "concurrency: 1.5 is not an integer"},
+                {"\"timeout_ms\":0.5", "timeout_ms: 0.5 is not an integer"},
+                {"\"timeout_ms\":0", "timeout_ms: 0 is out of range [1, 900000] ms"},
+                {"\"cpus\":1e400", "cpus: 1e400 is out of range [0.01, 256] cores"},
+                {"\"expected_warm_ms\":2.5", "expected_warm_ms: 2.5 is not an integer"}}) {
+            var e = assertThrows(dev.vireo.api.model.ValidationException.class, () -> Json.spec(Json.parse(base + c[0] + "}").getAsJsonObject()),
+                    c[0]);
+            assertEquals(c[1], e.getMessage());
+        }
+        assertEquals(512, Json.spec(json(base + "\"memory_mb\":5.12e2}")).memoryMb(), "integral in any notation");
     }
 
     @Test
