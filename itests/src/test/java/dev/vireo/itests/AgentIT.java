@@ -80,6 +80,24 @@ public class AgentIT extends FrameworkTest {
         assertTrue(cpu.result(), cpu.result().contains("\"n\": 1000"));
     }
 
+    /**
+     * Names the API allows but OS objects do not (63 characters, '_', "--", a trailing '-') register and run: the
+     * worker names their containers, socket and FIFO folders with short derived ids.
+     */
+    @Test
+    public void everyValidNameRunsLongOnesAndUnderscoresIncluded() throws Exception {
+        Path hello = Path.of(context.getProperty("vireo.home"), "examples", "hello");
+        String longest = "a_long_function_name_with_underscores_that_takes_63_characters_";
+        assertEquals(63, longest.length());
+        for (String name : new String[] {longest, "x--y", "trail-", "trail_"}) {
+            worker.register(new FunctionSpec(name, "1", "", hello.toString(), "main.handle", "process", Compute.CPU,
+                    transport(), 128, 0.5, Duration.ofSeconds(10), 1, null));
+            InvocationRecord r = invoke(name + "-1", "{\"name\":\"" + name + "\"}");
+            assertTrue(r.toString(), r.success());
+            assertEquals("{\"greeting\": \"hello, " + name + "\"}", r.result());
+        }
+    }
+
     @Test
     public void aRaisingHandlerIsAUserErrorWithItsTracebackAndKeepsItsContainer() throws Exception {
         worker.register(example("raises", "main.handle", 10_000));

@@ -180,6 +180,26 @@ class ContainerdIT {
         return w.invoke(id, payload);
     }
 
+    /**
+     * Names the API allows but containerd ids, hostnames and socket paths do not (63 characters with '_', "x--y", a
+     * trailing '-') run in real containers: the worker names those with short derived ids.
+     */
+    @Test
+    void everyValidNameRunsInARealContainer() throws Exception {
+        String longest = "a_long_function_name_with_underscores_that_takes_63_characters_";
+        assertEquals(63, longest.length());
+        for (String name : List.of(longest, "x--y", "trail-")) {
+            register(name, "hello", 64, 30_000);
+            InvokeReply r = invoke(name + "-1", "{\"name\":\"" + name + "\"}");
+            assertTrue(r.getSuccess(), r.toString());
+            assertEquals("{\"greeting\": \"hello, " + name + "\"}", r.getResult());
+        }
+        List<String> ids = listContainers();
+        assertEquals(3, ids.size(), ids.toString());
+        assertTrue(ids.stream().allMatch(id -> id.length() <= 50 && !id.contains("--") && !id.contains("_")),
+                ids.toString());
+    }
+
     @Test
     void functionsRunIsolatedInRealContainersAndFailuresStayOnTheirInvocation() throws Exception {
         register("hello", "hello", 64, 30_000);

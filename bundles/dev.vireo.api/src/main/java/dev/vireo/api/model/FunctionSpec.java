@@ -8,7 +8,8 @@ import java.util.regex.Pattern;
  * A registered function. Its id is {@code name-version}. Each component validates its own field; the worker then
  * checks the names of backend and transport against the plugins that exist.
  *
- * @param name        1-63 characters: lower-case letters, digits and '-', starting with a letter
+ * @param name        1-63 characters: lower-case letters, digits, '_' and '-', starting with a letter. It is never
+ *                    used as it is to name an OS object: the worker derives a short, safe container id from it
  * @param version     1-32 characters: letters, digits, '.', '_' and '-'
  * @param image       image reference the backend starts (built by {@code ./vireo image build}); with {@code codeDir}
  *                    the runtime image the code runs on; empty = the backend's own runtime root
@@ -28,7 +29,7 @@ public record FunctionSpec(String name, String version, String image, String cod
         Compute compute, String transport, int memoryMb, double cpus, Duration timeout, int concurrency,
         ExpectedTimings expected) {
 
-    public static final Pattern NAME = Pattern.compile("[a-z][a-z0-9-]{0,62}");
+    public static final Pattern NAME = Pattern.compile("[a-z][a-z0-9_-]{0,62}");
     public static final Pattern VERSION = Pattern.compile("[A-Za-z0-9._-]{1,32}");
     public static final Pattern PLUGIN_NAME = Pattern.compile("[a-z][a-z0-9-]{0,31}");
     static final Pattern IMAGE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/:@+-]{0,254}");
@@ -42,7 +43,7 @@ public record FunctionSpec(String name, String version, String image, String cod
     public static final int MAX_CONCURRENCY = 1024;
 
     public FunctionSpec {
-        ValidationException.require("name", name, NAME, "use 1-63 lower-case letters, digits or '-', starting with a letter");
+        ValidationException.require("name", name, NAME, "use 1-63 lower-case letters, digits, '_' or '-', starting with a letter");
         ValidationException.require("version", version, VERSION, "use 1-32 letters, digits, '.', '_' or '-'");
         image = Objects.requireNonNullElse(image, "");
         codeDir = Objects.requireNonNullElse(codeDir, "");

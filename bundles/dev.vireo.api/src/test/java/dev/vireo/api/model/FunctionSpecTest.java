@@ -29,6 +29,21 @@ class FunctionSpecTest {
     }
 
     @Test
+    void namesMayHoldUnderscoresStartWithALetterAndHaveAtMost63Characters() {
+        assertEquals("my_func-1", spec("my_func", 128).id());
+        assertEquals("x--y-1", spec("x--y", 128).id());
+        assertEquals("trail_-1", spec("trail_", 128).id());
+        String longest = "a" + "_b".repeat(31);
+        assertEquals(63, longest.length());
+        assertEquals(longest + "-1", spec(longest, 128).id());
+        for (String bad : new String[] {"_a", "1a", "-a", "a" + "b".repeat(63), "My_func", "a.b"}) {
+            ValidationException e = assertThrows(ValidationException.class, () -> spec(bad, 128), bad);
+            assertEquals("name", e.field());
+            assertTrue(e.getMessage().contains("'_'"), e.getMessage());
+        }
+    }
+
+    @Test
     void memoryOutOfRangeNamesTheUnit() {
         ValidationException e = assertThrows(ValidationException.class, () -> spec("hello", 8));
         assertEquals("memory_mb: 8 is out of range [16, 65536] MB", e.getMessage());

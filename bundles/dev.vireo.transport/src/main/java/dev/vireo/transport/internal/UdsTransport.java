@@ -38,6 +38,11 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 @PluginDescription("length-prefixed JSON frames over a Unix socket (per-container 0700 directory)")
 public final class UdsTransport implements AgentTransport {
     static final String SOCKET = "agent.sock";
+    /** The longest Unix socket path (sun_path holds 108 bytes with the terminating NUL). */
+    static final int MAX_SOCKET_PATH = 107;
+    /** The longest container id the worker makes (see ContainerRequest#id). */
+    static final int MAX_CONTAINER_ID = 50;
+    private static final System.Logger LOG = System.getLogger(UdsTransport.class.getName());
 
     @ObjectClassDefinition(name = "Vireo transport: uds", description = "Unix-socket IPC to the agent.")
     public @interface Config {
@@ -74,14 +79,29 @@ public final class UdsTransport implements AgentTransport {
         }
         Path dir = config.socket_dir().isBlank() ? defaultDir : Path.of(config.socket_dir());
         dirs.setBase(dir);
+        int room = idRoom(dir);
+        if (room < MAX_CONTAINER_ID) {
+            LOG.log(System.Logger.Level.WARNING, "socket.dir " + dir + " leaves " + Math.max(0, room) + " bytes for"
+                    + " container ids, which take up to " + MAX_CONTAINER_ID + ": some containers will not start; set a"
+                    + " shorter socket.dir");
+        }
         connectTimeout = Duration.ofMillis(config.connect_timeout_ms());
         maxFrame = config.max_frame_bytes();
+    }
+
+    /** How many bytes {@code <dir>/<id>/agent.sock} leaves for the id. */
+    static int idRoom(Path dir) {
+        return MAX_SOCKET_PATH - bytes(dir) - 2 - SOCKET.length();
+    }
+
+    private static int bytes(Path p) {
+        return p.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
     }
 
     @Override
     public TransportBinding bind(String containerId, String tid) throws IOException {
         Path socket = dirs.base().resolve(containerId).resolve(SOCKET);
-        if (socket.toString().length() > 107) {
+        if (bytes(socket) > MAX_SOCKET_PATH) {
             throw new IOException("socket path " + socket + " is longer than 107 bytes; set a shorter socket.dir");
         }
         Path dir = dirs.create(containerId);

@@ -96,6 +96,23 @@ class UdsTransportTest {
         assertTrue(Files.isDirectory(sockets), "the base directory stays");
     }
 
+    /** A socket dir of 45 bytes holds the worker's longest container ids (50), one byte more does not. */
+    @Test
+    void theLongestContainerIdFitsUnderASocketDirOf45Bytes() throws IOException {
+        String longestId = "w".repeat(10) + "-" + "f".repeat(16) + "-0123abcd-" + "1y2p0ij32e8e7";
+        assertEquals(UdsTransport.MAX_CONTAINER_ID, longestId.length());
+        int pad = 45 - tmp.toString().length() - 1;
+        org.junit.jupiter.api.Assumptions.assumeTrue(pad > 1, "the temporary folder " + tmp + " is too long");
+        sockets = tmp.resolve("s".repeat(pad));
+        assertEquals(UdsTransport.MAX_CONTAINER_ID, UdsTransport.idRoom(sockets));
+        TransportBinding b = transport(1_000, 1024).bind(longestId, "t-1");
+        assertEquals(107, b.endpoint().address().length());
+        sockets = tmp.resolve("s".repeat(pad + 1));
+        UdsTransport tooLong = transport(1_000, 1024);
+        IOException e = assertThrows(IOException.class, () -> tooLong.bind(longestId, "t-2"));
+        assertTrue(e.getMessage().endsWith("is longer than 107 bytes; set a shorter socket.dir"), e.getMessage());
+    }
+
     @Test
     void unbindLeavesDirectoriesOutsideItsBaseAlone() throws IOException {
         UdsTransport uds = transport(1_000, 1024);

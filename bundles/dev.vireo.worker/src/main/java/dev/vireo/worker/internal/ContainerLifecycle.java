@@ -186,7 +186,7 @@ final class ContainerLifecycle {
     CompletableFuture<Container> create(Registration r, String tid, Resources.Grants grants) {
         FunctionSpec fn = r.spec();
         long start = clock.nanoTime();
-        String id = worker + "-" + fn.name() + "-" + Long.toString(containerIds.incrementAndGet(), 36);
+        String id = ContainerIds.of(worker, fn, containerIds.incrementAndGet());
         AgentTransport transport;
         ContainerBackend backend;
         TransportBinding binding;

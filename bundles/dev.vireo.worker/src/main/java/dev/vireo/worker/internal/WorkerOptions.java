@@ -1,12 +1,15 @@
 package dev.vireo.worker.internal;
 
-import dev.vireo.api.model.FunctionSpec;
 import dev.vireo.api.model.ValidationException;
 import java.time.Duration;
+import java.util.regex.Pattern;
 
 /** {@link WorkerConfig} checked once and turned into values. */
 record WorkerOptions(String name, int queueCapacity, Duration asyncRetention, Duration keepAliveCheck, int maxFunctions,
         Duration memorySample, int pressureFreePercent) {
+
+    /** Worker names keep the rule function names had before '_' was allowed in those. */
+    static final Pattern NAME = Pattern.compile("[a-z][a-z0-9-]{0,62}");
 
     /** These options under another name (a running worker keeps its name across reconfigurations). */
     WorkerOptions named(String other) {
@@ -15,7 +18,7 @@ record WorkerOptions(String name, int queueCapacity, Duration asyncRetention, Du
     }
 
     static WorkerOptions of(WorkerConfig c) {
-        if (!FunctionSpec.NAME.matcher(c.name()).matches()) {
+        if (!NAME.matcher(c.name()).matches()) {
             throw new ValidationException("name", "'" + c.name() + "' is not a worker name (lower-case letters, digits, '-')");
         }
         if (c.queue_capacity() < 1) {

@@ -105,6 +105,20 @@ class WorkerCoreTest {
     }
 
     @Test
+    void longAndUnderscoredNamesRegisterAndRunInContainersWithSafeIds() {
+        List<String> names = List.of("a_very_long_function_name_with_underscores_that_takes_63_chars_", "x--y",
+                "trail-", "trail_");
+        for (String name : names) {
+            worker.register(fn(name, 16, 1_000));
+            InvocationRecord r = call(name + "-1", "{}");
+            assertTrue(r.success(), r.toString());
+        }
+        assertEquals(names.size(), backend.created.size());
+        backend.created.forEach(ContainerIdsTest::assertUsable);
+        assertEquals(names.size(), new HashSet<>(backend.created).size());
+    }
+
+    @Test
     void coldThenWarmAndTheRecordAddsUp() throws Exception {
         worker.register(fn("a", 128, 1_000));
         InvocationRecord cold = call("a-1", "{\"x\":1}");

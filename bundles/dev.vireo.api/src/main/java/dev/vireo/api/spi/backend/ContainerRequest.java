@@ -8,7 +8,10 @@ import java.util.Objects;
 /**
  * What a backend needs to create one container.
  *
- * @param id        the container id to use: unique within the worker instance, also used by the transport binding
+ * @param id        the container id to use: unique within the worker instance, also used by the transport binding;
+ *                  the worker derives it from the function's name and keeps it to at most 50 characters of
+ *                  [a-z0-9-] with no leading, trailing or doubled '-' (a containerd id, docker name, hostname and
+ *                  file name as it is)
  * @param tid       the transaction that caused the creation (cold start or prewarm)
  * @param function  the function the container serves
  * @param instance  the worker instance id, written as a label so leftovers can be reclaimed

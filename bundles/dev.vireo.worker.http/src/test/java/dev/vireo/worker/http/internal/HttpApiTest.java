@@ -246,6 +246,18 @@ class HttpApiTest {
     }
 
     @Test
+    void namesWithUnderscoresUpTo63CharactersRegisterAndLongerOnesAre400OnTheNameField() throws Exception {
+        String longest = "a_long_function_name_with_underscores_that_takes_63_characters_";
+        assertEquals(63, longest.length());
+        assertEquals(201, send("POST", "/functions", "{\"name\":\"" + longest + "\",\"image\":\"x\"}").statusCode());
+        assertEquals(201, send("POST", "/functions", "{\"name\":\"x--y\",\"image\":\"x\"}").statusCode());
+        HttpResponse<String> tooLong = send("POST", "/functions", "{\"name\":\"" + longest + "x\",\"image\":\"x\"}");
+        assertError(tooLong, 400, "INVALID_REQUEST");
+        assertTrue(message(tooLong).startsWith("name: "), message(tooLong));
+        assertEquals(2, worker.calls.size(), worker.calls.toString());
+    }
+
+    @Test
     void anUnknownEndpointIs404() throws Exception {
         assertError(send("GET", "/nothing/here", null), 404, "NOT_FOUND");
         registerHello();
