@@ -121,8 +121,11 @@ class GrpcIT {
         assertTrue(bad.getStatus().getDescription().startsWith("name: 'Bad Name' is invalid"));
         assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> worker.register(RegisterRequest.newBuilder()
                 .setSpec(spec("gpu").setCompute("tpu")).build())));
+        // proto3 cannot tell an unset count from 0: both mean the default (1), as a prewarm without a count over HTTP
         assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> worker.prewarm(PrewarmRequest.newBuilder()
-                .setFunctionId("dup-1").setCount(0).build())));
+                .setFunctionId("dup-1").setCount(-1).build())));
+        assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> worker.prewarm(PrewarmRequest.newBuilder()
+                .setFunctionId("dup-1").setCount(1001).build())));
         assertEquals(Status.Code.NOT_FOUND, code(() -> worker.result(ResultRequest.newBuilder().setId("nope").build())));
     }
 }
