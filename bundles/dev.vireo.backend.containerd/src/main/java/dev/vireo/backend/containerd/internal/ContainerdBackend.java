@@ -13,6 +13,7 @@ import dev.vireo.api.spi.backend.ContainerRequest;
 import dev.vireo.api.time.Clock;
 import dev.vireo.api.time.TaskScheduler;
 import dev.vireo.backend.support.DaemonBackend;
+import dev.vireo.backend.support.HostLibraries;
 import dev.vireo.backend.support.PrivateDaemon;
 import dev.vireo.containerd.containers.Container;
 import dev.vireo.containerd.containers.ContainersGrpc;
@@ -224,7 +225,7 @@ public final class ContainerdBackend extends DaemonBackend {
         try {
             if (fn.image().isEmpty()) {
                 root = new OciSpec.Root(Rootfs.ensure(runDir().resolve("rootfs")).toString(), agentDir, fn.codeDir(),
-                        true, fn.handler());
+                        true, fn.handler(), HostLibraries.present());
             } else {
                 Images.Resolved image = images.resolve(fn.image());
                 String handler = !fn.handler().isEmpty() ? fn.handler() : image.labels().getOrDefault(Images.HANDLER_LABEL, "");
@@ -243,8 +244,9 @@ public final class ContainerdBackend extends DaemonBackend {
                 task.addAllRootfs(view.getMountsList());
                 container.setImage(fn.image()).setSnapshotter(config.snapshotter()).setSnapshotKey(id);
                 leased = containers.withInterceptors(withLease);
+                // an image's snapshot is read-only and need not hold mount points for the host's /etc paths
                 root = new OciSpec.Root("rootfs", null, fn.codeDir(), "host".equals(image.labels().get(Images.USR_LABEL)),
-                        handler);
+                        handler, List.of());
             }
             String spec = OciSpec.build(id, fn, request.binding(), root,
                     new OciSpec.Limits(uid(), gid(), config.pids_limit(), config.python(), memoryCap())).toString();

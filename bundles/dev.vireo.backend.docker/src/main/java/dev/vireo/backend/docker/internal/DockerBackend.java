@@ -25,6 +25,7 @@ import dev.vireo.api.spi.backend.ContainerRequest;
 import dev.vireo.api.time.Clock;
 import dev.vireo.api.time.TaskScheduler;
 import dev.vireo.backend.support.DaemonBackend;
+import dev.vireo.backend.support.HostLibraries;
 import dev.vireo.backend.support.ImageArchives;
 import dev.vireo.backend.support.PrivateDaemon;
 import dev.vireo.backend.support.Processes;
@@ -215,6 +216,10 @@ public final class DockerBackend extends DaemonBackend {
         List<Bind> binds = new ArrayList<>();
         if ("host".equals(imageLabels.get("dev.vireo.usr"))) {
             binds.add(new Bind("/usr", new Volume("/usr"), AccessMode.ro));
+            // and how the host resolves its libraries (BLAS for numpy: /etc/alternatives, the ld.so cache)
+            for (String path : HostLibraries.present()) {
+                binds.add(new Bind(path, new Volume(path), AccessMode.ro));
+            }
         }
         if (!fn.codeDir().isEmpty()) {
             binds.add(new Bind(fn.codeDir(), new Volume("/vireo/code"), AccessMode.ro));
