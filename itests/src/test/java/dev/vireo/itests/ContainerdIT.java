@@ -200,6 +200,29 @@ class ContainerdIT {
         assertEquals("{\"n\": 3, \"trace\": 378.0, \"det\": 108.0}", r.getResult());
     }
 
+    /**
+     * /tmp is a directory of the container's own on disk, not a 64 MB tmpfs: 125 MB of scratch data fit; it is
+     * removed with the container.
+     */
+    @Test
+    void scratchSpaceInTmpIsOnDiskAndGoesWithItsContainer() throws Exception {
+        Path scratch = run.resolve("worker/containerd/scratch");
+        register("scr", "scratch", 128, 60_000);
+        InvokeReply r = invoke("scr-1", "{\"mb\":125,\"keep\":true}");
+        assertTrue(r.getSuccess(), r.toString());
+        assertEquals("{\"written_mb\": 125}", r.getResult());
+        List<String> ids = listContainers();
+        assertEquals(1, ids.size(), ids.toString());
+        Path dir = scratch.resolve(ids.get(0));
+        assertEquals(125L << 20, Files.size(dir.resolve("scratch.bin")), "the container's /tmp is this directory");
+        call().unregister(UnregisterRequest.newBuilder().setFunctionId("scr-1").build());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (Files.exists(dir) && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertTrue(!Files.exists(dir), "removed with its container");
+    }
+
     private static void apt(String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("apt-get", "-o", "DPkg::Lock::Timeout=600"));
         cmd.addAll(List.of(args));

@@ -46,7 +46,7 @@ class OciSpecTest {
     private static final List<String> HOST_LIBRARIES =
             List.of("/etc/alternatives", "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d");
     private static final OciSpec.Root SKELETON = new OciSpec.Root("/run/vireo/rootfs", AGENT, "/srv/code/hello", true,
-            "main.handle", HOST_LIBRARIES);
+            "main.handle", HOST_LIBRARIES, "/run/vireo/containerd/scratch/c-1");
 
     /** Built, written out and parsed back: what containerd receives. */
     private static JsonObject spec(String id, FunctionSpec fn, TransportBinding binding, OciSpec.Root root,
@@ -100,7 +100,12 @@ class OciSpecTest {
         assertEquals("/tmp", process.get("cwd").getAsString());
         JsonObject tmp = mount(spec, "/tmp");
         assertNotNull(tmp, "a private /tmp");
-        assertEquals("tmpfs", tmp.get("type").getAsString());
+        assertEquals("bind", tmp.get("type").getAsString(), "on disk, not a 64 MB tmpfs");
+        assertEquals("/run/vireo/containerd/scratch/c-1", tmp.get("source").getAsString(), "the container's own");
+        assertEquals(List.of("rbind", "rw", "nosuid", "nodev"), strings(tmp.get("options")));
+        JsonObject noScratch = spec("c-2", fn(64, 0.5), UDS, new OciSpec.Root("rootfs", null, "", false, "app.handle",
+                List.of(), ""), LIMITS);
+        assertEquals("tmpfs", mount(noScratch, "/tmp").get("type").getAsString(), "without one, a tmpfs");
         assertTrue(strings(mount(spec, "/sys").get("options")).contains("ro"));
         JsonArray devices = resources(spec).getAsJsonArray("devices");
         assertEquals(1, devices.size());
@@ -172,7 +177,7 @@ class OciSpecTest {
             assertEquals(List.of("rbind", "ro", "nosuid", "nodev"), strings(m.get("options")), path);
         }
         JsonObject image = spec("c-2", fn(64, 0.5), UDS, new OciSpec.Root("rootfs", null, "", false, "app.handle",
-                List.of()), LIMITS);
+                List.of(), ""), LIMITS);
         for (String path : HOST_LIBRARIES) {
             assertNull(mount(image, path), "an image keeps its own /etc: " + path);
         }
@@ -180,7 +185,7 @@ class OciSpecTest {
 
     @Test
     void anImagesRootBringsItsAgentAndMaybeItsOwnUsr() {
-        OciSpec.Root image = new OciSpec.Root("rootfs", null, "", false, "app.handle", List.of());
+        OciSpec.Root image = new OciSpec.Root("rootfs", null, "", false, "app.handle", List.of(), "");
         JsonObject spec = spec("c-2", fn(64, 0.5), UDS, image, LIMITS);
         assertEquals("rootfs", spec.getAsJsonObject("root").get("path").getAsString());
         assertTrue(spec.getAsJsonObject("root").get("readonly").getAsBoolean());
@@ -188,7 +193,7 @@ class OciSpecTest {
         assertNull(mount(spec, "/vireo/agent"), "the agent is in the image");
         assertNull(mount(spec, "/vireo/code"), "so is the code");
         assertTrue(strings(spec.getAsJsonObject("process").get("env")).contains("VIREO_HANDLER=app.handle"));
-        JsonObject hostUsr = spec("c-2", fn(64, 0.5), UDS, new OciSpec.Root("rootfs", null, "", true, "app.handle", List.of()), LIMITS);
+        JsonObject hostUsr = spec("c-2", fn(64, 0.5), UDS, new OciSpec.Root("rootfs", null, "", true, "app.handle", List.of(), ""), LIMITS);
         assertEquals(List.of("rbind", "ro", "nosuid", "nodev"), strings(mount(hostUsr, "/usr").get("options")));
     }
 
