@@ -45,10 +45,44 @@ def recv_exact(conn, n):
     return bytes(buf)
 
 
-def load_handler(spec):
+FUNCTION_MAIN = "__vireo_function_main__"
+
+
+def load_handler(spec, code_dir=""):
+    """module.function -> the function. The module "__main__" (the OpenWhisk convention: code in __main__.py, handler
+    __main__.main) is the function's own __main__.py in the code directory, not the agent's script; it is loaded under
+    another module name, so its `if __name__ == "__main__":` block does not run."""
     module_name, _, function_name = spec.rpartition(".")
-    module = importlib.import_module(module_name)
+    if module_name == "__main__":
+        module = load_function_main(code_dir)
+    else:
+        module = importlib.import_module(module_name)
     return getattr(module, function_name)
+
+
+def load_function_main(code_dir):
+    import importlib.util
+    path = os.path.join(code_dir or os.getcwd(), "__main__.py")
+    if not os.path.isfile(path):
+        raise ModuleNotFoundError("handler module __main__ expects " + path, name="__main__")
+    spec = importlib.util.spec_from_file_location(FUNCTION_MAIN, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[FUNCTION_MAIN] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        sys.modules.pop(FUNCTION_MAIN, None)
+        raise
+    return module
+
+
+def parse_args(payload):
+    """The handler's argument: the parsed payload; no payload (absent, empty, or JSON null) is {} so that
+    args.get(...) works, as OpenWhisk passes a dict."""
+    if payload is None or not payload.strip():
+        return {}
+    args = json.loads(payload)
+    return {} if args is None else args
 
 
 def invoke(handler, message):
@@ -59,8 +93,7 @@ def invoke(handler, message):
     tid = message.get("tid", "")
     start = now_us()
     try:
-        payload = message.get("payload") or "null"
-        args = json.loads(payload)
+        args = parse_args(message.get("payload"))
         result = handler(args)
         text = json.dumps(result)
         end = now_us()
@@ -243,7 +276,7 @@ def main():
     load_error = None
     handler = None
     try:
-        handler = load_handler(handler_spec)
+        handler = load_handler(handler_spec, code_dir)
     except Exception as e:
         load_error = {"type": "error", "error_type": type(e).__name__, "error_message": str(e),
                       "traceback": traceback.format_exc()}

@@ -81,6 +81,26 @@ public class AgentIT extends FrameworkTest {
     }
 
     /**
+     * Functions written for OpenWhisk run unchanged: no payload passes {} (so args.get works), and the handler module
+     * __main__ is the function's own __main__.py, not the agent's script (whose main() takes no argument).
+     */
+    @Test
+    public void openWhiskStyleFunctionsRunUnchanged() throws Exception {
+        worker.register(example("no-payload", "main.handle", 10_000));
+        for (String none : new String[] {"", "null", null}) {
+            InvocationRecord r = invoke("no-payload-1", none);
+            assertTrue(r.toString(), r.success());
+            assertEquals("{\"greeting\": \"hello, stranger\"}", r.result());
+        }
+        worker.register(example("ow-main", "__main__.main", 10_000));
+        InvocationRecord bare = invoke("ow-main-1", "");
+        assertTrue(bare.toString(), bare.success());
+        assertEquals("{\"greeting\": \"hello, stranger\"}", bare.result());
+        InvocationRecord named = invoke("ow-main-1", "{\"name\":\"whisk\"}");
+        assertEquals("{\"greeting\": \"hello, whisk\"}", named.result());
+    }
+
+    /**
      * Names the API allows but OS objects do not (63 characters, '_', "--", a trailing '-') register and run: the
      * worker names their containers, socket and FIFO folders with short derived ids.
      */

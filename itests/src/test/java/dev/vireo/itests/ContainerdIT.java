@@ -181,6 +181,57 @@ class ContainerdIT {
     }
 
     /**
+     * A function importing numpy runs in a container on the host's /usr: Debian resolves libblas.so.3 through
+     * /etc/alternatives (and the ld.so cache), which the container's /etc must show. Installs python3-numpy from
+     * Debian when missing (root is needed here anyway).
+     */
+    @Test
+    void numpyLoadsItsSharedLibrariesInARealContainer() throws Exception {
+        Path numpy = Path.of("/usr/lib/python3/dist-packages/numpy");
+        if (!Files.isDirectory(numpy)) {
+            apt("update");
+            apt("install", "-y", "--no-install-recommends", "python3-numpy");
+        }
+        assumeTrue(Files.isDirectory(numpy), "python3-numpy could not be installed");
+        register("np", "numpy", 256, 60_000);
+        InvokeReply r = invoke("np-1", "{\"n\":3}");
+        assertTrue(r.getSuccess(), r.toString());
+        // [[4,2,3],[4,8,6],[7,8,12]]: the trace of its square, the sum of a_ij*a_ji, is 224 + 2*(8+21+48) = 378; det 108
+        assertEquals("{\"n\": 3, \"trace\": 378.0, \"det\": 108.0}", r.getResult());
+    }
+
+    /**
+     * /tmp is a directory of the container's own on disk, not a 64 MB tmpfs: 125 MB of scratch data fit; it is
+     * removed with the container.
+     */
+    @Test
+    void scratchSpaceInTmpIsOnDiskAndGoesWithItsContainer() throws Exception {
+        Path scratch = run.resolve("worker/containerd/scratch");
+        register("scr", "scratch", 128, 60_000);
+        InvokeReply r = invoke("scr-1", "{\"mb\":125,\"keep\":true}");
+        assertTrue(r.getSuccess(), r.toString());
+        assertEquals("{\"written_mb\": 125}", r.getResult());
+        List<String> ids = listContainers();
+        assertEquals(1, ids.size(), ids.toString());
+        Path dir = scratch.resolve(ids.get(0));
+        assertEquals(125L << 20, Files.size(dir.resolve("scratch.bin")), "the container's /tmp is this directory");
+        call().unregister(UnregisterRequest.newBuilder().setFunctionId("scr-1").build());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (Files.exists(dir) && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertTrue(!Files.exists(dir), "removed with its container");
+    }
+
+    private static void apt(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("apt-get", "-o", "DPkg::Lock::Timeout=600"));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        pb.environment().put("DEBIAN_FRONTEND", "noninteractive");
+        pb.start().waitFor(15, TimeUnit.MINUTES);
+    }
+
+    /**
      * Names the API allows but containerd ids, hostnames and socket paths do not (63 characters with '_', "x--y", a
      * trailing '-') run in real containers: the worker names those with short derived ids.
      */

@@ -32,12 +32,16 @@ public final class TestCommand implements Callable<Integer> {
     @Parameters(paramLabel = "MAVEN_ARG", description = "after --: more arguments for Maven")
     List<String> mavenArgs = new ArrayList<>();
 
-    /** The Debian packages behind the tests: private containerd/dockerd, and carbon + graphite-web. */
+    /**
+     * The Debian packages behind the tests: private containerd/dockerd, carbon + graphite-web, and numpy (a function
+     * whose libraries resolve through the host's /etc/alternatives, run in a container).
+     */
     private static final List<String[]> TOOLS = List.of(new String[] {"/usr/bin/containerd", "containerd"},
             new String[] {"/usr/sbin/runc", "runc"}, new String[] {"/usr/sbin/dockerd", "docker.io"},
             new String[] {"/usr/bin/carbon-cache", "graphite-carbon"},
             new String[] {"/usr/lib/python3/dist-packages/graphite", "graphite-web"},
-            new String[] {"/usr/bin/gunicorn", "gunicorn"}, new String[] {"/usr/bin/curl", "curl"});
+            new String[] {"/usr/bin/gunicorn", "gunicorn"}, new String[] {"/usr/bin/curl", "curl"},
+            new String[] {"/usr/lib/python3/dist-packages/numpy", "python3-numpy"});
 
     @Override
     public Integer call() throws Exception {
@@ -119,7 +123,7 @@ public final class TestCommand implements Callable<Integer> {
             return;
         }
         System.err.println("vireo: installing " + String.join(" ", missing) + " from Debian (container backends,"
-                + " Graphite fixture)");
+                + " Graphite fixture, numpy)");
         Path log = home.runRoot().resolve("apt.log");
         List<String> install = new ArrayList<>(List.of("apt-get", "-o", "DPkg::Lock::Timeout=600", "install", "-y",
                 "--no-install-recommends"));

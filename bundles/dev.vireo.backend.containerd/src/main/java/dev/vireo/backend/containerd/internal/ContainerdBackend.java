@@ -13,7 +13,9 @@ import dev.vireo.api.spi.backend.ContainerRequest;
 import dev.vireo.api.time.Clock;
 import dev.vireo.api.time.TaskScheduler;
 import dev.vireo.backend.support.DaemonBackend;
+import dev.vireo.backend.support.HostLibraries;
 import dev.vireo.backend.support.PrivateDaemon;
+import dev.vireo.backend.support.Scratch;
 import dev.vireo.containerd.containers.Container;
 import dev.vireo.containerd.containers.ContainersGrpc;
 import dev.vireo.containerd.containers.CreateContainerRequest;
@@ -49,6 +51,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.MetadataUtils;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -224,7 +227,7 @@ public final class ContainerdBackend extends DaemonBackend {
         try {
             if (fn.image().isEmpty()) {
                 root = new OciSpec.Root(Rootfs.ensure(runDir().resolve("rootfs")).toString(), agentDir, fn.codeDir(),
-                        true, fn.handler());
+                        true, fn.handler(), HostLibraries.present(), scratch(id));
             } else {
                 Images.Resolved image = images.resolve(fn.image());
                 String handler = !fn.handler().isEmpty() ? fn.handler() : image.labels().getOrDefault(Images.HANDLER_LABEL, "");
@@ -243,8 +246,9 @@ public final class ContainerdBackend extends DaemonBackend {
                 task.addAllRootfs(view.getMountsList());
                 container.setImage(fn.image()).setSnapshotter(config.snapshotter()).setSnapshotKey(id);
                 leased = containers.withInterceptors(withLease);
+                // an image's snapshot is read-only and need not hold mount points for the host's /etc paths
                 root = new OciSpec.Root("rootfs", null, fn.codeDir(), "host".equals(image.labels().get(Images.USR_LABEL)),
-                        handler);
+                        handler, List.of(), scratch(id));
             }
             String spec = OciSpec.build(id, fn, request.binding(), root,
                     new OciSpec.Limits(uid(), gid(), config.pids_limit(), config.python(), memoryCap())).toString();
@@ -258,6 +262,11 @@ public final class ContainerdBackend extends DaemonBackend {
                     + e.getStatus().getDescription(), e);
         }
         return Map.of();
+    }
+
+    /** The container's /tmp: a directory of its own on disk (Scratch), removed with the container. */
+    private String scratch(String id) throws IOException {
+        return Scratch.create(daemonDir().resolve("scratch"), id, uid(), gid()).toString();
     }
 
     /**
@@ -274,7 +283,7 @@ public final class ContainerdBackend extends DaemonBackend {
         return b.build();
     }
 
-    /** Stops and deletes a task, its container, snapshot and lease, whatever state they are in. */
+    /** Stops and deletes a task, its container, snapshot, lease and scratch directory, whatever state they are in. */
     @Override
     protected void removeContainer(String id, String tid) {
         try {
@@ -310,6 +319,11 @@ public final class ContainerdBackend extends DaemonBackend {
             leases.delete(DeleteRequest.newBuilder().setId(id).build());
         } catch (StatusRuntimeException e) {
             ignoreMissing(e, tid, "delete lease " + id);
+        }
+        try {
+            Scratch.remove(daemonDir().resolve("scratch"), id);
+        } catch (UncheckedIOException e) {
+            LOG.log(Level.WARNING, "[" + tid + "] " + e.getMessage(), e.getCause());
         }
     }
 

@@ -11,8 +11,10 @@ import java.util.Map;
 
 /**
  * The OCI runtime spec of a function container: a read-only root (a skeleton directory, or an image's snapshot; /usr
- * the host's, read-only, unless the image brings its own), the agent and the function's code read-only, the transport's mounts read-write, a private /tmp, a non-root user,
- * no new privileges, no capabilities, no network (an empty network namespace), and memory, CPU and pids limits.
+ * the host's, read-only, unless the image brings its own), the agent and the function's code read-only, the host's
+ * shared-library resolution (/etc/alternatives, ld.so cache) read-only with the host's /usr, the transport's mounts
+ * read-write, a private /tmp (a directory of its own on disk), a non-root user, no new privileges, no capabilities,
+ * no network (an empty network namespace), and memory, CPU and pids limits.
  */
 final class OciSpec {
     static final String AGENT_DIR = "/vireo/agent";
@@ -28,8 +30,13 @@ final class OciSpec {
      * What the root file system brings: a root directory (the skeleton: agent and code are mounted) or an image's
      * snapshot, mounted by the shim at the bundle's "rootfs" (the agent is in the image; code too, unless a code
      * directory is mounted over it). {@code hostUsr}: bind the host's /usr read-only (the image has none of its own).
+     * {@code hostLibraries}: host paths of shared-library resolution (/etc/alternatives, /etc/ld.so.cache, ...) bound
+     * read-only at the same place, so that libraries of the host's /usr (BLAS for numpy) load; the root must hold
+     * their mount points. {@code scratch}: the container's own host directory bound read-write at /tmp (disk-backed
+     * scratch space, removed with the container); empty: a 64 MB tmpfs.
      */
-    record Root(String path, Path agentDir, String codeDir, boolean hostUsr, String handler) {
+    record Root(String path, Path agentDir, String codeDir, boolean hostUsr, String handler, List<String> hostLibraries,
+            String scratch) {
     }
 
     static JsonObject build(String id, FunctionSpec fn, TransportBinding binding, Root rootfs, Limits limits) {
@@ -76,9 +83,16 @@ final class OciSpec {
         mounts.add(mount("/dev/shm", "tmpfs", "shm", List.of("nosuid", "noexec", "nodev", "mode=1777", "size=65536k")));
         mounts.add(mount("/dev/mqueue", "mqueue", "mqueue", List.of("nosuid", "noexec", "nodev")));
         mounts.add(mount("/sys", "sysfs", "sysfs", List.of("nosuid", "noexec", "nodev", "ro")));
-        mounts.add(mount("/tmp", "tmpfs", "tmpfs", List.of("nosuid", "nodev", "mode=1777", "size=65536k")));
+        if (rootfs.scratch().isEmpty()) {
+            mounts.add(mount("/tmp", "tmpfs", "tmpfs", List.of("nosuid", "nodev", "mode=1777", "size=65536k")));
+        } else {
+            mounts.add(mount("/tmp", "bind", rootfs.scratch(), List.of("rbind", "rw", "nosuid", "nodev")));
+        }
         if (rootfs.hostUsr()) {
             mounts.add(mount("/usr", "bind", "/usr", List.of("rbind", "ro", "nosuid", "nodev")));
+        }
+        for (String path : rootfs.hostLibraries()) {
+            mounts.add(mount(path, "bind", path, List.of("rbind", "ro", "nosuid", "nodev")));
         }
         if (rootfs.agentDir() != null) {
             mounts.add(mount(AGENT_DIR, "bind", rootfs.agentDir().toString(), List.of("rbind", "ro", "nosuid", "nodev")));

@@ -14,6 +14,7 @@ import dev.vireo.api.model.AgentEndpoint;
 import dev.vireo.api.model.Compute;
 import dev.vireo.api.model.FunctionSpec;
 import dev.vireo.api.spi.transport.TransportBinding;
+import dev.vireo.backend.support.HostLibraries;
 import dev.vireo.backend.support.MemoryCap;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -42,8 +43,10 @@ class OciSpecTest {
             new AgentEndpoint("http", "10.77.0.5:8080", Map.of("netns", "vireo-3")), Map.of(),
             Map.of("VIREO_AGENT_HTTP", "0.0.0.0:8080"), "/run/netns/vireo-3");
 
+    private static final List<String> HOST_LIBRARIES =
+            List.of("/etc/alternatives", "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d");
     private static final OciSpec.Root SKELETON = new OciSpec.Root("/run/vireo/rootfs", AGENT, "/srv/code/hello", true,
-            "main.handle");
+            "main.handle", HOST_LIBRARIES, "/run/vireo/containerd/scratch/c-1");
 
     /** Built, written out and parsed back: what containerd receives. */
     private static JsonObject spec(String id, FunctionSpec fn, TransportBinding binding, OciSpec.Root root,
@@ -97,7 +100,12 @@ class OciSpecTest {
         assertEquals("/tmp", process.get("cwd").getAsString());
         JsonObject tmp = mount(spec, "/tmp");
         assertNotNull(tmp, "a private /tmp");
-        assertEquals("tmpfs", tmp.get("type").getAsString());
+        assertEquals("bind", tmp.get("type").getAsString(), "on disk, not a 64 MB tmpfs");
+        assertEquals("/run/vireo/containerd/scratch/c-1", tmp.get("source").getAsString(), "the container's own");
+        assertEquals(List.of("rbind", "rw", "nosuid", "nodev"), strings(tmp.get("options")));
+        JsonObject noScratch = spec("c-2", fn(64, 0.5), UDS, new OciSpec.Root("rootfs", null, "", false, "app.handle",
+                List.of(), ""), LIMITS);
+        assertEquals("tmpfs", mount(noScratch, "/tmp").get("type").getAsString(), "without one, a tmpfs");
         assertTrue(strings(mount(spec, "/sys").get("options")).contains("ro"));
         JsonArray devices = resources(spec).getAsJsonArray("devices");
         assertEquals(1, devices.size());
@@ -156,9 +164,28 @@ class OciSpecTest {
         assertNull(mount(http, "/run/vireo"), "the http transport mounts nothing");
     }
 
+    /** numpy's libblas.so.3 is a link through /etc/alternatives: the host's /usr comes with how the host resolves it. */
+    @Test
+    void theHostsSharedLibraryResolutionIsBoundReadOnlyWithItsUsr() {
+        assertEquals(HOST_LIBRARIES, HostLibraries.PATHS);
+        JsonObject spec = spec("c-1", fn(64, 0.5), UDS, SKELETON, LIMITS);
+        for (String path : HOST_LIBRARIES) {
+            JsonObject m = mount(spec, path);
+            assertNotNull(m, path);
+            assertEquals("bind", m.get("type").getAsString());
+            assertEquals(path, m.get("source").getAsString(), "the host's own, at the same place");
+            assertEquals(List.of("rbind", "ro", "nosuid", "nodev"), strings(m.get("options")), path);
+        }
+        JsonObject image = spec("c-2", fn(64, 0.5), UDS, new OciSpec.Root("rootfs", null, "", false, "app.handle",
+                List.of(), ""), LIMITS);
+        for (String path : HOST_LIBRARIES) {
+            assertNull(mount(image, path), "an image keeps its own /etc: " + path);
+        }
+    }
+
     @Test
     void anImagesRootBringsItsAgentAndMaybeItsOwnUsr() {
-        OciSpec.Root image = new OciSpec.Root("rootfs", null, "", false, "app.handle");
+        OciSpec.Root image = new OciSpec.Root("rootfs", null, "", false, "app.handle", List.of(), "");
         JsonObject spec = spec("c-2", fn(64, 0.5), UDS, image, LIMITS);
         assertEquals("rootfs", spec.getAsJsonObject("root").get("path").getAsString());
         assertTrue(spec.getAsJsonObject("root").get("readonly").getAsBoolean());
@@ -166,7 +193,7 @@ class OciSpecTest {
         assertNull(mount(spec, "/vireo/agent"), "the agent is in the image");
         assertNull(mount(spec, "/vireo/code"), "so is the code");
         assertTrue(strings(spec.getAsJsonObject("process").get("env")).contains("VIREO_HANDLER=app.handle"));
-        JsonObject hostUsr = spec("c-2", fn(64, 0.5), UDS, new OciSpec.Root("rootfs", null, "", true, "app.handle"), LIMITS);
+        JsonObject hostUsr = spec("c-2", fn(64, 0.5), UDS, new OciSpec.Root("rootfs", null, "", true, "app.handle", List.of(), ""), LIMITS);
         assertEquals(List.of("rbind", "ro", "nosuid", "nodev"), strings(mount(hostUsr, "/usr").get("options")));
     }
 

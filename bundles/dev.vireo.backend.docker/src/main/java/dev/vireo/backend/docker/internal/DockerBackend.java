@@ -25,11 +25,14 @@ import dev.vireo.api.spi.backend.ContainerRequest;
 import dev.vireo.api.time.Clock;
 import dev.vireo.api.time.TaskScheduler;
 import dev.vireo.backend.support.DaemonBackend;
+import dev.vireo.backend.support.HostLibraries;
 import dev.vireo.backend.support.ImageArchives;
 import dev.vireo.backend.support.PrivateDaemon;
 import dev.vireo.backend.support.Processes;
+import dev.vireo.backend.support.Scratch;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -202,7 +205,8 @@ public final class DockerBackend extends DaemonBackend {
     }
 
     @Override
-    protected Map<String, String> createContainer(ContainerRequest request, Map<String, String> labels) {
+    protected Map<String, String> createContainer(ContainerRequest request, Map<String, String> labels)
+            throws IOException {
         FunctionSpec fn = request.function();
         String id = request.id();
         String image = fn.image().isEmpty() ? config.runtime_image() : fn.image();
@@ -215,6 +219,10 @@ public final class DockerBackend extends DaemonBackend {
         List<Bind> binds = new ArrayList<>();
         if ("host".equals(imageLabels.get("dev.vireo.usr"))) {
             binds.add(new Bind("/usr", new Volume("/usr"), AccessMode.ro));
+            // and how the host resolves its libraries (BLAS for numpy: /etc/alternatives, the ld.so cache)
+            for (String path : HostLibraries.present()) {
+                binds.add(new Bind(path, new Volume(path), AccessMode.ro));
+            }
         }
         if (!fn.codeDir().isEmpty()) {
             binds.add(new Bind(fn.codeDir(), new Volume("/vireo/code"), AccessMode.ro));
@@ -222,13 +230,14 @@ public final class DockerBackend extends DaemonBackend {
         for (var m : request.binding().mounts().entrySet()) {
             binds.add(new Bind(m.getKey(), new Volume(m.getValue()), AccessMode.rw));
         }
+        // /tmp: a directory of its own on disk (Scratch), removed with the container
+        binds.add(new Bind(Scratch.create(scratchRoot(), id, uid(), gid()).toString(), new Volume("/tmp"), AccessMode.rw));
         List<String> env = new ArrayList<>(List.of("PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/tmp",
                 "PYTHONDONTWRITEBYTECODE=1", "VIREO_CODE_DIR=/vireo/code", "VIREO_HANDLER=" + handler,
                 "VIREO_CONTAINER=" + id));
         request.binding().environment().forEach((k, v) -> env.add(k + "=" + v));
         long bytes = (long) fn.memoryMb() << 20;
         HostConfig host = HostConfig.newHostConfig().withBinds(binds).withReadonlyRootfs(true)
-                .withTmpFs(Map.of("/tmp", "rw,nosuid,nodev,size=65536k,mode=1777"))
                 .withNanoCPUs(Math.max(10_000_000L, (long) (fn.cpus() * 1e9))).withPidsLimit((long) config.pids_limit())
                 .withCapDrop(Capability.ALL).withSecurityOpts(List.of("no-new-privileges")).withNetworkMode("none")
                 .withCgroupParent("/" + CGROUP_PARENT);
@@ -312,7 +321,7 @@ public final class DockerBackend extends DaemonBackend {
         return labels == null ? Map.of() : labels;
     }
 
-    /** Stops (SIGTERM, then SIGKILL after the grace) and removes a container. */
+    /** Stops (SIGTERM, then SIGKILL after the grace) and removes a container and its scratch directory. */
     @Override
     protected void removeContainer(String id, String tid) {
         try {
@@ -327,6 +336,15 @@ public final class DockerBackend extends DaemonBackend {
         } catch (DockerException e) {
             LOG.log(Level.WARNING, "[" + tid + "] remove " + id + ": " + e.getMessage());
         }
+        try {
+            Scratch.remove(scratchRoot(), id);
+        } catch (UncheckedIOException e) {
+            LOG.log(Level.WARNING, "[" + tid + "] " + e.getMessage(), e.getCause());
+        }
+    }
+
+    private Path scratchRoot() {
+        return daemonDir().resolve("scratch");
     }
 
     /** The instance's containers; with null, every container labelled with an instance (after a crash). */
