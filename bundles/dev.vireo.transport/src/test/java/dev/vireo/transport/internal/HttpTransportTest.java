@@ -1,5 +1,7 @@
 package dev.vireo.transport.internal;
 
+import dev.vireo.testkit.Components;
+
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -82,8 +84,8 @@ class HttpTransportTest {
 
     HttpTransport transport(long connectTimeoutMs, int maxFrameBytes) {
         NoSweep scheduler = new NoSweep();
-        HttpTransport t = new HttpTransport(Configs.context(Map.of("vireo.run.dir", "/nonexistent/vireo-unit-test")),
-                time, scheduler, Configs.of(HttpTransport.Config.class,
+        HttpTransport t = new HttpTransport(Components.properties(Map.of("vireo.run.dir", "/nonexistent/vireo-unit-test")),
+                time, scheduler, Components.config(HttpTransport.Config.class,
                         Map.of("connect_timeout_ms", connectTimeoutMs, "max_frame_bytes", maxFrameBytes)));
         scheduler.armed = true;
         return t;

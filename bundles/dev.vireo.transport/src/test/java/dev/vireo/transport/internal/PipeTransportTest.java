@@ -1,5 +1,7 @@
 package dev.vireo.transport.internal;
 
+import dev.vireo.testkit.Components;
+
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -53,7 +55,7 @@ class PipeTransportTest {
     }
 
     PipeTransport transport(int channels, long connectTimeoutMs, int maxFrameBytes) throws IOException {
-        return new PipeTransport(Configs.context(Map.of()), time, Configs.of(PipeTransport.Config.class,
+        return new PipeTransport(Components.properties(Map.of()), time, Components.config(PipeTransport.Config.class,
                 Map.of("pipe_dir", pipes.toString(), "channels", channels, "connect_timeout_ms", connectTimeoutMs,
                         "max_frame_bytes", maxFrameBytes)));
     }

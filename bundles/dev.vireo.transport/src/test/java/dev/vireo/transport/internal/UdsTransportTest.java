@@ -1,5 +1,7 @@
 package dev.vireo.transport.internal;
 
+import dev.vireo.testkit.Components;
+
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -62,7 +64,7 @@ class UdsTransportTest {
     }
 
     UdsTransport transport(Clock clock, long connectTimeoutMs, int maxFrameBytes) throws IOException {
-        return new UdsTransport(Configs.context(Map.of()), clock, time, Configs.of(UdsTransport.Config.class,
+        return new UdsTransport(Components.properties(Map.of()), clock, time, Components.config(UdsTransport.Config.class,
                 Map.of("socket_dir", sockets.toString(), "connect_timeout_ms", connectTimeoutMs,
                         "max_frame_bytes", maxFrameBytes)));
     }

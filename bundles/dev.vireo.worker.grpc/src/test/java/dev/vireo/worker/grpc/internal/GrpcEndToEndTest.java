@@ -1,5 +1,8 @@
 package dev.vireo.worker.grpc.internal;
 
+import dev.vireo.testkit.Components;
+import dev.vireo.testkit.FakeWorker;
+
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -57,7 +60,7 @@ class GrpcEndToEndTest {
 
     TestTime time;
     FakeWorker worker;
-    Osgi.Context context;
+    Components.Context context;
     GrpcApi api;
     String address;
     RemoteWorker remote;
@@ -71,8 +74,8 @@ class GrpcEndToEndTest {
     }
 
     void start(String token) throws IOException {
-        context = new Osgi.Context();
-        api = new GrpcApi(context.bundleContext(), worker, time, Osgi.config(GrpcApi.Config.class,
+        context = new Components.Context();
+        api = new GrpcApi(context.bundleContext(), worker, time, Components.config(GrpcApi.Config.class,
                 Map.of("bind", "127.0.0.1", "port", 0, "auth_token", token)));
         address = ((WorkerEndpoint) context.registrations.get(0).service()).address();
         remote = new GrpcWorkerConnector(time).connect(address);
@@ -109,7 +112,7 @@ class GrpcEndToEndTest {
 
     @Test
     void itAnnouncesWhereItListensAndTheRemoteKnowsTheWorkersName() {
-        Osgi.Registration r = context.registrations.get(0);
+        Components.Registration r = context.registrations.get(0);
         assertEquals("grpc", ((WorkerEndpoint) r.service()).protocol());
         assertTrue(address.matches("127\\.0\\.0\\.1:\\d+"), address);
         assertEquals(Map.of(WorkerEndpoint.PROTOCOL, "grpc"), r.properties());

@@ -1,5 +1,8 @@
 package dev.vireo.worker.http.internal;
 
+import dev.vireo.testkit.Components;
+import dev.vireo.testkit.FakeWorker;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -36,7 +39,7 @@ class HttpApiTest {
 
     TestTime time;
     FakeWorker worker;
-    Osgi.Context context;
+    Components.Context context;
     HttpApi api;
     String base;
     HttpClient client;
@@ -54,8 +57,8 @@ class HttpApiTest {
     }
 
     void start(String token, int maxBody) throws IOException {
-        context = new Osgi.Context();
-        api = new HttpApi(context.bundleContext(), worker, time, Osgi.config(HttpApi.Config.class,
+        context = new Components.Context();
+        api = new HttpApi(context.bundleContext(), worker, time, Components.config(HttpApi.Config.class,
                 Map.of("bind", "127.0.0.1", "port", 0, "max_body_bytes", maxBody, "auth_token", token)));
         base = ((WorkerEndpoint) context.registrations.get(0).service()).address();
     }
@@ -100,7 +103,7 @@ class HttpApiTest {
     @Test
     void itAnnouncesWhereItListensAndHealthNamesTheWorker() throws Exception {
         assertEquals(1, context.registrations.size());
-        Osgi.Registration r = context.registrations.get(0);
+        Components.Registration r = context.registrations.get(0);
         WorkerEndpoint endpoint = (WorkerEndpoint) r.service();
         assertEquals("http", endpoint.protocol());
         assertTrue(endpoint.address().matches("http://127\\.0\\.0\\.1:\\d+"), endpoint.address());

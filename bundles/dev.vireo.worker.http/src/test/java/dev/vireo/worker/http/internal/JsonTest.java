@@ -1,5 +1,7 @@
 package dev.vireo.worker.http.internal;
 
+import dev.vireo.testkit.FakeWorker;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

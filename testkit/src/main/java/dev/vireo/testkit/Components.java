@@ -1,4 +1,4 @@
-package dev.vireo.worker.grpc.internal;
+package dev.vireo.testkit;
 
 import java.lang.annotation.Annotation;
 import java.lang.reflect.Method;
@@ -12,13 +12,17 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
 
-/** What Declarative Services hands a component, made by hand: its configuration and a bundle context. */
-final class Osgi {
-    private Osgi() {
+/**
+ * What Declarative Services hands a component, made by hand, so unit tests construct components directly: its
+ * configuration (the annotation type with its defaults, some overridden) and a bundle context (framework properties,
+ * or one that records the services registered through it).
+ */
+public final class Components {
+    private Components() {
     }
 
     /** A configuration annotation whose attributes are their defaults, except those given (by method name). */
-    static <A extends Annotation> A config(Class<A> type, Map<String, ?> values) {
+    public static <A extends Annotation> A config(Class<A> type, Map<String, ?> values) {
         for (String key : values.keySet()) {
             try {
                 type.getMethod(key);
@@ -47,16 +51,28 @@ final class Osgi {
         return value;
     }
 
+    /** A bundle context that answers framework properties and nothing else. */
+    public static BundleContext properties(Map<String, String> properties) {
+        return (BundleContext) Proxy.newProxyInstance(Components.class.getClassLoader(),
+                new Class<?>[] {BundleContext.class}, (proxy, method, args) -> switch (method.getName()) {
+                    case "getProperty" -> properties.get((String) args[0]);
+                    case "toString" -> "test bundle context";
+                    case "hashCode" -> System.identityHashCode(proxy);
+                    case "equals" -> proxy == args[0];
+                    default -> throw new UnsupportedOperationException(method.getName());
+                });
+    }
+
     /** A service a component registered through {@link Context}. */
-    record Registration(Object service, Map<String, Object> properties, AtomicBoolean unregistered) {
+    public record Registration(Object service, Map<String, Object> properties, AtomicBoolean unregistered) {
     }
 
     /** A bundle context that records the services registered through it and answers nothing else. */
-    static final class Context {
-        final List<Registration> registrations = new CopyOnWriteArrayList<>();
+    public static final class Context {
+        public final List<Registration> registrations = new CopyOnWriteArrayList<>();
 
-        BundleContext bundleContext() {
-            return (BundleContext) Proxy.newProxyInstance(Osgi.class.getClassLoader(), new Class<?>[] {BundleContext.class},
+        public BundleContext bundleContext() {
+            return (BundleContext) Proxy.newProxyInstance(Components.class.getClassLoader(), new Class<?>[] {BundleContext.class},
                     (proxy, method, args) -> switch (method.getName()) {
                         case "registerService" -> register(args[1], (Dictionary<?, ?>) args[2]);
                         case "getProperty" -> null;
@@ -74,7 +90,7 @@ final class Osgi {
             }
             Registration r = new Registration(service, Map.copyOf(props), new AtomicBoolean());
             registrations.add(r);
-            return (ServiceRegistration<?>) Proxy.newProxyInstance(Osgi.class.getClassLoader(),
+            return (ServiceRegistration<?>) Proxy.newProxyInstance(Components.class.getClassLoader(),
                     new Class<?>[] {ServiceRegistration.class}, (proxy, method, args) -> switch (method.getName()) {
                         case "unregister" -> {
                             if (r.unregistered().getAndSet(true)) {

@@ -1,4 +1,4 @@
-package dev.vireo.worker.grpc.internal;
+package dev.vireo.testkit;
 
 import dev.vireo.api.model.ContainerState;
 import dev.vireo.api.model.ErrorKind;
@@ -26,10 +26,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * A worker in memory: registrations in a map, invocations answered at once with {"echo": payload} (or a USER_ERROR
  * when the payload has "raise"). Every call is written to {@link #calls}.
  */
-final class FakeWorker implements WorkerService {
-    static final Instant ARRIVAL = Instant.parse("2026-11-22T20:50:13.646Z");
-    static final Timings TIMINGS = new Timings(148, 1190, 0, 233, 2000, 3632);
-    static final WorkerStatus STATUS = new WorkerStatus("worker-1", 2, 100, 3, 1, 3, 4, 768, 1024, 300, 410, 8192,
+public final class FakeWorker implements WorkerService {
+    public static final Instant ARRIVAL = Instant.parse("2026-11-22T20:50:13.646Z");
+    public static final Timings TIMINGS = new Timings(148, 1190, 0, 233, 2000, 3632);
+    public static final WorkerStatus STATUS = new WorkerStatus("worker-1", 2, 100, 3, 1, 3, 4, 768, 1024, 300, 410, 8192,
             Map.of("sim", 7, "docker", 0), Map.of("queue", "fifo", "keepalive", "ttl"),
             List.of(new ResourceUsage("memory", "MB", 8192, 1792, Map.of()), new ResourceUsage("cpu", "cores", 8, 3.5,
                     Map.of())),
@@ -37,15 +37,15 @@ final class FakeWorker implements WorkerService {
 
     private final Map<String, FunctionSpec> functions = new LinkedHashMap<>();
     private final Map<String, InvocationRecord> async = new LinkedHashMap<>();
-    final List<String> calls = new CopyOnWriteArrayList<>();
+    public final List<String> calls = new CopyOnWriteArrayList<>();
     /** When set, successful invocations return this result text instead of the echo. */
-    volatile String result;
+    public volatile String result;
     /** Thrown by unregister when set: a rejection of that kind. */
-    volatile ErrorKind refuseUnregister;
+    public volatile ErrorKind refuseUnregister;
     /** Thrown by status when set: a bug in the worker. */
-    volatile RuntimeException statusFails;
+    public volatile RuntimeException statusFails;
     /** When set, invocations are admitted and their stage then fails with it (a rejection after admission). */
-    volatile WorkerException invokeFailsLater;
+    public volatile WorkerException invokeFailsLater;
 
     @Override
     public String name() {
@@ -86,7 +86,7 @@ final class FakeWorker implements WorkerService {
         return new ArrayList<>(functions.values());
     }
 
-    static InvocationRecord record(String tid, String functionId, String payload) {
+    public static InvocationRecord record(String tid, String functionId, String payload) {
         Optional<InvocationError> error = payload.contains("raise")
                 ? Optional.of(new InvocationError(ErrorKind.USER_ERROR, "ValueError: bad",
                         "Traceback (most recent call last):\nValueError: bad"))
