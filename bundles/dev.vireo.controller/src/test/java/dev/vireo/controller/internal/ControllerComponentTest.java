@@ -1,5 +1,7 @@
 package dev.vireo.controller.internal;
 
+import dev.vireo.testkit.VirtualTime;
+
 import static dev.vireo.controller.internal.TestWorkers.spec;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -33,7 +35,7 @@ import org.osgi.framework.ServiceRegistration;
  * test the worker's shell lacked: its reconfigure put defaults back for options it did not list).
  */
 class ControllerComponentTest {
-    private final ManualTime time = new ManualTime();
+    private final VirtualTime time = new VirtualTime();
     private final TestWorkers workers = new TestWorkers(time);
     private String[] classes;
     private Object service;
@@ -87,7 +89,7 @@ class ControllerComponentTest {
     private ControllerCore activate(Map<String, Object> config) {
         component = new ControllerComponent(context(), TestWorkers.roundRobin(), time, time, workers,
                 new SimpleMeterRegistry(), config(config));
-        time.settle(); // the configured workers join
+        time.runFor(java.time.Duration.ZERO); // the configured workers join
         return (ControllerCore) service;
     }
 
@@ -129,10 +131,10 @@ class ControllerComponentTest {
         TestWorkers.Worker w1 = workers.at("h:1");
         int before = w1.statusCalls.get();
         w1.answering = false;
-        time.advanceMs(200);
+        time.runFor(java.time.Duration.ofMillis(200));
         assertEquals(4, w1.statusCalls.get() - before);
         assertTrue(core.members().get(0).healthy(), "4 missed of 5");
-        time.advanceMs(50);
+        time.runFor(java.time.Duration.ofMillis(50));
         assertFalse(core.members().get(0).healthy());
         assertEquals("missed 5 heartbeats: worker at h:1 did not answer", core.members().get(0).reason());
     }
@@ -146,7 +148,7 @@ class ControllerComponentTest {
         component.modified(config(changed));
         assertTrue(core.options().retry());
         workers.at("h:1").answering = false;
-        time.advanceMs(100);
+        time.runFor(java.time.Duration.ofMillis(100));
         assertEquals("missed 1 heartbeats: worker at h:1 did not answer", core.members().get(0).reason());
     }
 
@@ -156,7 +158,7 @@ class ControllerComponentTest {
         Map<String, Object> changed = initial();
         changed.put("workers", "w2=h:2, w3=h:3");
         component.modified(config(changed));
-        time.settle();
+        time.runFor(java.time.Duration.ZERO);
         assertEquals(List.of("w2", "w3"), core.members().stream().map(WorkerMember::name).toList());
         assertTrue(workers.at("h:1").closed, "w1, no longer configured, left");
     }

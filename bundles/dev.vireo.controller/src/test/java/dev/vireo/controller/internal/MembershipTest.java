@@ -1,5 +1,7 @@
 package dev.vireo.controller.internal;
 
+import dev.vireo.testkit.VirtualTime;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -22,7 +24,7 @@ import org.junit.jupiter.api.Test;
 
 /** Workers joining, their heartbeats, taking one out with the reason, and bringing it back: on manual time. */
 class MembershipTest {
-    private final ManualTime time = new ManualTime();
+    private final VirtualTime time = new VirtualTime();
     private final TestWorkers workers = new TestWorkers(time);
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     /** Heartbeat every 100 ms; out after 3 missed. */
@@ -71,9 +73,9 @@ class MembershipTest {
         membership.join("w1", "h:1");
         TestWorkers.Worker w1 = workers.at("h:1");
         w1.answering = false;
-        time.advanceMs(200);
+        time.runFor(java.time.Duration.ofMillis(200));
         assertTrue(only().healthy(), "two missed heartbeats of three: still in service");
-        time.advanceMs(100);
+        time.runFor(java.time.Duration.ofMillis(100));
         WorkerMember out = only();
         assertFalse(out.healthy());
         assertEquals("missed 3 heartbeats: worker at h:1 did not answer", out.reason());
@@ -83,7 +85,7 @@ class MembershipTest {
         assertEquals("; w1: missed 3 heartbeats: worker at h:1 did not answer", membership.describeOut());
 
         w1.answering = true;
-        time.advanceMs(100);
+        time.runFor(java.time.Duration.ofMillis(100));
         WorkerMember back = only();
         assertTrue(back.healthy(), "back at the first heartbeat it answers");
         assertEquals("", back.reason());
@@ -116,7 +118,7 @@ class MembershipTest {
         assertEquals(List.of(), admitted);
 
         workers.at("h:1").answering = true;
-        time.advanceMs(100);
+        time.runFor(java.time.Duration.ofMillis(100));
         assertTrue(only().healthy(), "the heartbeat brings it in");
         assertEquals(List.of("w1"), admitted);
     }
@@ -149,10 +151,10 @@ class MembershipTest {
         membership.join("w1", "h:1");
         TestWorkers.Worker w1 = workers.at("h:1");
         int joined = w1.statusCalls.get();
-        time.advanceMs(1_000);
+        time.runFor(java.time.Duration.ofMillis(1_000));
         assertEquals(10, w1.statusCalls.get() - joined);
         membership.heartbeatEvery(Duration.ofMillis(50));
-        time.advanceMs(1_000);
+        time.runFor(java.time.Duration.ofMillis(1_000));
         assertEquals(10 + 20, w1.statusCalls.get() - joined, "one heartbeat every 50 ms now, and only that one");
     }
 
@@ -161,12 +163,12 @@ class MembershipTest {
         workers.at("h:2").answering = false;
         membership.seed(List.of(new ControllerOptions.Seed("w1", "h:1"), new ControllerOptions.Seed("w2", "h:2")));
         assertEquals(List.of(), membership.members(), "not joined on the caller's thread");
-        time.settle();
+        time.runFor(java.time.Duration.ZERO);
         assertEquals(List.of("w1", "w2"), membership.members().stream().map(WorkerMember::name).toList());
         assertEquals(List.of(true, false), membership.members().stream().map(WorkerMember::healthy).toList(),
                 "one that is not up yet does not hold up the others");
         workers.at("h:2").answering = true;
-        time.advanceMs(100);
+        time.runFor(java.time.Duration.ofMillis(100));
         assertEquals(2, membership.healthyCount(), "the heartbeat brings it in");
     }
 
@@ -176,10 +178,10 @@ class MembershipTest {
         var w2 = new ControllerOptions.Seed("w2", "h:2");
         var w3 = new ControllerOptions.Seed("w3", "h:3");
         membership.seed(List.of(w1, w2));
-        time.settle();
+        time.runFor(java.time.Duration.ZERO);
         membership.join("w2", "h:22"); // w2 has since re-joined by itself from elsewhere: it stays
         membership.reseed(List.of(w1, w2), List.of(w3));
-        time.settle();
+        time.runFor(java.time.Duration.ZERO);
         assertEquals(List.of("w2", "w3"), membership.members().stream().map(WorkerMember::name).toList());
         assertTrue(workers.at("h:1").closed, "w1, no longer configured, left");
         assertTrue(membership.members().stream().allMatch(WorkerMember::healthy));

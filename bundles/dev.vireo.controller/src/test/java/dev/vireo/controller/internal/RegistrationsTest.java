@@ -1,5 +1,7 @@
 package dev.vireo.controller.internal;
 
+import dev.vireo.testkit.VirtualTime;
+
 import static dev.vireo.controller.internal.TestWorkers.spec;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -17,7 +19,7 @@ import org.junit.jupiter.api.Test;
 
 /** Functions kept by the controller and pushed to every worker, including those that join later: on manual time. */
 class RegistrationsTest {
-    private final ManualTime time = new ManualTime();
+    private final VirtualTime time = new VirtualTime();
     private final TestWorkers workers = new TestWorkers(time);
     private final ControllerOptions options = new ControllerOptions("ctl", Duration.ofMillis(100), 2, true);
     private Registrations registrations;
@@ -57,11 +59,11 @@ class RegistrationsTest {
         registrations.register(spec("a"));
         TestWorkers.Worker w1 = workers.at("h:1");
         w1.answering = false;
-        time.advanceMs(200);
+        time.runFor(java.time.Duration.ofMillis(200));
         assertEquals(0, membership.healthyCount());
         w1.functions.clear(); // it restarted
         w1.answering = true;
-        time.advanceMs(100);
+        time.runFor(java.time.Duration.ofMillis(100));
         assertEquals(1, membership.healthyCount());
         assertEquals(Set.of("a-1"), on("h:1"));
     }
@@ -71,11 +73,11 @@ class RegistrationsTest {
         membership.join("w1", "h:1");
         membership.join("w2", "h:2");
         workers.at("h:2").answering = false;
-        time.advanceMs(200);
+        time.runFor(java.time.Duration.ofMillis(200));
         registrations.register(spec("a"));
         assertEquals(Set.of(), on("h:2"), "not pushed to a worker out of service");
         workers.at("h:2").answering = true;
-        time.advanceMs(100);
+        time.runFor(java.time.Duration.ofMillis(100));
         assertEquals(Set.of("a-1"), on("h:2"));
     }
 

@@ -1,5 +1,7 @@
 package dev.vireo.controller.internal;
 
+import dev.vireo.testkit.VirtualTime;
+
 import static dev.vireo.controller.internal.TestWorkers.spec;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -24,7 +26,7 @@ import org.junit.jupiter.api.Test;
 
 /** Choosing a worker per invocation and the retry when it fails, through the controller: on manual time. */
 class RouterTest {
-    private final ManualTime time = new ManualTime();
+    private final VirtualTime time = new VirtualTime();
     private final TestWorkers workers = new TestWorkers(time);
     private final List<String> log = new CopyOnWriteArrayList<>();
     private final Logger logger = Logger.getLogger(ControllerCore.class.getName());
@@ -67,7 +69,7 @@ class RouterTest {
     private InvocationRecord finish(CompletionStage<InvocationRecord> call) {
         CompletableFuture<InvocationRecord> f = call.toCompletableFuture();
         for (int i = 0; i < 1_000 && !f.isDone(); i++) {
-            time.advanceMs(1);
+            time.runFor(java.time.Duration.ofMillis(1));
         }
         assertTrue(f.isDone(), "done within a simulated second");
         return f.join();
@@ -94,7 +96,7 @@ class RouterTest {
         workers.at("h:1").answering = false;
         workers.at("h:2").answering = false;
         CompletableFuture<InvocationRecord> call = c.invoke("t-2", "a-1", "{}").toCompletableFuture();
-        time.advanceMs(1);
+        time.runFor(java.time.Duration.ofMillis(1));
         WorkerException e = (WorkerException) assertThrows(CompletionException.class, call::join).getCause();
         assertEquals(ErrorKind.UNREACHABLE, e.kind());
         assertEquals("connection refused (after a retry)", e.getMessage());
@@ -107,7 +109,7 @@ class RouterTest {
         ControllerCore c = controller(false);
         workers.at("h:1").answering = false;
         CompletableFuture<InvocationRecord> call = c.invoke("t-3", "a-1", "{}").toCompletableFuture();
-        time.advanceMs(1);
+        time.runFor(java.time.Duration.ofMillis(1));
         WorkerException e = (WorkerException) assertThrows(CompletionException.class, call::join).getCause();
         assertEquals("connection refused (not retried: retry = false)", e.getMessage());
         assertEquals(List.of(), workers.at("h:2").tids);
@@ -119,9 +121,9 @@ class RouterTest {
         workers.at("h:1").execMs = 60_000;
         CompletableFuture<InvocationRecord> call = c.invoke("t-4", "a-1", "{}").toCompletableFuture();
         workers.at("h:1").answering = false; // it hangs, then stops answering heartbeats
-        time.advanceMs(299);
+        time.runFor(java.time.Duration.ofMillis(299));
         assertFalse(call.isDone(), "two missed heartbeats: still waiting");
-        time.advanceMs(1);
+        time.runFor(java.time.Duration.ofMillis(1));
         assertFalse(c.members().get(0).healthy());
         InvocationRecord r = finish(call);
         assertEquals("w2", r.worker());
@@ -158,7 +160,7 @@ class RouterTest {
         ControllerCore c = controller(true);
         c.leave("w2");
         workers.at("h:1").answering = false;
-        time.advanceMs(300);
+        time.runFor(java.time.Duration.ofMillis(300));
         WorkerException e = assertThrows(WorkerException.class, () -> c.invoke("t-6", "a-1", "{}"));
         assertEquals(ErrorKind.UNREACHABLE, e.kind());
         assertEquals("no healthy worker for a-1 (1 known; w1: missed 3 heartbeats: worker at h:1 did not answer)",

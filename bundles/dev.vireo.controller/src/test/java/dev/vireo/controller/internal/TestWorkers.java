@@ -1,5 +1,7 @@
 package dev.vireo.controller.internal;
 
+import dev.vireo.testkit.VirtualTime;
+
 import dev.vireo.api.cluster.RemoteWorker;
 import dev.vireo.api.cluster.WorkerConnector;
 import dev.vireo.api.model.Compute;
@@ -27,14 +29,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Workers in this JVM whose answers a test controls, on {@link ManualTime}; the connector reaches them by address
+ * Workers in this JVM whose answers a test controls, on {@link VirtualTime}; the connector reaches them by address
  * ({@code host:N} is worker {@code wN}).
  */
 final class TestWorkers implements WorkerConnector {
-    final ManualTime time;
+    final VirtualTime time;
     final Map<String, Worker> byAddress = new ConcurrentHashMap<>();
 
-    TestWorkers(ManualTime time) {
+    TestWorkers(VirtualTime time) {
         this.time = time;
     }
 
