@@ -50,6 +50,12 @@ public final class KernelRegistry implements PluginRegistry {
     private final List<SelectionListener> listeners = new CopyOnWriteArrayList<>();
     private volatile SelectionBook.Snapshot snapshot = SelectionBook.Snapshot.EMPTY;
     private final ServiceTracker<Object, Object> tracker;
+    /**
+     * False while the tracker takes the plugins registered before this registry (published once, after) and while it
+     * lets them go at deactivation: the order of those is the service registry's, not a sequence of events, so
+     * neither reports interim states.
+     */
+    private volatile boolean tracking;
 
     @Activate
     public KernelRegistry(BundleContext context, KernelConfig config) throws InvalidSyntaxException {
@@ -62,6 +68,7 @@ public final class KernelRegistry implements PluginRegistry {
         applyConfig(config);
         tracker = new ServiceTracker<>(context, context.createFilter("(" + PluginName.KEY + "=*)"), new Customizer(context));
         tracker.open(true);
+        tracking = true;
         publish("activated");
     }
 
@@ -102,6 +109,7 @@ public final class KernelRegistry implements PluginRegistry {
 
     @Deactivate
     void close() {
+        tracking = false;
         tracker.close();
         listeners.clear();
     }
@@ -254,7 +262,9 @@ public final class KernelRegistry implements PluginRegistry {
                 }
                 book.add(new Plugin(p, name, description == null ? "" : description.toString(), bundle, id, service));
             }
-            publish(name + " installed");
+            if (tracking) {
+                publish(name + " installed");
+            }
             return service;
         }
 
@@ -265,9 +275,12 @@ public final class KernelRegistry implements PluginRegistry {
         @Override
         public void removedService(ServiceReference<Object> ref, Object service) {
             Map<ExtensionPoint, List<String>> dropped = book.remove((Long) ref.getProperty(Constants.SERVICE_ID));
-            dropped.forEach((p, names) -> LOG.log(Level.WARNING, p.id() + " plugin(s) " + names
-                    + " chosen on the console went away; back to the configured " + book.snapshot().selections().get(p).configured()));
-            publish(ref.getProperty(PluginName.KEY) + " removed");
+            if (tracking) {
+                dropped.forEach((p, names) -> LOG.log(Level.WARNING, p.id() + " plugin(s) " + names
+                        + " chosen on the console went away; back to the configured "
+                        + book.snapshot().selections().get(p).configured()));
+                publish(ref.getProperty(PluginName.KEY) + " removed");
+            }
             context.ungetService(ref);
         }
 
