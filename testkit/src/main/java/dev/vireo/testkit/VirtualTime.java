@@ -117,6 +117,14 @@ public final class VirtualTime implements Clock, TaskScheduler {
         }
     }
 
+    /**
+     * Makes the calling thread the loop's thread now, before anything is scheduled (a component that schedules work
+     * from another thread while a simulation is set up is then refused, not silently made the owner).
+     */
+    public void claim() {
+        confined();
+    }
+
     private void confined() {
         Thread t = Thread.currentThread();
         if (owner == null) {
