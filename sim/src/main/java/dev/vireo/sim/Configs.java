@@ -12,8 +12,8 @@ import java.util.stream.Stream;
 
 /**
  * A configuration folder as the live system reads it (FileInstall: one {@code PID.cfg} properties file per
- * configuration pid), read once: the simulation takes the worker, controller, kernel and plugin settings from the
- * same files as a live run.
+ * configuration pid, {@code PID-NAME.cfg} for a factory configuration), read once: every simulated node gets the same
+ * files in its Configuration Admin as a live instance would, with the simulation's own settings on top.
  */
 final class Configs {
     private final Map<String, Map<String, String>> byPid;
@@ -63,6 +63,13 @@ final class Configs {
         }
         m.appendTail(b);
         return b.toString().trim();
+    }
+
+    /** Every pid's settings (copies), by pid. */
+    Map<String, Map<String, String>> all() {
+        Map<String, Map<String, String>> out = new TreeMap<>();
+        byPid.forEach((pid, m) -> out.put(pid, new LinkedHashMap<>(m)));
+        return out;
     }
 
     /** The settings of one pid (empty if the folder has no file for it). */

@@ -25,9 +25,10 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code ./vireo bench sim}: how much faster than real time the simulation runs a synthetic trace, per worker count,
- * over several rounds in one JVM (the first round includes JIT warm-up and is reported apart). The floor, measured
- * in the same run: the bare event loop replaying the same arrivals and completions with nothing behind them, so the
- * ratio says what the worker, controller and policies cost on top of the clock itself.
+ * over several rounds in one JVM (the first round includes JIT warm-up and is reported apart). Each round's wall
+ * time is split into setup (starting the controller's and the workers' frameworks) and the event loop (the trace).
+ * The floor, measured in the same run: the bare event loop replaying the same arrivals and completions with nothing
+ * behind them, so the ratio says what the worker, controller and policies cost on top of the clock itself.
  */
 @Command(name = "sim", mixinStandardHelpOptions = true,
         description = "Simulated time / wall time on a synthetic trace, against the bare event loop.")
@@ -72,22 +73,24 @@ public final class SimBench implements Callable<Integer> {
         Configs configs = Configs.read(config);
         List<FunctionTrace> trace = TraceSynth.generate(functions, minutes, seed, rate);
         List<TraceMapping.Planned> plan = TraceMapping.plan(trace, seed, 0);
-        Catalog catalog = Catalog.load(SimBench.class.getClassLoader());
+        Distro distro = Distro.locate();
         Path logs = Files.createTempDirectory("vireo-bench-sim");
 
         JsonArray results = new JsonArray();
         System.out.printf(Locale.ROOT, "simulation benchmark: %d functions, %d minutes, %,d invocations, %d rounds%n",
                 functions, minutes, plan.size(), rounds);
-        System.out.printf(Locale.ROOT, "%-8s %12s %12s %12s %12s %14s %12s %10s%n", "workers", "simulated s",
-                "wall s (med)", "speedup", "1st round", "floor wall s", "floor x", "sim/floor");
+        System.out.printf(Locale.ROOT, "%-8s %12s %12s %12s %12s %12s %12s %12s %14s %12s %10s%n", "workers",
+                "simulated s", "wall s (med)", "setup s", "loop s", "speedup", "loop speedup", "1st round",
+                "floor wall s", "floor x", "loop/floor");
         for (int w : workers) {
             double[] walls = new double[rounds];
+            double[] setups = new double[rounds];
             double simulated = 0;
             long events = 0;
             int rows = 0;
             for (int r = 0; r < rounds; r++) {
                 Simulation sim = new Simulation(new Simulation.Setup(trace, configs, w, seed, 0, Map.of(), List.of(),
-                        Duration.ZERO), catalog);
+                        Duration.ZERO), distro);
                 long t0 = WallClock.nanos();
                 Simulation.Outcome out;
                 try (SimLog log = new SimLog(logs.resolve("w" + w + "-r" + r + ".log"),
@@ -95,13 +98,18 @@ public final class SimBench implements Callable<Integer> {
                     out = sim.run();
                 }
                 walls[r] = (WallClock.nanos() - t0) / 1e9;
+                setups[r] = out.setupWall().toNanos() / 1e9;
                 simulated = out.simulated().toNanos() / 1e9;
                 events = out.counts().tasks() + out.counts().timers();
                 rows = out.rows().size();
             }
-            double[] warm = Arrays.copyOfRange(walls, 1, rounds);
-            Arrays.sort(warm);
-            double median = warm[warm.length / 2];
+            double median = medianWarm(walls);
+            double setupMedian = medianWarm(setups);
+            double[] loops = new double[rounds];
+            for (int r = 0; r < rounds; r++) {
+                loops[r] = walls[r] - setups[r];
+            }
+            double loop = medianWarm(loops);
             double[] floors = new double[rounds];
             for (int r = 0; r < rounds; r++) {
                 floors[r] = floor(plan);
@@ -118,14 +126,22 @@ public final class SimBench implements Callable<Integer> {
             JsonArray all = new JsonArray();
             Arrays.stream(walls).forEach(all::add);
             j.add("wall_s_rounds", all);
+            j.addProperty("setup_s_median_warm", setupMedian);
+            j.addProperty("loop_s_median_warm", loop);
+            JsonArray allSetups = new JsonArray();
+            Arrays.stream(setups).forEach(allSetups::add);
+            j.add("setup_s_rounds", allSetups);
             j.addProperty("speedup_median_warm", Math.round(simulated / median));
+            j.addProperty("speedup_loop_median_warm", Math.round(simulated / loop));
             j.addProperty("speedup_first_round", Math.round(simulated / walls[0]));
             j.addProperty("floor_wall_s", floor);
             j.addProperty("floor_speedup", Math.round(simulated / floor));
             j.addProperty("sim_over_floor", Math.round(median / floor * 10) / 10.0);
+            j.addProperty("loop_over_floor", Math.round(loop / floor * 10) / 10.0);
             results.add(j);
-            System.out.printf(Locale.ROOT, "%-8d %12.1f %12.3f %11.0fx %11.0fx %14.3f %11.0fx %10.1f%n", w, simulated,
-                    median, simulated / median, simulated / walls[0], floor, simulated / floor, median / floor);
+            System.out.printf(Locale.ROOT, "%-8d %12.1f %12.3f %12.3f %12.3f %11.0fx %11.0fx %11.0fx %14.3f %11.0fx"
+                    + " %10.1f%n", w, simulated, median, setupMedian, loop, simulated / median, simulated / loop,
+                    simulated / walls[0], floor, simulated / floor, loop / floor);
         }
         JsonObject out = new JsonObject();
         out.addProperty("benchmark", "sim");
@@ -142,6 +158,13 @@ public final class SimBench implements Callable<Integer> {
             Files.writeString(jsonFile, new GsonBuilder().setPrettyPrinting().create().toJson(out) + "\n");
         }
         return 0;
+    }
+
+    /** The median of the rounds after the first (the first includes the JVM's warm-up). */
+    private static double medianWarm(double[] rounds) {
+        double[] warm = Arrays.copyOfRange(rounds, 1, rounds.length);
+        Arrays.sort(warm);
+        return warm[warm.length / 2];
     }
 
     /** The bare event loop: each arrival at its time, its completion after its execution time, nothing else. */

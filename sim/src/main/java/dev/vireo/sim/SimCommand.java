@@ -9,8 +9,6 @@ import dev.vireo.loadgen.Report;
 import dev.vireo.loadgen.Results;
 import dev.vireo.loadgen.RunMetadata;
 import dev.vireo.workload.FunctionTrace;
-import java.net.URL;
-import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -180,7 +178,7 @@ public final class SimCommand implements Callable<Integer> {
             replaced = a.replaced();
         }
         boolean drawReport = report.equals("yes");
-        Catalog catalog = Catalog.load(withDeployed(deploy));
+        Distro distro = Distro.locate().deploying(deploy);
         JsonArray sweep = new JsonArray();
         for (Map<ExtensionPoint, String> point : grid) {
             Map<ExtensionPoint, String> chosen = new LinkedHashMap<>(use);
@@ -198,7 +196,7 @@ public final class SimCommand implements Callable<Integer> {
             if (!swaps.isEmpty()) {
                 meta.put("swaps", swaps.toString());
             }
-            JsonObject summary = runOne(setup, catalog, dir, meta.json(), drawReport);
+            JsonObject summary = runOne(setup, distro, dir, meta.json(), drawReport);
             JsonObject line = new JsonObject();
             line.addProperty("run", dir.getFileName().toString());
             line.add("policies", summary.getAsJsonObject("run").get("policies"));
@@ -222,21 +220,6 @@ public final class SimCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** This class path plus the bundles dropped into the deploy folder (their plugins simulate like the built-in ones). */
-    static ClassLoader withDeployed(Path deploy) throws java.io.IOException {
-        ClassLoader own = SimCommand.class.getClassLoader();
-        if (deploy == null || !Files.isDirectory(deploy)) {
-            return own;
-        }
-        List<URL> jars = new ArrayList<>();
-        try (Stream<Path> files = Files.list(deploy)) {
-            for (Path jar : files.filter(p -> p.toString().endsWith(".jar")).sorted().toList()) {
-                jars.add(jar.toUri().toURL());
-            }
-        }
-        return jars.isEmpty() ? own : new URLClassLoader(jars.toArray(URL[]::new), own);
-    }
-
     static String label(Map<ExtensionPoint, String> point) {
         StringBuilder b = new StringBuilder();
         point.forEach((p, v) -> b.append(b.isEmpty() ? "" : "_").append(p.id()).append('-').append(v));
@@ -244,10 +227,10 @@ public final class SimCommand implements Callable<Integer> {
     }
 
     /** One simulation into one results folder; returns its summary. */
-    static JsonObject runOne(Simulation.Setup setup, Catalog catalog, Path dir, JsonObject meta, boolean report)
+    static JsonObject runOne(Simulation.Setup setup, Distro distro, Path dir, JsonObject meta, boolean report)
             throws Exception {
         Files.createDirectories(dir);
-        Simulation sim = new Simulation(setup, catalog);
+        Simulation sim = new Simulation(setup, distro);
         long wall0 = WallClock.nanos();
         Simulation.Outcome r;
         try (SimLog log = new SimLog(dir.resolve("simulation.log"), () -> sim.time().elapsed().toNanos() / 1_000)) {
@@ -269,6 +252,7 @@ public final class SimCommand implements Callable<Integer> {
         speed.addProperty("workers", setup.workers());
         speed.addProperty("simulated_s", simulatedS);
         speed.addProperty("wall_s", wallS);
+        speed.addProperty("setup_wall_s", r.setupWall().toNanos() / 1e9);
         speed.addProperty("speedup", Math.round(simulatedS / Math.max(wallS, 1e-9) * 10) / 10.0);
         speed.addProperty("invocations_per_wall_s", Math.round(r.rows().size() / Math.max(wallS, 1e-9)));
         speed.addProperty("results_wall_s", wallResults / 1e9);
@@ -283,8 +267,9 @@ public final class SimCommand implements Callable<Integer> {
                 + "\n");
         Results.printSummary(summary, System.out);
         r.notes().forEach(n -> System.out.println("note: " + n));
-        System.out.printf(Locale.ROOT, "simulated %.1f s in %.2f s wall (%,.0fx; %,d invocations, %,d events); policies %s%n",
-                simulatedS, wallS, simulatedS / Math.max(wallS, 1e-9), r.rows().size(),
+        System.out.printf(Locale.ROOT, "simulated %.1f s in %.2f s wall (%,.0fx; %.2f s of it starting %d nodes; %,d"
+                + " invocations, %,d events); policies %s%n", simulatedS, wallS, simulatedS / Math.max(wallS, 1e-9),
+                r.setupWall().toNanos() / 1e9, setup.workers() + 1, r.rows().size(),
                 r.counts().tasks() + r.counts().timers(), r.policies());
         System.out.println("results: " + dir.toAbsolutePath() + (report ? "  (report: "
                 + dir.toAbsolutePath().resolve("report.html") + ")" : ""));

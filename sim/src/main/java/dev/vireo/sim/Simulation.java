@@ -1,46 +1,58 @@
 package dev.vireo.sim;
 
-import dev.vireo.workload.TraceMapping;
-import dev.vireo.workload.Row;
+import dev.vireo.api.cluster.ClusterService;
+import dev.vireo.api.cluster.WorkerConnector;
+import dev.vireo.api.cluster.WorkerMember;
 import dev.vireo.api.plugin.ExtensionPoint;
+import dev.vireo.api.plugin.PluginInfo;
 import dev.vireo.api.plugin.PluginRegistry;
+import dev.vireo.api.plugin.Selection;
+import dev.vireo.api.plugin.UnknownPluginException;
+import dev.vireo.api.time.Clock;
+import dev.vireo.api.time.TaskScheduler;
 import dev.vireo.api.worker.WorkerService;
+import dev.vireo.testkit.VirtualTime;
 import dev.vireo.workload.FunctionTrace;
 import dev.vireo.workload.Replay;
-import dev.vireo.controller.internal.ControllerConfig;
-import dev.vireo.controller.internal.ControllerCore;
-import dev.vireo.controller.internal.ControllerOptions;
-import dev.vireo.worker.internal.WorkerComponent;
-import dev.vireo.worker.internal.WorkerConfig;
-import dev.vireo.testkit.VirtualTime;
+import dev.vireo.workload.Row;
+import dev.vireo.workload.TraceMapping;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.EnumMap;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.stream.Collectors;
+import org.osgi.framework.BundleException;
+import org.osgi.framework.Constants;
 
 /**
  * One simulation: a controller, N workers on the simulated backend and the load generator's trace replay, in this
- * JVM, on one {@link VirtualTime}. The worker is the live {@link WorkerComponent}, the controller the live
- * {@link ControllerCore}, the policies, resource trackers and the simulated backend are the plugins on the class path
- * made from their component descriptions with the settings of a configuration folder; only the clock, the scheduler
- * and the connection between controller and workers (in-process) differ from a live run.
+ * JVM, on one {@link VirtualTime}. Each node is an OSGi framework ({@link Node}) running its distro profile's
+ * bundles (the worker's or the controller's, the kernel, every policy, resource tracker and the sim backend) through
+ * SCR and Configuration Admin with the settings of a configuration folder, as a live instance runs them; only the
+ * clock, the scheduler and the connection between controller and workers (in-process) differ from a live run.
  *
- * <p>Threading: runs on the calling thread.
+ * <p>Threading: runs on the calling thread; after setup, every node's work runs on the virtual time's event loop.
  */
 public final class Simulation {
     private static final System.Logger LOG = System.getLogger(Simulation.class.getName());
     /** Extension points a policy sweep or a swap may name. */
     static final Set<ExtensionPoint> SWAPPABLE = Set.of(ExtensionPoint.QUEUE, ExtensionPoint.KEEPALIVE,
             ExtensionPoint.BALANCER);
+    /** Above the kernel's system time (ranking 0) and anything else a profile brings. */
+    private static final Map<String, Object> FIRST = Map.of(Constants.SERVICE_RANKING, Integer.MAX_VALUE);
 
     /** A policy swap at a virtual time (ms from the start), as {@code vireo:use} live. */
     public record Swap(long atMs, ExtensionPoint point, String name) {
@@ -65,24 +77,29 @@ public final class Simulation {
         }
     }
 
-    /** What came out: the rows the load generator would have written, and how the run went. */
+    /**
+     * What came out: the rows the load generator would have written, and how the run went.
+     *
+     * @param setupWall wall time spent starting the nodes (their frameworks, bundles and components)
+     */
     public record Outcome(List<Row> rows, Duration simulated, VirtualTime.Counts counts, Map<String, String> policies,
-            List<String> notes) {
+            List<String> notes, Duration setupWall) {
     }
 
     private final Setup setup;
-    private final Catalog catalog;
+    private final Distro distro;
     private final VirtualTime time = new VirtualTime();
     private final List<String> notes = new ArrayList<>();
     private final MeterRegistry meters;
 
-    public Simulation(Setup setup) throws java.io.IOException {
-        this(setup, Catalog.load(Simulation.class.getClassLoader()));
+    /** A simulation of the checkout's distro ({@code vireo.home}), without deployed bundles. */
+    public Simulation(Setup setup) throws IOException {
+        this(setup, Distro.locate());
     }
 
-    Simulation(Setup setup, Catalog catalog) {
+    Simulation(Setup setup, Distro distro) {
         this.setup = setup;
-        this.catalog = catalog;
+        this.distro = distro;
         VirtualTime t = time;
         this.meters = new SimpleMeterRegistry(SimpleConfig.DEFAULT, new io.micrometer.core.instrument.Clock() {
             @Override
@@ -101,100 +118,128 @@ public final class Simulation {
         return time;
     }
 
-    /** The kernel's selection from vireo.kernel.cfg, the sweep's choices over it; backends and transports: sim. */
-    private Map<ExtensionPoint, List<String>> selection() {
+    /**
+     * The kernel configuration of every node: {@code vireo.kernel.cfg}, the sweep's choices over it, and what a
+     * simulated host has: the sim backend and transport only, and no GPU monitors (they would read the real host's
+     * GPUs; simulated GPUs are configured as {@code devices} in {@code vireo.resource.gpu.cfg}).
+     */
+    private Map<String, String> kernel() {
         Map<String, String> kernel = setup.configs().of("vireo.kernel");
-        Map<ExtensionPoint, List<String>> s = new EnumMap<>(ExtensionPoint.class);
-        for (ExtensionPoint p : List.of(ExtensionPoint.QUEUE, ExtensionPoint.KEEPALIVE, ExtensionPoint.BALANCER,
-                ExtensionPoint.RESOURCE)) {
-            String fallback = switch (p) {
-                case QUEUE -> "fcfs";
-                case KEEPALIVE -> "lru";
-                case BALANCER -> "round-robin";
-                default -> "cpu, concurrency, memory";
-            };
-            List<String> names = new ArrayList<>();
-            for (String n : kernel.getOrDefault(p.configKey(), fallback).split(",")) {
-                if (!n.isBlank()) {
-                    names.add(n.trim());
-                }
-            }
-            s.put(p, names);
-        }
-        setup.use().forEach((p, n) -> s.put(p, List.of(n)));
-        // resource trackers that need the framework (the GPU tracker asks it for the GPU monitors) are left out
-        List<String> resources = new ArrayList<>();
-        for (String n : s.get(ExtensionPoint.RESOURCE)) {
-            Catalog.Plugin p = catalog.of(ExtensionPoint.RESOURCE).get(n);
-            if (p == null) {
-                throw new dev.vireo.api.plugin.UnknownPluginException("unknown resource plugin '" + n
-                        + "'; installed: " + catalog.names(ExtensionPoint.RESOURCE));
-            }
-            try {
-                make(p, null);
-                resources.add(n);
-            } catch (Catalog.NotSimulatable e) {
-                notes.add("resource tracker " + n + " left out: " + e.getMessage());
-            }
-        }
-        s.put(ExtensionPoint.RESOURCE, resources);
-        s.put(ExtensionPoint.BACKEND, List.of("sim"));
-        s.put(ExtensionPoint.TRANSPORT, List.of("sim"));
-        return s;
+        kernel.put(ExtensionPoint.BACKEND.configKey(), "sim");
+        kernel.put(ExtensionPoint.TRANSPORT.configKey(), "sim");
+        kernel.put(ExtensionPoint.GPU_MONITOR.configKey(), "");
+        setup.use().forEach((p, n) -> kernel.put(p.configKey(), n));
+        return kernel;
     }
 
-    private Object make(Catalog.Plugin p, PluginRegistry registry) {
-        Map<String, Object> services = new java.util.HashMap<>();
-        services.put(dev.vireo.api.time.Clock.class.getName(), time);
-        services.put(dev.vireo.api.time.TaskScheduler.class.getName(), time);
-        services.put(MeterRegistry.class.getName(), meters);
-        if (registry != null) {
-            services.put(PluginRegistry.class.getName(), registry);
+    private static List<String> names(String list) {
+        return Arrays.stream(list.split(",")).map(String::trim).filter(n -> !n.isEmpty()).toList();
+    }
+
+    private static String installed(PluginRegistry r, ExtensionPoint p) {
+        String names = r.plugins().stream().filter(i -> i.point() == p).map(PluginInfo::name).distinct().sorted()
+                .collect(Collectors.joining(", "));
+        return names.isEmpty() ? "(none)" : names;
+    }
+
+    /**
+     * Checks what a node's kernel selected: what the simulation configured (not an environment override), and
+     * installed (a live kernel would wait for a missing plugin's bundle; a simulation cannot).
+     */
+    private static void check(Node node, PluginRegistry r, Distro.Profile profile, Map<String, String> kernel) {
+        for (ExtensionPoint p : ExtensionPoint.values()) {
+            String wanted = kernel.get(p.configKey());
+            Selection s = r.selection(p);
+            if (wanted != null && !s.configured().equals(names(wanted))) {
+                throw new IllegalArgumentException(node.name + ": " + p.configKey() + " is " + s.configured()
+                        + " instead of the simulation's " + names(wanted) + ": a VIREO_KERNEL_* environment variable"
+                        + " overrides it; unset it (a simulation takes its plugins from --config and its options)");
+            }
         }
-        return catalog.make(p, services, setup.configs().of(p.pid()));
+        String points = profile.properties().getOrDefault("vireo.role.points", "");
+        for (String id : names(points)) {
+            ExtensionPoint p = ExtensionPoint.parse(id);
+            List<String> missing = r.selection(p).missing();
+            if (!missing.isEmpty()) {
+                throw new UnknownPluginException("unknown " + p.id() + " plugin '" + missing.get(0) + "'; installed: "
+                        + installed(r, p));
+            }
+        }
     }
 
-    private SimRegistry registry(Map<ExtensionPoint, List<String>> selection, Set<ExtensionPoint> points) {
-        Map<ExtensionPoint, List<String>> mine = new EnumMap<>(ExtensionPoint.class);
-        points.forEach(p -> mine.put(p, selection.get(p)));
-        SimRegistry[] self = new SimRegistry[1];
-        self[0] = new SimRegistry(catalog, mine, points, p -> make(p, self[0]));
-        return self[0];
-    }
-
-    /** The simulated system: the controller in front of N workers, each with its own registry. */
+    /** The simulated system: the controller in front of N workers, each a framework of its own. */
     final class Cluster implements AutoCloseable {
-        final ControllerCore controller;
-        final List<WorkerComponent> workers = new ArrayList<>();
-        final List<SimRegistry> workerRegistries = new ArrayList<>();
-        final SimRegistry controllerRegistry;
+        final WorkerService controller;
+        final List<WorkerService> workers = new ArrayList<>();
+        private final List<PluginRegistry> workerRegistries = new ArrayList<>();
+        private final PluginRegistry controllerRegistry;
+        private final List<Node> nodes = new ArrayList<>();
+        private final Path storage;
 
-        private Cluster() {
-            Map<ExtensionPoint, List<String>> selection = selection();
-            Set<ExtensionPoint> workerPoints = Set.of(ExtensionPoint.QUEUE, ExtensionPoint.KEEPALIVE,
-                    ExtensionPoint.RESOURCE, ExtensionPoint.BACKEND, ExtensionPoint.TRANSPORT);
-            Map<String, WorkerService> byName = new LinkedHashMap<>();
-            StringBuilder members = new StringBuilder();
-            for (int i = 1; i <= setup.workers(); i++) {
-                String name = "worker-" + i;
-                SimRegistry r = registry(selection, workerPoints);
-                Map<String, String> c = setup.configs().of("vireo.worker");
-                c.put("name", name);
-                // the simulated host has no memory but the memory tracker's: the real host's /proc/meminfo stays out
-                c.put("memory.pressure.free.percent", "0");
-                WorkerComponent w = new WorkerComponent(r, time, time, meters, ConfigProxy.of(WorkerConfig.class, c));
-                workers.add(w);
-                workerRegistries.add(r);
-                byName.put(name, w);
-                members.append(members.isEmpty() ? "" : ",").append(name).append('=')
-                        .append(InProcessConnector.SCHEME).append(name);
+        private Cluster() throws IOException, BundleException {
+            time.claim();
+            storage = Files.createTempDirectory("vireo-sim-");
+            try {
+                Distro.Profile workerProfile = distro.profile("worker");
+                Distro.Profile controllerProfile = distro.profile("controller");
+                Map<String, String> kernel = kernel();
+                List<Node.Offer> offers = List.of(
+                        new Node.Offer(List.of(Clock.class, TaskScheduler.class), time, with(FIRST, "vireo.time",
+                                "virtual")),
+                        new Node.Offer(List.of(MeterRegistry.class), meters, FIRST));
+                Map<String, WorkerService> byName = new LinkedHashMap<>();
+                StringBuilder members = new StringBuilder();
+                for (int i = 1; i <= setup.workers(); i++) {
+                    String name = "worker-" + i;
+                    Map<String, Map<String, String>> config = setup.configs().all();
+                    config.put("vireo.kernel", kernel);
+                    Map<String, String> c = config.computeIfAbsent("vireo.worker", k -> new LinkedHashMap<>());
+                    c.put("name", name);
+                    // the simulated host has no memory but the memory tracker's: the real host's /proc/meminfo stays out
+                    c.put("memory.pressure.free.percent", "0");
+                    Node node = boot(name, workerProfile, config, offers);
+                    PluginRegistry r = node.service(PluginRegistry.class);
+                    check(node, r, workerProfile, kernel);
+                    WorkerService w = node.service(WorkerService.class);
+                    workers.add(w);
+                    workerRegistries.add(r);
+                    byName.put(name, w);
+                    members.append(members.isEmpty() ? "" : ",").append(name).append('=')
+                            .append(InProcessConnector.SCHEME).append(name);
+                }
+                Map<String, Map<String, String>> config = setup.configs().all();
+                config.put("vireo.kernel", kernel);
+                config.computeIfAbsent("vireo.controller", k -> new LinkedHashMap<>()).put("workers",
+                        members.toString());
+                List<Node.Offer> controllerOffers = new ArrayList<>(offers);
+                controllerOffers.add(new Node.Offer(List.of(WorkerConnector.class),
+                        new InProcessConnector(byName, time, setup.latency()), FIRST));
+                Node node = boot("controller", controllerProfile, config, controllerOffers);
+                controllerRegistry = node.service(PluginRegistry.class);
+                check(node, controllerRegistry, controllerProfile, kernel);
+                controller = node.service(WorkerService.class);
+                for (Swap s : setup.swaps()) {
+                    PluginRegistry r = s.point() == ExtensionPoint.BALANCER ? controllerRegistry
+                            : workerRegistries.get(0);
+                    if (r.plugins().stream().noneMatch(i -> i.point() == s.point() && i.name().equals(s.name()))) {
+                        throw new UnknownPluginException("--swap: unknown " + s.point().id() + " plugin '" + s.name()
+                                + "'; installed: " + installed(r, s.point()));
+                    }
+                }
+                ClusterService cluster = node.service(ClusterService.class);
+                time.runUntil(() -> cluster.members().stream().filter(WorkerMember::healthy).count()
+                        == setup.workers());
+            } catch (IOException | BundleException | RuntimeException e) {
+                close();
+                throw e;
             }
-            controllerRegistry = registry(selection, Set.of(ExtensionPoint.BALANCER));
-            Map<String, String> cc = setup.configs().of("vireo.controller");
-            cc.put("workers", members.toString());
-            controller = new ControllerCore(ControllerOptions.of(ConfigProxy.of(ControllerConfig.class, cc)),
-                    controllerRegistry, time, time, new InProcessConnector(byName, time, setup.latency()), meters);
-            time.runUntil(() -> controller.members().stream().filter(m -> m.healthy()).count() == setup.workers());
+        }
+
+        private Node boot(String name, Distro.Profile profile, Map<String, Map<String, String>> config,
+                List<Node.Offer> offers) throws IOException, BundleException {
+            Node node = Node.boot(name, profile, distro, storage.resolve(name), config, offers, notes);
+            nodes.add(node);
+            return node;
         }
 
         /** Swaps a policy as {@code vireo:use} does live: balancer on the controller, the others on every worker. */
@@ -216,21 +261,43 @@ public final class Simulation {
             return policies;
         }
 
+        /** Stops the nodes, the controller first, each on this thread. */
         @Override
         public void close() {
-            controller.close();
-            workers.forEach(WorkerComponent::close);
+            for (int i = nodes.size() - 1; i >= 0; i--) {
+                nodes.get(i).close();
+            }
+            nodes.clear();
+            try {
+                Files.deleteIfExists(storage);
+            } catch (IOException e) {
+                // an empty folder left in the temporary directory is harmless
+            }
         }
+    }
+
+    private static Map<String, Object> with(Map<String, Object> m, String key, Object value) {
+        Map<String, Object> out = new LinkedHashMap<>(m);
+        out.put(key, value);
+        return out;
     }
 
     /** Makes the cluster, at virtual time zero, with every worker in service. */
     Cluster start() {
-        return new Cluster();
+        try {
+            return new Cluster();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (BundleException e) {
+            throw new IllegalStateException("a simulated node did not start: " + e.getMessage(), e);
+        }
     }
 
     /** Runs the whole trace and returns its rows (failures are rows too). */
     public Outcome run() {
+        long t0 = WallClock.nanos();
         try (Cluster cluster = start()) {
+            Duration setupWall = Duration.ofNanos(WallClock.nanos() - t0);
             for (Swap s : setup.swaps()) {
                 time.schedule(() -> {
                     LOG.log(Level.INFO, "swap at " + s.atMs() + " ms: " + s.point().id() + " = " + s.name());
@@ -238,7 +305,8 @@ public final class Simulation {
                 }, Duration.ofMillis(s.atMs()));
             }
             List<Row> rows = replay(cluster.controller);
-            return new Outcome(rows, time.elapsed(), time.counts(), cluster.policies(), List.copyOf(notes));
+            return new Outcome(rows, time.elapsed(), time.counts(), cluster.policies(), List.copyOf(notes),
+                    setupWall);
         }
     }
 

@@ -17,6 +17,8 @@ import dev.vireo.api.model.ExpectedTimings;
 import dev.vireo.api.model.FunctionSpec;
 import dev.vireo.api.model.InvocationRecord;
 import dev.vireo.api.plugin.ExtensionPoint;
+import dev.vireo.api.spi.resource.ResourceUsage;
+import dev.vireo.api.worker.WorkerException;
 import dev.vireo.workload.AzureTrace;
 import dev.vireo.workload.FunctionTrace;
 import dev.vireo.workload.TraceSynth;
@@ -38,7 +40,7 @@ class SimulationTest {
     static Path tmp;
     static Path trace;
     static Path busyTrace;
-    static Catalog catalog;
+    static Distro distro;
 
     @BeforeAll
     static void traces() throws IOException {
@@ -46,7 +48,7 @@ class SimulationTest {
         busyTrace = tmp.resolve("busy");
         AzureTrace.write(trace, "01", TraceSynth.generate(8, 4, 7, 4));
         AzureTrace.write(busyTrace, "01", TraceSynth.generate(8, 3, 3, 25));
-        catalog = Catalog.load(SimulationTest.class.getClassLoader());
+        distro = Distro.locate();
     }
 
     /** The repository's configs/, with the host's CPU count pinned (results must not depend on the test machine). */
@@ -109,7 +111,7 @@ class SimulationTest {
     @Test
     void theClockNeverMovesWhileWorkIsRunnableInAWholeRun() throws Exception {
         Simulation sim = new Simulation(setup(configs("clock", Map.of()), AzureTrace.load(trace), 3, Map.of(),
-                List.of()), catalog);
+                List.of()), distro);
         int[] jumps = {0};
         List<Integer> runnable = new ArrayList<>();
         sim.time().onAdvance((from, to, n) -> {
@@ -151,7 +153,7 @@ class SimulationTest {
 
     @Test
     void timeoutsFireAtTheirVirtualTime() throws Exception {
-        Simulation sim = new Simulation(setup(configs("timeout", Map.of()), List.of(), 1, Map.of(), List.of()), catalog);
+        Simulation sim = new Simulation(setup(configs("timeout", Map.of()), List.of(), 1, Map.of(), List.of()), distro);
         try (Simulation.Cluster c = sim.start()) {
             c.controller.register(fn("slow", 100, 2_000));
             InvocationRecord r = invoke(sim, c, "slow-1", 5_000);
@@ -170,7 +172,7 @@ class SimulationTest {
     void keepAliveExpiryFiresAtTheRightVirtualTime() throws Exception {
         Path config = configs("ttl", Map.of("vireo.kernel.cfg", "keepalive.policy = ttl",
                 "vireo.keepalive.ttl.cfg", "ttl.ms = 10000", "vireo.worker.cfg", "keepalive.check.ms = 1000"));
-        Simulation sim = new Simulation(setup(config, List.of(), 1, Map.of(), List.of()), catalog);
+        Simulation sim = new Simulation(setup(config, List.of(), 1, Map.of(), List.of()), distro);
         try (Simulation.Cluster c = sim.start()) {
             c.controller.register(fn("f", 100, 60_000));
             InvocationRecord first = invoke(sim, c, "f-1", 50);
@@ -217,7 +219,7 @@ class SimulationTest {
     @Test
     void aSwapMidRunTakesEffectAtItsTime() throws Exception {
         Simulation sim = new Simulation(setup(configs("swap", Map.of()), AzureTrace.load(busyTrace), 1, Map.of(),
-                List.of(new Simulation.Swap(60_000, ExtensionPoint.QUEUE, "sjf"))), catalog);
+                List.of(new Simulation.Swap(60_000, ExtensionPoint.QUEUE, "sjf"))), distro);
         Simulation.Outcome out = sim.run();
         assertEquals("sjf", out.policies().get("queue"));
         assertTrue(out.rows().stream().allMatch(r -> r.success() || r.errorKind().equals("OVERLOADED")),
@@ -245,6 +247,31 @@ class SimulationTest {
         e = assertThrows(IllegalArgumentException.class, () -> sim("--trace", trace.toString(), "--config",
                 badKernel.toString(), "--out", tmp.resolve("bad2").toString()));
         assertTrue(e.getMessage().contains("fifo") && e.getMessage().contains("installed: "), e.getMessage());
+    }
+
+    @Test
+    void theGpuTrackerIsSimulatedWithTheDevicesOfItsConfiguration() throws Exception {
+        FunctionSpec vision = new FunctionSpec("vision", "1", "sim/vision", "", "", "sim", Compute.GPU, "sim", 128, 0.1,
+                Duration.ofSeconds(60), 1, new ExpectedTimings(100, 50));
+        // a simulated host has no GPU monitor: without configured devices, no GPU
+        Simulation none = new Simulation(setup(configs("gpu-none", Map.of("vireo.backend.sim.cfg", "gpu = true")),
+                List.of(), 1, Map.of(), List.of()), distro);
+        try (Simulation.Cluster c = none.start()) {
+            assertEquals("cpu,concurrency,memory,gpu", c.policies().get("resource"));
+            WorkerException e = assertThrows(WorkerException.class, () -> c.workers.get(0).register(vision));
+            assertTrue(e.getMessage().contains("needs a GPU but this worker has none"), e.getMessage());
+        }
+        Simulation two = new Simulation(setup(configs("gpu-two", Map.of("vireo.backend.sim.cfg", "gpu = true",
+                "vireo.resource.gpu.cfg", "devices = 0,1")), List.of(), 1, Map.of(), List.of()), distro);
+        try (Simulation.Cluster c = two.start()) {
+            c.controller.register(vision);
+            InvocationRecord r = invoke(two, c, "vision-1", 20);
+            assertTrue(r.success(), r.toString());
+            ResourceUsage gpus = c.workers.get(0).status().resources().stream()
+                    .filter(u -> u.resource().equals("gpu")).findFirst().orElseThrow();
+            assertEquals(2, gpus.capacity(), gpus.toString());
+            assertEquals(1, gpus.used(), "the warm container keeps its GPU: " + gpus);
+        }
     }
 
     @Test
