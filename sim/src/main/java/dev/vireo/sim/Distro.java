@@ -16,7 +16,9 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 import java.util.jar.Manifest;
 import java.util.stream.Stream;
@@ -25,8 +27,11 @@ import java.util.stream.Stream;
  * What a simulated node runs: the bundles of a distro profile exactly as the distro module exports them
  * ({@code distro/target/export/PROFILE}, the jars a live instance of that profile auto-deploys), less the bundles in
  * {@link #LEFT_OUT}, plus the bundles of a deploy folder; and what the simulation shares with them from its own class
- * path through the system bundle ({@link #SHARED}: the API, Micrometer, Configuration Admin's API), so that the
+ * path through the system bundle ({@link #SHARED}: the API, Micrometer, Configuration Admin's and Gogo's API), so that the
  * simulation and the bundles inside see one {@code WorkerService}, one {@code Clock}, one {@code MeterRegistry}.
+ *
+ * <p>It also knows which bundles resolve alike in every node ({@link SharedClasses}): their classes are loaded once
+ * for all nodes and all runs of this distro.
  *
  * <p>Threading: immutable.
  */
@@ -36,8 +41,7 @@ final class Distro {
 
     /**
      * Bundles of a profile a simulated node does not run, by symbolic name, and why. Everything else in the profile
-     * runs as it does live (the kernel, the worker or controller, every plugin bundle, SCR, Configuration Admin, the
-     * Gogo runtime the kernel imports).
+     * runs as it does live (the kernel, the worker or controller, every plugin bundle, SCR, Configuration Admin).
      */
     static final Map<String, String> LEFT_OUT;
 
@@ -61,6 +65,9 @@ final class Distro {
                 + " its own transport");
         m.put("org.apache.felix.fileinstall", "watches configs/ and deploy/ on its own thread; the simulation reads the"
                 + " configuration folder once into Configuration Admin and installs the deploy folder's bundles itself");
+        m.put("org.apache.felix.gogo.runtime", "its command API (the kernel's console imports it) is shared from the"
+                + " class path; without its CommandProcessor the console components stay unsatisfied: a simulation"
+                + " has no console");
         m.put("org.apache.felix.gogo.command", "console commands; a simulation has no console");
         m.put("org.apache.felix.metatype", "describes configurations for tools; nothing in a simulation reads it");
         m.put("org.apache.felix.log", "would swallow SCR's and Configuration Admin's errors; without it they print");
@@ -75,7 +82,7 @@ final class Distro {
      */
     static final List<Class<?>> SHARED = List.of(dev.vireo.api.time.Clock.class,
             io.micrometer.core.instrument.MeterRegistry.class, io.micrometer.common.KeyValue.class,
-            org.osgi.service.cm.ConfigurationAdmin.class);
+            org.osgi.service.cm.ConfigurationAdmin.class, org.apache.felix.service.command.CommandProcessor.class);
 
     /**
      * A bundle jar.
@@ -83,8 +90,16 @@ final class Distro {
      * @param active   it has components or an activator (it is started; other bundles are libraries, resolved when a
      *                 started bundle needs them)
      * @param registry it provides the plugin registry (the kernel)
+     * @param imports  the packages of its {@code Import-Package} that it does not export itself
+     * @param selfContained nothing but {@code Import-Package} wires it (no {@code Require-Bundle}, dynamic imports,
+     *                 fragments or inner class path)
      */
-    record Bundle(Path jar, String symbolicName, boolean active, boolean components, boolean registry) {
+    record Bundle(Path jar, String symbolicName, String version, boolean active, boolean components,
+            boolean registry, Set<String> imports, boolean selfContained) {
+        /** What identifies it among the bundles of the nodes. */
+        String key() {
+            return symbolicName + ";" + version;
+        }
     }
 
     /** A profile: its bundles in the order they start, and its framework properties. */
@@ -95,12 +110,15 @@ final class Distro {
     private final String systemPackages;
     private final Map<String, Profile> profiles;
     private final List<Bundle> deployed;
+    private final SharedClasses shared;
 
-    private Distro(Path home, String systemPackages, Map<String, Profile> profiles, List<Bundle> deployed) {
+    private Distro(Path home, String systemPackages, Map<String, Profile> profiles, List<Bundle> deployed,
+            SharedClasses shared) {
         this.home = home;
         this.systemPackages = systemPackages;
         this.profiles = profiles;
         this.deployed = List.copyOf(deployed);
+        this.shared = shared;
     }
 
     /**
@@ -108,12 +126,17 @@ final class Distro {
      * folder.
      */
     static Distro locate() throws IOException {
-        return at(Path.of(System.getProperty("vireo.home", ".")));
+        return at(Path.of(System.getProperty("vireo.home", ".")), true);
     }
 
-    static Distro at(Path home) throws IOException {
+    /**
+     * @param shareClasses load the classes of the bundles that resolve alike in every node once (false: each node
+     *                     loads its own, as separate processes would; slower, the same results)
+     */
+    static Distro at(Path home, boolean shareClasses) throws IOException {
         Path root = home.toAbsolutePath().normalize();
         List<String> exports = new ArrayList<>();
+        Set<String> system = new TreeSet<>();
         for (Class<?> c : SHARED) {
             Attributes a = manifest(jarOf(c));
             String export = a.getValue("Export-Package");
@@ -121,12 +144,29 @@ final class Distro {
                 throw new IllegalStateException(jarOf(c) + " (holding " + c.getName() + ") exports nothing");
             }
             exports.add(export);
+            system.addAll(packages(export));
         }
+        // the OSGi core the framework itself exports
+        String core = manifest(jarOf(org.osgi.framework.launch.Framework.class)).getValue("Export-Package");
+        system.addAll(packages(core == null ? "" : core));
         Map<String, Profile> profiles = new LinkedHashMap<>();
         for (String name : PROFILES) {
             profiles.put(name, readProfile(root, name));
         }
-        return new Distro(root, String.join(",", exports), Collections.unmodifiableMap(profiles), List.of());
+        SharedClasses shared = null;
+        if (shareClasses) {
+            Map<String, Bundle> alike = new TreeMap<>();
+            for (Profile p : profiles.values()) {
+                for (Bundle b : p.bundles()) {
+                    if (b.components() && b.selfContained() && b.imports().stream()
+                            .allMatch(i -> i.startsWith("java.") || system.contains(i))) {
+                        alike.putIfAbsent(b.key(), b);
+                    }
+                }
+            }
+            shared = SharedClasses.of(alike.values());
+        }
+        return new Distro(root, String.join(",", exports), Collections.unmodifiableMap(profiles), List.of(), shared);
     }
 
     /**
@@ -145,7 +185,7 @@ final class Distro {
                 out.add(b);
             }
         }
-        return new Distro(home, systemPackages, profiles, out);
+        return new Distro(home, systemPackages, profiles, out, shared);
     }
 
     /** The deployed bundles. */
@@ -156,6 +196,11 @@ final class Distro {
     /** The value of {@code org.osgi.framework.system.packages.extra}: every package of the shared jars. */
     String systemPackages() {
         return systemPackages;
+    }
+
+    /** The classes loaded once for every node; null when each node loads its own. */
+    SharedClasses shared() {
+        return shared;
     }
 
     /** A profile the simulation runs ({@link #PROFILES}). */
@@ -187,6 +232,38 @@ final class Distro {
         }
     }
 
+    /** The package names of an {@code Export-Package} or {@code Import-Package} header. */
+    static Set<String> packages(String header) {
+        Set<String> out = new LinkedHashSet<>();
+        if (header == null) {
+            return out;
+        }
+        StringBuilder part = new StringBuilder();
+        boolean quoted = false;
+        List<String> clauses = new ArrayList<>();
+        for (char ch : header.toCharArray()) {
+            if (ch == '"') {
+                quoted = !quoted;
+            }
+            if (ch == ',' && !quoted) {
+                clauses.add(part.toString());
+                part.setLength(0);
+            } else {
+                part.append(ch);
+            }
+        }
+        clauses.add(part.toString());
+        for (String clause : clauses) {
+            for (String item : clause.split(";")) {
+                String s = item.trim();
+                if (!s.isEmpty() && !s.contains("=")) {
+                    out.add(s);
+                }
+            }
+        }
+        return out;
+    }
+
     private static Set<String> sharedNames() throws IOException {
         Set<String> names = new LinkedHashSet<>();
         for (Class<?> c : SHARED) {
@@ -196,6 +273,12 @@ final class Distro {
             }
         }
         return names;
+    }
+
+    private static Set<String> imports(Attributes a) {
+        Set<String> imports = packages(a.getValue("Import-Package"));
+        imports.removeAll(packages(a.getValue("Export-Package")));
+        return imports;
     }
 
     /** Reads one jar's identity; null if it is not a bundle. */
@@ -208,8 +291,12 @@ final class Distro {
         boolean components = a.getValue("Service-Component") != null;
         String provides = a.getValue("Provide-Capability");
         boolean registry = provides != null && provides.contains("\"" + PluginRegistry.class.getName() + "\"");
-        return new Bundle(jar, bsn.split(";")[0].trim(), components || a.getValue("Bundle-Activator") != null,
-                components, registry);
+        String classPath = a.getValue("Bundle-ClassPath");
+        boolean selfContained = a.getValue("Require-Bundle") == null && a.getValue("DynamicImport-Package") == null
+                && a.getValue("Fragment-Host") == null && (classPath == null || classPath.trim().equals("."));
+        return new Bundle(jar, bsn.split(";")[0].trim(), String.valueOf(a.getValue("Bundle-Version")),
+                components || a.getValue("Bundle-Activator") != null, components, registry,
+                imports(a), selfContained);
     }
 
     /**
@@ -256,6 +343,21 @@ final class Distro {
             new TreeMap<>(p).forEach((k, v) -> properties.put(k.toString(), v.toString().trim()));
         }
         return new Profile(name, List.copyOf(all), Collections.unmodifiableMap(properties));
+    }
+
+    /** The packages that hold classes in a jar. */
+    static Set<String> classPackages(Path jar) throws IOException {
+        Set<String> out = new TreeSet<>();
+        try (JarFile j = new JarFile(jar.toFile())) {
+            for (JarEntry e : Collections.list(j.entries())) {
+                String n = e.getName();
+                int slash = n.lastIndexOf('/');
+                if (n.endsWith(".class") && slash > 0 && !n.startsWith("META-INF/")) {
+                    out.add(n.substring(0, slash).replace('/', '.'));
+                }
+            }
+        }
+        return out;
     }
 
     private static List<Path> jars(Path dir) throws IOException {

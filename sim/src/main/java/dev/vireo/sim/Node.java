@@ -70,16 +70,22 @@ final class Node implements AutoCloseable {
      * @param notes where a deployed bundle that does not start is reported (a profile bundle that does not start
      *              fails the boot)
      */
+    @SuppressWarnings({"unchecked", "rawtypes"})
     static Node boot(String name, Distro.Profile profile, Distro distro, Path storage,
             Map<String, Map<String, String>> configuration, List<Offer> offers, List<String> notes)
             throws IOException, BundleException {
-        Map<String, String> props = new HashMap<>(profile.properties());
+        Map<String, Object> props = new HashMap<>(profile.properties());
         props.put(Constants.FRAMEWORK_STORAGE, storage.toString());
         props.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
         props.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, distro.systemPackages());
         props.put("felix.log.level", "1");
         props.put("felix.cache.locking", "false");
-        Framework fw = new FrameworkFactory().newFramework(props);
+        SharedClasses shared = distro.shared();
+        if (shared != null) {
+            props.put(Constants.FRAMEWORK_BOOTDELEGATION, shared.bootDelegation());
+            props.put("felix.bootdelegation.classloaders", shared.loaders());
+        }
+        Framework fw = new FrameworkFactory().newFramework((Map) props);
         fw.init();
         Node node = new Node(name, fw, storage);
         try {

@@ -250,6 +250,24 @@ class SimulationTest {
     }
 
     @Test
+    void sharingTheBundlesClassesBetweenNodesChangesNothing() throws Exception {
+        Path config = configs("share", Map.of());
+        Path out = tmp.resolve("runs-share");
+        List<FunctionTrace> functions = AzureTrace.load(trace);
+        for (boolean share : List.of(true, false)) {
+            Simulation.Setup s = new Simulation.Setup(functions, Configs.read(config), 2, 5, 0, Map.of(),
+                    List.of(new Simulation.Swap(120_000, ExtensionPoint.QUEUE, "sjf")), Duration.ZERO);
+            SimCommand.runOne(s, Distro.at(Path.of(System.getProperty("vireo.home")), share),
+                    out.resolve(String.valueOf(share)), dev.vireo.loadgen.RunMetadata.simulated()
+                            .trace(trace, 5, 1, 0, "sim", functions.size()).json(), false);
+        }
+        for (String f : List.of("summary.json", "records.csv", "simulation.log")) {
+            assertArrayEquals(Files.readAllBytes(out.resolve("true").resolve(f)),
+                    Files.readAllBytes(out.resolve("false").resolve(f)), f + ": one class space per node or one for all");
+        }
+    }
+
+    @Test
     void theGpuTrackerIsSimulatedWithTheDevicesOfItsConfiguration() throws Exception {
         FunctionSpec vision = new FunctionSpec("vision", "1", "sim/vision", "", "", "sim", Compute.GPU, "sim", 128, 0.1,
                 Duration.ofSeconds(60), 1, new ExpectedTimings(100, 50));
