@@ -28,9 +28,8 @@ import java.util.concurrent.CompletionStage;
  * Workers are reached through a {@link WorkerConnector} (gRPC live, in-process in simulation).
  *
  * <p>Threading: every method is safe from any thread; time and work go through the clock and scheduler services.
- * Public (in a private package) so that the simulation can make one outside the framework.
  */
-public final class ControllerCore implements WorkerService, ClusterService, AutoCloseable {
+final class ControllerCore implements WorkerService, ClusterService {
     private static final System.Logger LOG = System.getLogger(ControllerCore.class.getName());
 
     private final Membership membership;
@@ -39,11 +38,8 @@ public final class ControllerCore implements WorkerService, ClusterService, Auto
     private final Router router;
     private volatile ControllerOptions options;
 
-    /**
-     * A controller that starts its heartbeat and joins the configured workers on the scheduler (the component makes
-     * one live; the simulation with its in-process connector and virtual clock).
-     */
-    public ControllerCore(ControllerOptions options, PluginRegistry registry, Clock clock, TaskScheduler scheduler,
+    /** A controller that starts its heartbeat and joins the configured workers on the scheduler. */
+    ControllerCore(ControllerOptions options, PluginRegistry registry, Clock clock, TaskScheduler scheduler,
             WorkerConnector connector, MeterRegistry meters) {
         this.options = options;
         ControllerMetrics metrics = new ControllerMetrics(meters);
@@ -85,8 +81,7 @@ public final class ControllerCore implements WorkerService, ClusterService, Auto
                 + " configured workers");
     }
 
-    @Override
-    public void close() {
+    void close() {
         membership.close();
     }
 

@@ -16,20 +16,18 @@ import java.util.regex.Pattern;
  * identity to those that read it once (the metrics push roots its series at it) and is in every record and generated
  * transaction id already handed out.
  *
- * <p>Public (in a private package) so that the simulation can make a controller outside the framework.
- *
  * @param workers the workers the configuration names, in its order
  */
-public record ControllerOptions(String name, Duration heartbeat, int missedHeartbeats, boolean retry,
+record ControllerOptions(String name, Duration heartbeat, int missedHeartbeats, boolean retry,
         List<Seed> workers) {
     /** A controller's or a worker's name. */
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
     /** A worker named in the configuration ({@code name=host:port}): joined at start, or when added later. */
-    public record Seed(String name, String address) {
+    record Seed(String name, String address) {
     }
 
-    public ControllerOptions {
+    ControllerOptions {
         check(name, heartbeat, missedHeartbeats);
         workers = List.copyOf(workers);
     }
@@ -39,7 +37,7 @@ public record ControllerOptions(String name, Duration heartbeat, int missedHeart
         this(name, heartbeat, missedHeartbeats, retry, List.of());
     }
 
-    public static ControllerOptions of(ControllerConfig c) {
+    static ControllerOptions of(ControllerConfig c) {
         Duration heartbeat = Duration.ofMillis(c.heartbeat_ms());
         check(c.name(), heartbeat, c.missed_heartbeats());
         List<Seed> workers = new ArrayList<>();

@@ -17,13 +17,10 @@ import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.metatype.annotations.Designate;
 
-/**
- * The worker as a service ({@code vireo.worker} configuration); the pipeline lives in {@link WorkerCore}. The
- * simulation makes these itself, outside the framework, with the virtual clock's services (hence public).
- */
+/** The worker as a service ({@code vireo.worker} configuration); the pipeline lives in {@link WorkerCore}. */
 @Component(service = WorkerService.class, immediate = true, configurationPid = "vireo.worker")
 @Designate(ocd = WorkerConfig.class)
-public final class WorkerComponent implements WorkerService, AutoCloseable {
+public final class WorkerComponent implements WorkerService {
     private final WorkerCore core;
 
     @Activate
@@ -39,8 +36,7 @@ public final class WorkerComponent implements WorkerService, AutoCloseable {
     }
 
     @Deactivate
-    @Override
-    public void close() {
+    void close() {
         core.close();
     }
 
