@@ -167,6 +167,23 @@ final class Node implements AutoCloseable {
     }
 
     /**
+     * A new folder for the caches of a simulation's frameworks: in memory ({@code /dev/shm}) where the host has it,
+     * since each cache is written at boot and deleted at close (on disk, writing them took a third of the setup),
+     * else in the temporary directory.
+     */
+    static Path storage() throws IOException {
+        Path shm = Path.of("/dev/shm");
+        if (Files.isDirectory(shm) && Files.isWritable(shm)) {
+            try {
+                return Files.createTempDirectory(shm, "vireo-sim-");
+            } catch (IOException e) {
+                // not usable after all: the temporary directory will do
+            }
+        }
+        return Files.createTempDirectory("vireo-sim-");
+    }
+
+    /**
      * The highest-ranked service of a type in this node.
      *
      * @throws IllegalStateException if there is none (a component that should provide it did not start: SCR says why

@@ -178,7 +178,7 @@ public final class Simulation {
 
         private Cluster() throws IOException, BundleException {
             time.claim();
-            storage = Files.createTempDirectory("vireo-sim-");
+            storage = Node.storage();
             try {
                 Distro.Profile workerProfile = distro.profile("worker");
                 Distro.Profile controllerProfile = distro.profile("controller");
