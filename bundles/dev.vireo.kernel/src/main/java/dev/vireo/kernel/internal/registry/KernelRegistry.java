@@ -49,6 +49,8 @@ public final class KernelRegistry implements PluginRegistry {
     private final ReentrantLock publishLock = new ReentrantLock();
     private final List<SelectionListener> listeners = new CopyOnWriteArrayList<>();
     private volatile SelectionBook.Snapshot snapshot = SelectionBook.Snapshot.EMPTY;
+    /** {@link #activeAll}'s answer per point for the snapshot in force (core code asks on every invocation). */
+    private volatile Map<ExtensionPoint, Map<String, Object>> activeServices = Map.of();
     private final ServiceTracker<Object, Object> tracker;
     /**
      * False while the tracker takes the plugins registered before this registry (published once, after) and while it
@@ -120,6 +122,7 @@ public final class KernelRegistry implements PluginRegistry {
         try {
             SelectionBook.Snapshot before = snapshot;
             SelectionBook.Snapshot after = book.snapshot();
+            activeServices = services(after);
             snapshot = after;
             for (ExtensionPoint p : ExtensionPoint.values()) {
                 Selection a = before.selections().get(p);
@@ -149,6 +152,17 @@ public final class KernelRegistry implements PluginRegistry {
         }
     }
 
+    /** The active plugins' services by point, in configuration order, each map unmodifiable. */
+    private static Map<ExtensionPoint, Map<String, Object>> services(SelectionBook.Snapshot s) {
+        Map<ExtensionPoint, Map<String, Object>> out = new java.util.EnumMap<>(ExtensionPoint.class);
+        for (ExtensionPoint p : ExtensionPoint.values()) {
+            var active = new java.util.LinkedHashMap<String, Object>();
+            s.effective().getOrDefault(p, Map.of()).forEach((name, plugin) -> active.put(name, plugin.service()));
+            out.put(p, java.util.Collections.unmodifiableMap(active));
+        }
+        return out;
+    }
+
     private static String notReady(SelectionBook.Snapshot s) {
         return s.selections().values().stream().filter(x -> !x.ready())
                 .map(x -> x.point().id() + (x.effective().isEmpty() ? " has nothing selected" : " misses " + x.missing()))
@@ -174,12 +188,10 @@ public final class KernelRegistry implements PluginRegistry {
     }
 
     @Override
+    @SuppressWarnings("unchecked")
     public <T> Map<String, T> activeAll(Class<T> type) {
-        ExtensionPoint point = ExtensionPoint.of(type);
-        Map<String, Plugin> active = snapshot.effective().getOrDefault(point, Map.of());
-        var out = new java.util.LinkedHashMap<String, T>();
-        active.forEach((name, plugin) -> out.put(name, type.cast(plugin.service())));
-        return java.util.Collections.unmodifiableMap(out);
+        // each was registered under its point's service interface, which is type
+        return (Map<String, T>) activeServices.getOrDefault(ExtensionPoint.of(type), Map.of());
     }
 
     @Override
