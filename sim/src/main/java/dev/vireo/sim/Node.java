@@ -231,7 +231,8 @@ final class Node implements AutoCloseable {
         }
     }
 
-    private static void delete(Path dir) {
+    /** Deletes a folder and what it holds (a leftover in the temporary directory would be harmless). */
+    static void delete(Path dir) {
         if (!Files.exists(dir)) {
             return;
         }

@@ -24,11 +24,12 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code ./vireo bench sim}: how much faster than real time the simulation runs a synthetic trace, per worker count,
- * over several rounds in one JVM (the first round includes JIT warm-up and is reported apart). Each round's wall
- * time is split into setup (starting the controller's and the workers' frameworks) and the event loop (the trace).
- * The floor, measured in the same run: the bare event loop replaying the same arrivals and completions with nothing
- * behind them, so the ratio says what the worker, controller and policies cost on top of the clock itself.
+ * {@code ./vireo bench sim}: how much faster than real time the simulation runs a synthetic trace, per worker
+ * count, over several rounds in one JVM (the first round includes JIT warm-up and is reported apart). Each round's
+ * wall time is split into setup (starting and stopping the controller's and the workers' frameworks) and the event
+ * loop (the trace). The floor, measured in the same run: the bare event loop replaying the same arrivals and
+ * completions with nothing behind them, so the ratio says what the worker, controller and policies cost on top of
+ * the clock itself.
  */
 @Command(name = "sim", mixinStandardHelpOptions = true,
         description = "Simulated time / wall time on a synthetic trace, against the bare event loop.")

@@ -267,9 +267,9 @@ public final class SimCommand implements Callable<Integer> {
                 + "\n");
         Results.printSummary(summary, System.out);
         r.notes().forEach(n -> System.out.println("note: " + n));
-        System.out.printf(Locale.ROOT, "simulated %.1f s in %.2f s wall (%,.0fx; %.2f s of it starting %d nodes; %,d"
-                + " invocations, %,d events); policies %s%n", simulatedS, wallS, simulatedS / Math.max(wallS, 1e-9),
-                r.setupWall().toNanos() / 1e9, setup.workers() + 1, r.rows().size(),
+        System.out.printf(Locale.ROOT, "simulated %.1f s in %.2f s wall (%,.0fx; %.2f s of it starting and stopping %d"
+                + " nodes; %,d invocations, %,d events); policies %s%n", simulatedS, wallS,
+                simulatedS / Math.max(wallS, 1e-9), r.setupWall().toNanos() / 1e9, setup.workers() + 1, r.rows().size(),
                 r.counts().tasks() + r.counts().timers(), r.policies());
         System.out.println("results: " + dir.toAbsolutePath() + (report ? "  (report: "
                 + dir.toAbsolutePath().resolve("report.html") + ")" : ""));

@@ -22,13 +22,13 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -80,7 +80,8 @@ public final class Simulation {
     /**
      * What came out: the rows the load generator would have written, and how the run went.
      *
-     * @param setupWall wall time spent starting the nodes (their frameworks, bundles and components)
+     * @param setupWall wall time spent starting and stopping the nodes (their frameworks, bundles and components):
+     *                  all of a run but the event loop
      */
     public record Outcome(List<Row> rows, Duration simulated, VirtualTime.Counts counts, Map<String, String> policies,
             List<String> notes, Duration setupWall) {
@@ -151,9 +152,12 @@ public final class Simulation {
             String wanted = kernel.get(p.configKey());
             Selection s = r.selection(p);
             if (wanted != null && !s.configured().equals(names(wanted))) {
+                String env = "VIREO_KERNEL_" + p.configKey().toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
                 throw new IllegalArgumentException(node.name + ": " + p.configKey() + " is " + s.configured()
-                        + " instead of the simulation's " + names(wanted) + ": a VIREO_KERNEL_* environment variable"
-                        + " overrides it; unset it (a simulation takes its plugins from --config and its options)");
+                        + " instead of the simulation's " + names(wanted) + ": " + (System.getenv(env) != null
+                                ? "the environment variable " + env + " overrides it; unset it (a simulation takes"
+                                        + " its plugins from --config and its options)"
+                                : "the kernel refused vireo.kernel (simulation.log says why)"));
             }
         }
         String points = profile.properties().getOrDefault("vireo.role.points", "");
@@ -268,11 +272,7 @@ public final class Simulation {
                 nodes.get(i).close();
             }
             nodes.clear();
-            try {
-                Files.deleteIfExists(storage);
-            } catch (IOException e) {
-                // an empty folder left in the temporary directory is harmless
-            }
+            Node.delete(storage);
         }
     }
 
@@ -296,18 +296,26 @@ public final class Simulation {
     /** Runs the whole trace and returns its rows (failures are rows too). */
     public Outcome run() {
         long t0 = WallClock.nanos();
-        try (Cluster cluster = start()) {
-            Duration setupWall = Duration.ofNanos(WallClock.nanos() - t0);
+        Cluster cluster = start();
+        long started = WallClock.nanos() - t0;
+        List<Row> rows;
+        Map<String, String> policies;
+        try {
             for (Swap s : setup.swaps()) {
                 time.schedule(() -> {
                     LOG.log(Level.INFO, "swap at " + s.atMs() + " ms: " + s.point().id() + " = " + s.name());
                     cluster.use(s.point(), s.name());
                 }, Duration.ofMillis(s.atMs()));
             }
-            List<Row> rows = replay(cluster.controller);
-            return new Outcome(rows, time.elapsed(), time.counts(), cluster.policies(), List.copyOf(notes),
-                    setupWall);
+            rows = replay(cluster.controller);
+            policies = cluster.policies();
+        } finally {
+            long t1 = WallClock.nanos();
+            cluster.close();
+            started += WallClock.nanos() - t1;
         }
+        return new Outcome(rows, time.elapsed(), time.counts(), policies, List.copyOf(notes),
+                Duration.ofNanos(started));
     }
 
     /** The load generator's open loop (the same {@link Replay} a live run uses) on the virtual clock. */
