@@ -80,6 +80,8 @@ final class Node implements AutoCloseable {
         props.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, distro.systemPackages());
         props.put("felix.log.level", "1");
         props.put("felix.cache.locking", "false");
+        // resolving on the calling thread: Felix keeps a resolver thread pool per framework alive after it stops
+        props.put("felix.resolver.parallelism", "1");
         SharedClasses shared = distro.shared();
         if (shared != null) {
             props.put(Constants.FRAMEWORK_BOOTDELEGATION, shared.bootDelegation());

@@ -293,6 +293,22 @@ class SimulationTest {
     }
 
     @Test
+    void aRunLeavesNoThreadOfItsFrameworksBehind() throws Exception {
+        Simulation sim = new Simulation(setup(configs("threads", Map.of()), AzureTrace.load(trace), 2, Map.of(),
+                List.of()), distro);
+        assertEquals(0, sim.run().counts().failures());
+        List<Thread> left = Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().startsWith("Felix") || t.getName().startsWith("CM ")
+                        || t.getName().startsWith("SCR "))
+                .toList();
+        for (Thread t : left) {
+            t.join(5_000);
+        }
+        assertEquals(List.of(), left.stream().filter(Thread::isAlive).map(Thread::getName).toList(),
+                "the nodes' frameworks stopped with the run: a sweep must not pile up their threads");
+    }
+
+    @Test
     void timingsComeFromALiveRunsRecords() throws Exception {
         List<FunctionTrace> functions = AzureTrace.load(trace);
         FunctionTrace f = functions.get(0);
