@@ -293,6 +293,26 @@ class SimulationTest {
     }
 
     @Test
+    void aPluginFromTheDeployFolderIsSimulatedLikeTheProfilesOwn() throws Exception {
+        Path deploy = Files.createDirectories(tmp.resolve("deploy"));
+        Files.copy(Path.of(System.getProperty("vireo.lifo.jar")), deploy.resolve("lifo.jar"));
+        Path config = configs("deploy", Map.of());
+        Path out = tmp.resolve("runs-deploy");
+        assertEquals(0, sim("--trace", busyTrace.toString(), "--workers", "1", "--config", config.toString(), "--deploy",
+                deploy.toString(), "--out", out.toString(), "--name", "d", "--report", "no", "--sweep", "queue=fcfs,lifo"));
+        JsonArray sweep = JsonParser.parseString(Files.readString(out.resolve("d/sweep.json"))).getAsJsonArray();
+        JsonObject lifo = sweep.get(1).getAsJsonObject();
+        assertEquals("lifo", lifo.getAsJsonObject("policies").get("queue").getAsString());
+        assertFalse(sweep.get(0).getAsJsonObject().get("overall").equals(lifo.get("overall")),
+                "on a queueing trace last-in-first-out orders the queue otherwise: " + sweep);
+        Path none = Files.createDirectories(tmp.resolve("deploy-none"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> sim("--trace",
+                busyTrace.toString(), "--config", config.toString(), "--deploy", none.toString(), "--out",
+                out.toString(), "--name", "none", "--use", "queue=lifo"));
+        assertTrue(e.getMessage().contains("unknown queue plugin 'lifo'; installed: "), e.getMessage());
+    }
+
+    @Test
     void aRunLeavesNoThreadOfItsFrameworksBehind() throws Exception {
         Simulation sim = new Simulation(setup(configs("threads", Map.of()), AzureTrace.load(trace), 2, Map.of(),
                 List.of()), distro);
