@@ -19,7 +19,7 @@ import dev.vireo.api.worker.AsyncResult;
 import dev.vireo.api.worker.WorkerException;
 import dev.vireo.api.worker.WorkerStatus;
 import dev.vireo.testkit.TestRegistry;
-import dev.vireo.testkit.TestTime;
+import dev.vireo.testkit.VirtualTime;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
@@ -31,14 +31,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class ControllerCoreTest {
-    private final TestTime time = new TestTime();
+    private final VirtualTime time = new VirtualTime();
     private final Map<String, FakeWorker> byAddress = new ConcurrentHashMap<>();
     private final TestRegistry registry = new TestRegistry().put(LoadBalancingPolicy.class, "rr", context -> {
         AtomicLong turn = new AtomicLong();
@@ -59,7 +58,6 @@ class ControllerCoreTest {
         if (controller != null) {
             controller.close();
         }
-        time.close();
     }
 
     private static FunctionSpec spec(String name) {
@@ -67,15 +65,18 @@ class ControllerCoreTest {
                 0.1, Duration.ofSeconds(60), 1, null);
     }
 
-    private static InvocationRecord join(CompletionStage<InvocationRecord> stage) {
-        return stage.toCompletableFuture().orTimeout(10, TimeUnit.SECONDS).join();
+    /** The invocation's record, once virtual time has run far enough (at most 10 virtual seconds). */
+    private InvocationRecord join(CompletionStage<InvocationRecord> stage) {
+        time.runUntil(stage.toCompletableFuture()::isDone, Duration.ofSeconds(10));
+        return stage.toCompletableFuture().join();
     }
 
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, "timed out waiting for " + what);
-            Thread.sleep(5);
+    /** Runs virtual time until the condition holds; fails if it does not within 10 virtual seconds. */
+    private void await(String what, BooleanSupplier condition) {
+        try {
+            time.runUntil(condition, Duration.ofSeconds(10));
+        } catch (IllegalStateException e) {
+            throw new AssertionError("timed out waiting for " + what + ": " + e.getMessage(), e);
         }
     }
 
