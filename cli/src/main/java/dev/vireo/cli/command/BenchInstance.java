@@ -32,7 +32,7 @@ final class BenchInstance implements AutoCloseable {
     }
 
     void start() throws IOException, InterruptedException {
-        System.err.println("vireo: bench-worker started (" + instance.start(InstanceCommands.timeout()) + " ms to ready)");
+        System.err.println("vireo: bench-worker started (" + instance.start(Instance.startTimeout()) + " ms to ready)");
     }
 
     String grpc() {

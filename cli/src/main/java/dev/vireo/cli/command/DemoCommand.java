@@ -54,7 +54,7 @@ public final class DemoCommand implements Callable<Integer> {
 
     private void worker(Instance demo, ConfigFolder configs, Path deploy) throws Exception {
         step("1. boot Vireo (all-in-one profile: worker on the simulated backend + policies) in the background");
-        System.out.println("vireo: demo started (" + demo.start(InstanceCommands.timeout()) + " ms to ready); log: "
+        System.out.println("vireo: demo started (" + demo.start(Instance.startTimeout()) + " ms to ready); log: "
                 + demo.log());
         step("2. every extension point and its plugins (vireo:plugins)");
         console(demo, "vireo:plugins");

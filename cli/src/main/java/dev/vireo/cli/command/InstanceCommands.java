@@ -56,7 +56,7 @@ public final class InstanceCommands {
             if (grpcPort != null) {
                 in.property("vireo.grpc.port", grpcPort.toString());
             }
-            long ms = in.start(timeout());
+            long ms = in.start(Instance.startTimeout());
             System.out.println("vireo: " + in.name() + " started (pid " + in.process().map(ProcessHandle::pid).orElse(-1L)
                     + ", " + ms + " ms to ready); log: " + in.log());
             return 0;
@@ -72,11 +72,6 @@ public final class InstanceCommands {
         Instance instance() throws java.io.IOException {
             return Instance.existing(Home.detect(), name);
         }
-    }
-
-    static java.time.Duration timeout() {
-        String s = System.getenv("VIREO_START_TIMEOUT_S");
-        return java.time.Duration.ofSeconds(s == null || s.isBlank() ? 60 : Long.parseLong(s.trim()));
     }
 
     @Command(name = "stop", description = "Stop a running instance (in-flight invocations are answered first).")

@@ -43,7 +43,7 @@ public final class Cluster {
         int ctlGrpc = ports.next();
         String controllerUrl = "http://127.0.0.1:" + ctlHttp;
         Instance controller = prepare(prefix + "-controller", "controller", ctlHttp, ctlGrpc, open, backends, graphite);
-        controller.start(timeout());
+        controller.start(Instance.startTimeout());
         List<String> grpc = new ArrayList<>();
         for (int i = 1; i <= workers; i++) {
             int h = ports.next();
@@ -52,16 +52,11 @@ public final class Cluster {
                     .property("vireo.worker.name", prefix + "-w" + i)
                     .property("vireo.controller.url", controllerUrl)
                     .property("vireo.join.interval.ms", "1000");
-            w.start(timeout());
+            w.start(Instance.startTimeout());
             grpc.add("127.0.0.1:" + g);
         }
         awaitJoined(controllerUrl, workers);
         return new Addresses(controllerUrl, "127.0.0.1:" + ctlGrpc, grpc);
-    }
-
-    static Duration timeout() {
-        String s = System.getenv("VIREO_START_TIMEOUT_S");
-        return Duration.ofSeconds(s == null || s.isBlank() ? 60 : Long.parseLong(s.trim()));
     }
 
     private Instance prepare(String name, String profile, int http, int grpc, boolean open, String backends,

@@ -53,6 +53,12 @@ public final class Instance {
         }
     }
 
+    /** How long a start waits for ready: {@code VIREO_START_TIMEOUT_S}, else 60 s. */
+    public static Duration startTimeout() {
+        String s = System.getenv("VIREO_START_TIMEOUT_S");
+        return Duration.ofSeconds(s == null || s.isBlank() ? 60 : Long.parseLong(s.trim()));
+    }
+
     public static void checkProfile(String profile) {
         if (!PROFILES.contains(profile)) {
             throw new CliException(CliException.USAGE, "unknown profile '" + profile + "'; profiles: "
