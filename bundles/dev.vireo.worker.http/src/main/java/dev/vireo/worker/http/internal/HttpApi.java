@@ -47,6 +47,21 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 public final class HttpApi {
     private static final System.Logger LOG = System.getLogger(HttpApi.class.getName());
     static final String TID_HEADER = "X-Vireo-Tid";
+    /** Most header fields a request may carry; more get 431 (the JDK server resets only past {@link #JDK_MAX_HEADERS}). */
+    static final int MAX_HEADERS = 100;
+    /** Most bytes of header fields (names + values + 32 per field, as RFC 7541 counts); more get 431. */
+    static final int MAX_HEADER_BYTES = 64 * 1024;
+    static final int JDK_MAX_HEADERS = 2_000;
+
+    static {
+        // The JDK server drops a connection without an answer when its own limits are hit (200 headers, 380 KB of
+        // them), and never times out a half-sent request. Its limits are JVM-wide system properties read once, when
+        // the first server starts: set them wide, so that this API answers 431 itself below them, and give a
+        // request 30 s to arrive (headers and body) unless the JVM was started with other values.
+        System.getProperties().putIfAbsent("sun.net.httpserver.maxReqHeaders", Integer.toString(JDK_MAX_HEADERS));
+        System.getProperties().putIfAbsent("sun.net.httpserver.maxReqHeaderSize", Integer.toString(1024 * 1024));
+        System.getProperties().putIfAbsent("sun.net.httpserver.maxReqTime", "30");
+    }
 
     @ObjectClassDefinition(name = "Vireo worker HTTP API", description = "The worker's HTTP/JSON endpoint.")
     public @interface Config {
@@ -137,8 +152,14 @@ public final class HttpApi {
             try {
                 answer = route(ex);
             } catch (HttpError e) {
-                answer = new Answer(e.status, Json.error(e.kind, e.getMessage()), e.allow == null ? Map.of()
-                        : Map.of("Allow", e.allow));
+                Map<String, String> headers = new java.util.HashMap<>();
+                if (e.allow != null) {
+                    headers.put("Allow", e.allow);
+                }
+                if (e.close) {
+                    headers.put("Connection", "close");
+                }
+                answer = new Answer(e.status, Json.error(e.kind, e.getMessage()), headers);
             } catch (ValidationException e) {
                 answer = new Answer(400, Json.error("INVALID_REQUEST", e.getMessage()));
             } catch (WorkerException e) {
@@ -179,6 +200,7 @@ public final class HttpApi {
         String method = ex.getRequestMethod().equals("HEAD") ? "GET" : ex.getRequestMethod();
         String path = ex.getRequestURI().getRawPath();
         String[] parts = path.replaceAll("^/+|/+$", "").split("/", -1);
+        checkHeaders(ex);
         if (!(parts.length == 1 && parts[0].equals("health"))) {
             authorize(ex);
         }
@@ -358,7 +380,37 @@ public final class HttpApi {
         }
     }
 
+    /** 431 past {@link #MAX_HEADERS} header fields or {@link #MAX_HEADER_BYTES} of them. */
+    private static void checkHeaders(HttpExchange ex) {
+        int fields = 0;
+        long bytes = 0;
+        for (Map.Entry<String, java.util.List<String>> e : ex.getRequestHeaders().entrySet()) {
+            for (String v : e.getValue()) {
+                fields++;
+                bytes += e.getKey().length() + (v == null ? 0 : v.length()) + 32;
+            }
+        }
+        if (fields > MAX_HEADERS || bytes > MAX_HEADER_BYTES) {
+            throw new HttpError(431, "INVALID_REQUEST", "request has " + fields + " header fields of " + bytes
+                    + " bytes; at most " + MAX_HEADERS + " fields and " + MAX_HEADER_BYTES + " bytes are accepted",
+                    null, true);
+        }
+    }
+
     private byte[] read(HttpExchange ex) throws IOException {
+        try {
+            return readBody(ex);
+        } catch (HttpError e) {
+            throw e;
+        } catch (IOException e) {
+            // the JDK server's chunked decoder: a bad chunk size or framing. Answer, then close the connection: the
+            // rest of the stream cannot be parsed into requests
+            throw new HttpError(400, "INVALID_REQUEST", "malformed request body (" + e.getMessage() + ")", null,
+                    true);
+        }
+    }
+
+    private byte[] readBody(HttpExchange ex) throws IOException {
         String length = ex.getRequestHeaders().getFirst("Content-Length");
         if (length != null) {
             long declared;

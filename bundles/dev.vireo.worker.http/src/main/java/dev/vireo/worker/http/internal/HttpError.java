@@ -8,15 +8,22 @@ final class HttpError extends RuntimeException {
     final String kind;
     /** The methods a 405 names in its Allow header, else null. */
     final String allow;
+    /** Whether the connection is closed after the answer (the rest of its stream cannot be trusted). */
+    final boolean close;
 
     HttpError(int status, String kind, String message) {
         this(status, kind, message, null);
     }
 
     HttpError(int status, String kind, String message, String allow) {
+        this(status, kind, message, allow, false);
+    }
+
+    HttpError(int status, String kind, String message, String allow, boolean close) {
         super(message);
         this.status = status;
         this.kind = kind;
         this.allow = allow;
+        this.close = close;
     }
 }

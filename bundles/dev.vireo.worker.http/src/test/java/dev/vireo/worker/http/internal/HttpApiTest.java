@@ -493,4 +493,71 @@ class HttpApiTest {
         assertEquals(200, head.statusCode());
         assertEquals("", head.body());
     }
+
+    /** Sends raw bytes on a fresh connection and reads everything the server answers until it closes. */
+    String raw(String request, int readTimeoutMs) throws Exception {
+        URI uri = URI.create(base);
+        try (java.net.Socket s = new java.net.Socket(uri.getHost(), uri.getPort())) {
+            s.setSoTimeout(readTimeoutMs);
+            s.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            s.getOutputStream().flush();
+            return new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    @Test
+    void aBadChunkSizeIs400AndTheConnectionCloses() throws Exception {
+        registerHello();
+        String answer = raw("POST /functions/hello-1/invoke HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "zz\r\n{}\r\n0\r\n\r\n", 10_000);
+        assertTrue(answer.startsWith("HTTP/1.1 400"), answer);
+        assertTrue(answer.contains("malformed request body"), answer);
+        assertTrue(answer.toLowerCase(java.util.Locale.ROOT).contains("connection: close"), answer);
+        assertTrue(worker.calls.stream().noneMatch(c -> c.startsWith("invoke")), "nothing ran");
+    }
+
+    @Test
+    void tooManyHeadersIs431NotAReset() throws Exception {
+        for (int fields : new int[] {HttpApi.MAX_HEADERS + 1, 250, 1_000}) {
+            StringBuilder req = new StringBuilder("GET /status HTTP/1.1\r\nHost: x\r\n");
+            for (int i = 0; i < fields; i++) {
+                req.append("X-H").append(i).append(": v\r\n");
+            }
+            String answer = raw(req.append("\r\n").toString(), 10_000);
+            assertTrue(answer.startsWith("HTTP/1.1 431"), fields + " fields: " + answer);
+            assertTrue(answer.contains("header fields"), answer);
+        }
+        // one very long header: over the byte limit, still an answer
+        String answer = raw("GET /status HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(HttpApi.MAX_HEADER_BYTES)
+                + "\r\n\r\n", 10_000);
+        assertTrue(answer.startsWith("HTTP/1.1 431"), answer);
+        // up to the limit is fine
+        StringBuilder ok = new StringBuilder("GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n");
+        for (int i = 0; i < HttpApi.MAX_HEADERS - 2; i++) {
+            ok.append("X-H").append(i).append(": v\r\n");
+        }
+        assertTrue(raw(ok.append("\r\n").toString(), 10_000).startsWith("HTTP/1.1 200"));
+    }
+
+    @Test
+    void aHalfSentBodyIsDroppedAfterTheRequestDeadlineAndOthersAreServedMeanwhile() throws Exception {
+        registerHello();
+        // surefire sets sun.net.httpserver.maxReqTime=2 (s) for this module; the default is 30
+        assertEquals("2", System.getProperty("sun.net.httpserver.maxReqTime"));
+        URI uri = URI.create(base);
+        try (java.net.Socket s = new java.net.Socket(uri.getHost(), uri.getPort())) {
+            s.setSoTimeout(20_000);
+            s.getOutputStream().write(("POST /functions/hello-1/invoke HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"a\":")
+                    .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            s.getOutputStream().flush();
+            assertEquals(200, send("GET", "/health", null).statusCode(), "other clients are served meanwhile");
+            long t0 = System.nanoTime();
+            byte[] rest = s.getInputStream().readAllBytes(); // returns when the server closes the connection
+            double waited = (System.nanoTime() - t0) / 1e9;
+            assertTrue(waited < 15, "closed after the deadline, not held: " + waited + " s, got " + rest.length);
+        } catch (java.net.SocketException reset) {
+            // a reset is also the server letting go
+        }
+        assertTrue(worker.calls.stream().noneMatch(c -> c.startsWith("invoke")), "a half-sent invocation never runs");
+    }
 }
