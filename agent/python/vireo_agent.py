@@ -14,6 +14,7 @@ a 4-byte big-endian length, then that many bytes of UTF-8 JSON.
 Environment: VIREO_AGENT_SOCKET (socket path), VIREO_CODE_DIR (added to sys.path), VIREO_HANDLER (module.function).
 On SIGTERM it answers the invocations in flight with an error before it exits.
 """
+import errno
 import importlib
 import json
 import os
@@ -85,6 +86,19 @@ def parse_args(payload):
     return {} if args is None else args
 
 
+def error_message(e):
+    """The exception's text; when it comes from a full scratch space (ENOSPC/EDQUOT anywhere in its chain), says so
+    and names the function's scratch_mb, so that a failed write is not mistaken for a bug of the function."""
+    seen = e
+    while seen is not None:
+        if isinstance(seen, OSError) and seen.errno in (errno.ENOSPC, errno.EDQUOT):
+            limit = os.environ.get("VIREO_SCRATCH_MB", "")
+            return ("scratch space full: the function's /tmp holds at most " + (limit + " MB" if limit else "its size")
+                    + " (scratch_mb; register the function with a larger scratch_mb): " + str(e))
+        seen = seen.__cause__ or seen.__context__
+    return str(e)
+
+
 def invoke(handler, message):
     global _cold
     with _cold_lock:
@@ -102,7 +116,7 @@ def invoke(handler, message):
     except Exception as e:  # the function's error, not the agent's
         end = now_us()
         return {"type": "result", "tid": tid, "start_us": start, "end_us": end, "duration_us": end - start,
-                "cold": cold, "success": False, "error_type": type(e).__name__, "error_message": str(e),
+                "cold": cold, "success": False, "error_type": type(e).__name__, "error_message": error_message(e),
                 "traceback": traceback.format_exc()}
 
 

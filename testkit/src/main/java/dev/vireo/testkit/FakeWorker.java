@@ -59,9 +59,7 @@ public final class FakeWorker implements WorkerService {
             throw new WorkerException(ErrorKind.ALREADY_EXISTS, "function " + spec.id() + " is already registered");
         }
         // an empty backend is resolved to the one the worker picks
-        FunctionSpec registered = spec.backend().isEmpty() ? new FunctionSpec(spec.name(), spec.version(), spec.image(),
-                spec.codeDir(), spec.handler(), "sim", spec.compute(), spec.transport(), spec.memoryMb(), spec.cpus(),
-                spec.timeout(), spec.concurrency(), spec.expected()) : spec;
+        FunctionSpec registered = spec.backend().isEmpty() ? spec.withBackend("sim") : spec;
         functions.put(spec.id(), registered);
         return registered;
     }

@@ -68,6 +68,9 @@ public final class FnCommand {
         @Option(names = "--concurrency", paramLabel = "N")
         Double concurrency;
 
+        @Option(names = "--scratch-mb", paramLabel = "N", description = "size of the container's /tmp (default 512)")
+        Double scratchMb;
+
         @Option(names = "--cold-ms", paramLabel = "N", description = "expected cold start (simulated backend)")
         Double coldMs;
 
@@ -103,6 +106,7 @@ public final class FnCommand {
             put(spec, "concurrency", concurrency);
             put(spec, "expected_cold_start_ms", coldMs);
             put(spec, "expected_warm_ms", warmMs);
+            put(spec, "scratch_mb", scratchMb);
             return target.client("all-in-one").register(spec);
         }
 

@@ -24,10 +24,11 @@ import java.util.regex.Pattern;
  * @param timeout     per-invocation timeout, 1 ms-15 min
  * @param concurrency invocations one container serves at once, 1-1024
  * @param expected    declared timings, or {@link ExpectedTimings#UNKNOWN}
+ * @param scratchMb   size of the container's scratch space (/tmp), 16-1048576 MB; default {@value #DEFAULT_SCRATCH_MB}
  */
 public record FunctionSpec(String name, String version, String image, String codeDir, String handler, String backend,
         Compute compute, String transport, int memoryMb, double cpus, Duration timeout, int concurrency,
-        ExpectedTimings expected) {
+        ExpectedTimings expected, int scratchMb) {
 
     public static final Pattern NAME = Pattern.compile("[a-z][a-z0-9_-]{0,62}");
     public static final Pattern VERSION = Pattern.compile("[A-Za-z0-9._-]{1,32}");
@@ -41,6 +42,17 @@ public record FunctionSpec(String name, String version, String image, String cod
     public static final double MIN_CPUS = 0.01;
     public static final double MAX_CPUS = 256;
     public static final int MAX_CONCURRENCY = 1024;
+    public static final int MIN_SCRATCH_MB = 16;
+    public static final int MAX_SCRATCH_MB = 1_048_576;
+    public static final int DEFAULT_SCRATCH_MB = 512;
+
+    /** A spec with the default scratch space ({@value #DEFAULT_SCRATCH_MB} MB). */
+    public FunctionSpec(String name, String version, String image, String codeDir, String handler, String backend,
+            Compute compute, String transport, int memoryMb, double cpus, Duration timeout, int concurrency,
+            ExpectedTimings expected) {
+        this(name, version, image, codeDir, handler, backend, compute, transport, memoryMb, cpus, timeout, concurrency,
+                expected, DEFAULT_SCRATCH_MB);
+    }
 
     public FunctionSpec {
         ValidationException.require("name", name, NAME, "use 1-63 lower-case letters, digits, '_' or '-', starting with a letter");
@@ -86,6 +98,13 @@ public record FunctionSpec(String name, String version, String image, String cod
         }
         ValidationException.range("concurrency", concurrency, 1, MAX_CONCURRENCY, "invocations");
         expected = Objects.requireNonNullElse(expected, ExpectedTimings.UNKNOWN);
+        ValidationException.range("scratch_mb", scratchMb, MIN_SCRATCH_MB, MAX_SCRATCH_MB, "MB");
+    }
+
+    /** This spec on another backend (the worker resolves an empty one). */
+    public FunctionSpec withBackend(String other) {
+        return new FunctionSpec(name, version, image, codeDir, handler, other, compute, transport, memoryMb, cpus,
+                timeout, concurrency, expected, scratchMb);
     }
 
     /** The function id, {@code name-version}. */

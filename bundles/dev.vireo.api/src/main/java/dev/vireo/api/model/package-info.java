@@ -5,5 +5,5 @@
  * names the field and what was wrong.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.2.0")
+@org.osgi.annotation.versioning.Version("1.3.0")
 package dev.vireo.api.model;

@@ -80,7 +80,7 @@ public abstract class DaemonBackend implements ContainerBackend {
      * @param poll              how long to wait between asking it
      */
     public record Settings(String name, String socket, PrivateDaemon.Recipe daemon, String user, int createConcurrency,
-            String memoryCap, String imagesDir, Duration readiness, Duration poll) {
+            String memoryCap, String imagesDir, Duration readiness, Duration poll, String scratch) {
     }
 
     /** The daemon did not answer {@link #probe} (yet); the message says what it said instead. */
@@ -100,6 +100,7 @@ public abstract class DaemonBackend implements ContainerBackend {
     private final CreationGate creations;
     private final RemovalGate removals = new RemovalGate();
     private final MemoryCap memoryCap;
+    private final Scratch.Medium scratch;
     private final Set<String> live = ConcurrentHashMap.newKeySet();
     private final int uid;
     private final int gid;
@@ -123,6 +124,7 @@ public abstract class DaemonBackend implements ContainerBackend {
         this.imagesDir = ImageArchives.dir(settings.imagesDir(), launcher.apply("vireo.images.dir"), runDir);
         this.creations = new CreationGate(scheduler, settings.createConcurrency());
         this.memoryCap = MemoryCap.parse(settings.memoryCap());
+        this.scratch = Scratch.Medium.parse(settings.scratch());
         String[] ug = settings.user().split(":");
         this.uid = Integer.parseInt(ug[0].trim());
         this.gid = Integer.parseInt(ug.length > 1 ? ug[1].trim() : ug[0].trim());
@@ -244,6 +246,20 @@ public abstract class DaemonBackend implements ContainerBackend {
     /** Where a private daemon lives: {@code <run dir>/<name>}. */
     protected final Path daemonDir() {
         return runDir.resolve(settings.name());
+    }
+
+    /** Makes the container's scratch space (its /tmp) of the function's scratch_mb, on the configured medium. */
+    protected final Path createScratch(String id, FunctionSpec fn) throws IOException {
+        return Scratch.create(daemonDir().resolve("scratch"), id, uid, gid, fn.scratchMb(), scratch);
+    }
+
+    /** Removes the container's scratch space; a failure is logged (the container is gone either way). */
+    protected final void removeScratch(String id, String tid) {
+        try {
+            Scratch.remove(daemonDir().resolve("scratch"), id);
+        } catch (java.io.UncheckedIOException e) {
+            LOG.log(Level.WARNING, "[" + tid + "] " + e.getMessage(), e.getCause());
+        }
     }
 
     protected final Path imagesDir() {

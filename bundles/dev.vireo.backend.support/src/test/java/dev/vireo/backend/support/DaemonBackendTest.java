@@ -139,7 +139,7 @@ class DaemonBackendTest {
 
     private FakeBackend backend(String socket, PrivateDaemon.Recipe recipe, FakeDaemon daemon) {
         DaemonBackend.Settings settings = new DaemonBackend.Settings("fake", socket, recipe, "65534:65534", 4, "hard", "",
-                Duration.ofMillis(300), Duration.ofMillis(5));
+                Duration.ofMillis(300), Duration.ofMillis(5), "disk");
         FakeBackend b = new FakeBackend(settings, Map.of("vireo.run.dir", run.toString()), time, daemon);
         backends.add(b);
         return b;
@@ -336,7 +336,7 @@ class DaemonBackendTest {
     @Test
     void rootAsTheContainersUserIsRefused() {
         DaemonBackend.Settings settings = new DaemonBackend.Settings("fake", "/run/fake.sock", NO_PRIVATE_DAEMON, "0:0", 4,
-                "hard", "", Duration.ofMillis(300), Duration.ofMillis(5));
+                "hard", "", Duration.ofMillis(300), Duration.ofMillis(5), "disk");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new FakeBackend(settings, Map.of(), time, new FakeDaemon()));
         assertEquals("user must not be root (uid 0)", e.getMessage());

@@ -56,7 +56,7 @@ final class FunctionTable {
             throw new WorkerException(ErrorKind.INVALID_REQUEST, "transport '" + spec.transport()
                     + "' is not available; available: " + names(transports));
         }
-        FunctionSpec resolved = withBackend(spec, backendFor(spec));
+        FunctionSpec resolved = spec.withBackend(backendFor(spec));
         for (var request : List.of(Resources.containerRequest(resolved, "register"), Resources.slotRequest(resolved, "register"))) {
             for (var tracker : registry.activeAll(dev.vireo.api.spi.resource.ResourceTracker.class).values()) {
                 tracker.impossible(request).ifPresent(why -> {
@@ -107,11 +107,6 @@ final class FunctionTable {
         throw new WorkerException(ErrorKind.INVALID_REQUEST, "no available backend runs "
                 + spec.compute().name().toLowerCase(java.util.Locale.ROOT) + " functions; active backends: "
                 + names(backends));
-    }
-
-    private static FunctionSpec withBackend(FunctionSpec s, String backend) {
-        return new FunctionSpec(s.name(), s.version(), s.image(), s.codeDir(), s.handler(), backend, s.compute(),
-                s.transport(), s.memoryMb(), s.cpus(), s.timeout(), s.concurrency(), s.expected());
     }
 
     private static String names(Map<String, ?> plugins) {

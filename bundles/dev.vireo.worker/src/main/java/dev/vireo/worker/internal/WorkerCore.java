@@ -118,6 +118,7 @@ final class WorkerCore implements WorkerService, AutoCloseable {
 
     @Override
     public FunctionSpec register(FunctionSpec spec) {
+        new CodeCheck(options.codeRoots()).check(spec);
         Registration r = functions.register(spec);
         LOG.log(Level.INFO, "registered " + r.id() + " (generation " + r.generation() + ") on backend "
                 + r.spec().backend() + " via " + r.spec().transport());

@@ -1,12 +1,15 @@
 package dev.vireo.worker.internal;
 
 import dev.vireo.api.model.ValidationException;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.regex.Pattern;
 
 /** {@link WorkerConfig} checked once and turned into values. */
 record WorkerOptions(String name, int queueCapacity, Duration asyncRetention, Duration keepAliveCheck, int maxFunctions,
-        Duration memorySample, int pressureFreePercent) {
+        Duration memorySample, int pressureFreePercent, List<Path> codeRoots) {
 
     /** Worker names keep the rule function names had before '_' was allowed in those. */
     static final Pattern NAME = Pattern.compile("[a-z][a-z0-9-]{0,62}");
@@ -14,7 +17,7 @@ record WorkerOptions(String name, int queueCapacity, Duration asyncRetention, Du
     /** These options under another name (a running worker keeps its name across reconfigurations). */
     WorkerOptions named(String other) {
         return new WorkerOptions(other, queueCapacity, asyncRetention, keepAliveCheck, maxFunctions, memorySample,
-                pressureFreePercent);
+                pressureFreePercent, codeRoots);
     }
 
     static WorkerOptions of(WorkerConfig c) {
@@ -42,6 +45,22 @@ record WorkerOptions(String name, int queueCapacity, Duration asyncRetention, Du
         }
         return new WorkerOptions(c.name(), c.queue_capacity(), Duration.ofMillis(c.async_retention_ms()),
                 Duration.ofMillis(c.keepalive_check_ms()), c.max_functions(), Duration.ofMillis(c.memory_sample_ms()),
-                c.memory_pressure_free_percent());
+                c.memory_pressure_free_percent(), roots(c.code_roots()));
+    }
+
+    /** "a, b" -> [a, b]; each must be absolute. */
+    static List<Path> roots(String list) {
+        List<Path> roots = new ArrayList<>();
+        for (String part : list.split(",")) {
+            String root = part.strip();
+            if (root.isEmpty()) {
+                continue;
+            }
+            if (!root.startsWith("/") || root.indexOf('\0') >= 0) {
+                throw new ValidationException("code.roots", "'" + root + "' is not an absolute directory");
+            }
+            roots.add(Path.of(root).normalize());
+        }
+        return List.copyOf(roots);
     }
 }

@@ -37,7 +37,7 @@ class WorkerCoreRaceTest {
             .put(ResourceTracker.class, "concurrency", slots).put(ResourceTracker.class, "memory", memory)
             .put(QueuePolicy.class, "fifo", Fakes.FIFO).put(KeepAlivePolicy.class, "oldest", Fakes.OLDEST_IDLE);
     private final WorkerCore worker = new WorkerCore(registry, time, time, new WorkerOptions("w", 10_000,
-            Duration.ofSeconds(60), Duration.ofMillis(50), 1_000, Duration.ofSeconds(1), 5), Fakes.meters(),
+            Duration.ofSeconds(60), Duration.ofMillis(50), 1_000, Duration.ofSeconds(1), 5, java.util.List.of()), Fakes.meters(),
             () -> new HostMemory.Reading(1_000, 900));
 
     @AfterEach

@@ -19,6 +19,7 @@ import dev.vireo.api.spi.queue.QueuePolicy;
 import dev.vireo.api.spi.resource.ResourceTracker;
 import dev.vireo.api.spi.transport.AgentTransport;
 import dev.vireo.api.worker.WorkerException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -60,7 +61,7 @@ class WorkerCoreTest {
 
     private static WorkerOptions options(int queueCapacity, Duration memorySample, int pressureFreePercent) {
         return new WorkerOptions("w", queueCapacity, Duration.ofSeconds(60), Duration.ofMillis(50), 1_000, memorySample,
-                pressureFreePercent);
+                pressureFreePercent, java.util.List.of(Path.of(System.getProperty("java.io.tmpdir"))));
     }
 
     @AfterEach

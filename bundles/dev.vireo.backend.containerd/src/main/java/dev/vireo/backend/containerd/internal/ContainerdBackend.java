@@ -67,6 +67,7 @@ import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.Option;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /**
@@ -117,6 +118,9 @@ public final class ContainerdBackend extends DaemonBackend {
         @AttributeDefinition(name = "Memory cap", description = "hard: the function's memory is a limit (past it the kernel kills, reported as 'exceeded memory limit'); soft: a reservation the kernel reclaims down to under pressure; none: no cap.")
         String memory_cap() default "hard";
 
+        @AttributeDefinition(name = "Scratch medium", description = "Where a container's /tmp (scratch_mb of the function) lives: disk = an ext4 image of its own, loop-mounted (not counted as memory); memory = a tmpfs (counted against the container's memory). Needs root; otherwise an unbounded directory.", options = {@Option(label = "disk", value = "disk"), @Option(label = "memory", value = "memory")})
+        String scratch() default "disk";
+
         @AttributeDefinition(name = "Images directory", description = "Where image archives (./vireo image build) are found and imported from; empty = the launcher's vireo.images.dir, else <run dir>/images.")
         String images_dir() default "";
 
@@ -145,7 +149,7 @@ public final class ContainerdBackend extends DaemonBackend {
             Config config) {
         super(new Settings("containerd", config.socket(), privateContainerd(config.containerd_binary()), config.user(),
                 config.create_concurrency(), config.memory_cap(), config.images_dir(), Duration.ofSeconds(15),
-                Duration.ofMillis(20)), context::getProperty, clock, scheduler);
+                Duration.ofMillis(20), config.scratch()), context::getProperty, clock, scheduler);
         this.config = config;
         String home = context.getProperty("vireo.home");
         this.agentDir = Path.of(home == null ? "." : home, "agent", "python").toAbsolutePath();
@@ -227,7 +231,7 @@ public final class ContainerdBackend extends DaemonBackend {
         try {
             if (fn.image().isEmpty()) {
                 root = new OciSpec.Root(Rootfs.ensure(runDir().resolve("rootfs")).toString(), agentDir, fn.codeDir(),
-                        true, fn.handler(), HostLibraries.present(), scratch(id));
+                        true, fn.handler(), HostLibraries.present(), createScratch(id, fn).toString());
             } else {
                 Images.Resolved image = images.resolve(fn.image());
                 String handler = !fn.handler().isEmpty() ? fn.handler() : image.labels().getOrDefault(Images.HANDLER_LABEL, "");
@@ -248,7 +252,7 @@ public final class ContainerdBackend extends DaemonBackend {
                 leased = containers.withInterceptors(withLease);
                 // an image's snapshot is read-only and need not hold mount points for the host's /etc paths
                 root = new OciSpec.Root("rootfs", null, fn.codeDir(), "host".equals(image.labels().get(Images.USR_LABEL)),
-                        handler, List.of(), scratch(id));
+                        handler, List.of(), createScratch(id, fn).toString());
             }
             String spec = OciSpec.build(id, fn, request.binding(), root,
                     new OciSpec.Limits(uid(), gid(), config.pids_limit(), config.python(), memoryCap())).toString();
@@ -262,11 +266,6 @@ public final class ContainerdBackend extends DaemonBackend {
                     + e.getStatus().getDescription(), e);
         }
         return Map.of();
-    }
-
-    /** The container's /tmp: a directory of its own on disk (Scratch), removed with the container. */
-    private String scratch(String id) throws IOException {
-        return Scratch.create(daemonDir().resolve("scratch"), id, uid(), gid()).toString();
     }
 
     /**
@@ -320,11 +319,7 @@ public final class ContainerdBackend extends DaemonBackend {
         } catch (StatusRuntimeException e) {
             ignoreMissing(e, tid, "delete lease " + id);
         }
-        try {
-            Scratch.remove(daemonDir().resolve("scratch"), id);
-        } catch (UncheckedIOException e) {
-            LOG.log(Level.WARNING, "[" + tid + "] " + e.getMessage(), e.getCause());
-        }
+        removeScratch(id, tid);
     }
 
     private static void ignoreMissing(StatusRuntimeException e, String tid, String what) {

@@ -33,7 +33,7 @@ final class OciSpec {
      * {@code hostLibraries}: host paths of shared-library resolution (/etc/alternatives, /etc/ld.so.cache, ...) bound
      * read-only at the same place, so that libraries of the host's /usr (BLAS for numpy) load; the root must hold
      * their mount points. {@code scratch}: the container's own host directory bound read-write at /tmp (disk-backed
-     * scratch space, removed with the container); empty: a 64 MB tmpfs.
+     * scratch space, removed with the container); empty: a tmpfs of the function's scratch_mb.
      */
     record Root(String path, Path agentDir, String codeDir, boolean hostUsr, String handler, List<String> hostLibraries,
             String scratch) {
@@ -50,7 +50,8 @@ final class OciSpec {
         process.add("user", user);
         process.add("args", strings(List.of(limits.python(), "-u", AGENT_DIR + "/vireo_agent.py")));
         JsonArray env = strings(List.of("PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/tmp", "PYTHONDONTWRITEBYTECODE=1",
-                "VIREO_CODE_DIR=" + CODE_DIR, "VIREO_HANDLER=" + rootfs.handler(), "VIREO_CONTAINER=" + id));
+                "VIREO_CODE_DIR=" + CODE_DIR, "VIREO_HANDLER=" + rootfs.handler(), "VIREO_CONTAINER=" + id,
+                "VIREO_SCRATCH_MB=" + fn.scratchMb()));
         binding.environment().forEach((k, v) -> env.add(k + "=" + v));
         process.add("env", env);
         process.addProperty("cwd", "/tmp");
@@ -84,7 +85,7 @@ final class OciSpec {
         mounts.add(mount("/dev/mqueue", "mqueue", "mqueue", List.of("nosuid", "noexec", "nodev")));
         mounts.add(mount("/sys", "sysfs", "sysfs", List.of("nosuid", "noexec", "nodev", "ro")));
         if (rootfs.scratch().isEmpty()) {
-            mounts.add(mount("/tmp", "tmpfs", "tmpfs", List.of("nosuid", "nodev", "mode=1777", "size=65536k")));
+            mounts.add(mount("/tmp", "tmpfs", "tmpfs", List.of("nosuid", "nodev", "mode=1777", "size=" + fn.scratchMb() + "m")));
         } else {
             mounts.add(mount("/tmp", "bind", rootfs.scratch(), List.of("rbind", "rw", "nosuid", "nodev")));
         }

@@ -100,12 +100,13 @@ class OciSpecTest {
         assertEquals("/tmp", process.get("cwd").getAsString());
         JsonObject tmp = mount(spec, "/tmp");
         assertNotNull(tmp, "a private /tmp");
-        assertEquals("bind", tmp.get("type").getAsString(), "on disk, not a 64 MB tmpfs");
+        assertEquals("bind", tmp.get("type").getAsString(), "the scratch space the backend made (Scratch), not a 64 MB tmpfs");
         assertEquals("/run/vireo/containerd/scratch/c-1", tmp.get("source").getAsString(), "the container's own");
         assertEquals(List.of("rbind", "rw", "nosuid", "nodev"), strings(tmp.get("options")));
         JsonObject noScratch = spec("c-2", fn(64, 0.5), UDS, new OciSpec.Root("rootfs", null, "", false, "app.handle",
                 List.of(), ""), LIMITS);
         assertEquals("tmpfs", mount(noScratch, "/tmp").get("type").getAsString(), "without one, a tmpfs");
+        assertTrue(strings(mount(noScratch, "/tmp").get("options")).contains("size=512m"), "of the function's scratch_mb");
         assertTrue(strings(mount(spec, "/sys").get("options")).contains("ro"));
         JsonArray devices = resources(spec).getAsJsonArray("devices");
         assertEquals(1, devices.size());
@@ -120,7 +121,7 @@ class OciSpecTest {
         List<String> env = strings(process.get("env"));
         assertEquals(List.of("PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/tmp", "PYTHONDONTWRITEBYTECODE=1",
                 "VIREO_CODE_DIR=/vireo/code", "VIREO_HANDLER=main.handle", "VIREO_CONTAINER=c-1",
-                "VIREO_AGENT_SOCKET=/run/vireo/agent.sock"), env);
+                "VIREO_SCRATCH_MB=512", "VIREO_AGENT_SOCKET=/run/vireo/agent.sock"), env);
         List<String> pipeEnv = strings(spec("c-1", fn(64, 0.5), PIPE, SKELETON, LIMITS).getAsJsonObject("process").get("env"));
         assertTrue(pipeEnv.containsAll(List.of("VIREO_AGENT_PIPES=/run/vireo", "VIREO_AGENT_PIPE_COUNT=2")), pipeEnv.toString());
     }

@@ -50,6 +50,7 @@ import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.Option;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /**
@@ -95,6 +96,9 @@ public final class DockerBackend extends DaemonBackend {
         @AttributeDefinition(name = "Memory cap", description = "hard: the function's memory is a limit (past it the kernel kills, reported as 'exceeded memory limit'); soft: a reservation the kernel reclaims down to under pressure; none: no cap.")
         String memory_cap() default "hard";
 
+        @AttributeDefinition(name = "Scratch medium", description = "Where a container's /tmp (scratch_mb of the function) lives: disk = an ext4 image of its own, loop-mounted (not counted as memory); memory = a tmpfs (counted against the container's memory). Needs root; otherwise an unbounded directory.", options = {@Option(label = "disk", value = "disk"), @Option(label = "memory", value = "memory")})
+        String scratch() default "disk";
+
         @AttributeDefinition(name = "Images directory", description = "Where image archives are loaded from; empty = the launcher's vireo.images.dir, else <run dir>/images.")
         String images_dir() default "";
 
@@ -117,7 +121,7 @@ public final class DockerBackend extends DaemonBackend {
     public DockerBackend(BundleContext context, @Reference Clock clock, @Reference TaskScheduler scheduler, Config config) {
         super(new Settings("docker", config.socket(), privateDockerd(config.dockerd_binary()), config.user(),
                 config.create_concurrency(), config.memory_cap(), config.images_dir(), Duration.ofSeconds(30),
-                Duration.ofMillis(50)), context::getProperty, clock, scheduler);
+                Duration.ofMillis(50), config.scratch()), context::getProperty, clock, scheduler);
         this.config = config;
         if (!List.of("auto", "on", "off").contains(config.gpu())) {
             throw new IllegalArgumentException("gpu '" + config.gpu() + "' is not one of auto, on, off");
@@ -230,11 +234,11 @@ public final class DockerBackend extends DaemonBackend {
         for (var m : request.binding().mounts().entrySet()) {
             binds.add(new Bind(m.getKey(), new Volume(m.getValue()), AccessMode.rw));
         }
-        // /tmp: a directory of its own on disk (Scratch), removed with the container
-        binds.add(new Bind(Scratch.create(scratchRoot(), id, uid(), gid()).toString(), new Volume("/tmp"), AccessMode.rw));
+        // /tmp: scratch space of its own (Scratch: scratch_mb on disk or in memory), removed with the container
+        binds.add(new Bind(createScratch(id, fn).toString(), new Volume("/tmp"), AccessMode.rw));
         List<String> env = new ArrayList<>(List.of("PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/tmp",
                 "PYTHONDONTWRITEBYTECODE=1", "VIREO_CODE_DIR=/vireo/code", "VIREO_HANDLER=" + handler,
-                "VIREO_CONTAINER=" + id));
+                "VIREO_CONTAINER=" + id, "VIREO_SCRATCH_MB=" + fn.scratchMb()));
         request.binding().environment().forEach((k, v) -> env.add(k + "=" + v));
         long bytes = (long) fn.memoryMb() << 20;
         HostConfig host = HostConfig.newHostConfig().withBinds(binds).withReadonlyRootfs(true)
@@ -336,15 +340,7 @@ public final class DockerBackend extends DaemonBackend {
         } catch (DockerException e) {
             LOG.log(Level.WARNING, "[" + tid + "] remove " + id + ": " + e.getMessage());
         }
-        try {
-            Scratch.remove(scratchRoot(), id);
-        } catch (UncheckedIOException e) {
-            LOG.log(Level.WARNING, "[" + tid + "] " + e.getMessage(), e.getCause());
-        }
-    }
-
-    private Path scratchRoot() {
-        return daemonDir().resolve("scratch");
+        removeScratch(id, tid);
     }
 
     /** The instance's containers; with null, every container labelled with an instance (after a crash). */

@@ -12,6 +12,7 @@ import dev.vireo.api.spi.backend.ContainerRequest;
 import dev.vireo.api.spi.backend.ContainerUsage;
 import dev.vireo.api.spi.transport.TransportBinding;
 import dev.vireo.api.time.TaskScheduler;
+import dev.vireo.backend.support.Scratch;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
@@ -33,6 +34,7 @@ import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.Option;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /**
@@ -58,10 +60,14 @@ public final class ProcessBackend implements ContainerBackend {
 
         @AttributeDefinition(name = "Stop grace (ms)", description = "Time between SIGTERM and SIGKILL when a process is destroyed, in milliseconds.", min = "0")
         long stop_grace_ms() default 2_000;
+
+        @AttributeDefinition(name = "Scratch medium", description = "Where a process's scratch space (scratch_mb of the function; its working directory, HOME and TMPDIR) lives: disk = an ext4 image of its own, loop-mounted; memory = a tmpfs. Needs root; otherwise an unbounded directory.", options = {@Option(label = "disk", value = "disk"), @Option(label = "memory", value = "memory")})
+        String scratch() default "disk";
     }
 
     private final TaskScheduler scheduler;
     private final String home;
+    private final Path scratchRoot;
     private final Map<String, Process> processes = new ConcurrentHashMap<>();
     private volatile Config config;
     private volatile Path agent;
@@ -70,11 +76,15 @@ public final class ProcessBackend implements ContainerBackend {
     public ProcessBackend(BundleContext context, @Reference TaskScheduler scheduler, Config config) {
         this.scheduler = scheduler;
         this.home = context.getProperty("vireo.home");
+        String run = context.getProperty("vireo.run.dir");
+        this.scratchRoot = (run == null || run.isBlank() ? Path.of(System.getProperty("java.io.tmpdir"), "vireo-process")
+                : Path.of(run, "process")).resolve("scratch");
         modified(config);
     }
 
     @Modified
     void modified(Config config) {
+        Scratch.Medium.parse(config.scratch()); // refuse an unknown medium now, not at the first container
         this.config = config;
         this.agent = config.agent().isBlank()
                 ? Path.of(home == null ? "." : home, "agent", "python", "vireo_agent.py") : Path.of(config.agent());
@@ -82,7 +92,10 @@ public final class ProcessBackend implements ContainerBackend {
 
     @Deactivate
     void close() {
-        processes.values().forEach(Process::destroyForcibly);
+        processes.forEach((id, p) -> {
+            p.destroyForcibly();
+            removeScratch(id, "close");
+        });
     }
 
     @Override
@@ -126,6 +139,19 @@ public final class ProcessBackend implements ContainerBackend {
         env.put("VIREO_HANDLER", fn.handler());
         env.put("VIREO_INSTANCE", request.instance());
         env.put("VIREO_CONTAINER", request.id());
+        env.put("VIREO_SCRATCH_MB", Integer.toString(fn.scratchMb()));
+        Path scratch;
+        try {
+            int[] owner = owner();
+            scratch = Scratch.create(scratchRoot, request.id(), owner[0], owner[1], fn.scratchMb(),
+                    Scratch.Medium.parse(config.scratch()));
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(new BackendException(e.getMessage(), e));
+        }
+        // the process's scratch space: where it starts, its HOME and its TMPDIR (tempfile, mkstemp)
+        pb.directory(scratch.toFile());
+        env.put("HOME", scratch.toString());
+        env.put("TMPDIR", scratch.toString());
         pb.redirectErrorStream(true);
         pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
         try {
@@ -134,7 +160,22 @@ public final class ProcessBackend implements ContainerBackend {
             return CompletableFuture.completedFuture(new ContainerHandle(request.id(), fn.id(), "process",
                     request.binding().endpoint(), fn.memoryMb(), request.labels()));
         } catch (IOException e) {
+            Scratch.remove(scratchRoot, request.id());
             return CompletableFuture.failedFuture(new BackendException("cannot start " + config.python() + ": " + e.getMessage(), e));
+        }
+    }
+
+    /** This process's uid and gid: the agent runs as the worker's user, and owns its scratch space. */
+    private static int[] owner() throws IOException {
+        Path self = Path.of("/proc/self");
+        return new int[] {(Integer) Files.getAttribute(self, "unix:uid"), (Integer) Files.getAttribute(self, "unix:gid")};
+    }
+
+    private void removeScratch(String id, String tid) {
+        try {
+            Scratch.remove(scratchRoot, id);
+        } catch (java.io.UncheckedIOException e) {
+            LOG.log(Level.WARNING, "[" + tid + "] " + e.getMessage(), e.getCause());
         }
     }
 
@@ -156,6 +197,7 @@ public final class ProcessBackend implements ContainerBackend {
     public CompletionStage<Void> destroy(ContainerHandle container, String tid) {
         Process p = processes.remove(container.id());
         if (p == null || !p.isAlive()) {
+            removeScratch(container.id(), tid);
             return CompletableFuture.completedFuture(null);
         }
         p.destroy();
@@ -168,7 +210,7 @@ public final class ProcessBackend implements ContainerBackend {
             done.complete(null);
         }, Duration.ofMillis(config.stop_grace_ms()));
         p.onExit().thenRun(() -> done.complete(null));
-        return done;
+        return done.whenComplete((ok, failed) -> removeScratch(container.id(), tid));
     }
 
     @Override

@@ -37,7 +37,7 @@ final class Messages {
                 .setCompute(s.compute().name().toLowerCase(Locale.ROOT)).setTransport(s.transport())
                 .setMemoryMb(s.memoryMb()).setCpus(s.cpus()).setTimeoutMs(s.timeout().toMillis())
                 .setConcurrency(s.concurrency()).setExpectedColdStartMs(s.expected().coldStartMs())
-                .setExpectedWarmMs(s.expected().warmMs()).build();
+                .setExpectedWarmMs(s.expected().warmMs()).setScratchMb(s.scratchMb()).build();
     }
 
     /** A registration message as the API's spec; absent fields take the documented defaults. */
@@ -49,7 +49,8 @@ final class Messages {
                 s.getCpus() == 0 ? 1 : s.getCpus(),
                 Duration.ofMillis(s.getTimeoutMs() == 0 ? 60_000 : s.getTimeoutMs()),
                 s.getConcurrency() == 0 ? 1 : s.getConcurrency(),
-                new ExpectedTimings(s.getExpectedColdStartMs(), s.getExpectedWarmMs()));
+                new ExpectedTimings(s.getExpectedColdStartMs(), s.getExpectedWarmMs()),
+                s.getScratchMb() == 0 ? dev.vireo.api.model.FunctionSpec.DEFAULT_SCRATCH_MB : s.getScratchMb());
     }
 
     static InvokeReply reply(InvocationRecord r, boolean enhanced) {

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
 class MessagesTest {
     static final FunctionSpec FULL = new FunctionSpec("resize", "2.1_b", "vireo/python:3.12", "/srv/fn/resize",
             "main.handle", "docker", Compute.GPU, "pipe", 512, 2.5, Duration.ofMillis(30_000), 4,
-            new ExpectedTimings(800, 45));
+            new ExpectedTimings(800, 45), 2048);
 
     static final InvocationRecord ROUTED_FAILURE = new InvocationRecord("t-1", "resize-2.1_b", "worker-3", "docker",
             Optional.of(ContainerState.PREWARM), Instant.parse("2026-11-22T20:50:13.646Z"),
@@ -56,7 +56,7 @@ class MessagesTest {
         assertEquals(dev.vireo.grpc.v1.FunctionSpec.newBuilder().setId("resize-2.1_b").setName("resize")
                 .setVersion("2.1_b").setImage("vireo/python:3.12").setCode("/srv/fn/resize").setHandler("main.handle")
                 .setBackend("docker").setCompute("gpu").setTransport("pipe").setMemoryMb(512).setCpus(2.5)
-                .setTimeoutMs(30_000).setConcurrency(4).setExpectedColdStartMs(800).setExpectedWarmMs(45).build(), m);
+                .setTimeoutMs(30_000).setConcurrency(4).setExpectedColdStartMs(800).setExpectedWarmMs(45).setScratchMb(2048).build(), m);
         assertEquals(FULL, Messages.spec(m));
     }
 

@@ -30,7 +30,7 @@ import java.util.Set;
 /** JSON of the API's requests and answers, field by field, with messages that name the field on bad input. */
 final class Json {
     static final Set<String> SPEC_FIELDS = Set.of("name", "version", "image", "code", "handler", "backend", "compute",
-            "transport", "memory_mb", "cpus", "timeout_ms", "concurrency", "expected_cold_start_ms", "expected_warm_ms");
+            "transport", "memory_mb", "cpus", "timeout_ms", "concurrency", "expected_cold_start_ms", "expected_warm_ms", "scratch_mb");
 
     private Json() {
     }
@@ -126,7 +126,9 @@ final class Json {
                 Duration.ofMillis(integer(o, "timeout_ms", 60_000, 1, FunctionSpec.MAX_TIMEOUT.toMillis(), "ms")),
                 (int) integer(o, "concurrency", 1, 1, FunctionSpec.MAX_CONCURRENCY, "invocations"),
                 new ExpectedTimings(integer(o, "expected_cold_start_ms", 0, 0, ExpectedTimings.MAX_MS, "ms"),
-                        integer(o, "expected_warm_ms", 0, 0, ExpectedTimings.MAX_MS, "ms")));
+                        integer(o, "expected_warm_ms", 0, 0, ExpectedTimings.MAX_MS, "ms")),
+                (int) integer(o, "scratch_mb", FunctionSpec.DEFAULT_SCRATCH_MB, FunctionSpec.MIN_SCRATCH_MB,
+                        FunctionSpec.MAX_SCRATCH_MB, "MB"));
     }
 
     static String string(JsonObject o, String key, String fallback) {
@@ -180,6 +182,7 @@ final class Json {
         o.addProperty("concurrency", s.concurrency());
         o.addProperty("expected_cold_start_ms", s.expected().coldStartMs());
         o.addProperty("expected_warm_ms", s.expected().warmMs());
+        o.addProperty("scratch_mb", s.scratchMb());
         return o;
     }
 

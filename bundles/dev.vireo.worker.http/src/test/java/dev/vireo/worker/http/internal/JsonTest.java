@@ -36,7 +36,7 @@ import org.junit.jupiter.api.Test;
 class JsonTest {
     static final FunctionSpec FULL = new FunctionSpec("resize", "2.1_b", "vireo/python:3.12", "/srv/fn/resize",
             "main.handle", "docker", Compute.GPU, "pipe", 512, 2.5, Duration.ofMillis(30_000), 4,
-            new ExpectedTimings(800, 45));
+            new ExpectedTimings(800, 45), 2048);
 
     static JsonObject json(String text) {
         return JsonParser.parseString(text).getAsJsonObject();
@@ -62,7 +62,7 @@ class JsonTest {
     @Test
     void theApiReadsExactlyTheRegistrationFieldsTheDocsList() throws IOException {
         Set<String> documented = documentedFields();
-        assertEquals(14, documented.size(), documented.toString());
+        assertEquals(15, documented.size(), documented.toString());
         assertEquals(documented, new TreeSet<>(Json.SPEC_FIELDS));
     }
 
@@ -71,7 +71,8 @@ class JsonTest {
         JsonObject o = json("""
                 {"name":"resize","version":"2.1_b","image":"vireo/python:3.12","code":"/srv/fn/resize",
                  "handler":"main.handle","backend":"docker","compute":"GPU","transport":"pipe","memory_mb":512,
-                 "cpus":2.5,"timeout_ms":30000,"concurrency":4,"expected_cold_start_ms":800,"expected_warm_ms":45}""");
+                 "cpus":2.5,"timeout_ms":30000,"concurrency":4,"expected_cold_start_ms":800,"expected_warm_ms":45,
+                 "scratch_mb":2048}""");
         assertEquals(FULL, Json.spec(o));
     }
 
@@ -91,7 +92,7 @@ class JsonTest {
                 {"id":"resize-2.1_b","name":"resize","version":"2.1_b","image":"vireo/python:3.12",
                  "code":"/srv/fn/resize","handler":"main.handle","backend":"docker","compute":"gpu","transport":"pipe",
                  "memory_mb":512,"cpus":2.5,"timeout_ms":30000,"concurrency":4,"expected_cold_start_ms":800,
-                 "expected_warm_ms":45}"""), o);
+                 "expected_warm_ms":45,"scratch_mb":2048}"""), o);
         Set<String> keys = new TreeSet<>(documentedFields());
         keys.add("id");
         assertEquals(keys, new TreeSet<>(o.keySet()));
@@ -191,7 +192,9 @@ class JsonTest {
                 {"\"timeout_ms\":0.5", "timeout_ms: 0.5 is not an integer"},
                 {"\"timeout_ms\":0", "timeout_ms: 0 is out of range [1, 900000] ms"},
                 {"\"cpus\":1e400", "cpus: 1e400 is out of range [0.01, 256] cores"},
-                {"\"expected_warm_ms\":2.5", "expected_warm_ms: 2.5 is not an integer"}}) {
+                {"\"expected_warm_ms\":2.5", "expected_warm_ms: 2.5 is not an integer"},
+                {"\"scratch_mb\":8", "scratch_mb: 8 is out of range [16, 1048576] MB"},
+                {"\"scratch_mb\":512.5", "scratch_mb: 512.5 is not an integer"}}) {
             var e = assertThrows(dev.vireo.api.model.ValidationException.class, () -> Json.spec(Json.parse(base + c[0] + "}").getAsJsonObject()),
                     c[0]);
             assertEquals(c[1], e.getMessage());
