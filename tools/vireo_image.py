@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """Builds Vireo function images as OCI image archives (no registry, no docker), standard library only.
 
-  vireo_image.py build RUNTIME --out FILE [--tag REF] [--code DIR --handler MODULE.FUNCTION] [--agent FILE]
+  vireo_image.py build RUNTIME --out FILE [--tag REF] [--code DIR --handler MODULE.FUNCTION]
+                        [--apt PKG]... [--wheels DIR] [--agent FILE]
 
 RUNTIME is "python3": one layer with the root file system skeleton the agent needs (mount points, passwd/group,
 bin/lib/sbin links into /usr, world-writable sticky /tmp) and the agent at /vireo/agent/vireo_agent.py. The Python
 interpreter is not copied: it comes from the host's /usr, which the backend bind-mounts read-only (label
 dev.vireo.usr=host). With --code, a second layer holds the function's code under /vireo/code and the handler is
-recorded in the label dev.vireo.handler, so the image alone is enough to register the function.
+recorded in the label dev.vireo.handler, so the image alone is enough to register the function. With --apt or
+--wheels, a layer between those two holds the function's own dependencies under /vireo/deps (vireo_deps.py: Debian
+packages relocated out of /usr, wheels unpacked without pip), listed in the label dev.vireo.deps as JSON.
 
 The archive is an OCI image layout (oci-layout, index.json, blobs/sha256/...) with uncompressed layers; it names the
 image in the index annotations that containerd's importer reads, and carries docker-archive's manifest.json too, so
@@ -21,6 +24,8 @@ import json
 import os
 import sys
 import tarfile
+
+import vireo_deps
 
 RUNTIMES = {"python3": {"interpreter": "/usr/bin/python3"}}
 EPOCH = 0
@@ -102,7 +107,10 @@ def build(args):
         raise SystemExit("vireo: --handler must be module.function, e.g. main.handle")
     tag = args.tag or ("vireo/%s:latest" % args.runtime)
     blobs = {}
+    deps, deps_label = vireo_deps.collect(args.apt, args.wheels, RUNTIMES[args.runtime]["interpreter"])
     layers = [runtime_layer(args.agent)]
+    if deps:  # before the code: dependencies change less often
+        layers.append(layer(deps))
     if args.code:
         layers.append(code_layer(args.code))
     layer_descs = []
@@ -113,6 +121,8 @@ def build(args):
     labels = {"dev.vireo.runtime": args.runtime, "dev.vireo.usr": "host"}
     if args.handler:
         labels["dev.vireo.handler"] = args.handler
+    if deps_label:
+        labels["dev.vireo.deps"] = json.dumps(deps_label, sort_keys=True, separators=(",", ":"))
     config = {
         "architecture": "amd64", "os": "linux",
         "config": {
@@ -150,7 +160,7 @@ def build(args):
     os.replace(tmp, args.out)
     print(json.dumps({"image": tag, "archive": os.path.abspath(args.out), "manifest": manifest_desc["digest"],
                       "layers": len(layer_descs), "bytes": os.path.getsize(args.out),
-                      "handler": args.handler or ""}))
+                      "handler": args.handler or "", "deps": deps_label}))
 
 
 def main(argv):
@@ -162,6 +172,9 @@ def main(argv):
     b.add_argument("--tag")
     b.add_argument("--code")
     b.add_argument("--handler")
+    b.add_argument("--apt", action="append", default=[], metavar="PKG",
+                   help="a Debian package name (apt-get download; the named package only) or a .deb file")
+    b.add_argument("--wheels", metavar="DIR", help="a directory of *.whl files, unpacked into /vireo/deps/python")
     b.add_argument("--agent", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "agent",
                                                     "python", "vireo_agent.py"))
     args = parser.parse_args(argv)

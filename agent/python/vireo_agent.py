@@ -11,7 +11,8 @@ a 4-byte big-endian length, then that many bytes of UTF-8 JSON.
                     "result": "<JSON text>"}
                or  {"type": "result", ..., "success": false, "error_type", "error_message", "traceback"}
 
-Environment: VIREO_AGENT_SOCKET (socket path), VIREO_CODE_DIR (added to sys.path), VIREO_HANDLER (module.function).
+Environment: VIREO_AGENT_SOCKET (socket path), VIREO_CODE_DIR (added to sys.path), VIREO_HANDLER (module.function),
+VIREO_DEPS_DIR (the function's own dependencies, default /vireo/deps; empty: none).
 On SIGTERM it answers the invocations in flight with an error before it exits.
 """
 import errno
@@ -47,6 +48,58 @@ def recv_exact(conn, n):
 
 
 FUNCTION_MAIN = "__vireo_function_main__"
+DEFAULT_DEPS_DIR = "/vireo/deps"     # the dependency layer of ./vireo image build --apt/--wheels
+REEXEC_GUARD = "VIREO_AGENT_REEXEC"  # set when the agent re-executed itself for LD_LIBRARY_PATH
+
+
+def deps_dirs(deps_dir):
+    """The dependency layer's directories that exist: (Python import dirs, shared-library dirs). Wheels are in
+    <deps>/python, Debian packages' modules in <deps>/usr/lib/python3/dist-packages, their libraries in
+    <deps>/usr/lib/<multiarch> (and <deps>/usr/lib when it holds libraries itself)."""
+    if not deps_dir or not os.path.isdir(deps_dir):
+        return [], []
+    usr_lib = os.path.join(deps_dir, "usr", "lib")
+    python = [os.path.join(deps_dir, "python"), os.path.join(usr_lib, "python3", "dist-packages"),
+              os.path.join(usr_lib, "python%d.%d" % sys.version_info[:2], "dist-packages")]
+    multiarch = getattr(sys.implementation, "_multiarch", None)
+    if multiarch is None:
+        import sysconfig
+        multiarch = sysconfig.get_config_var("MULTIARCH")
+    libs = [os.path.join(usr_lib, multiarch)] if multiarch else []
+    if os.path.isdir(usr_lib) and any(".so" in name for name in os.listdir(usr_lib)):
+        libs.append(usr_lib)
+    return [d for d in python if os.path.isdir(d)], [d for d in libs if os.path.isdir(d)]
+
+
+def reexec_for_libraries(libs):
+    """The dynamic loader reads LD_LIBRARY_PATH once, when the process starts: if the dependency layer has library
+    directories that are not on it, run this agent again (same pid, same arguments) with them in front. Once only."""
+    current = [d for d in os.environ.get("LD_LIBRARY_PATH", "").split(":") if d]
+    missing = [d for d in libs if d not in current]
+    if not missing or os.environ.get(REEXEC_GUARD):
+        return
+    os.environ["LD_LIBRARY_PATH"] = ":".join(missing + current)
+    os.environ[REEXEC_GUARD] = "1"
+    argv = getattr(sys, "orig_argv", None) or [sys.executable, "-u"] + sys.argv
+    try:
+        os.execv(sys.executable, argv)
+    except OSError as e:
+        print("vireo agent: cannot re-execute for LD_LIBRARY_PATH (%s); native libraries of %s may not load"
+              % (e, ", ".join(missing)), file=sys.stderr)
+
+
+def add_python_dirs(dirs):
+    """The dependency layer's import dirs go after the standard library and before the system's site directories
+    (the host's Debian packages): a wheel can replace a system package but not a standard module. They are added as
+    site directories, so their .pth files are read."""
+    import site
+    before = list(sys.path)
+    for d in dirs:
+        site.addsitedir(d)
+    added = [p for p in sys.path if p not in before]
+    at = next((i for i, p in enumerate(before)
+               if os.path.basename(p.rstrip("/")) in ("site-packages", "dist-packages")), len(before))
+    sys.path[:] = before[:at] + added + before[at:]
 
 
 def load_handler(spec, code_dir=""):
@@ -281,6 +334,9 @@ def on_signal(signum, frame):
 
 
 def main():
+    python_dirs, lib_dirs = deps_dirs(os.environ.get("VIREO_DEPS_DIR", DEFAULT_DEPS_DIR))
+    reexec_for_libraries(lib_dirs)
+    add_python_dirs(python_dirs)
     handler_spec = os.environ["VIREO_HANDLER"]
     code_dir = os.environ.get("VIREO_CODE_DIR", "")
     if code_dir:

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
@@ -14,7 +15,8 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code vireo image build|list}: function images as OCI archives under {@code run/images} (made by
- * {@code tools/vireo_image.py} without a registry); the containerd backend imports an archive on first use.
+ * {@code tools/vireo_image.py} without a registry); the containerd backend imports an archive on first use. An image
+ * may carry the function's own dependencies (Debian packages, wheels) under {@code /vireo/deps} (docs/agent.md).
  */
 @Command(name = "image", description = "Function images (OCI archives under run/images).",
         subcommands = {ImageCommand.Build.class, ImageCommand.ListImages.class})
@@ -23,7 +25,25 @@ public final class ImageCommand {
         return home.runRoot().resolve("images");
     }
 
-    @Command(name = "build", description = "Build an OCI function image: runtime layer + optional code layer.")
+    /**
+     * What an image holds beyond the runtime: the function's code and handler (both or neither), Debian packages
+     * (names, fetched with apt-get download, or .deb files; the named packages only) and a directory of wheels, all
+     * optional.
+     */
+    public record Options(Path code, String handler, List<String> apt, Path wheels) {
+        public Options {
+            apt = apt == null ? List.of() : List.copyOf(apt);
+        }
+
+        /** Code and handler only, no dependencies. */
+        public static Options code(Path code, String handler) {
+            return new Options(code, handler, List.of(), null);
+        }
+    }
+
+    @Command(name = "build", description = {"Build an OCI function image: runtime layer, optional dependency layer "
+            + "(--apt, --wheels: unpacked under /vireo/deps) and optional code layer.",
+            "Dependencies are image-only: the process backend runs functions on the host's Python packages."})
     static final class Build implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "RUNTIME", description = "python3")
         String runtime;
@@ -37,14 +57,31 @@ public final class ImageCommand {
         @Option(names = "--handler", paramLabel = "MOD.FN", description = "the code's handler")
         String handler;
 
+        @Option(names = "--apt", paramLabel = "PKG", description = "a Debian package (a name: fetched with apt-get "
+                + "download, the named package only, not its dependencies; or a .deb file), unpacked under "
+                + "/vireo/deps with /usr moved to /vireo/deps/usr; no maintainer scripts run; repeatable")
+        List<String> apt = new ArrayList<>();
+
+        @Option(names = "--wheels", paramLabel = "DIR", description = "a directory of *.whl files, unpacked (without "
+                + "pip) into /vireo/deps/python; a wheel that does not fit the host's python3 is refused")
+        Path wheels;
+
         @Override
         public Integer call() throws Exception {
-            return build(Home.detect(), runtime, tag, code, handler);
+            return build(Home.detect(), runtime, tag, new Options(code, handler, apt, wheels));
         }
     }
 
-    /** Builds an image; the exit code of the image tool. */
+    /** Builds an image with code and handler (or neither) and no dependencies; the exit code of the image tool. */
     public static int build(Home home, String runtime, String tag, Path code, String handler) throws Exception {
+        return build(home, runtime, tag, Options.code(code, handler));
+    }
+
+    /**
+     * Builds an image into {@code <run root>/images/<tag with / : @ as _>.tar}; the exit code of the image tool (its
+     * messages go to this process's stderr).
+     */
+    public static int build(Home home, String runtime, String tag, Options options) throws Exception {
         String ref = tag != null ? tag : "vireo/" + runtime + ":latest";
         if (ref.isEmpty() || !ref.matches("[a-zA-Z0-9._/:@-]+")) {
             throw new CliException(CliException.USAGE, "--tag '" + ref + "' is not an image reference");
@@ -54,18 +91,31 @@ public final class ImageCommand {
         String python = Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
         List<String> cmd = new ArrayList<>(List.of(python, home.dir().resolve("tools/vireo_image.py").toString(), "build",
                 runtime, "--tag", ref, "--out", out.toString()));
-        if (code != null) {
-            cmd.addAll(List.of("--code", code.toAbsolutePath().normalize().toString()));
+        if (options.code() != null) {
+            cmd.addAll(List.of("--code", options.code().toAbsolutePath().normalize().toString()));
         }
-        if (handler != null) {
-            cmd.addAll(List.of("--handler", handler));
+        if (options.handler() != null) {
+            cmd.addAll(List.of("--handler", options.handler()));
         }
-        return new ProcessBuilder(cmd).inheritIO().start().waitFor();
+        for (String pkg : options.apt()) { // a file, made absolute; a name as it is
+            boolean file = pkg.endsWith(".deb") || pkg.contains("/");
+            cmd.addAll(List.of("--apt", file ? Path.of(pkg).toAbsolutePath().normalize().toString() : pkg));
+        }
+        if (options.wheels() != null) {
+            cmd.addAll(List.of("--wheels", options.wheels().toAbsolutePath().normalize().toString()));
+        }
+        // stdout (one JSON line) through System.out, so that a caller that captures it (surefire) sees it
+        Process tool = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.INHERIT)
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        tool.getInputStream().transferTo(System.out);
+        System.out.flush();
+        return tool.waitFor();
     }
 
     @Command(name = "list", description = "The image archives built here.")
     static final class ListImages implements Callable<Integer> {
-        @Option(names = "--json", description = "print [{name, bytes, path}] as JSON")
+        @Option(names = "--json", description = "print [{name, bytes, path, handler, deps}] as JSON (deps: what "
+                + "/vireo/deps holds, [{kind, name, version, file}], from the label dev.vireo.deps)")
         boolean json;
 
         @Override
@@ -79,9 +129,24 @@ public final class ImageCommand {
                     o.addProperty("name", n.substring(0, n.length() - 4));
                     o.addProperty("bytes", Files.size(f));
                     o.addProperty("path", f.toString());
+                    Map<String, String> labels = ImageLabels.read(f);
+                    o.addProperty("handler", labels.getOrDefault("dev.vireo.handler", ""));
+                    com.google.gson.JsonArray deps = deps(labels.getOrDefault("dev.vireo.deps", "[]"));
+                    o.add("deps", deps);
                     all.add(o);
                     if (!json) {
-                        System.out.println(o.get("name").getAsString() + "  " + Files.size(f) + " bytes  " + f);
+                        StringBuilder line = new StringBuilder(o.get("name").getAsString() + "  " + Files.size(f)
+                                + " bytes  " + f);
+                        if (!o.get("handler").getAsString().isEmpty()) {
+                            line.append("  handler ").append(o.get("handler").getAsString());
+                        }
+                        if (!deps.isEmpty()) {
+                            List<String> names = new ArrayList<>();
+                            deps.forEach(d -> names.add(d.getAsJsonObject().get("name").getAsString() + " "
+                                    + d.getAsJsonObject().get("version").getAsString()));
+                            line.append("  deps ").append(String.join(", ", names));
+                        }
+                        System.out.println(line);
                     }
                 }
             }
@@ -89,6 +154,14 @@ public final class ImageCommand {
                 System.out.println(all);
             }
             return 0;
+        }
+
+        private static com.google.gson.JsonArray deps(String label) {
+            try {
+                return com.google.gson.JsonParser.parseString(label).getAsJsonArray();
+            } catch (RuntimeException e) { // a label written by something else
+                return new com.google.gson.JsonArray();
+            }
         }
     }
 }
