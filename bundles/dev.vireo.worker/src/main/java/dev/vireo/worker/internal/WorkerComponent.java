@@ -22,17 +22,20 @@ import org.osgi.service.metatype.annotations.Designate;
 @Designate(ocd = WorkerConfig.class)
 public final class WorkerComponent implements WorkerService {
     private final WorkerCore core;
+    /** The Vireo home (framework property vireo.home), always a code root: its examples/ are functions. */
+    private final String home;
 
     @Activate
-    public WorkerComponent(@Reference PluginRegistry registry, @Reference Clock clock,
-            @Reference TaskScheduler scheduler, @Reference io.micrometer.core.instrument.MeterRegistry meters,
-            WorkerConfig config) {
-        this.core = new WorkerCore(registry, clock, scheduler, WorkerOptions.of(config), meters);
+    public WorkerComponent(org.osgi.framework.BundleContext context, @Reference PluginRegistry registry,
+            @Reference Clock clock, @Reference TaskScheduler scheduler,
+            @Reference io.micrometer.core.instrument.MeterRegistry meters, WorkerConfig config) {
+        this.home = context.getProperty("vireo.home");
+        this.core = new WorkerCore(registry, clock, scheduler, WorkerOptions.of(config, home), meters);
     }
 
     @Modified
     void modified(WorkerConfig config) {
-        core.reconfigure(WorkerOptions.of(config));
+        core.reconfigure(WorkerOptions.of(config, home));
     }
 
     @Deactivate

@@ -24,7 +24,7 @@ public @interface WorkerConfig {
     @AttributeDefinition(name = "Memory pressure (% free)", description = "When the host's available memory (MemAvailable) falls below this percentage of its total, idle containers are evicted in keep-alive order until it is above again; 0 = off.", min = "0", max = "90")
     int memory_pressure_free_percent() default 5;
 
-    @AttributeDefinition(name = "Code roots", description = "Comma-separated absolute directories a registration's code directory must lie inside (after links and '..' are resolved); a root this host lacks allows nothing. configs/ adds the Vireo home.")
+    @AttributeDefinition(name = "Code roots", description = "Comma-separated absolute directories a registration's code directory must lie inside (after links and '..' are resolved); a root this host lacks allows nothing. The Vireo home (framework property vireo.home: its examples/) is always one.")
     String code_roots() default "/tmp,/var/tmp,/home,/srv,/opt";
 
     @AttributeDefinition(name = "Maximum functions", description = "Registered functions at most.", min = "1")

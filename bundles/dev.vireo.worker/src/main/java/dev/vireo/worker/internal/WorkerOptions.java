@@ -20,7 +20,8 @@ record WorkerOptions(String name, int queueCapacity, Duration asyncRetention, Du
                 pressureFreePercent, codeRoots);
     }
 
-    static WorkerOptions of(WorkerConfig c) {
+    /** The options of {@code c}; {@code home} (the Vireo home, or null) is a code root besides those configured. */
+    static WorkerOptions of(WorkerConfig c, String home) {
         if (!NAME.matcher(c.name()).matches()) {
             throw new ValidationException("name", "'" + c.name() + "' is not a worker name (lower-case letters, digits, '-')");
         }
@@ -45,7 +46,8 @@ record WorkerOptions(String name, int queueCapacity, Duration asyncRetention, Du
         }
         return new WorkerOptions(c.name(), c.queue_capacity(), Duration.ofMillis(c.async_retention_ms()),
                 Duration.ofMillis(c.keepalive_check_ms()), c.max_functions(), Duration.ofMillis(c.memory_sample_ms()),
-                c.memory_pressure_free_percent(), roots(c.code_roots()));
+                c.memory_pressure_free_percent(), roots(home == null || home.isBlank() ? c.code_roots()
+                        : home + "," + c.code_roots()));
     }
 
     /** "a, b" -> [a, b]; each must be absolute. */

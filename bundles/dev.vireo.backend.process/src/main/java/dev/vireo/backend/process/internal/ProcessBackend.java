@@ -140,6 +140,7 @@ public final class ProcessBackend implements ContainerBackend {
         env.put("VIREO_INSTANCE", request.instance());
         env.put("VIREO_CONTAINER", request.id());
         env.put("VIREO_SCRATCH_MB", Integer.toString(fn.scratchMb()));
+        env.put("VIREO_DEPS_DIR", ""); // dependencies are baked into images; a process sees the host's packages only
         Path scratch;
         try {
             int[] owner = owner();
