@@ -8,11 +8,16 @@ a 4-byte big-endian length, then that many bytes of UTF-8 JSON.
       (or {"type": "error", ...} if the handler cannot be loaded; then the connection closes)
   worker -> agent: {"type": "invoke", "tid": "...", "payload": "<JSON text>"}
   agent -> worker: {"type": "result", "tid": ..., "start_us", "end_us", "duration_us", "cold", "success": true,
-                    "result": "<JSON text>"}
-               or  {"type": "result", ..., "success": false, "error_type", "error_message", "traceback"}
+                    "result": "<JSON text>", "stdout", "stderr", "output_truncated"}
+               or  {"type": "result", ..., "success": false, "error_type", "error_message", "traceback", "stdout",
+                    "stderr", "output_truncated"}
+
+The frames are ASCII (json.dumps escapes everything else), so they are always valid UTF-8; text the function made
+(its output, its exception's message) is first made encodable (see safe_text).
 
 Environment: VIREO_AGENT_SOCKET (socket path), VIREO_CODE_DIR (added to sys.path), VIREO_HANDLER (module.function),
-VIREO_DEPS_DIR (the function's own dependencies, default /vireo/deps; empty: none).
+VIREO_OUTPUT_LIMIT_BYTES (output kept per stream and invocation, default 65536), VIREO_DEPS_DIR (the function's own
+dependencies, default /vireo/deps; empty: none), VIREO_SCRATCH_MB (the size of /tmp, named when it is full).
 On SIGTERM it answers the invocations in flight with an error before it exits.
 """
 import errno
@@ -31,6 +36,10 @@ _cold = True
 _cold_lock = threading.Lock()
 _in_flight = {}          # connection -> tid
 _in_flight_lock = threading.Lock()
+_local = threading.local()  # .capture: the Capture of the invocation the thread is running, if any
+
+OUTPUT_LIMIT_DEFAULT = 64 * 1024
+_output_limit = OUTPUT_LIMIT_DEFAULT
 
 
 def now_us():
@@ -45,6 +54,95 @@ def recv_exact(conn, n):
             return None
         buf.extend(chunk)
     return bytes(buf)
+
+
+def safe_text(text):
+    """text that is valid Unicode: a lone surrogate (print("\\udc80"), a file name that was not UTF-8) becomes the six
+    characters \\udc80. Sent as is, it would reach the worker as a string the APIs could pass on only changed."""
+    return text if text.isascii() else text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+class BoundedText:
+    """The first `limit` bytes (UTF-8) of what was written; what does not fit is dropped and marks it truncated."""
+
+    def __init__(self, limit):
+        self.limit = limit
+        self.data = bytearray()
+        self.truncated = False
+
+    def write(self, text):
+        if self.truncated or not text:
+            return
+        data = text.encode("utf-8", "backslashreplace")
+        room = self.limit - len(self.data)
+        if len(data) <= room:
+            self.data += data
+            return
+        cut = room
+        while cut > 0 and data[cut] & 0xC0 == 0x80:  # a continuation byte: the cut would split a character
+            cut -= 1
+        self.data += data[:cut]
+        self.truncated = True
+
+    def text(self):
+        return self.data.decode("utf-8")
+
+
+class Capture:
+    """What one invocation wrote to sys.stdout and sys.stderr, each bounded."""
+
+    def __init__(self, limit):
+        self.stdout = BoundedText(limit)
+        self.stderr = BoundedText(limit)
+
+    def fields(self):
+        return {"stdout": self.stdout.text(), "stderr": self.stderr.text(),
+                "output_truncated": self.stdout.truncated or self.stderr.truncated}
+
+
+class RoutedStream:
+    """Stands in for sys.stdout or sys.stderr, installed once for all invocations: a write from a thread that is
+    running an invocation is also kept in that invocation's Capture, so concurrent invocations (threads) each get
+    their own output. Every write still goes on to the real stream (the container's log)."""
+
+    def __init__(self, real, name):
+        self._real = real
+        self._name = name
+
+    def write(self, text):
+        written = self._real.write(text)
+        capture = getattr(_local, "capture", None)
+        if capture is not None:
+            getattr(capture, self._name).write(text)
+        return written
+
+    def writelines(self, lines):
+        for line in lines:
+            self.write(line)
+
+    def flush(self):
+        self._real.flush()
+
+    def __getattr__(self, name):  # encoding, fileno, isatty, buffer, ...: the real stream's
+        return getattr(self._real, name)
+
+
+def install_output_capture():
+    """Routes sys.stdout and sys.stderr through RoutedStream (once; again is a no-op)."""
+    if sys.stdout is not None and not isinstance(sys.stdout, RoutedStream):
+        sys.stdout = RoutedStream(sys.stdout, "stdout")
+    if sys.stderr is not None and not isinstance(sys.stderr, RoutedStream):
+        sys.stderr = RoutedStream(sys.stderr, "stderr")
+
+
+def output_limit(environ):
+    """VIREO_OUTPUT_LIMIT_BYTES: bytes kept per stream and invocation (0 keeps nothing); unset is the default."""
+    text = environ.get("VIREO_OUTPUT_LIMIT_BYTES", "").strip()
+    if not text:
+        return OUTPUT_LIMIT_DEFAULT
+    if not (text.isascii() and text.isdigit()):
+        raise ValueError("VIREO_OUTPUT_LIMIT_BYTES must be a whole number of bytes >= 0, got %r" % text)
+    return int(text)
 
 
 FUNCTION_MAIN = "__vireo_function_main__"
@@ -152,25 +250,33 @@ def error_message(e):
     return str(e)
 
 
-def invoke(handler, message):
+def invoke(handler, message, limit=None):
+    """Runs one invocation; what the handler writes to sys.stdout and sys.stderr meanwhile, on this thread, is
+    returned with the result (when install_output_capture ran)."""
     global _cold
     with _cold_lock:
         cold = _cold
         _cold = False
     tid = message.get("tid", "")
+    capture = Capture(_output_limit if limit is None else limit)
+    _local.capture = capture
     start = now_us()
     try:
         args = parse_args(message.get("payload"))
         result = handler(args)
         text = json.dumps(result)
         end = now_us()
-        return {"type": "result", "tid": tid, "start_us": start, "end_us": end, "duration_us": end - start,
-                "cold": cold, "success": True, "result": text}
+        reply = {"type": "result", "tid": tid, "start_us": start, "end_us": end, "duration_us": end - start,
+                 "cold": cold, "success": True, "result": text}
     except Exception as e:  # the function's error, not the agent's
         end = now_us()
-        return {"type": "result", "tid": tid, "start_us": start, "end_us": end, "duration_us": end - start,
-                "cold": cold, "success": False, "error_type": type(e).__name__, "error_message": error_message(e),
-                "traceback": traceback.format_exc()}
+        reply = {"type": "result", "tid": tid, "start_us": start, "end_us": end, "duration_us": end - start,
+                 "cold": cold, "success": False, "error_type": safe_text(type(e).__name__),
+                 "error_message": safe_text(error_message(e)), "traceback": safe_text(traceback.format_exc())}
+    finally:
+        _local.capture = None
+    reply.update(capture.fields())
+    return reply
 
 
 class FrameStream:
@@ -343,13 +449,16 @@ def main():
         sys.path.insert(0, code_dir)
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGABRT, on_signal)
+    install_output_capture()  # before the handler's module runs, so a logging handler it makes writes through it
+    global _output_limit
     load_error = None
     handler = None
     try:
+        _output_limit = output_limit(os.environ)
         handler = load_handler(handler_spec, code_dir)
     except Exception as e:
-        load_error = {"type": "error", "error_type": type(e).__name__, "error_message": str(e),
-                      "traceback": traceback.format_exc()}
+        load_error = {"type": "error", "error_type": safe_text(type(e).__name__), "error_message": safe_text(str(e)),
+                      "traceback": safe_text(traceback.format_exc())}
     if os.environ.get("VIREO_AGENT_PIPES"):
         directory = os.environ["VIREO_AGENT_PIPES"]
         count = int(os.environ.get("VIREO_AGENT_PIPE_COUNT", "1"))

@@ -6,6 +6,7 @@ import dev.vireo.api.model.FunctionSpec;
 import dev.vireo.api.model.FunctionStats;
 import dev.vireo.api.model.InvocationError;
 import dev.vireo.api.model.InvocationRecord;
+import dev.vireo.api.model.Output;
 import dev.vireo.api.model.Timings;
 import dev.vireo.api.spi.resource.ResourceUsage;
 import dev.vireo.api.worker.AsyncResult;
@@ -24,7 +25,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A worker in memory: registrations in a map, invocations answered at once with {"echo": payload} (or a USER_ERROR
- * when the payload has "raise"). Every call is written to {@link #calls}.
+ * when the payload has "raise"; with output on stdout and stderr when it has "print"). Every call is written to
+ * {@link #calls}.
  */
 public final class FakeWorker implements WorkerService {
     public static final Instant ARRIVAL = Instant.parse("2026-11-22T20:50:13.646Z");
@@ -89,8 +91,11 @@ public final class FakeWorker implements WorkerService {
                 ? Optional.of(new InvocationError(ErrorKind.USER_ERROR, "ValueError: bad",
                         "Traceback (most recent call last):\nValueError: bad"))
                 : Optional.empty();
+        Output output = payload.contains("print") ? new Output("printed " + payload + "\n", "warning ✓\n", false)
+                : Output.NONE;
         return new InvocationRecord(tid, functionId, "worker-1", "sim", Optional.of(ContainerState.WARM), ARRIVAL, TIMINGS,
-                error.isPresent() ? "" : "{\"echo\":" + (payload.isEmpty() ? "null" : payload) + "}", error);
+                error.isPresent() ? "" : "{\"echo\":" + (payload.isEmpty() ? "null" : payload) + "}", error,
+                Optional.empty(), output);
     }
 
     @Override
@@ -105,7 +110,8 @@ public final class FakeWorker implements WorkerService {
         InvocationRecord r = record(tid == null || tid.isEmpty() ? "worker-1-7" : tid, functionId, payload);
         String given = result;
         return CompletableFuture.completedFuture(given == null || !r.success() ? r : new InvocationRecord(r.tid(),
-                r.functionId(), r.worker(), r.backend(), r.state(), r.arrival(), r.timings(), given, r.error()));
+                r.functionId(), r.worker(), r.backend(), r.state(), r.arrival(), r.timings(), given, r.error(),
+                r.routing(), r.output()));
     }
 
     @Override

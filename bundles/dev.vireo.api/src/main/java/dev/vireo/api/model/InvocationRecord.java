@@ -18,16 +18,24 @@ import java.util.Optional;
  * @param error      why it failed, empty when it succeeded
  * @param routing    what the controller added when the invocation went through one, empty when it went to a worker
  *                   directly
+ * @param output     what the function wrote to stdout and stderr, {@link Output#NONE} if nothing (or it never ran)
  */
 public record InvocationRecord(String tid, String functionId, String worker, String backend,
         Optional<ContainerState> state, Instant arrival, Timings timings, String result,
-        Optional<InvocationError> error, Optional<Routing> routing) {
+        Optional<InvocationError> error, Optional<Routing> routing, Output output) {
 
     /** A record of an invocation served by a worker directly (no controller in the way). */
     public InvocationRecord(String tid, String functionId, String worker, String backend,
             Optional<ContainerState> state, Instant arrival, Timings timings, String result,
             Optional<InvocationError> error) {
-        this(tid, functionId, worker, backend, state, arrival, timings, result, error, Optional.empty());
+        this(tid, functionId, worker, backend, state, arrival, timings, result, error, Optional.empty(), Output.NONE);
+    }
+
+    /** A record without output (the function wrote nothing, or it never ran). */
+    public InvocationRecord(String tid, String functionId, String worker, String backend,
+            Optional<ContainerState> state, Instant arrival, Timings timings, String result,
+            Optional<InvocationError> error, Optional<Routing> routing) {
+        this(tid, functionId, worker, backend, state, arrival, timings, result, error, routing, Output.NONE);
     }
 
     public InvocationRecord {
@@ -41,12 +49,13 @@ public record InvocationRecord(String tid, String functionId, String worker, Str
         result = Objects.requireNonNullElse(result, "");
         error = Objects.requireNonNullElse(error, Optional.empty());
         routing = Objects.requireNonNullElse(routing, Optional.empty());
+        output = Objects.requireNonNullElse(output, Output.NONE);
     }
 
     /** This record as the controller returns it: the worker's record plus the controller's own part. */
     public InvocationRecord withRouting(Routing routing) {
         return new InvocationRecord(tid, functionId, worker, backend, state, arrival, timings, result, error,
-                Optional.of(routing));
+                Optional.of(routing), output);
     }
 
     public boolean success() {

@@ -1,6 +1,6 @@
 /**
  * Immutable value types exchanged between the worker, the controller and the plugins: function specifications,
- * invocations, invocation records with their timings, container handles and per-function statistics. Every
+ * invocations, invocation records with their timings and output, container handles and per-function statistics. Every
  * constructor validates its arguments and throws {@link dev.vireo.api.model.ValidationException} with a message that
  * names the field and what was wrong.
  */

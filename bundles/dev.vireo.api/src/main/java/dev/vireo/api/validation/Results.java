@@ -26,7 +26,7 @@ public final class Results {
         } catch (ValidationException e) {
             return new InvocationRecord(r.tid(), r.functionId(), r.worker(), r.backend(), r.state(), r.arrival(),
                     r.timings(), "", Optional.of(InvocationError.of(ErrorKind.USER_ERROR, "the function returned a"
-                            + " result that cannot be passed on unchanged: " + e.getMessage())), r.routing());
+                            + " result that cannot be passed on unchanged: " + e.getMessage())), r.routing(), r.output());
         }
     }
 }

@@ -11,6 +11,7 @@ import dev.vireo.api.model.ErrorKind;
 import dev.vireo.api.model.FunctionSpec;
 import dev.vireo.api.model.FunctionStats;
 import dev.vireo.api.model.InvocationRecord;
+import dev.vireo.api.model.Output;
 import dev.vireo.api.model.Timings;
 import dev.vireo.api.model.ValidationException;
 import dev.vireo.api.spi.balance.LoadBalancingPolicy;
@@ -111,6 +112,17 @@ class ControllerCoreTest {
         }
         assertEquals(List.of("w1", "w2", "w1", "w2"), workers);
         assertEquals(4, c.members().stream().mapToLong(WorkerMember::sent).sum());
+    }
+
+    @Test
+    void whatTheFunctionPrintedComesBackThroughTheControllerWithItsRouting() {
+        ControllerCore c = controller(true);
+        c.join("w1", "h:1");
+        c.register(spec("a"));
+        InvocationRecord r = join(c.invoke("t1", "a-1", "\"print\""));
+        assertEquals(new Output("printed\n", "", false), r.output());
+        assertEquals("ctl", r.routing().orElseThrow().controller());
+        assertEquals(Output.NONE, join(c.invoke("t2", "a-1", "{}")).output());
     }
 
     @Test
@@ -247,7 +259,8 @@ class ControllerCoreTest {
             time.schedule(() -> {
                 inFlight.decrementAndGet();
                 f.complete(new InvocationRecord(tid, functionId, workerName(), "sim", Optional.empty(), Instant.EPOCH,
-                        new Timings(0, 0, 0, 0, 1, 2), "{}", Optional.empty()));
+                        new Timings(0, 0, 0, 0, 1, 2), "{}", Optional.empty(), Optional.empty(),
+                        payload.contains("print") ? new Output("printed\n", "", false) : Output.NONE));
             }, Duration.ofMillis(execMs));
             return f;
         }

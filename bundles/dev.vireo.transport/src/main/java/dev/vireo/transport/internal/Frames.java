@@ -2,12 +2,18 @@ package dev.vireo.transport.internal;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.vireo.api.model.Output;
 import dev.vireo.api.spi.transport.AgentReply;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
 import java.nio.channels.ByteChannel;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 
 /**
  * The agent protocol's framing: a 4-byte big-endian length, then that many bytes of UTF-8 JSON
@@ -35,11 +41,35 @@ final class Frames {
         }
         ByteBuffer body = ByteBuffer.allocate(length);
         fill(channel, body);
+        String text = utf8(body.array());
         try {
-            return JsonParser.parseString(new String(body.array(), StandardCharsets.UTF_8)).getAsJsonObject();
+            return JsonParser.parseString(text).getAsJsonObject();
         } catch (RuntimeException e) {
             throw new IOException("agent sent a malformed frame: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * A frame's bytes as text, decoded strictly: bytes that are not UTF-8 are an error, never replaced by U+FFFD (which
+     * would pass on a result, or output, other than the one the agent sent). The agent sends ASCII only
+     * (json.dumps escapes the rest), so such a frame means a broken agent or a corrupted stream: the IOException makes
+     * the invocation CONTAINER_FAILED and the container is replaced, as for any other malformed frame. Not
+     * USER_ERROR: the function's own text cannot produce it, and the container would be kept.
+     */
+    static String utf8(byte[] bytes) throws IOException {
+        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        CharBuffer out = CharBuffer.allocate(bytes.length); // UTF-8 never decodes to more chars than bytes
+        CoderResult r = decoder.decode(in, out, true);
+        if (!r.isError()) {
+            r = decoder.flush(out);
+        }
+        if (r.isError()) {
+            throw new IOException(String.format(Locale.ROOT, "agent sent invalid UTF-8 at byte %d (0x%02X)",
+                    in.position(), bytes[in.position()] & 0xff));
+        }
+        return out.flip().toString();
     }
 
     private static void fill(ByteChannel channel, ByteBuffer buffer) throws IOException {
@@ -63,8 +93,13 @@ final class Frames {
             throw new IOException("expected a result frame, got " + o);
         }
         return new AgentReply(number(o, "start_us"), number(o, "end_us"), number(o, "duration_us"),
-                o.has("cold") && o.get("cold").getAsBoolean(), o.has("success") && o.get("success").getAsBoolean(),
-                string(o, "result"), string(o, "error_type"), string(o, "error_message"), string(o, "traceback"));
+                bool(o, "cold"), bool(o, "success"),
+                string(o, "result"), string(o, "error_type"), string(o, "error_message"), string(o, "traceback"),
+                new Output(string(o, "stdout"), string(o, "stderr"), bool(o, "output_truncated")));
+    }
+
+    static boolean bool(JsonObject o, String key) {
+        return o.has(key) && !o.get(key).isJsonNull() && o.get(key).getAsBoolean();
     }
 
     static String string(JsonObject o, String key) {

@@ -264,7 +264,7 @@ public final class HttpTransport implements AgentTransport {
             if (reply.length < length) {
                 throw new EOFException("the agent closed the connection");
             }
-            return new Response(Integer.parseInt(parts[1]), new String(reply, StandardCharsets.UTF_8));
+            return new Response(Integer.parseInt(parts[1]), Frames.utf8(reply));
         }
 
         private String line() throws IOException {

@@ -35,7 +35,11 @@ final class AgentFrames {
     }
 
     static void write(OutputStream out, JsonObject message) throws IOException {
-        byte[] body = message.toString().getBytes(StandardCharsets.UTF_8);
+        write(out, message.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** A frame of exactly these bytes, as a broken agent might send. */
+    static void write(OutputStream out, byte[] body) throws IOException {
         out.write(ByteBuffer.allocate(4).putInt(body.length).array()); // struct.pack(">I", len(data))
         out.write(body);
         out.flush();
@@ -73,6 +77,26 @@ final class AgentFrames {
         o.addProperty("error_message", message);
         o.addProperty("traceback", traceback);
         return o;
+    }
+
+    /** {@code reply} with what the function wrote during the invocation, as vireo_agent.py adds it. */
+    static JsonObject printed(JsonObject reply, String stdout, String stderr, boolean truncated) {
+        reply.addProperty("stdout", stdout);
+        reply.addProperty("stderr", stderr);
+        reply.addProperty("output_truncated", truncated);
+        return reply;
+    }
+
+    /**
+     * A result frame whose result string holds {@code bad} raw: "{"type":"result",...,"result":"\"<bad>\""}" in
+     * bytes, with the offset of {@code bad} in it.
+     */
+    static byte[] resultWithRawBytes(JsonObject invoke, byte[] bad) {
+        String text = result(invoke, "\"@\"", false).toString();
+        int at = text.indexOf('@');
+        byte[] head = text.substring(0, at).getBytes(StandardCharsets.UTF_8);
+        byte[] tail = text.substring(at + 1).getBytes(StandardCharsets.UTF_8);
+        return ByteBuffer.allocate(head.length + bad.length + tail.length).put(head).put(bad).put(tail).array();
     }
 
     private static JsonObject timed(JsonObject invoke, boolean cold) {

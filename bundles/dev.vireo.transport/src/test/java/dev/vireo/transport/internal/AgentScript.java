@@ -15,7 +15,8 @@ interface AgentScript {
 
     /**
      * agent/python/vireo_agent.py with a handler that returns {"echo": payload}, or raises ValueError when the
-     * payload is {"raise": message}. Over a socket it greets with "ready" unasked; over pipes it answers "hello".
+     * payload is {"raise": message}; with {"print": text} it prints the text to stdout and "warning: " + text to
+     * stderr first. Over a socket it greets with "ready" unasked; over pipes it answers "hello".
      */
     final class Python implements AgentScript {
         private final boolean greet;
@@ -40,13 +41,15 @@ interface AgentScript {
                 } else if (type.equals("invoke")) {
                     boolean first = cold.getAndSet(false);
                     var args = JsonParser.parseString(m.get("payload").getAsString());
-                    if (args.isJsonObject() && args.getAsJsonObject().has("raise")) {
-                        AgentFrames.write(out, AgentFrames.userError(m, "ValueError",
-                                args.getAsJsonObject().get("raise").getAsString(),
-                                "Traceback (most recent call last):\n  File \"main.py\", line 2, in handle\nValueError"));
-                    } else {
-                        AgentFrames.write(out, AgentFrames.result(m, AgentFrames.echo(m), first));
+                    JsonObject reply = args.isJsonObject() && args.getAsJsonObject().has("raise")
+                            ? AgentFrames.userError(m, "ValueError", args.getAsJsonObject().get("raise").getAsString(),
+                                    "Traceback (most recent call last):\n  File \"main.py\", line 2, in handle\nValueError")
+                            : AgentFrames.result(m, AgentFrames.echo(m), first);
+                    if (args.isJsonObject() && args.getAsJsonObject().has("print")) {
+                        String text = args.getAsJsonObject().get("print").getAsString();
+                        AgentFrames.printed(reply, text + "\n", "warning: " + text + "\n", false);
                     }
+                    AgentFrames.write(out, reply);
                 } else {
                     throw new IOException("unexpected frame " + m);
                 }

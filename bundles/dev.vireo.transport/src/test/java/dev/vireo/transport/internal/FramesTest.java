@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
+import dev.vireo.api.model.Output;
 import dev.vireo.api.spi.transport.AgentReply;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -154,10 +155,65 @@ class FramesTest {
     }
 
     @Test
+    void aResultFrameCarriesWhatTheFunctionPrintedOnSuccessAndOnFailure() throws IOException {
+        JsonObject invoke = Frames.invoke("t-9", "{}");
+        AgentReply ok = Frames.reply(AgentFrames.printed(AgentFrames.result(invoke, "1", false), "héllo ✓\n",
+                "warning\n", true));
+        assertEquals(new Output("héllo ✓\n", "warning\n", true), ok.output());
+        assertEquals("1", ok.result());
+
+        AgentReply failed = Frames.reply(AgentFrames.printed(AgentFrames.userError(invoke, "KeyError", "'x'", "Tb"),
+                "step 1\n", "", false));
+        assertEquals(new AgentReply(1_700_000_000_000_000L, 1_700_000_000_000_250L, 250, false, false, "", "KeyError",
+                "'x'", "Tb", new Output("step 1\n", "", false)), failed);
+
+        assertEquals(Output.NONE, Frames.reply(AgentFrames.result(invoke, "1", false)).output(),
+                "an agent that captures nothing");
+    }
+
+    @Test
+    void aFrameThatIsNotUtf8IsRefusedNamingTheByteNeverDecodedWithReplacements() {
+        JsonObject invoke = Frames.invoke("t-1", "{}");
+        int at = AgentFrames.result(invoke, "\"@\"", false).toString().indexOf('@');
+        for (int[] bad : new int[][] {
+                {0xFF}, // never in UTF-8
+                {0x80}, // a continuation byte with nothing before it
+                {0xC0, 0xAF}, // overlong '/'
+                {0xED, 0xA0, 0x80}, // an encoded surrogate (U+D800)
+                {0xF4, 0x90, 0x80, 0x80}, // past U+10FFFF
+                {0xE2, 0x82}}) { // a sequence cut short (by the closing quote)
+            byte[] raw = new byte[bad.length];
+            for (int i = 0; i < bad.length; i++) {
+                raw[i] = (byte) bad[i];
+            }
+            byte[] body = AgentFrames.resultWithRawBytes(invoke, raw);
+            IOException e = assertThrows(IOException.class, () -> Frames.read(new MemoryChannel(frame(body), 7), 1024),
+                    Arrays.toString(bad));
+            assertEquals(String.format("agent sent invalid UTF-8 at byte %d (0x%02X)", at, bad[0]), e.getMessage());
+            assertFalse(e instanceof EOFException);
+        }
+        byte[] cutAtTheEnd = {'{', '"', 'a', '"', ':', '"', (byte) 0xF0, (byte) 0x9F, (byte) 0x98};
+        assertEquals("agent sent invalid UTF-8 at byte 6 (0xF0)", assertThrows(IOException.class,
+                () -> Frames.read(new MemoryChannel(frame(cutAtTheEnd), 64), 1024)).getMessage());
+    }
+
+    @Test
+    void everyValidUtf8SequenceIsDecodedUnchanged() throws IOException {
+        String text = "a é ✓ 😀 \u0000 \uffff \ud83d\ude00 \udbff\udfff";
+        JsonObject m = AgentFrames.result(Frames.invoke("t-1", "{}"), "x", false);
+        m.addProperty("stdout", text);
+        assertEquals(text, Frames.read(new MemoryChannel(frame(m.toString()), 5), 1024).get("stdout").getAsString());
+        assertEquals(text, Frames.utf8(text.getBytes(StandardCharsets.UTF_8)));
+        assertEquals("", Frames.utf8(new byte[0]));
+    }
+
+    @Test
     void missingOrNullFieldsOfAResultTakeNeutralValues() throws IOException {
         JsonObject bare = new JsonObject();
         bare.addProperty("type", "result");
         bare.add("result", com.google.gson.JsonNull.INSTANCE);
+        bare.add("stdout", com.google.gson.JsonNull.INSTANCE);
+        bare.add("cold", com.google.gson.JsonNull.INSTANCE);
         assertEquals(new AgentReply(0, 0, 0, false, false, "", "", "", ""), Frames.reply(bare));
     }
 

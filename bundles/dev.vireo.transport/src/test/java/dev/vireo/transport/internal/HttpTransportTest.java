@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.vireo.api.model.AgentEndpoint;
+import dev.vireo.api.model.Output;
 import dev.vireo.api.spi.transport.AgentChannel;
 import dev.vireo.api.spi.transport.AgentReply;
 import dev.vireo.api.time.Cancellable;
@@ -174,6 +175,41 @@ class HttpTransportTest {
             assertEquals("ZeroDivisionError", r.errorType());
             assertEquals("division by zero", r.errorMessage());
             assertEquals("Traceback ...", r.traceback());
+        }
+    }
+
+    @Test
+    void whatTheFunctionPrintedComesBackWithTheReply() throws Exception {
+        agent = new FakeHttpAgent(r -> r.path().equals("/ready") ? ready() : FakeHttpAgent.response(200,
+                AgentFrames.printed(AgentFrames.userError(JsonParser.parseString(r.body()).getAsJsonObject(),
+                        "ZeroDivisionError", "division by zero", "Traceback ..."), "n = 0 ✓\n", "", true).toString()));
+        HttpTransport http = transport(5_000, 1024 * 1024);
+
+        try (AgentChannel ch = http.open(endpoint(), "t-0")) {
+            AgentReply r = await(ch.invoke("t-1", "0", Duration.ofSeconds(5)));
+            assertEquals("ZeroDivisionError", r.errorType());
+            assertEquals(new Output("n = 0 ✓\n", "", true), r.output());
+        }
+    }
+
+    @Test
+    void aReplyBodyThatIsNotUtf8FailsTheInvocationRatherThanArriveChanged() throws Exception {
+        agent = new FakeHttpAgent(r -> {
+            if (r.path().equals("/ready")) {
+                return ready();
+            }
+            byte[] body = AgentFrames.resultWithRawBytes(JsonParser.parseString(r.body()).getAsJsonObject(),
+                    new byte[] {(byte) 0xED, (byte) 0xA0, (byte) 0x80}); // an encoded surrogate
+            byte[] head = ("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + body.length
+                    + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            return java.nio.ByteBuffer.allocate(head.length + body.length).put(head).put(body).array();
+        });
+        HttpTransport http = transport(5_000, 1024);
+
+        try (AgentChannel ch = http.open(endpoint(), "t-0")) {
+            Throwable t = failure(ch.invoke("t-1", "1", Duration.ofSeconds(5)));
+            assertInstanceOf(IOException.class, t);
+            assertTrue(t.getMessage().matches("agent sent invalid UTF-8 at byte \\d+ \\(0xED\\)"), t.getMessage());
         }
     }
 

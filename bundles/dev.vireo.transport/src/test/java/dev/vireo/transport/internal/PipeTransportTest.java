@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import dev.vireo.api.model.AgentEndpoint;
+import dev.vireo.api.model.Output;
 import dev.vireo.api.spi.transport.AgentChannel;
 import dev.vireo.api.spi.transport.AgentReply;
 import dev.vireo.api.spi.transport.TransportBinding;
@@ -115,9 +116,14 @@ class PipeTransportTest {
             assertEquals("ValueError", error.errorType());
             assertEquals("nope", error.errorMessage());
             assertFalse(error.cold());
+            AgentReply printed = await(ch.invoke("t-3", "{\"print\":\"Zoë ✓\",\"raise\":\"x\"}",
+                    Duration.ofSeconds(5)));
+            assertEquals(new Output("Zoë ✓\n", "warning: Zoë ✓\n", false), printed.output(),
+                    "what the function printed comes back with its error too");
         }
         assertEquals("t-1", script.received.poll(5, SECONDS).get("tid").getAsString());
         assertEquals("t-2", script.received.poll(5, SECONDS).get("tid").getAsString());
+        assertEquals("t-3", script.received.poll(5, SECONDS).get("tid").getAsString());
     }
 
     @Test
@@ -212,6 +218,26 @@ class PipeTransportTest {
             Throwable t = failure(ch.invoke("t-1", "{}", Duration.ofSeconds(10)));
             assertInstanceOf(EOFException.class, t);
             assertEquals("the agent closed the connection", t.getMessage());
+        }
+    }
+
+    @Test
+    void aReplyThatIsNotUtf8FailsTheInvocationRatherThanArriveChanged() throws Exception {
+        PipeTransport pipe = transport(1, 5_000, 1024);
+        TransportBinding b = pipe.bind("c1", "t-0");
+        agent = new FakePipeAgent(Path.of(b.endpoint().address()), 1, (in, out) -> {
+            AgentFrames.read(in);
+            AgentFrames.write(out, AgentFrames.ready());
+            JsonObject m = AgentFrames.read(in);
+            if (m != null) { // null: the pair reopened at the end of the test
+                AgentFrames.write(out, AgentFrames.resultWithRawBytes(m, new byte[] {'o', 'k', (byte) 0xC3}));
+            }
+        });
+
+        try (AgentChannel ch = pipe.open(b.endpoint(), "t-0")) {
+            Throwable t = failure(ch.invoke("t-1", "{}", Duration.ofSeconds(10)));
+            assertInstanceOf(IOException.class, t);
+            assertTrue(t.getMessage().matches("agent sent invalid UTF-8 at byte \\d+ \\(0xC3\\)"), t.getMessage());
         }
     }
 

@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import dev.vireo.api.model.AgentEndpoint;
+import dev.vireo.api.model.Output;
 import dev.vireo.api.spi.transport.AgentChannel;
 import dev.vireo.api.spi.transport.AgentReply;
 import dev.vireo.api.spi.transport.TransportBinding;
@@ -169,6 +170,42 @@ class UdsTransportTest {
             assertEquals("", r.result());
             assertTrue(ch.isOpen(), "the agent is fine");
             assertTrue(await(ch.invoke("t-2", "1", Duration.ofSeconds(5))).success());
+        }
+    }
+
+    @Test
+    void whatTheFunctionPrintedComesBackWithTheReplyOfItsOwnInvocation() throws Exception {
+        UdsTransport uds = transport(5_000, 1024 * 1024);
+        TransportBinding b = uds.bind("c1", "t-0");
+        agent = FakeUdsAgent.start(Path.of(b.endpoint().address()), new AgentScript.Python(true));
+
+        try (AgentChannel ch = uds.open(b.endpoint(), "t-0")) {
+            AgentReply ok = await(ch.invoke("t-1", "{\"print\":\"héllo\"}", Duration.ofSeconds(5)));
+            assertTrue(ok.success());
+            assertEquals(new Output("héllo\n", "warning: héllo\n", false), ok.output());
+            AgentReply failed = await(ch.invoke("t-2", "{\"print\":\"step 1\",\"raise\":\"bad\"}",
+                    Duration.ofSeconds(5)));
+            assertEquals("bad", failed.errorMessage());
+            assertEquals(new Output("step 1\n", "warning: step 1\n", false), failed.output());
+            assertEquals(Output.NONE, await(ch.invoke("t-3", "{}", Duration.ofSeconds(5))).output());
+        }
+    }
+
+    @Test
+    void aReplyThatIsNotUtf8FailsTheInvocationRatherThanArriveChanged() throws Exception {
+        UdsTransport uds = transport(5_000, 1024);
+        TransportBinding b = uds.bind("c1", "t-0");
+        agent = FakeUdsAgent.start(Path.of(b.endpoint().address()), (in, out) -> {
+            AgentFrames.write(out, AgentFrames.ready());
+            JsonObject m = AgentFrames.read(in);
+            AgentFrames.write(out, AgentFrames.resultWithRawBytes(m, new byte[] {'a', (byte) 0xFF, 'b'}));
+        });
+
+        try (AgentChannel ch = uds.open(b.endpoint(), "t-0")) {
+            Throwable t = failure(ch.invoke("t-1", "{}", Duration.ofSeconds(10)));
+            assertInstanceOf(IOException.class, t);
+            assertFalse(t instanceof EOFException);
+            assertTrue(t.getMessage().matches("agent sent invalid UTF-8 at byte \\d+ \\(0xFF\\)"), t.getMessage());
         }
     }
 

@@ -17,7 +17,8 @@ import java.util.function.Supplier;
  * <li>the agent answered with an error: USER_ERROR (the container stays);</li>
  * <li>no answer before the function's timeout (the worker's guard): TIMEOUT;</li>
  * <li>the call broke and the backend says the container exceeded its memory limit: OUT_OF_MEMORY;</li>
- * <li>the call broke otherwise: CONTAINER_FAILED, with the backend's account of why if it has one;</li>
+ * <li>the call broke otherwise (the agent died, or broke the protocol: a malformed frame, bytes that are not
+ * UTF-8): CONTAINER_FAILED, with the backend's account of why if it has one;</li>
  * <li>no container could be started: START_FAILED.</li>
  * </ul>
  * Every failure but USER_ERROR costs the container ({@link InvocationRunner} destroys it).

@@ -5,6 +5,7 @@ import dev.vireo.api.model.ErrorKind;
 import dev.vireo.api.model.FunctionSpec;
 import dev.vireo.api.model.InvocationError;
 import dev.vireo.api.model.InvocationRecord;
+import dev.vireo.api.model.Output;
 import dev.vireo.api.model.Timings;
 import dev.vireo.api.spi.transport.AgentChannel;
 import dev.vireo.api.spi.transport.AgentReply;
@@ -138,7 +139,8 @@ final class InvocationRunner {
             } else {
                 space.release();
                 p.acquiredNanos = clock.nanoTime();
-                finish(p, null, ContainerState.COLD, 0, 0, 0, null, Failures.startFailed(p.function, error));
+                finish(p, null, ContainerState.COLD, 0, 0, 0, null, Output.NONE,
+                        Failures.startFailed(p.function, error));
             }
             pump();
         });
@@ -181,10 +183,12 @@ final class InvocationRunner {
         InvocationError failure = null;
         long executionUs = 0;
         String result = "";
+        Output output = Output.NONE;
         if (error != null) {
             failure = Failures.callFailed(error, p.function, c.id(), () -> containers.diagnose(c));
         } else {
             executionUs = Math.max(0, reply.durationUs());
+            output = reply.output();
             if (reply.success()) {
                 result = reply.result();
             } else {
@@ -208,7 +212,7 @@ final class InvocationRunner {
             LOG.log(Level.WARNING, "[" + p.tid() + "] " + failure.message());
         }
         finish(p, c, state, state == ContainerState.COLD ? c.coldStartUs : 0, executionUs,
-                Math.max(0, roundTripUs - executionUs), result, failure);
+                Math.max(0, roundTripUs - executionUs), result, output, failure);
         if (containerOk) {
             memory.afterInvocation(c, end);
         }
@@ -217,14 +221,14 @@ final class InvocationRunner {
 
     /** Makes the invocation's record, counts it, and completes the caller's future with it. */
     private void finish(Pending p, Container c, ContainerState state, long coldUs, long executionUs, long transportUs,
-            String result, InvocationError failure) {
+            String result, Output output, InvocationError failure) {
         long end = clock.nanoTime();
         long arrival = p.invocation.arrivalNanos();
         Timings timings = new Timings((p.dequeuedNanos - arrival) / 1_000, (p.acquiredNanos - p.dequeuedNanos) / 1_000,
                 coldUs, transportUs, executionUs, (end - arrival) / 1_000);
         InvocationRecord record = new InvocationRecord(p.tid(), p.function.id(), worker, p.function.backend(),
                 c == null && failure != null ? Optional.empty() : Optional.of(state), p.arrival, timings, result,
-                Optional.ofNullable(failure));
+                Optional.ofNullable(failure), Optional.empty(), output);
         if (c != null && functions.current(p.registration)) { // a registration that is gone keeps no statistics
             stats.completed(record, 0);
         }
@@ -239,6 +243,6 @@ final class InvocationRunner {
             p.dequeuedNanos = p.acquiredNanos;
         }
         LOG.log(Level.DEBUG, () -> "[" + p.tid() + "] cancelled: " + why);
-        finish(p, null, ContainerState.COLD, 0, 0, 0, null, InvocationError.of(ErrorKind.CANCELLED, why));
+        finish(p, null, ContainerState.COLD, 0, 0, 0, null, Output.NONE, InvocationError.of(ErrorKind.CANCELLED, why));
     }
 }

@@ -3,6 +3,7 @@ package dev.vireo.worker.internal;
 import dev.vireo.api.model.AgentEndpoint;
 import dev.vireo.api.model.Compute;
 import dev.vireo.api.model.ContainerHandle;
+import dev.vireo.api.model.Output;
 import dev.vireo.api.plugin.ExtensionPoint;
 import dev.vireo.api.plugin.UnknownPluginException;
 import dev.vireo.api.spi.backend.BackendStatus;
@@ -24,6 +25,7 @@ import dev.vireo.api.spi.transport.AgentReply;
 import dev.vireo.api.spi.transport.AgentTransport;
 import dev.vireo.api.spi.transport.TransportBinding;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -245,11 +247,17 @@ final class Fakes {
                     if (payload.contains("hang")) {
                         return f; // never answers: the worker's own guard must time it out
                     }
+                    if (payload.contains("garbled")) { // what the transports throw for a reply that is not UTF-8
+                        return CompletableFuture.failedFuture(new IOException("agent sent invalid UTF-8 at byte 3 (0xFF)"));
+                    }
+                    // "print": the function wrote to stdout and stderr
+                    Output output = payload.contains("print") ? new Output("printed\n", "warned\n", false) : Output.NONE;
                     CompletableFuture<Void> held = payload.contains("wait") ? gate : CompletableFuture.completedFuture(null);
                     held.thenRun(() -> scheduler.schedule(() -> f.complete(payload.contains("raise")
-                            ? new AgentReply(0, us, us, false, false, "", "ValueError", "bad input", "Traceback...")
+                            ? new AgentReply(0, us, us, false, false, "", "ValueError", "bad input", "Traceback...",
+                                    output)
                             : new AgentReply(0, us, us, false, true, payload.contains("whoami") ? "\"" + image + "\""
-                                    : "{\"echo\":" + (payload.isEmpty() ? "null" : payload) + "}", "", "", "")),
+                                    : "{\"echo\":" + (payload.isEmpty() ? "null" : payload) + "}", "", "", "", output)),
                             Duration.ofMillis(execMs)));
                     return f;
                 }

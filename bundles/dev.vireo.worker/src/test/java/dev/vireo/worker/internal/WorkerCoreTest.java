@@ -13,6 +13,7 @@ import dev.vireo.api.model.ContainerState;
 import dev.vireo.api.model.ErrorKind;
 import dev.vireo.api.model.FunctionSpec;
 import dev.vireo.api.model.InvocationRecord;
+import dev.vireo.api.model.Output;
 import dev.vireo.api.spi.backend.ContainerBackend;
 import dev.vireo.api.spi.keepalive.KeepAlivePolicy;
 import dev.vireo.api.spi.queue.QueuePolicy;
@@ -173,6 +174,30 @@ class WorkerCoreTest {
         assertEquals(ErrorKind.START_FAILED, failed.error().orElseThrow().kind());
         assertTrue(failed.error().orElseThrow().message().contains("image missing"));
         assertEquals(0, memory.usage().used() - 64, "only a-1's container holds memory");
+    }
+
+    @Test
+    void whatTheFunctionPrintedIsInItsRecordWhetherItReturnedOrRaised() {
+        worker.register(fn("a", 64, 1_000));
+        Output printed = new Output("printed\n", "warned\n", false);
+        InvocationRecord ok = call("a-1", "\"print\"");
+        assertTrue(ok.success());
+        assertEquals(printed, ok.output());
+        InvocationRecord raised = call("a-1", "\"print raise\"");
+        assertEquals(ErrorKind.USER_ERROR, raised.error().orElseThrow().kind());
+        assertEquals(printed, raised.output());
+        assertEquals(Output.NONE, call("a-1", "{}").output());
+    }
+
+    @Test
+    void aReplyThatIsNotUtf8FailsAsContainerFailedAndReplacesTheContainer() {
+        worker.register(fn("a", 64, 1_000));
+        InvocationRecord r = call("a-1", "\"garbled\"");
+        assertEquals(ErrorKind.CONTAINER_FAILED, r.error().orElseThrow().kind());
+        assertTrue(r.error().orElseThrow().message().endsWith("agent sent invalid UTF-8 at byte 3 (0xFF)"),
+                r.error().orElseThrow().message());
+        assertEquals("", r.result(), "no result, rather than one changed");
+        assertEquals(1, backend.destroyed.size(), "its stream cannot be trusted: the container goes");
     }
 
     @Test

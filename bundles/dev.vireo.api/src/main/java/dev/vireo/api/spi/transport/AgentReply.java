@@ -1,5 +1,6 @@
 package dev.vireo.api.spi.transport;
 
+import dev.vireo.api.model.Output;
 import java.util.Objects;
 
 /**
@@ -14,13 +15,22 @@ import java.util.Objects;
  * @param errorType   the exception type when it failed
  * @param errorMessage the exception message
  * @param traceback   the traceback, possibly empty
+ * @param output      what the function wrote to stdout and stderr meanwhile, {@link Output#NONE} if nothing
  */
 public record AgentReply(long startUs, long endUs, long durationUs, boolean cold, boolean success, String result,
-        String errorType, String errorMessage, String traceback) {
+        String errorType, String errorMessage, String traceback, Output output) {
+
+    /** A reply without output (an agent that captures none, or a function that wrote nothing). */
+    public AgentReply(long startUs, long endUs, long durationUs, boolean cold, boolean success, String result,
+            String errorType, String errorMessage, String traceback) {
+        this(startUs, endUs, durationUs, cold, success, result, errorType, errorMessage, traceback, Output.NONE);
+    }
+
     public AgentReply {
         result = Objects.requireNonNullElse(result, "");
         errorType = Objects.requireNonNullElse(errorType, "");
         errorMessage = Objects.requireNonNullElse(errorMessage, "");
         traceback = Objects.requireNonNullElse(traceback, "");
+        output = Objects.requireNonNullElse(output, Output.NONE);
     }
 }

@@ -6,6 +6,7 @@ import dev.vireo.api.model.ErrorKind;
 import dev.vireo.api.model.ExpectedTimings;
 import dev.vireo.api.model.InvocationError;
 import dev.vireo.api.model.InvocationRecord;
+import dev.vireo.api.model.Output;
 import dev.vireo.api.model.Routing;
 import dev.vireo.api.spi.resource.ResourceUsage;
 import dev.vireo.api.worker.WorkerStatus;
@@ -69,6 +70,10 @@ final class Messages {
             r.routing().ifPresent(g -> rec.setRouting(dev.vireo.grpc.v1.Routing.newBuilder()
                     .setController(g.controller()).setAttempts(g.attempts()).setPickUs(g.pickUs())
                     .setForwardUs(g.forwardUs()).setE2EUs(g.e2eUs())));
+            if (!r.output().isEmpty()) {
+                rec.setOutput(dev.vireo.grpc.v1.Output.newBuilder().setStdout(r.output().stdout())
+                        .setStderr(r.output().stderr()).setTruncated(r.output().truncated()));
+            }
             b.setRecord(rec);
         }
         return b.build();
@@ -88,11 +93,14 @@ final class Messages {
                 ? Optional.of(new Routing(r.getRouting().getController(), r.getRouting().getAttempts(),
                         r.getRouting().getPickUs(), r.getRouting().getForwardUs(), r.getRouting().getE2EUs()))
                 : Optional.empty();
+        Output output = r.hasOutput()
+                ? new Output(r.getOutput().getStdout(), r.getOutput().getStderr(), r.getOutput().getTruncated())
+                : Output.NONE;
         return new InvocationRecord(reply.getTid(), r.getFunctionId(), r.getWorker(), r.getBackend(), state,
                 r.getArrival().isEmpty() ? Instant.EPOCH : Instant.parse(r.getArrival()),
                 new dev.vireo.api.model.Timings(t.getQueuedUs(), t.getAcquireUs(), t.getColdStartUs(),
                         t.getTransportUs(), t.getExecutionUs(), t.getE2EUs()),
-                reply.getResult(), error, routing);
+                reply.getResult(), error, routing, output);
     }
 
     static ErrorKind kind(String name) {

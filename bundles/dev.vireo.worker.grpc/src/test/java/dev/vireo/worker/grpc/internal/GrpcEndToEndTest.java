@@ -16,6 +16,7 @@ import dev.vireo.api.model.ErrorKind;
 import dev.vireo.api.model.ExpectedTimings;
 import dev.vireo.api.model.FunctionSpec;
 import dev.vireo.api.model.InvocationRecord;
+import dev.vireo.api.model.Output;
 import dev.vireo.api.model.ValidationException;
 import dev.vireo.api.worker.AsyncResult;
 import dev.vireo.api.worker.WorkerEndpoint;
@@ -151,6 +152,17 @@ class GrpcEndToEndTest {
         assertEquals(FakeWorker.record("t-8", "hello-1", "{\"raise\":1}"), r);
         assertEquals(ErrorKind.USER_ERROR, r.error().orElseThrow().kind());
         assertEquals("Traceback (most recent call last):\nValueError: bad", r.error().orElseThrow().detail());
+    }
+
+    @Test
+    void whatTheFunctionPrintedCrossesTheWireWithItsRecord() throws Exception {
+        remote.register(HELLO);
+        for (String payload : List.of("{\"print\":1}", "{\"print\":1,\"raise\":1}")) {
+            InvocationRecord r = await(remote.invoke("t-9", "hello-1", payload));
+            assertEquals(FakeWorker.record("t-9", "hello-1", payload), r);
+            assertEquals(new Output("printed " + payload + "\n", "warning ✓\n", false), r.output());
+        }
+        assertEquals(Output.NONE, await(remote.invoke("t-10", "hello-1", "{}")).output());
     }
 
     @Test

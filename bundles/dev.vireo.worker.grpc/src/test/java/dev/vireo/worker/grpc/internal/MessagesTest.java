@@ -12,6 +12,7 @@ import dev.vireo.api.model.FunctionSpec;
 import dev.vireo.api.model.FunctionStats;
 import dev.vireo.api.model.InvocationError;
 import dev.vireo.api.model.InvocationRecord;
+import dev.vireo.api.model.Output;
 import dev.vireo.api.model.Routing;
 import dev.vireo.api.model.Timings;
 import dev.vireo.api.spi.resource.ResourceUsage;
@@ -36,7 +37,7 @@ class MessagesTest {
             Optional.of(ContainerState.PREWARM), Instant.parse("2026-11-22T20:50:13.646Z"),
             new Timings(148, 1190, 900, 233, 2000, 3632), "",
             Optional.of(new InvocationError(ErrorKind.USER_ERROR, "ValueError: bad", "Traceback ...")),
-            Optional.of(new Routing("ctl-1", 2, 15, 3900, 4000)));
+            Optional.of(new Routing("ctl-1", 2, 15, 3900, 4000)), new Output("step 1 ✓\n", "warning\n", true));
 
     /** What survives the wire of a status: no arrival clock (it is the worker's own) and no resource details. */
     static WorkerStatus overTheWire(WorkerStatus s) {
@@ -70,7 +71,7 @@ class MessagesTest {
     }
 
     @Test
-    void anEnhancedReplyCarriesTheWholeRecordAndReadsBackAsIt() {
+    void anEnhancedReplyCarriesTheWholeRecordAndReadsBackAsIt() throws Exception {
         InvokeReply reply = Messages.reply(ROUTED_FAILURE, true);
         assertEquals("t-1", reply.getTid());
         assertFalse(reply.getSuccess());
@@ -80,7 +81,10 @@ class MessagesTest {
         assertEquals("2026-11-22T20:50:13.646Z", reply.getRecord().getArrival());
         assertEquals(1632, reply.getRecord().getTimings().getOverheadUs());
         assertEquals("ctl-1", reply.getRecord().getRouting().getController());
+        assertEquals(dev.vireo.grpc.v1.Output.newBuilder().setStdout("step 1 ✓\n").setStderr("warning\n")
+                .setTruncated(true).build(), reply.getRecord().getOutput());
         assertEquals(ROUTED_FAILURE, Messages.record(reply));
+        assertEquals(ROUTED_FAILURE, Messages.record(InvokeReply.parseFrom(reply.toByteArray())), "over the wire");
     }
 
     @Test
@@ -91,6 +95,7 @@ class MessagesTest {
         assertTrue(reply.getSuccess());
         assertFalse(reply.hasError());
         assertFalse(reply.getRecord().hasRouting());
+        assertFalse(reply.getRecord().hasOutput(), "a function that wrote nothing adds nothing");
         assertEquals("", reply.getRecord().getState());
         assertEquals(r, Messages.record(reply));
 
@@ -98,6 +103,18 @@ class MessagesTest {
             InvocationRecord withState = new InvocationRecord("t-3", "hello-1", "w", "sim", Optional.of(state),
                     Instant.EPOCH, Timings.NONE, "1", Optional.empty());
             assertEquals(withState, Messages.record(Messages.reply(withState, true)), state.name());
+        }
+    }
+
+    @Test
+    void outputOfASuccessCrossesBothWaysEvenIfOnlyTruncatedToNothing() {
+        for (Output out : List.of(new Output("hello\n", "", false), new Output("", "careful", false),
+                new Output("", "", true))) {
+            InvocationRecord r = new InvocationRecord("t-5", "hello-1", "w", "sim", Optional.of(ContainerState.WARM),
+                    Instant.EPOCH, Timings.NONE, "1", Optional.empty(), Optional.empty(), out);
+            InvokeReply reply = Messages.reply(r, true);
+            assertTrue(reply.getRecord().hasOutput(), out.toString());
+            assertEquals(r, Messages.record(reply));
         }
     }
 

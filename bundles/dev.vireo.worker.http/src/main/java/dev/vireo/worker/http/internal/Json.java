@@ -257,6 +257,13 @@ final class Json {
             routing.addProperty("e2e_us", g.e2eUs());
             o.add("routing", routing);
         });
+        if (!r.output().isEmpty()) { // left out when the function wrote nothing: records stay as they were
+            JsonObject output = new JsonObject();
+            output.addProperty("stdout", r.output().stdout());
+            output.addProperty("stderr", r.output().stderr());
+            output.addProperty("truncated", r.output().truncated());
+            o.add("output", output);
+        }
         r.error().ifPresent(e -> {
             JsonObject err = new JsonObject();
             err.addProperty("kind", e.kind().name());

@@ -209,6 +209,18 @@ class HttpApiTest {
     }
 
     @Test
+    void anEnhancedRecordCarriesWhatTheFunctionPrintedAndAPlainAnswerDoesNot() throws Exception {
+        registerHello();
+        for (String payload : new String[] {"{\"print\":1}", "{\"print\":1,\"raise\":1}"}) {
+            HttpResponse<String> enhanced = send("POST", "/functions/hello-1/invoke?enhanced=true", payload);
+            assertEquals(json("{\"stdout\":\"printed " + payload.replace("\"", "\\\"")
+                    + "\\n\",\"stderr\":\"warning ✓\\n\",\"truncated\":false}"),
+                    json(enhanced.body()).getAsJsonObject().get("output"), enhanced.body());
+            assertFalse(send("POST", "/functions/hello-1/invoke", payload).body().contains("printed"));
+        }
+    }
+
+    @Test
     void invokingAnUnknownFunctionIs404() throws Exception {
         HttpResponse<String> r = send("POST", "/functions/nope-1/invoke", "{}");
         assertError(r, 404, "UNKNOWN_FUNCTION");

@@ -17,6 +17,7 @@ import dev.vireo.api.model.ExpectedTimings;
 import dev.vireo.api.model.FunctionSpec;
 import dev.vireo.api.model.InvocationError;
 import dev.vireo.api.model.InvocationRecord;
+import dev.vireo.api.model.Output;
 import dev.vireo.api.model.Routing;
 import dev.vireo.api.model.Timings;
 import java.io.IOException;
@@ -140,13 +141,14 @@ class JsonTest {
         InvocationRecord r = new InvocationRecord("t-1", "hello-1", "worker-1", "docker", Optional.of(ContainerState.COLD),
                 Instant.parse("2026-11-22T20:50:13.646Z"), new Timings(148, 1190, 900, 233, 2000, 3632), "",
                 Optional.of(new InvocationError(ErrorKind.USER_ERROR, "ValueError: bad", "Traceback ...")),
-                Optional.of(new Routing("ctl-1", 2, 15, 3900, 4000)));
+                Optional.of(new Routing("ctl-1", 2, 15, 3900, 4000)), new Output("step 1\n", "warning: é\n", true));
         assertEquals(json("""
                 {"tid":"t-1","function":"hello-1","worker":"worker-1","backend":"docker","state":"cold",
                  "arrival":"2026-11-22T20:50:13.646Z","success":false,"result":null,
                  "timings":{"queued_us":148,"acquire_us":1190,"cold_start_us":900,"transport_us":233,
                             "execution_us":2000,"e2e_us":3632,"overhead_us":1632},
                  "routing":{"controller":"ctl-1","attempts":2,"pick_us":15,"forward_us":3900,"e2e_us":4000},
+                 "output":{"stdout":"step 1\\n","stderr":"warning: é\\n","truncated":true},
                  "error":{"kind":"USER_ERROR","message":"ValueError: bad","detail":"Traceback ..."}}"""),
                 json(Json.recordText(r)));
     }
@@ -161,12 +163,25 @@ class JsonTest {
         assertTrue(o.get("success").getAsBoolean());
         assertFalse(o.has("routing"));
         assertFalse(o.has("error"));
+        assertFalse(o.has("output"), "a function that wrote nothing adds nothing");
         assertEquals(0, o.getAsJsonObject("timings").get("overhead_us").getAsLong());
 
         // an error without detail has no detail field
         assertEquals(json("{\"kind\":\"TIMEOUT\",\"message\":\"timed out\"}"), json(Json.recordText(
                 new InvocationRecord("t-3", "hello-1", "worker-1", "sim", Optional.empty(), Instant.EPOCH, Timings.NONE,
                         "", Optional.of(InvocationError.of(ErrorKind.TIMEOUT, "timed out"))))).get("error"));
+    }
+
+    @Test
+    void outputIsWrittenWhenThereIsAnyEvenIfOnlyTruncatedToNothing() {
+        for (Output out : List.of(new Output("a\n", "", false), new Output("", "b", false), new Output("", "", true))) {
+            InvocationRecord r = new InvocationRecord("t-2", "hello-1", "worker-1", "", Optional.empty(), Instant.EPOCH,
+                    Timings.NONE, "1", Optional.empty(), Optional.empty(), out);
+            JsonObject o = json(Json.recordText(r)).getAsJsonObject("output");
+            assertEquals(out, new Output(o.get("stdout").getAsString(), o.get("stderr").getAsString(),
+                    o.get("truncated").getAsBoolean()));
+            assertEquals(3, o.size());
+        }
     }
 
     @Test
