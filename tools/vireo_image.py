@@ -28,6 +28,9 @@ import tarfile
 import vireo_deps
 
 RUNTIMES = {"python3": {"interpreter": "/usr/bin/python3"}}
+# dev.vireo.backend.support.HostLibraries.PATHS, as mount points (label dev.vireo.hostlibs=mountpoints)
+HOST_LIBRARY_DIRS = ["etc/alternatives", "etc/ld.so.conf.d"]
+HOST_LIBRARY_FILES = ["etc/ld.so.cache", "etc/ld.so.conf"]
 EPOCH = 0
 
 
@@ -65,6 +68,12 @@ def runtime_layer(agent_path):
     entries.append(("etc/passwd", tarfile.REGTYPE, 0o644,
                     b"root:x:0:0:root:/root:/usr/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n", ""))
     entries.append(("etc/group", tarfile.REGTYPE, 0o644, b"root:x:0:\nnogroup:x:65534:\n", ""))
+    # mount points for the host's shared-library resolution (BLAS for numpy through /etc/alternatives, the ld.so
+    # cache), which backends bind read-only over them: an image's snapshot is read-only, so they must exist in it
+    for d in HOST_LIBRARY_DIRS:
+        entries.append((d, tarfile.DIRTYPE, 0o755, b"", ""))
+    for f in HOST_LIBRARY_FILES:
+        entries.append((f, tarfile.REGTYPE, 0o644, b"", ""))
     with open(agent_path, "rb") as f:
         entries.append(("vireo/agent/vireo_agent.py", tarfile.REGTYPE, 0o644, f.read(), ""))
     return layer(entries)
@@ -118,7 +127,7 @@ def build(args):
         d = blob(blobs, data)
         d["mediaType"] = "application/vnd.oci.image.layer.v1.tar"
         layer_descs.append(d)
-    labels = {"dev.vireo.runtime": args.runtime, "dev.vireo.usr": "host"}
+    labels = {"dev.vireo.runtime": args.runtime, "dev.vireo.usr": "host", "dev.vireo.hostlibs": "mountpoints"}
     if args.handler:
         labels["dev.vireo.handler"] = args.handler
     if deps_label:

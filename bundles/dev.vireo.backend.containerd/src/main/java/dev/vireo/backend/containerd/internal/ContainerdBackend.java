@@ -250,9 +250,12 @@ public final class ContainerdBackend extends DaemonBackend {
                 task.addAllRootfs(view.getMountsList());
                 container.setImage(fn.image()).setSnapshotter(config.snapshotter()).setSnapshotKey(id);
                 leased = containers.withInterceptors(withLease);
-                // an image's snapshot is read-only and need not hold mount points for the host's /etc paths
-                root = new OciSpec.Root("rootfs", null, fn.codeDir(), "host".equals(image.labels().get(Images.USR_LABEL)),
-                        handler, List.of(), createScratch(id, fn).toString());
+                // an image's snapshot is read-only: the host's library paths are bound only over the mount points that
+                // images of ./vireo image build hold (label dev.vireo.hostlibs), so numpy loads there too
+                boolean hostUsr = "host".equals(image.labels().get(Images.USR_LABEL));
+                root = new OciSpec.Root("rootfs", null, fn.codeDir(), hostUsr, handler,
+                        hostUsr && "mountpoints".equals(image.labels().get(Images.HOSTLIBS_LABEL))
+                                ? HostLibraries.present() : List.of(), createScratch(id, fn).toString());
             }
             String spec = OciSpec.build(id, fn, request.binding(), root,
                     new OciSpec.Limits(uid(), gid(), config.pids_limit(), config.python(), memoryCap())).toString();

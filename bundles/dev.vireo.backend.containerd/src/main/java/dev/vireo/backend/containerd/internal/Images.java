@@ -35,6 +35,8 @@ import java.util.concurrent.ConcurrentHashMap;
 final class Images {
     static final String USR_LABEL = "dev.vireo.usr";
     static final String HANDLER_LABEL = "dev.vireo.handler";
+    /** "mountpoints": the image holds mount points for {@code HostLibraries.PATHS}. */
+    static final String HOSTLIBS_LABEL = "dev.vireo.hostlibs";
 
     /** A resolved image: the snapshot its containers view, and the labels of its config. */
     record Resolved(String reference, String chainId, Map<String, String> labels, long archiveModified) {

@@ -1,0 +1,158 @@
+package dev.vireo.itests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.vireo.grpc.v1.FunctionSpec;
+import dev.vireo.grpc.v1.InvokeReply;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Functions written as people write them, on every backend at once (process, containerd, docker: one worker with
+ * private daemons): one that imports numpy (BLAS through the host's /etc/alternatives), one that writes 200 MB to
+ * its scratch space and one that overflows a small one, one that prints, one that takes no payload, and (on the
+ * image backends) one whose own wheel and Debian package were baked into its image. Needs root, containerd, runc and
+ * docker.io (./vireo test installs them as root); skipped elsewhere, saying why.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class RealFunctionsIT {
+    private LaunchedWorker w;
+
+    @BeforeAll
+    void start() throws Exception {
+        assumeTrue("root".equals(ProcessHandle.current().info().user().orElse("")), "real backends need root");
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/containerd")) && Files.isExecutable(Path.of("/usr/sbin/runc"))
+                && Files.isExecutable(Path.of("/usr/sbin/dockerd")),
+                "needs containerd, runc and docker.io (./vireo test installs them as root)");
+        if (!Files.isDirectory(Path.of("/usr/lib/python3/dist-packages/numpy"))) {
+            apt("update");
+            apt("install", "-y", "--no-install-recommends", "python3-numpy");
+        }
+        assumeTrue(Files.isDirectory(Path.of("/usr/lib/python3/dist-packages/numpy")), "python3-numpy is missing");
+        w = new LaunchedWorker(Map.of("vireo.kernel.cfg", Map.of("backends", "process, containerd, docker")));
+        String built = w.vireo("image", "build", "python3");
+        assertTrue(built.startsWith("0:"), built);
+        w.start();
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        if (w != null) {
+            w.stop();
+        }
+    }
+
+    private static void apt(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("apt-get", "-o", "DPkg::Lock::Timeout=600"));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        pb.environment().put("DEBIAN_FRONTEND", "noninteractive");
+        pb.start().waitFor(15, TimeUnit.MINUTES);
+    }
+
+    private InvokeReply ok(String id, String payload) {
+        InvokeReply r = w.invoke(id, payload);
+        assertTrue(r.getSuccess(), id + ": " + r);
+        return r;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"process", "containerd", "docker"})
+    void numpyLoadsAndComputes(String backend) {
+        w.register(LaunchedWorker.example("np-" + backend, "numpy", backend, "uds", 256, 60_000));
+        // [[4,2,3],[4,8,6],[7,8,12]]: the trace of its square is 378, its determinant 108
+        assertEquals("{\"n\": 3, \"trace\": 378.0, \"det\": 108.0}", ok("np-" + backend + "-1", "{\"n\":3}").getResult());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"process", "containerd", "docker"})
+    void twoHundredMegabytesFitTheDefaultScratchSpaceAndASmallOneSaysItIsFull(String backend) {
+        w.register(LaunchedWorker.example("scr-" + backend, "scratch", backend, "uds", 128, 120_000));
+        assertEquals("{\"written_mb\": 200}", ok("scr-" + backend + "-1", "{\"mb\":200}").getResult(),
+                "scratch_mb defaults to 512, on disk: not the function's 128 MB of memory");
+        w.register(LaunchedWorker.example("small-" + backend, "scratch", backend, "uds", 128, 60_000).setScratchMb(32));
+        InvokeReply full = w.invoke("small-" + backend + "-1", "{\"mb\":64}");
+        assertFalse(full.getSuccess(), full.toString());
+        assertEquals("USER_ERROR", full.getError().getKind());
+        assertTrue(full.getError().getMessage().contains("scratch space full: the function's /tmp holds at most 32 MB"),
+                full.getError().getMessage());
+        assertEquals("{\"written_mb\": 16}", ok("small-" + backend + "-1", "{\"mb\":16}").getResult(),
+                "the function carries on in the same scratch space (its half-written file is rewritten)");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"process", "containerd", "docker"})
+    void whatAFunctionPrintsComesBackWithItsRecord(String backend) {
+        w.register(LaunchedWorker.example("pr-" + backend, "prints", backend, "uds", 64, 30_000));
+        InvokeReply r = ok("pr-" + backend + "-1", "{\"n\":2}");
+        assertEquals("{\"printed\": 2}", r.getResult());
+        assertEquals("line 0 to stdout\nline 1 to stdout\n", r.getRecord().getOutput().getStdout());
+        assertEquals("a warning to stderr\n", r.getRecord().getOutput().getStderr());
+        assertFalse(r.getRecord().getOutput().getTruncated());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"process", "containerd", "docker"})
+    void noPayloadIsAnEmptyObject(String backend) {
+        w.register(LaunchedWorker.example("np0-" + backend, "no-payload", backend, "uds", 64, 30_000));
+        assertEquals("{\"greeting\": \"hello, stranger\"}", ok("np0-" + backend + "-1", "").getResult());
+    }
+
+    /** A function's own wheel and Debian package, baked into its image (dependencies are image-only: no process). */
+    @ParameterizedTest
+    @ValueSource(strings = {"containerd", "docker"})
+    void dependenciesBakedIntoTheImageImport(String backend) throws Exception {
+        Path dir = Files.createDirectories(w.run.resolve("deps-" + backend));
+        Path code = Files.createDirectories(dir.resolve("code"));
+        Files.writeString(code.resolve("main.py"), """
+                import debmod, whlmod
+                import numpy
+                def handle(args):
+                    return {"deb": debmod.VALUE, "wheel": whlmod.VALUE, "numpy": bool(numpy.ones(2).sum() == 2)}
+                """);
+        Path wheels = Files.createDirectories(dir.resolve("wheels"));
+        try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(wheels.resolve("whlmod-0.1-py3-none-any.whl")))) {
+            for (var e : Map.of("whlmod/__init__.py", "VALUE = 'from the wheel'\n",
+                    "whlmod-0.1.dist-info/METADATA", "Metadata-Version: 2.1\nName: whlmod\nVersion: 0.1\n",
+                    "whlmod-0.1.dist-info/WHEEL", "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+                    "whlmod-0.1.dist-info/RECORD", "").entrySet()) {
+                zip.putNextEntry(new ZipEntry(e.getKey()));
+                zip.write(e.getValue().getBytes(StandardCharsets.UTF_8));
+                zip.closeEntry();
+            }
+        }
+        Path deb = dir.resolve("debmod_1.0_all.deb");
+        Path root = Files.createDirectories(dir.resolve("debroot/DEBIAN")).getParent();
+        Files.writeString(root.resolve("DEBIAN/control"), "Package: vireo-it-debmod\nVersion: 1.0\nArchitecture: all\n"
+                + "Maintainer: Vireo <vireo@example.org>\nDescription: a module for RealFunctionsIT\n");
+        Files.writeString(Files.createDirectories(root.resolve("usr/lib/python3/dist-packages")).resolve("debmod.py"),
+                "VALUE = 'from the deb'\n");
+        Process p = new ProcessBuilder("dpkg-deb", "--root-owner-group", "--build", root.toString(), deb.toString())
+                .redirectErrorStream(true).start();
+        String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), log);
+        String tag = "vireo/deps-" + backend + ":1";
+        String built = w.vireo("image", "build", "python3", "--tag", tag, "--code", code.toString(), "--handler",
+                "main.handle", "--apt", deb.toString(), "--wheels", wheels.toString());
+        assertTrue(built.startsWith("0:"), built);
+        w.register(FunctionSpec.newBuilder().setName("deps-" + backend).setImage(tag).setBackend(backend)
+                .setTransport("uds").setMemoryMb(256).setCpus(0.05).setTimeoutMs(60_000));
+        assertEquals("{\"deb\": \"from the deb\", \"wheel\": \"from the wheel\", \"numpy\": true}",
+                ok("deps-" + backend + "-1", "").getResult());
+    }
+}
