@@ -147,12 +147,21 @@ public class AgentIT extends FrameworkTest {
     @Test
     public void startFailuresSayWhy() throws Exception {
         Path hello = Path.of(context.getProperty("vireo.home"), "examples", "hello");
-        worker.register(new FunctionSpec("broken", "1", "", hello.toString(), "main.nope", "process", Compute.CPU, transport(),
-                128, 0.5, Duration.ofSeconds(10), 1, null));
+        // a handler the module does not define is refused at registration (the worker reads the module)
+        dev.vireo.api.model.ValidationException typo = org.junit.Assert.assertThrows(
+                dev.vireo.api.model.ValidationException.class, () -> worker.register(new FunctionSpec("typo", "1", "",
+                        hello.toString(), "main.nope", "process", Compute.CPU, transport(), 128, 0.5,
+                        Duration.ofSeconds(10), 1, null)));
+        assertEquals("handler", typo.field());
+        // one that binds it but cannot be imported fails when its container starts, saying why
+        Path code = java.nio.file.Files.createTempDirectory("vireo-broken-");
+        java.nio.file.Files.writeString(code.resolve("main.py"), "import no_such_module\n\ndef handle(args):\n    return 1\n");
+        worker.register(new FunctionSpec("broken", "1", "", code.toString(), "main.handle", "process", Compute.CPU,
+                transport(), 128, 0.5, Duration.ofSeconds(10), 1, null));
         InvocationRecord r = invoke("broken-1", "{}");
         assertEquals(ErrorKind.START_FAILED, r.error().orElseThrow().kind());
         assertTrue(r.error().orElseThrow().message(),
-                r.error().orElseThrow().message().contains("handler could not be loaded: AttributeError"));
+                r.error().orElseThrow().message().contains("handler could not be loaded: ModuleNotFoundError"));
         worker.register(new FunctionSpec("img", "1", "vireo/python3", "", "", "process", Compute.CPU, transport(), 128, 0.5,
                 Duration.ofSeconds(10), 1, null));
         InvocationRecord image = invoke("img-1", "{}");

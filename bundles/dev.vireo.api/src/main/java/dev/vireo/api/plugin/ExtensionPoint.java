@@ -3,6 +3,7 @@ package dev.vireo.api.plugin;
 import dev.vireo.api.spi.backend.ContainerBackend;
 import dev.vireo.api.spi.balance.LoadBalancingPolicy;
 import dev.vireo.api.spi.dag.DagPlanner;
+import dev.vireo.api.spi.dag.DagStore;
 import dev.vireo.api.spi.gpu.GpuMonitor;
 import dev.vireo.api.spi.keepalive.KeepAlivePolicy;
 import dev.vireo.api.spi.queue.QueuePolicy;
@@ -24,7 +25,8 @@ public enum ExtensionPoint {
     QUEUE("queue", QueuePolicy.class, false, "queue.policy", "order in which queued invocations run"),
     KEEPALIVE("keepalive", KeepAlivePolicy.class, false, "keepalive.policy", "which idle containers are kept or evicted"),
     BALANCER("balancer", LoadBalancingPolicy.class, false, "balancer.policy", "which worker the controller sends an invocation to"),
-    DAG("dag", DagPlanner.class, false, "dag.planner", "how a workflow DAG is planned onto functions and workers");
+    DAG("dag", DagPlanner.class, false, "dag.planner", "how a workflow DAG is planned onto functions and workers"),
+    DAG_STORE("dag-store", DagStore.class, false, "dag.store", "where workflow runs keep counters, outputs and records");
 
     private final String id;
     private final Class<?> type;

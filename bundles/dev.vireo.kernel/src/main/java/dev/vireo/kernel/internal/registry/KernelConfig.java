@@ -34,6 +34,9 @@ public @interface KernelConfig {
     @AttributeDefinition(name = "Load-balancing policy", description = "The controller's balancing policy: round-robin, ...")
     String balancer_policy() default "round-robin";
 
-    @AttributeDefinition(name = "DAG planner", description = "The workflow planner in force; empty for none.")
-    String dag_planner() default "";
+    @AttributeDefinition(name = "DAG planner", description = "The workflow planner in force: local (run where the inputs are), ...")
+    String dag_planner() default "local";
+
+    @AttributeDefinition(name = "DAG store", description = "Where workflow runs keep their state: embedded (this worker's memory), redis, ...")
+    String dag_store() default "embedded";
 }

@@ -40,7 +40,7 @@ record KernelOptions(Map<ExtensionPoint, List<String>> selections) {
     static Map<String, String> properties(KernelConfig c) {
         return Map.of("backends", c.backends(), "transports", c.transports(), "resources", c.resources(),
                 "gpu.monitors", c.gpu_monitors(), "queue.policy", c.queue_policy(), "keepalive.policy",
-                c.keepalive_policy(), "balancer.policy", c.balancer_policy(), "dag.planner", c.dag_planner());
+                c.keepalive_policy(), "balancer.policy", c.balancer_policy(), "dag.planner", c.dag_planner(), "dag.store", c.dag_store());
     }
 
     static List<String> split(Object raw) {

@@ -1,0 +1,38 @@
+package dev.vireo.api.dag;
+
+import java.util.List;
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * Runs workflows on the worker (or controller) it belongs to. Every method validates its input and throws
+ * {@link dev.vireo.api.model.ValidationException} or {@link dev.vireo.api.worker.WorkerException} (UNKNOWN_FUNCTION
+ * for an unknown run) with a message naming what was wrong, changing nothing.
+ *
+ * <p>Threading: safe from any number of threads; nothing blocks on a run.
+ */
+@ProviderType
+public interface DagService {
+    /**
+     * Starts a run of the workflow; every function it names must be registered (INVALID_REQUEST naming the task if
+     * not). With {@code resume} (a run id, or empty for none), tasks that succeeded in that run are not run again:
+     * their stored outputs are used (that run must still be kept by the store).
+     *
+     * @return the new run's id
+     */
+    String submit(Workflow workflow, String resume);
+
+    /** The run's state and per-task records. */
+    RunStatus status(String run);
+
+    /** The outputs of the run's sinks; INVALID_REQUEST if the run has not finished yet. */
+    RunResult result(String run);
+
+    /** Stops the run: nothing more starts (invocations in flight finish); a finished run is unchanged. */
+    RunStatus cancel(String run);
+
+    /** Removes a finished run and all it stored; a running run is cancelled first. */
+    void delete(String run);
+
+    /** The runs this service knows, newest first, without per-task records. */
+    List<RunStatus> runs();
+}

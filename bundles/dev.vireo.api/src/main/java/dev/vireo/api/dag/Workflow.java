@@ -1,0 +1,202 @@
+package dev.vireo.api.dag;
+
+import dev.vireo.api.model.ValidationException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * A workflow as submitted: tasks, each running a registered function on arguments that may reference the outputs
+ * of other tasks. The constructor checks the graph (unique ids, known references, no cycle, sizes) and refuses it
+ * with a {@link ValidationException} that names the task; whether the functions exist is checked by the service
+ * that runs it.
+ *
+ * @param name    a label for people, 0-63 of {@code a-z0-9_-}
+ * @param tasks   the tasks, at most {@link #MAX_TASKS}
+ * @param onError what a failed task (after its retries) does to the rest
+ * @param retries default retries of a task, 0-{@value #MAX_RETRIES}
+ * @param backoff wait before the first retry, doubled for each next one, 0 ms-10 min
+ */
+public record Workflow(String name, List<Task> tasks, OnError onError, int retries, Duration backoff) {
+    public static final Pattern NAME = Pattern.compile("[a-z0-9_-]{0,63}");
+    public static final Pattern TASK_ID = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
+    public static final int MAX_TASKS = 100_000;
+    public static final int MAX_RETRIES = 10;
+    public static final Duration MAX_BACKOFF = Duration.ofMinutes(10);
+
+    /** What a task that failed for good does to the run. */
+    public enum OnError {
+        /** The run fails at once; nothing more starts (running tasks finish). */
+        FAIL_FAST,
+        /** Tasks that need the failed one are skipped; independent branches go on; the run fails at the end. */
+        CONTINUE
+    }
+
+    /**
+     * One task: run {@code functionId} with {@code args}, once, or (with {@code map}) once per element of the list
+     * that task {@code map} returned: a dynamic fan-out. Its output is the function's result, or for a map the list
+     * of the results in element order.
+     *
+     * @param id         1-64 of {@code A-Za-z0-9_.-}, unique in the workflow
+     * @param functionId a registered function ({@code name-version})
+     * @param args       JSON text of the payload; any object {@code {"$ref": "task"}} in it is replaced by that
+     *                   task's output, and in a map task {@code {"$item": ...}} by the element
+     * @param map        the task whose output (a JSON array) this task maps over, or empty
+     * @param dependsOn  every task whose output this one needs (the references in args, and map), in order
+     * @param retries    retries of this task, or -1 for the workflow's
+     */
+    public record Task(String id, String functionId, String args, String map, List<String> dependsOn, int retries) {
+        public Task {
+            Objects.requireNonNull(id, "id");
+            if (!TASK_ID.matcher(id).matches()) {
+                throw new ValidationException("tasks", "task id '" + abbreviate(id) + "' is invalid: use 1-64 letters,"
+                        + " digits, '_', '.' or '-'");
+            }
+            if (functionId == null || functionId.isEmpty()) {
+                throw new ValidationException("tasks", "task '" + id + "': function is required");
+            }
+            args = Objects.requireNonNullElse(args, "");
+            map = Objects.requireNonNullElse(map, "");
+            dependsOn = List.copyOf(dependsOn);
+            if (!map.isEmpty() && !dependsOn.contains(map)) {
+                throw new ValidationException("tasks", "task '" + id + "': map source '" + map + "' must be among its"
+                        + " dependencies");
+            }
+            if (retries < -1 || retries > MAX_RETRIES) {
+                throw new ValidationException("tasks", "task '" + id + "': retries " + retries + " is out of range [0, "
+                        + MAX_RETRIES + "]");
+            }
+        }
+
+        /** Whether this task maps a function over a list (a dynamic fan-out). */
+        public boolean mapped() {
+            return !map.isEmpty();
+        }
+    }
+
+    public Workflow {
+        name = Objects.requireNonNullElse(name, "");
+        if (!NAME.matcher(name).matches()) {
+            throw new ValidationException("name", "'" + abbreviate(name) + "' is invalid: use 0-63 lower-case letters,"
+                    + " digits, '_' or '-'");
+        }
+        tasks = List.copyOf(tasks);
+        if (tasks.isEmpty()) {
+            throw new ValidationException("tasks", "a workflow needs at least one task");
+        }
+        if (tasks.size() > MAX_TASKS) {
+            throw new ValidationException("tasks", tasks.size() + " tasks is more than the " + MAX_TASKS + " allowed");
+        }
+        onError = Objects.requireNonNullElse(onError, OnError.FAIL_FAST);
+        if (retries < 0 || retries > MAX_RETRIES) {
+            throw new ValidationException("retries", retries + " is out of range [0, " + MAX_RETRIES + "]");
+        }
+        if (backoff == null || backoff.isNegative() || backoff.compareTo(MAX_BACKOFF) > 0) {
+            throw new ValidationException("retry_backoff_ms", (backoff == null ? "null" : backoff.toMillis())
+                    + " is out of range [0, " + MAX_BACKOFF.toMillis() + "] ms");
+        }
+        checkGraph(tasks);
+    }
+
+    /** The task of this id; a ValidationException if there is none. */
+    public Task task(String id) {
+        for (Task t : tasks) {
+            if (t.id().equals(id)) {
+                return t;
+            }
+        }
+        throw new ValidationException("tasks", "no task '" + id + "'");
+    }
+
+    /** Task id -> the tasks that need its output, in workflow order. */
+    public Map<String, List<String>> dependents() {
+        Map<String, List<String>> next = new LinkedHashMap<>();
+        for (Task t : tasks) {
+            next.putIfAbsent(t.id(), new ArrayList<>());
+            for (String d : t.dependsOn()) {
+                next.computeIfAbsent(d, k -> new ArrayList<>()).add(t.id());
+            }
+        }
+        return next;
+    }
+
+    /** The tasks no other task needs: their outputs are the run's result. */
+    public List<String> sinks() {
+        Map<String, List<String>> next = dependents();
+        return tasks.stream().map(Task::id).filter(id -> next.get(id).isEmpty()).toList();
+    }
+
+    /** The retries of a task: its own, else the workflow's. */
+    public int retriesOf(Task t) {
+        return t.retries() >= 0 ? t.retries() : retries;
+    }
+
+    private static void checkGraph(List<Task> tasks) {
+        Map<String, Task> byId = new HashMap<>();
+        for (Task t : tasks) {
+            if (byId.putIfAbsent(t.id(), t) != null) {
+                throw new ValidationException("tasks", "task id '" + t.id() + "' appears twice");
+            }
+        }
+        Map<String, Integer> indegree = new HashMap<>();
+        Map<String, List<String>> next = new HashMap<>();
+        for (Task t : tasks) {
+            indegree.putIfAbsent(t.id(), 0);
+            java.util.Set<String> seen = new java.util.HashSet<>();
+            for (String d : t.dependsOn()) {
+                if (!byId.containsKey(d)) {
+                    throw new ValidationException("tasks", "task '" + t.id() + "' references '" + abbreviate(d)
+                            + "', which is not a task of this workflow");
+                }
+                if (d.equals(t.id())) {
+                    throw new ValidationException("tasks", "task '" + t.id() + "' references itself");
+                }
+                if (seen.add(d)) {
+                    indegree.merge(t.id(), 1, Integer::sum);
+                    next.computeIfAbsent(d, k -> new ArrayList<>()).add(t.id());
+                }
+            }
+        }
+        ArrayDeque<String> ready = new ArrayDeque<>();
+        for (Task t : tasks) {
+            if (indegree.get(t.id()) == 0) {
+                ready.add(t.id());
+            }
+        }
+        int done = 0;
+        while (!ready.isEmpty()) {
+            String id = ready.poll();
+            done++;
+            for (String n : next.getOrDefault(id, List.of())) {
+                if (indegree.merge(n, -1, Integer::sum) == 0) {
+                    ready.add(n);
+                }
+            }
+        }
+        if (done != tasks.size()) {
+            // a task left with unmet dependencies lies on or behind a cycle: walk back along them to one on it
+            String at = tasks.stream().map(Task::id).filter(id -> indegree.get(id) > 0).findFirst().orElseThrow();
+            List<String> path = new ArrayList<>();
+            while (!path.contains(at)) {
+                path.add(at);
+                String here = at;
+                at = byId.get(here).dependsOn().stream().filter(d -> indegree.get(d) > 0).findFirst().orElseThrow();
+            }
+            List<String> cycle = new ArrayList<>(path.subList(path.indexOf(at), path.size()));
+            java.util.Collections.reverse(cycle);
+            cycle.add(cycle.get(0));
+            throw new ValidationException("tasks", "the tasks form a cycle: " + String.join(" -> ", cycle.stream()
+                    .map(id -> "'" + id + "'").toList()));
+        }
+    }
+
+    static String abbreviate(String value) {
+        return value.length() <= 40 ? value : value.substring(0, 20) + "... (" + value.length() + " characters)";
+    }
+}

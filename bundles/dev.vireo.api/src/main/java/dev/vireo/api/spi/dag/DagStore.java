@@ -1,0 +1,79 @@
+package dev.vireo.api.spi.dag;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * Extension point {@code dag-store}: where workflow runs keep their state, so that whichever worker finishes a task
+ * can continue the graph without a central scheduler: per-task dependency counters (atomic), outputs, task records,
+ * the run's state. Values are opaque text to the store (JSON made by the runtime). The embedded store keeps them in
+ * the worker's memory; a shared store (Redis) lets many workers and hosts continue one run.
+ *
+ * <p>Every operation is atomic on its own; none blocks for long (a store over the network answers in a round trip).
+ * Operations on an unknown run fail with {@link IllegalArgumentException} unless they say otherwise.
+ *
+ * <p>Threading: safe from any number of threads, also across processes for a shared store.
+ */
+@ProviderType
+public interface DagStore {
+    /**
+     * Creates a run: its spec, its meta data (state RUNNING) and, for every task, the number of its inputs not yet
+     * there ({@code pending}); {@code remaining} is the number of tasks not yet done. Fails if the run exists.
+     */
+    void create(String run, String spec, String meta, Map<String, Integer> pending, int remaining);
+
+    /** The run's spec as created, empty if the run is unknown (or deleted). */
+    Optional<String> spec(String run);
+
+    /** The run's meta data text (as last {@link #meta(String, String) set}), empty if unknown. */
+    Optional<String> meta(String run);
+
+    /** Replaces the run's meta data text. */
+    void meta(String run, String meta);
+
+    /**
+     * Marks the task done, once: true for the first call for the task (the caller then releases its dependents and
+     * counts it with {@link #finishTask}), false for every later one (a retried or duplicated completion). With
+     * {@code output} non-null it is stored as the task's output in the same step.
+     */
+    boolean settle(String run, String task, String output);
+
+    /**
+     * One input of the task arrived: decrements its pending count and returns what is left. The call that returns 0
+     * is the one that runs the task (exactly one caller sees 0).
+     */
+    long release(String run, String task);
+
+    /** A task is done: decrements the run's remaining count and returns what is left (0: the run is complete). */
+    long finishTask(String run);
+
+    /** The stored output of each of the tasks that has one, in the order asked (absent ones are left out). */
+    Map<String, String> outputs(String run, Collection<String> tasks);
+
+    /** Drops the outputs of these tasks (intermediate results no task needs any more). */
+    void dropOutputs(String run, Collection<String> tasks);
+
+    /** Stores the task's latest record text (replacing the previous one). */
+    void record(String run, String task, String record);
+
+    /** Every task's latest record text, by task id. */
+    Map<String, String> records(String run);
+
+    /**
+     * Sets the run's final state if it has none yet, atomically: returns the final state now (the one set, or the
+     * one another caller set first).
+     */
+    String finish(String run, String state);
+
+    /** The run's final state, empty while it runs (or if unknown). */
+    Optional<String> finished(String run);
+
+    /** The runs in the store, newest first. */
+    List<String> runs();
+
+    /** Removes the run and everything stored for it; unknown is fine. */
+    void delete(String run);
+}

@@ -1,0 +1,77 @@
+package dev.vireo.dag.internal;
+
+import dev.vireo.api.dag.DagService;
+import dev.vireo.api.dag.RunResult;
+import dev.vireo.api.dag.RunStatus;
+import dev.vireo.api.dag.Workflow;
+import dev.vireo.api.plugin.PluginRegistry;
+import dev.vireo.api.spi.dag.DagPlanner;
+import dev.vireo.api.spi.dag.DagStore;
+import dev.vireo.api.time.Clock;
+import dev.vireo.api.time.TaskScheduler;
+import dev.vireo.api.worker.WorkerService;
+import java.util.List;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.Designate;
+
+/**
+ * The workflow service of a worker (or controller: it runs tasks through whichever {@link WorkerService} is here),
+ * configuration pid {@code vireo.dag}; the runtime lives in {@link DagEngine}. The store and the planner are the
+ * kernel's active {@code dag-store} and {@code dag} plugins.
+ */
+@Component(service = DagService.class, immediate = true, configurationPid = "vireo.dag")
+@Designate(ocd = DagConfig.class)
+public final class DagComponent implements DagService {
+    private final DagEngine engine;
+
+    @Activate
+    public DagComponent(@Reference WorkerService worker, @Reference PluginRegistry registry, @Reference Clock clock,
+            @Reference TaskScheduler scheduler, DagConfig config) {
+        engine = new DagEngine(worker, () -> registry.active(DagStore.class), () -> registry.active(DagPlanner.class),
+                clock, scheduler, DagOptions.of(config));
+    }
+
+    @Modified
+    void modified(DagConfig config) {
+        engine.reconfigure(DagOptions.of(config));
+    }
+
+    @Deactivate
+    void close() {
+        engine.close();
+    }
+
+    @Override
+    public String submit(Workflow workflow, String resume) {
+        return engine.submit(workflow, resume);
+    }
+
+    @Override
+    public RunStatus status(String run) {
+        return engine.status(run);
+    }
+
+    @Override
+    public RunResult result(String run) {
+        return engine.result(run);
+    }
+
+    @Override
+    public RunStatus cancel(String run) {
+        return engine.cancel(run);
+    }
+
+    @Override
+    public void delete(String run) {
+        engine.delete(run);
+    }
+
+    @Override
+    public List<RunStatus> runs() {
+        return engine.runs();
+    }
+}

@@ -1,0 +1,16 @@
+package dev.vireo.dag.internal;
+
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+@ObjectClassDefinition(name = "Vireo workflows", description = "The workflow runtime on this worker (pid vireo.dag).")
+public @interface DagConfig {
+    @AttributeDefinition(name = "Maximum output (bytes)", description = "Largest output a task may return, in bytes; a larger one fails the task (USER_ERROR).", min = "1")
+    int max_output_bytes() default 16 * 1024 * 1024;
+
+    @AttributeDefinition(name = "Retention (ms)", description = "How long a finished run (its records, the outputs of its sinks, and all outputs of a failed or cancelled run, for --resume) is kept, in milliseconds.", min = "1000")
+    long retention_ms() default 3_600_000;
+
+    @AttributeDefinition(name = "Sweep interval (ms)", description = "How often runs past their retention are removed, in milliseconds.", min = "100")
+    long sweep_ms() default 60_000;
+}

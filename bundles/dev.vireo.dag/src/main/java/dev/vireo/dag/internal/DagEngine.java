@@ -1,0 +1,286 @@
+package dev.vireo.dag.internal;
+
+import dev.vireo.api.dag.RunResult;
+import dev.vireo.api.dag.RunState;
+import dev.vireo.api.dag.RunStatus;
+import dev.vireo.api.dag.TaskRecord;
+import dev.vireo.api.dag.TaskState;
+import dev.vireo.api.dag.Workflow;
+import dev.vireo.api.model.ErrorKind;
+import dev.vireo.api.model.FunctionSpec;
+import dev.vireo.api.model.FunctionStats;
+import dev.vireo.api.model.ValidationException;
+import dev.vireo.api.spi.dag.DagPlan;
+import dev.vireo.api.spi.dag.DagPlanner;
+import dev.vireo.api.spi.dag.DagSpec;
+import dev.vireo.api.spi.dag.DagStore;
+import dev.vireo.api.spi.dag.PlanningContext;
+import dev.vireo.api.time.Cancellable;
+import dev.vireo.api.time.Clock;
+import dev.vireo.api.time.TaskScheduler;
+import dev.vireo.api.worker.WorkerException;
+import dev.vireo.api.worker.WorkerService;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+/**
+ * The workflow service's core: checks and starts runs, answers for them, cancels and removes them, and sweeps runs
+ * past their retention. The tasks themselves run in {@link TaskRunner}. The store and the planner are the active
+ * plugins when a run is submitted; a run stays in the store it started in.
+ *
+ * <p>Thread-safe; never blocks on a run. Uses only the clock and the executor services (runs in the simulation).
+ */
+final class DagEngine implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(DagEngine.class.getName());
+
+    private final WorkerService worker;
+    private final Supplier<DagStore> stores;
+    private final Supplier<DagPlanner> planners;
+    private final Clock clock;
+    private final TaskRunner runner;
+    private final Map<String, Run> runs = new ConcurrentHashMap<>();
+    private final AtomicLong sequence = new AtomicLong();
+    private final Cancellable sweeper;
+    private volatile DagOptions options;
+
+    DagEngine(WorkerService worker, Supplier<DagStore> stores, Supplier<DagPlanner> planners, Clock clock,
+            TaskScheduler scheduler, DagOptions options) {
+        this.worker = worker;
+        this.stores = stores;
+        this.planners = planners;
+        this.clock = clock;
+        this.options = options;
+        this.runner = new TaskRunner(worker, clock, scheduler, options);
+        this.sweeper = scheduler.scheduleAtFixedRate(this::sweep, options.sweep());
+    }
+
+    @Override
+    public void close() {
+        sweeper.cancel();
+    }
+
+    String submit(Workflow workflow, String resume) {
+        Set<String> registered = new HashSet<>();
+        for (FunctionSpec f : worker.functions()) {
+            registered.add(f.id());
+        }
+        for (Workflow.Task t : workflow.tasks()) {
+            if (!registered.contains(t.functionId())) {
+                throw new ValidationException("tasks", "task '" + t.id() + "': function '" + t.functionId()
+                        + "' is not registered on " + worker.name());
+            }
+        }
+        DagStore store = stores.get();
+        DagPlan plan = planners.get().plan(graph(workflow), planning());
+        Map<String, String> reused = resume == null || resume.isEmpty() ? Map.of() : reusable(store, workflow, resume);
+        String id = "run-" + worker.name() + "-" + sequence.incrementAndGet() + "-"
+                + Long.toString(clock.now().toEpochMilli(), 36);
+        Instant submitted = clock.now();
+        RunText.Meta meta = new RunText.Meta(workflow.name(), submitted, null, workflow.onError(), "");
+        Map<String, Integer> pending = new LinkedHashMap<>();
+        List<String> ready = new ArrayList<>();
+        for (Workflow.Task t : workflow.tasks()) {
+            if (reused.containsKey(t.id())) {
+                continue;
+            }
+            int missing = (int) t.dependsOn().stream().filter(d -> !reused.containsKey(d)).count();
+            pending.put(t.id(), missing);
+            if (missing == 0) {
+                ready.add(t.id());
+            }
+        }
+        store.create(id, WorkflowJson.write(workflow), RunText.meta(meta), pending, pending.size());
+        Run run = new Run(id, workflow, store, meta);
+        runs.put(id, run);
+        for (var e : reused.entrySet()) {
+            Workflow.Task t = run.task(e.getKey());
+            store.settle(id, t.id(), e.getValue());
+            store.record(id, t.id(), RunText.record(new TaskRecord(t.id(), t.functionId(), TaskState.SUCCEEDED,
+                    "", "resumed", 0, 0, 0, 0, 0, 0, 0, 0, 0, e.getValue().length(), Optional.empty())));
+        }
+        LOG.log(Level.INFO, "[" + id + "] " + (workflow.name().isEmpty() ? "workflow" : workflow.name()) + ": "
+                + workflow.tasks().size() + " tasks" + (reused.isEmpty() ? "" : ", " + reused.size() + " resumed from "
+                + resume) + ", planner's estimate " + plan.predictedMakespanUs() + " us");
+        if (pending.isEmpty()) {
+            runner.finish(run, RunState.SUCCEEDED);
+        } else {
+            // by the plan's priority, highest first: the order ready tasks start in
+            Map<String, Integer> priority = new HashMap<>();
+            plan.steps().forEach(s -> priority.put(s.taskId(), s.priority()));
+            ready.sort((a, b) -> Integer.compare(priority.getOrDefault(b, 0), priority.getOrDefault(a, 0)));
+            runner.startAll(run, ready);
+        }
+        return id;
+    }
+
+    /** Outputs of the earlier run's tasks that succeeded with the same function and args (a checkpoint). */
+    private Map<String, String> reusable(DagStore store, Workflow workflow, String resume) {
+        String spec = store.spec(resume).orElseThrow(() -> new ValidationException("resume", "run '" + resume
+                + "' is not in the store (never there, or removed after its retention)"));
+        Workflow before = WorkflowJson.parse(spec);
+        Map<String, Workflow.Task> old = new HashMap<>();
+        before.tasks().forEach(t -> old.put(t.id(), t));
+        List<String> same = workflow.tasks().stream().filter(t -> {
+            Workflow.Task o = old.get(t.id());
+            return o != null && o.functionId().equals(t.functionId()) && o.args().equals(t.args())
+                    && o.map().equals(t.map());
+        }).map(Workflow.Task::id).toList();
+        return store.outputs(resume, same);
+    }
+
+    private static DagSpec graph(Workflow w) {
+        List<DagSpec.Task> tasks = new ArrayList<>();
+        List<DagSpec.Edge> edges = new ArrayList<>();
+        for (Workflow.Task t : w.tasks()) {
+            tasks.add(new DagSpec.Task(t.id(), t.functionId()));
+            for (String d : new java.util.LinkedHashSet<>(t.dependsOn())) {
+                edges.add(new DagSpec.Edge(d, t.id()));
+            }
+        }
+        return new DagSpec(w.name(), tasks, edges);
+    }
+
+    private PlanningContext planning() {
+        Map<String, FunctionStats> stats = worker.status().stats();
+        return new PlanningContext() {
+            @Override
+            public FunctionStats stats(String functionId) {
+                return stats.get(functionId);
+            }
+
+            @Override
+            public List<String> workers() {
+                return List.of(worker.name());
+            }
+        };
+    }
+
+    /** The run as this worker knows it, or as the store has it (a run another worker started). */
+    private Run run(String id) {
+        Run cached = runs.get(id);
+        if (cached != null) {
+            return cached;
+        }
+        DagStore store = stores.get();
+        Optional<String> spec = store.spec(id);
+        Optional<String> meta = store.meta(id);
+        if (spec.isEmpty() || meta.isEmpty()) {
+            throw new WorkerException(ErrorKind.UNKNOWN_FUNCTION, "no run '" + id + "' (never submitted, or removed"
+                    + " after its retention)");
+        }
+        Run run = new Run(id, WorkflowJson.parse(spec.get()), store, RunText.meta(meta.get()));
+        Run raced = runs.putIfAbsent(id, run);
+        return raced != null ? raced : run;
+    }
+
+    RunStatus status(String id) {
+        return status(run(id), true);
+    }
+
+    private RunStatus status(Run run, boolean withRecords) {
+        Optional<String> finished = run.store.finished(run.id);
+        RunState state = finished.map(RunState::valueOf).orElse(RunState.RUNNING);
+        run.store.meta(run.id).ifPresent(m -> run.meta = RunText.meta(m));
+        Map<String, String> stored = run.store.records(run.id);
+        Map<TaskState, Integer> counts = new EnumMap<>(TaskState.class);
+        for (TaskState s : TaskState.values()) {
+            counts.put(s, 0);
+        }
+        List<TaskRecord> records = new ArrayList<>();
+        for (Workflow.Task t : run.workflow.tasks()) {
+            String text = stored.get(t.id());
+            TaskRecord r = text != null ? RunText.record(text) : TaskRecord.waiting(t.id(), t.functionId());
+            if (state.done() && !r.state().done()) {
+                // never started, or still running when the run ended: nothing more happens to it
+                r = r.in(state == RunState.CANCELLED ? TaskState.CANCELLED : TaskState.SKIPPED);
+            }
+            counts.merge(r.state(), 1, Integer::sum);
+            if (withRecords) {
+                records.add(r);
+            }
+        }
+        RunText.Meta meta = run.meta;
+        Instant end = meta.ended() != null ? meta.ended() : clock.now();
+        return new RunStatus(run.id, meta.name(), state, meta.submitted(),
+                Math.max(0, Duration.between(meta.submitted(), end).toNanos() / 1_000), counts, records,
+                meta.failure().isEmpty() ? Optional.empty() : Optional.of(meta.failure()));
+    }
+
+    RunResult result(String id) {
+        Run run = run(id);
+        Optional<String> finished = run.store.finished(run.id);
+        if (finished.isEmpty()) {
+            RunStatus s = status(run, false);
+            throw new ValidationException("run", "run '" + id + "' has not finished yet (" + s.finished() + " of "
+                    + s.tasks() + " tasks done)");
+        }
+        return new RunResult(id, RunState.valueOf(finished.get()), run.store.outputs(id, run.workflow.sinks()));
+    }
+
+    RunStatus cancel(String id) {
+        Run run = run(id);
+        if (run.store.finished(id).isEmpty()) {
+            runner.finish(run, RunState.CANCELLED);
+        }
+        return status(run, true);
+    }
+
+    void delete(String id) {
+        Run run = run(id);
+        if (run.store.finished(id).isEmpty()) {
+            runner.finish(run, RunState.CANCELLED);
+        }
+        run.store.delete(id);
+        runs.remove(id);
+    }
+
+    List<RunStatus> runs() {
+        List<RunStatus> all = new ArrayList<>();
+        for (String id : stores.get().runs()) {
+            try {
+                all.add(status(run(id), false));
+            } catch (WorkerException | IllegalArgumentException gone) {
+                // removed meanwhile
+            }
+        }
+        return all;
+    }
+
+    void reconfigure(DagOptions next) {
+        options = next;
+        runner.options(next);
+    }
+
+    /** Removes the runs that ended longer ago than the retention (and forgets cached runs no store has). */
+    void sweep() {
+        Instant cutoff = clock.now().minus(options.retention());
+        DagStore store;
+        try {
+            store = stores.get();
+        } catch (RuntimeException none) {
+            return; // no store active right now
+        }
+        for (String id : store.runs()) {
+            Optional<RunText.Meta> meta = store.meta(id).map(RunText::meta);
+            if (meta.isPresent() && meta.get().ended() != null && meta.get().ended().isBefore(cutoff)) {
+                store.delete(id);
+                runs.remove(id);
+                LOG.log(Level.INFO, "[" + id + "] removed after its retention");
+            }
+        }
+        runs.keySet().removeIf(id -> runs.get(id).finished && runs.get(id).store.spec(id).isEmpty());
+    }
+}

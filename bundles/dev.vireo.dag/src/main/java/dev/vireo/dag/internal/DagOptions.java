@@ -1,0 +1,22 @@
+package dev.vireo.dag.internal;
+
+import dev.vireo.api.model.ValidationException;
+import java.time.Duration;
+
+/** {@link DagConfig} checked once and turned into values. */
+record DagOptions(int maxOutputBytes, Duration retention, Duration sweep) {
+    static final DagOptions DEFAULTS = new DagOptions(16 * 1024 * 1024, Duration.ofHours(1), Duration.ofMinutes(1));
+
+    static DagOptions of(DagConfig c) {
+        if (c.max_output_bytes() < 1) {
+            throw new ValidationException("max.output.bytes", c.max_output_bytes() + " must be at least 1");
+        }
+        if (c.retention_ms() < 1_000) {
+            throw new ValidationException("retention.ms", c.retention_ms() + " must be at least 1000 ms");
+        }
+        if (c.sweep_ms() < 100) {
+            throw new ValidationException("sweep.ms", c.sweep_ms() + " must be at least 100 ms");
+        }
+        return new DagOptions(c.max_output_bytes(), Duration.ofMillis(c.retention_ms()), Duration.ofMillis(c.sweep_ms()));
+    }
+}

@@ -1,0 +1,53 @@
+package dev.vireo.dag.internal;
+
+import com.google.gson.JsonElement;
+import dev.vireo.api.dag.Workflow;
+import dev.vireo.api.spi.dag.DagStore;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * What this worker holds of a run while it takes part in it: the workflow (parsed once), who needs whose output, the
+ * tasks' args parsed on first use, and the store the run lives in. The run's state itself is in the store; this is
+ * a cache any worker can rebuild from the stored spec. Thread-safe.
+ */
+final class Run {
+    final String id;
+    final Workflow workflow;
+    final DagStore store;
+    final Map<String, Workflow.Task> tasks;
+    final Map<String, List<String>> dependents;
+    private final Map<String, JsonElement> args = new ConcurrentHashMap<>();
+    /** Set once the run has a final state (seen here or in the store). */
+    volatile boolean finished;
+    volatile RunText.Meta meta;
+
+    Run(String id, Workflow workflow, DagStore store, RunText.Meta meta) {
+        this.id = id;
+        this.workflow = workflow;
+        this.store = store;
+        this.meta = meta;
+        Map<String, Workflow.Task> byId = new HashMap<>();
+        for (Workflow.Task t : workflow.tasks()) {
+            byId.put(t.id(), t);
+        }
+        this.tasks = Map.copyOf(byId);
+        this.dependents = Map.copyOf(workflow.dependents());
+    }
+
+    Workflow.Task task(String id) {
+        return tasks.get(id);
+    }
+
+    /** The task's args, parsed (once). */
+    JsonElement args(Workflow.Task t) {
+        return args.computeIfAbsent(t.id(), k -> Payloads.parse(t.args().isEmpty() ? "{}" : t.args()));
+    }
+
+    /** The transaction id of a task's invocation: the run, the task, the element of a map, the attempt. */
+    String tid(String task, int item, int attempt) {
+        return id + "/" + task + (item >= 0 ? "[" + item + "]" : "") + (attempt > 1 ? "#" + attempt : "");
+    }
+}

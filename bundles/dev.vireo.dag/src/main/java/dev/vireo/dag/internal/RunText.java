@@ -1,0 +1,93 @@
+package dev.vireo.dag.internal;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.vireo.api.dag.TaskRecord;
+import dev.vireo.api.dag.TaskState;
+import dev.vireo.api.dag.Workflow;
+import dev.vireo.api.model.ErrorKind;
+import dev.vireo.api.model.InvocationError;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * What the runtime keeps in a {@link dev.vireo.api.spi.dag.DagStore} as text: task records and a run's meta data,
+ * as JSON both ways (a store holds text; any worker reading a shared store must read what another wrote).
+ */
+final class RunText {
+    private RunText() {
+    }
+
+    /** A run's meta data: its name, when it was submitted and ended, how failures go, its first failure. */
+    record Meta(String name, Instant submitted, Instant ended, Workflow.OnError onError, String failure) {
+        Meta ended(Instant at) {
+            return new Meta(name, submitted, at, onError, failure);
+        }
+
+        Meta failed(String why) {
+            return failure.isEmpty() ? new Meta(name, submitted, ended, onError, why) : this;
+        }
+    }
+
+    static String meta(Meta m) {
+        JsonObject o = new JsonObject();
+        o.addProperty("name", m.name());
+        o.addProperty("submitted", m.submitted().toString());
+        if (m.ended() != null) {
+            o.addProperty("ended", m.ended().toString());
+        }
+        o.addProperty("on_error", m.onError().name());
+        o.addProperty("failure", m.failure());
+        return o.toString();
+    }
+
+    static Meta meta(String text) {
+        JsonObject o = JsonParser.parseString(text).getAsJsonObject();
+        return new Meta(o.get("name").getAsString(), Instant.parse(o.get("submitted").getAsString()),
+                o.has("ended") ? Instant.parse(o.get("ended").getAsString()) : null,
+                Workflow.OnError.valueOf(o.get("on_error").getAsString()), o.get("failure").getAsString());
+    }
+
+    static String record(TaskRecord r) {
+        JsonObject o = new JsonObject();
+        o.addProperty("task", r.task());
+        o.addProperty("function", r.functionId());
+        o.addProperty("state", r.state().name());
+        o.addProperty("worker", r.worker());
+        o.addProperty("container", r.container());
+        o.addProperty("attempts", r.attempts());
+        o.addProperty("items", r.items());
+        o.addProperty("start_us", r.startUs());
+        o.addProperty("end_us", r.endUs());
+        o.addProperty("queued_us", r.queuedUs());
+        o.addProperty("input_us", r.inputUs());
+        o.addProperty("execution_us", r.executionUs());
+        o.addProperty("output_us", r.outputUs());
+        o.addProperty("bytes_in", r.bytesIn());
+        o.addProperty("bytes_out", r.bytesOut());
+        r.error().ifPresent(e -> {
+            JsonObject err = new JsonObject();
+            err.addProperty("kind", e.kind().name());
+            err.addProperty("message", e.message());
+            err.addProperty("detail", e.detail());
+            o.add("error", err);
+        });
+        return o.toString();
+    }
+
+    static TaskRecord record(String text) {
+        JsonObject o = JsonParser.parseString(text).getAsJsonObject();
+        Optional<InvocationError> error = Optional.empty();
+        if (o.has("error")) {
+            JsonObject e = o.getAsJsonObject("error");
+            error = Optional.of(new InvocationError(ErrorKind.valueOf(e.get("kind").getAsString()),
+                    e.get("message").getAsString(), e.get("detail").getAsString()));
+        }
+        return new TaskRecord(o.get("task").getAsString(), o.get("function").getAsString(),
+                TaskState.valueOf(o.get("state").getAsString()), o.get("worker").getAsString(),
+                o.get("container").getAsString(), o.get("attempts").getAsInt(), o.get("items").getAsInt(),
+                o.get("start_us").getAsLong(), o.get("end_us").getAsLong(), o.get("queued_us").getAsLong(),
+                o.get("input_us").getAsLong(), o.get("execution_us").getAsLong(), o.get("output_us").getAsLong(),
+                o.get("bytes_in").getAsLong(), o.get("bytes_out").getAsLong(), error);
+    }
+}

@@ -1,0 +1,308 @@
+package dev.vireo.dag.internal;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import dev.vireo.api.dag.RunState;
+import dev.vireo.api.dag.TaskRecord;
+import dev.vireo.api.dag.TaskState;
+import dev.vireo.api.dag.Workflow;
+import dev.vireo.api.model.ErrorKind;
+import dev.vireo.api.model.InvocationError;
+import dev.vireo.api.model.InvocationRecord;
+import dev.vireo.api.time.Clock;
+import dev.vireo.api.time.TaskScheduler;
+import dev.vireo.api.worker.WorkerException;
+import dev.vireo.api.worker.WorkerService;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Runs the tasks of runs, with no scheduler in between: a task that ends settles itself in the store once, releases
+ * each of its dependents (an atomic decrement), and the release that leaves a dependent with no input missing starts
+ * it, here and at once (the first on this thread, as a continuation; the others through the executor, so a fan-out
+ * starts them all together). A failed invocation is retried with backoff; a retry or a duplicate completion never
+ * releases twice ({@link dev.vireo.api.spi.dag.DagStore#settle} is once per task). A task whose input failed is
+ * skipped (on-error continue), or nothing more starts (fail-fast). The last task to end finishes the run.
+ *
+ * <p>Thread-safe: all state is in the store and in per-task objects confined to the task's callbacks.
+ */
+final class TaskRunner {
+    private static final System.Logger LOG = System.getLogger(TaskRunner.class.getName());
+
+    private final WorkerService worker;
+    private final Clock clock;
+    private final TaskScheduler scheduler;
+    private volatile DagOptions options;
+
+    TaskRunner(WorkerService worker, Clock clock, TaskScheduler scheduler, DagOptions options) {
+        this.worker = worker;
+        this.clock = clock;
+        this.scheduler = scheduler;
+        this.options = options;
+    }
+
+    /** One task being run: what its invocations add up to. Confined to its callbacks (one at a time per slot). */
+    private final class Attempted {
+        final Run run;
+        final Workflow.Task task;
+        final long startUs;
+        final AtomicInteger attempts = new AtomicInteger();
+        volatile long inputUs;
+        volatile long queuedUs;
+        volatile long executionUs;
+        volatile long bytesIn;
+        volatile String workerName = "";
+        volatile String container = "";
+        volatile int items;
+
+        Attempted(Run run, Workflow.Task task) {
+            this.run = run;
+            this.task = task;
+            this.startUs = sinceSubmitted(run);
+        }
+
+        synchronized void add(InvocationRecord r, int payloadBytes) {
+            queuedUs += r.timings().queuedUs();
+            executionUs += r.timings().executionUs();
+            bytesIn += payloadBytes;
+            workerName = r.worker();
+            container = r.state().map(s -> s.name().toLowerCase(Locale.ROOT)).orElse("");
+        }
+
+        TaskRecord record(TaskState state, long outputUs, long bytesOut, Optional<InvocationError> error) {
+            return new TaskRecord(task.id(), task.functionId(), state, workerName, container, attempts.get(), items,
+                    startUs, sinceSubmitted(run), queuedUs, inputUs, executionUs, outputUs, bytesIn, bytesOut, error);
+        }
+    }
+
+    void options(DagOptions next) {
+        options = next;
+    }
+
+    /** Starts the tasks that are ready: the first on this thread, the rest through the executor. */
+    void startAll(Run run, List<String> ready) {
+        for (int i = 1; i < ready.size(); i++) {
+            String t = ready.get(i);
+            scheduler.execute(() -> start(run, t));
+        }
+        if (!ready.isEmpty()) {
+            start(run, ready.get(0));
+        }
+    }
+
+    /** Runs a task whose inputs are all there (or failed). */
+    void start(Run run, String taskId) {
+        if (ended(run)) {
+            return; // cancelled or failed fast: nothing more starts (status shows it skipped or cancelled)
+        }
+        Workflow.Task task = run.task(taskId);
+        Attempted a = new Attempted(run, task);
+        long t0 = clock.nanoTime();
+        Map<String, String> texts = run.store.outputs(run.id, task.dependsOn());
+        if (texts.size() < task.dependsOn().size()) {
+            String missing = task.dependsOn().stream().filter(d -> !texts.containsKey(d)).findFirst().orElseThrow();
+            ended(a, TaskState.SKIPPED, new InvocationError(ErrorKind.CANCELLED, "input '" + missing
+                    + "' did not succeed", ""));
+            return;
+        }
+        Map<String, JsonElement> inputs = new LinkedHashMap<>();
+        texts.forEach((k, v) -> inputs.put(k, Payloads.parse(v)));
+        record(a, TaskState.RUNNING, 0, 0, Optional.empty());
+        if (!task.mapped()) {
+            String payload = Payloads.build(run.args(task), inputs, null);
+            a.inputUs = (clock.nanoTime() - t0) / 1_000;
+            attempt(a, payload, -1, 1, result -> succeed(a, result), error -> ended(a, TaskState.FAILED, error));
+            return;
+        }
+        JsonElement list = inputs.get(task.map());
+        if (!list.isJsonArray()) {
+            ended(a, TaskState.FAILED, new InvocationError(ErrorKind.INVALID_REQUEST, "task '" + task.id()
+                    + "' maps over '" + task.map() + "', whose output is not a JSON array but " + abbreviate(list), ""));
+            return;
+        }
+        JsonArray elements = list.getAsJsonArray();
+        a.items = elements.size();
+        List<String> payloads = new ArrayList<>(elements.size());
+        for (JsonElement item : elements) {
+            payloads.add(Payloads.build(run.args(task), inputs, item));
+        }
+        a.inputUs = (clock.nanoTime() - t0) / 1_000;
+        if (payloads.isEmpty()) {
+            succeed(a, "[]");
+            return;
+        }
+        String[] results = new String[payloads.size()];
+        AtomicInteger left = new AtomicInteger(payloads.size());
+        java.util.concurrent.atomic.AtomicBoolean failed = new java.util.concurrent.atomic.AtomicBoolean();
+        for (int i = 0; i < payloads.size(); i++) {
+            int item = i;
+            attempt(a, payloads.get(i), item, 1, result -> {
+                results[item] = result;
+                if (left.decrementAndGet() == 0 && !failed.get()) {
+                    succeed(a, "[" + String.join(",", results) + "]");
+                }
+            }, error -> {
+                if (failed.compareAndSet(false, true)) {
+                    ended(a, TaskState.FAILED, new InvocationError(error.kind(), "element " + item + ": "
+                            + error.message(), error.detail()));
+                }
+            });
+        }
+    }
+
+    private void attempt(Attempted a, String payload, int item, int attempt,
+            java.util.function.Consumer<String> done, java.util.function.Consumer<InvocationError> failed) {
+        a.attempts.incrementAndGet();
+        String tid = a.run.tid(a.task.id(), item, attempt);
+        java.util.concurrent.CompletionStage<InvocationRecord> stage;
+        try {
+            stage = worker.invoke(tid, a.task.functionId(), payload);
+        } catch (WorkerException e) {
+            retryOr(a, payload, item, attempt, new InvocationError(e.kind(), e.getMessage(), ""), done, failed);
+            return;
+        } catch (RuntimeException e) {
+            retryOr(a, payload, item, attempt, new InvocationError(ErrorKind.INVALID_REQUEST, e.getMessage(), ""),
+                    done, failed);
+            return;
+        }
+        int bytes = payload.length();
+        stage.whenComplete((r, ex) -> {
+            if (ex != null) {
+                Throwable cause = ex instanceof CompletionException && ex.getCause() != null ? ex.getCause() : ex;
+                ErrorKind kind = cause instanceof WorkerException w ? w.kind() : ErrorKind.INTERNAL;
+                retryOr(a, payload, item, attempt, new InvocationError(kind, String.valueOf(cause.getMessage()), ""),
+                        done, failed);
+                return;
+            }
+            a.add(r, bytes);
+            if (r.success()) {
+                done.accept(r.result().isEmpty() ? "null" : r.result());
+            } else {
+                retryOr(a, payload, item, attempt, r.error().orElseThrow(), done, failed);
+            }
+        });
+    }
+
+    private void retryOr(Attempted a, String payload, int item, int attempt, InvocationError error,
+            java.util.function.Consumer<String> done, java.util.function.Consumer<InvocationError> failed) {
+        int retries = a.run.workflow.retriesOf(a.task);
+        if (attempt > retries || ended(a.run)) {
+            failed.accept(error);
+            return;
+        }
+        Duration wait = a.run.workflow.backoff().multipliedBy(1L << Math.min(attempt - 1, 20));
+        LOG.log(Level.INFO, "[" + a.run.tid(a.task.id(), item, attempt) + "] " + error.kind() + ": "
+                + error.message() + "; retry " + attempt + " of " + retries + " in " + wait.toMillis() + " ms");
+        scheduler.schedule(() -> attempt(a, payload, item, attempt + 1, done, failed), wait);
+    }
+
+    /** The task succeeded: its output is stored with its settlement (once), then its dependents are released. */
+    private void succeed(Attempted a, String output) {
+        int bytes = output.getBytes(StandardCharsets.UTF_8).length;
+        if (bytes > options.maxOutputBytes()) {
+            ended(a, TaskState.FAILED, new InvocationError(ErrorKind.USER_ERROR, "task '" + a.task.id()
+                    + "' returned " + bytes + " bytes, more than max.output.bytes " + options.maxOutputBytes(), ""));
+            return;
+        }
+        long t0 = clock.nanoTime();
+        if (!a.run.store.settle(a.run.id, a.task.id(), output)) {
+            return; // settled before (a duplicate completion): it released its dependents then
+        }
+        record(a, TaskState.SUCCEEDED, (clock.nanoTime() - t0) / 1_000, bytes, Optional.empty());
+        release(a.run, a.task.id());
+    }
+
+    /** The task ended without an output (failed, or skipped because an input did not succeed). */
+    private void ended(Attempted a, TaskState state, InvocationError error) {
+        Run run = a.run;
+        if (!run.store.settle(run.id, a.task.id(), null)) {
+            return;
+        }
+        record(a, state, 0, 0, Optional.of(error));
+        if (state == TaskState.FAILED) {
+            LOG.log(Level.WARNING, "[" + run.tid(a.task.id(), -1, 1) + "] failed: " + error.kind() + ": "
+                    + error.message());
+            RunText.Meta failed = run.meta.failed(a.task.id() + ": " + error.kind() + ": " + error.message());
+            if (failed != run.meta) {
+                run.meta = failed;
+                run.store.meta(run.id, RunText.meta(failed));
+            }
+            if (run.workflow.onError() == Workflow.OnError.FAIL_FAST) {
+                finish(run, RunState.FAILED);
+                return;
+            }
+        }
+        release(run, a.task.id());
+    }
+
+    /** A task is done: each dependent gets one input less; those left with none start; the run may be complete. */
+    private void release(Run run, String taskId) {
+        List<String> ready = new ArrayList<>();
+        for (String d : run.dependents.getOrDefault(taskId, List.of())) {
+            if (run.store.release(run.id, d) == 0) {
+                ready.add(d);
+            }
+        }
+        if (run.store.finishTask(run.id) == 0) {
+            finish(run, run.meta.failure().isEmpty() ? RunState.SUCCEEDED : RunState.FAILED);
+        }
+        startAll(run, ready);
+    }
+
+    /**
+     * Gives the run its final state (the first caller wins). Its end time is written, and a success drops every output
+     * but the sinks', before the state is: whoever sees the state sees the run as it stays.
+     */
+    void finish(Run run, RunState state) {
+        if (ended(run)) {
+            return;
+        }
+        RunText.Meta ended = run.meta.ended(clock.now());
+        run.meta = ended;
+        run.store.meta(run.id, RunText.meta(ended));
+        if (state == RunState.SUCCEEDED) {
+            List<String> sinks = run.workflow.sinks();
+            run.store.dropOutputs(run.id, run.workflow.tasks().stream().map(Workflow.Task::id)
+                    .filter(id -> !sinks.contains(id)).toList());
+        }
+        String now = run.store.finish(run.id, state.name());
+        run.finished = true;
+        if (now.equals(state.name())) {
+            LOG.log(Level.INFO, "[" + run.id + "] " + state.name().toLowerCase(Locale.ROOT)
+                    + (run.meta.failure().isEmpty() ? "" : ": " + run.meta.failure()));
+        }
+    }
+
+    /** Whether the run has a final state (asking the store only until one is seen). */
+    boolean ended(Run run) {
+        if (run.finished) {
+            return true;
+        }
+        if (run.store.finished(run.id).isPresent()) {
+            run.finished = true;
+        }
+        return run.finished;
+    }
+
+    private void record(Attempted a, TaskState state, long outputUs, long bytesOut, Optional<InvocationError> error) {
+        a.run.store.record(a.run.id, a.task.id(), RunText.record(a.record(state, outputUs, bytesOut, error)));
+    }
+
+    private long sinceSubmitted(Run run) {
+        return Math.max(0, Duration.between(run.meta.submitted(), clock.now()).toNanos() / 1_000);
+    }
+
+    private static String abbreviate(JsonElement e) {
+        String s = e.toString();
+        return s.length() <= 60 ? s : s.substring(0, 57) + "...";
+    }
+}

@@ -1,0 +1,113 @@
+package dev.vireo.dag.internal;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonParser;
+import dev.vireo.api.model.Compute;
+import dev.vireo.api.model.ContainerState;
+import dev.vireo.api.model.ErrorKind;
+import dev.vireo.api.model.ExpectedTimings;
+import dev.vireo.api.model.FunctionSpec;
+import dev.vireo.api.model.InvocationError;
+import dev.vireo.api.model.InvocationRecord;
+import dev.vireo.api.model.Timings;
+import dev.vireo.api.worker.AsyncResult;
+import dev.vireo.api.worker.WorkerException;
+import dev.vireo.api.worker.WorkerService;
+import dev.vireo.api.worker.WorkerStatus;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.function.Function;
+
+/**
+ * A worker whose functions are Java lambdas from the parsed payload to a result's JSON text (a thrown exception is a
+ * USER_ERROR), answered on an executor like a real worker answers: every invocation is logged by tid.
+ */
+final class ScriptedWorker implements WorkerService {
+    final Map<String, Function<JsonElement, String>> functions = new ConcurrentHashMap<>();
+    final List<String> tids = new CopyOnWriteArrayList<>();
+    final Map<String, String> payloads = new ConcurrentHashMap<>();
+    private final Executor executor;
+
+    ScriptedWorker(Executor executor) {
+        this.executor = executor;
+    }
+
+    ScriptedWorker fn(String id, Function<JsonElement, String> body) {
+        functions.put(id, body);
+        return this;
+    }
+
+    @Override
+    public String name() {
+        return "w1";
+    }
+
+    @Override
+    public FunctionSpec register(FunctionSpec spec) {
+        throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public void unregister(String functionId) {
+        throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public List<FunctionSpec> functions() {
+        return functions.keySet().stream().map(id -> new FunctionSpec(id.substring(0, id.lastIndexOf('-')),
+                id.substring(id.lastIndexOf('-') + 1), "sim/x", "", "", "sim", Compute.CPU, "sim", 128, 1,
+                Duration.ofSeconds(10), 1, ExpectedTimings.UNKNOWN)).toList();
+    }
+
+    @Override
+    public CompletionStage<InvocationRecord> invoke(String tid, String functionId, String payload) {
+        Function<JsonElement, String> body = functions.get(functionId);
+        if (body == null) {
+            throw new WorkerException(ErrorKind.UNKNOWN_FUNCTION, "function " + functionId + " is not registered");
+        }
+        tids.add(tid);
+        payloads.put(tid, payload);
+        CompletableFuture<InvocationRecord> f = new CompletableFuture<>();
+        executor.execute(() -> {
+            Timings t = new Timings(5, 0, 0, 1, 10, 20);
+            try {
+                String result = body.apply(JsonParser.parseString(payload.isEmpty() ? "{}" : payload));
+                f.complete(new InvocationRecord(tid, functionId, "w1", "sim", Optional.of(ContainerState.WARM),
+                        Instant.EPOCH, t, result, Optional.empty()));
+            } catch (RuntimeException e) {
+                f.complete(new InvocationRecord(tid, functionId, "w1", "sim", Optional.of(ContainerState.WARM),
+                        Instant.EPOCH, t, "", Optional.of(new InvocationError(ErrorKind.USER_ERROR,
+                                e.getClass().getSimpleName() + ": " + e.getMessage(), "Traceback: " + tid))));
+            }
+        });
+        return f;
+    }
+
+    @Override
+    public String invokeAsync(String tid, String functionId, String payload) {
+        throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public AsyncResult result(String id) {
+        throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public CompletionStage<Integer> prewarm(String functionId, int count) {
+        throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public WorkerStatus status() {
+        return new WorkerStatus("w1", 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, Map.of(), Map.of(), List.of(), Map.of());
+    }
+}

@@ -1,0 +1,55 @@
+package dev.vireo.dag.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.vireo.api.dag.Workflow;
+import dev.vireo.api.model.ValidationException;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Specs parse into workflows and back; bad ones are refused naming the task and what is wrong, before anything runs. */
+class WorkflowJsonTest {
+    @Test
+    void referencesBecomeDependenciesAndTheSpecRoundTrips() {
+        Workflow w = WorkflowJson.parse("""
+                {"name":"wc","on_error":"continue","retries":2,"retry_backoff_ms":50,"tasks":[
+                 {"id":"split","function":"split-1","args":{"text":"a b"}},
+                 {"id":"count","function":"len-1","map":"split","args":{"w":{"$item":true},"n":[{"$ref":"split"}]}},
+                 {"id":"sum","function":"sum-1","args":{"xs":{"$ref":"count"},"again":{"$ref":"count"}},"retries":0}]}""");
+        assertEquals(List.of("split"), w.task("count").dependsOn());
+        assertEquals(List.of("count"), w.task("sum").dependsOn());
+        assertEquals(0, w.retriesOf(w.task("sum")));
+        assertEquals(2, w.retriesOf(w.task("split")));
+        assertEquals(List.of("sum"), w.sinks());
+        assertEquals(w, WorkflowJson.parse(WorkflowJson.write(w)));
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "[]|body: a workflow is a JSON object with \"tasks\"",
+        "{}|tasks: is required: an array of tasks",
+        "{\"tasks\":[]}|tasks: a workflow needs at least one task",
+        "{\"tasks\":[{\"id\":\"a\",\"function\":\"f-1\"}],\"bogus\":1}|bogus: workflow: unknown field 'bogus'; fields: name, on_error, retries, retry_backoff_ms, tasks",
+        "{\"tasks\":[{\"function\":\"f-1\"}]}|tasks: tasks[0]: id is required",
+        "{\"tasks\":[{\"id\":\"a b\",\"function\":\"f-1\"}]}|tasks: tasks[0]: id 'a b' is invalid: use 1-64 letters, digits, '_', '.' or '-'",
+        "{\"tasks\":[{\"id\":\"a\"}]}|tasks: task 'a': function is required (a registered function id, name-version)",
+        "{\"tasks\":[{\"id\":\"a\",\"function\":\"f-1\",\"colour\":1}]}|tasks: task 'a': unknown field 'colour'; fields: args, function, id, map, retries",
+        "{\"tasks\":[{\"id\":\"a\",\"function\":\"f-1\"},{\"id\":\"a\",\"function\":\"f-1\"}]}|tasks: task id 'a' appears twice",
+        "{\"tasks\":[{\"id\":\"a\",\"function\":\"f-1\",\"args\":{\"x\":{\"$ref\":\"zz\"}}}]}|tasks: task 'a' references 'zz', which is not a task of this workflow",
+        "{\"tasks\":[{\"id\":\"a\",\"function\":\"f-1\",\"args\":{\"x\":{\"$ref\":\"a\"}}}]}|tasks: task 'a' references itself",
+        "{\"tasks\":[{\"id\":\"a\",\"function\":\"f-1\",\"args\":{\"x\":{\"$ref\":\"b\"}}},{\"id\":\"b\",\"function\":\"f-1\",\"args\":{\"x\":{\"$ref\":\"c\"}}},{\"id\":\"c\",\"function\":\"f-1\",\"args\":{\"x\":{\"$ref\":\"a\"}}}]}|tasks: the tasks form a cycle: 'c' -> 'b' -> 'a' -> 'c'",
+        "{\"tasks\":[{\"id\":\"a\",\"function\":\"f-1\",\"args\":{\"x\":{\"$ref\":\"b\",\"y\":1}}}]}|tasks: task 'a': a reference is {\"$ref\": \"<task id>\"} and nothing else",
+        "{\"tasks\":[{\"id\":\"a\",\"function\":\"f-1\",\"args\":{\"x\":{\"$item\":true}}}]}|tasks: task 'a': {\"$item\": ...} is only for tasks with \"map\"",
+        "{\"tasks\":[{\"id\":\"a\",\"function\":\"f-1\",\"map\":\"nope\"}]}|tasks: task 'a' references 'nope', which is not a task of this workflow",
+        "{\"retries\":1.5,\"tasks\":[{\"id\":\"a\",\"function\":\"f-1\"}]}|retries: 1.5 is not an integer",
+        "{\"retries\":11,\"tasks\":[{\"id\":\"a\",\"function\":\"f-1\"}]}|retries: 11 is out of range [0, 10] retries",
+        "{\"on_error\":\"ignore\",\"tasks\":[{\"id\":\"a\",\"function\":\"f-1\"}]}|on_error: 'ignore' is invalid: use fail_fast or continue",
+        "{\"tasks\":[{\"id\":\"a\",\"function\":\"f-1\"}],\"tasks\":[]}|body: not valid JSON: duplicate key \"tasks\" at line 1, column 40"})
+    void badSpecsAreRefusedNamingTheTaskAndTheRule(String spec, String message) {
+        ValidationException e = assertThrows(ValidationException.class, () -> WorkflowJson.parse(spec));
+        assertEquals(message, e.getMessage());
+    }
+}
