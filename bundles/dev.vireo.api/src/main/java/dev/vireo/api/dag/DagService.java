@@ -24,6 +24,9 @@ public interface DagService {
     /** The run's state and per-task records. */
     RunStatus status(String run);
 
+    /** The run's state and counts without per-task records: cheap enough to poll a run of 100,000 tasks. */
+    RunStatus summary(String run);
+
     /** The outputs of the run's sinks; INVALID_REQUEST if the run has not finished yet. */
     RunResult result(String run);
 

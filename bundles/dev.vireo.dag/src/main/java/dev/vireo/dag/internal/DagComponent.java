@@ -56,6 +56,11 @@ public final class DagComponent implements DagService {
     }
 
     @Override
+    public RunStatus summary(String run) {
+        return engine.summary(run);
+    }
+
+    @Override
     public RunResult result(String run) {
         return engine.result(run);
     }

@@ -202,21 +202,33 @@ final class DagEngine implements AutoCloseable {
         List<TaskRecord> records = new ArrayList<>();
         for (Workflow.Task t : run.workflow.tasks()) {
             String text = stored.get(t.id());
+            if (!withRecords) {
+                TaskState s = text != null ? RunText.state(text) : TaskState.WAITING;
+                counts.merge(state.done() && !s.done() ? ended(state) : s, 1, Integer::sum);
+                continue;
+            }
             TaskRecord r = text != null ? RunText.record(text) : TaskRecord.waiting(t.id(), t.functionId());
             if (state.done() && !r.state().done()) {
                 // never started, or still running when the run ended: nothing more happens to it
-                r = r.in(state == RunState.CANCELLED ? TaskState.CANCELLED : TaskState.SKIPPED);
+                r = r.in(ended(state));
             }
             counts.merge(r.state(), 1, Integer::sum);
-            if (withRecords) {
-                records.add(r);
-            }
+            records.add(r);
         }
         RunText.Meta meta = run.meta;
         Instant end = meta.ended() != null ? meta.ended() : clock.now();
         return new RunStatus(run.id, meta.name(), state, meta.submitted(),
                 Math.max(0, Duration.between(meta.submitted(), end).toNanos() / 1_000), counts, records,
                 meta.failure().isEmpty() ? Optional.empty() : Optional.of(meta.failure()));
+    }
+
+    private static TaskState ended(RunState run) {
+        return run == RunState.CANCELLED ? TaskState.CANCELLED : TaskState.SKIPPED;
+    }
+
+    /** The run's state and counts, without per-task records (cheap to poll). */
+    RunStatus summary(String id) {
+        return status(run(id), false);
     }
 
     RunResult result(String id) {
