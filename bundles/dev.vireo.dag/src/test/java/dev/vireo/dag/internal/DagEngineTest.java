@@ -270,7 +270,7 @@ class DagEngineTest {
     @Test
     void anOutputOverTheLimitIsATaskErrorNotACrash() throws Exception {
         engine.close();
-        engine = engine(new DagOptions(100, Duration.ofHours(1), Duration.ofMinutes(1)));
+        engine = engine(new DagOptions(100, Duration.ofHours(1), Duration.ofMinutes(1), 3, Duration.ofMillis(1)));
         worker.fn("big-1", args -> "\"" + "x".repeat(200) + "\"");
         RunStatus s = await(submit("{\"tasks\":[{\"id\":\"big\",\"function\":\"big-1\"}]}"));
         assertEquals(RunState.FAILED, s.state());
@@ -288,7 +288,7 @@ class DagEngineTest {
         assertEquals(ErrorKind.UNKNOWN_FUNCTION, gone.kind());
 
         engine.close();
-        engine = engine(new DagOptions(1 << 20, Duration.ofMillis(1_000), Duration.ofMillis(100)));
+        engine = engine(new DagOptions(1 << 20, Duration.ofMillis(1_000), Duration.ofMillis(100), 3, Duration.ofMillis(1)));
         String old = submit("{\"tasks\":[{\"id\":\"a\",\"function\":\"inc-1\",\"args\":{\"x\":1}}]}");
         await(old);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -313,5 +313,20 @@ class DagEngineTest {
         ValidationException e = assertThrows(ValidationException.class, () -> engine.result(run));
         assertTrue(e.getMessage().contains("has not finished yet (0 of 1 tasks done)"), e.getMessage());
         never.countDown();
+    }
+
+    @Test
+    void aWorkerThatWentAwayIsRetriedWhateverTheTasksRetries() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        worker.fn("gone-1", args -> {
+            if (calls.incrementAndGet() <= 2) {
+                throw new WorkerException(ErrorKind.UNREACHABLE, "worker w2 is gone");
+            }
+            return "\"here\"";
+        });
+        String run = submit("{\"tasks\":[{\"id\":\"g\",\"function\":\"gone-1\"}]}");
+        RunStatus s = await(run);
+        assertEquals(RunState.SUCCEEDED, s.state(), String.valueOf(s.failure()));
+        assertEquals(3, record(s, "g").attempts(), "two platform retries, with retries 0 for the task");
     }
 }
