@@ -9,6 +9,7 @@ import com.google.gson.JsonObject;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.vireo.api.cluster.ClusterService;
+import dev.vireo.api.dag.DagService;
 import dev.vireo.api.metrics.MetricsExporter;
 import dev.vireo.api.model.ErrorKind;
 import dev.vireo.api.model.FunctionSpec;
@@ -76,6 +77,9 @@ public final class HttpApi {
         @AttributeDefinition(name = "Maximum body (bytes)", description = "Largest request body accepted, in bytes; larger ones get 413.", min = "1024")
         int max_body_bytes() default 6 * 1024 * 1024;
 
+        @AttributeDefinition(name = "Maximum workflow body (bytes)", description = "Largest workflow spec (POST /dags body) accepted, in bytes; larger ones get 413. Every other request has max.body.bytes.", min = "1024")
+        int max_dag_body_bytes() default 64 * 1024 * 1024;
+
         @AttributeDefinition(name = "Bearer token", description = "If set, every request but GET /health needs 'Authorization: Bearer <token>'.")
         String auth_token() default "";
     }
@@ -83,8 +87,11 @@ public final class HttpApi {
     private final WorkerService worker;
     private volatile MetricsExporter metrics;
     private volatile ClusterService cluster;
+    private volatile DagService dags;
+    private final DagRoutes dagRoutes;
     private final HttpServer server;
     private final int maxBody;
+    private final int maxDagBody;
     private final byte[] token;
 
     private final org.osgi.framework.ServiceRegistration<WorkerEndpoint> endpoint;
@@ -92,11 +99,15 @@ public final class HttpApi {
     @Activate
     public HttpApi(org.osgi.framework.BundleContext context, @Reference WorkerService worker,
             @Reference TaskScheduler scheduler, Config config) throws IOException {
-        if (config.port() < 0 || config.port() > 65_535 || config.max_body_bytes() < 1_024) {
-            throw new IllegalArgumentException("port must be 0-65535 and max.body.bytes at least 1024");
+        if (config.port() < 0 || config.port() > 65_535 || config.max_body_bytes() < 1_024
+                || config.max_dag_body_bytes() < 1_024) {
+            throw new IllegalArgumentException("port must be 0-65535, max.body.bytes and max.dag.body.bytes at least"
+                    + " 1024");
         }
         this.worker = worker;
         this.maxBody = config.max_body_bytes();
+        this.maxDagBody = config.max_dag_body_bytes();
+        this.dagRoutes = new DagRoutes(() -> dags, worker::name);
         this.token = config.auth_token().isEmpty() ? null : ("Bearer " + config.auth_token()).getBytes(StandardCharsets.UTF_8);
         this.server = HttpServer.create(new InetSocketAddress(config.bind(), config.port()), 1024);
         server.setExecutor(scheduler);
@@ -144,6 +155,18 @@ public final class HttpApi {
     void unsetCluster(ClusterService service) {
         if (cluster == service) {
             cluster = null;
+        }
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void setDags(DagService service) {
+        dags = service;
+    }
+
+    void unsetDags(DagService service) {
+        if (dags == service) {
+            dags = null;
         }
     }
 
@@ -203,7 +226,9 @@ public final class HttpApi {
         // an invocation's body is its payload: name it so in messages, as the gRPC API does
         boolean invocation = parts.length == 3 && parts[0].equals("functions")
                 && (parts[2].equals("invoke") || parts[2].equals("invoke-async"));
-        String body = JsonText.utf8(invocation ? "payload" : "body", Requests.body(ex, maxBody, "max.body.bytes"));
+        boolean spec = DagRoutes.submission(method, parts);
+        String body = JsonText.utf8(invocation ? "payload" : "body", spec
+                ? Requests.body(ex, maxDagBody, "max.dag.body.bytes") : Requests.body(ex, maxBody, "max.body.bytes"));
         String first = parts[0];
         switch (first) {
             case "health" -> {
@@ -231,6 +256,9 @@ public final class HttpApi {
             case "workers" -> {
                 return workers(method, parts, body);
             }
+            case "dags" -> {
+                return dagRoutes.route(ex, method, parts, body);
+            }
             case "invocations" -> {
                 only(method, "GET");
                 if (parts.length != 2) {
@@ -247,7 +275,8 @@ public final class HttpApi {
             }
             default -> throw new HttpError(404, "NOT_FOUND", "no such endpoint: " + method + " " + path
                     + "; endpoints: /health, /status, /functions, /functions/{id}/invoke, /functions/{id}/invoke-async,"
-                    + " /functions/{id}/prewarm, /invocations/{id}, /metrics" + (cluster == null ? "" : ", /workers"));
+                    + " /functions/{id}/prewarm, /invocations/{id}, /metrics" + (dags == null ? "" : ", /dags")
+                    + (cluster == null ? "" : ", /workers"));
         }
     }
 
