@@ -1,5 +1,6 @@
 package dev.vireo.dag.internal;
 
+import dev.vireo.api.dag.RunNotFinishedException;
 import dev.vireo.api.dag.RunResult;
 import dev.vireo.api.dag.RunState;
 import dev.vireo.api.dag.RunStatus;
@@ -236,8 +237,7 @@ final class DagEngine implements AutoCloseable {
         Optional<String> finished = run.store.finished(run.id);
         if (finished.isEmpty()) {
             RunStatus s = status(run, false);
-            throw new ValidationException("run", "run '" + id + "' has not finished yet (" + s.finished() + " of "
-                    + s.tasks() + " tasks done)");
+            throw new RunNotFinishedException(id, s.finished(), s.tasks());
         }
         return new RunResult(id, RunState.valueOf(finished.get()), run.store.outputs(id, run.workflow.sinks()));
     }

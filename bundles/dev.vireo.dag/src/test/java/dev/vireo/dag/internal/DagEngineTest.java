@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
+import dev.vireo.api.dag.RunNotFinishedException;
 import dev.vireo.api.dag.RunResult;
 import dev.vireo.api.dag.RunState;
 import dev.vireo.api.dag.RunStatus;
@@ -310,8 +311,10 @@ class DagEngineTest {
             return "1";
         });
         String run = submit("{\"tasks\":[{\"id\":\"slow\",\"function\":\"wait-1\"}]}");
-        ValidationException e = assertThrows(ValidationException.class, () -> engine.result(run));
-        assertTrue(e.getMessage().contains("has not finished yet (0 of 1 tasks done)"), e.getMessage());
+        RunNotFinishedException e = assertThrows(RunNotFinishedException.class, () -> engine.result(run));
+        assertEquals("run: run '" + run + "' has not finished yet (0 of 1 tasks done)", e.getMessage());
+        assertEquals(0, e.finished());
+        assertEquals(1, e.tasks());
         never.countDown();
     }
 
