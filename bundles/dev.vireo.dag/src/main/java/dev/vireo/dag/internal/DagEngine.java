@@ -87,8 +87,9 @@ final class DagEngine implements AutoCloseable {
         DagStore store = stores.get();
         DagPlan plan = planners.get().plan(graph(workflow), planning());
         Map<String, String> reused = resume == null || resume.isEmpty() ? Map.of() : reusable(store, workflow, resume);
-        String id = "run-" + worker.name() + "-" + sequence.incrementAndGet() + "-"
-                + Long.toString(clock.now().toEpochMilli(), 36);
+        // short (it starts every task's tid, 64 characters at most) and unique across workers sharing a store
+        String id = "r-" + Long.toString(clock.now().toEpochMilli(), 36) + "-" + Long.toString(sequence
+                .incrementAndGet(), 36) + "-" + Integer.toString(Math.floorMod(worker.name().hashCode(), 36 * 36 * 36), 36);
         Instant submitted = clock.now();
         RunText.Meta meta = new RunText.Meta(workflow.name(), submitted, null, workflow.onError(), "");
         Map<String, Integer> pending = new LinkedHashMap<>();

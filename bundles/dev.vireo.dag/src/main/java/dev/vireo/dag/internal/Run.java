@@ -46,8 +46,13 @@ final class Run {
         return args.computeIfAbsent(t.id(), k -> Payloads.parse(t.args().isEmpty() ? "{}" : t.args()));
     }
 
-    /** The transaction id of a task's invocation: the run, the task, the element of a map, the attempt. */
+    /**
+     * The transaction id of a task's invocation: {@code RUN:TASK}, {@code .eN} for element N of a map, {@code .rN} for
+     * attempt N; the task's position ({@code RUN:nI}) where the id would pass the 64 characters a tid may have.
+     */
     String tid(String task, int item, int attempt) {
-        return id + "/" + task + (item >= 0 ? "[" + item + "]" : "") + (attempt > 1 ? "#" + attempt : "");
+        String suffix = (item >= 0 ? ".e" + item : "") + (attempt > 1 ? ".r" + attempt : "");
+        String tid = id + ":" + task + suffix;
+        return tid.length() <= 64 ? tid : id + ":n" + workflow.tasks().indexOf(tasks.get(task)) + suffix;
     }
 }

@@ -114,7 +114,7 @@ class DagEngineTest {
         assertEquals(100, s.counts().get(TaskState.SUCCEEDED));
         RunResult r = engine.result(run);
         assertEquals(Map.of("t99", "100"), r.outputs());
-        assertEquals(run + "/t5", worker.tids.get(5), "each task's invocation carries the run and task in its tid");
+        assertEquals(run + ":t5", worker.tids.get(5), "each task's invocation carries the run and task in its tid");
         assertTrue(store.outputs(run, List.of("t0", "t50", "t98")).isEmpty(),
                 "intermediate outputs are dropped once the run succeeded");
     }
@@ -146,7 +146,7 @@ class DagEngineTest {
         assertEquals(RunState.SUCCEEDED, s.state(), String.valueOf(s.failure()));
         assertEquals("14", engine.result(run).outputs().get("total"), "(1+2+3+4) + 4");
         assertEquals(4, record(s, "lens").items());
-        assertTrue(worker.tids.contains(run + "/lens[3]"), worker.tids.toString());
+        assertTrue(worker.tids.contains(run + ":lens.e3"), worker.tids.toString());
         String empty = submit("""
                 {"tasks":[{"id":"split","function":"split-1","args":{"text":""}},
                  {"id":"none","function":"fail-1","map":"split","args":{"w":{"$item":true}}}]}""");
@@ -180,7 +180,7 @@ class DagEngineTest {
         RunStatus s = await(ok);
         assertEquals(RunState.SUCCEEDED, s.state());
         assertEquals(3, record(s, "f").attempts());
-        assertEquals(List.of(ok + "/f", ok + "/f#2", ok + "/f#3"), worker.tids.stream().filter(t -> t.startsWith(ok)).toList());
+        assertEquals(List.of(ok + ":f", ok + ":f.r2", ok + ":f.r3"), worker.tids.stream().filter(t -> t.startsWith(ok)).toList());
 
         String bad = submit("{\"retries\":1,\"retry_backoff_ms\":1,\"tasks\":[{\"id\":\"x\",\"function\":\"fail-1\"},"
                 + "{\"id\":\"after\",\"function\":\"noop-1\",\"args\":{\"in\":{\"$ref\":\"x\"}}}]}");
@@ -194,7 +194,7 @@ class DagEngineTest {
         assertTrue(x.error().orElseThrow().detail().startsWith("Traceback"), "the traceback is kept");
         assertEquals(TaskState.SKIPPED, record(b, "after").state(), "fail-fast: nothing after it ran");
         assertTrue(b.failure().orElseThrow().startsWith("x: USER_ERROR"), b.failure().toString());
-        assertFalse(worker.tids.stream().anyMatch(t -> t.startsWith(bad + "/after")));
+        assertFalse(worker.tids.stream().anyMatch(t -> t.startsWith(bad + ":after")));
     }
 
     @Test
@@ -234,7 +234,7 @@ class DagEngineTest {
         Thread.sleep(200);
         RunStatus s = engine.status(run);
         assertEquals(TaskState.CANCELLED, record(s, "next").state());
-        assertFalse(worker.tids.contains(run + "/next"), "nothing starts after a cancel");
+        assertFalse(worker.tids.contains(run + ":next"), "nothing starts after a cancel");
         assertEquals(RunState.CANCELLED, engine.result(run).state());
     }
 
@@ -252,7 +252,7 @@ class DagEngineTest {
         RunStatus s = await(second);
         assertEquals(RunState.SUCCEEDED, s.state());
         assertEquals(Map.of("b", "20"), engine.result(second).outputs());
-        assertEquals(List.of(second + "/b"), worker.tids, "a was not run again");
+        assertEquals(List.of(second + ":b"), worker.tids, "a was not run again");
         assertEquals("resumed", record(s, "a").container());
         ValidationException e = assertThrows(ValidationException.class,
                 () -> engine.submit(WorkflowJson.parse(spec.replace("FN", "fail-1")), "run-nope"));
@@ -331,5 +331,14 @@ class DagEngineTest {
         RunStatus s = await(run);
         assertEquals(RunState.SUCCEEDED, s.state(), String.valueOf(s.failure()));
         assertEquals(3, record(s, "g").attempts(), "two platform retries, with retries 0 for the task");
+    }
+
+    @Test
+    void tidsFitTheAPIsRuleEvenForLongTaskIds() throws Exception {
+        String id = "a-task-id-of-sixty-four-characters-".repeat(2).substring(0, 64);
+        String run = submit("{\"tasks\":[{\"id\":\"" + id + "\",\"function\":\"inc-1\",\"args\":{\"x\":1}}]}");
+        assertEquals(RunState.SUCCEEDED, await(run).state());
+        assertEquals(List.of(run + ":n0"), worker.tids.stream().filter(t -> t.startsWith(run)).toList(),
+                "the task's position stands in for an id that would not fit");
     }
 }

@@ -73,6 +73,8 @@ final class ScriptedWorker implements WorkerService {
         if (body == null) {
             throw new WorkerException(ErrorKind.UNKNOWN_FUNCTION, "function " + functionId + " is not registered");
         }
+        // as a worker's API and a controller's forwarding check it
+        new dev.vireo.api.model.Invocation(tid, functionId, payload, 0);
         tids.add(tid);
         payloads.put(tid, payload);
         CompletableFuture<InvocationRecord> f = new CompletableFuture<>();
