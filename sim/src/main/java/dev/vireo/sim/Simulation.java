@@ -3,6 +3,12 @@ package dev.vireo.sim;
 import dev.vireo.api.cluster.ClusterService;
 import dev.vireo.api.cluster.WorkerConnector;
 import dev.vireo.api.cluster.WorkerMember;
+import dev.vireo.api.dag.DagService;
+import dev.vireo.api.dag.RunStatus;
+import dev.vireo.api.dag.Workflow;
+import dev.vireo.api.model.Compute;
+import dev.vireo.api.model.ExpectedTimings;
+import dev.vireo.api.model.FunctionSpec;
 import dev.vireo.api.plugin.ExtensionPoint;
 import dev.vireo.api.plugin.PluginInfo;
 import dev.vireo.api.plugin.PluginRegistry;
@@ -174,6 +180,8 @@ public final class Simulation {
     /** The simulated system: the controller in front of N workers, each a framework of its own. */
     final class Cluster implements AutoCloseable {
         final WorkerService controller;
+        /** The controller's workflow service (tasks go through the controller's balancer to the workers). */
+        DagService dags;
         final List<WorkerService> workers = new ArrayList<>();
         private final List<PluginRegistry> workerRegistries = new ArrayList<>();
         private final PluginRegistry controllerRegistry;
@@ -222,6 +230,7 @@ public final class Simulation {
                 controllerRegistry = node.service(PluginRegistry.class);
                 check(node, controllerRegistry, controllerProfile, kernel);
                 controller = node.service(WorkerService.class);
+                dags = node.service(DagService.class);
                 for (Swap s : setup.swaps()) {
                     PluginRegistry r = s.point() == ExtensionPoint.BALANCER ? controllerRegistry
                             : workerRegistries.get(0);
@@ -316,6 +325,48 @@ public final class Simulation {
         }
         return new Outcome(rows, time.elapsed(), time.counts(), policies, List.copyOf(notes),
                 Duration.ofNanos(started));
+    }
+
+    /**
+     * A workflow's outcome in the simulation: its status with every task's record, and the virtual time it took.
+     */
+    public record WorkflowOutcome(RunStatus status, Duration simulated, Duration setupWall) {
+    }
+
+    /**
+     * Runs one workflow on the simulated cluster: every function it names is registered on the sim backend through the
+     * controller (cold start {@code coldMs}, execution {@code execMs}; a task's {@code sim_exec_ms} arg overrides), the
+     * workflow is submitted to the controller's workflow service, and virtual time runs until the run ends.
+     */
+    public WorkflowOutcome runWorkflow(String spec, long coldMs, long execMs) {
+        long t0 = WallClock.nanos();
+        Cluster cluster = start();
+        long started = WallClock.nanos() - t0;
+        try {
+            DagService dags = cluster.dags;
+            if (dags == null) {
+                throw new IllegalStateException("the controller profile has no workflow service (bundle dev.vireo.dag)");
+            }
+            Workflow workflow = dags.parse(spec);
+            java.util.Set<String> functions = new java.util.LinkedHashSet<>();
+            workflow.tasks().forEach(t -> functions.add(t.functionId()));
+            for (String id : functions) {
+                int dash = id.lastIndexOf('-');
+                if (dash <= 0) {
+                    throw new IllegalArgumentException("function '" + id + "' is not name-version");
+                }
+                cluster.controller.register(new FunctionSpec(id.substring(0, dash), id.substring(dash + 1),
+                        "sim/" + id.substring(0, dash), "", "", "sim", Compute.CPU, "sim", 128, 0.1,
+                        FunctionSpec.MAX_TIMEOUT, FunctionSpec.MAX_CONCURRENCY, new ExpectedTimings(coldMs, execMs)));
+            }
+            String run = dags.submit(workflow, "");
+            // a summary counts every task: asked every 256 steps (the run's own times come from its records)
+            int[] steps = {0};
+            time.runUntil(() -> ++steps[0] % 256 == 0 && dags.summary(run).state().done());
+            return new WorkflowOutcome(dags.status(run), time.elapsed(), Duration.ofNanos(started));
+        } finally {
+            cluster.close();
+        }
     }
 
     /** The load generator's open loop (the same {@link Replay} a live run uses) on the virtual clock. */

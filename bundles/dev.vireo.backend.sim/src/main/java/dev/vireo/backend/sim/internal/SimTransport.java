@@ -24,7 +24,8 @@ import org.osgi.service.component.annotations.Reference;
 
 /**
  * The simulated agent. An invocation takes the container's execution time (drawn per call) and answers
- * {@code {"echo": <payload>}}. Payload keys steer it, for tests and experiments: {@code "sim_exec_ms": N} sets this
+ * {@code {"echo": <payload>}}. Payload keys steer it, for tests and experiments: {@code "sim_items": N} answers the list
+ * {@code [0, ..., N-1]} instead (a workflow's fan-out width), {@code "sim_exec_ms": N} sets this
  * call's execution time, {@code "sim_fail": "message"} makes the handler raise.
  */
 @Component(service = AgentTransport.class)
@@ -33,6 +34,7 @@ import org.osgi.service.component.annotations.Reference;
 public final class SimTransport implements AgentTransport {
     private static final Pattern EXEC = Pattern.compile("\"sim_exec_ms\"\\s*:\\s*(\\d{1,9})");
     private static final Pattern FAIL = Pattern.compile("\"sim_fail\"\\s*:\\s*\"([^\"]{0,200})\"");
+    private static final Pattern ITEMS = Pattern.compile("\"sim_items\"\\s*:\\s*(\\d{1,6})");
 
     private final Clock clock;
     private final TaskScheduler scheduler;
@@ -95,10 +97,15 @@ public final class SimTransport implements AgentTransport {
                 return reply;
             }
             String body = payload.isBlank() ? "null" : payload;
+            Matcher items = ITEMS.matcher(payload);
+            // {"sim_items": N}: the result is the list [0, ..., N-1] (a workflow's dynamic fan-out over N elements)
+            String result = items.find() ? java.util.stream.IntStream.range(0, Integer.parseInt(items.group(1)))
+                    .mapToObj(Integer::toString).collect(java.util.stream.Collectors.joining(",", "[", "]"))
+                    : "{\"echo\":" + body + "}";
             Runnable answer = () -> reply.complete(fail.find()
                     ? new AgentReply(startUs, startUs + execUs, execUs, cold, false, "", "SimulatedError", fail.group(1),
                             "Traceback (simulated):\n  SimulatedError: " + fail.group(1))
-                    : new AgentReply(startUs, startUs + execUs, execUs, cold, true, "{\"echo\":" + body + "}", "", "", ""));
+                    : new AgentReply(startUs, startUs + execUs, execUs, cold, true, result, "", "", ""));
             if (execUs == 0) {
                 answer.run(); // a no-op handler answers at once, as a real agent would
             } else {
