@@ -13,8 +13,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Runs the Python workflow client's unit tests (clients/python: spec building, HTTP against a fake server), so that
- * they are part of the build's tests. Skipped without python3.
+ * Runs the Python workflow client's unit tests (clients/python: spec building, HTTP against a fake server) and the
+ * word count example's (examples/wordcount: its three functions and spec file), so that they are part of the
+ * build's tests. Skipped without python3.
  */
 @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class PythonClientTest {
@@ -29,7 +30,7 @@ class PythonClientTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"clients/python"})
+    @ValueSource(strings = {"clients/python", "examples/wordcount"})
     void pythonUnitTestsPass(String dir) throws Exception {
         Assumptions.assumeTrue(hasPython(), "python3 is not installed");
         Path tests = HOME.resolve(dir);
