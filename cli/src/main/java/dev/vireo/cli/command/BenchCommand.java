@@ -4,6 +4,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.vireo.bench.ContainerdBench;
 import dev.vireo.bench.ControllerBench;
+import dev.vireo.bench.DagBench;
 import dev.vireo.bench.MemoryBench;
 import dev.vireo.bench.WorkerBench;
 import dev.vireo.cli.CliException;
@@ -24,7 +25,7 @@ import picocli.CommandLine.Option;
 /** {@code vireo bench ...}: the benchmarks, each against its floor measured in the same run. */
 @Command(name = "bench", description = "Benchmarks; each measures its floor in the same run and prints JSON and a table.",
         subcommands = {BenchCommand.Boot.class, BenchCommand.Worker.class, BenchCommand.Memory.class,
-            BenchCommand.Controller.class, SimBench.class})
+            BenchCommand.Controller.class, BenchCommand.Dag.class, SimBench.class})
 public final class BenchCommand {
     @Command(name = "boot", description = "Boot-to-ready of the all-in-one profile against a bare JVM start.")
     static final class Boot implements Callable<Integer> {
@@ -219,6 +220,55 @@ public final class BenchCommand {
                 Cluster.Addresses a = cluster.start(1, true, "sim", null);
                 ControllerBench.run(a.workersGrpc().get(0), a.controllerGrpc(), new ArrayList<>(clients), durationS,
                         rounds, json);
+                return 0;
+            } finally {
+                cluster.stop();
+            }
+        }
+    }
+
+    @Command(name = "dag", description = "Workflows (fan-out/fan-in, chain, tree reduce) through a controller with two"
+            + " workers, against the same shapes as plain invocations in dependency order and one invocation.")
+    static final class Dag implements Callable<Integer> {
+        @Option(names = "--backend", defaultValue = "sim", paramLabel = "sim|containerd",
+                description = "the backend the no-op function runs on (default: ${DEFAULT-VALUE})")
+        String backend;
+
+        @Option(names = "--store", defaultValue = "embedded", paramLabel = "embedded|redis",
+                description = "the workflow store (default: ${DEFAULT-VALUE})")
+        String store;
+
+        @Option(names = "--fanout", defaultValue = "10000", description = "branches of the fan-out (default: ${DEFAULT-VALUE})")
+        int fanout;
+
+        @Option(names = "--chain", defaultValue = "1000", description = "tasks of the chain (default: ${DEFAULT-VALUE})")
+        int chain;
+
+        @Option(names = "--leaves", defaultValue = "8192", description = "leaves of the tree reduce, a power of two"
+                + " (default: ${DEFAULT-VALUE})")
+        int leaves;
+
+        @Option(names = "--json", paramLabel = "FILE", description = "also write the results to FILE")
+        Path json;
+
+        @Override
+        public Integer call() throws Exception {
+            if (!List.of("sim", "containerd").contains(backend)) {
+                throw new CliException(CliException.USAGE, "--backend '" + backend + "': use sim or containerd");
+            }
+            if (!store.equals("embedded")) {
+                throw new CliException(CliException.USAGE, "--store '" + store + "': only embedded is installed here");
+            }
+            if (fanout < 1 || chain < 1 || leaves < 2 || Integer.bitCount(leaves) != 1) {
+                throw new CliException(CliException.USAGE, "--fanout and --chain must be at least 1, --leaves a power"
+                        + " of two");
+            }
+            Home home = Home.detect();
+            System.setProperty("vireo.home", home.dir().toString());
+            Cluster cluster = new Cluster(home, "bench");
+            try {
+                Cluster.Addresses a = cluster.start(2, true, backend, null);
+                DagBench.run(a.controllerHttp(), a.controllerGrpc(), backend, store, fanout, chain, leaves, json);
                 return 0;
             } finally {
                 cluster.stop();

@@ -6,12 +6,23 @@ import org.osgi.annotation.versioning.ProviderType;
 /**
  * Runs workflows on the worker (or controller) it belongs to. Every method validates its input and throws
  * {@link dev.vireo.api.model.ValidationException} or {@link dev.vireo.api.worker.WorkerException} (UNKNOWN_FUNCTION
- * for an unknown run) with a message naming what was wrong, changing nothing.
+ * for an unknown run) with a message naming what was wrong, changing nothing. The HTTP and gRPC APIs are front ends
+ * of this interface: they read a spec with {@link #parse} and pass the rest through.
  *
  * <p>Threading: safe from any number of threads; nothing blocks on a run.
  */
 @ProviderType
 public interface DagService {
+    /**
+     * Reads a workflow spec (JSON text, docs/api.md "Workflows") and checks it as {@link Workflow} does, without
+     * running anything: strict JSON, known fields, the graph. Whether its functions are registered is checked by
+     * {@link #submit}.
+     *
+     * @throws dev.vireo.api.model.ValidationException naming the field, or the task and what is wrong with it
+     * @since 1.1
+     */
+    Workflow parse(String specJson);
+
     /**
      * Starts a run of the workflow; every function it names must be registered (INVALID_REQUEST naming the task if
      * not). With {@code resume} (a run id, or empty for none), tasks that succeeded in that run are not run again:
@@ -24,7 +35,14 @@ public interface DagService {
     /** The run's state and per-task records. */
     RunStatus status(String run);
 
-    /** The outputs of the run's sinks; INVALID_REQUEST if the run has not finished yet. */
+    /** The run's state and counts without per-task records: cheap enough to poll a run of 100,000 tasks. */
+    RunStatus summary(String run);
+
+    /**
+     * The outputs of the run's sinks.
+     *
+     * @throws RunNotFinishedException if the run has not finished yet (a ValidationException saying how far it is)
+     */
     RunResult result(String run);
 
     /** Stops the run: nothing more starts (invocations in flight finish); a finished run is unchanged. */

@@ -45,6 +45,12 @@ public final class DagComponent implements DagService {
         engine.close();
     }
 
+    /** The spec as {@link WorkflowJson} reads it (the front ends have no JSON parser of workflows of their own). */
+    @Override
+    public Workflow parse(String specJson) {
+        return WorkflowJson.parse(specJson);
+    }
+
     @Override
     public String submit(Workflow workflow, String resume) {
         return engine.submit(workflow, resume);
@@ -53,6 +59,11 @@ public final class DagComponent implements DagService {
     @Override
     public RunStatus status(String run) {
         return engine.status(run);
+    }
+
+    @Override
+    public RunStatus summary(String run) {
+        return engine.summary(run);
     }
 
     @Override

@@ -13,4 +13,10 @@ public @interface DagConfig {
 
     @AttributeDefinition(name = "Sweep interval (ms)", description = "How often runs past their retention are removed, in milliseconds.", min = "100")
     long sweep_ms() default 60_000;
+
+    @AttributeDefinition(name = "Platform retries", description = "Retries of an invocation that failed because the platform could not run it (UNREACHABLE: its worker went away; OVERLOADED; NO_RESOURCES), whatever the task's own retries; through a controller the retry may go to another worker.", min = "0", max = "100")
+    int platform_retries() default 3;
+
+    @AttributeDefinition(name = "Platform backoff (ms)", description = "Wait before the first platform retry, doubled for each next one, in milliseconds.", min = "0")
+    long platform_backoff_ms() default 50;
 }

@@ -1,5 +1,6 @@
 package dev.vireo.dag.internal;
 
+import dev.vireo.api.dag.RunNotFinishedException;
 import dev.vireo.api.dag.RunResult;
 import dev.vireo.api.dag.RunState;
 import dev.vireo.api.dag.RunStatus;
@@ -202,15 +203,18 @@ final class DagEngine implements AutoCloseable {
         List<TaskRecord> records = new ArrayList<>();
         for (Workflow.Task t : run.workflow.tasks()) {
             String text = stored.get(t.id());
+            if (!withRecords) {
+                TaskState s = text != null ? RunText.state(text) : TaskState.WAITING;
+                counts.merge(state.done() && !s.done() ? ended(state) : s, 1, Integer::sum);
+                continue;
+            }
             TaskRecord r = text != null ? RunText.record(text) : TaskRecord.waiting(t.id(), t.functionId());
             if (state.done() && !r.state().done()) {
                 // never started, or still running when the run ended: nothing more happens to it
-                r = r.in(state == RunState.CANCELLED ? TaskState.CANCELLED : TaskState.SKIPPED);
+                r = r.in(ended(state));
             }
             counts.merge(r.state(), 1, Integer::sum);
-            if (withRecords) {
-                records.add(r);
-            }
+            records.add(r);
         }
         RunText.Meta meta = run.meta;
         Instant end = meta.ended() != null ? meta.ended() : clock.now();
@@ -219,13 +223,21 @@ final class DagEngine implements AutoCloseable {
                 meta.failure().isEmpty() ? Optional.empty() : Optional.of(meta.failure()));
     }
 
+    private static TaskState ended(RunState run) {
+        return run == RunState.CANCELLED ? TaskState.CANCELLED : TaskState.SKIPPED;
+    }
+
+    /** The run's state and counts, without per-task records (cheap to poll). */
+    RunStatus summary(String id) {
+        return status(run(id), false);
+    }
+
     RunResult result(String id) {
         Run run = run(id);
         Optional<String> finished = run.store.finished(run.id);
         if (finished.isEmpty()) {
             RunStatus s = status(run, false);
-            throw new ValidationException("run", "run '" + id + "' has not finished yet (" + s.finished() + " of "
-                    + s.tasks() + " tasks done)");
+            throw new RunNotFinishedException(id, s.finished(), s.tasks());
         }
         return new RunResult(id, RunState.valueOf(finished.get()), run.store.outputs(id, run.workflow.sinks()));
     }

@@ -4,8 +4,10 @@ import dev.vireo.api.model.ValidationException;
 import java.time.Duration;
 
 /** {@link DagConfig} checked once and turned into values. */
-record DagOptions(int maxOutputBytes, Duration retention, Duration sweep) {
-    static final DagOptions DEFAULTS = new DagOptions(16 * 1024 * 1024, Duration.ofHours(1), Duration.ofMinutes(1));
+record DagOptions(int maxOutputBytes, Duration retention, Duration sweep, int platformRetries,
+        Duration platformBackoff) {
+    static final DagOptions DEFAULTS = new DagOptions(16 * 1024 * 1024, Duration.ofHours(1), Duration.ofMinutes(1), 3,
+            Duration.ofMillis(50));
 
     static DagOptions of(DagConfig c) {
         if (c.max_output_bytes() < 1) {
@@ -17,6 +19,13 @@ record DagOptions(int maxOutputBytes, Duration retention, Duration sweep) {
         if (c.sweep_ms() < 100) {
             throw new ValidationException("sweep.ms", c.sweep_ms() + " must be at least 100 ms");
         }
-        return new DagOptions(c.max_output_bytes(), Duration.ofMillis(c.retention_ms()), Duration.ofMillis(c.sweep_ms()));
+        if (c.platform_retries() < 0 || c.platform_retries() > 100) {
+            throw new ValidationException("platform.retries", c.platform_retries() + " is out of range [0, 100]");
+        }
+        if (c.platform_backoff_ms() < 0) {
+            throw new ValidationException("platform.backoff.ms", c.platform_backoff_ms() + " must be at least 0 ms");
+        }
+        return new DagOptions(c.max_output_bytes(), Duration.ofMillis(c.retention_ms()), Duration.ofMillis(c.sweep_ms()),
+                c.platform_retries(), Duration.ofMillis(c.platform_backoff_ms()));
     }
 }

@@ -75,6 +75,16 @@ final class RunText {
         return o.toString();
     }
 
+    /** Only the state of a record's text, without parsing the rest (a status without records counts thousands). */
+    static TaskState state(String text) {
+        int at = text.indexOf("\"state\":\"");
+        if (at < 0) {
+            return record(text).state();
+        }
+        int from = at + 9;
+        return TaskState.valueOf(text.substring(from, text.indexOf('"', from)));
+    }
+
     static TaskRecord record(String text) {
         JsonObject o = JsonParser.parseString(text).getAsJsonObject();
         Optional<InvocationError> error = Optional.empty();

@@ -37,6 +37,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class TaskRunner {
     private static final System.Logger LOG = System.getLogger(TaskRunner.class.getName());
+    /** Failures where the function did not run, or its worker went away: retried whatever the task's retries. */
+    static final java.util.Set<ErrorKind> PLATFORM = java.util.EnumSet.of(ErrorKind.UNREACHABLE, ErrorKind.OVERLOADED,
+            ErrorKind.NO_RESOURCES);
 
     private final WorkerService worker;
     private final Clock clock;
@@ -56,6 +59,9 @@ final class TaskRunner {
         final Workflow.Task task;
         final long startUs;
         final AtomicInteger attempts = new AtomicInteger();
+        /** Failures counted against the task's retries, and against the platform's (summed over a map's elements). */
+        final AtomicInteger taskFailures = new AtomicInteger();
+        final AtomicInteger platformFailures = new AtomicInteger();
         volatile long inputUs;
         volatile long queuedUs;
         volatile long executionUs;
@@ -192,16 +198,25 @@ final class TaskRunner {
         });
     }
 
+    /**
+     * Retries a failed invocation or gives up. Failures of the platform, where the function did not run or its worker
+     * went away (UNREACHABLE, OVERLOADED, NO_RESOURCES), are retried up to {@code platform.retries} times whatever the
+     * task's own retries (through a controller the next attempt may go to another worker); the others use the task's.
+     */
     private void retryOr(Attempted a, String payload, int item, int attempt, InvocationError error,
             java.util.function.Consumer<String> done, java.util.function.Consumer<InvocationError> failed) {
-        int retries = a.run.workflow.retriesOf(a.task);
-        if (attempt > retries || ended(a.run)) {
+        boolean platform = PLATFORM.contains(error.kind());
+        int counted = platform ? a.platformFailures.incrementAndGet() : a.taskFailures.incrementAndGet();
+        int retries = platform ? options.platformRetries() : a.run.workflow.retriesOf(a.task);
+        if (counted > retries || ended(a.run)) {
             failed.accept(error);
             return;
         }
-        Duration wait = a.run.workflow.backoff().multipliedBy(1L << Math.min(attempt - 1, 20));
+        Duration base = platform ? options.platformBackoff() : a.run.workflow.backoff();
+        Duration wait = base.multipliedBy(1L << Math.min(counted - 1, 20));
         LOG.log(Level.INFO, "[" + a.run.tid(a.task.id(), item, attempt) + "] " + error.kind() + ": "
-                + error.message() + "; retry " + attempt + " of " + retries + " in " + wait.toMillis() + " ms");
+                + error.message() + "; " + (platform ? "platform " : "") + "retry " + counted + " of " + retries
+                + " in " + wait.toMillis() + " ms");
         scheduler.schedule(() -> attempt(a, payload, item, attempt + 1, done, failed), wait);
     }
 

@@ -25,13 +25,15 @@ import java.util.Set;
  * <pre>{"name": "wc", "on_error": "fail_fast", "retries": 0, "retry_backoff_ms": 100,
  *  "tasks": [{"id": "split", "function": "split-1", "args": {"text": "..."}},
  *            {"id": "count", "function": "count-1", "map": "split", "args": {"words": {"$item": true}}},
- *            {"id": "sum", "function": "sum-1", "args": {"counts": {"$ref": "count"}}, "retries": 2}]}</pre>
+ *            {"id": "sum", "function": "sum-1", "args": {"counts": {"$ref": "count"}}, "retries": 2},
+ *            {"id": "notify", "function": "mail-1", "after": ["sum"]}]}</pre>
+ * ({@code after}: dependencies whose outputs the task does not take, only their completion).
  */
 public final class WorkflowJson {
     static final String REF = "$ref";
     static final String ITEM = "$item";
     private static final Set<String> FIELDS = Set.of("name", "on_error", "retries", "retry_backoff_ms", "tasks");
-    private static final Set<String> TASK_FIELDS = Set.of("id", "function", "args", "map", "retries");
+    private static final Set<String> TASK_FIELDS = Set.of("id", "function", "args", "map", "after", "retries");
 
     private WorkflowJson() {
     }
@@ -97,6 +99,18 @@ public final class WorkflowJson {
             deps.add(map);
         }
         references(args, label, !map.isEmpty(), deps);
+        JsonElement after = t.get("after");
+        if (after != null && !after.isJsonNull()) {
+            if (!after.isJsonArray()) {
+                throw new ValidationException("tasks", label + ": after must be a list of task ids");
+            }
+            for (JsonElement a : after.getAsJsonArray()) {
+                if (!a.isJsonPrimitive() || !a.getAsJsonPrimitive().isString()) {
+                    throw new ValidationException("tasks", label + ": after must be a list of task ids");
+                }
+                deps.add(a.getAsString());
+            }
+        }
         int retries = t.has("retries") && !t.get("retries").isJsonNull()
                 ? (int) integer(t, "retries", -1, 0, Workflow.MAX_RETRIES, "tasks", "retries") : -1;
         return new Workflow.Task(id, function, args.toString(), map, List.copyOf(deps), retries);
@@ -150,6 +164,17 @@ public final class WorkflowJson {
             j.add("args", JsonParser.parseString(t.args().isEmpty() ? "{}" : t.args()));
             if (t.mapped()) {
                 j.addProperty("map", t.map());
+            }
+            // dependencies that pass no data: neither the map source nor referenced in args
+            Set<String> data = new LinkedHashSet<>();
+            if (t.mapped()) {
+                data.add(t.map());
+            }
+            references(JsonParser.parseString(t.args().isEmpty() ? "{}" : t.args()), t.id(), t.mapped(), data);
+            JsonArray after = new JsonArray();
+            t.dependsOn().stream().filter(d -> !data.contains(d)).forEach(after::add);
+            if (!after.isEmpty()) {
+                j.add("after", after);
             }
             if (t.retries() >= 0) {
                 j.addProperty("retries", t.retries());

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
+import dev.vireo.api.dag.RunNotFinishedException;
 import dev.vireo.api.dag.RunResult;
 import dev.vireo.api.dag.RunState;
 import dev.vireo.api.dag.RunStatus;
@@ -270,7 +271,7 @@ class DagEngineTest {
     @Test
     void anOutputOverTheLimitIsATaskErrorNotACrash() throws Exception {
         engine.close();
-        engine = engine(new DagOptions(100, Duration.ofHours(1), Duration.ofMinutes(1)));
+        engine = engine(new DagOptions(100, Duration.ofHours(1), Duration.ofMinutes(1), 3, Duration.ofMillis(1)));
         worker.fn("big-1", args -> "\"" + "x".repeat(200) + "\"");
         RunStatus s = await(submit("{\"tasks\":[{\"id\":\"big\",\"function\":\"big-1\"}]}"));
         assertEquals(RunState.FAILED, s.state());
@@ -288,7 +289,7 @@ class DagEngineTest {
         assertEquals(ErrorKind.UNKNOWN_FUNCTION, gone.kind());
 
         engine.close();
-        engine = engine(new DagOptions(1 << 20, Duration.ofMillis(1_000), Duration.ofMillis(100)));
+        engine = engine(new DagOptions(1 << 20, Duration.ofMillis(1_000), Duration.ofMillis(100), 3, Duration.ofMillis(1)));
         String old = submit("{\"tasks\":[{\"id\":\"a\",\"function\":\"inc-1\",\"args\":{\"x\":1}}]}");
         await(old);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -310,8 +311,25 @@ class DagEngineTest {
             return "1";
         });
         String run = submit("{\"tasks\":[{\"id\":\"slow\",\"function\":\"wait-1\"}]}");
-        ValidationException e = assertThrows(ValidationException.class, () -> engine.result(run));
-        assertTrue(e.getMessage().contains("has not finished yet (0 of 1 tasks done)"), e.getMessage());
+        RunNotFinishedException e = assertThrows(RunNotFinishedException.class, () -> engine.result(run));
+        assertEquals("run: run '" + run + "' has not finished yet (0 of 1 tasks done)", e.getMessage());
+        assertEquals(0, e.finished());
+        assertEquals(1, e.tasks());
         never.countDown();
+    }
+
+    @Test
+    void aWorkerThatWentAwayIsRetriedWhateverTheTasksRetries() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        worker.fn("gone-1", args -> {
+            if (calls.incrementAndGet() <= 2) {
+                throw new WorkerException(ErrorKind.UNREACHABLE, "worker w2 is gone");
+            }
+            return "\"here\"";
+        });
+        String run = submit("{\"tasks\":[{\"id\":\"g\",\"function\":\"gone-1\"}]}");
+        RunStatus s = await(run);
+        assertEquals(RunState.SUCCEEDED, s.state(), String.valueOf(s.failure()));
+        assertEquals(3, record(s, "g").attempts(), "two platform retries, with retries 0 for the task");
     }
 }

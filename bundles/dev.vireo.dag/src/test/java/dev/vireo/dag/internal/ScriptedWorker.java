@@ -82,6 +82,10 @@ final class ScriptedWorker implements WorkerService {
                 String result = body.apply(JsonParser.parseString(payload.isEmpty() ? "{}" : payload));
                 f.complete(new InvocationRecord(tid, functionId, "w1", "sim", Optional.of(ContainerState.WARM),
                         Instant.EPOCH, t, result, Optional.empty()));
+            } catch (WorkerException e) {
+                // the platform's failure (a worker gone, a full queue), as a controller records it
+                f.complete(new InvocationRecord(tid, functionId, "w1", "sim", Optional.empty(), Instant.EPOCH, t, "",
+                        Optional.of(new InvocationError(e.kind(), e.getMessage(), ""))));
             } catch (RuntimeException e) {
                 f.complete(new InvocationRecord(tid, functionId, "w1", "sim", Optional.of(ContainerState.WARM),
                         Instant.EPOCH, t, "", Optional.of(new InvocationError(ErrorKind.USER_ERROR,

@@ -18,12 +18,14 @@ class WorkflowJsonTest {
                 {"name":"wc","on_error":"continue","retries":2,"retry_backoff_ms":50,"tasks":[
                  {"id":"split","function":"split-1","args":{"text":"a b"}},
                  {"id":"count","function":"len-1","map":"split","args":{"w":{"$item":true},"n":[{"$ref":"split"}]}},
-                 {"id":"sum","function":"sum-1","args":{"xs":{"$ref":"count"},"again":{"$ref":"count"}},"retries":0}]}""");
+                 {"id":"sum","function":"sum-1","args":{"xs":{"$ref":"count"},"again":{"$ref":"count"}},"retries":0},
+                 {"id":"note","function":"noop-1","after":["sum","split"]}]}""");
         assertEquals(List.of("split"), w.task("count").dependsOn());
         assertEquals(List.of("count"), w.task("sum").dependsOn());
         assertEquals(0, w.retriesOf(w.task("sum")));
         assertEquals(2, w.retriesOf(w.task("split")));
-        assertEquals(List.of("sum"), w.sinks());
+        assertEquals(List.of("sum", "split"), w.task("note").dependsOn(), "after: order only, no data");
+        assertEquals(List.of("note"), w.sinks());
         assertEquals(w, WorkflowJson.parse(WorkflowJson.write(w)));
     }
 
@@ -36,7 +38,9 @@ class WorkflowJsonTest {
         "{\"tasks\":[{\"function\":\"f-1\"}]}|tasks: tasks[0]: id is required",
         "{\"tasks\":[{\"id\":\"a b\",\"function\":\"f-1\"}]}|tasks: tasks[0]: id 'a b' is invalid: use 1-64 letters, digits, '_', '.' or '-'",
         "{\"tasks\":[{\"id\":\"a\"}]}|tasks: task 'a': function is required (a registered function id, name-version)",
-        "{\"tasks\":[{\"id\":\"a\",\"function\":\"f-1\",\"colour\":1}]}|tasks: task 'a': unknown field 'colour'; fields: args, function, id, map, retries",
+        "{\"tasks\":[{\"id\":\"a\",\"function\":\"f-1\",\"colour\":1}]}|tasks: task 'a': unknown field 'colour'; fields: after, args, function, id, map, retries",
+        "{\"tasks\":[{\"id\":\"a\",\"function\":\"f-1\",\"after\":\"b\"}]}|tasks: task 'a': after must be a list of task ids",
+        "{\"tasks\":[{\"id\":\"a\",\"function\":\"f-1\",\"after\":[\"b\"]}]}|tasks: task 'a' references 'b', which is not a task of this workflow",
         "{\"tasks\":[{\"id\":\"a\",\"function\":\"f-1\"},{\"id\":\"a\",\"function\":\"f-1\"}]}|tasks: task id 'a' appears twice",
         "{\"tasks\":[{\"id\":\"a\",\"function\":\"f-1\",\"args\":{\"x\":{\"$ref\":\"zz\"}}}]}|tasks: task 'a' references 'zz', which is not a task of this workflow",
         "{\"tasks\":[{\"id\":\"a\",\"function\":\"f-1\",\"args\":{\"x\":{\"$ref\":\"a\"}}}]}|tasks: task 'a' references itself",

@@ -1,10 +1,15 @@
 package dev.vireo.worker.http.internal;
 
+import static dev.vireo.worker.http.internal.Requests.decode;
+import static dev.vireo.worker.http.internal.Requests.only;
+import static dev.vireo.worker.http.internal.Requests.query;
+
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.vireo.api.cluster.ClusterService;
+import dev.vireo.api.dag.DagService;
 import dev.vireo.api.metrics.MetricsExporter;
 import dev.vireo.api.model.ErrorKind;
 import dev.vireo.api.model.FunctionSpec;
@@ -18,11 +23,9 @@ import dev.vireo.api.worker.WorkerEndpoint;
 import dev.vireo.api.worker.WorkerException;
 import dev.vireo.api.worker.WorkerService;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Map;
@@ -74,6 +77,9 @@ public final class HttpApi {
         @AttributeDefinition(name = "Maximum body (bytes)", description = "Largest request body accepted, in bytes; larger ones get 413.", min = "1024")
         int max_body_bytes() default 6 * 1024 * 1024;
 
+        @AttributeDefinition(name = "Maximum workflow body (bytes)", description = "Largest workflow spec (POST /dags body) accepted, in bytes; larger ones get 413. Every other request has max.body.bytes.", min = "1024")
+        int max_dag_body_bytes() default 64 * 1024 * 1024;
+
         @AttributeDefinition(name = "Bearer token", description = "If set, every request but GET /health needs 'Authorization: Bearer <token>'.")
         String auth_token() default "";
     }
@@ -81,8 +87,11 @@ public final class HttpApi {
     private final WorkerService worker;
     private volatile MetricsExporter metrics;
     private volatile ClusterService cluster;
+    private volatile DagService dags;
+    private final DagRoutes dagRoutes;
     private final HttpServer server;
     private final int maxBody;
+    private final int maxDagBody;
     private final byte[] token;
 
     private final org.osgi.framework.ServiceRegistration<WorkerEndpoint> endpoint;
@@ -90,11 +99,15 @@ public final class HttpApi {
     @Activate
     public HttpApi(org.osgi.framework.BundleContext context, @Reference WorkerService worker,
             @Reference TaskScheduler scheduler, Config config) throws IOException {
-        if (config.port() < 0 || config.port() > 65_535 || config.max_body_bytes() < 1_024) {
-            throw new IllegalArgumentException("port must be 0-65535 and max.body.bytes at least 1024");
+        if (config.port() < 0 || config.port() > 65_535 || config.max_body_bytes() < 1_024
+                || config.max_dag_body_bytes() < 1_024) {
+            throw new IllegalArgumentException("port must be 0-65535, max.body.bytes and max.dag.body.bytes at least"
+                    + " 1024");
         }
         this.worker = worker;
         this.maxBody = config.max_body_bytes();
+        this.maxDagBody = config.max_dag_body_bytes();
+        this.dagRoutes = new DagRoutes(() -> dags, worker::name);
         this.token = config.auth_token().isEmpty() ? null : ("Bearer " + config.auth_token()).getBytes(StandardCharsets.UTF_8);
         this.server = HttpServer.create(new InetSocketAddress(config.bind(), config.port()), 1024);
         server.setExecutor(scheduler);
@@ -145,6 +158,18 @@ public final class HttpApi {
         }
     }
 
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void setDags(DagService service) {
+        dags = service;
+    }
+
+    void unsetDags(DagService service) {
+        if (dags == service) {
+            dags = null;
+        }
+    }
+
     private void handle(HttpExchange ex) throws IOException {
         String tid = ex.getRequestHeaders().getFirst(TID_HEADER);
         try (ex) {
@@ -169,30 +194,19 @@ public final class HttpApi {
                 answer = new Answer(500, Json.error("INTERNAL", "internal error: " + e));
             }
             // every text here is valid Unicode (bodies are decoded strictly, results checked), so nothing is replaced
-            byte[] body = answer.text.getBytes(StandardCharsets.UTF_8);
+            byte[] body = answer.text().getBytes(StandardCharsets.UTF_8);
             ex.getResponseHeaders().set("Content-Type", "application/json");
-            answer.headers.forEach((k, v) -> ex.getResponseHeaders().set(k, v));
+            answer.headers().forEach((k, v) -> ex.getResponseHeaders().set(k, v));
             if (ex.getRequestMethod().equals("HEAD")) {
                 // the headers of the GET, no body: a length with HEAD makes the JDK server log a warning
                 ex.getResponseHeaders().set("Content-Length", Integer.toString(body.length));
-                ex.sendResponseHeaders(answer.status, -1);
+                ex.sendResponseHeaders(answer.status(), -1);
                 return;
             }
-            ex.sendResponseHeaders(answer.status, body.length);
+            ex.sendResponseHeaders(answer.status(), body.length);
             try (OutputStream out = ex.getResponseBody()) {
                 out.write(body);
             }
-        }
-    }
-
-    /** An answer's status, its body text exactly as sent, and headers. */
-    private record Answer(int status, String text, Map<String, String> headers) {
-        Answer(int status, JsonElement body) {
-            this(status, body, Map.of());
-        }
-
-        Answer(int status, JsonElement body, Map<String, String> headers) {
-            this(status, body.toString() + "\n", headers);
         }
     }
 
@@ -200,7 +214,7 @@ public final class HttpApi {
         String method = ex.getRequestMethod().equals("HEAD") ? "GET" : ex.getRequestMethod();
         String path = ex.getRequestURI().getRawPath();
         String[] parts = path.replaceAll("^/+|/+$", "").split("/", -1);
-        checkHeaders(ex);
+        Requests.checkHeaders(ex);
         if (!(parts.length == 1 && parts[0].equals("health"))) {
             authorize(ex);
         }
@@ -212,7 +226,9 @@ public final class HttpApi {
         // an invocation's body is its payload: name it so in messages, as the gRPC API does
         boolean invocation = parts.length == 3 && parts[0].equals("functions")
                 && (parts[2].equals("invoke") || parts[2].equals("invoke-async"));
-        String body = JsonText.utf8(invocation ? "payload" : "body", read(ex));
+        boolean spec = DagRoutes.submission(method, parts);
+        String body = JsonText.utf8(invocation ? "payload" : "body", spec
+                ? Requests.body(ex, maxDagBody, "max.dag.body.bytes") : Requests.body(ex, maxBody, "max.body.bytes"));
         String first = parts[0];
         switch (first) {
             case "health" -> {
@@ -240,6 +256,9 @@ public final class HttpApi {
             case "workers" -> {
                 return workers(method, parts, body);
             }
+            case "dags" -> {
+                return dagRoutes.route(ex, method, parts, body);
+            }
             case "invocations" -> {
                 only(method, "GET");
                 if (parts.length != 2) {
@@ -256,7 +275,8 @@ public final class HttpApi {
             }
             default -> throw new HttpError(404, "NOT_FOUND", "no such endpoint: " + method + " " + path
                     + "; endpoints: /health, /status, /functions, /functions/{id}/invoke, /functions/{id}/invoke-async,"
-                    + " /functions/{id}/prewarm, /invocations/{id}, /metrics" + (cluster == null ? "" : ", /workers"));
+                    + " /functions/{id}/prewarm, /invocations/{id}, /metrics" + (dags == null ? "" : ", /dags")
+                    + (cluster == null ? "" : ", /workers"));
         }
     }
 
@@ -378,93 +398,6 @@ public final class HttpApi {
         if (!MessageDigest.isEqual(given, token)) {
             throw new HttpError(401, "UNAUTHORIZED", "missing or wrong bearer token (Authorization: Bearer <token>)");
         }
-    }
-
-    /** 431 past {@link #MAX_HEADERS} header fields or {@link #MAX_HEADER_BYTES} of them. */
-    private static void checkHeaders(HttpExchange ex) {
-        int fields = 0;
-        long bytes = 0;
-        for (Map.Entry<String, java.util.List<String>> e : ex.getRequestHeaders().entrySet()) {
-            for (String v : e.getValue()) {
-                fields++;
-                bytes += e.getKey().length() + (v == null ? 0 : v.length()) + 32;
-            }
-        }
-        if (fields > MAX_HEADERS || bytes > MAX_HEADER_BYTES) {
-            throw new HttpError(431, "INVALID_REQUEST", "request has " + fields + " header fields of " + bytes
-                    + " bytes; at most " + MAX_HEADERS + " fields and " + MAX_HEADER_BYTES + " bytes are accepted",
-                    null, true);
-        }
-    }
-
-    private byte[] read(HttpExchange ex) throws IOException {
-        try {
-            return readBody(ex);
-        } catch (HttpError e) {
-            throw e;
-        } catch (IOException e) {
-            // the JDK server's chunked decoder: a bad chunk size or framing. Answer, then close the connection: the
-            // rest of the stream cannot be parsed into requests
-            throw new HttpError(400, "INVALID_REQUEST", "malformed request body (" + e.getMessage() + ")", null,
-                    true);
-        }
-    }
-
-    private byte[] readBody(HttpExchange ex) throws IOException {
-        String length = ex.getRequestHeaders().getFirst("Content-Length");
-        if (length != null) {
-            long declared;
-            try {
-                declared = Long.parseLong(length.trim());
-            } catch (NumberFormatException e) {
-                throw new HttpError(400, "INVALID_REQUEST", "bad Content-Length '" + length + "'");
-            }
-            if (declared > maxBody) {
-                // read (and drop) a moderately oversized body, so the client sees the 413 rather than a reset
-                // connection; a huge one is not worth reading
-                if (declared <= 4L * maxBody) {
-                    try (InputStream in = ex.getRequestBody()) {
-                        in.transferTo(OutputStream.nullOutputStream());
-                    }
-                }
-                throw new HttpError(413, "INVALID_REQUEST", "request body of " + declared
-                        + " bytes is larger than max.body.bytes " + maxBody);
-            }
-        }
-        try (InputStream in = ex.getRequestBody()) {
-            byte[] bytes = in.readNBytes(maxBody + 1);
-            if (bytes.length > maxBody) {
-                throw new HttpError(413, "INVALID_REQUEST", "request body is larger than max.body.bytes " + maxBody);
-            }
-            return bytes;
-        }
-    }
-
-    /** Refuses any method but the last one named (the one this branch serves); 405 lists all in Allow. */
-    private static void only(String method, String... allowed) {
-        if (!method.equals(allowed[allowed.length - 1])) {
-            String list = String.join(", ", allowed);
-            throw new HttpError(405, "INVALID_REQUEST", "method " + method + " not allowed here; use "
-                    + String.join(" or ", allowed), list.contains("GET") ? list + ", HEAD" : list);
-        }
-    }
-
-    private static String decode(String segment) {
-        return URLDecoder.decode(segment, StandardCharsets.UTF_8);
-    }
-
-    private static String query(HttpExchange ex, String key) {
-        String q = ex.getRequestURI().getRawQuery();
-        if (q == null) {
-            return null;
-        }
-        for (String pair : q.split("&")) {
-            String[] kv = pair.split("=", 2);
-            if (decode(kv[0]).equals(key)) {
-                return kv.length == 2 ? decode(kv[1]) : "";
-            }
-        }
-        return null;
     }
 
     /** HTTP status of a rejection or of an invocation's failure. */

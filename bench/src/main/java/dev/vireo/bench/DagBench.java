@@ -1,0 +1,264 @@
+package dev.vireo.bench;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.vireo.grpc.v1.FunctionSpec;
+import dev.vireo.grpc.v1.InvokeReply;
+import dev.vireo.grpc.v1.InvokeRequest;
+import dev.vireo.grpc.v1.RegisterRequest;
+import dev.vireo.grpc.v1.WorkerGrpc;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Workflows against their floors, in the same run: three shapes (a fan-out/fan-in of no-op tasks, a chain, a
+ * binary tree reduce) submitted as workflows to a node's HTTP API, and the same shapes called by this client as
+ * plain invocations in dependency order (64 in flight where the shape allows), plus one invocation's latency through
+ * the same path. A task's platform cost is the workflow's makespan over its tasks; a dependent hop is the chain's.
+ */
+public final class DagBench {
+    /** Invocations in flight at most when the client plays a shape itself. */
+    static final int IN_FLIGHT = 64;
+
+    private DagBench() {
+    }
+
+    /** A shape: its name, its spec, and how the client plays it as plain invocations (levels run one after another). */
+    record Shape(String name, int tasks, String spec, List<Integer> levels) {
+    }
+
+    static String exec(String backend) {
+        return backend.equals("sim") ? "\"sim_exec_ms\":0" : "\"noop\":true";
+    }
+
+    /** One root, {@code n} branches after it, one sink after them all (order only: no data in the fan-in). */
+    static Shape fanout(int n, String fn, String backend) {
+        StringBuilder b = new StringBuilder("{\"name\":\"fanout\",\"tasks\":[{\"id\":\"root\",\"function\":\"" + fn
+                + "\",\"args\":{" + exec(backend) + "}}");
+        StringBuilder after = new StringBuilder();
+        for (int i = 0; i < n; i++) {
+            b.append(",{\"id\":\"b").append(i).append("\",\"function\":\"").append(fn).append("\",\"args\":{")
+                    .append(exec(backend)).append("},\"after\":[\"root\"]}");
+            after.append(i == 0 ? "" : ",").append("\"b").append(i).append('"');
+        }
+        b.append(",{\"id\":\"sink\",\"function\":\"").append(fn).append("\",\"args\":{").append(exec(backend))
+                .append("},\"after\":[").append(after).append("]}]}");
+        return new Shape("fanout", n + 2, b.toString(), List.of(1, n, 1));
+    }
+
+    /** {@code n} tasks, each after the one before. */
+    static Shape chain(int n, String fn, String backend) {
+        StringBuilder b = new StringBuilder("{\"name\":\"chain\",\"tasks\":[");
+        List<Integer> levels = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            b.append(i == 0 ? "" : ",").append("{\"id\":\"t").append(i).append("\",\"function\":\"").append(fn)
+                    .append("\",\"args\":{").append(exec(backend)).append('}')
+                    .append(i == 0 ? "" : ",\"after\":[\"t" + (i - 1) + "\"]").append('}');
+            levels.add(1);
+        }
+        return new Shape("chain", n, b.append("]}").toString(), levels);
+    }
+
+    /** A binary tree reduce over {@code leaves} (a power of two): each inner task takes its two children's outputs. */
+    static Shape tree(int leaves, String fn, String backend) {
+        StringBuilder b = new StringBuilder("{\"name\":\"tree\",\"tasks\":[");
+        List<Integer> levels = new ArrayList<>();
+        int tasks = 0;
+        for (int i = 0; i < leaves; i++) {
+            b.append(i == 0 ? "" : ",").append("{\"id\":\"l0-").append(i).append("\",\"function\":\"").append(fn)
+                    .append("\",\"args\":{").append(exec(backend)).append("}}");
+            tasks++;
+        }
+        levels.add(leaves);
+        int width = leaves;
+        for (int level = 1; width > 1; level++) {
+            width /= 2;
+            for (int i = 0; i < width; i++) {
+                b.append(",{\"id\":\"l").append(level).append('-').append(i).append("\",\"function\":\"").append(fn)
+                        .append("\",\"args\":{").append(exec(backend)).append(",\"a\":{\"$ref\":\"l").append(level - 1)
+                        .append('-').append(2 * i).append("\"},\"b\":{\"$ref\":\"l").append(level - 1).append('-')
+                        .append(2 * i + 1).append("\"}}}");
+                tasks++;
+            }
+            levels.add(width);
+        }
+        return new Shape("tree", tasks, b.append("]}").toString(), levels);
+    }
+
+    /**
+     * Runs every shape as a workflow on {@code http} and as plain invocations over gRPC on {@code grpc} (the same
+     * node), prints a table and the JSON, and writes the JSON to {@code json} if given.
+     */
+    public static JsonObject run(String http, String grpc, String backend, String store, int fanout, int chain,
+            int leaves, Path json) throws Exception {
+        ManagedChannel channel = NettyChannelBuilder.forTarget(grpc).usePlaintext().maxInboundMessageSize(64 << 20)
+                .build();
+        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+        try {
+            WorkerGrpc.WorkerBlockingStub stub = WorkerGrpc.newBlockingStub(channel);
+            String fn = register(stub, backend);
+            InvokeRequest invoke = InvokeRequest.newBuilder().setFunctionId(fn).setPayload("{" + exec(backend) + "}")
+                    .build();
+            for (int i = 0; i < 200; i++) {
+                call(stub, invoke); // warm: containers, JIT, connections
+            }
+            long[] hops = new long[200];
+            for (int i = 0; i < hops.length; i++) {
+                long t0 = System.nanoTime();
+                call(stub, invoke);
+                hops[i] = (System.nanoTime() - t0) / 1_000;
+            }
+            Arrays.sort(hops);
+            long hopUs = hops[hops.length / 2];
+            List<Shape> shapes = List.of(fanout(fanout, fn, backend), chain(chain, fn, backend), tree(leaves, fn, backend));
+            JsonArray results = new JsonArray();
+            System.out.printf(Locale.ROOT, "%-8s %7s | %11s %9s %6s | %11s %9s | %7s%n", "shape", "tasks", "makespan ms",
+                    "us/task", "errors", "plain ms", "us/task", "ratio");
+            for (Shape s : shapes) {
+                long plainUs = plain(stub, invoke, s);
+                JsonObject dag = workflow(client, http, s);
+                long makespanUs = dag.get("elapsed_us").getAsLong();
+                JsonObject counts = dag.getAsJsonObject("counts");
+                int errors = counts.get("failed").getAsInt() + counts.get("skipped").getAsInt()
+                        + counts.get("cancelled").getAsInt();
+                double perTask = (double) makespanUs / s.tasks();
+                double plainPerTask = (double) plainUs / s.tasks();
+                JsonObject o = new JsonObject();
+                o.addProperty("shape", s.name());
+                o.addProperty("tasks", s.tasks());
+                o.addProperty("makespan_ms", Math.round(makespanUs / 100.0) / 10.0);
+                o.addProperty("per_task_us", Math.round(perTask * 10) / 10.0);
+                o.addProperty("errors", errors);
+                o.addProperty("state", dag.get("state").getAsString());
+                o.addProperty("floor_plain_makespan_ms", Math.round(plainUs / 100.0) / 10.0);
+                o.addProperty("floor_plain_per_task_us", Math.round(plainPerTask * 10) / 10.0);
+                o.addProperty("floor_invocation_us", hopUs);
+                o.addProperty("ratio_to_plain", Math.round(100.0 * perTask / plainPerTask) / 100.0);
+                results.add(o);
+                System.out.printf(Locale.ROOT, "%-8s %7d | %11.1f %9.1f %6d | %11.1f %9.1f | %7.2f%n", s.name(),
+                        s.tasks(), makespanUs / 1000.0, perTask, errors, plainUs / 1000.0, plainPerTask,
+                        perTask / plainPerTask);
+            }
+            JsonObject out = new JsonObject();
+            out.addProperty("benchmark", "dag");
+            out.addProperty("backend", backend);
+            out.addProperty("store", store);
+            out.addProperty("floor_invocation_us", hopUs);
+            out.add("shapes", results);
+            String text = new GsonBuilder().setPrettyPrinting().create().toJson(out);
+            System.out.println(text);
+            if (json != null) {
+                Files.writeString(json, text + "\n");
+            }
+            return out;
+        } finally {
+            channel.shutdownNow();
+            client.close();
+        }
+    }
+
+    private static String register(WorkerGrpc.WorkerBlockingStub stub, String backend) {
+        FunctionSpec.Builder spec = FunctionSpec.newBuilder().setName("dag-noop").setVersion("1").setMemoryMb(64)
+                .setCpus(0.01).setTimeoutMs(60_000).setConcurrency(backend.equals("sim") ? 1024 : 1);
+        if (backend.equals("sim")) {
+            spec.setImage("sim/noop").setBackend("sim").setTransport("sim");
+        } else {
+            spec.setCode(Path.of(System.getProperty("vireo.home", ".")).toAbsolutePath().normalize()
+                    .resolve("examples/noop").toString()).setHandler("main.handle").setBackend(backend).setTransport("uds");
+        }
+        try {
+            stub.withDeadlineAfter(60, TimeUnit.SECONDS).register(RegisterRequest.newBuilder().setSpec(spec).build());
+        } catch (StatusRuntimeException e) {
+            if (e.getStatus().getCode() != Status.Code.ALREADY_EXISTS) {
+                throw e;
+            }
+        }
+        return "dag-noop-1";
+    }
+
+    private static void call(WorkerGrpc.WorkerBlockingStub stub, InvokeRequest invoke) {
+        InvokeReply r = stub.withDeadlineAfter(60, TimeUnit.SECONDS).invoke(invoke);
+        if (!r.getSuccess()) {
+            throw new IllegalStateException("no-op invocation failed: " + r.getError().getMessage());
+        }
+    }
+
+    /** The shape played by this client: each level's invocations (64 in flight), the levels one after another. */
+    static long plain(WorkerGrpc.WorkerBlockingStub stub, InvokeRequest invoke, Shape s) throws InterruptedException {
+        long t0 = System.nanoTime();
+        for (int width : s.levels()) {
+            if (width == 1) {
+                call(stub, invoke);
+                continue;
+            }
+            Semaphore slots = new Semaphore(IN_FLIGHT);
+            AtomicInteger failed = new AtomicInteger();
+            List<Thread> threads = new ArrayList<>(width);
+            for (int i = 0; i < width; i++) {
+                slots.acquire();
+                threads.add(Thread.ofVirtual().start(() -> {
+                    try {
+                        call(stub, invoke);
+                    } catch (RuntimeException e) {
+                        failed.incrementAndGet();
+                    } finally {
+                        slots.release();
+                    }
+                }));
+            }
+            for (Thread t : threads) {
+                t.join();
+            }
+            if (failed.get() > 0) {
+                throw new IllegalStateException(failed.get() + " plain invocations of " + s.name() + " failed");
+            }
+        }
+        return (System.nanoTime() - t0) / 1_000;
+    }
+
+    /** Submits the shape, polls it until it ends, removes it; its final status. */
+    static JsonObject workflow(HttpClient client, String http, Shape s) throws Exception {
+        HttpResponse<String> submitted = client.send(HttpRequest.newBuilder(URI.create(http + "/dags"))
+                .timeout(Duration.ofSeconds(120)).POST(HttpRequest.BodyPublishers.ofString(s.spec())).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (submitted.statusCode() != 201) {
+            throw new IllegalStateException("POST /dags " + s.name() + ": " + submitted.statusCode() + " "
+                    + submitted.body());
+        }
+        String run = JsonParser.parseString(submitted.body()).getAsJsonObject().get("run").getAsString();
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+        while (true) {
+            // the state and counts only (records=false): cheap for the node to answer every 20 ms
+            HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(http + "/dags/" + run + "?records=false"))
+                    .timeout(Duration.ofSeconds(60)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            JsonObject status = JsonParser.parseString(r.body()).getAsJsonObject();
+            if (!"running".equals(status.get("state").getAsString())) {
+                client.send(HttpRequest.newBuilder(URI.create(http + "/dags/" + run + "?purge=true"))
+                        .timeout(Duration.ofSeconds(60)).DELETE().build(), HttpResponse.BodyHandlers.discarding());
+                return status;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(s.name() + " did not finish in 10 minutes: " + status.get("counts"));
+            }
+            Thread.sleep(20);
+        }
+    }
+}

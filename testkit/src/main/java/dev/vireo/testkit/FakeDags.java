@@ -1,0 +1,183 @@
+package dev.vireo.testkit;
+
+import dev.vireo.api.dag.DagService;
+import dev.vireo.api.dag.RunNotFinishedException;
+import dev.vireo.api.dag.RunResult;
+import dev.vireo.api.dag.RunState;
+import dev.vireo.api.dag.RunStatus;
+import dev.vireo.api.dag.TaskRecord;
+import dev.vireo.api.dag.TaskState;
+import dev.vireo.api.dag.Workflow;
+import dev.vireo.api.model.ErrorKind;
+import dev.vireo.api.model.InvocationError;
+import dev.vireo.api.model.ValidationException;
+import dev.vireo.api.validation.JsonText;
+import dev.vireo.api.worker.WorkerException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * Workflows in memory, for the tests of the API front ends. {@link #parse} reads {@code {"name", "tasks": [{"id",
+ * "function"}]}} (strict JSON by the API's own check; other fields are ignored, args become {@code {}}); a submitted
+ * run ({@code run-1}, {@code run-2}, ...) stays running with every task waiting until a test replaces it
+ * ({@link #put}). Functions other than {@link #functions} are refused at submission, as the real service refuses
+ * unregistered ones. Every call is written to {@link #calls}.
+ */
+public final class FakeDags implements DagService {
+    /**
+     * A finished run with every field of status and record set: a failed task with a traceback, a map task, a task
+     * never reached.
+     */
+    public static final RunStatus FAILED = new RunStatus("run-7", "wc", RunState.FAILED, FakeWorker.ARRIVAL, 2_500_000,
+            counts(Map.of(TaskState.SUCCEEDED, 2, TaskState.FAILED, 1, TaskState.SKIPPED, 1)), List.of(
+                    new TaskRecord("split", "split-1", TaskState.SUCCEEDED, "worker-1", "cold", 1, 0, 0, 120_000, 5,
+                            7, 100_000, 9, 20, 31, Optional.empty()),
+                    new TaskRecord("count", "len-1", TaskState.SUCCEEDED, "worker-1", "warm", 4, 3, 120_000, 300_000,
+                            15, 21, 150_000, 27, 60, 6, Optional.empty()),
+                    new TaskRecord("sum", "sum-1", TaskState.FAILED, "worker-1", "warm", 3, 0, 300_000, 2_400_000, 3,
+                            4, 2_000, 0, 8, 0, Optional.of(new InvocationError(ErrorKind.USER_ERROR,
+                                    "ValueError: bad", "Traceback (most recent call last):\n  ...")))
+                    , TaskRecord.waiting("report", "report-1").in(TaskState.SKIPPED)),
+            Optional.of("sum: USER_ERROR: ValueError: bad"));
+
+    /** The functions submissions may name. */
+    public final Set<String> functions = new java.util.concurrent.CopyOnWriteArraySet<>(List.of("hello-1", "split-1",
+            "len-1", "sum-1"));
+    public final List<String> calls = new CopyOnWriteArrayList<>();
+    private final Map<String, RunStatus> runs = new LinkedHashMap<>();
+    private final Map<String, Map<String, String>> outputs = new LinkedHashMap<>();
+    private int sequence;
+
+    /** Counts with every state present. */
+    public static Map<TaskState, Integer> counts(Map<TaskState, Integer> some) {
+        Map<TaskState, Integer> all = new EnumMap<>(TaskState.class);
+        for (TaskState s : TaskState.values()) {
+            all.put(s, some.getOrDefault(s, 0));
+        }
+        return all;
+    }
+
+    /** Puts a run as it is now (replacing one of that id), with the outputs its result has once it finished. */
+    public synchronized void put(RunStatus status, Map<String, String> sinks) {
+        runs.remove(status.run());
+        runs.put(status.run(), status);
+        outputs.put(status.run(), new LinkedHashMap<>(sinks));
+    }
+
+    @Override
+    public Workflow parse(String specJson) {
+        calls.add("parse");
+        if (!(JsonText.parse("body", specJson) instanceof Map<?, ?> spec)) {
+            throw new ValidationException("body", "a workflow is a JSON object with \"tasks\"");
+        }
+        if (!(spec.get("tasks") instanceof List<?> list)) {
+            throw new ValidationException("tasks", "is required: an array of tasks");
+        }
+        List<Workflow.Task> tasks = new ArrayList<>();
+        for (Object t : list) {
+            Map<?, ?> task = (Map<?, ?>) t;
+            tasks.add(new Workflow.Task((String) task.get("id"), (String) task.get("function"), "{}", "", List.of(),
+                    -1));
+        }
+        return new Workflow(spec.get("name") instanceof String n ? n : "", tasks, Workflow.OnError.FAIL_FAST, 0,
+                Duration.ZERO);
+    }
+
+    @Override
+    public synchronized String submit(Workflow workflow, String resume) {
+        calls.add("submit " + workflow.name() + " " + workflow.tasks().size() + " tasks"
+                + (resume.isEmpty() ? "" : " resume " + resume));
+        for (Workflow.Task t : workflow.tasks()) {
+            if (!functions.contains(t.functionId())) {
+                throw new ValidationException("tasks", "task '" + t.id() + "': function '" + t.functionId()
+                        + "' is not registered on worker-1");
+            }
+        }
+        if (!resume.isEmpty() && !runs.containsKey(resume)) {
+            throw new ValidationException("resume", "run '" + resume + "' is not in the store (never there, or"
+                    + " removed after its retention)");
+        }
+        String id = "run-" + ++sequence;
+        List<TaskRecord> records = workflow.tasks().stream().map(t -> TaskRecord.waiting(t.id(), t.functionId()))
+                .toList();
+        put(new RunStatus(id, workflow.name(), RunState.RUNNING, FakeWorker.ARRIVAL, 1_500,
+                counts(Map.of(TaskState.WAITING, records.size())), records, Optional.empty()), Map.of());
+        return id;
+    }
+
+    private RunStatus known(String run) {
+        RunStatus s = runs.get(run);
+        if (s == null) {
+            throw new WorkerException(ErrorKind.UNKNOWN_FUNCTION, "no run '" + run + "' (never submitted, or removed"
+                    + " after its retention)");
+        }
+        return s;
+    }
+
+    @Override
+    public synchronized RunStatus status(String run) {
+        calls.add("status " + run);
+        return known(run);
+    }
+
+    @Override
+    public synchronized RunStatus summary(String run) {
+        calls.add("summary " + run);
+        RunStatus s = known(run);
+        return new RunStatus(s.run(), s.name(), s.state(), s.submitted(), s.elapsedUs(), s.counts(), List.of(),
+                s.failure());
+    }
+
+    @Override
+    public synchronized RunResult result(String run) {
+        calls.add("result " + run);
+        RunStatus s = known(run);
+        if (!s.state().done()) {
+            throw new RunNotFinishedException(run, s.finished(), s.tasks());
+        }
+        return new RunResult(run, s.state(), outputs.get(run));
+    }
+
+    @Override
+    public synchronized RunStatus cancel(String run) {
+        calls.add("cancel " + run);
+        RunStatus s = known(run);
+        if (s.state().done()) {
+            return s;
+        }
+        List<TaskRecord> records = s.records().stream().map(r -> r.state().done() ? r : r.in(TaskState.CANCELLED))
+                .toList();
+        Map<TaskState, Integer> counts = new EnumMap<>(TaskState.class);
+        records.forEach(r -> counts.merge(r.state(), 1, Integer::sum));
+        RunStatus cancelled = new RunStatus(run, s.name(), RunState.CANCELLED, s.submitted(), s.elapsedUs(),
+                counts(counts), records, Optional.empty());
+        runs.put(run, cancelled);
+        return cancelled;
+    }
+
+    @Override
+    public synchronized void delete(String run) {
+        calls.add("delete " + run);
+        known(run);
+        runs.remove(run);
+        outputs.remove(run);
+    }
+
+    @Override
+    public synchronized List<RunStatus> runs() {
+        calls.add("runs");
+        List<RunStatus> all = new ArrayList<>();
+        for (RunStatus s : runs.values()) {
+            all.add(0, new RunStatus(s.run(), s.name(), s.state(), s.submitted(), s.elapsedUs(), s.counts(),
+                    List.of(), s.failure()));
+        }
+        return all;
+    }
+}
