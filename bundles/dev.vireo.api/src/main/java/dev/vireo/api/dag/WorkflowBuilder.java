@@ -3,18 +3,20 @@ package dev.vireo.api.dag;
 import dev.vireo.api.model.ValidationException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
 /**
  * Builds a {@link Workflow} in Java, one task at a time, without writing the JSON spec. Args are JSON text; a task's
  * output is passed to another by putting its {@link TaskRef#ref()} in that task's args, and {@link #ITEM} stands for
- * the element in a {@link #map} task. The builder computes each task's {@code dependsOn} as the spec parser does
- * (the map source first, then the tasks referenced in args in order of appearance, each once) and writes args
- * compact, so a built workflow equals the one parsed from the same spec:
+ * the element in a {@link #map} task; {@link #after} adds dependencies that pass no data. The builder computes each
+ * task's {@code dependsOn} as the spec parser does (the map source first, then the tasks referenced in args in order
+ * of appearance, then those it comes after, each once) and writes args compact, so a built workflow equals the one
+ * parsed from the same spec:
  *
  * <pre>{@code
  * WorkflowBuilder b = Workflow.builder("wc");
@@ -39,7 +41,7 @@ public final class WorkflowBuilder {
 
     private final String name;
     private final List<Workflow.Task> tasks = new ArrayList<>();
-    private final Set<String> ids = new HashSet<>();
+    private final Map<String, Integer> index = new HashMap<>();
     private Workflow.OnError onError = Workflow.OnError.FAIL_FAST;
     private int retries;
     private Duration backoff = DEFAULT_BACKOFF;
@@ -69,6 +71,22 @@ public final class WorkflowBuilder {
     /** {@link #map(String, String, TaskRef, String)} with its own retries (0-{@value Workflow#MAX_RETRIES}). */
     public TaskRef map(String id, String functionId, TaskRef over, String args, int retries) {
         return add(id, functionId, args, Objects.requireNonNull(over, "over"), ownRetries(id, retries));
+    }
+
+    /**
+     * Makes {@code task} wait for the {@code before} tasks to finish without passing it their outputs (the spec's
+     * {@code after}); they are added to its dependencies after those it references, in order, each once.
+     */
+    public WorkflowBuilder after(TaskRef task, TaskRef... before) {
+        int at = own(task, "task");
+        Set<String> deps = new LinkedHashSet<>(tasks.get(at).dependsOn());
+        for (TaskRef b : before) {
+            own(b, "after");
+            deps.add(b.id());
+        }
+        Workflow.Task t = tasks.get(at);
+        tasks.set(at, new Workflow.Task(t.id(), t.functionId(), t.args(), t.map(), List.copyOf(deps), t.retries()));
+        return this;
     }
 
     /** What a task that failed for good does to the run (default {@link Workflow.OnError#FAIL_FAST}). */
@@ -122,7 +140,7 @@ public final class WorkflowBuilder {
                     + " letters, digits, '_', '.' or '-'");
         }
         String label = "task '" + id + "'";
-        if (ids.contains(id)) {
+        if (index.containsKey(id)) {
             throw new ValidationException("tasks", "task id '" + id + "' appears twice");
         }
         if (over != null && over.owner() != this) {
@@ -137,8 +155,18 @@ public final class WorkflowBuilder {
         deps.addAll(parsed.refs());
         tasks.add(new Workflow.Task(id, functionId, parsed.text(), over == null ? "" : over.id(), List.copyOf(deps),
                 taskRetries));
-        ids.add(id);
+        index.put(id, tasks.size() - 1);
         return new TaskRef(this, id);
+    }
+
+    /** The index of the task {@code ref} stands for, when this builder declared it. */
+    private int own(TaskRef ref, String what) {
+        Objects.requireNonNull(ref, what);
+        if (ref.owner() != this) {
+            throw new ValidationException("tasks", "task '" + ref.id() + "' (" + what + ") was declared by another"
+                    + " builder");
+        }
+        return index.get(ref.id());
     }
 
     /** A task's own retries as given: -1 stands for "the workflow's" inside a task, so is not one to give. */

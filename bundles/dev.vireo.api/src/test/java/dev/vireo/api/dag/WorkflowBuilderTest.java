@@ -56,6 +56,23 @@ class WorkflowBuilderTest {
     }
 
     @Test
+    void afterAddsDependenciesThatPassNoDataAfterTheReferencedOnes() {
+        WorkflowBuilder b = Workflow.builder("after");
+        TaskRef a = b.task("a", "f-1", "{}");
+        TaskRef c = b.task("c", "f-1", "{}");
+        TaskRef d = b.task("d", "f-1", "{\"x\": " + c.ref() + "}");
+        b.after(d, a, c).after(d, a);
+        assertEquals(List.of("c", "a"), b.build().task("d").dependsOn());
+        assertEquals("{\"x\":{\"$ref\":\"c\"}}", b.build().task("d").args());
+        assertEquals(List.of("d"), b.build().sinks());
+        TaskRef other = Workflow.builder("y").task("z", "f-1", "{}");
+        assertEquals("tasks: task 'z' (after) was declared by another builder", refused(() -> b.after(d, other)));
+        assertEquals("tasks: task 'z' (task) was declared by another builder", refused(() -> b.after(other, a)));
+        b.after(a, d);
+        assertEquals("tasks: the tasks form a cycle: 'd' -> 'a' -> 'd'", refused(b::build));
+    }
+
+    @Test
     void argsAreWrittenCompactWithTheirTextKept() {
         WorkflowBuilder b = Workflow.builder("");
         TaskRef t = b.task("t", "f-1", " { \"s\" : \"q\\\"\\\\ \\u00e9\\t\\u0001\\u2028 </>\" ,\n \"n\" : [ 1.50e3 , -0 ,"

@@ -19,7 +19,10 @@ class WorkflowBuilderJsonTest {
         TaskRef other = b.task("other", "f-1", null);
         TaskRef counts = b.map("count", "count-1", split, "{\"word\": " + WorkflowBuilder.ITEM + ", \"also\": "
                 + other.ref() + ", \"again\": " + split.ref() + "}", 3);
-        b.task("sum", "sum-1", "{\"xs\": " + counts.ref() + ", \"all\": [" + other + ", {\"in\": " + counts + "}]}");
+        TaskRef sum = b.task("sum", "sum-1", "{\"xs\": " + counts.ref() + ", \"all\": [" + other + ", {\"in\": " + counts
+                + "}]}");
+        b.after(b.task("notify", "mail-1", "{}"), sum, split);
+        b.after(sum, split);
         Workflow built = b.onError(Workflow.OnError.CONTINUE).retries(2).backoff(Duration.ofMillis(50)).build();
 
         Workflow parsed = WorkflowJson.parse("""
@@ -28,8 +31,9 @@ class WorkflowBuilderJsonTest {
                  {"id": "other", "function": "f-1"},
                  {"id": "count", "function": "count-1", "map": "split", "retries": 3,
                   "args": {"word": {"$item": true}, "also": {"$ref": "other"}, "again": {"$ref": "split"}}},
-                 {"id": "sum", "function": "sum-1",
-                  "args": {"xs": {"$ref": "count"}, "all": [{"$ref": "other"}, {"in": {"$ref": "count"}}]}}]}
+                 {"id": "sum", "function": "sum-1", "after": ["split"],
+                  "args": {"xs": {"$ref": "count"}, "all": [{"$ref": "other"}, {"in": {"$ref": "count"}}]}},
+                 {"id": "notify", "function": "mail-1", "after": ["sum", "split"]}]}
                 """.formatted(text));
         assertEquals(parsed, built);
         assertEquals(WorkflowJson.write(parsed), WorkflowJson.write(built));
