@@ -103,6 +103,28 @@ class SpecTest(unittest.TestCase):
         with self.assertRaisesRegex(ValueError, "retries must be an integer 0-10"):
             wf.call(split, retries=11)
 
+    def test_after_orders_without_passing_data(self):
+        wf = Workflow("after")
+        with wf:
+            a = split(text="a")
+            b = total(xs=a)
+            c = function("mail-1")(to="me", after=[b, a, b])
+            d = count(x=1).after(c)
+            with self.assertRaisesRegex(ValueError, "cannot wait for itself"):
+                d.after(d)
+            with self.assertRaisesRegex(TypeError, "takes Nodes"):
+                count(x=2, after=["split"])
+        tasks = {t["id"]: t for t in wf.spec()["tasks"]}
+        self.assertEqual(["sum", "split"], tasks["mail"]["after"])
+        self.assertEqual(["mail"], tasks["count"]["after"])
+        self.assertNotIn("after", tasks["sum"])
+        self.assertEqual({"to": "me"}, tasks["mail"]["args"])
+        self.assertEqual(4, len(wf.nodes))
+        other = Workflow("other")
+        with other, self.assertRaisesRegex(ValueError, "belongs to workflow 'after'"):
+            count(x=1, after=a)
+        self.assertEqual([], other.nodes)
+
     def test_call_and_map_without_a_with_block(self):
         wf = Workflow("calls")
         a = wf.call(split, text="a")
@@ -242,8 +264,9 @@ class ClientTest(unittest.TestCase):
 
     def test_submit_wait_result_with_the_token(self):
         replies = {("POST", "/dags"): [(201, {"run": "r1"})],
-                   ("GET", "/dags/r1"): [(200, status("running")), (200, status("running", 1)),
-                                         (200, status("succeeded", 3))],
+                   ("GET", "/dags/r1?records=false"): [(200, status("running")), (200, status("running", 1)),
+                                                       (200, status("succeeded", 3))],
+                   ("GET", "/dags/r1"): [(200, dict(status("succeeded", 3), records=[{"task": "sum"}]))],
                    ("GET", "/dags/r1/result"): [(200, {"run": "r1", "state": "succeeded",
                                                        "outputs": {"sum": {"a": 1, "b": 1}}})]}
         wf = self.workflow()
@@ -253,13 +276,15 @@ class ClientTest(unittest.TestCase):
             self.assertEqual("r1", run)
             final = client.wait(run, timeout=10, poll=0.01)
             self.assertEqual("succeeded", final["state"])
+            self.assertEqual([{"task": "sum"}], final["records"], "the final status has the records")
             self.assertEqual({"sum": {"a": 1, "b": 1}}, client.result(run))
         method, path, headers, body = fake.requests[0]
         self.assertEqual(("POST", "/dags"), (method, path))
         self.assertEqual(wf.spec(), json.loads(body))
         self.assertEqual("application/json", headers["Content-Type"])
         self.assertTrue(all(r[2]["Authorization"] == "Bearer s3cret" for r in fake.requests))
-        self.assertEqual(3, sum(1 for r in fake.requests if r[1] == "/dags/r1"), "polled until it ended")
+        self.assertEqual(3, sum(1 for r in fake.requests if r[1] == "/dags/r1?records=false"),
+                         "polled without records until it ended")
 
     def test_submit_takes_a_spec_dict_or_text_and_resume(self):
         replies = {("POST", "/dags?resume=old%2F1"): [(201, {"run": "r2"})], ("POST", "/dags"): [(201, {"run": "r3"})]}
@@ -275,9 +300,11 @@ class ClientTest(unittest.TestCase):
     def test_errors_carry_kind_message_and_status(self):
         error = {"error": {"kind": "INVALID_REQUEST", "message": "tasks: task 'x' references 'zz'"}}
         replies = {("POST", "/dags"): [(400, error)],
-                   ("GET", "/dags/r1/result"): [(409, {"error": {"kind": "INVALID_REQUEST", "message": "running"}})],
+                   ("GET", "/dags/r1/result"): [(409, {"error": {"kind": "NOT_FINISHED", "message": "running"}})],
                    ("GET", "/dags/r1"): [(502, "<html>bad gateway</html>")],
-                   ("DELETE", "/dags/r1"): [(200, status("cancelled"))]}
+                   ("DELETE", "/dags/r1"): [(200, status("cancelled"))],
+                   ("DELETE", "/dags/r1?purge=true"): [(200, {"deleted": "r1"})],
+                   ("GET", "/dags"): [(200, [{"run": "r1"}])]}
         with FakeServer(replies) as fake:
             client = Client(fake.url)
             with self.assertRaises(VireoError) as e:
@@ -287,12 +314,14 @@ class ClientTest(unittest.TestCase):
             self.assertEqual("INVALID_REQUEST (HTTP 400): tasks: task 'x' references 'zz'", str(e.exception))
             with self.assertRaises(VireoError) as e:
                 client.result("r1")
-            self.assertEqual(409, e.exception.status)
+            self.assertEqual(("NOT_FINISHED", 409), (e.exception.kind, e.exception.status))
             with self.assertRaises(VireoError) as e:
                 client.status("r1")
             self.assertEqual(("HTTP", "<html>bad gateway</html>", 502),
                              (e.exception.kind, e.exception.message, e.exception.status))
             self.assertEqual("cancelled", client.cancel("r1")["state"])
+            self.assertEqual({"deleted": "r1"}, client.delete("r1"))
+            self.assertEqual([{"run": "r1"}], client.runs())
             with self.assertRaises(VireoError) as e:
                 client.status("nope")
             self.assertEqual(("HTTP", 404), (e.exception.kind, e.exception.status))
@@ -303,8 +332,8 @@ class ClientTest(unittest.TestCase):
 
     def test_wait_times_out_and_run_raises_for_a_failed_run(self):
         failed = dict(status("failed", 3), failure="count: ValueError: bad")
-        replies = {("GET", "/dags/r1"): [(200, status("running"))], ("POST", "/dags"): [(201, {"run": "r9"})],
-                   ("GET", "/dags/r9"): [(200, failed)]}
+        replies = {("GET", "/dags/r1?records=false"): [(200, status("running"))],
+                   ("POST", "/dags"): [(201, {"run": "r9"})], ("GET", "/dags/r9?records=false"): [(200, failed)]}
         with FakeServer(replies) as fake:
             client = Client(fake.url)
             with self.assertRaises(VireoError) as e:

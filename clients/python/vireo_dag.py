@@ -63,8 +63,8 @@ def _current():
 class VireoError(Exception):
     """A refusal from the server ({"error": {"kind", "message"}}), or a failure to reach it or to wait for a run.
 
-    kind: the server's error kind (INVALID_REQUEST, UNAUTHORIZED, ...), or UNREACHABLE, TIMEOUT, HTTP (a reply that
-    is not a Vireo error), FAILED / CANCELLED (Client.run of a run that did not succeed).
+    kind: the server's error kind (INVALID_REQUEST, NOT_FINISHED, UNAUTHORIZED, NOT_FOUND, ...), or UNREACHABLE,
+    TIMEOUT, HTTP (a reply that is not a Vireo error), FAILED / CANCELLED (Client.run of a run that did not succeed).
     status: the HTTP status, or None when there was no reply. details: the reply body, or the run's last status.
     """
 
@@ -79,7 +79,7 @@ class VireoError(Exception):
 class Node:
     """A task of a workflow, standing for its output: pass it in another task's args, or map over it."""
 
-    __slots__ = ("workflow", "function", "args", "source", "_retries", "_name", "_prefix")
+    __slots__ = ("workflow", "function", "args", "source", "_retries", "_after", "_name", "_prefix")
 
     def __init__(self, workflow, function_id, args, source, retries, prefix):
         self.workflow = workflow
@@ -87,6 +87,7 @@ class Node:
         self.args = args
         self.source = source
         self._retries = retries
+        self._after = []
         self._name = None
         self._prefix = prefix
 
@@ -108,6 +109,21 @@ class Node:
     def retries(self, n):
         """Sets this task's own retries (0-10; the workflow's apply otherwise); returns the node."""
         self._retries = _check_retries(n, f"task {self!r}")
+        return self
+
+    def after(self, *nodes):
+        """Makes this task wait for nodes to finish without taking their outputs (the spec's "after"); returns
+        the node."""
+        for n in nodes:
+            if not isinstance(n, Node):
+                raise TypeError(f"{self!r}.after: takes Nodes, not {type(n).__name__}")
+            if n.workflow is not self.workflow:
+                raise ValueError(f"{self!r}.after: {n!r} belongs to workflow '{n.workflow.name}', not"
+                                 f" '{self.workflow.name}'")
+            if n is self:
+                raise ValueError(f"{self!r}.after: a task cannot wait for itself")
+            if n not in self._after:
+                self._after.append(n)
         return self
 
     def __getitem__(self, key):
@@ -145,8 +161,8 @@ class Function:
 
     fn(**kwargs) records a task whose args are kwargs (a JSON object); fn(value) one whose args are value; with a
     stub (task()), arguments bind to the stub's parameters. fn.map(node, ...) records a map task. The keyword
-    arguments id= and retries= set the task's id and retries unless the stub has parameters of those names (then
-    use .named() and .retries() on the node).
+    arguments id=, retries= and after= (a list of Nodes) set the task's id, retries and order-only dependencies
+    unless the stub has parameters of those names (then use .named(), .retries() and .after() on the node).
     """
 
     def __init__(self, function_id, name=None, retries=None, stub=None):
@@ -182,7 +198,7 @@ class Function:
                 raise ValueError(f"{self.function_id}.map: {source!r} belongs to workflow"
                                  f" '{source.workflow.name}', not '{workflow.name}'")
         options = {}
-        for option in ("id", "retries"):
+        for option in ("id", "retries", "after"):
             if option in kwargs and (self._signature is None or option not in self._signature.parameters):
                 options[option] = kwargs.pop(option)
         payload = self._payload(args, kwargs)
@@ -193,12 +209,15 @@ class Function:
             retries = _check_retries(options["retries"], where)
         node = Node(workflow, self.function_id, args_tree, source, retries, self.prefix)
         workflow._add(node)
-        if options.get("id") is not None:
-            try:
+        try:
+            if options.get("after") is not None:
+                after = options["after"]
+                node.after(*(after if isinstance(after, (list, tuple)) else [after]))
+            if options.get("id") is not None:
                 node.named(options["id"])
-            except ValueError:
-                workflow._remove(node)
-                raise
+        except (TypeError, ValueError):
+            workflow._remove(node)
+            raise
         return node
 
     def _payload(self, args, kwargs):
@@ -332,6 +351,8 @@ class Workflow:
             t = {"id": ids[node], "function": node.function, "args": _to_json(node.args, ids)}
             if node.source is not None:
                 t["map"] = ids[node.source]
+            if node._after:
+                t["after"] = [ids[n] for n in node._after]
             if node._retries is not None:
                 t["retries"] = node._retries
             tasks.append(t)
@@ -422,28 +443,39 @@ class Client:
         path = "/dags" + ("?resume=" + urllib.parse.quote(resume, safe="") if resume else "")
         return self._request("POST", path, body.encode("utf-8"))["run"]
 
-    def status(self, run):
-        """The run's status: {"run", "name", "state", "tasks", "finished", "counts", "failure", "records"}."""
-        return self._request("GET", "/dags/" + _segment(run))
+    def status(self, run, records=True):
+        """The run's status: {"run", "name", "state", "submitted", "elapsed_us", "tasks", "finished", "counts",
+        "failure" (when a task failed the run), "records" (one per task; left out with records=False, which is cheap
+        enough to poll a run of 100,000 tasks)}."""
+        return self._request("GET", "/dags/" + _segment(run) + ("" if records else "?records=false"))
+
+    def runs(self):
+        """The runs the server knows, newest first, without records."""
+        return self._request("GET", "/dags")
 
     def result(self, run):
-        """{task id: output} of the run's sinks (the tasks no other needs) that succeeded. A VireoError (HTTP 409)
-        while the run is still running."""
+        """{task id: output} of the run's sinks (the tasks no other needs) that succeeded. A VireoError NOT_FINISHED
+        (HTTP 409) while the run is still running."""
         return self._request("GET", "/dags/" + _segment(run) + "/result").get("outputs", {})
 
     def cancel(self, run):
-        """Cancels the run: nothing more starts. Returns the server's reply (None when empty)."""
+        """Cancels the run: nothing more starts (invocations in flight finish). Returns its status."""
         return self._request("DELETE", "/dags/" + _segment(run))
 
-    def wait(self, run, timeout=None, poll=0.5):
-        """Polls the run until it ends; returns its last status. poll: the longest wait between polls (it starts
-        at 50 ms and doubles). A VireoError TIMEOUT (details: the last status) after timeout seconds."""
+    def delete(self, run):
+        """Removes the run and all it stored (cancelling it first if it runs)."""
+        return self._request("DELETE", "/dags/" + _segment(run) + "?purge=true")
+
+    def wait(self, run, timeout=None, poll=0.5, records=True):
+        """Polls the run (without records) until it ends; returns its final status, with records unless
+        records=False. poll: the longest wait between polls (it starts at 50 ms and doubles). A VireoError TIMEOUT
+        (details: the last status) after timeout seconds."""
         deadline = None if timeout is None else time.monotonic() + timeout
         delay = min(0.05, poll)
         while True:
-            status = self.status(run)
+            status = self.status(run, records=False)
             if status.get("state") != "running":
-                return status
+                return self.status(run) if records else status
             if deadline is not None:
                 left = deadline - time.monotonic()
                 if left <= 0:
@@ -458,7 +490,7 @@ class Client:
         """Submits, waits and returns the result; a VireoError (kind FAILED or CANCELLED, details: the last
         status) when the run did not succeed."""
         run = self.submit(workflow, resume=resume)
-        status = self.wait(run, timeout=timeout, poll=poll)
+        status = self.wait(run, timeout=timeout, poll=poll, records=False)
         if status.get("state") != "succeeded":
             raise VireoError(str(status.get("state")).upper(), f"run {run}: {status.get('failure') or 'no failure'}",
                              details=status)

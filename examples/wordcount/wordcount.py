@@ -72,6 +72,9 @@ def main(argv=None):
             print(f"run {run} {status['state']}: {status.get('failure')}", file=sys.stderr)
             return 1
         result = client.result(run)["top"]
+        for r in status.get("records", []):
+            print(f"  {r['task']:6} {r['state']:9} invocations {max(r['items'], 1):3d}  attempts {r['attempts']:3d}"
+                  f"  executing {r['execution_us'] / 1000:8.1f} ms", file=sys.stderr)
     except VireoError as e:
         print(f"wordcount: {e}", file=sys.stderr)
         return 1
