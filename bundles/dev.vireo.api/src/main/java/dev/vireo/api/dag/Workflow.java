@@ -104,6 +104,11 @@ public record Workflow(String name, List<Task> tasks, OnError onError, int retri
         checkGraph(tasks);
     }
 
+    /** A builder of a workflow of this name, declared in Java task by task (see {@link WorkflowBuilder}). */
+    public static WorkflowBuilder builder(String name) {
+        return new WorkflowBuilder(name);
+    }
+
     /** The task of this id; a ValidationException if there is none. */
     public Task task(String id) {
         for (Task t : tasks) {

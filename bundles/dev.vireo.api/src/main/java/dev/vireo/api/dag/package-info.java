@@ -3,8 +3,9 @@
  * ({@link dev.vireo.api.dag.DagService}) and what it reports ({@link dev.vireo.api.dag.RunStatus},
  * {@link dev.vireo.api.dag.TaskRecord}). See docs/dag.md, and docs/api.md "Workflows" for the APIs.
  *
- * <p>1.1: {@link dev.vireo.api.dag.DagService#parse} (the front ends read specs through the service) and
- * {@link dev.vireo.api.dag.RunNotFinishedException}.
+ * <p>1.1: {@link dev.vireo.api.dag.DagService#parse} (the front ends read specs through the service),
+ * {@link dev.vireo.api.dag.RunNotFinishedException}, and {@link dev.vireo.api.dag.WorkflowBuilder} (a workflow
+ * declared in Java, task by task).
  */
 @org.osgi.annotation.bundle.Export
 @org.osgi.annotation.versioning.Version("1.1.0")
