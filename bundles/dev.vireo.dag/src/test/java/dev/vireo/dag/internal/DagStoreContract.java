@@ -43,7 +43,7 @@ public abstract class DagStoreContract {
     protected void closeStore(DagStore s) throws Exception {
     }
 
-    /** Asserts that nothing of the deleted {@code run} is left in the store's backing storage (default: nothing to check). */
+    /** Asserts that nothing of the deleted {@code run} is left where the store keeps data (default: no check). */
     protected void assertNothingLeftOf(String run) throws Exception {
     }
 

@@ -68,7 +68,7 @@ public final class RedisStore implements DagStore {
         @AttributeDefinition(name = "Connect timeout (ms)", description = "How long opening a connection may take, in milliseconds.", min = "1")
         int connect_timeout_ms() default 2000;
 
-        @AttributeDefinition(name = "Read timeout (ms)", description = "How long a reply may keep the store waiting without a byte, in milliseconds (also the longest wait for a free connection).", min = "1")
+        @AttributeDefinition(name = "Read timeout (ms)", description = "How long the store waits for the next part of a reply, in milliseconds (also the longest wait for a free connection).", min = "1")
         int read_timeout_ms() default 10000;
 
         @AttributeDefinition(name = "Pool size", description = "Connections at most: the calls that can be in flight at once.", min = "1", max = "1024")
@@ -79,7 +79,9 @@ public final class RedisStore implements DagStore {
     static final List<String> PARTS = List.of("spec", "meta", "pending", "remaining", "settled", "outputs", "records",
             "finished");
 
-    private static final String EXISTS = "if redis.call('EXISTS', KEYS[1]) == 0 then return redis.error_reply('NORUN no such run') end\n";
+    /** Every script on a run starts so: KEYS[1] is the run's spec, there from create to delete. */
+    private static final String EXISTS =
+            "if redis.call('EXISTS', KEYS[1]) == 0 then return redis.error_reply('NORUN no such run') end\n";
 
     /** KEYS spec meta pending remaining runs seq; ARGV run spec meta remaining, then task and count pairs. */
     private static final Script CREATE = Script.of("""
@@ -162,7 +164,7 @@ public final class RedisStore implements DagStore {
         return k;
     }
 
-    /** The reply if it is not an error; the store's errors as IllegalArgumentException, others as IllegalStateException. */
+    /** The reply if it is not an error; the store's own errors as IllegalArgumentException, others IllegalStateException. */
     private Object checked(Object reply, String run, String task) {
         if (reply instanceof Resp.Error e) {
             if (e.is("NORUN")) {
