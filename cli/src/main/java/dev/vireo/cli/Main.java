@@ -7,6 +7,7 @@ import dev.vireo.cli.command.DemoCommand;
 import dev.vireo.cli.command.FnCommand;
 import dev.vireo.cli.command.ImageCommand;
 import dev.vireo.cli.command.InstanceCommands;
+import dev.vireo.cli.command.RedisCommand;
 import dev.vireo.cli.command.StatusCommands;
 import dev.vireo.cli.command.TestCommand;
 import dev.vireo.cli.command.TraceCommand;
@@ -36,8 +37,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
         subcommands = {DemoCommand.class, TestCommand.class, BuildCommand.class, InstanceCommands.Run.class,
             InstanceCommands.Start.class, InstanceCommands.Stop.class, InstanceCommands.Status.class,
             InstanceCommands.Console.class, FnCommand.class, StatusCommands.Worker.class,
-            StatusCommands.Controller.class, ClusterCommand.class, BenchCommand.class, ImageCommand.class,
-            TraceCommand.class, LoadgenCommand.class, ResultsCommand.class, SimCommand.class,
+            StatusCommands.Controller.class, ClusterCommand.class, RedisCommand.class, BenchCommand.class,
+            ImageCommand.class, TraceCommand.class, LoadgenCommand.class, ResultsCommand.class, SimCommand.class,
             AutoComplete.GenerateCompletion.class},
         footer = {"", "Exit codes: 0 ok, 1 failure, 2 bad usage, 3 nothing running, 4 build failed, 5 already running."})
 public final class Main {

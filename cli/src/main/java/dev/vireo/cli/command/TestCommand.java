@@ -20,8 +20,8 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code vireo test}: every test (unit tests, Pax Exam tests in a real Felix, the CLI end to end) through Maven,
- * after installing what the container backends and the Graphite fixture need (as root, from Debian); ends with
- * "N passed, N failed, N skipped" counted from the Surefire reports.
+ * after installing what the container backends, the Graphite fixture and the Redis store need (as root, from
+ * Debian); ends with "N passed, N failed, N skipped" counted from the Surefire reports.
  */
 @Command(name = "test", description = {"Every test: unit tests + Pax Exam tests in a real Felix + the CLI end to end;",
     "ends with \"N passed, N failed, N skipped\". Arguments after -- go to Maven (e.g. vireo test -- -pl sim -am)."})
@@ -33,15 +33,17 @@ public final class TestCommand implements Callable<Integer> {
     List<String> mavenArgs = new ArrayList<>();
 
     /**
-     * The Debian packages behind the tests: private containerd/dockerd, carbon + graphite-web, and numpy (a function
-     * whose libraries resolve through the host's /etc/alternatives, run in a container).
+     * The Debian packages behind the tests: private containerd/dockerd, carbon + graphite-web, numpy (a function
+     * whose libraries resolve through the host's /etc/alternatives, run in a container) and redis-server (the Redis
+     * workflow store's tests start a private one).
      */
     private static final List<String[]> TOOLS = List.of(new String[] {"/usr/bin/containerd", "containerd"},
             new String[] {"/usr/sbin/runc", "runc"}, new String[] {"/usr/sbin/dockerd", "docker.io"},
             new String[] {"/usr/bin/carbon-cache", "graphite-carbon"},
             new String[] {"/usr/lib/python3/dist-packages/graphite", "graphite-web"},
             new String[] {"/usr/bin/gunicorn", "gunicorn"}, new String[] {"/usr/bin/curl", "curl"},
-            new String[] {"/usr/lib/python3/dist-packages/numpy", "python3-numpy"});
+            new String[] {"/usr/lib/python3/dist-packages/numpy", "python3-numpy"},
+            new String[] {"/usr/bin/redis-server", "redis-server"});
 
     @Override
     public Integer call() throws Exception {
@@ -123,7 +125,7 @@ public final class TestCommand implements Callable<Integer> {
             return;
         }
         System.err.println("vireo: installing " + String.join(" ", missing) + " from Debian (container backends,"
-                + " Graphite fixture, numpy)");
+                + " Graphite fixture, numpy, Redis store)");
         Path log = home.runRoot().resolve("apt.log");
         List<String> install = new ArrayList<>(List.of("apt-get", "-o", "DPkg::Lock::Timeout=600", "install", "-y",
                 "--no-install-recommends"));

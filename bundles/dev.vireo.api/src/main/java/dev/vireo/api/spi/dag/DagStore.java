@@ -53,7 +53,7 @@ public interface DagStore {
     /** The stored output of each of the tasks that has one, in the order asked (absent ones are left out). */
     Map<String, String> outputs(String run, Collection<String> tasks);
 
-    /** Drops the outputs of these tasks (intermediate results no task needs any more). */
+    /** Drops the outputs of these tasks (intermediate results no task needs any more); unknown is fine. */
     void dropOutputs(String run, Collection<String> tasks);
 
     /** Stores the task's latest record text (replacing the previous one). */
