@@ -245,7 +245,7 @@ final class WorkerGrpcService extends WorkerGrpc.WorkerImplBase {
 
     @Override
     public void getDag(DagRequest request, StreamObserver<DagStatus> out) {
-        answer(out, () -> Messages.dag(dags().status(request.getRun()), true));
+        answer(out, () -> Messages.dag(dags().status(request.getRun()), !request.getOmitRecords()));
     }
 
     @Override

@@ -111,6 +111,8 @@ class GrpcDagTest {
         assertEquals("failed", s.getState());
         assertEquals(4, s.getRecordsCount());
         assertEquals("Traceback (most recent call last):\n  ...", s.getRecords(2).getError().getDetail());
+        assertEquals(Messages.dag(FakeDags.FAILED, false), stub.getDag(DagRequest.newBuilder().setRun("run-7")
+                .setOmitRecords(true).build()));
     }
 
     @Test
