@@ -3,6 +3,7 @@ package dev.vireo.cli;
 import dev.vireo.cli.command.BenchCommand;
 import dev.vireo.cli.command.BuildCommand;
 import dev.vireo.cli.command.ClusterCommand;
+import dev.vireo.cli.command.DagCommand;
 import dev.vireo.cli.command.DemoCommand;
 import dev.vireo.cli.command.FnCommand;
 import dev.vireo.cli.command.ImageCommand;
@@ -35,7 +36,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
         description = "A serverless (FaaS) control plane as a plugin-based OSGi runtime.",
         subcommands = {DemoCommand.class, TestCommand.class, BuildCommand.class, InstanceCommands.Run.class,
             InstanceCommands.Start.class, InstanceCommands.Stop.class, InstanceCommands.Status.class,
-            InstanceCommands.Console.class, FnCommand.class, StatusCommands.Worker.class,
+            InstanceCommands.Console.class, FnCommand.class, DagCommand.class, StatusCommands.Worker.class,
             StatusCommands.Controller.class, ClusterCommand.class, BenchCommand.class, ImageCommand.class,
             TraceCommand.class, LoadgenCommand.class, ResultsCommand.class, SimCommand.class,
             AutoComplete.GenerateCompletion.class},
