@@ -4,16 +4,8 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
+import dev.vireo.cli.ApiClient.Reply;
 import java.io.IOException;
-import java.net.ConnectException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -26,61 +18,21 @@ import java.util.Map;
 public final class FnClient {
     private static final Gson PRETTY = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
 
-    private final String base;
-    private final String token;
+    private final ApiClient api;
     private final boolean json;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     public FnClient(String base, String token, boolean json) {
-        this.base = base.replaceAll("/+$", "");
-        this.token = token;
+        this.api = new ApiClient(base, token);
         this.json = json;
-    }
-
-    private record Reply(int status, JsonElement body, Map<String, List<String>> headers) {
-        boolean ok() {
-            return status / 100 == 2;
-        }
     }
 
     private Reply call(String method, String path, String body, Map<String, String> headers)
             throws IOException, InterruptedException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofMinutes(16))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        if (token != null && !token.isEmpty()) {
-            b.header("Authorization", "Bearer " + token);
-        }
-        headers.forEach(b::header);
-        HttpResponse<String> r;
-        try {
-            r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-        } catch (ConnectException e) {
-            throw new CliException(CliException.NOT_RUNNING, "no worker answers at " + base
-                    + " (start one with ./vireo start, or pass --worker URL)");
-        } catch (IOException e) {
-            throw new CliException(CliException.NOT_RUNNING, "talking to " + base + " failed: " + e.getMessage());
-        }
-        JsonElement parsed;
-        try {
-            parsed = r.body().isBlank() ? com.google.gson.JsonNull.INSTANCE : JsonParser.parseString(r.body());
-        } catch (RuntimeException e) {
-            parsed = new com.google.gson.JsonPrimitive(r.body());
-        }
-        return new Reply(r.statusCode(), parsed, r.headers().map());
+        return api.call(method, path, body, headers);
     }
 
-    /** Prints an error reply; returns the exit code 1. */
     private int failed(Reply r) {
-        if (json) {
-            System.out.println(r.body());
-        } else if (r.body().isJsonObject() && r.body().getAsJsonObject().has("error")) {
-            JsonObject e = r.body().getAsJsonObject().getAsJsonObject("error");
-            System.err.println("vireo: " + e.get("kind").getAsString().toLowerCase(Locale.ROOT).replace('_', ' ') + ": "
-                    + e.get("message").getAsString() + " (HTTP " + r.status() + ")");
-        } else {
-            System.err.println("vireo: HTTP " + r.status() + ": " + r.body());
-        }
-        return 1;
+        return ApiClient.failed(r, json);
     }
 
     /** Registers the function described by {@code spec} (the API's JSON fields). */

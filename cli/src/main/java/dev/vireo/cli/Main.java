@@ -3,6 +3,7 @@ package dev.vireo.cli;
 import dev.vireo.cli.command.BenchCommand;
 import dev.vireo.cli.command.BuildCommand;
 import dev.vireo.cli.command.ClusterCommand;
+import dev.vireo.cli.command.DagCommand;
 import dev.vireo.cli.command.DemoCommand;
 import dev.vireo.cli.command.FnCommand;
 import dev.vireo.cli.command.ImageCommand;
@@ -36,9 +37,9 @@ import picocli.CommandLine.UnmatchedArgumentException;
         description = "A serverless (FaaS) control plane as a plugin-based OSGi runtime.",
         subcommands = {DemoCommand.class, TestCommand.class, BuildCommand.class, InstanceCommands.Run.class,
             InstanceCommands.Start.class, InstanceCommands.Stop.class, InstanceCommands.Status.class,
-            InstanceCommands.Console.class, FnCommand.class, StatusCommands.Worker.class,
-            StatusCommands.Controller.class, ClusterCommand.class, RedisCommand.class, BenchCommand.class,
-            ImageCommand.class, TraceCommand.class, LoadgenCommand.class, ResultsCommand.class, SimCommand.class,
+            InstanceCommands.Console.class, FnCommand.class, DagCommand.class, StatusCommands.Worker.class,
+            StatusCommands.Controller.class, ClusterCommand.class, RedisCommand.class, BenchCommand.class, ImageCommand.class,
+            TraceCommand.class, LoadgenCommand.class, ResultsCommand.class, SimCommand.class,
             AutoComplete.GenerateCompletion.class},
         footer = {"", "Exit codes: 0 ok, 1 failure, 2 bad usage, 3 nothing running, 4 build failed, 5 already running."})
 public final class Main {

@@ -1,5 +1,6 @@
 package dev.vireo.cli.command;
 
+import dev.vireo.cli.DagClient;
 import dev.vireo.cli.FnClient;
 import dev.vireo.cli.Home;
 import java.io.IOException;
@@ -28,6 +29,10 @@ public final class Target {
 
     FnClient client(String profile) throws IOException {
         return new FnClient(url != null ? url : defaultUrl(Home.detect(), profile), token, json);
+    }
+
+    DagClient dagClient(String profile) throws IOException {
+        return new DagClient(url != null ? url : defaultUrl(Home.detect(), profile), token, json);
     }
 
     static String defaultUrl(Home home, String profile) throws IOException {

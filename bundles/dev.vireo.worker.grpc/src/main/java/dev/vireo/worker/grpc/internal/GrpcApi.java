@@ -1,5 +1,6 @@
 package dev.vireo.worker.grpc.internal;
 
+import dev.vireo.api.dag.DagService;
 import dev.vireo.api.time.TaskScheduler;
 import dev.vireo.api.worker.WorkerEndpoint;
 import dev.vireo.api.worker.WorkerService;
@@ -20,6 +21,9 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -47,6 +51,7 @@ public final class GrpcApi {
     }
 
     private final Server server;
+    private volatile DagService dags;
     private final org.osgi.framework.ServiceRegistration<WorkerEndpoint> endpoint;
 
     @Activate
@@ -55,7 +60,7 @@ public final class GrpcApi {
         if (config.port() < 0 || config.port() > 65_535 || config.max_message_bytes() < 1_024) {
             throw new IllegalArgumentException("port must be 0-65535 and max.message.bytes at least 1024");
         }
-        WorkerGrpcService service = new WorkerGrpcService(worker);
+        WorkerGrpcService service = new WorkerGrpcService(worker, () -> dags);
         server = NettyServerBuilder.forAddress(new InetSocketAddress(config.bind(), config.port()))
                 .executor(scheduler)
                 // invocations never block (the worker and the controller answer with a stage): they start on the
@@ -93,6 +98,18 @@ public final class GrpcApi {
     void close() {
         endpoint.unregister();
         server.shutdownNow();
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void setDags(DagService service) {
+        dags = service;
+    }
+
+    void unsetDags(DagService service) {
+        if (dags == service) {
+            dags = null;
+        }
     }
 
     /** Checks the bearer token in constant time; Health and Ping stay open. */

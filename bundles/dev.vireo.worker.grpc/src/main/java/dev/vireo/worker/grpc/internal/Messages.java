@@ -1,5 +1,8 @@
 package dev.vireo.worker.grpc.internal;
 
+import dev.vireo.api.dag.RunResult;
+import dev.vireo.api.dag.RunStatus;
+import dev.vireo.api.dag.TaskState;
 import dev.vireo.api.model.Compute;
 import dev.vireo.api.model.ContainerState;
 import dev.vireo.api.model.ErrorKind;
@@ -8,13 +11,19 @@ import dev.vireo.api.model.InvocationError;
 import dev.vireo.api.model.InvocationRecord;
 import dev.vireo.api.model.Output;
 import dev.vireo.api.model.Routing;
+import dev.vireo.api.model.ValidationException;
+import dev.vireo.api.validation.JsonText;
 import dev.vireo.api.spi.resource.ResourceUsage;
+import dev.vireo.api.worker.WorkerException;
 import dev.vireo.api.worker.WorkerStatus;
+import dev.vireo.grpc.v1.DagResult;
+import dev.vireo.grpc.v1.DagStatus;
 import dev.vireo.grpc.v1.ErrorInfo;
 import dev.vireo.grpc.v1.FunctionSpec;
 import dev.vireo.grpc.v1.FunctionStats;
 import dev.vireo.grpc.v1.InvokeReply;
 import dev.vireo.grpc.v1.StatusReply;
+import dev.vireo.grpc.v1.TaskCounts;
 import dev.vireo.grpc.v1.Timings;
 import io.grpc.Metadata;
 import java.time.Duration;
@@ -136,5 +145,58 @@ final class Messages {
                 s.getMemoryRunningUsedMb(), s.getMemoryCachedUsedMb(), s.getMemoryLimitMb(), s.getBackendsMap(),
                 s.getPoliciesMap(), s.getResourcesList().stream().map(u -> new ResourceUsage(u.getResource(),
                         u.getUnit(), u.getCapacity(), u.getUsed(), Map.of())).toList(), stats);
+    }
+
+    /** A run as the API shows it (the fields of HTTP's JSON); {@code records} false for a listing. */
+    static DagStatus dag(RunStatus s, boolean records) {
+        Map<TaskState, Integer> c = s.counts();
+        DagStatus.Builder b = DagStatus.newBuilder().setRun(s.run()).setName(s.name()).setState(lower(s.state()))
+                .setSubmitted(s.submitted().toString()).setElapsedUs(s.elapsedUs()).setTasks(s.tasks())
+                .setFinished(s.finished()).setCounts(TaskCounts.newBuilder()
+                        .setWaiting(c.getOrDefault(TaskState.WAITING, 0))
+                        .setRunning(c.getOrDefault(TaskState.RUNNING, 0))
+                        .setSucceeded(c.getOrDefault(TaskState.SUCCEEDED, 0))
+                        .setFailed(c.getOrDefault(TaskState.FAILED, 0))
+                        .setSkipped(c.getOrDefault(TaskState.SKIPPED, 0))
+                        .setCancelled(c.getOrDefault(TaskState.CANCELLED, 0)))
+                .setFailure(s.failure().orElse(""));
+        if (records) {
+            s.records().forEach(r -> b.addRecords(task(r)));
+        }
+        return b.build();
+    }
+
+    static dev.vireo.grpc.v1.TaskRecord task(dev.vireo.api.dag.TaskRecord r) {
+        dev.vireo.grpc.v1.TaskRecord.Builder b = dev.vireo.grpc.v1.TaskRecord.newBuilder().setTask(r.task())
+                .setFunctionId(r.functionId()).setState(lower(r.state())).setWorker(r.worker())
+                .setContainer(r.container()).setAttempts(r.attempts()).setItems(r.items()).setStartUs(r.startUs())
+                .setEndUs(r.endUs()).setQueuedUs(r.queuedUs()).setInputUs(r.inputUs())
+                .setExecutionUs(r.executionUs()).setOutputUs(r.outputUs()).setBytesIn(r.bytesIn())
+                .setBytesOut(r.bytesOut());
+        r.error().ifPresent(e -> b.setError(ErrorInfo.newBuilder().setKind(e.kind().name()).setMessage(e.message())
+                .setDetail(e.detail())));
+        return b.build();
+    }
+
+    /**
+     * A finished run's outputs, each the text its function returned. One that is not strict JSON is refused as the
+     * function's error (USER_ERROR naming the task), as over HTTP, where it could not be embedded unchanged.
+     */
+    static DagResult result(RunResult r) {
+        DagResult.Builder b = DagResult.newBuilder().setRun(r.run()).setState(lower(r.state()));
+        r.outputs().forEach((task, output) -> {
+            try {
+                JsonText.check("output", output);
+            } catch (ValidationException bad) {
+                throw new WorkerException(ErrorKind.USER_ERROR, "task '" + task + "' returned an output that cannot"
+                        + " be passed on unchanged: " + bad.getMessage());
+            }
+            b.putOutputs(task, output);
+        });
+        return b.build();
+    }
+
+    private static String lower(Enum<?> e) {
+        return e.name().toLowerCase(Locale.ROOT);
     }
 }

@@ -1,5 +1,7 @@
 package dev.vireo.worker.grpc.internal;
 
+import dev.vireo.api.dag.DagService;
+import dev.vireo.api.dag.RunNotFinishedException;
 import dev.vireo.api.model.Compute;
 import dev.vireo.api.model.ErrorKind;
 import dev.vireo.api.model.ExpectedTimings;
@@ -12,6 +14,10 @@ import dev.vireo.api.worker.AsyncResult;
 import dev.vireo.api.worker.WorkerException;
 import dev.vireo.api.worker.WorkerService;
 import dev.vireo.api.worker.WorkerStatus;
+import dev.vireo.grpc.v1.DagRequest;
+import dev.vireo.grpc.v1.DagResult;
+import dev.vireo.grpc.v1.DagStatus;
+import dev.vireo.grpc.v1.DeleteDagReply;
 import dev.vireo.grpc.v1.ErrorInfo;
 import dev.vireo.grpc.v1.FunctionSpec;
 import dev.vireo.grpc.v1.FunctionStats;
@@ -22,6 +28,8 @@ import dev.vireo.grpc.v1.InvokeAsyncReply;
 import dev.vireo.grpc.v1.InvokeReply;
 import dev.vireo.grpc.v1.InvokeRequest;
 import dev.vireo.grpc.v1.ListReply;
+import dev.vireo.grpc.v1.ListDagsReply;
+import dev.vireo.grpc.v1.ListDagsRequest;
 import dev.vireo.grpc.v1.ListRequest;
 import dev.vireo.grpc.v1.PingReply;
 import dev.vireo.grpc.v1.PingRequest;
@@ -33,6 +41,8 @@ import dev.vireo.grpc.v1.ResultReply;
 import dev.vireo.grpc.v1.ResultRequest;
 import dev.vireo.grpc.v1.StatusReply;
 import dev.vireo.grpc.v1.StatusRequest;
+import dev.vireo.grpc.v1.SubmitDagReply;
+import dev.vireo.grpc.v1.SubmitDagRequest;
 import dev.vireo.grpc.v1.Timings;
 import dev.vireo.grpc.v1.UnregisterReply;
 import dev.vireo.grpc.v1.UnregisterRequest;
@@ -46,12 +56,18 @@ import java.util.Locale;
 import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
 
-/** Maps the gRPC messages onto {@link WorkerService}; rejections become gRPC status codes with the message. */
+/**
+ * Maps the gRPC messages onto {@link WorkerService} and, for workflows, the {@link DagService} when one is here;
+ * rejections become gRPC status codes with the message.
+ */
 final class WorkerGrpcService extends WorkerGrpc.WorkerImplBase {
     private final WorkerService worker;
+    private final Supplier<DagService> dags;
 
-    WorkerGrpcService(WorkerService worker) {
+    /** @param dags the workflow service now, or null when none is here */
+    WorkerGrpcService(WorkerService worker, Supplier<DagService> dags) {
         this.worker = worker;
+        this.dags = dags;
     }
 
     /** gRPC status of a rejection. */
@@ -69,6 +85,13 @@ final class WorkerGrpcService extends WorkerGrpc.WorkerImplBase {
     }
 
     private static StatusRuntimeException rejection(RuntimeException e) {
+        if (e instanceof StatusRuntimeException s) {
+            return s;
+        }
+        if (e instanceof RunNotFinishedException early) {
+            return Status.FAILED_PRECONDITION.withDescription(early.getMessage())
+                    .asRuntimeException(trailers(RunNotFinishedException.KIND));
+        }
         if (e instanceof WorkerException w) {
             return status(w.kind()).withDescription(w.getMessage()).asRuntimeException(trailers(w.kind()));
         }
@@ -81,8 +104,12 @@ final class WorkerGrpcService extends WorkerGrpc.WorkerImplBase {
     }
 
     private static Metadata trailers(ErrorKind kind) {
+        return trailers(kind.name());
+    }
+
+    private static Metadata trailers(String kind) {
         Metadata m = new Metadata();
-        m.put(Messages.ERROR_KIND, kind.name());
+        m.put(Messages.ERROR_KIND, kind);
         return m;
     }
 
@@ -195,5 +222,54 @@ final class WorkerGrpcService extends WorkerGrpc.WorkerImplBase {
     @Override
     public void status(StatusRequest request, StreamObserver<StatusReply> out) {
         answer(out, () -> Messages.status(worker.status()));
+    }
+
+    /** The workflow service, or UNIMPLEMENTED (kind NOT_FOUND, as HTTP's 404) where none runs. */
+    private DagService dags() {
+        DagService d = dags.get();
+        if (d == null) {
+            throw Status.UNIMPLEMENTED.withDescription("workflows are not served here: " + worker.name() + " has no"
+                    + " workflow service (bundle dev.vireo.dag)").asRuntimeException(trailers("NOT_FOUND"));
+        }
+        return d;
+    }
+
+    @Override
+    public void submitDag(SubmitDagRequest request, StreamObserver<SubmitDagReply> out) {
+        answer(out, () -> {
+            DagService d = dags();
+            return SubmitDagReply.newBuilder().setRun(d.submit(d.parse(request.getSpec()), request.getResume()))
+                    .build();
+        });
+    }
+
+    @Override
+    public void getDag(DagRequest request, StreamObserver<DagStatus> out) {
+        answer(out, () -> Messages.dag(request.getOmitRecords() ? dags().summary(request.getRun())
+                : dags().status(request.getRun()), !request.getOmitRecords()));
+    }
+
+    @Override
+    public void getDagResult(DagRequest request, StreamObserver<DagResult> out) {
+        answer(out, () -> Messages.result(dags().result(request.getRun())));
+    }
+
+    @Override
+    public void cancelDag(DagRequest request, StreamObserver<DagStatus> out) {
+        answer(out, () -> Messages.dag(dags().cancel(request.getRun()), true));
+    }
+
+    @Override
+    public void deleteDag(DagRequest request, StreamObserver<DeleteDagReply> out) {
+        answer(out, () -> {
+            dags().delete(request.getRun());
+            return DeleteDagReply.newBuilder().setRun(request.getRun()).build();
+        });
+    }
+
+    @Override
+    public void listDags(ListDagsRequest request, StreamObserver<ListDagsReply> out) {
+        answer(out, () -> ListDagsReply.newBuilder().addAllRuns(dags().runs().stream()
+                .map(s -> Messages.dag(s, false)).toList()).build());
     }
 }

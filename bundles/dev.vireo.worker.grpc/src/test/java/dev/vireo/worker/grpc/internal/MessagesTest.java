@@ -152,4 +152,31 @@ class MessagesTest {
         assertEquals(2_000.5, m.getStatsMap().get("hello-1").getExecutionUs());
         assertEquals(overTheWire(s), Messages.status(m));
     }
+
+    @Test
+    void aRunBecomesAMessageWithEveryFieldOfItsStatusAndTasks() {
+        dev.vireo.grpc.v1.DagStatus m = Messages.dag(dev.vireo.testkit.FakeDags.FAILED, true);
+        assertEquals(dev.vireo.grpc.v1.DagStatus.newBuilder().setRun("run-7").setName("wc").setState("failed")
+                .setSubmitted("2026-11-22T20:50:13.646Z").setElapsedUs(2_500_000).setTasks(4).setFinished(4)
+                .setCounts(dev.vireo.grpc.v1.TaskCounts.newBuilder().setSucceeded(2).setFailed(1).setSkipped(1))
+                .setFailure("sum: USER_ERROR: ValueError: bad")
+                .addRecords(dev.vireo.grpc.v1.TaskRecord.newBuilder().setTask("split").setFunctionId("split-1")
+                        .setState("succeeded").setWorker("worker-1").setContainer("cold").setAttempts(1).setItems(0)
+                        .setStartUs(0).setEndUs(120_000).setQueuedUs(5).setInputUs(7).setExecutionUs(100_000)
+                        .setOutputUs(9).setBytesIn(20).setBytesOut(31))
+                .addRecords(dev.vireo.grpc.v1.TaskRecord.newBuilder().setTask("count").setFunctionId("len-1")
+                        .setState("succeeded").setWorker("worker-1").setContainer("warm").setAttempts(4).setItems(3)
+                        .setStartUs(120_000).setEndUs(300_000).setQueuedUs(15).setInputUs(21)
+                        .setExecutionUs(150_000).setOutputUs(27).setBytesIn(60).setBytesOut(6))
+                .addRecords(dev.vireo.grpc.v1.TaskRecord.newBuilder().setTask("sum").setFunctionId("sum-1")
+                        .setState("failed").setWorker("worker-1").setContainer("warm").setAttempts(3).setItems(0)
+                        .setStartUs(300_000).setEndUs(2_400_000).setQueuedUs(3).setInputUs(4).setExecutionUs(2_000)
+                        .setOutputUs(0).setBytesIn(8).setBytesOut(0).setError(dev.vireo.grpc.v1.ErrorInfo.newBuilder()
+                                .setKind("USER_ERROR").setMessage("ValueError: bad")
+                                .setDetail("Traceback (most recent call last):\n  ...")))
+                .addRecords(dev.vireo.grpc.v1.TaskRecord.newBuilder().setTask("report").setFunctionId("report-1")
+                        .setState("skipped").setStartUs(-1).setEndUs(-1))
+                .build(), m);
+        assertEquals(m.toBuilder().clearRecords().build(), Messages.dag(dev.vireo.testkit.FakeDags.FAILED, false));
+    }
 }

@@ -69,12 +69,12 @@ final class DagRoutes {
         String run = decode(parts[1]);
         if (parts.length == 2) {
             if (method.equals("GET")) {
-                // ?records=false: state and counts only, cheap enough to poll a run of 100,000 tasks
-                boolean records = !"false".equals(query(ex, "records"));
+                // records=false: the counts alone, for a client that polls a large run
+                boolean records = flag(ex, "records", true, "the status with every task's record", "without them");
                 return new Answer(200, status(records ? dags.status(run) : dags.summary(run), records));
             }
             only(method, "GET", "DELETE");
-            if (purge(ex)) {
+            if (flag(ex, "purge", false, "delete the run", "cancel it")) {
                 dags.delete(run);
                 JsonObject o = new JsonObject();
                 o.addProperty("deleted", run);
@@ -96,16 +96,18 @@ final class DagRoutes {
                 + "; use /dags, /dags/{run} or /dags/{run}/result");
     }
 
-    private static boolean purge(HttpExchange ex) {
-        String purge = query(ex, "purge");
-        if (purge == null || purge.equals("false")) {
-            return false;
+    /** A true/false query parameter, {@code absent} when not given; {@code yes} and {@code no} say what each does. */
+    private static boolean flag(HttpExchange ex, String key, boolean absent, String yes, String no) {
+        String value = query(ex, key);
+        if (value == null) {
+            return absent;
         }
-        if (purge.equals("true")) {
-            return true;
-        }
-        throw new ValidationException("purge", "'" + purge + "' is invalid: use true (delete the run) or false"
-                + " (cancel it)");
+        return switch (value) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new ValidationException(key, "'" + value + "' is invalid: use true (" + yes + ") or"
+                    + " false (" + no + ")");
+        };
     }
 
     /** A run's status as the API shows it; {@code records} false for a listing. */

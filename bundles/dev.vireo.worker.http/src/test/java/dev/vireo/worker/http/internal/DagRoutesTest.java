@@ -156,6 +156,13 @@ class DagRoutesTest {
                   {"task":"report","function":"report-1","state":"skipped","worker":"","container":"","attempts":0,
                    "items":0,"start_us":-1,"end_us":-1,"queued_us":0,"input_us":0,"execution_us":0,"output_us":0,
                    "bytes_in":0,"bytes_out":0}]}"""), json(r.body()));
+
+        JsonObject counts = json(send("GET", "/dags/run-7?records=false", null).body()).getAsJsonObject();
+        JsonObject expected = json(r.body()).getAsJsonObject();
+        expected.remove("records");
+        assertEquals(expected, counts, "records=false: the same without the records");
+        assertEquals("records: 'no' is invalid: use true (the status with every task's record) or false (without"
+                + " them)", assertError(send("GET", "/dags/run-7?records=no", null), 400, "INVALID_REQUEST"));
     }
 
     @Test

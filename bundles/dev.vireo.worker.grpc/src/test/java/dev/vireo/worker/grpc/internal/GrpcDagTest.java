@@ -1,0 +1,184 @@
+package dev.vireo.worker.grpc.internal;
+
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.vireo.api.dag.RunState;
+import dev.vireo.api.dag.RunStatus;
+import dev.vireo.api.dag.TaskState;
+import dev.vireo.api.worker.WorkerEndpoint;
+import dev.vireo.grpc.v1.DagRequest;
+import dev.vireo.grpc.v1.DagResult;
+import dev.vireo.grpc.v1.DagStatus;
+import dev.vireo.grpc.v1.ListDagsReply;
+import dev.vireo.grpc.v1.ListDagsRequest;
+import dev.vireo.grpc.v1.SubmitDagRequest;
+import dev.vireo.grpc.v1.WorkerGrpc;
+import dev.vireo.testkit.Components;
+import dev.vireo.testkit.FakeDags;
+import dev.vireo.testkit.FakeWorker;
+import dev.vireo.testkit.TestTime;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.MetadataUtils;
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The workflow rpcs on the real gRPC server in front of an in-memory DagService: the same answers as HTTP /dags. */
+@Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+class GrpcDagTest {
+    static final String SPEC = "{\"name\":\"wc\",\"tasks\":[{\"id\":\"a\",\"function\":\"hello-1\"},"
+            + "{\"id\":\"b\",\"function\":\"hello-1\"}]}";
+
+    TestTime time;
+    FakeDags dags;
+    Components.Context context;
+    GrpcApi api;
+    ManagedChannel channel;
+    WorkerGrpc.WorkerBlockingStub stub;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        time = new TestTime();
+        dags = new FakeDags();
+        start("");
+    }
+
+    void start(String token) throws IOException {
+        context = new Components.Context();
+        api = new GrpcApi(context.bundleContext(), new FakeWorker(), time, Components.config(GrpcApi.Config.class,
+                Map.of("bind", "127.0.0.1", "port", 0, "auth_token", token)));
+        api.setDags(dags);
+        channel = NettyChannelBuilder.forTarget(((WorkerEndpoint) context.registrations.get(0).service()).address())
+                .usePlaintext().build();
+        stub = WorkerGrpc.newBlockingStub(channel).withDeadlineAfter(10, SECONDS);
+    }
+
+    @AfterEach
+    void tearDown() throws InterruptedException {
+        channel.shutdownNow().awaitTermination(5, SECONDS);
+        api.close();
+        time.close();
+    }
+
+    static DagRequest run(String id) {
+        return DagRequest.newBuilder().setRun(id).build();
+    }
+
+    /** The call's failure: its status code, its vireo-error-kind trailer and its description. */
+    static String refused(Status.Code code, String kind, Supplier<?> call) {
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, call::get);
+        assertEquals(code, e.getStatus().getCode(), e.getStatus().toString());
+        assertEquals(kind, e.getTrailers().get(Messages.ERROR_KIND));
+        return e.getStatus().getDescription();
+    }
+
+    @Test
+    void aSubmissionAnswersTheRunAndResumesWhenAsked() {
+        assertEquals("run-1", stub.submitDag(SubmitDagRequest.newBuilder().setSpec(SPEC).build()).getRun());
+        assertEquals("run-2", stub.submitDag(SubmitDagRequest.newBuilder().setSpec(SPEC).setResume("run-1").build())
+                .getRun());
+        assertEquals(List.of("parse", "submit wc 2 tasks", "parse", "submit wc 2 tasks resume run-1"), dags.calls);
+    }
+
+    @Test
+    void aBadSpecIsInvalidArgumentWithTheSameMessageAsOverHttp() {
+        assertEquals("tasks: task 'a': function 'nope-1' is not registered on worker-1", refused(
+                Status.Code.INVALID_ARGUMENT, "INVALID_REQUEST", () -> stub.submitDag(SubmitDagRequest.newBuilder()
+                        .setSpec("{\"tasks\":[{\"id\":\"a\",\"function\":\"nope-1\"}]}").build())));
+        assertTrue(refused(Status.Code.INVALID_ARGUMENT, "INVALID_REQUEST", () -> stub.submitDag(
+                SubmitDagRequest.newBuilder().setSpec("{\"tasks\":[],}").build())).startsWith("body: not valid JSON"));
+        assertTrue(dags.runs().isEmpty());
+    }
+
+    @Test
+    void aRunsStatusCarriesEveryField() {
+        dags.put(FakeDags.FAILED, Map.of());
+        assertEquals(Messages.dag(FakeDags.FAILED, true), stub.getDag(run("run-7")));
+        DagStatus s = stub.getDag(run("run-7"));
+        assertEquals("failed", s.getState());
+        assertEquals(4, s.getRecordsCount());
+        assertEquals("Traceback (most recent call last):\n  ...", s.getRecords(2).getError().getDetail());
+        assertEquals(Messages.dag(FakeDags.FAILED, false), stub.getDag(DagRequest.newBuilder().setRun("run-7")
+                .setOmitRecords(true).build()));
+    }
+
+    @Test
+    void theListIsNewestFirstWithoutRecords() {
+        dags.put(FakeDags.FAILED, Map.of());
+        stub.submitDag(SubmitDagRequest.newBuilder().setSpec(SPEC).build());
+        ListDagsReply list = stub.listDags(ListDagsRequest.getDefaultInstance());
+        assertEquals(List.of("run-1", "run-7"), list.getRunsList().stream().map(DagStatus::getRun).toList());
+        assertEquals(0, list.getRuns(0).getRecordsCount());
+        assertEquals(Messages.dag(FakeDags.FAILED, false), list.getRuns(1));
+    }
+
+    @Test
+    void aResultIsFailedPreconditionUntilTheRunEndsThenTheOutputsAsWritten() {
+        stub.submitDag(SubmitDagRequest.newBuilder().setSpec(SPEC).build());
+        assertEquals("run: run 'run-1' has not finished yet (0 of 2 tasks done)", refused(
+                Status.Code.FAILED_PRECONDITION, "NOT_FINISHED", () -> stub.getDagResult(run("run-1"))));
+
+        String b = "{ \"n\" : 1.50 }";
+        dags.put(new RunStatus("run-1", "wc", RunState.SUCCEEDED, FakeWorker.ARRIVAL, 9,
+                FakeDags.counts(Map.of(TaskState.SUCCEEDED, 2)), List.of(), Optional.empty()), Map.of("b", b));
+        DagResult r = stub.getDagResult(run("run-1"));
+        assertEquals(DagResult.newBuilder().setRun("run-1").setState("succeeded").putOutputs("b", b).build(), r);
+
+        dags.put(new RunStatus("run-3", "", RunState.SUCCEEDED, FakeWorker.ARRIVAL, 9,
+                FakeDags.counts(Map.of(TaskState.SUCCEEDED, 1)), List.of(), Optional.empty()), Map.of("t", "NaN"));
+        assertTrue(refused(Status.Code.ABORTED, "USER_ERROR", () -> stub.getDagResult(run("run-3")))
+                .startsWith("task 't' returned an output that cannot be passed on unchanged: output: not valid JSON"));
+    }
+
+    @Test
+    void cancelThenDeleteThenTheRunIsUnknown() {
+        stub.submitDag(SubmitDagRequest.newBuilder().setSpec(SPEC).build());
+        DagStatus cancelled = stub.cancelDag(run("run-1"));
+        assertEquals("cancelled", cancelled.getState());
+        assertEquals(2, cancelled.getCounts().getCancelled());
+        assertEquals("run-1", stub.deleteDag(run("run-1")).getRun());
+        for (Supplier<?> call : List.<Supplier<?>>of(() -> stub.getDag(run("run-1")),
+                () -> stub.getDagResult(run("run-1")), () -> stub.cancelDag(run("run-1")),
+                () -> stub.deleteDag(run("run-1")))) {
+            assertEquals("no run 'run-1' (never submitted, or removed after its retention)",
+                    refused(Status.Code.NOT_FOUND, "UNKNOWN_FUNCTION", call));
+        }
+    }
+
+    @Test
+    void withoutAWorkflowServiceTheRpcsAreUnimplementedSayingSo() {
+        api.unsetDags(dags);
+        assertEquals("workflows are not served here: worker-1 has no workflow service (bundle dev.vireo.dag)",
+                refused(Status.Code.UNIMPLEMENTED, "NOT_FOUND", () -> stub.listDags(ListDagsRequest.getDefaultInstance())));
+        refused(Status.Code.UNIMPLEMENTED, "NOT_FOUND", () -> stub.submitDag(SubmitDagRequest.newBuilder()
+                .setSpec(SPEC).build()));
+        assertTrue(dags.calls.isEmpty(), dags.calls.toString());
+    }
+
+    @Test
+    void aConfiguredTokenIsRequired() throws Exception {
+        tearDown();
+        time = new TestTime();
+        start("s3cret");
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                () -> stub.listDags(ListDagsRequest.getDefaultInstance()));
+        assertEquals(Status.Code.UNAUTHENTICATED, e.getStatus().getCode());
+        Metadata auth = new Metadata();
+        auth.put(GrpcApi.AUTHORIZATION, "Bearer s3cret");
+        assertEquals(0, stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(auth))
+                .listDags(ListDagsRequest.getDefaultInstance()).getRunsCount());
+    }
+}

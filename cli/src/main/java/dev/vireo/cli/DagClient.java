@@ -1,0 +1,165 @@
+package dev.vireo.cli;
+
+import com.google.gson.JsonObject;
+import dev.vireo.cli.ApiClient.Reply;
+import java.io.Console;
+import java.io.IOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+/**
+ * Workflows on a worker's (or controller's) HTTP API for {@code vireo dag ...}: submit, status (and watching a run),
+ * result, cancel, delete, list. Human-readable by default ({@link DagView}); with {@code json} it prints the API's
+ * JSON as it came (a result's outputs exactly as the functions wrote them). Methods return the exit code: 0 ok, 1
+ * refused, or (waiting and result) the run failed or was cancelled; nothing answering is exit 3.
+ *
+ * <p>Waiting polls the run's counts ({@code ?records=false}) every {@link #POLL_MS} ms. On a terminal a one-line
+ * progress bar on stderr is redrawn in place; elsewhere {@code --wait} prints nothing until the end and
+ * {@code --watch} prints the line each time it changes.
+ */
+public final class DagClient {
+    static final long POLL_MS = 500;
+
+    private final ApiClient api;
+    private final boolean json;
+    private final boolean terminal;
+
+    public DagClient(String base, String token, boolean json) {
+        this(base, token, json, terminal());
+    }
+
+    DagClient(String base, String token, boolean json, boolean terminal) {
+        this.api = new ApiClient(base, token);
+        this.json = json;
+        this.terminal = terminal;
+    }
+
+    /**
+     * Whether this process draws on a terminal. From JDK 22 a console exists even when the streams are redirected and
+     * says whether it is a terminal ({@code Console.isTerminal}, called by name: the CLI is compiled for Java 21,
+     * where a console exists only on a terminal).
+     */
+    static boolean terminal() {
+        Console console = System.console();
+        if (console == null || "dumb".equals(System.getenv("TERM"))) {
+            return false;
+        }
+        try {
+            return (Boolean) Console.class.getMethod("isTerminal").invoke(console);
+        } catch (ReflectiveOperationException e) {
+            return true;
+        }
+    }
+
+    private static String path(String run) {
+        return "/dags/" + URLEncoder.encode(run, StandardCharsets.UTF_8);
+    }
+
+    /** Submits the spec; prints the run id (then, with {@code wait}, waits and prints the result as {@link #result}). */
+    public int submit(String spec, String resume, boolean wait) throws IOException, InterruptedException {
+        String query = resume == null || resume.isEmpty() ? "" : "?resume=" + URLEncoder.encode(resume,
+                StandardCharsets.UTF_8);
+        Reply r = api.call("POST", "/dags" + query, spec, Map.of("Content-Type", "application/json"));
+        if (!r.ok()) {
+            return ApiClient.failed(r, json);
+        }
+        String run = r.body().getAsJsonObject().get("run").getAsString();
+        if (!wait) {
+            System.out.println(json ? r.text().strip() : run);
+            return 0;
+        }
+        if (!json) {
+            System.out.println(run);
+        }
+        return await(run, false) == null ? 1 : result(run);
+    }
+
+    /** The run's status with every task; with {@code watch}, its progress until it ends, then the status. */
+    public int status(String run, boolean watch) throws IOException, InterruptedException {
+        if (watch && await(run, true) == null) {
+            return 1;
+        }
+        Reply r = api.call("GET", path(run), null, Map.of());
+        if (!r.ok()) {
+            return ApiClient.failed(r, json);
+        }
+        System.out.print(json ? r.text().strip() + System.lineSeparator()
+                : DagView.status(r.body().getAsJsonObject()));
+        return 0;
+    }
+
+    /** The outputs of a finished run; 1 when it failed or was cancelled, or has not finished. */
+    public int result(String run) throws IOException, InterruptedException {
+        Reply r = api.call("GET", path(run) + "/result", null, Map.of());
+        if (!r.ok()) {
+            return ApiClient.failed(r, json);
+        }
+        JsonObject o = r.body().getAsJsonObject();
+        System.out.print(json ? r.text().strip() + System.lineSeparator() : DagView.result(o));
+        return o.get("state").getAsString().equals("succeeded") ? 0 : 1;
+    }
+
+    public int cancel(String run) throws IOException, InterruptedException {
+        Reply r = api.call("DELETE", path(run), null, Map.of());
+        if (!r.ok()) {
+            return ApiClient.failed(r, json);
+        }
+        JsonObject s = r.body().getAsJsonObject();
+        System.out.println(json ? r.text().strip() : run + " " + s.get("state").getAsString() + ": "
+                + s.get("finished").getAsInt() + " of " + s.get("tasks").getAsInt() + " tasks done ("
+                + DagView.counts(s.getAsJsonObject("counts")) + ")");
+        return 0;
+    }
+
+    public int delete(String run) throws IOException, InterruptedException {
+        Reply r = api.call("DELETE", path(run) + "?purge=true", null, Map.of());
+        if (!r.ok()) {
+            return ApiClient.failed(r, json);
+        }
+        System.out.println(json ? r.text().strip() : "deleted " + run);
+        return 0;
+    }
+
+    public int list() throws IOException, InterruptedException {
+        Reply r = api.call("GET", "/dags", null, Map.of());
+        if (!r.ok()) {
+            return ApiClient.failed(r, json);
+        }
+        System.out.print(json ? r.text().strip() + System.lineSeparator() : DagView.list(r.body().getAsJsonArray()));
+        return 0;
+    }
+
+    /**
+     * Polls the run until it ends, showing its progress ({@code lines}: also off a terminal, a line per change).
+     * Returns its last counts, or null when the API refused (printed).
+     */
+    private JsonObject await(String run, boolean lines) throws IOException, InterruptedException {
+        String shown = null;
+        while (true) {
+            Reply r = api.call("GET", path(run) + "?records=false", null, Map.of());
+            if (!r.ok()) {
+                if (terminal && shown != null) {
+                    System.err.println();
+                }
+                ApiClient.failed(r, json);
+                return null;
+            }
+            JsonObject s = r.body().getAsJsonObject();
+            String line = DagView.progress(s, DagView.BAR_WIDTH);
+            boolean done = !s.get("state").getAsString().equals("running");
+            if (terminal) {
+                // redrawn in place: back to the start of the line, the line, then clear what a longer one left
+                System.err.print("\r" + line + "\033[K" + (done ? System.lineSeparator() : ""));
+                System.err.flush();
+            } else if (lines && !line.equals(shown)) {
+                System.err.println(line);
+            }
+            shown = line;
+            if (done) {
+                return s;
+            }
+            Thread.sleep(POLL_MS);
+        }
+    }
+}

@@ -1,0 +1,131 @@
+package dev.vireo.cli.command;
+
+import dev.vireo.cli.CliException;
+import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code vireo dag ...}: workflows on a running worker (its HTTP API, /dags). */
+@Command(name = "dag", description = "Submit workflows (DAGs of functions) and watch, fetch, cancel and delete their"
+        + " runs on a running worker.",
+        subcommands = {DagCommand.Submit.class, DagCommand.Status.class, DagCommand.Result.class,
+            DagCommand.Cancel.class, DagCommand.Delete.class, DagCommand.ListRuns.class,
+            dev.vireo.sim.SimDagCommand.class},
+        footer = {"", "Exit codes: 0 ok, 1 refused, or (--wait, result) the run failed or was cancelled, 2 bad usage,"
+            + " 3 no worker answers."})
+public final class DagCommand {
+    @Command(name = "submit", description = "Submit a workflow spec (JSON, docs/api.md \"Workflows\"); prints the"
+            + " run id.")
+    static final class Submit implements Callable<Integer> {
+        @Mixin
+        Target target;
+
+        @Parameters(index = "0", paramLabel = "FILE", description = "the spec (- reads standard input)")
+        String file;
+
+        @Option(names = "--resume", paramLabel = "RUN", description = "reuse the outputs of the tasks that succeeded"
+                + " in RUN (same function and args)")
+        String resume;
+
+        @Option(names = "--wait", description = "wait for the run to end (a progress bar on a terminal), then print"
+                + " its result; exit 1 if it failed or was cancelled")
+        boolean wait;
+
+        @Override
+        public Integer call() throws Exception {
+            return target.dagClient("all-in-one").submit(read(file), resume, wait);
+        }
+
+        static String read(String file) throws IOException {
+            try {
+                if (file.equals("-")) {
+                    return StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(
+                            System.in.readAllBytes())).toString();
+                }
+                return Files.readString(Path.of(file));
+            } catch (CharacterCodingException e) {
+                throw new CliException(CliException.FAILED, (file.equals("-") ? "standard input" : file)
+                        + " is not UTF-8 text");
+            }
+        }
+    }
+
+    @Command(name = "status", description = "A run: its state, and each task's state, attempts, worker and timings.")
+    static final class Status implements Callable<Integer> {
+        @Mixin
+        Target target;
+
+        @Parameters(index = "0", paramLabel = "RUN")
+        String run;
+
+        @Option(names = "--watch", description = "show the run's progress until it ends (a progress bar on a"
+                + " terminal, else a line per change), then its status")
+        boolean watch;
+
+        @Override
+        public Integer call() throws Exception {
+            return target.dagClient("all-in-one").status(run, watch);
+        }
+    }
+
+    @Command(name = "result", description = "The outputs of a finished run's final tasks; exit 1 if it failed or was"
+            + " cancelled, or has not finished.")
+    static final class Result implements Callable<Integer> {
+        @Mixin
+        Target target;
+
+        @Parameters(index = "0", paramLabel = "RUN")
+        String run;
+
+        @Override
+        public Integer call() throws Exception {
+            return target.dagClient("all-in-one").result(run);
+        }
+    }
+
+    @Command(name = "cancel", description = "Stop a run: nothing more starts (invocations in flight finish).")
+    static final class Cancel implements Callable<Integer> {
+        @Mixin
+        Target target;
+
+        @Parameters(index = "0", paramLabel = "RUN")
+        String run;
+
+        @Override
+        public Integer call() throws Exception {
+            return target.dagClient("all-in-one").cancel(run);
+        }
+    }
+
+    @Command(name = "delete", description = "Remove a run and all it stored (a running run is cancelled first).")
+    static final class Delete implements Callable<Integer> {
+        @Mixin
+        Target target;
+
+        @Parameters(index = "0", paramLabel = "RUN")
+        String run;
+
+        @Override
+        public Integer call() throws Exception {
+            return target.dagClient("all-in-one").delete(run);
+        }
+    }
+
+    @Command(name = "list", description = "The runs the worker keeps, newest first.")
+    static final class ListRuns implements Callable<Integer> {
+        @Mixin
+        Target target;
+
+        @Override
+        public Integer call() throws Exception {
+            return target.dagClient("all-in-one").list();
+        }
+    }
+}

@@ -1,0 +1,183 @@
+package dev.vireo.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The workflow commands against a scripted HTTP API: what they send, print and exit with. */
+@Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+class DagClientTest {
+    static final String RESULT = "{\"run\":\"run-1\",\"state\":\"succeeded\",\"outputs\":{\"sum\":{ \"n\" : 1.50 }}}\n";
+
+    HttpServer server;
+    String base;
+    /** "METHOD path?query" -> answers in order (the last one repeats). */
+    final Map<String, Deque<String[]>> answers = new HashMap<>();
+    final List<String> requests = new CopyOnWriteArrayList<>();
+    final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    PrintStream stdout;
+    PrintStream stderr;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/", ex -> {
+            String key = ex.getRequestMethod() + " " + ex.getRequestURI();
+            String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            requests.add(key + (body.isEmpty() ? "" : " " + body));
+            Deque<String[]> queue = answers.get(key);
+            String[] a = queue == null ? new String[] {"404", "{\"error\":{\"kind\":\"NOT_FOUND\",\"message\":\"no "
+                    + key + "\"}}"} : queue.size() > 1 ? queue.poll() : queue.peek();
+            byte[] bytes = a[1].getBytes(StandardCharsets.UTF_8);
+            ex.getResponseHeaders().set("Content-Type", "application/json");
+            ex.sendResponseHeaders(Integer.parseInt(a[0]), bytes.length);
+            ex.getResponseBody().write(bytes);
+            ex.close();
+        });
+        server.start();
+        base = "http://127.0.0.1:" + server.getAddress().getPort();
+        stdout = System.out;
+        stderr = System.err;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    @AfterEach
+    void tearDown() {
+        System.setOut(stdout);
+        System.setErr(stderr);
+        server.stop(0);
+    }
+
+    void answer(String request, String... statusAndBody) {
+        Deque<String[]> queue = answers.computeIfAbsent(request, k -> new ArrayDeque<>());
+        for (int i = 0; i < statusAndBody.length; i += 2) {
+            queue.add(new String[] {statusAndBody[i], statusAndBody[i + 1]});
+        }
+    }
+
+    String out() {
+        return out.toString(StandardCharsets.UTF_8).replace(System.lineSeparator(), "\n");
+    }
+
+    String err() {
+        return err.toString(StandardCharsets.UTF_8).replace(System.lineSeparator(), "\n");
+    }
+
+    static String counts(String state, int finished, int running) {
+        return "{\"run\":\"run-1\",\"name\":\"wc\",\"state\":\"" + state + "\",\"submitted\":\"2026-11-22T20:50:13.646Z\","
+                + "\"elapsed_us\":1500,\"tasks\":2,\"finished\":" + finished + ",\"counts\":{\"waiting\":"
+                + (2 - finished - running) + ",\"running\":" + running + ",\"succeeded\":" + finished
+                + ",\"failed\":0,\"skipped\":0,\"cancelled\":0}}";
+    }
+
+    @Test
+    void submitSendsTheSpecAndPrintsTheRun() throws Exception {
+        answer("POST /dags?resume=run-0", "201", "{\"run\":\"run-1\"}\n");
+        assertEquals(0, new DagClient(base, "", false, false).submit("{\"tasks\":[]}", "run-0", false));
+        assertEquals("run-1\n", out());
+        assertEquals(List.of("POST /dags?resume=run-0 {\"tasks\":[]}"), requests);
+    }
+
+    @Test
+    void aRefusedSpecIsExit1WithTheApisMessage() throws Exception {
+        answer("POST /dags", "400", "{\"error\":{\"kind\":\"INVALID_REQUEST\",\"message\":\"tasks: task 'a': function"
+                + " 'nope-1' is not registered on worker-1\"}}");
+        assertEquals(1, new DagClient(base, "", false, false).submit("{}", null, false));
+        assertEquals("vireo: invalid request: tasks: task 'a': function 'nope-1' is not registered on worker-1"
+                + " (HTTP 400)\n", err());
+    }
+
+    @Test
+    void waitingOffATerminalPrintsNothingUntilTheResultAndItsJsonIsAsSent() throws Exception {
+        answer("POST /dags", "201", "{\"run\":\"run-1\"}");
+        answer("GET /dags/run-1?records=false", "200", counts("running", 0, 2), "200", counts("running", 1, 1),
+                "200", counts("succeeded", 2, 0));
+        answer("GET /dags/run-1/result", "200", RESULT);
+
+        assertEquals(0, new DagClient(base, "", true, false).submit("{}", "", true));
+        assertEquals(RESULT, out(), "the outputs exactly as the API sent them");
+        assertEquals("", err());
+        assertEquals(3, requests.stream().filter(r -> r.startsWith("GET /dags/run-1?records=false")).count());
+    }
+
+    @Test
+    void aRunThatFailedIsExit1AfterWaiting() throws Exception {
+        answer("POST /dags", "201", "{\"run\":\"run-1\"}");
+        answer("GET /dags/run-1?records=false", "200", counts("failed", 2, 0));
+        answer("GET /dags/run-1/result", "200", "{\"run\":\"run-1\",\"state\":\"failed\",\"outputs\":{}}");
+        assertEquals(1, new DagClient(base, "", false, false).submit("{}", "", true));
+        assertEquals("run-1\nrun-1 failed: 0 outputs\n", out());
+    }
+
+    @Test
+    void onATerminalTheBarIsRedrawnInPlace() throws Exception {
+        answer("GET /dags/run-1?records=false", "200", counts("running", 1, 1), "200", counts("succeeded", 2, 0));
+        answer("GET /dags/run-1", "200", counts("succeeded", 2, 0));
+        assertEquals(0, new DagClient(base, "", false, true).status("run-1", true));
+        assertEquals("\r[###############...............] 1/2 tasks, 1 running, 0 failed\033[K"
+                + "\r[##############################] 2/2 tasks, 0 running, 0 failed: succeeded in 1.5 ms\033[K\n",
+                err());
+        assertTrue(out().startsWith("run        run-1 (wc)\nstate      succeeded: 2 of 2 tasks done"), out());
+    }
+
+    @Test
+    void watchingOffATerminalPrintsALinePerChange() throws Exception {
+        answer("GET /dags/run-1?records=false", "200", counts("running", 0, 1), "200", counts("running", 0, 1),
+                "200", counts("running", 1, 1), "200", counts("succeeded", 2, 0));
+        answer("GET /dags/run-1", "200", counts("succeeded", 2, 0));
+        assertEquals(0, new DagClient(base, "", false, false).status("run-1", true));
+        assertEquals("""
+                [..............................] 0/2 tasks, 1 running, 0 failed
+                [###############...............] 1/2 tasks, 1 running, 0 failed
+                [##############################] 2/2 tasks, 0 running, 0 failed: succeeded in 1.5 ms
+                """, err());
+    }
+
+    @Test
+    void aResultBeforeTheEndIsExit1SayingHowFar() throws Exception {
+        answer("GET /dags/run-1/result", "409", "{\"error\":{\"kind\":\"NOT_FINISHED\",\"message\":\"run: run 'run-1'"
+                + " has not finished yet (1 of 2 tasks done)\"}}");
+        assertEquals(1, new DagClient(base, "", false, false).result("run-1"));
+        assertEquals("vireo: not finished: run: run 'run-1' has not finished yet (1 of 2 tasks done) (HTTP 409)\n",
+                err());
+    }
+
+    @Test
+    void cancelDeleteAndList() throws Exception {
+        answer("DELETE /dags/run-1", "200", counts("cancelled", 1, 0).replace("\"finished\":1", "\"finished\":2")
+                .replace("\"waiting\":1", "\"waiting\":0").replace("\"cancelled\":0", "\"cancelled\":1"));
+        answer("DELETE /dags/run-1?purge=true", "200", "{\"deleted\":\"run-1\"}");
+        answer("GET /dags", "200", "[]");
+        DagClient client = new DagClient(base, "", false, false);
+        assertEquals(0, client.cancel("run-1"));
+        assertEquals(0, client.delete("run-1"));
+        assertEquals(0, client.list());
+        assertEquals("run-1 cancelled: 2 of 2 tasks done (1 succeeded, 1 cancelled)\ndeleted run-1\n(no runs)\n",
+                out());
+    }
+
+    @Test
+    void anUnknownRunIsExit1() throws Exception {
+        answer("GET /dags/zz", "404", "{\"error\":{\"kind\":\"UNKNOWN_FUNCTION\",\"message\":\"no run 'zz'\"}}");
+        assertEquals(1, new DagClient(base, "", false, false).status("zz", false));
+        assertEquals("vireo: unknown function: no run 'zz' (HTTP 404)\n", err());
+    }
+}
