@@ -44,6 +44,10 @@ public final class SimDagCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print the run's status with every record as JSON")
     boolean json;
 
+    @Option(names = "--log", paramLabel = "FILE", defaultValue = "run/dag-simulate.log",
+            description = "every component's log, stamped with virtual time (default: ${DEFAULT-VALUE})")
+    Path log;
+
     @Override
     public Integer call() throws Exception {
         if (workers < 1 || workers > 1_000) {
@@ -55,7 +59,11 @@ public final class SimDagCommand implements Callable<Integer> {
         String spec = Files.readString(specFile);
         Simulation sim = new Simulation(new Simulation.Setup(List.of(), Configs.read(config), workers, 1, 0, Map.of(),
                 List.of(), Duration.ZERO));
-        Simulation.WorkflowOutcome o = sim.runWorkflow(spec, coldMs, execMs);
+        Files.createDirectories(log.toAbsolutePath().getParent());
+        Simulation.WorkflowOutcome o;
+        try (SimLog logged = new SimLog(log, () -> sim.time().elapsed().toNanos() / 1_000)) {
+            o = sim.runWorkflow(spec, coldMs, execMs);
+        }
         RunStatus s = o.status();
         if (json) {
             System.out.println(new GsonBuilder().setPrettyPrinting().create().toJson(toJson(o)));

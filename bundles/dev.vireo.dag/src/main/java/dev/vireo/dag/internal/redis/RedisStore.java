@@ -129,7 +129,9 @@ public final class RedisStore implements DagStore {
                 LOG.log(Level.INFO, client.where() + " answers (" + options + ")");
             }
         } catch (IllegalStateException e) {
-            LOG.log(Level.WARNING, e.getMessage() + "; registered anyway: every workflow call fails until it answers");
+            // not a warning: the store matters only where dag.store = redis, and Redis may well start later
+            LOG.log(Level.INFO, e.getMessage() + "; registered anyway: workflow calls on this store fail until it"
+                    + " answers");
         }
     }
 
