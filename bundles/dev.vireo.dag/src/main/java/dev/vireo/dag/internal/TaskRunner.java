@@ -228,6 +228,14 @@ final class TaskRunner {
                     + "' returned " + bytes + " bytes, more than max.output.bytes " + options.maxOutputBytes(), ""));
             return;
         }
+        try {
+            // what a task passes on must be strict JSON, as every payload is (the APIs check a result the same way)
+            dev.vireo.api.validation.JsonText.check("output", output);
+        } catch (dev.vireo.api.model.ValidationException e) {
+            ended(a, TaskState.FAILED, new InvocationError(ErrorKind.USER_ERROR, "task '" + a.task.id()
+                    + "' returned a result that cannot be passed on unchanged: " + e.getMessage(), ""));
+            return;
+        }
         long t0 = clock.nanoTime();
         if (!a.run.store.settle(a.run.id, a.task.id(), output)) {
             return; // settled before (a duplicate completion): it released its dependents then

@@ -341,4 +341,16 @@ class DagEngineTest {
         assertEquals(List.of(run + ":n0"), worker.tids.stream().filter(t -> t.startsWith(run)).toList(),
                 "the task's position stands in for an id that would not fit");
     }
+
+    @Test
+    void anOutputThatIsNotStrictJsonFailsItsTaskAndIsNeverPassedOn() throws Exception {
+        worker.fn("nan-1", args -> "NaN");
+        String run = submit("{\"tasks\":[{\"id\":\"n\",\"function\":\"nan-1\"},"
+                + "{\"id\":\"next\",\"function\":\"noop-1\",\"args\":{\"x\":{\"$ref\":\"n\"}}}]}");
+        RunStatus s = await(run);
+        assertEquals(RunState.FAILED, s.state());
+        assertTrue(record(s, "n").error().orElseThrow().message().contains("cannot be passed on unchanged"),
+                record(s, "n").error().toString());
+        assertFalse(worker.tids.contains(run + ":next"));
+    }
 }
