@@ -120,21 +120,14 @@ public final class DagBench {
             for (int i = 0; i < 200; i++) {
                 call(stub, invoke); // warm: containers, JIT, connections
             }
-            long[] hops = new long[200];
-            for (int i = 0; i < hops.length; i++) {
-                long t0 = System.nanoTime();
-                call(stub, invoke);
-                hops[i] = (System.nanoTime() - t0) / 1_000;
-            }
-            Arrays.sort(hops);
-            long hopUs = hops[hops.length / 2];
+            long hopUs = hop(stub, invoke);
             List<Shape> shapes = List.of(fanout(fanout, fn, backend), chain(chain, fn, backend), tree(leaves, fn, backend));
             JsonArray results = new JsonArray();
             System.out.printf(Locale.ROOT, "%-8s %7s | %11s %9s %6s | %11s %9s | %7s%n", "shape", "tasks", "makespan ms",
                     "us/task", "errors", "plain ms", "us/task", "ratio");
             for (Shape s : shapes) {
                 long plainUs = plain(stub, invoke, s);
-                JsonObject dag = workflow(client, http, s);
+                JsonObject dag = workflow(client, http, s, true);
                 long makespanUs = dag.get("elapsed_us").getAsLong();
                 JsonObject counts = dag.getAsJsonObject("counts");
                 int errors = counts.get("failed").getAsInt() + counts.get("skipped").getAsInt()
@@ -169,6 +162,60 @@ public final class DagBench {
                 Files.writeString(json, text + "\n");
             }
             return out;
+        } finally {
+            channel.shutdownNow();
+            client.close();
+        }
+    }
+
+    /** The median latency of one no-op invocation, called one after another (500 of them). */
+    static long hop(WorkerGrpc.WorkerBlockingStub stub, InvokeRequest invoke) {
+        long[] hops = new long[500];
+        for (int i = 0; i < hops.length; i++) {
+            long t0 = System.nanoTime();
+            call(stub, invoke);
+            hops[i] = (System.nanoTime() - t0) / 1_000;
+        }
+        Arrays.sort(hops);
+        return hops[hops.length / 2];
+    }
+
+    /**
+     * A fan-out of {@code tasks} no-op tasks on one node started with a small heap: that it ends without errors, and
+     * the heap its bookkeeping holds once it has (the run kept: every task's record) after a full GC.
+     */
+    public static JsonObject big(String http, String grpc, long pid, int tasks, Path json) throws Exception {
+        ManagedChannel channel = NettyChannelBuilder.forTarget(grpc).usePlaintext().build();
+        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+        try {
+            String fn = register(WorkerGrpc.newBlockingStub(channel), "sim");
+            Shape s = fanout(tasks - 2, fn, "sim");
+            JsonObject status = workflow(client, http, s, false);
+            new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(), Long.toString(pid),
+                    "GC.run").redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+            String metrics = client.send(HttpRequest.newBuilder(URI.create(http + "/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            double used = MemoryBench.sum(metrics, "jvm_memory_used_bytes{area=\"heap\"");
+            double max = MemoryBench.sum(metrics, "jvm_memory_max_bytes{area=\"heap\"");
+            JsonObject counts = status.getAsJsonObject("counts");
+            JsonObject o = new JsonObject();
+            o.addProperty("shape", "fanout-big");
+            o.addProperty("tasks", s.tasks());
+            o.addProperty("state", status.get("state").getAsString());
+            o.addProperty("makespan_ms", Math.round(status.get("elapsed_us").getAsLong() / 100.0) / 10.0);
+            o.addProperty("per_task_us", Math.round(10.0 * status.get("elapsed_us").getAsLong() / s.tasks()) / 10.0);
+            o.addProperty("errors", counts.get("failed").getAsInt() + counts.get("skipped").getAsInt()
+                    + counts.get("cancelled").getAsInt());
+            o.addProperty("heap_used_after_gc_mb", Math.round(used / (1 << 20)));
+            o.addProperty("heap_max_mb", Math.round(max / (1 << 20)));
+            System.out.printf(Locale.ROOT, "%d-task fan-out on a %.0f MB heap: %s in %.1f s, %d errors; heap after a"
+                    + " full GC with the run kept: %.0f MB%n", s.tasks(), max / (1 << 20), o.get("state").getAsString(),
+                    status.get("elapsed_us").getAsLong() / 1e6, o.get("errors").getAsInt(), used / (1 << 20));
+            System.out.println(o);
+            if (json != null) {
+                Files.writeString(json, new GsonBuilder().setPrettyPrinting().create().toJson(o) + "\n");
+            }
+            return o;
         } finally {
             channel.shutdownNow();
             client.close();
@@ -234,8 +281,8 @@ public final class DagBench {
         return (System.nanoTime() - t0) / 1_000;
     }
 
-    /** Submits the shape, polls it until it ends, removes it; its final status. */
-    static JsonObject workflow(HttpClient client, String http, Shape s) throws Exception {
+    /** Submits the shape, polls it until it ends, removes it ({@code purge}); its final status. */
+    static JsonObject workflow(HttpClient client, String http, Shape s, boolean purge) throws Exception {
         HttpResponse<String> submitted = client.send(HttpRequest.newBuilder(URI.create(http + "/dags"))
                 .timeout(Duration.ofSeconds(120)).POST(HttpRequest.BodyPublishers.ofString(s.spec())).build(),
                 HttpResponse.BodyHandlers.ofString());
@@ -251,6 +298,9 @@ public final class DagBench {
                     .timeout(Duration.ofSeconds(60)).GET().build(), HttpResponse.BodyHandlers.ofString());
             JsonObject status = JsonParser.parseString(r.body()).getAsJsonObject();
             if (!"running".equals(status.get("state").getAsString())) {
+                if (!purge) {
+                    return status;
+                }
                 client.send(HttpRequest.newBuilder(URI.create(http + "/dags/" + run + "?purge=true"))
                         .timeout(Duration.ofSeconds(60)).DELETE().build(), HttpResponse.BodyHandlers.discarding());
                 return status;

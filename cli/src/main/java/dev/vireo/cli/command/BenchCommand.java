@@ -248,6 +248,10 @@ public final class BenchCommand {
                 + " (default: ${DEFAULT-VALUE})")
         int leaves;
 
+        @Option(names = "--big", defaultValue = "100000", description = "tasks of a fan-out on one node with a 256 MB"
+                + " heap, 0 for none (default: ${DEFAULT-VALUE})")
+        int big;
+
         @Option(names = "--json", paramLabel = "FILE", description = "also write the results to FILE")
         Path json;
 
@@ -269,10 +273,20 @@ public final class BenchCommand {
             try {
                 Cluster.Addresses a = cluster.start(2, true, backend, null);
                 DagBench.run(a.controllerHttp(), a.controllerGrpc(), backend, store, fanout, chain, leaves, json);
-                return 0;
             } finally {
                 cluster.stop();
             }
+            if (big > 0) {
+                try (BenchInstance b = new BenchInstance(home)) {
+                    b.configs.set("vireo.resource.memory", "memory.mb", "1000000");
+                    b.instance.jvmOption("-Xmx256m");
+                    b.start();
+                    long pid = b.instance.process().map(ProcessHandle::pid).orElseThrow();
+                    DagBench.big("http://127.0.0.1:" + b.httpPort, b.grpc(), pid, big, json == null ? null
+                            : json.resolveSibling(json.getFileName() + ".big.json"));
+                }
+            }
+            return 0;
         }
     }
 }
