@@ -209,6 +209,25 @@ class ClusterIT {
     @Test
     @Order(3)
     void aWorkerKilledMidRunIsTakenOutAndTheRunCarriesOnWithoutErrors() throws Exception {
+        // a workflow through the controller too: 40 branches of 3 s spread over both workers (w2 dies during them),
+        // then a fan-in
+        Result reg = vireo("fn", "register", "dag-sleep", "--image", "sim/sleep", "--transport", "sim", "--cpus", "0.01",
+                "--concurrency", "64", "--worker", ctlHttp);
+        assertEquals(0, reg.code(), reg.out());
+        StringBuilder spec = new StringBuilder("{\"name\":\"dying\",\"tasks\":[");
+        StringBuilder after = new StringBuilder();
+        for (int i = 0; i < 40; i++) {
+            spec.append("{\"id\":\"b").append(i).append("\",\"function\":\"dag-sleep-1\",\"args\":{\"sim_exec_ms\":3000}},");
+            after.append(i == 0 ? "" : ",").append("\"b").append(i).append('"');
+        }
+        spec.append("{\"id\":\"sink\",\"function\":\"dag-sleep-1\",\"args\":{\"sim_exec_ms\":1},\"after\":[")
+                .append(after).append("]}]}");
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        java.net.http.HttpResponse<String> submitted = http.send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(ctlHttp + "/dags")).POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+                        spec.toString())).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(201, submitted.statusCode(), submitted.body());
+        String run = JsonParser.parseString(submitted.body()).getAsJsonObject().get("run").getAsString();
         long pid = Long.parseLong(Files.readString(dir.resolve("run/cluster-w2/vireo.pid")).trim());
         Thread killer = Thread.ofPlatform().start(() -> {
             try {
@@ -230,6 +249,19 @@ class ClusterIT {
             rs.next();
             assertTrue(rs.getLong(1) < rs.getLong(2), "w2 served nothing after it died");
         }
+        JsonObject dag = null;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (System.nanoTime() < deadline) {
+            dag = JsonParser.parseString(http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(ctlHttp
+                    + "/dags/" + run)).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body())
+                    .getAsJsonObject();
+            if (!dag.get("state").getAsString().equals("running")) {
+                break;
+            }
+            Thread.sleep(100);
+        }
+        assertEquals("succeeded", dag.get("state").getAsString(), "the workflow carried on: " + dag);
+        assertEquals(41, dag.getAsJsonObject("counts").get("succeeded").getAsInt(), dag.toString());
         Result status = vireo("controller", "status", "--worker", ctlHttp);
         assertTrue(status.out().matches("(?s).*cluster-w2 .* OUT .*"), status.out());
         assertTrue(status.out().matches("(?s).*cluster-w1 .* healthy .*"), status.out());
