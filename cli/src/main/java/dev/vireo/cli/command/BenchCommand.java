@@ -260,8 +260,8 @@ public final class BenchCommand {
             if (!List.of("sim", "containerd").contains(backend)) {
                 throw new CliException(CliException.USAGE, "--backend '" + backend + "': use sim or containerd");
             }
-            if (!store.equals("embedded")) {
-                throw new CliException(CliException.USAGE, "--store '" + store + "': only embedded is installed here");
+            if (!List.of("embedded", "redis").contains(store)) {
+                throw new CliException(CliException.USAGE, "--store '" + store + "': use embedded or redis");
             }
             if (fanout < 1 || chain < 1 || leaves < 2 || Integer.bitCount(leaves) != 1) {
                 throw new CliException(CliException.USAGE, "--fanout and --chain must be at least 1, --leaves a power"
@@ -269,16 +269,26 @@ public final class BenchCommand {
             }
             Home home = Home.detect();
             System.setProperty("vireo.home", home.dir().toString());
-            Cluster cluster = new Cluster(home, "bench");
+            Cluster cluster = new Cluster(home, "bench").property("vireo.dag.store", store);
+            dev.vireo.cli.instance.RedisServer redis = null;
             try {
+                if (store.equals("redis")) {
+                    // a private redis-server on the store's default port (configs/vireo.dag.store.redis.cfg)
+                    redis = new dev.vireo.cli.instance.RedisServer(home.runDir("bench-redis"));
+                    redis.start(dev.vireo.cli.instance.RedisServer.DEFAULT_PORT, java.time.Duration.ofSeconds(30));
+                }
                 Cluster.Addresses a = cluster.start(2, true, backend, null);
                 DagBench.run(a.controllerHttp(), a.controllerGrpc(), backend, store, fanout, chain, leaves, json);
             } finally {
                 cluster.stop();
+                if (redis != null) {
+                    redis.stop();
+                }
             }
             if (big > 0) {
                 try (BenchInstance b = new BenchInstance(home)) {
                     b.configs.set("vireo.resource.memory", "memory.mb", "1000000");
+                    b.instance.property("vireo.dag.store", "embedded");
                     b.instance.jvmOption("-Xmx256m");
                     b.start();
                     long pid = b.instance.process().map(ProcessHandle::pid).orElseThrow();

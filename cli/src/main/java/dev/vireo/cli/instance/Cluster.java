@@ -25,6 +25,8 @@ import java.util.stream.Stream;
 public final class Cluster {
     private final Home home;
     private final String prefix;
+    /** Framework properties every instance of the cluster gets besides its own (per-instance settings). */
+    private final java.util.Map<String, String> shared = new java.util.LinkedHashMap<>();
 
     public Cluster(Home home, String prefix) {
         this.home = home;
@@ -59,12 +61,19 @@ public final class Cluster {
         return new Addresses(controllerUrl, "127.0.0.1:" + ctlGrpc, grpc);
     }
 
+    /** Sets a framework property on every instance started from now on (a {@code ${vireo.x}} setting of configs/). */
+    public Cluster property(String key, String value) {
+        shared.put(key, value);
+        return this;
+    }
+
     private Instance prepare(String name, String profile, int http, int grpc, boolean open, String backends,
             String graphite) throws IOException {
         Path dir = home.runDir(name);
         Trees.delete(dir);
         Instance in = new Instance(home, name, profile).deploy(dir.resolve("deploy"))
                 .property("vireo.http.port", Integer.toString(http)).property("vireo.grpc.port", Integer.toString(grpc))
+                .properties(shared)
                 .property("vireo.backends", backends);
         if (graphite != null && !graphite.isBlank()) {
             int colon = graphite.lastIndexOf(':');

@@ -101,6 +101,12 @@ public final class Instance {
         return this;
     }
 
+    /** Framework properties of this instance, as {@link #property} each. */
+    public Instance properties(Map<String, String> more) {
+        properties.putAll(more);
+        return this;
+    }
+
     public Instance configs(Path folder) {
         this.configs = folder;
         return this;
