@@ -128,6 +128,12 @@ public final class FakeDags implements DagService {
     }
 
     @Override
+    public synchronized void continueTask(String run, String task) {
+        calls.add("continue " + run + " " + task);
+        known(run);
+    }
+
+    @Override
     public synchronized RunStatus summary(String run) {
         calls.add("summary " + run);
         RunStatus s = known(run);

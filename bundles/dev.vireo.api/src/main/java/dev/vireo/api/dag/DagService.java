@@ -35,6 +35,13 @@ public interface DagService {
     /** The run's state and per-task records. */
     RunStatus status(String run);
 
+    /**
+     * Starts a task of a run that another node handed over ({@link DagPeers#start}): the run's state is in the shared
+     * store both use, the task's inputs are all there, and this node is to run it (and continue the graph from it).
+     * UNKNOWN_FUNCTION if the store has no such run; a run that has ended starts nothing.
+     */
+    void continueTask(String run, String task);
+
     /** The run's state and counts without per-task records: cheap enough to poll a run of 100,000 tasks. */
     RunStatus summary(String run);
 

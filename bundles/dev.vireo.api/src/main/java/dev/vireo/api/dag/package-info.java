@@ -8,5 +8,5 @@
  * declared in Java, task by task).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.1.0")
+@org.osgi.annotation.versioning.Version("1.2.0")
 package dev.vireo.api.dag;

@@ -62,6 +62,11 @@ public final class DagComponent implements DagService {
     }
 
     @Override
+    public void continueTask(String run, String task) {
+        engine.continueTask(run, task);
+    }
+
+    @Override
     public RunStatus summary(String run) {
         return engine.summary(run);
     }

@@ -188,6 +188,15 @@ final class DagEngine implements AutoCloseable {
         return raced != null ? raced : run;
     }
 
+    /** Starts a task another node handed over (the run is in the shared store both use). */
+    void continueTask(String id, String task) {
+        Run run = run(id);
+        if (run.task(task) == null) {
+            throw new ValidationException("task", "run '" + id + "' has no task '" + task + "'");
+        }
+        runner.start(run, task);
+    }
+
     RunStatus status(String id) {
         return status(run(id), true);
     }

@@ -76,4 +76,12 @@ public interface DagStore {
 
     /** Removes the run and everything stored for it; unknown is fine. */
     void delete(String run);
+
+    /**
+     * Whether other nodes see what this store holds (a server such as Redis): then a run can continue on any node
+     * that uses the same store, and tasks may be handed to peers. False for a store in this node's memory.
+     */
+    default boolean shared() {
+        return false;
+    }
 }

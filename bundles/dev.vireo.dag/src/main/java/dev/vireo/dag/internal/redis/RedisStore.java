@@ -357,4 +357,10 @@ public final class RedisStore implements DagStore {
         }
         transaction(run, List.of(del, new byte[][] {b("ZREM"), b(runsKey()), b(run)}));
     }
+
+    /** Every node using the same server, database and prefix sees the runs. */
+    @Override
+    public boolean shared() {
+        return true;
+    }
 }

@@ -1,0 +1,26 @@
+package dev.vireo.api.dag;
+
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * The other nodes of the cluster that run workflows, as this node knows them: a node that continues a run kept in a
+ * shared store ({@link dev.vireo.api.spi.dag.DagStore#shared()}) may hand a ready task to one of them instead of
+ * running it itself, so that a fan-out spreads over the workers and no node is on every task's path. Registered by
+ * the front end that knows the cluster (a worker learns its peers from the controller it joined; a controller knows
+ * its members); absent on a node alone.
+ *
+ * <p>Threading: safe from any thread; {@link #start} never blocks.
+ */
+@ProviderType
+public interface DagPeers {
+    /** The workers a task may be handed to now (in service, with a workflow service), by name; never this node. */
+    List<String> peers();
+
+    /**
+     * Asks worker {@code peer} to start task {@code task} of run {@code run} ({@link DagService#continueTask}); the
+     * stage fails if the peer cannot be reached or refuses, and the caller then runs the task itself.
+     */
+    CompletionStage<Void> start(String peer, String run, String task);
+}
