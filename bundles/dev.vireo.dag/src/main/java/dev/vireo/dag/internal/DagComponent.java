@@ -1,5 +1,7 @@
 package dev.vireo.dag.internal;
 
+import dev.vireo.api.cluster.ClusterService;
+import dev.vireo.api.dag.DagPeers;
 import dev.vireo.api.dag.DagService;
 import dev.vireo.api.dag.RunResult;
 import dev.vireo.api.dag.RunStatus;
@@ -16,6 +18,9 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.Designate;
 
 /**
@@ -27,12 +32,39 @@ import org.osgi.service.metatype.annotations.Designate;
 @Designate(ocd = DagConfig.class)
 public final class DagComponent implements DagService {
     private final DagEngine engine;
+    private volatile DagPeers peers;
+    private volatile ClusterService cluster;
 
     @Activate
     public DagComponent(@Reference WorkerService worker, @Reference PluginRegistry registry, @Reference Clock clock,
             @Reference TaskScheduler scheduler, DagConfig config) {
         engine = new DagEngine(worker, () -> registry.active(DagStore.class), () -> registry.active(DagPlanner.class),
-                clock, scheduler, DagOptions.of(config));
+                clock, scheduler, DagOptions.of(config), new Placement(() -> peers, () -> cluster != null));
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void setPeers(DagPeers p) {
+        peers = p;
+    }
+
+    void unsetPeers(DagPeers p) {
+        if (peers == p) {
+            peers = null;
+        }
+    }
+
+    /** Present on a controller: it hands every task to the workers instead of running any itself. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void setCluster(ClusterService c) {
+        cluster = c;
+    }
+
+    void unsetCluster(ClusterService c) {
+        if (cluster == c) {
+            cluster = null;
+        }
     }
 
     @Modified

@@ -59,12 +59,17 @@ final class DagEngine implements AutoCloseable {
 
     DagEngine(WorkerService worker, Supplier<DagStore> stores, Supplier<DagPlanner> planners, Clock clock,
             TaskScheduler scheduler, DagOptions options) {
+        this(worker, stores, planners, clock, scheduler, options, Placement.local());
+    }
+
+    DagEngine(WorkerService worker, Supplier<DagStore> stores, Supplier<DagPlanner> planners, Clock clock,
+            TaskScheduler scheduler, DagOptions options, Placement placement) {
         this.worker = worker;
         this.stores = stores;
         this.planners = planners;
         this.clock = clock;
         this.options = options;
-        this.runner = new TaskRunner(worker, clock, scheduler, options);
+        this.runner = new TaskRunner(worker, clock, scheduler, options, placement);
         this.sweeper = scheduler.scheduleAtFixedRate(this::sweep, options.sweep());
     }
 

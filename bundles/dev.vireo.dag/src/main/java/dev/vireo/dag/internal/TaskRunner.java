@@ -45,12 +45,14 @@ final class TaskRunner {
     private final Clock clock;
     private final TaskScheduler scheduler;
     private volatile DagOptions options;
+    private final Placement placement;
 
-    TaskRunner(WorkerService worker, Clock clock, TaskScheduler scheduler, DagOptions options) {
+    TaskRunner(WorkerService worker, Clock clock, TaskScheduler scheduler, DagOptions options, Placement placement) {
         this.worker = worker;
         this.clock = clock;
         this.scheduler = scheduler;
         this.options = options;
+        this.placement = placement;
     }
 
     /** One task being run: what its invocations add up to. Confined to its callbacks (one at a time per slot). */
@@ -96,13 +98,19 @@ final class TaskRunner {
 
     /** Starts the tasks that are ready: the first on this thread, the rest through the executor. */
     void startAll(Run run, List<String> ready) {
-        for (int i = 1; i < ready.size(); i++) {
-            String t = ready.get(i);
+        List<String> here = placement.handOff(run, ready, this::startHere);
+        for (int i = 1; i < here.size(); i++) {
+            String t = here.get(i);
             scheduler.execute(() -> start(run, t));
         }
-        if (!ready.isEmpty()) {
-            start(run, ready.get(0));
+        if (!here.isEmpty()) {
+            start(run, here.get(0));
         }
+    }
+
+    /** Starts a task here, through the executor (a hand-off that failed comes back this way). */
+    private void startHere(Run run, String task) {
+        scheduler.execute(() -> start(run, task));
     }
 
     /** Runs a task whose inputs are all there (or failed). */
@@ -254,9 +262,10 @@ final class TaskRunner {
         if (state == TaskState.FAILED) {
             LOG.log(Level.WARNING, "[" + run.tid(a.task.id(), -1, 1) + "] failed: " + error.kind() + ": "
                     + error.message());
-            RunText.Meta failed = run.meta.failed(a.task.id() + ": " + error.kind() + ": " + error.message());
-            if (failed != run.meta) {
-                run.meta = failed;
+            RunText.Meta stored = run.store.meta(run.id).map(RunText::meta).orElse(run.meta);
+            RunText.Meta failed = stored.failed(a.task.id() + ": " + error.kind() + ": " + error.message());
+            run.meta = failed;
+            if (failed != stored) {
                 run.store.meta(run.id, RunText.meta(failed));
             }
             if (run.workflow.onError() == Workflow.OnError.FAIL_FAST) {
@@ -276,6 +285,8 @@ final class TaskRunner {
             }
         }
         if (run.store.finishTask(run.id) == 0) {
+            // the stored meta data: another node may have recorded a failure this one has not seen
+            run.store.meta(run.id).ifPresent(m -> run.meta = RunText.meta(m));
             finish(run, run.meta.failure().isEmpty() ? RunState.SUCCEEDED : RunState.FAILED);
         }
         startAll(run, ready);
@@ -289,7 +300,7 @@ final class TaskRunner {
         if (ended(run)) {
             return;
         }
-        RunText.Meta ended = run.meta.ended(clock.now());
+        RunText.Meta ended = run.store.meta(run.id).map(RunText::meta).orElse(run.meta).ended(clock.now());
         run.meta = ended;
         run.store.meta(run.id, RunText.meta(ended));
         if (state == RunState.SUCCEEDED) {

@@ -35,9 +35,15 @@ final class ScriptedWorker implements WorkerService {
     final List<String> tids = new CopyOnWriteArrayList<>();
     final Map<String, String> payloads = new ConcurrentHashMap<>();
     private final Executor executor;
+    private final String name;
 
     ScriptedWorker(Executor executor) {
+        this(executor, "w1");
+    }
+
+    ScriptedWorker(Executor executor, String name) {
         this.executor = executor;
+        this.name = name;
     }
 
     ScriptedWorker fn(String id, Function<JsonElement, String> body) {
@@ -47,7 +53,7 @@ final class ScriptedWorker implements WorkerService {
 
     @Override
     public String name() {
-        return "w1";
+        return name;
     }
 
     @Override
@@ -82,14 +88,14 @@ final class ScriptedWorker implements WorkerService {
             Timings t = new Timings(5, 0, 0, 1, 10, 20);
             try {
                 String result = body.apply(JsonParser.parseString(payload.isEmpty() ? "{}" : payload));
-                f.complete(new InvocationRecord(tid, functionId, "w1", "sim", Optional.of(ContainerState.WARM),
+                f.complete(new InvocationRecord(tid, functionId, name, "sim", Optional.of(ContainerState.WARM),
                         Instant.EPOCH, t, result, Optional.empty()));
             } catch (WorkerException e) {
                 // the platform's failure (a worker gone, a full queue), as a controller records it
-                f.complete(new InvocationRecord(tid, functionId, "w1", "sim", Optional.empty(), Instant.EPOCH, t, "",
+                f.complete(new InvocationRecord(tid, functionId, name, "sim", Optional.empty(), Instant.EPOCH, t, "",
                         Optional.of(new InvocationError(e.kind(), e.getMessage(), ""))));
             } catch (RuntimeException e) {
-                f.complete(new InvocationRecord(tid, functionId, "w1", "sim", Optional.of(ContainerState.WARM),
+                f.complete(new InvocationRecord(tid, functionId, name, "sim", Optional.of(ContainerState.WARM),
                         Instant.EPOCH, t, "", Optional.of(new InvocationError(ErrorKind.USER_ERROR,
                                 e.getClass().getSimpleName() + ": " + e.getMessage(), "Traceback: " + tid))));
             }

@@ -1,0 +1,74 @@
+package dev.vireo.dag.internal;
+
+import dev.vireo.api.dag.DagPeers;
+import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+/**
+ * Where ready tasks run. In a store of this node's memory: here, all of them. In a shared store (Redis), with peers
+ * known ({@link DagPeers}): a worker keeps the first ready task (the continuation: no hop at all) and deals the others
+ * round robin over itself and its peers, so a fan-out spreads over the cluster; a controller keeps none (a task run
+ * on a controller would go through it to a worker anyway) and deals them all to the workers. A hand-off that fails
+ * (the peer went away) runs the task here. Thread-safe.
+ */
+final class Placement {
+    private static final System.Logger LOG = System.getLogger(Placement.class.getName());
+
+    private final Supplier<DagPeers> peers;
+    private final BooleanSupplier controller;
+    private final AtomicLong next = new AtomicLong();
+
+    Placement(Supplier<DagPeers> peers, BooleanSupplier controller) {
+        this.peers = peers;
+        this.controller = controller;
+    }
+
+    /** Everything here: a node alone. */
+    static Placement local() {
+        return new Placement(() -> null, () -> false);
+    }
+
+    /**
+     * Hands some of the ready tasks to peers; returns those to start here. {@code here} starts a task on this node
+     * when its hand-off failed.
+     */
+    List<String> handOff(Run run, List<String> ready, BiConsumer<Run, String> here) {
+        DagPeers p = peers.get();
+        if (ready.isEmpty() || p == null || !run.store.shared()) {
+            return ready;
+        }
+        List<String> others = p.peers();
+        if (others.isEmpty()) {
+            return ready;
+        }
+        boolean keep = !controller.getAsBoolean();
+        int slots = others.size() + (keep ? 1 : 0);
+        List<String> local = new ArrayList<>();
+        for (int i = 0; i < ready.size(); i++) {
+            String task = ready.get(i);
+            if (keep && i == 0) {
+                local.add(task);
+                continue;
+            }
+            int slot = (int) Math.floorMod(next.getAndIncrement(), (long) slots);
+            if (slot == others.size()) {
+                local.add(task);
+                continue;
+            }
+            String peer = others.get(slot);
+            p.start(peer, run.id, task).whenComplete((ok, failed) -> {
+                if (failed != null) {
+                    LOG.log(Level.WARNING, "[" + run.tid(task, -1, 1) + "] could not hand it to " + peer + " ("
+                            + failed.getMessage() + "): running it here");
+                    here.accept(run, task);
+                }
+            });
+        }
+        return local;
+    }
+}

@@ -1,0 +1,178 @@
+package dev.vireo.dag.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.vireo.api.dag.DagPeers;
+import dev.vireo.api.dag.RunState;
+import dev.vireo.api.dag.RunStatus;
+import dev.vireo.api.spi.dag.DagStore;
+import dev.vireo.testkit.TestTime;
+import java.lang.reflect.Proxy;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Nodes that share a store continue one run together: a worker keeps its continuation and deals a fan-out's other
+ * branches over itself and its peers; a controller deals every task to the workers and runs none; a peer that cannot
+ * be reached gets nothing (its task runs here). Three engines in one JVM, each on a worker of its own, one store.
+ */
+@Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+class HandOffTest {
+    @TempDir
+    Path spill;
+    TestTime time;
+    DagStore shared;
+    ScriptedWorker wa;
+    ScriptedWorker wb;
+    ScriptedWorker wc;
+    DagEngine a;
+    DagEngine b;
+    DagEngine controller;
+
+    /** The embedded store, claiming to be shared (the nodes here share this one object, as Redis is shared). */
+    static DagStore shared(DagStore store) {
+        return (DagStore) Proxy.newProxyInstance(DagStore.class.getClassLoader(), new Class<?>[] {DagStore.class},
+                (proxy, method, args) -> method.getName().equals("shared") ? Boolean.TRUE : invoke(method, store, args));
+    }
+
+    private static Object invoke(java.lang.reflect.Method m, Object target, Object[] args) throws Throwable {
+        try {
+            return m.invoke(target, args);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause();
+        }
+    }
+
+    /** Peers as the front ends provide them: start() reaches the peer's continueTask (or fails if it is gone). */
+    record Peers(Map<String, DagEngine> nodes) implements DagPeers {
+        @Override
+        public List<String> peers() {
+            return List.copyOf(nodes.keySet());
+        }
+
+        @Override
+        public CompletionStage<Void> start(String peer, String run, String task) {
+            DagEngine node = nodes.get(peer);
+            if (node == null) {
+                return CompletableFuture.failedFuture(new IllegalStateException(peer + " is gone"));
+            }
+            return CompletableFuture.runAsync(() -> node.continueTask(run, task));
+        }
+    }
+
+    ScriptedWorker worker(String name) {
+        return new ScriptedWorker(time, name).fn("noop-1", args -> "null")
+                .fn("inc-1", args -> Integer.toString(args.getAsJsonObject().get("x").getAsInt() + 1));
+    }
+
+    @BeforeEach
+    void setUp() {
+        time = new TestTime();
+        shared = shared(new EmbeddedStore(1 << 20, spill));
+        wa = worker("wa");
+        wb = worker("wb");
+        wc = worker("ctl");
+        Map<String, DagEngine> peersOfA = new java.util.concurrent.ConcurrentHashMap<>();
+        Map<String, DagEngine> peersOfB = new java.util.concurrent.ConcurrentHashMap<>();
+        Map<String, DagEngine> peersOfC = new java.util.concurrent.ConcurrentHashMap<>();
+        a = new DagEngine(wa, () -> shared, LocalPlanner::new, time, time, DagOptions.DEFAULTS,
+                new Placement(() -> new Peers(peersOfA), () -> false));
+        b = new DagEngine(wb, () -> shared, LocalPlanner::new, time, time, DagOptions.DEFAULTS,
+                new Placement(() -> new Peers(peersOfB), () -> false));
+        controller = new DagEngine(wc, () -> shared, LocalPlanner::new, time, time, DagOptions.DEFAULTS,
+                new Placement(() -> new Peers(peersOfC), () -> true));
+        peersOfA.put("wb", b);
+        peersOfB.put("wa", a);
+        peersOfC.putAll(Map.of("wa", a, "wb", b));
+    }
+
+    @AfterEach
+    void tearDown() {
+        a.close();
+        b.close();
+        controller.close();
+        time.close();
+    }
+
+    RunStatus await(DagEngine node, String run) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        RunStatus s = node.status(run);
+        while (!s.state().done() && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+            s = node.status(run);
+        }
+        return s;
+    }
+
+    static String fanout(int n) {
+        String branches = IntStream.range(0, n).mapToObj(i -> "{\"id\":\"b" + i + "\",\"function\":\"noop-1\","
+                + "\"after\":[\"root\"]}").collect(Collectors.joining(","));
+        return "{\"tasks\":[{\"id\":\"root\",\"function\":\"noop-1\"}," + branches + ",{\"id\":\"sink\",\"function\":"
+                + "\"noop-1\",\"after\":[" + IntStream.range(0, n).mapToObj(i -> "\"b" + i + "\"")
+                        .collect(Collectors.joining(",")) + "]}]}";
+    }
+
+    @Test
+    void aWorkerDealsAFanOutOverItselfAndItsPeer() throws Exception {
+        String run = a.submit(WorkflowJson.parse(fanout(40)), "");
+        RunStatus s = await(a, run);
+        assertEquals(RunState.SUCCEEDED, s.state(), String.valueOf(s.failure()));
+        assertEquals(42, wa.tids.size() + wb.tids.size(), "each task ran once, somewhere");
+        assertTrue(wb.tids.size() >= 15 && wa.tids.size() >= 15, "spread: a " + wa.tids.size() + ", b "
+                + wb.tids.size());
+        assertEquals(s.state(), b.status(run).state(), "every node sees the same run");
+    }
+
+    @Test
+    void aChainContinuesWhereItIsWithNoHandOff() throws Exception {
+        String chain = "{\"tasks\":[{\"id\":\"t0\",\"function\":\"inc-1\",\"args\":{\"x\":0}}" + IntStream.range(1, 30)
+                .mapToObj(i -> ",{\"id\":\"t" + i + "\",\"function\":\"inc-1\",\"args\":{\"x\":{\"$ref\":\"t" + (i - 1)
+                        + "\"}}}").collect(Collectors.joining()) + "]}";
+        String run = b.submit(WorkflowJson.parse(chain), "");
+        assertEquals(RunState.SUCCEEDED, await(b, run).state());
+        assertEquals(30, wb.tids.size(), "every hop stayed on the node that finished the one before");
+        assertEquals(0, wa.tids.size());
+        assertEquals(Map.of("t29", "30"), a.result(run).outputs(), "read from any node");
+    }
+
+    @Test
+    void aControllerRunsNothingItselfAndAGonePeerGetsNothing() throws Exception {
+        String run = controller.submit(WorkflowJson.parse(fanout(20)), "");
+        RunStatus s = await(controller, run);
+        assertEquals(RunState.SUCCEEDED, s.state(), String.valueOf(s.failure()));
+        assertEquals(0, wc.tids.size(), "no task through the controller");
+        assertEquals(22, wa.tids.size() + wb.tids.size());
+
+        // a peer that cannot be reached: its share runs here
+        DagEngine lonely = new DagEngine(worker("wl"), () -> shared, LocalPlanner::new, time, time, DagOptions.DEFAULTS,
+                new Placement(() -> new DagPeers() {
+                    @Override
+                    public List<String> peers() {
+                        return List.of("gone");
+                    }
+
+                    @Override
+                    public CompletionStage<Void> start(String peer, String run, String task) {
+                        return CompletableFuture.failedFuture(new IllegalStateException(peer + " is gone"));
+                    }
+                }, () -> false));
+        try {
+            String r2 = lonely.submit(WorkflowJson.parse(fanout(10)), "");
+            assertEquals(RunState.SUCCEEDED, await(lonely, r2).state());
+        } finally {
+            lonely.close();
+        }
+    }
+}
