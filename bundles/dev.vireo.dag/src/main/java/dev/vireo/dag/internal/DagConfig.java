@@ -19,4 +19,7 @@ public @interface DagConfig {
 
     @AttributeDefinition(name = "Platform backoff (ms)", description = "Wait before the first platform retry, doubled for each next one, in milliseconds.", min = "0")
     long platform_backoff_ms() default 50;
+
+    @AttributeDefinition(name = "Recovery (ms)", description = "How often a controller looks for tasks of runs in a shared store that were running on a worker no longer in service, and hands them to another, in milliseconds.", min = "10")
+    long recovery_ms() default 2_000;
 }

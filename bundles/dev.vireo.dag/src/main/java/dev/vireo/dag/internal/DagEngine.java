@@ -55,6 +55,8 @@ final class DagEngine implements AutoCloseable {
     private final Map<String, Run> runs = new ConcurrentHashMap<>();
     private final AtomicLong sequence = new AtomicLong();
     private final Cancellable sweeper;
+    private final Cancellable recoverer;
+    private final Placement placement;
     private volatile DagOptions options;
 
     DagEngine(WorkerService worker, Supplier<DagStore> stores, Supplier<DagPlanner> planners, Clock clock,
@@ -70,12 +72,15 @@ final class DagEngine implements AutoCloseable {
         this.clock = clock;
         this.options = options;
         this.runner = new TaskRunner(worker, clock, scheduler, options, placement);
+        this.placement = placement;
         this.sweeper = scheduler.scheduleAtFixedRate(this::sweep, options.sweep());
+        this.recoverer = scheduler.scheduleAtFixedRate(this::recover, options.recovery());
     }
 
     @Override
     public void close() {
         sweeper.cancel();
+        recoverer.cancel();
     }
 
     String submit(Workflow workflow, String resume) {
@@ -289,6 +294,54 @@ final class DagEngine implements AutoCloseable {
     void reconfigure(DagOptions next) {
         options = next;
         runner.options(next);
+    }
+
+    /**
+     * On a controller with peers and a shared store: every task recorded running on a worker that is no longer among
+     * the peers (it died, or left) is handed to one that is. Settling is once per task, so a task that was in fact
+     * still finishing somewhere costs a duplicate invocation, never a second release. Runs only on controllers: one
+     * node recovers, not every worker at once.
+     */
+    void recover() {
+        if (!placement.controller()) {
+            return;
+        }
+        DagStore store;
+        try {
+            store = stores.get();
+        } catch (RuntimeException none) {
+            return;
+        }
+        if (!store.shared()) {
+            return;
+        }
+        for (String id : store.runs()) {
+            if (store.finished(id).isPresent()) {
+                continue;
+            }
+            Run run;
+            try {
+                run = run(id);
+            } catch (WorkerException | IllegalArgumentException gone) {
+                continue;
+            }
+            List<String> peers = placement.peers(run);
+            if (peers.isEmpty()) {
+                return;
+            }
+            for (var e : store.records(id).entrySet()) {
+                if (RunText.state(e.getValue()) != TaskState.RUNNING) {
+                    continue;
+                }
+                String was = RunText.record(e.getValue()).worker();
+                if (!was.isEmpty() && !peers.contains(was)) {
+                    String to = placement.nextPeer(peers);
+                    LOG.log(Level.WARNING, "[" + run.tid(e.getKey(), -1, 1) + "] was running on " + was
+                            + ", which is no longer in service: handing it to " + to);
+                    runner.recover(run, e.getKey(), to);
+                }
+            }
+        }
     }
 
     /** Removes the runs that ended longer ago than the retention (and forgets cached runs no store has). */

@@ -5,9 +5,9 @@ import java.time.Duration;
 
 /** {@link DagConfig} checked once and turned into values. */
 record DagOptions(int maxOutputBytes, Duration retention, Duration sweep, int platformRetries,
-        Duration platformBackoff) {
+        Duration platformBackoff, Duration recovery) {
     static final DagOptions DEFAULTS = new DagOptions(16 * 1024 * 1024, Duration.ofHours(1), Duration.ofMinutes(1), 3,
-            Duration.ofMillis(50));
+            Duration.ofMillis(50), Duration.ofSeconds(2));
 
     static DagOptions of(DagConfig c) {
         if (c.max_output_bytes() < 1) {
@@ -25,7 +25,10 @@ record DagOptions(int maxOutputBytes, Duration retention, Duration sweep, int pl
         if (c.platform_backoff_ms() < 0) {
             throw new ValidationException("platform.backoff.ms", c.platform_backoff_ms() + " must be at least 0 ms");
         }
+        if (c.recovery_ms() < 10) {
+            throw new ValidationException("recovery.ms", c.recovery_ms() + " must be at least 10 ms");
+        }
         return new DagOptions(c.max_output_bytes(), Duration.ofMillis(c.retention_ms()), Duration.ofMillis(c.sweep_ms()),
-                c.platform_retries(), Duration.ofMillis(c.platform_backoff_ms()));
+                c.platform_retries(), Duration.ofMillis(c.platform_backoff_ms()), Duration.ofMillis(c.recovery_ms()));
     }
 }

@@ -23,9 +23,45 @@ final class Placement {
     private final BooleanSupplier controller;
     private final AtomicLong next = new AtomicLong();
 
+    /** The next peer in turn. */
+    String nextPeer(List<String> peers) {
+        return peers.get((int) Math.floorMod(next.getAndIncrement(), (long) peers.size()));
+    }
+
     Placement(Supplier<DagPeers> peers, BooleanSupplier controller) {
         this.peers = peers;
         this.controller = controller;
+    }
+
+    /** Records a hand-off before it is made. */
+    interface HandedTo {
+        void record(Run run, String task, String peer);
+    }
+
+    /** The workers tasks may be handed to now (empty: none, or the run's store is not shared). */
+    List<String> peers(Run run) {
+        DagPeers p = peers.get();
+        return p == null || !run.store.shared() ? List.of() : p.peers();
+    }
+
+    /** Whether this node is a controller (it runs no task itself when it has peers). */
+    boolean controller() {
+        return controller.getAsBoolean();
+    }
+
+    /** Hands one task to a given peer (recovery); false if there are no peers to hand it to. */
+    boolean handTo(Run run, String task, String peer, BiConsumer<Run, String> here, HandedTo handed) {
+        DagPeers p = peers.get();
+        if (p == null) {
+            return false;
+        }
+        handed.record(run, task, peer);
+        p.start(peer, run.id, task).whenComplete((ok, failed) -> {
+            if (failed != null) {
+                here.accept(run, task);
+            }
+        });
+        return true;
     }
 
     /** Everything here: a node alone. */
@@ -37,7 +73,7 @@ final class Placement {
      * Hands some of the ready tasks to peers; returns those to start here. {@code here} starts a task on this node
      * when its hand-off failed.
      */
-    List<String> handOff(Run run, List<String> ready, BiConsumer<Run, String> here) {
+    List<String> handOff(Run run, List<String> ready, BiConsumer<Run, String> here, HandedTo handed) {
         DagPeers p = peers.get();
         if (ready.isEmpty() || p == null || !run.store.shared()) {
             return ready;
@@ -61,6 +97,7 @@ final class Placement {
                 continue;
             }
             String peer = others.get(slot);
+            handed.record(run, task, peer);
             p.start(peer, run.id, task).whenComplete((ok, failed) -> {
                 if (failed != null) {
                     LOG.log(Level.WARNING, "[" + run.tid(task, -1, 1) + "] could not hand it to " + peer + " ("

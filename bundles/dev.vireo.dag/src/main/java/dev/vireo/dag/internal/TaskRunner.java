@@ -76,6 +76,8 @@ final class TaskRunner {
             this.run = run;
             this.task = task;
             this.startUs = sinceSubmitted(run);
+            // the node running it, until an invocation names its worker: what recovery looks for if this node dies
+            this.workerName = worker.name();
         }
 
         synchronized void add(InvocationRecord r, int payloadBytes) {
@@ -98,13 +100,30 @@ final class TaskRunner {
 
     /** Starts the tasks that are ready: the first on this thread, the rest through the executor. */
     void startAll(Run run, List<String> ready) {
-        List<String> here = placement.handOff(run, ready, this::startHere);
+        List<String> here = placement.handOff(run, ready, this::startHere, this::handedTo);
         for (int i = 1; i < here.size(); i++) {
             String t = here.get(i);
             scheduler.execute(() -> start(run, t));
         }
         if (!here.isEmpty()) {
             start(run, here.get(0));
+        }
+    }
+
+    /**
+     * Records that a task was handed to {@code peer} (state running, worker the peer) before it is asked to start it:
+     * if the peer dies before it records the task itself, recovery finds the task by this record.
+     */
+    void handedTo(Run run, String task, String peer) {
+        Workflow.Task t = run.task(task);
+        run.store.record(run.id, task, RunText.record(new TaskRecord(task, t.functionId(), TaskState.RUNNING, peer,
+                "", 0, 0, sinceSubmitted(run), -1, 0, 0, 0, 0, 0, 0, Optional.empty())));
+    }
+
+    /** Hands a task whose worker died to another ({@link DagEngine#recover}). */
+    void recover(Run run, String task, String peer) {
+        if (!placement.handTo(run, task, peer, this::startHere, this::handedTo)) {
+            startHere(run, task);
         }
     }
 

@@ -271,7 +271,7 @@ class DagEngineTest {
     @Test
     void anOutputOverTheLimitIsATaskErrorNotACrash() throws Exception {
         engine.close();
-        engine = engine(new DagOptions(100, Duration.ofHours(1), Duration.ofMinutes(1), 3, Duration.ofMillis(1)));
+        engine = engine(new DagOptions(100, Duration.ofHours(1), Duration.ofMinutes(1), 3, Duration.ofMillis(1), Duration.ofSeconds(2)));
         worker.fn("big-1", args -> "\"" + "x".repeat(200) + "\"");
         RunStatus s = await(submit("{\"tasks\":[{\"id\":\"big\",\"function\":\"big-1\"}]}"));
         assertEquals(RunState.FAILED, s.state());
@@ -289,7 +289,7 @@ class DagEngineTest {
         assertEquals(ErrorKind.UNKNOWN_FUNCTION, gone.kind());
 
         engine.close();
-        engine = engine(new DagOptions(1 << 20, Duration.ofMillis(1_000), Duration.ofMillis(100), 3, Duration.ofMillis(1)));
+        engine = engine(new DagOptions(1 << 20, Duration.ofMillis(1_000), Duration.ofMillis(100), 3, Duration.ofMillis(1), Duration.ofSeconds(2)));
         String old = submit("{\"tasks\":[{\"id\":\"a\",\"function\":\"inc-1\",\"args\":{\"x\":1}}]}");
         await(old);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);

@@ -175,4 +175,41 @@ class HandOffTest {
             lonely.close();
         }
     }
+
+    @Test
+    void aTaskWhoseWorkerDiedIsHandedToAnotherByTheController() throws Exception {
+        java.util.concurrent.CountDownLatch never = new java.util.concurrent.CountDownLatch(1);
+        wb.fn("job-1", args -> {
+            try {
+                never.await(30, TimeUnit.SECONDS); // wb "died" with the task running: it never answers
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return "\"from b\"";
+        });
+        wa.fn("job-1", args -> "\"from a\"");
+        wc.fn("job-1", args -> "\"from the controller\"");
+        Map<String, DagEngine> members = new java.util.concurrent.ConcurrentHashMap<>(Map.of("wb", b));
+        DagEngine ctl = new DagEngine(wc, () -> shared, LocalPlanner::new, time, time, new DagOptions(1 << 20,
+                java.time.Duration.ofHours(1), java.time.Duration.ofMinutes(1), 3, java.time.Duration.ofMillis(1),
+                java.time.Duration.ofMillis(50)), new Placement(() -> new Peers(members), () -> true));
+        try {
+            String run = ctl.submit(WorkflowJson.parse("{\"tasks\":[{\"id\":\"j\",\"function\":\"job-1\"}]}"), "");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (wb.tids.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertEquals(1, wb.tids.size(), "handed to wb, which hangs");
+            // wb leaves the cluster (its heartbeats stop); wa is in service
+            members.remove("wb");
+            members.put("wa", a);
+            RunStatus s = await(ctl, run);
+            assertEquals(RunState.SUCCEEDED, s.state(), String.valueOf(s.failure()));
+            assertEquals(Map.of("j", "\"from a\""), ctl.result(run).outputs());
+            assertEquals(0, wc.tids.size(), "not run on the controller");
+        } finally {
+            never.countDown();
+            ctl.close();
+        }
+    }
 }
