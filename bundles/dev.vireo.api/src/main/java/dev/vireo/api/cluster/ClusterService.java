@@ -5,12 +5,12 @@ import org.osgi.annotation.versioning.ProviderType;
 
 /**
  * The controller's view of its workers. Registered beside the controller's {@link dev.vireo.api.worker.WorkerService}
- * so the HTTP API can serve {@code /workers}.
+ * (and as {@link ClusterMembers}) so the HTTP API can serve {@code /workers}.
  *
  * <p>Threading: safe from any thread.
  */
 @ProviderType
-public interface ClusterService {
+public interface ClusterService extends ClusterMembers {
 
     /**
      * Adds a worker, or refreshes it if one of that name is known (a worker re-joining after a restart, or its
@@ -27,6 +27,7 @@ public interface ClusterService {
     void leave(String name);
 
     /** Every known worker, healthy or not, by name. */
+    @Override
     List<WorkerMember> members();
 
     /** The controller's name. */

@@ -1,5 +1,6 @@
 package dev.vireo.controller.internal;
 
+import dev.vireo.api.cluster.ClusterMembers;
 import dev.vireo.api.cluster.ClusterService;
 import dev.vireo.api.cluster.WorkerConnector;
 import dev.vireo.api.plugin.PluginRegistry;
@@ -19,7 +20,8 @@ import org.osgi.service.metatype.annotations.Designate;
 
 /**
  * The controller as a service ({@code vireo.controller} configuration): makes a {@link ControllerCore} and registers
- * it as the {@link WorkerService} and {@link ClusterService} the API bundles serve. A configuration change is applied
+ * it as the {@link WorkerService} and {@link ClusterService} the API bundles serve, and as the {@link ClusterMembers}
+ * the gRPC bundle hands workflow tasks to. A configuration change is applied
  * to the running core ({@link ControllerCore#reconfigure}): workers, registrations and invocations in flight stay.
  */
 @Component(immediate = true, configurationPid = "vireo.controller")
@@ -34,7 +36,7 @@ public final class ControllerComponent {
             ControllerConfig config) {
         core = new ControllerCore(ControllerOptions.of(config), registry, clock, scheduler, connector, meters);
         registration = context.registerService(new String[] {WorkerService.class.getName(),
-            ClusterService.class.getName()}, core, new Hashtable<>());
+            ClusterService.class.getName(), ClusterMembers.class.getName()}, core, new Hashtable<>());
     }
 
     @Modified

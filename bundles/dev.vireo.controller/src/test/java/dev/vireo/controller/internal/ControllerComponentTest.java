@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.vireo.api.cluster.ClusterMembers;
 import dev.vireo.api.cluster.ClusterService;
 import dev.vireo.api.cluster.WorkerMember;
 import dev.vireo.api.model.FunctionSpec;
@@ -103,7 +104,8 @@ class ControllerComponentTest {
     @Test
     void registersTheCoreAsWorkerAndClusterServiceAndUnregistersItOnDeactivation() {
         ControllerCore core = activate(initial());
-        assertArrayEquals(new String[] {WorkerService.class.getName(), ClusterService.class.getName()}, classes);
+        assertArrayEquals(new String[] {WorkerService.class.getName(), ClusterService.class.getName(),
+            ClusterMembers.class.getName()}, classes);
         assertTrue(properties.isEmpty());
         assertEquals("ctl-a", core.name());
         assertEquals(List.of("w1"), core.members().stream().map(WorkerMember::name).toList());

@@ -12,6 +12,7 @@ import dev.vireo.api.time.TaskScheduler;
 import dev.vireo.api.worker.AsyncResult;
 import dev.vireo.api.worker.WorkerException;
 import dev.vireo.api.worker.WorkerStatus;
+import dev.vireo.grpc.v1.ContinueDagRequest;
 import dev.vireo.grpc.v1.InvokeRequest;
 import dev.vireo.grpc.v1.ListRequest;
 import dev.vireo.grpc.v1.PrewarmRequest;
@@ -157,6 +158,16 @@ final class GrpcRemoteWorker implements RemoteWorker {
     public CompletionStage<WorkerStatus> statusAsync() {
         return stage(async.withDeadlineAfter(HEARTBEAT_DEADLINE_MS, TimeUnit.MILLISECONDS)
                 .status(StatusRequest.getDefaultInstance()), r -> Messages.status(r));
+    }
+
+    /**
+     * Asks the node to start task {@code task} of run {@code run} (rpc ContinueDag): a task handed over by a peer.
+     * Fails with the node's own kind (UNKNOWN_FUNCTION for a run it cannot see), or UNREACHABLE; one that fails for
+     * want of an answer may still have started there.
+     */
+    CompletionStage<Void> continueTask(String run, String task) {
+        return stage(async.withDeadlineAfter(CONTROL_DEADLINE_MS, TimeUnit.MILLISECONDS)
+                .continueDag(ContinueDagRequest.newBuilder().setRun(run).setTask(task).build()), r -> null);
     }
 
     @Override

@@ -20,6 +20,11 @@ public final class GrpcWorkerConnector implements WorkerConnector {
 
     @Override
     public RemoteWorker connect(String address) {
+        return new GrpcRemoteWorker(checked(address), scheduler);
+    }
+
+    /** The address if it is {@code host:port}; else a ValidationException that says what is wrong with it. */
+    static String checked(String address) {
         int colon = address == null ? -1 : address.lastIndexOf(':');
         if (colon <= 0 || colon == address.length() - 1) {
             throw new ValidationException("address", "'" + address + "' is not host:port");
@@ -33,6 +38,6 @@ public final class GrpcWorkerConnector implements WorkerConnector {
         if (port < 1 || port > 65_535) {
             throw new ValidationException("address", "port " + port + " of '" + address + "' is not 1-65535");
         }
-        return new GrpcRemoteWorker(address, scheduler);
+        return address;
     }
 }

@@ -14,6 +14,8 @@ import dev.vireo.api.worker.AsyncResult;
 import dev.vireo.api.worker.WorkerException;
 import dev.vireo.api.worker.WorkerService;
 import dev.vireo.api.worker.WorkerStatus;
+import dev.vireo.grpc.v1.ContinueDagReply;
+import dev.vireo.grpc.v1.ContinueDagRequest;
 import dev.vireo.grpc.v1.DagRequest;
 import dev.vireo.grpc.v1.DagResult;
 import dev.vireo.grpc.v1.DagStatus;
@@ -271,5 +273,13 @@ final class WorkerGrpcService extends WorkerGrpc.WorkerImplBase {
     public void listDags(ListDagsRequest request, StreamObserver<ListDagsReply> out) {
         answer(out, () -> ListDagsReply.newBuilder().addAllRuns(dags().runs().stream()
                 .map(s -> Messages.dag(s, false)).toList()).build());
+    }
+
+    @Override
+    public void continueDag(ContinueDagRequest request, StreamObserver<ContinueDagReply> out) {
+        answer(out, () -> {
+            dags().continueTask(request.getRun(), request.getTask());
+            return ContinueDagReply.getDefaultInstance();
+        });
     }
 }

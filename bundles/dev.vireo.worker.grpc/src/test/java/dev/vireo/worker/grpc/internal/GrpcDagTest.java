@@ -9,6 +9,8 @@ import dev.vireo.api.dag.RunState;
 import dev.vireo.api.dag.RunStatus;
 import dev.vireo.api.dag.TaskState;
 import dev.vireo.api.worker.WorkerEndpoint;
+import dev.vireo.grpc.v1.ContinueDagReply;
+import dev.vireo.grpc.v1.ContinueDagRequest;
 import dev.vireo.grpc.v1.DagRequest;
 import dev.vireo.grpc.v1.DagResult;
 import dev.vireo.grpc.v1.DagStatus;
@@ -158,6 +160,19 @@ class GrpcDagTest {
         }
     }
 
+    static ContinueDagRequest handOver(String run, String task) {
+        return ContinueDagRequest.newBuilder().setRun(run).setTask(task).build();
+    }
+
+    @Test
+    void aTaskHandedOverStartsOnTheWorkflowServiceAndAnUnknownRunIsNotFound() {
+        stub.submitDag(SubmitDagRequest.newBuilder().setSpec(SPEC).build());
+        assertEquals(ContinueDagReply.getDefaultInstance(), stub.continueDag(handOver("run-1", "b")));
+        assertEquals("no run 'run-9' (never submitted, or removed after its retention)",
+                refused(Status.Code.NOT_FOUND, "UNKNOWN_FUNCTION", () -> stub.continueDag(handOver("run-9", "a"))));
+        assertEquals(List.of("parse", "submit wc 2 tasks", "continue run-1 b", "continue run-9 a"), dags.calls);
+    }
+
     @Test
     void withoutAWorkflowServiceTheRpcsAreUnimplementedSayingSo() {
         api.unsetDags(dags);
@@ -165,6 +180,7 @@ class GrpcDagTest {
                 refused(Status.Code.UNIMPLEMENTED, "NOT_FOUND", () -> stub.listDags(ListDagsRequest.getDefaultInstance())));
         refused(Status.Code.UNIMPLEMENTED, "NOT_FOUND", () -> stub.submitDag(SubmitDagRequest.newBuilder()
                 .setSpec(SPEC).build()));
+        refused(Status.Code.UNIMPLEMENTED, "NOT_FOUND", () -> stub.continueDag(handOver("run-1", "a")));
         assertTrue(dags.calls.isEmpty(), dags.calls.toString());
     }
 

@@ -1,6 +1,8 @@
 package dev.vireo.worker.http.internal;
 
+import dev.vireo.api.cluster.ClusterMembers;
 import dev.vireo.api.cluster.ClusterService;
+import dev.vireo.api.cluster.WorkerMember;
 import dev.vireo.api.time.Cancellable;
 import dev.vireo.api.time.TaskScheduler;
 import dev.vireo.api.worker.WorkerEndpoint;
@@ -11,6 +13,10 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -23,8 +29,10 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 /**
  * A worker joining a controller: {@code POST {controller}/workers {"name", "address"}} with the address of this
  * worker's gRPC API, repeated every interval (idempotent), so a worker that starts before its controller, or a
- * controller that restarts, finds its workers again. Idle when no controller is configured, and in the controller's
- * own process (there the WorkerService is the controller).
+ * controller that restarts, finds its workers again. After each join it asks the controller for its members
+ * ({@code GET {controller}/workers}) and registers what it learned as {@link ClusterMembers} ({@link JoinedCluster}:
+ * the gRPC bundle hands workflow tasks to those peers). Idle when no controller is configured, and in the
+ * controller's own process (there the WorkerService is the controller).
  */
 @Component(immediate = true, configurationPid = "vireo.worker.join", configurationPolicy = ConfigurationPolicy.REQUIRE)
 @Designate(ocd = ControllerJoin.Config.class)
@@ -48,7 +56,10 @@ public final class ControllerJoin {
 
     private final Cancellable task;
     private final HttpClient client;
+    private final ServiceRegistration<ClusterMembers> registration;
+    /** The last outcome logged, of the join and of the list: each is logged when it changes. */
     private volatile String last = "";
+    private volatile String lastList = "";
 
     @Activate
     public ControllerJoin(@Reference WorkerService worker,
@@ -59,6 +70,7 @@ public final class ControllerJoin {
         if (controller.isEmpty() || isController) {
             task = null;
             client = null;
+            registration = null;
             return;
         }
         URI uri;
@@ -83,21 +95,65 @@ public final class ControllerJoin {
             request.header("Authorization", "Bearer " + config.auth_token());
         }
         HttpRequest join = request.build();
+        HttpRequest.Builder listing = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).GET();
+        if (!config.auth_token().isEmpty()) {
+            listing.header("Authorization", "Bearer " + config.auth_token());
+        }
+        HttpRequest list = listing.build();
+        JoinedCluster cluster = new JoinedCluster();
         Runnable once = () -> client.sendAsync(join, HttpResponse.BodyHandlers.ofString()).whenComplete((r, e) -> {
+            boolean joined = e == null && r.statusCode() == 200;
             String now = e != null ? "cannot reach controller " + controller + ": " + e
-                    : r.statusCode() == 200 ? "joined controller " + controller + " as " + worker.name() + " (" + address + ")"
+                    : joined ? "joined controller " + controller + " as " + worker.name() + " (" + address + ")"
                     : "controller " + controller + " refused the join: " + r.statusCode() + " " + r.body().trim();
             if (!now.equals(last)) {
                 last = now;
-                LOG.log(e == null && r.statusCode() == 200 ? Level.INFO : Level.WARNING, now);
+                LOG.log(joined ? Level.INFO : Level.WARNING, now);
             }
+            if (!joined) {
+                cluster.forget();
+                return;
+            }
+            client.sendAsync(list, HttpResponse.BodyHandlers.ofString()).whenComplete((l, f) -> learn(cluster,
+                    controller, l, f));
         });
+        registration = context.registerService(ClusterMembers.class, cluster, new Hashtable<>());
         scheduler.execute(once);
         task = scheduler.scheduleAtFixedRate(once, Duration.ofMillis(Math.max(100, config.interval_ms())));
     }
 
+    /** Takes the controller's answer to {@code GET /workers}; forgets every member when there is none to take. */
+    private void learn(JoinedCluster cluster, String controller, HttpResponse<String> r, Throwable e) {
+        String now;
+        boolean learned = false;
+        if (e != null || r.statusCode() != 200) {
+            now = "cannot list the workers of controller " + controller + ": "
+                    + (e != null ? e : r.statusCode() + " " + r.body().trim());
+        } else {
+            try {
+                List<WorkerMember> members = JoinedCluster.parse(r.body());
+                cluster.learn(members);
+                learned = true;
+                now = "controller " + controller + " lists workers " + members.stream()
+                        .map(m -> m.name() + (m.healthy() ? "" : " (out)")).collect(Collectors.joining(", ", "[", "]"));
+            } catch (IllegalArgumentException bad) {
+                now = "cannot read the workers controller " + controller + " lists: " + bad.getMessage();
+            }
+        }
+        if (!learned) {
+            cluster.forget();
+        }
+        if (!now.equals(lastList)) {
+            lastList = now;
+            LOG.log(learned ? Level.INFO : Level.WARNING, now);
+        }
+    }
+
     @Deactivate
     void close() {
+        if (registration != null) {
+            registration.unregister();
+        }
         if (task != null) {
             task.cancel();
         }
