@@ -334,7 +334,7 @@ final class DagEngine implements AutoCloseable {
                     continue;
                 }
                 String was = RunText.record(e.getValue()).worker();
-                if (!was.isEmpty() && !peers.contains(was)) {
+                if (!was.isEmpty() && !peers.contains(was) && !store.settled(id, e.getKey())) {
                     String to = placement.nextPeer(peers);
                     LOG.log(Level.WARNING, "[" + run.tid(e.getKey(), -1, 1) + "] was running on " + was
                             + ", which is no longer in service: handing it to " + to);

@@ -166,6 +166,12 @@ public final class EmbeddedStore implements DagStore {
     }
 
     @Override
+    public boolean settled(String run, String task) {
+        RunData d = runs.get(run);
+        return d != null && d.settled.contains(task);
+    }
+
+    @Override
     public long release(String run, String task) {
         AtomicLong left = data(run).pending.get(task);
         if (left == null) {

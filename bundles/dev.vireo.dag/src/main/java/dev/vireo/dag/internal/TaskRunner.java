@@ -137,6 +137,9 @@ final class TaskRunner {
         if (ended(run)) {
             return; // cancelled or failed fast: nothing more starts (status shows it skipped or cancelled)
         }
+        if (run.store.settled(run.id, taskId)) {
+            return; // done already: a recovery or a hand-off raced with the task's own end
+        }
         Workflow.Task task = run.task(taskId);
         Attempted a = new Attempted(run, task);
         long t0 = clock.nanoTime();

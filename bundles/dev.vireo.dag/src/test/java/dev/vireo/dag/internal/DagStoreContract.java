@@ -130,7 +130,11 @@ public abstract class DagStoreContract {
     @Test
     void settleWithoutOutputStoresNoneAndALaterOutputIsIgnored() {
         create("r1", Map.of("a", 0));
+        assertFalse(store.settled("r1", "a"));
         assertTrue(store.settle("r1", "a", null));
+        assertTrue(store.settled("r1", "a"), "settled says so");
+        assertFalse(store.settled("r1", "b"));
+        assertFalse(store.settled("nope", "a"), "an unknown run has nothing settled");
         assertFalse(store.settle("r1", "a", "late"));
         assertEquals(Map.of(), store.outputs("r1", List.of("a")));
     }

@@ -41,6 +41,9 @@ public interface DagStore {
      */
     boolean settle(String run, String task, String output);
 
+    /** Whether the task has settled (succeeded, failed or skipped); false for an unknown run. */
+    boolean settled(String run, String task);
+
     /**
      * One input of the task arrived: decrements its pending count and returns what is left. The call that returns 0
      * is the one that runs the task (exactly one caller sees 0).

@@ -235,6 +235,11 @@ public final class RedisStore implements DagStore {
     }
 
     @Override
+    public boolean settled(String run, String task) {
+        return Long.valueOf(1L).equals(checked(client.call("SISMEMBER", key(run, "settled"), task), run, task));
+    }
+
+    @Override
     public long release(String run, String task) {
         return (Long) checked(client.eval(RELEASE, keys(run, "spec", "pending"), List.of(task)), run, task);
     }
