@@ -226,7 +226,24 @@ public final class EmbeddedStore implements DagStore {
 
     @Override
     public void record(String run, String task, String record) {
-        data(run).records.put(task, record);
+        RunData d = data(run);
+        synchronized (d.records) {
+            d.records.put(task, record);
+        }
+    }
+
+    @Override
+    public boolean progress(String run, String task, String record) {
+        RunData d = data(run);
+        synchronized (d.records) {
+            // settle adds to the set before the settler writes its final record, so a check under this lock, and
+            // the final record's own write under it too, keep a progress record from landing after the final one
+            if (d.settled.contains(task)) {
+                return false;
+            }
+            d.records.put(task, record);
+            return true;
+        }
     }
 
     @Override

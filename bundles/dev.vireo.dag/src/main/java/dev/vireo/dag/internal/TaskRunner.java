@@ -116,7 +116,7 @@ final class TaskRunner {
      */
     void handedTo(Run run, String task, String peer) {
         Workflow.Task t = run.task(task);
-        run.store.record(run.id, task, RunText.record(new TaskRecord(task, t.functionId(), TaskState.RUNNING, peer,
+        run.store.progress(run.id, task, RunText.record(new TaskRecord(task, t.functionId(), TaskState.RUNNING, peer,
                 "", 0, 0, sinceSubmitted(run), -1, 0, 0, 0, 0, 0, 0, Optional.empty())));
     }
 
@@ -152,7 +152,9 @@ final class TaskRunner {
         }
         Map<String, JsonElement> inputs = new LinkedHashMap<>();
         texts.forEach((k, v) -> inputs.put(k, Payloads.parse(v)));
-        record(a, TaskState.RUNNING, 0, 0, Optional.empty());
+        if (!run.store.progress(run.id, taskId, RunText.record(a.record(TaskState.RUNNING, 0, 0, Optional.empty())))) {
+            return; // settled meanwhile (a duplicate start): nothing to do
+        }
         if (!task.mapped()) {
             String payload = Payloads.build(run.args(task), inputs, null);
             a.inputUs = (clock.nanoTime() - t0) / 1_000;

@@ -128,6 +128,17 @@ public abstract class DagStoreContract {
     }
 
     @Test
+    void progressRecordsAreStoredUntilTheTaskSettles() {
+        create("r1", Map.of("a", 0));
+        assertTrue(store.progress("r1", "a", "running"));
+        assertEquals(Map.of("a", "running"), store.records("r1"));
+        store.settle("r1", "a", "out");
+        store.record("r1", "a", "succeeded");
+        assertFalse(store.progress("r1", "a", "running, late"));
+        assertEquals(Map.of("a", "succeeded"), store.records("r1"));
+    }
+
+    @Test
     void settleWithoutOutputStoresNoneAndALaterOutputIsIgnored() {
         create("r1", Map.of("a", 0));
         assertFalse(store.settled("r1", "a"));
@@ -135,6 +146,7 @@ public abstract class DagStoreContract {
         assertTrue(store.settled("r1", "a"), "settled says so");
         assertFalse(store.settled("r1", "b"));
         assertFalse(store.settled("nope", "a"), "an unknown run has nothing settled");
+        assertFalse(store.progress("r1", "a", "running again"), "progress never replaces a settled task's record");
         assertFalse(store.settle("r1", "a", "late"));
         assertEquals(Map.of(), store.outputs("r1", List.of("a")));
     }

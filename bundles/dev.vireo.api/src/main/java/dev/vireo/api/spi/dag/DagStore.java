@@ -62,6 +62,12 @@ public interface DagStore {
     /** Stores the task's latest record text (replacing the previous one). */
     void record(String run, String task, String record);
 
+    /**
+     * Stores a progress record of the task (it runs, it was handed to a peer), unless the task has settled: a
+     * progress record never replaces the record of a task that is done. Atomic: true if it was stored.
+     */
+    boolean progress(String run, String task, String record);
+
     /** Every task's latest record text, by task id. */
     Map<String, String> records(String run);
 

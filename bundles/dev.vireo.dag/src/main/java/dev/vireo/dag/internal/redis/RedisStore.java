@@ -110,6 +110,9 @@ public final class RedisStore implements DagStore {
     private static final Script FINISH_TASK = Script.of(EXISTS + "return redis.call('DECR', KEYS[2])");
     /** KEYS spec records; ARGV task record. */
     private static final Script RECORD = Script.of(EXISTS + "redis.call('HSET', KEYS[2], ARGV[1], ARGV[2]) return 1");
+    /** KEYS spec records settled; ARGV task record: stored only while the task has not settled. */
+    private static final Script PROGRESS = Script.of(EXISTS + "if redis.call('SISMEMBER', KEYS[3], ARGV[1]) == 1 then"
+            + " return 0 end redis.call('HSET', KEYS[2], ARGV[1], ARGV[2]) return 1");
     /** KEYS spec finished; ARGV state. */
     private static final Script FINISH = Script.of(EXISTS
             + "redis.call('SET', KEYS[2], ARGV[1], 'NX') return redis.call('GET', KEYS[2])");
@@ -322,6 +325,12 @@ public final class RedisStore implements DagStore {
     @Override
     public void record(String run, String task, String record) {
         checked(client.eval(RECORD, keys(run, "spec", "records"), List.of(task, record)), run, task);
+    }
+
+    @Override
+    public boolean progress(String run, String task, String record) {
+        return (Long) checked(client.eval(PROGRESS, keys(run, "spec", "records", "settled"), List.of(task, record)), run,
+                task) == 1L;
     }
 
     @Override
