@@ -1,18 +1,27 @@
 package dev.vireo.cli;
 
+import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import dev.vireo.cli.ApiClient.Reply;
+import dev.vireo.loadgen.DagReport;
+import dev.vireo.loadgen.DagResults;
+import dev.vireo.loadgen.RunMetadata;
 import java.io.Console;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.time.Instant;
 import java.util.Map;
 
 /**
  * Workflows on a worker's (or controller's) HTTP API for {@code vireo dag ...}: submit, status (and watching a run),
- * result, cancel, delete, list. Human-readable by default ({@link DagView}); with {@code json} it prints the API's
- * JSON as it came (a result's outputs exactly as the functions wrote them). Methods return the exit code: 0 ok, 1
- * refused, or (waiting and result) the run failed or was cancelled; nothing answering is exit 3.
+ * result, cancel, delete, list, and a run's records into a results folder (report). Human-readable by default
+ * ({@link DagView}); with {@code json} it prints the API's JSON as it came (a result's outputs exactly as the
+ * functions wrote them). Methods return the exit code: 0 ok, 1 refused, or (waiting and result) the run failed or was
+ * cancelled; nothing answering is exit 3.
  *
  * <p>Waiting polls the run's counts ({@code ?records=false}) every {@link #POLL_MS} ms. On a terminal a one-line
  * progress bar on stderr is redrawn in place; elsewhere {@code --wait} prints nothing until the end and
@@ -21,6 +30,7 @@ import java.util.Map;
 public final class DagClient {
     static final long POLL_MS = 500;
 
+    private final String base;
     private final ApiClient api;
     private final boolean json;
     private final boolean terminal;
@@ -30,6 +40,7 @@ public final class DagClient {
     }
 
     DagClient(String base, String token, boolean json, boolean terminal) {
+        this.base = base;
         this.api = new ApiClient(base, token);
         this.json = json;
         this.terminal = terminal;
@@ -127,6 +138,50 @@ public final class DagClient {
             return ApiClient.failed(r, json);
         }
         System.out.print(json ? r.text().strip() + System.lineSeparator() : DagView.list(r.body().getAsJsonArray()));
+        return 0;
+    }
+
+    /**
+     * The run's records (its status) and graph (its spec) into the results folder {@code out/name} ({@code name}
+     * null: {@code dag-RUN}), which must be new or empty: table {@code tasks} in {@code records.duckdb},
+     * {@code tasks.parquet}, {@code tasks.csv}, {@code summary.json}, and {@code report.html} with the graph and the
+     * timeline (loadgen's {@link DagResults} and {@link DagReport}). A run still running is written as it is now (said
+     * on stderr). Prints what the summary says and where the report is; with {@code json}, the summary.
+     */
+    public int report(String run, Path out, String name) throws IOException, InterruptedException, SQLException {
+        String folder = name != null ? name : "dag-" + run;
+        if (!folder.matches("[A-Za-z0-9._-]{1,100}")) {
+            throw new CliException(CliException.USAGE, "--name '" + folder + "' may only have letters, digits, '.',"
+                    + " '_', '-' (1-100 of them)");
+        }
+        Path dir = out.resolve(folder);
+        if (Files.isDirectory(dir)) {
+            try (var files = Files.list(dir)) {
+                if (files.findAny().isPresent()) {
+                    throw new CliException(CliException.USAGE, "results folder " + dir + " exists and is not empty:"
+                            + " choose another --name");
+                }
+            }
+        }
+        Reply status = api.call("GET", path(run), null, Map.of());
+        if (!status.ok()) {
+            return ApiClient.failed(status, json);
+        }
+        Reply spec = api.call("GET", path(run) + "/spec", null, Map.of());
+        if (!spec.ok()) {
+            return ApiClient.failed(spec, json);
+        }
+        JsonObject s = status.body().getAsJsonObject();
+        if (s.get("state").getAsString().equals("running")) {
+            System.err.println("vireo: run " + run + " is still running: its records are written as they are now");
+        }
+        JsonObject meta = RunMetadata.live(folder, "dag", base, Instant.parse(s.get("submitted").getAsString()))
+                .put("run", s.get("run").getAsString()).put("workflow", s.get("name").getAsString())
+                .put("fetched", Instant.now().toString()).json();
+        JsonObject summary = DagResults.write(dir, s, spec.text(), meta);
+        DagReport.write(dir, summary);
+        System.out.print(json ? new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(summary)
+                + System.lineSeparator() : DagView.report(summary, dir));
         return 0;
     }
 

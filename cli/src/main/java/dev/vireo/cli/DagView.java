@@ -3,6 +3,7 @@ package dev.vireo.cli;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -127,6 +128,28 @@ public final class DagView {
             b.append(String.format(Locale.ROOT, "%-" + task + "s  %s%n", e.getKey(), e.getValue()));
         }
         return b.toString();
+    }
+
+    /**
+     * A run's results folder as {@code dag report} prints it: the run, its tasks and makespan, the critical path
+     * (its first eight tasks), and where the folder and its report are.
+     */
+    public static String report(JsonObject summary, Path dir) {
+        JsonObject run = summary.getAsJsonObject("run");
+        String workflow = run.has("workflow") ? run.get("workflow").getAsString() : "";
+        JsonObject critical = summary.getAsJsonObject("critical_path");
+        List<String> path = new ArrayList<>();
+        critical.getAsJsonArray("tasks").forEach(t -> path.add(t.getAsString()));
+        String steps = String.join(" -> ", path.subList(0, Math.min(8, path.size())))
+                + (path.size() > 8 ? " -> ... (" + (path.size() - 8) + " more)" : "");
+        Path abs = dir.toAbsolutePath();
+        return String.format(Locale.ROOT, "%s%s %s: %d tasks (%s), makespan %s%n", run.get("run").getAsString(),
+                workflow.isEmpty() ? "" : " (" + workflow + ")", summary.get("state").getAsString(),
+                summary.get("tasks").getAsInt(), counts(summary.getAsJsonObject("counts")),
+                duration(summary.get("makespan_us").getAsLong()))
+                + String.format(Locale.ROOT, "critical path: %d tasks, %s%s%n", path.size(),
+                        duration(critical.get("length_us").getAsLong()), path.isEmpty() ? "" : ": " + steps)
+                + "results: " + abs + "  (report: " + abs.resolve("report.html") + ")" + System.lineSeparator();
     }
 
     /** {@code 1 running, 2 succeeded}: the states that have tasks, in the order a task goes through them. */

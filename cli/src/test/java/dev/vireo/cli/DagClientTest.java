@@ -1,14 +1,24 @@
 package dev.vireo.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import com.sun.net.httpserver.HttpServer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
@@ -19,6 +29,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The workflow commands against a scripted HTTP API: what they send, print and exit with. */
 @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
@@ -172,6 +183,65 @@ class DagClientTest {
         assertEquals(0, client.list());
         assertEquals("run-1 cancelled: 2 of 2 tasks done (1 succeeded, 1 cancelled)\ndeleted run-1\n(no runs)\n",
                 out());
+    }
+
+    static final String REPORTED = """
+            {"run":"r-7","name":"wc","state":"succeeded","submitted":"2026-11-22T20:50:13.646Z","elapsed_us":400000,
+             "tasks":3,"finished":3,"counts":{"waiting":0,"running":0,"succeeded":3,"failed":0,"skipped":0,"cancelled":0},
+             "records":[
+              {"task":"split","function":"split-1","state":"succeeded","worker":"w1","container":"cold","attempts":1,
+               "items":0,"start_us":0,"end_us":100000,"queued_us":0,"input_us":0,"execution_us":90000,"output_us":0,
+               "bytes_in":1,"bytes_out":1},
+              {"task":"count","function":"len-1","state":"succeeded","worker":"w2","container":"warm","attempts":3,
+               "items":3,"start_us":100100,"end_us":300000,"queued_us":0,"input_us":0,"execution_us":150000,
+               "output_us":0,"bytes_in":1,"bytes_out":1},
+              {"task":"sum","function":"sum-1","state":"succeeded","worker":"w1","container":"warm","attempts":1,
+               "items":0,"start_us":300100,"end_us":390000,"queued_us":0,"input_us":0,"execution_us":80000,
+               "output_us":0,"bytes_in":1,"bytes_out":1}]}""";
+    static final String REPORTED_SPEC = "{\"name\":\"wc\",\"tasks\":[{\"id\":\"split\",\"function\":\"split-1\"},"
+            + "{\"id\":\"count\",\"function\":\"len-1\",\"map\":\"split\",\"args\":{\"w\":{\"$item\":true}}},"
+            + "{\"id\":\"sum\",\"function\":\"sum-1\",\"args\":{\"xs\":{\"$ref\":\"count\"}}}]}";
+
+    @Test
+    void reportWritesTheRunsResultsFolderFromItsStatusAndSpec(@TempDir Path runs) throws Exception {
+        answer("GET /dags/r-7", "200", REPORTED);
+        answer("GET /dags/r-7/spec", "200", REPORTED_SPEC + "\n");
+        assertEquals(0, new DagClient(base, "", false, false).report("r-7", runs, null));
+        Path dir = runs.resolve("dag-r-7").toAbsolutePath();
+        assertEquals("r-7 (wc) succeeded: 3 tasks (3 succeeded), makespan 390.0 ms\n"
+                + "critical path: 3 tasks, 389.8 ms: split -> count -> sum\n"
+                + "results: " + dir + "  (report: " + dir.resolve("report.html") + ")\n", out());
+        assertEquals(List.of("GET /dags/r-7", "GET /dags/r-7/spec"), requests);
+        for (String f : List.of("records.duckdb", "tasks.parquet", "tasks.csv", "summary.json", "report.html",
+                "dag.svg", "timeline.svg")) {
+            assertTrue(Files.isRegularFile(dir.resolve(f)), f);
+        }
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + dir.resolve("records.duckdb"));
+                Statement st = c.createStatement();
+                ResultSet r = st.executeQuery("SELECT string_agg(task || ':' || worker || ':' || array_to_string("
+                        + "depends_on, '+'), ' ' ORDER BY position) FROM tasks")) {
+            r.next();
+            assertEquals("split:w1: count:w2:split sum:w1:count", r.getString(1));
+        }
+        JsonObject run = JsonParser.parseString(Files.readString(dir.resolve("summary.json"))).getAsJsonObject()
+                .getAsJsonObject("run");
+        assertEquals("dag", run.get("kind").getAsString());
+        assertEquals(base, run.get("target").getAsString());
+
+        CliException full = assertThrows(CliException.class, () -> new DagClient(base, "", false, false)
+                .report("r-7", runs, null));
+        assertEquals(CliException.USAGE, full.code());
+        assertTrue(full.getMessage().contains("exists and is not empty: choose another --name"), full.getMessage());
+        assertEquals(CliException.USAGE, assertThrows(CliException.class, () -> new DagClient(base, "", false, false)
+                .report("r-7", runs, "a/b")).code());
+    }
+
+    @Test
+    void reportOfAnUnknownRunIsExit1AndWritesNothing(@TempDir Path runs) throws Exception {
+        answer("GET /dags/zz", "404", "{\"error\":{\"kind\":\"UNKNOWN_FUNCTION\",\"message\":\"no run 'zz'\"}}");
+        assertEquals(1, new DagClient(base, "", false, false).report("zz", runs, "x"));
+        assertEquals("vireo: unknown function: no run 'zz' (HTTP 404)\n", err());
+        assertFalse(Files.exists(runs.resolve("x")));
     }
 
     @Test

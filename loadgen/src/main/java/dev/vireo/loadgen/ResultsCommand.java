@@ -13,7 +13,10 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code vireo results compare A B | report RUN}: two runs side by side; a run's report drawn again. */
+/**
+ * {@code vireo results compare A B | report RUN}: two runs side by side; a run's report drawn again (an invocation
+ * run's or, for a folder of {@code dag report}, a workflow run's).
+ */
 @Command(name = "results", description = "Compare runs; redraw a run's report.",
         subcommands = {ResultsCommand.Compare.class, ResultsCommand.Redraw.class})
 public final class ResultsCommand {
@@ -41,7 +44,13 @@ public final class ResultsCommand {
 
         @Override
         public Integer call() throws Exception {
-            JsonObject c = Results.compare(checked(spec, a), checked(spec, b));
+            for (Path p : new Path[] {checked(spec, a), checked(spec, b)}) {
+                if (DagResults.isDagFolder(p)) {
+                    throw new ParameterException(spec.commandLine(), p + " holds a workflow run (table tasks):"
+                            + " compare compares invocation runs (query both records.duckdb files instead)");
+                }
+            }
+            JsonObject c = Results.compare(a, b);
             if (json) {
                 System.out.println(new GsonBuilder().setPrettyPrinting().create().toJson(c));
             } else {
@@ -63,7 +72,11 @@ public final class ResultsCommand {
         public Integer call() throws Exception {
             JsonObject summary = JsonParser.parseString(Files.readString(checked(spec, dir).resolve("summary.json")))
                     .getAsJsonObject();
-            Report.write(dir, summary);
+            if (DagResults.isDagFolder(dir)) {
+                DagReport.write(dir, summary);
+            } else {
+                Report.write(dir, summary);
+            }
             System.out.println("report: " + dir.toAbsolutePath().resolve("report.html"));
             return 0;
         }

@@ -8,6 +8,7 @@ import dev.vireo.api.dag.RunStatus;
 import dev.vireo.api.dag.TaskRecord;
 import dev.vireo.api.dag.TaskState;
 import dev.vireo.api.dag.Workflow;
+import dev.vireo.api.dag.WorkflowBuilder;
 import dev.vireo.api.model.ErrorKind;
 import dev.vireo.api.model.InvocationError;
 import dev.vireo.api.model.ValidationException;
@@ -28,7 +29,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * "function"}]}} (strict JSON by the API's own check; other fields are ignored, args become {@code {}}); a submitted
  * run ({@code run-1}, {@code run-2}, ...) stays running with every task waiting until a test replaces it
  * ({@link #put}). Functions other than {@link #functions} are refused at submission, as the real service refuses
- * unregistered ones. Every call is written to {@link #calls}.
+ * unregistered ones. A run's {@link #spec} is {@code {"name", "tasks": [{"id", "function"}]}} for a submitted one, or
+ * what a test gave {@link #putSpec}. Every call is written to {@link #calls}.
  */
 public final class FakeDags implements DagService {
     /**
@@ -47,12 +49,20 @@ public final class FakeDags implements DagService {
                     , TaskRecord.waiting("report", "report-1").in(TaskState.SKIPPED)),
             Optional.of("sum: USER_ERROR: ValueError: bad"));
 
+    /** The spec of {@link #FAILED}: split -> count (a map over split) -> sum -> report (after sum). */
+    public static final String FAILED_SPEC = "{\"name\":\"wc\",\"on_error\":\"fail_fast\",\"retries\":0,"
+            + "\"retry_backoff_ms\":100,\"tasks\":[{\"id\":\"split\",\"function\":\"split-1\",\"args\":{}},"
+            + "{\"id\":\"count\",\"function\":\"len-1\",\"args\":{\"w\":{\"$item\":true}},\"map\":\"split\"},"
+            + "{\"id\":\"sum\",\"function\":\"sum-1\",\"args\":{\"xs\":{\"$ref\":\"count\"}}},"
+            + "{\"id\":\"report\",\"function\":\"report-1\",\"args\":{},\"after\":[\"sum\"]}]}";
+
     /** The functions submissions may name. */
     public final Set<String> functions = new java.util.concurrent.CopyOnWriteArraySet<>(List.of("hello-1", "split-1",
             "len-1", "sum-1"));
     public final List<String> calls = new CopyOnWriteArrayList<>();
     private final Map<String, RunStatus> runs = new LinkedHashMap<>();
     private final Map<String, Map<String, String>> outputs = new LinkedHashMap<>();
+    private final Map<String, String> specs = new LinkedHashMap<>();
     private int sequence;
 
     /** Counts with every state present. */
@@ -69,6 +79,11 @@ public final class FakeDags implements DagService {
         runs.remove(status.run());
         runs.put(status.run(), status);
         outputs.put(status.run(), new LinkedHashMap<>(sinks));
+    }
+
+    /** The spec {@link #spec} answers for the run. */
+    public synchronized void putSpec(String run, String specJson) {
+        specs.put(run, specJson);
     }
 
     @Override
@@ -109,6 +124,15 @@ public final class FakeDags implements DagService {
                 .toList();
         put(new RunStatus(id, workflow.name(), RunState.RUNNING, FakeWorker.ARRIVAL, 1_500,
                 counts(Map.of(TaskState.WAITING, records.size())), records, Optional.empty()), Map.of());
+        StringBuilder spec = new StringBuilder("{\"name\":").append(WorkflowBuilder.quote(workflow.name()))
+                .append(",\"tasks\":[");
+        for (Workflow.Task t : workflow.tasks()) {
+            spec.append(spec.charAt(spec.length() - 1) == '[' ? "" : ",").append("{\"id\":")
+                    .append(WorkflowBuilder.quote(t.id())).append(",\"function\":")
+                    .append(WorkflowBuilder.quote(t.functionId())).append('}');
+        }
+        spec.append("]}");
+        specs.put(id, spec.toString());
         return id;
     }
 
@@ -139,6 +163,17 @@ public final class FakeDags implements DagService {
         RunStatus s = known(run);
         return new RunStatus(s.run(), s.name(), s.state(), s.submitted(), s.elapsedUs(), s.counts(), List.of(),
                 s.failure());
+    }
+
+    @Override
+    public synchronized String spec(String run) {
+        calls.add("spec " + run);
+        known(run);
+        String spec = specs.get(run);
+        if (spec == null) {
+            throw new IllegalStateException("no spec for " + run + ": a test that put it gives one with putSpec");
+        }
+        return spec;
     }
 
     @Override
@@ -174,6 +209,7 @@ public final class FakeDags implements DagService {
         known(run);
         runs.remove(run);
         outputs.remove(run);
+        specs.remove(run);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.vireo.cli.command;
 
 import dev.vireo.cli.CliException;
+import dev.vireo.loadgen.LoadgenCommand;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
@@ -14,9 +15,9 @@ import picocli.CommandLine.Parameters;
 
 /** {@code vireo dag ...}: workflows on a running worker (its HTTP API, /dags). */
 @Command(name = "dag", description = "Submit workflows (DAGs of functions) and watch, fetch, cancel and delete their"
-        + " runs on a running worker.",
+        + " runs on a running worker; write a run's records and report into a results folder.",
         subcommands = {DagCommand.Submit.class, DagCommand.Status.class, DagCommand.Result.class,
-            DagCommand.Cancel.class, DagCommand.Delete.class, DagCommand.ListRuns.class,
+            DagCommand.Cancel.class, DagCommand.Delete.class, DagCommand.ListRuns.class, DagCommand.Report.class,
             dev.vireo.sim.SimDagCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 refused, or (--wait, result) the run failed or was cancelled, 2 bad usage,"
             + " 3 no worker answers."})
@@ -115,6 +116,30 @@ public final class DagCommand {
         @Override
         public Integer call() throws Exception {
             return target.dagClient("all-in-one").delete(run);
+        }
+    }
+
+    @Command(name = "report", description = "Write a run's per-task records into a results folder (table tasks in"
+            + " records.duckdb, tasks.parquet, tasks.csv, summary.json) and draw report.html: the graph (tasks"
+            + " coloured by worker, the critical path marked) and a timeline per worker.")
+    static final class Report implements Callable<Integer> {
+        @Mixin
+        Target target;
+
+        @Parameters(index = "0", paramLabel = "RUN")
+        String run;
+
+        @Option(names = "--out", paramLabel = "DIR", defaultValue = LoadgenCommand.RUNS_DIR,
+                description = "folder of results folders (default: ${DEFAULT-VALUE})")
+        Path out;
+
+        @Option(names = "--name", paramLabel = "NAME", description = "results folder name, new or empty"
+                + " (default: dag-RUN)")
+        String name;
+
+        @Override
+        public Integer call() throws Exception {
+            return target.dagClient("all-in-one").report(run, out, name);
         }
     }
 

@@ -197,6 +197,8 @@ public final class DemoCommand implements Callable<Integer> {
         String run = com.google.gson.JsonParser.parseString(runs.body()).getAsJsonArray().get(0).getAsJsonObject()
                 .get("run").getAsString();
         run("dag", "status", run, "--worker", controller);
+        // its records into a results folder: the graph by worker, the critical path, a timeline (prints where)
+        run("dag", "report", run, "--worker", controller, "--out", home.runs().toString());
     }
 
     private static void step(String title) {

@@ -46,6 +46,15 @@ public interface DagService {
     RunStatus summary(String run);
 
     /**
+     * The run's workflow as a spec: JSON text that {@link #parse} reads back to the same workflow (its tasks in their
+     * order, the dependencies that pass no data written as {@code after}). What a client needs to draw the run's
+     * graph from its records, or to submit it again.
+     *
+     * @since 1.2
+     */
+    String spec(String run);
+
+    /**
      * The outputs of the run's sinks.
      *
      * @throws RunNotFinishedException if the run has not finished yet (a ValidationException saying how far it is)

@@ -6,6 +6,8 @@
  * <p>1.1: {@link dev.vireo.api.dag.DagService#parse} (the front ends read specs through the service),
  * {@link dev.vireo.api.dag.RunNotFinishedException}, and {@link dev.vireo.api.dag.WorkflowBuilder} (a workflow
  * declared in Java, task by task).
+ *
+ * <p>1.2: {@link dev.vireo.api.dag.DagService#spec} (a run's workflow as a spec, for its graph).
  */
 @org.osgi.annotation.bundle.Export
 @org.osgi.annotation.versioning.Version("1.2.0")

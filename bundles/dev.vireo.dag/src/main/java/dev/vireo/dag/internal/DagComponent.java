@@ -104,6 +104,11 @@ public final class DagComponent implements DagService {
     }
 
     @Override
+    public String spec(String run) {
+        return engine.spec(run);
+    }
+
+    @Override
     public RunResult result(String run) {
         return engine.result(run);
     }

@@ -252,6 +252,11 @@ final class DagEngine implements AutoCloseable {
         return status(run(id), false);
     }
 
+    /** The run's workflow as a spec ({@link WorkflowJson#write}: what {@link WorkflowJson#parse} reads back). */
+    String spec(String id) {
+        return WorkflowJson.write(run(id).workflow);
+    }
+
     RunResult result(String id) {
         Run run = run(id);
         Optional<String> finished = run.store.finished(run.id);

@@ -13,6 +13,7 @@ import dev.vireo.api.dag.RunState;
 import dev.vireo.api.dag.RunStatus;
 import dev.vireo.api.dag.TaskRecord;
 import dev.vireo.api.dag.TaskState;
+import dev.vireo.api.dag.Workflow;
 import dev.vireo.api.model.ErrorKind;
 import dev.vireo.api.model.ValidationException;
 import dev.vireo.api.worker.WorkerException;
@@ -152,6 +153,21 @@ class DagEngineTest {
                  {"id":"none","function":"fail-1","map":"split","args":{"w":{"$item":true}}}]}""");
         // "".split(" ") is [""]: one element; the function fails on it
         assertEquals(RunState.FAILED, await(empty).state());
+    }
+
+    @Test
+    void aRunsSpecReadsBackToItsWorkflowAndAnUnknownRunIsRefused() throws Exception {
+        Workflow w = WorkflowJson.parse("""
+                {"name":"wc","on_error":"continue","retries":1,"tasks":[
+                 {"id":"split","function":"split-1","args":{"text":"a bb"}},
+                 {"id":"lens","function":"len-1","map":"split","args":{"word":{"$item":true}}},
+                 {"id":"total","function":"sum-1","args":{"xs":{"$ref":"lens"}},"after":["split"],"retries":2}]}""");
+        String run = engine.submit(w, "");
+        await(run);
+        assertEquals(w, WorkflowJson.parse(engine.spec(run)), "the spec reads back to the workflow submitted");
+        assertEquals(List.of("lens", "split"), WorkflowJson.parse(engine.spec(run)).task("total").dependsOn());
+        WorkerException gone = assertThrows(WorkerException.class, () -> engine.spec("r-nope"));
+        assertEquals(ErrorKind.UNKNOWN_FUNCTION, gone.kind());
     }
 
     @Test

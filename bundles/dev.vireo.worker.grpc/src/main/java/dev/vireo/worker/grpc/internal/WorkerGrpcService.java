@@ -18,6 +18,7 @@ import dev.vireo.grpc.v1.ContinueDagReply;
 import dev.vireo.grpc.v1.ContinueDagRequest;
 import dev.vireo.grpc.v1.DagRequest;
 import dev.vireo.grpc.v1.DagResult;
+import dev.vireo.grpc.v1.DagSpec;
 import dev.vireo.grpc.v1.DagStatus;
 import dev.vireo.grpc.v1.DeleteDagReply;
 import dev.vireo.grpc.v1.ErrorInfo;
@@ -254,6 +255,11 @@ final class WorkerGrpcService extends WorkerGrpc.WorkerImplBase {
     @Override
     public void getDagResult(DagRequest request, StreamObserver<DagResult> out) {
         answer(out, () -> Messages.result(dags().result(request.getRun())));
+    }
+
+    @Override
+    public void getDagSpec(DagRequest request, StreamObserver<DagSpec> out) {
+        answer(out, () -> DagSpec.newBuilder().setRun(request.getRun()).setSpec(dags().spec(request.getRun())).build());
     }
 
     @Override

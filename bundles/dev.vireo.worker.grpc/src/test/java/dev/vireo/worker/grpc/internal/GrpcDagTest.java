@@ -13,6 +13,7 @@ import dev.vireo.grpc.v1.ContinueDagReply;
 import dev.vireo.grpc.v1.ContinueDagRequest;
 import dev.vireo.grpc.v1.DagRequest;
 import dev.vireo.grpc.v1.DagResult;
+import dev.vireo.grpc.v1.DagSpec;
 import dev.vireo.grpc.v1.DagStatus;
 import dev.vireo.grpc.v1.ListDagsReply;
 import dev.vireo.grpc.v1.ListDagsRequest;
@@ -146,6 +147,14 @@ class GrpcDagTest {
     }
 
     @Test
+    void aRunsSpecIsTheSameTextAsOverHttp() {
+        dags.put(FakeDags.FAILED, Map.of());
+        dags.putSpec("run-7", FakeDags.FAILED_SPEC);
+        assertEquals(DagSpec.newBuilder().setRun("run-7").setSpec(FakeDags.FAILED_SPEC).build(),
+                stub.getDagSpec(run("run-7")));
+    }
+
+    @Test
     void cancelThenDeleteThenTheRunIsUnknown() {
         stub.submitDag(SubmitDagRequest.newBuilder().setSpec(SPEC).build());
         DagStatus cancelled = stub.cancelDag(run("run-1"));
@@ -153,7 +162,8 @@ class GrpcDagTest {
         assertEquals(2, cancelled.getCounts().getCancelled());
         assertEquals("run-1", stub.deleteDag(run("run-1")).getRun());
         for (Supplier<?> call : List.<Supplier<?>>of(() -> stub.getDag(run("run-1")),
-                () -> stub.getDagResult(run("run-1")), () -> stub.cancelDag(run("run-1")),
+                () -> stub.getDagResult(run("run-1")), () -> stub.getDagSpec(run("run-1")),
+                () -> stub.cancelDag(run("run-1")),
                 () -> stub.deleteDag(run("run-1")))) {
             assertEquals("no run 'run-1' (never submitted, or removed after its retention)",
                     refused(Status.Code.NOT_FOUND, "UNKNOWN_FUNCTION", call));

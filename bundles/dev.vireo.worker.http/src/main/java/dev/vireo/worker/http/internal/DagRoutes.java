@@ -25,7 +25,8 @@ import java.util.function.Supplier;
 
 /**
  * The workflow endpoints under {@code /dags} (docs/api.md, "Workflows"), in front of the {@link DagService} when
- * this instance has one: submit (a spec, read by {@link DagService#parse}), list, status, result, cancel, delete.
+ * this instance has one: submit (a spec, read by {@link DagService#parse}), list, status, result, spec, cancel,
+ * delete.
  * Refusals are the service's own (400 naming the task, 404 for an unknown run); a result asked for early is 409
  * {@value RunNotFinishedException#KIND}. Stateless; the service may come and go between requests.
  */
@@ -92,8 +93,13 @@ final class DagRoutes {
             }
             return new Answer(200, resultText(result) + "\n", Map.of());
         }
+        if (parts.length == 3 && parts[2].equals("spec")) {
+            // the service's text as it is: JSON that POST /dags reads back to the same workflow
+            only(method, "GET");
+            return new Answer(200, dags.spec(run) + "\n", Map.of());
+        }
         throw new HttpError(404, "NOT_FOUND", "no such endpoint: " + method + " /" + String.join("/", parts)
-                + "; use /dags, /dags/{run} or /dags/{run}/result");
+                + "; use /dags, /dags/{run}, /dags/{run}/result or /dags/{run}/spec");
     }
 
     /** A true/false query parameter, {@code absent} when not given; {@code yes} and {@code no} say what each does. */

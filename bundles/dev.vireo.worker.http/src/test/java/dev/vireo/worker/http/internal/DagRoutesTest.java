@@ -211,6 +211,19 @@ class DagRoutesTest {
     }
 
     @Test
+    void aRunsSpecIsTheServicesTextAsItIs() throws Exception {
+        send("POST", "/dags", SPEC);
+        HttpResponse<String> r = send("GET", "/dags/run-1/spec", null);
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals(dags.spec("run-1") + "\n", r.body());
+        assertEquals(json(SPEC), json(r.body()));
+        dags.put(FakeDags.FAILED, Map.of());
+        dags.putSpec("run-7", FakeDags.FAILED_SPEC);
+        assertEquals(FakeDags.FAILED_SPEC + "\n", send("GET", "/dags/run-7/spec", null).body());
+        assertEquals("GET, HEAD", send("DELETE", "/dags/run-7/spec", null).headers().firstValue("Allow").orElse(""));
+    }
+
+    @Test
     void deleteCancelsAndWithPurgeRemoves() throws Exception {
         send("POST", "/dags", SPEC);
         HttpResponse<String> cancelled = send("DELETE", "/dags/run-1", null);
@@ -231,7 +244,8 @@ class DagRoutesTest {
 
     @Test
     void anUnknownRunIs404Everywhere() throws Exception {
-        for (String[] call : new String[][] {{"GET", "/dags/zz"}, {"GET", "/dags/zz/result"}, {"DELETE", "/dags/zz"},
+        for (String[] call : new String[][] {{"GET", "/dags/zz"}, {"GET", "/dags/zz/result"}, {"GET", "/dags/zz/spec"},
+            {"DELETE", "/dags/zz"},
             {"DELETE", "/dags/zz?purge=true"}}) {
             assertEquals("no run 'zz' (never submitted, or removed after its retention)",
                     assertError(send(call[0], call[1], null), 404, "UNKNOWN_FUNCTION"), call[0] + " " + call[1]);
@@ -246,7 +260,7 @@ class DagRoutesTest {
         assertEquals("GET, DELETE, HEAD", send("POST", "/dags/run-1", "{}").headers().firstValue("Allow").orElse(""));
         assertEquals("GET, HEAD", send("DELETE", "/dags/run-1/result", null).headers().firstValue("Allow").orElse(""));
         assertTrue(assertError(send("GET", "/dags/run-1/outputs", null), 404, "NOT_FOUND")
-                .contains("/dags/{run}/result"));
+                .contains("/dags/{run}/spec"));
         assertTrue(assertError(send("GET", "/nope", null), 404, "NOT_FOUND").contains("/dags"));
     }
 
