@@ -9,6 +9,7 @@ import dev.vireo.api.dag.Workflow;
 import dev.vireo.api.model.ErrorKind;
 import dev.vireo.api.model.InvocationError;
 import dev.vireo.api.model.InvocationRecord;
+import dev.vireo.api.spi.dag.DagStore;
 import dev.vireo.api.time.Clock;
 import dev.vireo.api.time.TaskScheduler;
 import dev.vireo.api.worker.WorkerException;
@@ -269,11 +270,23 @@ final class TaskRunner {
             return;
         }
         long t0 = clock.nanoTime();
-        if (!a.run.store.settle(a.run.id, a.task.id(), output)) {
+        Run run = a.run;
+        if (run.store.shared()) {
+            // a store over the network: settle, record, release and count in one round trip (the record's output_us
+            // is then the time to check the output, the store's own time is not known when the record is written)
+            DagStore.Completion c = run.store.complete(run.id, a.task.id(), output, RunText.record(
+                    a.record(TaskState.SUCCEEDED, (clock.nanoTime() - t0) / 1_000, bytes, Optional.empty())),
+                    run.dependents.getOrDefault(a.task.id(), List.of()));
+            if (c.first()) {
+                released(run, c.ready(), c.remaining());
+            }
+            return;
+        }
+        if (!run.store.settle(run.id, a.task.id(), output)) {
             return; // settled before (a duplicate completion): it released its dependents then
         }
         record(a, TaskState.SUCCEEDED, (clock.nanoTime() - t0) / 1_000, bytes, Optional.empty());
-        release(a.run, a.task.id());
+        release(run, a.task.id());
     }
 
     /** The task ended without an output (failed, or skipped because an input did not succeed). */
@@ -308,7 +321,12 @@ final class TaskRunner {
                 ready.add(d);
             }
         }
-        if (run.store.finishTask(run.id) == 0) {
+        released(run, ready, run.store.finishTask(run.id));
+    }
+
+    /** After a task's end: the run is complete when nothing remains; the dependents it made ready start. */
+    private void released(Run run, List<String> ready, long remaining) {
+        if (remaining == 0) {
             // the stored meta data: another node may have recorded a failure this one has not seen
             run.store.meta(run.id).ifPresent(m -> run.meta = RunText.meta(m));
             finish(run, run.meta.failure().isEmpty() ? RunState.SUCCEEDED : RunState.FAILED);

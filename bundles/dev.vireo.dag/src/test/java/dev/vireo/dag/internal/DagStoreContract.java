@@ -128,6 +128,28 @@ public abstract class DagStoreContract {
     }
 
     @Test
+    void completeSettlesRecordsReleasesAndCountsOnceInOneStep() throws Exception {
+        store.create("r1", "spec", "meta", Map.of("a", 0, "b", 1, "c", 2), 3);
+        DagStore.Completion first = store.complete("r1", "a", "out-a", "record-a", List.of("b", "c"));
+        assertTrue(first.first());
+        assertEquals(List.of("b"), first.ready(), "b had one input missing, c two");
+        assertEquals(2, first.remaining());
+        assertEquals(Map.of("a", "out-a"), store.outputs("r1", List.of("a")));
+        assertEquals("record-a", store.records("r1").get("a"));
+        DagStore.Completion again = store.complete("r1", "a", "other", "record-again", List.of("b", "c"));
+        assertFalse(again.first(), "once per task");
+        assertEquals(Map.of("a", "out-a"), store.outputs("r1", List.of("a")));
+        assertEquals("record-a", store.records("r1").get("a"));
+        DagStore.Completion none = store.complete("r1", "b", null, "record-b", List.of("c"));
+        assertEquals(List.of("c"), none.ready());
+        assertEquals(1, none.remaining());
+        assertEquals(Map.of(), store.outputs("r1", List.of("b")), "no output stored for null");
+        List<DagStore.Completion> raced = race(i -> store.complete("r1", "c", "out-c", "record-c", List.of()));
+        assertEquals(1, raced.stream().filter(DagStore.Completion::first).count(), "one winner under concurrency");
+        assertEquals(0, raced.stream().filter(DagStore.Completion::first).findFirst().orElseThrow().remaining());
+    }
+
+    @Test
     void progressRecordsAreStoredUntilTheTaskSettles() {
         create("r1", Map.of("a", 0));
         assertTrue(store.progress("r1", "a", "running"));

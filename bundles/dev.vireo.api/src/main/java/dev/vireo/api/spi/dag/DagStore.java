@@ -53,6 +53,36 @@ public interface DagStore {
     /** A task is done: decrements the run's remaining count and returns what is left (0: the run is complete). */
     long finishTask(String run);
 
+    /**
+     * What {@link #complete} did: whether this call settled the task ({@code first}), the dependents it left with no
+     * input missing (to start), and the run's remaining count after it (0: the run is complete; -1 when not first).
+     */
+    record Completion(boolean first, List<String> ready, long remaining) {
+        public Completion {
+            ready = List.copyOf(ready);
+        }
+    }
+
+    /**
+     * A task's end in one step: {@link #settle} (with {@code output}, null for none), and only if that was the first,
+     * {@link #record} its final record, {@link #release} each of {@code dependents} (those not waiting for inputs are
+     * skipped) and {@link #finishTask}. A store over the network does it in one round trip; the default makes the
+     * calls one after another (each atomic; together they are, for each caller, in that order).
+     */
+    default Completion complete(String run, String task, String output, String record, List<String> dependents) {
+        if (!settle(run, task, output)) {
+            return new Completion(false, List.of(), -1);
+        }
+        record(run, task, record);
+        List<String> ready = new java.util.ArrayList<>();
+        for (String d : dependents) {
+            if (release(run, d) == 0) {
+                ready.add(d);
+            }
+        }
+        return new Completion(true, ready, finishTask(run));
+    }
+
     /** The stored output of each of the tasks that has one, in the order asked (absent ones are left out). */
     Map<String, String> outputs(String run, Collection<String> tasks);
 

@@ -110,6 +110,23 @@ public final class RedisStore implements DagStore {
     private static final Script FINISH_TASK = Script.of(EXISTS + "return redis.call('DECR', KEYS[2])");
     /** KEYS spec records; ARGV task record. */
     private static final Script RECORD = Script.of(EXISTS + "redis.call('HSET', KEYS[2], ARGV[1], ARGV[2]) return 1");
+    /**
+     * KEYS spec settled outputs records pending remaining; ARGV task, 1 with an output or 0, the output, the final
+     * record, then the dependents. Returns {0} when the task had settled before, else {1, remaining, ready...}.
+     */
+    private static final Script COMPLETE = Script.of(EXISTS + """
+            if redis.call('SADD', KEYS[2], ARGV[1]) == 0 then return {0} end
+            if ARGV[2] == '1' then redis.call('HSET', KEYS[3], ARGV[1], ARGV[3]) end
+            redis.call('HSET', KEYS[4], ARGV[1], ARGV[4])
+            local out = {1, 0}
+            for i = 5, #ARGV do
+              if redis.call('HEXISTS', KEYS[5], ARGV[i]) == 1 and redis.call('HINCRBY', KEYS[5], ARGV[i], -1) == 0 then
+                table.insert(out, ARGV[i])
+              end
+            end
+            out[2] = redis.call('DECR', KEYS[6])
+            return out
+            """);
     /** KEYS spec records settled; ARGV task record: stored only while the task has not settled. */
     private static final Script PROGRESS = Script.of(EXISTS + "if redis.call('SISMEMBER', KEYS[3], ARGV[1]) == 1 then"
             + " return 0 end redis.call('HSET', KEYS[2], ARGV[1], ARGV[2]) return 1");
@@ -235,6 +252,23 @@ public final class RedisStore implements DagStore {
     public boolean settle(String run, String task, String output) {
         List<String> args = output == null ? List.of(task, "0") : List.of(task, "1", output);
         return (Long) checked(client.eval(SETTLE, keys(run, "spec", "settled", "outputs"), args), run, task) == 1L;
+    }
+
+    @Override
+    public Completion complete(String run, String task, String output, String record, List<String> dependents) {
+        List<String> args = new ArrayList<>(4 + dependents.size());
+        args.addAll(List.of(task, output == null ? "0" : "1", output == null ? "" : output, record));
+        args.addAll(dependents);
+        List<?> reply = (List<?>) checked(client.eval(COMPLETE, keys(run, "spec", "settled", "outputs", "records",
+                "pending", "remaining"), args), run, task);
+        if ((Long) reply.get(0) == 0L) {
+            return new Completion(false, List.of(), -1);
+        }
+        List<String> ready = new ArrayList<>(reply.size() - 2);
+        for (int i = 2; i < reply.size(); i++) {
+            ready.add(new String((byte[]) reply.get(i), java.nio.charset.StandardCharsets.UTF_8));
+        }
+        return new Completion(true, ready, (Long) reply.get(1));
     }
 
     @Override
