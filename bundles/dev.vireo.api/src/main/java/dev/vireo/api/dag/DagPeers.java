@@ -19,8 +19,13 @@ public interface DagPeers {
     List<String> peers();
 
     /**
-     * Asks worker {@code peer} to start task {@code task} of run {@code run} ({@link DagService#continueTask}); the
-     * stage fails if the peer cannot be reached or refuses, and the caller then runs the task itself.
+     * Asks worker {@code peer} to start tasks of run {@code run} ({@link DagService#continueTask} for each), in one
+     * request; the stage fails if the peer cannot be reached or refuses, and the caller then runs them itself.
      */
-    CompletionStage<Void> start(String peer, String run, String task);
+    CompletionStage<Void> start(String peer, String run, List<String> tasks);
+
+    /** {@link #start(String, String, List)} for one task. */
+    default CompletionStage<Void> start(String peer, String run, String task) {
+        return start(peer, run, List.of(task));
+    }
 }

@@ -38,7 +38,8 @@ public interface DagService {
     /**
      * Starts a task of a run that another node handed over ({@link DagPeers#start}): the run's state is in the shared
      * store both use, the task's inputs are all there, and this node is to run it (and continue the graph from it).
-     * UNKNOWN_FUNCTION if the store has no such run; a run that has ended starts nothing.
+     * Returns once the task is accepted (it starts on the executor). UNKNOWN_FUNCTION if the store has no such run;
+     * a run that has ended starts nothing.
      */
     void continueTask(String run, String task);
 

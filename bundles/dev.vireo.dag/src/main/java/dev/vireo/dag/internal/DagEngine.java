@@ -57,6 +57,7 @@ final class DagEngine implements AutoCloseable {
     private final Cancellable sweeper;
     private final Cancellable recoverer;
     private final Placement placement;
+    private final TaskScheduler scheduler;
     private volatile DagOptions options;
 
     DagEngine(WorkerService worker, Supplier<DagStore> stores, Supplier<DagPlanner> planners, Clock clock,
@@ -73,6 +74,7 @@ final class DagEngine implements AutoCloseable {
         this.options = options;
         this.runner = new TaskRunner(worker, clock, scheduler, options, placement);
         this.placement = placement;
+        this.scheduler = scheduler;
         this.sweeper = scheduler.scheduleAtFixedRate(this::sweep, options.sweep());
         this.recoverer = scheduler.scheduleAtFixedRate(this::recover, options.recovery());
     }
@@ -204,7 +206,8 @@ final class DagEngine implements AutoCloseable {
         if (run.task(task) == null) {
             throw new ValidationException("task", "run '" + id + "' has no task '" + task + "'");
         }
-        runner.start(run, task);
+        // on the executor: a peer hands over many tasks in one request, and is answered at once
+        scheduler.execute(() -> runner.start(run, task));
     }
 
     RunStatus status(String id) {

@@ -85,6 +85,7 @@ final class Placement {
         boolean keep = !controller.getAsBoolean();
         int slots = others.size() + (keep ? 1 : 0);
         List<String> local = new ArrayList<>();
+        java.util.Map<String, List<String>> dealt = new java.util.LinkedHashMap<>();
         for (int i = 0; i < ready.size(); i++) {
             String task = ready.get(i);
             if (keep && i == 0) {
@@ -96,16 +97,19 @@ final class Placement {
                 local.add(task);
                 continue;
             }
-            String peer = others.get(slot);
-            handed.record(run, task, peer);
-            p.start(peer, run.id, task).whenComplete((ok, failed) -> {
+            dealt.computeIfAbsent(others.get(slot), k -> new ArrayList<>()).add(task);
+        }
+        // one request per peer, whatever the fan-out's width
+        dealt.forEach((peer, tasks) -> {
+            tasks.forEach(task -> handed.record(run, task, peer));
+            p.start(peer, run.id, tasks).whenComplete((ok, failed) -> {
                 if (failed != null) {
-                    LOG.log(Level.WARNING, "[" + run.tid(task, -1, 1) + "] could not hand it to " + peer + " ("
-                            + failed.getMessage() + "): running it here");
-                    here.accept(run, task);
+                    LOG.log(Level.WARNING, "[" + run.id + "] could not hand " + tasks.size() + " task(s) to " + peer
+                            + " (" + failed.getMessage() + "): running them here");
+                    tasks.forEach(task -> here.accept(run, task));
                 }
             });
-        }
+        });
         return local;
     }
 }

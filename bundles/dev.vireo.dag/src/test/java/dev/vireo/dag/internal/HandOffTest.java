@@ -63,12 +63,12 @@ class HandOffTest {
         }
 
         @Override
-        public CompletionStage<Void> start(String peer, String run, String task) {
+        public CompletionStage<Void> start(String peer, String run, List<String> tasks) {
             DagEngine node = nodes.get(peer);
             if (node == null) {
                 return CompletableFuture.failedFuture(new IllegalStateException(peer + " is gone"));
             }
-            return CompletableFuture.runAsync(() -> node.continueTask(run, task));
+            return CompletableFuture.runAsync(() -> tasks.forEach(task -> node.continueTask(run, task)));
         }
     }
 
@@ -164,7 +164,7 @@ class HandOffTest {
                     }
 
                     @Override
-                    public CompletionStage<Void> start(String peer, String run, String task) {
+                    public CompletionStage<Void> start(String peer, String run, List<String> tasks) {
                         return CompletableFuture.failedFuture(new IllegalStateException(peer + " is gone"));
                     }
                 }, () -> false));

@@ -59,13 +59,13 @@ public final class GrpcDagPeers implements DagPeers {
     }
 
     @Override
-    public CompletionStage<Void> start(String peer, String run, String task) {
+    public CompletionStage<Void> start(String peer, String run, List<String> tasks) {
         try {
             GrpcRemoteWorker remote = remote(peer);
             // outside any call's context: a hand-off is often made while this node answers a ContinueDag of its own
             // (a task continued here finished and made others ready); inheriting that call's context would cancel
             // this one as soon as that answer is sent
-            return io.grpc.Context.ROOT.call(() -> remote.continueTask(run, task));
+            return io.grpc.Context.ROOT.call(() -> remote.continueTasks(run, tasks));
         } catch (RuntimeException e) {
             return CompletableFuture.failedStage(e);
         } catch (Exception e) {

@@ -165,9 +165,9 @@ final class GrpcRemoteWorker implements RemoteWorker {
      * Fails with the node's own kind (UNKNOWN_FUNCTION for a run it cannot see), or UNREACHABLE; one that fails for
      * want of an answer may still have started there.
      */
-    CompletionStage<Void> continueTask(String run, String task) {
+    CompletionStage<Void> continueTasks(String run, java.util.List<String> tasks) {
         return stage(async.withDeadlineAfter(CONTROL_DEADLINE_MS, TimeUnit.MILLISECONDS)
-                .continueDag(ContinueDagRequest.newBuilder().setRun(run).setTask(task).build()), r -> null);
+                .continueDag(ContinueDagRequest.newBuilder().setRun(run).addAllTasks(tasks).build()), r -> null);
     }
 
     @Override

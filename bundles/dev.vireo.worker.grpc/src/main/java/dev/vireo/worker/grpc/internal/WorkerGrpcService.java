@@ -284,7 +284,12 @@ final class WorkerGrpcService extends WorkerGrpc.WorkerImplBase {
     @Override
     public void continueDag(ContinueDagRequest request, StreamObserver<ContinueDagReply> out) {
         answer(out, () -> {
-            dags().continueTask(request.getRun(), request.getTask());
+            if (!request.getTask().isEmpty()) {
+                dags().continueTask(request.getRun(), request.getTask());
+            }
+            for (String task : request.getTasksList()) {
+                dags().continueTask(request.getRun(), task);
+            }
             return ContinueDagReply.getDefaultInstance();
         });
     }
