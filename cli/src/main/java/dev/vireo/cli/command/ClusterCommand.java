@@ -26,12 +26,18 @@ public final class ClusterCommand {
                 description = "carbon's line receiver: every instance pushes its metrics there each second")
         String graphite;
 
+        @Option(names = "--dag-store", paramLabel = "NAME", defaultValue = "${env:VIREO_CLUSTER_DAG_STORE:-embedded}",
+                description = "the workflow store of every instance: embedded, or redis (shared: the workers continue"
+                        + " runs themselves; ./vireo redis start runs one) (default: ${DEFAULT-VALUE})")
+        String dagStore;
+
         @Override
         public Integer call() throws Exception {
             if (workers < 1 || workers > 32) {
                 throw new IllegalArgumentException("--workers must be 1-32");
             }
-            Cluster.Addresses a = new Cluster(Home.detect(), "cluster").start(workers, open, backends, graphite);
+            Cluster.Addresses a = new Cluster(Home.detect(), "cluster").property("vireo.dag.store", dagStore)
+                    .start(workers, open, backends, graphite);
             System.out.println("controller: HTTP " + a.controllerHttp() + ", gRPC " + a.controllerGrpc() + " (" + workers
                     + " workers joined)");
             System.out.println("  ./vireo controller status --worker " + a.controllerHttp());
