@@ -286,6 +286,11 @@ class ClientTest(unittest.TestCase):
         self.assertEqual(3, sum(1 for r in fake.requests if r[1] == "/dags/r1?records=false"),
                          "polled without records until it ended")
 
+    def test_spec_reads_the_runs_workflow_back(self):
+        spec = self.workflow().spec()
+        with FakeServer({("GET", "/dags/r1/spec"): [(200, spec)]}) as fake:
+            self.assertEqual(spec, Client(fake.url, token="").spec("r1"))
+
     def test_submit_takes_a_spec_dict_or_text_and_resume(self):
         replies = {("POST", "/dags?resume=old%2F1"): [(201, {"run": "r2"})], ("POST", "/dags"): [(201, {"run": "r3"})]}
         spec = self.workflow().spec()

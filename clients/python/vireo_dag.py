@@ -449,6 +449,11 @@ class Client:
         enough to poll a run of 100,000 tasks)}."""
         return self._request("GET", "/dags/" + _segment(run) + ("" if records else "?records=false"))
 
+    def spec(self, run):
+        """The run's workflow as a spec dict (what submit reads back to the same workflow): the graph's edges for
+        tools that draw or analyse a run."""
+        return self._request("GET", "/dags/" + _segment(run) + "/spec")
+
     def runs(self):
         """The runs the server knows, newest first, without records."""
         return self._request("GET", "/dags")

@@ -44,6 +44,11 @@ public final class SimDagCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print the run's status with every record as JSON")
     boolean json;
 
+    @Option(names = "--report", paramLabel = "DIR", description = "also write the run's results folder there (task"
+            + " records in DuckDB, Parquet and CSV, summary.json with the critical path, report.html: the graph and a"
+            + " timeline per worker), as ./vireo dag report does for a live run; DIR must be new or empty")
+    Path report;
+
     @Option(names = "--log", paramLabel = "FILE", defaultValue = "run/dag-simulate.log",
             description = "every component's log, stamped with virtual time (default: ${DEFAULT-VALUE})")
     Path log;
@@ -65,6 +70,19 @@ public final class SimDagCommand implements Callable<Integer> {
             o = sim.runWorkflow(spec, coldMs, execMs);
         }
         RunStatus s = o.status();
+        if (report != null) {
+            if (Files.isDirectory(report)) {
+                try (var files = Files.list(report)) {
+                    if (files.findAny().isPresent()) {
+                        throw new IllegalArgumentException("--report " + report + " exists and is not empty");
+                    }
+                }
+            }
+            JsonObject meta = dev.vireo.loadgen.RunMetadata.simulated().put("kind", "dag").put("run", s.run())
+                    .put("workflow", s.name()).put("workers", workers).json();
+            JsonObject summary = dev.vireo.loadgen.DagResults.write(report, status(o), spec, meta);
+            dev.vireo.loadgen.DagReport.write(report, summary);
+        }
         if (json) {
             System.out.println(new GsonBuilder().setPrettyPrinting().create().toJson(toJson(o)));
         } else {
@@ -79,8 +97,52 @@ public final class SimDagCommand implements Callable<Integer> {
                         r.endUs() / 1e3, r.executionUs() / 1e3);
             }
             s.failure().ifPresent(f -> System.out.println("failure: " + f));
+            if (report != null) {
+                System.out.println("results: " + report + "  (report: " + report.resolve("report.html") + ")");
+            }
         }
         return s.state() == dev.vireo.api.dag.RunState.SUCCEEDED ? 0 : 1;
+    }
+
+    /** The run's status as the live API writes it (GET /dags/{run}), for the results folder. */
+    static JsonObject status(Simulation.WorkflowOutcome o) {
+        RunStatus s = o.status();
+        JsonObject out = new JsonObject();
+        out.addProperty("run", s.run());
+        out.addProperty("name", s.name());
+        out.addProperty("state", s.state().name().toLowerCase(Locale.ROOT));
+        out.addProperty("submitted", s.submitted().toString());
+        out.addProperty("elapsed_us", s.elapsedUs());
+        out.addProperty("failure", s.failure().orElse(""));
+        JsonArray records = new JsonArray();
+        for (TaskRecord r : s.records()) {
+            JsonObject j = new JsonObject();
+            j.addProperty("task", r.task());
+            j.addProperty("function", r.functionId());
+            j.addProperty("state", r.state().name().toLowerCase(Locale.ROOT));
+            j.addProperty("worker", r.worker());
+            j.addProperty("container", r.container());
+            j.addProperty("attempts", r.attempts());
+            j.addProperty("items", r.items());
+            j.addProperty("start_us", r.startUs());
+            j.addProperty("end_us", r.endUs());
+            j.addProperty("queued_us", r.queuedUs());
+            j.addProperty("input_us", r.inputUs());
+            j.addProperty("execution_us", r.executionUs());
+            j.addProperty("output_us", r.outputUs());
+            j.addProperty("bytes_in", r.bytesIn());
+            j.addProperty("bytes_out", r.bytesOut());
+            r.error().ifPresent(e -> {
+                JsonObject err = new JsonObject();
+                err.addProperty("kind", e.kind().name());
+                err.addProperty("message", e.message());
+                err.addProperty("detail", e.detail());
+                j.add("error", err);
+            });
+            records.add(j);
+        }
+        out.add("records", records);
+        return out;
     }
 
     static JsonObject toJson(Simulation.WorkflowOutcome o) {

@@ -374,4 +374,25 @@ class SimulationTest {
         }
         assertEquals(records.get(0), records.get(1), "the same workflow, config and seed give the same records");
     }
+
+    /** {@code dag simulate --report DIR} writes the same results folder {@code dag report} writes for a live run. */
+    @Test
+    void aSimulatedWorkflowWritesItsResultsFolderAndReport() throws Exception {
+        Path spec = Files.writeString(tmp.resolve("wf.json"), """
+                {"name":"sim-report","tasks":[
+                 {"id":"split","function":"split-1","args":{"sim_exec_ms":10,"sim_items":3}},
+                 {"id":"work","function":"work-1","map":"split","args":{"sim_exec_ms":20,"x":{"$item":true}}},
+                 {"id":"sum","function":"sum-1","args":{"xs":{"$ref":"work"}}}]}""");
+        Path out = tmp.resolve("wf-report");
+        SimDagCommand command = new SimDagCommand();
+        new picocli.CommandLine(command).parseArgs(spec.toString(), "--config", configs("wf-report", Map.of()).toString(),
+                "--report", out.toString(), "--log", tmp.resolve("wf-report.log").toString());
+        assertEquals(0, command.call());
+        for (String f : List.of("records.duckdb", "tasks.parquet", "summary.json", "report.html")) {
+            assertTrue(Files.isRegularFile(out.resolve(f)), f);
+        }
+        String summary = Files.readString(out.resolve("summary.json"));
+        assertTrue(summary.contains("\"state\": \"succeeded\""), summary);
+        assertTrue(summary.contains("\"simulated\": true"), summary);
+    }
 }
