@@ -145,33 +145,11 @@ public final class SimDagCommand implements Callable<Integer> {
         return out;
     }
 
+    /** The --json output: the status as the live API writes it, with the makespan and the task count. */
     static JsonObject toJson(Simulation.WorkflowOutcome o) {
-        RunStatus s = o.status();
-        JsonObject out = new JsonObject();
-        out.addProperty("run", s.run());
-        out.addProperty("name", s.name());
-        out.addProperty("state", s.state().name().toLowerCase(Locale.ROOT));
-        out.addProperty("makespan_us", s.elapsedUs());
-        out.addProperty("tasks", s.tasks());
-        s.failure().ifPresent(f -> out.addProperty("failure", f));
-        JsonArray records = new JsonArray();
-        for (TaskRecord r : s.records()) {
-            JsonObject j = new JsonObject();
-            j.addProperty("task", r.task());
-            j.addProperty("function", r.functionId());
-            j.addProperty("state", r.state().name().toLowerCase(Locale.ROOT));
-            j.addProperty("worker", r.worker());
-            j.addProperty("container", r.container());
-            j.addProperty("attempts", r.attempts());
-            j.addProperty("items", r.items());
-            j.addProperty("start_us", r.startUs());
-            j.addProperty("end_us", r.endUs());
-            j.addProperty("queued_us", r.queuedUs());
-            j.addProperty("execution_us", r.executionUs());
-            r.error().ifPresent(e -> j.addProperty("error", e.kind() + ": " + e.message()));
-            records.add(j);
-        }
-        out.add("records", records);
+        JsonObject out = status(o);
+        out.addProperty("makespan_us", o.status().elapsedUs());
+        out.addProperty("tasks", o.status().tasks());
         return out;
     }
 }

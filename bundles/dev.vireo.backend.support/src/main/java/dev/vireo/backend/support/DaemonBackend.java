@@ -255,11 +255,7 @@ public abstract class DaemonBackend implements ContainerBackend {
 
     /** Removes the container's scratch space; a failure is logged (the container is gone either way). */
     protected final void removeScratch(String id, String tid) {
-        try {
-            Scratch.remove(daemonDir().resolve("scratch"), id);
-        } catch (java.io.UncheckedIOException e) {
-            LOG.log(Level.WARNING, "[" + tid + "] " + e.getMessage(), e.getCause());
-        }
+        Scratch.removeLogged(daemonDir().resolve("scratch"), id, tid);
     }
 
     protected final Path imagesDir() {

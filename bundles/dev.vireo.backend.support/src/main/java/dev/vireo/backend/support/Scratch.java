@@ -32,6 +32,11 @@ public final class Scratch {
     private static final AtomicBoolean WARNED = new AtomicBoolean();
     private static final long TOOL_TIMEOUT_S = 60;
 
+    /** The backends' {@code scratch} setting, described once (their metatype annotations name it). */
+    public static final String MEDIUM_DESCRIPTION = "Where a container's /tmp (scratch_mb of the function) lives: disk"
+            + " = an ext4 image of its own, loop-mounted (not counted as memory); memory = a tmpfs (counted against the"
+            + " container's memory). Needs root; otherwise an unbounded directory.";
+
     /** Where scratch data lives. */
     public enum Medium {
         DISK, MEMORY;
@@ -152,6 +157,18 @@ public final class Scratch {
             });
         } catch (IOException e) {
             throw new UncheckedIOException("cannot remove " + dir, e);
+        }
+    }
+
+    /**
+     * {@link #remove}, for a container that is gone either way: a failure is logged under the invocation's tid and
+     * not thrown.
+     */
+    public static void removeLogged(Path root, String id, String tid) {
+        try {
+            remove(root, id);
+        } catch (UncheckedIOException e) {
+            LOG.log(Level.WARNING, "[" + tid + "] " + e.getMessage(), e.getCause());
         }
     }
 

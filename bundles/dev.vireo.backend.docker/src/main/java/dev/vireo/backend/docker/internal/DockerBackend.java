@@ -32,7 +32,6 @@ import dev.vireo.backend.support.Processes;
 import dev.vireo.backend.support.Scratch;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -96,7 +95,7 @@ public final class DockerBackend extends DaemonBackend {
         @AttributeDefinition(name = "Memory cap", description = "hard: the function's memory is a limit (past it the kernel kills, reported as 'exceeded memory limit'); soft: a reservation the kernel reclaims down to under pressure; none: no cap.")
         String memory_cap() default "hard";
 
-        @AttributeDefinition(name = "Scratch medium", description = "Where a container's /tmp (scratch_mb of the function) lives: disk = an ext4 image of its own, loop-mounted (not counted as memory); memory = a tmpfs (counted against the container's memory). Needs root; otherwise an unbounded directory.", options = {@Option(label = "disk", value = "disk"), @Option(label = "memory", value = "memory")})
+        @AttributeDefinition(name = "Scratch medium", description = Scratch.MEDIUM_DESCRIPTION, options = {@Option(label = "disk", value = "disk"), @Option(label = "memory", value = "memory")})
         String scratch() default "disk";
 
         @AttributeDefinition(name = "Images directory", description = "Where image archives are loaded from; empty = the launcher's vireo.images.dir, else <run dir>/images.")

@@ -173,11 +173,7 @@ public final class ProcessBackend implements ContainerBackend {
     }
 
     private void removeScratch(String id, String tid) {
-        try {
-            Scratch.remove(scratchRoot, id);
-        } catch (java.io.UncheckedIOException e) {
-            LOG.log(Level.WARNING, "[" + tid + "] " + e.getMessage(), e.getCause());
-        }
+        Scratch.removeLogged(scratchRoot, id, tid);
     }
 
     /** The binding's environment with container paths (mount targets) replaced by their host paths. */
