@@ -106,9 +106,12 @@ public final class FakeDags implements DagService {
     }
 
     @Override
-    public synchronized String submit(Workflow workflow, String resume) {
+    public synchronized String submit(Workflow workflow, String resume, String run) {
         calls.add("submit " + workflow.name() + " " + workflow.tasks().size() + " tasks"
-                + (resume.isEmpty() ? "" : " resume " + resume));
+                + (resume.isEmpty() ? "" : " resume " + resume) + (run.isEmpty() ? "" : " run " + run));
+        if (!run.isEmpty() && (!Workflow.RUN_ID.matcher(run).matches() || runs.containsKey(run))) {
+            throw new ValidationException("run", "'" + run + "' is not a free run id (1-48 of A-Z a-z 0-9 . _ -)");
+        }
         for (Workflow.Task t : workflow.tasks()) {
             if (!functions.contains(t.functionId())) {
                 throw new ValidationException("tasks", "task '" + t.id() + "': function '" + t.functionId()
@@ -119,7 +122,7 @@ public final class FakeDags implements DagService {
             throw new ValidationException("resume", "run '" + resume + "' is not in the store (never there, or"
                     + " removed after its retention)");
         }
-        String id = "run-" + ++sequence;
+        String id = run.isEmpty() ? "run-" + ++sequence : run;
         List<TaskRecord> records = workflow.tasks().stream().map(t -> TaskRecord.waiting(t.id(), t.functionId()))
                 .toList();
         put(new RunStatus(id, workflow.name(), RunState.RUNNING, FakeWorker.ARRIVAL, 1_500,

@@ -24,6 +24,24 @@ public interface DagPeers {
      */
     CompletionStage<Void> start(String peer, String run, List<String> tasks);
 
+    /**
+     * The workflow service of worker {@code peer}, reached over the network: a controller whose store keeps runs in
+     * a node's memory runs each workflow on one of its workers through it. Its methods fail as the peer's own do
+     * (the same exceptions); with a WorkerException UNREACHABLE when the peer cannot be reached or is not a peer.
+     *
+     * @since 1.3
+     */
+    DagService service(String peer);
+
+    /**
+     * The worker service of {@code peer}, reached over the network: a worker running a workflow invokes a ready task
+     * there when it has no room for it itself. Invocations fail with UNREACHABLE when the peer cannot be reached or
+     * is not a peer.
+     *
+     * @since 1.3
+     */
+    dev.vireo.api.worker.WorkerService worker(String peer);
+
     /** {@link #start(String, String, List)} for one task. */
     default CompletionStage<Void> start(String peer, String run, String task) {
         return start(peer, run, List.of(task));

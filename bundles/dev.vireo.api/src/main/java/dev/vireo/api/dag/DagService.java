@@ -30,7 +30,21 @@ public interface DagService {
      *
      * @return the new run's id
      */
-    String submit(Workflow workflow, String resume);
+    default String submit(Workflow workflow, String resume) {
+        return submit(workflow, resume, "");
+    }
+
+    /**
+     * {@link #submit(Workflow, String)} under the id {@code run}, or under one this service picks when {@code run} is
+     * empty. A controller that runs a workflow on one of its workers names the run, so that the id the client holds
+     * stays the same wherever the run goes (also when it has to start again on another worker). A given id is 1-48
+     * characters of {@code A-Z a-z 0-9 . _ -}, not the id of a run the store keeps (ValidationException naming
+     * {@code run} otherwise).
+     *
+     * @return the run's id
+     * @since 1.3
+     */
+    String submit(Workflow workflow, String resume, String run);
 
     /** The run's state and per-task records. */
     RunStatus status(String run);

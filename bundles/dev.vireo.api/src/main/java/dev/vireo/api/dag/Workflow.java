@@ -26,6 +26,8 @@ import java.util.regex.Pattern;
 public record Workflow(String name, List<Task> tasks, OnError onError, int retries, Duration backoff) {
     public static final Pattern NAME = Pattern.compile("[a-z0-9_-]{0,63}");
     public static final Pattern TASK_ID = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
+    /** A run id a client may give ({@link DagService#submit(Workflow, String, String)}). @since 1.3 */
+    public static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9._-]{1,48}");
     public static final int MAX_TASKS = 100_000;
     public static final int MAX_RETRIES = 10;
     public static final Duration MAX_BACKOFF = Duration.ofMinutes(10);
@@ -135,6 +137,50 @@ public record Workflow(String name, List<Task> tasks, OnError onError, int retri
     public List<String> sinks() {
         Map<String, List<String>> next = dependents();
         return tasks.stream().map(Task::id).filter(id -> next.get(id).isEmpty()).toList();
+    }
+
+    /**
+     * The workflow as a spec (docs/api.md "Workflows"): compact JSON text that {@link DagService#parse} reads back to
+     * an equal workflow; dependencies that pass no data (neither the map source nor referenced in args) are written
+     * as {@code after}. What a node sends when it hands a workflow to another one.
+     *
+     * @since 1.3
+     */
+    public String spec() {
+        StringBuilder out = new StringBuilder(64 + 96 * tasks.size());
+        out.append("{\"name\":");
+        ArgsText.string(name, out);
+        out.append(",\"on_error\":\"").append(onError.name().toLowerCase(java.util.Locale.ROOT)).append("\",\"retries\":")
+                .append(retries).append(",\"retry_backoff_ms\":").append(backoff.toMillis()).append(",\"tasks\":[");
+        for (int i = 0; i < tasks.size(); i++) {
+            Task t = tasks.get(i);
+            out.append(i == 0 ? "" : ",").append("{\"id\":");
+            ArgsText.string(t.id(), out);
+            out.append(",\"function\":");
+            ArgsText.string(t.functionId(), out);
+            ArgsText args = ArgsText.read("task '" + t.id() + "'", t.args(), t.mapped());
+            out.append(",\"args\":").append(args.text());
+            if (t.mapped()) {
+                out.append(",\"map\":");
+                ArgsText.string(t.map(), out);
+            }
+            java.util.Set<String> data = new java.util.HashSet<>(args.refs());
+            data.add(t.map());
+            List<String> after = t.dependsOn().stream().filter(d -> !data.contains(d)).distinct().toList();
+            if (!after.isEmpty()) {
+                out.append(",\"after\":[");
+                for (int j = 0; j < after.size(); j++) {
+                    out.append(j == 0 ? "" : ",");
+                    ArgsText.string(after.get(j), out);
+                }
+                out.append(']');
+            }
+            if (t.retries() >= 0) {
+                out.append(",\"retries\":").append(t.retries());
+            }
+            out.append('}');
+        }
+        return out.append("]}").toString();
     }
 
     /** The retries of a task: its own, else the workflow's. */

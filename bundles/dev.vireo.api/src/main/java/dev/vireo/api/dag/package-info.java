@@ -8,7 +8,11 @@
  * declared in Java, task by task).
  *
  * <p>1.2: {@link dev.vireo.api.dag.DagService#spec} (a run's workflow as a spec, for its graph).
+ *
+ * <p>1.3: {@link dev.vireo.api.dag.DagService#submit(Workflow, String, String)} (a run submitted under a given id),
+ * {@link dev.vireo.api.dag.DagPeers#service} and {@link dev.vireo.api.dag.DagPeers#worker} (a peer's workflow and
+ * worker services: a controller runs a workflow on a worker, a worker runs a task on a peer).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.2.0")
+@org.osgi.annotation.versioning.Version("1.3.0")
 package dev.vireo.api.dag;

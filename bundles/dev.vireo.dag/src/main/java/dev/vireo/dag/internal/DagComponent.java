@@ -84,8 +84,8 @@ public final class DagComponent implements DagService {
     }
 
     @Override
-    public String submit(Workflow workflow, String resume) {
-        return engine.submit(workflow, resume);
+    public String submit(Workflow workflow, String resume, String run) {
+        return engine.submit(workflow, resume, run);
     }
 
     @Override

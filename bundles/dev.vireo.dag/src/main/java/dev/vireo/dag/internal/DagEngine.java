@@ -86,6 +86,17 @@ final class DagEngine implements AutoCloseable {
     }
 
     String submit(Workflow workflow, String resume) {
+        return submit(workflow, resume, "");
+    }
+
+    String submit(Workflow workflow, String resume, String given) {
+        DagStore store = stores.get();
+        if (!given.isEmpty() && (!Workflow.RUN_ID.matcher(given).matches() || runs.containsKey(given)
+                || store.spec(given).isPresent())) {
+            throw new ValidationException("run", "'" + abbreviate(given) + "' " + (Workflow.RUN_ID.matcher(given)
+                    .matches() ? "is the id of a run the store keeps" : "is invalid: use 1-48 letters, digits, '.', '_'"
+                    + " or '-'"));
+        }
         Set<String> registered = new HashSet<>();
         for (FunctionSpec f : worker.functions()) {
             registered.add(f.id());
@@ -96,11 +107,10 @@ final class DagEngine implements AutoCloseable {
                         + "' is not registered on " + worker.name());
             }
         }
-        DagStore store = stores.get();
         DagPlan plan = planners.get().plan(graph(workflow), planning());
         Map<String, String> reused = resume == null || resume.isEmpty() ? Map.of() : reusable(store, workflow, resume);
         // short (it starts every task's tid, 64 characters at most) and unique across workers sharing a store
-        String id = "r-" + Long.toString(clock.now().toEpochMilli(), 36) + "-" + Long.toString(sequence
+        String id = !given.isEmpty() ? given : "r-" + Long.toString(clock.now().toEpochMilli(), 36) + "-" + Long.toString(sequence
                 .incrementAndGet(), 36) + "-" + Integer.toString(Math.floorMod(worker.name().hashCode(), 36 * 36 * 36), 36);
         Instant submitted = clock.now();
         RunText.Meta meta = new RunText.Meta(workflow.name(), submitted, null, workflow.onError(), "");
@@ -350,6 +360,10 @@ final class DagEngine implements AutoCloseable {
                 }
             }
         }
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 60 ? s : s.substring(0, 57) + "...";
     }
 
     /** Removes the runs that ended longer ago than the retention (and forgets cached runs no store has). */

@@ -151,38 +151,7 @@ public final class WorkflowJson {
 
     /** The spec as JSON text (what the store keeps, and what parse reads back into an equal workflow). */
     public static String write(Workflow w) {
-        JsonObject o = new JsonObject();
-        o.addProperty("name", w.name());
-        o.addProperty("on_error", w.onError().name().toLowerCase(Locale.ROOT));
-        o.addProperty("retries", w.retries());
-        o.addProperty("retry_backoff_ms", w.backoff().toMillis());
-        JsonArray tasks = new JsonArray();
-        for (Workflow.Task t : w.tasks()) {
-            JsonObject j = new JsonObject();
-            j.addProperty("id", t.id());
-            j.addProperty("function", t.functionId());
-            j.add("args", JsonParser.parseString(t.args().isEmpty() ? "{}" : t.args()));
-            if (t.mapped()) {
-                j.addProperty("map", t.map());
-            }
-            // dependencies that pass no data: neither the map source nor referenced in args
-            Set<String> data = new LinkedHashSet<>();
-            if (t.mapped()) {
-                data.add(t.map());
-            }
-            references(JsonParser.parseString(t.args().isEmpty() ? "{}" : t.args()), t.id(), t.mapped(), data);
-            JsonArray after = new JsonArray();
-            t.dependsOn().stream().filter(d -> !data.contains(d)).forEach(after::add);
-            if (!after.isEmpty()) {
-                j.add("after", after);
-            }
-            if (t.retries() >= 0) {
-                j.addProperty("retries", t.retries());
-            }
-            tasks.add(j);
-        }
-        o.add("tasks", tasks);
-        return o.toString();
+        return w.spec();
     }
 
     private static void unknown(JsonObject o, Set<String> fields, String where) {

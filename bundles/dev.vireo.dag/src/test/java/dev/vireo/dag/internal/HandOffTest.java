@@ -70,6 +70,16 @@ class HandOffTest {
             }
             return CompletableFuture.runAsync(() -> tasks.forEach(task -> node.continueTask(run, task)));
         }
+
+        @Override
+        public dev.vireo.api.dag.DagService service(String peer) {
+            throw new dev.vireo.api.worker.WorkerException(dev.vireo.api.model.ErrorKind.UNREACHABLE, "not used here");
+        }
+
+        @Override
+        public dev.vireo.api.worker.WorkerService worker(String peer) {
+            throw new dev.vireo.api.worker.WorkerException(dev.vireo.api.model.ErrorKind.UNREACHABLE, "not used here");
+        }
     }
 
     ScriptedWorker worker(String name) {
@@ -166,6 +176,17 @@ class HandOffTest {
                     @Override
                     public CompletionStage<Void> start(String peer, String run, List<String> tasks) {
                         return CompletableFuture.failedFuture(new IllegalStateException(peer + " is gone"));
+                    }
+                    @Override
+                    public dev.vireo.api.dag.DagService service(String peer) {
+                        throw new dev.vireo.api.worker.WorkerException(dev.vireo.api.model.ErrorKind.UNREACHABLE,
+                                peer + " is gone");
+                    }
+
+                    @Override
+                    public dev.vireo.api.worker.WorkerService worker(String peer) {
+                        throw new dev.vireo.api.worker.WorkerException(dev.vireo.api.model.ErrorKind.UNREACHABLE,
+                                peer + " is gone");
                     }
                 }, () -> false));
         try {
