@@ -1,5 +1,6 @@
 package dev.vireo.dag.internal;
 
+import dev.vireo.api.cluster.ClusterMembers;
 import dev.vireo.api.cluster.ClusterService;
 import dev.vireo.api.dag.DagPeers;
 import dev.vireo.api.dag.DagService;
@@ -9,9 +10,13 @@ import dev.vireo.api.dag.Workflow;
 import dev.vireo.api.plugin.PluginRegistry;
 import dev.vireo.api.spi.dag.DagPlanner;
 import dev.vireo.api.spi.dag.DagStore;
+import dev.vireo.api.model.ErrorKind;
+import dev.vireo.api.time.Cancellable;
 import dev.vireo.api.time.Clock;
 import dev.vireo.api.time.TaskScheduler;
+import dev.vireo.api.worker.WorkerException;
 import dev.vireo.api.worker.WorkerService;
+import java.util.function.Function;
 import java.util.List;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -32,14 +37,40 @@ import org.osgi.service.metatype.annotations.Designate;
 @Designate(ocd = DagConfig.class)
 public final class DagComponent implements DagService {
     private final DagEngine engine;
+    private final RunHomes homes;
+    private final PluginRegistry registry;
+    private final Cancellable recovery;
+    private volatile DagOptions options;
     private volatile DagPeers peers;
     private volatile ClusterService cluster;
+    private volatile ClusterMembers members;
 
     @Activate
     public DagComponent(@Reference WorkerService worker, @Reference PluginRegistry registry, @Reference Clock clock,
             @Reference TaskScheduler scheduler, DagConfig config) {
+        this.registry = registry;
+        this.options = DagOptions.of(config);
         engine = new DagEngine(worker, () -> registry.active(DagStore.class), () -> registry.active(DagPlanner.class),
-                clock, scheduler, DagOptions.of(config), new Placement(() -> peers, () -> cluster != null));
+                clock, scheduler, options, new Placement(() -> peers, () -> cluster != null),
+                new Overflow(worker, () -> peers, () -> {
+                    ClusterMembers m = members;
+                    return m == null ? List.of() : m.members();
+                }, clock));
+        homes = new RunHomes(() -> cluster != null ? peers : null, engine::newId, clock, () -> options.retention());
+        recovery = scheduler.scheduleAtFixedRate(homes::recover, options.recovery());
+    }
+
+    /** Present on a worker that joined a controller (and on a controller): what its peers last reported. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void setMembers(ClusterMembers m) {
+        members = m;
+    }
+
+    void unsetMembers(ClusterMembers m) {
+        if (members == m) {
+            members = null;
+        }
     }
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
@@ -69,12 +100,44 @@ public final class DagComponent implements DagService {
 
     @Modified
     void modified(DagConfig config) {
-        engine.reconfigure(DagOptions.of(config));
+        options = DagOptions.of(config);
+        engine.reconfigure(options);
     }
 
     @Deactivate
     void close() {
+        recovery.cancel();
         engine.close();
+    }
+
+    /**
+     * Whether a run submitted now goes to a worker ({@link RunHomes}): on a controller with workers, when the active
+     * store keeps runs in a node's memory (a shared store lets the controller hand tasks to the workers instead).
+     */
+    private boolean homed() {
+        if (cluster == null || !homes.active()) {
+            return false;
+        }
+        try {
+            return !registry.active(DagStore.class).shared();
+        } catch (RuntimeException none) {
+            return false;
+        }
+    }
+
+    /** The answer of the run's home when a worker holds it, else of this node's runtime. */
+    private <T> T ask(String run, Function<DagService, T> question, Function<DagEngine, T> here) {
+        if (homes.knows(run)) {
+            return homes.ask(run, question);
+        }
+        try {
+            return here.apply(engine);
+        } catch (WorkerException e) {
+            if (e.kind() != ErrorKind.UNKNOWN_FUNCTION || !homed()) {
+                throw e;
+            }
+            return homes.ask(run, question);
+        }
     }
 
     /** The spec as {@link WorkflowJson} reads it (the front ends have no JSON parser of workflows of their own). */
@@ -85,12 +148,15 @@ public final class DagComponent implements DagService {
 
     @Override
     public String submit(Workflow workflow, String resume, String run) {
+        if (homed() && (resume.isEmpty() || !engine.holds(resume))) {
+            return homes.submit(workflow, resume, run);
+        }
         return engine.submit(workflow, resume, run);
     }
 
     @Override
     public RunStatus status(String run) {
-        return engine.status(run);
+        return ask(run, s -> s.status(run), e -> e.status(run));
     }
 
     @Override
@@ -100,31 +166,47 @@ public final class DagComponent implements DagService {
 
     @Override
     public RunStatus summary(String run) {
-        return engine.summary(run);
+        return ask(run, s -> s.summary(run), e -> e.summary(run));
     }
 
     @Override
     public String spec(String run) {
-        return engine.spec(run);
+        return ask(run, s -> s.spec(run), e -> e.spec(run));
     }
 
     @Override
     public RunResult result(String run) {
-        return engine.result(run);
+        return ask(run, s -> s.result(run), e -> e.result(run));
     }
 
     @Override
     public RunStatus cancel(String run) {
-        return engine.cancel(run);
+        return ask(run, s -> s.cancel(run), e -> e.cancel(run));
     }
 
     @Override
     public void delete(String run) {
-        engine.delete(run);
+        ask(run, s -> {
+            s.delete(run);
+            return run;
+        }, e -> {
+            e.delete(run);
+            return run;
+        });
+        homes.forget(run);
     }
 
     @Override
     public List<RunStatus> runs() {
-        return engine.runs();
+        List<RunStatus> here = engine.runs();
+        if (cluster == null) {
+            return here;
+        }
+        List<RunStatus> all = new java.util.ArrayList<>(here);
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        here.forEach(r -> seen.add(r.run()));
+        homes.runs().stream().filter(r -> seen.add(r.run())).forEach(all::add);
+        all.sort(java.util.Comparator.comparing(RunStatus::submitted).reversed());
+        return all;
     }
 }

@@ -67,12 +67,17 @@ final class DagEngine implements AutoCloseable {
 
     DagEngine(WorkerService worker, Supplier<DagStore> stores, Supplier<DagPlanner> planners, Clock clock,
             TaskScheduler scheduler, DagOptions options, Placement placement) {
+        this(worker, stores, planners, clock, scheduler, options, placement, Overflow.none(worker, clock));
+    }
+
+    DagEngine(WorkerService worker, Supplier<DagStore> stores, Supplier<DagPlanner> planners, Clock clock,
+            TaskScheduler scheduler, DagOptions options, Placement placement, Overflow overflow) {
         this.worker = worker;
         this.stores = stores;
         this.planners = planners;
         this.clock = clock;
         this.options = options;
-        this.runner = new TaskRunner(worker, clock, scheduler, options, placement);
+        this.runner = new TaskRunner(worker, clock, scheduler, options, placement, overflow);
         this.placement = placement;
         this.scheduler = scheduler;
         this.sweeper = scheduler.scheduleAtFixedRate(this::sweep, options.sweep());
@@ -109,9 +114,7 @@ final class DagEngine implements AutoCloseable {
         }
         DagPlan plan = planners.get().plan(graph(workflow), planning());
         Map<String, String> reused = resume == null || resume.isEmpty() ? Map.of() : reusable(store, workflow, resume);
-        // short (it starts every task's tid, 64 characters at most) and unique across workers sharing a store
-        String id = !given.isEmpty() ? given : "r-" + Long.toString(clock.now().toEpochMilli(), 36) + "-" + Long.toString(sequence
-                .incrementAndGet(), 36) + "-" + Integer.toString(Math.floorMod(worker.name().hashCode(), 36 * 36 * 36), 36);
+        String id = !given.isEmpty() ? given : newId();
         Instant submitted = clock.now();
         RunText.Meta meta = new RunText.Meta(workflow.name(), submitted, null, workflow.onError(), "");
         Map<String, Integer> pending = new LinkedHashMap<>();
@@ -148,6 +151,12 @@ final class DagEngine implements AutoCloseable {
             runner.startAll(run, ready);
         }
         return id;
+    }
+
+    /** A new run id: short (it starts every task's tid, 64 characters at most), unique across nodes sharing a store. */
+    String newId() {
+        return "r-" + Long.toString(clock.now().toEpochMilli(), 36) + "-" + Long.toString(sequence.incrementAndGet(), 36)
+                + "-" + Integer.toString(Math.floorMod(worker.name().hashCode(), 36 * 36 * 36), 36);
     }
 
     /** Outputs of the earlier run's tasks that succeeded with the same function and args (a checkpoint). */
@@ -208,6 +217,11 @@ final class DagEngine implements AutoCloseable {
         Run run = new Run(id, WorkflowJson.parse(spec.get()), store, RunText.meta(meta.get()));
         Run raced = runs.putIfAbsent(id, run);
         return raced != null ? raced : run;
+    }
+
+    /** Whether this node's store has the run (a resume of it starts here, where its outputs are). */
+    boolean holds(String id) {
+        return runs.containsKey(id) || stores.get().spec(id).isPresent();
     }
 
     /** Starts a task another node handed over (the run is in the shared store both use). */

@@ -47,13 +47,16 @@ final class TaskRunner {
     private final TaskScheduler scheduler;
     private volatile DagOptions options;
     private final Placement placement;
+    private final Overflow overflow;
 
-    TaskRunner(WorkerService worker, Clock clock, TaskScheduler scheduler, DagOptions options, Placement placement) {
+    TaskRunner(WorkerService worker, Clock clock, TaskScheduler scheduler, DagOptions options, Placement placement,
+            Overflow overflow) {
         this.worker = worker;
         this.clock = clock;
         this.scheduler = scheduler;
         this.options = options;
         this.placement = placement;
+        this.overflow = overflow;
     }
 
     /** One task being run: what its invocations add up to. Confined to its callbacks (one at a time per slot). */
@@ -203,18 +206,24 @@ final class TaskRunner {
         a.attempts.incrementAndGet();
         String tid = a.run.tid(a.task.id(), item, attempt);
         java.util.concurrent.CompletionStage<InvocationRecord> stage;
+        // a run in this node's memory may spill onto a peer when this worker is full (never from a controller: the
+        // controller's own worker service already spreads)
+        Overflow.Target target = overflow.take(!a.run.store.shared() && !placement.controller());
         try {
-            stage = worker.invoke(tid, a.task.functionId(), payload);
+            stage = target.service().invoke(tid, a.task.functionId(), payload);
         } catch (WorkerException e) {
+            overflow.returned(target);
             retryOr(a, payload, item, attempt, new InvocationError(e.kind(), e.getMessage(), ""), done, failed);
             return;
         } catch (RuntimeException e) {
+            overflow.returned(target);
             retryOr(a, payload, item, attempt, new InvocationError(ErrorKind.INVALID_REQUEST, e.getMessage(), ""),
                     done, failed);
             return;
         }
         int bytes = payload.length();
         stage.whenComplete((r, ex) -> {
+            overflow.returned(target);
             if (ex != null) {
                 Throwable cause = ex instanceof CompletionException && ex.getCause() != null ? ex.getCause() : ex;
                 ErrorKind kind = cause instanceof WorkerException w ? w.kind() : ErrorKind.INTERNAL;

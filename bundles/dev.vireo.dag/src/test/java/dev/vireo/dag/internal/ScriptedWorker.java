@@ -36,6 +36,10 @@ final class ScriptedWorker implements WorkerService {
     final Map<String, String> payloads = new ConcurrentHashMap<>();
     private final Executor executor;
     private final String name;
+    /** Function id -> its invocations answer once this completes (a test holds them in flight). */
+    final Map<String, CompletableFuture<Void>> gates = new ConcurrentHashMap<>();
+    /** Its concurrency capacity, as its status reports it. */
+    volatile int slots = 1;
 
     ScriptedWorker(Executor executor) {
         this(executor, "w1");
@@ -84,7 +88,7 @@ final class ScriptedWorker implements WorkerService {
         tids.add(tid);
         payloads.put(tid, payload);
         CompletableFuture<InvocationRecord> f = new CompletableFuture<>();
-        executor.execute(() -> {
+        gates.getOrDefault(functionId, CompletableFuture.completedFuture(null)).thenRun(() -> executor.execute(() -> {
             Timings t = new Timings(5, 0, 0, 1, 10, 20);
             try {
                 String result = body.apply(JsonParser.parseString(payload.isEmpty() ? "{}" : payload));
@@ -99,7 +103,7 @@ final class ScriptedWorker implements WorkerService {
                         Instant.EPOCH, t, "", Optional.of(new InvocationError(ErrorKind.USER_ERROR,
                                 e.getClass().getSimpleName() + ": " + e.getMessage(), "Traceback: " + tid))));
             }
-        });
+        }));
         return f;
     }
 
@@ -120,6 +124,8 @@ final class ScriptedWorker implements WorkerService {
 
     @Override
     public WorkerStatus status() {
-        return new WorkerStatus("w1", 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, Map.of(), Map.of(), List.of(), Map.of());
+        return new WorkerStatus(name, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, Map.of(), Map.of(), List.of(
+                new dev.vireo.api.spi.resource.ResourceUsage("concurrency", "invocations", slots, 0, Map.of())),
+                Map.of());
     }
 }

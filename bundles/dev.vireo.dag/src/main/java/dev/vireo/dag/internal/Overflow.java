@@ -1,0 +1,128 @@
+package dev.vireo.dag.internal;
+
+import dev.vireo.api.cluster.WorkerMember;
+import dev.vireo.api.dag.DagPeers;
+import dev.vireo.api.spi.resource.ResourceUsage;
+import dev.vireo.api.time.Clock;
+import dev.vireo.api.worker.WorkerService;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+/**
+ * Where the invocation of a ready task goes when its run is kept in this node's memory (the embedded store) and the
+ * node is a worker with peers: here, where the inputs are, while this worker has a free slot; else on a peer that has
+ * one (invoked directly, worker to worker, its output coming back in the reply); else here all the same (it queues).
+ * So a chain or a fan-out of short tasks stays on one worker with no network hop, and a fan-out wider than the worker
+ * spreads over the cluster.
+ *
+ * <p>A slot is the worker's {@code concurrency} capacity (read from its status at most every {@link #REFRESH_NS});
+ * what is in use here is counted as invocations leave and return, so that a burst does not see stale figures. A
+ * peer's room is what the cluster last reported of it (running, queued, slots) less what this node sent it that has
+ * not returned. Thread-safe; never blocks.
+ */
+final class Overflow {
+    /** How old this worker's slot count may be. */
+    static final long REFRESH_NS = 250_000_000L;
+
+    private final WorkerService local;
+    private final Supplier<DagPeers> peers;
+    private final Supplier<List<WorkerMember>> members;
+    private final Clock clock;
+    private final AtomicInteger here = new AtomicInteger();
+    private final Map<String, AtomicInteger> sent = new ConcurrentHashMap<>();
+    private final AtomicLong next = new AtomicLong();
+    private volatile int slots = -1;
+    private volatile long slotsRead;
+
+    /** Where one invocation went: {@link #returned} gives its slot back. */
+    record Target(WorkerService service, String peer) {
+        boolean here() {
+            return peer.isEmpty();
+        }
+    }
+
+    Overflow(WorkerService local, Supplier<DagPeers> peers, Supplier<List<WorkerMember>> members, Clock clock) {
+        this.local = local;
+        this.peers = peers;
+        this.members = members;
+        this.clock = clock;
+    }
+
+    /** Everything on {@code local}: no peers (a node alone, the simulation's nodes, unit tests). */
+    static Overflow none(WorkerService local, Clock clock) {
+        return new Overflow(local, () -> null, List::of, clock);
+    }
+
+    /**
+     * Takes a slot for one invocation of a run's task: here, or on a peer with room. {@code spread}: whether the run
+     * may leave this node at all (its store is this node's own, and this node is a worker).
+     */
+    Target take(boolean spread) {
+        if (!spread || here.get() < slots()) {
+            here.incrementAndGet();
+            return new Target(local, "");
+        }
+        DagPeers p = peers.get();
+        List<WorkerMember> known = p == null ? List.of() : members.get();
+        if (!known.isEmpty()) {
+            List<String> names = p.peers();
+            int n = known.size();
+            int start = (int) Math.floorMod(next.getAndIncrement(), (long) n);
+            for (int i = 0; i < n; i++) {
+                WorkerMember m = known.get((start + i) % n);
+                if (!names.contains(m.name())) {
+                    continue;
+                }
+                AtomicInteger out = sent.computeIfAbsent(m.name(), k -> new AtomicInteger());
+                if (m.running() + m.queued() + out.get() < m.slots()) {
+                    out.incrementAndGet();
+                    return new Target(p.worker(m.name()), m.name());
+                }
+            }
+        }
+        here.incrementAndGet();
+        return new Target(local, "");
+    }
+
+    /** The invocation ended (or could not be made): its slot is free again. */
+    void returned(Target t) {
+        if (t.here()) {
+            here.decrementAndGet();
+        } else {
+            AtomicInteger out = sent.get(t.peer());
+            if (out != null) {
+                out.decrementAndGet();
+            }
+        }
+    }
+
+    /** Invocations in flight here and on each peer (tests, logs). */
+    int inFlightHere() {
+        return here.get();
+    }
+
+    private int slots() {
+        long now = clock.nanoTime();
+        int s = slots;
+        if (s < 0 || now - slotsRead > REFRESH_NS) {
+            s = concurrency(local);
+            slots = s;
+            slotsRead = now;
+        }
+        return s;
+    }
+
+    /** The worker's concurrency capacity (its invocations at once), 1 if it reports none. */
+    static int concurrency(WorkerService worker) {
+        for (ResourceUsage u : worker.status().resources()) {
+            if (u.resource().equals("concurrency")) {
+                return (int) Math.max(1, Math.min(Integer.MAX_VALUE, u.capacity()));
+            }
+        }
+        return 1;
+    }
+}

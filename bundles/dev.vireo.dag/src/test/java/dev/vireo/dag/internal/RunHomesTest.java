@@ -1,0 +1,301 @@
+package dev.vireo.dag.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.vireo.api.cluster.WorkerMember;
+import dev.vireo.api.dag.DagPeers;
+import dev.vireo.api.dag.DagService;
+import dev.vireo.api.dag.RunResult;
+import dev.vireo.api.dag.RunState;
+import dev.vireo.api.dag.RunStatus;
+import dev.vireo.api.dag.TaskRecord;
+import dev.vireo.api.dag.Workflow;
+import dev.vireo.api.model.ErrorKind;
+import dev.vireo.api.worker.WorkerException;
+import dev.vireo.api.worker.WorkerService;
+import dev.vireo.testkit.TestTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Runs kept in a node's memory, in a cluster: a controller places each run on a worker ({@link RunHomes}) and starts
+ * it again elsewhere when that worker leaves; a worker whose slots are full runs tasks on a peer with room
+ * ({@link Overflow}). The workers are real runtimes, each with its own embedded store; the network between them is
+ * method calls.
+ */
+class RunHomesTest {
+    TestTime time;
+    final Map<String, Node> nodes = new ConcurrentHashMap<>();
+
+    /** A worker: its functions, its runtime, its own store. */
+    record Node(ScriptedWorker worker, DagEngine engine) {
+    }
+
+    /** The cluster as every node sees it: the nodes still in {@link #nodes}, less the asking one. */
+    final class Peers implements DagPeers {
+        final String self;
+
+        Peers(String self) {
+            this.self = self;
+        }
+
+        @Override
+        public List<String> peers() {
+            return nodes.keySet().stream().filter(n -> !n.equals(self)).sorted().toList();
+        }
+
+        @Override
+        public CompletionStage<Void> start(String peer, String run, List<String> tasks) {
+            return CompletableFuture.failedFuture(new IllegalStateException("no shared store here"));
+        }
+
+        @Override
+        public DagService service(String peer) {
+            return new EngineService(node(peer).engine());
+        }
+
+        @Override
+        public WorkerService worker(String peer) {
+            return node(peer).worker();
+        }
+
+        private Node node(String peer) {
+            Node n = nodes.get(peer);
+            if (n == null || peer.equals(self)) {
+                throw new WorkerException(ErrorKind.UNREACHABLE, peer + " is not a peer");
+            }
+            return n;
+        }
+    }
+
+    /** A runtime as its front ends serve it to other nodes. */
+    record EngineService(DagEngine engine) implements DagService {
+        @Override
+        public Workflow parse(String specJson) {
+            return WorkflowJson.parse(specJson);
+        }
+
+        @Override
+        public String submit(Workflow workflow, String resume, String run) {
+            // over the network a workflow travels as its spec
+            return engine.submit(WorkflowJson.parse(workflow.spec()), resume, run);
+        }
+
+        @Override
+        public RunStatus status(String run) {
+            return engine.status(run);
+        }
+
+        @Override
+        public void continueTask(String run, String task) {
+            engine.continueTask(run, task);
+        }
+
+        @Override
+        public RunStatus summary(String run) {
+            return engine.summary(run);
+        }
+
+        @Override
+        public String spec(String run) {
+            return engine.spec(run);
+        }
+
+        @Override
+        public RunResult result(String run) {
+            return engine.result(run);
+        }
+
+        @Override
+        public RunStatus cancel(String run) {
+            return engine.cancel(run);
+        }
+
+        @Override
+        public void delete(String run) {
+            engine.delete(run);
+        }
+
+        @Override
+        public List<RunStatus> runs() {
+            return engine.runs();
+        }
+    }
+
+    Node node(String name, int slots, Overflow overflow) {
+        ScriptedWorker w = new ScriptedWorker(time, name).fn("noop-1", args -> "null").fn("hold-1", args -> "null")
+                .fn("inc-1", args -> Integer.toString(args.getAsJsonObject().get("x").getAsInt() + 1));
+        w.slots = slots;
+        EmbeddedStore store = new EmbeddedStore(1 << 20, null);
+        DagEngine e = new DagEngine(w, () -> store, LocalPlanner::new, time, time, DagOptions.DEFAULTS,
+                new Placement(() -> new Peers(name), () -> false), overflow != null ? overflow
+                        : new Overflow(w, () -> new Peers(name), () -> members(name), time));
+        return new Node(w, e);
+    }
+
+    /** What the cluster reports of the others: idle, with their slots. */
+    List<WorkerMember> members(String self) {
+        return nodes.entrySet().stream().filter(e -> !e.getKey().equals(self)).map(e -> new WorkerMember(e.getKey(),
+                "addr-" + e.getKey(), true, 0, 0, e.getValue().worker().slots, 0, 0, 0, 2, Instant.EPOCH, ""))
+                .collect(Collectors.toList());
+    }
+
+    RunHomes controller() {
+        return new RunHomes(() -> new Peers("controller"), () -> "r-" + System.nanoTime(), time,
+                () -> Duration.ofHours(1));
+    }
+
+    @BeforeEach
+    void setUp() {
+        time = new TestTime();
+    }
+
+    @AfterEach
+    void tearDown() {
+        nodes.values().forEach(n -> n.engine().close());
+        time.close();
+    }
+
+    RunStatus await(RunHomes homes, String run) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        RunStatus s = homes.ask(run, d -> d.summary(run));
+        while (!s.state().done() && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+            s = homes.ask(run, d -> d.summary(run));
+        }
+        return s;
+    }
+
+    static Workflow chain(int n) {
+        StringBuilder b = new StringBuilder("{\"tasks\":[{\"id\":\"t0\",\"function\":\"inc-1\",\"args\":{\"x\":0}}");
+        for (int i = 1; i < n; i++) {
+            b.append(",{\"id\":\"t").append(i).append("\",\"function\":\"inc-1\",\"args\":{\"x\":{\"$ref\":\"t")
+                    .append(i - 1).append("\"}}}");
+        }
+        return WorkflowJson.parse(b.append("]}").toString());
+    }
+
+    @Test
+    void eachRunLivesOnOneWorkerWhichRunsAllItsTasks() throws Exception {
+        nodes.put("wa", node("wa", 64, null));
+        nodes.put("wb", node("wb", 64, null));
+        RunHomes homes = controller();
+        assertTrue(homes.active());
+        String r1 = homes.submit(chain(20), "", "");
+        String r2 = homes.submit(chain(20), "", "");
+        assertEquals(RunState.SUCCEEDED, await(homes, r1).state());
+        assertEquals(RunState.SUCCEEDED, await(homes, r2).state());
+        String h1 = homes.home(r1).orElseThrow();
+        String h2 = homes.home(r2).orElseThrow();
+        assertFalse(h1.equals(h2), "runs spread over the workers in turn");
+        assertEquals("20", homes.ask(r1, d -> d.result(r1)).outputs().get("t19"));
+        // every task of a run on its home: no hop between workers, none through the controller
+        assertEquals(20, nodes.get(h1).worker().tids.stream().filter(t -> t.startsWith(r1 + ":")).count());
+        assertEquals(0, nodes.get(h2).worker().tids.stream().filter(t -> t.startsWith(r1 + ":")).count());
+        assertEquals(List.of(r1, r2).stream().sorted().toList(), homes.runs().stream().map(RunStatus::run).sorted()
+                .toList());
+
+        // a given id is kept; taken ids and unknown runs are refused as a worker refuses them
+        assertEquals("mine", homes.submit(chain(2), "", "mine"));
+        assertEquals(ErrorKind.UNKNOWN_FUNCTION, assertThrows(WorkerException.class,
+                () -> homes.ask("nope", d -> d.summary("nope"))).kind());
+
+        // a controller that restarted (knows no homes) finds runs on the workers
+        RunHomes restarted = controller();
+        assertEquals(RunState.SUCCEEDED, restarted.ask(r2, d -> d.summary(r2)).state());
+        assertEquals(h2, restarted.home(r2).orElseThrow());
+    }
+
+    @Test
+    void aRunWhoseWorkerLeavesStartsAgainOnAnotherUnderTheSameId() throws Exception {
+        nodes.put("wa", node("wa", 64, null));
+        nodes.put("wb", node("wb", 64, null));
+        RunHomes homes = controller();
+        // hold both workers' invocations: the run cannot finish before its home goes
+        CompletableFuture<Void> gate = new CompletableFuture<>();
+        nodes.values().forEach(n -> n.worker().gates.put("inc-1", gate));
+        String run = homes.submit(chain(5), "", "");
+        String first = homes.home(run).orElseThrow();
+        String other = first.equals("wa") ? "wb" : "wa";
+        homes.recover(); // its home is in service: nothing moves
+        assertEquals(first, homes.home(run).orElseThrow());
+
+        Node gone = nodes.remove(first); // the worker dies (its memory with it)
+        homes.recover();
+        assertEquals(other, homes.home(run).orElseThrow());
+        gate.complete(null);
+        RunStatus s = await(homes, run);
+        assertEquals(RunState.SUCCEEDED, s.state());
+        assertEquals(run, s.run());
+        assertEquals("5", homes.ask(run, d -> d.result(run)).outputs().get("t4"));
+        assertTrue(nodes.get(other).worker().tids.contains(run + ":t4"));
+        gone.engine().close();
+    }
+
+    @Test
+    void aWorkerWithNoFreeSlotRunsTasksOnAPeerWithRoom() throws Exception {
+        nodes.put("wb", node("wb", 4, null));
+        Node a = node("wa", 2, null);
+        nodes.put("wa", a);
+        CompletableFuture<Void> gate = new CompletableFuture<>();
+        a.worker().gates.put("hold-1", gate);
+        nodes.get("wb").worker().gates.put("hold-1", gate);
+        StringBuilder spec = new StringBuilder("{\"tasks\":[{\"id\":\"root\",\"function\":\"noop-1\"}");
+        for (int i = 0; i < 6; i++) {
+            spec.append(",{\"id\":\"b").append(i).append("\",\"function\":\"hold-1\",\"after\":[\"root\"]}");
+        }
+        String run = a.engine().submit(WorkflowJson.parse(spec.append("]}").toString()), "");
+        // the branches are dealt while none has returned
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (a.worker().tids.size() + nodes.get("wb").worker().tids.size() < 7 && System.nanoTime() < until) {
+            Thread.sleep(5);
+        }
+        // the root, then 2 branches fill this worker's 2 slots; the other 4 go to the peer, whose 4 slots are free
+        assertEquals(3, a.worker().tids.size(), "here: " + a.worker().tids);
+        assertEquals(4, nodes.get("wb").worker().tids.size(), "on the peer: " + nodes.get("wb").worker().tids);
+        gate.complete(null);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        RunStatus s = a.engine().status(run);
+        while (!s.state().done() && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+            s = a.engine().status(run);
+        }
+        assertEquals(RunState.SUCCEEDED, s.state());
+        Map<String, Long> byWorker = s.records().stream().collect(Collectors.groupingBy(TaskRecord::worker,
+                Collectors.counting()));
+        assertEquals(Map.of("wa", 3L, "wb", 4L), byWorker, "the records name where each task ran");
+        assertEquals(0, nodes.get("wb").engine().runs().size(), "the run itself stays on its worker");
+    }
+
+    @Test
+    void aNodeAloneKeepsEverythingHere() throws Exception {
+        Node a = node("wa", 1, null);
+        nodes.put("wa", a);
+        String run = a.engine().submit(chain(10), "");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!a.engine().summary(run).state().done() && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertEquals(RunState.SUCCEEDED, a.engine().summary(run).state());
+        assertEquals(10, a.worker().tids.size());
+        RunHomes homes = controller();
+        a.engine().close();
+        nodes.clear();
+        assertFalse(homes.active(), "no workers: nothing to place runs on");
+        assertEquals(ErrorKind.UNREACHABLE, assertThrows(WorkerException.class,
+                () -> homes.submit(chain(1), "", "")).kind());
+    }
+}
