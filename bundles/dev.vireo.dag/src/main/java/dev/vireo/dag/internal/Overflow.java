@@ -27,6 +27,8 @@ import java.util.function.Supplier;
 final class Overflow {
     /** How old this worker's slot count may be. */
     static final long REFRESH_NS = 250_000_000L;
+    /** How long a peer that did not answer is passed over. */
+    static final long AVOID_NS = 5_000_000_000L;
 
     private final WorkerService local;
     private final Supplier<DagPeers> peers;
@@ -35,6 +37,8 @@ final class Overflow {
     private final AtomicInteger here = new AtomicInteger();
     private final Map<String, AtomicInteger> sent = new ConcurrentHashMap<>();
     private final AtomicLong next = new AtomicLong();
+    /** Peer -> until when (clock nanos) it is passed over: it did not answer an invocation. */
+    private final Map<String, Long> avoided = new ConcurrentHashMap<>();
     private volatile int slots = -1;
     private volatile long slotsRead;
 
@@ -74,7 +78,8 @@ final class Overflow {
             int start = (int) Math.floorMod(next.getAndIncrement(), (long) n);
             for (int i = 0; i < n; i++) {
                 WorkerMember m = known.get((start + i) % n);
-                if (!names.contains(m.name())) {
+                Long until = avoided.get(m.name());
+                if (!names.contains(m.name()) || until != null && clock.nanoTime() - until < 0) {
                     continue;
                 }
                 AtomicInteger out = sent.computeIfAbsent(m.name(), k -> new AtomicInteger());
@@ -97,6 +102,16 @@ final class Overflow {
             if (out != null) {
                 out.decrementAndGet();
             }
+        }
+    }
+
+    /**
+     * The invocation sent to a peer failed because the peer could not be reached: the peer is passed over for
+     * {@link #AVOID_NS} (until the cluster's view of it catches up), so that the retry goes elsewhere.
+     */
+    void unreachable(Target t) {
+        if (!t.here()) {
+            avoided.put(t.peer(), clock.nanoTime() + AVOID_NS);
         }
     }
 

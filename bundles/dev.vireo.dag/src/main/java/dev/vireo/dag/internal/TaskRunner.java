@@ -213,6 +213,9 @@ final class TaskRunner {
             stage = target.service().invoke(tid, a.task.functionId(), payload);
         } catch (WorkerException e) {
             overflow.returned(target);
+            if (e.kind() == ErrorKind.UNREACHABLE) {
+                overflow.unreachable(target);
+            }
             retryOr(a, payload, item, attempt, new InvocationError(e.kind(), e.getMessage(), ""), done, failed);
             return;
         } catch (RuntimeException e) {
@@ -227,11 +230,17 @@ final class TaskRunner {
             if (ex != null) {
                 Throwable cause = ex instanceof CompletionException && ex.getCause() != null ? ex.getCause() : ex;
                 ErrorKind kind = cause instanceof WorkerException w ? w.kind() : ErrorKind.INTERNAL;
+                if (kind == ErrorKind.UNREACHABLE) {
+                    overflow.unreachable(target);
+                }
                 retryOr(a, payload, item, attempt, new InvocationError(kind, String.valueOf(cause.getMessage()), ""),
                         done, failed);
                 return;
             }
             a.add(r, bytes);
+            if (r.error().map(e -> e.kind() == ErrorKind.UNREACHABLE).orElse(false)) {
+                overflow.unreachable(target);
+            }
             if (r.success()) {
                 done.accept(r.result().isEmpty() ? "null" : r.result());
             } else {

@@ -281,6 +281,38 @@ class RunHomesTest {
     }
 
     @Test
+    void aPeerThatDoesNotAnswerIsPassedOverAndItsTasksRunHere() throws Exception {
+        Node b = node("wb", 4, null);
+        b.worker().fn("hold-1", args -> {
+            throw new WorkerException(ErrorKind.UNREACHABLE, "wb went away");
+        });
+        nodes.put("wb", b);
+        Node a = node("wa", 2, null);
+        nodes.put("wa", a);
+        CompletableFuture<Void> gate = new CompletableFuture<>();
+        a.worker().gates.put("hold-1", gate);
+        StringBuilder spec = new StringBuilder("{\"tasks\":[{\"id\":\"root\",\"function\":\"noop-1\"}");
+        for (int i = 0; i < 6; i++) {
+            spec.append(",{\"id\":\"b").append(i).append("\",\"function\":\"hold-1\",\"after\":[\"root\"]}");
+        }
+        String run = a.engine().submit(WorkflowJson.parse(spec.append("]}").toString()), "");
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (a.worker().tids.size() < 7 && System.nanoTime() < until) {
+            Thread.sleep(5);
+        }
+        gate.complete(null);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        RunStatus s = a.engine().status(run);
+        while (!s.state().done() && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+            s = a.engine().status(run);
+        }
+        assertEquals(RunState.SUCCEEDED, s.state(), s.toString());
+        assertFalse(b.worker().tids.isEmpty(), "the peer was tried");
+        assertTrue(s.records().stream().allMatch(r -> r.worker().equals("wa")), "then everything ran here: " + s);
+    }
+
+    @Test
     void aNodeAloneKeepsEverythingHere() throws Exception {
         Node a = node("wa", 1, null);
         nodes.put("wa", a);
