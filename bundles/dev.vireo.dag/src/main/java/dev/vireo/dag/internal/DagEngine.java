@@ -56,6 +56,8 @@ final class DagEngine implements AutoCloseable {
     private final AtomicLong sequence = new AtomicLong();
     private final Cancellable sweeper;
     private final Cancellable recoverer;
+    /** Run -> tasks seen ready but not started on the last recovery pass (only {@link #recover} touches it). */
+    private final Map<String, Set<String>> orphans = new ConcurrentHashMap<>();
     private final Placement placement;
     private final TaskScheduler scheduler;
     private volatile DagOptions options;
@@ -349,6 +351,7 @@ final class DagEngine implements AutoCloseable {
         }
         for (String id : store.runs()) {
             if (store.finished(id).isPresent()) {
+                orphans.remove(id);
                 continue;
             }
             Run run;
@@ -361,7 +364,30 @@ final class DagEngine implements AutoCloseable {
             if (peers.isEmpty()) {
                 return;
             }
-            for (var e : store.records(id).entrySet()) {
+            Map<String, String> records = store.records(id);
+            Set<String> seen = orphans.getOrDefault(id, Set.of());
+            Set<String> now = new HashSet<>();
+            for (Workflow.Task t : run.workflow.tasks()) {
+                // ready (every input ended) yet never started nor handed over: the node that made it ready died
+                // before it could; seen so on two passes in a row (not a start about to happen), it is handed on
+                if (!records.containsKey(t.id()) && !t.dependsOn().isEmpty() && t.dependsOn().stream().allMatch(d ->
+                        records.containsKey(d) && RunText.state(records.get(d)).done()) && !store.settled(id, t.id())) {
+                    if (seen.contains(t.id())) {
+                        String to = placement.nextPeer(peers);
+                        LOG.log(Level.WARNING, "[" + run.tid(t.id(), -1, 1) + "] was made ready but never started (the"
+                                + " node that released it went away): handing it to " + to);
+                        runner.recover(run, t.id(), to);
+                    } else {
+                        now.add(t.id());
+                    }
+                }
+            }
+            if (now.isEmpty()) {
+                orphans.remove(id);
+            } else {
+                orphans.put(id, now);
+            }
+            for (var e : records.entrySet()) {
                 if (RunText.state(e.getValue()) != TaskState.RUNNING) {
                     continue;
                 }

@@ -233,4 +233,38 @@ class HandOffTest {
             ctl.close();
         }
     }
+
+    @Test
+    void aTaskMadeReadyByANodeThatDiedBeforeStartingItIsStartedByTheController() throws Exception {
+        Map<String, DagEngine> members = new java.util.concurrent.ConcurrentHashMap<>(Map.of("wa", a));
+        DagEngine ctl = new DagEngine(wc, () -> shared, LocalPlanner::new, time, time, new DagOptions(1 << 20,
+                java.time.Duration.ofHours(1), java.time.Duration.ofMinutes(1), 3, java.time.Duration.ofMillis(1),
+                java.time.Duration.ofHours(1)), new Placement(() -> new Peers(members), () -> true));
+        try {
+            // what a node leaves behind when it dies right after its task's end: "first" settled, recorded, "second"
+            // released (nothing missing), and never started
+            String spec = "{\"tasks\":[{\"id\":\"first\",\"function\":\"inc-1\",\"args\":{\"x\":1}},"
+                    + "{\"id\":\"second\",\"function\":\"inc-1\",\"args\":{\"x\":{\"$ref\":\"first\"}}}]}";
+            String run = "r-orphan";
+            shared.create(run, WorkflowJson.write(WorkflowJson.parse(spec)), RunText.meta(new RunText.Meta("",
+                    time.now(), null, dev.vireo.api.dag.Workflow.OnError.FAIL_FAST, "")), Map.of("first", 0,
+                            "second", 1), 2);
+            shared.settle(run, "first", "2");
+            shared.record(run, "first", RunText.record(new dev.vireo.api.dag.TaskRecord("first", "inc-1",
+                    dev.vireo.api.dag.TaskState.SUCCEEDED, "gone", "warm", 1, 0, 0, 1, 0, 0, 0, 0, 0, 1,
+                    java.util.Optional.empty())));
+            assertEquals(0, shared.release(run, "second"));
+            shared.finishTask(run);
+
+            ctl.recover(); // seen once: it may be about to start
+            assertEquals(0, wa.tids.size());
+            ctl.recover(); // still not started: handed on
+            RunStatus s = await(ctl, run);
+            assertEquals(RunState.SUCCEEDED, s.state(), String.valueOf(s.failure()));
+            assertEquals(Map.of("second", "3"), ctl.result(run).outputs());
+            assertEquals(List.of(run + ":second"), wa.tids);
+        } finally {
+            ctl.close();
+        }
+    }
 }
