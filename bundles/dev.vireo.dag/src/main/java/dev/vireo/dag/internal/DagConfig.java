@@ -20,6 +20,6 @@ public @interface DagConfig {
     @AttributeDefinition(name = "Platform backoff (ms)", description = "Wait before the first platform retry, doubled for each next one, in milliseconds.", min = "0")
     long platform_backoff_ms() default 50;
 
-    @AttributeDefinition(name = "Recovery (ms)", description = "How often a controller looks for tasks of runs in a shared store that were running on a worker no longer in service, and hands them to another, in milliseconds.", min = "10")
+    @AttributeDefinition(name = "Recovery (ms)", description = "How often a controller looks for tasks of runs in a shared store that were running on a worker no longer in service (or made ready and never started), and hands them to another; and for runs in a worker's memory whose worker left, which start again on another; in milliseconds.", min = "10")
     long recovery_ms() default 2_000;
 }
