@@ -241,8 +241,8 @@ final class WorkerGrpcService extends WorkerGrpc.WorkerImplBase {
     public void submitDag(SubmitDagRequest request, StreamObserver<SubmitDagReply> out) {
         answer(out, () -> {
             DagService d = dags();
-            return SubmitDagReply.newBuilder().setRun(d.submit(d.parse(request.getSpec()), request.getResume()))
-                    .build();
+            return SubmitDagReply.newBuilder().setRun(d.submit(d.parse(request.getSpec()), request.getResume(),
+                    request.getRun())).build();
         });
     }
 

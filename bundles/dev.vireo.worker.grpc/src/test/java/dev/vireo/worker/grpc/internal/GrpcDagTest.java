@@ -97,6 +97,22 @@ class GrpcDagTest {
     }
 
     @Test
+    void aRunMayBeSubmittedUnderAGivenIdWhichTheServiceChecks() {
+        assertEquals("wc.2026-11_a", stub.submitDag(SubmitDagRequest.newBuilder().setSpec(SPEC).setRun("wc.2026-11_a")
+                .build()).getRun());
+        assertEquals("submit wc 2 tasks run wc.2026-11_a", dags.calls.get(dags.calls.size() - 1));
+        assertEquals("run: 'wc.2026-11_a' is not a free run id (1-48 of A-Z a-z 0-9 . _ -)", refused(
+                Status.Code.INVALID_ARGUMENT, "INVALID_REQUEST", () -> stub.submitDag(SubmitDagRequest.newBuilder()
+                        .setSpec(SPEC).setRun("wc.2026-11_a").build())), "taken");
+        assertEquals("run: 'a b' is not a free run id (1-48 of A-Z a-z 0-9 . _ -)", refused(
+                Status.Code.INVALID_ARGUMENT, "INVALID_REQUEST", () -> stub.submitDag(SubmitDagRequest.newBuilder()
+                        .setSpec(SPEC).setRun("a b").build())), "not an id");
+        assertEquals("again", stub.submitDag(SubmitDagRequest.newBuilder().setSpec(SPEC).setResume("wc.2026-11_a")
+                .setRun("again").build()).getRun());
+        assertEquals("submit wc 2 tasks resume wc.2026-11_a run again", dags.calls.get(dags.calls.size() - 1));
+    }
+
+    @Test
     void aBadSpecIsInvalidArgumentWithTheSameMessageAsOverHttp() {
         assertEquals("tasks: task 'a': function 'nope-1' is not registered on worker-1", refused(
                 Status.Code.INVALID_ARGUMENT, "INVALID_REQUEST", () -> stub.submitDag(SubmitDagRequest.newBuilder()
