@@ -163,6 +163,23 @@ class GrpcDagTest {
     }
 
     @Test
+    void aRefusalNamesItsFieldAndAnEarlyResultHowFarTheRunIsInTrailersForAClientToThrowTheSame() {
+        StatusRuntimeException bad = assertThrows(StatusRuntimeException.class, () -> stub.submitDag(SubmitDagRequest
+                .newBuilder().setSpec(SPEC).setResume("run-9").build()));
+        assertEquals("resume", bad.getTrailers().get(Messages.ERROR_FIELD));
+        assertEquals(null, bad.getTrailers().get(Messages.TASKS));
+
+        stub.submitDag(SubmitDagRequest.newBuilder().setSpec(SPEC).build());
+        StatusRuntimeException early = assertThrows(StatusRuntimeException.class, () -> stub.getDagResult(run("run-1")));
+        assertEquals("run", early.getTrailers().get(Messages.ERROR_FIELD));
+        assertEquals("0", early.getTrailers().get(Messages.TASKS_FINISHED));
+        assertEquals("2", early.getTrailers().get(Messages.TASKS));
+
+        StatusRuntimeException unknown = assertThrows(StatusRuntimeException.class, () -> stub.getDag(run("run-9")));
+        assertEquals(null, unknown.getTrailers().get(Messages.ERROR_FIELD), "not a ValidationException: no field");
+    }
+
+    @Test
     void aRunsSpecIsTheSameTextAsOverHttp() {
         dags.put(FakeDags.FAILED, Map.of());
         dags.putSpec("run-7", FakeDags.FAILED_SPEC);
