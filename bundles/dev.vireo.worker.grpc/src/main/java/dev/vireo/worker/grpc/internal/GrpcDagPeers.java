@@ -3,6 +3,7 @@ package dev.vireo.worker.grpc.internal;
 import dev.vireo.api.cluster.ClusterMembers;
 import dev.vireo.api.cluster.WorkerMember;
 import dev.vireo.api.dag.DagPeers;
+import dev.vireo.api.dag.DagService;
 import dev.vireo.api.model.ErrorKind;
 import dev.vireo.api.time.TaskScheduler;
 import dev.vireo.api.worker.WorkerException;
@@ -18,12 +19,16 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 /**
  * The {@link DagPeers} of a node in a cluster: the healthy workers its {@link ClusterMembers} lists (on a controller
  * its own membership; on a worker what its controller lists), less this node. A task is handed to one by rpc
  * ContinueDag on a channel kept per address: made on first use, closed when its address is no longer listed or when
- * the component stops. Absent where no ClusterMembers is registered (a node alone).
+ * the component stops. A peer's workflow and worker services ({@link #service}, {@link #worker}) go over the same
+ * channels. Absent where no ClusterMembers is registered (a node alone).
  *
  * <p>Threading: safe from any thread; {@link #start} does not block (the channel connects lazily, the call is
  * asynchronous).
@@ -37,6 +42,8 @@ public final class GrpcDagPeers implements DagPeers {
     private final Map<String, GrpcRemoteWorker> channels = new HashMap<>();
     /** Guarded by {@link #channels}. */
     private boolean closed;
+    /** This node's workflow service, when one is here. */
+    private volatile DagService dags;
 
     /**
      * @param cluster   the members, as this node knows them
@@ -61,24 +68,48 @@ public final class GrpcDagPeers implements DagPeers {
     @Override
     public CompletionStage<Void> start(String peer, String run, List<String> tasks) {
         try {
-            GrpcRemoteWorker remote = remote(peer);
-            // outside any call's context: a hand-off is often made while this node answers a ContinueDag of its own
-            // (a task continued here finished and made others ready); inheriting that call's context would cancel
-            // this one as soon as that answer is sent
-            return io.grpc.Context.ROOT.call(() -> remote.continueTasks(run, tasks));
+            GrpcRemoteWorker remote = remote(peer, ErrorKind.INVALID_REQUEST);
+            // a hand-off is often made while this node answers a ContinueDag of its own (a task continued here
+            // finished and made others ready)
+            return GrpcRemoteWorker.detached(() -> remote.continueTasks(run, tasks));
         } catch (RuntimeException e) {
-            return CompletableFuture.failedStage(e);
-        } catch (Exception e) {
             return CompletableFuture.failedStage(e);
         }
     }
 
-    private GrpcRemoteWorker remote(String peer) {
+    /** A {@link GrpcDagClient} to the peer as the members list it at each call; UNREACHABLE if it is not a peer. */
+    @Override
+    public DagService service(String peer) {
+        return new GrpcDagClient(() -> remote(peer, ErrorKind.UNREACHABLE), this::local);
+    }
+
+    /** A {@link PeerWorker} to the peer as the members list it at each call; UNREACHABLE if it is not a peer. */
+    @Override
+    public WorkerService worker(String peer) {
+        return new PeerWorker(peer, () -> remote(peer, ErrorKind.UNREACHABLE));
+    }
+
+    /** This node's workflow service, which reads specs for the peers' ({@link GrpcDagClient#parse}). */
+    private DagService local() {
+        DagService d = dags;
+        if (d == null) {
+            throw new WorkerException(ErrorKind.INTERNAL, "workflows are not served here: " + node.name() + " has no"
+                    + " workflow service (bundle dev.vireo.dag) to read a spec with; build the Workflow instead"
+                    + " (Workflow.builder)");
+        }
+        return d;
+    }
+
+    /**
+     * The channel to {@code peer}; a WorkerException if there is none: {@code notAPeer} for a name that is not a
+     * member or is this node's, UNREACHABLE for a member out of service, CANCELLED once this component stops.
+     */
+    private GrpcRemoteWorker remote(String peer, ErrorKind notAPeer) {
         String self = node.name();
         List<WorkerMember> members = cluster.members();
         WorkerMember member = members.stream().filter(m -> m.name().equals(peer)).findFirst().orElse(null);
         if (member == null || peer.equals(self)) {
-            throw new WorkerException(ErrorKind.INVALID_REQUEST, "'" + peer + "' is not a peer of " + self
+            throw new WorkerException(notAPeer, "'" + peer + "' is not a peer of " + self
                     + " (peers: " + String.join(", ", peers()) + ")");
         }
         if (!member.healthy()) {
@@ -105,6 +136,18 @@ public final class GrpcDagPeers implements DagPeers {
                 channels.put(address, remote);
             }
             return remote;
+        }
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void setDags(DagService service) {
+        dags = service;
+    }
+
+    void unsetDags(DagService service) {
+        if (dags == service) {
+            dags = null;
         }
     }
 

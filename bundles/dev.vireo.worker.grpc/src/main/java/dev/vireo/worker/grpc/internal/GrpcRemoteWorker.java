@@ -8,6 +8,7 @@ import dev.vireo.api.cluster.RemoteWorker;
 import dev.vireo.api.model.ErrorKind;
 import dev.vireo.api.model.FunctionSpec;
 import dev.vireo.api.model.InvocationRecord;
+import dev.vireo.api.model.ValidationException;
 import dev.vireo.api.time.TaskScheduler;
 import dev.vireo.api.worker.AsyncResult;
 import dev.vireo.api.worker.WorkerException;
@@ -70,6 +71,41 @@ final class GrpcRemoteWorker implements RemoteWorker {
                     + (s.getCause() == null ? "" : " (" + s.getCause().getMessage() + ")"));
         }
         return new WorkerException(ErrorKind.UNREACHABLE, "worker at " + address + ": " + t);
+    }
+
+    /**
+     * {@link #failure} as the exception the node's own service threw, for a caller that stands for that service
+     * ({@link GrpcDagClient}): a refusal whose trailers name a field is that {@link ValidationException} (the same
+     * field and message), any other a WorkerException of the node's kind, a failure on the way UNREACHABLE.
+     */
+    RuntimeException refusal(Throwable t) {
+        if (t instanceof StatusRuntimeException e && e.getTrailers() != null) {
+            String field = e.getTrailers().get(Messages.ERROR_FIELD);
+            String message = e.getStatus().getDescription();
+            String prefix = field + ": ";
+            if (field != null && message != null && message.startsWith(prefix)) {
+                return new ValidationException(field, message.substring(prefix.length()));
+            }
+        }
+        return failure(t);
+    }
+
+    /**
+     * Runs {@code call} outside any gRPC call's context: a call this node makes to another while it answers one of
+     * its own (a task continued here made others ready) would otherwise be cancelled as soon as that answer is sent.
+     */
+    static <T> T detached(java.util.function.Supplier<T> call) {
+        io.grpc.Context previous = io.grpc.Context.ROOT.attach();
+        try {
+            return call.get();
+        } finally {
+            io.grpc.Context.ROOT.detach(previous);
+        }
+    }
+
+    /** A blocking stub on this node's channel whose calls give up after {@code deadlineMs}. */
+    WorkerGrpc.WorkerBlockingStub blocking(long deadlineMs) {
+        return blocking.withDeadlineAfter(deadlineMs, TimeUnit.MILLISECONDS);
     }
 
     private <T> T call(Function<WorkerGrpc.WorkerBlockingStub, T> call) {

@@ -1,6 +1,8 @@
 package dev.vireo.worker.grpc.internal;
 
+import dev.vireo.api.dag.RunNotFinishedException;
 import dev.vireo.api.dag.RunResult;
+import dev.vireo.api.dag.RunState;
 import dev.vireo.api.dag.RunStatus;
 import dev.vireo.api.dag.TaskState;
 import dev.vireo.api.model.Compute;
@@ -28,6 +30,7 @@ import dev.vireo.grpc.v1.Timings;
 import io.grpc.Metadata;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -37,6 +40,16 @@ import java.util.Optional;
 final class Messages {
     /** Trailer naming the {@link ErrorKind} of a rejection, so a client gets the same kind back. */
     static final Metadata.Key<String> ERROR_KIND = Metadata.Key.of("vireo-error-kind", Metadata.ASCII_STRING_MARSHALLER);
+    /**
+     * Trailer naming the field of a rejection that was a {@link ValidationException} (whose message, the status's
+     * description, starts with {@code field: }), so a client throws the same exception back.
+     */
+    static final Metadata.Key<String> ERROR_FIELD = Metadata.Key.of("vireo-error-field",
+            Metadata.ASCII_STRING_MARSHALLER);
+    /** Trailers of a result asked for too early ({@link RunNotFinishedException}): tasks done, and in all. */
+    static final Metadata.Key<String> TASKS_FINISHED = Metadata.Key.of("vireo-tasks-finished",
+            Metadata.ASCII_STRING_MARSHALLER);
+    static final Metadata.Key<String> TASKS = Metadata.Key.of("vireo-tasks", Metadata.ASCII_STRING_MARSHALLER);
 
     private Messages() {
     }
@@ -194,6 +207,47 @@ final class Messages {
             b.putOutputs(task, output);
         });
         return b.build();
+    }
+
+    /** A run's status back from its message (the client side of {@link #dag(RunStatus, boolean)}). */
+    static RunStatus dag(DagStatus s) {
+        TaskCounts c = s.getCounts();
+        Map<TaskState, Integer> counts = new EnumMap<>(TaskState.class);
+        counts.put(TaskState.WAITING, c.getWaiting());
+        counts.put(TaskState.RUNNING, c.getRunning());
+        counts.put(TaskState.SUCCEEDED, c.getSucceeded());
+        counts.put(TaskState.FAILED, c.getFailed());
+        counts.put(TaskState.SKIPPED, c.getSkipped());
+        counts.put(TaskState.CANCELLED, c.getCancelled());
+        return new RunStatus(s.getRun(), s.getName(), state(RunState.class, s.getState()),
+                s.getSubmitted().isEmpty() ? Instant.EPOCH : Instant.parse(s.getSubmitted()), s.getElapsedUs(), counts,
+                s.getRecordsList().stream().map(Messages::task).toList(),
+                s.getFailure().isEmpty() ? Optional.empty() : Optional.of(s.getFailure()));
+    }
+
+    /** A task's record back from its message. */
+    static dev.vireo.api.dag.TaskRecord task(dev.vireo.grpc.v1.TaskRecord r) {
+        Optional<InvocationError> error = r.hasError() ? Optional.of(new InvocationError(kind(r.getError().getKind()),
+                r.getError().getMessage(), r.getError().getDetail())) : Optional.empty();
+        return new dev.vireo.api.dag.TaskRecord(r.getTask(), r.getFunctionId(), state(TaskState.class, r.getState()),
+                r.getWorker(), r.getContainer(), r.getAttempts(), r.getItems(), r.getStartUs(), r.getEndUs(),
+                r.getQueuedUs(), r.getInputUs(), r.getExecutionUs(), r.getOutputUs(), r.getBytesIn(), r.getBytesOut(),
+                error);
+    }
+
+    /** A run's result back from its message: the outputs in the order they came (protobuf keeps it). */
+    static RunResult result(DagResult r) {
+        return new RunResult(r.getRun(), state(RunState.class, r.getState()), r.getOutputsMap());
+    }
+
+    /** The state {@code name} (lower case) names; one this side does not know is the peer's bug (INTERNAL). */
+    private static <E extends Enum<E>> E state(Class<E> type, String name) {
+        try {
+            return Enum.valueOf(type, name.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new WorkerException(ErrorKind.INTERNAL, "the peer answered " + type.getSimpleName() + " '" + name
+                    + "', which is not one of " + java.util.Arrays.toString(type.getEnumConstants()));
+        }
     }
 
     private static String lower(Enum<?> e) {

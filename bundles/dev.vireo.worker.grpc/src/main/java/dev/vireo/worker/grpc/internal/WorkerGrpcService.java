@@ -92,15 +92,21 @@ final class WorkerGrpcService extends WorkerGrpc.WorkerImplBase {
             return s;
         }
         if (e instanceof RunNotFinishedException early) {
-            return Status.FAILED_PRECONDITION.withDescription(early.getMessage())
-                    .asRuntimeException(trailers(RunNotFinishedException.KIND));
+            Metadata m = trailers(RunNotFinishedException.KIND);
+            m.put(Messages.ERROR_FIELD, early.field());
+            m.put(Messages.TASKS_FINISHED, Integer.toString(early.finished()));
+            m.put(Messages.TASKS, Integer.toString(early.tasks()));
+            return Status.FAILED_PRECONDITION.withDescription(early.getMessage()).asRuntimeException(m);
         }
         if (e instanceof WorkerException w) {
             return status(w.kind()).withDescription(w.getMessage()).asRuntimeException(trailers(w.kind()));
         }
         if (e instanceof ValidationException || e instanceof IllegalArgumentException) {
-            return Status.INVALID_ARGUMENT.withDescription(e.getMessage())
-                    .asRuntimeException(trailers(ErrorKind.INVALID_REQUEST));
+            Metadata m = trailers(ErrorKind.INVALID_REQUEST);
+            if (e instanceof ValidationException v) {
+                m.put(Messages.ERROR_FIELD, v.field()); // the client throws the same exception back
+            }
+            return Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException(m);
         }
         return Status.INTERNAL.withDescription("internal error: " + e).withCause(e)
                 .asRuntimeException(trailers(ErrorKind.INTERNAL));
@@ -241,8 +247,8 @@ final class WorkerGrpcService extends WorkerGrpc.WorkerImplBase {
     public void submitDag(SubmitDagRequest request, StreamObserver<SubmitDagReply> out) {
         answer(out, () -> {
             DagService d = dags();
-            return SubmitDagReply.newBuilder().setRun(d.submit(d.parse(request.getSpec()), request.getResume()))
-                    .build();
+            return SubmitDagReply.newBuilder().setRun(d.submit(d.parse(request.getSpec()), request.getResume(),
+                    request.getRun())).build();
         });
     }
 

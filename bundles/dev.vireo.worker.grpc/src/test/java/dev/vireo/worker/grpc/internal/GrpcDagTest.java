@@ -97,6 +97,22 @@ class GrpcDagTest {
     }
 
     @Test
+    void aRunMayBeSubmittedUnderAGivenIdWhichTheServiceChecks() {
+        assertEquals("wc.2026-11_a", stub.submitDag(SubmitDagRequest.newBuilder().setSpec(SPEC).setRun("wc.2026-11_a")
+                .build()).getRun());
+        assertEquals("submit wc 2 tasks run wc.2026-11_a", dags.calls.get(dags.calls.size() - 1));
+        assertEquals("run: 'wc.2026-11_a' is not a free run id (1-48 of A-Z a-z 0-9 . _ -)", refused(
+                Status.Code.INVALID_ARGUMENT, "INVALID_REQUEST", () -> stub.submitDag(SubmitDagRequest.newBuilder()
+                        .setSpec(SPEC).setRun("wc.2026-11_a").build())), "taken");
+        assertEquals("run: 'a b' is not a free run id (1-48 of A-Z a-z 0-9 . _ -)", refused(
+                Status.Code.INVALID_ARGUMENT, "INVALID_REQUEST", () -> stub.submitDag(SubmitDagRequest.newBuilder()
+                        .setSpec(SPEC).setRun("a b").build())), "not an id");
+        assertEquals("again", stub.submitDag(SubmitDagRequest.newBuilder().setSpec(SPEC).setResume("wc.2026-11_a")
+                .setRun("again").build()).getRun());
+        assertEquals("submit wc 2 tasks resume wc.2026-11_a run again", dags.calls.get(dags.calls.size() - 1));
+    }
+
+    @Test
     void aBadSpecIsInvalidArgumentWithTheSameMessageAsOverHttp() {
         assertEquals("tasks: task 'a': function 'nope-1' is not registered on worker-1", refused(
                 Status.Code.INVALID_ARGUMENT, "INVALID_REQUEST", () -> stub.submitDag(SubmitDagRequest.newBuilder()
@@ -144,6 +160,23 @@ class GrpcDagTest {
                 FakeDags.counts(Map.of(TaskState.SUCCEEDED, 1)), List.of(), Optional.empty()), Map.of("t", "NaN"));
         assertTrue(refused(Status.Code.ABORTED, "USER_ERROR", () -> stub.getDagResult(run("run-3")))
                 .startsWith("task 't' returned an output that cannot be passed on unchanged: output: not valid JSON"));
+    }
+
+    @Test
+    void aRefusalNamesItsFieldAndAnEarlyResultHowFarTheRunIsInTrailersForAClientToThrowTheSame() {
+        StatusRuntimeException bad = assertThrows(StatusRuntimeException.class, () -> stub.submitDag(SubmitDagRequest
+                .newBuilder().setSpec(SPEC).setResume("run-9").build()));
+        assertEquals("resume", bad.getTrailers().get(Messages.ERROR_FIELD));
+        assertEquals(null, bad.getTrailers().get(Messages.TASKS));
+
+        stub.submitDag(SubmitDagRequest.newBuilder().setSpec(SPEC).build());
+        StatusRuntimeException early = assertThrows(StatusRuntimeException.class, () -> stub.getDagResult(run("run-1")));
+        assertEquals("run", early.getTrailers().get(Messages.ERROR_FIELD));
+        assertEquals("0", early.getTrailers().get(Messages.TASKS_FINISHED));
+        assertEquals("2", early.getTrailers().get(Messages.TASKS));
+
+        StatusRuntimeException unknown = assertThrows(StatusRuntimeException.class, () -> stub.getDag(run("run-9")));
+        assertEquals(null, unknown.getTrailers().get(Messages.ERROR_FIELD), "not a ValidationException: no field");
     }
 
     @Test

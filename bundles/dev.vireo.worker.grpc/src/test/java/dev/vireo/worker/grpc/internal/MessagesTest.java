@@ -2,8 +2,14 @@ package dev.vireo.worker.grpc.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.vireo.api.dag.RunResult;
+import dev.vireo.api.dag.RunState;
+import dev.vireo.api.dag.RunStatus;
+import dev.vireo.api.dag.TaskRecord;
+import dev.vireo.api.dag.TaskState;
 import dev.vireo.api.model.Compute;
 import dev.vireo.api.model.ContainerState;
 import dev.vireo.api.model.ErrorKind;
@@ -16,12 +22,15 @@ import dev.vireo.api.model.Output;
 import dev.vireo.api.model.Routing;
 import dev.vireo.api.model.Timings;
 import dev.vireo.api.spi.resource.ResourceUsage;
+import dev.vireo.api.worker.WorkerException;
 import dev.vireo.api.worker.WorkerStatus;
+import dev.vireo.testkit.FakeDags;
 import dev.vireo.grpc.v1.InvokeReply;
 import dev.vireo.grpc.v1.StatusReply;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -178,5 +187,59 @@ class MessagesTest {
                         .setState("skipped").setStartUs(-1).setEndUs(-1))
                 .build(), m);
         assertEquals(m.toBuilder().clearRecords().build(), Messages.dag(dev.vireo.testkit.FakeDags.FAILED, false));
+    }
+
+    @Test
+    void aRunsStatusReadsBackEqualWithAndWithoutRecords() throws Exception {
+        RunStatus failed = FakeDags.FAILED;
+        assertEquals(failed, Messages.dag(wire(Messages.dag(failed, true), dev.vireo.grpc.v1.DagStatus.parser())));
+        RunStatus summary = new RunStatus(failed.run(), failed.name(), failed.state(), failed.submitted(),
+                failed.elapsedUs(), failed.counts(), List.of(), failed.failure());
+        assertEquals(summary, Messages.dag(Messages.dag(failed, false)));
+        RunStatus running = new RunStatus("wc.1", "", RunState.RUNNING, Instant.parse("2026-11-22T20:50:13Z"), 1,
+                FakeDags.counts(Map.of(TaskState.WAITING, 1, TaskState.RUNNING, 1)), List.of(
+                        TaskRecord.waiting("a", "hello-1"), TaskRecord.waiting("b", "hello-1").in(TaskState.RUNNING)),
+                Optional.empty());
+        assertEquals(running, Messages.dag(wire(Messages.dag(running, true), dev.vireo.grpc.v1.DagStatus.parser())));
+    }
+
+    @Test
+    void everyStateOfARunAndATaskReadsBack() {
+        for (RunState state : RunState.values()) {
+            RunStatus s = new RunStatus("r", "n", state, Instant.EPOCH, 0, FakeDags.counts(Map.of()), List.of(),
+                    Optional.empty());
+            assertEquals(s, Messages.dag(Messages.dag(s, true)));
+        }
+        for (TaskState state : TaskState.values()) {
+            TaskRecord r = TaskRecord.waiting("t", "f-1").in(state);
+            assertEquals(r, Messages.task(Messages.task(r)));
+        }
+    }
+
+    @Test
+    void aStateThisSideDoesNotKnowIsThePeersBug() {
+        WorkerException e = assertThrows(WorkerException.class, () -> Messages.dag(Messages.dag(FakeDags.FAILED, false)
+                .toBuilder().setState("paused").build()));
+        assertEquals(ErrorKind.INTERNAL, e.kind());
+        assertEquals("the peer answered RunState 'paused', which is not one of [RUNNING, SUCCEEDED, FAILED, CANCELLED]",
+                e.getMessage());
+    }
+
+    @Test
+    void aResultReadsBackEqualItsOutputsInOrder() throws Exception {
+        Map<String, String> outputs = new LinkedHashMap<>();
+        for (String task : List.of("z", "b", "m", "a")) {
+            outputs.put(task, "{\"n\": 1.50, \"task\": \"" + task + "\"}");
+        }
+        RunResult r = new RunResult("run-3", RunState.FAILED, outputs);
+        RunResult back = Messages.result(wire(Messages.result(r), dev.vireo.grpc.v1.DagResult.parser()));
+        assertEquals(r, back);
+        assertEquals(List.of("z", "b", "m", "a"), List.copyOf(back.outputs().keySet()));
+    }
+
+    /** {@code m} written to bytes and read back, as the other side reads it. */
+    static <M extends com.google.protobuf.Message> M wire(M m, com.google.protobuf.Parser<M> parser)
+            throws Exception {
+        return parser.parseFrom(m.toByteArray());
     }
 }

@@ -62,7 +62,8 @@ final class DagRoutes {
             }
             only(method, "GET", "POST");
             String resume = query(ex, "resume");
-            String run = dags.submit(dags.parse(body), resume == null ? "" : resume);
+            String given = query(ex, "run"); // the id to give the run; the service checks it
+            String run = dags.submit(dags.parse(body), resume == null ? "" : resume, given == null ? "" : given);
             JsonObject o = new JsonObject();
             o.addProperty("run", run);
             return new Answer(201, o, Map.of("Location", "/dags/" + run));

@@ -105,6 +105,24 @@ class DagRoutesTest {
     }
 
     @Test
+    void aRunMayBeSubmittedUnderAGivenIdWhichTheServiceChecks() throws Exception {
+        HttpResponse<String> r = send("POST", "/dags?run=wc.2026-11_a", SPEC);
+        assertEquals(201, r.statusCode(), r.body());
+        assertEquals(json("{\"run\":\"wc.2026-11_a\"}"), json(r.body()));
+        assertEquals("/dags/wc.2026-11_a", r.headers().firstValue("Location").orElseThrow());
+        assertEquals("submit wc 2 tasks run wc.2026-11_a", dags.calls.get(dags.calls.size() - 1));
+
+        assertEquals("run: 'wc.2026-11_a' is not a free run id (1-48 of A-Z a-z 0-9 . _ -)",
+                assertError(send("POST", "/dags?run=wc.2026-11_a", SPEC), 400, "INVALID_REQUEST"), "taken");
+        assertEquals("run: 'a b' is not a free run id (1-48 of A-Z a-z 0-9 . _ -)",
+                assertError(send("POST", "/dags?run=a%20b", SPEC), 400, "INVALID_REQUEST"), "not an id");
+        HttpResponse<String> resumed = send("POST", "/dags?resume=wc.2026-11_a&run=again", SPEC);
+        assertEquals(201, resumed.statusCode(), resumed.body());
+        assertEquals("submit wc 2 tasks resume wc.2026-11_a run again", dags.calls.get(dags.calls.size() - 1));
+        assertEquals(List.of("again", "wc.2026-11_a"), dags.runs().stream().map(s -> s.run()).toList());
+    }
+
+    @Test
     void aBadSpecIs400NamingTheTaskAndNothingIsSubmitted() throws Exception {
         String unregistered = assertError(send("POST", "/dags", "{\"tasks\":[{\"id\":\"a\",\"function\":\"nope-1\"}]}"),
                 400, "INVALID_REQUEST");
