@@ -248,6 +248,10 @@ public final class BenchCommand {
                 + " (default: ${DEFAULT-VALUE})")
         int leaves;
 
+        @Option(names = "--rounds", defaultValue = "3", description = "runs of each shape, after a warm-up; the"
+                + " median makespan counts (default: ${DEFAULT-VALUE})")
+        int rounds;
+
         @Option(names = "--big", defaultValue = "100000", description = "tasks of a fan-out on one node with a 256 MB"
                 + " heap, 0 for none (default: ${DEFAULT-VALUE})")
         int big;
@@ -262,6 +266,9 @@ public final class BenchCommand {
             }
             if (!List.of("embedded", "redis").contains(store)) {
                 throw new CliException(CliException.USAGE, "--store '" + store + "': use embedded or redis");
+            }
+            if (rounds < 1) {
+                throw new CliException(CliException.USAGE, "--rounds must be at least 1");
             }
             if (fanout < 1 || chain < 1 || leaves < 2 || Integer.bitCount(leaves) != 1) {
                 throw new CliException(CliException.USAGE, "--fanout and --chain must be at least 1, --leaves a power"
@@ -278,7 +285,7 @@ public final class BenchCommand {
                     redis.start(dev.vireo.cli.instance.RedisServer.DEFAULT_PORT, java.time.Duration.ofSeconds(30));
                 }
                 Cluster.Addresses a = cluster.start(2, true, backend, null);
-                DagBench.run(a.controllerHttp(), a.controllerGrpc(), backend, store, fanout, chain, leaves, json);
+                DagBench.run(a.controllerHttp(), a.controllerGrpc(), backend, store, fanout, chain, leaves, rounds, json);
             } finally {
                 cluster.stop();
                 if (redis != null) {

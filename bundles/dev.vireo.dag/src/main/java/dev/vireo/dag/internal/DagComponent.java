@@ -36,6 +36,7 @@ import org.osgi.service.metatype.annotations.Designate;
 @Component(service = DagService.class, immediate = true, configurationPid = "vireo.dag")
 @Designate(ocd = DagConfig.class)
 public final class DagComponent implements DagService {
+    private static final System.Logger LOG = System.getLogger(DagComponent.class.getName());
     private final DagEngine engine;
     private final RunHomes homes;
     private final PluginRegistry registry;
@@ -149,7 +150,17 @@ public final class DagComponent implements DagService {
     @Override
     public String submit(Workflow workflow, String resume, String run) {
         if (homed() && (resume.isEmpty() || !engine.holds(resume))) {
-            return homes.submit(workflow, resume, run);
+            try {
+                return homes.submit(workflow, resume, run);
+            } catch (WorkerException e) {
+                if (e.kind() != ErrorKind.UNREACHABLE || !resume.isEmpty()) {
+                    throw e;
+                }
+                // no worker took it (none answers, or the spec is more than a worker's API takes in one message):
+                // it runs here, every task an invocation through this controller's balancer
+                LOG.log(System.Logger.Level.WARNING, "no worker took workflow '" + workflow.name() + "' ("
+                        + e.getMessage() + "): it runs on the controller");
+            }
         }
         return engine.submit(workflow, resume, run);
     }
