@@ -34,8 +34,8 @@ public final class TestCommand implements Callable<Integer> {
 
     /**
      * The Debian packages behind the tests: private containerd/dockerd, carbon + graphite-web, numpy (a function
-     * whose libraries resolve through the host's /etc/alternatives, run in a container) and redis-server (the Redis
-     * workflow store's tests start a private one).
+     * whose libraries resolve through the host's /etc/alternatives, run in a container), redis-server (the Redis
+     * workflow store's tests start a private one) and bpftool (dev.vireo.bpf's tests read maps back with it).
      */
     private static final List<String[]> TOOLS = List.of(new String[] {"/usr/bin/containerd", "containerd"},
             new String[] {"/usr/sbin/runc", "runc"}, new String[] {"/usr/sbin/dockerd", "docker.io"},
@@ -43,7 +43,7 @@ public final class TestCommand implements Callable<Integer> {
             new String[] {"/usr/lib/python3/dist-packages/graphite", "graphite-web"},
             new String[] {"/usr/bin/gunicorn", "gunicorn"}, new String[] {"/usr/bin/curl", "curl"},
             new String[] {"/usr/lib/python3/dist-packages/numpy", "python3-numpy"},
-            new String[] {"/usr/bin/redis-server", "redis-server"});
+            new String[] {"/usr/bin/redis-server", "redis-server"}, new String[] {"/usr/sbin/bpftool", "bpftool"});
 
     @Override
     public Integer call() throws Exception {
@@ -125,7 +125,7 @@ public final class TestCommand implements Callable<Integer> {
             return;
         }
         System.err.println("vireo: installing " + String.join(" ", missing) + " from Debian (container backends,"
-                + " Graphite fixture, numpy, Redis store)");
+                + " Graphite fixture, numpy, Redis store, bpftool for BPF map dumps)");
         Path log = home.runRoot().resolve("apt.log");
         List<String> install = new ArrayList<>(List.of("apt-get", "-o", "DPkg::Lock::Timeout=600", "install", "-y",
                 "--no-install-recommends"));
