@@ -1,7 +1,9 @@
 package dev.vireo.sim;
 
 import dev.vireo.api.cluster.ClusterService;
+import dev.vireo.api.cluster.ClusterMembers;
 import dev.vireo.api.cluster.WorkerConnector;
+import dev.vireo.api.dag.DagPeers;
 import dev.vireo.api.cluster.WorkerMember;
 import dev.vireo.api.dag.DagService;
 import dev.vireo.api.dag.RunStatus;
@@ -180,7 +182,7 @@ public final class Simulation {
     /** The simulated system: the controller in front of N workers, each a framework of its own. */
     final class Cluster implements AutoCloseable {
         final WorkerService controller;
-        /** The controller's workflow service (tasks go through the controller's balancer to the workers). */
+        /** The controller's workflow service (it places each run on a worker, which runs it: docs/dag.md). */
         DagService dags;
         final List<WorkerService> workers = new ArrayList<>();
         private final List<PluginRegistry> workerRegistries = new ArrayList<>();
@@ -201,6 +203,12 @@ public final class Simulation {
                         new Node.Offer(List.of(MeterRegistry.class), meters, FIRST));
                 Map<String, WorkerService> byName = new LinkedHashMap<>();
                 StringBuilder members = new StringBuilder();
+                // the workflow runtime's view of the cluster, as the gRPC bundle and the worker's join give it live
+                Map<String, DagService> dagServices = InProcessDagPeers.registry();
+                java.util.concurrent.atomic.AtomicReference<ClusterMembers> membership =
+                        new java.util.concurrent.atomic.AtomicReference<>();
+                java.util.concurrent.atomic.AtomicReference<WorkerConnector> connector =
+                        new java.util.concurrent.atomic.AtomicReference<>();
                 for (int i = 1; i <= setup.workers(); i++) {
                     String name = "worker-" + i;
                     Map<String, Map<String, String>> config = setup.configs().all();
@@ -209,10 +217,14 @@ public final class Simulation {
                     c.put("name", name);
                     // the simulated host has no memory but the memory tracker's: the real host's /proc/meminfo stays out
                     c.put("memory.pressure.free.percent", "0");
-                    Node node = boot(name, workerProfile, config, offers);
+                    List<Node.Offer> workerOffers = new ArrayList<>(offers);
+                    workerOffers.add(new Node.Offer(List.of(DagPeers.class, ClusterMembers.class),
+                            new InProcessDagPeers(name, membership::get, dagServices, connector::get), FIRST));
+                    Node node = boot(name, workerProfile, config, workerOffers);
                     PluginRegistry r = node.service(PluginRegistry.class);
                     check(node, r, workerProfile, kernel);
                     WorkerService w = node.service(WorkerService.class);
+                    dagServices.put(name, node.service(DagService.class));
                     workers.add(w);
                     workerRegistries.add(r);
                     byName.put(name, w);
@@ -224,8 +236,10 @@ public final class Simulation {
                 config.computeIfAbsent("vireo.controller", k -> new LinkedHashMap<>()).put("workers",
                         members.toString());
                 List<Node.Offer> controllerOffers = new ArrayList<>(offers);
-                controllerOffers.add(new Node.Offer(List.of(WorkerConnector.class),
-                        new InProcessConnector(byName, time, setup.latency()), FIRST));
+                connector.set(new InProcessConnector(byName, time, setup.latency()));
+                controllerOffers.add(new Node.Offer(List.of(WorkerConnector.class), connector.get(), FIRST));
+                controllerOffers.add(new Node.Offer(List.of(DagPeers.class), new InProcessDagPeers("controller",
+                        membership::get, dagServices, connector::get), FIRST));
                 Node node = boot("controller", controllerProfile, config, controllerOffers);
                 controllerRegistry = node.service(PluginRegistry.class);
                 check(node, controllerRegistry, controllerProfile, kernel);
@@ -240,6 +254,7 @@ public final class Simulation {
                     }
                 }
                 ClusterService cluster = node.service(ClusterService.class);
+                membership.set(cluster);
                 time.runUntil(() -> cluster.members().stream().filter(WorkerMember::healthy).count()
                         == setup.workers());
             } catch (IOException | BundleException | RuntimeException e) {

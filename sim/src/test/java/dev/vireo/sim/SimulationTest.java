@@ -370,6 +370,9 @@ class SimulationTest {
             // cold starts (100 ms) on the first containers: split 100+100, the 8 elements at once 100+250, sum 100+50
             assertEquals(700_000, o.status().elapsedUs(), o.status().toString());
             assertEquals(8, o.status().records().get(1).items());
+            // placed on one worker, as live: it runs its tasks where their inputs are (it has the slots for all)
+            assertEquals(1, o.status().records().stream().map(dev.vireo.api.dag.TaskRecord::worker).distinct().count(),
+                    o.status().records().toString());
             records.add(o.status().records().toString().replaceAll("r-[a-z0-9]+-[a-z0-9]+-[a-z0-9]+", "RUN"));
         }
         assertEquals(records.get(0), records.get(1), "the same workflow, config and seed give the same records");
