@@ -14,16 +14,25 @@ public record DagPlan(String dag, List<Step> steps, long predictedMakespanUs) {
 
     /**
      * @param taskId   the task
-     * @param worker   preferred worker, empty for "any"
-     * @param group    tasks with the same group run in one container one after the other (fusion); empty for none
+     * @param worker   preferred worker, empty for "any" (the runtime: where the inputs are)
+     * @param group    tasks with the same group run on one worker one after the other, the output passed on in
+     *                 memory (fusion); empty for none
      * @param prewarm  start a container for this task ahead of its inputs
      * @param priority higher runs first among ready tasks
+     * @param startUs  predicted start, microseconds after the run's submission; -1 if the planner predicts none
+     * @param finishUs predicted end, microseconds after the run's submission; -1 if none
      */
-    public record Step(String taskId, String worker, String group, boolean prewarm, int priority) {
+    public record Step(String taskId, String worker, String group, boolean prewarm, int priority, long startUs,
+            long finishUs) {
         public Step {
             Objects.requireNonNull(taskId, "taskId");
             worker = Objects.requireNonNullElse(worker, "");
             group = Objects.requireNonNullElse(group, "");
+        }
+
+        /** A step with no prediction. */
+        public Step(String taskId, String worker, String group, boolean prewarm, int priority) {
+            this(taskId, worker, group, prewarm, priority, -1, -1);
         }
     }
 
