@@ -179,6 +179,23 @@ public final class FakeDags implements DagService {
         return spec;
     }
 
+    /**
+     * The plan of a known run: planner {@code local}, sla {@code p50}, a predicted makespan of 1,500 us and one step
+     * per task record (in order; priority = records left after it, start/finish 100 us apart, prewarm on the last).
+     */
+    @Override
+    public synchronized dev.vireo.api.dag.RunPlan plan(String run) {
+        calls.add("plan " + run);
+        RunStatus s = known(run);
+        List<dev.vireo.api.dag.RunPlan.Step> steps = new java.util.ArrayList<>();
+        List<TaskRecord> records = s.records();
+        for (int i = 0; i < records.size(); i++) {
+            steps.add(new dev.vireo.api.dag.RunPlan.Step(records.get(i).task(), "worker-1", i == 0 ? "g0" : "",
+                    i == records.size() - 1, records.size() - 1 - i, 100L * i, 100L * (i + 1)));
+        }
+        return new dev.vireo.api.dag.RunPlan(run, "local", "p50", 1_500, steps);
+    }
+
     @Override
     public synchronized RunResult result(String run) {
         calls.add("result " + run);

@@ -70,6 +70,14 @@ public interface DagService {
     String spec(String run);
 
     /**
+     * The run's plan: what its planner decided and predicted when it was submitted (UNKNOWN_FUNCTION for an unknown
+     * run; a run submitted before plans were kept has one with no steps).
+     *
+     * @since 1.3
+     */
+    RunPlan plan(String run);
+
+    /**
      * The outputs of the run's sinks.
      *
      * @throws RunNotFinishedException if the run has not finished yet (a ValidationException saying how far it is)

@@ -22,8 +22,10 @@ import java.util.regex.Pattern;
  * @param onError what a failed task (after its retries) does to the rest
  * @param retries default retries of a task, 0-{@value #MAX_RETRIES}
  * @param backoff wait before the first retry, doubled for each next one, 0 ms-10 min
+ * @param sla     the statistic the run's plan predicts with ({@code mean}, {@code p50}, {@code p90}, {@code p95},
+ *                {@code p99}; docs/dag.md "Planners"), or empty for the default (p50) (since 1.3)
  */
-public record Workflow(String name, List<Task> tasks, OnError onError, int retries, Duration backoff) {
+public record Workflow(String name, List<Task> tasks, OnError onError, int retries, Duration backoff, String sla) {
     public static final Pattern NAME = Pattern.compile("[a-z0-9_-]{0,63}");
     public static final Pattern TASK_ID = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
     /** A run id a client may give ({@link DagService#submit(Workflow, String, String)}). @since 1.3 */
@@ -103,7 +105,16 @@ public record Workflow(String name, List<Task> tasks, OnError onError, int retri
             throw new ValidationException("retry_backoff_ms", (backoff == null ? "null" : backoff.toMillis())
                     + " is out of range [0, " + MAX_BACKOFF.toMillis() + "] ms");
         }
+        sla = Objects.requireNonNullElse(sla, "");
+        if (!sla.isEmpty()) {
+            dev.vireo.api.spi.dag.Sla.parse("sla", sla);
+        }
         checkGraph(tasks);
+    }
+
+    /** A workflow planned with the default SLA statistic. */
+    public Workflow(String name, List<Task> tasks, OnError onError, int retries, Duration backoff) {
+        this(name, tasks, onError, retries, backoff, "");
     }
 
     /** A builder of a workflow of this name, declared in Java task by task (see {@link WorkflowBuilder}). */
@@ -151,7 +162,11 @@ public record Workflow(String name, List<Task> tasks, OnError onError, int retri
         out.append("{\"name\":");
         ArgsText.string(name, out);
         out.append(",\"on_error\":\"").append(onError.name().toLowerCase(java.util.Locale.ROOT)).append("\",\"retries\":")
-                .append(retries).append(",\"retry_backoff_ms\":").append(backoff.toMillis()).append(",\"tasks\":[");
+                .append(retries).append(",\"retry_backoff_ms\":").append(backoff.toMillis());
+        if (!sla.isEmpty()) {
+            out.append(",\"sla\":\"").append(sla).append('"');
+        }
+        out.append(",\"tasks\":[");
         for (int i = 0; i < tasks.size(); i++) {
             Task t = tasks.get(i);
             out.append(i == 0 ? "" : ",").append("{\"id\":");

@@ -45,6 +45,7 @@ public final class WorkflowBuilder {
     private Workflow.OnError onError = Workflow.OnError.FAIL_FAST;
     private int retries;
     private Duration backoff = DEFAULT_BACKOFF;
+    private String sla = "";
 
     WorkflowBuilder(String name) {
         this.name = Objects.requireNonNullElse(name, "");
@@ -107,9 +108,20 @@ public final class WorkflowBuilder {
         return this;
     }
 
+    /**
+     * The statistic the run's plan predicts with: {@code mean}, {@code p50}, {@code p90}, {@code p95}, {@code p99}
+     * (default: the runtime's, p50).
+     *
+     * @since 1.3
+     */
+    public WorkflowBuilder sla(String sla) {
+        this.sla = Objects.requireNonNull(sla, "sla");
+        return this;
+    }
+
     /** The workflow as declared so far; checks the name, the settings and the graph. */
     public Workflow build() {
-        return new Workflow(name, tasks, onError, retries, backoff);
+        return new Workflow(name, tasks, onError, retries, backoff, sla);
     }
 
     /** The JSON array text of references to {@code tasks}, in order: {@code [{"$ref":"a"},{"$ref":"b"}]}. */

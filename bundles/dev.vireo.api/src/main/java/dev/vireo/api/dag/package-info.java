@@ -11,7 +11,9 @@
  *
  * <p>1.3: {@link dev.vireo.api.dag.DagService#submit(Workflow, String, String)} (a run submitted under a given id),
  * {@link dev.vireo.api.dag.DagPeers#service} and {@link dev.vireo.api.dag.DagPeers#worker} (a peer's workflow and
- * worker services: a controller runs a workflow on a worker, a worker runs a task on a peer).
+ * worker services: a controller runs a workflow on a worker, a worker runs a task on a peer), a run's plan
+ * ({@link dev.vireo.api.dag.DagService#plan}, {@link dev.vireo.api.dag.RunPlan}) and its SLA statistic
+ * ({@link dev.vireo.api.dag.Workflow#sla}).
  */
 @org.osgi.annotation.bundle.Export
 @org.osgi.annotation.versioning.Version("1.3.0")

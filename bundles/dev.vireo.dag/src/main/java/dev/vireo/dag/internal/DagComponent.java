@@ -4,9 +4,11 @@ import dev.vireo.api.cluster.ClusterMembers;
 import dev.vireo.api.cluster.ClusterService;
 import dev.vireo.api.dag.DagPeers;
 import dev.vireo.api.dag.DagService;
+import dev.vireo.api.dag.RunPlan;
 import dev.vireo.api.dag.RunResult;
 import dev.vireo.api.dag.RunStatus;
 import dev.vireo.api.dag.Workflow;
+import dev.vireo.api.plugin.ExtensionPoint;
 import dev.vireo.api.plugin.PluginRegistry;
 import dev.vireo.api.spi.dag.DagPlanner;
 import dev.vireo.api.spi.dag.DagStore;
@@ -57,6 +59,7 @@ public final class DagComponent implements DagService {
                     ClusterMembers m = members;
                     return m == null ? List.of() : m.members();
                 }, clock));
+        engine.plannerName(() -> String.join(",", registry.selection(ExtensionPoint.DAG).effective()));
         homes = new RunHomes(() -> cluster != null ? peers : null, engine::newId, clock, () -> options.retention());
         recovery = scheduler.scheduleAtFixedRate(homes::recover, options.recovery());
     }
@@ -183,6 +186,11 @@ public final class DagComponent implements DagService {
     @Override
     public String spec(String run) {
         return ask(run, s -> s.spec(run), e -> e.spec(run));
+    }
+
+    @Override
+    public RunPlan plan(String run) {
+        return ask(run, s -> s.plan(run), e -> e.plan(run));
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.vireo.dag.internal;
 
 import dev.vireo.api.dag.RunNotFinishedException;
+import dev.vireo.api.dag.RunPlan;
 import dev.vireo.api.dag.RunResult;
 import dev.vireo.api.dag.RunState;
 import dev.vireo.api.dag.RunStatus;
@@ -16,6 +17,7 @@ import dev.vireo.api.spi.dag.DagPlanner;
 import dev.vireo.api.spi.dag.DagSpec;
 import dev.vireo.api.spi.dag.DagStore;
 import dev.vireo.api.spi.dag.PlanningContext;
+import dev.vireo.api.spi.dag.Sla;
 import dev.vireo.api.time.Cancellable;
 import dev.vireo.api.time.Clock;
 import dev.vireo.api.time.TaskScheduler;
@@ -50,12 +52,17 @@ final class DagEngine implements AutoCloseable {
     private final WorkerService worker;
     private final Supplier<DagStore> stores;
     private final Supplier<DagPlanner> planners;
+    /** The active planner's name (recorded with each plan). */
+    private volatile Supplier<String> plannerName = () -> "local";
     private final Clock clock;
     private final TaskRunner runner;
     private final Map<String, Run> runs = new ConcurrentHashMap<>();
     private final AtomicLong sequence = new AtomicLong();
     private final Cancellable sweeper;
     private final Cancellable recoverer;
+    private final Overflow overflow;
+    /** What this node saw of task invocations: the plans' predictions. */
+    private final History history = new History();
     /** Run -> tasks seen ready but not started on the last recovery pass (only {@link #recover} touches it). */
     private final Map<String, Set<String>> orphans = new ConcurrentHashMap<>();
     private final Placement placement;
@@ -79,7 +86,8 @@ final class DagEngine implements AutoCloseable {
         this.planners = planners;
         this.clock = clock;
         this.options = options;
-        this.runner = new TaskRunner(worker, clock, scheduler, options, placement, overflow);
+        this.overflow = overflow;
+        this.runner = new TaskRunner(worker, clock, scheduler, options, placement, overflow, history);
         this.placement = placement;
         this.scheduler = scheduler;
         this.sweeper = scheduler.scheduleAtFixedRate(this::sweep, options.sweep());
@@ -114,7 +122,7 @@ final class DagEngine implements AutoCloseable {
                         + "' is not registered on " + worker.name());
             }
         }
-        DagPlan plan = planners.get().plan(graph(workflow), planning());
+        DagPlan plan = planners.get().plan(graph(workflow), planning(workflow));
         Map<String, String> reused = resume == null || resume.isEmpty() ? Map.of() : reusable(store, workflow, resume);
         String id = !given.isEmpty() ? given : newId();
         Instant submitted = clock.now();
@@ -133,7 +141,14 @@ final class DagEngine implements AutoCloseable {
         }
         store.create(id, WorkflowJson.write(workflow), RunText.meta(meta), pending, pending.size());
         Run run = new Run(id, workflow, store, meta);
+        Map<String, DagPlan.Step> steps = new HashMap<>();
+        plan.steps().forEach(st -> steps.put(st.taskId(), st));
+        run.steps = Map.copyOf(steps);
         runs.put(id, run);
+        store.plan(id, RunText.plan(new RunPlan(id, plannerName.get(), (workflow.sla().isEmpty() ? Sla.DEFAULT.id()
+                : workflow.sla()), plan.predictedMakespanUs(), plan.steps().stream().map(st -> new RunPlan.Step(
+                        st.taskId(), st.worker(), st.group(), st.prewarm(), st.priority(), st.startUs(),
+                        st.finishUs())).toList())));
         for (var e : reused.entrySet()) {
             Workflow.Task t = run.task(e.getKey());
             store.settle(id, t.id(), e.getValue());
@@ -153,6 +168,11 @@ final class DagEngine implements AutoCloseable {
             runner.startAll(run, ready);
         }
         return id;
+    }
+
+    /** Where the active planner's name comes from (the kernel's selection; "local" until set). */
+    void plannerName(Supplier<String> name) {
+        plannerName = name;
     }
 
     /** A new run id: short (it starts every task's tid, 64 characters at most), unique across nodes sharing a store. */
@@ -188,19 +208,11 @@ final class DagEngine implements AutoCloseable {
         return new DagSpec(w.name(), tasks, edges);
     }
 
-    private PlanningContext planning() {
-        Map<String, FunctionStats> stats = worker.status().stats();
-        return new PlanningContext() {
-            @Override
-            public FunctionStats stats(String functionId) {
-                return stats.get(functionId);
-            }
-
-            @Override
-            public List<String> workers() {
-                return List.of(worker.name());
-            }
-        };
+    /** What the planner may know for this workflow: this node's workers, history and the run's SLA statistic. */
+    private PlanningContext planning(Workflow workflow) {
+        Sla sla = workflow.sla().isEmpty() ? Sla.DEFAULT : Sla.parse("sla", workflow.sla());
+        return new NodePlanning(worker.status().stats(), overflow.workers(), sla, history, clock.nanoTime(),
+                overflow::slotsOf);
     }
 
     /** The run as this worker knows it, or as the store has it (a run another worker started). */
@@ -279,6 +291,12 @@ final class DagEngine implements AutoCloseable {
     /** The run's state and counts, without per-task records (cheap to poll). */
     RunStatus summary(String id) {
         return status(run(id), false);
+    }
+
+    /** The run's plan as stored at submission (no steps for a run that has none). */
+    RunPlan plan(String id) {
+        Run run = run(id);
+        return run.store.plan(id).map(t -> RunText.plan(id, t)).orElse(new RunPlan(id, "", "", 0, List.of()));
     }
 
     /** The run's workflow as a spec ({@link WorkflowJson#write}: what {@link WorkflowJson#parse} reads back). */

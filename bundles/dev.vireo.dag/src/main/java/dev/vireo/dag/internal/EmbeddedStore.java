@@ -62,6 +62,7 @@ public final class EmbeddedStore implements DagStore {
         final Map<String, Object> outputs = new ConcurrentHashMap<>();
         final Map<String, String> records = new ConcurrentHashMap<>();
         final AtomicReference<String> finished = new AtomicReference<>();
+        final AtomicReference<String> plan = new AtomicReference<>();
 
         RunData(long created, String spec, String meta, Map<String, Integer> pending, int remaining) {
             this.created = created;
@@ -127,6 +128,16 @@ public final class EmbeddedStore implements DagStore {
     @Override
     public void meta(String run, String meta) {
         data(run).meta.set(meta);
+    }
+
+    @Override
+    public void plan(String run, String plan) {
+        data(run).plan.set(plan);
+    }
+
+    @Override
+    public Optional<String> plan(String run) {
+        return Optional.ofNullable(runs.get(run)).map(d -> d.plan.get());
     }
 
     @Override

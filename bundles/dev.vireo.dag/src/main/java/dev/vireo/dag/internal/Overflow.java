@@ -93,6 +93,52 @@ final class Overflow {
         return new Target(local, "");
     }
 
+    /**
+     * Takes a slot on the worker a plan named for the task ({@code preferred}; empty or this worker: as
+     * {@link #take(boolean)}): a peer in service that has not failed lately gets it whatever its room (the planner
+     * decided), else the task goes as if none was named.
+     */
+    Target take(boolean spread, String preferred) {
+        if (!preferred.isEmpty() && !preferred.equals(local.name())) {
+            DagPeers p = peers.get();
+            Long until = avoided.get(preferred);
+            if (p != null && (until == null || clock.nanoTime() - until >= 0) && p.peers().contains(preferred)) {
+                sent.computeIfAbsent(preferred, k -> new AtomicInteger()).incrementAndGet();
+                return new Target(p.worker(preferred), preferred);
+            }
+        }
+        return take(spread);
+    }
+
+    /** The worker service of {@code worker}: this node's own, or a peer's; null if it is neither. */
+    WorkerService service(String worker) {
+        if (worker.isEmpty() || worker.equals(local.name())) {
+            return local;
+        }
+        DagPeers p = peers.get();
+        return p != null && p.peers().contains(worker) ? p.worker(worker) : null;
+    }
+
+    /** This worker and its peers in service, this one first (the workers a plan may use). */
+    List<String> workers() {
+        DagPeers p = peers.get();
+        List<String> all = new java.util.ArrayList<>();
+        all.add(local.name());
+        if (p != null) {
+            all.addAll(p.peers());
+        }
+        return all;
+    }
+
+    /** Invocations {@code worker} runs at once: this worker's concurrency, a peer's as the cluster last reported. */
+    int slotsOf(String worker) {
+        if (worker.equals(local.name())) {
+            return slots();
+        }
+        return members.get().stream().filter(m -> m.name().equals(worker)).mapToInt(WorkerMember::slots).findFirst()
+                .orElse(1);
+    }
+
     /** The invocation ended (or could not be made): its slot is free again. */
     void returned(Target t) {
         if (t.here()) {

@@ -2,6 +2,7 @@ package dev.vireo.dag.internal;
 
 import com.google.gson.JsonElement;
 import dev.vireo.api.dag.Workflow;
+import dev.vireo.api.spi.dag.DagPlan;
 import dev.vireo.api.spi.dag.DagStore;
 import java.util.HashMap;
 import java.util.List;
@@ -20,6 +21,10 @@ final class Run {
     final Map<String, Workflow.Task> tasks;
     final Map<String, List<String>> dependents;
     private final Map<String, JsonElement> args = new ConcurrentHashMap<>();
+    /** The plan's step per task, on the node that planned the run (empty elsewhere: nodes continuing it from a store). */
+    volatile Map<String, DagPlan.Step> steps = Map.of();
+    /** Tasks whose containers were asked to start ahead of their inputs (prewarm: once each). */
+    final java.util.Set<String> prewarmed = ConcurrentHashMap.newKeySet();
     /** Set once the run has a final state (seen here or in the store). */
     volatile boolean finished;
     volatile RunText.Meta meta;
@@ -35,6 +40,17 @@ final class Run {
         }
         this.tasks = Map.copyOf(byId);
         this.dependents = Map.copyOf(workflow.dependents());
+    }
+
+    /** The plan's step for a task, or null when this node has no plan for the run. */
+    DagPlan.Step step(String task) {
+        return steps.get(task);
+    }
+
+    /** The plan's priority of a task (0 without a plan). */
+    int priority(String task) {
+        DagPlan.Step s = steps.get(task);
+        return s == null ? 0 : s.priority();
     }
 
     Workflow.Task task(String id) {

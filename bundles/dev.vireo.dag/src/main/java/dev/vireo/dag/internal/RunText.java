@@ -2,6 +2,7 @@ package dev.vireo.dag.internal;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.vireo.api.dag.RunPlan;
 import dev.vireo.api.dag.TaskRecord;
 import dev.vireo.api.dag.TaskState;
 import dev.vireo.api.dag.Workflow;
@@ -46,6 +47,41 @@ final class RunText {
         return new Meta(o.get("name").getAsString(), Instant.parse(o.get("submitted").getAsString()),
                 o.has("ended") ? Instant.parse(o.get("ended").getAsString()) : null,
                 Workflow.OnError.valueOf(o.get("on_error").getAsString()), o.get("failure").getAsString());
+    }
+
+    /** A run's plan, as the store keeps it and the APIs show it (docs/api.md, "Workflows"). */
+    static String plan(RunPlan p) {
+        JsonObject o = new JsonObject();
+        o.addProperty("planner", p.planner());
+        o.addProperty("sla", p.sla());
+        o.addProperty("predicted_makespan_us", p.predictedMakespanUs());
+        com.google.gson.JsonArray steps = new com.google.gson.JsonArray();
+        for (RunPlan.Step st : p.steps()) {
+            JsonObject j = new JsonObject();
+            j.addProperty("task", st.task());
+            j.addProperty("worker", st.worker());
+            j.addProperty("group", st.group());
+            j.addProperty("prewarm", st.prewarm());
+            j.addProperty("priority", st.priority());
+            j.addProperty("start_us", st.startUs());
+            j.addProperty("finish_us", st.finishUs());
+            steps.add(j);
+        }
+        o.add("steps", steps);
+        return o.toString();
+    }
+
+    static RunPlan plan(String run, String text) {
+        JsonObject o = JsonParser.parseString(text).getAsJsonObject();
+        java.util.List<RunPlan.Step> steps = new java.util.ArrayList<>();
+        for (var e : o.getAsJsonArray("steps")) {
+            JsonObject j = e.getAsJsonObject();
+            steps.add(new RunPlan.Step(j.get("task").getAsString(), j.get("worker").getAsString(),
+                    j.get("group").getAsString(), j.get("prewarm").getAsBoolean(), j.get("priority").getAsInt(),
+                    j.get("start_us").getAsLong(), j.get("finish_us").getAsLong()));
+        }
+        return new RunPlan(run, o.get("planner").getAsString(), o.get("sla").getAsString(),
+                o.get("predicted_makespan_us").getAsLong(), steps);
     }
 
     static String record(TaskRecord r) {

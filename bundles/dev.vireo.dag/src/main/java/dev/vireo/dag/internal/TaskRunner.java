@@ -9,6 +9,7 @@ import dev.vireo.api.dag.Workflow;
 import dev.vireo.api.model.ErrorKind;
 import dev.vireo.api.model.InvocationError;
 import dev.vireo.api.model.InvocationRecord;
+import dev.vireo.api.spi.dag.DagPlan;
 import dev.vireo.api.spi.dag.DagStore;
 import dev.vireo.api.time.Clock;
 import dev.vireo.api.time.TaskScheduler;
@@ -48,15 +49,17 @@ final class TaskRunner {
     private volatile DagOptions options;
     private final Placement placement;
     private final Overflow overflow;
+    private final History history;
 
     TaskRunner(WorkerService worker, Clock clock, TaskScheduler scheduler, DagOptions options, Placement placement,
-            Overflow overflow) {
+            Overflow overflow, History history) {
         this.worker = worker;
         this.clock = clock;
         this.scheduler = scheduler;
         this.options = options;
         this.placement = placement;
         this.overflow = overflow;
+        this.history = history;
     }
 
     /** One task being run: what its invocations add up to. Confined to its callbacks (one at a time per slot). */
@@ -159,6 +162,7 @@ final class TaskRunner {
         if (!run.store.progress(run.id, taskId, RunText.record(a.record(TaskState.RUNNING, 0, 0, Optional.empty())))) {
             return; // settled meanwhile (a duplicate start): nothing to do
         }
+        prewarmDependents(run, taskId);
         if (!task.mapped()) {
             String payload = Payloads.build(run.args(task), inputs, null);
             a.inputUs = (clock.nanoTime() - t0) / 1_000;
@@ -201,6 +205,34 @@ final class TaskRunner {
         }
     }
 
+    /**
+     * A task starts: the dependents its plan marks {@code prewarm} get a container started on their planned worker
+     * now, so that it is warm when their inputs are there (once per task; a failure only loses the head start).
+     */
+    private void prewarmDependents(Run run, String taskId) {
+        for (String d : run.dependents.getOrDefault(taskId, List.of())) {
+            DagPlan.Step step = run.step(d);
+            if (step == null || !step.prewarm() || !run.prewarmed.add(d)) {
+                continue;
+            }
+            WorkerService on = overflow.service(step.worker());
+            if (on == null) {
+                continue; // its worker is gone: it runs where it can, cold
+            }
+            try {
+                on.prewarm(run.task(d).functionId(), 1).whenComplete((n, e) -> {
+                    if (e != null) {
+                        LOG.log(Level.DEBUG, "[" + run.tid(d, -1, 1) + "] prewarm on " + on.name() + " failed: "
+                                + e.getMessage());
+                    }
+                });
+            } catch (RuntimeException e) {
+                LOG.log(Level.DEBUG, "[" + run.tid(d, -1, 1) + "] prewarm on " + on.name() + " failed: "
+                        + e.getMessage());
+            }
+        }
+    }
+
     private void attempt(Attempted a, String payload, int item, int attempt,
             java.util.function.Consumer<String> done, java.util.function.Consumer<InvocationError> failed) {
         a.attempts.incrementAndGet();
@@ -208,7 +240,9 @@ final class TaskRunner {
         java.util.concurrent.CompletionStage<InvocationRecord> stage;
         // a run in this node's memory may spill onto a peer when this worker is full (never from a controller: the
         // controller's own worker service already spreads)
-        Overflow.Target target = overflow.take(!a.run.store.shared() && !placement.controller());
+        DagPlan.Step step = a.run.step(a.task.id());
+        Overflow.Target target = overflow.take(!a.run.store.shared() && !placement.controller(),
+                step == null || attempt > 1 ? "" : step.worker());
         try {
             stage = target.service().invoke(tid, a.task.functionId(), payload);
         } catch (WorkerException e) {
@@ -238,6 +272,7 @@ final class TaskRunner {
                 return;
             }
             a.add(r, bytes);
+            history.invoked(r, clock.nanoTime());
             if (r.error().map(e -> e.kind() == ErrorKind.UNREACHABLE).orElse(false)) {
                 overflow.unreachable(target);
             }
@@ -287,6 +322,7 @@ final class TaskRunner {
                     + "' returned a result that cannot be passed on unchanged: " + e.getMessage(), ""));
             return;
         }
+        history.output(a.task.functionId(), bytes);
         long t0 = clock.nanoTime();
         Run run = a.run;
         if (run.store.shared()) {
@@ -344,6 +380,11 @@ final class TaskRunner {
 
     /** After a task's end: the run is complete when nothing remains; the dependents it made ready start. */
     private void released(Run run, List<String> ready, long remaining) {
+        if (ready.size() > 1 && !run.steps.isEmpty()) {
+            // by the plan's priority, highest first (the first starts on this thread, the others right after)
+            ready = new ArrayList<>(ready);
+            ready.sort((x, y) -> Integer.compare(run.priority(y), run.priority(x)));
+        }
         if (remaining == 0) {
             // the stored meta data: another node may have recorded a failure this one has not seen
             run.store.meta(run.id).ifPresent(m -> run.meta = RunText.meta(m));

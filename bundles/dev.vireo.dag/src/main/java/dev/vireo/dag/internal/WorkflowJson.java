@@ -22,7 +22,7 @@ import java.util.Set;
  * strict UTF-8 JSON, no duplicate keys), then each field, naming the task and the field in the spec's own spelling;
  * the graph itself is checked by {@link Workflow}.
  *
- * <pre>{"name": "wc", "on_error": "fail_fast", "retries": 0, "retry_backoff_ms": 100,
+ * <pre>{"name": "wc", "on_error": "fail_fast", "retries": 0, "retry_backoff_ms": 100, "sla": "p90",
  *  "tasks": [{"id": "split", "function": "split-1", "args": {"text": "..."}},
  *            {"id": "count", "function": "count-1", "map": "split", "args": {"words": {"$item": true}}},
  *            {"id": "sum", "function": "sum-1", "args": {"counts": {"$ref": "count"}}, "retries": 2},
@@ -32,7 +32,8 @@ import java.util.Set;
 public final class WorkflowJson {
     static final String REF = "$ref";
     static final String ITEM = "$item";
-    private static final Set<String> FIELDS = Set.of("name", "on_error", "retries", "retry_backoff_ms", "tasks");
+    private static final Set<String> FIELDS = Set.of("name", "on_error", "retries", "retry_backoff_ms", "sla",
+            "tasks");
     private static final Set<String> TASK_FIELDS = Set.of("id", "function", "args", "map", "after", "retries");
 
     private WorkflowJson() {
@@ -56,6 +57,7 @@ public final class WorkflowJson {
         };
         int retries = (int) integer(o, "retries", 0, 0, Workflow.MAX_RETRIES, "retries", "retries");
         long backoff = integer(o, "retry_backoff_ms", 100, 0, Workflow.MAX_BACKOFF.toMillis(), "retry_backoff_ms", "ms");
+        String sla = string(o, "sla", "", "sla");
         JsonElement tasks = o.get("tasks");
         if (tasks == null || !tasks.isJsonArray()) {
             throw new ValidationException("tasks", "is required: an array of tasks");
@@ -68,7 +70,7 @@ public final class WorkflowJson {
                 throw new ValidationException("tasks", "more than the " + Workflow.MAX_TASKS + " tasks allowed");
             }
         }
-        return new Workflow(name, parsed, onError, retries, Duration.ofMillis(backoff));
+        return new Workflow(name, parsed, onError, retries, Duration.ofMillis(backoff), sla);
     }
 
     private static Workflow.Task task(JsonElement e, int index) {

@@ -97,6 +97,18 @@ public abstract class DagStoreContract {
     }
 
     @Test
+    void aPlanIsKeptWithItsRunAndGoesWithIt() {
+        store.create("r1", "spec", "meta", Map.of("a", 0), 1);
+        assertEquals(Optional.empty(), store.plan("r1"), "none until one is written");
+        store.plan("r1", "{\"planner\":\"heft\"}");
+        assertEquals(Optional.of("{\"planner\":\"heft\"}"), store.plan("r1"));
+        assertEquals(Optional.empty(), store.plan("r9"), "an unknown run has none");
+        assertThrows(IllegalArgumentException.class, () -> store.plan("r9", "x"), "an unknown run takes none");
+        store.delete("r1");
+        assertEquals(Optional.empty(), store.plan("r1"));
+    }
+
+    @Test
     void emptyTextsAndARunWithoutTasksAreKept() {
         store.create("r0", "", "", Map.of(), 0);
         assertEquals(Optional.of(""), store.spec("r0"));

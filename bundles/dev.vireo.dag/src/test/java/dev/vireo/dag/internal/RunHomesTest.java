@@ -115,6 +115,11 @@ class RunHomesTest {
         }
 
         @Override
+        public dev.vireo.api.dag.RunPlan plan(String run) {
+            return engine.plan(run);
+        }
+
+        @Override
         public RunResult result(String run) {
             return engine.result(run);
         }

@@ -35,6 +35,17 @@ public interface DagStore {
     void meta(String run, String meta);
 
     /**
+     * Keeps the run's plan text (what its planner decided and predicted, written once after {@link #create}), so that
+     * any node answering for the run can show it beside what happened. Removed with the run.
+     *
+     * @since 1.3
+     */
+    void plan(String run, String plan);
+
+    /** The run's plan text, empty if the run is unknown or has none. @since 1.3 */
+    Optional<String> plan(String run);
+
+    /**
      * Marks the task done, once: true for the first call for the task (the caller then releases its dependents and
      * counts it with {@link #finishTask}), false for every later one (a retried or duplicated completion). With
      * {@code output} non-null it is stored as the task's output in the same step.

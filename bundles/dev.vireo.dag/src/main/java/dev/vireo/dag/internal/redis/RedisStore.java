@@ -77,7 +77,7 @@ public final class RedisStore implements DagStore {
 
     /** The keys of one run, after {@code <prefix>{<run>}:}; delete removes exactly these. */
     static final List<String> PARTS = List.of("spec", "meta", "pending", "remaining", "settled", "outputs", "records",
-            "finished");
+            "finished", "plan");
 
     /** Every script on a run starts so: KEYS[1] is the run's spec, there from create to delete. */
     private static final String EXISTS =
@@ -93,7 +93,7 @@ public final class RedisStore implements DagStore {
             redis.call('ZADD', KEYS[5], redis.call('INCR', KEYS[6]), ARGV[1])
             return 1
             """);
-    /** KEYS spec meta; ARGV meta. */
+    /** KEYS spec meta (or plan); ARGV the text. */
     private static final Script META = Script.of(EXISTS + "redis.call('SET', KEYS[2], ARGV[1]) return 1");
     /** KEYS spec settled outputs; ARGV task, 1 with an output or 0, the output. */
     private static final Script SETTLE = Script.of(EXISTS + """
@@ -246,6 +246,16 @@ public final class RedisStore implements DagStore {
     @Override
     public void meta(String run, String meta) {
         checked(client.eval(META, keys(run, "spec", "meta"), List.of(meta)), run, null);
+    }
+
+    @Override
+    public void plan(String run, String plan) {
+        checked(client.eval(META, keys(run, "spec", "plan"), List.of(plan)), run, null);
+    }
+
+    @Override
+    public Optional<String> plan(String run) {
+        return get(run, "plan");
     }
 
     @Override

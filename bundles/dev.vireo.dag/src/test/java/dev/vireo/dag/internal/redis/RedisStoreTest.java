@@ -83,6 +83,7 @@ class RedisStoreTest extends DagStoreContract {
         store.release("r1", "b");
         store.finishTask("r1");
         store.record("r1", "a", "rec");
+        store.plan("r1", "plan");
         store.finish("r1", "SUCCEEDED");
         List<String> expected = RedisStore.PARTS.stream().map(p -> prefix + "{r1}:" + p).sorted().toList();
         assertEquals(expected, keys(glob(prefix + "{r1}:") + "*"));

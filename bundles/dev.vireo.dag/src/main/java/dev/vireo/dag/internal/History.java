@@ -1,0 +1,102 @@
+package dev.vireo.dag.internal;
+
+import dev.vireo.api.model.InvocationRecord;
+import dev.vireo.api.model.Timings;
+import dev.vireo.api.spi.dag.Prediction;
+import dev.vireo.api.spi.dag.Sla;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * What this node saw of each function's task invocations: the last {@link #SAMPLES} executions, warm and cold start
+ * costs and output sizes, and when it last ran on each worker. Plans are predicted from it in a run's SLA statistic
+ * (a percentile needs the samples; the worker's own statistics are moving averages). Thread-safe: one lock per
+ * function, held for a sample's write or a prediction's copy.
+ */
+final class History {
+    /** Samples kept per function and measure. */
+    static final int SAMPLES = 256;
+    /** How long after its last invocation on a worker a function is taken to be warm there (a keep-alive's order). */
+    static final long WARM_NS = 60_000_000_000L;
+
+    private final Map<String, Samples> functions = new ConcurrentHashMap<>();
+
+    /** One function's rings. */
+    private static final class Samples {
+        final long[] execution = new long[SAMPLES];
+        final long[] cold = new long[SAMPLES];
+        final long[] warm = new long[SAMPLES];
+        final long[] output = new long[SAMPLES];
+        int executions;
+        int colds;
+        int warms;
+        int outputs;
+        final Map<String, Long> lastOnWorker = new ConcurrentHashMap<>();
+    }
+
+    /** An invocation of a task's function ended (at {@code nowNs} on the node's clock). */
+    void invoked(InvocationRecord r, long nowNs) {
+        Samples s = functions.computeIfAbsent(r.functionId(), k -> new Samples());
+        Timings t = r.timings();
+        synchronized (s) {
+            s.execution[Math.floorMod(s.executions++, SAMPLES)] = t.executionUs();
+            if (t.coldStartUs() > 0) {
+                s.cold[Math.floorMod(s.colds++, SAMPLES)] = t.coldStartUs();
+            } else {
+                s.warm[Math.floorMod(s.warms++, SAMPLES)] = t.overheadUs();
+            }
+        }
+        if (!r.worker().isEmpty()) {
+            s.lastOnWorker.put(r.worker(), nowNs);
+        }
+    }
+
+    /** A task of the function returned an output of {@code bytes}. */
+    void output(String functionId, long bytes) {
+        Samples s = functions.computeIfAbsent(functionId, k -> new Samples());
+        synchronized (s) {
+            s.output[Math.floorMod(s.outputs++, SAMPLES)] = bytes;
+        }
+    }
+
+    /** Whether the function ran on the worker within {@link #WARM_NS} of {@code nowNs}. */
+    boolean warm(String worker, String functionId, long nowNs) {
+        Samples s = functions.get(functionId);
+        Long last = s == null ? null : s.lastOnWorker.get(worker);
+        return last != null && nowNs - last < WARM_NS;
+    }
+
+    /** The function's prediction in the statistic; samples 0 when nothing was seen. */
+    Prediction predict(String functionId, Sla sla) {
+        Samples s = functions.get(functionId);
+        if (s == null) {
+            return new Prediction(functionId, 0, 0, 0, 0, 0);
+        }
+        synchronized (s) {
+            return new Prediction(functionId, statistic(s.execution, s.executions, sla),
+                    statistic(s.cold, s.colds, sla), statistic(s.warm, s.warms, sla),
+                    statistic(s.output, s.outputs, sla), Math.min(s.executions, Integer.MAX_VALUE));
+        }
+    }
+
+    /** The mean or percentile of the last {@code count} (at most {@link #SAMPLES}) values of a ring. */
+    static long statistic(long[] ring, int count, Sla sla) {
+        int n = Math.min(count, ring.length);
+        if (n == 0) {
+            return 0;
+        }
+        long[] v = Arrays.copyOf(ring, n);
+        if (sla == Sla.MEAN) {
+            long sum = 0;
+            for (long x : v) {
+                sum += x;
+            }
+            return sum / n;
+        }
+        Arrays.sort(v);
+        // nearest rank: the smallest value with at least p % of the samples at or below it
+        int rank = (int) Math.ceil(sla.percentile() / 100.0 * n);
+        return v[Math.max(0, Math.min(n - 1, rank - 1))];
+    }
+}

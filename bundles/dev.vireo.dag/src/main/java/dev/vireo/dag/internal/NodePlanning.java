@@ -1,0 +1,65 @@
+package dev.vireo.dag.internal;
+
+import dev.vireo.api.model.FunctionStats;
+import dev.vireo.api.spi.dag.PlanningContext;
+import dev.vireo.api.spi.dag.Prediction;
+import dev.vireo.api.spi.dag.Sla;
+import java.util.List;
+import java.util.Map;
+import java.util.function.ToIntFunction;
+
+/**
+ * What a planner knows on this node when a run is submitted: the workers the run may use (this one, its home, first;
+ * then its peers), the run's SLA statistic, predictions from this node's {@link History} (falling back on the
+ * worker's moving averages for a function no task has run yet), slots per worker, and where functions ran lately
+ * (warm). Immutable for one plan, except the history it reads.
+ */
+final class NodePlanning implements PlanningContext {
+    private final Map<String, FunctionStats> stats;
+    private final List<String> workers;
+    private final Sla sla;
+    private final History history;
+    private final long nowNs;
+    private final ToIntFunction<String> slots;
+
+    NodePlanning(Map<String, FunctionStats> stats, List<String> workers, Sla sla, History history, long nowNs,
+            ToIntFunction<String> slots) {
+        this.stats = Map.copyOf(stats);
+        this.workers = List.copyOf(workers);
+        this.sla = sla;
+        this.history = history;
+        this.nowNs = nowNs;
+        this.slots = slots;
+    }
+
+    @Override
+    public FunctionStats stats(String functionId) {
+        return stats.get(functionId);
+    }
+
+    @Override
+    public List<String> workers() {
+        return workers;
+    }
+
+    @Override
+    public Sla sla() {
+        return sla;
+    }
+
+    @Override
+    public Prediction predict(String functionId) {
+        Prediction seen = history.predict(functionId, sla);
+        return seen.known() ? seen : PlanningContext.super.predict(functionId);
+    }
+
+    @Override
+    public int slots(String worker) {
+        return Math.max(1, slots.applyAsInt(worker));
+    }
+
+    @Override
+    public boolean warm(String worker, String functionId) {
+        return history.warm(worker, functionId, nowNs);
+    }
+}
