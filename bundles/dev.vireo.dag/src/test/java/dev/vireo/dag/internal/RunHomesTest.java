@@ -140,12 +140,15 @@ class RunHomesTest {
         }
     }
 
+    /** The planner every node plans with (the default unless a test sets one). */
+    volatile dev.vireo.api.spi.dag.DagPlanner planner = new LocalPlanner();
+
     Node node(String name, int slots, Overflow overflow) {
         ScriptedWorker w = new ScriptedWorker(time, name).fn("noop-1", args -> "null").fn("hold-1", args -> "null")
                 .fn("inc-1", args -> Integer.toString(args.getAsJsonObject().get("x").getAsInt() + 1));
         w.slots = slots;
         EmbeddedStore store = new EmbeddedStore(1 << 20, null);
-        DagEngine e = new DagEngine(w, () -> store, LocalPlanner::new, time, time, DagOptions.DEFAULTS,
+        DagEngine e = new DagEngine(w, () -> store, () -> planner, time, time, DagOptions.DEFAULTS,
                 new Placement(() -> new Peers(name), () -> false), overflow != null ? overflow
                         : new Overflow(w, () -> new Peers(name), () -> members(name), time));
         return new Node(w, e);
@@ -315,6 +318,71 @@ class RunHomesTest {
         assertEquals(RunState.SUCCEEDED, s.state(), s.toString());
         assertFalse(b.worker().tids.isEmpty(), "the peer was tried");
         assertTrue(s.records().stream().allMatch(r -> r.worker().equals("wa")), "then everything ran here: " + s);
+    }
+
+    @Test
+    void theRuntimeFollowsThePlanAndKeepsIt() throws Exception {
+        nodes.put("wb", node("wb", 64, null));
+        Node a = node("wa", 64, null);
+        nodes.put("wa", a);
+        // a planner that sends "far" to the peer, prewarms "last" there, and predicts times
+        planner = (dag, context) -> {
+            assertEquals(List.of("wa", "wb"), context.workers(), "this node first, then its peers");
+            assertEquals(dev.vireo.api.spi.dag.Sla.P90, context.sla(), "the run's statistic");
+            return new dev.vireo.api.spi.dag.DagPlan(dag.name(), List.of(
+                    new dev.vireo.api.spi.dag.DagPlan.Step("first", "", "", false, 3, 0, 10),
+                    new dev.vireo.api.spi.dag.DagPlan.Step("far", "wb", "", false, 2, 10, 20),
+                    new dev.vireo.api.spi.dag.DagPlan.Step("last", "wb", "", true, 1, 20, 30)), 30);
+        };
+        String spec = "{\"name\":\"planned\",\"sla\":\"p90\",\"tasks\":["
+                + "{\"id\":\"first\",\"function\":\"inc-1\",\"args\":{\"x\":1}},"
+                + "{\"id\":\"far\",\"function\":\"inc-1\",\"args\":{\"x\":{\"$ref\":\"first\"}}},"
+                + "{\"id\":\"last\",\"function\":\"noop-1\",\"after\":[\"far\"]}]}";
+        String run = a.engine().submit(WorkflowJson.parse(spec), "");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!a.engine().summary(run).state().done() && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        RunStatus s = a.engine().status(run);
+        assertEquals(RunState.SUCCEEDED, s.state(), s.toString());
+        Map<String, String> where = s.records().stream().collect(Collectors.toMap(TaskRecord::task,
+                TaskRecord::worker));
+        assertEquals(Map.of("first", "wa", "far", "wb", "last", "wb"), where, "each task where its step says");
+        assertEquals(List.of("noop-1"), nodes.get("wb").worker().prewarms, "last's container started ahead, on wb");
+        assertEquals(List.of("wa:" + run + ":first"), a.worker().tids.stream().map(t -> "wa:" + t).toList());
+        dev.vireo.api.dag.RunPlan plan = a.engine().plan(run);
+        assertEquals("p90", plan.sla());
+        assertEquals(30, plan.predictedMakespanUs());
+        assertEquals(List.of("first", "far", "last"), plan.steps().stream().map(dev.vireo.api.dag.RunPlan.Step::task)
+                .toList());
+        assertEquals("wb", plan.steps().get(1).worker());
+        assertEquals(20, plan.steps().get(1).finishUs());
+    }
+
+    @Test
+    void predictionsComeFromWhatRanInTheRunsStatistic() throws Exception {
+        Node a = node("wa", 64, null);
+        nodes.put("wa", a);
+        List<dev.vireo.api.spi.dag.Prediction> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        planner = (dag, context) -> {
+            seen.add(context.predict("inc-1"));
+            return new LocalPlanner().plan(dag, context);
+        };
+        for (String sla : List.of("p50", "p50", "p99")) {
+            String run = a.engine().submit(WorkflowJson.parse("{\"sla\":\"" + sla + "\",\"tasks\":[{\"id\":\"t\","
+                    + "\"function\":\"inc-1\",\"args\":{\"x\":1}}]}"), "");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!a.engine().summary(run).state().done() && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+        }
+        assertFalse(seen.get(0).known(), "nothing ran before the first run");
+        // the scripted worker reports execution 10 us, end to end 20 us, warm, an output of 1 byte ("2")
+        assertTrue(seen.get(1).known());
+        assertEquals(10, seen.get(1).executionUs());
+        assertEquals(10, seen.get(1).warmStartUs());
+        assertEquals(1, seen.get(1).outputBytes());
+        assertEquals(2, seen.get(2).samples());
     }
 
     @Test
