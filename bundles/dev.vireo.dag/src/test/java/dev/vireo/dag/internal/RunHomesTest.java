@@ -359,6 +359,60 @@ class RunHomesTest {
         assertEquals(20, plan.steps().get(1).finishUs());
     }
 
+    /**
+     * Every planner end to end on two workers: a fan-out of 6 into a fan-in, then a diamond, each run twice (the second
+     * with the first's history); every run succeeds with the right output, and every task ran where its step said
+     * (when it named a worker).
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"local", "heft", "critical-path", "wukong", "locality"})
+    void everyPlannerRunsWorkflowsWhereItPlannedThem(String name) throws Exception {
+        planner = switch (name) {
+            case "local" -> new LocalPlanner();
+            case "heft" -> new HeftPlanner();
+            case "critical-path" -> new CriticalPathPlanner();
+            case "wukong" -> new WukongPlanner();
+            default -> new LocalityPlanner();
+        };
+        nodes.put("wb", node("wb", 8, null));
+        Node a = node("wa", 8, null);
+        nodes.put("wa", a);
+        StringBuilder fan = new StringBuilder("{\"tasks\":[{\"id\":\"root\",\"function\":\"inc-1\",\"args\":{\"x\":0}}");
+        StringBuilder refs = new StringBuilder();
+        for (int i = 0; i < 6; i++) {
+            fan.append(",{\"id\":\"b").append(i).append("\",\"function\":\"inc-1\",\"args\":{\"x\":{\"$ref\":\"root\"}}}");
+            refs.append(i == 0 ? "" : ",").append("\"b").append(i).append('"');
+        }
+        fan.append(",{\"id\":\"sink\",\"function\":\"noop-1\",\"after\":[").append(refs).append("]}]}");
+        String diamond = "{\"tasks\":[{\"id\":\"a\",\"function\":\"inc-1\",\"args\":{\"x\":1}},"
+                + "{\"id\":\"l\",\"function\":\"inc-1\",\"args\":{\"x\":{\"$ref\":\"a\"}}},"
+                + "{\"id\":\"r\",\"function\":\"inc-1\",\"args\":{\"x\":{\"$ref\":\"a\"}}},"
+                + "{\"id\":\"d\",\"function\":\"inc-1\",\"args\":{\"x\":{\"$ref\":\"l\"}},\"after\":[\"r\"]}]}";
+        for (int round = 0; round < 2; round++) {
+            for (String spec : List.of(fan.toString(), diamond)) {
+                String run = a.engine().submit(WorkflowJson.parse(spec), "");
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (!a.engine().summary(run).state().done() && System.nanoTime() < deadline) {
+                    Thread.sleep(5);
+                }
+                RunStatus s = a.engine().status(run);
+                assertEquals(RunState.SUCCEEDED, s.state(), name + ": " + s);
+                if (spec.equals(diamond)) {
+                    assertEquals("4", a.engine().result(run).outputs().get("d"), name);
+                }
+                dev.vireo.api.dag.RunPlan plan = a.engine().plan(run);
+                assertEquals(s.records().size(), plan.steps().size(), name + ": a step per task");
+                Map<String, String> ran = s.records().stream().collect(Collectors.toMap(TaskRecord::task,
+                        TaskRecord::worker));
+                for (dev.vireo.api.dag.RunPlan.Step st : plan.steps()) {
+                    if (!st.worker().isEmpty()) {
+                        assertEquals(st.worker(), ran.get(st.task()), name + ": " + st.task() + " as planned");
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void predictionsComeFromWhatRanInTheRunsStatistic() throws Exception {
         Node a = node("wa", 64, null);

@@ -34,7 +34,7 @@ public @interface KernelConfig {
     @AttributeDefinition(name = "Load-balancing policy", description = "The controller's balancing policy: round-robin, ...")
     String balancer_policy() default "round-robin";
 
-    @AttributeDefinition(name = "DAG planner", description = "The workflow planner in force: local (run where the inputs are), ...")
+    @AttributeDefinition(name = "DAG planner", description = "The workflow planner in force: local (run where the inputs are; the default), heft (earliest finish over workers from predicted costs), critical-path (the critical path at home, the rest spread while the makespan holds), wukong (no profiles: clustering, fan-ins where their inputs are), locality (Cascade-style: components and fused chains placed where the input bytes are). docs/dag.md, Planners.")
     String dag_planner() default "local";
 
     @AttributeDefinition(name = "DAG store", description = "Where workflow runs keep their state: embedded (this worker's memory), redis, ...")
