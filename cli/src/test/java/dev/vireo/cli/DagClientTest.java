@@ -264,9 +264,10 @@ class DagClientTest {
 
     @Test
     void withSlaAddsOrReplacesTheSpecsSlaAndKeepsTheRest() {
-        assertEquals("{\"name\":\"wc\",\"tasks\":[{\"id\":\"a\",\"function\":\"f-1\",\"args\":{\"n\":1.50,\"big\":1e400,"
-                + "\"s\":\"<é>\"}}],\"sla\":\"p90\"}", DagClient.withSla("{ \"name\": \"wc\", \"tasks\": [{\"id\": \"a\","
-                + " \"function\": \"f-1\", \"args\": {\"n\": 1.50, \"big\": 1e400, \"s\": \"<\\u00e9>\"}}] }", "p90"));
+        assertEquals("{\"name\":\"wc\",\"tasks\":[{\"id\":\"a\",\"function\":\"f-1\",\"args\":{\"n\":1.50,"
+                + "\"big\":1e400,\"s\":\"<é>\"}}],\"sla\":\"p90\"}", DagClient.withSla("{ \"name\": \"wc\", \"tasks\":"
+                + " [{\"id\": \"a\", \"function\": \"f-1\", \"args\": {\"n\": 1.50, \"big\": 1e400, \"s\":"
+                + " \"<\\u00e9>\"}}] }", "p90"));
         assertEquals("{\"name\":\"wc\",\"sla\":\"mean\",\"tasks\":[]}",
                 DagClient.withSla("{\"name\":\"wc\",\"sla\":\"p50\",\"tasks\":[]}", "mean"), "replaced where it was");
         for (String notAnObject : List.of("[]", "{\"tasks\":[],}", "{\"sla\":1,\"sla\":2}", "")) {

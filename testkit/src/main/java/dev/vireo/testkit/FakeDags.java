@@ -27,13 +27,14 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * Workflows in memory, for the tests of the API front ends. {@link #parse} reads {@code {"name", "sla", "tasks":
- * [{"id", "function"}]}} (strict JSON by the API's own check; {@code sla} checked as the real parser checks it, with the
- * same message: {@code sla: must be a string}, or {@link Sla#parse}'s naming {@code sla} and listing the valid ones;
- * other fields are ignored, args become {@code {}}); a submitted run ({@code run-1}, {@code run-2}, ...) stays running
- * with every task waiting until a test replaces it ({@link #put}). Functions other than {@link #functions} are refused
- * at submission, as the real service refuses unregistered ones. A run's {@link #spec} is {@code {"name", "tasks":
- * [{"id", "function"}]}} for a submitted one ({@code "sla"} after the name when its workflow has one), or what a test
- * gave {@link #putSpec}. Every call is written to {@link #calls}.
+ * [{"id", "function"}]}} (strict JSON by the API's own check; {@code sla} checked as the real parser checks it, with
+ * the same messages: {@code sla: must be a string}, or {@link Sla#parse}'s naming {@code sla} and listing the valid
+ * ones; other fields are ignored, args become {@code {}}); a submitted run ({@code run-1}, {@code run-2}, ...) stays
+ * running with every task waiting until a test replaces it ({@link #put}). Functions other than {@link #functions} are
+ * refused at submission, as the real service refuses unregistered ones. A run's {@link #spec} is {@code {"name",
+ * "tasks": [{"id", "function"}]}} for a submitted one ({@code "sla"} after the name when its workflow has one), or what
+ * a test gave {@link #putSpec}. Every call is written to {@link #calls} ({@code submit} ends with {@code sla S} when
+ * the workflow names one).
  */
 public final class FakeDags implements DagService {
     /**

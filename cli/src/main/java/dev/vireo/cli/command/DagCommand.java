@@ -47,9 +47,10 @@ public final class DagCommand {
                 + " its result; exit 1 if it failed or was cancelled")
         boolean wait;
 
-        @Option(names = "--sla", paramLabel = "STAT", converter = SlaOption.class, completionCandidates = SlaOption.class,
-                description = "the statistic of past runs the run's plan predicts with: mean, p50, p90, p95 or p99 (sets"
-                        + " \"sla\" in the spec, replacing the spec's own; the planner's default is p50)")
+        @Option(names = "--sla", paramLabel = "STAT", converter = SlaOption.class,
+                completionCandidates = SlaOption.class, description = "the statistic of past runs the run's plan"
+                        + " predicts with: mean, p50, p90, p95 or p99 (sets \"sla\" in the spec, replacing the spec's"
+                        + " own; the planner's default is p50)")
         Sla sla;
 
         @Override
@@ -106,7 +107,7 @@ public final class DagCommand {
         }
     }
 
-    /** {@code --sla}: read with the API's own {@link Sla#parse}, so a bad value is a usage error naming the valid ones. */
+    /** {@code --sla}: read by the API's own {@link Sla#parse}: a bad value is a usage error naming the valid ones. */
     static final class SlaOption implements ITypeConverter<Sla>, Iterable<String> {
         @Override
         public Sla convert(String value) {

@@ -34,7 +34,7 @@ import java.util.function.Supplier;
 final class GrpcDagClient implements DagService {
     /** Calls whose answer is small: a summary, a task started. */
     static final long CONTROL_DEADLINE_MS = 5_000;
-    /** Calls whose request or answer grows with the run (a spec, a plan, every task's record, the outputs, the runs). */
+    /** Calls whose request or answer grows with the run (a spec, a plan, all records, the outputs, the runs). */
     static final long BULK_DEADLINE_MS = 30_000;
 
     private final Supplier<GrpcRemoteWorker> peer;

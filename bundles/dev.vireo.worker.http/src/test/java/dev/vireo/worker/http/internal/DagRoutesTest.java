@@ -137,7 +137,7 @@ class DagRoutesTest {
         assertTrue(dags.runs().isEmpty());
     }
 
-    /** The refusal of a bad "sla": the real parser's (WorkflowJson, via Workflow and Sla.parse), which FakeDags gives. */
+    /** The refusal of a bad "sla": the real parser's (WorkflowJson via Sla.parse), which FakeDags gives. */
     static final String BAD_SLA = "sla: 'p42' is not an SLA statistic; use one of mean, p50, p90, p95, p99";
 
     /** {@link #SPEC} with {@code "sla": json} after its name. */
@@ -273,7 +273,8 @@ class DagRoutesTest {
         assertEquals(200, r.statusCode(), r.body());
         assertEquals(json("""
                 {"run":"run-1","planner":"local","sla":"p50","predicted_makespan_us":1500,"steps":[
-                 {"task":"a","worker":"worker-1","group":"g0","prewarm":false,"priority":1,"start_us":0,"finish_us":100},
+                 {"task":"a","worker":"worker-1","group":"g0","prewarm":false,"priority":1,"start_us":0,
+                  "finish_us":100},
                  {"task":"b","worker":"worker-1","group":"","prewarm":true,"priority":0,"start_us":100,
                   "finish_us":200}]}"""), json(r.body()));
         assertEquals("plan run-1", dags.calls.get(dags.calls.size() - 1));
