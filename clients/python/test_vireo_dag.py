@@ -302,6 +302,58 @@ class ClientTest(unittest.TestCase):
         self.assertEqual(spec, json.loads(fake.requests[1][3]))
         self.assertNotIn("Authorization", fake.requests[0][2])
 
+    def test_plan_reads_the_runs_plan(self):
+        plan = {"run": "r1", "planner": "local", "sla": "p90", "predicted_makespan_us": 1500, "steps": [
+            {"task": "split", "worker": "worker-1", "group": "g0", "prewarm": False, "priority": 1, "start_us": 0,
+             "finish_us": 100},
+            {"task": "sum", "worker": "", "group": "", "prewarm": True, "priority": 0, "start_us": -1,
+             "finish_us": -1}]}
+        error = {"error": {"kind": "UNKNOWN_FUNCTION", "message": "no run 'r/2'"}}
+        with FakeServer({("GET", "/dags/r1/plan"): [(200, plan)], ("GET", "/dags/r%2F2/plan"): [(404, error)]}) as fake:
+            client = Client(fake.url, token="")
+            self.assertEqual(plan, client.plan("r1"))
+            with self.assertRaises(VireoError) as e:
+                client.plan("r/2")
+            self.assertEqual(("UNKNOWN_FUNCTION", 404), (e.exception.kind, e.exception.status))
+        self.assertEqual(["/dags/r1/plan", "/dags/r%2F2/plan"], [r[1] for r in fake.requests])
+
+    def test_submit_with_sla_sets_it_in_the_spec_sent(self):
+        wf = self.workflow()
+        spec = dict(wf.spec(), sla="p50")
+        text = ('{"name": "wc", "sla": "p50", "tasks": [{"id": "a", "function": "f-1",'
+                ' "args": {"n": 12345678901234567890}}]}')
+        with FakeServer({("POST", "/dags"): [(201, {"run": "r1"})]}) as fake:
+            client = Client(fake.url, token="")
+            client.submit(wf, sla="p90")
+            client.submit(spec, sla="mean")
+            client.submit(text, sla="p99")
+            client.submit("[1]", sla="p99")
+            client.submit('{"sla": "p50", "sla": "p90", "tasks": []}', sla="p95")
+            client.submit(spec)
+        sent = [r[3] for r in fake.requests]
+        self.assertEqual(dict(wf.spec(), sla="p90"), json.loads(sent[0]))
+        self.assertEqual(dict(spec, sla="mean"), json.loads(sent[1]))
+        self.assertEqual("p50", spec["sla"], "the dict given is not changed")
+        self.assertEqual({"name": "wc", "sla": "p99", "tasks": [{"id": "a", "function": "f-1",
+                                                                  "args": {"n": 12345678901234567890}}]},
+                         json.loads(sent[2]))
+        self.assertEqual(["name", "sla", "tasks"], list(json.loads(sent[2])), "replaced where it was")
+        self.assertEqual("[1]", sent[3], "not an object: as it is, for the server to refuse")
+        self.assertEqual('{"sla": "p50", "sla": "p90", "tasks": []}', sent[4], "a repeated key: as it is")
+        self.assertEqual(spec, json.loads(sent[5]), "without sla: the spec's own")
+
+    def test_a_bad_sla_is_a_value_error_and_nothing_is_sent(self):
+        with FakeServer({("POST", "/dags"): [(201, {"run": "r1"})]}) as fake:
+            client = Client(fake.url, token="")
+            for bad in ("p42", "P90", "", 90):
+                with self.assertRaises(ValueError) as e:
+                    client.submit(self.workflow(), sla=bad)
+                self.assertEqual(f"sla {bad!r} is not an SLA statistic; use one of mean, p50, p90, p95, p99",
+                                 str(e.exception))
+            with self.assertRaises(ValueError):
+                client.run(self.workflow(), sla="p42")
+        self.assertEqual([], fake.requests)
+
     def test_errors_carry_kind_message_and_status(self):
         error = {"error": {"kind": "INVALID_REQUEST", "message": "tasks: task 'x' references 'zz'"}}
         replies = {("POST", "/dags"): [(400, error)],

@@ -37,6 +37,7 @@ __all__ = ["Client", "Function", "Item", "Node", "VireoError", "Workflow", "func
 TASK_ID = re.compile(r"[A-Za-z0-9_.-]{1,64}\Z")
 WORKFLOW_NAME = re.compile(r"[a-z0-9_-]{0,63}\Z")
 ON_ERROR = ("fail_fast", "continue")
+SLA = ("mean", "p50", "p90", "p95", "p99")
 DEFAULT_URL = "http://127.0.0.1:8070"
 
 
@@ -429,15 +430,20 @@ class Client:
         self.token = token if token is not None else (os.environ.get("VIREO_TOKEN") or None)
         self.timeout = timeout
 
-    def submit(self, workflow, resume=None):
+    def submit(self, workflow, resume=None, sla=None):
         """Starts a run of workflow (a Workflow, a spec dict or spec JSON text); returns the run id. resume: a run
-        whose succeeded tasks are not run again (their outputs are reused)."""
+        whose succeeded tasks are not run again (their outputs are reused). sla: the statistic of past runs the run's
+        plan predicts with, one of SLA ("mean", "p50", "p90", "p95", "p99"; the server's default is p50): it sets
+        "sla" in the spec, replacing the spec's own (a dict given is not changed; text that is not a JSON object goes
+        as it is, for the server to refuse). A ValueError for another value, before anything is sent."""
+        if sla is not None and sla not in SLA:
+            raise ValueError(f"sla {sla!r} is not an SLA statistic; use one of {', '.join(SLA)}")
         if isinstance(workflow, Workflow):
-            body = workflow.json()
+            body = workflow.json() if sla is None else _dumps(dict(workflow.spec(), sla=sla))
         elif isinstance(workflow, dict):
-            body = json.dumps(workflow, ensure_ascii=False, allow_nan=False)
+            body = _dumps(workflow if sla is None else dict(workflow, sla=sla))
         elif isinstance(workflow, str):
-            body = workflow
+            body = workflow if sla is None else _with_sla(workflow, sla)
         else:
             raise TypeError(f"submit takes a Workflow, a spec dict or JSON text, not {type(workflow).__name__}")
         path = "/dags" + ("?resume=" + urllib.parse.quote(resume, safe="") if resume else "")
@@ -453,6 +459,13 @@ class Client:
         """The run's workflow as a spec dict (what submit reads back to the same workflow): the graph's edges for
         tools that draw or analyse a run."""
         return self._request("GET", "/dags/" + _segment(run) + "/spec")
+
+    def plan(self, run):
+        """The run's plan as its planner made it at submission: {"run", "planner", "sla", "predicted_makespan_us",
+        "steps": [{"task", "worker" (empty: where its inputs are), "group", "prewarm", "priority", "start_us",
+        "finish_us"}]}, times in microseconds after submission (-1, or a makespan of 0, where none was predicted),
+        one step per task. Set beside status(run)["records"] (start_us/end_us) it shows planned against observed."""
+        return self._request("GET", "/dags/" + _segment(run) + "/plan")
 
     def runs(self):
         """The runs the server knows, newest first, without records."""
@@ -491,10 +504,10 @@ class Client:
                 time.sleep(delay)
             delay = min(delay * 2, poll)
 
-    def run(self, workflow, timeout=None, poll=0.5, resume=None):
-        """Submits, waits and returns the result; a VireoError (kind FAILED or CANCELLED, details: the last
-        status) when the run did not succeed."""
-        run = self.submit(workflow, resume=resume)
+    def run(self, workflow, timeout=None, poll=0.5, resume=None, sla=None):
+        """Submits (resume and sla as submit takes them), waits and returns the result; a VireoError (kind FAILED or
+        CANCELLED, details: the last status) when the run did not succeed."""
+        run = self.submit(workflow, resume=resume, sla=sla)
         status = self.wait(run, timeout=timeout, poll=poll, records=False)
         if status.get("state") != "succeeded":
             raise VireoError(str(status.get("state")).upper(), f"run {run}: {status.get('failure') or 'no failure'}",
@@ -517,6 +530,32 @@ class Client:
             reason = getattr(e, "reason", e)
             raise VireoError("UNREACHABLE", f"{method} {self.url}{path}: {reason}") from None
         return json.loads(text) if text.strip() else None
+
+
+def _dumps(spec):
+    return json.dumps(spec, ensure_ascii=False, allow_nan=False)
+
+
+def _with_sla(text, sla):
+    """Spec text with "sla" set; text that is not one JSON object (or repeats a key) is returned as it is."""
+
+    def pairs(items):
+        keys = [k for k, _ in items]
+        if len(set(keys)) != len(keys):
+            raise ValueError("a repeated key")
+        return dict(items)
+
+    def constant(name):
+        raise ValueError(f"{name} is not JSON")
+
+    try:
+        spec = json.loads(text, object_pairs_hook=pairs, parse_constant=constant)
+    except ValueError:
+        return text
+    if not isinstance(spec, dict):
+        return text
+    spec["sla"] = sla
+    return _dumps(spec)
 
 
 def _segment(run):

@@ -1,7 +1,12 @@
 package dev.vireo.cli;
 
+import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
+import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.vireo.api.model.ValidationException;
+import dev.vireo.api.validation.JsonText;
 import dev.vireo.cli.ApiClient.Reply;
 import dev.vireo.loadgen.DagReport;
 import dev.vireo.loadgen.DagResults;
@@ -18,7 +23,7 @@ import java.util.Map;
 
 /**
  * Workflows on a worker's (or controller's) HTTP API for {@code vireo dag ...}: submit, status (and watching a run),
- * result, cancel, delete, list, and a run's records into a results folder (report). Human-readable by default
+ * result, plan, cancel, delete, list, and a run's records into a results folder (report). Human-readable by default
  * ({@link DagView}); with {@code json} it prints the API's JSON as it came (a result's outputs exactly as the
  * functions wrote them). Methods return the exit code: 0 ok, 1 refused, or (waiting and result) the run failed or was
  * cancelled; nothing answering is exit 3.
@@ -29,6 +34,8 @@ import java.util.Map;
  */
 public final class DagClient {
     static final long POLL_MS = 500;
+    /** Writes a spec back as JSON text without escaping what needs none ({@code <}, {@code '}, ...). */
+    private static final Gson SPEC_WRITER = new GsonBuilder().disableHtmlEscaping().create();
 
     private final String base;
     private final ApiClient api;
@@ -109,6 +116,38 @@ public final class DagClient {
         JsonObject o = r.body().getAsJsonObject();
         System.out.print(json ? r.text().strip() + System.lineSeparator() : DagView.result(o));
         return o.get("state").getAsString().equals("succeeded") ? 0 : 1;
+    }
+
+    /**
+     * The run's plan ({@code GET /dags/{run}/plan}): per task where it was to run, its fusion group, prewarming,
+     * priority and predicted start and finish, and the predicted makespan.
+     */
+    public int plan(String run) throws IOException, InterruptedException {
+        Reply r = api.call("GET", path(run) + "/plan", null, Map.of());
+        if (!r.ok()) {
+            return ApiClient.failed(r, json);
+        }
+        System.out.print(json ? r.text().strip() + System.lineSeparator() : DagView.plan(r.body().getAsJsonObject()));
+        return 0;
+    }
+
+    /**
+     * The spec with {@code "sla"} set to {@code sla}, added or replacing the spec's own: what {@code dag submit --sla}
+     * sends. A text that is not a strict JSON object is returned unchanged, for the API to refuse with the message it
+     * gives without {@code --sla}. Otherwise the rest stays the same JSON: members in their order, numbers as written.
+     */
+    public static String withSla(String spec, String sla) {
+        try {
+            JsonText.check("body", spec);
+        } catch (ValidationException e) {
+            return spec;
+        }
+        JsonElement root = JsonParser.parseString(spec); // strict JSON already: Gson's leniency changes nothing
+        if (!root.isJsonObject()) {
+            return spec;
+        }
+        root.getAsJsonObject().addProperty("sla", sla);
+        return SPEC_WRITER.toJson(root);
     }
 
     public int cancel(String run) throws IOException, InterruptedException {

@@ -11,7 +11,8 @@ import java.util.Map;
 
 /**
  * Workflow runs as {@code vireo dag ...} shows them to people, from the API's JSON ({@code GET /dags},
- * {@code /dags/{run}}, {@code /dags/{run}/result}; docs/api.md, "Workflows"). Pure: strings in, strings out.
+ * {@code /dags/{run}}, {@code /dags/{run}/result}, {@code /dags/{run}/plan}; docs/api.md, "Workflows"). Pure: strings
+ * in, strings out.
  */
 public final class DagView {
     /** Characters of the progress bar between its brackets. */
@@ -90,6 +91,43 @@ public final class DagView {
             }
         }
         return b.toString();
+    }
+
+    /**
+     * A run's plan: the planner, the statistic it predicted with and the predicted makespan, then one row per step in
+     * the plan's order (predicted start and finish in ms after submission, {@code -} where it predicted none).
+     */
+    public static String plan(JsonObject p) {
+        StringBuilder b = new StringBuilder();
+        b.append(String.format(Locale.ROOT, "run        %s%n", p.get("run").getAsString()));
+        b.append(String.format(Locale.ROOT, "planner    %s, sla %s%n", dash(p.get("planner").getAsString()),
+                dash(p.get("sla").getAsString())));
+        long makespan = p.get("predicted_makespan_us").getAsLong();
+        b.append(String.format(Locale.ROOT, "makespan   %s%n", makespan > 0 ? duration(makespan) + " predicted"
+                : "not predicted"));
+        List<JsonObject> steps = new ArrayList<>();
+        p.getAsJsonArray("steps").forEach(st -> steps.add(st.getAsJsonObject()));
+        if (steps.isEmpty()) {
+            return b.append("(no steps: the run was submitted before plans were kept)").append(System.lineSeparator())
+                    .toString();
+        }
+        int task = width(steps, "task", 4);
+        int worker = width(steps, "worker", 6);
+        int group = width(steps, "group", 5);
+        String row = "%-" + task + "s  %-" + worker + "s  %-" + group + "s  %-7s %8s %10s %10s%n";
+        b.append(System.lineSeparator()).append(String.format(Locale.ROOT, row, "TASK", "WORKER", "GROUP", "PREWARM",
+                "PRIORITY", "START ms", "FINISH ms"));
+        for (JsonObject st : steps) {
+            b.append(String.format(Locale.ROOT, row, st.get("task").getAsString(),
+                    dash(st.get("worker").getAsString()), dash(st.get("group").getAsString()),
+                    st.get("prewarm").getAsBoolean() ? "yes" : "no", st.get("priority").getAsInt(),
+                    ms(st.get("start_us").getAsLong()), ms(st.get("finish_us").getAsLong())));
+        }
+        return b.toString();
+    }
+
+    private static int width(List<JsonObject> rows, String key, int least) {
+        return Math.max(least, rows.stream().mapToInt(r -> r.get(key).getAsString().length()).max().orElse(0));
     }
 
     /** The runs ({@code GET /dags}) as a table, newest first as the API lists them. */

@@ -11,6 +11,7 @@ import com.sun.net.httpserver.HttpServer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -242,6 +243,57 @@ class DagClientTest {
         assertEquals(1, new DagClient(base, "", false, false).report("zz", runs, "x"));
         assertEquals("vireo: unknown function: no run 'zz' (HTTP 404)\n", err());
         assertFalse(Files.exists(runs.resolve("x")));
+    }
+
+    @Test
+    void planPrintsThePlanAsATableOrWithJsonAsTheApiSentIt() throws Exception {
+        answer("GET /dags/run-7/plan", "200", DagViewTest.PLAN + "\n");
+        assertEquals(0, new DagClient(base, "", false, false).plan("run-7"));
+        assertEquals(DagView.plan(JsonParser.parseString(DagViewTest.PLAN).getAsJsonObject())
+                .replace(System.lineSeparator(), "\n"), out());
+        assertTrue(out().contains("count  worker-12  g1     yes            2      120.0      300.0\n"), out());
+        out.reset();
+        assertEquals(0, new DagClient(base, "", true, false).plan("run-7"));
+        assertEquals(DagViewTest.PLAN + "\n", out());
+        assertEquals(List.of("GET /dags/run-7/plan", "GET /dags/run-7/plan"), requests);
+
+        answer("GET /dags/zz/plan", "404", "{\"error\":{\"kind\":\"UNKNOWN_FUNCTION\",\"message\":\"no run 'zz'\"}}");
+        assertEquals(1, new DagClient(base, "", false, false).plan("zz"));
+        assertEquals("vireo: unknown function: no run 'zz' (HTTP 404)\n", err());
+    }
+
+    @Test
+    void withSlaAddsOrReplacesTheSpecsSlaAndKeepsTheRest() {
+        assertEquals("{\"name\":\"wc\",\"tasks\":[{\"id\":\"a\",\"function\":\"f-1\",\"args\":{\"n\":1.50,"
+                + "\"big\":1e400,\"s\":\"<é>\"}}],\"sla\":\"p90\"}", DagClient.withSla("{ \"name\": \"wc\", \"tasks\":"
+                + " [{\"id\": \"a\", \"function\": \"f-1\", \"args\": {\"n\": 1.50, \"big\": 1e400, \"s\":"
+                + " \"<\\u00e9>\"}}] }", "p90"));
+        assertEquals("{\"name\":\"wc\",\"sla\":\"mean\",\"tasks\":[]}",
+                DagClient.withSla("{\"name\":\"wc\",\"sla\":\"p50\",\"tasks\":[]}", "mean"), "replaced where it was");
+        for (String notAnObject : List.of("[]", "{\"tasks\":[],}", "{\"sla\":1,\"sla\":2}", "")) {
+            assertEquals(notAnObject, DagClient.withSla(notAnObject, "p90"), "for the API to refuse: " + notAnObject);
+        }
+    }
+
+    @Test
+    void submitWithSlaSendsTheSpecWithItAndABadOneIsAUsageErrorSendingNothing(@TempDir Path dir) throws Exception {
+        Path spec = Files.writeString(dir.resolve("wc.json"), "{\"name\":\"wc\",\"sla\":\"p50\",\"tasks\":[]}");
+        answer("POST /dags", "201", "{\"run\":\"run-1\"}");
+        assertEquals(0, Main.commandLine().execute("dag", "submit", spec.toString(), "--sla", "p90", "--worker", base));
+        assertEquals("run-1\n", out());
+        assertEquals(List.of("POST /dags {\"name\":\"wc\",\"sla\":\"p90\",\"tasks\":[]}"), requests);
+
+        assertEquals(0, Main.commandLine().execute("dag", "submit", spec.toString(), "--worker", base));
+        assertEquals("POST /dags {\"name\":\"wc\",\"sla\":\"p50\",\"tasks\":[]}", requests.get(1),
+                "without --sla: the file as it is");
+
+        java.io.StringWriter usage = new java.io.StringWriter();
+        picocli.CommandLine cl = Main.commandLine();
+        cl.setErr(new PrintWriter(usage, true));
+        assertEquals(2, cl.execute("dag", "submit", spec.toString(), "--sla", "p42", "--worker", base));
+        assertTrue(usage.toString().startsWith("vireo: Invalid value for option '--sla': 'p42' is not an SLA"
+                + " statistic; use one of mean, p50, p90, p95, p99\n"), usage.toString());
+        assertEquals(2, requests.size(), "nothing sent");
     }
 
     @Test

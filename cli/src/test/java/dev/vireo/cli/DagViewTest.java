@@ -122,6 +122,40 @@ class DagViewTest {
                 + "\"outputs\":{}}")).replace(System.lineSeparator(), "\n"));
     }
 
+    /** A run's plan as the API answers it (GET /dags/run-7/plan). */
+    static final String PLAN = """
+            {"run":"run-7","planner":"heft","sla":"p90","predicted_makespan_us":2400000,"steps":[
+             {"task":"split","worker":"worker-1","group":"g1","prewarm":false,"priority":3,"start_us":0,
+              "finish_us":120000},
+             {"task":"count","worker":"worker-12","group":"g1","prewarm":true,"priority":2,"start_us":120000,
+              "finish_us":300000},
+             {"task":"sum","worker":"","group":"","prewarm":false,"priority":-1,"start_us":-1,"finish_us":-1}]}""";
+
+    @Test
+    void aPlanShowsThePlannerTheMakespanAndEachStepWithItsPredictedTimesInMs() {
+        assertEquals("""
+                run        run-7
+                planner    heft, sla p90
+                makespan   2.40 s predicted
+
+                TASK   WORKER     GROUP  PREWARM PRIORITY   START ms  FINISH ms
+                split  worker-1   g1     no             3        0.0      120.0
+                count  worker-12  g1     yes            2      120.0      300.0
+                sum    -          -      no            -1          -          -
+                """, DagView.plan(json(PLAN)).replace(System.lineSeparator(), "\n"));
+    }
+
+    @Test
+    void aRunWithoutAKeptPlanSaysSo() {
+        assertEquals("""
+                run        old-1
+                planner    -, sla -
+                makespan   not predicted
+                (no steps: the run was submitted before plans were kept)
+                """, DagView.plan(json("{\"run\":\"old-1\",\"planner\":\"\",\"sla\":\"\",\"predicted_makespan_us\":0,"
+                + "\"steps\":[]}")).replace(System.lineSeparator(), "\n"));
+    }
+
     @ParameterizedTest
     @CsvSource({"0,0 us", "999,999 us", "1500,1.5 ms", "2500000,2.50 s", "125000000,2 min 05 s",
         "7500000000,2 h 05 min"})

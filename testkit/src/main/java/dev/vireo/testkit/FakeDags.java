@@ -12,6 +12,7 @@ import dev.vireo.api.dag.WorkflowBuilder;
 import dev.vireo.api.model.ErrorKind;
 import dev.vireo.api.model.InvocationError;
 import dev.vireo.api.model.ValidationException;
+import dev.vireo.api.spi.dag.Sla;
 import dev.vireo.api.validation.JsonText;
 import dev.vireo.api.worker.WorkerException;
 import java.time.Duration;
@@ -25,12 +26,15 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * Workflows in memory, for the tests of the API front ends. {@link #parse} reads {@code {"name", "tasks": [{"id",
- * "function"}]}} (strict JSON by the API's own check; other fields are ignored, args become {@code {}}); a submitted
- * run ({@code run-1}, {@code run-2}, ...) stays running with every task waiting until a test replaces it
- * ({@link #put}). Functions other than {@link #functions} are refused at submission, as the real service refuses
- * unregistered ones. A run's {@link #spec} is {@code {"name", "tasks": [{"id", "function"}]}} for a submitted one, or
- * what a test gave {@link #putSpec}. Every call is written to {@link #calls}.
+ * Workflows in memory, for the tests of the API front ends. {@link #parse} reads {@code {"name", "sla", "tasks":
+ * [{"id", "function"}]}} (strict JSON by the API's own check; {@code sla} checked as the real parser checks it, with
+ * the same messages: {@code sla: must be a string}, or {@link Sla#parse}'s naming {@code sla} and listing the valid
+ * ones; other fields are ignored, args become {@code {}}); a submitted run ({@code run-1}, {@code run-2}, ...) stays
+ * running with every task waiting until a test replaces it ({@link #put}). Functions other than {@link #functions} are
+ * refused at submission, as the real service refuses unregistered ones. A run's {@link #spec} is {@code {"name",
+ * "tasks": [{"id", "function"}]}} for a submitted one ({@code "sla"} after the name when its workflow has one), or what
+ * a test gave {@link #putSpec}. Every call is written to {@link #calls} ({@code submit} ends with {@code sla S} when
+ * the workflow names one).
  */
 public final class FakeDags implements DagService {
     /**
@@ -95,6 +99,13 @@ public final class FakeDags implements DagService {
         if (!(spec.get("tasks") instanceof List<?> list)) {
             throw new ValidationException("tasks", "is required: an array of tasks");
         }
+        Object sla = spec.get("sla");
+        if (sla != null && !(sla instanceof String)) {
+            throw new ValidationException("sla", "must be a string"); // as the real parser (WorkflowJson) says it
+        }
+        if (sla != null && !((String) sla).isEmpty()) {
+            Sla.parse("sla", (String) sla);
+        }
         List<Workflow.Task> tasks = new ArrayList<>();
         for (Object t : list) {
             Map<?, ?> task = (Map<?, ?>) t;
@@ -102,13 +113,14 @@ public final class FakeDags implements DagService {
                     -1));
         }
         return new Workflow(spec.get("name") instanceof String n ? n : "", tasks, Workflow.OnError.FAIL_FAST, 0,
-                Duration.ZERO);
+                Duration.ZERO, (String) sla);
     }
 
     @Override
     public synchronized String submit(Workflow workflow, String resume, String run) {
         calls.add("submit " + workflow.name() + " " + workflow.tasks().size() + " tasks"
-                + (resume.isEmpty() ? "" : " resume " + resume) + (run.isEmpty() ? "" : " run " + run));
+                + (resume.isEmpty() ? "" : " resume " + resume) + (run.isEmpty() ? "" : " run " + run)
+                + (workflow.sla().isEmpty() ? "" : " sla " + workflow.sla()));
         if (!run.isEmpty() && (!Workflow.RUN_ID.matcher(run).matches() || runs.containsKey(run))) {
             throw new ValidationException("run", "'" + run + "' is not a free run id (1-48 of A-Z a-z 0-9 . _ -)");
         }
@@ -128,6 +140,7 @@ public final class FakeDags implements DagService {
         put(new RunStatus(id, workflow.name(), RunState.RUNNING, FakeWorker.ARRIVAL, 1_500,
                 counts(Map.of(TaskState.WAITING, records.size())), records, Optional.empty()), Map.of());
         StringBuilder spec = new StringBuilder("{\"name\":").append(WorkflowBuilder.quote(workflow.name()))
+                .append(workflow.sla().isEmpty() ? "" : ",\"sla\":" + WorkflowBuilder.quote(workflow.sla()))
                 .append(",\"tasks\":[");
         for (Workflow.Task t : workflow.tasks()) {
             spec.append(spec.charAt(spec.length() - 1) == '[' ? "" : ",").append("{\"id\":")

@@ -1,24 +1,32 @@
 package dev.vireo.cli.command;
 
+import dev.vireo.api.model.ValidationException;
+import dev.vireo.api.spi.dag.Sla;
 import dev.vireo.cli.CliException;
+import dev.vireo.cli.DagClient;
 import dev.vireo.loadgen.LoadgenCommand;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Iterator;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.TypeConversionException;
 
 /** {@code vireo dag ...}: workflows on a running worker (its HTTP API, /dags). */
 @Command(name = "dag", description = "Submit workflows (DAGs of functions) and watch, fetch, cancel and delete their"
-        + " runs on a running worker; write a run's records and report into a results folder.",
+        + " runs on a running worker, and read what their planner planned; write a run's records and report into a"
+        + " results folder.",
         subcommands = {DagCommand.Submit.class, DagCommand.Status.class, DagCommand.Result.class,
-            DagCommand.Cancel.class, DagCommand.Delete.class, DagCommand.ListRuns.class, DagCommand.Report.class,
-            dev.vireo.sim.SimDagCommand.class},
+            DagCommand.Plan.class, DagCommand.Cancel.class, DagCommand.Delete.class, DagCommand.ListRuns.class,
+            DagCommand.Report.class, dev.vireo.sim.SimDagCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 refused, or (--wait, result) the run failed or was cancelled, 2 bad usage,"
             + " 3 no worker answers."})
 public final class DagCommand {
@@ -39,9 +47,17 @@ public final class DagCommand {
                 + " its result; exit 1 if it failed or was cancelled")
         boolean wait;
 
+        @Option(names = "--sla", paramLabel = "STAT", converter = SlaOption.class,
+                completionCandidates = SlaOption.class, description = "the statistic of past runs the run's plan"
+                        + " predicts with: mean, p50, p90, p95 or p99 (sets \"sla\" in the spec, replacing the spec's"
+                        + " own; the planner's default is p50)")
+        Sla sla;
+
         @Override
         public Integer call() throws Exception {
-            return target.dagClient("all-in-one").submit(read(file), resume, wait);
+            String spec = read(file);
+            return target.dagClient("all-in-one").submit(sla == null ? spec : DagClient.withSla(spec, sla.id()), resume,
+                    wait);
         }
 
         static String read(String file) throws IOException {
@@ -88,6 +104,40 @@ public final class DagCommand {
         @Override
         public Integer call() throws Exception {
             return target.dagClient("all-in-one").result(run);
+        }
+    }
+
+    /** {@code --sla}: read by the API's own {@link Sla#parse}: a bad value is a usage error naming the valid ones. */
+    static final class SlaOption implements ITypeConverter<Sla>, Iterable<String> {
+        @Override
+        public Sla convert(String value) {
+            try {
+                return Sla.parse("sla", value);
+            } catch (ValidationException e) {
+                // picocli says "Invalid value for option '--sla': " before it
+                throw new TypeConversionException(e.getMessage().substring(e.field().length() + 2));
+            }
+        }
+
+        @Override
+        public Iterator<String> iterator() {
+            return Arrays.stream(Sla.values()).map(Sla::id).iterator();
+        }
+    }
+
+    @Command(name = "plan", description = "A run's plan as its planner made it at submission: per task the worker,"
+            + " fusion group, prewarming, priority and predicted start and finish (ms after submission), and the"
+            + " predicted makespan (worker -: where its inputs are); dag status shows what happened.")
+    static final class Plan implements Callable<Integer> {
+        @Mixin
+        Target target;
+
+        @Parameters(index = "0", paramLabel = "RUN")
+        String run;
+
+        @Override
+        public Integer call() throws Exception {
+            return target.dagClient("all-in-one").plan(run);
         }
     }
 

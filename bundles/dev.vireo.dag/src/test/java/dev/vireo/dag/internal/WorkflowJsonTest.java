@@ -5,10 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.vireo.api.dag.Workflow;
 import dev.vireo.api.model.ValidationException;
+import dev.vireo.api.spi.dag.Sla;
+import dev.vireo.testkit.FakeDags;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Specs parse into workflows and back; bad ones are refused naming the task and what is wrong, before anything runs. */
 class WorkflowJsonTest {
@@ -51,10 +54,36 @@ class WorkflowJsonTest {
         "{\"tasks\":[{\"id\":\"a\",\"function\":\"f-1\",\"map\":\"nope\"}]}|tasks: task 'a' references 'nope', which is not a task of this workflow",
         "{\"retries\":1.5,\"tasks\":[{\"id\":\"a\",\"function\":\"f-1\"}]}|retries: 1.5 is not an integer",
         "{\"retries\":11,\"tasks\":[{\"id\":\"a\",\"function\":\"f-1\"}]}|retries: 11 is out of range [0, 10] retries",
+        "{\"sla\":\"p42\",\"tasks\":[{\"id\":\"a\",\"function\":\"f-1\"}]}|sla: 'p42' is not an SLA statistic; use one of mean, p50, p90, p95, p99",
+        "{\"sla\":90,\"tasks\":[{\"id\":\"a\",\"function\":\"f-1\"}]}|sla: must be a string",
         "{\"on_error\":\"ignore\",\"tasks\":[{\"id\":\"a\",\"function\":\"f-1\"}]}|on_error: 'ignore' is invalid: use fail_fast or continue",
         "{\"tasks\":[{\"id\":\"a\",\"function\":\"f-1\"}],\"tasks\":[]}|body: not valid JSON: duplicate key \"tasks\" at line 1, column 40"})
     void badSpecsAreRefusedNamingTheTaskAndTheRule(String spec, String message) {
         ValidationException e = assertThrows(ValidationException.class, () -> WorkflowJson.parse(spec));
         assertEquals(message, e.getMessage());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"\"p42\"", "\"P90\"", "90", "[\"p90\"]"})
+    void aBadSlaIsRefusedAsTheFrontEndsTestDoubleRefusesIt(String sla) {
+        // the HTTP and gRPC tests show this refusal through FakeDags: it must be the real parser's, field and text
+        String spec = "{\"sla\":" + sla + ",\"tasks\":[{\"id\":\"a\",\"function\":\"hello-1\"}]}";
+        ValidationException real = assertThrows(ValidationException.class, () -> WorkflowJson.parse(spec));
+        ValidationException fake = assertThrows(ValidationException.class, () -> new FakeDags().parse(spec));
+        assertEquals("sla", real.field());
+        assertEquals(real.field(), fake.field());
+        assertEquals(real.getMessage(), fake.getMessage());
+    }
+
+    @Test
+    void everySlaStatisticIsReadAndWrittenBack() {
+        for (Sla sla : Sla.values()) {
+            Workflow w = WorkflowJson.parse("{\"sla\":\"" + sla.id() + "\",\"tasks\":[{\"id\":\"a\",\"function\":"
+                    + "\"f-1\"}]}");
+            assertEquals(sla.id(), w.sla());
+            assertEquals(w, WorkflowJson.parse(WorkflowJson.write(w)));
+        }
+        assertEquals("", WorkflowJson.parse("{\"tasks\":[{\"id\":\"a\",\"function\":\"f-1\"}]}").sla(),
+                "none given: the default, p50, is the planner's");
     }
 }

@@ -2,10 +2,12 @@ package dev.vireo.worker.grpc.internal;
 
 import dev.vireo.api.dag.DagService;
 import dev.vireo.api.dag.RunNotFinishedException;
+import dev.vireo.api.dag.RunPlan;
 import dev.vireo.api.dag.RunResult;
 import dev.vireo.api.dag.RunStatus;
 import dev.vireo.api.dag.Workflow;
 import dev.vireo.grpc.v1.ContinueDagRequest;
+import dev.vireo.grpc.v1.DagPlan;
 import dev.vireo.grpc.v1.DagRequest;
 import dev.vireo.grpc.v1.DagResult;
 import dev.vireo.grpc.v1.ListDagsRequest;
@@ -32,7 +34,7 @@ import java.util.function.Supplier;
 final class GrpcDagClient implements DagService {
     /** Calls whose answer is small: a summary, a task started. */
     static final long CONTROL_DEADLINE_MS = 5_000;
-    /** Calls whose request or answer grows with the run (a spec, every task's record, the outputs, the runs). */
+    /** Calls whose request or answer grows with the run (a spec, a plan, all records, the outputs, the runs). */
     static final long BULK_DEADLINE_MS = 30_000;
 
     private final Supplier<GrpcRemoteWorker> peer;
@@ -112,6 +114,12 @@ final class GrpcDagClient implements DagService {
     @Override
     public String spec(String run) {
         return call(BULK_DEADLINE_MS, run, s -> s.getDagSpec(request(run, false))).getSpec();
+    }
+
+    @Override
+    public RunPlan plan(String run) {
+        DagPlan plan = call(BULK_DEADLINE_MS, run, s -> s.getDagPlan(request(run, false)));
+        return Messages.plan(plan);
     }
 
     @Override

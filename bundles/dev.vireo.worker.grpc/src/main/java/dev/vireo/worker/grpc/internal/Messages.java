@@ -1,6 +1,7 @@
 package dev.vireo.worker.grpc.internal;
 
 import dev.vireo.api.dag.RunNotFinishedException;
+import dev.vireo.api.dag.RunPlan;
 import dev.vireo.api.dag.RunResult;
 import dev.vireo.api.dag.RunState;
 import dev.vireo.api.dag.RunStatus;
@@ -18,6 +19,8 @@ import dev.vireo.api.validation.JsonText;
 import dev.vireo.api.spi.resource.ResourceUsage;
 import dev.vireo.api.worker.WorkerException;
 import dev.vireo.api.worker.WorkerStatus;
+import dev.vireo.grpc.v1.DagPlan;
+import dev.vireo.grpc.v1.DagPlanStep;
 import dev.vireo.grpc.v1.DagResult;
 import dev.vireo.grpc.v1.DagStatus;
 import dev.vireo.grpc.v1.ErrorInfo;
@@ -238,6 +241,25 @@ final class Messages {
     /** A run's result back from its message: the outputs in the order they came (protobuf keeps it). */
     static RunResult result(DagResult r) {
         return new RunResult(r.getRun(), state(RunState.class, r.getState()), r.getOutputsMap());
+    }
+
+    /** A run's plan as the API shows it (the fields of HTTP's JSON of {@code GET /dags/{run}/plan}). */
+    static DagPlan plan(RunPlan p) {
+        DagPlan.Builder b = DagPlan.newBuilder().setRun(p.run()).setPlanner(p.planner()).setSla(p.sla())
+                .setPredictedMakespanUs(p.predictedMakespanUs());
+        for (RunPlan.Step st : p.steps()) {
+            b.addSteps(DagPlanStep.newBuilder().setTask(st.task()).setWorker(st.worker()).setGroup(st.group())
+                    .setPrewarm(st.prewarm()).setPriority(st.priority()).setStartUs(st.startUs())
+                    .setFinishUs(st.finishUs()));
+        }
+        return b.build();
+    }
+
+    /** A run's plan back from its message (the client side of {@link #plan(RunPlan)}). */
+    static RunPlan plan(DagPlan p) {
+        return new RunPlan(p.getRun(), p.getPlanner(), p.getSla(), p.getPredictedMakespanUs(), p.getStepsList().stream()
+                .map(st -> new RunPlan.Step(st.getTask(), st.getWorker(), st.getGroup(), st.getPrewarm(),
+                        st.getPriority(), st.getStartUs(), st.getFinishUs())).toList());
     }
 
     /** The state {@code name} (lower case) names; one this side does not know is the peer's bug (INTERNAL). */

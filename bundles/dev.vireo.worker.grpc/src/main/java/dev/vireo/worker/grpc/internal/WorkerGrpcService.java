@@ -16,6 +16,7 @@ import dev.vireo.api.worker.WorkerService;
 import dev.vireo.api.worker.WorkerStatus;
 import dev.vireo.grpc.v1.ContinueDagReply;
 import dev.vireo.grpc.v1.ContinueDagRequest;
+import dev.vireo.grpc.v1.DagPlan;
 import dev.vireo.grpc.v1.DagRequest;
 import dev.vireo.grpc.v1.DagResult;
 import dev.vireo.grpc.v1.DagSpec;
@@ -266,6 +267,11 @@ final class WorkerGrpcService extends WorkerGrpc.WorkerImplBase {
     @Override
     public void getDagSpec(DagRequest request, StreamObserver<DagSpec> out) {
         answer(out, () -> DagSpec.newBuilder().setRun(request.getRun()).setSpec(dags().spec(request.getRun())).build());
+    }
+
+    @Override
+    public void getDagPlan(DagRequest request, StreamObserver<DagPlan> out) {
+        answer(out, () -> Messages.plan(dags().plan(request.getRun())));
     }
 
     @Override

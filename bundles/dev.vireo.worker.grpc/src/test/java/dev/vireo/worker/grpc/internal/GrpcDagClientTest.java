@@ -10,6 +10,7 @@ import dev.vireo.api.cluster.ClusterMembers;
 import dev.vireo.api.cluster.WorkerMember;
 import dev.vireo.api.dag.DagService;
 import dev.vireo.api.dag.RunNotFinishedException;
+import dev.vireo.api.dag.RunPlan;
 import dev.vireo.api.dag.RunResult;
 import dev.vireo.api.dag.RunState;
 import dev.vireo.api.dag.RunStatus;
@@ -184,6 +185,27 @@ class GrpcDagClientTest {
     }
 
     @Test
+    void aPlanIsThePeersPlan() {
+        client.submit(workflow(), "", "");
+        dags.put(FakeDags.FAILED, Map.of());
+        RunPlan plan = client.plan("run-7");
+        assertEquals(dags.plan("run-7"), plan);
+        assertEquals(new RunPlan("run-1", "local", "p50", 1_500, List.of(
+                new RunPlan.Step("a", "worker-1", "g0", false, 1, 0, 100),
+                new RunPlan.Step("b", "worker-1", "", true, 0, 100, 200))), client.plan("run-1"));
+        assertEquals(List.of("split", "count", "sum", "report"), plan.steps().stream().map(RunPlan.Step::task)
+                .toList());
+    }
+
+    @Test
+    void aWorkflowsSlaTravelsInItsSpecToThePeer() {
+        Workflow p90 = new Workflow("wc", workflow().tasks(), Workflow.OnError.FAIL_FAST, 0, java.time.Duration.ZERO,
+                "p90");
+        assertEquals("run-1", client.submit(p90, "", ""));
+        assertEquals("submit wc 2 tasks sla p90", dags.calls.get(dags.calls.size() - 1));
+    }
+
+    @Test
     void cancelAnswersTheCancelledStatusThenDeleteThenTheRunIsUnknownToEveryMethod() {
         client.submit(workflow(), "", "");
         RunStatus cancelled = client.cancel("run-1");
@@ -193,7 +215,8 @@ class GrpcDagClientTest {
         client.delete("run-1");
         assertEquals(List.of(), dags.runs());
         for (Supplier<?> call : List.<Supplier<?>>of(() -> client.status("run-1"), () -> client.summary("run-1"),
-                () -> client.result("run-1"), () -> client.spec("run-1"), () -> client.cancel("run-1"), () -> {
+                () -> client.result("run-1"), () -> client.spec("run-1"), () -> client.plan("run-1"),
+                () -> client.cancel("run-1"), () -> {
                     client.delete("run-1");
                     return null;
                 }, () -> {

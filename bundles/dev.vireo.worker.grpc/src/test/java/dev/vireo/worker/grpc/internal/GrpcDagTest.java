@@ -11,6 +11,8 @@ import dev.vireo.api.dag.TaskState;
 import dev.vireo.api.worker.WorkerEndpoint;
 import dev.vireo.grpc.v1.ContinueDagReply;
 import dev.vireo.grpc.v1.ContinueDagRequest;
+import dev.vireo.grpc.v1.DagPlan;
+import dev.vireo.grpc.v1.DagPlanStep;
 import dev.vireo.grpc.v1.DagRequest;
 import dev.vireo.grpc.v1.DagResult;
 import dev.vireo.grpc.v1.DagSpec;
@@ -188,6 +190,46 @@ class GrpcDagTest {
     }
 
     @Test
+    void aRunsPlanCarriesEveryFieldOfTheServicesPlan() {
+        stub.submitDag(SubmitDagRequest.newBuilder().setSpec(SPEC).build());
+        DagPlan plan = stub.getDagPlan(run("run-1"));
+        assertEquals(DagPlan.newBuilder().setRun("run-1").setPlanner("local").setSla("p50")
+                .setPredictedMakespanUs(1_500)
+                .addSteps(DagPlanStep.newBuilder().setTask("a").setWorker("worker-1").setGroup("g0").setPriority(1)
+                        .setStartUs(0).setFinishUs(100))
+                .addSteps(DagPlanStep.newBuilder().setTask("b").setWorker("worker-1").setPrewarm(true).setPriority(0)
+                        .setStartUs(100).setFinishUs(200))
+                .build(), plan);
+        assertEquals("plan run-1", dags.calls.get(dags.calls.size() - 1));
+        dags.put(FakeDags.FAILED, Map.of());
+        assertEquals(Messages.plan(dags.plan("run-7")), stub.getDagPlan(run("run-7")));
+    }
+
+    @Test
+    void aBadSlaIsInvalidArgumentNamingItWithTheSameMessageAsOverHttp() {
+        StatusRuntimeException bad = assertThrows(StatusRuntimeException.class, () -> stub.submitDag(
+                SubmitDagRequest.newBuilder().setSpec(withSla("\"p42\"")).build()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, bad.getStatus().getCode());
+        assertEquals("INVALID_REQUEST", bad.getTrailers().get(Messages.ERROR_KIND));
+        assertEquals("sla", bad.getTrailers().get(Messages.ERROR_FIELD));
+        // the text DagRoutesTest.BAD_SLA has over HTTP
+        assertEquals("sla: 'p42' is not an SLA statistic; use one of mean, p50, p90, p95, p99",
+                bad.getStatus().getDescription());
+        assertEquals("sla: must be a string", refused(Status.Code.INVALID_ARGUMENT, "INVALID_REQUEST",
+                () -> stub.submitDag(SubmitDagRequest.newBuilder().setSpec(withSla("90")).build())));
+        assertEquals(List.of("parse", "parse"), dags.calls, "refused by parse: nothing submitted");
+
+        assertEquals("run-1", stub.submitDag(SubmitDagRequest.newBuilder().setSpec(withSla("\"p99\"")).build())
+                .getRun());
+        assertEquals("submit wc 2 tasks sla p99", dags.calls.get(dags.calls.size() - 1));
+    }
+
+    /** {@link #SPEC} with {@code "sla": json} after its name. */
+    static String withSla(String json) {
+        return SPEC.replace("{\"name\":\"wc\",", "{\"name\":\"wc\",\"sla\":" + json + ",");
+    }
+
+    @Test
     void cancelThenDeleteThenTheRunIsUnknown() {
         stub.submitDag(SubmitDagRequest.newBuilder().setSpec(SPEC).build());
         DagStatus cancelled = stub.cancelDag(run("run-1"));
@@ -196,7 +238,7 @@ class GrpcDagTest {
         assertEquals("run-1", stub.deleteDag(run("run-1")).getRun());
         for (Supplier<?> call : List.<Supplier<?>>of(() -> stub.getDag(run("run-1")),
                 () -> stub.getDagResult(run("run-1")), () -> stub.getDagSpec(run("run-1")),
-                () -> stub.cancelDag(run("run-1")),
+                () -> stub.getDagPlan(run("run-1")), () -> stub.cancelDag(run("run-1")),
                 () -> stub.deleteDag(run("run-1")))) {
             assertEquals("no run 'run-1' (never submitted, or removed after its retention)",
                     refused(Status.Code.NOT_FOUND, "UNKNOWN_FUNCTION", call));
@@ -224,6 +266,7 @@ class GrpcDagTest {
         refused(Status.Code.UNIMPLEMENTED, "NOT_FOUND", () -> stub.submitDag(SubmitDagRequest.newBuilder()
                 .setSpec(SPEC).build()));
         refused(Status.Code.UNIMPLEMENTED, "NOT_FOUND", () -> stub.continueDag(handOver("run-1", "a")));
+        refused(Status.Code.UNIMPLEMENTED, "NOT_FOUND", () -> stub.getDagPlan(run("run-1")));
         assertTrue(dags.calls.isEmpty(), dags.calls.toString());
     }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.vireo.api.dag.RunPlan;
 import dev.vireo.api.dag.RunResult;
 import dev.vireo.api.dag.RunState;
 import dev.vireo.api.dag.RunStatus;
@@ -235,6 +236,27 @@ class MessagesTest {
         RunResult back = Messages.result(wire(Messages.result(r), dev.vireo.grpc.v1.DagResult.parser()));
         assertEquals(r, back);
         assertEquals(List.of("z", "b", "m", "a"), List.copyOf(back.outputs().keySet()));
+    }
+
+    @Test
+    void aPlanBecomesAMessageWithEveryFieldAndReadsBackEqual() throws Exception {
+        RunPlan plan = new RunPlan("run-7", "heft", "p90", 2_400_000, List.of(
+                new RunPlan.Step("split", "w2", "g1", false, 3, 0, 120_000),
+                new RunPlan.Step("count", "", "g1", true, 2, 120_000, 300_000),
+                new RunPlan.Step("sum", "w1", "", false, -4, -1, -1)));
+        dev.vireo.grpc.v1.DagPlan m = Messages.plan(plan);
+        assertEquals(dev.vireo.grpc.v1.DagPlan.newBuilder().setRun("run-7").setPlanner("heft").setSla("p90")
+                .setPredictedMakespanUs(2_400_000)
+                .addSteps(dev.vireo.grpc.v1.DagPlanStep.newBuilder().setTask("split").setWorker("w2").setGroup("g1")
+                        .setPriority(3).setStartUs(0).setFinishUs(120_000))
+                .addSteps(dev.vireo.grpc.v1.DagPlanStep.newBuilder().setTask("count").setGroup("g1").setPrewarm(true)
+                        .setPriority(2).setStartUs(120_000).setFinishUs(300_000))
+                .addSteps(dev.vireo.grpc.v1.DagPlanStep.newBuilder().setTask("sum").setWorker("w1").setPriority(-4)
+                        .setStartUs(-1).setFinishUs(-1))
+                .build(), m);
+        assertEquals(plan, Messages.plan(wire(m, dev.vireo.grpc.v1.DagPlan.parser())));
+        RunPlan none = new RunPlan("old", "", "", 0, List.of()); // a run submitted before plans were kept
+        assertEquals(none, Messages.plan(wire(Messages.plan(none), dev.vireo.grpc.v1.DagPlan.parser())));
     }
 
     /** {@code m} written to bytes and read back, as the other side reads it. */

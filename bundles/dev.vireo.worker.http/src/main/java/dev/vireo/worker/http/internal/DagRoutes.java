@@ -10,6 +10,7 @@ import com.google.gson.stream.JsonWriter;
 import com.sun.net.httpserver.HttpExchange;
 import dev.vireo.api.dag.DagService;
 import dev.vireo.api.dag.RunNotFinishedException;
+import dev.vireo.api.dag.RunPlan;
 import dev.vireo.api.dag.RunResult;
 import dev.vireo.api.dag.RunStatus;
 import dev.vireo.api.dag.TaskRecord;
@@ -25,7 +26,7 @@ import java.util.function.Supplier;
 
 /**
  * The workflow endpoints under {@code /dags} (docs/api.md, "Workflows"), in front of the {@link DagService} when
- * this instance has one: submit (a spec, read by {@link DagService#parse}), list, status, result, spec, cancel,
+ * this instance has one: submit (a spec, read by {@link DagService#parse}), list, status, result, spec, plan, cancel,
  * delete.
  * Refusals are the service's own (400 naming the task, 404 for an unknown run); a result asked for early is 409
  * {@value RunNotFinishedException#KIND}. Stateless; the service may come and go between requests.
@@ -99,8 +100,12 @@ final class DagRoutes {
             only(method, "GET");
             return new Answer(200, dags.spec(run) + "\n", Map.of());
         }
+        if (parts.length == 3 && parts[2].equals("plan")) {
+            only(method, "GET");
+            return new Answer(200, plan(dags.plan(run)));
+        }
         throw new HttpError(404, "NOT_FOUND", "no such endpoint: " + method + " /" + String.join("/", parts)
-                + "; use /dags, /dags/{run}, /dags/{run}/result or /dags/{run}/spec");
+                + "; use /dags, /dags/{run}, /dags/{run}/result, /dags/{run}/spec or /dags/{run}/plan");
     }
 
     /** A true/false query parameter, {@code absent} when not given; {@code yes} and {@code no} say what each does. */
@@ -138,6 +143,33 @@ final class DagRoutes {
             s.records().forEach(r -> a.add(record(r)));
             o.add("records", a);
         }
+        return o;
+    }
+
+    /**
+     * A run's plan as the API shows it: the store's JSON of it (the dag bundle's {@code RunText.plan}) with the run:
+     * {@code {"run", "planner", "sla", "predicted_makespan_us", "steps": [{"task", "worker", "group", "prewarm",
+     * "priority", "start_us", "finish_us"}]}}.
+     */
+    static JsonObject plan(RunPlan p) {
+        JsonObject o = new JsonObject();
+        o.addProperty("run", p.run());
+        o.addProperty("planner", p.planner());
+        o.addProperty("sla", p.sla());
+        o.addProperty("predicted_makespan_us", p.predictedMakespanUs());
+        JsonArray steps = new JsonArray();
+        for (RunPlan.Step st : p.steps()) {
+            JsonObject j = new JsonObject();
+            j.addProperty("task", st.task());
+            j.addProperty("worker", st.worker());
+            j.addProperty("group", st.group());
+            j.addProperty("prewarm", st.prewarm());
+            j.addProperty("priority", st.priority());
+            j.addProperty("start_us", st.startUs());
+            j.addProperty("finish_us", st.finishUs());
+            steps.add(j);
+        }
+        o.add("steps", steps);
         return o;
     }
 

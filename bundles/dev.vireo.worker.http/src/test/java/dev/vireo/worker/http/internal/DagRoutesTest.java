@@ -137,6 +137,30 @@ class DagRoutesTest {
         assertTrue(dags.runs().isEmpty());
     }
 
+    /** The refusal of a bad "sla": the real parser's (WorkflowJson via Sla.parse), which FakeDags gives. */
+    static final String BAD_SLA = "sla: 'p42' is not an SLA statistic; use one of mean, p50, p90, p95, p99";
+
+    /** {@link #SPEC} with {@code "sla": json} after its name. */
+    static String withSla(String json) {
+        return SPEC.replace("{\"name\":\"wc\",", "{\"name\":\"wc\",\"sla\":" + json + ",");
+    }
+
+    @Test
+    void aBadSlaIs400NamingItAndListingTheValidOnesAndAGoodOneIsPassedOn() throws Exception {
+        assertEquals(BAD_SLA, assertError(send("POST", "/dags", withSla("\"p42\"")), 400, "INVALID_REQUEST"));
+        assertEquals("sla: 'P90' is not an SLA statistic; use one of mean, p50, p90, p95, p99", assertError(send("POST",
+                "/dags", withSla("\"P90\"")), 400, "INVALID_REQUEST"), "spelled as in specs only");
+        assertEquals("sla: must be a string", assertError(send("POST", "/dags", withSla("90")), 400,
+                "INVALID_REQUEST"));
+        assertEquals(List.of("parse", "parse", "parse"), dags.calls, "refused by parse: nothing submitted");
+        assertTrue(dags.runs().isEmpty());
+
+        HttpResponse<String> good = send("POST", "/dags", withSla("\"p90\""));
+        assertEquals(201, good.statusCode(), good.body());
+        assertEquals("submit wc 2 tasks sla p90", dags.calls.get(dags.calls.size() - 1));
+        assertEquals(json(withSla("\"p90\"")), json(dags.spec("run-1")));
+    }
+
     @Test
     void aSpecMayBeLargerThanOtherBodiesUpToItsOwnLimit() throws Exception {
         String big = "{\"name\":\"big\",\"pad\":\"" + "x".repeat(3000) + "\",\"tasks\":[{\"id\":\"a\",\"function\":"
@@ -242,6 +266,30 @@ class DagRoutesTest {
     }
 
     @Test
+    void aRunsPlanIsTheServicesPlanWithTheRunAndEveryFieldOfEachStep() throws Exception {
+        send("POST", "/dags", SPEC);
+        HttpResponse<String> r = send("GET", "/dags/run-1/plan", null);
+
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals(json("""
+                {"run":"run-1","planner":"local","sla":"p50","predicted_makespan_us":1500,"steps":[
+                 {"task":"a","worker":"worker-1","group":"g0","prewarm":false,"priority":1,"start_us":0,
+                  "finish_us":100},
+                 {"task":"b","worker":"worker-1","group":"","prewarm":true,"priority":0,"start_us":100,
+                  "finish_us":200}]}"""), json(r.body()));
+        assertEquals("plan run-1", dags.calls.get(dags.calls.size() - 1));
+
+        dags.put(FakeDags.FAILED, Map.of());
+        JsonObject failed = json(send("GET", "/dags/run-7/plan", null).body()).getAsJsonObject();
+        assertEquals("run-7", failed.get("run").getAsString());
+        assertEquals(List.of("split", "count", "sum", "report"), failed.getAsJsonArray("steps").asList().stream()
+                .map(e -> e.getAsJsonObject().get("task").getAsString()).toList(), "one step per task, in order");
+        assertEquals(DagRoutes.plan(dags.plan("run-7")), failed);
+        assertEquals("GET, HEAD", send("DELETE", "/dags/run-7/plan", null).headers().firstValue("Allow").orElse(""));
+        assertError(send("POST", "/dags/run-7/plan", "{}"), 405, "INVALID_REQUEST");
+    }
+
+    @Test
     void deleteCancelsAndWithPurgeRemoves() throws Exception {
         send("POST", "/dags", SPEC);
         HttpResponse<String> cancelled = send("DELETE", "/dags/run-1", null);
@@ -263,7 +311,7 @@ class DagRoutesTest {
     @Test
     void anUnknownRunIs404Everywhere() throws Exception {
         for (String[] call : new String[][] {{"GET", "/dags/zz"}, {"GET", "/dags/zz/result"}, {"GET", "/dags/zz/spec"},
-            {"DELETE", "/dags/zz"},
+            {"GET", "/dags/zz/plan"}, {"DELETE", "/dags/zz"},
             {"DELETE", "/dags/zz?purge=true"}}) {
             assertEquals("no run 'zz' (never submitted, or removed after its retention)",
                     assertError(send(call[0], call[1], null), 404, "UNKNOWN_FUNCTION"), call[0] + " " + call[1]);
@@ -277,8 +325,8 @@ class DagRoutesTest {
         assertEquals("GET, POST, HEAD", put.headers().firstValue("Allow").orElse(""));
         assertEquals("GET, DELETE, HEAD", send("POST", "/dags/run-1", "{}").headers().firstValue("Allow").orElse(""));
         assertEquals("GET, HEAD", send("DELETE", "/dags/run-1/result", null).headers().firstValue("Allow").orElse(""));
-        assertTrue(assertError(send("GET", "/dags/run-1/outputs", null), 404, "NOT_FOUND")
-                .contains("/dags/{run}/spec"));
+        String nowhere = assertError(send("GET", "/dags/run-1/outputs", null), 404, "NOT_FOUND");
+        assertTrue(nowhere.contains("/dags/{run}/spec") && nowhere.contains("/dags/{run}/plan"), nowhere);
         assertTrue(assertError(send("GET", "/nope", null), 404, "NOT_FOUND").contains("/dags"));
     }
 
