@@ -29,6 +29,8 @@ final class History {
         final long[] warm = new long[SAMPLES];
         final long[] output = new long[SAMPLES];
         int executions;
+        /** The median execution as of the last refresh (every 32 samples), -1 before 8. */
+        volatile long typical = -1;
         int colds;
         int warms;
         int outputs;
@@ -41,6 +43,9 @@ final class History {
         Timings t = r.timings();
         synchronized (s) {
             s.execution[Math.floorMod(s.executions++, SAMPLES)] = t.executionUs();
+            if (s.executions == 8 || s.executions % 32 == 0) {
+                s.typical = statistic(s.execution, s.executions, Sla.P50);
+            }
             if (t.coldStartUs() > 0) {
                 s.cold[Math.floorMod(s.colds++, SAMPLES)] = t.coldStartUs();
             } else {
@@ -58,6 +63,15 @@ final class History {
         synchronized (s) {
             s.output[Math.floorMod(s.outputs++, SAMPLES)] = bytes;
         }
+    }
+
+    /**
+     * The function's median execution, cheap to ask per task (refreshed every 32 samples), -1 while fewer than 8 were
+     * seen.
+     */
+    long typicalExecutionUs(String functionId) {
+        Samples s = functions.get(functionId);
+        return s == null ? -1 : s.typical;
     }
 
     /** Whether the function ran on the worker within {@link #WARM_NS} of {@code nowNs}. */

@@ -27,6 +27,8 @@ import java.util.function.Supplier;
 final class Overflow {
     /** How old this worker's slot count may be. */
     static final long REFRESH_NS = 250_000_000L;
+    /** The shortest execution worth sending to a peer, microseconds: a few times the hop (~0.3-1 ms here). */
+    static final long WORTH_US = 2_000;
     /** How long a peer that did not answer is passed over. */
     static final long AVOID_NS = 5_000_000_000L;
 
@@ -63,10 +65,12 @@ final class Overflow {
 
     /**
      * Takes a slot for one invocation of a run's task: here, or on a peer with room. {@code spread}: whether the run
-     * may leave this node at all (its store is this node's own, and this node is a worker).
+     * may leave this node at all (its store is this node's own, and this node is a worker). {@code typicalUs}: the
+     * task's function's median execution (-1: not known yet): a task shorter than {@link #WORTH_US} stays here, full
+     * or not (the hop to a peer and back costs more than waiting for a slot here would).
      */
-    Target take(boolean spread) {
-        if (!spread || here.get() < slots()) {
+    Target take(boolean spread, long typicalUs) {
+        if (!spread || typicalUs >= 0 && typicalUs < WORTH_US || here.get() < slots()) {
             here.incrementAndGet();
             return new Target(local, "");
         }
@@ -95,7 +99,7 @@ final class Overflow {
 
     /**
      * Takes a slot on the worker a plan named for the task ({@code preferred}; empty or this worker: as
-     * {@link #take(boolean)}): a peer in service that has not failed lately gets it whatever its room (the planner
+     * {@link #take(boolean, long)}): a peer in service that has not failed lately gets it whatever its room (the planner
      * decided), else the task goes as if none was named.
      */
     Target take(boolean spread, String preferred) {
@@ -107,7 +111,7 @@ final class Overflow {
                 return new Target(p.worker(preferred), preferred);
             }
         }
-        return take(spread);
+        return take(spread, -1);
     }
 
     /** The worker service of {@code worker}: this node's own, or a peer's; null if it is neither. */

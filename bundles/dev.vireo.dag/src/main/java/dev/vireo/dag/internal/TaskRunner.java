@@ -113,9 +113,27 @@ final class TaskRunner {
             scheduler.execute(() -> start(run, t));
         }
         if (!here.isEmpty()) {
-            start(run, here.get(0));
+            String first = here.get(0);
+            int depth = DEPTH.get()[0];
+            if (depth >= MAX_INLINE) {
+                // an invocation that completes at once calls back on this thread: a long chain would nest one hop
+                // inside the other until the stack overflows; past a few, the next hop starts afresh
+                scheduler.execute(() -> start(run, first));
+                return;
+            }
+            DEPTH.get()[0] = depth + 1;
+            try {
+                start(run, first);
+            } finally {
+                DEPTH.get()[0] = depth;
+            }
         }
     }
+
+    /** Continuations nested on this thread now (see {@link #startAll}). */
+    private static final ThreadLocal<int[]> DEPTH = ThreadLocal.withInitial(() -> new int[1]);
+    /** Continuations nested on one thread at most before the next goes through the executor. */
+    static final int MAX_INLINE = 16;
 
     /**
      * Records that a task was handed to {@code peer} (state running, worker the peer) before it is asked to start it:
@@ -241,8 +259,10 @@ final class TaskRunner {
         // a run in this node's memory may spill onto a peer when this worker is full (never from a controller: the
         // controller's own worker service already spreads)
         DagPlan.Step step = a.run.step(a.task.id());
-        Overflow.Target target = overflow.take(!a.run.store.shared() && !placement.controller(),
-                step == null || attempt > 1 ? "" : step.worker());
+        boolean spread = !a.run.store.shared() && !placement.controller();
+        Overflow.Target target = step != null && attempt == 1 && !step.worker().isEmpty()
+                ? overflow.take(spread, step.worker())
+                : overflow.take(spread, history.typicalExecutionUs(a.task.functionId()));
         try {
             stage = target.service().invoke(tid, a.task.functionId(), payload);
         } catch (WorkerException e) {
@@ -260,28 +280,44 @@ final class TaskRunner {
         }
         int bytes = payload.length();
         stage.whenComplete((r, ex) -> {
-            overflow.returned(target);
-            if (ex != null) {
-                Throwable cause = ex instanceof CompletionException && ex.getCause() != null ? ex.getCause() : ex;
-                ErrorKind kind = cause instanceof WorkerException w ? w.kind() : ErrorKind.INTERNAL;
-                if (kind == ErrorKind.UNREACHABLE) {
-                    overflow.unreachable(target);
-                }
-                retryOr(a, payload, item, attempt, new InvocationError(kind, String.valueOf(cause.getMessage()), ""),
-                        done, failed);
-                return;
-            }
-            a.add(r, bytes);
-            history.invoked(r, clock.nanoTime());
-            if (r.error().map(e -> e.kind() == ErrorKind.UNREACHABLE).orElse(false)) {
-                overflow.unreachable(target);
-            }
-            if (r.success()) {
-                done.accept(r.result().isEmpty() ? "null" : r.result());
-            } else {
-                retryOr(a, payload, item, attempt, r.error().orElseThrow(), done, failed);
+            try {
+                completed(a, payload, item, attempt, target, bytes, r, ex, done, failed);
+            } catch (RuntimeException | Error e) {
+                // nothing else would see it (a stage's callback): the task must end, not hang
+                LOG.log(Level.ERROR, "[" + a.run.tid(a.task.id(), item, attempt) + "] the runtime failed handling the"
+                        + " invocation's end: " + e, e);
+                failed.accept(new InvocationError(ErrorKind.INTERNAL, "the workflow runtime failed: " + e, ""));
             }
         });
+    }
+
+    /** An invocation of a task ended (or could not be made). */
+    private void completed(Attempted a, String payload, int item, int attempt, Overflow.Target target, int bytes,
+            InvocationRecord r, Throwable ex, java.util.function.Consumer<String> done,
+            java.util.function.Consumer<InvocationError> failed) {
+        overflow.returned(target);
+        if (ex != null) {
+            Throwable cause = ex instanceof CompletionException && ex.getCause() != null ? ex.getCause() : ex;
+            ErrorKind kind = cause instanceof WorkerException w ? w.kind() : ErrorKind.INTERNAL;
+            if (kind == ErrorKind.UNREACHABLE) {
+                overflow.unreachable(target);
+            }
+            retryOr(a, payload, item, attempt, new InvocationError(kind, String.valueOf(cause.getMessage()), ""),
+                    done, failed);
+            return;
+        }
+        a.add(r, bytes);
+        if (r.success()) {
+            history.invoked(r, clock.nanoTime()); // what the function takes when it runs (not the platform's failures)
+        }
+        if (r.error().map(e -> e.kind() == ErrorKind.UNREACHABLE).orElse(false)) {
+            overflow.unreachable(target);
+        }
+        if (r.success()) {
+            done.accept(r.result().isEmpty() ? "null" : r.result());
+        } else {
+            retryOr(a, payload, item, attempt, r.error().orElseThrow(), done, failed);
+        }
     }
 
     /**

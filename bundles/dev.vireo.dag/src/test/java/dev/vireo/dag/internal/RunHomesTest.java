@@ -440,6 +440,27 @@ class RunHomesTest {
     }
 
     @Test
+    void aLongChainOfInvocationsThatCompleteAtOnceDoesNotNestItsHops() throws Exception {
+        // a worker that answers on the calling thread: each hop's end starts the next on the same stack
+        ScriptedWorker w = new ScriptedWorker(Runnable::run, "wa").fn("inc-1", args -> Integer.toString(args
+                .getAsJsonObject().get("x").getAsInt() + 1));
+        w.slots = 64;
+        EmbeddedStore store = new EmbeddedStore(1 << 24, null);
+        DagEngine e = new DagEngine(w, () -> store, LocalPlanner::new, time, time, DagOptions.DEFAULTS);
+        try {
+            String run = e.submit(chain(5_000), "");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!e.summary(run).state().done() && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertEquals(RunState.SUCCEEDED, e.summary(run).state(), String.valueOf(e.summary(run)));
+            assertEquals("5000", e.result(run).outputs().get("t4999"));
+        } finally {
+            e.close();
+        }
+    }
+
+    @Test
     void aNodeAloneKeepsEverythingHere() throws Exception {
         Node a = node("wa", 1, null);
         nodes.put("wa", a);
