@@ -128,4 +128,52 @@ public class DagIT extends FrameworkTest {
         assertEquals(TaskState.CANCELLED, record(s, "b").state());
         assertEquals(RunState.CANCELLED, dags.result(run).state());
     }
+
+    /**
+     * The planner is swapped from the console while a thread keeps submitting: every run is planned by the planner in
+     * force when it was submitted (its plan names it), and every run succeeds.
+     */
+    @Test
+    public void thePlannerSwapsWhileRunsAreSubmitted() throws Exception {
+        worker.register(new FunctionSpec("swap", "1", "sim/noop", "", "", "sim", Compute.CPU, "sim", 64, 0.01,
+                Duration.ofSeconds(30), 64, null));
+        String spec = "{\"name\":\"swapped\",\"tasks\":["
+                + "{\"id\":\"a\",\"function\":\"swap-1\",\"args\":{\"sim_exec_ms\":2}},"
+                + "{\"id\":\"l\",\"function\":\"swap-1\",\"args\":{\"sim_exec_ms\":5,\"x\":{\"$ref\":\"a\"}}},"
+                + "{\"id\":\"r\",\"function\":\"swap-1\",\"args\":{\"sim_exec_ms\":1,\"x\":{\"$ref\":\"a\"}}},"
+                + "{\"id\":\"d\",\"function\":\"swap-1\",\"args\":{\"sim_exec_ms\":1},\"after\":[\"l\",\"r\"]}]}";
+        java.util.List<String> background = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread submitter = new Thread(() -> {
+            while (!stop.get()) {
+                background.add(dags.submit(dags.parse(spec), ""));
+                try {
+                    Thread.sleep(10);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        submitter.start();
+        try {
+            for (String planner : java.util.List.of("heft", "critical-path", "wukong", "locality", "local")) {
+                console("vireo:use dag " + planner);
+                String run = dags.submit(dags.parse(spec), "");
+                assertEquals(planner, dags.plan(run).planner());
+                assertEquals(4, dags.plan(run).steps().size());
+                assertEquals(RunState.SUCCEEDED, await(run).state());
+            }
+        } finally {
+            stop.set(true);
+            submitter.join();
+            console("vireo:use dag local");
+        }
+        assertTrue("runs were submitted meanwhile: " + background.size(), background.size() >= 5);
+        java.util.Set<String> planners = new java.util.TreeSet<>();
+        for (String run : background) {
+            assertEquals(run, RunState.SUCCEEDED, await(run).state());
+            planners.add(dags.plan(run).planner());
+        }
+        assertTrue("the background runs saw the swaps: " + planners, planners.size() >= 2);
+    }
 }
