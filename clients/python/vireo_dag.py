@@ -461,7 +461,7 @@ class Client:
         return self._request("GET", "/dags/" + _segment(run) + "/spec")
 
     def plan(self, run):
-        """The run's plan as its planner made it at submission: {"run", "planner", "sla", "predicted_makespan_us",
+        """The run's plan as its planner made it at submission: {"run", "planner", "home", "sla", "predicted_makespan_us",
         "steps": [{"task", "worker" (empty: where its inputs are), "group", "prewarm", "priority", "start_us",
         "finish_us"}]}, times in microseconds after submission (-1, or a makespan of 0, where none was predicted),
         one step per task. Set beside status(run)["records"] (start_us/end_us) it shows planned against observed."""

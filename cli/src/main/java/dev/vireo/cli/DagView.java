@@ -100,8 +100,8 @@ public final class DagView {
     public static String plan(JsonObject p) {
         StringBuilder b = new StringBuilder();
         b.append(String.format(Locale.ROOT, "run        %s%n", p.get("run").getAsString()));
-        b.append(String.format(Locale.ROOT, "planner    %s, sla %s%n", dash(p.get("planner").getAsString()),
-                dash(p.get("sla").getAsString())));
+        b.append(String.format(Locale.ROOT, "planner    %s, sla %s, home %s%n", dash(p.get("planner").getAsString()),
+                dash(p.get("sla").getAsString()), dash(p.has("home") ? p.get("home").getAsString() : "")));
         long makespan = p.get("predicted_makespan_us").getAsLong();
         b.append(String.format(Locale.ROOT, "makespan   %s%n", makespan > 0 ? duration(makespan) + " predicted"
                 : "not predicted"));

@@ -124,7 +124,7 @@ class DagViewTest {
 
     /** A run's plan as the API answers it (GET /dags/run-7/plan). */
     static final String PLAN = """
-            {"run":"run-7","planner":"heft","sla":"p90","predicted_makespan_us":2400000,"steps":[
+            {"run":"run-7","planner":"heft","sla":"p90","home":"worker-1","predicted_makespan_us":2400000,"steps":[
              {"task":"split","worker":"worker-1","group":"g1","prewarm":false,"priority":3,"start_us":0,
               "finish_us":120000},
              {"task":"count","worker":"worker-12","group":"g1","prewarm":true,"priority":2,"start_us":120000,
@@ -135,7 +135,7 @@ class DagViewTest {
     void aPlanShowsThePlannerTheMakespanAndEachStepWithItsPredictedTimesInMs() {
         assertEquals("""
                 run        run-7
-                planner    heft, sla p90
+                planner    heft, sla p90, home worker-1
                 makespan   2.40 s predicted
 
                 TASK   WORKER     GROUP  PREWARM PRIORITY   START ms  FINISH ms
@@ -149,7 +149,7 @@ class DagViewTest {
     void aRunWithoutAKeptPlanSaysSo() {
         assertEquals("""
                 run        old-1
-                planner    -, sla -
+                planner    -, sla -, home -
                 makespan   not predicted
                 (no steps: the run was submitted before plans were kept)
                 """, DagView.plan(json("{\"run\":\"old-1\",\"planner\":\"\",\"sla\":\"\",\"predicted_makespan_us\":0,"

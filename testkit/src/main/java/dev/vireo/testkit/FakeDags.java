@@ -193,7 +193,7 @@ public final class FakeDags implements DagService {
     }
 
     /**
-     * The plan of a known run: planner {@code local}, sla {@code p50}, a predicted makespan of 1,500 us and one step
+     * The plan of a known run: planner {@code local}, sla {@code p50}, home {@code worker-1}, a predicted makespan of 1,500 us and one step
      * per task record (in order; priority = records left after it, start/finish 100 us apart, prewarm on the last).
      */
     @Override
@@ -206,7 +206,7 @@ public final class FakeDags implements DagService {
             steps.add(new dev.vireo.api.dag.RunPlan.Step(records.get(i).task(), "worker-1", i == 0 ? "g0" : "",
                     i == records.size() - 1, records.size() - 1 - i, 100L * i, 100L * (i + 1)));
         }
-        return new dev.vireo.api.dag.RunPlan(run, "local", "p50", 1_500, steps);
+        return new dev.vireo.api.dag.RunPlan(run, "local", "p50", "worker-1", 1_500, steps);
     }
 
     @Override

@@ -12,11 +12,13 @@ import java.util.Objects;
  * @param run                 the run
  * @param planner             the planner's name (extension point {@code dag})
  * @param sla                 the statistic predictions were made in ({@code p50}, ...)
+ * @param home                the worker the run lives on (where it was planned; a step with no worker runs there)
  * @param predictedMakespanUs the planner's estimate of the whole run, 0 if none
  * @param steps               one per task, in the plan's (topological) order
  * @since 1.3
  */
-public record RunPlan(String run, String planner, String sla, long predictedMakespanUs, List<Step> steps) {
+public record RunPlan(String run, String planner, String sla, String home, long predictedMakespanUs,
+        List<Step> steps) {
     /**
      * @param task     the task
      * @param worker   where it was to run; empty: where its inputs are
@@ -39,6 +41,7 @@ public record RunPlan(String run, String planner, String sla, long predictedMake
         Objects.requireNonNull(run, "run");
         planner = Objects.requireNonNullElse(planner, "");
         sla = Objects.requireNonNullElse(sla, "");
+        home = Objects.requireNonNullElse(home, "");
         steps = List.copyOf(steps);
     }
 }

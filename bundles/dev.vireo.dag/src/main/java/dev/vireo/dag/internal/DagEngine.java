@@ -146,7 +146,7 @@ final class DagEngine implements AutoCloseable {
         run.steps = Map.copyOf(steps);
         runs.put(id, run);
         store.plan(id, RunText.plan(new RunPlan(id, plannerName.get(), (workflow.sla().isEmpty() ? Sla.DEFAULT.id()
-                : workflow.sla()), plan.predictedMakespanUs(), plan.steps().stream().map(st -> new RunPlan.Step(
+                : workflow.sla()), worker.name(), plan.predictedMakespanUs(), plan.steps().stream().map(st -> new RunPlan.Step(
                         st.taskId(), st.worker(), st.group(), st.prewarm(), st.priority(), st.startUs(),
                         st.finishUs())).toList())));
         for (var e : reused.entrySet()) {
@@ -296,7 +296,7 @@ final class DagEngine implements AutoCloseable {
     /** The run's plan as stored at submission (no steps for a run that has none). */
     RunPlan plan(String id) {
         Run run = run(id);
-        return run.store.plan(id).map(t -> RunText.plan(id, t)).orElse(new RunPlan(id, "", "", 0, List.of()));
+        return run.store.plan(id).map(t -> RunText.plan(id, t)).orElse(new RunPlan(id, "", "", "", 0, List.of()));
     }
 
     /** The run's workflow as a spec ({@link WorkflowJson#write}: what {@link WorkflowJson#parse} reads back). */

@@ -54,6 +54,7 @@ final class RunText {
         JsonObject o = new JsonObject();
         o.addProperty("planner", p.planner());
         o.addProperty("sla", p.sla());
+        o.addProperty("home", p.home());
         o.addProperty("predicted_makespan_us", p.predictedMakespanUs());
         com.google.gson.JsonArray steps = new com.google.gson.JsonArray();
         for (RunPlan.Step st : p.steps()) {
@@ -81,6 +82,7 @@ final class RunText {
                     j.get("start_us").getAsLong(), j.get("finish_us").getAsLong()));
         }
         return new RunPlan(run, o.get("planner").getAsString(), o.get("sla").getAsString(),
+                o.has("home") ? o.get("home").getAsString() : "",
                 o.get("predicted_makespan_us").getAsLong(), steps);
     }
 

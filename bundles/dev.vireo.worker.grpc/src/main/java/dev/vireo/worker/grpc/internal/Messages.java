@@ -245,7 +245,7 @@ final class Messages {
 
     /** A run's plan as the API shows it (the fields of HTTP's JSON of {@code GET /dags/{run}/plan}). */
     static DagPlan plan(RunPlan p) {
-        DagPlan.Builder b = DagPlan.newBuilder().setRun(p.run()).setPlanner(p.planner()).setSla(p.sla())
+        DagPlan.Builder b = DagPlan.newBuilder().setRun(p.run()).setPlanner(p.planner()).setSla(p.sla()).setHome(p.home())
                 .setPredictedMakespanUs(p.predictedMakespanUs());
         for (RunPlan.Step st : p.steps()) {
             b.addSteps(DagPlanStep.newBuilder().setTask(st.task()).setWorker(st.worker()).setGroup(st.group())
@@ -257,7 +257,7 @@ final class Messages {
 
     /** A run's plan back from its message (the client side of {@link #plan(RunPlan)}). */
     static RunPlan plan(DagPlan p) {
-        return new RunPlan(p.getRun(), p.getPlanner(), p.getSla(), p.getPredictedMakespanUs(), p.getStepsList().stream()
+        return new RunPlan(p.getRun(), p.getPlanner(), p.getSla(), p.getHome(), p.getPredictedMakespanUs(), p.getStepsList().stream()
                 .map(st -> new RunPlan.Step(st.getTask(), st.getWorker(), st.getGroup(), st.getPrewarm(),
                         st.getPriority(), st.getStartUs(), st.getFinishUs())).toList());
     }

@@ -190,7 +190,7 @@ class GrpcDagClientTest {
         dags.put(FakeDags.FAILED, Map.of());
         RunPlan plan = client.plan("run-7");
         assertEquals(dags.plan("run-7"), plan);
-        assertEquals(new RunPlan("run-1", "local", "p50", 1_500, List.of(
+        assertEquals(new RunPlan("run-1", "local", "p50", "worker-1", 1_500, List.of(
                 new RunPlan.Step("a", "worker-1", "g0", false, 1, 0, 100),
                 new RunPlan.Step("b", "worker-1", "", true, 0, 100, 200))), client.plan("run-1"));
         assertEquals(List.of("split", "count", "sum", "report"), plan.steps().stream().map(RunPlan.Step::task)

@@ -194,7 +194,7 @@ class GrpcDagTest {
         stub.submitDag(SubmitDagRequest.newBuilder().setSpec(SPEC).build());
         DagPlan plan = stub.getDagPlan(run("run-1"));
         assertEquals(DagPlan.newBuilder().setRun("run-1").setPlanner("local").setSla("p50")
-                .setPredictedMakespanUs(1_500)
+                .setPredictedMakespanUs(1_500).setHome("worker-1")
                 .addSteps(DagPlanStep.newBuilder().setTask("a").setWorker("worker-1").setGroup("g0").setPriority(1)
                         .setStartUs(0).setFinishUs(100))
                 .addSteps(DagPlanStep.newBuilder().setTask("b").setWorker("worker-1").setPrewarm(true).setPriority(0)

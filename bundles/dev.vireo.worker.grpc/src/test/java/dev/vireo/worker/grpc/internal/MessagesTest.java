@@ -240,13 +240,13 @@ class MessagesTest {
 
     @Test
     void aPlanBecomesAMessageWithEveryFieldAndReadsBackEqual() throws Exception {
-        RunPlan plan = new RunPlan("run-7", "heft", "p90", 2_400_000, List.of(
+        RunPlan plan = new RunPlan("run-7", "heft", "p90", "w2", 2_400_000, List.of(
                 new RunPlan.Step("split", "w2", "g1", false, 3, 0, 120_000),
                 new RunPlan.Step("count", "", "g1", true, 2, 120_000, 300_000),
                 new RunPlan.Step("sum", "w1", "", false, -4, -1, -1)));
         dev.vireo.grpc.v1.DagPlan m = Messages.plan(plan);
         assertEquals(dev.vireo.grpc.v1.DagPlan.newBuilder().setRun("run-7").setPlanner("heft").setSla("p90")
-                .setPredictedMakespanUs(2_400_000)
+                .setPredictedMakespanUs(2_400_000).setHome("w2")
                 .addSteps(dev.vireo.grpc.v1.DagPlanStep.newBuilder().setTask("split").setWorker("w2").setGroup("g1")
                         .setPriority(3).setStartUs(0).setFinishUs(120_000))
                 .addSteps(dev.vireo.grpc.v1.DagPlanStep.newBuilder().setTask("count").setGroup("g1").setPrewarm(true)
@@ -255,7 +255,7 @@ class MessagesTest {
                         .setStartUs(-1).setFinishUs(-1))
                 .build(), m);
         assertEquals(plan, Messages.plan(wire(m, dev.vireo.grpc.v1.DagPlan.parser())));
-        RunPlan none = new RunPlan("old", "", "", 0, List.of()); // a run submitted before plans were kept
+        RunPlan none = new RunPlan("old", "", "", "", 0, List.of()); // a run submitted before plans were kept
         assertEquals(none, Messages.plan(wire(Messages.plan(none), dev.vireo.grpc.v1.DagPlan.parser())));
     }
 

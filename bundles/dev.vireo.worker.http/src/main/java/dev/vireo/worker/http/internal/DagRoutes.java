@@ -148,13 +148,14 @@ final class DagRoutes {
 
     /**
      * A run's plan as the API shows it: the store's JSON of it (the dag bundle's {@code RunText.plan}) with the run:
-     * {@code {"run", "planner", "sla", "predicted_makespan_us", "steps": [{"task", "worker", "group", "prewarm",
+     * {@code {"run", "planner", "home", "sla", "predicted_makespan_us", "steps": [{"task", "worker", "group", "prewarm",
      * "priority", "start_us", "finish_us"}]}}.
      */
     static JsonObject plan(RunPlan p) {
         JsonObject o = new JsonObject();
         o.addProperty("run", p.run());
         o.addProperty("planner", p.planner());
+        o.addProperty("home", p.home());
         o.addProperty("sla", p.sla());
         o.addProperty("predicted_makespan_us", p.predictedMakespanUs());
         JsonArray steps = new JsonArray();

@@ -272,7 +272,7 @@ class DagRoutesTest {
 
         assertEquals(200, r.statusCode(), r.body());
         assertEquals(json("""
-                {"run":"run-1","planner":"local","sla":"p50","predicted_makespan_us":1500,"steps":[
+                {"run":"run-1","planner":"local","home":"worker-1","sla":"p50","predicted_makespan_us":1500,"steps":[
                  {"task":"a","worker":"worker-1","group":"g0","prewarm":false,"priority":1,"start_us":0,
                   "finish_us":100},
                  {"task":"b","worker":"worker-1","group":"","prewarm":true,"priority":0,"start_us":100,
