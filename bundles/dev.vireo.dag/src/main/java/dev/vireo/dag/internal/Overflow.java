@@ -19,8 +19,10 @@ import java.util.function.Supplier;
  * So a chain or a fan-out of short tasks stays on one worker with no network hop, and a fan-out wider than the worker
  * spreads over the cluster.
  *
- * <p>A slot is the worker's {@code concurrency} capacity (read from its status at most every {@link #REFRESH_NS});
- * what is in use here is counted as invocations leave and return, so that a burst does not see stale figures. A
+ * <p>This worker's slots for a function are what its admission allows at once: the least of its {@code concurrency}
+ * capacity, its {@code cpu} capacity over the function's cpus and its {@code memory} capacity over the function's
+ * memory (read from its status at most every {@link #REFRESH_NS}); what is in use here is counted as invocations
+ * leave and return, so that a burst does not see stale figures. A
  * peer's room is what the cluster last reported of it (running, queued, slots) less what this node sent it that has
  * not returned. Thread-safe; never blocks.
  */
@@ -41,8 +43,8 @@ final class Overflow {
     private final AtomicLong next = new AtomicLong();
     /** Peer -> until when (clock nanos) it is passed over: it did not answer an invocation. */
     private final Map<String, Long> avoided = new ConcurrentHashMap<>();
-    private volatile int slots = -1;
-    private volatile long slotsRead;
+    /** Function id (or "" for any) -> this worker's slots for it, and when that was read. */
+    private final Map<String, long[]> slots = new ConcurrentHashMap<>();
 
     /** Where one invocation went: {@link #returned} gives its slot back. */
     record Target(WorkerService service, String peer) {
@@ -70,7 +72,12 @@ final class Overflow {
      * or not (the hop to a peer and back costs more than waiting for a slot here would).
      */
     Target take(boolean spread, long typicalUs) {
-        if (!spread || typicalUs >= 0 && typicalUs < WORTH_US || here.get() < slots()) {
+        return take(spread, typicalUs, "");
+    }
+
+    /** {@link #take(boolean, long)} for an invocation of {@code functionId} (its slots here, see the class). */
+    Target take(boolean spread, long typicalUs, String functionId) {
+        if (!spread || typicalUs >= 0 && typicalUs < WORTH_US || here.get() < slots(functionId)) {
             here.incrementAndGet();
             return new Target(local, "");
         }
@@ -137,7 +144,7 @@ final class Overflow {
     /** Invocations {@code worker} runs at once: this worker's concurrency, a peer's as the cluster last reported. */
     int slotsOf(String worker) {
         if (worker.equals(local.name())) {
-            return slots();
+            return slots("");
         }
         return members.get().stream().filter(m -> m.name().equals(worker)).mapToInt(WorkerMember::slots).findFirst()
                 .orElse(1);
@@ -170,24 +177,37 @@ final class Overflow {
         return here.get();
     }
 
-    private int slots() {
+    private int slots(String functionId) {
         long now = clock.nanoTime();
-        int s = slots;
-        if (s < 0 || now - slotsRead > REFRESH_NS) {
-            s = concurrency(local);
-            slots = s;
-            slotsRead = now;
+        long[] cached = slots.get(functionId);
+        if (cached == null || now - cached[1] > REFRESH_NS) {
+            cached = new long[] {slotsOf(local, functionId), now};
+            slots.put(functionId, cached);
         }
-        return s;
+        return (int) cached[0];
     }
 
-    /** The worker's concurrency capacity (its invocations at once), 1 if it reports none. */
-    static int concurrency(WorkerService worker) {
+    /**
+     * What the worker admits at once of the function: its concurrency capacity, and for a known function also its cpu
+     * and memory capacities over what one invocation takes; at least 1.
+     */
+    static int slotsOf(WorkerService worker, String functionId) {
+        dev.vireo.api.model.FunctionSpec fn = functionId.isEmpty() ? null : worker.functions().stream()
+                .filter(f -> f.id().equals(functionId)).findFirst().orElse(null);
+        double n = Integer.MAX_VALUE;
+        boolean any = false;
         for (ResourceUsage u : worker.status().resources()) {
-            if (u.resource().equals("concurrency")) {
-                return (int) Math.max(1, Math.min(Integer.MAX_VALUE, u.capacity()));
+            double per = switch (u.resource()) {
+                case "concurrency" -> 1;
+                case "cpu" -> fn == null ? 0 : fn.cpus();
+                case "memory" -> fn == null ? 0 : fn.memoryMb();
+                default -> 0;
+            };
+            if (per > 0 && u.capacity() > 0) {
+                n = Math.min(n, u.capacity() / per);
+                any = true;
             }
         }
-        return 1;
+        return any ? (int) Math.max(1, Math.min(Integer.MAX_VALUE, n)) : 1;
     }
 }

@@ -262,7 +262,7 @@ final class TaskRunner {
         boolean spread = !a.run.store.shared() && !placement.controller();
         Overflow.Target target = step != null && attempt == 1 && !step.worker().isEmpty()
                 ? overflow.take(spread, step.worker())
-                : overflow.take(spread, history.typicalExecutionUs(a.task.functionId()));
+                : overflow.take(spread, history.typicalExecutionUs(a.task.functionId()), a.task.functionId());
         try {
             stage = target.service().invoke(tid, a.task.functionId(), payload);
         } catch (WorkerException e) {
