@@ -25,7 +25,7 @@ import picocli.CommandLine.Option;
 /** {@code vireo bench ...}: the benchmarks, each against its floor measured in the same run. */
 @Command(name = "bench", description = "Benchmarks; each measures its floor in the same run and prints JSON and a table.",
         subcommands = {BenchCommand.Boot.class, BenchCommand.Worker.class, BenchCommand.Memory.class,
-            BenchCommand.Controller.class, BenchCommand.Dag.class, SimBench.class})
+            BenchCommand.Controller.class, BenchCommand.Dag.class, BenchCommand.Planners.class, SimBench.class})
 public final class BenchCommand {
     @Command(name = "boot", description = "Boot-to-ready of the all-in-one profile against a bare JVM start.")
     static final class Boot implements Callable<Integer> {
@@ -302,6 +302,40 @@ public final class BenchCommand {
                     DagBench.big("http://127.0.0.1:" + b.httpPort, b.grpc(), pid, big, json == null ? null
                             : json.resolveSibling(json.getFileName() + ".big.json"));
                 }
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "planners", description = "Workflow planners against each other: five graphs under every planner"
+            + " (local, heft, critical-path, wukong, locality) through a controller with two workers (sim backend).")
+    static final class Planners implements Callable<Integer> {
+        @Option(names = "--json", paramLabel = "FILE", description = "also write the results to FILE")
+        Path json;
+
+        @Override
+        public Integer call() throws Exception {
+            Home home = Home.detect();
+            System.setProperty("vireo.home", home.dir().toString());
+            Cluster cluster = new Cluster(home, "bench");
+            try {
+                // limits kept (not --open): functions of half a CPU run 4 at once per worker
+                Cluster.Addresses a = cluster.start(2, false, "sim", null);
+                List<String> nodes = List.of("bench-controller", "bench-w1", "bench-w2");
+                dev.vireo.bench.PlannerBench.run(a.controllerHttp(), a.controllerGrpc(), planner -> {
+                    for (String node : nodes) {
+                        try {
+                            if (dev.vireo.cli.ConsoleClient.run(home.runDir(node).resolve("console/console.sock"),
+                                    List.of("vireo:use dag " + planner)) != 0) {
+                                throw new IllegalStateException("vireo:use dag " + planner + " failed on " + node);
+                            }
+                        } catch (java.io.IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    }
+                }, json);
+            } finally {
+                cluster.stop();
             }
             return 0;
         }

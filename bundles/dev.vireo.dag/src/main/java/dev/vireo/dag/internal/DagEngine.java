@@ -211,8 +211,10 @@ final class DagEngine implements AutoCloseable {
     /** What the planner may know for this workflow: this node's workers, history and the run's SLA statistic. */
     private PlanningContext planning(Workflow workflow) {
         Sla sla = workflow.sla().isEmpty() ? Sla.DEFAULT : Sla.parse("sla", workflow.sla());
+        java.util.Set<String> functions = new HashSet<>();
+        workflow.tasks().forEach(t -> functions.add(t.functionId()));
         return new NodePlanning(worker.status().stats(), overflow.workers(), sla, history, clock.nanoTime(),
-                overflow::slotsOf);
+                w -> overflow.slotsOf(w, functions));
     }
 
     /** The run as this worker knows it, or as the store has it (a run another worker started). */

@@ -49,7 +49,8 @@ final class History {
             if (t.coldStartUs() > 0) {
                 s.cold[Math.floorMod(s.colds++, SAMPLES)] = t.coldStartUs();
             } else {
-                s.warm[Math.floorMod(s.warms++, SAMPLES)] = t.overheadUs();
+                // the platform's own path: what waiting in the queue added belongs to the load, not the function
+                s.warm[Math.floorMod(s.warms++, SAMPLES)] = Math.max(0, t.overheadUs() - t.queuedUs());
             }
         }
         if (!r.worker().isEmpty()) {

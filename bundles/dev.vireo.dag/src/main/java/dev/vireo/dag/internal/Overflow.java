@@ -141,13 +141,17 @@ final class Overflow {
         return all;
     }
 
-    /** Invocations {@code worker} runs at once: this worker's concurrency, a peer's as the cluster last reported. */
-    int slotsOf(String worker) {
+    /**
+     * Invocations of the functions {@code functionIds} a worker runs at once: what this worker admits of the most
+     * demanding of them; a peer is taken to be alike (the cluster reports only its concurrency), capped by that.
+     */
+    int slotsOf(String worker, java.util.Collection<String> functionIds) {
+        int here = functionIds.isEmpty() ? slots("") : functionIds.stream().mapToInt(this::slots).min().orElse(1);
         if (worker.equals(local.name())) {
-            return slots("");
+            return here;
         }
-        return members.get().stream().filter(m -> m.name().equals(worker)).mapToInt(WorkerMember::slots).findFirst()
-                .orElse(1);
+        return Math.min(here, members.get().stream().filter(m -> m.name().equals(worker)).mapToInt(
+                WorkerMember::slots).findFirst().orElse(here));
     }
 
     /** The invocation ended (or could not be made): its slot is free again. */
