@@ -61,6 +61,8 @@ final class DagEngine implements AutoCloseable {
     private final Cancellable sweeper;
     private final Cancellable recoverer;
     private final Overflow overflow;
+    /** Plans kept for the same graph, planner and statistics. */
+    private final PlanCache plans = new PlanCache();
     /** What this node saw of task invocations: the plans' predictions. */
     private final History history = new History();
     /** Run -> tasks seen ready but not started on the last recovery pass (only {@link #recover} touches it). */
@@ -122,7 +124,7 @@ final class DagEngine implements AutoCloseable {
                         + "' is not registered on " + worker.name());
             }
         }
-        DagPlan plan = planners.get().plan(graph(workflow), planning(workflow));
+        DagPlan plan = plans.plan(plannerName.get(), planners.get(), graph(workflow), planning(workflow));
         Map<String, String> reused = resume == null || resume.isEmpty() ? Map.of() : reusable(store, workflow, resume);
         String id = !given.isEmpty() ? given : newId();
         Instant submitted = clock.now();

@@ -414,6 +414,36 @@ class RunHomesTest {
     }
 
     @Test
+    void aGraphSubmittedAgainReusesItsPlanWhileTheStatisticsHold() throws Exception {
+        Node a = node("wa", 64, null);
+        nodes.put("wa", a);
+        java.util.concurrent.atomic.AtomicInteger planned = new java.util.concurrent.atomic.AtomicInteger();
+        HeftPlanner heft = new HeftPlanner();
+        planner = (dag, context) -> {
+            planned.incrementAndGet();
+            return heft.plan(dag, context);
+        };
+        List<dev.vireo.api.dag.RunPlan> kept = new java.util.ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            String run = a.engine().submit(chain(5), "");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!a.engine().summary(run).state().done() && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertEquals(RunState.SUCCEEDED, a.engine().summary(run).state());
+            kept.add(a.engine().plan(run));
+        }
+        // planned with nothing known, then with the first run's history; the same statistics since: reused
+        assertEquals(2, planned.get());
+        assertEquals(kept.get(1).steps(), kept.get(3).steps());
+        assertEquals(kept.get(1).predictedMakespanUs(), kept.get(3).predictedMakespanUs());
+        // another graph is planned afresh
+        String other = a.engine().submit(chain(6), "");
+        assertEquals(3, planned.get());
+        assertEquals(6, a.engine().plan(other).steps().size());
+    }
+
+    @Test
     void predictionsComeFromWhatRanInTheRunsStatistic() throws Exception {
         Node a = node("wa", 64, null);
         nodes.put("wa", a);
