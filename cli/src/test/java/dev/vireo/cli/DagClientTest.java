@@ -268,13 +268,13 @@ class DagClientTest {
         // (390 - 312) / 390 = 20 %; split and sum ran where planned, count did not; count's 1 + 1 bytes away from w1
         assertEquals("r-7 (wc) succeeded: 3 tasks (3 succeeded), makespan 390.0 ms\n"
                 + "critical path: 3 tasks, 389.8 ms: split -> count -> sum\n"
-                + "plan: local, sla p50, home w1: predicted 312.0 ms, observed 390.0 ms (error +20.0 %); 2 of 3 tasks ran"
-                + " on their planned worker; 2 bytes moved off home\n"
+                + "plan: local, sla p50, home w1: predicted 312.0 ms, observed 390.0 ms (error +20.0 %); 2 of 3"
+                + " tasks ran on their planned worker; 2 bytes moved off home\n"
                 + "results: " + dir + "  (report: " + dir.resolve("report.html") + ")\n", out());
         try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + dir.resolve("records.duckdb"));
                 Statement st = c.createStatement();
-                ResultSet r = st.executeQuery("SELECT string_agg(task || ':' || planned_worker || ':' || planned_start_us"
-                        + " || '-' || planned_finish_us, ' ' ORDER BY position) FROM tasks")) {
+                ResultSet r = st.executeQuery("SELECT string_agg(task || ':' || planned_worker || ':'"
+                        + " || planned_start_us || '-' || planned_finish_us, ' ' ORDER BY position) FROM tasks")) {
             r.next();
             assertEquals("split:w1:0-100000 count:w1:100000-250000 sum:w1:250000-312000", r.getString(1));
         }

@@ -357,8 +357,8 @@ final class DagPictures {
 
     private static String plannedTooltip(DagTask t, DagPlan.Planned p) {
         StringBuilder s = new StringBuilder("planned: ").append(t.task()).append(" (").append(t.function())
-                .append(") on ").append(p.worker().isEmpty() ? "(none)" : p.worker()).append(", ").append(ms(p.startUs()))
-                .append(" to ").append(ms(p.finishUs()));
+                .append(") on ").append(p.worker().isEmpty() ? "(none)" : p.worker()).append(", ")
+                .append(ms(p.startUs())).append(" to ").append(ms(p.finishUs()));
         if (t.ran()) {
             s.append("\nran: on ").append(t.worker().isEmpty() ? "(none)" : t.worker()).append(", ")
                     .append(ms(t.startUs())).append(" to ").append(ms(t.endUs()));

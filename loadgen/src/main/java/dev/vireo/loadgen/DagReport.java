@@ -154,8 +154,8 @@ public final class DagReport {
         b.append("<h2>Timeline per worker</h2>\n<p>One lane per worker, a bar per task from its start (ready) to its"
                 + " end, coloured by function.").append(plan(summary) == null ? "" : " Below each lane's bars, thin"
                         + " outlined ones: the plan's, a bar per task it put on that worker from the predicted start to"
-                        + " the predicted finish. A planned bar with no bar above it at the same time ran late, early or"
-                        + " elsewhere; a lane with planned bars and none of its own is a worker the planner chose and"
+                        + " the predicted finish. A planned bar with no bar above it at the same time ran late, early"
+                        + " or elsewhere; a lane with planned bars and none of its own is a worker the planner chose and"
                         + " the run did not use.")
                 .append(" Vector file: <a href=\"timeline.svg\">timeline.svg</a>.</p>\n<div class=\"pic\">\n")
                 .append(timeline).append("</div>\n");

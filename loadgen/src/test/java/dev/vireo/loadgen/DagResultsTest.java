@@ -162,8 +162,8 @@ class DagResultsTest {
     private static List<String> planned(Path dir) throws Exception {
         try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + dir.resolve(Results.DB));
                 Statement s = c.createStatement();
-                ResultSet r = s.executeQuery("SELECT task, planned_worker, planned_start_us, planned_finish_us FROM tasks"
-                        + " ORDER BY position")) {
+                ResultSet r = s.executeQuery("SELECT task, planned_worker, planned_start_us, planned_finish_us"
+                        + " FROM tasks ORDER BY position")) {
             List<String> rows = new ArrayList<>();
             while (r.next()) {
                 rows.add(r.getString(1) + "|" + r.getString(2) + "|" + r.getObject(3) + "|" + r.getObject(4));
