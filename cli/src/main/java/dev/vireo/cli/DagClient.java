@@ -181,11 +181,13 @@ public final class DagClient {
     }
 
     /**
-     * The run's records (its status) and graph (its spec) into the results folder {@code out/name} ({@code name}
-     * null: {@code dag-RUN}), which must be new or empty: table {@code tasks} in {@code records.duckdb},
+     * The run's records (its status), graph (its spec) and plan into the results folder {@code out/name}
+     * ({@code name} null: {@code dag-RUN}), which must be new or empty: table {@code tasks} in {@code records.duckdb},
      * {@code tasks.parquet}, {@code tasks.csv}, {@code summary.json}, and {@code report.html} with the graph and the
      * timeline (loadgen's {@link DagResults} and {@link DagReport}). A run still running is written as it is now (said
-     * on stderr). Prints what the summary says and where the report is; with {@code json}, the summary.
+     * on stderr). A node that answers 404 to {@code GET /dags/{run}/plan} after serving the run is older than plans:
+     * the folder has none (said on stderr). Prints what the summary says and where the report is; with {@code json},
+     * the summary.
      */
     public int report(String run, Path out, String name) throws IOException, InterruptedException, SQLException {
         String folder = name != null ? name : "dag-" + run;
@@ -210,6 +212,14 @@ public final class DagClient {
         if (!spec.ok()) {
             return ApiClient.failed(spec, json);
         }
+        Reply plan = api.call("GET", path(run) + "/plan", null, Map.of());
+        if (!plan.ok() && plan.status() != 404) {
+            return ApiClient.failed(plan, json);
+        }
+        if (!plan.ok()) {
+            System.err.println("vireo: " + base + " serves no plan for run " + run + " (a node from before plans):"
+                    + " the results have none");
+        }
         JsonObject s = status.body().getAsJsonObject();
         if (s.get("state").getAsString().equals("running")) {
             System.err.println("vireo: run " + run + " is still running: its records are written as they are now");
@@ -217,7 +227,8 @@ public final class DagClient {
         JsonObject meta = RunMetadata.live(folder, "dag", base, Instant.parse(s.get("submitted").getAsString()))
                 .put("run", s.get("run").getAsString()).put("workflow", s.get("name").getAsString())
                 .put("fetched", Instant.now().toString()).json();
-        JsonObject summary = DagResults.write(dir, s, spec.text(), meta);
+        JsonObject summary = DagResults.write(dir, s, spec.text(), plan.ok() ? plan.body().getAsJsonObject() : null,
+                meta);
         DagReport.write(dir, summary);
         System.out.print(json ? new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(summary)
                 + System.lineSeparator() : DagView.report(summary, dir));

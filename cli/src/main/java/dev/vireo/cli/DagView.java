@@ -187,7 +187,44 @@ public final class DagView {
                 duration(summary.get("makespan_us").getAsLong()))
                 + String.format(Locale.ROOT, "critical path: %d tasks, %s%s%n", path.size(),
                         duration(critical.get("length_us").getAsLong()), path.isEmpty() ? "" : ": " + steps)
+                + planLine(summary)
                 + "results: " + abs + "  (report: " + abs.resolve("report.html") + ")" + System.lineSeparator();
+    }
+
+    /**
+     * The report's line on the plan (the summary's {@code plan}: docs/dag.md, "Records and reports"): planner, sla and
+     * home, predicted against observed makespan with the error, tasks where planned, bytes moved off the home; empty
+     * when the run had no plan.
+     */
+    static String planLine(JsonObject summary) {
+        JsonElement e = summary.get("plan");
+        if (e == null || !e.isJsonObject()) {
+            return "";
+        }
+        JsonObject p = e.getAsJsonObject();
+        StringBuilder b = new StringBuilder("plan: ").append(p.get("planner").getAsString()).append(", sla ")
+                .append(p.get("sla").getAsString());
+        String home = p.get("home").getAsString();
+        if (!home.isEmpty()) {
+            b.append(", home ").append(home);
+        }
+        long observed = Math.round(p.get("observed_makespan_ms").getAsDouble() * 1e3);
+        if (p.get("predicted_makespan_ms").isJsonNull()) {
+            b.append(": nothing predicted, observed ").append(duration(observed));
+        } else {
+            b.append(": predicted ").append(duration(Math.round(p.get("predicted_makespan_ms").getAsDouble() * 1e3)))
+                    .append(", observed ").append(duration(observed));
+            if (!p.get("error_pct").isJsonNull()) {
+                b.append(String.format(Locale.ROOT, " (error %+.1f %%)", p.get("error_pct").getAsDouble()));
+            }
+        }
+        JsonObject where = p.getAsJsonObject("tasks_where_planned");
+        b.append(String.format(Locale.ROOT, "; %d of %d tasks ran on their planned worker",
+                where.get("on_plan").getAsLong(), where.get("planned").getAsLong()));
+        if (!p.get("bytes_moved").isJsonNull()) {
+            b.append(String.format(Locale.ROOT, "; %,d bytes moved off home", p.get("bytes_moved").getAsLong()));
+        }
+        return b.append(System.lineSeparator()).toString();
     }
 
     /** {@code 1 running, 2 succeeded}: the states that have tasks, in the order a task goes through them. */

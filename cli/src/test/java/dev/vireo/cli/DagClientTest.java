@@ -212,7 +212,9 @@ class DagClientTest {
         assertEquals("r-7 (wc) succeeded: 3 tasks (3 succeeded), makespan 390.0 ms\n"
                 + "critical path: 3 tasks, 389.8 ms: split -> count -> sum\n"
                 + "results: " + dir + "  (report: " + dir.resolve("report.html") + ")\n", out());
-        assertEquals(List.of("GET /dags/r-7", "GET /dags/r-7/spec"), requests);
+        assertEquals(List.of("GET /dags/r-7", "GET /dags/r-7/spec", "GET /dags/r-7/plan"), requests);
+        assertEquals("vireo: " + base + " serves no plan for run r-7 (a node from before plans): the results have"
+                + " none\n", err(), "the scripted API answers 404 to the plan: an older node");
         for (String f : List.of("records.duckdb", "tasks.parquet", "tasks.csv", "summary.json", "report.html",
                 "dag.svg", "timeline.svg")) {
             assertTrue(Files.isRegularFile(dir.resolve(f)), f);
@@ -224,6 +226,15 @@ class DagClientTest {
             r.next();
             assertEquals("split:w1: count:w2:split sum:w1:count", r.getString(1));
         }
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + dir.resolve("records.duckdb"));
+                Statement st = c.createStatement();
+                ResultSet r = st.executeQuery("SELECT count(*) FROM tasks WHERE planned_worker IS NULL"
+                        + " AND planned_start_us IS NULL AND planned_finish_us IS NULL")) {
+            r.next();
+            assertEquals(3, r.getLong(1), "no plan: the planned columns are NULL");
+        }
+        assertFalse(JsonParser.parseString(Files.readString(dir.resolve("summary.json"))).getAsJsonObject()
+                .has("plan"));
         JsonObject run = JsonParser.parseString(Files.readString(dir.resolve("summary.json"))).getAsJsonObject()
                 .getAsJsonObject("run");
         assertEquals("dag", run.get("kind").getAsString());
@@ -235,6 +246,52 @@ class DagClientTest {
         assertTrue(full.getMessage().contains("exists and is not empty: choose another --name"), full.getMessage());
         assertEquals(CliException.USAGE, assertThrows(CliException.class, () -> new DagClient(base, "", false, false)
                 .report("r-7", runs, "a/b")).code());
+    }
+
+    /** REPORTED's plan: count planned on w1 (it ran on w2), the others at home (w1); 312 ms predicted. */
+    static final String REPORTED_PLAN = """
+            {"run":"r-7","planner":"local","sla":"p50","home":"w1","predicted_makespan_us":312000,"steps":[
+             {"task":"split","worker":"","group":"","prewarm":false,"priority":2,"start_us":0,"finish_us":100000},
+             {"task":"count","worker":"w1","group":"","prewarm":true,"priority":1,"start_us":100000,"finish_us":250000},
+             {"task":"sum","worker":"","group":"","prewarm":false,"priority":0,"start_us":250000,"finish_us":312000}]}
+            """;
+
+    @Test
+    void reportFetchesTheRunsPlanAndWritesItBesideTheRecords(@TempDir Path runs) throws Exception {
+        answer("GET /dags/r-7", "200", REPORTED);
+        answer("GET /dags/r-7/spec", "200", REPORTED_SPEC + "\n");
+        answer("GET /dags/r-7/plan", "200", REPORTED_PLAN);
+        assertEquals(0, new DagClient(base, "", false, false).report("r-7", runs, "planned"));
+        assertEquals(List.of("GET /dags/r-7", "GET /dags/r-7/spec", "GET /dags/r-7/plan"), requests);
+        assertEquals("", err());
+        Path dir = runs.resolve("planned").toAbsolutePath();
+        // (390 - 312) / 390 = 20 %; split and sum ran where planned, count did not; count's 1 + 1 bytes away from w1
+        assertEquals("r-7 (wc) succeeded: 3 tasks (3 succeeded), makespan 390.0 ms\n"
+                + "critical path: 3 tasks, 389.8 ms: split -> count -> sum\n"
+                + "plan: local, sla p50, home w1: predicted 312.0 ms, observed 390.0 ms (error +20.0 %); 2 of 3"
+                + " tasks ran on their planned worker; 2 bytes moved off home\n"
+                + "results: " + dir + "  (report: " + dir.resolve("report.html") + ")\n", out());
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + dir.resolve("records.duckdb"));
+                Statement st = c.createStatement();
+                ResultSet r = st.executeQuery("SELECT string_agg(task || ':' || planned_worker || ':'"
+                        + " || planned_start_us || '-' || planned_finish_us, ' ' ORDER BY position) FROM tasks")) {
+            r.next();
+            assertEquals("split:w1:0-100000 count:w1:100000-250000 sum:w1:250000-312000", r.getString(1));
+        }
+        JsonObject plan = JsonParser.parseString(Files.readString(dir.resolve("summary.json"))).getAsJsonObject()
+                .getAsJsonObject("plan");
+        assertEquals("local", plan.get("planner").getAsString());
+        assertEquals(20.0, plan.get("error_pct").getAsDouble(), 1e-9);
+        assertEquals(2, plan.get("bytes_moved").getAsLong());
+        assertTrue(Files.readString(dir.resolve("report.html")).contains("Plan: planner local, SLA p50, home w1;"));
+
+        // a node that fails to give the plan (not a 404): refused, nothing written
+        answer("GET /dags/r-8", "200", REPORTED.replace("\"r-7\"", "\"r-8\""));
+        answer("GET /dags/r-8/spec", "200", REPORTED_SPEC);
+        answer("GET /dags/r-8/plan", "500", "{\"error\":{\"kind\":\"INTERNAL\",\"message\":\"store down\"}}");
+        assertEquals(1, new DagClient(base, "", false, false).report("r-8", runs, "failed"));
+        assertEquals("vireo: internal: store down (HTTP 500)\n", err());
+        assertFalse(Files.exists(runs.resolve("failed")));
     }
 
     @Test

@@ -8,6 +8,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.IntFunction;
+import java.util.function.IntToLongFunction;
 
 /**
  * The two pictures of a workflow run's report, as SVG written by hand ({@link Svg}; XChart, which draws the
@@ -22,8 +24,10 @@ import java.util.TreeSet;
  *   between groups of one column, when it spans several depths, are left out).</li>
  *   <li>{@link #timeline}: one lane per worker, a bar per task from its start to its end, coloured by function,
  *   tasks that overlap on separate rows (at most {@value #MAX_ROWS} a lane); failed bars outlined red, the critical
- *   path's black. Past {@link DagGraph#CONDENSE_ABOVE} tasks, bars of one function that touch at the picture's
- *   resolution are drawn as one.</li>
+ *   path's black. With the run's plan, below each lane's bars its planned ones: a thin bar outlined in the
+ *   function's colour, unfilled, per task the plan put on that worker, from its predicted start to its predicted
+ *   finish (tasks without predicted times have none). Past {@link DagGraph#CONDENSE_ABOVE} tasks, bars of one
+ *   function that touch at the picture's resolution are drawn as one.</li>
  * </ul>
  * Same graph, same bytes.
  */
@@ -38,6 +42,8 @@ final class DagPictures {
     static final String CRITICAL = "#111";
     static final String EDGE = "#9a9a9a";
     static final int MAX_ROWS = 24;
+    /** The legend's words for the planned bars. */
+    static final String PLANNED_KEY = "planned (thin, outlined: predicted start to finish on the planned worker)";
 
     private static final int MARGIN = 16;
     private static final int HEADER = 26;
@@ -54,6 +60,8 @@ final class DagPictures {
     private static final int BAR_H = 10;
     private static final int BAR_ROW = 12;
     private static final int LANE_PAD = 6;
+    private static final int PLAN_H = 6;
+    private static final int PLAN_ROW = 8;
 
     private DagPictures() {
     }
@@ -260,34 +268,65 @@ final class DagPictures {
             String title) {
     }
 
-    /** The timeline: one lane per worker (name order; "(none)" for tasks that ran without one, resumed ones). */
+    /** The timeline without a plan. */
     static String timeline(DagGraph g) {
+        return timeline(g, null);
+    }
+
+    /**
+     * The timeline: one lane per worker (name order; "(none)" for tasks that ran without one, resumed ones), with
+     * the planned bars when {@code planned} (one per task, in the graph's order) is not null.
+     */
+    static String timeline(DagGraph g, List<DagPlan.Planned> planned) {
         Map<String, String> functions = colours(g.tasks().stream().map(DagTask::function).toList(), FUNCTION_FILLS);
         long end = g.tasks().stream().mapToLong(DagTask::endUs).max().orElse(0);
+        if (planned != null) {
+            end = Math.max(end, planned.stream().filter(DagPlan.Planned::timed).mapToLong(DagPlan.Planned::finishUs)
+                    .max().orElse(0));
+        }
         double scale = PLOT_W / (double) Math.max(end, 1);
         Map<String, List<Integer>> lanes = new TreeMap<>();
+        Map<String, List<Integer>> plannedLanes = new TreeMap<>();
         for (int t = 0; t < g.size(); t++) {
             if (g.tasks().get(t).ran()) {
                 String w = g.tasks().get(t).worker();
                 lanes.computeIfAbsent(w.isEmpty() ? "(none)" : w, k -> new ArrayList<>()).add(t);
             }
+            if (planned != null && planned.get(t).timed()) {
+                String w = planned.get(t).worker();
+                plannedLanes.computeIfAbsent(w.isEmpty() ? "(none)" : w, k -> new ArrayList<>()).add(t);
+            }
         }
+        TreeSet<String> names = new TreeSet<>(lanes.keySet());
+        names.addAll(plannedLanes.keySet());
         Svg svg = new Svg();
         double y = MARGIN;
         int laneIndex = 0;
-        for (var lane : lanes.entrySet()) {
-            List<Bar> bars = bars(g, lane.getValue(), scale, g.condensed());
+        for (String name : names) {
+            List<Integer> ran = lanes.getOrDefault(name, List.of());
+            List<Integer> plan = plannedLanes.getOrDefault(name, List.of());
+            List<Bar> bars = bars(g, ran, t -> g.tasks().get(t).startUs(), t -> g.tasks().get(t).endUs(), true,
+                    t -> tooltip(g.tasks().get(t)), scale, g.condensed());
+            List<Bar> planBars = bars(g, plan, t -> planned.get(t).startUs(), t -> planned.get(t).finishUs(), false,
+                    t -> plannedTooltip(g.tasks().get(t), planned.get(t)), scale, g.condensed());
             int rows = bars.stream().mapToInt(b -> b.row() + 1).max().orElse(1);
-            double h = rows * BAR_ROW + 2 * LANE_PAD;
+            int planRows = planBars.stream().mapToInt(b -> b.row() + 1).max().orElse(0);
+            double h = rows * BAR_ROW + planRows * PLAN_ROW + (planRows > 0 ? 2 : 0) + 2 * LANE_PAD;
             svg.rect(0, y, LANE_LABEL + PLOT_W + MARGIN, h, laneIndex++ % 2 == 0 ? "#f6f6f6" : "#fff", "", null);
-            svg.text(MARGIN, y + LANE_PAD + 10, 11, "start", "#111", Svg.fit(lane.getKey(), 22));
-            svg.text(MARGIN, y + LANE_PAD + 23, 10, "start", "#666", String.format(Locale.ROOT, "%,d tasks",
-                    lane.getValue().size()));
+            svg.text(MARGIN, y + LANE_PAD + 10, 11, "start", "#111", Svg.fit(name, 22));
+            svg.text(MARGIN, y + LANE_PAD + 23, 10, "start", "#666", planned == null
+                    ? String.format(Locale.ROOT, "%,d tasks", ran.size())
+                    : String.format(Locale.ROOT, "%,d tasks, %,d planned", ran.size(), plan.size()));
             for (Bar b : bars) {
                 String stroke = b.critical() ? "stroke=\"" + CRITICAL + "\" stroke-width=\"1.5\""
                         : b.failed() ? "stroke=\"" + FAILED + "\" stroke-width=\"1.5\"" : "";
                 svg.rect(LANE_LABEL + b.x1(), y + LANE_PAD + b.row() * BAR_ROW, Math.max(1, b.x2() - b.x1()), BAR_H,
                         functions.get(b.function()), stroke, b.title());
+            }
+            double top = y + LANE_PAD + rows * BAR_ROW + 2;
+            for (Bar b : planBars) {
+                svg.rect(LANE_LABEL + b.x1(), top + b.row() * PLAN_ROW, Math.max(1, b.x2() - b.x1()), PLAN_H, "none",
+                        "stroke=\"" + functions.get(b.function()) + "\" stroke-width=\"1\"", b.title());
             }
             y += h;
         }
@@ -309,8 +348,24 @@ final class DagPictures {
         functions.forEach((f, c) -> keys.add(new Svg.Key(c, c, false, f)));
         keys.add(new Svg.Key("#fff", CRITICAL, false, "critical path"));
         keys.add(new Svg.Key("#fff", FAILED, false, "failed"));
+        if (planned != null) {
+            keys.add(new Svg.Key("none", "#666", false, PLANNED_KEY));
+        }
         double legend = svg.legend(MARGIN, axis + 44, LANE_LABEL + PLOT_W - MARGIN, keys);
         return svg.document(LANE_LABEL + PLOT_W + MARGIN, axis + 44 + legend + MARGIN);
+    }
+
+    private static String plannedTooltip(DagTask t, DagPlan.Planned p) {
+        StringBuilder s = new StringBuilder("planned: ").append(t.task()).append(" (").append(t.function())
+                .append(") on ").append(p.worker().isEmpty() ? "(none)" : p.worker()).append(", ")
+                .append(ms(p.startUs())).append(" to ").append(ms(p.finishUs()));
+        if (t.ran()) {
+            s.append("\nran: on ").append(t.worker().isEmpty() ? "(none)" : t.worker()).append(", ")
+                    .append(ms(t.startUs())).append(" to ").append(ms(t.endUs()));
+        } else {
+            s.append("\n").append(t.state());
+        }
+        return s.toString();
     }
 
     /** A round step (1, 2 or 5 times a power of ten) of at least {@code rough}. */
@@ -328,22 +383,26 @@ final class DagPictures {
     }
 
     /**
-     * The lane's bars: tasks by start, each on the first row free at its start; with every row busy and
-     * {@value #MAX_ROWS} rows, on the one that frees first (bars overlap). With {@code coalesce}, a bar that starts
-     * within a pixel of the previous one's end on its row, of the same function and marks, extends it.
+     * The lane's bars from {@code start} to {@code end} of each task: tasks by start, each on the first row free at
+     * its start; with every row busy and {@value #MAX_ROWS} rows, on the one that frees first (bars overlap).
+     * {@code marks}: failed and critical tasks are marked (not on planned bars). With {@code coalesce}, a bar that
+     * starts within a pixel of the previous one's end on its row, of the same function and marks, extends it.
      */
-    private static List<Bar> bars(DagGraph g, List<Integer> lane, double scale, boolean coalesce) {
+    private static List<Bar> bars(DagGraph g, List<Integer> lane, IntToLongFunction start, IntToLongFunction end,
+            boolean marks, IntFunction<String> title, double scale, boolean coalesce) {
         List<Integer> order = new ArrayList<>(lane);
-        order.sort(Comparator.<Integer>comparingLong(t -> g.tasks().get(t).startUs())
-                .thenComparingLong(t -> g.tasks().get(t).endUs()).thenComparingInt(t -> t));
+        order.sort(Comparator.<Integer>comparingLong(start::applyAsLong).thenComparingLong(end::applyAsLong)
+                .thenComparingInt(t -> t));
         List<Long> free = new ArrayList<>();
         List<Bar> bars = new ArrayList<>();
         Map<Integer, Integer> last = new TreeMap<>();
         for (int t : order) {
             DagTask task = g.tasks().get(t);
+            long from = start.applyAsLong(t);
+            long to = end.applyAsLong(t);
             int row = -1;
             for (int r = 0; r < free.size(); r++) {
-                if (free.get(r) <= task.startUs()) {
+                if (free.get(r) <= from) {
                     row = r;
                     break;
                 }
@@ -359,9 +418,9 @@ final class DagPictures {
                     }
                 }
             }
-            free.set(row, Math.max(free.get(row), task.endUs()));
-            Bar b = new Bar(row, task.startUs() * scale, task.endUs() * scale, task.function(),
-                    task.state().equals("failed"), g.onCritical(t), 1, tooltip(task));
+            free.set(row, Math.max(free.get(row), to));
+            Bar b = new Bar(row, from * scale, to * scale, task.function(), marks && task.state().equals("failed"),
+                    marks && g.onCritical(t), 1, title.apply(t));
             Integer previous = last.get(row);
             if (coalesce && previous != null && !b.critical()) {
                 Bar p = bars.get(previous);

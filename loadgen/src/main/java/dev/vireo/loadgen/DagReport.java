@@ -17,9 +17,10 @@ import java.util.Map;
 
 /**
  * A workflow run's {@code report.html}, drawn from its folder's table {@code tasks} (so that {@code results report}
- * can draw it again): the run and its summary, the graph ({@code dag.svg}) and the timeline per worker
- * ({@code timeline.svg}), both shown inline (their tooltips name each task) and written beside it, the critical path
- * step by step, and the failed tasks with their errors.
+ * can draw it again): the run, its plan against what happened (the summary's {@code plan}), its summary, the graph
+ * ({@code dag.svg}) and the timeline per worker ({@code timeline.svg}, with the planned bars beside the observed ones
+ * when the run had a plan), both shown inline (their tooltips name each task) and written beside it, the critical
+ * path step by step, and the failed tasks with their errors.
  */
 public final class DagReport {
     /** Failed tasks listed in the page at most; all are in the table. */
@@ -52,11 +53,44 @@ public final class DagReport {
         return tasks;
     }
 
-    /** Writes {@code dag.svg}, {@code timeline.svg} and {@code report.html} into the results folder. */
+    /**
+     * What the plan said of each task, in workflow order, from the folder's {@code planned_*} columns; null for a
+     * folder written before they were (its tasks table has none).
+     */
+    static List<DagPlan.Planned> readPlanned(Path dir) throws SQLException {
+        try (Connection c = Results.open(dir); Statement s = c.createStatement()) {
+            try (ResultSet r = s.executeQuery("SELECT count(*) FROM information_schema.columns"
+                    + " WHERE table_name = 'tasks' AND column_name = 'planned_worker'")) {
+                r.next();
+                if (r.getLong(1) == 0) {
+                    return null;
+                }
+            }
+            List<DagPlan.Planned> out = new ArrayList<>();
+            try (ResultSet r = s.executeQuery("SELECT planned_worker, coalesce(planned_start_us, -1),"
+                    + " coalesce(planned_finish_us, -1) FROM tasks ORDER BY position")) {
+                while (r.next()) {
+                    out.add(new DagPlan.Planned(r.getString(1), r.getLong(2), r.getLong(3)));
+                }
+            }
+            return out;
+        }
+    }
+
+    /** The summary's {@code plan}, or null when the run had none (or the folder predates plans). */
+    static JsonObject plan(JsonObject summary) {
+        JsonElement p = summary.get("plan");
+        return p == null || !p.isJsonObject() ? null : p.getAsJsonObject();
+    }
+
+    /**
+     * Writes {@code dag.svg}, {@code timeline.svg} and {@code report.html} into the results folder; the timeline has
+     * the planned bars when the summary has a plan.
+     */
     public static void write(Path dir, JsonObject summary) throws IOException, SQLException {
         DagGraph g = DagGraph.of(read(dir));
         String graph = DagPictures.graph(g);
-        String timeline = DagPictures.timeline(g);
+        String timeline = DagPictures.timeline(g, plan(summary) == null ? null : readPlanned(dir));
         Files.writeString(dir.resolve("dag.svg"), graph);
         Files.writeString(dir.resolve("timeline.svg"), timeline);
         Files.writeString(dir.resolve("report.html"), html(summary, g, graph, timeline));
@@ -81,7 +115,8 @@ public final class DagReport {
                         + "td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}th{background:#f3f3f3}"
                         + "td:first-child{text-align:left}.pic{overflow:auto;max-height:80vh;border:1px solid #ddd}"
                         + "pre{white-space:pre-wrap;margin:0;text-align:left}</style></head><body>\n");
-        b.append("<h1>").append(esc(title)).append("</h1>\n<table>");
+        b.append("<h1>").append(esc(title)).append("</h1>\n<p class=\"plan\">").append(esc(planLine(summary)))
+                .append("</p>\n<table>");
         for (Map.Entry<String, JsonElement> e : run.entrySet()) {
             row(b, e.getKey(), e.getValue().isJsonPrimitive() ? e.getValue().getAsString() : e.getValue().toString());
         }
@@ -117,8 +152,13 @@ public final class DagReport {
                 .append(" The critical path is outlined in black; hover for details. Vector file: <a href=\"dag.svg\">"
                         + "dag.svg</a>.</p>\n<div class=\"pic\">\n").append(graph).append("</div>\n");
         b.append("<h2>Timeline per worker</h2>\n<p>One lane per worker, a bar per task from its start (ready) to its"
-                + " end, coloured by function. Vector file: <a href=\"timeline.svg\">timeline.svg</a>.</p>\n"
-                + "<div class=\"pic\">\n").append(timeline).append("</div>\n");
+                + " end, coloured by function.").append(plan(summary) == null ? "" : " Below each lane's bars, thin"
+                        + " outlined ones: the plan's, a bar per task it put on that worker from the predicted start to"
+                        + " the predicted finish. A planned bar with no bar above it at the same time ran late, early"
+                        + " or elsewhere; a lane with planned bars and none of its own is a worker the planner chose and"
+                        + " the run did not use.")
+                .append(" Vector file: <a href=\"timeline.svg\">timeline.svg</a>.</p>\n<div class=\"pic\">\n")
+                .append(timeline).append("</div>\n");
 
         b.append("<h2>Critical path</h2>\n<table><tr><th>task</th><th>function</th><th>worker</th><th>start ms</th>"
                 + "<th>end ms</th><th>span ms</th><th>queued ms</th><th>execution ms</th></tr>\n");
@@ -148,6 +188,49 @@ public final class DagReport {
         b.append("<p>Raw records: <code>records.duckdb</code> (table <code>tasks</code>, one row per task; table"
                 + " <code>run</code>), <code>tasks.parquet</code>, <code>tasks.csv</code>.</p>\n");
         return b.append("</body></html>\n").toString();
+    }
+
+    /**
+     * The header's line on the plan: planner, SLA, home, predicted against observed makespan with the error, tasks
+     * where planned and bytes moved; or that the run had none.
+     */
+    static String planLine(JsonObject summary) {
+        JsonObject p = plan(summary);
+        if (p == null) {
+            return "Plan: none (a run from before plans were kept, or from a node that does not serve them).";
+        }
+        StringBuilder s = new StringBuilder("Plan: planner ").append(text(p, "planner")).append(", SLA ")
+                .append(text(p, "sla"));
+        if (!text(p, "home").isEmpty()) {
+            s.append(", home ").append(text(p, "home"));
+        }
+        s.append("; makespan ");
+        JsonElement predicted = p.get("predicted_makespan_ms");
+        double observed = p.get("observed_makespan_ms").getAsDouble();
+        if (predicted == null || predicted.isJsonNull()) {
+            s.append(String.format(Locale.ROOT, "observed %,.1f ms, none predicted", observed));
+        } else {
+            s.append(String.format(Locale.ROOT, "predicted %,.1f ms, observed %,.1f ms", predicted.getAsDouble(),
+                    observed));
+            JsonElement error = p.get("error_pct");
+            if (error != null && !error.isJsonNull()) {
+                s.append(String.format(Locale.ROOT, ", error %+.1f %% (observed - predicted, of observed)",
+                        error.getAsDouble()));
+            }
+        }
+        JsonObject where = p.getAsJsonObject("tasks_where_planned");
+        s.append(String.format(Locale.ROOT, "; %,d of %,d tasks ran on their planned worker",
+                where.get("on_plan").getAsLong(), where.get("planned").getAsLong()));
+        JsonElement moved = p.get("bytes_moved");
+        if (moved != null && !moved.isJsonNull()) {
+            s.append(String.format(Locale.ROOT, "; %,d bytes in and out of tasks away from home", moved.getAsLong()));
+        }
+        return s.append('.').toString();
+    }
+
+    private static String text(JsonObject o, String key) {
+        JsonElement e = o.get(key);
+        return e == null || e.isJsonNull() ? "" : e.getAsString();
     }
 
     private static void row(StringBuilder b, String key, String value) {

@@ -57,6 +57,22 @@ class DagResultsTest {
                "items":0,"start_us":-1,"end_us":-1,"queued_us":0,"input_us":0,"execution_us":0,"output_us":0,
                "bytes_in":0,"bytes_out":0}]}""";
 
+    /**
+     * STATUS's plan: split at home (no worker named), count and total on worker-2 (total ran on worker-1), notify on
+     * worker-1 with no predicted times (it ran on worker-2), late (never ran) at home.
+     */
+    static final String PLAN = """
+            {"run":"r-1","planner":"local","home":"worker-1","sla":"p90","predicted_makespan_us":2000000,"steps":[
+             {"task":"split","worker":"","group":"g0","prewarm":false,"priority":4,"start_us":0,"finish_us":100000},
+             {"task":"count","worker":"worker-2","group":"","prewarm":true,"priority":3,"start_us":100000,
+              "finish_us":280000},
+             {"task":"total","worker":"worker-2","group":"","prewarm":false,"priority":2,"start_us":280000,
+              "finish_us":380000},
+             {"task":"notify","worker":"worker-1","group":"","prewarm":false,"priority":1,"start_us":-1,
+              "finish_us":-1},
+             {"task":"late","worker":"","group":"","prewarm":false,"priority":0,"start_us":2000000,
+              "finish_us":2100000}]}""";
+
     static JsonObject run(String name) {
         return RunMetadata.live(name, "dag", "http://127.0.0.1:8070", Instant.parse("2026-11-22T20:50:13.646Z"))
                 .put("run", "r-1").put("workflow", "wc").json();
@@ -141,6 +157,134 @@ class DagResultsTest {
         DagResults.write(dir.resolve("two"), JsonParser.parseString(STATUS).getAsJsonObject(), SPEC, run("one"));
         assertArrayEquals(Files.readAllBytes(out.resolve("summary.json")),
                 Files.readAllBytes(dir.resolve("two/summary.json")));
+    }
+
+    private static List<String> planned(Path dir) throws Exception {
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + dir.resolve(Results.DB));
+                Statement s = c.createStatement();
+                ResultSet r = s.executeQuery("SELECT task, planned_worker, planned_start_us, planned_finish_us"
+                        + " FROM tasks ORDER BY position")) {
+            List<String> rows = new ArrayList<>();
+            while (r.next()) {
+                rows.add(r.getString(1) + "|" + r.getString(2) + "|" + r.getObject(3) + "|" + r.getObject(4));
+            }
+            return rows;
+        }
+    }
+
+    @Test
+    void withAPlanEachTaskHasItsPlannedWorkerAndTimesAndTheSummaryComparesPlanAndRun(@TempDir Path dir)
+            throws Exception {
+        JsonObject summary = DagResults.write(dir, JsonParser.parseString(STATUS).getAsJsonObject(), SPEC,
+                JsonParser.parseString(PLAN).getAsJsonObject(), run("p"));
+        assertEquals(List.of(
+                "split|worker-1|0|100000",
+                "count|worker-2|100000|280000",
+                "total|worker-2|280000|380000",
+                "notify|worker-1|null|null",
+                "late|worker-1|2000000|2100000"), planned(dir), "a step with no worker: the home; -1: NULL");
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + dir.resolve(Results.DB));
+                Statement s = c.createStatement()) {
+            try (ResultSet r = s.executeQuery("SELECT planner, sla, home, predicted_makespan_us FROM plan")) {
+                assertTrue(r.next());
+                assertEquals("local|p90|worker-1|2000000", r.getString(1) + "|" + r.getString(2) + "|"
+                        + r.getString(3) + "|" + r.getLong(4));
+                assertFalse(r.next(), "one row");
+            }
+            try (ResultSet r = s.executeQuery("SELECT count(planned_start_us) FROM read_parquet('"
+                    + Results.sql(dir.resolve("tasks.parquet")) + "')")) {
+                r.next();
+                assertEquals(4, r.getLong(1), "the planned columns in Parquet too, NULL stays NULL");
+            }
+        }
+        assertTrue(Files.readString(dir.resolve("tasks.csv")).lines().findFirst().orElseThrow()
+                .endsWith(",depends_on,depth,critical,planned_worker,planned_start_us,planned_finish_us"));
+
+        JsonObject plan = summary.getAsJsonObject("plan");
+        assertEquals("local", plan.get("planner").getAsString());
+        assertEquals("p90", plan.get("sla").getAsString());
+        assertEquals("worker-1", plan.get("home").getAsString());
+        assertEquals(2_000.0, plan.get("predicted_makespan_ms").getAsDouble());
+        assertEquals(2_500.0, plan.get("observed_makespan_ms").getAsDouble(), "the last end: notify's 2,500,000 us");
+        assertEquals(20.0, plan.get("error_pct").getAsDouble(), 1e-9, "(2,500 - 2,000) / 2,500");
+        // ran with a planned worker: split, count, total, notify (late never ran); where planned: split, count
+        assertEquals(JsonParser.parseString("{\"on_plan\":2,\"planned\":4}"), plan.get("tasks_where_planned"));
+        // away from home (worker-1): count 60 + 6, notify 8 + 0
+        assertEquals(74, plan.get("bytes_moved").getAsLong());
+        assertEquals(summary, JsonParser.parseString(Files.readString(dir.resolve("summary.json"))));
+        assertEquals(2_500_000, summary.get("makespan_us").getAsLong(), "the fields before stay as they were");
+
+        // nothing predicted: no error; no home: no bytes moved; all at home: 0 moved
+        JsonObject none = JsonParser.parseString(PLAN).getAsJsonObject();
+        none.addProperty("predicted_makespan_us", 0);
+        none.addProperty("home", "");
+        JsonObject p2 = DagResults.write(dir.resolve("none"), JsonParser.parseString(STATUS).getAsJsonObject(), SPEC,
+                none, run("p")).getAsJsonObject("plan");
+        assertTrue(p2.get("predicted_makespan_ms").isJsonNull());
+        assertTrue(p2.get("error_pct").isJsonNull());
+        assertTrue(p2.get("bytes_moved").isJsonNull());
+        assertTrue(Files.readString(dir.resolve("none/summary.json")).contains("\"error_pct\": null"));
+        assertEquals("split|null|0|100000", planned(dir.resolve("none")).get(0), "no worker and no home: NULL");
+        String allHome = STATUS.replace("\"worker-2\"", "\"worker-1\"");
+        JsonObject p3 = DagResults.write(dir.resolve("home"), JsonParser.parseString(allHome).getAsJsonObject(), SPEC,
+                JsonParser.parseString(PLAN).getAsJsonObject(), run("p")).getAsJsonObject("plan");
+        assertEquals(0, p3.get("bytes_moved").getAsLong());
+        assertEquals(JsonParser.parseString("{\"on_plan\":2,\"planned\":4}"), p3.get("tasks_where_planned"));
+    }
+
+    @Test
+    void withoutAPlanThePlannedColumnsAreNullAndTheSummaryHasNone(@TempDir Path dir) throws Exception {
+        JsonObject summary = DagResults.write(dir, JsonParser.parseString(STATUS).getAsJsonObject(), SPEC, null,
+                run("old"));
+        assertEquals(List.of("split|null|null|null", "count|null|null|null", "total|null|null|null",
+                "notify|null|null|null", "late|null|null|null"), planned(dir));
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + dir.resolve(Results.DB));
+                Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT count(*) FROM plan")) {
+            r.next();
+            assertEquals(0, r.getLong(1), "the table is there, empty");
+        }
+        assertFalse(summary.has("plan"));
+        assertFalse(Files.readString(dir.resolve("summary.json")).contains("\"plan\""));
+        DagReport.write(dir, summary);
+        String timeline = Files.readString(dir.resolve("timeline.svg"));
+        assertFalse(timeline.contains("planned"), "no planned bars, no key");
+        assertTrue(timeline.contains(">2 tasks<"), "the lane's count as before");
+        assertTrue(Files.readString(dir.resolve("report.html")).contains("<p class=\"plan\">Plan: none (a run from"
+                + " before plans were kept, or from a node that does not serve them).</p>"));
+    }
+
+    @Test
+    void theReportOverlaysThePlannedBarsAndStatesThePlanInItsHeader(@TempDir Path dir) throws Exception {
+        JsonObject summary = DagResults.write(dir, JsonParser.parseString(STATUS).getAsJsonObject(), SPEC,
+                JsonParser.parseString(PLAN).getAsJsonObject(), run("p"));
+        DagReport.write(dir, summary);
+        wellFormed(dir.resolve("timeline.svg"));
+        String timeline = Files.readString(dir.resolve("timeline.svg"));
+        // split, count, total and late have predicted times (notify has none): four thin unfilled bars
+        List<String> bars = new ArrayList<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("<rect x=\"([0-9.]+)\" y=\"[0-9.]+\" width=\""
+                + "([0-9.]+)\" height=\"6\" fill=\"none\" stroke=\"#[0-9a-f]+\" stroke-width=\"1\"><title>planned: "
+                + "(\\w+)").matcher(timeline);
+        while (m.find()) {
+            bars.add(m.group(3) + "@" + m.group(1) + "+" + m.group(2));
+        }
+        // 1,000 pixels for 2,500 ms after a 170-pixel label: 0.4 px/ms
+        assertEquals(List.of("split@170+40", "late@970+40", "count@210+72", "total@282+40"), bars);
+        assertTrue(timeline.contains("planned: total (wc-sum-1) on worker-2, 280.0 ms to 380.0 ms\nran: on worker-1,"
+                + " 300.2 ms to 400.0 ms"), "the tooltip sets plan and run side by side");
+        assertTrue(timeline.contains("planned: late (mail-1) on worker-1, 2,000.0 ms to 2,100.0 ms\nskipped"));
+        assertTrue(timeline.contains(">2 tasks, 2 planned<"), "the lane counts both");
+        assertTrue(timeline.contains(">" + DagPictures.PLANNED_KEY + "<"), "the legend");
+        String html = Files.readString(dir.resolve("report.html"));
+        assertTrue(html.contains("<p class=\"plan\">Plan: planner local, SLA p90, home worker-1; makespan predicted"
+                + " 2,000.0 ms, observed 2,500.0 ms, error +20.0 % (observed - predicted, of observed); 2 of 4 tasks"
+                + " ran on their planned worker; 74 bytes in and out of tasks away from home.</p>"), html);
+        assertTrue(html.contains("thin outlined ones: the plan's"));
+
+        // drawn again from the folder alone: the same timeline, the planned bars from the table
+        byte[] before = Files.readAllBytes(dir.resolve("timeline.svg"));
+        DagReport.write(dir, JsonParser.parseString(Files.readString(dir.resolve("summary.json"))).getAsJsonObject());
+        assertArrayEquals(before, Files.readAllBytes(dir.resolve("timeline.svg")));
     }
 
     private static void wellFormed(Path svg) throws Exception {

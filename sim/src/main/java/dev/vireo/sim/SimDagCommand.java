@@ -3,6 +3,7 @@ package dev.vireo.sim;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import dev.vireo.api.dag.RunPlan;
 import dev.vireo.api.dag.RunStatus;
 import dev.vireo.api.dag.TaskRecord;
 import java.nio.file.Files;
@@ -80,7 +81,7 @@ public final class SimDagCommand implements Callable<Integer> {
             }
             JsonObject meta = dev.vireo.loadgen.RunMetadata.simulated().put("kind", "dag").put("run", s.run())
                     .put("workflow", s.name()).put("workers", workers).json();
-            JsonObject summary = dev.vireo.loadgen.DagResults.write(report, status(o), spec, meta);
+            JsonObject summary = dev.vireo.loadgen.DagResults.write(report, status(o), spec, plan(o.plan()), meta);
             dev.vireo.loadgen.DagReport.write(report, summary);
         }
         if (json) {
@@ -97,6 +98,7 @@ public final class SimDagCommand implements Callable<Integer> {
                         r.endUs() / 1e3, r.executionUs() / 1e3);
             }
             s.failure().ifPresent(f -> System.out.println("failure: " + f));
+            System.out.println(planLine(o));
             if (report != null) {
                 System.out.println("results: " + report + "  (report: " + report.resolve("report.html") + ")");
             }
@@ -142,6 +144,47 @@ public final class SimDagCommand implements Callable<Integer> {
             records.add(j);
         }
         out.add("records", records);
+        return out;
+    }
+
+    /**
+     * The plan beside the run: planner, sla, home, and the predicted makespan against the observed one (the last
+     * task's end) with the error, {@code (observed - predicted) / observed}.
+     */
+    static String planLine(Simulation.WorkflowOutcome o) {
+        RunPlan p = o.plan();
+        long observed = o.status().records().stream().mapToLong(TaskRecord::endUs).max().orElse(0);
+        String line = String.format(Locale.ROOT, "plan: %s, sla %s%s: ", p.planner(), p.sla(),
+                p.home().isEmpty() ? "" : ", home " + p.home());
+        if (p.predictedMakespanUs() <= 0) {
+            return line + String.format(Locale.ROOT, "nothing predicted, observed %.1f ms", observed / 1e3);
+        }
+        return line + String.format(Locale.ROOT, "predicted %.1f ms, observed %.1f ms%s", p.predictedMakespanUs() / 1e3,
+                observed / 1e3, observed > 0 ? String.format(Locale.ROOT, " (error %+.1f %%)",
+                        (observed - p.predictedMakespanUs()) * 100.0 / observed) : "");
+    }
+
+    /** The run's plan as the live API writes it (GET /dags/{run}/plan), for the results folder. */
+    static JsonObject plan(RunPlan p) {
+        JsonObject out = new JsonObject();
+        out.addProperty("run", p.run());
+        out.addProperty("planner", p.planner());
+        out.addProperty("home", p.home());
+        out.addProperty("sla", p.sla());
+        out.addProperty("predicted_makespan_us", p.predictedMakespanUs());
+        JsonArray steps = new JsonArray();
+        for (RunPlan.Step st : p.steps()) {
+            JsonObject j = new JsonObject();
+            j.addProperty("task", st.task());
+            j.addProperty("worker", st.worker());
+            j.addProperty("group", st.group());
+            j.addProperty("prewarm", st.prewarm());
+            j.addProperty("priority", st.priority());
+            j.addProperty("start_us", st.startUs());
+            j.addProperty("finish_us", st.finishUs());
+            steps.add(j);
+        }
+        out.add("steps", steps);
         return out;
     }
 

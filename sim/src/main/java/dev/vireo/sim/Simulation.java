@@ -6,6 +6,7 @@ import dev.vireo.api.cluster.WorkerConnector;
 import dev.vireo.api.dag.DagPeers;
 import dev.vireo.api.cluster.WorkerMember;
 import dev.vireo.api.dag.DagService;
+import dev.vireo.api.dag.RunPlan;
 import dev.vireo.api.dag.RunStatus;
 import dev.vireo.api.dag.Workflow;
 import dev.vireo.api.model.Compute;
@@ -343,9 +344,10 @@ public final class Simulation {
     }
 
     /**
-     * A workflow's outcome in the simulation: its status with every task's record, and the virtual time it took.
+     * A workflow's outcome in the simulation: its status with every task's record, the plan it was submitted with
+     * (the workflow service's {@code plan(run)}, taken before the cluster closes), and the virtual time it took.
      */
-    public record WorkflowOutcome(RunStatus status, Duration simulated, Duration setupWall) {
+    public record WorkflowOutcome(RunStatus status, RunPlan plan, Duration simulated, Duration setupWall) {
     }
 
     /**
@@ -378,7 +380,7 @@ public final class Simulation {
             // a summary counts every task: asked every 256 steps (the run's own times come from its records)
             int[] steps = {0};
             time.runUntil(() -> ++steps[0] % 256 == 0 && dags.summary(run).state().done());
-            return new WorkflowOutcome(dags.status(run), time.elapsed(), Duration.ofNanos(started));
+            return new WorkflowOutcome(dags.status(run), dags.plan(run), time.elapsed(), Duration.ofNanos(started));
         } finally {
             cluster.close();
         }
