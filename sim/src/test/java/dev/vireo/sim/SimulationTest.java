@@ -397,5 +397,11 @@ class SimulationTest {
         String summary = Files.readString(out.resolve("summary.json"));
         assertTrue(summary.contains("\"state\": \"succeeded\""), summary);
         assertTrue(summary.contains("\"simulated\": true"), summary);
+        com.google.gson.JsonObject plan = com.google.gson.JsonParser.parseString(summary).getAsJsonObject()
+                .getAsJsonObject("plan");
+        assertEquals("local", plan.get("planner").getAsString(), summary);
+        assertFalse(plan.get("home").getAsString().isEmpty(), summary);
+        assertEquals(3, plan.getAsJsonObject("tasks_where_planned").get("planned").getAsInt(), summary);
+        assertTrue(Files.readString(out.resolve("report.html")).contains("Plan: planner local, SLA "));
     }
 }
