@@ -35,10 +35,11 @@ import java.util.function.Consumer;
  * graph is run twice first under the planner (once on each worker: runs are placed in turn, and a worker predicts
  * from what it ran), then measured: makespan, the plan's predicted makespan, container time (each task's start to
  * end less its queueing), bytes moved between the run's home and its peers (inputs sent and outputs returned by tasks
- * run on a peer), errors.
+ * run on a peer), errors. The same graphs under the same planners in the time-skipping simulation, when given, go
+ * beside them (the simulated figures, and live against simulated makespan).
  */
 public final class PlannerBench {
-    static final List<String> PLANNERS = List.of("local", "heft", "critical-path", "wukong", "locality");
+    public static final List<String> PLANNERS = List.of("local", "heft", "critical-path", "wukong", "locality");
 
     private PlannerBench() {
     }
@@ -120,7 +121,8 @@ public final class PlannerBench {
      * Runs every graph under every planner on the controller at {@code http} ({@code grpc} to register the
      * functions); {@code use} makes a planner the active one on every node. Prints a table and the JSON.
      */
-    public static JsonObject run(String http, String grpc, Consumer<String> use, Path json) throws Exception {
+    public static JsonObject run(String http, String grpc, Consumer<String> use,
+            java.util.function.Function<Map<String, String>, JsonArray> simulate, Path json) throws Exception {
         ManagedChannel channel = NettyChannelBuilder.forTarget(grpc).usePlaintext().build();
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
         try {
@@ -152,6 +154,25 @@ public final class PlannerBench {
             out.addProperty("backend", "sim");
             out.add("runs", rows);
             out.add("comparisons", comparisons(rows));
+            if (simulate != null) {
+                Map<String, String> specs = new LinkedHashMap<>();
+                graphs().forEach(g -> specs.put(g.name(), g.spec()));
+                JsonArray simulated = simulate.apply(specs);
+                out.add("simulated", simulated);
+                out.add("simulated_comparisons", comparisons(simulated));
+                System.out.printf(Locale.ROOT, "%n%-22s %-14s | %9s %9s %7s | %12s %12s%n", "graph", "planner",
+                        "live", "simulated", "diff", "live bytes", "sim bytes");
+                for (int i = 0; i < rows.size() && i < simulated.size(); i++) {
+                    JsonObject l = rows.get(i).getAsJsonObject();
+                    JsonObject m = simulated.get(i).getAsJsonObject();
+                    double live = l.get("makespan_ms").getAsDouble();
+                    double sim = m.get("makespan_ms").getAsDouble();
+                    System.out.printf(Locale.ROOT, "%-22s %-14s | %6.1f ms %6.1f ms %6.0f%% | %12d %12d%n",
+                            l.get("graph").getAsString(), l.get("planner").getAsString(), live, sim,
+                            100.0 * (sim - live) / live, l.get("bytes_moved").getAsLong(),
+                            m.get("bytes_moved").getAsLong());
+                }
+            }
             String text = new GsonBuilder().setPrettyPrinting().serializeNulls().create().toJson(out);
             System.out.println(text);
             if (json != null) {

@@ -15,7 +15,7 @@ import java.util.stream.Stream;
  * configuration pid, {@code PID-NAME.cfg} for a factory configuration), read once: every simulated node gets the same
  * files in its Configuration Admin as a live instance would, with the simulation's own settings on top.
  */
-final class Configs {
+public final class Configs {
     private final Map<String, Map<String, String>> byPid;
     final Path dir;
 
@@ -24,7 +24,7 @@ final class Configs {
         this.byPid = byPid;
     }
 
-    static Configs read(Path dir) throws IOException {
+    public static Configs read(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) {
             throw new IllegalArgumentException("--config " + dir + " is not a folder of .cfg files (the live system's is"
                     + " configs/)");

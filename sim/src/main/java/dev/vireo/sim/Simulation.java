@@ -356,6 +356,18 @@ public final class Simulation {
      * workflow is submitted to the controller's workflow service, and virtual time runs until the run ends.
      */
     public WorkflowOutcome runWorkflow(String spec, long coldMs, long execMs) {
+        return runWorkflow(spec, coldMs, execMs, 0.1, 1);
+    }
+
+    /**
+     * {@link #runWorkflow(String, long, long)} with functions of {@code cpus} each, run {@code rounds} times one after
+     * the other in the same cluster (the runs before the last warm containers and give the planners a history, as
+     * repeated live runs do); the last run's outcome.
+     */
+    public WorkflowOutcome runWorkflow(String spec, long coldMs, long execMs, double cpus, int rounds) {
+        if (rounds < 1) {
+            throw new IllegalArgumentException("rounds must be at least 1, was " + rounds);
+        }
         long t0 = WallClock.nanos();
         Cluster cluster = start();
         long started = WallClock.nanos() - t0;
@@ -373,13 +385,17 @@ public final class Simulation {
                     throw new IllegalArgumentException("function '" + id + "' is not name-version");
                 }
                 cluster.controller.register(new FunctionSpec(id.substring(0, dash), id.substring(dash + 1),
-                        "sim/" + id.substring(0, dash), "", "", "sim", Compute.CPU, "sim", 128, 0.1,
+                        "sim/" + id.substring(0, dash), "", "", "sim", Compute.CPU, "sim", 128, cpus,
                         FunctionSpec.MAX_TIMEOUT, FunctionSpec.MAX_CONCURRENCY, new ExpectedTimings(coldMs, execMs)));
             }
-            String run = dags.submit(workflow, "");
-            // a summary counts every task: asked every 256 steps (the run's own times come from its records)
-            int[] steps = {0};
-            time.runUntil(() -> ++steps[0] % 256 == 0 && dags.summary(run).state().done());
+            String run = "";
+            for (int i = 0; i < rounds; i++) {
+                String submitted = dags.submit(workflow, "");
+                // a summary counts every task: asked every 256 steps (the run's own times come from its records)
+                int[] steps = {0};
+                time.runUntil(() -> ++steps[0] % 256 == 0 && dags.summary(submitted).state().done());
+                run = submitted;
+            }
             return new WorkflowOutcome(dags.status(run), dags.plan(run), time.elapsed(), Duration.ofNanos(started));
         } finally {
             cluster.close();

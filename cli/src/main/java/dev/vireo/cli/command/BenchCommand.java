@@ -333,6 +333,14 @@ public final class BenchCommand {
                             throw new java.io.UncheckedIOException(e);
                         }
                     }
+                }, graphs -> {
+                    try {
+                        // the same configuration as the live cluster, the sim backend's cold start (100 ms)
+                        return dev.vireo.sim.SimPlanners.run(graphs, dev.vireo.bench.PlannerBench.PLANNERS,
+                                dev.vireo.sim.Configs.read(home.dir().resolve("configs")), 100, 0.5);
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
                 }, json);
             } finally {
                 cluster.stop();
