@@ -166,26 +166,7 @@ public final class SimDagCommand implements Callable<Integer> {
 
     /** The run's plan as the live API writes it (GET /dags/{run}/plan), for the results folder. */
     static JsonObject plan(RunPlan p) {
-        JsonObject out = new JsonObject();
-        out.addProperty("run", p.run());
-        out.addProperty("planner", p.planner());
-        out.addProperty("home", p.home());
-        out.addProperty("sla", p.sla());
-        out.addProperty("predicted_makespan_us", p.predictedMakespanUs());
-        JsonArray steps = new JsonArray();
-        for (RunPlan.Step st : p.steps()) {
-            JsonObject j = new JsonObject();
-            j.addProperty("task", st.task());
-            j.addProperty("worker", st.worker());
-            j.addProperty("group", st.group());
-            j.addProperty("prewarm", st.prewarm());
-            j.addProperty("priority", st.priority());
-            j.addProperty("start_us", st.startUs());
-            j.addProperty("finish_us", st.finishUs());
-            steps.add(j);
-        }
-        out.add("steps", steps);
-        return out;
+        return com.google.gson.JsonParser.parseString(p.json()).getAsJsonObject();
     }
 
     /** The --json output: the status as the live API writes it, with the makespan and the task count. */

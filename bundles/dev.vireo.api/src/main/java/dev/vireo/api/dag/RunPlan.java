@@ -37,6 +37,36 @@ public record RunPlan(String run, String planner, String sla, String home, long 
         }
     }
 
+    /**
+     * The plan as the APIs show it and stores keep it (docs/api.md, "Workflows"): compact JSON text
+     * {@code {"run","planner","home","sla","predicted_makespan_us","steps":[{"task","worker","group","prewarm",
+     * "priority","start_us","finish_us"}]}}. One writer for every place that writes a plan.
+     */
+    public String json() {
+        StringBuilder out = new StringBuilder(96 + 112 * steps.size()).append("{\"run\":");
+        ArgsText.string(run, out);
+        out.append(",\"planner\":");
+        ArgsText.string(planner, out);
+        out.append(",\"home\":");
+        ArgsText.string(home, out);
+        out.append(",\"sla\":");
+        ArgsText.string(sla, out);
+        out.append(",\"predicted_makespan_us\":").append(predictedMakespanUs).append(",\"steps\":[");
+        for (int i = 0; i < steps.size(); i++) {
+            Step st = steps.get(i);
+            out.append(i == 0 ? "{\"task\":" : ",{\"task\":");
+            ArgsText.string(st.task(), out);
+            out.append(",\"worker\":");
+            ArgsText.string(st.worker(), out);
+            out.append(",\"group\":");
+            ArgsText.string(st.group(), out);
+            out.append(",\"prewarm\":").append(st.prewarm()).append(",\"priority\":").append(st.priority())
+                    .append(",\"start_us\":").append(st.startUs()).append(",\"finish_us\":").append(st.finishUs())
+                    .append('}');
+        }
+        return out.append("]}").toString();
+    }
+
     public RunPlan {
         Objects.requireNonNull(run, "run");
         planner = Objects.requireNonNullElse(planner, "");

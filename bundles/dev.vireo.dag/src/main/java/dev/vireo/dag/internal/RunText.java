@@ -49,27 +49,9 @@ final class RunText {
                 Workflow.OnError.valueOf(o.get("on_error").getAsString()), o.get("failure").getAsString());
     }
 
-    /** A run's plan, as the store keeps it and the APIs show it (docs/api.md, "Workflows"). */
+    /** A run's plan, as the store keeps it and the APIs show it ({@link RunPlan#json}). */
     static String plan(RunPlan p) {
-        JsonObject o = new JsonObject();
-        o.addProperty("planner", p.planner());
-        o.addProperty("sla", p.sla());
-        o.addProperty("home", p.home());
-        o.addProperty("predicted_makespan_us", p.predictedMakespanUs());
-        com.google.gson.JsonArray steps = new com.google.gson.JsonArray();
-        for (RunPlan.Step st : p.steps()) {
-            JsonObject j = new JsonObject();
-            j.addProperty("task", st.task());
-            j.addProperty("worker", st.worker());
-            j.addProperty("group", st.group());
-            j.addProperty("prewarm", st.prewarm());
-            j.addProperty("priority", st.priority());
-            j.addProperty("start_us", st.startUs());
-            j.addProperty("finish_us", st.finishUs());
-            steps.add(j);
-        }
-        o.add("steps", steps);
-        return o.toString();
+        return p.json();
     }
 
     static RunPlan plan(String run, String text) {

@@ -152,26 +152,7 @@ final class DagRoutes {
      * "priority", "start_us", "finish_us"}]}}.
      */
     static JsonObject plan(RunPlan p) {
-        JsonObject o = new JsonObject();
-        o.addProperty("run", p.run());
-        o.addProperty("planner", p.planner());
-        o.addProperty("home", p.home());
-        o.addProperty("sla", p.sla());
-        o.addProperty("predicted_makespan_us", p.predictedMakespanUs());
-        JsonArray steps = new JsonArray();
-        for (RunPlan.Step st : p.steps()) {
-            JsonObject j = new JsonObject();
-            j.addProperty("task", st.task());
-            j.addProperty("worker", st.worker());
-            j.addProperty("group", st.group());
-            j.addProperty("prewarm", st.prewarm());
-            j.addProperty("priority", st.priority());
-            j.addProperty("start_us", st.startUs());
-            j.addProperty("finish_us", st.finishUs());
-            steps.add(j);
-        }
-        o.add("steps", steps);
-        return o;
+        return com.google.gson.JsonParser.parseString(p.json()).getAsJsonObject();
     }
 
     static JsonObject record(TaskRecord r) {
