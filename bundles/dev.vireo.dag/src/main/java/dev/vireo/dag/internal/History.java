@@ -28,6 +28,9 @@ final class History {
         final long[] cold = new long[SAMPLES];
         final long[] warm = new long[SAMPLES];
         final long[] output = new long[SAMPLES];
+        /** A task's own overhead: its span less execution and queueing (inputs, payload, invocation, output). */
+        final long[] overhead = new long[SAMPLES];
+        int overheads;
         int executions;
         /** The median execution as of the last refresh (every 32 samples), -1 before 8. */
         volatile long typical = -1;
@@ -75,6 +78,18 @@ final class History {
         return s == null ? -1 : s.typical;
     }
 
+    /**
+     * A task of the function ended, its span (start to end, as its record has it) less what it executed and queued:
+     * the runtime's whole cost around the function (reading and building its inputs, the invocation's path, checking
+     * and storing its output), which grows with the data it moves. Plans take it as the task's warm start.
+     */
+    void overhead(String functionId, long us) {
+        Samples s = functions.computeIfAbsent(functionId, k -> new Samples());
+        synchronized (s) {
+            s.overhead[Math.floorMod(s.overheads++, SAMPLES)] = Math.max(0, us);
+        }
+    }
+
     /** Whether the function ran on the worker within {@link #WARM_NS} of {@code nowNs}. */
     boolean warm(String worker, String functionId, long nowNs) {
         Samples s = functions.get(functionId);
@@ -89,8 +104,10 @@ final class History {
             return new Prediction(functionId, 0, 0, 0, 0, 0);
         }
         synchronized (s) {
+            // a task's own overhead once tasks ended, else the invocation path alone
+            long warm = s.overheads > 0 ? statistic(s.overhead, s.overheads, sla) : statistic(s.warm, s.warms, sla);
             return new Prediction(functionId, statistic(s.execution, s.executions, sla),
-                    statistic(s.cold, s.colds, sla), statistic(s.warm, s.warms, sla),
+                    statistic(s.cold, s.colds, sla), warm,
                     statistic(s.output, s.outputs, sla), Math.min(s.executions, Integer.MAX_VALUE));
         }
     }

@@ -16,8 +16,9 @@ import java.util.TreeSet;
 /**
  * Pre-schedules kept for reuse: a plan made for a graph is used again for the same graph under the same planner, SLA
  * statistic and workers while what the planner would read is the same (every function's predictions within ~10 %,
- * the same slots and warm containers). So a workflow submitted again and again is planned once (HEFT on 10,000 tasks
- * takes ~1.5 s here), and its runs keep one schedule while the statistics hold. The last {@link #SIZE} plans, in this
+ * the same slots and warm containers; see below). So a workflow submitted again and again is planned once (HEFT on 10,000 tasks
+ * takes ~1.5 s here), and its runs keep one schedule while the statistics hold (execution, cold start and output size
+ * on a ~10 % scale, the warm start, which jitters with the host, by powers of two). The last {@link #SIZE} plans, in this
  * node's memory. Thread-safe.
  */
 final class PlanCache {
@@ -82,9 +83,10 @@ final class PlanCache {
         }
         for (String f : functions) {
             Prediction p = context.predict(f);
+            // the warm start (the runtime's own overhead around a task) jitters with the host: a coarser bucket
             head.append('|').append(f).append(':').append(bucket(p.executionUs())).append(',')
-                    .append(bucket(p.coldStartUs())).append(',').append(bucket(p.warmStartUs())).append(',')
-                    .append(bucket(p.outputBytes()));
+                    .append(bucket(p.coldStartUs())).append(',').append(63 - Long.numberOfLeadingZeros(
+                            Math.max(1, p.warmStartUs()))).append(',').append(bucket(p.outputBytes()));
         }
         return head.append('|').append(HexFormat.of().formatHex(d.digest())).toString();
     }

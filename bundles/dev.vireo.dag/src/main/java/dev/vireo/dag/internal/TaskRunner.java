@@ -359,6 +359,10 @@ final class TaskRunner {
             return;
         }
         history.output(a.task.functionId(), bytes);
+        if (a.items == 0 && a.attempts.get() == 1 && !"cold".equals(a.container)) {
+            // one warm invocation: what the task cost around it, for the plans' warm start
+            history.overhead(a.task.functionId(), sinceSubmitted(a.run) - a.startUs - a.executionUs - a.queuedUs);
+        }
         long t0 = clock.nanoTime();
         Run run = a.run;
         if (run.store.shared()) {
