@@ -73,6 +73,8 @@ final class TaskRunner {
         final AtomicInteger platformFailures = new AtomicInteger();
         volatile long inputUs;
         volatile long queuedUs;
+        /** Time its invocations spent getting a container (waiting for one to free, or a cold start). */
+        volatile long acquireUs;
         volatile long executionUs;
         volatile long bytesIn;
         volatile String workerName = "";
@@ -89,6 +91,7 @@ final class TaskRunner {
 
         synchronized void add(InvocationRecord r, int payloadBytes) {
             queuedUs += r.timings().queuedUs();
+            acquireUs += r.timings().acquireUs();
             executionUs += r.timings().executionUs();
             bytesIn += payloadBytes;
             workerName = r.worker();
@@ -360,8 +363,10 @@ final class TaskRunner {
         }
         history.output(a.task.functionId(), bytes);
         if (a.items == 0 && a.attempts.get() == 1 && !"cold".equals(a.container)) {
-            // one warm invocation: what the task cost around it, for the plans' warm start
-            history.overhead(a.task.functionId(), sinceSubmitted(a.run) - a.startUs - a.executionUs - a.queuedUs);
+            // one warm invocation: what the task cost around it, for the plans' warm start (waiting in the queue or
+            // for a container is the load's, which a plan models with its lanes)
+            history.overhead(a.task.functionId(), sinceSubmitted(a.run) - a.startUs - a.executionUs - a.queuedUs
+                    - a.acquireUs);
         }
         long t0 = clock.nanoTime();
         Run run = a.run;
