@@ -166,9 +166,10 @@ class ContainerdIT {
                 .setCount(32).build()).getStarted());
         call().unregister(UnregisterRequest.newBuilder().setFunctionId("img-1").build());
         call().unregister(UnregisterRequest.newBuilder().setFunctionId("onrt-1").build());
+        // removal is asynchronous: a container's snapshot goes first, its lease (and its scratch image) after it
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!snapshotKeys().stream().allMatch(k -> k.startsWith("sha256:"))
-                && System.nanoTime() < deadline) {
+        while (!(snapshotKeys().stream().allMatch(k -> k.startsWith("sha256:"))
+                && ctr("leases", "list", "--quiet").isEmpty()) && System.nanoTime() < deadline) {
             Thread.sleep(100);
         }
         assertTrue(snapshotKeys().stream().allMatch(k -> k.startsWith("sha256:")),

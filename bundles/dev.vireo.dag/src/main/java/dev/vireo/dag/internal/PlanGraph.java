@@ -204,6 +204,69 @@ final class PlanGraph {
         return new Schedule(start, finish, makespan);
     }
 
+    /**
+     * {@link #evaluate} of the runtime's own placement, for a plan that names no workers: a task runs on {@code home}
+     * unless no lane of the home is free when its inputs are there, its execution is at least {@code worthUs} and
+     * another worker has a lane free by then, which it then takes (the first such worker in {@code workers()} order),
+     * as {@link Overflow} does. Predictions only: the plan still leaves the placement to the runtime.
+     */
+    Schedule evaluateSpilling(PlanningContext context, String home, int[] priority, long worthUs) {
+        long[] start = new long[n];
+        long[] finish = new long[n];
+        String[] worker = new String[n];
+        Map<String, Lanes> lanes = new HashMap<>();
+        int[] missing = new int[n];
+        PriorityQueue<Integer> ready = new PriorityQueue<>(Comparator.<Integer>comparingInt(t -> -priority[t])
+                .thenComparingInt(t -> position[t]));
+        for (int t = 0; t < n; t++) {
+            missing[t] = preds[t].length;
+            if (missing[t] == 0) {
+                ready.add(t);
+            }
+        }
+        long makespan = 0;
+        while (!ready.isEmpty()) {
+            int t = ready.poll();
+            DagSpec.Task task = task(t);
+            long inputs = 0;
+            for (int p : preds[t]) {
+                inputs = Math.max(inputs, finish[p] + context.transferUs(task(p), task, worker[p], home));
+            }
+            String w = home;
+            Lanes here = lanes.computeIfAbsent(home, x -> new Lanes(Math.min(context.slots(x), n)));
+            if (here.peek() > inputs && context.executionUs(task, home) >= worthUs) {
+                for (String other : context.workers()) {
+                    if (other.equals(home)) {
+                        continue;
+                    }
+                    Lanes there = lanes.computeIfAbsent(other, x -> new Lanes(Math.min(context.slots(x), n)));
+                    if (there.peek() <= inputs) {
+                        w = other;
+                        break;
+                    }
+                }
+            }
+            worker[t] = w;
+            long moved = 0;
+            if (!w.equals(home)) {
+                for (int p : preds[t]) {
+                    moved = Math.max(moved, context.transferUs(task(p), task, home, w));
+                }
+            }
+            Lanes lane = lanes.get(w);
+            start[t] = Math.max(lane.take(), inputs + moved) + context.startUs(task, w);
+            finish[t] = start[t] + context.executionUs(task, w);
+            lane.put(finish[t]);
+            makespan = Math.max(makespan, finish[t]);
+            for (int s : succs[t]) {
+                if (--missing[s] == 0) {
+                    ready.add(s);
+                }
+            }
+        }
+        return new Schedule(start, finish, makespan);
+    }
+
     /** The lanes of one worker: when each busy one is free; a lane never used is free at 0. */
     private static final class Lanes {
         final int count;
@@ -212,6 +275,11 @@ final class PlanGraph {
 
         Lanes(int count) {
             this.count = Math.max(1, count);
+        }
+
+        /** When the next {@link #take} would get a lane, without taking it. */
+        long peek() {
+            return taken < count ? 0 : busy.peek();
         }
 
         long take() {

@@ -35,6 +35,33 @@ class LocalPlannerTest {
         assertEquals(90, new LocalPlanner().plan(DIAMOND, c).predictedMakespanUs());
     }
 
+    /**
+     * The prediction follows the runtime's placement: tasks worth a hop (5 ms) spill onto the peer while the home's two
+     * slots are taken, those left wait at home; the plan still names no worker.
+     */
+    @Test
+    void itPredictsTheSpillOntoAPeerOfTasksWorthAHop() {
+        DagSpec fan = TestPlanning.dag(List.of("r", "b0", "b1", "b2", "b3", "b4", "b5", "s"), "r>b0", "r>b1", "r>b2",
+                "r>b3", "r>b4", "r>b5", "b0>s", "b1>s", "b2>s", "b3>s", "b4>s", "b5>s");
+        TestPlanning c = new TestPlanning("home", "B").exec(1_000, "r", "s").exec(5_000, "b0", "b1", "b2", "b3", "b4",
+                "b5");
+        c.slots.put("home", 2);
+        c.slots.put("B", 2);
+        c.hopUs = 100;
+        DagPlan plan = new LocalPlanner().plan(fan, c);
+        plan.steps().forEach(step -> assertEquals("", step.worker()));
+        Map<String, DagPlan.Step> s = TestPlanning.steps(plan);
+        // r 0-1000; b0, b1 at home 1000-6000; b2, b3 on B after the hop 1100-6100; b4, b5 at home 6000-11000;
+        // s after the last input back home: 11000-12000
+        assertEquals(1_000, s.get("b0").startUs());
+        assertEquals(1_100, s.get("b2").startUs());
+        assertEquals(6_000, s.get("b4").startUs());
+        assertEquals(12_000, plan.predictedMakespanUs());
+        // alone: three rounds at home
+        assertEquals(17_000, new LocalPlanner().plan(fan, new TestPlanning("home").exec(1_000, "r", "s")
+                .exec(5_000, "b0", "b1", "b2", "b3", "b4", "b5").slotsOf("home", 2)).predictedMakespanUs());
+    }
+
     @Test
     void nothingKnownPredictsNothing() {
         TestPlanning c = new TestPlanning("home").exec(10, "a", "b", "c", "d");

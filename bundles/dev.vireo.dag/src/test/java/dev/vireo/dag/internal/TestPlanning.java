@@ -33,6 +33,11 @@ class TestPlanning implements PlanningContext {
         this.workers = List.of(workers);
     }
 
+    TestPlanning slotsOf(String worker, int n) {
+        slots.put(worker, n);
+        return this;
+    }
+
     TestPlanning exec(long us, String... tasks) {
         for (String t : tasks) {
             exec.put(t, us);
