@@ -15,7 +15,8 @@ import java.util.function.Supplier;
 /**
  * Where the invocation of a ready task goes when its run is kept in this node's memory (the embedded store) and the
  * node is a worker with peers: here, where the inputs are, while this worker has a free slot; else on a peer that has
- * one (invoked directly, worker to worker, its output coming back in the reply); else here all the same (it queues).
+ * one (invoked directly, worker to worker, its output coming back in the reply; a peer is taken to admit of a
+ * function what this worker admits of it, capped by the concurrency it reports); else here all the same (it queues).
  * So a chain or a fan-out of short tasks stays on one worker with no network hop, and a fan-out wider than the worker
  * spreads over the cluster.
  *
@@ -77,7 +78,8 @@ final class Overflow {
 
     /** {@link #take(boolean, long)} for an invocation of {@code functionId} (its slots here, see the class). */
     Target take(boolean spread, long typicalUs, String functionId) {
-        if (!spread || typicalUs >= 0 && typicalUs < WORTH_US || here.get() < slots(functionId)) {
+        int mine = spread ? slots(functionId) : 0;
+        if (!spread || typicalUs >= 0 && typicalUs < WORTH_US || here.get() < mine) {
             here.incrementAndGet();
             return new Target(local, "");
         }
@@ -94,7 +96,9 @@ final class Overflow {
                     continue;
                 }
                 AtomicInteger out = sent.computeIfAbsent(m.name(), k -> new AtomicInteger());
-                if (m.running() + m.queued() + out.get() < m.slots()) {
+                // a peer is taken to admit of the function what this worker does (the cluster reports only its
+                // concurrency), capped by that concurrency
+                if (m.running() + m.queued() + out.get() < Math.min(m.slots(), mine)) {
                     out.incrementAndGet();
                     return new Target(p.worker(m.name()), m.name());
                 }
