@@ -21,6 +21,10 @@ final class History {
     static final long WARM_NS = 60_000_000_000L;
 
     private final Map<String, Samples> functions = new ConcurrentHashMap<>();
+    /** Invocations sent to a peer: the bytes that went and came back, and what the hop added (guarded by itself). */
+    private final long[] hopBytes = new long[SAMPLES];
+    private final long[] hopUs = new long[SAMPLES];
+    private int hops;
 
     /** One function's rings. */
     private static final class Samples {
@@ -88,6 +92,57 @@ final class History {
         synchronized (s) {
             s.overhead[Math.floorMod(s.overheads++, SAMPLES)] = Math.max(0, us);
         }
+    }
+
+    /**
+     * An invocation went to a peer and back: {@code bytes} travelled (payload and result), and the round trip took
+     * {@code us} more than the peer's own end to end.
+     */
+    void hop(long bytes, long us) {
+        synchronized (hopBytes) {
+            int i = Math.floorMod(hops++, SAMPLES);
+            hopBytes[i] = Math.max(0, bytes);
+            hopUs[i] = Math.max(0, us);
+        }
+    }
+
+    /**
+     * The cost of a hop to a peer as measured: {intercept us, us per byte} by least squares over the last hops, or
+     * null before 8 of them (the slope is never below 0: with too little spread in sizes the hop is its median).
+     */
+    double[] hopCost() {
+        long[] b;
+        long[] u;
+        synchronized (hopBytes) {
+            int n = Math.min(hops, SAMPLES);
+            if (n < 8) {
+                return null;
+            }
+            b = Arrays.copyOf(hopBytes, n);
+            u = Arrays.copyOf(hopUs, n);
+        }
+        int n = b.length;
+        double mb = 0;
+        double mu = 0;
+        for (int i = 0; i < n; i++) {
+            mb += b[i];
+            mu += u[i];
+        }
+        mb /= n;
+        mu /= n;
+        double sbb = 0;
+        double sbu = 0;
+        for (int i = 0; i < n; i++) {
+            sbb += (b[i] - mb) * (b[i] - mb);
+            sbu += (b[i] - mb) * (u[i] - mu);
+        }
+        double slope = sbb > 0 ? Math.max(0, sbu / sbb) : 0;
+        if (slope == 0) {
+            long[] sorted = u.clone();
+            Arrays.sort(sorted);
+            return new double[] {sorted[n / 2], 0};
+        }
+        return new double[] {Math.max(0, mu - slope * mb), slope};
     }
 
     /** Whether the function ran on the worker within {@link #WARM_NS} of {@code nowNs}. */

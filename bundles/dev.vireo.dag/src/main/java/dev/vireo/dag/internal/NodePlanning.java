@@ -53,6 +53,24 @@ final class NodePlanning implements PlanningContext {
         return seen.known() ? seen : PlanningContext.super.predict(functionId);
     }
 
+    /** Measured ({@link History#hopCost}) once this node sent enough tasks to peers; the default before. */
+    @Override
+    public double transferUsPerByte() {
+        double[] hop = history.hopCost();
+        return hop == null ? PlanningContext.super.transferUsPerByte() : hop[1];
+    }
+
+    @Override
+    public long transferUs(dev.vireo.api.spi.dag.DagSpec.Task from, dev.vireo.api.spi.dag.DagSpec.Task to,
+            String fromWorker, String toWorker) {
+        double[] hop = history.hopCost();
+        if (hop == null || fromWorker.equals(toWorker)) {
+            return PlanningContext.super.transferUs(from, to, fromWorker, toWorker);
+        }
+        // a task on a peer: its input goes there and its output comes back, in one measured hop
+        return (long) (hop[0] + predict(from.functionId()).outputBytes() * hop[1]);
+    }
+
     @Override
     public int slots(String worker) {
         return Math.max(1, slots.applyAsInt(worker));

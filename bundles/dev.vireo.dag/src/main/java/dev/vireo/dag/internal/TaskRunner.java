@@ -282,8 +282,13 @@ final class TaskRunner {
             return;
         }
         int bytes = payload.length();
+        long sent = clock.nanoTime();
         stage.whenComplete((r, ex) -> {
             try {
+                if (!target.here() && r != null && r.success()) {
+                    // what the hop to the peer and back added to the peer's own end to end, for the plans' costs
+                    history.hop(bytes + r.result().length(), (clock.nanoTime() - sent) / 1_000 - r.timings().e2eUs());
+                }
                 completed(a, payload, item, attempt, target, bytes, r, ex, done, failed);
             } catch (RuntimeException | Error e) {
                 // nothing else would see it (a stage's callback): the task must end, not hang
