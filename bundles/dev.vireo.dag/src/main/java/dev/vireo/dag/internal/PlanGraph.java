@@ -170,38 +170,14 @@ final class PlanGraph {
      * startUs(task, worker); finish = start + executionUs; the makespan is the largest finish.
      */
     Schedule evaluate(PlanningContext context, String[] worker, int[] priority) {
-        long[] start = new long[n];
-        long[] finish = new long[n];
-        Map<String, Lanes> lanes = new HashMap<>();
-        int[] missing = new int[n];
-        PriorityQueue<Integer> ready = new PriorityQueue<>(Comparator.<Integer>comparingInt(t -> -priority[t])
-                .thenComparingInt(t -> position[t]));
-        for (int t = 0; t < n; t++) {
-            missing[t] = preds[t].length;
-            if (missing[t] == 0) {
-                ready.add(t);
-            }
-        }
-        long makespan = 0;
-        while (!ready.isEmpty()) {
-            int t = ready.poll();
+        return listSchedule(context, priority, (t, finish, lanes) -> {
             DagSpec.Task task = task(t);
             long inputs = 0;
             for (int p : preds[t]) {
                 inputs = Math.max(inputs, finish[p] + context.transferUs(task(p), task, worker[p], worker[t]));
             }
-            Lanes lane = lanes.computeIfAbsent(worker[t], w -> new Lanes(Math.min(context.slots(w), n)));
-            start[t] = Math.max(lane.take(), inputs) + context.startUs(task, worker[t]);
-            finish[t] = start[t] + context.executionUs(task, worker[t]);
-            lane.put(finish[t]);
-            makespan = Math.max(makespan, finish[t]);
-            for (int s : succs[t]) {
-                if (--missing[s] == 0) {
-                    ready.add(s);
-                }
-            }
-        }
-        return new Schedule(start, finish, makespan);
+            return run(context, lanes.get(worker[t]), task, worker[t], inputs);
+        });
     }
 
     /**
@@ -211,36 +187,17 @@ final class PlanGraph {
      * as {@link Overflow} does. Predictions only: the plan still leaves the placement to the runtime.
      */
     Schedule evaluateSpilling(PlanningContext context, String home, int[] priority, long worthUs) {
-        long[] start = new long[n];
-        long[] finish = new long[n];
         String[] worker = new String[n];
-        Map<String, Lanes> lanes = new HashMap<>();
-        int[] missing = new int[n];
-        PriorityQueue<Integer> ready = new PriorityQueue<>(Comparator.<Integer>comparingInt(t -> -priority[t])
-                .thenComparingInt(t -> position[t]));
-        for (int t = 0; t < n; t++) {
-            missing[t] = preds[t].length;
-            if (missing[t] == 0) {
-                ready.add(t);
-            }
-        }
-        long makespan = 0;
-        while (!ready.isEmpty()) {
-            int t = ready.poll();
+        return listSchedule(context, priority, (t, finish, lanes) -> {
             DagSpec.Task task = task(t);
             long inputs = 0;
             for (int p : preds[t]) {
                 inputs = Math.max(inputs, finish[p] + context.transferUs(task(p), task, worker[p], home));
             }
             String w = home;
-            Lanes here = lanes.computeIfAbsent(home, x -> new Lanes(Math.min(context.slots(x), n)));
-            if (here.peek() > inputs && context.executionUs(task, home) >= worthUs) {
+            if (lanes.get(home).peek() > inputs && context.executionUs(task, home) >= worthUs) {
                 for (String other : context.workers()) {
-                    if (other.equals(home)) {
-                        continue;
-                    }
-                    Lanes there = lanes.computeIfAbsent(other, x -> new Lanes(Math.min(context.slots(x), n)));
-                    if (there.peek() <= inputs) {
+                    if (!other.equals(home) && lanes.get(other).peek() <= inputs) {
                         w = other;
                         break;
                     }
@@ -253,10 +210,57 @@ final class PlanGraph {
                     moved = Math.max(moved, context.transferUs(task(p), task, home, w));
                 }
             }
-            Lanes lane = lanes.get(w);
-            start[t] = Math.max(lane.take(), inputs + moved) + context.startUs(task, w);
-            finish[t] = start[t] + context.executionUs(task, w);
-            lane.put(finish[t]);
+            return run(context, lanes.get(w), task, w, inputs + moved);
+        });
+    }
+
+    /** Where and when one task runs in a list schedule: its {start, finish}, given the finishes so far and the lanes. */
+    private interface Step {
+        long[] place(int task, long[] finish, LanesByWorker lanes);
+    }
+
+    /** Each worker's lanes, made on first use with slots(worker) of them (at most one per task). */
+    private final class LanesByWorker {
+        private final Map<String, Lanes> lanes = new HashMap<>();
+        private final PlanningContext context;
+
+        LanesByWorker(PlanningContext context) {
+            this.context = context;
+        }
+
+        Lanes get(String worker) {
+            return lanes.computeIfAbsent(worker, w -> new Lanes(Math.min(context.slots(w), n)));
+        }
+    }
+
+    /** The task on the lane of {@code worker} free first, once its inputs are there: {start, finish}. */
+    private static long[] run(PlanningContext context, Lanes lane, DagSpec.Task task, String worker, long inputs) {
+        long start = Math.max(lane.take(), inputs) + context.startUs(task, worker);
+        long finish = start + context.executionUs(task, worker);
+        lane.put(finish);
+        return new long[] {start, finish};
+    }
+
+    /** The list schedule's loop: ready tasks by priority (then topological order), each placed by {@code step}. */
+    private Schedule listSchedule(PlanningContext context, int[] priority, Step step) {
+        long[] start = new long[n];
+        long[] finish = new long[n];
+        LanesByWorker lanes = new LanesByWorker(context);
+        int[] missing = new int[n];
+        PriorityQueue<Integer> ready = new PriorityQueue<>(Comparator.<Integer>comparingInt(t -> -priority[t])
+                .thenComparingInt(t -> position[t]));
+        for (int t = 0; t < n; t++) {
+            missing[t] = preds[t].length;
+            if (missing[t] == 0) {
+                ready.add(t);
+            }
+        }
+        long makespan = 0;
+        while (!ready.isEmpty()) {
+            int t = ready.poll();
+            long[] placed = step.place(t, finish, lanes);
+            start[t] = placed[0];
+            finish[t] = placed[1];
             makespan = Math.max(makespan, finish[t]);
             for (int s : succs[t]) {
                 if (--missing[s] == 0) {
