@@ -180,11 +180,6 @@ final class Overflow {
         }
     }
 
-    /** Invocations in flight here and on each peer (tests, logs). */
-    int inFlightHere() {
-        return here.get();
-    }
-
     private int slots(String functionId) {
         long now = clock.nanoTime();
         long[] cached = slots.get(functionId);

@@ -30,7 +30,6 @@ final class PlanCache {
             return size() > SIZE;
         }
     };
-    private long hits;
 
     /** The plan for the graph: a kept one if its key matches, else the planner's (then kept). */
     DagPlan plan(String plannerName, DagPlanner planner, DagSpec spec, PlanningContext context) {
@@ -38,7 +37,6 @@ final class PlanCache {
         synchronized (plans) {
             DagPlan kept = plans.get(key);
             if (kept != null) {
-                hits++;
                 return new DagPlan(spec.name(), kept.steps(), kept.predictedMakespanUs());
             }
         }
@@ -47,13 +45,6 @@ final class PlanCache {
             plans.put(key, made);
         }
         return made;
-    }
-
-    /** Plans reused so far (tests, logs). */
-    long hits() {
-        synchronized (plans) {
-            return hits;
-        }
     }
 
     /** What the plan depends on: the planner, the SLA, the workers and their slots, the graph, the predictions. */
