@@ -20,6 +20,7 @@ import dev.vireo.api.worker.WorkerException;
 import dev.vireo.api.worker.WorkerService;
 import java.util.function.Function;
 import java.util.List;
+import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -50,18 +51,33 @@ public final class DagComponent implements DagService {
 
     @Activate
     public DagComponent(@Reference WorkerService worker, @Reference PluginRegistry registry, @Reference Clock clock,
-            @Reference TaskScheduler scheduler, DagConfig config) {
+            @Reference TaskScheduler scheduler, DagConfig config, BundleContext context) {
         this.registry = registry;
         this.options = DagOptions.of(config);
+        PlanArchive archive = archive(config.plans_dir(), context.getProperty("vireo.run.dir"));
         engine = new DagEngine(worker, () -> registry.active(DagStore.class), () -> registry.active(DagPlanner.class),
                 clock, scheduler, options, new Placement(() -> peers, () -> cluster != null),
                 new Overflow(worker, () -> peers, () -> {
                     ClusterMembers m = members;
                     return m == null ? List.of() : m.members();
-                }, clock));
+                }, clock), archive);
         engine.plannerName(() -> String.join(",", registry.selection(ExtensionPoint.DAG).effective()));
         homes = new RunHomes(() -> cluster != null ? peers : null, engine::newId, clock, () -> options.retention());
         recovery = scheduler.scheduleAtFixedRate(homes::recover, options.recovery());
+    }
+
+    /** The {@code plans.dir} setting as an archive: an absolute path, empty for the run directory's, or none. */
+    static PlanArchive archive(String setting, String runDir) {
+        String dir = setting == null ? "" : setting.trim();
+        if (dir.equals("none") || (dir.isEmpty() && (runDir == null || runDir.isBlank()))) {
+            return PlanArchive.none();
+        }
+        java.nio.file.Path path = dir.isEmpty() ? java.nio.file.Path.of(runDir, "dag-plans") : java.nio.file.Path.of(dir);
+        if (!path.isAbsolute()) {
+            throw new dev.vireo.api.model.ValidationException("plans.dir", "'" + dir + "' is not an absolute directory"
+                    + " (or empty, or 'none')");
+        }
+        return PlanArchive.in(path);
     }
 
     /** Present on a worker that joined a controller (and on a controller): what its peers last reported. */

@@ -22,4 +22,7 @@ public @interface DagConfig {
 
     @AttributeDefinition(name = "Recovery (ms)", description = "How often a controller looks for tasks of runs in a shared store that were running on a worker no longer in service (or made ready and never started), and hands them to another; and for runs in a worker's memory whose worker left, which start again on another; in milliseconds.", min = "10")
     long recovery_ms() default 2_000;
+
+    @AttributeDefinition(name = "Plans directory", description = "Where pre-schedules (plans made for a graph, reused for the same graph and statistics) and the task history they were predicted from are kept, so that they outlive a restart: an absolute directory; empty = <run directory>/dag-plans when the node has one (an instance started by ./vireo), else memory only; 'none' = memory only. Read at start.")
+    String plans_dir() default "";
 }

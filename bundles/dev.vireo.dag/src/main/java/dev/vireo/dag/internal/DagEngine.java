@@ -62,7 +62,11 @@ final class DagEngine implements AutoCloseable {
     private final Cancellable recoverer;
     private final Overflow overflow;
     /** Plans kept for the same graph, planner and statistics. */
-    private final PlanCache plans = new PlanCache();
+    private final PlanCache plans;
+    /** Where plans and the history they were made from outlive this node (or nowhere). */
+    private final PlanArchive archive;
+    /** The history as last kept by the archive (written again only when it changed). */
+    private String keptHistory = "";
     /** What this node saw of task invocations: the plans' predictions. */
     private final History history = new History();
     /** Run -> tasks seen ready but not started on the last recovery pass (only {@link #recover} touches it). */
@@ -83,7 +87,23 @@ final class DagEngine implements AutoCloseable {
 
     DagEngine(WorkerService worker, Supplier<DagStore> stores, Supplier<DagPlanner> planners, Clock clock,
             TaskScheduler scheduler, DagOptions options, Placement placement, Overflow overflow) {
+        this(worker, stores, planners, clock, scheduler, options, placement, overflow, PlanArchive.none());
+    }
+
+    DagEngine(WorkerService worker, Supplier<DagStore> stores, Supplier<DagPlanner> planners, Clock clock,
+            TaskScheduler scheduler, DagOptions options, Placement placement, Overflow overflow, PlanArchive archive) {
         this.worker = worker;
+        this.archive = archive;
+        this.plans = new PlanCache(archive);
+        archive.history().ifPresent(text -> {
+            try {
+                history.restore(text);
+                keptHistory = text;
+            } catch (IllegalArgumentException e) {
+                LOG.log(System.Logger.Level.WARNING, "ignoring the kept task history in "
+                        + archive.dir().orElseThrow() + ": " + e.getMessage());
+            }
+        });
         this.stores = stores;
         this.planners = planners;
         this.clock = clock;
@@ -100,6 +120,21 @@ final class DagEngine implements AutoCloseable {
     public void close() {
         sweeper.cancel();
         recoverer.cancel();
+        keepHistory();
+    }
+
+    /** Writes the history to the archive if it changed since it was last written (on each sweep, and at close). */
+    void keepHistory() {
+        if (archive.dir().isEmpty()) {
+            return;
+        }
+        String now = history.snapshot();
+        synchronized (archive) {
+            if (!now.equals(keptHistory)) {
+                archive.history(now);
+                keptHistory = now;
+            }
+        }
     }
 
     String submit(Workflow workflow, String resume) {
@@ -430,6 +465,7 @@ final class DagEngine implements AutoCloseable {
 
     /** Removes the runs that ended longer ago than the retention (and forgets cached runs no store has). */
     void sweep() {
+        keepHistory();
         Instant cutoff = clock.now().minus(options.retention());
         DagStore store;
         try {

@@ -1,5 +1,9 @@
 package dev.vireo.dag.internal;
 
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
 import dev.vireo.api.model.InvocationRecord;
 import dev.vireo.api.model.Timings;
 import dev.vireo.api.spi.dag.Prediction;
@@ -165,6 +169,100 @@ final class History {
                     statistic(s.cold, s.colds, sla), warm,
                     statistic(s.output, s.outputs, sla), Math.min(s.executions, Integer.MAX_VALUE));
         }
+    }
+
+    /**
+     * What {@link #restore} reads back: every function's rings and how many samples each has seen, and the hops', as
+     * JSON. Not the workers a function last ran on: containers do not outlive a restart, nor does the node's clock.
+     */
+    String snapshot() {
+        JsonObject root = new JsonObject();
+        root.addProperty("version", 1);
+        JsonObject fns = new JsonObject();
+        functions.forEach((id, s) -> {
+            JsonObject f = new JsonObject();
+            synchronized (s) {
+                f.add("execution", ring(s.execution, s.executions));
+                f.add("cold", ring(s.cold, s.colds));
+                f.add("warm", ring(s.warm, s.warms));
+                f.add("output", ring(s.output, s.outputs));
+                f.add("overhead", ring(s.overhead, s.overheads));
+            }
+            fns.add(id, f);
+        });
+        root.add("functions", fns);
+        synchronized (hopBytes) {
+            root.add("hop_bytes", ring(hopBytes, hops));
+            root.add("hop_us", ring(hopUs, hops));
+        }
+        return root.toString();
+    }
+
+    /**
+     * Takes what a {@link #snapshot()} holds, on a history that has seen nothing yet (a node's at start). Throws
+     * {@link IllegalArgumentException} on text that is not a snapshot, and leaves this history as it was.
+     */
+    void restore(String snapshot) {
+        Map<String, Samples> read = new java.util.HashMap<>();
+        long[] bytes = new long[SAMPLES];
+        long[] us = new long[SAMPLES];
+        int hopCount;
+        try {
+            JsonObject root = JsonParser.parseString(snapshot).getAsJsonObject();
+            if (root.get("version").getAsInt() != 1) {
+                throw new IllegalArgumentException("history snapshot version " + root.get("version") + " is not 1");
+            }
+            for (var e : root.getAsJsonObject("functions").entrySet()) {
+                JsonObject f = e.getValue().getAsJsonObject();
+                Samples s = new Samples();
+                s.executions = fill(f, "execution", s.execution);
+                s.typical = s.executions >= 8 ? statistic(s.execution, s.executions, Sla.P50) : -1;
+                s.colds = fill(f, "cold", s.cold);
+                s.warms = fill(f, "warm", s.warm);
+                s.outputs = fill(f, "output", s.output);
+                s.overheads = fill(f, "overhead", s.overhead);
+                read.put(e.getKey(), s);
+            }
+            hopCount = fill(root, "hop_bytes", bytes);
+            if (fill(root, "hop_us", us) != hopCount) {
+                throw new IllegalArgumentException("hop_bytes and hop_us differ in count");
+            }
+        } catch (JsonParseException | IllegalStateException | NullPointerException | UnsupportedOperationException
+                | NumberFormatException | ClassCastException e) {
+            throw new IllegalArgumentException("not a history snapshot: " + e.getMessage(), e);
+        }
+        functions.putAll(read);
+        synchronized (hopBytes) {
+            System.arraycopy(bytes, 0, hopBytes, 0, SAMPLES);
+            System.arraycopy(us, 0, hopUs, 0, SAMPLES);
+            hops = hopCount;
+        }
+    }
+
+    /** A ring as it is: its slots and how many samples it has seen. */
+    private static JsonObject ring(long[] ring, int count) {
+        JsonObject o = new JsonObject();
+        o.addProperty("seen", count);
+        JsonArray a = new JsonArray();
+        for (int i = 0; i < Math.min(count, ring.length); i++) {
+            a.add(ring[i]);
+        }
+        o.add("slots", a);
+        return o;
+    }
+
+    /** Fills a ring from {@link #ring}'s object; returns how many samples it had seen. */
+    private static int fill(JsonObject parent, String name, long[] ring) {
+        JsonObject o = parent.getAsJsonObject(name);
+        int seen = o.get("seen").getAsInt();
+        JsonArray a = o.getAsJsonArray("slots");
+        if (seen < 0 || a.size() != Math.min(seen, ring.length)) {
+            throw new IllegalArgumentException(name + ": " + a.size() + " slots for " + seen + " samples seen");
+        }
+        for (int i = 0; i < a.size(); i++) {
+            ring[i] = Math.max(0, a.get(i).getAsLong());
+        }
+        return seen;
     }
 
     /** The mean or percentile of the last {@code count} (at most {@link #SAMPLES}) values of a ring. */

@@ -18,11 +18,15 @@ import java.util.TreeSet;
  * statistic and workers while what the planner would read is the same (every function's predictions within ~10 %,
  * the same slots and warm containers; see below). So a workflow submitted again and again is planned once (HEFT on 10,000 tasks
  * takes ~1.5 s here), and its runs keep one schedule while the statistics hold (execution, cold start and output size
- * on a ~10 % scale, the warm start, which jitters with the host, by powers of two). The last {@link #SIZE} plans, in this
- * node's memory. Thread-safe.
+ * on a ~10 % scale, the warm start, which jitters with the host, by powers of two). The last {@link #SIZE} plans are
+ * in this node's memory, and every plan is also kept by the {@link PlanArchive} (a directory, when configured), where a
+ * restarted node finds it again. Thread-safe.
  */
 final class PlanCache {
     static final int SIZE = 64;
+    private static final System.Logger LOG = System.getLogger(PlanCache.class.getName());
+
+    private final PlanArchive archive;
 
     private final Map<String, DagPlan> plans = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
@@ -31,19 +35,35 @@ final class PlanCache {
         }
     };
 
-    /** The plan for the graph: a kept one if its key matches, else the planner's (then kept). */
+    PlanCache(PlanArchive archive) {
+        this.archive = archive;
+    }
+
+    /** The plan for the graph: a kept one if its key matches (in memory, else in the archive), else the planner's. */
     DagPlan plan(String plannerName, DagPlanner planner, DagSpec spec, PlanningContext context) {
         String key = key(plannerName, spec, context);
+        DagPlan kept;
         synchronized (plans) {
-            DagPlan kept = plans.get(key);
+            kept = plans.get(key);
+        }
+        if (kept == null) {
+            kept = archive.load(key).orElse(null);
             if (kept != null) {
-                return new DagPlan(spec.name(), kept.steps(), kept.predictedMakespanUs());
+                LOG.log(System.Logger.Level.DEBUG, () -> "reusing the kept pre-schedule of '" + spec.name() + "' ("
+                        + plannerName + ") from " + archive.dir().orElseThrow());
+                synchronized (plans) {
+                    plans.put(key, kept);
+                }
             }
+        }
+        if (kept != null) {
+            return new DagPlan(spec.name(), kept.steps(), kept.predictedMakespanUs());
         }
         DagPlan made = planner.plan(spec, context);
         synchronized (plans) {
             plans.put(key, made);
         }
+        archive.save(key, made);
         return made;
     }
 
