@@ -177,6 +177,10 @@ public final class PlannerBench {
             System.out.println(text);
             if (json != null) {
                 Files.writeString(json, text + "\n");
+                String base = json.getFileName().toString().replaceFirst("\\.json$", "");
+                List<Path> files = figure(json.toAbsolutePath().getParent(), base, rows,
+                        out.has("simulated") ? out.getAsJsonArray("simulated") : null);
+                System.out.println("figure: " + files.get(0) + " and " + files.get(1));
             }
             return out;
         } finally {
@@ -195,10 +199,14 @@ public final class PlannerBench {
         String home = plan.get("home").getAsString();
         long moved = 0;
         double containerUs = 0;
+        int cold = 0;
         for (JsonElement e : status.getAsJsonArray("records")) {
             JsonObject r = e.getAsJsonObject();
             if (!r.get("worker").getAsString().equals(home)) {
                 moved += r.get("bytes_in").getAsLong() + r.get("bytes_out").getAsLong();
+            }
+            if (r.get("container").getAsString().equals("cold")) {
+                cold++;
             }
             containerUs += Math.max(0, r.get("end_us").getAsLong() - r.get("start_us").getAsLong()
                     - r.get("queued_us").getAsLong());
@@ -224,9 +232,52 @@ public final class PlannerBench {
         }
         o.addProperty("container_s", Math.round(containerUs / 10_000.0) / 100.0);
         o.addProperty("bytes_moved", moved);
+        o.addProperty("cold_starts", cold);
         o.addProperty("errors", errors);
         o.addProperty("state", status.get("state").getAsString());
         return o;
+    }
+
+    /** The measures the figure shows: JSON field, panel title, axis label. */
+    private static final List<String[]> MEASURES = List.of(new String[] {"makespan_ms", "Makespan", "ms"},
+            new String[] {"container_s", "Cost", "container-seconds"},
+            new String[] {"cold_starts", "Cold starts", "cold starts"},
+            new String[] {"bytes_moved", "Bytes moved between workers", "bytes"});
+
+    /**
+     * The comparison figure: one panel per measure (rows), live and simulated side by side (columns), a bar per
+     * planner for each graph.
+     */
+    static List<Path> figure(Path dir, String base, JsonArray live, JsonArray simulated) throws java.io.IOException {
+        List<dev.vireo.loadgen.ComparisonFigure.Panel> panels = new java.util.ArrayList<>();
+        List<String> graphs = graphs().stream().map(Graph::name).toList();
+        for (String[] m : MEASURES) {
+            panels.add(panel(m, "live", graphs, live));
+            if (simulated != null) {
+                panels.add(panel(m, "simulated", graphs, simulated));
+            }
+        }
+        return dev.vireo.loadgen.ComparisonFigure.write(dir, base, panels, simulated != null ? 2 : 1);
+    }
+
+    private static dev.vireo.loadgen.ComparisonFigure.Panel panel(String[] measure, String mode, List<String> graphs,
+            JsonArray rows) {
+        Map<String, double[]> series = new LinkedHashMap<>();
+        for (String p : PLANNERS) {
+            double[] v = new double[graphs.size()];
+            java.util.Arrays.fill(v, Double.NaN);
+            series.put(p, v);
+        }
+        for (JsonElement e : rows) {
+            JsonObject r = e.getAsJsonObject();
+            double[] v = series.get(r.get("planner").getAsString());
+            int g = graphs.indexOf(r.get("graph").getAsString());
+            if (v != null && g >= 0 && r.has(measure[0])) {
+                v[g] = r.get(measure[0]).getAsDouble();
+            }
+        }
+        return new dev.vireo.loadgen.ComparisonFigure.Panel(measure[1] + " (" + mode + ")", measure[2], graphs,
+                series);
     }
 
     /** The targets, computed from the runs: bytes moved, makespan on the skewed graph, prediction error. */

@@ -45,7 +45,11 @@ public final class SimPlanners {
     static JsonObject row(String graph, String planner, RunStatus s, RunPlan plan) {
         long moved = 0;
         double containerUs = 0;
+        int cold = 0;
         for (TaskRecord r : s.records()) {
+            if (r.container().equals("cold")) {
+                cold++;
+            }
             if (!r.worker().equals(plan.home())) {
                 moved += r.bytesIn() + r.bytesOut();
             }
@@ -68,6 +72,7 @@ public final class SimPlanners {
         }
         o.addProperty("container_s", Math.round(containerUs / 10_000.0) / 100.0);
         o.addProperty("bytes_moved", moved);
+        o.addProperty("cold_starts", cold);
         o.addProperty("errors", errors);
         o.addProperty("state", s.state().name().toLowerCase(java.util.Locale.ROOT));
         return o;
