@@ -64,9 +64,14 @@ final class InProcessDagPeers implements DagPeers, ClusterMembers {
 
     @Override
     public CompletionStage<Void> start(String peer, String run, List<String> tasks) {
+        return start(peer, run, tasks, java.util.Map.of());
+    }
+
+    @Override
+    public CompletionStage<Void> start(String peer, String run, List<String> tasks,
+            java.util.Map<String, String> inputs) {
         try {
-            DagService s = service(peer);
-            tasks.forEach(t -> s.continueTask(run, t));
+            service(peer).continueTasks(run, tasks, inputs);
             return CompletableFuture.completedFuture(null);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);

@@ -25,6 +25,17 @@ public interface DagPeers {
     CompletionStage<Void> start(String peer, String run, List<String> tasks);
 
     /**
+     * {@link #start(String, String, List)} with outputs of their inputs carried inline
+     * ({@link DagService#continueTasks}): the peer reads those from the request, not from the store.
+     *
+     * @since 1.4
+     */
+    default CompletionStage<Void> start(String peer, String run, List<String> tasks,
+            java.util.Map<String, String> inputs) {
+        return start(peer, run, tasks);
+    }
+
+    /**
      * The workflow service of worker {@code peer}, reached over the network: a controller whose store keeps runs in
      * a node's memory runs each workflow on one of its workers through it. Its methods fail as the peer's own do
      * (the same exceptions); with a WorkerException UNREACHABLE when the peer cannot be reached or is not a peer.

@@ -57,6 +57,19 @@ public interface DagService {
      */
     void continueTask(String run, String task);
 
+    /**
+     * {@link #continueTask} for several tasks of one run, with {@code inputs}: outputs of tasks they depend on that the
+     * caller holds (output text by producing task), carried in the request so that this node reads them from there
+     * instead of the store (values inline; this node keeps them in memory until each of the given tasks that depends
+     * on one has started). A name that is not a task of the run, or an input no given task depends on, is a
+     * {@link dev.vireo.api.model.ValidationException} on field {@code inputs}.
+     *
+     * @since 1.4
+     */
+    default void continueTasks(String run, List<String> tasks, java.util.Map<String, String> inputs) {
+        tasks.forEach(t -> continueTask(run, t));
+    }
+
     /** The run's state and counts without per-task records: cheap enough to poll a run of 100,000 tasks. */
     RunStatus summary(String run);
 

@@ -14,7 +14,11 @@
  * worker services: a controller runs a workflow on a worker, a worker runs a task on a peer), a run's plan
  * ({@link dev.vireo.api.dag.DagService#plan}, {@link dev.vireo.api.dag.RunPlan}) and its SLA statistic
  * ({@link dev.vireo.api.dag.Workflow#sla}).
+ *
+ * <p>1.4: {@link dev.vireo.api.dag.DagService#continueTasks} and
+ * {@link dev.vireo.api.dag.DagPeers#start(String, String, java.util.List, java.util.Map)}: a hand-off carries the
+ * outputs of the handed tasks' inputs inline.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.3.0")
+@org.osgi.annotation.versioning.Version("1.4.0")
 package dev.vireo.api.dag;

@@ -20,6 +20,7 @@ import dev.vireo.api.worker.WorkerException;
 import dev.vireo.api.worker.WorkerService;
 import java.util.function.Function;
 import java.util.List;
+import java.util.Map;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -192,6 +193,11 @@ public final class DagComponent implements DagService {
     @Override
     public void continueTask(String run, String task) {
         engine.continueTask(run, task);
+    }
+
+    @Override
+    public void continueTasks(String run, List<String> tasks, Map<String, String> inputs) {
+        engine.continueTasks(run, tasks, inputs);
     }
 
     @Override

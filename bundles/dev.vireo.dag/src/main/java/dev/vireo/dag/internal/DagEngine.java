@@ -268,6 +268,15 @@ final class DagEngine implements AutoCloseable {
                     + " after its retention)");
         }
         Run run = new Run(id, WorkflowJson.parse(spec.get()), store, RunText.meta(meta.get()));
+        // the plan as its node stored it: a node continuing the run follows its groups and priorities too
+        store.plan(id).ifPresent(text -> {
+            Map<String, DagPlan.Step> steps = new HashMap<>();
+            for (RunPlan.Step st : RunText.plan(id, text).steps()) {
+                steps.put(st.task(), new DagPlan.Step(st.task(), st.worker(), st.group(), st.prewarm(),
+                        st.priority(), st.startUs(), st.finishUs()));
+            }
+            run.steps = Map.copyOf(steps);
+        });
         Run raced = runs.putIfAbsent(id, run);
         return raced != null ? raced : run;
     }
@@ -279,12 +288,38 @@ final class DagEngine implements AutoCloseable {
 
     /** Starts a task another node handed over (the run is in the shared store both use). */
     void continueTask(String id, String task) {
+        continueTasks(id, List.of(task), Map.of());
+    }
+
+    /**
+     * Starts tasks another node handed over, with outputs of their inputs it sent along: those are kept in memory
+     * here until each handed task that reads one has started ({@link Run#kept}).
+     */
+    void continueTasks(String id, List<String> tasks, Map<String, String> inputs) {
         Run run = run(id);
-        if (run.task(task) == null) {
-            throw new ValidationException("task", "run '" + id + "' has no task '" + task + "'");
+        for (String task : tasks) {
+            if (run.task(task) == null) {
+                throw new ValidationException("task", "run '" + id + "' has no task '" + task + "'");
+            }
+        }
+        for (Map.Entry<String, String> in : inputs.entrySet()) {
+            long readers = tasks.stream().filter(t -> run.task(t).dependsOn().contains(in.getKey())).count();
+            if (readers == 0) {
+                throw new ValidationException("inputs", "'" + in.getKey() + "' is not an input of "
+                        + (tasks.size() == 1 ? "task '" + tasks.get(0) + "'" : "any of the " + tasks.size()
+                        + " tasks") + " of run '" + id + "'");
+            }
+            if (in.getValue().length() > options.maxOutputBytes()) {
+                throw new ValidationException("inputs", "'" + in.getKey() + "' has " + in.getValue().length()
+                        + " characters, more than max.output.bytes " + options.maxOutputBytes());
+            }
+            dev.vireo.api.validation.JsonText.check("inputs", in.getValue());
+            run.keep(in.getKey(), in.getValue(), (int) readers);
         }
         // on the executor: a peer hands over many tasks in one request, and is answered at once
-        scheduler.execute(() -> runner.start(run, task));
+        for (String task : tasks) {
+            scheduler.execute(() -> runner.start(run, task));
+        }
     }
 
     RunStatus status(String id) {

@@ -114,15 +114,35 @@ final class Overflow {
      * decided), else the task goes as if none was named.
      */
     Target take(boolean spread, String preferred) {
-        if (!preferred.isEmpty() && !preferred.equals(local.name())) {
-            DagPeers p = peers.get();
-            Long until = avoided.get(preferred);
-            if (p != null && (until == null || clock.nanoTime() - until >= 0) && p.peers().contains(preferred)) {
-                sent.computeIfAbsent(preferred, k -> new AtomicInteger()).incrementAndGet();
-                return new Target(p.worker(preferred), preferred);
-            }
+        Target peer = peer(preferred);
+        return peer != null ? peer : take(spread, -1);
+    }
+
+    /**
+     * A slot on {@code worker} whatever its load: this node ("" or its own name), or that peer while it is in service
+     * and not passed over (else this node). A fused group's members follow its first this way.
+     */
+    Target stick(boolean spread, String worker) {
+        Target peer = spread ? peer(worker) : null;
+        if (peer != null) {
+            return peer;
         }
-        return take(spread, -1);
+        here.incrementAndGet();
+        return new Target(local, "");
+    }
+
+    /** A slot on the peer {@code worker} whatever its room, or null when it is this node, unknown or passed over. */
+    private Target peer(String worker) {
+        if (worker.isEmpty() || worker.equals(local.name())) {
+            return null;
+        }
+        DagPeers p = peers.get();
+        Long until = avoided.get(worker);
+        if (p == null || until != null && clock.nanoTime() - until < 0 || !p.peers().contains(worker)) {
+            return null;
+        }
+        sent.computeIfAbsent(worker, k -> new AtomicInteger()).incrementAndGet();
+        return new Target(p.worker(worker), worker);
     }
 
     /** The worker service of {@code worker}: this node's own, or a peer's; null if it is neither. */

@@ -74,6 +74,15 @@ final class Placement {
      * when its hand-off failed.
      */
     List<String> handOff(Run run, List<String> ready, BiConsumer<Run, String> here, HandedTo handed) {
+        return handOff(run, ready, here, handed, java.util.Map.of());
+    }
+
+    /**
+     * {@link #handOff(Run, List, BiConsumer, HandedTo)} where {@code inline} holds outputs the ready tasks read: each
+     * peer's request carries those its tasks read.
+     */
+    List<String> handOff(Run run, List<String> ready, BiConsumer<Run, String> here, HandedTo handed,
+            java.util.Map<String, String> inline) {
         DagPeers p = peers.get();
         if (ready.isEmpty() || p == null || !run.store.shared()) {
             return ready;
@@ -88,21 +97,36 @@ final class Placement {
         java.util.Map<String, List<String>> dealt = new java.util.LinkedHashMap<>();
         for (int i = 0; i < ready.size(); i++) {
             String task = ready.get(i);
-            if (keep && i == 0) {
-                local.add(task);
-                continue;
+            String group = run.group(task);
+            String at = group.isEmpty() ? null : run.groupWorkers.get(group);
+            String to;
+            if (at != null && (others.contains(at) || keep && at.isEmpty())) {
+                to = at; // a fused group's member goes where the group runs
+            } else if (keep && i == 0) {
+                to = "";
+            } else {
+                int slot = (int) Math.floorMod(next.getAndIncrement(), (long) slots);
+                to = slot == others.size() ? "" : others.get(slot);
             }
-            int slot = (int) Math.floorMod(next.getAndIncrement(), (long) slots);
-            if (slot == others.size()) {
-                local.add(task);
-                continue;
+            if (!group.isEmpty()) {
+                run.groupWorkers.putIfAbsent(group, to);
             }
-            dealt.computeIfAbsent(others.get(slot), k -> new ArrayList<>()).add(task);
+            if (to.isEmpty()) {
+                local.add(task);
+            } else {
+                dealt.computeIfAbsent(to, k -> new ArrayList<>()).add(task);
+            }
         }
         // one request per peer, whatever the fan-out's width
         dealt.forEach((peer, tasks) -> {
             tasks.forEach(task -> handed.record(run, task, peer));
-            p.start(peer, run.id, tasks).whenComplete((ok, failed) -> {
+            java.util.Map<String, String> carried = new java.util.HashMap<>();
+            inline.forEach((producer, output) -> {
+                if (tasks.stream().anyMatch(t -> run.task(t).dependsOn().contains(producer))) {
+                    carried.put(producer, output);
+                }
+            });
+            p.start(peer, run.id, tasks, carried).whenComplete((ok, failed) -> {
                 if (failed != null) {
                     LOG.log(Level.WARNING, "[" + run.id + "] could not hand " + tasks.size() + " task(s) to " + peer
                             + " (" + failed.getMessage() + "): running them here");

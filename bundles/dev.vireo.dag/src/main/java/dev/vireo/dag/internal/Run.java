@@ -25,6 +25,13 @@ final class Run {
     volatile Map<String, DagPlan.Step> steps = Map.of();
     /** Tasks whose containers were asked to start ahead of their inputs (prewarm: once each). */
     final java.util.Set<String> prewarmed = ConcurrentHashMap.newKeySet();
+    /** Where each of the plan's groups runs: the worker its first member went to, "" for this node. */
+    final Map<String, String> groupWorkers = new ConcurrentHashMap<>();
+    /**
+     * Outputs this node keeps for dependents in their producer's group, by producer, with how many such dependents
+     * have yet to start: they read it from here, not back from a shared store.
+     */
+    final Map<String, Kept> kept = new ConcurrentHashMap<>();
     /** Set once the run has a final state (seen here or in the store). */
     volatile boolean finished;
     volatile RunText.Meta meta;
@@ -45,6 +52,36 @@ final class Run {
     /** The plan's step for a task, or null when this node has no plan for the run. */
     DagPlan.Step step(String task) {
         return steps.get(task);
+    }
+
+    /** An output kept in memory, and how many of its group's dependents have yet to read it. */
+    record Kept(String output, java.util.concurrent.atomic.AtomicInteger readers) {
+    }
+
+    /** Keeps a task's output here for {@code readers} more starts of tasks that read it (added to any kept). */
+    void keep(String task, String output, int readers) {
+        kept.compute(task, (k, before) -> {
+            if (before == null) {
+                return new Kept(output, new java.util.concurrent.atomic.AtomicInteger(readers));
+            }
+            before.readers().addAndGet(readers);
+            return before;
+        });
+    }
+
+    /** The plan's group of a task ("" for none, or without a plan). */
+    String group(String task) {
+        DagPlan.Step s = steps.get(task);
+        return s == null ? "" : s.group();
+    }
+
+    /** The dependents of a task in its own group (none when it has no group). */
+    List<String> groupDependents(String task) {
+        String g = group(task);
+        if (g.isEmpty()) {
+            return List.of();
+        }
+        return dependents.getOrDefault(task, List.of()).stream().filter(d -> g.equals(group(d))).toList();
     }
 
     /** The plan's priority of a task (0 without a plan). */

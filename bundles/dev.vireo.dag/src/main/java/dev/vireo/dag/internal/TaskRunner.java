@@ -110,7 +110,21 @@ final class TaskRunner {
 
     /** Starts the tasks that are ready: the first on this thread, the rest through the executor. */
     void startAll(Run run, List<String> ready) {
-        List<String> here = placement.handOff(run, ready, this::startHere, this::handedTo);
+        startAll(run, ready, Map.of());
+    }
+
+    /**
+     * {@link #startAll(Run, List)} where {@code inline} holds outputs (by producing task) the ready tasks read: those
+     * handed to a peer carry them; those started here read them from memory.
+     */
+    void startAll(Run run, List<String> ready, Map<String, String> inline) {
+        List<String> here = placement.handOff(run, ready, this::startHere, this::handedTo, inline);
+        inline.forEach((producer, output) -> {
+            int readers = (int) here.stream().filter(t -> run.task(t).dependsOn().contains(producer)).count();
+            if (readers > 0) {
+                run.keep(producer, output, readers);
+            }
+        });
         for (int i = 1; i < here.size(); i++) {
             String t = here.get(i);
             scheduler.execute(() -> start(run, t));
@@ -137,6 +151,8 @@ final class TaskRunner {
     private static final ThreadLocal<int[]> DEPTH = ThreadLocal.withInitial(() -> new int[1]);
     /** Continuations nested on one thread at most before the next goes through the executor. */
     static final int MAX_INLINE = 16;
+    /** The largest output handed along inline with the tasks it made ready (larger ones are read from the store). */
+    static final int INLINE_CHARS = 64 * 1024;
 
     /**
      * Records that a task was handed to {@code peer} (state running, worker the peer) before it is asked to start it:
@@ -171,7 +187,7 @@ final class TaskRunner {
         Workflow.Task task = run.task(taskId);
         Attempted a = new Attempted(run, task);
         long t0 = clock.nanoTime();
-        Map<String, String> texts = run.store.outputs(run.id, task.dependsOn());
+        Map<String, String> texts = inputs(run, task);
         if (texts.size() < task.dependsOn().size()) {
             String missing = task.dependsOn().stream().filter(d -> !texts.containsKey(d)).findFirst().orElseThrow();
             ended(a, TaskState.SKIPPED, new InvocationError(ErrorKind.CANCELLED, "input '" + missing
@@ -227,6 +243,33 @@ final class TaskRunner {
     }
 
     /**
+     * The outputs of a task's inputs: those this node kept for it (its group's members before it) from memory, the
+     * others from the store. A kept output is dropped once the last of its group's dependents has read it.
+     */
+    private static Map<String, String> inputs(Run run, Workflow.Task task) {
+        if (run.kept.isEmpty()) {
+            return run.store.outputs(run.id, task.dependsOn());
+        }
+        Map<String, String> out = new LinkedHashMap<>();
+        List<String> rest = new ArrayList<>();
+        for (String d : task.dependsOn()) {
+            Run.Kept k = run.kept.get(d);
+            if (k == null) {
+                rest.add(d);
+                continue;
+            }
+            out.put(d, k.output());
+            if (k.readers().decrementAndGet() <= 0) {
+                run.kept.remove(d, k);
+            }
+        }
+        if (!rest.isEmpty()) {
+            out.putAll(run.store.outputs(run.id, rest));
+        }
+        return out;
+    }
+
+    /**
      * A task starts: the dependents its plan marks {@code prewarm} get a container started on their planned worker
      * now, so that it is warm when their inputs are there (once per task; a failure only loses the head start).
      */
@@ -263,9 +306,16 @@ final class TaskRunner {
         // controller's own worker service already spreads)
         DagPlan.Step step = a.run.step(a.task.id());
         boolean spread = !a.run.store.shared() && !placement.controller();
-        Overflow.Target target = step != null && attempt == 1 && !step.worker().isEmpty()
+        String group = step == null ? "" : step.group();
+        // a group runs where its first member ran, one member after the other (fused): full or not, it stays
+        String stuck = group.isEmpty() || attempt > 1 ? null : a.run.groupWorkers.get(group);
+        Overflow.Target target = stuck != null ? overflow.stick(spread, stuck)
+                : step != null && attempt == 1 && !step.worker().isEmpty()
                 ? overflow.take(spread, step.worker())
                 : overflow.take(spread, history.typicalExecutionUs(a.task.functionId()), a.task.functionId());
+        if (!group.isEmpty()) {
+            a.run.groupWorkers.putIfAbsent(group, target.peer());
+        }
         try {
             stage = target.service().invoke(tid, a.task.functionId(), payload);
         } catch (WorkerException e) {
@@ -375,6 +425,12 @@ final class TaskRunner {
         }
         long t0 = clock.nanoTime();
         Run run = a.run;
+        List<String> fused = run.groupDependents(a.task.id());
+        if (run.store.shared() && !fused.isEmpty()) {
+            // delayed I/O: the group's next members start here and read it from memory (the store still gets it:
+            // a member recovered on another node, or a resume, reads it there)
+            run.keep(a.task.id(), output, fused.size());
+        }
         if (run.store.shared()) {
             // a store over the network: settle, record, release and count in one round trip (the record's output_us
             // is then the time to check the output, the store's own time is not known when the record is written)
@@ -382,7 +438,7 @@ final class TaskRunner {
                     a.record(TaskState.SUCCEEDED, (clock.nanoTime() - t0) / 1_000, bytes, Optional.empty())),
                     run.dependents.getOrDefault(a.task.id(), List.of()));
             if (c.first()) {
-                released(run, c.ready(), c.remaining());
+                released(run, a.task.id(), output, c.ready(), c.remaining());
             }
             return;
         }
@@ -425,22 +481,32 @@ final class TaskRunner {
                 ready.add(d);
             }
         }
-        released(run, ready, run.store.finishTask(run.id));
+        released(run, taskId, null, ready, run.store.finishTask(run.id));
     }
 
-    /** After a task's end: the run is complete when nothing remains; the dependents it made ready start. */
-    private void released(Run run, List<String> ready, long remaining) {
+    /**
+     * After {@code from}'s end: the run is complete when nothing remains; the dependents it made ready start, those in
+     * its group first (the first starts on this thread, as the group's next member), then by the plan's priority.
+     */
+    private void released(Run run, String from, String output, List<String> ready, long remaining) {
         if (ready.size() > 1 && !run.steps.isEmpty()) {
-            // by the plan's priority, highest first (the first starts on this thread, the others right after)
+            String group = run.group(from);
             ready = new ArrayList<>(ready);
-            ready.sort((x, y) -> Integer.compare(run.priority(y), run.priority(x)));
+            ready.sort((x, y) -> {
+                boolean gx = !group.isEmpty() && group.equals(run.group(x));
+                boolean gy = !group.isEmpty() && group.equals(run.group(y));
+                return gx != gy ? (gx ? -1 : 1) : Integer.compare(run.priority(y), run.priority(x));
+            });
         }
         if (remaining == 0) {
             // the stored meta data: another node may have recorded a failure this one has not seen
             run.store.meta(run.id).ifPresent(m -> run.meta = RunText.meta(m));
             finish(run, run.meta.failure().isEmpty() ? RunState.SUCCEEDED : RunState.FAILED);
         }
-        startAll(run, ready);
+        // with a shared store, a small output goes along with the tasks it made ready (values inline): whichever
+        // node starts them reads it from memory, not back from the store
+        startAll(run, ready, output != null && run.store.shared() && output.length() <= INLINE_CHARS
+                ? Map.of(from, output) : Map.of());
     }
 
     /**
@@ -461,6 +527,7 @@ final class TaskRunner {
         }
         String now = run.store.finish(run.id, state.name());
         run.finished = true;
+        run.kept.clear();
         if (now.equals(state.name())) {
             LOG.log(Level.INFO, "[" + run.id + "] " + state.name().toLowerCase(Locale.ROOT)
                     + (run.meta.failure().isEmpty() ? "" : ": " + run.meta.failure()));

@@ -72,6 +72,15 @@ class HandOffTest {
         }
 
         @Override
+        public CompletionStage<Void> start(String peer, String run, List<String> tasks, Map<String, String> inputs) {
+            DagEngine node = nodes.get(peer);
+            if (node == null) {
+                return CompletableFuture.failedFuture(new IllegalStateException(peer + " is gone"));
+            }
+            return CompletableFuture.runAsync(() -> node.continueTasks(run, tasks, inputs));
+        }
+
+        @Override
         public dev.vireo.api.dag.DagService service(String peer) {
             throw new dev.vireo.api.worker.WorkerException(dev.vireo.api.model.ErrorKind.UNREACHABLE, "not used here");
         }

@@ -360,6 +360,32 @@ class RunHomesTest {
         assertEquals(20, plan.steps().get(1).finishUs());
     }
 
+    @Test
+    void aGroupRunsWhereItsFirstMemberRanEvenWithRoomElsewhere() throws Exception {
+        nodes.put("wb", node("wb", 64, null));
+        Node a = node("wa", 64, null);
+        nodes.put("wa", a);
+        // the group's first member is planned on the peer; the others name no worker (alone, each would run here)
+        planner = (dag, context) -> new dev.vireo.api.spi.dag.DagPlan(dag.name(), List.of(
+                new dev.vireo.api.spi.dag.DagPlan.Step("t0", "", "", false, 0),
+                new dev.vireo.api.spi.dag.DagPlan.Step("t1", "wb", "g", false, 0),
+                new dev.vireo.api.spi.dag.DagPlan.Step("t2", "", "g", false, 0),
+                new dev.vireo.api.spi.dag.DagPlan.Step("t3", "", "g", false, 0),
+                new dev.vireo.api.spi.dag.DagPlan.Step("t4", "", "", false, 0)), 0);
+        String run = a.engine().submit(chain(5), "");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!a.engine().summary(run).state().done() && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        RunStatus s = a.engine().status(run);
+        assertEquals(RunState.SUCCEEDED, s.state(), s.toString());
+        Map<String, String> where = s.records().stream().collect(Collectors.toMap(TaskRecord::task,
+                TaskRecord::worker));
+        assertEquals(Map.of("t0", "wa", "t1", "wb", "t2", "wb", "t3", "wb", "t4", "wa"), where,
+                "the group's members followed its first; the tasks outside it ran here");
+        assertEquals(Map.of("t4", "5"), a.engine().result(run).outputs());
+    }
+
     /**
      * Every planner end to end on two workers: a fan-out of 6 into a fan-in, then a diamond, each run twice (the second
      * with the first's history); every run succeeds with the right output, and every task ran where its step said

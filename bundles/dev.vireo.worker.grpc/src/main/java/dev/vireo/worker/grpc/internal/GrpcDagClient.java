@@ -107,6 +107,12 @@ final class GrpcDagClient implements DagService {
     }
 
     @Override
+    public void continueTasks(String run, java.util.List<String> tasks, java.util.Map<String, String> inputs) {
+        call(CONTROL_DEADLINE_MS, run, s -> s.continueDag(ContinueDagRequest.newBuilder().setRun(run).addAllTasks(tasks)
+                .putAllInputs(inputs).build()));
+    }
+
+    @Override
     public RunStatus summary(String run) {
         return Messages.dag(call(CONTROL_DEADLINE_MS, run, s -> s.getDag(request(run, true))));
     }

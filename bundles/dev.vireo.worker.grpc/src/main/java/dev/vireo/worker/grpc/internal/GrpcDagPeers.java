@@ -67,11 +67,17 @@ public final class GrpcDagPeers implements DagPeers {
 
     @Override
     public CompletionStage<Void> start(String peer, String run, List<String> tasks) {
+        return start(peer, run, tasks, java.util.Map.of());
+    }
+
+    @Override
+    public CompletionStage<Void> start(String peer, String run, List<String> tasks,
+            java.util.Map<String, String> inputs) {
         try {
             GrpcRemoteWorker remote = remote(peer, ErrorKind.INVALID_REQUEST);
             // a hand-off is often made while this node answers a ContinueDag of its own (a task continued here
             // finished and made others ready)
-            return GrpcRemoteWorker.detached(() -> remote.continueTasks(run, tasks));
+            return GrpcRemoteWorker.detached(() -> remote.continueTasks(run, tasks, inputs));
         } catch (RuntimeException e) {
             return CompletableFuture.failedStage(e);
         }

@@ -201,9 +201,10 @@ final class GrpcRemoteWorker implements RemoteWorker {
      * Fails with the node's own kind (UNKNOWN_FUNCTION for a run it cannot see), or UNREACHABLE; one that fails for
      * want of an answer may still have started there.
      */
-    CompletionStage<Void> continueTasks(String run, java.util.List<String> tasks) {
+    CompletionStage<Void> continueTasks(String run, java.util.List<String> tasks, java.util.Map<String, String> inputs) {
         return stage(async.withDeadlineAfter(CONTROL_DEADLINE_MS, TimeUnit.MILLISECONDS)
-                .continueDag(ContinueDagRequest.newBuilder().setRun(run).addAllTasks(tasks).build()), r -> null);
+                .continueDag(ContinueDagRequest.newBuilder().setRun(run).addAllTasks(tasks).putAllInputs(inputs)
+                        .build()), r -> null);
     }
 
     @Override

@@ -296,12 +296,12 @@ final class WorkerGrpcService extends WorkerGrpc.WorkerImplBase {
     @Override
     public void continueDag(ContinueDagRequest request, StreamObserver<ContinueDagReply> out) {
         answer(out, () -> {
+            java.util.List<String> tasks = new java.util.ArrayList<>();
             if (!request.getTask().isEmpty()) {
-                dags().continueTask(request.getRun(), request.getTask());
+                tasks.add(request.getTask());
             }
-            for (String task : request.getTasksList()) {
-                dags().continueTask(request.getRun(), task);
-            }
+            tasks.addAll(request.getTasksList());
+            dags().continueTasks(request.getRun(), tasks, request.getInputsMap());
             return ContinueDagReply.getDefaultInstance();
         });
     }
