@@ -116,11 +116,18 @@ public final class ComparisonFigure {
         st.setLegendLayout(Styler.LegendLayout.Horizontal);
         st.setLegendBorderColor(Color.WHITE);
         st.setChartTitleBoxVisible(false);
-        // category names wider than their share of the axis would overlap: slant them
-        st.setXAxisLabelRotation(p.categories().stream().mapToInt(String::length).sum() * 8 > PANEL_W * 3 / 4 ? 15 : 0);
+        // a category name wider than its share of the axis (~8 px a character) would overlap its neighbours: slant
+        int longest = p.categories().stream().mapToInt(String::length).max().orElse(0);
+        st.setXAxisLabelRotation(longest * 8 > (PANEL_W - 100) / Math.max(1, p.categories().size()) ? 20 : 0);
         st.setAxisTickLabelsFont(st.getAxisTickLabelsFont().deriveFont(11f));
         st.setYAxisTickMarkSpacingHint(48);
+        st.setYAxisDecimalPattern("#,##0.##");
         st.setYAxisMin(0.0);
+        boolean allZero = p.series().values().stream().flatMapToDouble(java.util.Arrays::stream)
+                .allMatch(v -> !Double.isFinite(v) || v == 0);
+        if (allZero) {
+            st.setYAxisMax(1.0); // an axis with some height: every bar is 0, none is missing
+        }
         int k = 0;
         for (var e : p.series().entrySet()) {
             List<Double> ys = new ArrayList<>();
