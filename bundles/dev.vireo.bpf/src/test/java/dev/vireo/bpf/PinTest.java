@@ -17,52 +17,27 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Pinning under /sys/fs/bpf and opening the pin again, as another process (bpftool, the scheduler) would. */
 class PinTest {
-    private static final Path SYSTEM_BPFFS = Path.of("/sys/fs/bpf");
-    /** Where the test pins: the system's bpf filesystem, or (where none is mounted) one of its own, mounted here. */
-    private static Path bpffs;
-    private static Path ownMount;
+    /** Where the test pins: the system's bpf filesystem, or (where none is mounted) one of its own. */
+    private static Bpffs bpffs;
     private Path dir;
 
     @BeforeAll
     static void mountBpffs() throws Exception {
-        if (Bpf.unavailable().isPresent() || !Kernel.root()) {
-            return;
-        }
-        if (isBpffs(SYSTEM_BPFFS)) {
-            bpffs = SYSTEM_BPFFS;
-            return;
-        }
-        // a private instance, torn down after the tests (bpffs mounts anywhere; each mount is its own namespace)
-        Path mnt = Files.createTempDirectory("vireo-bpffs-");
-        Process p = new ProcessBuilder("mount", "-t", "bpf", "bpf", mnt.toString()).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        if (p.waitFor() == 0 && isBpffs(mnt)) {
-            bpffs = mnt;
-            ownMount = mnt;
-        } else {
-            Files.deleteIfExists(mnt);
-            System.err.println("PinTest: mounting a bpf filesystem failed: " + out);
-        }
+        bpffs = Bpffs.acquire();
     }
 
     @AfterAll
     static void unmountBpffs() throws Exception {
-        if (ownMount != null) {
-            new ProcessBuilder("umount", ownMount.toString()).inheritIO().start().waitFor();
-            Files.deleteIfExists(ownMount);
+        if (bpffs != null) {
+            bpffs.release();
         }
-    }
-
-    private static boolean isBpffs(Path p) throws java.io.IOException {
-        return Files.isDirectory(p) && Files.getFileStore(p).type().equals("bpf");
     }
 
     @BeforeEach
     void bpffs() throws Exception {
         Kernel.assumeBpf();
-        org.junit.jupiter.api.Assumptions.assumeTrue(bpffs != null, "skipped: no bpf filesystem at /sys/fs/bpf,"
-                + " and mounting one failed (see the test's output)");
-        dir = Files.createTempDirectory(bpffs, "vireo-test-");
+        org.junit.jupiter.api.Assumptions.assumeTrue(bpffs != null, Bpffs.NONE);
+        dir = Files.createTempDirectory(bpffs.root(), "vireo-test-");
     }
 
     @AfterEach
