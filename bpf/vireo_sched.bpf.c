@@ -5,7 +5,8 @@
  * It runs in partial mode (SCX_OPS_SWITCH_PARTIAL): only tasks whose policy is SCHED_EXT (7) are scheduled here;
  * the control plane sets that policy on a container's processes. A SCHED_EXT task whose cgroup2 id is a key of
  * vireo_cmap runs only on the CPUs of its group (vireo_gmap), from the group's own queue (DSQ), with the group's
- * time slice and ordering. Every other SCHED_EXT task goes to one shared FIFO queue that any CPU takes from.
+ * time slice and ordering. Every other SCHED_EXT task goes to one shared FIFO queue that any CPU takes from (a
+ * CPU alternates between its groups' queues and the shared one).
  * The maps and their layout: vireo_maps.h.
  *
  * Built for the 6.12 kfunc names (scx_bpf_dispatch, scx_bpf_consume, ...; renamed in 6.13). libbpf 1.1 knows
@@ -54,6 +55,16 @@ struct {
 	__type(key, __u32);
 	__type(value, struct vireo_gstats);
 } vireo_gstat SEC(".maps");
+
+/* per CPU: whether its next dispatch tries the shared queue before its groups' (they alternate, so that SCHED_EXT
+ * tasks of unmapped cgroups are not starved on CPUs whose groups always have work: the kernel's watchdog would
+ * unload the scheduler after 30 s of a runnable task not running) */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} vireo_turn SEC(".maps");
 
 /* per task: when it became runnable (ARRIVAL order) and when it was last put into a group's queue (wait_ns) */
 struct task_ctx {
@@ -190,15 +201,21 @@ SEC("struct_ops/vireo_dispatch")
 void BPF_PROG(vireo_dispatch, s32 cpu, struct task_struct *prev)
 {
 	struct vireo_group *g;
-	u32 gi;
+	u32 zero = 0, key, *turn = bpf_map_lookup_elem(&vireo_turn, &zero);
+	int gi;
+	bool shared_first = turn && (*turn)++ & 1;
 
-	/* the queues of the groups this CPU belongs to, in group order, then the shared one */
+	if (shared_first && scx_bpf_consume(SHARED_DSQ))
+		return;
+	/* the queues of the groups this CPU belongs to, in group order */
 	for (gi = 0; gi < VIREO_MAX_GROUPS; gi++) {
-		g = bpf_map_lookup_elem(&vireo_gmap, &gi);
+		key = gi; /* the loop counter stays in a register: a counter on the stack looks like an endless loop */
+		g = bpf_map_lookup_elem(&vireo_gmap, &key);
 		if (g && g->active && in_mask(g->cpus, cpu) && scx_bpf_consume(gi))
 			return;
 	}
-	scx_bpf_consume(SHARED_DSQ);
+	if (!shared_first)
+		scx_bpf_consume(SHARED_DSQ);
 }
 
 SEC("struct_ops/vireo_runnable")
