@@ -2,9 +2,6 @@ package dev.vireo.bpf;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
-import com.sun.jna.Native;
-import com.sun.jna.NativeLibrary;
-import com.sun.jna.Pointer;
 import java.io.IOException;
 
 /**
@@ -24,24 +21,6 @@ public final class SchedPolicy {
     private static final int EINVAL = 22;
 
     private SchedPolicy() {
-    }
-
-    private static final class Libc {
-        static final Throwable FAILURE;
-
-        static {
-            Throwable failure = null;
-            try {
-                Native.register(Libc.class, NativeLibrary.getInstance("c"));
-            } catch (LinkageError | RuntimeException e) {
-                failure = e;
-            }
-            FAILURE = failure;
-        }
-
-        static native int sched_setscheduler(int pid, int policy, Pointer param) throws LastErrorException;
-
-        static native int sched_getscheduler(int pid) throws LastErrorException;
     }
 
     /**

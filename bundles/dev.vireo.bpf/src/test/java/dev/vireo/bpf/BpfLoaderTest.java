@@ -12,39 +12,27 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The loader on this host's kernel: rqlat loads, pins and goes away cleanly; sched falls back (no sched_ext). */
 class BpfLoaderTest {
     private static final Duration READY = Duration.ofSeconds(30);
-    private static Bpffs bpffs;
+    @RegisterExtension
+    static final Bpffs BPFFS = new Bpffs();
     private BpfArtifacts artifacts;
-
-    @BeforeAll
-    static void mount() throws Exception {
-        bpffs = Bpffs.acquire();
-    }
-
-    @AfterAll
-    static void unmount() throws Exception {
-        if (bpffs != null) {
-            bpffs.release();
-        }
-    }
 
     @BeforeEach
     void built() {
         Kernel.assumeBpf();
-        assumeTrue(bpffs != null, Bpffs.NONE);
+        BPFFS.root();
         artifacts = Artifacts.assumeBuilt();
     }
 
     private Path pinDir(String name) {
-        return bpffs.root().resolve("vireo-test-" + ProcessHandle.current().pid() + "-" + name);
+        return BPFFS.root().resolve("vireo-test-" + ProcessHandle.current().pid() + "-" + name);
     }
 
     @Test
@@ -58,17 +46,24 @@ class BpfLoaderTest {
         assertFalse(Files.exists(pinDir("sched")), "nothing pinned");
     }
 
-    @Test
-    void rqlatPinsItsMapsAttachesAndACleanStopUnpinsAndDetaches() throws Exception {
+    /** Starts rqlat pinning in {@code dir}; adds the ids of the programs it attached (there must be 3) to {@code ours}. */
+    private BpfLoader startRqlat(Path dir, Set<Integer> ours) throws Exception {
         Bpftool.assumePresent();
         Set<Integer> before = Bpftool.programs("vireo_rq");
-        Path dir = pinDir("clean");
         BpfLoader loader = BpfLoader.start(artifacts.loader(), BpfLoader.Kind.RQLAT, artifacts.rqlatObject(), dir,
                 READY);
-        Set<Integer> ours = new HashSet<>(Bpftool.programs("vireo_rq"));
+        ours.addAll(Bpftool.programs("vireo_rq"));
         ours.removeAll(before);
+        assertEquals(3, ours.size(), "wakeup, wakeup_new and switch attached: " + ours);
+        return loader;
+    }
+
+    @Test
+    void rqlatPinsItsMapsAttachesAndACleanStopUnpinsAndDetaches() throws Exception {
+        Path dir = pinDir("clean");
+        Set<Integer> ours = new HashSet<>();
+        BpfLoader loader = startRqlat(dir, ours);
         try {
-            assertEquals(3, ours.size(), "wakeup, wakeup_new and switch attached: " + ours);
             for (String map : new String[] {RunQueueMaps.TRACKED, RunQueueMaps.HISTOGRAMS, "vireo_rqstart"}) {
                 assertTrue(Files.exists(dir.resolve(map)), map + " pinned under " + dir);
             }
@@ -84,14 +79,9 @@ class BpfLoaderTest {
 
     @Test
     void aKilledLoaderLeavesNoProgramAttachedAndTheNextOneReplacesItsStalePins() throws Exception {
-        Bpftool.assumePresent();
-        Set<Integer> before = Bpftool.programs("vireo_rq");
         Path dir = pinDir("killed");
-        BpfLoader first = BpfLoader.start(artifacts.loader(), BpfLoader.Kind.RQLAT, artifacts.rqlatObject(), dir,
-                READY);
-        Set<Integer> ours = new HashSet<>(Bpftool.programs("vireo_rq"));
-        ours.removeAll(before);
-        assertEquals(3, ours.size(), "attached: " + ours);
+        Set<Integer> ours = new HashSet<>();
+        BpfLoader first = startRqlat(dir, ours);
         first.kill();
         first.close();
         assertFalse(first.alive());

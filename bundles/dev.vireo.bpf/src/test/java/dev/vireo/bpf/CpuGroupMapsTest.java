@@ -10,38 +10,24 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The scheduler's maps as Java writes them, against maps of the layout the loader pins (created here: this host's
  * kernel cannot load the scheduler; the QEMU test runs the real one), read back with bpftool-independent bytes.
  */
 class CpuGroupMapsTest {
-    private static Bpffs bpffs;
+    @RegisterExtension
+    static final Bpffs BPFFS = new Bpffs();
     private Path dir;
-
-    @BeforeAll
-    static void mount() throws Exception {
-        bpffs = Bpffs.acquire();
-    }
-
-    @AfterAll
-    static void unmount() throws Exception {
-        if (bpffs != null) {
-            bpffs.release();
-        }
-    }
 
     @BeforeEach
     void pinMapsOfTheSchedulersLayout() throws Exception {
         Kernel.assumeBpf();
-        assumeTrue(bpffs != null, Bpffs.NONE);
-        dir = Files.createTempDirectory(bpffs.root(), "vireo-test-groups-");
+        dir = Files.createTempDirectory(BPFFS.root(), "vireo-test-groups-");
         try (BpfMap c = BpfMap.create(MapSpec.hash(CpuGroupMaps.MEMBERS, 8, 16, 65536));
                 BpfMap g = BpfMap.create(MapSpec.array(CpuGroupMaps.GROUPS, 24, 64));
                 BpfMap s = BpfMap.create(MapSpec.array(CpuGroupMaps.STATS, 24, 64))) {
@@ -55,14 +41,7 @@ class CpuGroupMapsTest {
 
     @AfterEach
     void unpin() throws Exception {
-        if (dir != null) {
-            try (Stream<Path> pins = Files.list(dir)) {
-                for (Path p : pins.toList()) {
-                    Files.delete(p);
-                }
-            }
-            Files.delete(dir);
-        }
+        Bpffs.removePins(dir);
     }
 
     @Test

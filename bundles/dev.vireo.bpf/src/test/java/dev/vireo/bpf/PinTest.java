@@ -7,49 +7,27 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Pinning under /sys/fs/bpf and opening the pin again, as another process (bpftool, the scheduler) would. */
 class PinTest {
-    /** Where the test pins: the system's bpf filesystem, or (where none is mounted) one of its own. */
-    private static Bpffs bpffs;
+    @RegisterExtension
+    static final Bpffs BPFFS = new Bpffs();
     private Path dir;
-
-    @BeforeAll
-    static void mountBpffs() throws Exception {
-        bpffs = Bpffs.acquire();
-    }
-
-    @AfterAll
-    static void unmountBpffs() throws Exception {
-        if (bpffs != null) {
-            bpffs.release();
-        }
-    }
 
     @BeforeEach
     void bpffs() throws Exception {
         Kernel.assumeBpf();
-        org.junit.jupiter.api.Assumptions.assumeTrue(bpffs != null, Bpffs.NONE);
-        dir = Files.createTempDirectory(bpffs.root(), "vireo-test-");
+        dir = Files.createTempDirectory(BPFFS.root(), "vireo-test-");
     }
 
     @AfterEach
     void unlink() throws Exception {
-        if (dir != null) {
-            try (Stream<Path> pins = Files.list(dir)) {
-                for (Path p : pins.toList()) {
-                    Files.delete(p);
-                }
-            }
-            Files.delete(dir);
-        }
+        Bpffs.removePins(dir);
     }
 
     @Test

@@ -7,11 +7,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Run-queue latency measured on this host's kernel: busy processes in a private cgroup2 directory, pinned to one
@@ -19,29 +18,18 @@ import org.junit.jupiter.api.Test;
  */
 class RunQueueMapsTest {
     private static final long MEASURE_MS = 2_000;
-    private static Bpffs bpffs;
+    @RegisterExtension
+    static final Bpffs BPFFS = new Bpffs();
     private BpfLoader loader;
     private RunQueueMaps maps;
-
-    @BeforeAll
-    static void mount() throws Exception {
-        bpffs = Bpffs.acquire();
-    }
-
-    @AfterAll
-    static void unmount() throws Exception {
-        if (bpffs != null) {
-            bpffs.release();
-        }
-    }
 
     @BeforeEach
     void load() throws Exception {
         Kernel.assumeBpf();
-        assumeTrue(bpffs != null, Bpffs.NONE);
+        BPFFS.root();
         BpfArtifacts a = Artifacts.assumeBuilt();
         assumeTrue(TestCgroup.root() != null, "skipped: no cgroup2 hierarchy");
-        Path dir = bpffs.root().resolve("vireo-test-rq-" + ProcessHandle.current().pid());
+        Path dir = BPFFS.root().resolve("vireo-test-rq-" + ProcessHandle.current().pid());
         loader = BpfLoader.start(a.loader(), BpfLoader.Kind.RQLAT, a.rqlatObject(), dir, Duration.ofSeconds(30));
         maps = RunQueueMaps.open(dir);
     }
