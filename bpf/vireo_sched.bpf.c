@@ -93,12 +93,17 @@ static __always_inline struct task_ctx *tctx_of(struct task_struct *p)
 	return bpf_task_storage_get(&vireo_tctx, p, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 }
 
-/* the task's group when its cgroup is mapped to a defined group with CPUs; *idx gets the group's index */
-static struct vireo_group *group_of(struct task_struct *p, u32 *idx, u64 *expected_ns)
+/*
+ * The task's group when its cgroup is mapped to a defined group with CPUs it may run on: *idx gets the group's index,
+ * *cpus the group's CPUs the task's affinity allows (a task whose affinity excludes all of them goes to the shared
+ * queue: in its group's queue no CPU could take it, and the watchdog would unload the scheduler).
+ */
+static struct vireo_group *group_of(struct task_struct *p, u32 *idx, u64 *expected_ns, u64 *cpus)
 {
 	u64 cgid = BPF_CORE_READ(p, cgroups, dfl_cgrp, kn, id);
 	struct vireo_member *m = bpf_map_lookup_elem(&vireo_cmap, &cgid);
 	struct vireo_group *g;
+	u64 allowed;
 	u32 gi;
 
 	if (!m)
@@ -107,10 +112,14 @@ static struct vireo_group *group_of(struct task_struct *p, u32 *idx, u64 *expect
 	if (gi >= VIREO_MAX_GROUPS)
 		return NULL;
 	g = bpf_map_lookup_elem(&vireo_gmap, &gi);
-	if (!g || !g->active || !g->cpus)
+	if (!g || !g->active)
+		return NULL;
+	allowed = BPF_CORE_READ(p, cpus_ptr, bits[0]); /* CPUs 0..63 */
+	if (!(g->cpus & allowed))
 		return NULL;
 	*idx = gi;
 	*expected_ns = m->expected_ns;
+	*cpus = g->cpus & allowed;
 	return g;
 }
 
@@ -122,27 +131,25 @@ static __always_inline bool in_mask(u64 cpus, s32 cpu)
 SEC("struct_ops/vireo_select_cpu")
 s32 BPF_PROG(vireo_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wake_flags)
 {
-	struct vireo_group *g;
-	u64 expected;
+	u64 expected, cpus;
 	bool is_idle = false;
 	u32 gi;
 	s32 cpu;
 
-	g = group_of(p, &gi, &expected);
-	if (!g)
+	if (!group_of(p, &gi, &expected, &cpus))
 		return scx_bpf_select_cpu_dfl(p, prev_cpu, wake_flags, &is_idle);
 
 	/* an idle CPU of the group, the previous one first; else stay near prev or take the group's first CPU */
-	if (in_mask(g->cpus, prev_cpu) && scx_bpf_test_and_clear_cpu_idle(prev_cpu))
+	if (in_mask(cpus, prev_cpu) && scx_bpf_test_and_clear_cpu_idle(prev_cpu))
 		return prev_cpu;
 	for (cpu = 0; cpu < 64; cpu++) {
-		if (in_mask(g->cpus, cpu) && scx_bpf_test_and_clear_cpu_idle(cpu))
+		if (in_mask(cpus, cpu) && scx_bpf_test_and_clear_cpu_idle(cpu))
 			return cpu;
 	}
-	if (in_mask(g->cpus, prev_cpu))
+	if (in_mask(cpus, prev_cpu))
 		return prev_cpu;
 	for (cpu = 0; cpu < 64; cpu++) {
-		if (in_mask(g->cpus, cpu))
+		if (in_mask(cpus, cpu))
 			return cpu;
 	}
 	return prev_cpu;
@@ -154,12 +161,12 @@ void BPF_PROG(vireo_enqueue, struct task_struct *p, u64 enq_flags)
 	struct vireo_group *g;
 	struct vireo_gstats *st;
 	struct task_ctx *tc;
-	u64 expected, now = bpf_ktime_get_ns(), vtime, slice, runtime;
+	u64 expected, cpus, now = bpf_ktime_get_ns(), vtime, slice, runtime;
 	u32 gi;
 	s32 cpu;
 
 	tc = tctx_of(p);
-	g = group_of(p, &gi, &expected);
+	g = group_of(p, &gi, &expected, &cpus);
 	if (!g) {
 		if (tc)
 			tc->group = -1;
@@ -190,9 +197,9 @@ void BPF_PROG(vireo_enqueue, struct task_struct *p, u64 enq_flags)
 	if (st)
 		__sync_fetch_and_add(&st->enqueued, 1);
 
-	/* wake an idle CPU of the group: the task may have been queued from a CPU outside it */
+	/* wake the group's idle CPUs it may run on: it may have been queued from a CPU outside the group */
 	for (cpu = 0; cpu < 64; cpu++) {
-		if (in_mask(g->cpus, cpu))
+		if (in_mask(cpus, cpu))
 			scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
 	}
 }

@@ -17,7 +17,8 @@ import java.util.stream.Collectors;
  * and drives the scheduler the way the worker will: {@link BpfLoader}, {@link CpuGroupMaps}, {@link SchedPolicy}.
  *
  * <p>Group 0 = CPU 1 (FIFO), group 1 = CPU 0 (SRT); cgroups {@code g0} and {@code g1} mapped to them and {@code un}
- * unmapped, two busy loops in each, all moved to SCHED_EXT. It samples on which CPU each ran ({@code /proc/PID/stat}
+ * unmapped, two busy loops in each, plus one in {@code g0} allowed only CPU 0 ({@code g0x}), all moved to
+ * SCHED_EXT. It samples on which CPU each ran ({@code /proc/PID/stat}
  * field 39) and how much CPU time each got, stops the loader (clean detach) and checks the default scheduler is back
  * and the loops still run, then loads it again and SIGKILLs the loader (the kernel detaches). Writes
  * {@code result.json} (flat: {@code "key": value}) to the results directory; the host test asserts on it.
@@ -31,6 +32,8 @@ public final class SchedExtGuest {
     private static final int SAMPLES = 100;
     private static final long SAMPLE_MS = 30;
     private static final String[] CGROUPS = {"g0", "g1", "un"};
+    /** Labels of the busy loops: per cgroup, and g0x: one in g0 whose affinity (CPU 0) excludes group 0's CPU 1. */
+    private static final String[] LABELS = {"g0", "g1", "un", "g0x"};
     private static final int BUSY_PER_CGROUP = 2;
 
     private final Map<String, Object> result = new LinkedHashMap<>();
@@ -83,6 +86,9 @@ public final class SchedExtGuest {
                     labels.put(pid, name);
                 }
             }
+            int outside = cgroups.get(0).startBusy("0");
+            SchedPolicy.setExt(outside);
+            labels.put(outside, "g0x");
             result.put("members", maps.members().size());
             result.put("policy_ext", labels.keySet().stream().allMatch(pid -> policy(pid) == SchedPolicy.SCHED_EXT));
             result.put("state_loaded", read(STATE));
@@ -90,7 +96,7 @@ public final class SchedExtGuest {
             Map<Integer, Long> cpuBefore = cpuTicks(labels.keySet());
             sample(labels, "");
             Map<Integer, Long> cpuAfter = cpuTicks(labels.keySet());
-            for (String name : CGROUPS) {
+            for (String name : LABELS) {
                 result.put(name + "_ticks", labels.entrySet().stream().filter(e -> e.getValue().equals(name))
                         .mapToLong(e -> cpuAfter.get(e.getKey()) - cpuBefore.get(e.getKey())).min().orElse(-1));
             }
@@ -126,7 +132,7 @@ public final class SchedExtGuest {
     /** Counts, per cgroup label and CPU, on which CPU each process last ran, {@link #SAMPLES} times. */
     private void sample(Map<Integer, String> labels, String prefix) throws Exception {
         Map<String, Integer> counts = new LinkedHashMap<>();
-        for (String name : CGROUPS) {
+        for (String name : LABELS) {
             counts.put(prefix + name + "_cpu0", 0);
             counts.put(prefix + name + "_cpu1", 0);
         }

@@ -67,9 +67,11 @@ class SchedExtQemuTest {
         assertTrue(num(r, "g0_cpu1") > 0, context);
         assertEquals(0, num(r, "g1_cpu1"), "group 1's tasks never on CPU 1" + context);
         assertTrue(num(r, "g1_cpu0") > 0, context);
-        for (String cg : List.of("g0", "g1", "un")) {
+        for (String cg : List.of("g0", "g1", "un", "g0x")) {
             assertTrue(num(r, cg + "_ticks") > 0, "every task of " + cg + " got CPU time" + context);
         }
+        // g0x: in group 0 (CPU 1) but allowed only CPU 0: the shared queue runs it there, nothing waits forever
+        assertEquals(0, num(r, "g0x_cpu1"), context);
         assertTrue(num(r, "gstat0_enqueued") > 0 && num(r, "gstat0_dispatched") > 0, context);
         assertEquals(0, num(r, "stop_exit"), "the loader stopped cleanly" + context);
         assertEquals("\"disabled\"", r.get("state_after_stop"), "detached: default scheduler back" + context);

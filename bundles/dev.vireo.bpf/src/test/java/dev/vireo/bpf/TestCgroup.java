@@ -52,9 +52,10 @@ final class TestCgroup implements AutoCloseable {
 
     /**
      * Starts a busy loop ({@code sh -c 'while :; do :; done'}), restricted to {@code cpuList} (taskset syntax) when
-     * it is not null, and moves it into this cgroup. Returns its pid.
+     * it is not null (returning once the restriction is in force: taskset sets it before it execs the loop), and moves
+     * it into this cgroup. Returns its pid.
      */
-    int startBusy(String cpuList) throws IOException {
+    int startBusy(String cpuList) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         if (cpuList != null) {
             cmd.addAll(List.of("taskset", "-c", cpuList));
@@ -63,7 +64,24 @@ final class TestCgroup implements AutoCloseable {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         processes.add(p);
         Files.writeString(dir.resolve("cgroup.procs"), Long.toString(p.pid()));
+        if (cpuList != null) {
+            awaitAffinity(p.pid(), cpuList);
+        }
         return (int) p.pid();
+    }
+
+    private static void awaitAffinity(long pid, String cpuList) throws IOException, InterruptedException {
+        Path status = Path.of("/proc/" + pid + "/status");
+        String line = "";
+        for (int i = 0; i < 400; i++) {
+            line = Files.readAllLines(status).stream().filter(l -> l.startsWith("Cpus_allowed_list:")).findFirst()
+                    .orElse("").replace("Cpus_allowed_list:", "").strip();
+            if (line.equals(cpuList)) {
+                return;
+            }
+            Thread.sleep(25);
+        }
+        throw new IOException("process " + pid + " still allowed CPUs " + line + " 10 s after taskset -c " + cpuList);
     }
 
     List<Integer> pids() {
