@@ -2,8 +2,6 @@ package dev.vireo.bpf;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
-import com.sun.jna.Native;
-import com.sun.jna.NativeLibrary;
 import com.sun.jna.Pointer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -23,25 +21,6 @@ public final class Bpf {
             platformProblem(System.getProperty("os.name", ""), System.getProperty("os.arch", ""));
 
     private Bpf() {
-    }
-
-    /** The direct-mapped libc functions; loaded on first use, only on a supported platform. */
-    private static final class Sys {
-        static final Throwable FAILURE;
-
-        static {
-            Throwable failure = null;
-            try {
-                Native.register(Sys.class, NativeLibrary.getInstance("c"));
-            } catch (LinkageError | RuntimeException e) {
-                failure = e;
-            }
-            FAILURE = failure;
-        }
-
-        static native long syscall(long number, long cmd, Pointer attr, long size) throws LastErrorException;
-
-        static native int close(int fd) throws LastErrorException;
     }
 
     /** Why this host cannot call {@code bpf(2)} from here, or null when it can (by OS and architecture alone). */
@@ -64,7 +43,7 @@ public final class Bpf {
         if (PLATFORM_PROBLEM != null) {
             return Optional.of(PLATFORM_PROBLEM);
         }
-        Throwable failure = Sys.FAILURE;
+        Throwable failure = Libc.FAILURE;
         return failure == null ? Optional.empty()
                 : Optional.of("JNA could not bind syscall() in libc (" + failure + ")");
     }
@@ -91,7 +70,7 @@ public final class Bpf {
             throw new BpfException(command, BpfException.ENOSYS, object, problem.get());
         }
         try {
-            return Sys.syscall(SYS_BPF_X86_64, command.number(), attr, size);
+            return Libc.syscall(SYS_BPF_X86_64, command.number(), attr, size);
         } catch (LastErrorException e) {
             return -e.getErrorCode();
         }
@@ -120,7 +99,7 @@ public final class Bpf {
             return;
         }
         try {
-            Sys.close(fd);
+            Libc.close(fd);
         } catch (LastErrorException e) {
             // EBADF or EINTR: on Linux the descriptor is gone either way
         }

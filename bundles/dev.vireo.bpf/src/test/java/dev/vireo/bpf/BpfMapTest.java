@@ -19,10 +19,12 @@ class BpfMapTest {
         Kernel.assumeBpf();
     }
 
-    static byte[] value(long a, long b) {
-        byte[] v = new byte[16];
-        System.arraycopy(BpfMap.u64(a), 0, v, 0, 8);
-        System.arraycopy(BpfMap.u64(b), 0, v, 8, 8);
+    /** {@code fields} as consecutive little-endian u64s. */
+    static byte[] value(long... fields) {
+        byte[] v = new byte[8 * fields.length];
+        for (int i = 0; i < fields.length; i++) {
+            System.arraycopy(BpfMap.u64(fields[i]), 0, v, 8 * i, 8);
+        }
         return v;
     }
 

@@ -7,74 +7,27 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Pinning under /sys/fs/bpf and opening the pin again, as another process (bpftool, the scheduler) would. */
 class PinTest {
-    private static final Path SYSTEM_BPFFS = Path.of("/sys/fs/bpf");
-    /** Where the test pins: the system's bpf filesystem, or (where none is mounted) one of its own, mounted here. */
-    private static Path bpffs;
-    private static Path ownMount;
+    @RegisterExtension
+    static final Bpffs BPFFS = new Bpffs();
     private Path dir;
-
-    @BeforeAll
-    static void mountBpffs() throws Exception {
-        if (Bpf.unavailable().isPresent() || !Kernel.root()) {
-            return;
-        }
-        if (isBpffs(SYSTEM_BPFFS)) {
-            bpffs = SYSTEM_BPFFS;
-            return;
-        }
-        // a private instance, torn down after the tests (bpffs mounts anywhere; each mount is its own namespace)
-        Path mnt = Files.createTempDirectory("vireo-bpffs-");
-        Process p = new ProcessBuilder("mount", "-t", "bpf", "bpf", mnt.toString()).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        if (p.waitFor() == 0 && isBpffs(mnt)) {
-            bpffs = mnt;
-            ownMount = mnt;
-        } else {
-            Files.deleteIfExists(mnt);
-            System.err.println("PinTest: mounting a bpf filesystem failed: " + out);
-        }
-    }
-
-    @AfterAll
-    static void unmountBpffs() throws Exception {
-        if (ownMount != null) {
-            new ProcessBuilder("umount", ownMount.toString()).inheritIO().start().waitFor();
-            Files.deleteIfExists(ownMount);
-        }
-    }
-
-    private static boolean isBpffs(Path p) throws java.io.IOException {
-        return Files.isDirectory(p) && Files.getFileStore(p).type().equals("bpf");
-    }
 
     @BeforeEach
     void bpffs() throws Exception {
         Kernel.assumeBpf();
-        org.junit.jupiter.api.Assumptions.assumeTrue(bpffs != null, "skipped: no bpf filesystem at /sys/fs/bpf,"
-                + " and mounting one failed (see the test's output)");
-        dir = Files.createTempDirectory(bpffs, "vireo-test-");
+        dir = Files.createTempDirectory(BPFFS.root(), "vireo-test-");
     }
 
     @AfterEach
     void unlink() throws Exception {
-        if (dir != null) {
-            try (Stream<Path> pins = Files.list(dir)) {
-                for (Path p : pins.toList()) {
-                    Files.delete(p);
-                }
-            }
-            Files.delete(dir);
-        }
+        Bpffs.removePins(dir);
     }
 
     @Test

@@ -43,7 +43,9 @@ public final class TestCommand implements Callable<Integer> {
             new String[] {"/usr/lib/python3/dist-packages/graphite", "graphite-web"},
             new String[] {"/usr/bin/gunicorn", "gunicorn"}, new String[] {"/usr/bin/curl", "curl"},
             new String[] {"/usr/lib/python3/dist-packages/numpy", "python3-numpy"},
-            new String[] {"/usr/bin/redis-server", "redis-server"}, new String[] {"/usr/sbin/bpftool", "bpftool"});
+            new String[] {"/usr/bin/redis-server", "redis-server"}, new String[] {"/usr/sbin/bpftool", "bpftool"},
+            new String[] {"/usr/bin/clang", "clang"}, new String[] {"/usr/include/bpf/bpf_helpers.h", "libbpf-dev"},
+            new String[] {"/usr/bin/qemu-system-x86_64", "qemu-system-x86"});
 
     @Override
     public Integer call() throws Exception {

@@ -1,0 +1,119 @@
+package dev.vireo.bpf;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.sun.jna.Native;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The scheduler on a real sched_ext kernel: boots it under QEMU and runs {@link SchedExtGuest} there (the host's JDK
+ * and this module's classes, over the read-only 9p root), then checks its result: tasks of mapped cgroups ran only
+ * on their group's CPU, unmapped ones ran, and stopping (or killing) the loader gave the default scheduler back.
+ * Skipped, saying why, without root, QEMU, the kernel ({@code VIREO_SCX_KERNEL} or
+ * {@code ../shared/sched-ext-kernel/bzImage-6.12.117-scx}) or the built BPF artifacts. About 30-150 s.
+ */
+class SchedExtQemuTest {
+    private static final long TIMEOUT_S = 300;
+    private static final Pattern FIELD = Pattern.compile("\"(\\w+)\": (\"(?:[^\"\\\\]|\\\\.)*\"|[^,\\n]+)");
+
+    @Test
+    void mappedTasksRunOnlyOnTheirGroupsCpuAndDetachRestoresTheDefaultScheduler(@TempDir Path results)
+            throws Exception {
+        assumeTrue(Kernel.root(), "skipped: the QEMU test needs root (9p export of /, mounts in the guest)");
+        assumeTrue(Files.isExecutable(QemuGuest.QEMU), "skipped: " + QemuGuest.QEMU + " missing (apt-get install"
+                + " qemu-system-x86)");
+        Path home = Artifacts.home();
+        Path kernel = QemuGuest.kernel(home);
+        assumeTrue(Files.isRegularFile(kernel), "skipped: no sched_ext kernel at " + kernel + " (set VIREO_SCX_KERNEL)");
+        Artifacts.assumeBuilt();
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+
+        List<String> command = new ArrayList<>(List.of(java.toString(), "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-XX:-UsePerfData", "-Xmx256m", "-Djava.io.tmpdir=/tmp", "-Djna.tmpdir=/tmp",
+                "--enable-native-access=ALL-UNNAMED", "-cp", classpath(), SchedExtGuest.class.getName(),
+                home.toString(), "/tmp/results"));
+        long t0 = System.nanoTime();
+        int qemu = QemuGuest.run(home, kernel, results, command, TIMEOUT_S);
+        long seconds = (System.nanoTime() - t0) / 1_000_000_000L;
+        Path json = results.resolve("result.json");
+        if (qemu == -1 || !Files.exists(json)) {
+            fail((qemu == -1 ? "QEMU killed after " + TIMEOUT_S + " s" : "QEMU exited " + qemu) + " without a result;"
+                    + " guest console:\n" + tail(results.resolve("console.log")) + "\nguest output:\n"
+                    + tail(results.resolve("guest.log")));
+        }
+        Map<String, String> r = parse(Files.readString(json));
+        System.out.println("QEMU run " + seconds + " s; guest result " + r);
+        String context = "\nresult " + r + "\nguest output:\n" + tail(results.resolve("guest.log"));
+
+        assertTrue(!r.containsKey("error"), "the guest driver failed: " + context);
+        assertEquals("\"enabled\"", r.get("state_loaded"), context);
+        assertEquals("\"vireo\"", r.get("ops"), context);
+        assertEquals("true", r.get("policy_ext"), "every busy loop is SCHED_EXT" + context);
+        // group 0 = CPU 1, group 1 = CPU 0
+        assertEquals(0, num(r, "g0_cpu0"), "group 0's tasks never on CPU 0" + context);
+        assertTrue(num(r, "g0_cpu1") > 0, context);
+        assertEquals(0, num(r, "g1_cpu1"), "group 1's tasks never on CPU 1" + context);
+        assertTrue(num(r, "g1_cpu0") > 0, context);
+        for (String cg : List.of("g0", "g1", "un", "g0x")) {
+            assertTrue(num(r, cg + "_ticks") > 0, "every task of " + cg + " got CPU time" + context);
+        }
+        // g0x: in group 0 (CPU 1) but allowed only CPU 0: the shared queue runs it there, nothing waits forever
+        assertEquals(0, num(r, "g0x_cpu1"), context);
+        assertTrue(num(r, "gstat0_enqueued") > 0 && num(r, "gstat0_dispatched") > 0, context);
+        assertEquals(0, num(r, "stop_exit"), "the loader stopped cleanly" + context);
+        assertEquals("\"disabled\"", r.get("state_after_stop"), "detached: default scheduler back" + context);
+        assertEquals("false", r.get("pins_after_stop"), context);
+        assertEquals("true", r.get("running_after_stop"), "the tasks run on under the default class" + context);
+        assertTrue(num(r, "after_g0_cpu0") + num(r, "after_g1_cpu1") > 0, "without the scheduler the fair class"
+                + " spreads the same tasks over both CPUs: the sampling does see the other CPU" + context);
+        assertEquals("\"enabled\"", r.get("state_reloaded"), context);
+        assertEquals("\"disabled\"", r.get("state_after_kill"), "a SIGKILLed loader's scheduler is detached" + context);
+    }
+
+    /** This module's classes, its test classes and JNA: the same paths in the guest (the root is shared). */
+    private static String classpath() throws Exception {
+        List<String> cp = new ArrayList<>();
+        for (Class<?> c : List.of(SchedExtGuest.class, BpfLoader.class, Native.class)) {
+            cp.add(Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString());
+        }
+        return String.join(File.pathSeparator, cp);
+    }
+
+    private static Map<String, String> parse(String json) {
+        Map<String, String> out = new TreeMap<>();
+        Matcher m = FIELD.matcher(json);
+        while (m.find()) {
+            out.put(m.group(1), m.group(2).strip());
+        }
+        return out;
+    }
+
+    private static long num(Map<String, String> r, String key) {
+        String v = r.get(key);
+        if (v == null) {
+            throw new AssertionError("the guest's result has no " + key + ": " + r);
+        }
+        return Long.parseLong(v);
+    }
+
+    private static String tail(Path file) throws Exception {
+        if (!Files.exists(file)) {
+            return "(no " + file.getFileName() + ")";
+        }
+        List<String> lines = Files.readAllLines(file);
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - 80), lines.size()));
+    }
+}
