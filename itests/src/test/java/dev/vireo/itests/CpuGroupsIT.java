@@ -36,9 +36,7 @@ class CpuGroupsIT {
 
     @BeforeEach
     void start() throws Exception {
-        assumeTrue("root".equals(ProcessHandle.current().info().user().orElse("")), "cpu-groups cpuset tests need root");
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/containerd")) && Files.isExecutable(Path.of("/usr/sbin/runc")),
-                "needs containerd and runc (apt-get install containerd runc; ./vireo test does it as root)");
+        LaunchedWorker.assumeContainerd("cpu-groups cpuset tests");
         assumeTrue(Files.exists(CPUSET.resolve("cpuset.cpus")), "needs a cgroup v1 cpuset hierarchy at " + CPUSET);
         String online = Files.readString(Path.of("/sys/devices/system/cpu/online")).trim();
         assumeTrue(online.startsWith("0-") || online.startsWith("0,1"), "needs CPUs 0 and 1 online (has " + online + ")");
@@ -87,8 +85,11 @@ class CpuGroupsIT {
         InvokeReply a;
         InvokeReply b;
         try {
-            CompletableFuture<InvokeReply> fa = CompletableFuture.supplyAsync(() -> w.invoke("cga-1", "{\"ms\": 1500}"));
-            CompletableFuture<InvokeReply> fb = CompletableFuture.supplyAsync(() -> w.invoke("cgb-1", "{\"ms\": 1500}"));
+            // own threads: the common pool has one thread on 2 cores, which would run them one after the other
+            CompletableFuture<InvokeReply> fa = new CompletableFuture<>();
+            CompletableFuture<InvokeReply> fb = new CompletableFuture<>();
+            Thread.ofPlatform().start(() -> fa.complete(w.invoke("cga-1", "{\"ms\": 1500}")));
+            Thread.ofPlatform().start(() -> fb.complete(w.invoke("cgb-1", "{\"ms\": 1500}")));
             a = fa.get(120, TimeUnit.SECONDS);
             b = fb.get(120, TimeUnit.SECONDS);
         } finally {
@@ -105,7 +106,8 @@ class CpuGroupsIT {
             Set<String> values = seen.getOrDefault(e.getKey(), Set.of());
             assertTrue(values.contains(e.getValue()), "host cpuset.cpus of " + e.getKey() + " was its group's CPU "
                     + e.getValue() + " while it ran: " + values);
-            assertTrue(Set.of(full, e.getValue()).containsAll(values), "only its full set or its group's: " + values);
+            // "" only in the instant runc made the cgroup and had not filled it in yet (v1 starts a cpuset empty)
+            assertTrue(Set.of("", full, e.getValue()).containsAll(values), "only its full set or its group's: " + values);
             assertEquals(full, Files.readString(CPUSET.resolve(e.getKey().substring(1)).resolve("cpuset.cpus")).trim(),
                     "restored once the invocation ended (the container is warm in the pool)");
         }
