@@ -59,6 +59,11 @@ class CpuGroupsTest {
         return new ResourceRequest(tid, "f-1", Compute.CPU, 0, 0.5, 0, 1);
     }
 
+    /** A slot grant the test expects to get. */
+    private static ResourceGrant grant(CpuGroups g, String tid) {
+        return g.tryAcquire(slot(tid)).orElseThrow();
+    }
+
     private static ContainerPlacement placed(String id) {
         return new ContainerPlacement(id, "f-1", Map.of("cpuset", Path.of("/sys/fs/cgroup/cpuset/vireo/" + id)),
                 Optional.empty(), OptionalLong.of(42));
@@ -85,7 +90,7 @@ class CpuGroupsTest {
         assertEquals(Map.of("cpu-group", "1", "cpus", "2-3"), held.get(1).assignment());
         assertTrue(g.tryAcquire(slot("t6")).isEmpty(), "every group full");
         g.release(held.get(4)); // group 1 has room again
-        assertEquals("1", g.tryAcquire(slot("t7")).orElseThrow().assignment().get("cpu-group"));
+        assertEquals("1", grant(g, "t7").assignment().get("cpu-group"));
     }
 
     @Test
@@ -102,8 +107,8 @@ class CpuGroupsTest {
     @Test
     void releaseIsIdempotentAndByIdentity() {
         CpuGroups g = groups(Map.of("groups", "0;1"));
-        ResourceGrant a = g.tryAcquire(slot("a")).orElseThrow();
-        ResourceGrant b = g.tryAcquire(slot("b")).orElseThrow();
+        ResourceGrant a = grant(g, "a");
+        ResourceGrant b = grant(g, "b");
         g.release(a);
         g.release(a);
         assertEquals(1, g.usage().used(), "a double release frees once");
@@ -118,9 +123,9 @@ class CpuGroupsTest {
     @Test
     void usageHasADetailPerGroup() {
         CpuGroups g = groups(Map.of("groups", "0-1;2", "group_concurrency", 2));
-        ResourceGrant a = g.tryAcquire(slot("a")).orElseThrow();
-        g.tryAcquire(slot("b")).orElseThrow();
-        g.tryAcquire(slot("c")).orElseThrow();
+        ResourceGrant a = grant(g, "a");
+        grant(g, "b");
+        grant(g, "c");
         g.bind(a, placed("c1"));
         var u = g.usage();
         assertEquals("cpu-groups", u.resource());
@@ -151,8 +156,8 @@ class CpuGroupsTest {
     @Test
     void bindConfinesTheContainerAndReleaseOrUnbindRestoresIt() {
         CpuGroups g = groups(Map.of("groups", "0-1;2-3"));
-        ResourceGrant a = g.tryAcquire(slot("a")).orElseThrow();
-        ResourceGrant b = g.tryAcquire(slot("b")).orElseThrow();
+        ResourceGrant a = grant(g, "a");
+        ResourceGrant b = grant(g, "b");
         g.bind(a, placed("c1"));
         g.bind(a, placed("c1")); // twice: once
         g.bind(b, placed("c2"));
@@ -172,7 +177,7 @@ class CpuGroupsTest {
     @Test
     void aReleasedGrantOrAZeroGrantBindsNothing() {
         CpuGroups g = groups(Map.of("groups", "0;1"));
-        ResourceGrant a = g.tryAcquire(slot("a")).orElseThrow();
+        ResourceGrant a = grant(g, "a");
         g.release(a);
         g.bind(a, placed("c1"));
         ResourceGrant zero = g.tryAcquire(new ResourceRequest("z", "f-1", Compute.CPU, 64, 0, 0, 0)).orElseThrow();
@@ -184,8 +189,8 @@ class CpuGroupsTest {
     @Test
     void unplacedAndRefusedContainersAreRecordedAndStillCounted() {
         CpuGroups g = groups(Map.of("groups", "0;1"));
-        ResourceGrant a = g.tryAcquire(slot("a")).orElseThrow();
-        ResourceGrant b = g.tryAcquire(slot("b")).orElseThrow();
+        ResourceGrant a = grant(g, "a");
+        ResourceGrant b = grant(g, "b");
         g.bind(a, unplaced("sim-1"));
         g.bind(b, placed("refuse-1"));
         assertEquals(List.of("sim-1 unplaced", "refuse-1 failed"), g.members().stream()
@@ -201,8 +206,8 @@ class CpuGroupsTest {
     @Test
     void aContainerServingTwoInvocationsStaysInTheFirstGroupUntilTheLastEnds() {
         CpuGroups g = groups(Map.of("groups", "0;1"));
-        ResourceGrant a = g.tryAcquire(slot("a")).orElseThrow();
-        ResourceGrant b = g.tryAcquire(slot("b")).orElseThrow();
+        ResourceGrant a = grant(g, "a");
+        ResourceGrant b = grant(g, "b");
         g.bind(a, placed("c1"));
         g.bind(b, placed("c1"));
         assertEquals(1, g.members().size());
@@ -216,8 +221,8 @@ class CpuGroupsTest {
     @Test
     void closeRestoresEveryBoundContainerAndLaterBindsDoNothing() {
         CpuGroups g = groups(Map.of("groups", "0;1"));
-        ResourceGrant a = g.tryAcquire(slot("a")).orElseThrow();
-        ResourceGrant b = g.tryAcquire(slot("b")).orElseThrow();
+        ResourceGrant a = grant(g, "a");
+        ResourceGrant b = grant(g, "b");
         g.bind(a, placed("c1"));
         g.close();
         g.bind(b, placed("c2"));
