@@ -39,9 +39,7 @@ class ContainerdIT {
 
     @BeforeEach
     void start() throws Exception {
-        assumeTrue("root".equals(ProcessHandle.current().info().user().orElse("")), "containerd tests need root");
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/containerd")) && Files.isExecutable(Path.of("/usr/sbin/runc")),
-                "containerd tests need containerd and runc (apt-get install containerd runc; ./vireo test does it as root)");
+        LaunchedWorker.assumeContainerd("containerd tests");
         w = new LaunchedWorker(Map.of("vireo.kernel.cfg", Map.of("backends", "containerd")));
         run = w.run;
         startWorker();

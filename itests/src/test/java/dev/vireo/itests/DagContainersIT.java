@@ -35,9 +35,7 @@ class DagContainersIT {
 
     @BeforeAll
     void start() throws Exception {
-        assumeTrue("root".equals(ProcessHandle.current().info().user().orElse("")), "real containers need root");
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/containerd")) && Files.isExecutable(Path.of("/usr/sbin/runc")),
-                "needs containerd and runc (./vireo test installs them as root)");
+        LaunchedWorker.assumeContainerd("real containers");
         String why = PrivateRedis.unavailable();
         assumeTrue(why == null, why);
         redis = PrivateRedis.start();

@@ -2,6 +2,7 @@ package dev.vireo.itests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.vireo.grpc.v1.FunctionSpec;
 import dev.vireo.grpc.v1.InvokeReply;
@@ -29,6 +30,13 @@ final class LaunchedWorker {
     private final VireoScript script;
     private ManagedChannel channel;
     private WorkerGrpc.WorkerBlockingStub worker;
+
+    /** Skips the calling test, saying why, unless this is root with containerd and runc installed. */
+    static void assumeContainerd(String what) {
+        assumeTrue("root".equals(ProcessHandle.current().info().user().orElse("")), what + " need root");
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/containerd")) && Files.isExecutable(Path.of("/usr/sbin/runc")),
+                what + " need containerd and runc (apt-get install containerd runc; ./vireo test does it as root)");
+    }
 
     /** edits: config file name -> {key -> value}. */
     LaunchedWorker(Map<String, Map<String, String>> edits) throws IOException {

@@ -2,6 +2,7 @@ package dev.vireo.backend.support;
 
 import dev.vireo.api.model.Compute;
 import dev.vireo.api.model.ContainerHandle;
+import dev.vireo.api.model.ContainerPlacement;
 import dev.vireo.api.model.FunctionSpec;
 import dev.vireo.api.spi.backend.BackendException;
 import dev.vireo.api.spi.backend.BackendStatus;
@@ -20,6 +21,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -61,6 +63,8 @@ public abstract class DaemonBackend implements ContainerBackend {
     public static final String INSTANCE_LABEL = "vireo.instance";
     /** The label naming the function a container serves. */
     public static final String FUNCTION_LABEL = "vireo.function";
+    /** A handle label a backend may set from {@link #createContainer}: the container's init pid on the host. */
+    public static final String PID_LABEL = "vireo.pid";
     private static final Path CGROUP_V1_MEMORY = Path.of("/sys/fs/cgroup/memory");
     private static final Path CGROUP_V2 = Path.of("/sys/fs/cgroup");
 
@@ -420,6 +424,19 @@ public abstract class DaemonBackend implements ContainerBackend {
         Path cgroup = cgroup(container);
         return cgroup == null ? ContainerUsage.UNKNOWN
                 : CgroupMemory.usage(CGROUP_V1_MEMORY.resolve(cgroup), CGROUP_V2.resolve(cgroup));
+    }
+
+    /** The container's cgroup directories under the host's cgroup root, and its init pid if {@link #PID_LABEL} says. */
+    @Override
+    public ContainerPlacement placement(ContainerHandle container) {
+        OptionalLong pid;
+        try {
+            String label = container.labels().get(PID_LABEL);
+            pid = label == null ? OptionalLong.empty() : OptionalLong.of(Long.parseLong(label));
+        } catch (NumberFormatException e) {
+            pid = OptionalLong.empty();
+        }
+        return CgroupPlacement.of(container, CgroupPlacement.ROOT, cgroup(container), pid);
     }
 
     /**

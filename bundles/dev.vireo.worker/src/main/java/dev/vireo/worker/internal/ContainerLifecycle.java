@@ -1,5 +1,7 @@
 package dev.vireo.worker.internal;
 
+import dev.vireo.api.model.ContainerHandle;
+import dev.vireo.api.model.ContainerPlacement;
 import dev.vireo.api.model.FunctionSpec;
 import dev.vireo.api.plugin.PluginRegistry;
 import dev.vireo.api.spi.backend.ContainerBackend;
@@ -215,12 +217,22 @@ final class ContainerLifecycle {
                                 + e.getMessage(), e));
                     }
                     // the cold start ends when the agent said it is ready, not when the backend said it runs
-                    Container c = new Container(handle, r, transport, binding, grants, clock.nanoTime(),
-                            (clock.nanoTime() - start) / 1_000);
+                    Container c = new Container(handle, r, transport, binding, grants, placement(backend, handle, tid),
+                            clock.nanoTime(), (clock.nanoTime() - start) / 1_000);
                     c.idleChannels.add(first);
                     LOG.log(Level.DEBUG, () -> "[" + tid + "] container " + id + " ready in " + c.coldStartUs + " us");
                     return c;
                 });
+    }
+
+    /** Where the backend says the container runs (read once: trackers bind it at every invocation); unplaced if unknown. */
+    private static ContainerPlacement placement(ContainerBackend backend, ContainerHandle handle, String tid) {
+        try {
+            return backend.placement(handle);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "[" + tid + "] no placement of " + handle.id() + ": " + e.getMessage());
+            return ContainerPlacement.unplaced(handle);
+        }
     }
 
     /**
@@ -249,24 +261,29 @@ final class ContainerLifecycle {
         return false;
     }
 
-    /** Destroys a container that is out of the pool (or never was in it): its channels, the backend's, the binding. */
-    void destroy(Container c, String tid) {
+    /**
+     * Destroys a container that is out of the pool (or never was in it): its channels, the backend's, the binding.
+     * The stage completes (never exceptionally) once the backend is done with it, whether it succeeded or not.
+     */
+    CompletionStage<Void> destroy(Container c, String tid) {
         for (AgentChannel ch : c.idleChannels) {
             ch.close();
         }
         c.idleChannels.clear();
         try {
-            registry.get(ContainerBackend.class, c.function.backend()).destroy(c.handle, tid)
-                    .whenComplete((v, e) -> {
+            return registry.get(ContainerBackend.class, c.function.backend()).destroy(c.handle, tid)
+                    .handle((v, e) -> {
                         c.transport.unbind(c.binding);
                         if (e != null) {
                             LOG.log(Level.WARNING, "[" + tid + "] destroying " + c.id() + " failed: "
                                     + Failures.message(e));
                         }
+                        return null;
                     });
         } catch (RuntimeException e) {
             c.transport.unbind(c.binding);
             LOG.log(Level.WARNING, "[" + tid + "] destroying " + c.id() + " failed: " + Failures.message(e));
+            return CompletableFuture.completedFuture(null);
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.vireo.worker.internal;
 
 import dev.vireo.api.model.ContainerHandle;
+import dev.vireo.api.model.ContainerPlacement;
 import dev.vireo.api.model.FunctionSpec;
 import dev.vireo.api.spi.keepalive.KeepAliveIndex;
 import dev.vireo.api.spi.keepalive.PooledContainer;
@@ -35,6 +36,8 @@ final class ContainerPool {
         final AgentTransport transport;
         final TransportBinding binding;
         final Resources.Grants grants;
+        /** Where it runs on the host (its cgroups), as its backend said once it was created. */
+        final ContainerPlacement placement;
         final long createdNanos;
         final long coldStartUs;
         final ArrayDeque<AgentChannel> idleChannels = new ArrayDeque<>();
@@ -49,8 +52,10 @@ final class ContainerPool {
         volatile long measuredNanos = Long.MIN_VALUE / 2;
 
         Container(ContainerHandle handle, FunctionTable.Registration registration, AgentTransport transport,
-                TransportBinding binding, Resources.Grants grants, long createdNanos, long coldStartUs) {
+                TransportBinding binding, Resources.Grants grants, ContainerPlacement placement, long createdNanos,
+                long coldStartUs) {
             this.handle = handle;
+            this.placement = placement;
             this.registration = registration;
             this.function = registration.spec();
             this.transport = transport;

@@ -28,6 +28,11 @@ import java.util.concurrent.TimeoutException;
  * call to the container's agent under the worker's own timeout guard, and the record (timings, statistics, metrics,
  * the caller's future). Every step passes the invocation's transaction id on, to the SPI calls and the log lines.
  *
+ * <p>The slot: an invocation acquires its slot grant in the same locked step that takes it out of the queue, and
+ * holds it until it ended: after the reply (the trackers' {@link Resources.Grants#unbind} comes first, before the
+ * container goes back to the pool), or, when the call failed or timed out, after the backend destroyed the container
+ * (its code may run until then). So a tracker's in-flight count covers everything that runs, at any moment.
+ *
  * <p>Locking: {@link #running} is guarded by the {@link WorkerLock}. {@link #pump} decides under the lock (the queue's
  * head, its slot and its container together) and runs what it decided after releasing it, on the scheduler; the cold
  * start, the call and the record run outside the lock and take it only to return the container and count the
@@ -149,6 +154,7 @@ final class InvocationRunner {
     /** Sends the invocation to the container's agent, and times it out if the agent does not answer in time. */
     private void call(Pending p, Container c, Resources.Grants slot, ContainerState state) {
         p.acquiredNanos = clock.nanoTime();
+        slot.bind(c.placement); // the invocation holds its slot and its container: trackers may confine it now
         AgentChannel ch;
         try {
             ch = containers.channel(c, p.tid());
@@ -196,6 +202,9 @@ final class InvocationRunner {
             }
         }
         long roundTripUs = (end - sent) / 1_000;
+        if (containerOk) {
+            slot.unbind(); // before another invocation can take the container from the pool and bind it
+        }
         boolean destroy;
         lock.lock();
         try {
@@ -204,9 +213,15 @@ final class InvocationRunner {
         } finally {
             lock.unlock();
         }
-        slot.release();
         if (destroy) {
-            containers.destroy(c, p.tid());
+            // a broken or timed-out container may still run its invocation until the backend stopped it: the slot
+            // (and whatever confines the container) is held until then, so the in-flight limit counts what runs
+            containers.destroy(c, p.tid()).whenComplete((v, e) -> {
+                slot.release();
+                pump();
+            });
+        } else {
+            slot.release();
         }
         if (failure != null && failure.kind() != ErrorKind.USER_ERROR) {
             LOG.log(Level.WARNING, "[" + p.tid() + "] " + failure.message());

@@ -1,5 +1,6 @@
 package dev.vireo.worker.internal;
 
+import dev.vireo.api.model.ContainerPlacement;
 import dev.vireo.api.plugin.PluginRegistry;
 import dev.vireo.api.spi.resource.ResourceGrant;
 import dev.vireo.api.spi.resource.ResourceRequest;
@@ -22,6 +23,20 @@ final class Resources {
         void release() {
             for (var g : grants) {
                 g.getKey().release(g.getValue());
+            }
+        }
+
+        /** Tells each tracker where the invocation holding these grants runs ({@link ResourceTracker#bind}). */
+        void bind(ContainerPlacement placement) {
+            for (var g : grants) {
+                g.getKey().bind(g.getValue(), placement);
+            }
+        }
+
+        /** Undoes {@link #bind}, keeping the grants: before the container goes back to the pool. */
+        void unbind() {
+            for (var g : grants) {
+                g.getKey().unbind(g.getValue());
             }
         }
 

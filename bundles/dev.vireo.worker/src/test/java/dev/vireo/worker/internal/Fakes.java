@@ -121,7 +121,7 @@ final class Fakes {
     }
 
     /** A capacity tracker of one request field. */
-    static final class Capacity implements ResourceTracker {
+    static class Capacity implements ResourceTracker {
         final String name;
         final double capacity;
         final java.util.function.ToDoubleFunction<ResourceRequest> amount;
@@ -212,9 +212,12 @@ final class Fakes {
             return ready;
         }
 
+        /** Destructions complete when this completes (the backend still stopping the container until then). */
+        volatile CompletableFuture<Void> destroyGate = CompletableFuture.completedFuture(null);
+
         public CompletionStage<Void> destroy(ContainerHandle c, String tid) {
             destroyed.add(c.id());
-            return CompletableFuture.completedFuture(null);
+            return destroyGate.thenApply(v -> null);
         }
 
         public ContainerUsage usage(ContainerHandle c) {

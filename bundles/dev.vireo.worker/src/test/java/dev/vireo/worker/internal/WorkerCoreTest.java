@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vireo.api.model.Compute;
+import dev.vireo.api.model.ContainerPlacement;
 import dev.vireo.api.model.ContainerState;
 import dev.vireo.api.model.ErrorKind;
 import dev.vireo.api.model.FunctionSpec;
@@ -17,6 +18,7 @@ import dev.vireo.api.model.Output;
 import dev.vireo.api.spi.backend.ContainerBackend;
 import dev.vireo.api.spi.keepalive.KeepAlivePolicy;
 import dev.vireo.api.spi.queue.QueuePolicy;
+import dev.vireo.api.spi.resource.ResourceGrant;
 import dev.vireo.api.spi.resource.ResourceTracker;
 import dev.vireo.api.spi.transport.AgentTransport;
 import dev.vireo.api.worker.WorkerException;
@@ -174,6 +176,50 @@ class WorkerCoreTest {
         assertEquals(ErrorKind.START_FAILED, failed.error().orElseThrow().kind());
         assertTrue(failed.error().orElseThrow().message().contains("image missing"));
         assertEquals(0, memory.usage().used() - 64, "only a-1's container holds memory");
+    }
+
+    @Test
+    void theSlotOfATimedOutCallIsHeldUntilItsContainerIsDestroyed() {
+        worker.register(fn("a", 64, 100));
+        CompletableFuture<Void> stopped = new CompletableFuture<>();
+        backend.destroyGate = stopped;
+        InvocationRecord hung = call("a-1", "\"hang\"");
+        assertEquals(ErrorKind.TIMEOUT, hung.error().orElseThrow().kind());
+        assertEquals(1, backend.destroyed.size());
+        assertEquals(1, slots.usage().used(), "the agent may still run it until the backend stopped the container");
+        stopped.complete(null);
+        assertEquals(0, slots.usage().used(), "then the slot comes back");
+    }
+
+    @Test
+    void trackersLearnEachInvocationsContainerAndLetGoBeforeItIsReused() {
+        List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+        registry.put(ResourceTracker.class, "placing", new Fakes.Capacity("placing", 10, r -> r.slots()) {
+            @Override
+            public void bind(ResourceGrant grant, ContainerPlacement placement) {
+                events.add("bind " + grant.tid() + " " + placement.containerId() + " placed=" + placement.placed());
+            }
+
+            @Override
+            public void unbind(ResourceGrant grant) {
+                events.add("unbind " + grant.tid());
+            }
+
+            @Override
+            public synchronized void release(ResourceGrant grant) {
+                super.release(grant);
+                if (grant.amount() > 0) {
+                    events.add("release " + grant.tid());
+                }
+            }
+        });
+        worker.register(fn("a", 64, 1_000));
+        assertTrue(await(worker.invoke("t1", "a-1", "{}")).success());
+        assertTrue(await(worker.invoke("t2", "a-1", "{}")).success());
+        String c = backend.created.get(0);
+        assertEquals(1, backend.created.size(), "the second ran warm in the same container");
+        assertEquals(List.of("bind t1 " + c + " placed=false", "unbind t1", "release t1",
+                "bind t2 " + c + " placed=false", "unbind t2", "release t2"), events);
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.vireo.api.spi.backend;
 
 import dev.vireo.api.model.ContainerHandle;
+import dev.vireo.api.model.ContainerPlacement;
 import java.util.concurrent.CompletionStage;
 import org.osgi.annotation.versioning.ProviderType;
 
@@ -37,6 +38,15 @@ public interface ContainerBackend {
      */
     default java.util.Optional<String> failure(ContainerHandle container) {
         return java.util.Optional.empty();
+    }
+
+    /**
+     * Where the container runs on the host (its cgroup directories, its init pid), for trackers that confine it
+     * (since 1.1). Cheap (no call to a daemon); only what exists now. Unplaced unless overridden: a backend without
+     * cgroups (simulated containers) keeps this.
+     */
+    default ContainerPlacement placement(ContainerHandle container) {
+        return ContainerPlacement.unplaced(container);
     }
 
     /**

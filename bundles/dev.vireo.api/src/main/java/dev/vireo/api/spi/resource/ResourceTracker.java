@@ -1,5 +1,6 @@
 package dev.vireo.api.spi.resource;
 
+import dev.vireo.api.model.ContainerPlacement;
 import java.util.Optional;
 import org.osgi.annotation.versioning.ProviderType;
 
@@ -8,6 +9,11 @@ import org.osgi.annotation.versioning.ProviderType;
  * threads: acquisition is a single atomic decision, not a check followed by an update.
  *
  * <p>Threading: every method is safe from many threads at once and never blocks.
+ *
+ * <p>Placement (since 1.1): once an invocation holds its slot grant and its container, the worker tells the trackers
+ * where that container runs ({@link #bind}); before the container goes back to the pool it calls {@link #unbind}, and
+ * {@link #release} undoes whatever is still bound. A tracker that confines containers (e.g. to a CPU group) does it
+ * there; the others ignore both.
  */
 @ProviderType
 public interface ResourceTracker {
@@ -27,5 +33,23 @@ public interface ResourceTracker {
      */
     default Optional<String> impossible(ResourceRequest request) {
         return Optional.empty();
+    }
+
+    /**
+     * The invocation that holds {@code grant} runs in the container {@code placement} describes: confine it as the
+     * grant says (e.g. write the container's {@code cpuset.cpus}). Called once per invocation, after {@link #tryAcquire}
+     * and before the call to the agent, on the invocation's own thread. A grant that was released already, or a zero
+     * grant, binds nothing. A failure to confine is the tracker's to report (log it with the grant's tid); it does not
+     * fail the invocation. Nothing unless overridden.
+     */
+    default void bind(ResourceGrant grant, ContainerPlacement placement) {
+    }
+
+    /**
+     * Undoes {@link #bind} for {@code grant} (e.g. restores the container's previous {@code cpuset.cpus}), keeping the
+     * grant itself: the worker calls it before a container that stays goes back to the pool, so the next invocation
+     * on it starts from the container's own state. Idempotent; {@link #release} implies it. Nothing unless overridden.
+     */
+    default void unbind(ResourceGrant grant) {
     }
 }

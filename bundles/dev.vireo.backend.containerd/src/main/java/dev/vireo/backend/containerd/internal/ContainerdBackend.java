@@ -261,13 +261,14 @@ public final class ContainerdBackend extends DaemonBackend {
             leased.create(CreateContainerRequest.newBuilder().setContainer(
                     container.setSpec(Any.newBuilder().setTypeUrl(SPEC_TYPE).setValue(ByteString.copyFromUtf8(spec)))).build());
             created(id);
-            tasks.create(task.build());
+            int pid = tasks.create(task.build()).getPid();
             tasks.start(StartRequest.newBuilder().setContainerId(id).build());
+            // the task's init process: trackers that confine a container by process (sched_ext) need it
+            return pid > 0 ? Map.of(PID_LABEL, Integer.toString(pid)) : Map.of();
         } catch (StatusRuntimeException e) {
             throw new BackendException("containerd could not start " + id + ": " + e.getStatus().getCode() + " "
                     + e.getStatus().getDescription(), e);
         }
-        return Map.of();
     }
 
     /**

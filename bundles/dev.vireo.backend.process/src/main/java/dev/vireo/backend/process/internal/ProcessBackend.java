@@ -2,6 +2,7 @@ package dev.vireo.backend.process.internal;
 
 import dev.vireo.api.model.Compute;
 import dev.vireo.api.model.ContainerHandle;
+import dev.vireo.api.model.ContainerPlacement;
 import dev.vireo.api.model.FunctionSpec;
 import dev.vireo.api.plugin.PluginDescription;
 import dev.vireo.api.plugin.PluginName;
@@ -23,6 +24,8 @@ import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -208,6 +211,17 @@ public final class ProcessBackend implements ContainerBackend {
         }, Duration.ofMillis(config.stop_grace_ms()));
         p.onExit().thenRun(() -> done.complete(null));
         return done.whenComplete((ok, failed) -> removeScratch(container.id(), tid));
+    }
+
+    /**
+     * A local process has no cgroup of its own (it shares the worker's): only its pid is known, so a tracker that
+     * confines containers by cgroup finds it unplaced.
+     */
+    @Override
+    public ContainerPlacement placement(ContainerHandle container) {
+        Process p = processes.get(container.id());
+        return new ContainerPlacement(container.id(), container.functionId(), Map.of(), Optional.empty(),
+                p == null ? OptionalLong.empty() : OptionalLong.of(p.pid()));
     }
 
     @Override

@@ -29,7 +29,8 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 /**
  * Simulated containers: creation takes the function's declared cold-start time (else {@code cold.start.ms}), on the
  * clock service; the container's agent is reached through the {@code sim} transport, whatever transport the function
- * names. Its endpoint carries the execution time the agent will simulate.
+ * names. Its endpoint carries the execution time the agent will simulate. Simulated containers have no cgroup: their
+ * {@link #placement placement} is unplaced (the interface's default), and trackers that confine containers skip them.
  */
 @Component(service = ContainerBackend.class, configurationPid = "vireo.backend.sim")
 @Designate(ocd = SimBackend.Config.class)

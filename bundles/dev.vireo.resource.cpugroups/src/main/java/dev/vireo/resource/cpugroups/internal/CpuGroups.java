@@ -1,0 +1,284 @@
+package dev.vireo.resource.cpugroups.internal;
+
+import dev.vireo.api.model.ContainerPlacement;
+import dev.vireo.api.spi.resource.ResourceGrant;
+import dev.vireo.api.spi.resource.ResourceRequest;
+import dev.vireo.api.spi.resource.ResourceUsage;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The {@code cpu-groups} tracker's logic. An invocation ({@code slots = 1}) gets the least loaded group with room
+ * (fewest invocations in it, then the lowest index) while fewer than {@code max.in.flight} hold one; its grant names
+ * the group ({@code cpu-group -> "1"}, {@code cpus -> "2-3"}). Container requests ({@code slots = 0}) get a zero grant.
+ * Once the worker knows the invocation's container, {@link #bind} puts the container into the group through the
+ * mode's {@link GroupEnforcer}; {@link #unbind} (or {@link #release}, which implies it) takes it out again.
+ *
+ * <p>A container serving several invocations at once (function concurrency above 1) is put into the group of the
+ * first one bound to it and stays there until the last of them is unbound (a container's processes cannot be in two
+ * groups); each invocation still counts in its own group.
+ *
+ * <p>Threading: every method is safe from many threads at once. The accounting (grants, counts per group) is one
+ * monitor, {@code this}: {@link #tryAcquire} is one atomic check-and-take and never waits for anything but that
+ * monitor, so the in-flight count never exceeds {@code max.in.flight} under any interleaving. Placement (which
+ * container is in which group, and the enforcer's writes: a cgroup file write, some microseconds) is a second monitor,
+ * {@link #placements}, taken before {@code this} when both are needed, so an acquisition never waits for a write. A
+ * release unbinds and frees the group in one step under both: a group's count covers every container confined to it,
+ * and a grant is never bound after its release. Grants are tracked by identity: releasing a
+ * grant twice frees once; a released grant binds nothing.
+ */
+final class CpuGroups implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(CpuGroups.class.getName());
+    static final String RESOURCE = "cpu-groups";
+    static final String GROUP = "cpu-group";
+    static final String CPUS = "cpus";
+
+    /** What is known about one container while invocations are bound to it. */
+    enum State {
+        /** The enforcer confined it to its group. */
+        CONFINED,
+        /** Its backend knows no cgroup the enforcer can use (simulated containers, local processes). */
+        UNPLACED,
+        /** The enforcer tried and the host refused (logged). */
+        FAILED
+    }
+
+    /** A container with invocations bound to it: its group (the first bound one's) and the grants bound to it. */
+    record Member(String containerId, String functionId, CpuGroup group, State state, Optional<GroupEnforcer.Bound> bound,
+            Set<ResourceGrant> grants) {
+    }
+
+    private final CpuGroupsOptions options;
+    private final GroupEnforcer enforcer;
+    // ---- accounting, guarded by this
+    private final Map<ResourceGrant, CpuGroup> outstanding = new IdentityHashMap<>();
+    private final int[] inFlight;
+    private int total;
+    private int peak;
+    // ---- placement, guarded by placements
+    private final Object placements = new Object();
+    private final Map<ResourceGrant, Member> bound = new IdentityHashMap<>();
+    private final Map<String, Member> members = new LinkedHashMap<>();
+    private long binds;
+    private long unplaced;
+    private long failures;
+    private boolean closed;
+
+    CpuGroups(CpuGroupsOptions options, GroupEnforcer enforcer) {
+        this.options = options;
+        this.enforcer = enforcer;
+        this.inFlight = new int[options.groups().size()];
+    }
+
+    CpuGroupsOptions options() {
+        return options;
+    }
+
+    Optional<ResourceGrant> tryAcquire(ResourceRequest request) {
+        if (request.slots() == 0) {
+            return Optional.of(new ResourceGrant(RESOURCE, request.tid(), 0, Map.of()));
+        }
+        synchronized (this) {
+            if (total >= options.maxInFlight()) {
+                return Optional.empty();
+            }
+            CpuGroup best = null;
+            for (CpuGroup g : options.groups()) {
+                if (inFlight[g.index()] < g.capacity() && (best == null || inFlight[g.index()] < inFlight[best.index()])) {
+                    best = g;
+                }
+            }
+            if (best == null) {
+                return Optional.empty();
+            }
+            inFlight[best.index()]++;
+            total++;
+            peak = Math.max(peak, total);
+            ResourceGrant grant = new ResourceGrant(RESOURCE, request.tid(), 1,
+                    Map.of(GROUP, best.name(), CPUS, best.cpus().toString()));
+            outstanding.put(grant, best);
+            return Optional.of(grant);
+        }
+    }
+
+    void release(ResourceGrant grant) {
+        if (grant.amount() == 0) {
+            return;
+        }
+        synchronized (placements) { // unbind and free together: no bind of this grant can come in between
+            unbindLocked(grant);
+            synchronized (this) {
+                CpuGroup g = outstanding.remove(grant);
+                if (g != null) {
+                    inFlight[g.index()]--;
+                    total--;
+                }
+            }
+        }
+    }
+
+    private synchronized CpuGroup groupOf(ResourceGrant grant) {
+        return outstanding.get(grant);
+    }
+
+    void bind(ResourceGrant grant, ContainerPlacement placement) {
+        if (grant.amount() == 0) {
+            return;
+        }
+        synchronized (placements) {
+            CpuGroup group = groupOf(grant); // under placements: a release that unbinds waits for this bind to end
+            if (closed || group == null || bound.containsKey(grant)) {
+                return;
+            }
+            Member m = members.get(placement.containerId());
+            if (m == null) {
+                m = confine(grant.tid(), group, placement);
+                members.put(placement.containerId(), m);
+            } else if (m.group() != group) {
+                String stays = m.group().name();
+                LOG.log(Level.DEBUG, () -> "[" + grant.tid() + "] " + placement.containerId() + " serves another "
+                        + "invocation in group " + stays + ": it stays there (granted group " + group.name() + ")");
+            }
+            m.grants().add(grant);
+            bound.put(grant, m);
+            binds++;
+        }
+    }
+
+    /** Asks the enforcer to put the container into the group; called holding {@link #placements}. */
+    private Member confine(String tid, CpuGroup group, ContainerPlacement placement) {
+        Set<ResourceGrant> grants = Collections.newSetFromMap(new IdentityHashMap<>());
+        try {
+            Optional<GroupEnforcer.Bound> b = enforcer.bind(group, placement);
+            if (b.isEmpty()) {
+                unplaced++;
+                LOG.log(Level.DEBUG, () -> "[" + tid + "] " + placement.containerId() + " has no cgroup for mode "
+                        + options.mode().key() + ": unplaced in group " + group.name());
+            }
+            return new Member(placement.containerId(), placement.functionId(), group,
+                    b.isPresent() ? State.CONFINED : State.UNPLACED, b, grants);
+        } catch (IOException | RuntimeException e) {
+            failures++;
+            LOG.log(Level.WARNING, "[" + tid + "] cannot confine " + placement.containerId() + " to CPU group "
+                    + group.name() + " (cpus " + group.cpus() + ", mode " + options.mode().key() + "): " + e.getMessage());
+            return new Member(placement.containerId(), placement.functionId(), group, State.FAILED, Optional.empty(),
+                    grants);
+        }
+    }
+
+    void unbind(ResourceGrant grant) {
+        if (grant.amount() == 0) {
+            return;
+        }
+        synchronized (placements) {
+            unbindLocked(grant);
+        }
+    }
+
+    private void unbindLocked(ResourceGrant grant) {
+        Member m = bound.remove(grant);
+        if (m == null) {
+            return;
+        }
+        m.grants().remove(grant);
+        if (m.grants().isEmpty()) {
+            members.remove(m.containerId());
+            restore(grant.tid(), m);
+        }
+    }
+
+    /** Takes the container out of its group; called holding {@link #placements}. */
+    private void restore(String tid, Member m) {
+        if (m.bound().isEmpty()) {
+            return;
+        }
+        try {
+            enforcer.unbind(m.bound().get());
+        } catch (IOException | RuntimeException e) {
+            failures++;
+            LOG.log(Level.WARNING, "[" + tid + "] cannot take " + m.containerId() + " out of CPU group "
+                    + m.group().name() + ": " + e.getMessage());
+        }
+    }
+
+    Optional<String> impossible(ResourceRequest request) {
+        if (request.slots() == 0) {
+            return Optional.empty();
+        }
+        if (request.slots() > 1) {
+            return Optional.of("needs " + request.slots() + " invocation slots; a cpu-groups grant is one");
+        }
+        int largest = options.groups().stream().mapToInt(g -> g.cpus().size()).max().orElse(0);
+        return request.cpus() > largest
+                ? Optional.of("needs " + request.cpus() + " cpus but the largest CPU group has " + largest)
+                : Optional.empty();
+    }
+
+    /**
+     * Capacity = {@code max.in.flight}, used = invocations holding a group; detail: {@code groups}, {@code peak},
+     * {@code group.N.in.flight} and {@code group.N.cpus} per group, {@code members} (containers bound now),
+     * {@code binds}, {@code unplaced} and {@code bind.failures} (since activation).
+     */
+    ResourceUsage usage() {
+        Map<String, Double> detail = new HashMap<>();
+        synchronized (placements) {
+            detail.put("members", (double) members.size());
+            detail.put("binds", (double) binds);
+            detail.put("unplaced", (double) unplaced);
+            detail.put("bind.failures", (double) failures);
+        }
+        int used;
+        synchronized (this) {
+            used = total;
+            detail.put("groups", (double) inFlight.length);
+            detail.put("peak", (double) peak);
+            for (CpuGroup g : options.groups()) {
+                detail.put("group." + g.name() + ".in.flight", (double) inFlight[g.index()]);
+                detail.put("group." + g.name() + ".cpus", (double) g.cpus().size());
+            }
+        }
+        return new ResourceUsage(RESOURCE, "invocations", options.maxInFlight(), used, detail);
+    }
+
+    /** Invocations in each group now, by group index. */
+    synchronized int[] inFlight() {
+        return inFlight.clone();
+    }
+
+    /** The containers bound now, in the order they were first bound. */
+    List<Member> members() {
+        synchronized (placements) {
+            List<Member> out = new ArrayList<>();
+            for (Member m : members.values()) {
+                Set<ResourceGrant> grants = Collections.newSetFromMap(new IdentityHashMap<>());
+                grants.addAll(m.grants());
+                out.add(new Member(m.containerId(), m.functionId(), m.group(), m.state(), m.bound(),
+                        Collections.unmodifiableSet(grants)));
+            }
+            return out;
+        }
+    }
+
+    /** Takes every bound container out of its group (worker stop, reconfiguration); later binds do nothing. */
+    @Override
+    public void close() {
+        synchronized (placements) {
+            closed = true;
+            for (Member m : members.values()) {
+                restore("cpu-groups-close", m);
+            }
+            members.clear();
+            bound.clear();
+        }
+        enforcer.close();
+    }
+}

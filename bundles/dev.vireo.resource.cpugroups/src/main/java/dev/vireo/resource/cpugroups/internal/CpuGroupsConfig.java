@@ -1,0 +1,27 @@
+package dev.vireo.resource.cpugroups.internal;
+
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.osgi.service.metatype.annotations.Option;
+
+/** Configuration {@code vireo.resource.cpugroups} of the {@code cpu-groups} tracker; checked by {@link CpuGroupsOptions#of}. */
+@ObjectClassDefinition(name = "Vireo resource: cpu-groups", description = "CPU groups for running invocations.")
+public @interface CpuGroupsConfig {
+    @AttributeDefinition(name = "Groups", description = "The CPU groups, separated by ';', each a kernel CPU list, e.g. 0-1;2-3 (two groups of two CPUs) or 0;1. Groups must not share a CPU. Empty = one group per online CPU.")
+    String groups() default "";
+
+    @AttributeDefinition(name = "Group concurrency", description = "Invocations one group runs at once, at most.", min = "1", max = "1024")
+    int group_concurrency() default 1;
+
+    @AttributeDefinition(name = "Max in flight", description = "Invocations holding a group at once, at most, from leaving the queue to their end; 0 = the number of groups x group.concurrency.", min = "0")
+    int max_in_flight() default 0;
+
+    @AttributeDefinition(name = "Time slice (us)", description = "Time slice of a group's tasks in microseconds (sched-ext mode): one value for every group, or one per group separated by ';'.")
+    String slice_us() default "5000";
+
+    @AttributeDefinition(name = "Order", description = "How a group's tasks take turns (sched-ext mode): fifo, arrival (oldest invocation first) or srt (shortest remaining time first); one for every group, or one per group separated by ';'.")
+    String order() default "fifo";
+
+    @AttributeDefinition(name = "Mode", description = "How groups are enforced: cpuset (writes each container's cpuset.cpus; any kernel) or sched-ext (the BPF scheduler; not available yet).", options = {@Option(label = "cpuset", value = "cpuset"), @Option(label = "sched-ext", value = "sched-ext")})
+    String mode() default "cpuset";
+}
