@@ -8,8 +8,10 @@
  * loads the sched_ext scheduler or the run-queue latency programs and pins their maps ({@link dev.vireo.bpf.BpfArtifacts}
  * finds it); {@link dev.vireo.bpf.CpuGroupMaps} writes CPU groups and cgroup memberships,
  * {@link dev.vireo.bpf.RunQueueMaps} reads latency histograms, {@link dev.vireo.bpf.SchedPolicy} moves processes
- * into {@code SCHED_EXT} and {@link dev.vireo.bpf.Cgroups} gives a cgroup's id.
+ * into {@code SCHED_EXT} and {@link dev.vireo.bpf.Cgroups} gives a cgroup's id. {@link dev.vireo.bpf.SchedExtGroups}
+ * is all of it as a control plane uses it (load, define groups, confine a cgroup's tasks, release, stop), and
+ * {@link dev.vireo.bpf.BpfFs} mounts bpffs where a machine has none (1.2).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.1.0")
+@org.osgi.annotation.versioning.Version("1.2.0")
 package dev.vireo.bpf;

@@ -66,26 +66,31 @@ public final class SchedExtGuest {
         result.put("state_before", read(STATE));
         List<TestCgroup> cgroups = new ArrayList<>();
         Map<Integer, String> labels = new LinkedHashMap<>();
-        BpfLoader loader = BpfLoader.start(artifacts.loader(), BpfLoader.Kind.SCHED, artifacts.schedObject(), pins,
-                READY);
+        // as the worker's cpu-groups tracker does it (mode sched-ext): SchedExtGroups over loader, maps and policy
+        SchedExtGroups groups = SchedExtGroups.start(artifacts, pins, READY);
         result.put("loader_ready_ms", (System.nanoTime() - t0) / 1_000_000);
-        try (CpuGroupMaps maps = CpuGroupMaps.open(pins)) {
-            maps.defineGroup(0, 1L << 1, 5_000_000, Order.FIFO);
-            maps.defineGroup(1, 1L << 0, 5_000_000, Order.SRT);
+        try {
+            CpuGroupMaps maps = groups.maps();
+            groups.define(0, 1L << 1, 5_000_000, Order.FIFO);
+            groups.define(1, 1L << 0, 5_000_000, Order.SRT);
+            int confined = 0;
             for (String name : CGROUPS) {
                 TestCgroup cg = TestCgroup.create("vireo-" + name);
                 cgroups.add(cg);
-                if (name.equals("g0")) {
-                    maps.map(cg.id(), 0, 0);
-                } else if (name.equals("g1")) {
-                    maps.map(cg.id(), 1, 50_000_000);
-                }
                 for (int i = 0; i < BUSY_PER_CGROUP; i++) {
-                    int pid = cg.startBusy(null);
-                    SchedPolicy.setExt(pid);
-                    labels.put(pid, name);
+                    labels.put(cg.startBusy(null), name);
+                }
+                if (name.equals("g0")) {
+                    confined += groups.confine(cg.dir(), 0, 0);
+                } else if (name.equals("g1")) {
+                    confined += groups.confine(cg.dir(), 1, 50_000_000);
+                } else {
+                    for (int pid : cg.pids()) {
+                        SchedPolicy.setExt(pid); // SCHED_EXT but in no group: the shared queue
+                    }
                 }
             }
+            result.put("confined_tasks", confined);
             int outside = cgroups.get(0).startBusy("0");
             SchedPolicy.setExt(outside);
             labels.put(outside, "g0x");
@@ -105,9 +110,11 @@ public final class SchedExtGuest {
                 result.put("gstat" + g + "_enqueued", st.enqueued());
                 result.put("gstat" + g + "_dispatched", st.dispatched());
             }
+            result.put("released", groups.release(cgroups.get(1).dir()));
+            result.put("members_after_release", maps.members().size());
         } finally {
-            result.put("stop_exit", loader.stop());
-            loader.close();
+            result.put("stop_exit", groups.loader().stop());
+            groups.close();
         }
         result.put("state_after_stop", awaitState("disabled"));
         result.put("pins_after_stop", Files.exists(pins));

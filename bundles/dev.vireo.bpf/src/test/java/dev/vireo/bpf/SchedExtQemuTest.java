@@ -62,6 +62,11 @@ class SchedExtQemuTest {
         assertEquals("\"enabled\"", r.get("state_loaded"), context);
         assertEquals("\"vireo\"", r.get("ops"), context);
         assertEquals("true", r.get("policy_ext"), "every busy loop is SCHED_EXT" + context);
+        assertEquals(4, num(r, "confined_tasks"), "SchedExtGroups.confine moved each mapped cgroup's two loops"
+                + context);
+        assertEquals(2, num(r, "members"), "g0 and g1 mapped, un not" + context);
+        assertEquals("true", r.get("released"), context);
+        assertEquals(1, num(r, "members_after_release"), "release unmapped g1" + context);
         // group 0 = CPU 1, group 1 = CPU 0
         assertEquals(0, num(r, "g0_cpu0"), "group 0's tasks never on CPU 0" + context);
         assertTrue(num(r, "g0_cpu1") > 0, context);

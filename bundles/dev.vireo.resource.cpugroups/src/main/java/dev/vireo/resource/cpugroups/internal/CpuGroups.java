@@ -79,6 +79,16 @@ final class CpuGroups implements AutoCloseable {
         this.inFlight = new int[options.groups().size()];
     }
 
+    /** How groups are enforced now: the mode, and why where sched-ext fell back to cpuset. */
+    String enforcement() {
+        return enforcer.name();
+    }
+
+    /** The enforcer (the console reads the scheduler's maps through it in mode sched-ext). */
+    GroupEnforcer enforcer() {
+        return enforcer;
+    }
+
     CpuGroupsOptions options() {
         return options;
     }

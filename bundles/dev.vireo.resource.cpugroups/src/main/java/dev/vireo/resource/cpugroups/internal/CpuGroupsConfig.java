@@ -22,6 +22,6 @@ public @interface CpuGroupsConfig {
     @AttributeDefinition(name = "Order", description = "How a group's tasks take turns (sched-ext mode): fifo, arrival (oldest invocation first) or srt (shortest remaining time first); one for every group, or one per group separated by ';'.")
     String order() default "fifo";
 
-    @AttributeDefinition(name = "Mode", description = "How groups are enforced: cpuset (writes each container's cpuset.cpus; any kernel) or sched-ext (the BPF scheduler; not available yet).", options = {@Option(label = "cpuset", value = "cpuset"), @Option(label = "sched-ext", value = "sched-ext")})
+    @AttributeDefinition(name = "Mode", description = "How groups are enforced: cpuset (writes each container's cpuset.cpus; any kernel) or sched-ext (the sched_ext BPF scheduler of bpf/: CPUs, time slice and order per group; falls back to cpuset where the kernel has no sched_ext).", options = {@Option(label = "cpuset", value = "cpuset"), @Option(label = "sched-ext", value = "sched-ext")})
     String mode() default "cpuset";
 }

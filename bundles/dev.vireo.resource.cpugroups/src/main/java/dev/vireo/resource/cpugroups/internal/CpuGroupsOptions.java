@@ -10,7 +10,7 @@ import java.util.function.Function;
  *
  * @param groups      the groups, in configuration order
  * @param maxInFlight invocations holding a group at once, at most
- * @param mode        how groups are enforced (available: checked here)
+ * @param mode        how groups are enforced
  */
 record CpuGroupsOptions(List<CpuGroup> groups, int maxInFlight, Mode mode) {
     static final long MIN_SLICE_US = 50;
@@ -31,7 +31,7 @@ record CpuGroupsOptions(List<CpuGroup> groups, int maxInFlight, Mode mode) {
     /**
      * Options from a configuration; {@code online} is this machine's online CPUs (a group may only name those).
      *
-     * @throws ValidationException naming the key that is wrong and why (also: a mode that is not available yet)
+     * @throws ValidationException naming the key that is wrong and why 
      */
     static CpuGroupsOptions of(CpuGroupsConfig c, CpuList online) {
         List<CpuList> lists = cpuLists(c.groups(), online);
@@ -46,9 +46,6 @@ record CpuGroupsOptions(List<CpuGroup> groups, int maxInFlight, Mode mode) {
             mode = Mode.parse(c.mode());
         } catch (IllegalArgumentException e) {
             throw new ValidationException("mode", e.getMessage());
-        }
-        if (!mode.available()) {
-            throw new ValidationException("mode", mode.why());
         }
         List<CpuGroup> groups = new ArrayList<>();
         for (int i = 0; i < n; i++) {

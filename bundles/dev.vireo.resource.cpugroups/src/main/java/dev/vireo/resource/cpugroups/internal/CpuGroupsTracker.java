@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -24,19 +25,37 @@ import org.osgi.service.metatype.annotations.Designate;
 @Component(service = {ResourceTracker.class, CpuGroupsTracker.class}, configurationPid = "vireo.resource.cpugroups")
 @Designate(ocd = CpuGroupsConfig.class)
 @PluginName("cpu-groups")
-@PluginDescription("invocations run in CPU groups (cpuset; sched-ext later), at most max.in.flight at once")
+@PluginDescription("invocations run in CPU groups (cpuset or sched-ext), at most max.in.flight at once")
 public final class CpuGroupsTracker implements ResourceTracker {
     private static final Path ONLINE = Path.of("/sys/devices/system/cpu/online");
 
     private final CpuGroups core;
 
     @Activate
+    public CpuGroupsTracker(CpuGroupsConfig config, BundleContext context) {
+        this(CpuGroupsOptions.of(config, online()), host(context));
+    }
+
+    /** Outside a framework, on a host with no Vireo home (tests: cpuset, or sched-ext falling back to it). */
     public CpuGroupsTracker(CpuGroupsConfig config) {
         this(CpuGroupsOptions.of(config, online()));
     }
 
     CpuGroupsTracker(CpuGroupsOptions options) {
-        this.core = new CpuGroups(options, options.mode().enforcer(options.groups()));
+        this(options, new Mode.Host(Path.of("."), "vireo"));
+    }
+
+    CpuGroupsTracker(CpuGroupsOptions options, Mode.Host host) {
+        this.core = new CpuGroups(options, options.mode().enforcer(options.groups(), host));
+    }
+
+    /** The home (its BPF build output) and this instance's name (its run directory's, else "vireo"). */
+    static Mode.Host host(BundleContext context) {
+        String home = context.getProperty("vireo.home");
+        String run = context.getProperty("vireo.run.dir");
+        Path runDir = run == null || run.isBlank() ? null : Path.of(run).getFileName();
+        return new Mode.Host(Path.of(home == null || home.isBlank() ? "." : home), runDir == null ? "vireo"
+                : runDir.toString());
     }
 
     /** This machine's online CPUs, else 0..n-1 for the processors the JVM sees. */

@@ -18,6 +18,22 @@ import java.util.Optional;
 final class CpusetEnforcer implements GroupEnforcer {
     static final String FILE = "cpuset.cpus";
 
+    private final String name;
+
+    CpusetEnforcer() {
+        this("cpuset");
+    }
+
+    /** One that names itself {@code name} (the sched-ext mode's fallback says why it fell back). */
+    CpusetEnforcer(String name) {
+        this.name = name;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
     @Override
     public Optional<Bound> bind(CpuGroup group, ContainerPlacement placement) throws IOException {
         Optional<Path> file = file(placement);

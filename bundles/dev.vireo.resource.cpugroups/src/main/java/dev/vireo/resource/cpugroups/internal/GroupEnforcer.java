@@ -44,6 +44,9 @@ interface GroupEnforcer extends AutoCloseable {
      */
     void unbind(Bound bound) throws IOException;
 
+    /** How it enforces, for the console: its mode, and why when it fell back to another. */
+    String name();
+
     /** Releases what the enforcer holds itself (maps, file descriptors); containers are unbound before. */
     @Override
     void close();

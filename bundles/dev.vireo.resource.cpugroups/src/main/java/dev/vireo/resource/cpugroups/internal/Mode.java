@@ -2,25 +2,31 @@ package dev.vireo.resource.cpugroups.internal;
 
 import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
-import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /** How CPU groups are enforced on the host ({@code mode}); each mode is the {@link GroupEnforcer} it makes. */
 enum Mode {
     /** Writes the container's cpuset.cpus: any kernel, including one without sched_ext. */
-    CPUSET("cpuset", groups -> new CpusetEnforcer()),
+    CPUSET("cpuset", (groups, host) -> new CpusetEnforcer()),
     /**
      * The sched_ext scheduler in bpf/: a group's CPUs, time slice and ordering in its group map, cgroup id -> group in
-     * its container map. Not available yet: its enforcer (over {@code CpuGroupMaps} of {@code dev.vireo.bpf}) is wired
-     * in a later step of issue #17, here, in place of {@code null}.
+     * its container map ({@link SchedExtEnforcer}); cpuset where the kernel has no sched_ext.
      */
-    SCHED_EXT("sched-ext", null);
+    SCHED_EXT("sched-ext", (groups, host) -> SchedExtEnforcer.start(groups, host.home(), host.instance()));
+
+    /**
+     * What an enforcer needs of the host it runs on.
+     *
+     * @param home     the Vireo home (framework property {@code vireo.home}): where the BPF build output is
+     * @param instance this instance's name (its run directory's), naming its BPF pins
+     */
+    record Host(java.nio.file.Path home, String instance) {
+    }
 
     private final String key;
-    private final Function<List<CpuGroup>, GroupEnforcer> enforcers;
+    private final java.util.function.BiFunction<List<CpuGroup>, Host, GroupEnforcer> enforcers;
 
-    Mode(String key, Function<List<CpuGroup>, GroupEnforcer> enforcers) {
+    Mode(String key, java.util.function.BiFunction<List<CpuGroup>, Host, GroupEnforcer> enforcers) {
         this.key = key;
         this.enforcers = enforcers;
     }
@@ -29,34 +35,19 @@ enum Mode {
         return key;
     }
 
-    boolean available() {
-        return enforcers != null;
+    /** The enforcer of this mode over these groups on this host. */
+    GroupEnforcer enforcer(List<CpuGroup> groups, Host host) {
+        return enforcers.apply(groups, host);
     }
 
-    /** The enforcer of this mode over these groups. Only for an {@link #available()} mode. */
-    GroupEnforcer enforcer(List<CpuGroup> groups) {
-        return Optional.ofNullable(enforcers).orElseThrow(() -> new IllegalStateException(why())).apply(groups);
-    }
-
-    /** Why this mode cannot be used now, naming those that can. */
-    String why() {
-        return "mode " + key + " is not available yet (its enforcer comes with the sched_ext scheduler, issue #17); "
-                + "available modes: " + names(true);
-    }
-
-    /** The mode named {@code name}, or an IllegalArgumentException listing every mode and which are available. */
+    /** The mode named {@code name}, or an IllegalArgumentException listing every mode. */
     static Mode parse(String name) {
         for (Mode m : values()) {
             if (m.key.equals(name.trim())) {
                 return m;
             }
         }
-        throw new IllegalArgumentException("unknown mode '" + name.trim() + "'; modes: " + names(false)
-                + " (available: " + names(true) + ")");
-    }
-
-    private static String names(boolean availableOnly) {
-        return Arrays.stream(values()).filter(m -> !availableOnly || m.available()).map(Mode::key)
-                .collect(Collectors.joining(", "));
+        throw new IllegalArgumentException("unknown mode '" + name.trim() + "'; modes: "
+                + Arrays.stream(values()).map(Mode::key).collect(Collectors.joining(", ")));
     }
 }

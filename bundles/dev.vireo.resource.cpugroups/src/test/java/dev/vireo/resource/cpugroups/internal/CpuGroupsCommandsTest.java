@@ -42,4 +42,12 @@ class CpuGroupsCommandsTest {
                 new TestRegistry().put(ResourceTracker.class, "cpu-groups", tracker));
         assertEquals(true, commands.cpugroups().startsWith("cpu-groups: mode cpuset, selected (resources), in flight 0"));
     }
+
+    @Test
+    void withoutTheSchedulerThereAreNoMapsToShowAndTheConsoleSaysWhy() {
+        assertEquals("mode cpuset: no scheduler maps (cpusets hold the groups)",
+                CpuGroupsCommands.maps(new CpusetEnforcer()));
+        assertEquals("mode cpuset (sched-ext unavailable: no sched_ext): no scheduler maps (cpusets hold the groups)",
+                CpuGroupsCommands.maps(new CpusetEnforcer("cpuset (sched-ext unavailable: no sched_ext)")));
+    }
 }

@@ -76,11 +76,27 @@ class CpuGroupsOptionsTest {
     }
 
     @Test
-    void schedExtIsRefusedAtActivationSayingWhichModesAreAvailable() {
-        ValidationException e = assertThrows(ValidationException.class,
-                () -> new CpuGroupsTracker(config(Map.of("mode", "sched-ext"))));
-        assertEquals("mode", e.field());
-        assertTrue(e.getMessage().contains("sched-ext is not available yet"), e.getMessage());
-        assertTrue(e.getMessage().endsWith("available modes: cpuset"), e.getMessage());
+    void schedExtFallsBackToCpusetWhereTheKernelHasNoSchedExtAndSaysWhy() {
+        org.junit.jupiter.api.Assumptions.assumeFalse(java.nio.file.Files.isDirectory(
+                dev.vireo.bpf.SchedExtGroups.SYSFS), "this kernel has sched_ext (the QEMU test covers that path)");
+        CpuGroupsTracker tracker = new CpuGroupsTracker(CpuGroupsOptions.of(config(Map.of("mode", "sched-ext")),
+                CpuList.parse("0-3")));
+        try {
+            assertTrue(tracker.core().enforcement().startsWith("cpuset (sched-ext unavailable: this kernel has no"
+                    + " sched_ext"), tracker.core().enforcement());
+            assertTrue(tracker.core().enforcer() instanceof CpusetEnforcer);
+        } finally {
+            tracker.close();
+        }
+    }
+
+    @Test
+    void theSchedulersMaskAndOrderAreTheGroupsOwn() {
+        assertEquals(0b1101L, SchedExtEnforcer.mask(CpuList.parse("0,2-3")));
+        assertEquals(1L << 63, SchedExtEnforcer.mask(CpuList.parse("63")));
+        assertThrows(IllegalArgumentException.class, () -> SchedExtEnforcer.mask(CpuList.parse("64")));
+        for (Order o : Order.values()) {
+            assertEquals(o.name(), SchedExtEnforcer.order(o).name());
+        }
     }
 }

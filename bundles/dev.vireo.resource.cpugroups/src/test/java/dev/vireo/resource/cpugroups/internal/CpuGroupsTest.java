@@ -44,6 +44,11 @@ class CpuGroupsTest {
         }
 
         @Override
+        public String name() {
+            return "cpuset";
+        }
+
+        @Override
         public void close() {
             log.add("close");
         }
