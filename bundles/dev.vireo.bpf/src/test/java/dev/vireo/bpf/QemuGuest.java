@@ -21,8 +21,14 @@ final class QemuGuest {
     /** The kernel: {@code $VIREO_SCX_KERNEL}, else {@code <home>/../shared/sched-ext-kernel/bzImage-6.12.117-scx}. */
     static Path kernel(Path home) {
         String env = System.getenv("VIREO_SCX_KERNEL");
-        return env != null && !env.isBlank() ? Path.of(env)
-                : home.resolveSibling("shared").resolve("sched-ext-kernel").resolve(KERNEL_NAME).normalize();
+        if (env != null && !env.isBlank()) {
+            return Path.of(env);
+        }
+        // beside the checkout (../shared), else the machines' shared folder (a clone elsewhere, e.g. CI's)
+        Path beside = home.resolveSibling("shared").resolve("sched-ext-kernel").resolve(KERNEL_NAME).normalize();
+        Path machine = Path.of("/work/shared/sched-ext-kernel").resolve(KERNEL_NAME);
+        return java.nio.file.Files.isRegularFile(beside) || !java.nio.file.Files.isRegularFile(machine) ? beside
+                : machine;
     }
 
     /**
