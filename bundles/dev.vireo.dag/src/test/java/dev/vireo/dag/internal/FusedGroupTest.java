@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -97,18 +96,10 @@ class FusedGroupTest {
                 });
         wa = worker("wa");
         wb = worker("wb");
-        Map<String, DagEngine> peersOfA = new ConcurrentHashMap<>();
-        Map<String, DagEngine> peersOfB = new ConcurrentHashMap<>();
-        Map<String, DagEngine> peersOfC = new ConcurrentHashMap<>();
-        a = new DagEngine(wa, () -> shared, () -> GROUPS, time, time, DagOptions.DEFAULTS,
-                new Placement(() -> new HandOffTest.Peers(peersOfA), () -> false));
-        b = new DagEngine(wb, () -> shared, () -> GROUPS, time, time, DagOptions.DEFAULTS,
-                new Placement(() -> new HandOffTest.Peers(peersOfB), () -> false));
-        controller = new DagEngine(worker("ctl"), () -> shared, () -> GROUPS, time, time, DagOptions.DEFAULTS,
-                new Placement(() -> new HandOffTest.Peers(peersOfC), () -> true));
-        peersOfA.put("wb", b);
-        peersOfB.put("wa", a);
-        peersOfC.putAll(Map.of("wa", a, "wb", b));
+        HandOffTest.Cluster c = HandOffTest.Cluster.of(wa, wb, worker("ctl"), () -> shared, () -> GROUPS, time);
+        a = c.a();
+        b = c.b();
+        controller = c.controller();
     }
 
     @AfterEach

@@ -91,6 +91,26 @@ class HandOffTest {
         }
     }
 
+    /** Two workers and a controller sharing one store, each the others' peer (the controller is no one's). */
+    record Cluster(DagEngine a, DagEngine b, DagEngine controller) {
+        static Cluster of(ScriptedWorker wa, ScriptedWorker wb, ScriptedWorker wc, java.util.function.Supplier<DagStore>
+                store, java.util.function.Supplier<dev.vireo.api.spi.dag.DagPlanner> planner, TestTime time) {
+            Map<String, DagEngine> peersOfA = new java.util.concurrent.ConcurrentHashMap<>();
+            Map<String, DagEngine> peersOfB = new java.util.concurrent.ConcurrentHashMap<>();
+            Map<String, DagEngine> peersOfC = new java.util.concurrent.ConcurrentHashMap<>();
+            DagEngine a = new DagEngine(wa, store, planner, time, time, DagOptions.DEFAULTS,
+                    new Placement(() -> new Peers(peersOfA), () -> false));
+            DagEngine b = new DagEngine(wb, store, planner, time, time, DagOptions.DEFAULTS,
+                    new Placement(() -> new Peers(peersOfB), () -> false));
+            DagEngine c = new DagEngine(wc, store, planner, time, time, DagOptions.DEFAULTS,
+                    new Placement(() -> new Peers(peersOfC), () -> true));
+            peersOfA.put("wb", b);
+            peersOfB.put("wa", a);
+            peersOfC.putAll(Map.of("wa", a, "wb", b));
+            return new Cluster(a, b, c);
+        }
+    }
+
     ScriptedWorker worker(String name) {
         return new ScriptedWorker(time, name).fn("noop-1", args -> "null")
                 .fn("inc-1", args -> Integer.toString(args.getAsJsonObject().get("x").getAsInt() + 1));
@@ -103,18 +123,10 @@ class HandOffTest {
         wa = worker("wa");
         wb = worker("wb");
         wc = worker("ctl");
-        Map<String, DagEngine> peersOfA = new java.util.concurrent.ConcurrentHashMap<>();
-        Map<String, DagEngine> peersOfB = new java.util.concurrent.ConcurrentHashMap<>();
-        Map<String, DagEngine> peersOfC = new java.util.concurrent.ConcurrentHashMap<>();
-        a = new DagEngine(wa, () -> shared, LocalPlanner::new, time, time, DagOptions.DEFAULTS,
-                new Placement(() -> new Peers(peersOfA), () -> false));
-        b = new DagEngine(wb, () -> shared, LocalPlanner::new, time, time, DagOptions.DEFAULTS,
-                new Placement(() -> new Peers(peersOfB), () -> false));
-        controller = new DagEngine(wc, () -> shared, LocalPlanner::new, time, time, DagOptions.DEFAULTS,
-                new Placement(() -> new Peers(peersOfC), () -> true));
-        peersOfA.put("wb", b);
-        peersOfB.put("wa", a);
-        peersOfC.putAll(Map.of("wa", a, "wb", b));
+        Cluster c = Cluster.of(wa, wb, wc, () -> shared, LocalPlanner::new, time);
+        a = c.a();
+        b = c.b();
+        controller = c.controller();
     }
 
     @AfterEach
