@@ -61,7 +61,7 @@ final class CpuWait {
             return CpuWaitProbe.NOT_MEASURED;
         }
         try {
-            return p.waitedNs(placement);
+            return p.waitedNs(placement, tid);
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "[" + tid + "] cpu wait probe failed to read " + placement.containerId() + ": "
                     + e);

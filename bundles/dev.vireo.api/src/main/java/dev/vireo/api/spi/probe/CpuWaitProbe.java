@@ -26,9 +26,9 @@ public interface CpuWaitProbe {
 
     /**
      * Nanoseconds the container's tasks waited for a CPU since {@link #track}, monotonic; {@link #NOT_MEASURED} when
-     * it is not measured (not tracked, unplaced, or the probe failed).
+     * it is not measured (not tracked, unplaced, or the probe failed). {@code tid}: the invocation it is read for.
      */
-    long waitedNs(ContainerPlacement placement);
+    long waitedNs(ContainerPlacement placement, String tid);
 
     /** Stops measuring the container (it was destroyed) and forgets it. Idempotent. */
     void untrack(ContainerPlacement placement, String tid);
