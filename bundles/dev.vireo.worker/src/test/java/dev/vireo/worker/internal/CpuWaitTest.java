@@ -114,6 +114,25 @@ class CpuWaitTest {
     }
 
     @Test
+    void prometheusShowsAHistogramInSecondsPerFunction() {
+        io.micrometer.prometheusmetrics.PrometheusMeterRegistry prometheus =
+                new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
+                        io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+        WorkerMetrics metrics = new WorkerMetrics(prometheus, "w", worker::status);
+        metrics.record(new InvocationRecord("t-1", "e-1", "w", "fake", java.util.Optional.empty(),
+                java.time.Instant.EPOCH, new Timings(0, 0, 0, 0, 0, 10, 3_000), "", java.util.Optional.empty()));
+        metrics.record(new InvocationRecord("t-2", "e-1", "w", "fake", java.util.Optional.empty(),
+                java.time.Instant.EPOCH, new Timings(0, 0, 0, 0, 0, 10), "", java.util.Optional.empty()));
+        String text = prometheus.scrape();
+        assertTrue(text.contains("vireo_cpu_wait_seconds_bucket{function=\"e-1\""), text);
+        assertTrue(text.contains("vireo_cpu_wait_seconds_count{function=\"e-1\",worker=\"w\"} 1"),
+                "the unmeasured invocation is left out: " + text);
+        assertTrue(text.contains("vireo_cpu_wait_seconds_sum{function=\"e-1\",worker=\"w\"} 0.003"), text);
+        metrics.unregistered("e-1");
+        assertTrue(!prometheus.scrape().contains("vireo_cpu_wait_seconds"), "removed with the function");
+    }
+
+    @Test
     void withoutAProbeTheRecordSaysNotMeasured() {
         worker.register(fn("b"));
         InvocationRecord r = call("b-1");
