@@ -5,6 +5,7 @@ import dev.vireo.api.model.Timings;
 import dev.vireo.api.spi.probe.CpuWaitProbe;
 import java.lang.System.Logger.Level;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
 /**
  * The worker's side of the CPU wait measurement: the {@link CpuWaitProbe} in service now (none: nothing measured),
@@ -30,26 +31,22 @@ final class CpuWait {
 
     /** A container was created: the probe starts measuring it. */
     void created(ContainerPlacement placement, String tid) {
-        CpuWaitProbe p = current.get();
-        if (p != null) {
-            try {
-                p.track(placement, tid);
-            } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "[" + tid + "] cpu wait probe failed to track " + placement.containerId()
-                        + ": " + e);
-            }
-        }
+        tell(p -> p.track(placement, tid), "track", placement, tid);
     }
 
     /** A container was destroyed: the probe forgets it. */
     void destroyed(ContainerPlacement placement, String tid) {
+        tell(p -> p.untrack(placement, tid), "untrack", placement, tid);
+    }
+
+    private void tell(Consumer<CpuWaitProbe> step, String what, ContainerPlacement placement, String tid) {
         CpuWaitProbe p = current.get();
         if (p != null) {
             try {
-                p.untrack(placement, tid);
+                step.accept(p);
             } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "[" + tid + "] cpu wait probe failed to untrack " + placement.containerId()
-                        + ": " + e);
+                LOG.log(Level.WARNING, "[" + tid + "] cpu wait probe failed to " + what + " "
+                        + placement.containerId() + ": " + e);
             }
         }
     }
