@@ -97,6 +97,10 @@ public final class FnClient {
                 + "(queued %d, acquire %d, cold start %d, transport %d)%n", t.get("e2e_us").getAsLong(),
                 t.get("execution_us").getAsLong(), t.get("overhead_us").getAsLong(), t.get("queued_us").getAsLong(),
                 t.get("acquire_us").getAsLong(), t.get("cold_start_us").getAsLong(), t.get("transport_us").getAsLong());
+        if (t.has("cpu_wait_us") && t.get("cpu_wait_us").getAsLong() >= 0) { // -1 or absent: not measured
+            System.out.printf(Locale.ROOT, "cpu wait   %d us (the container runnable but not running)%n",
+                    t.get("cpu_wait_us").getAsLong());
+        }
         if (rec.has("error")) {
             JsonObject e = rec.getAsJsonObject("error");
             System.out.println("error      " + e.get("kind").getAsString() + ": " + e.get("message").getAsString());
@@ -247,13 +251,14 @@ public final class FnClient {
         }
         JsonObject stats = s.getAsJsonObject("stats");
         if (!stats.isEmpty()) {
-            System.out.printf(Locale.ROOT, "%-28s %8s %12s %12s %12s %12s%n", "FUNCTION", "CALLS", "COLD us", "WARM us",
-                    "EXEC us", "E2E us");
+            System.out.printf(Locale.ROOT, "%-28s %8s %12s %12s %12s %12s %12s%n", "FUNCTION", "CALLS", "COLD us",
+                    "WARM us", "EXEC us", "E2E us", "CPU WAIT us");
             for (String f : stats.keySet()) {
                 JsonObject x = stats.getAsJsonObject(f);
-                System.out.printf(Locale.ROOT, "%-28s %8d %12d %12d %12d %12d%n", f, x.get("invocations").getAsLong(),
+                long wait = x.has("cpu_wait_us") ? x.get("cpu_wait_us").getAsLong() : -1;
+                System.out.printf(Locale.ROOT, "%-28s %8d %12d %12d %12d %12d %12s%n", f, x.get("invocations").getAsLong(),
                         x.get("cold_start_us").getAsLong(), x.get("warm_us").getAsLong(), x.get("execution_us").getAsLong(),
-                        x.get("e2e_us").getAsLong());
+                        x.get("e2e_us").getAsLong(), wait < 0 ? "-" : Long.toString(wait));
             }
         }
         return 0;

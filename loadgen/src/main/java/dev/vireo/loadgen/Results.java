@@ -27,14 +27,17 @@ import org.duckdb.DuckDBConnection;
 public final class Results {
     public static final String DB = "records.duckdb";
 
-    /** The records table; column order = {@link Row}'s components. */
+    /**
+     * The records table; column order = {@link Row}'s components. {@code cpu_wait_us} is NULL where the worker did not
+     * measure it (the record's -1), so that SQL aggregates skip it.
+     */
     static final String SCHEMA = """
             CREATE TABLE records (
               tid VARCHAR, function VARCHAR, trace_function VARCHAR, clients INTEGER,
               scheduled_us BIGINT, sent_us BIGINT, client_us BIGINT, success BOOLEAN, error_kind VARCHAR,
               error VARCHAR, worker VARCHAR, state VARCHAR, queued_us BIGINT, acquire_us BIGINT,
               cold_start_us BIGINT, transport_us BIGINT, execution_us BIGINT, worker_e2e_us BIGINT,
-              attempts INTEGER, pick_us BIGINT, forward_us BIGINT, controller_us BIGINT, overhead_us BIGINT)""";
+              cpu_wait_us BIGINT, attempts INTEGER, pick_us BIGINT, forward_us BIGINT, controller_us BIGINT, overhead_us BIGINT)""";
 
     private Results() {
     }
@@ -56,8 +59,10 @@ public final class Results {
                             .append(r.scheduledUs()).append(r.sentUs()).append(r.clientUs()).append(r.success())
                             .append(r.errorKind()).append(r.error()).append(r.worker()).append(r.state())
                             .append(r.queuedUs()).append(r.acquireUs()).append(r.coldStartUs()).append(r.transportUs())
-                            .append(r.executionUs()).append(r.workerE2eUs()).append(r.attempts()).append(r.pickUs())
-                            .append(r.forwardUs()).append(r.controllerUs()).append(r.overheadUs()).endRow();
+                            .append(r.executionUs()).append(r.workerE2eUs());
+                    (r.cpuWaitUs() < 0 ? a.appendNull() : a.append(r.cpuWaitUs())).append(r.attempts())
+                            .append(r.pickUs()).append(r.forwardUs()).append(r.controllerUs()).append(r.overheadUs())
+                            .endRow();
                 }
             }
             s.execute("CREATE TABLE run (key VARCHAR, value VARCHAR)");

@@ -19,8 +19,33 @@ import org.junit.jupiter.api.io.TempDir;
 class ResultsTest {
     private static Row row(int i, String fn, String state, long clientUs, boolean ok) {
         return new Row("t" + i, fn, "", 0, i * 1_000L, i * 1_000L, clientUs, ok, ok ? "" : "USER_ERROR",
-                ok ? "" : "boom", i % 2 == 0 ? "w1" : "w2", state, 0, 0, 0, 0, 100, clientUs - 10, 1, 5, clientUs - 20,
-                clientUs - 8);
+                ok ? "" : "boom", i % 2 == 0 ? "w1" : "w2", state, 0, 0, 0, 0, 100, clientUs - 10,
+                i % 3 == 0 ? -1 : i * 10L, 1, 5, clientUs - 20, clientUs - 8);
+    }
+
+    @Test
+    void theCpuWaitIsAColumnAfterTheWorkerTimingsAndNullWhereNotMeasured(@TempDir Path dir) throws Exception {
+        List<Row> rows = new ArrayList<>();
+        for (int i = 1; i <= 9; i++) {
+            rows.add(row(i, "a-1", "warm", 1_000, true)); // rows 3, 6, 9 not measured
+        }
+        Results.write(dir, rows, new JsonObject());
+        try (java.sql.Connection c = Results.open(dir); java.sql.Statement s = c.createStatement()) {
+            for (String from : List.of("records", "'" + Results.sql(dir.resolve("records.parquet")) + "'",
+                    "read_csv('" + Results.sql(dir.resolve("records.csv")) + "')")) {
+                try (java.sql.ResultSet r = s.executeQuery("SELECT count(cpu_wait_us), sum(cpu_wait_us),"
+                        + " count(*) FILTER (WHERE cpu_wait_us IS NULL) FROM " + from)) {
+                    assertTrue(r.next());
+                    assertEquals(6, r.getLong(1), from);
+                    assertEquals(10 * (1 + 2 + 4 + 5 + 7 + 8), r.getLong(2), from);
+                    assertEquals(3, r.getLong(3), from);
+                }
+            }
+        }
+        String header = Files.readAllLines(dir.resolve("records.csv")).get(0);
+        assertTrue(header.contains(",worker_e2e_us,cpu_wait_us,attempts,"), header);
+        assertTrue(Files.readAllLines(dir.resolve("records.csv")).get(3).contains(",990,,1,"),
+                "row 3 has an empty cell: " + Files.readAllLines(dir.resolve("records.csv")).get(3));
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.vireo.workload;
 
 import dev.vireo.api.model.InvocationRecord;
+import dev.vireo.api.model.Timings;
 import dev.vireo.api.worker.WorkerException;
 import java.util.Locale;
 import java.util.concurrent.CompletionException;
@@ -21,6 +22,8 @@ import java.util.concurrent.CompletionException;
  * @param worker       the worker that served it
  * @param state        cold | warm | prewarm | empty
  * @param queuedUs     worker timings (see the worker's records) ...
+ * @param cpuWaitUs    the worker's CPU wait of the invocation's container during the call (run-queue latency), -1
+ *                     when not measured (no CPU wait probe on the worker, or the invocation never reached one)
  * @param attempts     workers the controller tried (0 when sent to a worker directly)
  * @param pickUs       controller: choosing the worker
  * @param forwardUs    controller: to the worker and back
@@ -28,7 +31,7 @@ import java.util.concurrent.CompletionException;
  */
 public record Row(String tid, String function, String traceFunction, int clients, long scheduledUs, long sentUs,
         long clientUs, boolean success, String errorKind, String error, String worker, String state, long queuedUs,
-        long acquireUs, long coldStartUs, long transportUs, long executionUs, long workerE2eUs, int attempts,
+        long acquireUs, long coldStartUs, long transportUs, long executionUs, long workerE2eUs, long cpuWaitUs, int attempts,
         long pickUs, long forwardUs, long controllerUs) {
 
     /**
@@ -42,7 +45,7 @@ public record Row(String tid, String function, String traceFunction, int clients
         return new Row(tid, function, traceFunction, clients, scheduledUs, sentUs, clientUs, r.success(),
                 r.error().map(x -> x.kind().name()).orElse(""), r.error().map(x -> x.message()).orElse(""), r.worker(),
                 r.state().map(s -> s.name().toLowerCase(Locale.ROOT)).orElse(""), t.queuedUs(), t.acquireUs(),
-                t.coldStartUs(), t.transportUs(), t.executionUs(), t.e2eUs(), g.map(x -> x.attempts()).orElse(0),
+                t.coldStartUs(), t.transportUs(), t.executionUs(), t.e2eUs(), t.cpuWaitUs(), g.map(x -> x.attempts()).orElse(0),
                 g.map(x -> x.pickUs()).orElse(0L), g.map(x -> x.forwardUs()).orElse(0L), g.map(x -> x.e2eUs()).orElse(0L));
     }
 
@@ -52,7 +55,7 @@ public record Row(String tid, String function, String traceFunction, int clients
         Throwable c = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
         String kind = c instanceof WorkerException w ? w.kind().name() : "INTERNAL";
         return new Row(tid, function, traceFunction, clients, scheduledUs, sentUs, clientUs, false, kind,
-                String.valueOf(c.getMessage()), "", "", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+                String.valueOf(c.getMessage()), "", "", 0, 0, 0, 0, 0, 0, Timings.NOT_MEASURED, 0, 0, 0, 0);
     }
 
     /** What the platform added as the client saw it: client time minus the function's own execution. */

@@ -34,6 +34,7 @@ public final class BpfFs {
      */
     public static Path ensure(Path mountPoint, String sub) throws IOException {
         if (!mounted(mountPoint)) {
+            Files.createDirectories(mountPoint);
             Process p = new ProcessBuilder("mount", "-t", "bpf", "bpf", mountPoint.toString()).redirectErrorStream(true)
                     .start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();

@@ -12,11 +12,28 @@ package dev.vireo.api.model;
  * @param interArrivalUs average time between arrivals
  * @param memoryMb     average memory used
  * @param lastArrivalNanos clock time of the last arrival, 0 if none
+ * @param cpuWaitUs    (since 1.5) average CPU wait ({@link Timings#cpuWaitUs}) of the invocations whose wait was
+ *                     measured; -1 when none was (unlike the others, 0 is a measured value here)
  */
 public record FunctionStats(long invocations, double coldStartUs, double warmUs, double executionUs, double e2eUs,
-        double interArrivalUs, double memoryMb, long lastArrivalNanos) {
+        double interArrivalUs, double memoryMb, long lastArrivalNanos, double cpuWaitUs) {
     public static final FunctionStats EMPTY = new FunctionStats(0, 0, 0, 0, 0, 0, 0, 0);
     public static final double EMA_WEIGHT = 0.1;
+
+    /** Statistics without a CPU wait measurement ({@code cpuWaitUs} = -1). */
+    public FunctionStats(long invocations, double coldStartUs, double warmUs, double executionUs, double e2eUs,
+            double interArrivalUs, double memoryMb, long lastArrivalNanos) {
+        this(invocations, coldStartUs, warmUs, executionUs, e2eUs, interArrivalUs, memoryMb, lastArrivalNanos,
+                Timings.NOT_MEASURED);
+    }
+
+    /** The average CPU wait after one more invocation's {@code cpuWaitUs} (-1, not measured, changes nothing). */
+    public static double cpuWait(double average, long sample) {
+        if (sample < 0) {
+            return average;
+        }
+        return average < 0 ? sample : average * (1 - EMA_WEIGHT) + sample * EMA_WEIGHT;
+    }
 
     /** The EMA update: the first sample is taken as is. */
     public static double ema(double average, double sample) {

@@ -1,9 +1,10 @@
 /**
  * Immutable value types exchanged between the worker, the controller and the plugins: function specifications,
- * invocations, invocation records with their timings and output, container handles, container placements (cgroups) and per-function statistics. Every
+ * invocations, invocation records with their timings and output, container handles, container placements (cgroups)
+ * and per-function statistics. 1.5: the CPU wait ({@code Timings.cpuWaitUs}, {@code FunctionStats.cpuWaitUs}). Every
  * constructor validates its arguments and throws {@link dev.vireo.api.model.ValidationException} with a message that
  * names the field and what was wrong.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.4.0")
+@org.osgi.annotation.versioning.Version("1.5.0")
 package dev.vireo.api.model;

@@ -2,6 +2,7 @@ package dev.vireo.controller.internal;
 
 import dev.vireo.api.model.FunctionSpec;
 import dev.vireo.api.model.FunctionStats;
+import dev.vireo.api.model.Timings;
 import dev.vireo.api.plugin.ExtensionPoint;
 import dev.vireo.api.plugin.PluginRegistry;
 import dev.vireo.api.spi.resource.ResourceUsage;
@@ -84,6 +85,8 @@ final class ClusterStatus {
         double e2e = 0;
         double iat = 0;
         double mem = 0;
+        long waitN = 0; // invocations of the workers that measured the cpu wait: a worker without a probe says -1
+        double wait = 0;
         for (Member m : membership.all()) {
             WorkerStatus s = m.status;
             FunctionStats f = s == null ? null : s.stats().get(functionId);
@@ -98,10 +101,15 @@ final class ClusterStatus {
             e2e += f.e2eUs() * k;
             iat += f.interArrivalUs() * k;
             mem += f.memoryMb() * k;
+            if (f.cpuWaitUs() >= 0) {
+                waitN += k;
+                wait += f.cpuWaitUs() * k;
+            }
         }
         if (n == 0) {
             return FunctionStats.EMPTY;
         }
-        return new FunctionStats(n, cold / n, warm / n, exec / n, e2e / n, iat / n, mem / n, 0);
+        return new FunctionStats(n, cold / n, warm / n, exec / n, e2e / n, iat / n, mem / n, 0,
+                waitN == 0 ? Timings.NOT_MEASURED : wait / waitN);
     }
 }

@@ -51,6 +51,7 @@ final class ContainerLifecycle {
     private final PolicyContext context;
     private final WorkerMetrics metrics;
     private final TransactionIds tids;
+    private final CpuWait cpuWait;
     /** Starts what can start now; run after containers were freed. */
     private final Runnable pump;
     /** Guarded by {@link #lock}. */
@@ -59,7 +60,7 @@ final class ContainerLifecycle {
 
     ContainerLifecycle(PluginRegistry registry, Clock clock, TaskScheduler scheduler, WorkerLock lock, String worker,
             FunctionTable functions, Resources resources, PolicyContext context, WorkerMetrics metrics,
-            TransactionIds tids, Runnable pump) {
+            TransactionIds tids, CpuWait cpuWait, Runnable pump) {
         this.registry = registry;
         this.clock = clock;
         this.scheduler = scheduler;
@@ -70,6 +71,7 @@ final class ContainerLifecycle {
         this.context = context;
         this.metrics = metrics;
         this.tids = tids;
+        this.cpuWait = cpuWait;
         this.pump = pump;
         this.pool = new ContainerPool(clock);
     }
@@ -220,6 +222,7 @@ final class ContainerLifecycle {
                     Container c = new Container(handle, r, transport, binding, grants, placement(backend, handle, tid),
                             clock.nanoTime(), (clock.nanoTime() - start) / 1_000);
                     c.idleChannels.add(first);
+                    cpuWait.created(c.placement, tid);
                     LOG.log(Level.DEBUG, () -> "[" + tid + "] container " + id + " ready in " + c.coldStartUs + " us");
                     return c;
                 });
@@ -274,6 +277,7 @@ final class ContainerLifecycle {
             return registry.get(ContainerBackend.class, c.function.backend()).destroy(c.handle, tid)
                     .handle((v, e) -> {
                         c.transport.unbind(c.binding);
+                        cpuWait.destroyed(c.placement, tid);
                         if (e != null) {
                             LOG.log(Level.WARNING, "[" + tid + "] destroying " + c.id() + " failed: "
                                     + Failures.message(e));
@@ -282,6 +286,7 @@ final class ContainerLifecycle {
                     });
         } catch (RuntimeException e) {
             c.transport.unbind(c.binding);
+            cpuWait.destroyed(c.placement, tid);
             LOG.log(Level.WARNING, "[" + tid + "] destroying " + c.id() + " failed: " + Failures.message(e));
             return CompletableFuture.completedFuture(null);
         }

@@ -7,6 +7,7 @@ import dev.vireo.api.model.InvocationError;
 import dev.vireo.api.model.InvocationRecord;
 import dev.vireo.api.model.Output;
 import dev.vireo.api.model.Timings;
+import dev.vireo.api.spi.probe.CpuWaitProbe;
 import dev.vireo.api.spi.transport.AgentChannel;
 import dev.vireo.api.spi.transport.AgentReply;
 import dev.vireo.api.time.Cancellable;
@@ -54,12 +55,13 @@ final class InvocationRunner {
     private final FunctionTable functions;
     private final StatsBook stats;
     private final WorkerMetrics metrics;
+    private final CpuWait cpuWait;
     /** Invocations taken out of the queue and not yet finished. */
     private int running;
 
     InvocationRunner(Clock clock, TaskScheduler scheduler, WorkerLock lock, String worker, AdmissionQueue admission,
             ContainerLifecycle containers, MemoryWatch memory, Resources resources, FunctionTable functions,
-            StatsBook stats, WorkerMetrics metrics) {
+            StatsBook stats, WorkerMetrics metrics, CpuWait cpuWait) {
         this.clock = clock;
         this.scheduler = scheduler;
         this.lock = lock;
@@ -71,6 +73,7 @@ final class InvocationRunner {
         this.functions = functions;
         this.stats = stats;
         this.metrics = metrics;
+        this.cpuWait = cpuWait;
     }
 
     /** Starts every queued invocation that can start now, in the queue policy's order. */
@@ -144,7 +147,7 @@ final class InvocationRunner {
             } else {
                 space.release();
                 p.acquiredNanos = clock.nanoTime();
-                finish(p, null, ContainerState.COLD, 0, 0, 0, null, Output.NONE,
+                finish(p, null, ContainerState.COLD, 0, 0, 0, Timings.NOT_MEASURED, null, Output.NONE,
                         Failures.startFailed(p.function, error));
             }
             pump();
@@ -159,9 +162,10 @@ final class InvocationRunner {
         try {
             ch = containers.channel(c, p.tid());
         } catch (IOException | RuntimeException e) {
-            done(p, c, null, slot, state, p.acquiredNanos, null, e);
+            done(p, c, null, slot, state, p.acquiredNanos, CpuWaitProbe.NOT_MEASURED, null, e);
             return;
         }
+        long waited = cpuWait.mark(c.placement, p.tid()); // after bind: the wait counted is the confined one
         long sent = clock.nanoTime();
         CompletableFuture<AgentReply> reply;
         try {
@@ -174,17 +178,19 @@ final class InvocationRunner {
                 p.function.timeout().plus(GUARD));
         guarded.whenComplete((r, error) -> {
             guard.cancel();
-            done(p, c, ch, slot, state, sent, r, error);
+            done(p, c, ch, slot, state, sent, waited, r, error);
         });
     }
 
     /**
      * The agent answered, or the call failed: the container goes back to the pool (or, broken, is destroyed), the
-     * slot is returned, the record made, and the next invocations start.
+     * slot is returned, the record made, and the next invocations start. {@code waited}: the container's CPU wait
+     * before the call ({@link CpuWait#mark}).
      */
     private void done(Pending p, Container c, AgentChannel ch, Resources.Grants slot, ContainerState state, long sent,
-            AgentReply reply, Throwable error) {
+            long waited, AgentReply reply, Throwable error) {
         long end = clock.nanoTime();
+        long cpuWaitUs = cpuWait.since(c.placement, waited, p.tid());
         boolean containerOk = error == null;
         InvocationError failure = null;
         long executionUs = 0;
@@ -227,7 +233,7 @@ final class InvocationRunner {
             LOG.log(Level.WARNING, "[" + p.tid() + "] " + failure.message());
         }
         finish(p, c, state, state == ContainerState.COLD ? c.coldStartUs : 0, executionUs,
-                Math.max(0, roundTripUs - executionUs), result, output, failure);
+                Math.max(0, roundTripUs - executionUs), cpuWaitUs, result, output, failure);
         if (containerOk) {
             memory.afterInvocation(c, end);
         }
@@ -236,11 +242,11 @@ final class InvocationRunner {
 
     /** Makes the invocation's record, counts it, and completes the caller's future with it. */
     private void finish(Pending p, Container c, ContainerState state, long coldUs, long executionUs, long transportUs,
-            String result, Output output, InvocationError failure) {
+            long cpuWaitUs, String result, Output output, InvocationError failure) {
         long end = clock.nanoTime();
         long arrival = p.invocation.arrivalNanos();
         Timings timings = new Timings((p.dequeuedNanos - arrival) / 1_000, (p.acquiredNanos - p.dequeuedNanos) / 1_000,
-                coldUs, transportUs, executionUs, (end - arrival) / 1_000);
+                coldUs, transportUs, executionUs, (end - arrival) / 1_000, cpuWaitUs);
         InvocationRecord record = new InvocationRecord(p.tid(), p.function.id(), worker, p.function.backend(),
                 c == null && failure != null ? Optional.empty() : Optional.of(state), p.arrival, timings, result,
                 Optional.ofNullable(failure), Optional.empty(), output);
@@ -258,6 +264,7 @@ final class InvocationRunner {
             p.dequeuedNanos = p.acquiredNanos;
         }
         LOG.log(Level.DEBUG, () -> "[" + p.tid() + "] cancelled: " + why);
-        finish(p, null, ContainerState.COLD, 0, 0, 0, null, Output.NONE, InvocationError.of(ErrorKind.CANCELLED, why));
+        finish(p, null, ContainerState.COLD, 0, 0, 0, Timings.NOT_MEASURED, null, Output.NONE,
+                InvocationError.of(ErrorKind.CANCELLED, why));
     }
 }

@@ -29,18 +29,18 @@ final class StatsBook {
             double iat = o.lastArrivalNanos() == 0 ? o.interArrivalUs()
                     : FunctionStats.ema(o.interArrivalUs(), (arrivalNanos - o.lastArrivalNanos()) / 1_000.0);
             return new FunctionStats(o.invocations(), o.coldStartUs(), o.warmUs(), o.executionUs(), o.e2eUs(), iat,
-                    o.memoryMb(), arrivalNanos);
+                    o.memoryMb(), arrivalNanos, o.cpuWaitUs());
         });
     }
 
-    /** Counts a finished invocation that reached a container. */
     /** A memory measurement of one of the function's containers after an invocation. */
     void memory(String functionId, double memoryMb) {
         stats.computeIfPresent(functionId, (id, o) -> new FunctionStats(o.invocations(), o.coldStartUs(), o.warmUs(),
                 o.executionUs(), o.e2eUs(), o.interArrivalUs(), FunctionStats.ema(o.memoryMb(), memoryMb),
-                o.lastArrivalNanos()));
+                o.lastArrivalNanos(), o.cpuWaitUs()));
     }
 
+    /** Counts a finished invocation that reached a container. */
     void completed(InvocationRecord r, double memoryMb) {
         stats.compute(r.functionId(), (id, s) -> {
             FunctionStats o = s == null ? FunctionStats.EMPTY : s;
@@ -51,7 +51,8 @@ final class StatsBook {
                     cold ? o.warmUs() : FunctionStats.ema(o.warmUs(), t.e2eUs()),
                     r.success() ? FunctionStats.ema(o.executionUs(), t.executionUs()) : o.executionUs(),
                     FunctionStats.ema(o.e2eUs(), t.e2eUs()), o.interArrivalUs(),
-                    memoryMb > 0 ? FunctionStats.ema(o.memoryMb(), memoryMb) : o.memoryMb(), o.lastArrivalNanos());
+                    memoryMb > 0 ? FunctionStats.ema(o.memoryMb(), memoryMb) : o.memoryMb(), o.lastArrivalNanos(),
+                    FunctionStats.cpuWait(o.cpuWaitUs(), t.cpuWaitUs()));
         });
     }
 }

@@ -3,6 +3,7 @@ package dev.vireo.worker.internal;
 import dev.vireo.api.model.FunctionSpec;
 import dev.vireo.api.model.InvocationRecord;
 import dev.vireo.api.plugin.PluginRegistry;
+import dev.vireo.api.spi.probe.CpuWaitProbe;
 import dev.vireo.api.time.Clock;
 import dev.vireo.api.time.TaskScheduler;
 import dev.vireo.api.worker.AsyncResult;
@@ -15,6 +16,9 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.Designate;
 
 /** The worker as a service ({@code vireo.worker} configuration); the pipeline lives in {@link WorkerCore}. */
@@ -31,6 +35,20 @@ public final class WorkerComponent implements WorkerService {
             @Reference io.micrometer.core.instrument.MeterRegistry meters, WorkerConfig config) {
         this.home = context.getProperty("vireo.home");
         this.core = new WorkerCore(registry, clock, scheduler, WorkerOptions.of(config, home), meters);
+    }
+
+    /**
+     * The CPU wait probe, when one is registered (bundle {@code dev.vireo.probe.rqlat}): the invocation records then
+     * carry {@code cpu_wait_us}. Dynamic: it may come and go while the worker runs.
+     */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void setCpuWaitProbe(CpuWaitProbe probe) {
+        core.cpuWaitProbe(probe);
+    }
+
+    void unsetCpuWaitProbe(CpuWaitProbe probe) {
+        core.cpuWaitProbeGone(probe);
     }
 
     @Modified

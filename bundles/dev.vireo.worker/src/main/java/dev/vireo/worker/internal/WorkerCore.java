@@ -51,6 +51,7 @@ final class WorkerCore implements WorkerService, AutoCloseable {
     private volatile WorkerOptions options;
     private final FunctionTable functions;
     private final StatsBook stats = new StatsBook();
+    private final CpuWait cpuWait = new CpuWait();
     private final AsyncResults async;
     private final WorkerLock lock = new WorkerLock();
     private final TransactionIds tids;
@@ -82,13 +83,13 @@ final class WorkerCore implements WorkerService, AutoCloseable {
         this.metrics = new WorkerMetrics(meters, name, this::status);
         PolicyContext policies = new PolicyContext(clock, stats);
         this.containers = new ContainerLifecycle(registry, clock, scheduler, lock, name, functions, resources,
-                policies, metrics, tids, this::pump);
+                policies, metrics, tids, cpuWait, this::pump);
         this.memory = new MemoryWatch(registry, scheduler, functions, stats, containers, metrics, tids, host,
                 () -> this.options, this::pump);
         this.admission = new AdmissionQueue(registry, clock, lock, functions, stats, containers, policies, metrics,
                 () -> this.options);
         this.runner = new InvocationRunner(clock, scheduler, lock, name, admission, containers, memory, resources,
-                functions, stats, metrics);
+                functions, stats, metrics, cpuWait);
         this.report = new StatusReport(registry, lock, () -> this.options, admission, runner, containers, functions,
                 stats);
         this.listener = registry.addListener((point, before, after) -> {
@@ -103,6 +104,16 @@ final class WorkerCore implements WorkerService, AutoCloseable {
         tasks.addAll(List.of(keepAliveTicker, memoryTicker));
         scheduler.execute(containers::reclaimLeftovers);
         tasks.add(scheduler.scheduleAtFixedRate(async::expire, Duration.ofSeconds(1)));
+    }
+
+    /** The CPU wait probe to use from now on (null: none); see {@link CpuWait}. */
+    void cpuWaitProbe(dev.vireo.api.spi.probe.CpuWaitProbe probe) {
+        cpuWait.use(probe);
+    }
+
+    /** The probe went away: no probe from now on, unless another replaced it already. */
+    void cpuWaitProbeGone(dev.vireo.api.spi.probe.CpuWaitProbe probe) {
+        cpuWait.gone(probe);
     }
 
     private void pump() {
@@ -147,6 +158,7 @@ final class WorkerCore implements WorkerService, AutoCloseable {
         cancelled.forEach(p -> runner.cancel(p, true, "function " + functionId
                 + " was unregistered before the invocation ran"));
         stats.remove(functionId);
+        metrics.unregistered(functionId);
         LOG.log(Level.INFO, "[" + tid + "] unregistered " + functionId + " (generation " + gone.generation()
                 + "), destroyed " + idle.size() + " idle containers, cancelled " + cancelled.size() + " queued invocations");
         pump();

@@ -4,6 +4,7 @@ import dev.vireo.api.model.ContainerState;
 import dev.vireo.api.model.InvocationRecord;
 import dev.vireo.api.worker.WorkerStatus;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -15,7 +16,8 @@ import java.util.function.ToDoubleFunction;
 /**
  * The worker's meters (Prometheus names in docs/metrics.md): invocations by function and outcome, cold starts,
  * end-to-end and overhead timers, queue length, running invocations, and containers and memory split into running
- * and cached (idle).
+ * and cached (idle), and the CPU wait of invocations whose wait was measured ({@code vireo_cpu_wait_seconds}, a
+ * histogram per function, removed when the function is unregistered).
  */
 final class WorkerMetrics {
     private final MeterRegistry registry;
@@ -80,6 +82,24 @@ final class WorkerMetrics {
         }
         m.e2e().record(r.timings().e2eUs(), TimeUnit.MICROSECONDS);
         m.overhead().record(r.timings().overheadUs(), TimeUnit.MICROSECONDS);
+        if (r.timings().cpuWaitMeasured()) {
+            cpuWait.computeIfAbsent(r.functionId(), f -> DistributionSummary.builder("vireo.cpu.wait")
+                    .description("time an invocation's container was runnable but not running (run-queue latency)")
+                    .baseUnit("seconds").tag("worker", worker).tag("function", f).publishPercentileHistogram()
+                    .minimumExpectedValue(1e-6).maximumExpectedValue(10.0).register(registry))
+                    .record(r.timings().cpuWaitUs() / 1e6);
+        }
+    }
+
+    /** The CPU wait histograms by function. */
+    private final java.util.Map<String, DistributionSummary> cpuWait = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** The function is gone: its CPU wait histogram goes too (a later registration starts a new one). */
+    void unregistered(String functionId) {
+        DistributionSummary s = cpuWait.remove(functionId);
+        if (s != null) {
+            registry.remove(s);
+        }
     }
 
     private static String backend(InvocationRecord r) {

@@ -85,13 +85,17 @@ final class Messages {
                 .setDetail(e.detail())));
         if (enhanced) {
             var t = r.timings();
+            Timings.Builder timings = Timings.newBuilder().setQueuedUs(t.queuedUs()).setAcquireUs(t.acquireUs())
+                    .setColdStartUs(t.coldStartUs()).setTransportUs(t.transportUs())
+                    .setExecutionUs(t.executionUs()).setE2EUs(t.e2eUs()).setOverheadUs(t.overheadUs());
+            if (t.cpuWaitMeasured()) {
+                timings.setCpuWaitUs(t.cpuWaitUs());
+            }
             var rec = dev.vireo.grpc.v1.InvocationRecord.newBuilder().setTid(r.tid()).setFunctionId(r.functionId())
                     .setWorker(r.worker()).setBackend(r.backend())
                     .setState(r.state().map(s -> s.name().toLowerCase(Locale.ROOT)).orElse(""))
                     .setArrival(r.arrival().toString())
-                    .setTimings(Timings.newBuilder().setQueuedUs(t.queuedUs()).setAcquireUs(t.acquireUs())
-                            .setColdStartUs(t.coldStartUs()).setTransportUs(t.transportUs())
-                            .setExecutionUs(t.executionUs()).setE2EUs(t.e2eUs()).setOverheadUs(t.overheadUs()));
+                    .setTimings(timings);
             r.routing().ifPresent(g -> rec.setRouting(dev.vireo.grpc.v1.Routing.newBuilder()
                     .setController(g.controller()).setAttempts(g.attempts()).setPickUs(g.pickUs())
                     .setForwardUs(g.forwardUs()).setE2EUs(g.e2eUs())));
@@ -124,7 +128,8 @@ final class Messages {
         return new InvocationRecord(reply.getTid(), r.getFunctionId(), r.getWorker(), r.getBackend(), state,
                 r.getArrival().isEmpty() ? Instant.EPOCH : Instant.parse(r.getArrival()),
                 new dev.vireo.api.model.Timings(t.getQueuedUs(), t.getAcquireUs(), t.getColdStartUs(),
-                        t.getTransportUs(), t.getExecutionUs(), t.getE2EUs()),
+                        t.getTransportUs(), t.getExecutionUs(), t.getE2EUs(),
+                        t.hasCpuWaitUs() ? t.getCpuWaitUs() : dev.vireo.api.model.Timings.NOT_MEASURED),
                 reply.getResult(), error, routing, output);
     }
 
@@ -145,9 +150,15 @@ final class Messages {
                 .setMemoryLimitMb(s.memoryLimitMb()).putAllBackends(s.backends()).putAllPolicies(s.policies());
         s.resources().forEach(u -> b.addResources(dev.vireo.grpc.v1.ResourceUsage.newBuilder().setResource(u.resource())
                 .setUnit(u.unit()).setCapacity(u.capacity()).setUsed(u.used())));
-        s.stats().forEach((id, f) -> b.putStats(id, FunctionStats.newBuilder().setInvocations(f.invocations())
-                .setColdStartUs(f.coldStartUs()).setWarmUs(f.warmUs()).setExecutionUs(f.executionUs())
-                .setE2EUs(f.e2eUs()).setInterArrivalUs(f.interArrivalUs()).setMemoryMb(f.memoryMb()).build()));
+        s.stats().forEach((id, f) -> {
+            FunctionStats.Builder fs = FunctionStats.newBuilder().setInvocations(f.invocations())
+                    .setColdStartUs(f.coldStartUs()).setWarmUs(f.warmUs()).setExecutionUs(f.executionUs())
+                    .setE2EUs(f.e2eUs()).setInterArrivalUs(f.interArrivalUs()).setMemoryMb(f.memoryMb());
+            if (f.cpuWaitUs() >= 0) {
+                fs.setCpuWaitUs(f.cpuWaitUs());
+            }
+            b.putStats(id, fs.build());
+        });
         return b.build();
     }
 
@@ -155,7 +166,7 @@ final class Messages {
         Map<String, dev.vireo.api.model.FunctionStats> stats = new HashMap<>();
         s.getStatsMap().forEach((id, f) -> stats.put(id, new dev.vireo.api.model.FunctionStats(f.getInvocations(),
                 f.getColdStartUs(), f.getWarmUs(), f.getExecutionUs(), f.getE2EUs(), f.getInterArrivalUs(),
-                f.getMemoryMb(), 0)));
+                f.getMemoryMb(), 0, f.hasCpuWaitUs() ? f.getCpuWaitUs() : dev.vireo.api.model.Timings.NOT_MEASURED)));
         return new WorkerStatus(s.getWorker(), s.getQueued(), s.getQueueCapacity(), s.getRunning(), s.getFunctions(),
                 s.getContainersRunning(), s.getContainersCached(), s.getMemoryRunningMb(), s.getMemoryCachedMb(),
                 s.getMemoryRunningUsedMb(), s.getMemoryCachedUsedMb(), s.getMemoryLimitMb(), s.getBackendsMap(),

@@ -45,7 +45,7 @@ class MessagesTest {
 
     static final InvocationRecord ROUTED_FAILURE = new InvocationRecord("t-1", "resize-2.1_b", "worker-3", "docker",
             Optional.of(ContainerState.PREWARM), Instant.parse("2026-11-22T20:50:13.646Z"),
-            new Timings(148, 1190, 900, 233, 2000, 3632), "",
+            new Timings(148, 1190, 900, 233, 2000, 3632, 812), "",
             Optional.of(new InvocationError(ErrorKind.USER_ERROR, "ValueError: bad", "Traceback ...")),
             Optional.of(new Routing("ctl-1", 2, 15, 3900, 4000)), new Output("step 1 ✓\n", "warning\n", true));
 
@@ -53,7 +53,7 @@ class MessagesTest {
     static WorkerStatus overTheWire(WorkerStatus s) {
         Map<String, FunctionStats> stats = new HashMap<>();
         s.stats().forEach((id, f) -> stats.put(id, new FunctionStats(f.invocations(), f.coldStartUs(), f.warmUs(),
-                f.executionUs(), f.e2eUs(), f.interArrivalUs(), f.memoryMb(), 0)));
+                f.executionUs(), f.e2eUs(), f.interArrivalUs(), f.memoryMb(), 0, f.cpuWaitUs())));
         return new WorkerStatus(s.name(), s.queued(), s.queueCapacity(), s.running(), s.functions(),
                 s.containersRunning(), s.containersIdle(), s.memoryRunningMb(), s.memoryCachedMb(),
                 s.memoryRunningUsedMb(), s.memoryCachedUsedMb(), s.memoryLimitMb(), s.backends(), s.policies(),
@@ -90,6 +90,7 @@ class MessagesTest {
         assertEquals("prewarm", reply.getRecord().getState());
         assertEquals("2026-11-22T20:50:13.646Z", reply.getRecord().getArrival());
         assertEquals(1632, reply.getRecord().getTimings().getOverheadUs());
+        assertEquals(812, reply.getRecord().getTimings().getCpuWaitUs());
         assertEquals("ctl-1", reply.getRecord().getRouting().getController());
         assertEquals(dev.vireo.grpc.v1.Output.newBuilder().setStdout("step 1 ✓\n").setStderr("warning\n")
                 .setTruncated(true).build(), reply.getRecord().getOutput());
@@ -107,7 +108,12 @@ class MessagesTest {
         assertFalse(reply.getRecord().hasRouting());
         assertFalse(reply.getRecord().hasOutput(), "a function that wrote nothing adds nothing");
         assertEquals("", reply.getRecord().getState());
+        assertFalse(reply.getRecord().getTimings().hasCpuWaitUs(), "not measured: left unset");
         assertEquals(r, Messages.record(reply));
+        assertEquals(Timings.NOT_MEASURED, Messages.record(reply).timings().cpuWaitUs());
+        InvocationRecord measuredZero = new InvocationRecord("t-2", "hello-1", "worker-1", "sim", Optional.empty(),
+                Instant.EPOCH, new Timings(1, 2, 0, 4, 5, 12, 0), "1", Optional.empty());
+        assertEquals(measuredZero, Messages.record(Messages.reply(measuredZero, true)), "a measured 0 stays 0");
 
         for (ContainerState state : ContainerState.values()) {
             InvocationRecord withState = new InvocationRecord("t-3", "hello-1", "w", "sim", Optional.of(state),
@@ -153,13 +159,16 @@ class MessagesTest {
                 Map.of("sim", 7, "docker", 0), Map.of("queue", "fifo", "keepalive", "ttl"),
                 List.of(new ResourceUsage("memory", "MB", 8192, 1792, Map.of("cached", 1024.0)),
                         new ResourceUsage("cpu", "cores", 8, 3.5, Map.of())),
-                Map.of("hello-1", new FunctionStats(42, 150_000.4, 3_000.6, 2_000.5, 3_500.49, 10_000, 31.7, 99)));
+                Map.of("hello-1", new FunctionStats(42, 150_000.4, 3_000.6, 2_000.5, 3_500.49, 10_000, 31.7, 99, 420.5),
+                        "quiet-1", new FunctionStats(1, 0, 0, 0, 0, 0, 0, 0)));
         StatusReply m = Messages.status(s);
         assertEquals(4, m.getContainersCached());
         assertEquals(410, m.getMemoryCachedUsedMb());
         assertEquals(8192, m.getMemoryLimitMb());
         assertEquals(Map.of("sim", 7, "docker", 0), m.getBackendsMap());
         assertEquals(2_000.5, m.getStatsMap().get("hello-1").getExecutionUs());
+        assertEquals(420.5, m.getStatsMap().get("hello-1").getCpuWaitUs());
+        assertFalse(m.getStatsMap().get("quiet-1").hasCpuWaitUs(), "none measured: unset");
         assertEquals(overTheWire(s), Messages.status(m));
     }
 

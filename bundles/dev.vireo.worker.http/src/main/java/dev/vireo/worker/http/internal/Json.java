@@ -247,6 +247,7 @@ final class Json {
         timings.addProperty("execution_us", t.executionUs());
         timings.addProperty("e2e_us", t.e2eUs());
         timings.addProperty("overhead_us", t.overheadUs());
+        timings.addProperty("cpu_wait_us", t.cpuWaitUs()); // -1: not measured (no CPU wait probe)
         o.add("timings", timings);
         r.routing().ifPresent(g -> {
             JsonObject routing = new JsonObject();
@@ -343,6 +344,7 @@ final class Json {
             j.addProperty("e2e_us", Math.round(f.e2eUs()));
             j.addProperty("inter_arrival_us", Math.round(f.interArrivalUs()));
             j.addProperty("memory_mb", Math.round(f.memoryMb()));
+            j.addProperty("cpu_wait_us", Math.round(f.cpuWaitUs())); // -1: none measured
             stats.add(e.getKey(), j);
         }
         o.add("stats", stats);

@@ -139,14 +139,14 @@ class JsonTest {
     @Test
     void aRecordWithEverythingIsWrittenInFull() {
         InvocationRecord r = new InvocationRecord("t-1", "hello-1", "worker-1", "docker", Optional.of(ContainerState.COLD),
-                Instant.parse("2026-11-22T20:50:13.646Z"), new Timings(148, 1190, 900, 233, 2000, 3632), "",
+                Instant.parse("2026-11-22T20:50:13.646Z"), new Timings(148, 1190, 900, 233, 2000, 3632, 812), "",
                 Optional.of(new InvocationError(ErrorKind.USER_ERROR, "ValueError: bad", "Traceback ...")),
                 Optional.of(new Routing("ctl-1", 2, 15, 3900, 4000)), new Output("step 1\n", "warning: é\n", true));
         assertEquals(json("""
                 {"tid":"t-1","function":"hello-1","worker":"worker-1","backend":"docker","state":"cold",
                  "arrival":"2026-11-22T20:50:13.646Z","success":false,"result":null,
                  "timings":{"queued_us":148,"acquire_us":1190,"cold_start_us":900,"transport_us":233,
-                            "execution_us":2000,"e2e_us":3632,"overhead_us":1632},
+                            "execution_us":2000,"e2e_us":3632,"overhead_us":1632,"cpu_wait_us":812},
                  "routing":{"controller":"ctl-1","attempts":2,"pick_us":15,"forward_us":3900,"e2e_us":4000},
                  "output":{"stdout":"step 1\\n","stderr":"warning: é\\n","truncated":true},
                  "error":{"kind":"USER_ERROR","message":"ValueError: bad","detail":"Traceback ..."}}"""),
@@ -165,6 +165,7 @@ class JsonTest {
         assertFalse(o.has("error"));
         assertFalse(o.has("output"), "a function that wrote nothing adds nothing");
         assertEquals(0, o.getAsJsonObject("timings").get("overhead_us").getAsLong());
+        assertEquals(-1, o.getAsJsonObject("timings").get("cpu_wait_us").getAsLong(), "not measured");
 
         // an error without detail has no detail field
         assertEquals(json("{\"kind\":\"TIMEOUT\",\"message\":\"timed out\"}"), json(Json.recordText(
@@ -229,7 +230,8 @@ class JsonTest {
                  "resources":[{"resource":"memory","unit":"MB","capacity":8192.0,"used":1792.0},
                               {"resource":"cpu","unit":"cores","capacity":8.0,"used":3.5}],
                  "stats":{"hello-1":{"invocations":42,"cold_start_us":150000,"warm_us":3001,"execution_us":2001,
-                                     "e2e_us":3500,"inter_arrival_us":10000,"memory_mb":32}}}"""), o);
+                                     "e2e_us":3500,"inter_arrival_us":10000,"memory_mb":32,
+                                     "cpu_wait_us":420}}}"""), o);
         assertEquals(List.of("docker", "sim"), List.copyOf(o.getAsJsonObject("backends").keySet()));
     }
 
