@@ -1,0 +1,146 @@
+package dev.vireo.bench.cpugroups;
+
+import com.google.gson.JsonNull;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonArray;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * The results of {@code ./vireo bench cpu-groups} as JSON and as a table, with the ratios of the same run: each
+ * setting's p99 against the floor (the sensitive function alone) and against the setting without groups, and the
+ * issue's targets (with groups of one CPU the sensitive p99 at least 2x better than without groups; the mapping at
+ * most 5 µs per invocation). Pure: no I/O.
+ */
+public final class CpuGroupsReport {
+    /** The targets. */
+    public static final double TARGET_GAIN = 2.0;
+    public static final double TARGET_MAP_US = 5.0;
+
+    private CpuGroupsReport() {
+    }
+
+    /**
+     * The mapping cost in sched-ext mode, measured apart from the settings.
+     *
+     * @param medianUs {@code CpuGroupMaps.map} + {@code unmap}, median µs; NaN when not measured
+     * @param how      how it was measured (or why not)
+     */
+    public record SchedExtCost(double medianUs, String how) {
+    }
+
+    /** Groups in the setting: 0 without the tracker. */
+    static int groupCount(CpuGroupsSetting s) {
+        return s.grouped() ? s.groups().split(";").length : 0;
+    }
+
+    /** The first result of a setting named {@code name}. */
+    static Optional<CpuGroupsResult> named(List<CpuGroupsResult> results, String name) {
+        return results.stream().filter(r -> r.setting().name().equals(name)).findFirst();
+    }
+
+    /** {@code a / b}, NaN when b is 0 or either is missing. */
+    static double ratio(double a, double b) {
+        return b == 0 || Double.isNaN(a) || Double.isNaN(b) ? Double.NaN : a / b;
+    }
+
+    private static double p99(Optional<CpuGroupsResult> r) {
+        return r.map(x -> (double) x.e2ePercentileUs(0.99)).orElse(Double.NaN);
+    }
+
+    /** The JSON document: parameters, one object per setting, the sched-ext mapping cost and the targets. */
+    public static JsonObject json(List<CpuGroupsResult> results, CpuGroupsParams params, int cpus, SchedExtCost schedExt) {
+        JsonObject out = new JsonObject();
+        out.addProperty("benchmark", "cpu-groups");
+        out.addProperty("cpus", cpus);
+        JsonObject p = new JsonObject();
+        p.addProperty("duration_s", params.durationS());
+        p.addProperty("warmup_s", params.warmupS());
+        p.addProperty("interval_ms", params.intervalMs());
+        p.addProperty("sensitive_n", params.sensitiveN());
+        p.addProperty("hog_ms", params.hogMs());
+        p.addProperty("hogs", params.hogs());
+        p.addProperty("bind_rounds", params.bindRounds());
+        out.add("params", p);
+        double floorP99 = p99(named(results, "alone"));
+        double noGroupsP99 = p99(named(results, "no-groups"));
+        JsonArray settings = new JsonArray();
+        for (CpuGroupsResult r : results) {
+            CpuGroupsSetting s = r.setting();
+            JsonObject o = new JsonObject();
+            o.addProperty("setting", s.name());
+            o.addProperty("groups", groupCount(s));
+            o.addProperty("groups_spec", s.grouped() ? s.groups() : "");
+            o.addProperty("group_size", s.groupSize());
+            o.addProperty("function_groups", s.functionGroups());
+            o.addProperty("hogs", s.hogs());
+            o.addProperty("samples", r.e2eUs().length);
+            o.addProperty("errors", r.errors());
+            o.addProperty("hog_calls", r.hogCalls());
+            o.addProperty("sensitive_p50_us", r.e2ePercentileUs(0.5));
+            o.addProperty("sensitive_p99_us", r.e2ePercentileUs(0.99));
+            number(o, "rq_latency_p50_us", r.rqP50Us());
+            number(o, "rq_latency_p99_us", r.rqP99Us());
+            o.addProperty("rq_waits", r.rqWaits());
+            number(o, "map_update_us", r.mapUpdateUs());
+            number(o, "p99_vs_floor", ratio(r.e2ePercentileUs(0.99), floorP99));
+            number(o, "p99_gain_vs_no_groups", ratio(noGroupsP99, r.e2ePercentileUs(0.99)));
+            settings.add(o);
+        }
+        out.add("settings", settings);
+        JsonObject sx = new JsonObject();
+        number(sx, "map_update_us", schedExt.medianUs());
+        sx.addProperty("how", schedExt.how());
+        out.add("sched_ext", sx);
+        JsonObject t = new JsonObject();
+        double gain = ratio(noGroupsP99, p99(named(results, "groups-1")));
+        double map = named(results, "groups-1").map(CpuGroupsResult::mapUpdateUs).orElse(Double.NaN);
+        number(t, "p99_gain_groups_1", gain);
+        t.addProperty("p99_gain_target", TARGET_GAIN);
+        t.addProperty("p99_gain_met", gain >= TARGET_GAIN);
+        number(t, "map_update_us_cpuset", map);
+        number(t, "map_update_us_sched_ext", schedExt.medianUs());
+        t.addProperty("map_update_target_us", TARGET_MAP_US);
+        t.addProperty("map_update_met", map <= TARGET_MAP_US
+                && (Double.isNaN(schedExt.medianUs()) || schedExt.medianUs() <= TARGET_MAP_US));
+        out.add("targets", t);
+        return out;
+    }
+
+    /** Adds {@code value} rounded to 0.1, or JSON null for NaN (not measured). */
+    private static void number(JsonObject o, String key, double value) {
+        if (Double.isNaN(value)) {
+            o.add(key, JsonNull.INSTANCE);
+        } else {
+            o.addProperty(key, Math.round(value * 10) / 10.0);
+        }
+    }
+
+    /** The table printed after the run. */
+    public static String table(List<CpuGroupsResult> results, SchedExtCost schedExt) {
+        StringBuilder b = new StringBuilder();
+        b.append(String.format(Locale.ROOT, "%-10s %6s %5s %4s %7s %7s %9s %9s %8s %8s %10s %9s %8s%n", "setting",
+                "groups", "size", "hogs", "samples", "errors", "p50 us", "p99 us", "rq p50", "rq p99", "map us",
+                "p99/floor", "gain"));
+        double floorP99 = p99(named(results, "alone"));
+        double noGroupsP99 = p99(named(results, "no-groups"));
+        for (CpuGroupsResult r : results) {
+            CpuGroupsSetting s = r.setting();
+            long p99 = r.e2ePercentileUs(0.99);
+            b.append(String.format(Locale.ROOT, "%-10s %6d %5d %4d %7d %7d %9d %9d %8s %8s %10s %9s %8s%n", s.name(),
+                    groupCount(s), s.groupSize(), s.hogs(), r.e2eUs().length, r.errors(), r.e2ePercentileUs(0.5), p99,
+                    text(r.rqP50Us(), "%.0f"), text(r.rqP99Us(), "%.0f"), text(r.mapUpdateUs(), "%.1f"),
+                    text(ratio(p99, floorP99), "%.2fx"), text(ratio(noGroupsP99, p99), "%.2fx")));
+        }
+        b.append(String.format(Locale.ROOT, "sched-ext mapping (CpuGroupMaps.map + unmap): %s us (%s)%n",
+                text(schedExt.medianUs(), "%.1f"), schedExt.how()));
+        b.append("gain = p99 without groups / p99 of the setting; rq = run-queue wait of the sensitive function's"
+                + " containers (histogram bucket upper bounds)\n");
+        return b.toString();
+    }
+
+    private static String text(double v, String format) {
+        return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, format, v);
+    }
+}
