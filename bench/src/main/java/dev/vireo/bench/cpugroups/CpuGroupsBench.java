@@ -53,7 +53,7 @@ public final class CpuGroupsBench {
             register(worker, CpuGroupsSetting.SENSITIVE, examples.resolve("cpu-bound"), 30_000);
             register(worker, CpuGroupsSetting.HOG, examples.resolve("spin"), params.hogMs() + 60_000L);
             InvokeRequest sensitive = InvokeRequest.newBuilder().setFunctionId(CpuGroupsSetting.SENSITIVE + "-1")
-                    .setPayload("{\"n\": " + params.sensitiveN() + "}").build();
+                    .setPayload("{\"n\": " + params.sensitiveN() + "}").setEnhanced(true).build();
             InvokeRequest hog = InvokeRequest.newBuilder().setFunctionId(CpuGroupsSetting.HOG + "-1")
                     .setPayload("{\"ms\": " + params.hogMs() + "}").build();
             for (int i = 0; i < 5; i++) { // its container, warm
@@ -78,7 +78,7 @@ public final class CpuGroupsBench {
                 }));
             }
             try {
-                paced(worker, sensitive, params.warmupS(), params.intervalMs(), new ArrayList<>());
+                paced(worker, sensitive, params.warmupS(), params.intervalMs(), new ArrayList<>(), new ArrayList<>());
                 List<Long> tracked = new ArrayList<>();
                 List<RunQueueHistogram> before = new ArrayList<>();
                 List<Path> dirs = containers(UNIFIED);
@@ -91,10 +91,13 @@ public final class CpuGroupsBench {
                 }
                 long hogsBefore = hogCalls.get();
                 List<Long> e2e = new ArrayList<>();
-                int errors = paced(worker, sensitive, params.durationS(), params.intervalMs(), e2e);
+                List<Long> exec = new ArrayList<>();
+                int errors = paced(worker, sensitive, params.durationS(), params.intervalMs(), e2e, exec);
+                String hogCpus = hogCpusets();
+                double load = loadAverage();
                 RunQueueHistogram waits = RunQueueHistogram.EMPTY;
                 for (int i = 0; i < tracked.size(); i++) {
-                    waits = sum(waits, rq.histogram(tracked.get(i)).since(before.get(i)));
+                    waits = CpuGroupsResult.sum(waits, rq.histogram(tracked.get(i)).since(before.get(i)));
                 }
                 long hogsDuring = hogCalls.get() - hogsBefore;
                 stop.set(true);
@@ -111,9 +114,9 @@ public final class CpuGroupsBench {
                     }
                 }
                 boolean measured = rq != null && !tracked.isEmpty();
-                return new CpuGroupsResult(setting, e2e.stream().mapToLong(Long::longValue).toArray(), errors,
-                        hogsDuring, waits.count(), measured ? waits.percentileUs(0.5) : Double.NaN,
-                        measured ? waits.percentileUs(0.99) : Double.NaN, map);
+                return new CpuGroupsResult(setting, e2e.stream().mapToLong(Long::longValue).toArray(),
+                        exec.stream().mapToLong(Long::longValue).toArray(), errors, hogsDuring,
+                        measured ? Optional.of(waits) : Optional.empty(), map, hogCpus, load);
             } finally {
                 stop.set(true);
                 for (Thread t : hogs) {
@@ -127,10 +130,11 @@ public final class CpuGroupsBench {
 
     /**
      * Invokes {@code request} every {@code intervalMs} for {@code seconds} (a late call starts at once; one at a
-     * time), adding each end-to-end latency in µs to {@code e2e}; returns the failed calls.
+     * time), adding each end-to-end latency in µs to {@code e2e} and its execution time from the worker's record to
+     * {@code exec}; returns the failed calls.
      */
     static int paced(WorkerGrpc.WorkerBlockingStub worker, InvokeRequest request, double seconds, int intervalMs,
-            List<Long> e2e) throws InterruptedException {
+            List<Long> e2e, List<Long> exec) throws InterruptedException {
         long start = System.nanoTime();
         long end = start + (long) (seconds * 1e9);
         int errors = 0;
@@ -148,6 +152,7 @@ public final class CpuGroupsBench {
             long us = (System.nanoTime() - t0) / 1_000;
             if (r.getSuccess()) {
                 e2e.add(us);
+                exec.add(r.getRecord().getTimings().getExecutionUs());
             } else {
                 errors++;
             }
@@ -165,6 +170,25 @@ public final class CpuGroupsBench {
         }
     }
 
+    /** The {@code cpuset.cpus} of the hogs' containers now ("?" for one that is gone), separated by ' '. */
+    static String hogCpusets() throws IOException {
+        if (!Files.isDirectory(CPUSET)) {
+            return "";
+        }
+        String part = "-" + CpuGroupsSetting.HOG + "-";
+        List<String> out = new ArrayList<>();
+        try (Stream<Path> dirs = Files.list(CPUSET)) {
+            for (Path d : dirs.filter(d -> d.getFileName().toString().contains(part)).sorted().toList()) {
+                try {
+                    out.add(Files.readString(d.resolve("cpuset.cpus")).trim());
+                } catch (IOException e) {
+                    out.add("?");
+                }
+            }
+        }
+        return String.join(" ", out);
+    }
+
     /** The tracker's bind + unbind of the container of cgroup2 directory {@code unified} to {@code cpus}, median µs. */
     static double mapUpdateUs(Path unified, String cpus, int rounds) {
         String id = unified.getFileName().toString();
@@ -176,14 +200,13 @@ public final class CpuGroupsBench {
         return CpuGroupsResult.median(ns) / 1_000.0;
     }
 
-    private static RunQueueHistogram sum(RunQueueHistogram a, RunQueueHistogram b) {
-        long[] buckets = a.buckets();
-        long[] other = b.buckets();
-        for (int i = 0; i < buckets.length; i++) {
-            buckets[i] += other[i];
+    /** The 1-minute load average ({@code /proc/loadavg}); NaN where there is none. */
+    static double loadAverage() {
+        try {
+            return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
         }
-        return new RunQueueHistogram(a.count() + b.count(), a.totalNs() + b.totalNs(), Math.max(a.maxNs(), b.maxNs()),
-                buckets);
     }
 
     private static void register(WorkerGrpc.WorkerBlockingStub worker, String name, Path code, long timeoutMs) {

@@ -19,8 +19,8 @@ final class CpuGroupsFigure {
         e2e.put("p50", results.stream().mapToDouble(r -> r.e2ePercentileUs(0.5) / 1000.0).toArray());
         e2e.put("p99", results.stream().mapToDouble(r -> r.e2ePercentileUs(0.99) / 1000.0).toArray());
         Map<String, double[]> rq = new LinkedHashMap<>();
-        rq.put("p50", results.stream().mapToDouble(r -> r.rqP50Us() / 1000.0).toArray());
-        rq.put("p99", results.stream().mapToDouble(r -> r.rqP99Us() / 1000.0).toArray());
+        rq.put("p50", results.stream().mapToDouble(r -> r.rqPercentileUs(0.5) / 1000.0).toArray());
+        rq.put("p99", results.stream().mapToDouble(r -> r.rqPercentileUs(0.99) / 1000.0).toArray());
         return List.of(new ComparisonFigure.Panel("Sensitive function, end to end (client)", "ms", settings, e2e),
                 new ComparisonFigure.Panel("Its run-queue wait (rqlat, bucket upper bounds)", "ms", settings, rq));
     }

@@ -12,14 +12,16 @@ package dev.vireo.bench.cpugroups;
  * @param hogMs       each hog invocation spins this long ({@code examples/spin}); every hog invokes back to back
  * @param hogs        concurrent hogs
  * @param bindRounds  bind + unbind rounds of the mapping-cost micro-benchmark
+ * @param rounds      times every setting runs, the settings interleaved (alone, no-groups, groups-1, groups-2, then
+ *                    again), so that what else runs on the shared machine meanwhile falls on all of them alike
  */
 public record CpuGroupsParams(double durationS, double warmupS, int intervalMs, int sensitiveN, int hogMs, int hogs,
-        int bindRounds) {
+        int bindRounds, int rounds) {
     public CpuGroupsParams {
         if (durationS <= 0 || warmupS < 0 || intervalMs < 1 || sensitiveN < 1 || hogMs < 10 || hogs < 1
-                || bindRounds < 1) {
+                || bindRounds < 1 || rounds < 1) {
             throw new IllegalArgumentException("--duration-s > 0, --warmup-s >= 0, --interval-ms >= 1, --n >= 1,"
-                    + " --hog-ms >= 10, --hogs >= 1, --bind-rounds >= 1");
+                    + " --hog-ms >= 10, --hogs >= 1, --bind-rounds >= 1, --rounds >= 1");
         }
     }
 }

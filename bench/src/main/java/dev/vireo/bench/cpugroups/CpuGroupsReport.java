@@ -50,7 +50,8 @@ public final class CpuGroupsReport {
     }
 
     /** The JSON document: parameters, one object per setting, the sched-ext mapping cost and the targets. */
-    public static JsonObject json(List<CpuGroupsResult> results, CpuGroupsParams params, int cpus, SchedExtCost schedExt) {
+    public static JsonObject json(List<CpuGroupsResult> results, List<CpuGroupsResult> rounds, CpuGroupsParams params,
+            int cpus, SchedExtCost schedExt) {
         JsonObject out = new JsonObject();
         out.addProperty("benchmark", "cpu-groups");
         out.addProperty("cpus", cpus);
@@ -62,33 +63,23 @@ public final class CpuGroupsReport {
         p.addProperty("hog_ms", params.hogMs());
         p.addProperty("hogs", params.hogs());
         p.addProperty("bind_rounds", params.bindRounds());
+        p.addProperty("rounds", params.rounds());
         out.add("params", p);
         double floorP99 = p99(named(results, "alone"));
         double noGroupsP99 = p99(named(results, "no-groups"));
         JsonArray settings = new JsonArray();
         for (CpuGroupsResult r : results) {
-            CpuGroupsSetting s = r.setting();
-            JsonObject o = new JsonObject();
-            o.addProperty("setting", s.name());
-            o.addProperty("groups", groupCount(s));
-            o.addProperty("groups_spec", s.grouped() ? s.groups() : "");
-            o.addProperty("group_size", s.groupSize());
-            o.addProperty("function_groups", s.functionGroups());
-            o.addProperty("hogs", s.hogs());
-            o.addProperty("samples", r.e2eUs().length);
-            o.addProperty("errors", r.errors());
-            o.addProperty("hog_calls", r.hogCalls());
-            o.addProperty("sensitive_p50_us", r.e2ePercentileUs(0.5));
-            o.addProperty("sensitive_p99_us", r.e2ePercentileUs(0.99));
-            number(o, "rq_latency_p50_us", r.rqP50Us());
-            number(o, "rq_latency_p99_us", r.rqP99Us());
-            o.addProperty("rq_waits", r.rqWaits());
-            number(o, "map_update_us", r.mapUpdateUs());
-            number(o, "p99_vs_floor", ratio(r.e2ePercentileUs(0.99), floorP99));
-            number(o, "p99_gain_vs_no_groups", ratio(noGroupsP99, r.e2ePercentileUs(0.99)));
-            settings.add(o);
+            settings.add(setting(r, floorP99, noGroupsP99));
         }
         out.add("settings", settings);
+        JsonArray each = new JsonArray(); // round-major, the settings in order within each round
+        int perRound = Math.max(1, rounds.size() / params.rounds());
+        for (int i = 0; i < rounds.size(); i++) {
+            JsonObject o = setting(rounds.get(i), floorP99, noGroupsP99);
+            o.addProperty("round", i / perRound + 1);
+            each.add(o);
+        }
+        out.add("rounds", each);
         JsonObject sx = new JsonObject();
         number(sx, "map_update_us", schedExt.medianUs());
         sx.addProperty("how", schedExt.how());
@@ -108,6 +99,35 @@ public final class CpuGroupsReport {
         return out;
     }
 
+    /** One setting's object: the fields, the decomposition and checks, the ratios to the floor and no groups. */
+    private static JsonObject setting(CpuGroupsResult r, double floorP99, double noGroupsP99) {
+        CpuGroupsSetting s = r.setting();
+        JsonObject o = new JsonObject();
+        o.addProperty("setting", s.name());
+        o.addProperty("groups", groupCount(s));
+        o.addProperty("groups_spec", s.grouped() ? s.groups() : "");
+        o.addProperty("group_size", s.groupSize());
+        o.addProperty("function_groups", s.functionGroups());
+        o.addProperty("hogs", s.hogs());
+        o.addProperty("samples", r.e2eUs().length);
+        o.addProperty("errors", r.errors());
+        o.addProperty("hog_calls", r.hogCalls());
+        o.addProperty("sensitive_p50_us", r.e2ePercentileUs(0.5));
+        o.addProperty("sensitive_p99_us", r.e2ePercentileUs(0.99));
+        o.addProperty("sensitive_exec_p50_us", CpuGroupsResult.percentile(r.execUs(), 0.5));
+        o.addProperty("sensitive_exec_p99_us", CpuGroupsResult.percentile(r.execUs(), 0.99));
+        number(o, "rq_latency_p50_us", r.rqPercentileUs(0.5));
+        number(o, "rq_latency_p99_us", r.rqPercentileUs(0.99));
+        o.addProperty("rq_waits", r.rq().map(h -> h.count()).orElse(0L));
+        number(o, "rq_latency_max_us", r.rq().map(h -> h.maxNs() / 1000.0).orElse(Double.NaN));
+        number(o, "map_update_us", r.mapUpdateUs());
+        o.addProperty("hog_cpusets", r.hogCpus());
+        number(o, "load_avg_1m", r.loadAvg());
+        number(o, "p99_vs_floor", ratio(r.e2ePercentileUs(0.99), floorP99));
+        number(o, "p99_gain_vs_no_groups", ratio(noGroupsP99, r.e2ePercentileUs(0.99)));
+        return o;
+    }
+
     /** Adds {@code value} rounded to 0.1, or JSON null for NaN (not measured). */
     private static void number(JsonObject o, String key, double value) {
         if (Double.isNaN(value)) {
@@ -120,23 +140,26 @@ public final class CpuGroupsReport {
     /** The table printed after the run. */
     public static String table(List<CpuGroupsResult> results, SchedExtCost schedExt) {
         StringBuilder b = new StringBuilder();
-        b.append(String.format(Locale.ROOT, "%-10s %6s %5s %4s %7s %7s %9s %9s %8s %8s %10s %9s %8s%n", "setting",
-                "groups", "size", "hogs", "samples", "errors", "p50 us", "p99 us", "rq p50", "rq p99", "map us",
-                "p99/floor", "gain"));
+        b.append(String.format(Locale.ROOT, "%-10s %6s %5s %4s %7s %6s %9s %9s %9s %9s %8s %8s %7s %9s %7s%n",
+                "setting", "groups", "size", "hogs", "samples", "errors", "p50 us", "p99 us", "exec p50", "exec p99",
+                "rq p50", "rq p99", "map us", "p99/floor", "gain"));
         double floorP99 = p99(named(results, "alone"));
         double noGroupsP99 = p99(named(results, "no-groups"));
         for (CpuGroupsResult r : results) {
             CpuGroupsSetting s = r.setting();
             long p99 = r.e2ePercentileUs(0.99);
-            b.append(String.format(Locale.ROOT, "%-10s %6d %5d %4d %7d %7d %9d %9d %8s %8s %10s %9s %8s%n", s.name(),
-                    groupCount(s), s.groupSize(), s.hogs(), r.e2eUs().length, r.errors(), r.e2ePercentileUs(0.5), p99,
-                    text(r.rqP50Us(), "%.0f"), text(r.rqP99Us(), "%.0f"), text(r.mapUpdateUs(), "%.1f"),
+            b.append(String.format(Locale.ROOT, "%-10s %6d %5d %4d %7d %6d %9d %9d %9d %9d %8s %8s %7s %9s %7s%n",
+                    s.name(), groupCount(s), s.groupSize(), s.hogs(), r.e2eUs().length, r.errors(),
+                    r.e2ePercentileUs(0.5), p99, CpuGroupsResult.percentile(r.execUs(), 0.5),
+                    CpuGroupsResult.percentile(r.execUs(), 0.99), text(r.rqPercentileUs(0.5), "%.0f"),
+                    text(r.rqPercentileUs(0.99), "%.0f"), text(r.mapUpdateUs(), "%.1f"),
                     text(ratio(p99, floorP99), "%.2fx"), text(ratio(noGroupsP99, p99), "%.2fx")));
         }
         b.append(String.format(Locale.ROOT, "sched-ext mapping (CpuGroupMaps.map + unmap): %s us (%s)%n",
                 text(schedExt.medianUs(), "%.1f"), schedExt.how()));
-        b.append("gain = p99 without groups / p99 of the setting; rq = run-queue wait of the sensitive function's"
-                + " containers (histogram bucket upper bounds)\n");
+        b.append("gain = p99 without groups / p99 of the setting; exec = the handler's run in the agent (worker"
+                + " record); rq = run-queue wait of the sensitive function's containers (histogram bucket upper"
+                + " bounds)\n");
         return b.toString();
     }
 

@@ -7,11 +7,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * {@code ./vireo bench cpu-groups} from start to end, given a way to start a worker configured for a setting: the
- * run-queue probe (a private bpffs under {@code work}), every setting in order, the sched-ext mapping cost, then the
- * table, the JSON and the plot.
+ * run-queue probe (a private bpffs under {@code work}), every setting in order, as many rounds as asked (the settings
+ * interleaved; each setting's rounds pooled), the sched-ext mapping cost, then the table, the JSON and the plot.
  */
 public final class CpuGroupsRun {
     /** Starts a worker on containerd configured for a setting; closing it stops the worker. */
@@ -31,6 +32,7 @@ public final class CpuGroupsRun {
     /** Runs {@code settings}; writes {@code json} (and a plot beside it) when not null. */
     public static JsonObject run(Path home, Path work, List<CpuGroupsSetting> settings, CpuGroupsParams params,
             Workers workers, Path json) throws Exception {
+        List<CpuGroupsResult> rounds = new ArrayList<>();
         List<CpuGroupsResult> results = new ArrayList<>();
         CpuGroupsReport.SchedExtCost schedExt;
         Path bpffs = work.resolve("bpffs");
@@ -41,15 +43,22 @@ public final class CpuGroupsRun {
             System.err.println("cpu-groups bench: no run-queue latency (" + e.getMessage() + ")");
         }
         try {
-            for (CpuGroupsSetting s : settings) {
-                System.err.println("cpu-groups bench: setting " + s.name() + " (groups " + (s.grouped() ? s.groups()
-                        : "none") + ", " + s.hogs() + " hogs)");
-                try (Started w = workers.start(s)) {
-                    CpuGroupsResult r = CpuGroupsBench.measure(w.grpc(), s, params, home.resolve("examples"), probe);
-                    results.add(r);
-                    System.err.printf("  p50 %d us, p99 %d us, rq p99 %.0f us, map %.1f us%n", r.e2ePercentileUs(0.5),
-                            r.e2ePercentileUs(0.99), r.rqP99Us(), r.mapUpdateUs());
+            for (int round = 1; round <= params.rounds(); round++) {
+                for (CpuGroupsSetting s : settings) {
+                    System.err.println("cpu-groups bench: round " + round + ", setting " + s.name() + " (groups "
+                            + (s.grouped() ? s.groups() : "none") + ", " + s.hogs() + " hogs)");
+                    try (Started w = workers.start(s)) {
+                        CpuGroupsResult r = CpuGroupsBench.measure(w.grpc(), s, params, home.resolve("examples"), probe);
+                        rounds.add(r);
+                        System.err.printf(Locale.ROOT, "  p50 %d us, p99 %d us, exec p99 %d us, rq p99 %.0f us, map %.1f"
+                                + " us, hogs on %s, load %.1f%n", r.e2ePercentileUs(0.5), r.e2ePercentileUs(0.99),
+                                CpuGroupsResult.percentile(r.execUs(), 0.99), r.rqPercentileUs(0.99), r.mapUpdateUs(),
+                                r.hogCpus(), r.loadAvg());
+                    }
                 }
+            }
+            for (CpuGroupsSetting s : settings) {
+                results.add(CpuGroupsResult.pool(rounds.stream().filter(r -> r.setting().equals(s)).toList()));
             }
             schedExt = probe == null ? new CpuGroupsReport.SchedExtCost(Double.NaN, "not measured: no bpf filesystem")
                     : SchedExtMapCost.measure(home, bpffs, 4242, params.bindRounds());
@@ -60,7 +69,7 @@ public final class CpuGroupsRun {
         }
         int cpus = Runtime.getRuntime().availableProcessors();
         System.out.print(CpuGroupsReport.table(results, schedExt));
-        JsonObject out = CpuGroupsReport.json(results, params, cpus, schedExt);
+        JsonObject out = CpuGroupsReport.json(results, rounds, params, cpus, schedExt);
         if (json != null) {
             Files.writeString(json, new GsonBuilder().setPrettyPrinting().create().toJson(out) + "\n");
             String base = json.getFileName().toString().replaceFirst("\\.json$", "");

@@ -41,6 +41,9 @@ final class CpuGroupsBenchCommand implements Callable<Integer> {
     @Option(names = "--bind-rounds", defaultValue = "2000", description = "bind + unbind rounds timed for map_update_us (default: ${DEFAULT-VALUE})")
     int bindRounds;
 
+    @Option(names = "--rounds", defaultValue = "2", description = "times every setting runs, interleaved; pooled (default: ${DEFAULT-VALUE})")
+    int rounds;
+
     @Option(names = "--json", paramLabel = "FILE", description = "also write the results to FILE (and a plot FILE.png/.svg)")
     Path json;
 
@@ -49,7 +52,7 @@ final class CpuGroupsBenchCommand implements Callable<Integer> {
         CpuGroupsParams params;
         List<CpuGroupsSetting> settings;
         try {
-            params = new CpuGroupsParams(durationS, warmupS, intervalMs, n, hogMs, hogs, bindRounds);
+            params = new CpuGroupsParams(durationS, warmupS, intervalMs, n, hogMs, hogs, bindRounds, rounds);
             settings = CpuGroupsSetting.standard(hogs);
         } catch (IllegalArgumentException e) {
             throw new CliException(CliException.USAGE, e.getMessage());
