@@ -35,6 +35,7 @@ public final class CpuGroupsBench {
     /** Where the containerd backend puts containers' cgroups ({@code cgroupsPath = /vireo/<id>}). */
     static final Path UNIFIED = Path.of("/sys/fs/cgroup/unified/vireo");
     static final Path CPUSET = Path.of("/sys/fs/cgroup/cpuset/vireo");
+    static final Path CPU = Path.of("/sys/fs/cgroup/cpu/vireo");
 
     private CpuGroupsBench() {
     }
@@ -58,6 +59,11 @@ public final class CpuGroupsBench {
                     .setPayload("{\"ms\": " + params.hogMs() + "}").build();
             for (int i = 0; i < 5; i++) { // its container, warm
                 check(deadline(worker, 60).invoke(sensitive));
+            }
+            if (setting.shares() > 0) {
+                for (Path d : containers(CPU)) {
+                    Files.writeString(d.resolve("cpu.shares"), Integer.toString(setting.shares()));
+                }
             }
             AtomicBoolean stop = new AtomicBoolean();
             AtomicLong hogCalls = new AtomicLong();

@@ -109,6 +109,7 @@ public final class CpuGroupsReport {
         o.addProperty("group_size", s.groupSize());
         o.addProperty("function_groups", s.functionGroups());
         o.addProperty("hogs", s.hogs());
+        o.addProperty("sensitive_cpu_shares", s.shares());
         o.addProperty("samples", r.e2eUs().length);
         o.addProperty("errors", r.errors());
         o.addProperty("hog_calls", r.hogCalls());
@@ -140,7 +141,7 @@ public final class CpuGroupsReport {
     /** The table printed after the run. */
     public static String table(List<CpuGroupsResult> results, SchedExtCost schedExt) {
         StringBuilder b = new StringBuilder();
-        b.append(String.format(Locale.ROOT, "%-10s %6s %5s %4s %7s %6s %9s %9s %9s %9s %8s %8s %7s %9s %7s%n",
+        b.append(String.format(Locale.ROOT, "%-12s %6s %5s %4s %7s %6s %9s %9s %9s %9s %8s %8s %7s %9s %7s%n",
                 "setting", "groups", "size", "hogs", "samples", "errors", "p50 us", "p99 us", "exec p50", "exec p99",
                 "rq p50", "rq p99", "map us", "p99/floor", "gain"));
         double floorP99 = p99(named(results, "alone"));
@@ -148,7 +149,7 @@ public final class CpuGroupsReport {
         for (CpuGroupsResult r : results) {
             CpuGroupsSetting s = r.setting();
             long p99 = r.e2ePercentileUs(0.99);
-            b.append(String.format(Locale.ROOT, "%-10s %6d %5d %4d %7d %6d %9d %9d %9d %9d %8s %8s %7s %9s %7s%n",
+            b.append(String.format(Locale.ROOT, "%-12s %6d %5d %4d %7d %6d %9d %9d %9d %9d %8s %8s %7s %9s %7s%n",
                     s.name(), groupCount(s), s.groupSize(), s.hogs(), r.e2eUs().length, r.errors(),
                     r.e2ePercentileUs(0.5), p99, CpuGroupsResult.percentile(r.execUs(), 0.5),
                     CpuGroupsResult.percentile(r.execUs(), 0.99), text(r.rqPercentileUs(0.5), "%.0f"),

@@ -39,8 +39,12 @@ class CpuGroupsReportTest {
     @Test
     void settingsAreTheFloorNoGroupsAndGroupsOfOneAndTwo() {
         List<CpuGroupsSetting> s = CpuGroupsSetting.standard(3);
-        assertEquals(List.of("alone", "no-groups", "groups-1", "groups-2"), s.stream().map(CpuGroupsSetting::name).toList());
-        assertEquals(List.of(0, 3, 3, 3), s.stream().map(CpuGroupsSetting::hogs).toList());
+        assertEquals(List.of("alone", "no-groups", "groups-1", "groups-2", "no-groups+w", "groups-1+w"),
+                s.stream().map(CpuGroupsSetting::name).toList());
+        assertEquals(List.of(0, 3, 3, 3, 3, 3), s.stream().map(CpuGroupsSetting::hogs).toList());
+        assertEquals(List.of(0, 0, 0, 0, CpuGroupsSetting.SHARES, CpuGroupsSetting.SHARES),
+                s.stream().map(CpuGroupsSetting::shares).toList());
+        assertEquals(s.get(2).functionGroups(), s.get(5).functionGroups());
         assertFalse(s.get(1).grouped());
         assertEquals("0;1", s.get(2).groups());
         assertEquals("hog-*=0; sensitive-*=1", s.get(2).functionGroups(), "hogs and the sensitive function apart");
