@@ -14,10 +14,12 @@ import picocli.CommandLine.Option;
 /**
  * {@code vireo bench cpu-groups}: a latency-sensitive function beside CPU hogs on a worker on containerd, without
  * CPU groups, with groups of one CPU (hogs and the sensitive function kept apart by {@code function.groups}) and
- * with one group of two; the floor is the sensitive function alone. Root (containerd, cgroups, BPF).
+ * with one group of two, then the first two again with the sensitive container's {@code cpu.shares} raised; the
+ * floor is the sensitive function alone. Root (containerd, cgroups, BPF). Settings: {@link CpuGroupsSetting#standard}.
  */
 @Command(name = "cpu-groups", description = {"A latency-sensitive function beside CPU hogs on containerd: no groups,"
-        + " groups of 1 CPU (0;1, hogs and the function apart), one group of 2 (0-1); the floor is the function alone.",
+        + " groups of 1 CPU (0;1, hogs and the function apart), one group of 2 (0-1), and the first two again with the"
+        + " function's cpu.shares raised (+w); the floor is the function alone.",
     "Per setting: groups, group_size, sensitive_p50_us, sensitive_p99_us, rq_latency_p99_us, map_update_us. Root."})
 final class CpuGroupsBenchCommand implements Callable<Integer> {
     @Option(names = "--duration-s", defaultValue = "20", description = "seconds measured per setting (default: ${DEFAULT-VALUE})")
