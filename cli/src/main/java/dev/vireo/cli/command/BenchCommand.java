@@ -25,7 +25,8 @@ import picocli.CommandLine.Option;
 /** {@code vireo bench ...}: the benchmarks, each against its floor measured in the same run. */
 @Command(name = "bench", description = "Benchmarks; each measures its floor in the same run and prints JSON and a table.",
         subcommands = {BenchCommand.Boot.class, BenchCommand.Worker.class, BenchCommand.Memory.class,
-            BenchCommand.Controller.class, BenchCommand.Dag.class, BenchCommand.Planners.class, SimBench.class})
+            BenchCommand.Controller.class, BenchCommand.Dag.class, BenchCommand.Planners.class, SimBench.class,
+            CpuGroupsBenchCommand.class})
 public final class BenchCommand {
     @Command(name = "boot", description = "Boot-to-ready of the all-in-one profile against a bare JVM start.")
     static final class Boot implements Callable<Integer> {

@@ -18,7 +18,8 @@ import java.util.Set;
 
 /**
  * The {@code cpu-groups} tracker's logic. An invocation ({@code slots = 1}) gets the least loaded group with room
- * (fewest invocations in it, then the lowest index) while fewer than {@code max.in.flight} hold one; its grant names
+ * (fewest invocations in it, then the lowest index) among the groups its function may get ({@link FunctionGroups},
+ * key {@code function.groups}) while fewer than {@code max.in.flight} hold one; its grant names
  * the group ({@code cpu-group -> "1"}, {@code cpus -> "2-3"}). Container requests ({@code slots = 0}) get a zero grant.
  * Once the worker knows the invocation's container, {@link #bind} puts the container into the group through the
  * mode's {@link GroupEnforcer}; {@link #unbind} (or {@link #release}, which implies it) takes it out again.
@@ -103,6 +104,9 @@ final class CpuGroups implements AutoCloseable {
             }
             CpuGroup best = null;
             for (CpuGroup g : options.groups()) {
+                if (!options.functions().allows(request.functionId(), g.index())) {
+                    continue;
+                }
                 if (inFlight[g.index()] < g.capacity() && (best == null || inFlight[g.index()] < inFlight[best.index()])) {
                     best = g;
                 }
@@ -227,7 +231,8 @@ final class CpuGroups implements AutoCloseable {
         if (request.slots() > 1) {
             return Optional.of("needs " + request.slots() + " invocation slots; a cpu-groups grant is one");
         }
-        int largest = options.groups().stream().mapToInt(g -> g.cpus().size()).max().orElse(0);
+        int largest = options.groups().stream().filter(g -> options.functions().allows(request.functionId(), g.index()))
+                .mapToInt(g -> g.cpus().size()).max().orElse(0);
         return request.cpus() > largest
                 ? Optional.of("needs " + request.cpus() + " cpus but the largest CPU group has " + largest)
                 : Optional.empty();

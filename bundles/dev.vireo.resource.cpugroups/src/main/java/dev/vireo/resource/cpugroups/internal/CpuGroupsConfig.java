@@ -16,6 +16,9 @@ public @interface CpuGroupsConfig {
     @AttributeDefinition(name = "Max in flight", description = "Invocations holding a group at once, at most, from leaving the queue to their end; 0 = the number of groups x group.concurrency.", min = "0")
     int max_in_flight() default 0;
 
+    @AttributeDefinition(name = "Function groups", description = "Which groups a function's invocations may get: entries PATTERN=G[,G...] separated by ';', PATTERN a function id or an id prefix ending in '*' (e.g. hog-*=0; web-1=1); the first match decides; unmatched functions may get any group. Empty = any function, any group.")
+    String function_groups() default "";
+
     @AttributeDefinition(name = "Time slice (us)", description = "Time slice of a group's tasks in microseconds (sched-ext mode): one value for every group, or one per group separated by ';'.")
     String slice_us() default "5000";
 

@@ -11,8 +11,9 @@ import java.util.function.Function;
  * @param groups      the groups, in configuration order
  * @param maxInFlight invocations holding a group at once, at most
  * @param mode        how groups are enforced
+ * @param functions   which groups each function may get ({@code function.groups})
  */
-record CpuGroupsOptions(List<CpuGroup> groups, int maxInFlight, Mode mode) {
+record CpuGroupsOptions(List<CpuGroup> groups, int maxInFlight, Mode mode, FunctionGroups functions) {
     static final long MIN_SLICE_US = 50;
     static final long MAX_SLICE_US = 1_000_000;
 
@@ -26,6 +27,11 @@ record CpuGroupsOptions(List<CpuGroup> groups, int maxInFlight, Mode mode) {
             throw new ValidationException("max.in.flight", maxInFlight + " is out of range [1, " + capacity
                     + "] (the groups run " + capacity + " invocations at once)");
         }
+    }
+
+    /** Options in which every function may get every group. */
+    CpuGroupsOptions(List<CpuGroup> groups, int maxInFlight, Mode mode) {
+        this(groups, maxInFlight, mode, FunctionGroups.ANY);
     }
 
     /**
@@ -55,7 +61,7 @@ record CpuGroupsOptions(List<CpuGroup> groups, int maxInFlight, Mode mode) {
             throw new ValidationException("max.in.flight", c.max_in_flight() + " must be >= 0 (0 = every group full)");
         }
         int maxInFlight = c.max_in_flight() == 0 ? n * c.group_concurrency() : c.max_in_flight();
-        return new CpuGroupsOptions(groups, maxInFlight, mode);
+        return new CpuGroupsOptions(groups, maxInFlight, mode, FunctionGroups.parse(c.function_groups(), n));
     }
 
     /** The groups' CPU lists: given, or one per online CPU; each online, no CPU in two groups. */
