@@ -50,4 +50,19 @@ class PlannerFigureTest {
                 .getHeight());
         assertEquals(dev.vireo.loadgen.ComparisonFigure.PANEL_W, ImageIO.read(liveOnly.get(0).toFile()).getWidth());
     }
+
+    @Test
+    void theMedianRunIsReportedWholeWithEveryRunsMakespan() {
+        List<JsonObject> runs = new java.util.ArrayList<>();
+        for (double ms : new double[] {300, 100, 200}) {
+            JsonObject o = new JsonObject();
+            o.addProperty("makespan_ms", ms);
+            o.addProperty("predicted_ms", ms + 1);
+            runs.add(o);
+        }
+        JsonObject m = PlannerBench.median(runs);
+        assertEquals(200, m.get("makespan_ms").getAsDouble());
+        assertEquals(201, m.get("predicted_ms").getAsDouble(), "the median run's own prediction");
+        assertEquals("[300.0,100.0,200.0]", m.get("makespan_runs_ms").toString());
+    }
 }
