@@ -36,15 +36,17 @@ class SchedExtQemuTest {
         assumeTrue(Files.isExecutable(QemuGuest.QEMU), "skipped: " + QemuGuest.QEMU + " missing (apt-get install"
                 + " qemu-system-x86)");
         Path home = Artifacts.home();
+        assumeTrue(!home.toAbsolutePath().startsWith("/run"), "skipped: the guest's scratch tmpfs is /run, which would"
+                + " hide this checkout at " + home);
         Path kernel = QemuGuest.kernel(home);
         assumeTrue(Files.isRegularFile(kernel), "skipped: no sched_ext kernel at " + kernel + " (set VIREO_SCX_KERNEL)");
         Artifacts.assumeBuilt();
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
 
         List<String> command = new ArrayList<>(List.of(java.toString(), "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-XX:-UsePerfData", "-Xmx256m", "-Djava.io.tmpdir=/tmp", "-Djna.tmpdir=/tmp",
+                "-XX:-UsePerfData", "-Xmx256m", "-Djava.io.tmpdir=/run", "-Djna.tmpdir=/run",
                 "--enable-native-access=ALL-UNNAMED", "-cp", classpath(), SchedExtGuest.class.getName(),
-                home.toString(), "/tmp/results"));
+                home.toString(), "/run/results"));
         long t0 = System.nanoTime();
         int qemu = QemuGuest.run(home, kernel, results, command, TIMEOUT_S);
         long seconds = (System.nanoTime() - t0) / 1_000_000_000L;
