@@ -40,8 +40,8 @@ class FusedGroupTest {
     ScriptedWorker wa;
     ScriptedWorker wb;
     DagEngine a;
-    DagEngine b;
     DagEngine controller;
+    HandOffTest.Cluster cluster;
 
     /** Groups "g0".."g3": chain i of four tasks, all its members in group gi; the join in none. */
     static final DagPlanner GROUPS = (dag, context) -> new DagPlan(dag.name(), dag.tasks().stream()
@@ -96,17 +96,14 @@ class FusedGroupTest {
                 });
         wa = worker("wa");
         wb = worker("wb");
-        HandOffTest.Cluster c = HandOffTest.Cluster.of(wa, wb, worker("ctl"), () -> shared, () -> GROUPS, time);
-        a = c.a();
-        b = c.b();
-        controller = c.controller();
+        cluster = HandOffTest.Cluster.of(wa, wb, worker("ctl"), () -> shared, () -> GROUPS, time);
+        a = cluster.a();
+        controller = cluster.controller();
     }
 
     @AfterEach
     void tearDown() {
-        a.close();
-        b.close();
-        controller.close();
+        cluster.close();
         time.close();
     }
 

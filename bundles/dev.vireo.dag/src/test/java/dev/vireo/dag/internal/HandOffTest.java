@@ -40,6 +40,7 @@ class HandOffTest {
     DagEngine a;
     DagEngine b;
     DagEngine controller;
+    Cluster cluster;
 
     /** The embedded store, claiming to be shared (the nodes here share this one object, as Redis is shared). */
     static DagStore shared(DagStore store) {
@@ -92,7 +93,14 @@ class HandOffTest {
     }
 
     /** Two workers and a controller sharing one store, each the others' peer (the controller is no one's). */
-    record Cluster(DagEngine a, DagEngine b, DagEngine controller) {
+    record Cluster(DagEngine a, DagEngine b, DagEngine controller) implements AutoCloseable {
+        @Override
+        public void close() {
+            a.close();
+            b.close();
+            controller.close();
+        }
+
         static Cluster of(ScriptedWorker wa, ScriptedWorker wb, ScriptedWorker wc, java.util.function.Supplier<DagStore>
                 store, java.util.function.Supplier<dev.vireo.api.spi.dag.DagPlanner> planner, TestTime time) {
             Map<String, DagEngine> peersOfA = new java.util.concurrent.ConcurrentHashMap<>();
@@ -123,17 +131,15 @@ class HandOffTest {
         wa = worker("wa");
         wb = worker("wb");
         wc = worker("ctl");
-        Cluster c = Cluster.of(wa, wb, wc, () -> shared, LocalPlanner::new, time);
-        a = c.a();
-        b = c.b();
-        controller = c.controller();
+        cluster = Cluster.of(wa, wb, wc, () -> shared, LocalPlanner::new, time);
+        a = cluster.a();
+        b = cluster.b();
+        controller = cluster.controller();
     }
 
     @AfterEach
     void tearDown() {
-        a.close();
-        b.close();
-        controller.close();
+        cluster.close();
         time.close();
     }
 
