@@ -79,8 +79,11 @@ final class Overflow {
     /** {@link #take(boolean, long)} for an invocation of {@code functionId} (its slots here, see the class). */
     Target take(boolean spread, long typicalUs, String functionId) {
         int mine = spread ? slots(functionId) : 0;
-        if (!spread || typicalUs >= 0 && typicalUs < WORTH_US || here.get() < mine) {
-            here.incrementAndGet();
+        if (!spread || typicalUs >= 0 && typicalUs < WORTH_US) {
+            here.incrementAndGet(); // stays here, full or not
+            return new Target(local, "");
+        }
+        if (claim(here, mine)) {
             return new Target(local, "");
         }
         DagPeers p = peers.get();
@@ -98,14 +101,29 @@ final class Overflow {
                 AtomicInteger out = sent.computeIfAbsent(m.name(), k -> new AtomicInteger());
                 // a peer is taken to admit of the function what this worker does (the cluster reports only its
                 // concurrency), capped by that concurrency
-                if (m.running() + m.queued() + out.get() < Math.min(m.slots(), mine)) {
-                    out.incrementAndGet();
+                if (claim(out, Math.min(m.slots(), mine) - m.running() - m.queued())) {
                     return new Target(p.worker(m.name()), m.name());
                 }
             }
         }
         here.incrementAndGet();
         return new Target(local, "");
+    }
+
+    /**
+     * Counts one more on {@code counter} if it is below {@code limit}, as one step: tasks made ready together are
+     * placed from several threads at once, and a check followed by an increment let two of them take the last slot.
+     */
+    private static boolean claim(AtomicInteger counter, int limit) {
+        while (true) {
+            int n = counter.get();
+            if (n >= limit) {
+                return false;
+            }
+            if (counter.compareAndSet(n, n + 1)) {
+                return true;
+            }
+        }
     }
 
     /**
