@@ -61,6 +61,8 @@ final class Distro {
         m.put("dev.vireo.backend.process", "runs processes on the host; simulated workers use the sim backend");
         m.put("dev.vireo.backend.containerd", "runs containers on the host; simulated workers use the sim backend");
         m.put("dev.vireo.backend.docker", "runs containers on the host; simulated workers use the sim backend");
+        m.put("dev.vireo.probe.rqlat", "loads BPF programs into the host's kernel and measures its run queues;"
+                + " simulated containers have none (their cpu_wait_us is -1)");
         m.put("dev.vireo.transport", "talks to agents in real containers (uds, pipe, http); the sim backend brings"
                 + " its own transport");
         m.put("org.apache.felix.fileinstall", "watches configs/ and deploy/ on its own thread; the simulation reads the"
