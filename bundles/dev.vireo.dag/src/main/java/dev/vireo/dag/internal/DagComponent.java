@@ -55,7 +55,15 @@ public final class DagComponent implements DagService {
             @Reference TaskScheduler scheduler, DagConfig config, BundleContext context) {
         this.registry = registry;
         this.options = DagOptions.of(config);
-        PlanArchive archive = archive(config.plans_dir(), context.getProperty("vireo.run.dir"));
+        PlanArchive archive;
+        try {
+            archive = archive(config.plans_dir(), context.getProperty("vireo.run.dir"));
+        } catch (RuntimeException e) {
+            // pre-schedules are a cache: without a directory for them workflows still run, planned each time
+            LOG.log(System.Logger.Level.WARNING, "plans.dir: " + e.getMessage() + "; pre-schedules are kept in memory"
+                    + " only");
+            archive = PlanArchive.none();
+        }
         engine = new DagEngine(worker, () -> registry.active(DagStore.class), () -> registry.active(DagPlanner.class),
                 clock, scheduler, options, new Placement(() -> peers, () -> cluster != null),
                 new Overflow(worker, () -> peers, () -> {

@@ -128,8 +128,9 @@ final class DagEngine implements AutoCloseable {
         if (archive.dir().isEmpty()) {
             return;
         }
-        String now = history.snapshot();
         synchronized (archive) {
+            // taken under the lock: a sweep and a close racing must not write an older snapshot over a newer one
+            String now = history.snapshot();
             if (!now.equals(keptHistory)) {
                 archive.history(now);
                 keptHistory = now;
@@ -268,12 +269,13 @@ final class DagEngine implements AutoCloseable {
                     + " after its retention)");
         }
         Run run = new Run(id, WorkflowJson.parse(spec.get()), store, RunText.meta(meta.get()));
-        // the plan as its node stored it: a node continuing the run follows its groups and priorities too
+        // the plan as its node stored it: a node continuing the run follows its groups and priorities too (not its
+        // workers, nor its prewarms: where a task runs, the node that planned it decided when it handed it over)
         store.plan(id).ifPresent(text -> {
             Map<String, DagPlan.Step> steps = new HashMap<>();
             for (RunPlan.Step st : RunText.plan(id, text).steps()) {
-                steps.put(st.task(), new DagPlan.Step(st.task(), st.worker(), st.group(), st.prewarm(),
-                        st.priority(), st.startUs(), st.finishUs()));
+                steps.put(st.task(), new DagPlan.Step(st.task(), "", st.group(), false, st.priority(), st.startUs(),
+                        st.finishUs()));
             }
             run.steps = Map.copyOf(steps);
         });
@@ -302,9 +304,10 @@ final class DagEngine implements AutoCloseable {
                 throw new ValidationException("task", "run '" + id + "' has no task '" + task + "'");
             }
         }
+        Map<String, Integer> readers = new HashMap<>();
         for (Map.Entry<String, String> in : inputs.entrySet()) {
-            long readers = tasks.stream().filter(t -> run.task(t).dependsOn().contains(in.getKey())).count();
-            if (readers == 0) {
+            long n = tasks.stream().filter(t -> run.task(t).dependsOn().contains(in.getKey())).count();
+            if (n == 0) {
                 throw new ValidationException("inputs", "'" + in.getKey() + "' is not an input of "
                         + (tasks.size() == 1 ? "task '" + tasks.get(0) + "'" : "any of the " + tasks.size()
                         + " tasks") + " of run '" + id + "'");
@@ -314,8 +317,10 @@ final class DagEngine implements AutoCloseable {
                         + " characters, more than max.output.bytes " + options.maxOutputBytes());
             }
             dev.vireo.api.validation.JsonText.check("inputs", in.getValue());
-            run.keep(in.getKey(), in.getValue(), (int) readers);
+            readers.put(in.getKey(), (int) n);
         }
+        // all checked: keep them only now (a refused request keeps nothing, and its sender runs the tasks itself)
+        readers.forEach((producer, n) -> run.keep(producer, inputs.get(producer), n));
         // on the executor: a peer hands over many tasks in one request, and is answered at once
         for (String task : tasks) {
             scheduler.execute(() -> runner.start(run, task));

@@ -108,8 +108,8 @@ final class Placement {
                 int slot = (int) Math.floorMod(next.getAndIncrement(), (long) slots);
                 to = slot == others.size() ? "" : others.get(slot);
             }
-            if (!group.isEmpty()) {
-                run.groupWorkers.putIfAbsent(group, to);
+            if (!group.isEmpty() && !to.equals(at)) {
+                run.groupWorkers.put(group, to); // the group's first, or its worker left: the group moves with it
             }
             if (to.isEmpty()) {
                 local.add(task);

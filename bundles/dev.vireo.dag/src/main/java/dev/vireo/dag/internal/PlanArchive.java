@@ -2,7 +2,6 @@ package dev.vireo.dag.internal;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import dev.vireo.api.spi.dag.DagPlan;
 import java.io.IOException;
@@ -88,7 +87,7 @@ final class PlanArchive {
             }
             return Optional.of(new DagPlan(o.get("dag").getAsString(), steps,
                     o.get("predicted_makespan_us").getAsLong()));
-        } catch (JsonParseException | IllegalStateException | NullPointerException | UnsupportedOperationException e) {
+        } catch (RuntimeException e) { // not JSON, a field missing or of the wrong type: not this key's plan
             LOG.log(System.Logger.Level.WARNING, "ignoring unreadable pre-schedule " + dir.resolve(fileName(key)) + ": "
                     + e);
             return Optional.empty();

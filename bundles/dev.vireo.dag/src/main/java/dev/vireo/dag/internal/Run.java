@@ -75,15 +75,6 @@ final class Run {
         return s == null ? "" : s.group();
     }
 
-    /** The dependents of a task in its own group (none when it has no group). */
-    List<String> groupDependents(String task) {
-        String g = group(task);
-        if (g.isEmpty()) {
-            return List.of();
-        }
-        return dependents.getOrDefault(task, List.of()).stream().filter(d -> g.equals(group(d))).toList();
-    }
-
     /** The plan's priority of a task (0 without a plan). */
     int priority(String task) {
         DagPlan.Step s = steps.get(task);

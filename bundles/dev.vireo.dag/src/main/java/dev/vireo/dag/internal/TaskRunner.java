@@ -114,12 +114,19 @@ final class TaskRunner {
     }
 
     /**
-     * {@link #startAll(Run, List)} where {@code inline} holds outputs (by producing task) the ready tasks read: those
-     * handed to a peer carry them; those started here read them from memory.
+     * {@link #startAll(Run, List)} where {@code made} holds the output (by producing task) that made them ready: those
+     * started here read it from memory (delayed I/O: not read back from a shared store), and those handed to a peer
+     * carry it when it is at most {@link #INLINE_CHARS} (values inline).
      */
-    void startAll(Run run, List<String> ready, Map<String, String> inline) {
+    void startAll(Run run, List<String> ready, Map<String, String> made) {
+        Map<String, String> inline = new java.util.HashMap<>();
+        made.forEach((producer, output) -> {
+            if (output.length() <= INLINE_CHARS) {
+                inline.put(producer, output);
+            }
+        });
         List<String> here = placement.handOff(run, ready, this::startHere, this::handedTo, inline);
-        inline.forEach((producer, output) -> {
+        made.forEach((producer, output) -> {
             int readers = (int) here.stream().filter(t -> run.task(t).dependsOn().contains(producer)).count();
             if (readers > 0) {
                 run.keep(producer, output, readers);
@@ -182,6 +189,7 @@ final class TaskRunner {
             return; // cancelled or failed fast: nothing more starts (status shows it skipped or cancelled)
         }
         if (run.store.settled(run.id, taskId)) {
+            unread(run, run.task(taskId)); // what was kept for it will not be read
             return; // done already: a recovery or a hand-off raced with the task's own end
         }
         Workflow.Task task = run.task(taskId);
@@ -269,6 +277,16 @@ final class TaskRunner {
         return out;
     }
 
+    /** A task that will not read the outputs kept for it: one reader less of each. */
+    private static void unread(Run run, Workflow.Task task) {
+        for (String d : task.dependsOn()) {
+            Run.Kept k = run.kept.get(d);
+            if (k != null && k.readers().decrementAndGet() <= 0) {
+                run.kept.remove(d, k);
+            }
+        }
+    }
+
     /**
      * A task starts: the dependents its plan marks {@code prewarm} get a container started on their planned worker
      * now, so that it is warm when their inputs are there (once per task; a failure only loses the head start).
@@ -308,7 +326,8 @@ final class TaskRunner {
         boolean spread = !a.run.store.shared() && !placement.controller();
         String group = step == null ? "" : step.group();
         // a group runs where its first member ran, one member after the other (fused): full or not, it stays
-        String stuck = group.isEmpty() || attempt > 1 ? null : a.run.groupWorkers.get(group);
+        // (a map's elements spread as any invocation does: a group is fused task by task, not element by element)
+        String stuck = group.isEmpty() || attempt > 1 || item >= 0 ? null : a.run.groupWorkers.get(group);
         Overflow.Target target = stuck != null ? overflow.stick(spread, stuck)
                 : step != null && attempt == 1 && !step.worker().isEmpty()
                 ? overflow.take(spread, step.worker())
@@ -425,12 +444,6 @@ final class TaskRunner {
         }
         long t0 = clock.nanoTime();
         Run run = a.run;
-        List<String> fused = run.groupDependents(a.task.id());
-        if (run.store.shared() && !fused.isEmpty()) {
-            // delayed I/O: the group's next members start here and read it from memory (the store still gets it:
-            // a member recovered on another node, or a resume, reads it there)
-            run.keep(a.task.id(), output, fused.size());
-        }
         if (run.store.shared()) {
             // a store over the network: settle, record, release and count in one round trip (the record's output_us
             // is then the time to check the output, the store's own time is not known when the record is written)
@@ -503,10 +516,9 @@ final class TaskRunner {
             run.store.meta(run.id).ifPresent(m -> run.meta = RunText.meta(m));
             finish(run, run.meta.failure().isEmpty() ? RunState.SUCCEEDED : RunState.FAILED);
         }
-        // with a shared store, a small output goes along with the tasks it made ready (values inline): whichever
-        // node starts them reads it from memory, not back from the store
-        startAll(run, ready, output != null && run.store.shared() && output.length() <= INLINE_CHARS
-                ? Map.of(from, output) : Map.of());
+        // with a shared store, the output goes along with the tasks it made ready: those started here read it from
+        // memory, a peer gets it in the hand-off when it is small (startAll)
+        startAll(run, ready, output != null && run.store.shared() ? Map.of(from, output) : Map.of());
     }
 
     /**
@@ -541,6 +553,7 @@ final class TaskRunner {
         }
         if (run.store.finished(run.id).isPresent()) {
             run.finished = true;
+            run.kept.clear(); // ended on another node: nothing here will read what it kept
         }
         return run.finished;
     }
