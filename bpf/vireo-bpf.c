@@ -25,7 +25,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <bpf/bpf.h>
@@ -332,7 +331,8 @@ int main(int argc, char **argv)
 				"the scheduler cannot be loaded\n");
 		return EXIT_NO_SCHED_EXT;
 	}
-	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	/* no PR_SET_PDEATHSIG: it fires when the *thread* that started us ends (a JVM starts processes from any of its
+	 * threads), not the process; EOF on stdin and getppid() in wait_for_stop follow the process itself */
 	if (getppid() != parent)
 		return 0;
 	signal(SIGTERM, on_signal);

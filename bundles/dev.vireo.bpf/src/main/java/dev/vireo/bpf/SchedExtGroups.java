@@ -50,12 +50,16 @@ public final class SchedExtGroups implements Closeable {
         artifacts.require();
         BpfLoader loader = BpfLoader.start(artifacts.loader(), BpfLoader.Kind.SCHED, artifacts.schedObject(), pinDir,
                 timeout);
+        boolean opened = false;
         try {
-            return new SchedExtGroups(loader, CpuGroupMaps.open(pinDir));
-        } catch (IOException | RuntimeException e) {
-            loader.kill();
-            loader.close();
-            throw e;
+            SchedExtGroups groups = new SchedExtGroups(loader, CpuGroupMaps.open(pinDir));
+            opened = true;
+            return groups;
+        } finally {
+            if (!opened) { // whatever failed (an Error of JNA's too), the scheduler does not stay loaded
+                loader.kill();
+                loader.close();
+            }
         }
     }
 
@@ -75,6 +79,16 @@ public final class SchedExtGroups implements Closeable {
     public int confine(Path dir, int group, long expectedNs) throws IOException {
         long id = Cgroups.id(dir);
         maps.map(id, group, expectedNs);
+        try {
+            return moveAll(dir);
+        } catch (IOException | RuntimeException e) {
+            maps.unmap(id); // not confined: not mapped either (nothing would unmap it)
+            throw e;
+        }
+    }
+
+    /** Moves every thread of the cgroup to SCHED_EXT; how many. */
+    private int moveAll(Path dir) throws IOException {
         Set<Integer> moved = new HashSet<>();
         for (int pass = 0; pass < PASSES; pass++) {
             List<Integer> tasks = tasks(dir);

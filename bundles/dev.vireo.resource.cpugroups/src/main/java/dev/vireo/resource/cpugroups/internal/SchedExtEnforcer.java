@@ -51,7 +51,7 @@ final class SchedExtEnforcer implements GroupEnforcer {
                 s.define(g.index(), mask(g.cpus()), g.sliceUs() * 1_000, order(g.order()));
             }
             return new SchedExtEnforcer(s);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | LinkageError e) {
             if (s != null) {
                 try {
                     s.close();
@@ -94,6 +94,11 @@ final class SchedExtEnforcer implements GroupEnforcer {
         Optional<Path> dir = placement.unified();
         if (dir.isEmpty()) {
             return Optional.empty();
+        }
+        if (!scheduler.loader().alive()) {
+            // the kernel unloaded the scheduler (watchdog, error) or its loader died: a map entry would confine nothing
+            throw new IOException("the sched_ext scheduler is not loaded any more (its loader exited: "
+                    + scheduler.loader().stderr().strip() + "); " + placement.containerId() + " is not confined");
         }
         long id = dev.vireo.bpf.Cgroups.id(dir.get());
         // expected execution (order srt) is not known here: 0 = FIFO among the group's new tasks
