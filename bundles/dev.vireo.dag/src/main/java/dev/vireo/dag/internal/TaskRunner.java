@@ -119,7 +119,8 @@ final class TaskRunner {
      * carry it when it is at most {@link #INLINE_CHARS} (values inline).
      */
     void startAll(Run run, List<String> ready, Map<String, String> made) {
-        Map<String, String> inline = new java.util.HashMap<>();
+        // (most releases carry nothing: an embedded store's, a failed task's; no map is made for them)
+        Map<String, String> inline = made.isEmpty() ? Map.of() : new java.util.HashMap<>();
         made.forEach((producer, output) -> {
             if (output.length() <= INLINE_CHARS) {
                 inline.put(producer, output);
