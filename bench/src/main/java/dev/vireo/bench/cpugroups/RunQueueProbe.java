@@ -1,6 +1,7 @@
 package dev.vireo.bench.cpugroups;
 
 import dev.vireo.bpf.BpfArtifacts;
+import dev.vireo.bpf.BpfFs;
 import dev.vireo.bpf.BpfLoader;
 import dev.vireo.bpf.Cgroups;
 import dev.vireo.bpf.RunQueueHistogram;
@@ -29,8 +30,7 @@ public final class RunQueueProbe implements AutoCloseable {
     /** Mounts a bpf filesystem at {@code mount} (created), loads rqlat from {@code home}'s build and opens its maps. */
     public static RunQueueProbe start(Path home, Path mount) throws IOException, InterruptedException {
         BpfArtifacts bpf = BpfArtifacts.in(home).require();
-        Files.createDirectories(mount);
-        run("mount", "-t", "bpf", "bpf", mount.toString());
+        BpfFs.ensure(mount, "");
         BpfLoader loader = null;
         try {
             loader = BpfLoader.start(bpf.loader(), BpfLoader.Kind.RQLAT, bpf.rqlatObject(), mount.resolve("rqlat"),
