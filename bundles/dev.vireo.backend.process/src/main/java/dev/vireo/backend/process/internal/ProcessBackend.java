@@ -13,6 +13,7 @@ import dev.vireo.api.spi.backend.ContainerRequest;
 import dev.vireo.api.spi.backend.ContainerUsage;
 import dev.vireo.api.spi.transport.TransportBinding;
 import dev.vireo.api.time.TaskScheduler;
+import dev.vireo.backend.support.CgroupPlacement;
 import dev.vireo.backend.support.Scratch;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -52,6 +53,8 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 @PluginDescription("the function agent as a local process (no isolation: development)")
 public final class ProcessBackend implements ContainerBackend {
     private static final System.Logger LOG = System.getLogger(ProcessBackend.class.getName());
+    /** The cgroup folder {@code cgroup = auto} uses. */
+    static final String DEFAULT_CGROUP = "vireo-process";
 
     @ObjectClassDefinition(name = "Vireo backend: process", description = "Agents as local processes.")
     public @interface Config {
@@ -66,6 +69,9 @@ public final class ProcessBackend implements ContainerBackend {
 
         @AttributeDefinition(name = "Scratch medium", description = "Where a process's scratch space (scratch_mb of the function; its working directory, HOME and TMPDIR) lives: disk = an ext4 image of its own, loop-mounted; memory = a tmpfs. Needs root; otherwise an unbounded directory.", options = {@Option(label = "disk", value = "disk"), @Option(label = "memory", value = "memory")})
         String scratch() default "disk";
+
+        @AttributeDefinition(name = "cgroup", description = "Where each agent process gets a cgroup of its own (what the cpu-groups tracker confines): a folder relative to the cgroup root, e.g. vireo-process (each process in <folder>/<instance>/<container id>; a container whose cgroup cannot be made fails); auto = vireo-process when the cgroup root is writable (root), else none; none = every process stays in the worker's cgroup (unplaced: nothing can confine it).")
+        String cgroup() default "auto";
     }
 
     private final TaskScheduler scheduler;
@@ -74,6 +80,12 @@ public final class ProcessBackend implements ContainerBackend {
     private final Map<String, Process> processes = new ConcurrentHashMap<>();
     private volatile Config config;
     private volatile Path agent;
+    private volatile Optional<ProcessCgroups> cgroups = Optional.empty();
+    /** Where each running process's cgroups are (the setting may change while it runs). */
+    private final Map<String, Placed> placed = new ConcurrentHashMap<>();
+
+    private record Placed(ProcessCgroups cgroups, String instance) {
+    }
 
     @Activate
     public ProcessBackend(BundleContext context, @Reference TaskScheduler scheduler, Config config) {
@@ -91,6 +103,20 @@ public final class ProcessBackend implements ContainerBackend {
         this.config = config;
         this.agent = config.agent().isBlank()
                 ? Path.of(home == null ? "." : home, "agent", "python", "vireo_agent.py") : Path.of(config.agent());
+        this.cgroups = cgroups(config.cgroup(), ProcessCgroups.ROOT);
+    }
+
+    /** What {@code cgroup} selects: none, {@code auto} (the default folder where cgroups can be made), a folder. */
+    static Optional<ProcessCgroups> cgroups(String setting, Path root) {
+        String v = setting == null ? "" : setting.trim();
+        if (v.isEmpty() || v.equals("none")) {
+            return Optional.empty();
+        }
+        if (v.equals("auto")) {
+            ProcessCgroups c = new ProcessCgroups(root, Path.of(DEFAULT_CGROUP));
+            return c.usable() ? Optional.of(c) : Optional.empty();
+        }
+        return Optional.of(new ProcessCgroups(root, Path.of(v)));
     }
 
     @Deactivate
@@ -98,6 +124,7 @@ public final class ProcessBackend implements ContainerBackend {
         processes.forEach((id, p) -> {
             p.destroyForcibly();
             removeScratch(id, "close");
+            p.onExit().thenRun(() -> removeCgroups(id, "close"));
         });
     }
 
@@ -135,6 +162,17 @@ public final class ProcessBackend implements ContainerBackend {
             command.addAll(List.of("nsenter", "--net=" + request.binding().network()));
         }
         command.addAll(List.of(config.python(), "-u", agent.toString()));
+        Optional<ProcessCgroups> cg = cgroups;
+        if (cg.isPresent()) {
+            try {
+                command = ProcessCgroups.join(cg.get().create(request.instance(), request.id()), command);
+                placed.put(request.id(), new Placed(cg.get(), request.instance()));
+            } catch (IOException | RuntimeException e) {
+                cg.get().remove(request.instance(), request.id());
+                return CompletableFuture.failedFuture(new BackendException("cannot make the cgroup of " + request.id()
+                        + " (cgroup of vireo.backend.process; none runs processes without one): " + e.getMessage(), e));
+            }
+        }
         ProcessBuilder pb = new ProcessBuilder(command);
         Map<String, String> env = pb.environment();
         env.putAll(hostPaths(request.binding()));
@@ -150,6 +188,7 @@ public final class ProcessBackend implements ContainerBackend {
             scratch = Scratch.create(scratchRoot, request.id(), owner[0], owner[1], fn.scratchMb(),
                     Scratch.Medium.parse(config.scratch()));
         } catch (IOException e) {
+            removeCgroups(request.id(), "create");
             return CompletableFuture.failedFuture(new BackendException(e.getMessage(), e));
         }
         // the process's scratch space: where it starts, its HOME and its TMPDIR (tempfile, mkstemp)
@@ -165,6 +204,7 @@ public final class ProcessBackend implements ContainerBackend {
                     request.binding().endpoint(), fn.memoryMb(), request.labels()));
         } catch (IOException e) {
             Scratch.remove(scratchRoot, request.id());
+            removeCgroups(request.id(), "create");
             return CompletableFuture.failedFuture(new BackendException("cannot start " + config.python() + ": " + e.getMessage(), e));
         }
     }
@@ -177,6 +217,20 @@ public final class ProcessBackend implements ContainerBackend {
 
     private void removeScratch(String id, String tid) {
         Scratch.removeLogged(scratchRoot, id, tid);
+    }
+
+    /** Removes a process's cgroups once it exited; one more try a second later for a folder still busy. */
+    private void removeCgroups(String id, String tid) {
+        Placed p = placed.remove(id);
+        if (p == null || p.cgroups().remove(p.instance(), id).isEmpty()) {
+            return;
+        }
+        scheduler.schedule(() -> {
+            List<Path> left = p.cgroups().remove(p.instance(), id);
+            if (!left.isEmpty()) {
+                LOG.log(Level.WARNING, "[" + tid + "] the cgroups of " + id + " cannot be removed (still busy): " + left);
+            }
+        }, Duration.ofSeconds(1));
     }
 
     /** The binding's environment with container paths (mount targets) replaced by their host paths. */
@@ -198,6 +252,7 @@ public final class ProcessBackend implements ContainerBackend {
         Process p = processes.remove(container.id());
         if (p == null || !p.isAlive()) {
             removeScratch(container.id(), tid);
+            removeCgroups(container.id(), tid);
             return CompletableFuture.completedFuture(null);
         }
         p.destroy();
@@ -210,18 +265,25 @@ public final class ProcessBackend implements ContainerBackend {
             done.complete(null);
         }, Duration.ofMillis(config.stop_grace_ms()));
         p.onExit().thenRun(() -> done.complete(null));
-        return done.whenComplete((ok, failed) -> removeScratch(container.id(), tid));
+        return done.whenComplete((ok, failed) -> {
+            removeScratch(container.id(), tid);
+            p.onExit().thenRun(() -> removeCgroups(container.id(), tid));
+        });
     }
 
     /**
-     * A local process has no cgroup of its own (it shares the worker's): only its pid is known, so a tracker that
-     * confines containers by cgroup finds it unplaced.
+     * A process's own cgroups ({@code cgroup}) and its pid. With {@code cgroup = none} the process shares the
+     * worker's cgroup: only its pid is known, so a tracker that confines containers by cgroup finds it unplaced.
      */
     @Override
     public ContainerPlacement placement(ContainerHandle container) {
         Process p = processes.get(container.id());
-        return new ContainerPlacement(container.id(), container.functionId(), Map.of(), Optional.empty(),
-                p == null ? OptionalLong.empty() : OptionalLong.of(p.pid()));
+        OptionalLong pid = p == null ? OptionalLong.empty() : OptionalLong.of(p.pid());
+        Placed where = placed.get(container.id());
+        return where == null ? new ContainerPlacement(container.id(), container.functionId(), Map.of(),
+                Optional.empty(), pid)
+                : CgroupPlacement.of(container, where.cgroups().root(), where.cgroups().relative(where.instance(),
+                        container.id()), pid);
     }
 
     @Override
@@ -262,6 +324,13 @@ public final class ProcessBackend implements ContainerBackend {
                 }
             } catch (IOException | RuntimeException e) {
                 // gone, or not ours to read
+            }
+        }
+        Optional<ProcessCgroups> cg = cgroups;
+        if (cg.isPresent()) {
+            int removed = cg.get().removeIdle(instance);
+            if (removed > 0) {
+                LOG.log(Level.INFO, "removed " + removed + " empty cgroup(s) a previous run of " + instance + " left");
             }
         }
         return killed;

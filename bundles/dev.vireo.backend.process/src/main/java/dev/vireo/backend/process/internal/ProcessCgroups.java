@@ -1,0 +1,213 @@
+package dev.vireo.backend.process.internal;
+
+import java.io.IOException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * A cgroup of its own for each agent process, so that what confines containers by cgroup (the cpu-groups tracker's
+ * {@code cpuset.cpus}, its sched_ext map keyed by cgroup id) confines local processes too. The cgroup of container
+ * {@code id} of instance {@code i} is {@code <parent>/<i>/<id>} under the cgroup root, made in cgroup v2 (the root itself, or
+ * {@code unified/} on a hybrid host) and in the v1 {@code cpuset} and {@code memory} hierarchies where the host has
+ * them. The process joins them before it runs anything: {@link #join} wraps its command in a shell that writes its
+ * own pid into each {@code cgroup.procs} and then execs the command (same pid), so nothing the agent starts is ever
+ * outside.
+ *
+ * <p>cgroup v1's {@code cpuset} starts a new cgroup with no CPUs and no memory nodes; each folder made here gets its
+ * parent's. On cgroup v2 the parent's {@code cgroup.subtree_control} is asked for {@code cpuset}, {@code cpu} and
+ * {@code memory} (best effort: a controller another cgroup holds is simply not there).
+ */
+final class ProcessCgroups {
+    static final Path ROOT = Path.of("/sys/fs/cgroup");
+    private static final List<String> V1 = List.of("cpuset", "memory");
+
+    private final Path root;
+    private final Path parent;
+
+    ProcessCgroups(Path root, Path parent) {
+        if (parent.isAbsolute() || parent.normalize().startsWith("..") || parent.toString().isBlank()) {
+            throw new IllegalArgumentException("cgroup: '" + parent + "' must be a folder relative to the cgroup root"
+                    + " (e.g. vireo-process), auto or none");
+        }
+        this.root = root;
+        this.parent = parent.normalize();
+    }
+
+    /** The cgroup root these folders are under. */
+    Path root() {
+        return root;
+    }
+
+    /** The folder of instance {@code instance}'s cgroups, relative to the cgroup root. */
+    Path relative(String instance) {
+        return parent.resolve(instance.replace('/', '_'));
+    }
+
+    /** The folder of container {@code id}'s cgroups, relative to the cgroup root. */
+    Path relative(String instance, String id) {
+        return relative(instance).resolve(id);
+    }
+
+    /** The hierarchies a cgroup is made in: cgroup v2 first (the root, or unified/), then v1 cpuset and memory. */
+    List<Path> hierarchies() {
+        List<Path> out = new ArrayList<>();
+        if (Files.exists(root.resolve("cgroup.controllers"))) {
+            out.add(root); // cgroup v2 alone
+            return out;
+        }
+        if (Files.exists(root.resolve("unified/cgroup.controllers"))) {
+            out.add(root.resolve("unified"));
+        }
+        for (String c : V1) {
+            if (Files.exists(root.resolve(c).resolve("cgroup.procs"))) {
+                out.add(root.resolve(c));
+            }
+        }
+        return out;
+    }
+
+    /** Whether cgroups can be made here: some hierarchy exists and its root is writable (root, not in a container). */
+    boolean usable() {
+        List<Path> h = hierarchies();
+        return !h.isEmpty() && Files.isWritable(h.get(0).resolve("cgroup.procs"));
+    }
+
+    /**
+     * Makes container {@code id}'s cgroups; returns the {@code cgroup.procs} files its process must join.
+     *
+     * @throws IOException when a folder cannot be made (the backend then refuses the container)
+     */
+    List<Path> create(String instance, String id) throws IOException {
+        List<Path> procs = new ArrayList<>();
+        for (Path h : hierarchies()) {
+            Path dir = h;
+            for (Path part : relative(instance, id)) {
+                Path up = dir;
+                dir = dir.resolve(part);
+                if (!Files.isDirectory(dir)) {
+                    enableControllers(up);
+                    try {
+                        Files.createDirectory(dir);
+                    } catch (java.nio.file.FileAlreadyExistsException raced) {
+                        // another container's create made the shared parent meanwhile
+                    }
+                    inheritCpuset(up, dir);
+                }
+            }
+            procs.add(dir.resolve("cgroup.procs"));
+        }
+        if (procs.isEmpty()) {
+            throw new IOException("no cgroup hierarchy under " + root + " to place " + id + " in");
+        }
+        return procs;
+    }
+
+    /**
+     * {@code command} wrapped so that its process first joins {@code procs}: {@code sh -c '...' vireo-join P1 P2 --
+     * command...}; the shell execs the command, so the pid the backend knows is the agent's. A join that fails exits
+     * 125 with the reason on stderr, before the agent ever runs.
+     */
+    static List<String> join(List<Path> procs, List<String> command) {
+        List<String> out = new ArrayList<>(List.of("/bin/sh", "-c",
+                "while [ \"$1\" != -- ]; do echo $$ > \"$1\" || exit 125; shift; done; shift; exec \"$@\"",
+                "vireo-join"));
+        procs.forEach(p -> out.add(p.toString()));
+        out.add("--");
+        out.addAll(command);
+        return out;
+    }
+
+    /**
+     * Kills what is left in container {@code id}'s cgroups (a handler's own children) and removes them. Returns the
+     * folders that could not be removed yet (a process still exiting): the caller tries again later.
+     */
+    List<Path> remove(String instance, String id) {
+        List<Path> left = new ArrayList<>();
+        for (Path h : hierarchies()) {
+            Path dir = h.resolve(relative(instance, id));
+            if (!Files.isDirectory(dir)) {
+                continue;
+            }
+            for (long pid : pids(dir)) {
+                ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+            }
+            try {
+                Files.delete(dir); // rmdir: a cgroup folder's files are not files
+            } catch (IOException e) {
+                left.add(dir);
+            }
+        }
+        return left;
+    }
+
+    /** The folders of {@code instance} that hold no process (a crashed worker's leftovers), removed; how many. */
+    int removeIdle(String instance) {
+        int removed = 0;
+        for (Path h : hierarchies()) {
+            Path dir = h.resolve(relative(instance));
+            if (!Files.isDirectory(dir)) {
+                continue;
+            }
+            try (Stream<Path> children = Files.list(dir)) {
+                for (Path c : children.filter(Files::isDirectory).toList()) {
+                    if (pids(c).isEmpty()) {
+                        try {
+                            Files.delete(c);
+                            removed++;
+                        } catch (IOException e) {
+                            // still busy: left for the next start
+                        }
+                    }
+                }
+            } catch (IOException e) {
+                // unreadable: nothing to tidy
+            }
+        }
+        return removed;
+    }
+
+    /** The processes in a cgroup folder (none when it is gone). */
+    static List<Long> pids(Path dir) {
+        try {
+            return Files.readAllLines(dir.resolve("cgroup.procs")).stream().map(String::trim).filter(s -> !s.isEmpty())
+                    .map(Long::parseLong).toList();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    private static void enableControllers(Path dir) {
+        Path control = dir.resolve("cgroup.subtree_control");
+        if (!Files.exists(control)) {
+            return; // cgroup v1
+        }
+        try {
+            String available = Files.readString(dir.resolve("cgroup.controllers"));
+            for (String c : List.of("cpuset", "cpu", "memory")) {
+                if ((" " + available.trim() + " ").contains(" " + c + " ")) {
+                    try {
+                        Files.writeString(control, "+" + c);
+                    } catch (FileSystemException e) {
+                        // held elsewhere (a process in this folder, a threaded subtree): go without it
+                    }
+                }
+            }
+        } catch (IOException e) {
+            // go without controllers: the cgroup id still identifies the process
+        }
+    }
+
+    /** cgroup v1 cpuset: a new folder has no CPUs and no memory nodes until given its parent's. */
+    private static void inheritCpuset(Path parent, Path dir) throws IOException {
+        for (String f : List.of("cpuset.cpus", "cpuset.mems")) {
+            Path mine = dir.resolve(f);
+            if (Files.exists(mine) && Files.readString(mine).isBlank() && !Files.exists(dir.resolve("cgroup.type"))) {
+                Files.writeString(mine, Files.readString(parent.resolve(f)).trim());
+            }
+        }
+    }
+}
