@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
@@ -28,6 +29,7 @@ public final class BpfMap implements Closeable {
     private static final int ELEM_ATTR = 32; // map_fd@0, key@8, value|next_key@16, flags@24
     private static final int CREATE_ATTR = 64; // up to btf_vmlinux_value_type_id@60
     private static final int INFO_LENGTH = 88; // sizeof(struct bpf_map_info) with map_extra
+    private static final int SPARE_BUFFERS = 8;
 
     private final MapType type;
     private final String name;
@@ -42,6 +44,11 @@ public final class BpfMap implements Closeable {
     private final Lock use;
     private final Lock closing;
     private int fd; // guarded by the lock; -1 once closed
+    /**
+     * Call buffers (attr + key + value) kept for the next element call: a JNA {@code Memory} is a malloc and a
+     * cleaner registration, about as costly as the syscall itself on the per-invocation path (map, unmap).
+     */
+    private final ArrayBlockingQueue<Memory> spare = new ArrayBlockingQueue<>(SPARE_BUFFERS);
 
     private BpfMap(int fd, MapType type, String name, int keySize, int valueSize, int maxEntries, int id, int btfId) {
         this.fd = fd;
@@ -113,12 +120,14 @@ public final class BpfMap implements Closeable {
         checkLength("key", key, keySize);
         checkLength("value", value, valueSize);
         use.lock();
-        try (Memory m = new Memory(bufferSize)) {
+        Memory m = buffer();
+        try {
             m.write(ELEM_ATTR, key, 0, keySize);
             m.write(valueOffset, value, 0, valueSize);
             setElemAttr(m, openFd(), true, flag.bits());
             Bpf.call(BpfCommand.MAP_UPDATE_ELEM, m, ELEM_ATTR, label);
         } finally {
+            recycle(m);
             use.unlock();
         }
     }
@@ -142,7 +151,8 @@ public final class BpfMap implements Closeable {
     public Optional<byte[]> lookup(byte[] key) throws BpfException {
         checkLength("key", key, keySize);
         use.lock();
-        try (Memory m = new Memory(bufferSize)) {
+        Memory m = buffer();
+        try {
             m.write(ELEM_ATTR, key, 0, keySize);
             setElemAttr(m, openFd(), true, 0);
             long r = Bpf.raw(BpfCommand.MAP_LOOKUP_ELEM, m, ELEM_ATTR, label);
@@ -152,6 +162,7 @@ public final class BpfMap implements Closeable {
             check(BpfCommand.MAP_LOOKUP_ELEM, r);
             return Optional.of(m.getByteArray(valueOffset, valueSize));
         } finally {
+            recycle(m);
             use.unlock();
         }
     }
@@ -168,7 +179,8 @@ public final class BpfMap implements Closeable {
     public boolean delete(byte[] key) throws BpfException {
         checkLength("key", key, keySize);
         use.lock();
-        try (Memory m = new Memory(bufferSize)) {
+        Memory m = buffer();
+        try {
             m.write(ELEM_ATTR, key, 0, keySize);
             setElemAttr(m, openFd(), false, 0);
             long r = Bpf.raw(BpfCommand.MAP_DELETE_ELEM, m, ELEM_ATTR, label);
@@ -178,6 +190,7 @@ public final class BpfMap implements Closeable {
             check(BpfCommand.MAP_DELETE_ELEM, r);
             return true;
         } finally {
+            recycle(m);
             use.unlock();
         }
     }
@@ -276,6 +289,9 @@ public final class BpfMap implements Closeable {
         try {
             Bpf.closeFd(fd);
             fd = -1;
+            for (Memory m = spare.poll(); m != null; m = spare.poll()) {
+                m.close();
+            }
         } finally {
             closing.unlock();
         }
@@ -344,6 +360,19 @@ public final class BpfMap implements Closeable {
             return Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)).toString();
         } catch (IOException e) {
             return "an object of unknown kind (" + e.getMessage() + ")";
+        }
+    }
+
+    /** A call buffer: a spare one, else a new one. Used under the {@code use} lock. */
+    private Memory buffer() {
+        Memory m = spare.poll();
+        return m != null ? m : new Memory(bufferSize);
+    }
+
+    /** Keeps {@code m} for the next call while there is room and the map is open (every field is set anew on use). */
+    private void recycle(Memory m) {
+        if (fd < 0 || !spare.offer(m)) {
+            m.close();
         }
     }
 
