@@ -13,6 +13,7 @@ mount -t tmpfs tmpfs /run
 mount -t cgroup2 cgroup2 /sys/fs/cgroup
 mount -t bpf bpf /sys/fs/bpf
 mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
+ip link set lo up 2>/dev/null # loopback: a worker in the guest serves its API on 127.0.0.1
 mkdir -p /run/results
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 results /run/results || { echo "init: no results share"; exit 1; }
 echo "init: $(uname -r), $(nproc) cpus, sched_ext $(cat /sys/kernel/sched_ext/state 2>/dev/null || echo absent)"

@@ -45,7 +45,7 @@ public abstract class FrameworkTest {
                 Files.delete(f);
             }
         }
-        VireoOptions.copyConfigs(home.resolve("configs"), dir("configs"));
+        ConfigFiles.copy(home.resolve("configs"), dir("configs"));
         await(() -> "shipped configuration in force (ready " + registry.ready() + ", " + registry.selections() + ")",
                 () -> registry.ready()
                 && effective(ExtensionPoint.QUEUE).equals(List.of("fcfs"))

@@ -45,7 +45,7 @@ class GrpcIT {
     static void start() throws Exception {
         run = Files.createTempDirectory("vireo-grpc-it");
         Path configs = Files.createDirectories(run.resolve("configs"));
-        VireoOptions.copyConfigs(HOME.resolve("configs"), configs);
+        ConfigFiles.copy(HOME.resolve("configs"), configs);
         int grpc = VireoOptions.freePort();
         assertEquals(0, vireo("start", "worker", "--http-port", Integer.toString(VireoOptions.freePort()), "--grpc-port",
                 Integer.toString(grpc)));

@@ -42,24 +42,12 @@ final class LaunchedWorker {
     LaunchedWorker(Map<String, Map<String, String>> edits) throws IOException {
         run = Files.createTempDirectory("vireo-w-");
         Path configs = Files.createDirectories(run.resolve("configs"));
-        VireoOptions.copyConfigs(HOME.resolve("configs"), configs);
+        ConfigFiles.copy(HOME.resolve("configs"), configs);
         grpcPort = VireoOptions.freePort();
         script = new VireoScript(run, Map.of("VIREO_CONFIGS_DIR", configs.toString()), java.time.Duration.ofSeconds(120));
         for (var e : edits.entrySet()) {
-            edit(configs.resolve(e.getKey()), e.getValue());
+            ConfigFiles.edit(configs.resolve(e.getKey()), e.getValue());
         }
-    }
-
-    private static void edit(Path file, Map<String, String> values) throws IOException {
-        String text = Files.readString(file);
-        for (var v : values.entrySet()) {
-            String line = v.getKey() + " = " + v.getValue();
-            text = text.matches("(?s).*(?m)^" + java.util.regex.Pattern.quote(v.getKey()) + " *=.*")
-                    ? text.replaceAll("(?m)^" + java.util.regex.Pattern.quote(v.getKey()) + " *=.*$",
-                            java.util.regex.Matcher.quoteReplacement(line))
-                    : text + "\n" + line + "\n";
-        }
-        Files.writeString(file, text);
     }
 
     String vireo(String... args) throws Exception {

@@ -35,26 +35,6 @@ final class VireoOptions {
         }
     }
 
-    /**
-     * Copies the shipped configuration, atomically file by file (unchanged files are left alone, so FileInstall sees
-     * no update). Per-test settings (ports, backends) are framework properties, as for any instance.
-     */
-    static void copyConfigs(Path from, Path to) throws IOException {
-        try (Stream<Path> cfgs = Files.list(from)) {
-            for (Path cfg : cfgs.filter(p -> p.toString().endsWith(".cfg")).toList()) {
-                String text = Files.readString(cfg);
-                Path target = to.resolve(cfg.getFileName());
-                if (Files.exists(target) && Files.readString(target).equals(text)) {
-                    continue;
-                }
-                Path tmp = to.resolve(cfg.getFileName() + ".tmp");
-                Files.writeString(tmp, text);
-                Files.move(tmp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-            }
-        }
-    }
-
     static Option[] profile(String profile, String rolePoints) throws IOException {
         Path home = Path.of(System.getProperty("vireo.home")).toRealPath();
         Path export = Path.of(System.getProperty("vireo.export.dir"), profile);
@@ -62,7 +42,7 @@ final class VireoOptions {
         Path configs = Files.createDirectories(dir.resolve("configs"));
         Path deploy = Files.createDirectories(dir.resolve("deploy"));
         int port = freePort();
-        copyConfigs(home.resolve("configs"), configs);
+        ConfigFiles.copy(home.resolve("configs"), configs);
         List<Option> options = new ArrayList<>();
         try (Stream<Path> jars = Files.list(export)) {
             jars.filter(p -> p.toString().endsWith(".jar")).sorted()

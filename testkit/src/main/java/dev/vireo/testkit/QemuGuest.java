@@ -1,4 +1,4 @@
-package dev.vireo.bpf;
+package dev.vireo.testkit;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -7,19 +7,20 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Boots the sched_ext kernel under QEMU (single-threaded TCG; facts in ../shared/sched-ext-kernel/README.md) with the host's root as
- * the guest's root over 9p, read-only, and {@code results} as a writable 9p share; {@code bpf/qemu/init.sh} runs
- * the command written to {@code results/command}. The guest's console goes to {@code results/console.log}.
+ * Boots the sched_ext kernel under QEMU (single-threaded TCG; facts in ../shared/sched-ext-kernel/README.md) with the
+ * host's root as the guest's root over 9p, read-only, and {@code results} as a writable 9p share; {@code
+ * bpf/qemu/init.sh} runs the command written to {@code results/command}. The guest's console goes to {@code
+ * results/console.log}. For the tests that need a sched_ext kernel (the scheduler's, the worker's in sched-ext mode).
  */
-final class QemuGuest {
-    static final Path QEMU = Path.of("/usr/bin/qemu-system-x86_64");
-    static final String KERNEL_NAME = "bzImage-6.12.117-scx";
+public final class QemuGuest {
+    public static final Path QEMU = Path.of("/usr/bin/qemu-system-x86_64");
+    public static final String KERNEL_NAME = "bzImage-6.12.117-scx";
 
     private QemuGuest() {
     }
 
     /** The kernel: {@code $VIREO_SCX_KERNEL}, else {@code <home>/../shared/sched-ext-kernel/bzImage-6.12.117-scx}. */
-    static Path kernel(Path home) {
+    public static Path kernel(Path home) {
         String env = System.getenv("VIREO_SCX_KERNEL");
         if (env != null && !env.isBlank()) {
             return Path.of(env);
@@ -35,7 +36,7 @@ final class QemuGuest {
      * Runs {@code command} in a guest and waits at most {@code timeoutS} seconds (then kills QEMU). Returns QEMU's
      * exit code, or -1 on timeout.
      */
-    static int run(Path home, Path kernel, Path results, List<String> command, long timeoutS)
+    public static int run(Path home, Path kernel, Path results, List<String> command, long timeoutS)
             throws IOException, InterruptedException {
         Files.write(results.resolve("command"), command);
         Path init = home.resolve("bpf/qemu/init.sh");

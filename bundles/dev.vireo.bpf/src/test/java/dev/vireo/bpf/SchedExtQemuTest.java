@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.sun.jna.Native;
+import dev.vireo.testkit.QemuGuest;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;

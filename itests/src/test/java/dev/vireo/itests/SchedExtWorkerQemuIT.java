@@ -1,0 +1,120 @@
+package dev.vireo.itests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.sun.jna.Native;
+import dev.vireo.bpf.CpuGroupMaps;
+import dev.vireo.cli.instance.Instance;
+import dev.vireo.testkit.QemuGuest;
+import java.io.File;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Properties;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The worker with the cpu-groups tracker in mode sched-ext, end to end on a sched_ext kernel: boots it under QEMU and
+ * runs {@link SchedExtWorkerGuest} there, which starts the worker profile (./vireo's own launcher code), registers
+ * and invokes functions on the process backend, and reports. Checked here: the tracker loaded the scheduler (no
+ * fallback), each function's process ran only on its group's CPU and under SCHED_EXT while two ran at once, both were
+ * in the scheduler's map while they ran and neither afterwards (a failed invocation included), and stopping the
+ * worker detached the scheduler and removed its pins and the processes' cgroups. Skipped, saying why, without root,
+ * QEMU, the sched_ext kernel or the built BPF artifacts and distro. About 2-4 minutes (TCG).
+ */
+class SchedExtWorkerQemuIT {
+    private static final long TIMEOUT_S = 600;
+
+    @Test
+    void theWorkerRunsEachFunctionOnlyOnItsGroupsCpuUnderTheSchedExtScheduler(@TempDir Path results) throws Exception {
+        assumeTrue("root".equals(ProcessHandle.current().info().user().orElse("")), "the QEMU test needs root");
+        assumeTrue(Files.isExecutable(QemuGuest.QEMU), QemuGuest.QEMU + " missing (apt-get install qemu-system-x86)");
+        Path home = LaunchedWorker.HOME;
+        assumeTrue(!home.startsWith("/run"), "the guest's scratch tmpfs is /run, which would hide " + home);
+        Path kernel = QemuGuest.kernel(home);
+        assumeTrue(Files.isRegularFile(kernel), "no sched_ext kernel at " + kernel + " (set VIREO_SCX_KERNEL)");
+        assumeTrue(Files.isRegularFile(home.resolve("bpf/target/vireo_sched.bpf.o"))
+                && Files.isExecutable(home.resolve("bpf/target/vireo-bpf")), "the BPF artifacts are not built"
+                + " (apt-get install clang libbpf-dev; mvn -pl bpf compile)");
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        List<String> command = new ArrayList<>(List.of(java.toString(), "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "-Xmx192m", "-Djava.io.tmpdir=/run",
+                "-Djna.tmpdir=/run", "--enable-native-access=ALL-UNNAMED", "-cp", classpath(),
+                SchedExtWorkerGuest.class.getName(), home.toString(), "/run/results"));
+        long t0 = System.nanoTime();
+        int qemu = QemuGuest.run(home, kernel, results, command, TIMEOUT_S);
+        long seconds = (System.nanoTime() - t0) / 1_000_000_000L;
+        Path file = results.resolve("result.properties");
+        if (qemu == -1 || !Files.exists(file)) {
+            fail((qemu == -1 ? "QEMU killed after " + TIMEOUT_S + " s" : "QEMU exited " + qemu) + " without a result;"
+                    + " guest console:\n" + tail(results.resolve("console.log")) + "\nguest output:\n"
+                    + tail(results.resolve("guest.log")));
+        }
+        Properties r = new Properties();
+        try (InputStream in = Files.newInputStream(file)) {
+            r.load(in);
+        }
+        System.out.println("QEMU run " + seconds + " s; guest result " + r);
+        String context = "\nresult " + r + "\nguest output:\n" + tail(results.resolve("guest.log"));
+        assertFalse(r.containsKey("error"), "the guest driver failed: " + context);
+        assertEquals("enabled", r.getProperty("state_running"), "the tracker loaded the scheduler" + context);
+        assertEquals("vireo", r.getProperty("ops"), context);
+        // group 0 = CPU 1 (pinone), group 1 = CPU 0 (pinzero)
+        assertEquals(Set.of("1"), cpus(r, "pinone"), "pinone ran only on CPU 1" + context);
+        assertEquals(Set.of("0"), cpus(r, "pinzero"), "pinzero ran only on CPU 0" + context);
+        for (String fn : List.of("pinone", "pinzero")) {
+            assertEquals(Set.of("7"), keys(r.getProperty(fn + "_policies")), fn + " ran as SCHED_EXT" + context);
+            String cgroup = r.getProperty(fn + "_cgroup");
+            assertTrue(cgroup.startsWith("/vireo-process/") && cgroup.contains(fn), fn + " in its own cgroup" + context);
+            assertTrue(r.getProperty("cgroups_running").contains(cgroup.substring("/vireo-process/".length())),
+                    "its warm process keeps it" + context);
+        }
+        assertEquals(2, Integer.parseInt(r.getProperty("members_most")), "both mapped while both ran" + context);
+        Set<String> groups = Arrays.stream(r.getProperty("members_seen").split(" ")).map(s -> s.split("=")[1])
+                .collect(Collectors.toSet());
+        assertEquals(Set.of("0", "1"), groups, context);
+        assertEquals("0", r.getProperty("members_after"), "unmapped when the invocations ended" + context);
+        assertEquals("502", r.getProperty("failed_status"), "examples/raises fails (USER_ERROR)" + context);
+        assertEquals("0", r.getProperty("members_after_failure"), "unmapped after a failed invocation" + context);
+        assertEquals("disabled", r.getProperty("state_after_stop"), "stopping the worker detached it" + context);
+        assertEquals("false", r.getProperty("pins_after_stop"), context);
+        assertEquals("", r.getProperty("cgroups_after_stop"), "the processes' cgroups were removed" + context);
+    }
+
+    private static Set<String> cpus(Properties r, String fn) {
+        return keys(r.getProperty(fn + "_cpus"));
+    }
+
+    /** The keys of "k:v,k:v". */
+    private static Set<String> keys(String pairs) {
+        return pairs == null || pairs.isBlank() ? Set.of()
+                : Arrays.stream(pairs.split(",")).map(p -> p.split(":")[0]).collect(Collectors.toSet());
+    }
+
+    /** The guest driver, ./vireo's launcher code, the map reader and JNA: the same paths in the guest. */
+    private static String classpath() throws Exception {
+        List<String> cp = new ArrayList<>();
+        for (Class<?> c : List.of(SchedExtWorkerGuest.class, Instance.class, CpuGroupMaps.class, Native.class)) {
+            cp.add(Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString());
+        }
+        return String.join(File.pathSeparator, cp);
+    }
+
+    private static String tail(Path file) throws Exception {
+        if (!Files.exists(file)) {
+            return "(no " + file.getFileName() + ")";
+        }
+        List<String> lines = Files.readAllLines(file);
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - 80), lines.size()));
+    }
+}
