@@ -99,7 +99,7 @@ public final class SchedExtWorkerGuest {
                     while (watching.get()) {
                         List<GroupMember> members = maps.members();
                         most.accumulateAndGet(members.size(), Math::max);
-                        members.forEach(m -> seen.add(m.cgroupId() + "=" + m.group()));
+                        members.forEach(m -> seen.add(m.cgroupId() + "=" + m.group() + "/" + m.expectedNs()));
                     }
                 } catch (IOException e) {
                     throw new IllegalStateException(e);

@@ -80,9 +80,15 @@ class SchedExtWorkerQemuIT {
                     "its warm process keeps it" + context);
         }
         assertEquals(2, Integer.parseInt(r.getProperty("members_most")), "both mapped while both ran" + context);
-        Set<String> groups = Arrays.stream(r.getProperty("members_seen").split(" ")).map(s -> s.split("=")[1])
-                .collect(Collectors.toSet());
-        assertEquals(Set.of("0", "1"), groups, context);
+        // id=group/expected_ns: each bound with its function's expected execution (the warm-up's ~100 ms), for srt
+        List<String[]> seen = Arrays.stream(r.getProperty("members_seen").split(" ")).map(s -> s.split("[=/]"))
+                .toList();
+        assertEquals(Set.of("0", "1"), seen.stream().map(m -> m[1]).collect(Collectors.toSet()), context);
+        for (String[] m : seen) {
+            long expectedNs = Long.parseLong(m[2]);
+            assertTrue(expectedNs >= 50_000_000L && expectedNs < 3_000_000_000L, "expected execution in the map, ns: "
+                    + expectedNs + context);
+        }
         assertEquals("0", r.getProperty("members_after"), "unmapped when the invocations ended" + context);
         assertEquals("502", r.getProperty("failed_status"), "examples/raises fails (USER_ERROR)" + context);
         assertEquals("0", r.getProperty("members_after_failure"), "unmapped after a failed invocation" + context);

@@ -87,7 +87,8 @@ final class InvocationRunner {
                     break;
                 }
                 FunctionSpec fn = p.function;
-                Optional<Resources.Grants> slot = resources.acquire(Resources.slotRequest(fn, p.tid()));
+                Optional<Resources.Grants> slot = resources.acquire(Resources.slotRequest(fn, p.tid(),
+                        stats.get(fn.id())));
                 if (slot.isEmpty()) {
                     break;
                 }

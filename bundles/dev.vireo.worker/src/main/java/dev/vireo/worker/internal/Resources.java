@@ -56,9 +56,20 @@ final class Resources {
                 fn.compute() == dev.vireo.api.model.Compute.GPU ? 1 : 0, 0);
     }
 
-    /** What one running invocation of the function needs (a slot and its CPU share). */
+    /** What one running invocation of the function needs (a slot and its CPU share), its expected execution unknown. */
     static ResourceRequest slotRequest(dev.vireo.api.model.FunctionSpec fn, String tid) {
-        return new ResourceRequest(tid, fn.id(), fn.compute(), 0, fn.cpus(), 0, 1);
+        return slotRequest(fn, tid, null);
+    }
+
+    /**
+     * What one running invocation of the function needs, with its expected execution: the moving average of its
+     * executions here ({@code stats}, once it ran), else its registered {@code expected_warm_ms}, else 0 (unknown).
+     */
+    static ResourceRequest slotRequest(dev.vireo.api.model.FunctionSpec fn, String tid,
+            dev.vireo.api.model.FunctionStats stats) {
+        long expectedUs = stats != null && stats.invocations() > 0 && stats.executionUs() > 0
+                ? Math.round(stats.executionUs()) : fn.expected().warmMs() * 1_000L;
+        return new ResourceRequest(tid, fn.id(), fn.compute(), 0, fn.cpus(), 0, 1, expectedUs);
     }
 
     Resources(PluginRegistry registry) {

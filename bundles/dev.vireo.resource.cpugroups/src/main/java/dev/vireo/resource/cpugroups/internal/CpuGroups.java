@@ -61,7 +61,7 @@ final class CpuGroups implements AutoCloseable {
     private final CpuGroupsOptions options;
     private final GroupEnforcer enforcer;
     // ---- accounting, guarded by this
-    private final Map<ResourceGrant, CpuGroup> outstanding = new IdentityHashMap<>();
+    private final Map<ResourceGrant, Held> outstanding = new IdentityHashMap<>();
     private final int[] inFlight;
     private int total;
     private int peak;
@@ -119,7 +119,7 @@ final class CpuGroups implements AutoCloseable {
             peak = Math.max(peak, total);
             ResourceGrant grant = new ResourceGrant(RESOURCE, request.tid(), 1,
                     Map.of(GROUP, best.name(), CPUS, best.cpus().toString()));
-            outstanding.put(grant, best);
+            outstanding.put(grant, new Held(best, request.expectedUs() * 1_000));
             return Optional.of(grant);
         }
     }
@@ -131,17 +131,21 @@ final class CpuGroups implements AutoCloseable {
         synchronized (placements) { // unbind and free together: no bind of this grant can come in between
             unbindLocked(grant);
             synchronized (this) {
-                CpuGroup g = outstanding.remove(grant);
-                if (g != null) {
-                    inFlight[g.index()]--;
+                Held h = outstanding.remove(grant);
+                if (h != null) {
+                    inFlight[h.group().index()]--;
                     total--;
                 }
             }
         }
     }
 
-    private synchronized CpuGroup groupOf(ResourceGrant grant) {
+    private synchronized Held heldBy(ResourceGrant grant) {
         return outstanding.get(grant);
+    }
+
+    /** A grant's group and its invocation's expected execution (ns, 0 unknown). */
+    private record Held(CpuGroup group, long expectedNs) {
     }
 
     void bind(ResourceGrant grant, ContainerPlacement placement) {
@@ -149,13 +153,14 @@ final class CpuGroups implements AutoCloseable {
             return;
         }
         synchronized (placements) {
-            CpuGroup group = groupOf(grant); // under placements: a release that unbinds waits for this bind to end
-            if (closed || group == null || bound.containsKey(grant)) {
+            Held held = heldBy(grant); // under placements: a release that unbinds waits for this bind to end
+            if (closed || held == null || bound.containsKey(grant)) {
                 return;
             }
+            CpuGroup group = held.group();
             Member m = members.get(placement.containerId());
             if (m == null) {
-                m = confine(grant.tid(), group, placement);
+                m = confine(grant.tid(), group, placement, held.expectedNs());
                 members.put(placement.containerId(), m);
             } else if (m.group() != group) {
                 String stays = m.group().name();
@@ -169,10 +174,10 @@ final class CpuGroups implements AutoCloseable {
     }
 
     /** Asks the enforcer to put the container into the group; called holding {@link #placements}. */
-    private Member confine(String tid, CpuGroup group, ContainerPlacement placement) {
+    private Member confine(String tid, CpuGroup group, ContainerPlacement placement, long expectedNs) {
         Set<ResourceGrant> grants = Collections.newSetFromMap(new IdentityHashMap<>());
         try {
-            Optional<GroupEnforcer.Bound> b = enforcer.bind(group, placement);
+            Optional<GroupEnforcer.Bound> b = enforcer.bind(group, placement, expectedNs);
             if (b.isEmpty()) {
                 unplaced++;
                 LOG.log(Level.DEBUG, () -> "[" + tid + "] " + placement.containerId() + " has no cgroup for mode "

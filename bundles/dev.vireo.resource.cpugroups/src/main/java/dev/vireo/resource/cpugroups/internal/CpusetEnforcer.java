@@ -35,7 +35,7 @@ final class CpusetEnforcer implements GroupEnforcer {
     }
 
     @Override
-    public Optional<Bound> bind(CpuGroup group, ContainerPlacement placement) throws IOException {
+    public Optional<Bound> bind(CpuGroup group, ContainerPlacement placement, long expectedNs) throws IOException {
         Optional<Path> file = file(placement);
         if (file.isEmpty()) {
             return Optional.empty();

@@ -32,10 +32,11 @@ interface GroupEnforcer extends AutoCloseable {
     /**
      * Confines the container to the group. Fast (a file write or a map update), never waits for anything else.
      *
+     * @param expectedNs the invocation's expected execution in ns, 0 unknown (the scheduler's {@code srt} order)
      * @return what to undo, or empty if the container has nothing this enforcer can act on (no cgroup: unplaced)
      * @throws IOException the host refused it (the container is not confined)
      */
-    Optional<Bound> bind(CpuGroup group, ContainerPlacement placement) throws IOException;
+    Optional<Bound> bind(CpuGroup group, ContainerPlacement placement, long expectedNs) throws IOException;
 
     /**
      * Undoes {@link #bind}. A container whose cgroup is gone (destroyed meanwhile) counts as undone.

@@ -7,16 +7,20 @@ import dev.vireo.bpf.SchedExtGroups;
 import dev.vireo.bpf.SchedExtUnavailable;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Mode {@code sched-ext}: the sched_ext scheduler of {@code bpf/} ({@link SchedExtGroups}). At start it loads the
  * scheduler (maps pinned under {@code /sys/fs/bpf/vireo/<instance>/sched}, bpffs mounted there if the machine has
  * none) and writes every group: its CPUs, time slice and ordering. {@link #bind} maps the container's cgroup2 id to its
- * group and moves every task in the container to {@code SCHED_EXT}; {@link #unbind} unmaps it (its tasks stay
+ * group and moves every task in the container to {@code SCHED_EXT} (the first time; a container bound before is only
+ * mapped again: its tasks kept the policy and pass it on); {@link #unbind} unmaps it (its tasks stay
  * {@code SCHED_EXT}, in the scheduler's shared queue, until the next bind). Stopping the tracker stops the loader and
  * the kernel puts every task back in the default class; so does a crash of the worker (the loader follows its parent,
  * and the kernel detaches a scheduler whose loader died).
@@ -30,7 +34,19 @@ final class SchedExtEnforcer implements GroupEnforcer {
     /** How long the loader may take to load and attach (the verifier; seconds under emulation). */
     static final Duration READY = Duration.ofSeconds(60);
 
+    /** More remembered containers than this and those whose cgroup is gone are forgotten. */
+    static final int REMEMBERED = 4_096;
+
     private final SchedExtGroups scheduler;
+    /**
+     * Containers whose tasks are {@code SCHED_EXT} already, by id: their cgroup directory and its id. A task keeps its
+     * policy after unbind and passes it to every thread and process it starts, so binding such a container again is
+     * the map update alone (no {@code cgroup.threads} walk, no {@code stat}): the per-invocation cost of a warm one.
+     */
+    private final Map<String, Switched> switched = new ConcurrentHashMap<>();
+
+    private record Switched(Path dir, long id) {
+    }
 
     SchedExtEnforcer(SchedExtGroups scheduler) {
         this.scheduler = scheduler;
@@ -90,7 +106,7 @@ final class SchedExtEnforcer implements GroupEnforcer {
     }
 
     @Override
-    public Optional<Bound> bind(CpuGroup group, ContainerPlacement placement) throws IOException {
+    public Optional<Bound> bind(CpuGroup group, ContainerPlacement placement, long expectedNs) throws IOException {
         Optional<Path> dir = placement.unified();
         if (dir.isEmpty()) {
             return Optional.empty();
@@ -100,9 +116,18 @@ final class SchedExtEnforcer implements GroupEnforcer {
             throw new IOException("the sched_ext scheduler is not loaded any more (its loader exited: "
                     + scheduler.loader().stderr().strip() + "); " + placement.containerId() + " is not confined");
         }
+        // expectedNs orders the group's tasks under srt (0, unknown: taken in arrival order)
+        Switched known = switched.get(placement.containerId());
+        if (known != null && known.dir().equals(dir.get())) {
+            scheduler.maps().map(known.id(), group.index(), expectedNs);
+            return Optional.of(new Bound(group, placement, known.dir(), Long.toString(known.id())));
+        }
         long id = dev.vireo.bpf.Cgroups.id(dir.get());
-        // expected execution (order srt) is not known here: 0 = FIFO among the group's new tasks
-        scheduler.confine(dir.get(), group.index(), 0);
+        scheduler.confine(dir.get(), group.index(), expectedNs);
+        if (switched.size() >= REMEMBERED) {
+            switched.values().removeIf(s -> !Files.isDirectory(s.dir()));
+        }
+        switched.put(placement.containerId(), new Switched(dir.get(), id));
         return Optional.of(new Bound(group, placement, dir.get(), Long.toString(id)));
     }
 
@@ -110,6 +135,14 @@ final class SchedExtEnforcer implements GroupEnforcer {
     public void unbind(Bound bound) throws IOException {
         // by the id bind read: the cgroup's directory may be gone with the container, its map entry is not
         scheduler.release(Long.parseLong(bound.previous()));
+        if (!Files.isDirectory(bound.target())) {
+            switched.remove(bound.placement().containerId());
+        }
+    }
+
+    /** How many containers are remembered as switched (tests). */
+    int remembered() {
+        return switched.size();
     }
 
     /** The scheduler's maps and loader, for the console. */

@@ -27,14 +27,15 @@ class CpuGroupsTest {
         final List<String> log = new CopyOnWriteArrayList<>();
 
         @Override
-        public Optional<Bound> bind(CpuGroup group, ContainerPlacement placement) throws IOException {
+        public Optional<Bound> bind(CpuGroup group, ContainerPlacement placement, long expectedNs) throws IOException {
             if (!placement.placed()) {
                 return Optional.empty();
             }
             if (placement.containerId().startsWith("refuse")) {
                 throw new IOException("Invalid argument");
             }
-            log.add("bind " + placement.containerId() + " " + group.cpus());
+            log.add("bind " + placement.containerId() + " " + group.cpus() + (expectedNs > 0 ? " expected "
+                    + expectedNs : ""));
             return Optional.of(new Bound(group, placement, Path.of("/x"), "0-7"));
         }
 
@@ -123,6 +124,16 @@ class CpuGroupsTest {
         assertEquals(1, g.usage().used(), "an equal-looking grant that was never handed out frees nothing");
         g.release(b);
         assertEquals(0, g.usage().used());
+    }
+
+    @Test
+    void theInvocationsExpectedExecutionReachesTheEnforcerInNanoseconds() {
+        CpuGroups g = groups(Map.of("groups", "0;1"));
+        ResourceGrant a = g.tryAcquire(new ResourceRequest("a", "f-1", Compute.CPU, 0, 0.5, 0, 1, 3_250)).orElseThrow();
+        ResourceGrant b = g.tryAcquire(slot("b")).orElseThrow();
+        g.bind(a, placed("c1"));
+        g.bind(b, placed("c2"));
+        assertEquals(List.of("bind c1 0 expected 3250000", "bind c2 1"), enforcer.log, "0 (unknown) stays 0");
     }
 
     @Test

@@ -94,7 +94,7 @@ class CpusetEnforcerTest {
         CpuGroup group = new CpuGroup(1, CpuList.parse("2-3"), 5000, Order.FIFO, 1);
         ContainerPlacement placement = new ContainerPlacement("c1", "f-1",
                 Map.of("memory", tmp.resolve("memory/vireo/c1")), Optional.of(v2), OptionalLong.empty());
-        GroupEnforcer.Bound bound = enforcer.bind(group, placement).orElseThrow();
+        GroupEnforcer.Bound bound = enforcer.bind(group, placement, 0).orElseThrow();
         assertEquals(v2.resolve("cpuset.cpus"), bound.target());
         assertEquals("2-3", Files.readString(v2.resolve("cpuset.cpus")));
         enforcer.unbind(bound);
@@ -102,9 +102,9 @@ class CpusetEnforcerTest {
 
         Path noCpuset = Files.createDirectories(tmp.resolve("unified/vireo/c2"));
         assertTrue(enforcer.bind(group, new ContainerPlacement("c2", "f-1", Map.of(), Optional.of(noCpuset),
-                OptionalLong.empty())).isEmpty(), "a cgroup2 directory without the cpuset controller: unplaced");
+                OptionalLong.empty()), 0).isEmpty(), "a cgroup2 directory without the cpuset controller: unplaced");
         assertTrue(enforcer.bind(group, new ContainerPlacement("c3", "f-1", Map.of(), Optional.empty(),
-                OptionalLong.of(7))).isEmpty(), "a pid alone: unplaced");
+                OptionalLong.of(7)), 0).isEmpty(), "a pid alone: unplaced");
 
         Files.delete(v2.resolve("cpuset.cpus"));
         enforcer.unbind(bound); // the container's cgroup went with it: nothing to restore, no error
