@@ -35,7 +35,7 @@ public final class FakeWorker implements WorkerService {
             Map.of("sim", 7, "docker", 0), Map.of("queue", "fifo", "keepalive", "ttl"),
             List.of(new ResourceUsage("memory", "MB", 8192, 1792, Map.of()), new ResourceUsage("cpu", "cores", 8, 3.5,
                     Map.of())),
-            Map.of("hello-1", new FunctionStats(42, 150_000.4, 3_000.6, 2_000.5, 3_500.49, 10_000, 31.7, 99, 420.4)));
+            Map.of("hello-1", new FunctionStats(42, 150_000.4, 3_000.6, 2_000.5, 3_500.49, 10_000, 31.7, 99, 420.4, 3)));
 
     private final Map<String, FunctionSpec> functions = new LinkedHashMap<>();
     private final Map<String, InvocationRecord> async = new LinkedHashMap<>();

@@ -14,11 +14,26 @@ package dev.vireo.api.model;
  * @param lastArrivalNanos clock time of the last arrival, 0 if none
  * @param cpuWaitUs    (since 1.5) average CPU wait ({@link Timings#cpuWaitUs}) of the invocations whose wait was
  *                     measured; -1 when none was (unlike the others, 0 is a measured value here)
+ * @param containers   (since 1.6) not an average: the function's containers in the worker's pool at the moment of the
+ *                     status, busy or idle (where a new invocation would start warm); 0 where not reported
  */
 public record FunctionStats(long invocations, double coldStartUs, double warmUs, double executionUs, double e2eUs,
-        double interArrivalUs, double memoryMb, long lastArrivalNanos, double cpuWaitUs) {
+        double interArrivalUs, double memoryMb, long lastArrivalNanos, double cpuWaitUs, int containers) {
     public static final FunctionStats EMPTY = new FunctionStats(0, 0, 0, 0, 0, 0, 0, 0);
     public static final double EMA_WEIGHT = 0.1;
+
+    /** Statistics without a container count (as before 1.6). */
+    public FunctionStats(long invocations, double coldStartUs, double warmUs, double executionUs, double e2eUs,
+            double interArrivalUs, double memoryMb, long lastArrivalNanos, double cpuWaitUs) {
+        this(invocations, coldStartUs, warmUs, executionUs, e2eUs, interArrivalUs, memoryMb, lastArrivalNanos,
+                cpuWaitUs, 0);
+    }
+
+    /** These statistics with the pool's count of the function's containers now. */
+    public FunctionStats withContainers(int count) {
+        return new FunctionStats(invocations, coldStartUs, warmUs, executionUs, e2eUs, interArrivalUs, memoryMb,
+                lastArrivalNanos, cpuWaitUs, count);
+    }
 
     /** Statistics without a CPU wait measurement ({@code cpuWaitUs} = -1). */
     public FunctionStats(long invocations, double coldStartUs, double warmUs, double executionUs, double e2eUs,

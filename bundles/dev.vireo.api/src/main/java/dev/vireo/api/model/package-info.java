@@ -6,5 +6,5 @@
  * names the field and what was wrong.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.5.0")
+@org.osgi.annotation.versioning.Version("1.6.0")
 package dev.vireo.api.model;

@@ -87,10 +87,15 @@ final class ClusterStatus {
         double mem = 0;
         long waitN = 0; // invocations of the workers that measured the cpu wait: a worker without a probe says -1
         double wait = 0;
+        int containers = 0;
         for (Member m : membership.all()) {
             WorkerStatus s = m.status;
             FunctionStats f = s == null ? null : s.stats().get(functionId);
-            if (f == null || f.invocations() == 0) {
+            if (f == null) {
+                continue;
+            }
+            containers += f.containers();
+            if (f.invocations() == 0) {
                 continue;
             }
             long k = f.invocations();
@@ -107,9 +112,9 @@ final class ClusterStatus {
             }
         }
         if (n == 0) {
-            return FunctionStats.EMPTY;
+            return FunctionStats.EMPTY.withContainers(containers);
         }
         return new FunctionStats(n, cold / n, warm / n, exec / n, e2e / n, iat / n, mem / n, 0,
-                waitN == 0 ? Timings.NOT_MEASURED : wait / waitN);
+                waitN == 0 ? Timings.NOT_MEASURED : wait / waitN, containers);
     }
 }

@@ -252,7 +252,7 @@ final class DagEngine implements AutoCloseable {
         java.util.Set<String> functions = new HashSet<>();
         workflow.tasks().forEach(t -> functions.add(t.functionId()));
         return new NodePlanning(worker.status().stats(), overflow.workers(), sla, history, clock.nanoTime(),
-                w -> overflow.slotsOf(w, functions));
+                w -> overflow.slotsOf(w, functions), overflow::statsOf);
     }
 
     /** The run as this worker knows it, or as the store has it (a run another worker started). */

@@ -6,13 +6,16 @@ import dev.vireo.api.spi.dag.Prediction;
 import dev.vireo.api.spi.dag.Sla;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.function.ToIntFunction;
 
 /**
  * What a planner knows on this node when a run is submitted: the workers the run may use (this one, its home, first;
  * then its peers), the run's SLA statistic, predictions from this node's {@link History} (falling back on the
- * worker's moving averages for a function no task has run yet), slots per worker, and where functions ran lately
- * (warm). Immutable for one plan, except the history it reads.
+ * worker's moving averages for a function no task has run yet), slots per worker, and where a function is warm: it
+ * ran there lately as this node saw it, or that worker's status counts containers of it now (a peer's status is asked
+ * once per plan, when a planner first asks about that peer). Immutable for one plan, except the history it reads.
  */
 final class NodePlanning implements PlanningContext {
     private final Map<String, FunctionStats> stats;
@@ -21,10 +24,22 @@ final class NodePlanning implements PlanningContext {
     private final History history;
     private final long nowNs;
     private final ToIntFunction<String> slots;
+    private final Function<String, Map<String, FunctionStats>> statusOf;
+    private final Map<String, Map<String, FunctionStats>> asked = new ConcurrentHashMap<>();
 
     NodePlanning(Map<String, FunctionStats> stats, List<String> workers, Sla sla, History history, long nowNs,
             ToIntFunction<String> slots) {
+        this(stats, workers, sla, history, nowNs, slots, w -> Map.of());
+    }
+
+    /**
+     * @param statusOf a worker's per-function statistics now ({@code WorkerStatus.stats}; empty when it cannot be
+     *                 asked), for its container counts
+     */
+    NodePlanning(Map<String, FunctionStats> stats, List<String> workers, Sla sla, History history, long nowNs,
+            ToIntFunction<String> slots, Function<String, Map<String, FunctionStats>> statusOf) {
         this.stats = Map.copyOf(stats);
+        this.statusOf = statusOf;
         this.workers = List.copyOf(workers);
         this.sla = sla;
         this.history = history;
@@ -78,6 +93,13 @@ final class NodePlanning implements PlanningContext {
 
     @Override
     public boolean warm(String worker, String functionId) {
-        return history.warm(worker, functionId, nowNs);
+        if (history.warm(worker, functionId, nowNs)) {
+            return true;
+        }
+        // the first worker is this node: its own statistics came with the context
+        Map<String, FunctionStats> now = !workers.isEmpty() && workers.get(0).equals(worker) ? stats
+                : asked.computeIfAbsent(worker, statusOf);
+        FunctionStats f = now.get(functionId);
+        return f != null && f.containers() > 0;
     }
 }

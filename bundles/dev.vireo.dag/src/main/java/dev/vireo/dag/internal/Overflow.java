@@ -2,6 +2,7 @@ package dev.vireo.dag.internal;
 
 import dev.vireo.api.cluster.WorkerMember;
 import dev.vireo.api.dag.DagPeers;
+import dev.vireo.api.model.FunctionStats;
 import dev.vireo.api.spi.resource.ResourceUsage;
 import dev.vireo.api.time.Clock;
 import dev.vireo.api.worker.WorkerService;
@@ -37,6 +38,9 @@ final class Overflow {
 
     private final WorkerService local;
     private final Supplier<DagPeers> peers;
+    /** How long a worker's statistics ({@link #statsOf}) are taken as they were. */
+    static final long STATUS_NS = 1_000_000_000L;
+    private final Map<String, Asked> statuses = new ConcurrentHashMap<>();
     private final Supplier<List<WorkerMember>> members;
     private final Clock clock;
     private final AtomicInteger here = new AtomicInteger();
@@ -170,6 +174,32 @@ final class Overflow {
         }
         DagPeers p = peers.get();
         return p != null && p.peers().contains(worker) ? p.worker(worker) : null;
+    }
+
+    /**
+     * A worker's per-function statistics ({@code WorkerStatus.stats}, with each function's containers): this node's
+     * own, or a peer's, asked over its API at most once per {@link #STATUS_NS}; empty for a worker that is neither or
+     * does not answer.
+     */
+    Map<String, FunctionStats> statsOf(String worker) {
+        long now = clock.nanoTime();
+        Asked last = statuses.get(worker);
+        if (last != null && now - last.atNs() < STATUS_NS) {
+            return last.stats(); // a plan key is made on every submission: a peer's status is asked at most 1/s
+        }
+        WorkerService w = service(worker);
+        Map<String, FunctionStats> stats;
+        try {
+            stats = w == null ? Map.of() : w.status().stats();
+        } catch (RuntimeException e) {
+            stats = Map.of(); // unreachable now: planned as cold there
+        }
+        statuses.put(worker, new Asked(now, stats));
+        return stats;
+    }
+
+    /** A worker's statistics and when they were asked. */
+    private record Asked(long atNs, Map<String, FunctionStats> stats) {
     }
 
     /** This worker and its peers in service, this one first (the workers a plan may use). */

@@ -195,7 +195,7 @@ final class ContainerPool {
 
     /** The pool for the worker's status: containers in use and idle, their memory, and how many each backend runs. */
     record Census(int busy, int idle, long runningMb, long cachedMb, long runningUsedBytes, long cachedUsedBytes,
-            Map<String, Integer> backends) {
+            Map<String, Integer> backends, Map<String, Integer> functions) {
     }
 
     Census census() {
@@ -206,9 +206,11 @@ final class ContainerPool {
         long runningUsed = 0;
         long cachedUsed = 0;
         Map<String, Integer> backends = new java.util.TreeMap<>();
+        Map<String, Integer> functions = new java.util.HashMap<>();
         String lastBackend = null;
         int sameBackend = 0;
         for (Container c : byId.values()) {
+            functions.merge(c.handle.functionId(), 1, Integer::sum);
             if (c.inUse > 0) {
                 busy++;
                 runningMb += c.handle.memoryMb();
@@ -231,6 +233,6 @@ final class ContainerPool {
         if (lastBackend != null) {
             backends.merge(lastBackend, sameBackend, Integer::sum);
         }
-        return new Census(busy, idle, runningMb, cachedMb, runningUsed, cachedUsed, backends);
+        return new Census(busy, idle, runningMb, cachedMb, runningUsed, cachedUsed, backends, functions);
     }
 }

@@ -1,5 +1,6 @@
 package dev.vireo.worker.internal;
 
+import dev.vireo.api.model.FunctionStats;
 import dev.vireo.api.plugin.ExtensionPoint;
 import dev.vireo.api.plugin.PluginRegistry;
 import dev.vireo.api.spi.resource.ResourceTracker;
@@ -39,6 +40,13 @@ final class StatusReport {
         this.stats = stats;
     }
 
+    /** The statistics with each function's containers now (a function prewarmed and never invoked too). */
+    static Map<String, FunctionStats> withContainers(Map<String, FunctionStats> stats, ContainerPool.Census c) {
+        Map<String, FunctionStats> out = new java.util.HashMap<>(stats);
+        c.functions().forEach((id, n) -> out.put(id, out.getOrDefault(id, FunctionStats.EMPTY).withContainers(n)));
+        return out;
+    }
+
     WorkerStatus read() {
         List<ResourceUsage> usages = registry.activeAll(ResourceTracker.class).values().stream()
                 .map(ResourceTracker::usage).toList();
@@ -54,7 +62,7 @@ final class StatusReport {
             ContainerPool.Census c = containers.census();
             return new WorkerStatus(o.name(), admission.size(), o.queueCapacity(), runner.running(),
                     functions.size(), c.busy(), c.idle(), c.runningMb(), c.cachedMb(), c.runningUsedBytes() >> 20,
-                    c.cachedUsedBytes() >> 20, limit, c.backends(), policies, usages, stats.all());
+                    c.cachedUsedBytes() >> 20, limit, c.backends(), policies, usages, withContainers(stats.all(), c));
         } finally {
             lock.unlock();
         }

@@ -136,6 +136,7 @@ class WorkerCoreTest {
         assertEquals(t.e2eUs() - 1_000, t.overheadUs());
         assertEquals(1_000, t.e2eUs(), "on the virtual clock only the 1 ms execution takes time");
         assertEquals(2, worker.status().stats().get("a-1").invocations());
+        assertEquals(1, worker.status().stats().get("a-1").containers(), "its one container, idle in the pool");
     }
 
     @Test

@@ -153,7 +153,8 @@ final class Messages {
         s.stats().forEach((id, f) -> {
             FunctionStats.Builder fs = FunctionStats.newBuilder().setInvocations(f.invocations())
                     .setColdStartUs(f.coldStartUs()).setWarmUs(f.warmUs()).setExecutionUs(f.executionUs())
-                    .setE2EUs(f.e2eUs()).setInterArrivalUs(f.interArrivalUs()).setMemoryMb(f.memoryMb());
+                    .setE2EUs(f.e2eUs()).setInterArrivalUs(f.interArrivalUs()).setMemoryMb(f.memoryMb())
+                    .setContainers(f.containers());
             if (f.cpuWaitUs() >= 0) {
                 fs.setCpuWaitUs(f.cpuWaitUs());
             }
@@ -166,7 +167,8 @@ final class Messages {
         Map<String, dev.vireo.api.model.FunctionStats> stats = new HashMap<>();
         s.getStatsMap().forEach((id, f) -> stats.put(id, new dev.vireo.api.model.FunctionStats(f.getInvocations(),
                 f.getColdStartUs(), f.getWarmUs(), f.getExecutionUs(), f.getE2EUs(), f.getInterArrivalUs(),
-                f.getMemoryMb(), 0, f.hasCpuWaitUs() ? f.getCpuWaitUs() : dev.vireo.api.model.Timings.NOT_MEASURED)));
+                f.getMemoryMb(), 0, f.hasCpuWaitUs() ? f.getCpuWaitUs() : dev.vireo.api.model.Timings.NOT_MEASURED,
+                f.getContainers())));
         return new WorkerStatus(s.getWorker(), s.getQueued(), s.getQueueCapacity(), s.getRunning(), s.getFunctions(),
                 s.getContainersRunning(), s.getContainersCached(), s.getMemoryRunningMb(), s.getMemoryCachedMb(),
                 s.getMemoryRunningUsedMb(), s.getMemoryCachedUsedMb(), s.getMemoryLimitMb(), s.getBackendsMap(),

@@ -53,7 +53,7 @@ class MessagesTest {
     static WorkerStatus overTheWire(WorkerStatus s) {
         Map<String, FunctionStats> stats = new HashMap<>();
         s.stats().forEach((id, f) -> stats.put(id, new FunctionStats(f.invocations(), f.coldStartUs(), f.warmUs(),
-                f.executionUs(), f.e2eUs(), f.interArrivalUs(), f.memoryMb(), 0, f.cpuWaitUs())));
+                f.executionUs(), f.e2eUs(), f.interArrivalUs(), f.memoryMb(), 0, f.cpuWaitUs(), f.containers())));
         return new WorkerStatus(s.name(), s.queued(), s.queueCapacity(), s.running(), s.functions(),
                 s.containersRunning(), s.containersIdle(), s.memoryRunningMb(), s.memoryCachedMb(),
                 s.memoryRunningUsedMb(), s.memoryCachedUsedMb(), s.memoryLimitMb(), s.backends(), s.policies(),

@@ -345,6 +345,7 @@ final class Json {
             j.addProperty("inter_arrival_us", Math.round(f.interArrivalUs()));
             j.addProperty("memory_mb", Math.round(f.memoryMb()));
             j.addProperty("cpu_wait_us", Math.round(f.cpuWaitUs())); // -1: none measured
+            j.addProperty("containers", f.containers()); // in the pool now, busy or idle: not an average
             stats.add(e.getKey(), j);
         }
         o.add("stats", stats);

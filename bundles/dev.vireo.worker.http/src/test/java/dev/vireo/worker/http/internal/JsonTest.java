@@ -231,7 +231,7 @@ class JsonTest {
                               {"resource":"cpu","unit":"cores","capacity":8.0,"used":3.5}],
                  "stats":{"hello-1":{"invocations":42,"cold_start_us":150000,"warm_us":3001,"execution_us":2001,
                                      "e2e_us":3500,"inter_arrival_us":10000,"memory_mb":32,
-                                     "cpu_wait_us":420}}}"""), o);
+                                     "cpu_wait_us":420,"containers":3}}}"""), o);
         assertEquals(List.of("docker", "sim"), List.copyOf(o.getAsJsonObject("backends").keySet()));
     }
 
