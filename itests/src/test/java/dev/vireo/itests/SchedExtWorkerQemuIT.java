@@ -3,7 +3,6 @@ package dev.vireo.itests;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.sun.jna.Native;
@@ -51,21 +50,13 @@ class SchedExtWorkerQemuIT {
                 "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "-Xmx192m", "-Djava.io.tmpdir=/run",
                 "-Djna.tmpdir=/run", "--enable-native-access=ALL-UNNAMED", "-cp", classpath(),
                 SchedExtWorkerGuest.class.getName(), home.toString(), "/run/results"));
-        long t0 = System.nanoTime();
-        int qemu = QemuGuest.run(home, kernel, results, command, TIMEOUT_S);
-        long seconds = (System.nanoTime() - t0) / 1_000_000_000L;
-        Path file = results.resolve("result.properties");
-        if (qemu == -1 || !Files.exists(file)) {
-            fail((qemu == -1 ? "QEMU killed after " + TIMEOUT_S + " s" : "QEMU exited " + qemu) + " without a result;"
-                    + " guest console:\n" + tail(results.resolve("console.log")) + "\nguest output:\n"
-                    + tail(results.resolve("guest.log")));
-        }
+        Path file = QemuGuest.runForResult(home, kernel, results, command, TIMEOUT_S, "result.properties");
         Properties r = new Properties();
         try (InputStream in = Files.newInputStream(file)) {
             r.load(in);
         }
-        System.out.println("QEMU run " + seconds + " s; guest result " + r);
-        String context = "\nresult " + r + "\nguest output:\n" + tail(results.resolve("guest.log"));
+        System.out.println("guest result " + r);
+        String context = "\nresult " + r + "\nguest output:\n" + QemuGuest.tail(results.resolve("guest.log"));
         assertFalse(r.containsKey("error"), "the guest driver failed: " + context);
         assertEquals("enabled", r.getProperty("state_running"), "the tracker loaded the scheduler" + context);
         assertEquals("vireo", r.getProperty("ops"), context);
@@ -114,13 +105,5 @@ class SchedExtWorkerQemuIT {
             cp.add(Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString());
         }
         return String.join(File.pathSeparator, cp);
-    }
-
-    private static String tail(Path file) throws Exception {
-        if (!Files.exists(file)) {
-            return "(no " + file.getFileName() + ")";
-        }
-        List<String> lines = Files.readAllLines(file);
-        return String.join("\n", lines.subList(Math.max(0, lines.size() - 80), lines.size()));
     }
 }

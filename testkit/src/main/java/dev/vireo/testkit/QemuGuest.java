@@ -62,4 +62,31 @@ public final class QemuGuest {
         }
         return p.exitValue();
     }
+
+    /**
+     * {@link #run}, then the guest's result file {@code results/<name>}; fails the test with the guest's console and
+     * output when QEMU timed out or exited without writing it.
+     */
+    public static Path runForResult(Path home, Path kernel, Path results, List<String> command, long timeoutS,
+            String name) throws IOException, InterruptedException {
+        long t0 = System.nanoTime();
+        int qemu = run(home, kernel, results, command, timeoutS);
+        Path file = results.resolve(name);
+        if (qemu == -1 || !Files.exists(file)) {
+            throw new AssertionError((qemu == -1 ? "QEMU killed after " + timeoutS + " s" : "QEMU exited " + qemu)
+                    + " without a result; guest console:\n" + tail(results.resolve("console.log"))
+                    + "\nguest output:\n" + tail(results.resolve("guest.log")));
+        }
+        System.out.println("QEMU run " + (System.nanoTime() - t0) / 1_000_000_000L + " s");
+        return file;
+    }
+
+    /** The last 80 lines of a file of the guest's (its console, its output), or a line saying it is missing. */
+    public static String tail(Path file) throws IOException {
+        if (!Files.exists(file)) {
+            return "(no " + file.getFileName() + ")";
+        }
+        List<String> lines = Files.readAllLines(file);
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - 80), lines.size()));
+    }
 }

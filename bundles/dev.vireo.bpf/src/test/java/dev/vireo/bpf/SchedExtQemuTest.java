@@ -2,7 +2,6 @@ package dev.vireo.bpf;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.sun.jna.Native;
@@ -48,18 +47,10 @@ class SchedExtQemuTest {
                 "-XX:-UsePerfData", "-Xmx256m", "-Djava.io.tmpdir=/run", "-Djna.tmpdir=/run",
                 "--enable-native-access=ALL-UNNAMED", "-cp", classpath(), SchedExtGuest.class.getName(),
                 home.toString(), "/run/results"));
-        long t0 = System.nanoTime();
-        int qemu = QemuGuest.run(home, kernel, results, command, TIMEOUT_S);
-        long seconds = (System.nanoTime() - t0) / 1_000_000_000L;
-        Path json = results.resolve("result.json");
-        if (qemu == -1 || !Files.exists(json)) {
-            fail((qemu == -1 ? "QEMU killed after " + TIMEOUT_S + " s" : "QEMU exited " + qemu) + " without a result;"
-                    + " guest console:\n" + tail(results.resolve("console.log")) + "\nguest output:\n"
-                    + tail(results.resolve("guest.log")));
-        }
+        Path json = QemuGuest.runForResult(home, kernel, results, command, TIMEOUT_S, "result.json");
         Map<String, String> r = parse(Files.readString(json));
-        System.out.println("QEMU run " + seconds + " s; guest result " + r);
-        String context = "\nresult " + r + "\nguest output:\n" + tail(results.resolve("guest.log"));
+        System.out.println("guest result " + r);
+        String context = "\nresult " + r + "\nguest output:\n" + QemuGuest.tail(results.resolve("guest.log"));
 
         assertTrue(!r.containsKey("error"), "the guest driver failed: " + context);
         assertEquals("\"enabled\"", r.get("state_loaded"), context);
@@ -115,13 +106,5 @@ class SchedExtQemuTest {
             throw new AssertionError("the guest's result has no " + key + ": " + r);
         }
         return Long.parseLong(v);
-    }
-
-    private static String tail(Path file) throws Exception {
-        if (!Files.exists(file)) {
-            return "(no " + file.getFileName() + ")";
-        }
-        List<String> lines = Files.readAllLines(file);
-        return String.join("\n", lines.subList(Math.max(0, lines.size() - 80), lines.size()));
     }
 }
