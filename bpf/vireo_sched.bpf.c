@@ -69,6 +69,7 @@ struct {
 /* per task: when it became runnable (ARRIVAL order) and when it was last put into a group's queue (wait_ns) */
 struct task_ctx {
 	u64 runnable_at;
+	u64 runtime_at_wake; /* se.sum_exec_runtime when it last became runnable: srt counts this burst only */
 	u64 enqueued_at;
 	s32 group; /* the group it was queued in, -1 when shared */
 };
@@ -180,8 +181,14 @@ void BPF_PROG(vireo_enqueue, struct task_struct *p, u64 enq_flags)
 		vtime = tc && tc->runnable_at ? tc->runnable_at : now;
 		break;
 	case VIREO_ORDER_SRT:
+		/* remaining = expected - CPU used since it woke: a handler thread woken by its request counts this
+		 * invocation only, not the agent's start-up or earlier invocations of a warm container. A task past
+		 * its expected time is ordered by how far past it is: overrunning tasks take turns instead of one of
+		 * them keeping the head of the queue (remaining 0) for as long as it runs */
 		runtime = BPF_CORE_READ(p, se.sum_exec_runtime);
-		vtime = expected > runtime ? expected - runtime : 0;
+		if (tc && runtime >= tc->runtime_at_wake)
+			runtime -= tc->runtime_at_wake;
+		vtime = expected > runtime ? expected - runtime : runtime - expected;
 		break;
 	default:
 		vtime = now;
@@ -230,8 +237,10 @@ void BPF_PROG(vireo_runnable, struct task_struct *p, u64 enq_flags)
 {
 	struct task_ctx *tc = tctx_of(p);
 
-	if (tc)
+	if (tc) {
 		tc->runnable_at = bpf_ktime_get_ns();
+		tc->runtime_at_wake = BPF_CORE_READ(p, se.sum_exec_runtime);
+	}
 }
 
 SEC("struct_ops/vireo_running")

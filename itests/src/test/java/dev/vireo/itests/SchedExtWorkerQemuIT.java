@@ -70,6 +70,7 @@ class SchedExtWorkerQemuIT {
             assertTrue(r.getProperty("cgroups_running").contains(cgroup.substring("/vireo-process/".length())),
                     "its warm process keeps it" + context);
         }
+        assertEquals("0", r.getProperty("members_before"), "nothing mapped between invocations" + context);
         assertEquals(2, Integer.parseInt(r.getProperty("members_most")), "both mapped while both ran" + context);
         // id=group/expected_ns: each bound with its function's expected execution (the warm-up's ~100 ms), for srt
         List<String[]> seen = Arrays.stream(r.getProperty("members_seen").split(" ")).map(s -> s.split("[=/]"))

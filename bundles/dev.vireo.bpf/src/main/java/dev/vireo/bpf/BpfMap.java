@@ -23,7 +23,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *
  * <p>Threading: safe for any number of threads. Element operations run concurrently (the kernel serialises what it
  * must); {@link #close()} waits for operations in flight, after which every operation throws
- * {@link IllegalStateException}. Each operation allocates its own native buffer, so none shares memory with another.
+ * {@link IllegalStateException}. Each operation has a native buffer of its own while it runs (element calls take one
+ * from a few kept spares), so none shares memory with another.
  */
 public final class BpfMap implements Closeable {
     private static final int ELEM_ATTR = 32; // map_fd@0, key@8, value|next_key@16, flags@24
@@ -120,14 +121,17 @@ public final class BpfMap implements Closeable {
         checkLength("key", key, keySize);
         checkLength("value", value, valueSize);
         use.lock();
-        Memory m = buffer();
+        Memory m = null;
         try {
+            m = buffer();
             m.write(ELEM_ATTR, key, 0, keySize);
             m.write(valueOffset, value, 0, valueSize);
             setElemAttr(m, openFd(), true, flag.bits());
             Bpf.call(BpfCommand.MAP_UPDATE_ELEM, m, ELEM_ATTR, label);
         } finally {
-            recycle(m);
+            if (m != null) {
+                recycle(m);
+            }
             use.unlock();
         }
     }
@@ -151,8 +155,9 @@ public final class BpfMap implements Closeable {
     public Optional<byte[]> lookup(byte[] key) throws BpfException {
         checkLength("key", key, keySize);
         use.lock();
-        Memory m = buffer();
+        Memory m = null;
         try {
+            m = buffer();
             m.write(ELEM_ATTR, key, 0, keySize);
             setElemAttr(m, openFd(), true, 0);
             long r = Bpf.raw(BpfCommand.MAP_LOOKUP_ELEM, m, ELEM_ATTR, label);
@@ -162,7 +167,9 @@ public final class BpfMap implements Closeable {
             check(BpfCommand.MAP_LOOKUP_ELEM, r);
             return Optional.of(m.getByteArray(valueOffset, valueSize));
         } finally {
-            recycle(m);
+            if (m != null) {
+                recycle(m);
+            }
             use.unlock();
         }
     }
@@ -179,8 +186,9 @@ public final class BpfMap implements Closeable {
     public boolean delete(byte[] key) throws BpfException {
         checkLength("key", key, keySize);
         use.lock();
-        Memory m = buffer();
+        Memory m = null;
         try {
+            m = buffer();
             m.write(ELEM_ATTR, key, 0, keySize);
             setElemAttr(m, openFd(), false, 0);
             long r = Bpf.raw(BpfCommand.MAP_DELETE_ELEM, m, ELEM_ATTR, label);
@@ -190,7 +198,9 @@ public final class BpfMap implements Closeable {
             check(BpfCommand.MAP_DELETE_ELEM, r);
             return true;
         } finally {
-            recycle(m);
+            if (m != null) {
+                recycle(m);
+            }
             use.unlock();
         }
     }

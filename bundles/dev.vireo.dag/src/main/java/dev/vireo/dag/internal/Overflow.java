@@ -178,28 +178,34 @@ final class Overflow {
 
     /**
      * A worker's per-function statistics ({@code WorkerStatus.stats}, with each function's containers): this node's
-     * own, or a peer's, asked over its API at most once per {@link #STATUS_NS}; empty for a worker that is neither or
-     * does not answer.
+     * own, or a peer's, asked over its API at most once per {@link #STATUS_NS} ({@link #AVOID_NS} after it did not
+     * answer); empty for a worker that is neither, is passed over, or does not answer.
      */
     Map<String, FunctionStats> statsOf(String worker) {
         long now = clock.nanoTime();
         Asked last = statuses.get(worker);
-        if (last != null && now - last.atNs() < STATUS_NS) {
+        if (last != null && now - last.untilNs() < 0) {
             return last.stats(); // a plan key is made on every submission: a peer's status is asked at most 1/s
         }
-        WorkerService w = service(worker);
-        Map<String, FunctionStats> stats;
-        try {
-            stats = w == null ? Map.of() : w.status().stats();
-        } catch (RuntimeException e) {
-            stats = Map.of(); // unreachable now: planned as cold there
+        Long avoid = avoided.get(worker);
+        WorkerService w = avoid != null && now - avoid < 0 ? null : service(worker);
+        if (w == null) {
+            return Map.of(); // not a peer, or passed over: planned as cold there
         }
-        statuses.put(worker, new Asked(now, stats));
+        Map<String, FunctionStats> stats;
+        long keep = STATUS_NS;
+        try {
+            stats = w.status().stats();
+        } catch (RuntimeException e) {
+            stats = Map.of(); // did not answer: planned as cold there, and not asked again for a while
+            keep = AVOID_NS;
+        }
+        statuses.put(worker, new Asked(now + keep, stats));
         return stats;
     }
 
-    /** A worker's statistics and when they were asked. */
-    private record Asked(long atNs, Map<String, FunctionStats> stats) {
+    /** A worker's statistics and until when they are taken as they were. */
+    private record Asked(long untilNs, Map<String, FunctionStats> stats) {
     }
 
     /** This worker and its peers in service, this one first (the workers a plan may use). */

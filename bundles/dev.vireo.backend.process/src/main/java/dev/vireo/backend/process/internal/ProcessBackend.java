@@ -100,10 +100,11 @@ public final class ProcessBackend implements ContainerBackend {
     @Modified
     void modified(Config config) {
         Scratch.Medium.parse(config.scratch()); // refuse an unknown medium now, not at the first container
+        Optional<ProcessCgroups> cg = cgroups(config.cgroup(), ProcessCgroups.ROOT); // and a bad cgroup folder
         this.config = config;
         this.agent = config.agent().isBlank()
                 ? Path.of(home == null ? "." : home, "agent", "python", "vireo_agent.py") : Path.of(config.agent());
-        this.cgroups = cgroups(config.cgroup(), ProcessCgroups.ROOT);
+        this.cgroups = cg;
     }
 
     /** What {@code cgroup} selects: none, {@code auto} (the default folder where cgroups can be made), a folder. */
@@ -225,12 +226,17 @@ public final class ProcessBackend implements ContainerBackend {
         if (p == null || p.cgroups().remove(p.instance(), id).isEmpty()) {
             return;
         }
-        scheduler.schedule(() -> {
-            List<Path> left = p.cgroups().remove(p.instance(), id);
-            if (!left.isEmpty()) {
-                LOG.log(Level.WARNING, "[" + tid + "] the cgroups of " + id + " cannot be removed (still busy): " + left);
-            }
-        }, Duration.ofSeconds(1));
+        try {
+            scheduler.schedule(() -> {
+                List<Path> left = p.cgroups().remove(p.instance(), id);
+                if (!left.isEmpty()) {
+                    LOG.log(Level.WARNING, "[" + tid + "] the cgroups of " + id + " cannot be removed (still busy): "
+                            + left);
+                }
+            }, Duration.ofSeconds(1));
+        } catch (RuntimeException stopped) {
+            // the backend is stopping and its scheduler with it: the next start's reclaim removes them
+        }
     }
 
     /** The binding's environment with container paths (mount targets) replaced by their host paths. */

@@ -1,7 +1,6 @@
 package dev.vireo.backend.process.internal;
 
 import java.io.IOException;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -83,20 +82,22 @@ final class ProcessCgroups {
      */
     List<Path> create(String instance, String id) throws IOException {
         List<Path> procs = new ArrayList<>();
+        // a leftover of an earlier run under the same id (ids restart with the worker): its processes go first
+        remove(instance, id);
         for (Path h : hierarchies()) {
             Path dir = h;
             for (Path part : relative(instance, id)) {
                 Path up = dir;
                 dir = dir.resolve(part);
-                if (!Files.isDirectory(dir)) {
-                    enableControllers(up);
-                    try {
-                        Files.createDirectory(dir);
-                    } catch (java.nio.file.FileAlreadyExistsException raced) {
-                        // another container's create made the shared parent meanwhile
-                    }
-                    inheritCpuset(up, dir);
+                // every level, every time: a parent another create is still filling in (or one a crash left half
+                // made) is completed here rather than copied half-made into its child
+                enableControllers(up);
+                try {
+                    Files.createDirectory(dir);
+                } catch (java.nio.file.FileAlreadyExistsException exists) {
+                    // a shared parent made earlier, or meanwhile by another container's create
                 }
+                inheritCpuset(up, dir);
             }
             procs.add(dir.resolve("cgroup.procs"));
         }
@@ -186,13 +187,14 @@ final class ProcessCgroups {
             return; // cgroup v1
         }
         try {
-            String available = Files.readString(dir.resolve("cgroup.controllers"));
+            String available = " " + Files.readString(dir.resolve("cgroup.controllers")).trim() + " ";
+            String enabled = " " + Files.readString(control).trim() + " ";
             for (String c : List.of("cpuset", "cpu", "memory")) {
-                if ((" " + available.trim() + " ").contains(" " + c + " ")) {
+                if (available.contains(" " + c + " ") && !enabled.contains(" " + c + " ")) {
                     try {
                         Files.writeString(control, "+" + c);
-                    } catch (FileSystemException e) {
-                        // held elsewhere (a process in this folder, a threaded subtree): go without it
+                    } catch (IOException e) {
+                        // refused (a process in this folder, a threaded subtree): go without this one
                     }
                 }
             }

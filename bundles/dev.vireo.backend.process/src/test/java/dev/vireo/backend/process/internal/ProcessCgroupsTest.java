@@ -75,7 +75,7 @@ class ProcessCgroupsTest {
         List<Path> procs = cgroups.create("w1", "c-2");
         // the agent's own child outlives it (setsid: not in its process group either)
         Process p = new ProcessBuilder(ProcessCgroups.join(procs, List.of("/bin/sh", "-c",
-                "setsid sleep 60 & echo $!"))).start();
+                "setsid sleep 60 > /dev/null 2>&1 & echo $!"))).start();
         long orphan = Long.parseLong(new String(p.getInputStream().readAllBytes()).trim());
         p.waitFor(10, TimeUnit.SECONDS);
         assertTrue(ProcessHandle.of(orphan).map(ProcessHandle::isAlive).orElse(false));

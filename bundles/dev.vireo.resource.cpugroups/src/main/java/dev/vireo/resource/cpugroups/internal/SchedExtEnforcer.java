@@ -116,9 +116,9 @@ final class SchedExtEnforcer implements GroupEnforcer {
             throw new IOException("the sched_ext scheduler is not loaded any more (its loader exited: "
                     + scheduler.loader().stderr().strip() + "); " + placement.containerId() + " is not confined");
         }
-        // expectedNs orders the group's tasks under srt (0, unknown: taken in arrival order)
+        // expectedNs orders the group's tasks under srt (0, unknown: by the CPU used since waking, least first)
         Switched known = switched.get(placement.containerId());
-        if (known != null && known.dir().equals(dir.get())) {
+        if (known != null && known.dir().equals(dir.get()) && stillExt(placement)) {
             scheduler.maps().map(known.id(), group.index(), expectedNs);
             return Optional.of(new Bound(group, placement, known.dir(), Long.toString(known.id())));
         }
@@ -137,6 +137,22 @@ final class SchedExtEnforcer implements GroupEnforcer {
         scheduler.release(Long.parseLong(bound.previous()));
         if (!Files.isDirectory(bound.target())) {
             switched.remove(bound.placement().containerId());
+        }
+    }
+
+    /**
+     * Whether the container's init process is still {@code SCHED_EXT} (one {@code sched_getscheduler}): a handler
+     * that set its own policy back makes the next bind walk the container's threads again. True when the backend
+     * knows no pid (nothing to check; the walk at the first bind stands).
+     */
+    private static boolean stillExt(ContainerPlacement placement) {
+        if (placement.pid().isEmpty()) {
+            return true;
+        }
+        try {
+            return dev.vireo.bpf.SchedPolicy.policy((int) placement.pid().getAsLong()) == dev.vireo.bpf.SchedPolicy.SCHED_EXT;
+        } catch (IOException e) {
+            return false; // gone or unreadable: the full bind says which
         }
     }
 
