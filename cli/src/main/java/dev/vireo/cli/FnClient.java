@@ -251,14 +251,16 @@ public final class FnClient {
         }
         JsonObject stats = s.getAsJsonObject("stats");
         if (!stats.isEmpty()) {
-            System.out.printf(Locale.ROOT, "%-28s %8s %12s %12s %12s %12s %12s%n", "FUNCTION", "CALLS", "COLD us",
-                    "WARM us", "EXEC us", "E2E us", "CPU WAIT us");
+            System.out.printf(Locale.ROOT, "%-28s %8s %12s %12s %12s %12s %12s %10s%n", "FUNCTION", "CALLS", "COLD us",
+                    "WARM us", "EXEC us", "E2E us", "CPU WAIT us", "CONTAINERS");
             for (String f : stats.keySet()) {
                 JsonObject x = stats.getAsJsonObject(f);
                 long wait = x.has("cpu_wait_us") ? x.get("cpu_wait_us").getAsLong() : -1;
-                System.out.printf(Locale.ROOT, "%-28s %8d %12d %12d %12d %12d %12s%n", f, x.get("invocations").getAsLong(),
-                        x.get("cold_start_us").getAsLong(), x.get("warm_us").getAsLong(), x.get("execution_us").getAsLong(),
-                        x.get("e2e_us").getAsLong(), wait < 0 ? "-" : Long.toString(wait));
+                String containers = x.has("containers") ? x.get("containers").getAsString() : "-"; // API model 1.6
+                System.out.printf(Locale.ROOT, "%-28s %8d %12d %12d %12d %12d %12s %10s%n", f,
+                        x.get("invocations").getAsLong(), x.get("cold_start_us").getAsLong(),
+                        x.get("warm_us").getAsLong(), x.get("execution_us").getAsLong(), x.get("e2e_us").getAsLong(),
+                        wait < 0 ? "-" : Long.toString(wait), containers);
             }
         }
         return 0;
