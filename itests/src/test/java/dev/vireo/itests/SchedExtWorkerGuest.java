@@ -68,7 +68,8 @@ public final class SchedExtWorkerGuest {
                 "cgroup", "vireo-process"));
         Home h = new Home(home, BASE.resolve("run"), configs, BASE.resolve("deploy"), BASE.resolve("runs"),
                 Path.of(System.getProperty("java.home"), "bin", "java"));
-        // TCG runs a JIT's output slowly and rewrites it often: C1 only, one small heap, no perf file
+        // TCG runs a JIT's output slowly and rewrites it often: C1 only, one small heap, no perf file (the options of
+        // QemuGuest.JVM_OPTIONS, which this guest-side class cannot load: the test kit is not on its class path)
         Instance worker = new Instance(h, "worker", "worker").jvmOption("-XX:TieredStopAtLevel=1")
                 .jvmOption("-XX:+UseSerialGC").jvmOption("-XX:-UsePerfData").jvmOption("-Xmx384m")
                 .jvmOption("-Djava.io.tmpdir=/run").jvmOption("-Djna.tmpdir=/run")

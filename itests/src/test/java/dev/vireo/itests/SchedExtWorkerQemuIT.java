@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.sun.jna.Native;
+import dev.vireo.bpf.BpfArtifacts;
 import dev.vireo.bpf.CpuGroupMaps;
 import dev.vireo.cli.instance.Instance;
 import dev.vireo.testkit.QemuGuest;
@@ -16,6 +17,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -36,20 +38,14 @@ class SchedExtWorkerQemuIT {
 
     @Test
     void theWorkerRunsEachFunctionOnlyOnItsGroupsCpuUnderTheSchedExtScheduler(@TempDir Path results) throws Exception {
-        assumeTrue("root".equals(ProcessHandle.current().info().user().orElse("")), "the QEMU test needs root");
-        assumeTrue(Files.isExecutable(QemuGuest.QEMU), QemuGuest.QEMU + " missing (apt-get install qemu-system-x86)");
         Path home = LaunchedWorker.HOME;
-        assumeTrue(!home.startsWith("/run"), "the guest's scratch tmpfs is /run, which would hide " + home);
+        Optional<String> unbootable = QemuGuest.unbootable(home);
+        assumeTrue(unbootable.isEmpty(), () -> "skipped: " + unbootable.orElse(""));
         Path kernel = QemuGuest.kernel(home);
-        assumeTrue(Files.isRegularFile(kernel), "no sched_ext kernel at " + kernel + " (set VIREO_SCX_KERNEL)");
-        assumeTrue(Files.isRegularFile(home.resolve("bpf/target/vireo_sched.bpf.o"))
-                && Files.isExecutable(home.resolve("bpf/target/vireo-bpf")), "the BPF artifacts are not built"
-                + " (apt-get install clang libbpf-dev; mvn -pl bpf compile)");
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        List<String> command = new ArrayList<>(List.of(java.toString(), "-XX:+UseSerialGC",
-                "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "-Xmx192m", "-Djava.io.tmpdir=/run",
-                "-Djna.tmpdir=/run", "--enable-native-access=ALL-UNNAMED", "-cp", classpath(),
-                SchedExtWorkerGuest.class.getName(), home.toString(), "/run/results"));
+        Optional<String> missing = BpfArtifacts.in(home).missing();
+        assumeTrue(missing.isEmpty(), () -> "skipped: " + missing.orElse(""));
+        List<String> command = QemuGuest.java("192m", classpath(), SchedExtWorkerGuest.class.getName(),
+                home.toString(), "/run/results");
         Path file = QemuGuest.runForResult(home, kernel, results, command, TIMEOUT_S, "result.properties");
         Properties r = new Properties();
         try (InputStream in = Files.newInputStream(file)) {

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -17,6 +18,43 @@ public final class QemuGuest {
     public static final String KERNEL_NAME = "bzImage-6.12.117-scx";
 
     private QemuGuest() {
+    }
+
+    /**
+     * JVM options for a JVM in the guest: TCG runs a JIT's output slowly and rewrites it often (C1 only, serial GC, no
+     * perf file), and the guest's only writable scratch space is {@code /run}.
+     */
+    public static final List<String> JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+            "-XX:-UsePerfData", "-Djava.io.tmpdir=/run", "-Djna.tmpdir=/run", "--enable-native-access=ALL-UNNAMED");
+
+    /**
+     * Why a guest cannot be booted here, if it cannot (a test skips, saying so): it needs root (the 9p export of /,
+     * mounts in the guest), QEMU, a checkout outside the guest's scratch {@code /run}, and the kernel.
+     */
+    public static Optional<String> unbootable(Path home) {
+        if (!"root".equals(ProcessHandle.current().info().user().orElse(""))) {
+            return Optional.of("the QEMU test needs root (9p export of /, mounts in the guest)");
+        }
+        if (!Files.isExecutable(QEMU)) {
+            return Optional.of(QEMU + " missing (apt-get install qemu-system-x86)");
+        }
+        if (home.toAbsolutePath().startsWith("/run")) {
+            return Optional.of("the guest's scratch tmpfs is /run, which would hide this checkout at " + home);
+        }
+        Path kernel = kernel(home);
+        return Files.isRegularFile(kernel) ? Optional.empty()
+                : Optional.of("no sched_ext kernel at " + kernel + " (set VIREO_SCX_KERNEL)");
+    }
+
+    /** The command that runs {@code mainClass} in the guest on this JDK with {@link #JVM_OPTIONS}. */
+    public static List<String> java(String heap, String classpath, String mainClass, String... args) {
+        List<String> cmd = new java.util.ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(JVM_OPTIONS);
+        cmd.add("-Xmx" + heap);
+        cmd.addAll(List.of("-cp", classpath, mainClass));
+        cmd.addAll(List.of(args));
+        return cmd;
     }
 
     /** The kernel: {@code $VIREO_SCX_KERNEL}, else {@code <home>/../shared/sched-ext-kernel/bzImage-6.12.117-scx}. */

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -32,21 +33,13 @@ class SchedExtQemuTest {
     @Test
     void mappedTasksRunOnlyOnTheirGroupsCpuAndDetachRestoresTheDefaultScheduler(@TempDir Path results)
             throws Exception {
-        assumeTrue(Kernel.root(), "skipped: the QEMU test needs root (9p export of /, mounts in the guest)");
-        assumeTrue(Files.isExecutable(QemuGuest.QEMU), "skipped: " + QemuGuest.QEMU + " missing (apt-get install"
-                + " qemu-system-x86)");
         Path home = Artifacts.home();
-        assumeTrue(!home.toAbsolutePath().startsWith("/run"), "skipped: the guest's scratch tmpfs is /run, which would"
-                + " hide this checkout at " + home);
+        Optional<String> unbootable = QemuGuest.unbootable(home);
+        assumeTrue(unbootable.isEmpty(), () -> "skipped: " + unbootable.orElse(""));
         Path kernel = QemuGuest.kernel(home);
-        assumeTrue(Files.isRegularFile(kernel), "skipped: no sched_ext kernel at " + kernel + " (set VIREO_SCX_KERNEL)");
         Artifacts.assumeBuilt();
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-
-        List<String> command = new ArrayList<>(List.of(java.toString(), "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-XX:-UsePerfData", "-Xmx256m", "-Djava.io.tmpdir=/run", "-Djna.tmpdir=/run",
-                "--enable-native-access=ALL-UNNAMED", "-cp", classpath(), SchedExtGuest.class.getName(),
-                home.toString(), "/run/results"));
+        List<String> command = QemuGuest.java("256m", classpath(), SchedExtGuest.class.getName(), home.toString(),
+                "/run/results");
         Path json = QemuGuest.runForResult(home, kernel, results, command, TIMEOUT_S, "result.json");
         Map<String, String> r = parse(Files.readString(json));
         System.out.println("guest result " + r);
