@@ -16,8 +16,8 @@ import java.util.concurrent.TimeUnit;
  * pinned maps with {@link CpuGroupMaps#open} or {@link RunQueueMaps#open}.
  *
  * <p>The loader stops (detaches, unpins, exits 0) on EOF on its stdin, which {@link #close()} gives it, and also
- * when this JVM dies (its stdin closes; it also watches its parent process); a scheduler it loaded is unregistered by the kernel even when the
- * loader is killed. Its stderr (libbpf's and the verifier's messages) goes to a temporary file, read back into the
+ * when this JVM dies (its stdin closes; it also watches its parent process); a scheduler it loaded is unregistered by
+ * the kernel even when the loader is killed. Its stderr (libbpf's and the verifier's messages) goes to a temporary file, read back into the
  * exceptions. Threading: one caller at a time; no threads are started (the wait for {@code ready} polls the
  * process's stdout).
  */

@@ -120,20 +120,12 @@ public final class BpfMap implements Closeable {
     public void update(byte[] key, byte[] value, UpdateFlag flag) throws BpfException {
         checkLength("key", key, keySize);
         checkLength("value", value, valueSize);
-        use.lock();
-        Memory m = null;
-        try {
-            m = buffer();
-            m.write(ELEM_ATTR, key, 0, keySize);
+        element(key, m -> {
             m.write(valueOffset, value, 0, valueSize);
             setElemAttr(m, openFd(), true, flag.bits());
             Bpf.call(BpfCommand.MAP_UPDATE_ELEM, m, ELEM_ATTR, label);
-        } finally {
-            if (m != null) {
-                recycle(m);
-            }
-            use.unlock();
-        }
+            return null;
+        });
     }
 
     /** Sets {@code key} to {@code value}, creating or overwriting it ({@link UpdateFlag#ANY}). */
@@ -154,11 +146,7 @@ public final class BpfMap implements Closeable {
     /** The value of {@code key}, or empty when there is no such key ({@code BPF_MAP_LOOKUP_ELEM}). */
     public Optional<byte[]> lookup(byte[] key) throws BpfException {
         checkLength("key", key, keySize);
-        use.lock();
-        Memory m = null;
-        try {
-            m = buffer();
-            m.write(ELEM_ATTR, key, 0, keySize);
+        return element(key, m -> {
             setElemAttr(m, openFd(), true, 0);
             long r = Bpf.raw(BpfCommand.MAP_LOOKUP_ELEM, m, ELEM_ATTR, label);
             if (r == -BpfException.ENOENT) {
@@ -166,12 +154,7 @@ public final class BpfMap implements Closeable {
             }
             check(BpfCommand.MAP_LOOKUP_ELEM, r);
             return Optional.of(m.getByteArray(valueOffset, valueSize));
-        } finally {
-            if (m != null) {
-                recycle(m);
-            }
-            use.unlock();
-        }
+        });
     }
 
     /** {@link #lookup(byte[])} with the key encoded in the map's key size. */
@@ -185,11 +168,7 @@ public final class BpfMap implements Closeable {
      */
     public boolean delete(byte[] key) throws BpfException {
         checkLength("key", key, keySize);
-        use.lock();
-        Memory m = null;
-        try {
-            m = buffer();
-            m.write(ELEM_ATTR, key, 0, keySize);
+        return element(key, m -> {
             setElemAttr(m, openFd(), false, 0);
             long r = Bpf.raw(BpfCommand.MAP_DELETE_ELEM, m, ELEM_ATTR, label);
             if (r == -BpfException.ENOENT) {
@@ -197,12 +176,7 @@ public final class BpfMap implements Closeable {
             }
             check(BpfCommand.MAP_DELETE_ELEM, r);
             return true;
-        } finally {
-            if (m != null) {
-                recycle(m);
-            }
-            use.unlock();
-        }
+        });
     }
 
     /** {@link #delete(byte[])} with the key encoded in the map's key size. */
@@ -373,16 +347,31 @@ public final class BpfMap implements Closeable {
         }
     }
 
-    /** A call buffer: a spare one, else a new one. Used under the {@code use} lock. */
-    private Memory buffer() {
-        Memory m = spare.poll();
-        return m != null ? m : new Memory(bufferSize);
+    /** An element call's body: its buffer holds the key at {@link #ELEM_ATTR}; the body sets the rest and calls. */
+    private interface ElementCall<T> {
+        T call(Memory buffer) throws BpfException;
     }
 
-    /** Keeps {@code m} for the next call while there is room and the map is open (every field is set anew on use). */
-    private void recycle(Memory m) {
-        if (fd < 0 || !spare.offer(m)) {
-            m.close();
+    /**
+     * Runs an element call under the {@code use} lock with a call buffer holding {@code key}: a spare buffer, else a
+     * new one; kept for the next call afterwards while there is room and the map is open (every field is set anew on
+     * use).
+     */
+    private <T> T element(byte[] key, ElementCall<T> body) throws BpfException {
+        use.lock();
+        Memory m = null;
+        try {
+            m = spare.poll();
+            if (m == null) {
+                m = new Memory(bufferSize);
+            }
+            m.write(ELEM_ATTR, key, 0, keySize);
+            return body.call(m);
+        } finally {
+            if (m != null && (fd < 0 || !spare.offer(m))) {
+                m.close();
+            }
+            use.unlock();
         }
     }
 
