@@ -35,11 +35,11 @@ final class Overflow {
     static final long WORTH_US = 2_000;
     /** How long a peer that did not answer is passed over. */
     static final long AVOID_NS = 5_000_000_000L;
+    /** How long a worker's statistics ({@link #statsOf}) are taken as they were. */
+    static final long STATUS_NS = 1_000_000_000L;
 
     private final WorkerService local;
     private final Supplier<DagPeers> peers;
-    /** How long a worker's statistics ({@link #statsOf}) are taken as they were. */
-    static final long STATUS_NS = 1_000_000_000L;
     private final Map<String, Asked> statuses = new ConcurrentHashMap<>();
     private final Supplier<List<WorkerMember>> members;
     private final Clock clock;

@@ -26,6 +26,7 @@ final class ProcessCgroups {
 
     private final Path root;
     private final Path parent;
+    private final List<Path> hierarchies;
 
     ProcessCgroups(Path root, Path parent) {
         if (parent.isAbsolute() || parent.normalize().startsWith("..") || parent.toString().isBlank()) {
@@ -34,6 +35,7 @@ final class ProcessCgroups {
         }
         this.root = root;
         this.parent = parent.normalize();
+        this.hierarchies = hierarchies(root);
     }
 
     /** The cgroup root these folders are under. */
@@ -53,10 +55,15 @@ final class ProcessCgroups {
 
     /** The hierarchies a cgroup is made in: cgroup v2 first (the root, or unified/), then v1 cpuset and memory. */
     List<Path> hierarchies() {
+        return hierarchies;
+    }
+
+    /** The host's layout under {@code root}, read once: it does not change while the worker runs. */
+    private static List<Path> hierarchies(Path root) {
         List<Path> out = new ArrayList<>();
         if (Files.exists(root.resolve("cgroup.controllers"))) {
             out.add(root); // cgroup v2 alone
-            return out;
+            return List.copyOf(out);
         }
         if (Files.exists(root.resolve("unified/cgroup.controllers"))) {
             out.add(root.resolve("unified"));
@@ -66,13 +73,12 @@ final class ProcessCgroups {
                 out.add(root.resolve(c));
             }
         }
-        return out;
+        return List.copyOf(out);
     }
 
     /** Whether cgroups can be made here: some hierarchy exists and its root is writable (root, not in a container). */
     boolean usable() {
-        List<Path> h = hierarchies();
-        return !h.isEmpty() && Files.isWritable(h.get(0).resolve("cgroup.procs"));
+        return !hierarchies.isEmpty() && Files.isWritable(hierarchies.get(0).resolve("cgroup.procs"));
     }
 
     /**
@@ -84,7 +90,7 @@ final class ProcessCgroups {
         List<Path> procs = new ArrayList<>();
         // a leftover of an earlier run under the same id (ids restart with the worker): its processes go first
         remove(instance, id);
-        for (Path h : hierarchies()) {
+        for (Path h : hierarchies) {
             Path dir = h;
             for (Path part : relative(instance, id)) {
                 Path up = dir;
@@ -128,7 +134,7 @@ final class ProcessCgroups {
      */
     List<Path> remove(String instance, String id) {
         List<Path> left = new ArrayList<>();
-        for (Path h : hierarchies()) {
+        for (Path h : hierarchies) {
             Path dir = h.resolve(relative(instance, id));
             if (!Files.isDirectory(dir)) {
                 continue;
@@ -148,7 +154,7 @@ final class ProcessCgroups {
     /** The folders of {@code instance} that hold no process (a crashed worker's leftovers), removed; how many. */
     int removeIdle(String instance) {
         int removed = 0;
-        for (Path h : hierarchies()) {
+        for (Path h : hierarchies) {
             Path dir = h.resolve(relative(instance));
             if (!Files.isDirectory(dir)) {
                 continue;

@@ -5,6 +5,7 @@ import dev.vireo.bpf.BpfArtifacts;
 import dev.vireo.bpf.BpfFs;
 import dev.vireo.bpf.SchedExtGroups;
 import dev.vireo.bpf.SchedExtUnavailable;
+import dev.vireo.bpf.SchedPolicy;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
@@ -34,7 +35,7 @@ final class SchedExtEnforcer implements GroupEnforcer {
     /** How long the loader may take to load and attach (the verifier; seconds under emulation). */
     static final Duration READY = Duration.ofSeconds(60);
 
-    /** More remembered containers than this and those whose cgroup is gone are forgotten. */
+    /** Past this many remembered containers, those whose cgroup is gone are forgotten (at the next first bind). */
     static final int REMEMBERED = 4_096;
 
     private final SchedExtGroups scheduler;
@@ -135,9 +136,6 @@ final class SchedExtEnforcer implements GroupEnforcer {
     public void unbind(Bound bound) throws IOException {
         // by the id bind read: the cgroup's directory may be gone with the container, its map entry is not
         scheduler.release(Long.parseLong(bound.previous()));
-        if (!Files.isDirectory(bound.target())) {
-            switched.remove(bound.placement().containerId());
-        }
     }
 
     /**
@@ -150,15 +148,10 @@ final class SchedExtEnforcer implements GroupEnforcer {
             return true;
         }
         try {
-            return dev.vireo.bpf.SchedPolicy.policy((int) placement.pid().getAsLong()) == dev.vireo.bpf.SchedPolicy.SCHED_EXT;
+            return SchedPolicy.policy((int) placement.pid().getAsLong()) == SchedPolicy.SCHED_EXT;
         } catch (IOException e) {
             return false; // gone or unreadable: the full bind says which
         }
-    }
-
-    /** How many containers are remembered as switched (tests). */
-    int remembered() {
-        return switched.size();
     }
 
     /** The scheduler's maps and loader, for the console. */
