@@ -23,13 +23,18 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -55,6 +60,8 @@ public final class ProcessBackend implements ContainerBackend {
     private static final System.Logger LOG = System.getLogger(ProcessBackend.class.getName());
     /** The cgroup folder {@code cgroup = auto} uses. */
     static final String DEFAULT_CGROUP = "vireo-process";
+    /** How long stopping waits for killed processes to exit so that their cgroups can be removed. */
+    static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
 
     @ObjectClassDefinition(name = "Vireo backend: process", description = "Agents as local processes.")
     public @interface Config {
@@ -83,6 +90,8 @@ public final class ProcessBackend implements ContainerBackend {
     private volatile Optional<ProcessCgroups> cgroups = Optional.empty();
     /** Where each running process's cgroups are (the setting may change while it runs). */
     private final Map<String, Placed> placed = new ConcurrentHashMap<>();
+    /** Set by {@link #close()}: a create still under way then kills what it started instead of keeping it. */
+    private volatile boolean closed;
 
     private record Placed(ProcessCgroups cgroups, String instance) {
     }
@@ -120,13 +129,43 @@ public final class ProcessBackend implements ContainerBackend {
         return Optional.of(new ProcessCgroups(root, Path.of(v)));
     }
 
+    /**
+     * Kills every process (those being destroyed too, and whatever else is in their cgroups), waits at most
+     * {@link #CLOSE_WAIT} until they exited, and then removes their scratch spaces and cgroups before returning: a
+     * worker that stops exits right after this, so cleanup left to an exit callback would never run.
+     */
     @Deactivate
     void close() {
-        processes.forEach((id, p) -> {
+        closed = true;
+        List<CompletableFuture<?>> exits = new ArrayList<>();
+        processes.values().forEach(p -> {
             p.destroyForcibly();
-            removeScratch(id, "close");
-            p.onExit().thenRun(() -> removeCgroups(id, "close"));
+            exits.add(p.onExit());
         });
+        placed.forEach((id, where) -> exits.addAll(where.cgroups().kill(where.instance(), id)));
+        try {
+            CompletableFuture.allOf(exits.toArray(CompletableFuture[]::new))
+                    .get(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            LOG.log(Level.WARNING, "not every process exited within " + CLOSE_WAIT.toMillis()
+                    + " ms of SIGKILL; the cgroups of those still exiting are left for the next start's reclaim");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        processes.keySet().forEach(id -> {
+            processes.remove(id);
+            removeScratch(id, "close");
+        });
+        Set<String> instances = new HashSet<>();
+        placed.forEach((id, where) -> {
+            placed.remove(id);
+            instances.add(where.instance());
+            List<Path> left = where.cgroups().remove(where.instance(), id);
+            if (!left.isEmpty()) {
+                LOG.log(Level.WARNING, "[close] the cgroups of " + id + " cannot be removed (still busy): " + left);
+            }
+        });
+        cgroups.ifPresent(c -> instances.forEach(c::removeInstanceFolder));
     }
 
     @Override
@@ -201,6 +240,14 @@ public final class ProcessBackend implements ContainerBackend {
         try {
             Process p = pb.start();
             processes.put(request.id(), p);
+            if (closed) {
+                // close() ran while this create was under way and did not see this process: undo it here
+                processes.remove(request.id());
+                p.destroyForcibly();
+                Scratch.remove(scratchRoot, request.id());
+                p.onExit().thenRun(() -> removeCgroups(request.id(), "create"));
+                return CompletableFuture.failedFuture(new BackendException("the process backend is stopping"));
+            }
             return CompletableFuture.completedFuture(new ContainerHandle(request.id(), fn.id(), "process",
                     request.binding().endpoint(), fn.memoryMb(), request.labels()));
         } catch (IOException e) {

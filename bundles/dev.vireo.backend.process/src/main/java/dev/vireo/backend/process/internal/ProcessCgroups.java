@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 
 /**
@@ -151,6 +152,20 @@ final class ProcessCgroups {
         return left;
     }
 
+    /** Kills every process in container {@code id}'s cgroups; the exits to wait for before {@link #remove}. */
+    List<CompletableFuture<ProcessHandle>> kill(String instance, String id) {
+        List<CompletableFuture<ProcessHandle>> exits = new ArrayList<>();
+        for (Path h : hierarchies) {
+            for (long pid : pids(h.resolve(relative(instance, id)))) {
+                ProcessHandle.of(pid).ifPresent(p -> {
+                    p.destroyForcibly();
+                    exits.add(p.onExit());
+                });
+            }
+        }
+        return exits;
+    }
+
     /** The folders of {@code instance} that hold no process (a crashed worker's leftovers), removed; how many. */
     int removeIdle(String instance) {
         int removed = 0;
@@ -174,7 +189,19 @@ final class ProcessCgroups {
                 // unreadable: nothing to tidy
             }
         }
+        removeInstanceFolder(instance);
         return removed;
+    }
+
+    /** Removes {@code instance}'s own folder where it holds no cgroup any more; one still in use stays. */
+    void removeInstanceFolder(String instance) {
+        for (Path h : hierarchies) {
+            try {
+                Files.deleteIfExists(h.resolve(relative(instance)));
+            } catch (IOException e) {
+                // a container's cgroup is still in it (or it is not ours to remove): it stays
+            }
+        }
     }
 
     /** The processes in a cgroup folder (none when it is gone). */
