@@ -28,7 +28,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * Planners against each other on the same workflows, live: five graphs (a function per execution time, so that a
+ * Planners against each other on the same workflows, live: six graphs (a function per execution time, so that a
  * function's history predicts its tasks) (a fan-out/fan-in, a chain, a tree reduce, a
  * map-reduce whose few long maps come last in the spec, and a chain of diamonds passing large outputs), each run under
  * every planner on a controller with two workers (sim backend, functions of half a CPU: four at once per worker).
@@ -119,6 +119,22 @@ public final class PlannerBench {
                     + ref("d" + i + "-l") + ",\"b\":" + ref("d" + i + "-r"), ""));
         }
         g.add(new Graph("large-output-diamonds", "{\"name\":\"pb-diamonds\",\"tasks\":[" + dia + "]}"));
+
+        // 8 pipelines of three stages from one root into one sink: the first two stages return ~110 KB to the next,
+        // the last a short list (per-partition extract, transform, aggregate); wider than one worker
+        StringBuilder pipes = new StringBuilder(task("root", "pb-10ms-1", "\"sim_exec_ms\":10", ""));
+        StringBuilder ends = new StringBuilder();
+        for (int i = 0; i < 8; i++) {
+            pipes.append(',').append(task("p" + i + "-a", "pb-big-1", "\"sim_exec_ms\":20,\"sim_items\":20000,\"x\":"
+                    + ref("root"), ""));
+            pipes.append(',').append(task("p" + i + "-b", "pb-big-1", "\"sim_exec_ms\":20,\"sim_items\":20000,\"x\":"
+                    + ref("p" + i + "-a"), ""));
+            pipes.append(',').append(task("p" + i + "-c", "pb-20ms-1", "\"sim_exec_ms\":20,\"sim_items\":1,\"x\":"
+                    + ref("p" + i + "-b"), ""));
+            ends.append(i == 0 ? "" : ",").append(ref("p" + i + "-c"));
+        }
+        pipes.append(',').append(task("sink", "pb-10ms-1", "\"sim_exec_ms\":10,\"xs\":[" + ends + "]", ""));
+        g.add(new Graph("large-output-pipelines", "{\"name\":\"pb-pipelines\",\"tasks\":[" + pipes + "]}"));
         return g;
     }
 

@@ -206,8 +206,95 @@ class ClusterIT {
         assertTrue(share(workers.get("ch-bl")) > 0.6, workers.toString());
     }
 
+    /**
+     * Sub-graphs inline over the real gRPC API: under {@code wukong}, half of 8 three-stage pipelines go to the peer
+     * (each a fused group); each goes there in one request (RunDagChain), and the ~110 KB passed between its stages
+     * stays there: only the first stage's payload goes and the last stage's short output comes back.
+     */
     @Test
     @Order(3)
+    void aGroupOnThePeerGoesThereInOneRequestAndItsLargeInnerOutputsStayThere() throws Exception {
+        for (String fn : List.of("chain-big", "chain-small")) {
+            Result reg = vireo("fn", "register", fn, "--image", "sim/" + fn, "--transport", "sim", "--cpus", "0.5",
+                    "--worker", ctlHttp);
+            assertEquals(0, reg.code(), reg.out());
+        }
+        StringBuilder spec = new StringBuilder("{\"name\":\"pipes\",\"tasks\":[{\"id\":\"root\",\"function\":"
+                + "\"chain-small-1\",\"args\":{\"sim_exec_ms\":5}}");
+        StringBuilder ends = new StringBuilder();
+        for (int i = 0; i < 8; i++) {
+            spec.append(",{\"id\":\"p").append(i).append("-a\",\"function\":\"chain-big-1\",\"args\":{\"sim_exec_ms\":20,"
+                    + "\"sim_items\":20000,\"x\":{\"$ref\":\"root\"}}}");
+            spec.append(",{\"id\":\"p").append(i).append("-b\",\"function\":\"chain-big-1\",\"args\":{\"sim_exec_ms\":20,"
+                    + "\"sim_items\":20000,\"x\":{\"$ref\":\"p").append(i).append("-a\"}}}");
+            spec.append(",{\"id\":\"p").append(i).append("-c\",\"function\":\"chain-small-1\",\"args\":{\"sim_exec_ms\":20,"
+                    + "\"sim_items\":1,\"x\":{\"$ref\":\"p").append(i).append("-b\"}}}");
+            ends.append(i == 0 ? "" : ",").append("{\"$ref\":\"p").append(i).append("-c\"}");
+        }
+        spec.append(",{\"id\":\"sink\",\"function\":\"chain-small-1\",\"args\":{\"sim_exec_ms\":5,\"xs\":[")
+                .append(ends).append("]}}]}");
+        List<String> nodes = List.of("cluster-controller", "cluster-w1", "cluster-w2");
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        try {
+            for (String node : nodes) {
+                Result r = vireo("console", node, "-c", "vireo:use dag wukong");
+                assertEquals(0, r.code(), r.out());
+            }
+            java.net.http.HttpResponse<String> submitted = http.send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create(ctlHttp + "/dags")).POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+                            spec.toString())).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(201, submitted.statusCode(), submitted.body());
+            String run = JsonParser.parseString(submitted.body()).getAsJsonObject().get("run").getAsString();
+            JsonObject dag = null;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (System.nanoTime() < deadline) {
+                dag = JsonParser.parseString(http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                        ctlHttp + "/dags/" + run)).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body())
+                        .getAsJsonObject();
+                if (!dag.get("state").getAsString().equals("running")) {
+                    break;
+                }
+                Thread.sleep(50);
+            }
+            assertEquals("succeeded", dag.get("state").getAsString(), dag.toString());
+            String home = JsonParser.parseString(http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                    ctlHttp + "/dags/" + run + "/plan")).build(), java.net.http.HttpResponse.BodyHandlers.ofString())
+                    .body()).getAsJsonObject().get("home").getAsString();
+            Map<String, JsonObject> records = new HashMap<>();
+            dag.getAsJsonArray("records").forEach(e -> records.put(e.getAsJsonObject().get("task").getAsString(),
+                    e.getAsJsonObject()));
+            long moved = 0;
+            int away = 0;
+            for (JsonObject r : records.values()) {
+                if (!r.get("worker").getAsString().equals(home)) {
+                    away++;
+                    moved += r.get("bytes_in").getAsLong() + r.get("bytes_out").getAsLong();
+                }
+            }
+            assertEquals(12, away, "four pipelines on the peer: " + records);
+            for (int i = 1; i < 8; i += 2) {
+                JsonObject a = records.get("p" + i + "-a");
+                JsonObject b = records.get("p" + i + "-b");
+                JsonObject c = records.get("p" + i + "-c");
+                assertEquals(0, a.get("bytes_out").getAsLong(), "a's ~110 KB stayed on the peer: " + a);
+                assertEquals(0, b.get("bytes_in").getAsLong(), "b's payload was made there: " + b);
+                assertEquals(0, b.get("bytes_out").getAsLong(), b.toString());
+                assertEquals(0, c.get("bytes_in").getAsLong(), c.toString());
+                assertEquals(3, c.get("bytes_out").getAsLong(), "c's [0] came back for the sink: " + c);
+            }
+            assertTrue(moved < 2_000, "bytes moved: " + moved);
+            String log = Files.readString(dir.resolve("run/" + (home.equals("cluster-w1") ? "cluster-w2"
+                    : "cluster-w1") + "/vireo.log"));
+            assertFalse(log.contains("RunDagChain"), "no refusal on the peer: " + log);
+        } finally {
+            for (String node : nodes) {
+                vireo("console", node, "-c", "vireo:use dag local");
+            }
+        }
+    }
+
+    @Test
+    @Order(4)
     void aWorkerKilledMidRunIsTakenOutAndTheRunCarriesOnWithoutErrors() throws Exception {
         // a workflow through the controller too: 40 branches of 3 s spread over both workers (w2 dies during them),
         // then a fan-in
@@ -288,7 +375,7 @@ class ClusterIT {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void badInputsGetClearErrors() throws Exception {
         Path bad = dir.resolve("bad-trace");
         Files.createDirectories(bad);

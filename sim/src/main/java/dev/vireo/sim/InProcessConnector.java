@@ -44,6 +44,22 @@ final class InProcessConnector implements WorkerConnector {
         return new Remote(address.substring(SCHEME.length()));
     }
 
+    /**
+     * A call from one simulated node to another: made after the latency, its answer back after the latency again; a
+     * rejection fails the stage.
+     */
+    <T> CompletionStage<T> across(java.util.function.Supplier<CompletionStage<T>> call) {
+        if (latency.isZero()) {
+            try {
+                return call.get();
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        }
+        return scheduler.delay(latency).thenCompose(v -> call.get())
+                .thenCompose(r -> scheduler.delay(latency).thenApply(x -> r));
+    }
+
     private final class Remote implements RemoteWorker {
         private final String name;
         private volatile boolean closed;
@@ -61,17 +77,8 @@ final class InProcessConnector implements WorkerConnector {
             return w;
         }
 
-        /** The call after the latency, its answer after the latency again; a rejection fails the stage. */
         private <T> CompletionStage<T> hop(java.util.function.Supplier<CompletionStage<T>> call) {
-            if (latency.isZero()) {
-                try {
-                    return call.get();
-                } catch (RuntimeException e) {
-                    return CompletableFuture.failedFuture(e);
-                }
-            }
-            return scheduler.delay(latency).thenCompose(v -> call.get())
-                    .thenCompose(r -> scheduler.delay(latency).thenApply(x -> r));
+            return across(call);
         }
 
         @Override

@@ -19,7 +19,8 @@ import java.util.function.Supplier;
  * The simulated nodes' {@link DagPeers} and {@link ClusterMembers}, as the gRPC bundle and the worker's join provide
  * them live: the peers are the controller's healthy members other than the asking node; a peer's workflow service is
  * its node's own (called directly), its worker service is reached through the {@link InProcessConnector} (with the
- * simulated network latency), and a hand-off is {@code continueTask} on the peer. So a workflow is placed, spread
+ * simulated network latency), a hand-off is {@code continueTask} on the peer, and a chain its {@code runChain}
+ * (with the latency too). So a workflow is placed, spread
  * and recovered in the simulation as it is live. One instance per node; the workflow services are filled in as the
  * nodes boot.
  *
@@ -73,6 +74,19 @@ final class InProcessDagPeers implements DagPeers, ClusterMembers {
         try {
             service(peer).continueTasks(run, tasks, inputs);
             return CompletableFuture.completedFuture(null);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /** The peer's {@link DagService#runChain}, across the simulated network (its latency each way). */
+    @Override
+    public CompletionStage<List<dev.vireo.api.dag.ChainStep>> chain(String peer,
+            List<dev.vireo.api.dag.ChainLink> links, String payload) {
+        try {
+            DagService s = service(peer);
+            return connector.get() instanceof InProcessConnector c ? c.across(() -> s.runChain(links, payload))
+                    : s.runChain(links, payload);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }

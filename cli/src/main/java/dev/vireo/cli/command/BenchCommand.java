@@ -308,7 +308,7 @@ public final class BenchCommand {
         }
     }
 
-    @Command(name = "planners", description = "Workflow planners against each other: five graphs under every planner"
+    @Command(name = "planners", description = "Workflow planners against each other: six graphs under every planner"
             + " (local, heft, critical-path, wukong, locality) through a controller with two workers (sim backend).")
     static final class Planners implements Callable<Integer> {
         @Option(names = "--json", paramLabel = "FILE", description = "also write the results to FILE")

@@ -53,6 +53,17 @@ public interface DagPeers {
      */
     dev.vireo.api.worker.WorkerService worker(String peer);
 
+    /**
+     * Runs a chain of a run's tasks on worker {@code peer} in one request ({@link DagService#runChain} there): the
+     * stage fails (UNREACHABLE) if the peer cannot be reached, and the caller then runs the tasks one by one.
+     *
+     * @since 1.5
+     */
+    default CompletionStage<List<ChainStep>> chain(String peer, List<ChainLink> links, String payload) {
+        return java.util.concurrent.CompletableFuture.failedFuture(new dev.vireo.api.worker.WorkerException(
+                dev.vireo.api.model.ErrorKind.UNREACHABLE, "chains are not sent to peers from here"));
+    }
+
     /** {@link #start(String, String, List)} for one task. */
     default CompletionStage<Void> start(String peer, String run, String task) {
         return start(peer, run, List.of(task));

@@ -18,7 +18,11 @@
  * <p>1.4: {@link dev.vireo.api.dag.DagService#continueTasks} and
  * {@link dev.vireo.api.dag.DagPeers#start(String, String, java.util.List, java.util.Map)}: a hand-off carries the
  * outputs of the handed tasks' inputs inline.
+ *
+ * <p>1.5: {@link dev.vireo.api.dag.DagService#runChain}, {@link dev.vireo.api.dag.DagPeers#chain},
+ * {@link dev.vireo.api.dag.ChainLink} and {@link dev.vireo.api.dag.ChainStep}: a fused group sent to the peer it runs
+ * on in one request (sub-graphs inline).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.4.0")
+@org.osgi.annotation.versioning.Version("1.5.0")
 package dev.vireo.api.dag;

@@ -209,6 +209,12 @@ public final class DagComponent implements DagService {
     }
 
     @Override
+    public java.util.concurrent.CompletionStage<List<dev.vireo.api.dag.ChainStep>> runChain(
+            List<dev.vireo.api.dag.ChainLink> links, String payload) {
+        return engine.runChain(links, payload);
+    }
+
+    @Override
     public RunStatus summary(String run) {
         return ask(run, s -> s.summary(run), e -> e.summary(run));
     }

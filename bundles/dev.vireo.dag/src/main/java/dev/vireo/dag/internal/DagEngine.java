@@ -56,6 +56,7 @@ final class DagEngine implements AutoCloseable {
     private volatile Supplier<String> plannerName = () -> "local";
     private final Clock clock;
     private final TaskRunner runner;
+    private final ChainRunner chains;
     private final Map<String, Run> runs = new ConcurrentHashMap<>();
     private final AtomicLong sequence = new AtomicLong();
     private final Cancellable sweeper;
@@ -110,6 +111,7 @@ final class DagEngine implements AutoCloseable {
         this.options = options;
         this.overflow = overflow;
         this.runner = new TaskRunner(worker, clock, scheduler, options, placement, overflow, history);
+        this.chains = new ChainRunner(worker, () -> this.options.maxOutputBytes());
         this.placement = placement;
         this.scheduler = scheduler;
         this.sweeper = scheduler.scheduleAtFixedRate(this::sweep, options.sweep());
@@ -325,6 +327,12 @@ final class DagEngine implements AutoCloseable {
         for (String task : tasks) {
             scheduler.execute(() -> runner.start(run, task));
         }
+    }
+
+    /** Runs a chain another node sent (sub-graphs inline, {@link ChainRunner}). */
+    java.util.concurrent.CompletionStage<List<dev.vireo.api.dag.ChainStep>> runChain(
+            List<dev.vireo.api.dag.ChainLink> links, String payload) {
+        return chains.run(links, payload);
     }
 
     RunStatus status(String id) {

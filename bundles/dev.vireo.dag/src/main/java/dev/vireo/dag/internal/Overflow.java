@@ -232,6 +232,20 @@ final class Overflow {
                 WorkerMember::slots).findFirst().orElse(here));
     }
 
+    /**
+     * Sends a chain of a run's tasks to the peer {@code t} was taken on ({@link DagPeers#chain}); its slot is held
+     * until the whole chain answered. Fails (UNREACHABLE) when there are no peers any more.
+     */
+    java.util.concurrent.CompletionStage<List<dev.vireo.api.dag.ChainStep>> chain(Target t,
+            List<dev.vireo.api.dag.ChainLink> links, String payload) {
+        DagPeers p = peers.get();
+        if (p == null || t.here()) {
+            throw new dev.vireo.api.worker.WorkerException(dev.vireo.api.model.ErrorKind.UNREACHABLE,
+                    "no peer to send a chain to");
+        }
+        return p.chain(t.peer(), links, payload);
+    }
+
     /** The invocation ended (or could not be made): its slot is free again. */
     void returned(Target t) {
         if (t.here()) {

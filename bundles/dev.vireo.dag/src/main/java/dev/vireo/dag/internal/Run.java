@@ -32,6 +32,16 @@ final class Run {
      * have yet to start: they read it from here, not back from a shared store.
      */
     final Map<String, Kept> kept = new ConcurrentHashMap<>();
+    /**
+     * Steps of chains run on peers ({@link Chains}) whose tasks have yet to be settled here, by task, each with its
+     * start and end on this node's scale (microseconds since submission).
+     */
+    final Map<String, Prepared> prepared = new ConcurrentHashMap<>();
+
+    /** A link of a chain that ran on a peer: what it did there, and when. */
+    record Prepared(dev.vireo.api.dag.ChainStep step, long startUs, long endUs) {
+    }
+
     /** Set once the run has a final state (seen here or in the store). */
     volatile boolean finished;
     volatile RunText.Meta meta;

@@ -2,6 +2,7 @@ package dev.vireo.dag.internal;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
+import dev.vireo.api.dag.ChainLink;
 import dev.vireo.api.dag.RunState;
 import dev.vireo.api.dag.TaskRecord;
 import dev.vireo.api.dag.TaskState;
@@ -66,7 +67,13 @@ final class TaskRunner {
     private final class Attempted {
         final Run run;
         final Workflow.Task task;
-        final long startUs;
+        volatile long startUs;
+        /** When it ended, if known better than "now" when it is recorded (a link of a chain run on a peer). */
+        volatile long endUs = -1;
+        /** A link of a chain whose output stayed on the peer: its size (-1: the output is here). */
+        volatile long keptBytes = -1;
+        /** Ran in a chain on a peer: the times around it are the chain's, not its own (no overhead sample). */
+        volatile boolean chained;
         final AtomicInteger attempts = new AtomicInteger();
         /** Failures counted against the task's retries, and against the platform's (summed over a map's elements). */
         final AtomicInteger taskFailures = new AtomicInteger();
@@ -100,7 +107,7 @@ final class TaskRunner {
 
         TaskRecord record(TaskState state, long outputUs, long bytesOut, Optional<InvocationError> error) {
             return new TaskRecord(task.id(), task.functionId(), state, workerName, container, attempts.get(), items,
-                    startUs, sinceSubmitted(run), queuedUs, inputUs, executionUs, outputUs, bytesIn, bytesOut, error);
+                    startUs, endUs >= 0 ? endUs : sinceSubmitted(run), queuedUs, inputUs, executionUs, outputUs, bytesIn, bytesOut, error);
         }
     }
 
@@ -196,6 +203,15 @@ final class TaskRunner {
         Workflow.Task task = run.task(taskId);
         Attempted a = new Attempted(run, task);
         long t0 = clock.nanoTime();
+        Run.Prepared ran = run.prepared.get(taskId);
+        if (ran != null && ran.step().record().success()) {
+            // it ran already, in a chain on a peer: its inputs may have stayed there, and no payload is needed
+            if (run.store.progress(run.id, taskId, RunText.record(a.record(TaskState.RUNNING, 0, 0,
+                    Optional.empty())))) {
+                attempt(a, "", -1, 1, result -> succeed(a, result), error -> ended(a, TaskState.FAILED, error));
+            }
+            return;
+        }
         Map<String, String> texts = inputs(run, task);
         if (texts.size() < task.dependsOn().size()) {
             String missing = task.dependsOn().stream().filter(d -> !texts.containsKey(d)).findFirst().orElseThrow();
@@ -333,11 +349,30 @@ final class TaskRunner {
                 : step != null && attempt == 1 && !step.worker().isEmpty()
                 ? overflow.take(spread, step.worker())
                 : overflow.take(spread, history.typicalExecutionUs(a.task.functionId()), a.task.functionId());
-        if (!group.isEmpty()) {
-            a.run.groupWorkers.putIfAbsent(group, target.peer());
-        }
+        boolean first = !group.isEmpty() && a.run.groupWorkers.putIfAbsent(group, target.peer()) == null;
+        Run.Prepared ran = item < 0 && attempt == 1 ? a.run.prepared.remove(a.task.id()) : null;
+        List<ChainLink> chain = ran == null && first && spread && !target.here() && item < 0 && attempt == 1
+                ? Chains.of(a.run, a.task.id()) : List.of();
         try {
-            stage = target.service().invoke(tid, a.task.functionId(), payload);
+            if (ran != null) {
+                // it ran in a chain on the group's peer: its record came with the chain's answer
+                a.chained = true;
+                a.startUs = ran.startUs();
+                a.endUs = ran.endUs();
+                a.keptBytes = ran.step().returned() ? -1 : ran.step().outputBytes();
+                stage = java.util.concurrent.CompletableFuture.completedFuture(ran.step().record());
+            } else if (!chain.isEmpty()) {
+                // an optimisation only: a peer that does not run the chain (an older one, or it refused) gets the
+                // member alone, as if there were no chain; one that cannot be reached fails that invocation as usual
+                stage = chain(a, target, chain, payload).exceptionallyCompose(e -> {
+                    LOG.log(Level.DEBUG, "[" + tid + "] " + target.peer() + " did not run the chain (" + e
+                            + "): the member goes alone");
+                    a.run.prepared.keySet().removeAll(chain.stream().map(ChainLink::task).toList());
+                    return target.service().invoke(tid, a.task.functionId(), payload);
+                });
+            } else {
+                stage = target.service().invoke(tid, a.task.functionId(), payload);
+            }
         } catch (WorkerException e) {
             overflow.returned(target);
             if (e.kind() == ErrorKind.UNREACHABLE) {
@@ -351,11 +386,12 @@ final class TaskRunner {
                     done, failed);
             return;
         }
-        int bytes = payload.length();
+        int bytes = ran != null ? 0 : payload.length(); // a chain's later link: its payload was made on the peer
         long sent = clock.nanoTime();
+        boolean hop = ran == null && chain.isEmpty() && !target.here();
         stage.whenComplete((r, ex) -> {
             try {
-                if (!target.here() && r != null && r.success()) {
+                if (hop && r != null && r.success()) {
                     // what the hop to the peer and back added to the peer's own end to end, for the plans' costs
                     history.hop(bytes + r.result().length(), (clock.nanoTime() - sent) / 1_000 - r.timings().e2eUs());
                 }
@@ -366,6 +402,49 @@ final class TaskRunner {
                         + " invocation's end: " + e, e);
                 failed.accept(new InvocationError(ErrorKind.INTERNAL, "the workflow runtime failed: " + e, ""));
             }
+        });
+    }
+
+    /**
+     * Sends a fused group's chain ({@link Chains}) to the peer its first member goes to, in one request; the stage
+     * is the first member's record. The later members' steps wait in {@link Run#prepared} for their turn, each with
+     * its times on this node's scale (the chain was sent at {@code startUs}; a link starts when the peer's clock says
+     * it arrived, counted from the first's arrival). A chain the peer does not run fails the stage as an invocation
+     * that could not be made would (the retry runs the member alone).
+     */
+    private java.util.concurrent.CompletionStage<InvocationRecord> chain(Attempted a, Overflow.Target target,
+            List<ChainLink> links, String payload) {
+        long sentUs = sinceSubmitted(a.run);
+        long sent = clock.nanoTime();
+        return overflow.chain(target, links, payload).thenApply(steps -> {
+            if (steps.isEmpty()) {
+                throw new WorkerException(ErrorKind.INTERNAL, target.peer() + " ran none of the chain");
+            }
+            InvocationRecord head = steps.get(0).record();
+            long e2e = 0;
+            long returned = payload.length();
+            for (int i = 0; i < steps.size(); i++) {
+                dev.vireo.api.dag.ChainStep st = steps.get(i);
+                InvocationRecord r = st.record();
+                long start = sentUs + java.time.Duration.between(head.arrival(), r.arrival()).toNanos() / 1_000;
+                long end = start + r.timings().e2eUs();
+                e2e += r.timings().e2eUs();
+                returned += r.result().length();
+                if (i == 0) {
+                    a.chained = true;
+                    a.endUs = end;
+                    a.keptBytes = st.returned() ? -1 : st.outputBytes();
+                } else {
+                    a.run.prepared.put(st.task(), new Run.Prepared(st, start, end));
+                }
+            }
+            if (steps.stream().allMatch(st -> st.record().success())) {
+                // the hop's cost for the plans: the chain's round trip less what its links took on the peer
+                history.hop(returned, (clock.nanoTime() - sent) / 1_000 - e2e);
+            }
+            LOG.log(Level.DEBUG, "[" + head.tid() + "] chain of " + links.size() + " on " + target.peer() + ": "
+                    + steps.size() + " ran");
+            return head;
         });
     }
 
@@ -422,6 +501,10 @@ final class TaskRunner {
 
     /** The task succeeded: its output is stored with its settlement (once), then its dependents are released. */
     private void succeed(Attempted a, String output) {
+        if (a.keptBytes >= 0) {
+            keptOnPeer(a);
+            return;
+        }
         int bytes = output.getBytes(StandardCharsets.UTF_8).length;
         if (bytes > options.maxOutputBytes()) {
             ended(a, TaskState.FAILED, new InvocationError(ErrorKind.USER_ERROR, "task '" + a.task.id()
@@ -437,7 +520,7 @@ final class TaskRunner {
             return;
         }
         history.output(a.task.functionId(), bytes);
-        if (a.items == 0 && a.attempts.get() == 1 && !"cold".equals(a.container)) {
+        if (a.items == 0 && a.attempts.get() == 1 && !"cold".equals(a.container) && !a.chained) {
             // one warm invocation: what the task cost around it, for the plans' warm start (waiting in the queue or
             // for a container is the load's, which a plan models with its lanes)
             history.overhead(a.task.functionId(), sinceSubmitted(a.run) - a.startUs - a.executionUs - a.queuedUs
@@ -460,6 +543,22 @@ final class TaskRunner {
             return; // settled before (a duplicate completion): it released its dependents then
         }
         record(a, TaskState.SUCCEEDED, (clock.nanoTime() - t0) / 1_000, bytes, Optional.empty());
+        release(run, a.task.id());
+    }
+
+    /**
+     * A link of a chain succeeded on a peer and its output stayed there (only the chain's next links read it, which
+     * ran there too; the peer checked it as {@link #succeed} does): settled without an output. Its record counts no
+     * bytes out (none came back); a resume of the run runs it again, as it finds no output to reuse. Chains run only
+     * on runs in this node's memory (the embedded store).
+     */
+    private void keptOnPeer(Attempted a) {
+        history.output(a.task.functionId(), a.keptBytes);
+        Run run = a.run;
+        if (!run.store.settle(run.id, a.task.id(), null)) {
+            return;
+        }
+        record(a, TaskState.SUCCEEDED, 0, 0, Optional.empty());
         release(run, a.task.id());
     }
 

@@ -39,6 +39,8 @@ import org.junit.jupiter.api.Test;
 class RunHomesTest {
     TestTime time;
     final Map<String, Node> nodes = new ConcurrentHashMap<>();
+    /** Chains sent to peers (sub-graphs inline). */
+    final java.util.concurrent.atomic.AtomicInteger chains = new java.util.concurrent.atomic.AtomicInteger();
 
     /** A worker: its functions, its runtime, its own store. */
     record Node(ScriptedWorker worker, DagEngine engine) {
@@ -65,6 +67,13 @@ class RunHomesTest {
         @Override
         public DagService service(String peer) {
             return new EngineService(node(peer).engine());
+        }
+
+        @Override
+        public CompletionStage<List<dev.vireo.api.dag.ChainStep>> chain(String peer,
+                List<dev.vireo.api.dag.ChainLink> links, String payload) {
+            chains.incrementAndGet();
+            return node(peer).engine().runChain(links, payload);
         }
 
         @Override
@@ -384,6 +393,8 @@ class RunHomesTest {
         assertEquals(Map.of("t0", "wa", "t1", "wb", "t2", "wb", "t3", "wb", "t4", "wa"), where,
                 "the group's members followed its first; the tasks outside it ran here");
         assertEquals(Map.of("t4", "5"), a.engine().result(run).outputs());
+        assertEquals(1, chains.get(), "the group went to the peer in one request");
+        assertEquals(List.of(run + ":t1", run + ":t2", run + ":t3"), nodes.get("wb").worker().tids);
     }
 
     /**

@@ -83,6 +83,17 @@ public final class GrpcDagPeers implements DagPeers {
         }
     }
 
+    @Override
+    public CompletionStage<List<dev.vireo.api.dag.ChainStep>> chain(String peer,
+            List<dev.vireo.api.dag.ChainLink> links, String payload) {
+        try {
+            GrpcRemoteWorker remote = remote(peer, ErrorKind.UNREACHABLE);
+            return GrpcRemoteWorker.detached(() -> remote.chain(links, payload));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedStage(e);
+        }
+    }
+
     /** A {@link GrpcDagClient} to the peer as the members list it at each call; UNREACHABLE if it is not a peer. */
     @Override
     public DagService service(String peer) {

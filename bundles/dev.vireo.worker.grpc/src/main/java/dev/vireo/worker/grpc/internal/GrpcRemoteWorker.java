@@ -207,6 +207,23 @@ final class GrpcRemoteWorker implements RemoteWorker {
                         .build()), r -> null);
     }
 
+    /**
+     * Asks the node to run a chain of a run's tasks (rpc RunDagChain), with no deadline (its links' own timeouts
+     * bound it, as an invocation's do). Fails as the node refuses, or UNREACHABLE.
+     */
+    CompletionStage<java.util.List<dev.vireo.api.dag.ChainStep>> chain(java.util.List<dev.vireo.api.dag.ChainLink> links,
+            String payload) {
+        dev.vireo.grpc.v1.DagChainRequest.Builder b = dev.vireo.grpc.v1.DagChainRequest.newBuilder()
+                .setPayload(payload == null ? "" : payload);
+        for (dev.vireo.api.dag.ChainLink l : links) {
+            b.addLinks(dev.vireo.grpc.v1.DagChainLink.newBuilder().setTid(l.tid()).setTask(l.task())
+                    .setFunctionId(l.functionId()).setArgs(l.args()).addAllInputs(l.inputs()).setReturned(l.returned()));
+        }
+        return stage(async.runDagChain(b.build()), r -> r.getStepsList().stream().map(st ->
+                new dev.vireo.api.dag.ChainStep(st.getTask(), Messages.record(st.getReply()), st.getReturned(),
+                        st.getOutputBytes())).toList());
+    }
+
     @Override
     public void close() {
         channel.shutdownNow();

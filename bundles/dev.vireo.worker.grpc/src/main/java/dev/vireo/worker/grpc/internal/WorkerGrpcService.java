@@ -294,6 +294,33 @@ final class WorkerGrpcService extends WorkerGrpc.WorkerImplBase {
     }
 
     @Override
+    public void runDagChain(dev.vireo.grpc.v1.DagChainRequest request,
+            StreamObserver<dev.vireo.grpc.v1.DagChainReply> out) {
+        try {
+            dags().runChain(request.getLinksList().stream().map(l -> new dev.vireo.api.dag.ChainLink(l.getTid(),
+                    l.getTask(), l.getFunctionId(), l.getArgs(), l.getInputsList(), l.getReturned())).toList(),
+                    request.getPayload()).whenComplete((steps, e) -> {
+                        if (e != null) {
+                            Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+                            out.onError(rejection(cause instanceof RuntimeException re ? re
+                                    : new IllegalStateException(cause)));
+                            return;
+                        }
+                        dev.vireo.grpc.v1.DagChainReply.Builder b = dev.vireo.grpc.v1.DagChainReply.newBuilder();
+                        for (dev.vireo.api.dag.ChainStep st : steps) {
+                            b.addSteps(dev.vireo.grpc.v1.DagChainStep.newBuilder().setTask(st.task())
+                                    .setReply(Messages.reply(st.record(), true)).setReturned(st.returned())
+                                    .setOutputBytes(st.outputBytes()));
+                        }
+                        out.onNext(b.build());
+                        out.onCompleted();
+                    });
+        } catch (RuntimeException e) {
+            out.onError(rejection(e));
+        }
+    }
+
+    @Override
     public void continueDag(ContinueDagRequest request, StreamObserver<ContinueDagReply> out) {
         answer(out, () -> {
             java.util.List<String> tasks = new java.util.ArrayList<>();

@@ -283,4 +283,29 @@ class GrpcDagTest {
         assertEquals(0, stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(auth))
                 .listDags(ListDagsRequest.getDefaultInstance()).getRunsCount());
     }
+
+    @Test
+    void aChainRunsInOneCallAndABadOneIsInvalidArgumentNamingLinks() {
+        dev.vireo.grpc.v1.DagChainReply reply = stub.runDagChain(dev.vireo.grpc.v1.DagChainRequest.newBuilder()
+                .setPayload("{\"x\":1}")
+                .addLinks(dev.vireo.grpc.v1.DagChainLink.newBuilder().setTid("r:a").setTask("a")
+                        .setFunctionId("hello-1").setReturned(false))
+                .addLinks(dev.vireo.grpc.v1.DagChainLink.newBuilder().setTid("r:b").setTask("b")
+                        .setFunctionId("hello-1").setArgs("{\"y\":{\"$ref\":\"a\"}}").addInputs("a").setReturned(true))
+                .build());
+        assertEquals("chain [a, b] payload {\"x\":1}", dags.calls.get(dags.calls.size() - 1));
+        assertEquals(2, reply.getStepsCount());
+        assertEquals("a", reply.getSteps(0).getTask());
+        assertEquals(false, reply.getSteps(0).getReturned());
+        assertEquals("", reply.getSteps(0).getReply().getResult());
+        assertEquals("r:b", reply.getSteps(1).getReply().getTid());
+        assertEquals("\"b-out\"", reply.getSteps(1).getReply().getResult());
+        assertEquals(true, reply.getSteps(1).getReturned());
+        assertEquals(9, reply.getSteps(1).getOutputBytes());
+        assertEquals("warm", reply.getSteps(1).getReply().getRecord().getState());
+        StatusRuntimeException bad = assertThrows(StatusRuntimeException.class, () -> stub.runDagChain(
+                dev.vireo.grpc.v1.DagChainRequest.getDefaultInstance()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, bad.getStatus().getCode());
+        assertEquals("links", bad.getTrailers().get(Messages.ERROR_FIELD));
+    }
 }

@@ -1,0 +1,58 @@
+package dev.vireo.dag.internal;
+
+import dev.vireo.api.dag.ChainLink;
+import dev.vireo.api.dag.Workflow;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Which of a run's tasks go to a peer in one request with a fused group's first member (sub-graphs inline): the
+ * group's members that can run one after the other there with nothing from outside, i.e. each reads only members
+ * already in the chain. Members that read anything else, and map tasks, are left to run one by one as before. An
+ * output goes back to the home only when a task outside the chain reads it or it is a sink of the run. Stateless.
+ */
+final class Chains {
+    private Chains() {
+    }
+
+    /**
+     * The chain that starts with {@code first} (the first member of its group to run, about to go to a peer), as
+     * links in the order they run; empty when fewer than two members would be in it.
+     */
+    static List<ChainLink> of(Run run, String first) {
+        String group = run.group(first);
+        Workflow.Task head = run.task(first);
+        if (group.isEmpty() || head == null || head.mapped()) {
+            return List.of();
+        }
+        Set<String> chain = new LinkedHashSet<>();
+        chain.add(first);
+        boolean grew = true;
+        while (grew && chain.size() < ChainRunner.MAX_LINKS) {
+            grew = false;
+            for (Workflow.Task t : run.workflow.tasks()) {
+                if (!chain.contains(t.id()) && group.equals(run.group(t.id())) && !t.mapped()
+                        && !t.dependsOn().isEmpty() && chain.containsAll(t.dependsOn())) {
+                    chain.add(t.id());
+                    grew = true;
+                    break; // from the start again: the chain's order is one the graph allows
+                }
+            }
+        }
+        if (chain.size() < 2) {
+            return List.of();
+        }
+        List<String> sinks = run.workflow.sinks();
+        List<ChainLink> links = new ArrayList<>(chain.size());
+        for (String id : chain) {
+            Workflow.Task t = run.task(id);
+            boolean outside = sinks.contains(id) || run.dependents.getOrDefault(id, List.of()).stream()
+                    .anyMatch(d -> !chain.contains(d));
+            links.add(new ChainLink(run.tid(id, -1, 1), id, t.functionId(), t.args(),
+                    id.equals(first) ? List.of() : t.dependsOn(), outside));
+        }
+        return links;
+    }
+}
