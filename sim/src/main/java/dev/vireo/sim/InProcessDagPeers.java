@@ -82,11 +82,12 @@ final class InProcessDagPeers implements DagPeers, ClusterMembers {
     /** The peer's {@link DagService#runChain}, across the simulated network (its latency each way). */
     @Override
     public CompletionStage<List<dev.vireo.api.dag.ChainStep>> chain(String peer,
-            List<dev.vireo.api.dag.ChainLink> links, String payload) {
+            List<dev.vireo.api.dag.ChainLink> links, String payload, int maxOutputBytes) {
         try {
             DagService s = service(peer);
-            return connector.get() instanceof InProcessConnector c ? c.across(() -> s.runChain(links, payload))
-                    : s.runChain(links, payload);
+            return connector.get() instanceof InProcessConnector c
+                    ? c.across(() -> s.runChain(links, payload, maxOutputBytes))
+                    : s.runChain(links, payload, maxOutputBytes);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }

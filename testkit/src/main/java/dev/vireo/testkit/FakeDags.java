@@ -176,15 +176,16 @@ public final class FakeDags implements DagService {
     /**
      * A chain (sub-graphs inline) as a peer would answer it: none is refused with a ValidationException on
      * {@code links}; else one successful step per link, its result {@code "TASK-out"} when it is returned (else
-     * empty), 9 output bytes each. The call is written as {@code chain TASKS payload P}.
+     * empty), 9 output bytes each. The call is written as {@code chain TASKS payload P limit N}.
      */
     @Override
     public synchronized java.util.concurrent.CompletionStage<List<dev.vireo.api.dag.ChainStep>> runChain(
-            List<dev.vireo.api.dag.ChainLink> links, String payload) {
+            List<dev.vireo.api.dag.ChainLink> links, String payload, int maxOutputBytes) {
         if (links.isEmpty()) {
             throw new ValidationException("links", "a chain has 1 to 64 links, not 0");
         }
-        calls.add("chain " + links.stream().map(dev.vireo.api.dag.ChainLink::task).toList() + " payload " + payload);
+        calls.add("chain " + links.stream().map(dev.vireo.api.dag.ChainLink::task).toList() + " payload " + payload
+                + " limit " + maxOutputBytes);
         List<dev.vireo.api.dag.ChainStep> steps = new ArrayList<>();
         for (dev.vireo.api.dag.ChainLink l : links) {
             steps.add(new dev.vireo.api.dag.ChainStep(l.task(), new dev.vireo.api.model.InvocationRecord(l.tid(),

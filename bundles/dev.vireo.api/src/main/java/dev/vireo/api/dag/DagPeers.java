@@ -55,13 +55,16 @@ public interface DagPeers {
 
     /**
      * Runs a chain of a run's tasks on worker {@code peer} in one request ({@link DagService#runChain} there): the
-     * stage fails (UNREACHABLE) if the peer cannot be reached, and the caller then runs the tasks one by one.
+     * stage fails as an invocation there would (UNREACHABLE when the peer cannot be reached), and with an
+     * {@link UnsupportedOperationException} when the peer (or this implementation, the default) runs no chains: the
+     * caller then sends the tasks one by one.
      *
      * @since 1.5
      */
-    default CompletionStage<List<ChainStep>> chain(String peer, List<ChainLink> links, String payload) {
-        return java.util.concurrent.CompletableFuture.failedFuture(new dev.vireo.api.worker.WorkerException(
-                dev.vireo.api.model.ErrorKind.UNREACHABLE, "chains are not sent to peers from here"));
+    default CompletionStage<List<ChainStep>> chain(String peer, List<ChainLink> links, String payload,
+            int maxOutputBytes) {
+        return java.util.concurrent.CompletableFuture.failedFuture(new UnsupportedOperationException(
+                "chains are not sent to peers from here"));
     }
 
     /** {@link #start(String, String, List)} for one task. */

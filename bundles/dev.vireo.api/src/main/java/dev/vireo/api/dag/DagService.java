@@ -75,20 +75,26 @@ public interface DagService {
      * {@code payload}, each later one with a payload built here from its args and the outputs of the earlier links it
      * reads (sub-graphs inline: a run's home sends a fused group to the peer it runs on in one request, and the
      * outputs passed between its members stay here). Nothing is stored: the home settles and records every link from
-     * the answer. The chain stops at the first link that fails or whose output cannot be passed on (strict JSON,
-     * within {@code max.output.bytes}): its step is the last, and the outputs of earlier links that it or a later
-     * link reads are returned, so that the home can go on from there.
+     * the answer. The chain stops at the first link that fails; an output that is not strict JSON or exceeds
+     * {@code maxOutputBytes} (the caller's {@code max.output.bytes}; this node's own when it is smaller or the caller
+     * gives 0) is such a failure (USER_ERROR, with the message the caller's runtime gives it). Its step is the last,
+     * and the outputs of earlier links that it or a later link reads are returned, so that the caller can go on from
+     * there. The chain also stops, before a link whose returned output would take the answer past 32 MiB (that link
+     * is not in the answer: the caller runs it), and when the stage is cancelled (the caller went away).
      *
-     * <p>Checked before anything runs: 1-64 links, each with a tid, a task and a function, args empty or JSON, inputs
-     * naming earlier links only, the first with none ({@link dev.vireo.api.model.ValidationException} on field
-     * {@code links}); {@code payload} strict JSON or empty (field {@code payload}).
+     * <p>Checked before anything runs: 1-64 links, each with a valid tid, a task and a function, args empty or JSON
+     * whose references are all among its inputs, inputs naming earlier links only, the first with none
+     * ({@link dev.vireo.api.model.ValidationException} on field {@code links}); {@code payload} strict JSON or empty
+     * (field {@code payload}).
      *
-     * @return one step per link that ran, in order; fails only when the first link could not be invoked at all
+     * @return one step per link that ran, in order; fails when the first link could not be invoked at all, and with
+     *         an {@link UnsupportedOperationException} from a service that runs no chains (the default)
      * @since 1.5
      */
-    default java.util.concurrent.CompletionStage<List<ChainStep>> runChain(List<ChainLink> links, String payload) {
-        return java.util.concurrent.CompletableFuture.failedFuture(new dev.vireo.api.worker.WorkerException(
-                dev.vireo.api.model.ErrorKind.INTERNAL, "this workflow service runs no chains"));
+    default java.util.concurrent.CompletionStage<List<ChainStep>> runChain(List<ChainLink> links, String payload,
+            int maxOutputBytes) {
+        return java.util.concurrent.CompletableFuture.failedFuture(new UnsupportedOperationException(
+                "this workflow service runs no chains"));
     }
 
     /** The run's state and counts without per-task records: cheap enough to poll a run of 100,000 tasks. */

@@ -3,9 +3,13 @@ package dev.vireo.dag.internal;
 import com.google.gson.JsonElement;
 import dev.vireo.api.dag.ChainLink;
 import dev.vireo.api.dag.ChainStep;
+import dev.vireo.api.model.ErrorKind;
+import dev.vireo.api.model.Invocation;
+import dev.vireo.api.model.InvocationError;
 import dev.vireo.api.model.InvocationRecord;
 import dev.vireo.api.model.ValidationException;
 import dev.vireo.api.validation.JsonText;
+import dev.vireo.api.validation.Results;
 import dev.vireo.api.worker.WorkerService;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -14,6 +18,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -24,12 +29,14 @@ import java.util.function.IntSupplier;
  * The peer's side of sub-graphs inline ({@link dev.vireo.api.dag.DagService#runChain}): runs a chain of a run's tasks
  * on this node's own worker, one after the other, each later link's payload built here from the outputs of the earlier
  * links, and answers with one step per link. Nothing is stored here: the run's home settles every link from the
- * answer. Outputs the home did not ask for stay here (and are dropped with the request). Stateless between requests;
- * each chain's state is confined to its invocations' callbacks, one at a time.
+ * answer. Outputs the home did not ask for stay here, each dropped once no later link reads it. Stateless between
+ * requests; each chain's state is confined to its invocations' callbacks, one at a time.
  */
 final class ChainRunner {
     /** The most links one request may carry. */
     static final int MAX_LINKS = 64;
+    /** The most output text one answer carries back (gRPC's inbound limit is 64 MiB): the chain stops before. */
+    static final long MAX_RETURNED_CHARS = 32L << 20;
 
     private final WorkerService worker;
     private final IntSupplier maxOutputBytes;
@@ -39,12 +46,17 @@ final class ChainRunner {
         this.maxOutputBytes = maxOutputBytes;
     }
 
-    /** Checks the request (nothing runs when it is wrong), then runs it. */
-    CompletionStage<List<ChainStep>> run(List<ChainLink> links, String payload) {
+    /**
+     * Checks the request (nothing runs when it is wrong), then runs it; {@code callerLimit}: the caller's
+     * {@code max.output.bytes} (0: this node's).
+     */
+    CompletionStage<List<ChainStep>> run(List<ChainLink> links, String payload, int callerLimit) {
         List<JsonElement> args = check(links);
         String first = payload == null || payload.isBlank() ? "" : JsonText.check("payload", payload);
+        int own = maxOutputBytes.getAsInt();
+        int limit = callerLimit > 0 ? Math.min(callerLimit, own) : own;
         CompletableFuture<List<ChainStep>> done = new CompletableFuture<>();
-        new Chain(links, args, done).invoke(0, first);
+        new Chain(links, args, limit, done).invoke(0, first);
         return done;
     }
 
@@ -59,8 +71,12 @@ final class ChainRunner {
         for (int i = 0; i < links.size(); i++) {
             ChainLink l = links.get(i);
             String at = "link " + i + (l.task().isEmpty() ? "" : " ('" + l.task() + "')");
-            if (l.tid().isBlank() || l.task().isBlank() || l.functionId().isBlank()) {
-                throw new ValidationException("links", at + " needs a tid, a task and a function");
+            if (l.task().isBlank() || l.functionId().isBlank()) {
+                throw new ValidationException("links", at + " needs a task and a function");
+            }
+            if (!Invocation.TID.matcher(l.tid()).matches()) {
+                throw new ValidationException("links", at + ": tid '" + l.tid() + "' is not 1-64 letters, digits,"
+                        + " '.', '_', ':' or '-'");
             }
             if (!earlier.add(l.task())) {
                 throw new ValidationException("links", at + " repeats task '" + l.task() + "'");
@@ -74,30 +90,47 @@ final class ChainRunner {
                     throw new ValidationException("links", at + " reads '" + in + "', which is not an earlier link");
                 }
             }
+            JsonElement parsed;
             try {
-                args.add(Payloads.parse(l.args().isBlank() ? "{}" : JsonText.check("links", l.args())));
+                parsed = Payloads.parse(l.args().isBlank() ? "{}" : JsonText.check("links", l.args()));
             } catch (ValidationException e) {
                 throw new ValidationException("links", at + ": args are not JSON: " + e.getMessage());
             }
+            if (i > 0) {
+                Set<String> refs = new java.util.LinkedHashSet<>();
+                Payloads.refs(parsed, refs);
+                refs.removeAll(l.inputs());
+                if (!refs.isEmpty()) {
+                    throw new ValidationException("links", at + " references " + refs + ", which it does not read");
+                }
+            }
+            args.add(parsed);
         }
         return args;
     }
 
-    /** One chain going on: the outputs made so far, by task, and the steps to answer with. */
+    /** One chain going on: the outputs made so far that a later link reads, by task, and the steps to answer with. */
     private final class Chain {
         final List<ChainLink> links;
         final List<JsonElement> args;
+        final int limit;
         final CompletableFuture<List<ChainStep>> done;
         final Map<String, String> outputs = new HashMap<>();
         final List<ChainStep> steps = new ArrayList<>();
+        /** Output text in the answer so far. */
+        long returned;
 
-        Chain(List<ChainLink> links, List<JsonElement> args, CompletableFuture<List<ChainStep>> done) {
+        Chain(List<ChainLink> links, List<JsonElement> args, int limit, CompletableFuture<List<ChainStep>> done) {
             this.links = links;
             this.args = args;
+            this.limit = limit;
             this.done = done;
         }
 
         void invoke(int i, String payload) {
+            if (done.isDone()) {
+                return; // cancelled: the caller went away, nothing more runs
+            }
             ChainLink l = links.get(i);
             CompletionStage<InvocationRecord> stage;
             try {
@@ -111,7 +144,7 @@ final class ChainRunner {
                     if (e != null) {
                         stopped(i, e instanceof CompletionException && e.getCause() != null ? e.getCause() : e);
                     } else {
-                        ended(i, r);
+                        ended(i, Results.checked(r));
                     }
                 } catch (RuntimeException | Error bug) {
                     done.completeExceptionally(bug); // nothing else would see it: the home runs the links itself
@@ -128,14 +161,28 @@ final class ChainRunner {
             }
             String output = r.result().isEmpty() ? "null" : r.result();
             long bytes = output.getBytes(StandardCharsets.UTF_8).length;
-            if (!passable(output, bytes)) {
-                // the home fails it with its own message (its checks are these): it needs the text to say why
-                steps.add(new ChainStep(l.task(), r, true, bytes));
+            if (bytes > limit) {
+                // failed as the home fails it itself (TaskRunner.succeed), without shipping the text
+                steps.add(new ChainStep(l.task(), new InvocationRecord(r.tid(), r.functionId(), r.worker(),
+                        r.backend(), r.state(), r.arrival(), r.timings(), "", Optional.of(InvocationError.of(
+                                ErrorKind.USER_ERROR, "task '" + l.task() + "' returned " + bytes + " bytes, more than"
+                                        + " max.output.bytes " + limit)), r.routing(), r.output()), true, bytes));
                 answer(i);
                 return;
             }
-            outputs.put(l.task(), output);
-            steps.add(new ChainStep(l.task(), l.returned() ? r : without(r), l.returned(), bytes));
+            if (l.returned() && returned + output.length() > MAX_RETURNED_CHARS) {
+                answer(i); // the answer would grow too large: the home runs this link and what follows itself
+                return;
+            }
+            if (l.returned()) {
+                returned += output.length();
+            }
+            steps.add(new ChainStep(l.task(), l.returned() ? r : with(r, ""), l.returned(), bytes));
+            // what it read and no later link reads is not kept any longer; its own output is, if a later link reads it
+            l.inputs().stream().filter(t -> !readLater(i, t)).toList().forEach(outputs::remove);
+            if (readLater(i, l.task())) {
+                outputs.put(l.task(), output);
+            }
             if (i + 1 == links.size()) {
                 answer(links.size());
                 return;
@@ -145,26 +192,17 @@ final class ChainRunner {
             for (String t : next.inputs()) {
                 in.put(t, Payloads.parse(outputs.get(t)));
             }
-            String payload;
-            try {
-                payload = Payloads.build(args.get(i + 1), in, null);
-            } catch (RuntimeException e) {
-                answer(i + 1); // a reference to no input: the home builds it itself and fails it as it would
-                return;
-            }
-            invoke(i + 1, payload);
+            invoke(i + 1, Payloads.build(args.get(i + 1), in, null));
         }
 
-        private boolean passable(String output, long bytes) {
-            if (bytes > maxOutputBytes.getAsInt()) {
-                return false;
+        /** Whether a link after {@code i} reads {@code task}'s output. */
+        private boolean readLater(int i, String task) {
+            for (int j = i + 1; j < links.size(); j++) {
+                if (links.get(j).inputs().contains(task)) {
+                    return true;
+                }
             }
-            try {
-                JsonText.check("output", output);
-                return true;
-            } catch (ValidationException e) {
-                return false;
-            }
+            return false;
         }
 
         /** Link i could not be invoked: the first one fails the request (the home runs it), a later one ends it. */
@@ -195,13 +233,8 @@ final class ChainRunner {
         }
     }
 
-    private static InvocationRecord without(InvocationRecord r) {
-        return with(r, "");
-    }
-
     private static InvocationRecord with(InvocationRecord r, String result) {
         return new InvocationRecord(r.tid(), r.functionId(), r.worker(), r.backend(), r.state(), r.arrival(),
                 r.timings(), result, r.error(), r.routing(), r.output());
     }
-
 }

@@ -2,7 +2,9 @@ package dev.vireo.dag.internal;
 
 import dev.vireo.api.dag.ChainLink;
 import dev.vireo.api.dag.Workflow;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -10,8 +12,9 @@ import java.util.Set;
 /**
  * Which of a run's tasks go to a peer in one request with a fused group's first member (sub-graphs inline): the
  * group's members that can run one after the other there with nothing from outside, i.e. each reads only members
- * already in the chain. Members that read anything else, and map tasks, are left to run one by one as before. An
- * output goes back to the home only when a task outside the chain reads it or it is a sink of the run. Stateless.
+ * already in the chain, and none has been settled (a resumed run's). Members that read anything else, and map tasks,
+ * are left to run one by one as before. An output goes back to the home only when a task outside the chain reads it
+ * or it is a sink of the run. Stateless.
  */
 final class Chains {
     private Chains() {
@@ -19,7 +22,8 @@ final class Chains {
 
     /**
      * The chain that starts with {@code first} (the first member of its group to run, about to go to a peer), as
-     * links in the order they run; empty when fewer than two members would be in it.
+     * links in an order the graph allows; empty when fewer than two members would be in it. Walks the dependents of
+     * the members only: a task is looked at again each time one more of its inputs joins.
      */
     static List<ChainLink> of(Run run, String first) {
         String group = run.group(first);
@@ -29,17 +33,16 @@ final class Chains {
         }
         Set<String> chain = new LinkedHashSet<>();
         chain.add(first);
-        boolean grew = true;
-        while (grew && chain.size() < ChainRunner.MAX_LINKS) {
-            grew = false;
-            for (Workflow.Task t : run.workflow.tasks()) {
-                if (!chain.contains(t.id()) && group.equals(run.group(t.id())) && !t.mapped()
-                        && !t.dependsOn().isEmpty() && chain.containsAll(t.dependsOn())) {
-                    chain.add(t.id());
-                    grew = true;
-                    break; // from the start again: the chain's order is one the graph allows
-                }
+        Deque<String> next = new ArrayDeque<>(run.dependents.getOrDefault(first, List.of()));
+        while (!next.isEmpty() && chain.size() < ChainRunner.MAX_LINKS) {
+            String id = next.poll();
+            Workflow.Task t = run.task(id);
+            if (chain.contains(id) || t.mapped() || !group.equals(run.group(id)) || !chain.containsAll(t.dependsOn())
+                    || run.store.settled(run.id, id)) {
+                continue;
             }
+            chain.add(id);
+            next.addAll(run.dependents.getOrDefault(id, List.of()));
         }
         if (chain.size() < 2) {
             return List.of();

@@ -210,8 +210,8 @@ public final class DagComponent implements DagService {
 
     @Override
     public java.util.concurrent.CompletionStage<List<dev.vireo.api.dag.ChainStep>> runChain(
-            List<dev.vireo.api.dag.ChainLink> links, String payload) {
-        return engine.runChain(links, payload);
+            List<dev.vireo.api.dag.ChainLink> links, String payload, int maxOutputBytes) {
+        return engine.runChain(links, payload, maxOutputBytes);
     }
 
     @Override

@@ -221,7 +221,12 @@ final class DagEngine implements AutoCloseable {
                 + "-" + Integer.toString(Math.floorMod(worker.name().hashCode(), 36 * 36 * 36), 36);
     }
 
-    /** Outputs of the earlier run's tasks that succeeded with the same function and args (a checkpoint). */
+    /**
+     * Outputs of the earlier run's tasks that succeeded with the same function and args (a checkpoint), and whose
+     * inputs are all reused too: a task that runs again (changed, failed, or its output not kept: a chain's member
+     * whose output stayed on a peer) makes every task after it run again, so that no output is reused that was made
+     * from inputs this run makes anew.
+     */
     private Map<String, String> reusable(DagStore store, Workflow workflow, String resume) {
         String spec = store.spec(resume).orElseThrow(() -> new ValidationException("resume", "run '" + resume
                 + "' is not in the store (never there, or removed after its retention)"));
@@ -233,7 +238,13 @@ final class DagEngine implements AutoCloseable {
             return o != null && o.functionId().equals(t.functionId()) && o.args().equals(t.args())
                     && o.map().equals(t.map());
         }).map(Workflow.Task::id).toList();
-        return store.outputs(resume, same);
+        Map<String, String> kept = new HashMap<>(store.outputs(resume, same));
+        boolean dropped = true;
+        while (dropped) {
+            dropped = kept.keySet().removeIf(id -> workflow.tasks().stream().filter(t -> t.id().equals(id))
+                    .findFirst().orElseThrow().dependsOn().stream().anyMatch(d -> !kept.containsKey(d)));
+        }
+        return kept;
     }
 
     private static DagSpec graph(Workflow w) {
@@ -331,8 +342,8 @@ final class DagEngine implements AutoCloseable {
 
     /** Runs a chain another node sent (sub-graphs inline, {@link ChainRunner}). */
     java.util.concurrent.CompletionStage<List<dev.vireo.api.dag.ChainStep>> runChain(
-            List<dev.vireo.api.dag.ChainLink> links, String payload) {
-        return chains.run(links, payload);
+            List<dev.vireo.api.dag.ChainLink> links, String payload, int maxOutputBytes) {
+        return chains.run(links, payload, maxOutputBytes);
     }
 
     RunStatus status(String id) {

@@ -237,13 +237,13 @@ final class Overflow {
      * until the whole chain answered. Fails (UNREACHABLE) when there are no peers any more.
      */
     java.util.concurrent.CompletionStage<List<dev.vireo.api.dag.ChainStep>> chain(Target t,
-            List<dev.vireo.api.dag.ChainLink> links, String payload) {
+            List<dev.vireo.api.dag.ChainLink> links, String payload, int maxOutputBytes) {
         DagPeers p = peers.get();
         if (p == null || t.here()) {
             throw new dev.vireo.api.worker.WorkerException(dev.vireo.api.model.ErrorKind.UNREACHABLE,
                     "no peer to send a chain to");
         }
-        return p.chain(t.peer(), links, payload);
+        return p.chain(t.peer(), links, payload, maxOutputBytes);
     }
 
     /** The invocation ended (or could not be made): its slot is free again. */

@@ -56,6 +56,20 @@ final class Payloads {
         return e;
     }
 
+    /** The task ids the args reference ({@code {"$ref": "t"}}), added to {@code out}. */
+    static void refs(JsonElement e, java.util.Set<String> out) {
+        if (e.isJsonArray()) {
+            e.getAsJsonArray().forEach(x -> refs(x, out));
+        } else if (e.isJsonObject()) {
+            JsonObject o = e.getAsJsonObject();
+            if (o.size() == 1 && o.has(WorkflowJson.REF) && o.get(WorkflowJson.REF).isJsonPrimitive()) {
+                out.add(o.get(WorkflowJson.REF).getAsString());
+                return;
+            }
+            o.entrySet().forEach(m -> refs(m.getValue(), out));
+        }
+    }
+
     /** Whether anything in the args is to be replaced (most no-op tasks: nothing, so the text is used as is). */
     private static boolean refers(JsonElement e) {
         if (e.isJsonArray()) {

@@ -38,6 +38,9 @@ final class Run {
      */
     final Map<String, Prepared> prepared = new ConcurrentHashMap<>();
 
+    /** Tasks that ended here without an output (failed or skipped): a chain's later link must not pass for run. */
+    final java.util.Set<String> unsucceeded = ConcurrentHashMap.newKeySet();
+
     /** A link of a chain that ran on a peer: what it did there, and when. */
     record Prepared(dev.vireo.api.dag.ChainStep step, long startUs, long endUs) {
     }

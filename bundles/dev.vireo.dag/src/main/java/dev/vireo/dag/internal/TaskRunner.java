@@ -194,9 +194,11 @@ final class TaskRunner {
     /** Runs a task whose inputs are all there (or failed). */
     void start(Run run, String taskId) {
         if (ended(run)) {
+            run.prepared.remove(taskId);
             return; // cancelled or failed fast: nothing more starts (status shows it skipped or cancelled)
         }
         if (run.store.settled(run.id, taskId)) {
+            run.prepared.remove(taskId);
             unread(run, run.task(taskId)); // what was kept for it will not be read
             return; // done already: a recovery or a hand-off raced with the task's own end
         }
@@ -204,11 +206,19 @@ final class TaskRunner {
         Attempted a = new Attempted(run, task);
         long t0 = clock.nanoTime();
         Run.Prepared ran = run.prepared.get(taskId);
+        if (ran != null && task.dependsOn().stream().anyMatch(run.unsucceeded::contains)) {
+            // an input it was run with on the peer failed here after all: it goes the usual way (and is skipped)
+            run.prepared.remove(taskId);
+            ran = null;
+        }
         if (ran != null && ran.step().record().success()) {
-            // it ran already, in a chain on a peer: its inputs may have stayed there, and no payload is needed
+            // it ran already, in a chain on a peer, with inputs the peer made (each checked there against this node's
+            // max.output.bytes): they may have stayed there, and no payload is needed
             if (run.store.progress(run.id, taskId, RunText.record(a.record(TaskState.RUNNING, 0, 0,
                     Optional.empty())))) {
                 attempt(a, "", -1, 1, result -> succeed(a, result), error -> ended(a, TaskState.FAILED, error));
+            } else {
+                run.prepared.remove(taskId);
             }
             return;
         }
@@ -353,21 +363,27 @@ final class TaskRunner {
         Run.Prepared ran = item < 0 && attempt == 1 ? a.run.prepared.remove(a.task.id()) : null;
         List<ChainLink> chain = ran == null && first && spread && !target.here() && item < 0 && attempt == 1
                 ? Chains.of(a.run, a.task.id()) : List.of();
+        // an attempt of its own (a retry, or no chain): the chain's times and kept output are not its
+        a.endUs = -1;
+        a.keptBytes = -1;
         try {
             if (ran != null) {
                 // it ran in a chain on the group's peer: its record came with the chain's answer
                 a.chained = true;
                 a.startUs = ran.startUs();
-                a.endUs = ran.endUs();
+                a.endUs = ran.step().record().success() ? ran.endUs() : -1;
                 a.keptBytes = ran.step().returned() ? -1 : ran.step().outputBytes();
                 stage = java.util.concurrent.CompletableFuture.completedFuture(ran.step().record());
             } else if (!chain.isEmpty()) {
-                // an optimisation only: a peer that does not run the chain (an older one, or it refused) gets the
-                // member alone, as if there were no chain; one that cannot be reached fails that invocation as usual
+                // an optimisation only: a peer that runs no chains (an older one) gets the member alone, as if there
+                // were no chain; any other failure is this invocation's, retried as usual
                 stage = chain(a, target, chain, payload).exceptionallyCompose(e -> {
-                    LOG.log(Level.DEBUG, "[" + tid + "] " + target.peer() + " did not run the chain (" + e
-                            + "): the member goes alone");
-                    a.run.prepared.keySet().removeAll(chain.stream().map(ChainLink::task).toList());
+                    Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+                    if (!(cause instanceof UnsupportedOperationException)) {
+                        return java.util.concurrent.CompletableFuture.failedFuture(cause);
+                    }
+                    LOG.log(Level.DEBUG, "[" + tid + "] " + target.peer() + " runs no chains (" + cause.getMessage()
+                            + "): the members go one by one");
                     return target.service().invoke(tid, a.task.functionId(), payload);
                 });
             } else {
@@ -416,28 +432,39 @@ final class TaskRunner {
             List<ChainLink> links, String payload) {
         long sentUs = sinceSubmitted(a.run);
         long sent = clock.nanoTime();
-        return overflow.chain(target, links, payload).thenApply(steps -> {
-            if (steps.isEmpty()) {
-                throw new WorkerException(ErrorKind.INTERNAL, target.peer() + " ran none of the chain");
+        return overflow.chain(target, links, payload, options.maxOutputBytes()).thenApply(steps -> {
+            if (steps.isEmpty() || steps.size() > links.size()) {
+                throw new WorkerException(ErrorKind.INTERNAL, target.peer() + " answered " + steps.size()
+                        + " steps to a chain of " + links.size());
+            }
+            for (int i = 0; i < steps.size(); i++) {
+                if (!steps.get(i).task().equals(links.get(i).task())) {
+                    throw new WorkerException(ErrorKind.INTERNAL, target.peer() + " answered step " + i + " for task '"
+                            + steps.get(i).task() + "', not '" + links.get(i).task() + "'");
+                }
             }
             InvocationRecord head = steps.get(0).record();
             long e2e = 0;
             long returned = payload.length();
+            long last = sentUs;
             for (int i = 0; i < steps.size(); i++) {
                 dev.vireo.api.dag.ChainStep st = steps.get(i);
                 InvocationRecord r = st.record();
-                long start = sentUs + java.time.Duration.between(head.arrival(), r.arrival()).toNanos() / 1_000;
+                // the peer's calendar, counted from the first link's arrival there (never before the previous link)
+                long start = Math.max(last, sentUs + Math.max(0,
+                        java.time.Duration.between(head.arrival(), r.arrival()).toNanos() / 1_000));
                 long end = start + r.timings().e2eUs();
+                last = start;
                 e2e += r.timings().e2eUs();
                 returned += r.result().length();
-                if (i == 0) {
-                    a.chained = true;
-                    a.endUs = end;
-                    a.keptBytes = st.returned() ? -1 : st.outputBytes();
-                } else {
+                if (i > 0) {
                     a.run.prepared.put(st.task(), new Run.Prepared(st, start, end));
                 }
             }
+            dev.vireo.api.dag.ChainStep first = steps.get(0);
+            a.chained = true;
+            a.endUs = first.record().success() ? sentUs + first.record().timings().e2eUs() : -1;
+            a.keptBytes = first.returned() ? -1 : first.outputBytes();
             if (steps.stream().allMatch(st -> st.record().success())) {
                 // the hop's cost for the plans: the chain's round trip less what its links took on the peer
                 history.hop(returned, (clock.nanoTime() - sent) / 1_000 - e2e);
@@ -553,6 +580,13 @@ final class TaskRunner {
      * on runs in this node's memory (the embedded store).
      */
     private void keptOnPeer(Attempted a) {
+        if (a.keptBytes > options.maxOutputBytes()) {
+            // the peer checks it against this node's limit; one that did not is not trusted
+            ended(a, TaskState.FAILED, new InvocationError(ErrorKind.USER_ERROR, "task '" + a.task.id()
+                    + "' returned " + a.keptBytes + " bytes, more than max.output.bytes " + options.maxOutputBytes(),
+                    ""));
+            return;
+        }
         history.output(a.task.functionId(), a.keptBytes);
         Run run = a.run;
         if (!run.store.settle(run.id, a.task.id(), null)) {
@@ -568,6 +602,7 @@ final class TaskRunner {
         if (!run.store.settle(run.id, a.task.id(), null)) {
             return;
         }
+        run.unsucceeded.add(a.task.id());
         record(a, state, 0, 0, Optional.of(error));
         if (state == TaskState.FAILED) {
             LOG.log(Level.WARNING, "[" + run.tid(a.task.id(), -1, 1) + "] failed: " + error.kind() + ": "
@@ -640,6 +675,7 @@ final class TaskRunner {
         String now = run.store.finish(run.id, state.name());
         run.finished = true;
         run.kept.clear();
+        run.prepared.clear();
         if (now.equals(state.name())) {
             LOG.log(Level.INFO, "[" + run.id + "] " + state.name().toLowerCase(Locale.ROOT)
                     + (run.meta.failure().isEmpty() ? "" : ": " + run.meta.failure()));
@@ -654,6 +690,7 @@ final class TaskRunner {
         if (run.store.finished(run.id).isPresent()) {
             run.finished = true;
             run.kept.clear(); // ended on another node: nothing here will read what it kept
+            run.prepared.clear();
         }
         return run.finished;
     }

@@ -47,6 +47,8 @@ class ChainInlineTest {
     final AtomicInteger peerInvocations = new AtomicInteger();
     /** Whether the peer runs chains (else it refuses them, as one that does not know the rpc would). */
     volatile boolean chainsServed = true;
+    /** c2 fails this many more times. */
+    final AtomicInteger c2Failures = new AtomicInteger();
     /** c1 fails this many more times. */
     final AtomicInteger c1Failures = new AtomicInteger();
 
@@ -61,7 +63,7 @@ class ChainInlineTest {
             + "{\"id\":\"root\",\"function\":\"inc-1\",\"args\":{\"x\":0}},"
             + "{\"id\":\"c0\",\"function\":\"pad-1\",\"args\":{\"x\":{\"$ref\":\"root\"}}},"
             + "{\"id\":\"c1\",\"function\":\"unpad-1\",\"args\":{\"x\":{\"$ref\":\"c0\"}},\"retries\":1},"
-            + "{\"id\":\"c2\",\"function\":\"inc-1\",\"args\":{\"x\":{\"$ref\":\"c1\"}}},"
+            + "{\"id\":\"c2\",\"function\":\"last-1\",\"args\":{\"x\":{\"$ref\":\"c1\"}}},"
             + "{\"id\":\"sum\",\"function\":\"sum-1\",\"args\":{\"xs\":[{\"$ref\":\"c1\"},{\"$ref\":\"c2\"}]}}]}";
 
     ScriptedWorker worker(String name) {
@@ -75,6 +77,12 @@ class ChainInlineTest {
                         throw new IllegalStateException("failing as asked");
                     }
                     return args.getAsJsonObject().getAsJsonObject("x").get("v").getAsString();
+                })
+                .fn("last-1", args -> {
+                    if (c2Failures.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                        throw new IllegalStateException("failing as asked");
+                    }
+                    return Integer.toString(args.getAsJsonObject().get("x").getAsInt() + 1);
                 })
                 .fn("sum-1", args -> {
                     int sum = 0;
@@ -127,10 +135,10 @@ class ChainInlineTest {
             }
 
             @Override
-            public CompletionStage<List<ChainStep>> chain(String p, List<ChainLink> links, String payload) {
+            public CompletionStage<List<ChainStep>> chain(String p, List<ChainLink> links, String payload, int limit) {
                 chains.incrementAndGet();
-                return chainsServed ? peerEngine.runChain(links, payload)
-                        : java.util.concurrent.CompletableFuture.failedFuture(new WorkerException(ErrorKind.INTERNAL,
+                return chainsServed ? peerEngine.runChain(links, payload, limit)
+                        : java.util.concurrent.CompletableFuture.failedFuture(new UnsupportedOperationException(
                                 "UNIMPLEMENTED: RunDagChain"));
             }
         };
@@ -210,11 +218,13 @@ class ChainInlineTest {
                 List.of(ok.get(0), new ChainLink("r:b", "b", "inc-1", "{\"x\":{\"$ref\":\"c\"}}", List.of("c"), true)),
                 List.of(ok.get(0), new ChainLink("r:b", "b", "inc-1", "{oops", List.of("a"), true)),
                 List.of(ok.get(0), new ChainLink("", "b", "inc-1", "", List.of("a"), true)),
-                List.of(ok.get(0), new ChainLink("r:a2", "a", "inc-1", "", List.of("a"), true)))) {
-            ValidationException e = assertThrows(ValidationException.class, () -> peerEngine.runChain(bad, ""));
+                List.of(ok.get(0), new ChainLink("r:a2", "a", "inc-1", "", List.of("a"), true)),
+                List.of(ok.get(0), new ChainLink("r:b", "b", "inc-1", "{\"x\":{\"$ref\":\"a\"}}", List.of(), true)),
+                List.of(ok.get(0), new ChainLink("bad tid!", "b", "inc-1", "", List.of("a"), true)))) {
+            ValidationException e = assertThrows(ValidationException.class, () -> peerEngine.runChain(bad, "", 0));
             assertEquals("links", e.field(), e.getMessage());
         }
-        assertEquals("payload", assertThrows(ValidationException.class, () -> peerEngine.runChain(ok, "{oops"))
+        assertEquals("payload", assertThrows(ValidationException.class, () -> peerEngine.runChain(ok, "{oops", 0))
                 .field());
         assertTrue(peer.tids.isEmpty(), "nothing ran");
     }
@@ -225,7 +235,7 @@ class ChainInlineTest {
         List<ChainLink> links = List.of(new ChainLink("r:a", "a", "nope-1", "", List.of(), true),
                 new ChainLink("r:b", "b", "inc-1", "{\"x\":{\"$ref\":\"a\"}}", List.of("a"), true));
         java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class,
-                () -> peerEngine.runChain(links, "{}").toCompletableFuture().get(10, TimeUnit.SECONDS));
+                () -> peerEngine.runChain(links, "{}", 0).toCompletableFuture().get(10, TimeUnit.SECONDS));
         assertEquals(ErrorKind.UNKNOWN_FUNCTION, ((WorkerException) e.getCause()).kind());
     }
 
@@ -242,5 +252,69 @@ class ChainInlineTest {
         Map<String, TaskRecord> r = s.records().stream().collect(Collectors.toMap(TaskRecord::task, t -> t));
         assertEquals(1, r.get("c0").attempts(), "not counted as a failed attempt");
         assertTrue(r.get("c0").bytesOut() > 10_000, "c0's output came back, as every member's does without a chain");
+    }
+
+    @Test
+    void thePeerChecksOutputsAgainstTheCallersLimitAndAnswersWithoutTheText() throws Exception {
+        List<ChainLink> links = List.of(new ChainLink("r:a", "a", "pad-1", "", List.of(), false),
+                new ChainLink("r:b", "b", "unpad-1", "{\"x\":{\"$ref\":\"a\"}}", List.of("a"), true));
+        List<ChainStep> steps = peerEngine.runChain(links, "{\"x\":1}", 5_000).toCompletableFuture()
+                .get(10, TimeUnit.SECONDS);
+        assertEquals(1, steps.size(), "the chain stopped at a");
+        ChainStep a = steps.get(0);
+        assertEquals(ErrorKind.USER_ERROR, a.record().error().orElseThrow().kind());
+        assertTrue(a.record().error().orElseThrow().message().contains("more than max.output.bytes 5000"),
+                a.record().error().toString());
+        assertEquals("", a.record().result(), "the too large text does not travel");
+        assertTrue(a.outputBytes() > 10_000);
+    }
+
+    @Test
+    void aCancelledChainRunsNoFurtherLink() throws Exception {
+        java.util.concurrent.CompletableFuture<Void> gate = new java.util.concurrent.CompletableFuture<>();
+        peer.gates.put("pad-1", gate);
+        List<ChainLink> links = List.of(new ChainLink("r:a", "a", "pad-1", "", List.of(), false),
+                new ChainLink("r:b", "b", "unpad-1", "{\"x\":{\"$ref\":\"a\"}}", List.of("a"), true));
+        CompletionStage<List<ChainStep>> stage = peerEngine.runChain(links, "{\"x\":1}", 0);
+        stage.toCompletableFuture().cancel(false); // the caller went away (gRPC cancels the stage)
+        gate.complete(null);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        while (peer.tids.size() < 1 && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        Thread.sleep(50);
+        assertEquals(List.of("r:a"), peer.tids, "b never ran");
+    }
+
+    @Test
+    void aResumedRunRunsAgainTheMembersWhoseOutputsStayedOnThePeer() throws Exception {
+        c2Failures.set(1); // c2 fails in the chain (no retries): the run fails; c0's output stayed on the peer
+        String first = homeEngine.submit(WorkflowJson.parse(SPEC), "");
+        RunStatus failed = await(first);
+        assertEquals(RunState.FAILED, failed.state());
+        assertEquals(0, failed.records().stream().filter(r -> r.task().equals("c0")).findFirst().orElseThrow()
+                .bytesOut(), "c0's output stayed there");
+        home.tids.clear();
+        peer.tids.clear();
+        String second = homeEngine.submit(WorkflowJson.parse(SPEC), first);
+        RunStatus s = await(second);
+        assertEquals(RunState.SUCCEEDED, s.state(), String.valueOf(s.failure()));
+        assertEquals(Map.of("sum", "5"), homeEngine.result(second).outputs());
+        assertEquals(List.of(second + ":c0", second + ":c1", second + ":c2"), peer.tids,
+                "c0 had no output to reuse: it and all after it ran again (c1 too, although its output came back)");
+        assertEquals(List.of(second + ":sum"), home.tids, "root was reused");
+    }
+
+    @Test
+    void aMemberWhoseInputCameBackIsTheFirstOfTheChainWhenTheRunResumes() throws Exception {
+        c1Failures.set(2); // c1 fails in the chain and in its retry: c0's output came back for the retry
+        String first = homeEngine.submit(WorkflowJson.parse(SPEC), "");
+        assertEquals(RunState.FAILED, await(first).state());
+        peer.tids.clear();
+        chains.set(0);
+        String second = homeEngine.submit(WorkflowJson.parse(SPEC), first);
+        assertEquals(RunState.SUCCEEDED, await(second).state());
+        assertEquals(List.of(second + ":c1", second + ":c2"), peer.tids, "c0 reused; c1 and c2 in one chain");
+        assertEquals(1, chains.get());
     }
 }

@@ -276,6 +276,25 @@ class DagEngineTest {
     }
 
     @Test
+    void resumeRunsAgainWhateverFollowsATaskThatRunsAgain() throws Exception {
+        // a is changed, so it runs again; b succeeded before but read a's old output: it runs again too
+        String spec = """
+                {"on_error":"continue","tasks":[
+                 {"id":"a","function":"inc-1","args":{"x":X}},
+                 {"id":"b","function":"inc-1","args":{"x":{"$ref":"a"}}},
+                 {"id":"c","function":"fail-1","args":{"x":{"$ref":"b"}}}]}""";
+        String first = submit(spec.replace("X", "1"));
+        assertEquals(RunState.FAILED, await(first).state());
+        worker.tids.clear();
+        worker.fn("fail-1", args -> Integer.toString(args.getAsJsonObject().get("x").getAsInt() * 10));
+        String second = engine.submit(WorkflowJson.parse(spec.replace("X", "5")), first);
+        RunStatus s = await(second);
+        assertEquals(RunState.SUCCEEDED, s.state(), String.valueOf(s.failure()));
+        assertEquals(Map.of("c", "70"), engine.result(second).outputs(), "b from the new a (6 + 1), not the old");
+        assertEquals(List.of(second + ":a", second + ":b", second + ":c"), worker.tids);
+    }
+
+    @Test
     void unknownFunctionsAreRefusedBeforeAnythingRuns() {
         ValidationException e = assertThrows(ValidationException.class, () -> submit(
                 "{\"tasks\":[{\"id\":\"a\",\"function\":\"inc-1\",\"args\":{\"x\":1}},{\"id\":\"b\",\"function\":\"nope-1\"}]}"));

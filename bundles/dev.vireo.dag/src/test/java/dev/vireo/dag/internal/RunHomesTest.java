@@ -71,9 +71,9 @@ class RunHomesTest {
 
         @Override
         public CompletionStage<List<dev.vireo.api.dag.ChainStep>> chain(String peer,
-                List<dev.vireo.api.dag.ChainLink> links, String payload) {
+                List<dev.vireo.api.dag.ChainLink> links, String payload, int limit) {
             chains.incrementAndGet();
-            return node(peer).engine().runChain(links, payload);
+            return node(peer).engine().runChain(links, payload, limit);
         }
 
         @Override

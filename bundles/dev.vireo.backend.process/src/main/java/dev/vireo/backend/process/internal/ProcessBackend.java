@@ -85,6 +85,8 @@ public final class ProcessBackend implements ContainerBackend {
     private final String home;
     private final Path scratchRoot;
     private final Map<String, Process> processes = new ConcurrentHashMap<>();
+    /** Processes being destroyed (SIGTERM sent, within their stop grace): close() finishes them too. */
+    private final Map<String, Process> stopping = new ConcurrentHashMap<>();
     private volatile Config config;
     private volatile Path agent;
     private volatile Optional<ProcessCgroups> cgroups = Optional.empty();
@@ -138,10 +140,12 @@ public final class ProcessBackend implements ContainerBackend {
     void close() {
         closed = true;
         List<CompletableFuture<?>> exits = new ArrayList<>();
-        processes.values().forEach(p -> {
-            p.destroyForcibly();
-            exits.add(p.onExit());
-        });
+        for (Map<String, Process> m : List.of(processes, stopping)) {
+            m.values().forEach(p -> {
+                p.destroyForcibly();
+                exits.add(p.onExit());
+            });
+        }
         placed.forEach((id, where) -> exits.addAll(where.cgroups().kill(where.instance(), id)));
         try {
             CompletableFuture.allOf(exits.toArray(CompletableFuture[]::new))
@@ -152,20 +156,22 @@ public final class ProcessBackend implements ContainerBackend {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        processes.keySet().forEach(id -> {
-            processes.remove(id);
-            removeScratch(id, "close");
-        });
-        Set<String> instances = new HashSet<>();
+        for (Map<String, Process> m : List.of(processes, stopping)) {
+            m.keySet().forEach(id -> {
+                m.remove(id);
+                removeScratch(id, "close");
+            });
+        }
+        Set<Placed> instances = new HashSet<>(); // each under its own parent (cgroup may have changed meanwhile)
         placed.forEach((id, where) -> {
             placed.remove(id);
-            instances.add(where.instance());
+            instances.add(where);
             List<Path> left = where.cgroups().remove(where.instance(), id);
             if (!left.isEmpty()) {
                 LOG.log(Level.WARNING, "[close] the cgroups of " + id + " cannot be removed (still busy): " + left);
             }
         });
-        cgroups.ifPresent(c -> instances.forEach(c::removeInstanceFolder));
+        instances.forEach(where -> where.cgroups().removeInstanceFolder(where.instance()));
     }
 
     @Override
@@ -185,6 +191,9 @@ public final class ProcessBackend implements ContainerBackend {
     @Override
     public CompletionStage<ContainerHandle> create(ContainerRequest request) {
         FunctionSpec fn = request.function();
+        if (closed) {
+            return CompletableFuture.failedFuture(new BackendException("the process backend is stopping"));
+        }
         BackendStatus status = status();
         if (!status.available()) {
             return CompletableFuture.failedFuture(new BackendException(status.reason()));
@@ -241,11 +250,23 @@ public final class ProcessBackend implements ContainerBackend {
             Process p = pb.start();
             processes.put(request.id(), p);
             if (closed) {
-                // close() ran while this create was under way and did not see this process: undo it here
+                // close() ran while this create was under way and may not have seen this process: undo it here, before
+                // returning (the worker exits right after close, and no callback would run)
                 processes.remove(request.id());
                 p.destroyForcibly();
+                try {
+                    p.onExit().get(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (ExecutionException | TimeoutException e) {
+                    // still exiting: its cgroup stays for the next start's reclaim
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
                 Scratch.remove(scratchRoot, request.id());
-                p.onExit().thenRun(() -> removeCgroups(request.id(), "create"));
+                placed.remove(request.id());
+                cg.ifPresent(c -> { // close() may have taken the entry, and found the folder still busy
+                    c.remove(request.instance(), request.id());
+                    c.removeInstanceFolder(request.instance());
+                });
                 return CompletableFuture.failedFuture(new BackendException("the process backend is stopping"));
             }
             return CompletableFuture.completedFuture(new ContainerHandle(request.id(), fn.id(), "process",
@@ -308,6 +329,7 @@ public final class ProcessBackend implements ContainerBackend {
             removeCgroups(container.id(), tid);
             return CompletableFuture.completedFuture(null);
         }
+        stopping.put(container.id(), p);
         p.destroy();
         CompletableFuture<Void> done = new CompletableFuture<>();
         scheduler.schedule(() -> {
@@ -319,8 +341,10 @@ public final class ProcessBackend implements ContainerBackend {
         }, Duration.ofMillis(config.stop_grace_ms()));
         p.onExit().thenRun(() -> done.complete(null));
         return done.whenComplete((ok, failed) -> {
-            removeScratch(container.id(), tid);
-            p.onExit().thenRun(() -> removeCgroups(container.id(), tid));
+            if (stopping.remove(container.id(), p)) { // else close() took it over and cleans up itself
+                removeScratch(container.id(), tid);
+                p.onExit().thenRun(() -> removeCgroups(container.id(), tid));
+            }
         });
     }
 

@@ -85,10 +85,10 @@ public final class GrpcDagPeers implements DagPeers {
 
     @Override
     public CompletionStage<List<dev.vireo.api.dag.ChainStep>> chain(String peer,
-            List<dev.vireo.api.dag.ChainLink> links, String payload) {
+            List<dev.vireo.api.dag.ChainLink> links, String payload, int maxOutputBytes) {
         try {
             GrpcRemoteWorker remote = remote(peer, ErrorKind.UNREACHABLE);
-            return GrpcRemoteWorker.detached(() -> remote.chain(links, payload));
+            return GrpcRemoteWorker.detached(() -> remote.chain(links, payload, maxOutputBytes));
         } catch (RuntimeException e) {
             return CompletableFuture.failedStage(e);
         }

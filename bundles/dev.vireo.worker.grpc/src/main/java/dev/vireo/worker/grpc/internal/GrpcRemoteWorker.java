@@ -209,19 +209,34 @@ final class GrpcRemoteWorker implements RemoteWorker {
 
     /**
      * Asks the node to run a chain of a run's tasks (rpc RunDagChain), with no deadline (its links' own timeouts
-     * bound it, as an invocation's do). Fails as the node refuses, or UNREACHABLE.
+     * bound it, as an invocation's do). Fails as the node refuses, UNREACHABLE, or with an
+     * UnsupportedOperationException from a node that does not know the rpc (UNIMPLEMENTED: an older one).
      */
     CompletionStage<java.util.List<dev.vireo.api.dag.ChainStep>> chain(java.util.List<dev.vireo.api.dag.ChainLink> links,
-            String payload) {
+            String payload, int maxOutputBytes) {
         dev.vireo.grpc.v1.DagChainRequest.Builder b = dev.vireo.grpc.v1.DagChainRequest.newBuilder()
-                .setPayload(payload == null ? "" : payload);
+                .setPayload(payload == null ? "" : payload).setMaxOutputBytes(maxOutputBytes);
         for (dev.vireo.api.dag.ChainLink l : links) {
             b.addLinks(dev.vireo.grpc.v1.DagChainLink.newBuilder().setTid(l.tid()).setTask(l.task())
                     .setFunctionId(l.functionId()).setArgs(l.args()).addAllInputs(l.inputs()).setReturned(l.returned()));
         }
-        return stage(async.runDagChain(b.build()), r -> r.getStepsList().stream().map(st ->
-                new dev.vireo.api.dag.ChainStep(st.getTask(), Messages.record(st.getReply()), st.getReturned(),
-                        st.getOutputBytes())).toList());
+        ListenableFuture<dev.vireo.grpc.v1.DagChainReply> call = async.runDagChain(b.build());
+        CompletableFuture<dev.vireo.grpc.v1.DagChainReply> raw = new CompletableFuture<>();
+        Futures.addCallback(call, new FutureCallback<>() {
+            @Override
+            public void onSuccess(dev.vireo.grpc.v1.DagChainReply result) {
+                raw.complete(result);
+            }
+
+            @Override
+            public void onFailure(Throwable t) {
+                raw.completeExceptionally(t instanceof StatusRuntimeException s
+                        && s.getStatus().getCode() == io.grpc.Status.Code.UNIMPLEMENTED
+                        ? new UnsupportedOperationException(address + " runs no chains: " + s.getStatus()) : failure(t));
+            }
+        }, MoreExecutors.directExecutor());
+        return raw.thenApply(r -> r.getStepsList().stream().map(st -> new dev.vireo.api.dag.ChainStep(st.getTask(),
+                Messages.record(st.getReply()), st.getReturned(), st.getOutputBytes())).toList());
     }
 
     @Override

@@ -297,24 +297,36 @@ final class WorkerGrpcService extends WorkerGrpc.WorkerImplBase {
     public void runDagChain(dev.vireo.grpc.v1.DagChainRequest request,
             StreamObserver<dev.vireo.grpc.v1.DagChainReply> out) {
         try {
-            dags().runChain(request.getLinksList().stream().map(l -> new dev.vireo.api.dag.ChainLink(l.getTid(),
-                    l.getTask(), l.getFunctionId(), l.getArgs(), l.getInputsList(), l.getReturned())).toList(),
-                    request.getPayload()).whenComplete((steps, e) -> {
-                        if (e != null) {
-                            Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+            java.util.concurrent.CompletableFuture<java.util.List<dev.vireo.api.dag.ChainStep>> chain = dags().runChain(
+                    request.getLinksList().stream().map(l -> new dev.vireo.api.dag.ChainLink(l.getTid(), l.getTask(),
+                            l.getFunctionId(), l.getArgs(), l.getInputsList(), l.getReturned())).toList(),
+                    request.getPayload(), request.getMaxOutputBytes()).toCompletableFuture();
+            if (out instanceof io.grpc.stub.ServerCallStreamObserver<?> call) {
+                call.setOnCancelHandler(() -> chain.cancel(false)); // the caller went away: no further link runs
+            }
+            chain.whenComplete((steps, e) -> {
+                try {
+                    if (e != null) {
+                        Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+                        if (!(cause instanceof java.util.concurrent.CancellationException)) {
                             out.onError(rejection(cause instanceof RuntimeException re ? re
                                     : new IllegalStateException(cause)));
-                            return;
                         }
-                        dev.vireo.grpc.v1.DagChainReply.Builder b = dev.vireo.grpc.v1.DagChainReply.newBuilder();
-                        for (dev.vireo.api.dag.ChainStep st : steps) {
-                            b.addSteps(dev.vireo.grpc.v1.DagChainStep.newBuilder().setTask(st.task())
-                                    .setReply(Messages.reply(st.record(), true)).setReturned(st.returned())
-                                    .setOutputBytes(st.outputBytes()));
-                        }
-                        out.onNext(b.build());
-                        out.onCompleted();
-                    });
+                        return;
+                    }
+                    dev.vireo.grpc.v1.DagChainReply.Builder b = dev.vireo.grpc.v1.DagChainReply.newBuilder();
+                    for (dev.vireo.api.dag.ChainStep st : steps) {
+                        // as Invoke answers: a result that cannot be passed on unchanged is the function's error
+                        b.addSteps(dev.vireo.grpc.v1.DagChainStep.newBuilder().setTask(st.task())
+                                .setReply(Messages.reply(Results.checked(st.record()), true))
+                                .setReturned(st.returned()).setOutputBytes(st.outputBytes()));
+                    }
+                    out.onNext(b.build());
+                    out.onCompleted();
+                } catch (RuntimeException bug) {
+                    out.onError(rejection(bug)); // never leave the caller (who set no deadline) waiting
+                }
+            });
         } catch (RuntimeException e) {
             out.onError(rejection(e));
         }

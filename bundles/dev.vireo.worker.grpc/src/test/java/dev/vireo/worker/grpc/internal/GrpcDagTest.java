@@ -287,13 +287,13 @@ class GrpcDagTest {
     @Test
     void aChainRunsInOneCallAndABadOneIsInvalidArgumentNamingLinks() {
         dev.vireo.grpc.v1.DagChainReply reply = stub.runDagChain(dev.vireo.grpc.v1.DagChainRequest.newBuilder()
-                .setPayload("{\"x\":1}")
+                .setPayload("{\"x\":1}").setMaxOutputBytes(4096)
                 .addLinks(dev.vireo.grpc.v1.DagChainLink.newBuilder().setTid("r:a").setTask("a")
                         .setFunctionId("hello-1").setReturned(false))
                 .addLinks(dev.vireo.grpc.v1.DagChainLink.newBuilder().setTid("r:b").setTask("b")
                         .setFunctionId("hello-1").setArgs("{\"y\":{\"$ref\":\"a\"}}").addInputs("a").setReturned(true))
                 .build());
-        assertEquals("chain [a, b] payload {\"x\":1}", dags.calls.get(dags.calls.size() - 1));
+        assertEquals("chain [a, b] payload {\"x\":1} limit 4096", dags.calls.get(dags.calls.size() - 1));
         assertEquals(2, reply.getStepsCount());
         assertEquals("a", reply.getSteps(0).getTask());
         assertEquals(false, reply.getSteps(0).getReturned());
