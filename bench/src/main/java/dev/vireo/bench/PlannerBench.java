@@ -30,7 +30,8 @@ import java.util.function.Consumer;
 /**
  * Planners against each other on the same workflows, live: six graphs (a function per execution time, so that a
  * function's history predicts its tasks) (a fan-out/fan-in, a chain, a tree reduce, a
- * map-reduce whose few long maps come last in the spec, and a chain of diamonds passing large outputs), each run under
+ * map-reduce whose few long maps come last in the spec, a chain of diamonds passing large outputs, and 8 pipelines of
+ * three stages passing large outputs between stages), each run under
  * every planner on a controller with two workers (sim backend, functions of half a CPU: four at once per worker).
  * Every graph runs {@link #JIT_WARMUP_RUNS} times first, unmeasured (the JIT). A graph is run twice first under the
  * planner (once on each worker: runs are placed in turn, and a worker predicts
@@ -336,11 +337,20 @@ public final class PlannerBench {
             by.put(r.get("graph").getAsString() + "/" + r.get("planner").getAsString(), r);
         }
         JsonObject c = new JsonObject();
-        long localBytes = by.get("large-output-diamonds/local").get("bytes_moved").getAsLong();
-        for (String p : List.of("locality", "wukong")) {
-            long b = by.get("large-output-diamonds/" + p).get("bytes_moved").getAsLong();
-            c.addProperty("bytes_moved_local_over_" + p, b == 0 ? (localBytes == 0 ? 1.0 : Double.POSITIVE_INFINITY)
-                    : Math.round(100.0 * localBytes / b) / 100.0);
+        // on the two large-output graphs: how many times fewer bytes than the default each moved (null: it moved
+        // none while the default moved some; 1 when neither moved any)
+        for (String graph : List.of("large-output-diamonds", "large-output-pipelines")) {
+            JsonObject ratios = new JsonObject();
+            long localBytes = by.get(graph + "/local").get("bytes_moved").getAsLong();
+            for (String p : List.of("locality", "wukong")) {
+                long b = by.get(graph + "/" + p).get("bytes_moved").getAsLong();
+                if (b == 0 && localBytes > 0) {
+                    ratios.add(p, com.google.gson.JsonNull.INSTANCE);
+                } else {
+                    ratios.addProperty(p, b == 0 ? 1.0 : Math.round(100.0 * localBytes / b) / 100.0);
+                }
+            }
+            c.add("bytes_moved_local_over_planner/" + graph, ratios);
         }
         double localMs = by.get("skewed-map-reduce/local").get("makespan_ms").getAsDouble();
         for (String p : List.of("heft", "critical-path")) {
