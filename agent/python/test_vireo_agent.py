@@ -3,8 +3,10 @@ by hand: python3 -B -m unittest discover -s agent/python)."""
 import io
 import json
 import os
+import struct
 import sys
 import threading
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -187,3 +189,26 @@ class ScratchFullTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class StampsTest(unittest.TestCase):
+    def test_a_reply_carries_when_its_request_was_read_and_when_it_left_on_the_monotonic_clock(self):
+        sent = []
+        frames = []
+        before = time.monotonic_ns()
+        request = json.dumps({"type": "invoke", "tid": "t-1", "payload": "{}"}).encode()
+        frames.append(struct.pack(">I", len(request)) + request)
+        data = b"".join(frames)
+        pos = [0]
+
+        def reader(n):
+            chunk = data[pos[0]:pos[0] + n]
+            pos[0] += n
+            return chunk if len(chunk) == n else None
+
+        stream = vireo_agent.FrameStream(reader, sent.append)
+        vireo_agent.answer(stream, stream.recv(), lambda args: {"ok": True}, "main.handle")
+        after = time.monotonic_ns()
+        reply = json.loads(sent[0][4:].decode())
+        self.assertTrue(reply["success"])
+        self.assertTrue(before <= reply["in_ns"] <= reply["out_ns"] <= after, reply)

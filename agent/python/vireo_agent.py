@@ -8,9 +8,11 @@ a 4-byte big-endian length, then that many bytes of UTF-8 JSON.
       (or {"type": "error", ...} if the handler cannot be loaded; then the connection closes)
   worker -> agent: {"type": "invoke", "tid": "...", "payload": "<JSON text>"}
   agent -> worker: {"type": "result", "tid": ..., "start_us", "end_us", "duration_us", "cold", "success": true,
-                    "result": "<JSON text>", "stdout", "stderr", "output_truncated"}
+                    "result": "<JSON text>", "stdout", "stderr", "output_truncated", "in_ns", "out_ns"}
                or  {"type": "result", ..., "success": false, "error_type", "error_message", "traceback", "stdout",
-                    "stderr", "output_truncated"}
+                    "stderr", "output_truncated", "in_ns", "out_ns"}
+  in_ns / out_ns: time.monotonic_ns() when the request had been read and when the reply is written (the clock the
+  worker's JVM reads too: the latency anatomy)
 
 The frames are ASCII (json.dumps escapes everything else), so they are always valid UTF-8; text the function made
 (its output, its exception's message) is first made encodable (see safe_text).
@@ -292,11 +294,25 @@ class FrameStream:
             return None
         (length,) = struct.unpack(">I", header)
         body = self.reader(length) if length else b""
-        return None if body is None else json.loads(body.decode("utf-8"))
+        return None if body is None else received(json.loads(body.decode("utf-8")))
 
     def send(self, message):
         data = json.dumps(message, separators=(",", ":")).encode("utf-8")
         self.writer(struct.pack(">I", len(data)) + data)
+
+
+def received(message):
+    """Stamps a request as read (the monotonic clock the worker's JVM reads too: the latency anatomy)."""
+    if isinstance(message, dict):
+        message["_in_ns"] = time.monotonic_ns()
+    return message
+
+
+def stamped(reply, message):
+    """A reply about to be written, with when its request was read and when it leaves (monotonic ns)."""
+    reply["in_ns"] = message.get("_in_ns", 0)
+    reply["out_ns"] = time.monotonic_ns()
+    return reply
 
 
 def socket_stream(conn):
@@ -326,7 +342,7 @@ def answer(stream, message, handler, handler_spec):
     reply = invoke(handler, message)
     with _in_flight_lock:
         _in_flight.pop(stream, None)
-    stream.send(reply)
+    stream.send(stamped(reply, message))
 
 
 def serve(stream, handler, handler_spec):
@@ -405,7 +421,7 @@ def make_http_handler(handler, handler_spec, load_error):
 
         def do_POST(self):
             length = int(self.headers.get("Content-Length", "0"))
-            message = json.loads(self.rfile.read(length).decode("utf-8")) if length else {}
+            message = received(json.loads(self.rfile.read(length).decode("utf-8")) if length else {})
             if self.path != "/invoke" or message.get("type") != "invoke":
                 self.reply(400, protocol_error(message, "POST /invoke with an invoke message expected"))
                 return
@@ -417,7 +433,7 @@ def make_http_handler(handler, handler_spec, load_error):
             result = invoke(handler, message)
             with _in_flight_lock:
                 _in_flight.pop(self, None)
-            self.reply(200, result)
+            self.reply(200, stamped(result, message))
 
         def send_frame(self, message):  # used by the signal handler for an invocation in flight
             self.reply(200, message)

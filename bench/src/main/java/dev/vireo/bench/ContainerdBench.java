@@ -59,6 +59,8 @@ import java.util.concurrent.TimeUnit;
  * for one after a discarded warm-up of each.
  */
 public final class ContainerdBench {
+    /** Warm calls whose anatomy is summarised. */
+    static final int ANATOMY_CALLS = 2_000;
     private static final Metadata.Key<String> NS = Metadata.Key.of("containerd-namespace", Metadata.ASCII_STRING_MARSHALLER);
 
     /**
@@ -138,6 +140,17 @@ public final class ContainerdBench {
         });
         long[] overhead = Arrays.copyOfRange(warm, warm.length / 2, warm.length);
         long[] e2e = Arrays.copyOfRange(warm, 0, warm.length / 2);
+        // the anatomy, in calls of their own (asking for it adds a little to each reply): where the time goes
+        LatencyAnatomy anatomy = new LatencyAnatomy();
+        InvokeRequest anatomized = invoke.toBuilder().setAnatomy(true).build();
+        for (int i = 0; i < ANATOMY_CALLS; i++) {
+            long t0 = System.nanoTime();
+            InvokeReply r = call(worker).invoke(anatomized);
+            long t1 = System.nanoTime();
+            check(r, "anatomy");
+            anatomy.add(t0, t1, r.getAnatomy());
+        }
+        JsonArray hops = anatomy.summary();
 
         // floor: the raw round trip over the same transport to the same agent in the same container
         String servedId = onDocker ? dockerFloor.find("-noop-")
@@ -182,6 +195,7 @@ public final class ContainerdBench {
         out.addProperty("floor_cold_ms", floorMs);
         out.addProperty("cold_e2e_ms", coldMs);
         out.addProperty("cold_runs", coldRuns);
+        out.add("anatomy", hops);
         System.out.printf(Locale.ROOT, "%-46s %12s%n", backend + " + " + transport + ", 1 client", "value");
         System.out.printf(Locale.ROOT, "%-46s %12d%n%-46s %12d%n%-46s %12d%n%-46s %12d%n%-46s %12d%n",
                 "floor: raw " + transport + " round trip p50 (us)", rawP50, "floor: raw " + transport + " round trips/s",
@@ -190,6 +204,8 @@ public final class ContainerdBench {
                 "worker: warm invocations/s", Math.round(e2e.length / duration));
         System.out.printf(Locale.ROOT, "%-46s %12.1f%n%-46s %12.1f%n%-46s %12.2f%n", "floor: raw create+start+ready p50 (ms)",
                 floorMs, "worker: cold e2e p50 (ms)", coldMs, "cold / floor", coldMs / floorMs);
+        System.out.println();
+        System.out.print(LatencyAnatomy.table(hops));
         String text = new GsonBuilder().setPrettyPrinting().create().toJson(out);
         System.out.println(text);
         if (json != null) {

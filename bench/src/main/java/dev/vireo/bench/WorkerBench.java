@@ -187,12 +187,25 @@ public final class WorkerBench {
                     percentileUs(w.latencyNs(), 0.5), percentileUs(w.latencyNs(), 0.99), percentile(w.overheadUs(), 0.5),
                     percentile(w.overheadUs(), 0.99), w.errors(), 100 * w.throughput() / f.throughput());
         }
+        // the anatomy of a warm call, one client, in calls of their own
+        LatencyAnatomy anatomy = new LatencyAnatomy();
+        InvokeRequest anatomized = invoke.toBuilder().setAnatomy(true).build();
+        WorkerGrpc.WorkerBlockingStub one = stubs.get(0);
+        for (int i = 0; i < ContainerdBench.ANATOMY_CALLS; i++) {
+            long t0 = System.nanoTime();
+            InvokeReply r = one.invoke(anatomized);
+            anatomy.add(t0, System.nanoTime(), r.getAnatomy());
+        }
+        JsonArray hops = anatomy.summary();
+        System.out.println();
+        System.out.print(LatencyAnatomy.table(hops));
         JsonObject out = new JsonObject();
         out.addProperty("backend", backend);
         out.addProperty("transport", transport);
         out.addProperty("duration_s", duration);
         out.add("floor", floor);
         out.add("runs", runs);
+        out.add("anatomy", hops);
         String text = new GsonBuilder().setPrettyPrinting().create().toJson(out);
         System.out.println(text);
         if (json != null) {

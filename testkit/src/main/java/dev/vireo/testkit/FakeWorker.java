@@ -98,6 +98,17 @@ public final class FakeWorker implements WorkerService {
                 Optional.empty(), output);
     }
 
+    /**
+     * The hops of every invocation made, by tid: fixed values 1-10 (arrival 1 ... recorded 10 nanoseconds), so that a
+     * front end's mapping can be checked field by field.
+     */
+    @Override
+    public synchronized java.util.Optional<dev.vireo.api.worker.InvocationAnatomy> anatomy(String tid) {
+        return calls.stream().anyMatch(c -> c.startsWith("invoke " + tid + " "))
+                ? java.util.Optional.of(new dev.vireo.api.worker.InvocationAnatomy(tid, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10))
+                : java.util.Optional.empty();
+    }
+
     @Override
     public synchronized CompletionStage<InvocationRecord> invoke(String tid, String functionId, String payload) {
         calls.add("invoke " + tid + " " + functionId + " " + payload);

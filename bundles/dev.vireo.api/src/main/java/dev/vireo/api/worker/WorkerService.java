@@ -56,4 +56,15 @@ public interface WorkerService {
     CompletionStage<Integer> prewarm(String functionId, int count);
 
     WorkerStatus status();
+
+    /**
+     * The hops of invocation {@code tid} if it ended here recently (the worker keeps the last few thousand), for the
+     * latency anatomy; empty for one it does not know, and from a service that keeps none (the default: a
+     * controller, a remote worker).
+     *
+     * @since 1.2
+     */
+    default java.util.Optional<InvocationAnatomy> anatomy(String tid) {
+        return java.util.Optional.empty();
+    }
 }

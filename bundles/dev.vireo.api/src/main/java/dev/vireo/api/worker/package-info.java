@@ -3,7 +3,10 @@
  * {@link dev.vireo.api.worker.WorkerService}. Failures that reject a request are {@link
  * dev.vireo.api.worker.WorkerException}s with an {@link dev.vireo.api.model.ErrorKind}; failures of an invocation that
  * ran are inside its {@link dev.vireo.api.model.InvocationRecord}.
+ *
+ * <p>1.2: {@link dev.vireo.api.worker.WorkerService#anatomy} and {@link dev.vireo.api.worker.InvocationAnatomy}: the
+ * hops of a recent invocation, for the latency anatomy.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.1.0")
+@org.osgi.annotation.versioning.Version("1.2.0")
 package dev.vireo.api.worker;

@@ -2,6 +2,7 @@ package dev.vireo.transport.internal;
 
 import dev.vireo.api.spi.transport.AgentChannel;
 import dev.vireo.api.spi.transport.AgentReply;
+import dev.vireo.api.time.Clock;
 import dev.vireo.api.time.TaskScheduler;
 import java.io.IOException;
 import java.time.Duration;
@@ -11,13 +12,16 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * A channel whose exchange with the agent is a blocking call, run on the project's scheduler and bounded by a timer
- * of the project's clock.
+ * of the project's clock. The reply carries when the exchange began writing and when the reply had been read, on
+ * that clock, with the agent's own two stamps ({@link AgentReply.Stamps}: the latency anatomy).
  */
 abstract class BlockingAgentChannel implements AgentChannel {
     private final TaskScheduler scheduler;
+    private final Clock clock;
 
-    BlockingAgentChannel(TaskScheduler scheduler) {
+    BlockingAgentChannel(TaskScheduler scheduler, Clock clock) {
         this.scheduler = scheduler;
+        this.clock = clock;
     }
 
     /** Sends one invocation and reads its reply. */
@@ -29,7 +33,10 @@ abstract class BlockingAgentChannel implements AgentChannel {
         var timer = scheduler.schedule(() -> reply.completeExceptionally(new TimeoutException()), timeout);
         scheduler.execute(() -> {
             try {
-                reply.complete(call(tid, payload));
+                long write = clock.nanoTime();
+                AgentReply r = call(tid, payload);
+                reply.complete(r.withStamps(new AgentReply.Stamps(write, r.stamps().agentInNs(),
+                        r.stamps().agentOutNs(), clock.nanoTime())));
             } catch (IOException | RuntimeException e) {
                 reply.completeExceptionally(e);
             } finally {

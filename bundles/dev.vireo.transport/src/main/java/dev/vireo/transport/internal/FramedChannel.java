@@ -1,6 +1,7 @@
 package dev.vireo.transport.internal;
 
 import dev.vireo.api.spi.transport.AgentReply;
+import dev.vireo.api.time.Clock;
 import dev.vireo.api.time.TaskScheduler;
 import java.io.IOException;
 import java.nio.channels.ByteChannel;
@@ -14,8 +15,8 @@ class FramedChannel extends BlockingAgentChannel {
     private final ByteChannel replies;
     private final int maxFrame;
 
-    FramedChannel(TaskScheduler scheduler, ByteChannel requests, ByteChannel replies, int maxFrame) {
-        super(scheduler);
+    FramedChannel(TaskScheduler scheduler, Clock clock, ByteChannel requests, ByteChannel replies, int maxFrame) {
+        super(scheduler, clock);
         this.requests = requests;
         this.replies = replies;
         this.maxFrame = maxFrame;

@@ -95,7 +95,8 @@ final class Frames {
         return new AgentReply(number(o, "start_us"), number(o, "end_us"), number(o, "duration_us"),
                 bool(o, "cold"), bool(o, "success"),
                 string(o, "result"), string(o, "error_type"), string(o, "error_message"), string(o, "traceback"),
-                new Output(string(o, "stdout"), string(o, "stderr"), bool(o, "output_truncated")));
+                new Output(string(o, "stdout"), string(o, "stderr"), bool(o, "output_truncated")),
+                new AgentReply.Stamps(0, number(o, "in_ns"), number(o, "out_ns"), 0));
     }
 
     static boolean bool(JsonObject o, String key) {

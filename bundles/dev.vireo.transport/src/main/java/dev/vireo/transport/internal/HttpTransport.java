@@ -226,7 +226,7 @@ public final class HttpTransport implements AgentTransport {
         private final OutputStream out;
 
         HttpChannel(SocketChannel socket, String host) {
-            super(scheduler);
+            super(scheduler, clock);
             this.socket = socket;
             this.host = host;
             this.in = new BufferedInputStream(Channels.newInputStream(socket), 8192);

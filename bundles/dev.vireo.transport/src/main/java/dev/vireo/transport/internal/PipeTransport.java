@@ -9,6 +9,7 @@ import dev.vireo.api.plugin.PluginName;
 import dev.vireo.api.spi.transport.AgentChannel;
 import dev.vireo.api.spi.transport.AgentTransport;
 import dev.vireo.api.spi.transport.TransportBinding;
+import dev.vireo.api.time.Clock;
 import dev.vireo.api.time.TaskScheduler;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -70,6 +71,7 @@ public final class PipeTransport implements AgentTransport {
     private static final Set<PosixFilePermission> RW_ALL = PosixFilePermissions.fromString("rw-rw-rw-");
 
     private final TaskScheduler scheduler;
+    private final Clock clock;
     private final Path defaultDir;
     private final ContainerDirs dirs = new ContainerDirs();
     /** FIFO directory -> indices of the pairs in use. */
@@ -79,7 +81,9 @@ public final class PipeTransport implements AgentTransport {
     private volatile int maxFrame;
 
     @Activate
-    public PipeTransport(BundleContext context, @Reference TaskScheduler scheduler, Config config) throws IOException {
+    public PipeTransport(BundleContext context, @Reference Clock clock, @Reference TaskScheduler scheduler, Config config)
+            throws IOException {
+        this.clock = clock;
         this.scheduler = scheduler;
         this.defaultDir = ContainerDirs.underRunDir(context.getProperty("vireo.run.dir"), "pipes");
         modified(config);
@@ -175,7 +179,7 @@ public final class PipeTransport implements AgentTransport {
                 throw new IOException("the function's handler could not be loaded: " + Frames.string(first, "error_type")
                         + ": " + Frames.string(first, "error_message"));
             }
-            return new FramedChannel(scheduler, requests, replies, maxFrame) {
+            return new FramedChannel(scheduler, clock, requests, replies, maxFrame) {
                 @Override
                 public void close() {
                     super.close();

@@ -128,7 +128,7 @@ public final class UdsTransport implements AgentTransport {
                     throw new ClosedChannelException();
                 }
                 if ("ready".equals(Frames.string(first, "type"))) {
-                    return new FramedChannel(scheduler, channel, channel, maxFrame);
+                    return new FramedChannel(scheduler, clock, channel, channel, maxFrame);
                 }
                 channel.close();
                 throw new IOException("the function's handler could not be loaded: " + Frames.string(first, "error_type")

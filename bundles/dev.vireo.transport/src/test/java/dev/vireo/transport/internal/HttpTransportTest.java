@@ -145,7 +145,9 @@ class HttpTransportTest {
         try (AgentChannel ch = http.open(endpoint(), "t-0")) {
             AgentReply r = await(ch.invoke("t-1", "{\"s\":\"Zoë ✓\"}", Duration.ofSeconds(5)));
             assertEquals(new AgentReply(1_700_000_000_000_000L, 1_700_000_000_000_250L, 250, false, true,
-                    "{\"echo\":{\"s\":\"Zoë ✓\"}}", "", "", ""), r);
+                    "{\"echo\":{\"s\":\"Zoë ✓\"}}", "", "", ""), r.withStamps(AgentReply.Stamps.NONE));
+            assertTrue(r.stamps().writeNs() > 0 && r.stamps().writeNs() <= r.stamps().readNs(),
+                    "the transport stamps the exchange: " + r.stamps());
             assertEquals("{\"echo\":2}", await(ch.invoke("t-2", "2", Duration.ofSeconds(5))).result());
         }
         assertEquals(1, agent.accepted.get(), "one connection for the readiness check and both invocations");

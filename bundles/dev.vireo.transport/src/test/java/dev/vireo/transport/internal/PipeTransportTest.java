@@ -56,7 +56,7 @@ class PipeTransportTest {
     }
 
     PipeTransport transport(int channels, long connectTimeoutMs, int maxFrameBytes) throws IOException {
-        return new PipeTransport(Components.properties(Map.of()), time, Components.config(PipeTransport.Config.class,
+        return new PipeTransport(Components.properties(Map.of()), time, time, Components.config(PipeTransport.Config.class,
                 Map.of("pipe_dir", pipes.toString(), "channels", channels, "connect_timeout_ms", connectTimeoutMs,
                         "max_frame_bytes", maxFrameBytes)));
     }
@@ -110,7 +110,9 @@ class PipeTransportTest {
             assertEquals("{\"type\":\"hello\"}", script.received.poll(5, SECONDS).toString());
             AgentReply first = await(ch.invoke("t-1", "{\"s\":\"Zoë ✓\"}", Duration.ofSeconds(5)));
             assertEquals(new AgentReply(1_700_000_000_000_000L, 1_700_000_000_000_250L, 250, true, true,
-                    "{\"echo\":{\"s\":\"Zoë ✓\"}}", "", "", ""), first);
+                    "{\"echo\":{\"s\":\"Zoë ✓\"}}", "", "", ""), first.withStamps(AgentReply.Stamps.NONE));
+            assertTrue(first.stamps().writeNs() > 0 && first.stamps().writeNs() <= first.stamps().readNs(),
+                    "the transport stamps the exchange: " + first.stamps());
             AgentReply error = await(ch.invoke("t-2", "{\"raise\":\"nope\"}", Duration.ofSeconds(5)));
             assertFalse(error.success());
             assertEquals("ValueError", error.errorType());

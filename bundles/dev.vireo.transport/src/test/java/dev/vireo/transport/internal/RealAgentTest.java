@@ -135,6 +135,11 @@ class RealAgentTest {
                 assertEquals(new Output(me + " 0\n" + me + " 1\n" + me + " 2\n", "warning " + me + "\n", false),
                         r.output(), me);
                 assertEquals(i != 3, r.success(), "the one that raised still returns its output");
+                // the latency anatomy: the agent's stamps (Python's monotonic clock) fall between the transport's
+                // (the JVM's): one kernel clock
+                AgentReply.Stamps st = r.stamps();
+                assertTrue(st.writeNs() > 0 && st.writeNs() <= st.agentInNs() && st.agentInNs() <= st.agentOutNs()
+                        && st.agentOutNs() <= st.readNs(), st.toString());
             }
             assertEquals("bad w3", await(replies.get(3)).errorMessage());
         } finally {

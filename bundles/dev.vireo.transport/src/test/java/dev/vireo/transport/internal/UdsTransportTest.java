@@ -144,7 +144,9 @@ class UdsTransportTest {
             assertTrue(ch.isOpen());
             AgentReply first = await(ch.invoke("t-1", "{\"x\":1,\"s\":\"Zoë\"}", Duration.ofSeconds(5)));
             assertEquals(new AgentReply(1_700_000_000_000_000L, 1_700_000_000_000_250L, 250, true, true,
-                    "{\"echo\":{\"x\":1,\"s\":\"Zoë\"}}", "", "", ""), first);
+                    "{\"echo\":{\"x\":1,\"s\":\"Zoë\"}}", "", "", ""), first.withStamps(AgentReply.Stamps.NONE));
+            assertTrue(first.stamps().writeNs() > 0 && first.stamps().writeNs() <= first.stamps().readNs(),
+                    "the transport stamps the exchange: " + first.stamps());
             AgentReply second = await(ch.invoke("t-2", "[]", Duration.ofSeconds(5)));
             assertFalse(second.cold(), "only the agent's first invocation is cold");
             assertEquals("{\"echo\":[]}", second.result());

@@ -13,6 +13,7 @@ import dev.vireo.api.spi.transport.AgentReply;
 import dev.vireo.api.time.Cancellable;
 import dev.vireo.api.time.Clock;
 import dev.vireo.api.time.TaskScheduler;
+import dev.vireo.api.worker.InvocationAnatomy;
 import dev.vireo.worker.internal.ContainerPool.Container;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -56,12 +57,14 @@ final class InvocationRunner {
     private final StatsBook stats;
     private final WorkerMetrics metrics;
     private final CpuWait cpuWait;
+    private final Anatomies anatomies;
     /** Invocations taken out of the queue and not yet finished. */
     private int running;
 
     InvocationRunner(Clock clock, TaskScheduler scheduler, WorkerLock lock, String worker, AdmissionQueue admission,
             ContainerLifecycle containers, MemoryWatch memory, Resources resources, FunctionTable functions,
-            StatsBook stats, WorkerMetrics metrics, CpuWait cpuWait) {
+            StatsBook stats, WorkerMetrics metrics, CpuWait cpuWait, Anatomies anatomies) {
+        this.anatomies = anatomies;
         this.clock = clock;
         this.scheduler = scheduler;
         this.lock = lock;
@@ -149,7 +152,7 @@ final class InvocationRunner {
                 space.release();
                 p.acquiredNanos = clock.nanoTime();
                 finish(p, null, ContainerState.COLD, 0, 0, 0, Timings.NOT_MEASURED, null, Output.NONE,
-                        Failures.startFailed(p.function, error));
+                        Failures.startFailed(p.function, error), AgentReply.Stamps.NONE);
             }
             pump();
         });
@@ -168,6 +171,7 @@ final class InvocationRunner {
         }
         long waited = cpuWait.mark(c.placement, p.tid()); // after bind: the wait counted is the confined one
         long sent = clock.nanoTime();
+        p.sentNanos = sent;
         CompletableFuture<AgentReply> reply;
         try {
             reply = ch.invoke(p.tid(), p.invocation.payload(), p.function.timeout()).toCompletableFuture();
@@ -191,6 +195,7 @@ final class InvocationRunner {
     private void done(Pending p, Container c, AgentChannel ch, Resources.Grants slot, ContainerState state, long sent,
             long waited, AgentReply reply, Throwable error) {
         long end = clock.nanoTime();
+        p.doneNanos = end;
         long cpuWaitUs = cpuWait.since(c.placement, waited, p.tid());
         boolean containerOk = error == null;
         InvocationError failure = null;
@@ -234,7 +239,8 @@ final class InvocationRunner {
             LOG.log(Level.WARNING, "[" + p.tid() + "] " + failure.message());
         }
         finish(p, c, state, state == ContainerState.COLD ? c.coldStartUs : 0, executionUs,
-                Math.max(0, roundTripUs - executionUs), cpuWaitUs, result, output, failure);
+                Math.max(0, roundTripUs - executionUs), cpuWaitUs, result, output, failure,
+                reply == null ? AgentReply.Stamps.NONE : reply.stamps());
         if (containerOk) {
             memory.afterInvocation(c, end);
         }
@@ -243,7 +249,7 @@ final class InvocationRunner {
 
     /** Makes the invocation's record, counts it, and completes the caller's future with it. */
     private void finish(Pending p, Container c, ContainerState state, long coldUs, long executionUs, long transportUs,
-            long cpuWaitUs, String result, Output output, InvocationError failure) {
+            long cpuWaitUs, String result, Output output, InvocationError failure, AgentReply.Stamps stamps) {
         long end = clock.nanoTime();
         long arrival = p.invocation.arrivalNanos();
         Timings timings = new Timings((p.dequeuedNanos - arrival) / 1_000, (p.acquiredNanos - p.dequeuedNanos) / 1_000,
@@ -255,6 +261,9 @@ final class InvocationRunner {
             stats.completed(record, 0);
         }
         metrics.record(record);
+        anatomies.add(new InvocationAnatomy(p.tid(), arrival, p.dequeuedNanos, p.acquiredNanos, p.sentNanos,
+                stamps.writeNs(), stamps.agentInNs(), stamps.agentOutNs(), stamps.readNs(), p.doneNanos,
+                clock.nanoTime()));
         p.future.complete(record);
     }
 
@@ -266,6 +275,6 @@ final class InvocationRunner {
         }
         LOG.log(Level.DEBUG, () -> "[" + p.tid() + "] cancelled: " + why);
         finish(p, null, ContainerState.COLD, 0, 0, 0, Timings.NOT_MEASURED, null, Output.NONE,
-                InvocationError.of(ErrorKind.CANCELLED, why));
+                InvocationError.of(ErrorKind.CANCELLED, why), AgentReply.Stamps.NONE);
     }
 }

@@ -21,6 +21,9 @@ final class Pending {
     final CompletableFuture<InvocationRecord> future = new CompletableFuture<>();
     long dequeuedNanos;
     long acquiredNanos;
+    /** When the call went to the transport, and when the worker saw its end (0: it never did): the anatomy. */
+    long sentNanos;
+    long doneNanos;
 
     Pending(Invocation invocation, Registration registration, Instant arrival) {
         this.invocation = invocation;

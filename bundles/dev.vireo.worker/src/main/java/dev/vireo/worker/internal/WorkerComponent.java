@@ -105,4 +105,9 @@ public final class WorkerComponent implements WorkerService {
     public WorkerStatus status() {
         return core.status();
     }
+
+    @Override
+    public java.util.Optional<dev.vireo.api.worker.InvocationAnatomy> anatomy(String tid) {
+        return core.anatomy(tid);
+    }
 }

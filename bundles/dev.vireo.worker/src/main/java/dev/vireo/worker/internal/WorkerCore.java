@@ -60,6 +60,7 @@ final class WorkerCore implements WorkerService, AutoCloseable {
     private final MemoryWatch memory;
     private final AdmissionQueue admission;
     private final InvocationRunner runner;
+    private final Anatomies anatomies = new Anatomies();
     private final StatusReport report;
     private final AutoCloseable listener;
     private final Ticker keepAliveTicker;
@@ -89,7 +90,7 @@ final class WorkerCore implements WorkerService, AutoCloseable {
         this.admission = new AdmissionQueue(registry, clock, lock, functions, stats, containers, policies, metrics,
                 () -> this.options);
         this.runner = new InvocationRunner(clock, scheduler, lock, name, admission, containers, memory, resources,
-                functions, stats, metrics, cpuWait);
+                functions, stats, metrics, cpuWait, anatomies);
         this.report = new StatusReport(registry, lock, () -> this.options, admission, runner, containers, functions,
                 stats);
         this.listener = registry.addListener((point, before, after) -> {
@@ -262,6 +263,11 @@ final class WorkerCore implements WorkerService, AutoCloseable {
     }
 
     // ---- status and shutdown -----------------------------------------------------------------------------------
+
+    @Override
+    public java.util.Optional<dev.vireo.api.worker.InvocationAnatomy> anatomy(String tid) {
+        return anatomies.get(tid);
+    }
 
     @Override
     public WorkerStatus status() {

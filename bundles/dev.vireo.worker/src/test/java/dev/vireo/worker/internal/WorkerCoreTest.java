@@ -140,6 +140,21 @@ class WorkerCoreTest {
     }
 
     @Test
+    void everyInvocationLeavesItsHopsForTheLatencyAnatomy() {
+        worker.register(fn("a", 128, 1_000));
+        call("a-1", "{}"); // cold
+        InvocationRecord warm = call("a-1", "{}");
+        dev.vireo.api.worker.InvocationAnatomy a = worker.anatomy(warm.tid()).orElseThrow();
+        long[] hops = {a.arrivalNs(), a.dequeuedNs(), a.acquiredNs(), a.sentNs(), a.doneNs(), a.recordedNs()};
+        for (int i = 0; i + 1 < hops.length; i++) {
+            assertTrue(hops[i] > 0 && hops[i] <= hops[i + 1], "hop " + i + " in order: " + a);
+        }
+        assertEquals(1_000_000, a.doneNs() - a.sentNs(), "the 1 ms execution lies between the call and its end");
+        assertEquals(0, a.agentInNs(), "this transport stamps nothing: unknown");
+        assertTrue(worker.anatomy("no-such-tid").isEmpty());
+    }
+
+    @Test
     void theQueueIsBoundedAndNeverExceedsTheSlots() throws Exception {
         worker.close();
         worker = worker(3);

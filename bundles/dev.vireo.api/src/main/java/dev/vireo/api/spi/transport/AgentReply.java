@@ -16,9 +16,38 @@ import java.util.Objects;
  * @param errorMessage the exception message
  * @param traceback   the traceback, possibly empty
  * @param output      what the function wrote to stdout and stderr meanwhile, {@link Output#NONE} if nothing
+ * @param stamps      when the exchange passed each hop (since 1.2), {@link Stamps#NONE} when not known
  */
 public record AgentReply(long startUs, long endUs, long durationUs, boolean cold, boolean success, String result,
-        String errorType, String errorMessage, String traceback, Output output) {
+        String errorType, String errorMessage, String traceback, Output output, Stamps stamps) {
+
+    /**
+     * The exchange's hops on the monotonic clock (nanoseconds; 0 where not known): the worker's clock service and the
+     * agent's {@code time.monotonic_ns()} read the same kernel clock ({@code CLOCK_MONOTONIC}, not namespaced in a
+     * container), so the four compare. For the latency anatomy (docs/performance.md).
+     *
+     * @param writeNs    the transport began writing the request (worker clock)
+     * @param agentInNs  the agent had read and decoded it
+     * @param agentOutNs the agent was about to write its reply
+     * @param readNs     the transport had read and decoded the reply (worker clock)
+     * @since 1.2
+     */
+    public record Stamps(long writeNs, long agentInNs, long agentOutNs, long readNs) {
+        public static final Stamps NONE = new Stamps(0, 0, 0, 0);
+    }
+
+    /** A reply without stamps. */
+    public AgentReply(long startUs, long endUs, long durationUs, boolean cold, boolean success, String result,
+            String errorType, String errorMessage, String traceback, Output output) {
+        this(startUs, endUs, durationUs, cold, success, result, errorType, errorMessage, traceback, output,
+                Stamps.NONE);
+    }
+
+    /** This reply with the transport's stamps. */
+    public AgentReply withStamps(Stamps s) {
+        return new AgentReply(startUs, endUs, durationUs, cold, success, result, errorType, errorMessage, traceback,
+                output, s);
+    }
 
     /** A reply without output (an agent that captures none, or a function that wrote nothing). */
     public AgentReply(long startUs, long endUs, long durationUs, boolean cold, boolean success, String result,
@@ -32,5 +61,6 @@ public record AgentReply(long startUs, long endUs, long durationUs, boolean cold
         errorMessage = Objects.requireNonNullElse(errorMessage, "");
         traceback = Objects.requireNonNullElse(traceback, "");
         output = Objects.requireNonNullElse(output, Output.NONE);
+        stamps = Objects.requireNonNullElse(stamps, Stamps.NONE);
     }
 }

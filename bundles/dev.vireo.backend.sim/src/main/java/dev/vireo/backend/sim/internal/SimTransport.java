@@ -102,10 +102,17 @@ public final class SimTransport implements AgentTransport {
             String result = items.find() ? java.util.stream.IntStream.range(0, Integer.parseInt(items.group(1)))
                     .mapToObj(Integer::toString).collect(java.util.stream.Collectors.joining(",", "[", "]"))
                     : "{\"echo\":" + body + "}";
-            Runnable answer = () -> reply.complete(fail.find()
-                    ? new AgentReply(startUs, startUs + execUs, execUs, cold, false, "", "SimulatedError", fail.group(1),
-                            "Traceback (simulated):\n  SimulatedError: " + fail.group(1))
-                    : new AgentReply(startUs, startUs + execUs, execUs, cold, true, result, "", "", ""));
+            long inNs = clock.nanoTime();
+            // the simulated agent's stamps: it reads the request at once and writes the reply when its handler ends
+            Runnable answer = () -> {
+                long outNs = clock.nanoTime();
+                AgentReply.Stamps stamps = new AgentReply.Stamps(inNs, inNs, outNs, outNs);
+                reply.complete((fail.find()
+                        ? new AgentReply(startUs, startUs + execUs, execUs, cold, false, "", "SimulatedError",
+                                fail.group(1), "Traceback (simulated):\n  SimulatedError: " + fail.group(1))
+                        : new AgentReply(startUs, startUs + execUs, execUs, cold, true, result, "", "", ""))
+                        .withStamps(stamps));
+            };
             if (execUs == 0) {
                 answer.run(); // a no-op handler answers at once, as a real agent would
             } else {

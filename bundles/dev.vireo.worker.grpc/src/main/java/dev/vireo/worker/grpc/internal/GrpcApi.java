@@ -56,11 +56,12 @@ public final class GrpcApi {
 
     @Activate
     public GrpcApi(org.osgi.framework.BundleContext context, @Reference WorkerService worker,
-            @Reference TaskScheduler scheduler, Config config) throws IOException {
+            @Reference dev.vireo.api.time.Clock clock, @Reference TaskScheduler scheduler, Config config)
+            throws IOException {
         if (config.port() < 0 || config.port() > 65_535 || config.max_message_bytes() < 1_024) {
             throw new IllegalArgumentException("port must be 0-65535 and max.message.bytes at least 1024");
         }
-        WorkerGrpcService service = new WorkerGrpcService(worker, () -> dags);
+        WorkerGrpcService service = new WorkerGrpcService(worker, () -> dags, clock);
         server = NettyServerBuilder.forAddress(new InetSocketAddress(config.bind(), config.port()))
                 .executor(scheduler)
                 // invocations never block (the worker and the controller answer with a stage): they start on the

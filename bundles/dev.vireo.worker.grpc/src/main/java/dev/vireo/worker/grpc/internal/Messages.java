@@ -79,6 +79,17 @@ final class Messages {
                 s.getScratchMb() == 0 ? dev.vireo.api.model.FunctionSpec.DEFAULT_SCRATCH_MB : s.getScratchMb());
     }
 
+    /** An invocation's hops with the gRPC service's own two ({@code in}, {@code out}); only those two when unknown. */
+    static dev.vireo.grpc.v1.Anatomy anatomy(java.util.Optional<dev.vireo.api.worker.InvocationAnatomy> known,
+            long in, long out) {
+        dev.vireo.grpc.v1.Anatomy.Builder b = dev.vireo.grpc.v1.Anatomy.newBuilder().setGrpcInNs(in).setGrpcOutNs(out);
+        known.ifPresent(a -> b.setArrivalNs(a.arrivalNs()).setDequeuedNs(a.dequeuedNs()).setAcquiredNs(a.acquiredNs())
+                .setSentNs(a.sentNs()).setWriteNs(a.writeNs()).setAgentInNs(a.agentInNs())
+                .setAgentOutNs(a.agentOutNs()).setReadNs(a.readNs()).setDoneNs(a.doneNs())
+                .setRecordedNs(a.recordedNs()));
+        return b.build();
+    }
+
     static InvokeReply reply(InvocationRecord r, boolean enhanced) {
         InvokeReply.Builder b = InvokeReply.newBuilder().setTid(r.tid()).setSuccess(r.success()).setResult(r.result());
         r.error().ifPresent(e -> b.setError(ErrorInfo.newBuilder().setKind(e.kind().name()).setMessage(e.message())

@@ -69,9 +69,12 @@ final class WorkerGrpcService extends WorkerGrpc.WorkerImplBase {
     private final Supplier<DagService> dags;
 
     /** @param dags the workflow service now, or null when none is here */
-    WorkerGrpcService(WorkerService worker, Supplier<DagService> dags) {
+    private final dev.vireo.api.time.Clock clock;
+
+    WorkerGrpcService(WorkerService worker, Supplier<DagService> dags, dev.vireo.api.time.Clock clock) {
         this.worker = worker;
         this.dags = dags;
+        this.clock = clock;
     }
 
     /** gRPC status of a rejection. */
@@ -178,6 +181,7 @@ final class WorkerGrpcService extends WorkerGrpc.WorkerImplBase {
 
     @Override
     public void invoke(InvokeRequest request, StreamObserver<InvokeReply> out) {
+        long in = clock.nanoTime();
         try {
             worker.invoke(request.getTid(), request.getFunctionId(), payload(request.getPayload())).whenComplete((r, e) -> {
                 if (e != null) {
@@ -185,7 +189,12 @@ final class WorkerGrpcService extends WorkerGrpc.WorkerImplBase {
                     out.onError(rejection(cause instanceof RuntimeException re ? re : new IllegalStateException(cause)));
                     return;
                 }
-                out.onNext(Messages.reply(Results.checked(r), request.getEnhanced()));
+                InvokeReply reply = Messages.reply(Results.checked(r), request.getEnhanced());
+                if (request.getAnatomy()) {
+                    reply = reply.toBuilder().setAnatomy(Messages.anatomy(worker.anatomy(r.tid()), in,
+                            clock.nanoTime())).build();
+                }
+                out.onNext(reply);
                 out.onCompleted();
             });
         } catch (RuntimeException e) {

@@ -76,7 +76,7 @@ class GrpcDagClientTest {
         dags = new FakeDags();
         worker = new FakeWorker();
         Components.Context context = new Components.Context();
-        api = new GrpcApi(context.bundleContext(), worker, time, Components.config(GrpcApi.Config.class,
+        api = new GrpcApi(context.bundleContext(), worker, time, time, Components.config(GrpcApi.Config.class,
                 Map.of("bind", "127.0.0.1", "port", 0)));
         api.setDags(dags);
         address = ((WorkerEndpoint) context.registrations.get(0).service()).address();

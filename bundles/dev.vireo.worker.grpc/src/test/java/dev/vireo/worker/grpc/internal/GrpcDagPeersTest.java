@@ -77,7 +77,7 @@ class GrpcDagPeersTest {
     /** A GrpcApi on a free loopback port in front of {@code dags}; its address. */
     String serve(FakeDags dags) throws IOException {
         Components.Context context = new Components.Context();
-        GrpcApi api = new GrpcApi(context.bundleContext(), new FakeWorker(), time, Components.config(GrpcApi.Config.class,
+        GrpcApi api = new GrpcApi(context.bundleContext(), new FakeWorker(), time, time, Components.config(GrpcApi.Config.class,
                 Map.of("bind", "127.0.0.1", "port", 0)));
         api.setDags(dags);
         servers.add(api);

@@ -63,7 +63,7 @@ class GrpcDagTest {
 
     void start(String token) throws IOException {
         context = new Components.Context();
-        api = new GrpcApi(context.bundleContext(), new FakeWorker(), time, Components.config(GrpcApi.Config.class,
+        api = new GrpcApi(context.bundleContext(), new FakeWorker(), time, time, Components.config(GrpcApi.Config.class,
                 Map.of("bind", "127.0.0.1", "port", 0, "auth_token", token)));
         api.setDags(dags);
         channel = NettyChannelBuilder.forTarget(((WorkerEndpoint) context.registrations.get(0).service()).address())

@@ -5,6 +5,7 @@ import dev.vireo.testkit.FakeWorker;
 
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -76,7 +77,7 @@ class GrpcEndToEndTest {
 
     void start(String token) throws IOException {
         context = new Components.Context();
-        api = new GrpcApi(context.bundleContext(), worker, time, Components.config(GrpcApi.Config.class,
+        api = new GrpcApi(context.bundleContext(), worker, time, time, Components.config(GrpcApi.Config.class,
                 Map.of("bind", "127.0.0.1", "port", 0, "auth_token", token)));
         address = ((WorkerEndpoint) context.registrations.get(0).service()).address();
         remote = new GrpcWorkerConnector(time).connect(address);
@@ -420,6 +421,23 @@ class GrpcEndToEndTest {
         assertEquals(false, reply.getSuccess());
         assertEquals("USER_ERROR", reply.getError().getKind());
         assertEquals("", reply.getResult());
+    }
+
+    @Test
+    void anInvocationAskedForItsAnatomyGetsTheWorkersHopsBetweenTheServicesOwnTwo() {
+        remote.register(HELLO);
+        long before = System.nanoTime();
+        var reply = rawStub().invoke(dev.vireo.grpc.v1.InvokeRequest.newBuilder().setFunctionId("hello-1")
+                .setTid("anat-1").setPayload("{}").setEnhanced(true).setAnatomy(true).build());
+        long after = System.nanoTime();
+        var a = reply.getAnatomy();
+        assertTrue(before <= a.getGrpcInNs() && a.getGrpcInNs() <= a.getGrpcOutNs() && a.getGrpcOutNs() <= after,
+                a.toString());
+        assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L), List.of(a.getArrivalNs(), a.getDequeuedNs(),
+                a.getAcquiredNs(), a.getSentNs(), a.getWriteNs(), a.getAgentInNs(), a.getAgentOutNs(), a.getReadNs(),
+                a.getDoneNs(), a.getRecordedNs()));
+        assertFalse(rawStub().invoke(dev.vireo.grpc.v1.InvokeRequest.newBuilder().setFunctionId("hello-1")
+                .setPayload("{}").build()).hasAnatomy(), "only when asked");
     }
 
     @Test
