@@ -187,10 +187,6 @@ class ScratchFullTest(unittest.TestCase):
             del os.environ["VIREO_SCRATCH_MB"]
 
 
-if __name__ == "__main__":
-    unittest.main()
-
-
 class StampsTest(unittest.TestCase):
     def test_a_reply_carries_when_its_request_was_read_and_when_it_left_on_the_monotonic_clock(self):
         sent = []
@@ -212,3 +208,9 @@ class StampsTest(unittest.TestCase):
         reply = json.loads(sent[0][4:].decode())
         self.assertTrue(reply["success"])
         self.assertTrue(before <= reply["in_ns"] <= reply["out_ns"] <= after, reply)
+        self.assertNotIn("_out_ns", reply, "the marker is not sent")
+        self.assertTrue(sent[0][4:].decode().endswith(',"out_ns":%d}' % reply["out_ns"]), "stamped last, after the rest")
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -297,7 +297,7 @@ class FrameStream:
         return None if body is None else received(json.loads(body.decode("utf-8")))
 
     def send(self, message):
-        data = json.dumps(message, separators=(",", ":")).encode("utf-8")
+        data = out_json(message).encode("utf-8")
         self.writer(struct.pack(">I", len(data)) + data)
 
 
@@ -309,10 +309,21 @@ def received(message):
 
 
 def stamped(reply, message):
-    """A reply about to be written, with when its request was read and when it leaves (monotonic ns)."""
+    """A reply with when its request was read (monotonic ns); when it leaves is added as it is written (out_json)."""
     reply["in_ns"] = message.get("_in_ns", 0)
-    reply["out_ns"] = time.monotonic_ns()
+    reply[OUT_NS] = True
     return reply
+
+
+OUT_NS = "_out_ns"
+
+
+def out_json(message):
+    """The frame's JSON text; a reply marked by stamped() gets "out_ns" last, read after the rest was serialized."""
+    if not message.pop(OUT_NS, False):
+        return json.dumps(message, separators=(",", ":"))
+    text = json.dumps(message, separators=(",", ":"))
+    return text[:-1] + ',"out_ns":%d}' % time.monotonic_ns()
 
 
 def socket_stream(conn):
@@ -404,7 +415,7 @@ def make_http_handler(handler, handler_spec, load_error):
             pass
 
         def reply(self, status, message):
-            body = json.dumps(message, separators=(",", ":")).encode("utf-8")
+            body = out_json(message).encode("utf-8")
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))

@@ -59,6 +59,8 @@ import java.util.concurrent.TimeUnit;
  * for one after a discarded warm-up of each.
  */
 public final class ContainerdBench {
+    /** Seconds of warm calls before the warm path is measured (at most the measurement's own duration). */
+    static final double WARMUP_S = 3;
     /** Warm calls whose anatomy is summarised. */
     static final int ANATOMY_CALLS = 2_000;
     private static final Metadata.Key<String> NS = Metadata.Key.of("containerd-namespace", Metadata.ASCII_STRING_MARSHALLER);
@@ -117,21 +119,13 @@ public final class ContainerdBench {
                 throw new IllegalStateException("raw cold start " + id + ": " + e.getMessage(), e);
             }
         };
-        rawCold.apply("floor-warmup");
 
-        // cold starts, interleaved so that both paths see the same daemon and machine state: a worker cold start
-        // (unregister + register, so the next invocation needs a new container), then a raw one of the same spec
-        List<Long> coldE2e = new ArrayList<>();
-        List<Long> floorCold = new ArrayList<>();
-        for (int i = 0; i < coldRuns; i++) {
-            call(worker).unregister(UnregisterRequest.newBuilder().setFunctionId("noop-1").build());
-            call(worker).register(RegisterRequest.newBuilder().setSpec(spec).build());
-            long t0 = System.nanoTime();
-            InvokeReply r = call(worker).invoke(invoke);
-            coldE2e.add((System.nanoTime() - t0) / 1_000);
-            check(r, "cold");
-            floorCold.add(rawCold.apply("floor-" + i));
-        }
+        // warm-up of the warm path (discarded): the JIT compiles the worker's and this client's invocation path in the
+        // first seconds of calls (without it, a 5 s measurement's p50 was 2-4x the same loop's after it)
+        loop(Math.min(duration, WARMUP_S), () -> {
+            check(call(worker).invoke(invoke), "warm-up");
+            return -1;
+        });
         // warm through the worker, 1 client
         long[] warm = loop(duration, () -> {
             InvokeReply r = call(worker).invoke(invoke);
@@ -152,7 +146,8 @@ public final class ContainerdBench {
         }
         JsonArray hops = anatomy.summary();
 
-        // floor: the raw round trip over the same transport to the same agent in the same container
+        // floor: the raw round trip over the same transport to the same agent in the same container, right after
+        // the worker's warm calls (before the cold starts, whose containers are destroyed in the background)
         String servedId = onDocker ? dockerFloor.find("-noop-")
                 : containers.list(ListContainersRequest.newBuilder().addFilters("id~=-noop-").build()).getContainers(0).getId();
         byte[] frame = "{\"type\":\"invoke\",\"tid\":\"floor\",\"payload\":\"{}\"}".getBytes(StandardCharsets.UTF_8);
@@ -161,6 +156,22 @@ public final class ContainerdBench {
             case "pipe" -> rawPipe(pipes.resolve(name(servedId, onDocker, dockerFloor)), frame, duration);
             default -> rawHttp(onDocker ? dockerFloor.address(servedId) : netnsAddress(containers, servedId), frame, duration);
         };
+        rawCold.apply("floor-warmup"); // here, not before the warm calls: its teardown runs on in the background
+        // cold starts (after the warm measurements: unregistering destroys containers in the background, which
+        // disturbed warm calls measured right after), interleaved so that both paths see the same daemon and machine
+        // state: a worker cold start (unregister + register, so the next invocation needs a new container), then a raw
+        // one of the same spec
+        List<Long> coldE2e = new ArrayList<>();
+        List<Long> floorCold = new ArrayList<>();
+        for (int i = 0; i < coldRuns; i++) {
+            call(worker).unregister(UnregisterRequest.newBuilder().setFunctionId("noop-1").build());
+            call(worker).register(RegisterRequest.newBuilder().setSpec(spec).build());
+            long t0 = System.nanoTime();
+            InvokeReply r = call(worker).invoke(invoke);
+            coldE2e.add((System.nanoTime() - t0) / 1_000);
+            check(r, "cold");
+            floorCold.add(rawCold.apply("floor-" + i));
+        }
         ctr.shutdownNow();
         if (dockerFloor != null) {
             dockerFloor.close();

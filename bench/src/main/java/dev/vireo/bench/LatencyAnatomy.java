@@ -22,11 +22,12 @@ public final class LatencyAnatomy {
         "client -> gRPC service method",
         "gRPC service -> worker admission",
         "admission -> out of the queue",
-        "queue -> container acquired",
-        "container -> transport call",
+        "queue -> container taken",
+        "taken -> call task started (hand-off)",
+        "task -> transport call (slot, cpu wait)",
         "transport call -> its thread writes",
         "request written, agent has read it",
-        "agent: handler and its reply",
+        "agent: handler, reply serialized",
         "reply written, transport has read it",
         "transport read -> worker callback",
         "worker callback -> record made",
@@ -43,7 +44,7 @@ public final class LatencyAnatomy {
 
     static long[] stamps(long send, long receive, Anatomy a) {
         return new long[] {send, a.getGrpcInNs(), a.getArrivalNs(), a.getDequeuedNs(), a.getAcquiredNs(),
-            a.getSentNs(), a.getWriteNs(), a.getAgentInNs(), a.getAgentOutNs(), a.getReadNs(), a.getDoneNs(),
+            a.getStartedNs(), a.getSentNs(), a.getWriteNs(), a.getAgentInNs(), a.getAgentOutNs(), a.getReadNs(), a.getDoneNs(),
             a.getRecordedNs(), a.getGrpcOutNs(), receive};
     }
 

@@ -194,7 +194,11 @@ public final class WorkerBench {
         for (int i = 0; i < ContainerdBench.ANATOMY_CALLS; i++) {
             long t0 = System.nanoTime();
             InvokeReply r = one.invoke(anatomized);
-            anatomy.add(t0, System.nanoTime(), r.getAnatomy());
+            long t1 = System.nanoTime();
+            if (!r.getSuccess()) {
+                throw new IllegalStateException(r.getError().getMessage());
+            }
+            anatomy.add(t0, t1, r.getAnatomy());
         }
         JsonArray hops = anatomy.summary();
         System.out.println();

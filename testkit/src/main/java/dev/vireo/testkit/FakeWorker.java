@@ -98,20 +98,24 @@ public final class FakeWorker implements WorkerService {
                 Optional.empty(), output);
     }
 
+    /** When each invocation was made ({@code System.nanoTime()}), by tid: the base of its {@link #anatomy}. */
+    private final Map<String, Long> invoked = new java.util.concurrent.ConcurrentHashMap<>();
+
     /**
-     * The hops of every invocation made, by tid: fixed values 1-10 (arrival 1 ... recorded 10 nanoseconds), so that a
-     * front end's mapping can be checked field by field.
+     * The hops of every invocation made, by tid: the time it was made plus 1 to 11 nanoseconds (arrival + 1 ...
+     * recorded + 11), so that a front end's mapping can be checked field by field.
      */
     @Override
-    public synchronized java.util.Optional<dev.vireo.api.worker.InvocationAnatomy> anatomy(String tid) {
-        return calls.stream().anyMatch(c -> c.startsWith("invoke " + tid + " "))
-                ? java.util.Optional.of(new dev.vireo.api.worker.InvocationAnatomy(tid, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10))
-                : java.util.Optional.empty();
+    public java.util.Optional<dev.vireo.api.worker.InvocationAnatomy> anatomy(String tid) {
+        Long t = invoked.get(tid);
+        return t == null ? java.util.Optional.empty() : java.util.Optional.of(new dev.vireo.api.worker.InvocationAnatomy(
+                tid, t + 1, t + 2, t + 3, t + 4, t + 5, t + 6, t + 7, t + 8, t + 9, t + 10, t + 11));
     }
 
     @Override
     public synchronized CompletionStage<InvocationRecord> invoke(String tid, String functionId, String payload) {
         calls.add("invoke " + tid + " " + functionId + " " + payload);
+        invoked.put(tid == null || tid.isEmpty() ? "worker-1-7" : tid, System.nanoTime());
         if (!functions.containsKey(functionId)) {
             throw unknown(functionId);
         }

@@ -35,8 +35,13 @@ abstract class BlockingAgentChannel implements AgentChannel {
             try {
                 long write = clock.nanoTime();
                 AgentReply r = call(tid, payload);
-                reply.complete(r.withStamps(new AgentReply.Stamps(write, r.stamps().agentInNs(),
-                        r.stamps().agentOutNs(), clock.nanoTime())));
+                long read = clock.nanoTime();
+                long in = r.stamps().agentInNs();
+                long out = r.stamps().agentOutNs();
+                // the agent's stamps count only if they fall between ours: an agent on another clock (a VM's
+                // kernel, a time namespace, another host) gives none rather than wrong ones
+                boolean ours = write <= in && in <= out && out <= read;
+                reply.complete(r.withStamps(new AgentReply.Stamps(write, ours ? in : 0, ours ? out : 0, read)));
             } catch (IOException | RuntimeException e) {
                 reply.completeExceptionally(e);
             } finally {

@@ -99,6 +99,7 @@ final class InvocationRunner {
                 if (warm != null) {
                     take(p);
                     containers.use(warm);
+                    p.takenNanos = clock.nanoTime();
                     ContainerState state = warm.prewarmed && warm.uses == 1 ? ContainerState.PREWARM
                             : ContainerState.WARM;
                     starts.add(() -> call(p, warm, slot.get(), state));
@@ -261,7 +262,10 @@ final class InvocationRunner {
             stats.completed(record, 0);
         }
         metrics.record(record);
-        anatomies.add(new InvocationAnatomy(p.tid(), arrival, p.dequeuedNanos, p.acquiredNanos, p.sentNanos,
+        // a warm container was taken in the pump, the call task started later (acquiredNanos: the record's acquire
+        // time includes that hand-off, as it always has); a cold one was adopted where its call started
+        anatomies.add(new InvocationAnatomy(p.tid(), arrival, p.dequeuedNanos,
+                p.takenNanos > 0 ? p.takenNanos : p.acquiredNanos, p.acquiredNanos, p.sentNanos,
                 stamps.writeNs(), stamps.agentInNs(), stamps.agentOutNs(), stamps.readNs(), p.doneNanos,
                 clock.nanoTime()));
         p.future.complete(record);

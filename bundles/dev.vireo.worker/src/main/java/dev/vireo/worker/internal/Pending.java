@@ -21,7 +21,11 @@ final class Pending {
     final CompletableFuture<InvocationRecord> future = new CompletableFuture<>();
     long dequeuedNanos;
     long acquiredNanos;
-    /** When the call went to the transport, and when the worker saw its end (0: it never did): the anatomy. */
+    /**
+     * When a warm container was taken for it (under the lock, in the pump), when the call went to the transport, and
+     * when the worker saw its end (0: it never did): the anatomy.
+     */
+    long takenNanos;
     long sentNanos;
     long doneNanos;
 

@@ -145,7 +145,8 @@ class WorkerCoreTest {
         call("a-1", "{}"); // cold
         InvocationRecord warm = call("a-1", "{}");
         dev.vireo.api.worker.InvocationAnatomy a = worker.anatomy(warm.tid()).orElseThrow();
-        long[] hops = {a.arrivalNs(), a.dequeuedNs(), a.acquiredNs(), a.sentNs(), a.doneNs(), a.recordedNs()};
+        long[] hops = {a.arrivalNs(), a.dequeuedNs(), a.acquiredNs(), a.startedNs(), a.sentNs(), a.doneNs(),
+            a.recordedNs()};
         for (int i = 0; i + 1 < hops.length; i++) {
             assertTrue(hops[i] > 0 && hops[i] <= hops[i + 1], "hop " + i + " in order: " + a);
         }

@@ -23,8 +23,10 @@ public record AgentReply(long startUs, long endUs, long durationUs, boolean cold
 
     /**
      * The exchange's hops on the monotonic clock (nanoseconds; 0 where not known): the worker's clock service and the
-     * agent's {@code time.monotonic_ns()} read the same kernel clock ({@code CLOCK_MONOTONIC}, not namespaced in a
-     * container), so the four compare. For the latency anatomy (docs/performance.md).
+     * agent's {@code time.monotonic_ns()} read the same kernel clock ({@code CLOCK_MONOTONIC}) when the container
+     * shares the host's kernel and has no time namespace (runc as the backends configure it, docker on this host),
+     * so the four compare; the transports keep the agent's two only when they fall between their own. For the
+     * latency anatomy (docs/performance.md).
      *
      * @param writeNs    the transport began writing the request (worker clock)
      * @param agentInNs  the agent had read and decoded it

@@ -79,11 +79,15 @@ final class Messages {
                 s.getScratchMb() == 0 ? dev.vireo.api.model.FunctionSpec.DEFAULT_SCRATCH_MB : s.getScratchMb());
     }
 
-    /** An invocation's hops with the gRPC service's own two ({@code in}, {@code out}); only those two when unknown. */
+    /**
+     * An invocation's hops with the gRPC service's own two ({@code in}, {@code out}); only those two when the worker
+     * does not know it, or what it knows is an earlier invocation with the same tid (it arrived before this call).
+     */
     static dev.vireo.grpc.v1.Anatomy anatomy(java.util.Optional<dev.vireo.api.worker.InvocationAnatomy> known,
             long in, long out) {
         dev.vireo.grpc.v1.Anatomy.Builder b = dev.vireo.grpc.v1.Anatomy.newBuilder().setGrpcInNs(in).setGrpcOutNs(out);
-        known.ifPresent(a -> b.setArrivalNs(a.arrivalNs()).setDequeuedNs(a.dequeuedNs()).setAcquiredNs(a.acquiredNs())
+        known.filter(a -> a.arrivalNs() >= in).ifPresent(a -> b.setArrivalNs(a.arrivalNs())
+                .setDequeuedNs(a.dequeuedNs()).setAcquiredNs(a.acquiredNs()).setStartedNs(a.startedNs())
                 .setSentNs(a.sentNs()).setWriteNs(a.writeNs()).setAgentInNs(a.agentInNs())
                 .setAgentOutNs(a.agentOutNs()).setReadNs(a.readNs()).setDoneNs(a.doneNs())
                 .setRecordedNs(a.recordedNs()));

@@ -68,9 +68,9 @@ final class WorkerGrpcService extends WorkerGrpc.WorkerImplBase {
     private final WorkerService worker;
     private final Supplier<DagService> dags;
 
-    /** @param dags the workflow service now, or null when none is here */
     private final dev.vireo.api.time.Clock clock;
 
+    /** @param dags the workflow service now, or null when none is here */
     WorkerGrpcService(WorkerService worker, Supplier<DagService> dags, dev.vireo.api.time.Clock clock) {
         this.worker = worker;
         this.dags = dags;
