@@ -38,7 +38,10 @@ class ProcessCgroupsIT {
     void stoppingTheWorkerRemovesTheCgroupsOfItsWarmProcesses() throws Exception {
         assumeTrue("root".equals(ProcessHandle.current().info().user().orElse("")), "needs root");
         Set<String> before = cgroups();
-        w = new LaunchedWorker(Map.of("vireo.kernel.cfg", Map.of("backends", "process")));
+        // a worker name of its own: the cgroups of other tests' workers (worker-1, some still exiting when this one
+        // starts) are not in its instance's folder
+        w = new LaunchedWorker(Map.of("vireo.kernel.cfg", Map.of("backends", "process"),
+                "vireo.worker.cfg", Map.of("name", "pcg-it-" + ProcessHandle.current().pid())));
         w.start();
         w.register(LaunchedWorker.example("pcg", "hello", "process", "uds", 64, 30_000));
         w.register(LaunchedWorker.example("pcg2", "hello", "process", "pipe", 64, 30_000));
@@ -50,6 +53,7 @@ class ProcessCgroupsIT {
         running.removeAll(before);
         assumeTrue(!running.isEmpty(), "the backend made no cgroups here (cgroup = auto found the tree unusable)");
         assertEquals(2, running.size(), "one cgroup per warm process: " + running);
+        assertTrue(running.stream().allMatch(c -> c.startsWith("pcg-it-")), "under its own instance: " + running);
         w.stop();
         w = null;
         Set<String> after = cgroups();

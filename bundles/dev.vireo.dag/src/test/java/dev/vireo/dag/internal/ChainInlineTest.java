@@ -84,13 +84,7 @@ class ChainInlineTest {
                     }
                     return Integer.toString(args.getAsJsonObject().get("x").getAsInt() + 1);
                 })
-                .fn("sum-1", args -> {
-                    int sum = 0;
-                    for (var e : args.getAsJsonObject().getAsJsonArray("xs")) {
-                        sum += e.getAsInt();
-                    }
-                    return Integer.toString(sum);
-                });
+                .fn("sum-1", ScriptedWorker::sum);
     }
 
     @BeforeEach

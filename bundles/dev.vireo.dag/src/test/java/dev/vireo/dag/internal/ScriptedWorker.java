@@ -50,6 +50,15 @@ final class ScriptedWorker implements WorkerService {
         this.name = name;
     }
 
+    /** A function body: the sum of the integers in the payload's list {@code xs}. */
+    static String sum(JsonElement args) {
+        int sum = 0;
+        for (var e : args.getAsJsonObject().getAsJsonArray("xs")) {
+            sum += e.getAsInt();
+        }
+        return Integer.toString(sum);
+    }
+
     ScriptedWorker fn(String id, Function<JsonElement, String> body) {
         functions.put(id, body);
         return this;
