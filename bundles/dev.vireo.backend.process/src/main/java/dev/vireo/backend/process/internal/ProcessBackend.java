@@ -92,6 +92,11 @@ public final class ProcessBackend implements ContainerBackend {
     private volatile Optional<ProcessCgroups> cgroups = Optional.empty();
     /** Where each running process's cgroups are (the setting may change while it runs). */
     private final Map<String, Placed> placed = new ConcurrentHashMap<>();
+    /**
+     * Every instance folder a process's cgroup was made in (with the cgroups it was made under): close() removes them,
+     * also when the worker destroyed every container before (then nothing is left in {@link #placed}).
+     */
+    private final Set<Placed> instanceFolders = ConcurrentHashMap.newKeySet();
     /** Set by {@link #close()}: a create still under way then kills what it started instead of keeping it. */
     private volatile boolean closed;
 
@@ -162,16 +167,33 @@ public final class ProcessBackend implements ContainerBackend {
                 removeScratch(id, "close");
             });
         }
-        Set<Placed> instances = new HashSet<>(); // each under its own parent (cgroup may have changed meanwhile)
+        // each under its own parent (cgroup may have changed meanwhile)
+        Set<Placed> instances = new HashSet<>(instanceFolders);
         placed.forEach((id, where) -> {
             placed.remove(id);
-            instances.add(where);
             List<Path> left = where.cgroups().remove(where.instance(), id);
             if (!left.isEmpty()) {
                 LOG.log(Level.WARNING, "[close] the cgroups of " + id + " cannot be removed (still busy): " + left);
             }
         });
-        instances.forEach(where -> where.cgroups().removeInstanceFolder(where.instance()));
+        // the containers' cgroups were just removed: the kernel may take a moment before their parent can go
+        for (int i = 0; i < 20 && !instances.isEmpty(); i++) {
+            instances.removeIf(where -> where.cgroups().removeInstanceFolder(where.instance()));
+            if (!instances.isEmpty()) {
+                try {
+                    scheduler.delay(Duration.ofMillis(50)).get(1, TimeUnit.SECONDS);
+                } catch (ExecutionException | TimeoutException | RuntimeException e) {
+                    break; // the scheduler is stopping too: the next start's reclaim removes them
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        if (!instances.isEmpty()) {
+            LOG.log(Level.WARNING, "[close] instance cgroup folder(s) still busy, left for the next start: "
+                    + instances.stream().map(Placed::instance).toList());
+        }
     }
 
     @Override
@@ -216,6 +238,7 @@ public final class ProcessBackend implements ContainerBackend {
             try {
                 command = ProcessCgroups.join(cg.get().create(request.instance(), request.id()), command);
                 placed.put(request.id(), new Placed(cg.get(), request.instance()));
+                instanceFolders.add(new Placed(cg.get(), request.instance()));
             } catch (IOException | RuntimeException e) {
                 cg.get().remove(request.instance(), request.id());
                 return CompletableFuture.failedFuture(new BackendException("cannot make the cgroup of " + request.id()

@@ -193,15 +193,21 @@ final class ProcessCgroups {
         return removed;
     }
 
-    /** Removes {@code instance}'s own folder where it holds no cgroup any more; one still in use stays. */
-    void removeInstanceFolder(String instance) {
+    /**
+     * Removes {@code instance}'s own folder where it holds no cgroup any more; one still in use stays. Whether it is
+     * gone from every hierarchy: a cgroup removed just before may still be going away in the kernel, and its parent
+     * refuses to go until then (the caller tries again).
+     */
+    boolean removeInstanceFolder(String instance) {
+        boolean gone = true;
         for (Path h : hierarchies) {
             try {
                 Files.deleteIfExists(h.resolve(relative(instance)));
             } catch (IOException e) {
-                // a container's cgroup is still in it (or it is not ours to remove): it stays
+                gone = false; // a container's cgroup is still in it, or still going away
             }
         }
+        return gone;
     }
 
     /** The processes in a cgroup folder (none when it is gone). */
