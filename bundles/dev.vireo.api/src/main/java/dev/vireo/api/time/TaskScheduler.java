@@ -20,6 +20,18 @@ public interface TaskScheduler extends Executor {
     @Override
     void execute(Runnable task);
 
+    /**
+     * Runs a task that spends its time blocked in a socket or pipe read, as soon as possible: live, on a platform
+     * thread of a pool kept for such waits (a virtual thread's blocking socket read parks it and is woken through the
+     * JDK's poller thread: one more hand-off per read, 10-20 us on the agent exchange, docs/performance.md); in
+     * simulation, as {@link #execute}. The default is {@link #execute}.
+     *
+     * @since 1.1
+     */
+    default void executeBlocking(Runnable task) {
+        execute(task);
+    }
+
     /** Runs the task once after the delay (measured on {@link Clock}). A zero or negative delay runs it at once. */
     Cancellable schedule(Runnable task, Duration delay);
 

@@ -17,8 +17,9 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 
 /**
- * The live clock and scheduler: {@link System#nanoTime()}, the system calendar, tasks on virtual threads and timers on
- * one daemon thread that only hands due tasks over. The simulation registers a virtual-time implementation instead
+ * The live clock and scheduler: {@link System#nanoTime()}, the system calendar, tasks on virtual threads, blocking
+ * reads ({@link #executeBlocking}) on a pool of platform threads (kept 30 s when idle), and timers on one daemon
+ * thread that only hands due tasks over. The simulation registers a virtual-time implementation instead
  * (service property {@code vireo.time=virtual}).
  */
 @RealTimeSource("the live implementation of Clock and TaskScheduler")
@@ -27,11 +28,15 @@ public final class SystemTime implements Clock, TaskScheduler {
     private static final System.Logger LOG = System.getLogger(SystemTime.class.getName());
 
     private final ExecutorService tasks;
+    private final ExecutorService blocking;
     private final ScheduledThreadPoolExecutor timers;
 
     @Activate
     public SystemTime() {
         tasks = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("vireo-task-", 0).factory());
+        blocking = new java.util.concurrent.ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS,
+                new java.util.concurrent.SynchronousQueue<>(), Thread.ofPlatform().name("vireo-io-", 0).daemon(true)
+                        .factory());
         timers = new ScheduledThreadPoolExecutor(1, Thread.ofPlatform().name("vireo-timer").daemon(true).factory());
         timers.setRemoveOnCancelPolicy(true);
     }
@@ -40,6 +45,7 @@ public final class SystemTime implements Clock, TaskScheduler {
     public void close() {
         timers.shutdownNow();
         tasks.shutdownNow();
+        blocking.shutdownNow();
     }
 
     @Override
@@ -55,6 +61,11 @@ public final class SystemTime implements Clock, TaskScheduler {
     @Override
     public void execute(Runnable task) {
         tasks.execute(guarded(task));
+    }
+
+    @Override
+    public void executeBlocking(Runnable task) {
+        blocking.execute(guarded(task));
     }
 
     @Override

@@ -12,6 +12,21 @@ import org.junit.jupiter.api.Test;
 class SystemTimeTest {
 
     @Test
+    void tasksRunOnVirtualThreadsAndBlockingOnesOnPlatformThreads() throws Exception {
+        SystemTime time = new SystemTime();
+        try {
+            java.util.concurrent.CompletableFuture<Boolean> task = new java.util.concurrent.CompletableFuture<>();
+            java.util.concurrent.CompletableFuture<Boolean> blocking = new java.util.concurrent.CompletableFuture<>();
+            time.execute(() -> task.complete(Thread.currentThread().isVirtual()));
+            time.executeBlocking(() -> blocking.complete(Thread.currentThread().isVirtual()));
+            assertTrue(task.get(5, TimeUnit.SECONDS));
+            assertFalse(blocking.get(5, TimeUnit.SECONDS));
+        } finally {
+            time.close();
+        }
+    }
+
+    @Test
     void scheduledTaskRunsNoEarlierThanItsDelay() throws Exception {
         SystemTime time = new SystemTime();
         try {

@@ -31,7 +31,10 @@ abstract class BlockingAgentChannel implements AgentChannel {
     public final CompletionStage<AgentReply> invoke(String tid, String payload, Duration timeout) {
         CompletableFuture<AgentReply> reply = new CompletableFuture<>();
         var timer = scheduler.schedule(() -> reply.completeExceptionally(new TimeoutException()), timeout);
-        scheduler.execute(() -> {
+        // a platform thread: its socket read is woken by the kernel directly. (Writing the request on the caller's
+        // thread first, so that this hand-off overlaps the agent's work, was slower on 2 cores: the waking thread
+        // competed with the agent.)
+        scheduler.executeBlocking(() -> {
             try {
                 long write = clock.nanoTime();
                 AgentReply r = call(tid, payload);
