@@ -11,6 +11,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -29,14 +31,17 @@ public final class SystemTime implements Clock, TaskScheduler {
 
     private final ExecutorService tasks;
     private final ExecutorService blocking;
+    /** Platform threads for blocking reads at most (one per invocation in flight on a transport). */
+    static final int MAX_BLOCKING = 1024;
     private final ScheduledThreadPoolExecutor timers;
 
     @Activate
     public SystemTime() {
         tasks = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("vireo-task-", 0).factory());
-        blocking = new java.util.concurrent.ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS,
-                new java.util.concurrent.SynchronousQueue<>(), Thread.ofPlatform().name("vireo-io-", 0).daemon(true)
-                        .factory());
+        // at most MAX_BLOCKING platform threads; past that (or when no thread can be made) a task runs on a virtual
+        // thread as before, slower but never refused
+        blocking = new ThreadPoolExecutor(0, MAX_BLOCKING, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
+                Thread.ofPlatform().name("vireo-io-", 0).daemon(true).factory(), (task, pool) -> tasks.execute(task));
         timers = new ScheduledThreadPoolExecutor(1, Thread.ofPlatform().name("vireo-timer").daemon(true).factory());
         timers.setRemoveOnCancelPolicy(true);
     }
@@ -65,7 +70,12 @@ public final class SystemTime implements Clock, TaskScheduler {
 
     @Override
     public void executeBlocking(Runnable task) {
-        blocking.execute(guarded(task));
+        Runnable g = guarded(task);
+        try {
+            blocking.execute(g);
+        } catch (OutOfMemoryError e) {
+            tasks.execute(g); // "unable to create native thread" (a pids limit): a virtual thread needs none
+        }
     }
 
     @Override

@@ -176,9 +176,13 @@ public final class ProcessBackend implements ContainerBackend {
                 LOG.log(Level.WARNING, "[close] the cgroups of " + id + " cannot be removed (still busy): " + left);
             }
         });
-        // the containers' cgroups were just removed: the kernel may take a moment before their parent can go
+        // the containers' cgroups were just removed (or are being, by a destroy's own callback): try the folders
+        // again, emptied of what holds no process, for up to a second
         for (int i = 0; i < 20 && !instances.isEmpty(); i++) {
-            instances.removeIf(where -> where.cgroups().removeInstanceFolder(where.instance()));
+            instances.removeIf(where -> {
+                where.cgroups().removeIdle(where.instance());
+                return where.cgroups().removeInstanceFolder(where.instance());
+            });
             if (!instances.isEmpty()) {
                 try {
                     scheduler.delay(Duration.ofMillis(50)).get(1, TimeUnit.SECONDS);
