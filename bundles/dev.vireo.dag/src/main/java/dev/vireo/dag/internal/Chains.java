@@ -1,7 +1,12 @@
 package dev.vireo.dag.internal;
 
 import dev.vireo.api.dag.ChainLink;
+import dev.vireo.api.dag.ChainStep;
 import dev.vireo.api.dag.Workflow;
+import dev.vireo.api.model.ErrorKind;
+import dev.vireo.api.model.InvocationRecord;
+import dev.vireo.api.worker.WorkerException;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -57,5 +62,33 @@ final class Chains {
                     id.equals(first) ? List.of() : t.dependsOn(), outside));
         }
         return links;
+    }
+
+    /**
+     * The peer's answer to {@code links}, checked (1 to all of the links' steps, in their order: INTERNAL otherwise),
+     * each step on this node's time scale: the chain was sent at {@code sentUs} (microseconds since submission), and
+     * a step starts when the peer's clock says it arrived, counted from the first's arrival (never before the step
+     * before it), and ends its end to end later.
+     */
+    static List<Run.Prepared> placed(String peer, List<ChainLink> links, List<ChainStep> steps, long sentUs) {
+        if (steps.isEmpty() || steps.size() > links.size()) {
+            throw new WorkerException(ErrorKind.INTERNAL, peer + " answered " + steps.size() + " steps to a chain of "
+                    + links.size());
+        }
+        InvocationRecord head = steps.get(0).record();
+        List<Run.Prepared> out = new ArrayList<>(steps.size());
+        long last = sentUs;
+        for (int i = 0; i < steps.size(); i++) {
+            ChainStep st = steps.get(i);
+            if (!st.task().equals(links.get(i).task())) {
+                throw new WorkerException(ErrorKind.INTERNAL, peer + " answered step " + i + " for task '" + st.task()
+                        + "', not '" + links.get(i).task() + "'");
+            }
+            long start = Math.max(last, sentUs + Math.max(0,
+                    Duration.between(head.arrival(), st.record().arrival()).toNanos() / 1_000));
+            out.add(new Run.Prepared(st, start, start + st.record().timings().e2eUs()));
+            last = start;
+        }
+        return out;
     }
 }

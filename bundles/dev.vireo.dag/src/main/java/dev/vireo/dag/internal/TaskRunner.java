@@ -107,7 +107,8 @@ final class TaskRunner {
 
         TaskRecord record(TaskState state, long outputUs, long bytesOut, Optional<InvocationError> error) {
             return new TaskRecord(task.id(), task.functionId(), state, workerName, container, attempts.get(), items,
-                    startUs, endUs >= 0 ? endUs : sinceSubmitted(run), queuedUs, inputUs, executionUs, outputUs, bytesIn, bytesOut, error);
+                    startUs, endUs >= 0 ? endUs : sinceSubmitted(run), queuedUs, inputUs, executionUs, outputUs, bytesIn,
+                    bytesOut, error);
         }
     }
 
@@ -433,41 +434,18 @@ final class TaskRunner {
         long sentUs = sinceSubmitted(a.run);
         long sent = clock.nanoTime();
         return overflow.chain(target, links, payload, options.maxOutputBytes()).thenApply(steps -> {
-            if (steps.isEmpty() || steps.size() > links.size()) {
-                throw new WorkerException(ErrorKind.INTERNAL, target.peer() + " answered " + steps.size()
-                        + " steps to a chain of " + links.size());
-            }
-            for (int i = 0; i < steps.size(); i++) {
-                if (!steps.get(i).task().equals(links.get(i).task())) {
-                    throw new WorkerException(ErrorKind.INTERNAL, target.peer() + " answered step " + i + " for task '"
-                            + steps.get(i).task() + "', not '" + links.get(i).task() + "'");
-                }
-            }
-            InvocationRecord head = steps.get(0).record();
-            long e2e = 0;
-            long returned = payload.length();
-            long last = sentUs;
-            for (int i = 0; i < steps.size(); i++) {
-                dev.vireo.api.dag.ChainStep st = steps.get(i);
-                InvocationRecord r = st.record();
-                // the peer's calendar, counted from the first link's arrival there (never before the previous link)
-                long start = Math.max(last, sentUs + Math.max(0,
-                        java.time.Duration.between(head.arrival(), r.arrival()).toNanos() / 1_000));
-                long end = start + r.timings().e2eUs();
-                last = start;
-                e2e += r.timings().e2eUs();
-                returned += r.result().length();
-                if (i > 0) {
-                    a.run.prepared.put(st.task(), new Run.Prepared(st, start, end));
-                }
-            }
-            dev.vireo.api.dag.ChainStep first = steps.get(0);
+            List<Run.Prepared> placed = Chains.placed(target.peer(), links, steps, sentUs);
+            placed.subList(1, placed.size()).forEach(p -> a.run.prepared.put(p.step().task(), p));
+            Run.Prepared first = placed.get(0);
+            InvocationRecord head = first.step().record();
             a.chained = true;
-            a.endUs = first.record().success() ? sentUs + first.record().timings().e2eUs() : -1;
-            a.keptBytes = first.returned() ? -1 : first.outputBytes();
+            a.endUs = head.success() ? first.endUs() : -1;
+            a.keptBytes = first.step().returned() ? -1 : first.step().outputBytes();
             if (steps.stream().allMatch(st -> st.record().success())) {
                 // the hop's cost for the plans: the chain's round trip less what its links took on the peer
-                history.hop(returned, (clock.nanoTime() - sent) / 1_000 - e2e);
+                history.hop(payload.length() + steps.stream().mapToLong(st -> st.record().result().length()).sum(),
+                        (clock.nanoTime() - sent) / 1_000
+                                - steps.stream().mapToLong(st -> st.record().timings().e2eUs()).sum());
             }
             LOG.log(Level.DEBUG, "[" + head.tid() + "] chain of " + links.size() + " on " + target.peer() + ": "
                     + steps.size() + " ran");
@@ -533,9 +511,7 @@ final class TaskRunner {
             return;
         }
         int bytes = output.getBytes(StandardCharsets.UTF_8).length;
-        if (bytes > options.maxOutputBytes()) {
-            ended(a, TaskState.FAILED, new InvocationError(ErrorKind.USER_ERROR, "task '" + a.task.id()
-                    + "' returned " + bytes + " bytes, more than max.output.bytes " + options.maxOutputBytes(), ""));
+        if (tooLarge(a, bytes)) {
             return;
         }
         try {
@@ -580,12 +556,8 @@ final class TaskRunner {
      * on runs in this node's memory (the embedded store).
      */
     private void keptOnPeer(Attempted a) {
-        if (a.keptBytes > options.maxOutputBytes()) {
-            // the peer checks it against this node's limit; one that did not is not trusted
-            ended(a, TaskState.FAILED, new InvocationError(ErrorKind.USER_ERROR, "task '" + a.task.id()
-                    + "' returned " + a.keptBytes + " bytes, more than max.output.bytes " + options.maxOutputBytes(),
-                    ""));
-            return;
+        if (tooLarge(a, a.keptBytes)) {
+            return; // the peer checks it against this node's limit; one that did not is not trusted
         }
         history.output(a.task.functionId(), a.keptBytes);
         Run run = a.run;
@@ -594,6 +566,16 @@ final class TaskRunner {
         }
         record(a, TaskState.SUCCEEDED, 0, 0, Optional.empty());
         release(run, a.task.id());
+    }
+
+    /** Fails the task if its output of {@code bytes} exceeds {@code max.output.bytes}; whether it did. */
+    private boolean tooLarge(Attempted a, long bytes) {
+        if (bytes <= options.maxOutputBytes()) {
+            return false;
+        }
+        ended(a, TaskState.FAILED, new InvocationError(ErrorKind.USER_ERROR, "task '" + a.task.id() + "' returned "
+                + bytes + " bytes, more than max.output.bytes " + options.maxOutputBytes(), ""));
+        return true;
     }
 
     /** The task ended without an output (failed, or skipped because an input did not succeed). */

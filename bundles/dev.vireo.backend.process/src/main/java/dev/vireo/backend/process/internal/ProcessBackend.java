@@ -152,14 +152,9 @@ public final class ProcessBackend implements ContainerBackend {
             });
         }
         placed.forEach((id, where) -> exits.addAll(where.cgroups().kill(where.instance(), id)));
-        try {
-            CompletableFuture.allOf(exits.toArray(CompletableFuture[]::new))
-                    .get(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException | ExecutionException e) {
+        if (!exited(exits)) {
             LOG.log(Level.WARNING, "not every process exited within " + CLOSE_WAIT.toMillis()
                     + " ms of SIGKILL; the cgroups of those still exiting are left for the next start's reclaim");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
         for (Map<String, Process> m : List.of(processes, stopping)) {
             m.keySet().forEach(id -> {
@@ -176,28 +171,47 @@ public final class ProcessBackend implements ContainerBackend {
                 LOG.log(Level.WARNING, "[close] the cgroups of " + id + " cannot be removed (still busy): " + left);
             }
         });
-        // the containers' cgroups were just removed (or are being, by a destroy's own callback): try the folders
-        // again, emptied of what holds no process, for up to a second
-        for (int i = 0; i < 20 && !instances.isEmpty(); i++) {
+        removeInstanceFolders(instances);
+    }
+
+    /** Whether every one of {@code exits} completed within {@link #CLOSE_WAIT}. */
+    private static boolean exited(List<? extends CompletableFuture<?>> exits) {
+        try {
+            CompletableFuture.allOf(exits.toArray(CompletableFuture[]::new))
+                    .get(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (TimeoutException | ExecutionException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /**
+     * Removes the instances' folders, emptied of what holds no process: the containers' cgroups were just removed (or
+     * are being, by a destroy's own callback), so a folder may refuse for a moment; tried for up to a second.
+     */
+    private void removeInstanceFolders(Set<Placed> instances) {
+        for (int i = 0; i < 20; i++) {
             instances.removeIf(where -> {
-                where.cgroups().removeIdle(where.instance());
-                return where.cgroups().removeInstanceFolder(where.instance());
+                where.cgroups().removeIdle(where.instance()); // its empty children, then the folder itself
+                return where.cgroups().instanceGone(where.instance());
             });
-            if (!instances.isEmpty()) {
-                try {
-                    scheduler.delay(Duration.ofMillis(50)).get(1, TimeUnit.SECONDS);
-                } catch (ExecutionException | TimeoutException | RuntimeException e) {
-                    break; // the scheduler is stopping too: the next start's reclaim removes them
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
+            if (instances.isEmpty()) {
+                return;
+            }
+            try {
+                scheduler.delay(Duration.ofMillis(50)).get(1, TimeUnit.SECONDS);
+            } catch (ExecutionException | TimeoutException | RuntimeException e) {
+                break; // the scheduler is stopping too: the next start's reclaim removes them
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
             }
         }
-        if (!instances.isEmpty()) {
-            LOG.log(Level.WARNING, "[close] instance cgroup folder(s) still busy, left for the next start: "
-                    + instances.stream().map(Placed::instance).toList());
-        }
+        LOG.log(Level.WARNING, "[close] instance cgroup folder(s) still busy, left for the next start: "
+                + instances.stream().map(Placed::instance).toList());
     }
 
     @Override
@@ -281,13 +295,7 @@ public final class ProcessBackend implements ContainerBackend {
                 // returning (the worker exits right after close, and no callback would run)
                 processes.remove(request.id());
                 p.destroyForcibly();
-                try {
-                    p.onExit().get(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
-                } catch (ExecutionException | TimeoutException e) {
-                    // still exiting: its cgroup stays for the next start's reclaim
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
+                exited(List.of(p.onExit())); // one still exiting keeps its cgroup for the next start's reclaim
                 Scratch.remove(scratchRoot, request.id());
                 placed.remove(request.id());
                 cg.ifPresent(c -> { // close() may have taken the entry, and found the folder still busy

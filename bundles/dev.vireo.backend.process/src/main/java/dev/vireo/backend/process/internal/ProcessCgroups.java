@@ -193,21 +193,20 @@ final class ProcessCgroups {
         return removed;
     }
 
-    /**
-     * Removes {@code instance}'s own folder where it holds no cgroup any more; one still in use stays. Whether it is
-     * gone from every hierarchy: a cgroup removed just before may still be going away in the kernel, and its parent
-     * refuses to go until then (the caller tries again).
-     */
-    boolean removeInstanceFolder(String instance) {
-        boolean gone = true;
+    /** Removes {@code instance}'s own folder where it holds no cgroup any more; one still in use stays. */
+    void removeInstanceFolder(String instance) {
         for (Path h : hierarchies) {
             try {
                 Files.deleteIfExists(h.resolve(relative(instance)));
             } catch (IOException e) {
-                gone = false; // a container's cgroup is still in it, or still going away
+                // a container's cgroup is still in it, or still going away: it stays
             }
         }
-        return gone;
+    }
+
+    /** Whether {@code instance}'s folder is gone from every hierarchy. */
+    boolean instanceGone(String instance) {
+        return hierarchies.stream().noneMatch(h -> Files.exists(h.resolve(relative(instance))));
     }
 
     /** The processes in a cgroup folder (none when it is gone). */
