@@ -117,6 +117,12 @@ final class GrpcRemoteWorker implements RemoteWorker {
     }
 
     private <M, T> CompletionStage<T> stage(ListenableFuture<M> future, Function<M, T> map) {
+        return stage(future, map, this::failure);
+    }
+
+    /** {@link #stage(ListenableFuture, Function)} whose failure is what {@code failed} makes of it. */
+    private <M, T> CompletionStage<T> stage(ListenableFuture<M> future, Function<M, T> map,
+            Function<Throwable, Throwable> failed) {
         CompletableFuture<T> out = new CompletableFuture<>();
         Futures.addCallback(future, new FutureCallback<M>() {
             @Override
@@ -130,7 +136,7 @@ final class GrpcRemoteWorker implements RemoteWorker {
 
             @Override
             public void onFailure(Throwable t) {
-                out.completeExceptionally(failure(t));
+                out.completeExceptionally(failed.apply(t));
             }
         }, MoreExecutors.directExecutor());
         return out;
@@ -220,23 +226,11 @@ final class GrpcRemoteWorker implements RemoteWorker {
             b.addLinks(dev.vireo.grpc.v1.DagChainLink.newBuilder().setTid(l.tid()).setTask(l.task())
                     .setFunctionId(l.functionId()).setArgs(l.args()).addAllInputs(l.inputs()).setReturned(l.returned()));
         }
-        ListenableFuture<dev.vireo.grpc.v1.DagChainReply> call = async.runDagChain(b.build());
-        CompletableFuture<dev.vireo.grpc.v1.DagChainReply> raw = new CompletableFuture<>();
-        Futures.addCallback(call, new FutureCallback<>() {
-            @Override
-            public void onSuccess(dev.vireo.grpc.v1.DagChainReply result) {
-                raw.complete(result);
-            }
-
-            @Override
-            public void onFailure(Throwable t) {
-                raw.completeExceptionally(t instanceof StatusRuntimeException s
+        return stage(async.runDagChain(b.build()), r -> r.getStepsList().stream().map(st ->
+                new dev.vireo.api.dag.ChainStep(st.getTask(), Messages.record(st.getReply()), st.getReturned(),
+                        st.getOutputBytes())).toList(), t -> t instanceof StatusRuntimeException s
                         && s.getStatus().getCode() == io.grpc.Status.Code.UNIMPLEMENTED
                         ? new UnsupportedOperationException(address + " runs no chains: " + s.getStatus()) : failure(t));
-            }
-        }, MoreExecutors.directExecutor());
-        return raw.thenApply(r -> r.getStepsList().stream().map(st -> new dev.vireo.api.dag.ChainStep(st.getTask(),
-                Messages.record(st.getReply()), st.getReturned(), st.getOutputBytes())).toList());
     }
 
     @Override
