@@ -276,8 +276,7 @@ final class ContainerLifecycle {
         try {
             return registry.get(ContainerBackend.class, c.function.backend()).destroy(c.handle, tid)
                     .handle((v, e) -> {
-                        c.transport.unbind(c.binding);
-                        cpuWait.destroyed(c.placement, tid);
+                        gone(c, tid);
                         if (e != null) {
                             LOG.log(Level.WARNING, "[" + tid + "] destroying " + c.id() + " failed: "
                                     + Failures.message(e));
@@ -285,11 +284,17 @@ final class ContainerLifecycle {
                         return null;
                     });
         } catch (RuntimeException e) {
-            c.transport.unbind(c.binding);
-            cpuWait.destroyed(c.placement, tid);
+            gone(c, tid);
             LOG.log(Level.WARNING, "[" + tid + "] destroying " + c.id() + " failed: " + Failures.message(e));
             return CompletableFuture.completedFuture(null);
         }
+    }
+
+    /** The backend is done with a container: its transport binding, the CPU wait probe and the trackers forget it. */
+    private void gone(Container c, String tid) {
+        c.transport.unbind(c.binding);
+        cpuWait.destroyed(c.placement, tid);
+        resources.destroyed(c.placement, tid);
     }
 
     /** Takes a container out of the pool and returns its resources at once. Call under the lock. */

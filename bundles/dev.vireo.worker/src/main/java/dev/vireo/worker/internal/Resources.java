@@ -16,6 +16,7 @@ import java.util.Optional;
  * are released with or without it.
  */
 final class Resources {
+    private static final System.Logger LOG = System.getLogger(Resources.class.getName());
     /** What was granted, by the tracker that granted it. */
     record Grants(List<Map.Entry<ResourceTracker, ResourceGrant>> grants) {
         static final Grants NONE = new Grants(List.of());
@@ -74,6 +75,21 @@ final class Resources {
 
     Resources(PluginRegistry registry) {
         this.registry = registry;
+    }
+
+    /**
+     * Tells every active tracker that a container is destroyed ({@link ResourceTracker#destroyed}); one that throws
+     * (it must not) is logged with the tid.
+     */
+    void destroyed(ContainerPlacement placement, String tid) {
+        for (var e : registry.activeAll(ResourceTracker.class).entrySet()) {
+            try {
+                e.getValue().destroyed(placement, tid);
+            } catch (RuntimeException failure) {
+                LOG.log(System.Logger.Level.WARNING, "[" + tid + "] resource tracker " + e.getKey() + " failed to forget "
+                        + placement.containerId() + ": " + failure);
+            }
+        }
     }
 
     /** Acquires from every tracker, or from none (returns empty and holds nothing). */

@@ -240,6 +240,29 @@ class WorkerCoreTest {
     }
 
     @Test
+    void trackersAreToldOfEveryDestroyedContainerAfterItsLastUnbind() {
+        List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+        registry.put(ResourceTracker.class, "placing", new Fakes.Capacity("placing", 10, r -> r.slots()) {
+            @Override
+            public void unbind(ResourceGrant grant) {
+                events.add("unbind " + grant.tid());
+            }
+
+            @Override
+            public void destroyed(ContainerPlacement placement, String tid) {
+                events.add("destroyed " + placement.containerId());
+            }
+        });
+        worker.register(fn("a", 64, 100));
+        assertTrue(await(worker.invoke("t1", "a-1", "{}")).success());
+        String first = backend.created.get(0);
+        assertEquals(List.of("unbind t1"), events, "a container back in the pool is not destroyed");
+        assertEquals(ErrorKind.TIMEOUT, await(worker.invoke("t2", "a-1", "\"hang\"")).error().orElseThrow().kind());
+        assertEquals(List.of("unbind t1", "destroyed " + first), events,
+                "a timed-out call's container: never unbound (not pooled again), destroyed, and the trackers told");
+    }
+
+    @Test
     void whatTheFunctionPrintedIsInItsRecordWhetherItReturnedOrRaised() {
         worker.register(fn("a", 64, 1_000));
         Output printed = new Output("printed\n", "warned\n", false);

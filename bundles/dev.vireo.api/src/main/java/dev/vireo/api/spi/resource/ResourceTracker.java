@@ -12,8 +12,8 @@ import org.osgi.annotation.versioning.ProviderType;
  *
  * <p>Placement (since 1.1): once an invocation holds its slot grant and its container, the worker tells the trackers
  * where that container runs ({@link #bind}); before the container goes back to the pool it calls {@link #unbind}, and
- * {@link #release} undoes whatever is still bound. A tracker that confines containers (e.g. to a CPU group) does it
- * there; the others ignore both.
+ * {@link #release} undoes whatever is still bound; once the container is destroyed, {@link #destroyed} (since 1.3). A
+ * tracker that confines containers (e.g. to a CPU group) does it there; the others ignore them.
  */
 @ProviderType
 public interface ResourceTracker {
@@ -51,5 +51,16 @@ public interface ResourceTracker {
      * on it starts from the container's own state. Idempotent; {@link #release} implies it. Nothing unless overridden.
      */
     default void unbind(ResourceGrant grant) {
+    }
+
+    /**
+     * The container {@code placement} describes is destroyed (its cgroups are gone): forget whatever is kept of it
+     * (since 1.3; e.g. a container a tracker left confined between invocations). Called once per destroyed container,
+     * after its backend destroyed it, on any thread; after every {@link #unbind} of it, though a {@link #release} of a
+     * grant still bound to it (a failed invocation) may come after. Must not throw. Nothing unless overridden.
+     *
+     * @param tid the transaction id of what destroyed it, for the log
+     */
+    default void destroyed(ContainerPlacement placement, String tid) {
     }
 }

@@ -24,6 +24,13 @@ import java.util.Set;
  * Once the worker knows the invocation's container, {@link #bind} puts the container into the group through the
  * mode's {@link GroupEnforcer}; {@link #unbind} (or {@link #release}, which implies it) takes it out again.
  *
+ * <p>An enforcer that {@link GroupEnforcer#keepsIdle keeps idle containers} (cpuset mode, {@code idle = keep}) leaves
+ * a container in its group after its last invocation's {@link #unbind}: the container stays a member with no
+ * invocation bound ({@link #members}, idle), the next invocation on it in the same group writes nothing, and one in
+ * another group moves it ({@link GroupEnforcer#move}); the tracker {@link #forget forgets} it when it is destroyed, and
+ * writes its own values back at {@link #close}. A {@link #release} of a grant still bound (the invocation failed, timed
+ * out or its container is being evicted) always takes the container out.
+ *
  * <p>A container serving several invocations at once (function concurrency above 1) is put into the group of the
  * first one bound to it and stays there until the last of them is unbound (a container's processes cannot be in two
  * groups); each invocation still counts in its own group.
@@ -39,6 +46,8 @@ import java.util.Set;
  */
 final class CpuGroups implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(CpuGroups.class.getName());
+    /** Past this many members, idle ones whose cgroup is gone are dropped (at the next park). */
+    static final int REMEMBERED = 4_096;
     static final String RESOURCE = "cpu-groups";
     static final String GROUP = "cpu-group";
     static final String CPUS = "cpus";
@@ -70,6 +79,8 @@ final class CpuGroups implements AutoCloseable {
     private final Map<ResourceGrant, Member> bound = new IdentityHashMap<>();
     private final Map<String, Member> members = new LinkedHashMap<>();
     private long binds;
+    private long kept;
+    private long moves;
     private long unplaced;
     private long failures;
     private boolean closed;
@@ -129,7 +140,7 @@ final class CpuGroups implements AutoCloseable {
             return;
         }
         synchronized (placements) { // unbind and free together: no bind of this grant can come in between
-            unbindLocked(grant);
+            unbindLocked(grant, false);
             synchronized (this) {
                 Held h = outstanding.remove(grant);
                 if (h != null) {
@@ -159,7 +170,10 @@ final class CpuGroups implements AutoCloseable {
             }
             CpuGroup group = held.group();
             Member m = members.get(placement.containerId());
-            if (m == null) {
+            if (m != null && m.grants().isEmpty()) { // kept in its group since its last invocation
+                m = rejoin(grant.tid(), m, group, placement, held.expectedNs());
+                members.put(placement.containerId(), m);
+            } else if (m == null) {
                 m = confine(grant.tid(), group, placement, held.expectedNs());
                 members.put(placement.containerId(), m);
             } else if (m.group() != group) {
@@ -170,6 +184,35 @@ final class CpuGroups implements AutoCloseable {
             m.grants().add(grant);
             bound.put(grant, m);
             binds++;
+        }
+    }
+
+    /**
+     * An idle member, kept in its group, gets an invocation of {@code group}: nothing to write when it is the same
+     * group, else the enforcer moves it; called holding {@link #placements}.
+     */
+    private Member rejoin(String tid, Member idle, CpuGroup group, ContainerPlacement placement, long expectedNs) {
+        GroupEnforcer.Bound was = idle.bound().orElseThrow(); // only confined members are kept
+        if (!was.placement().equals(placement)) { // the same id in another cgroup: start from the container's own
+            restore(tid, idle);
+            return confine(tid, group, placement, expectedNs);
+        }
+        if (idle.group() == group) {
+            kept++;
+            return idle;
+        }
+        try {
+            GroupEnforcer.Bound moved = enforcer.move(was, group, expectedNs);
+            moves++;
+            return new Member(idle.containerId(), idle.functionId(), group, State.CONFINED, Optional.of(moved),
+                    idle.grants());
+        } catch (IOException | RuntimeException e) {
+            failures++;
+            LOG.log(Level.WARNING, "[" + tid + "] cannot move " + placement.containerId() + " from CPU group "
+                    + idle.group().name() + " to " + group.name() + " (cpus " + group.cpus() + "): " + e.getMessage());
+            restore(tid, idle);
+            return new Member(idle.containerId(), idle.functionId(), group, State.FAILED, Optional.empty(),
+                    idle.grants());
         }
     }
 
@@ -199,19 +242,45 @@ final class CpuGroups implements AutoCloseable {
             return;
         }
         synchronized (placements) {
-            unbindLocked(grant);
+            unbindLocked(grant, true);
         }
     }
 
-    private void unbindLocked(ResourceGrant grant) {
+    /**
+     * Unbinds {@code grant}; its container, once no invocation is bound to it, is kept in its group if {@code idle}
+     * (the container goes back to the pool) and the enforcer keeps idle containers, else taken out.
+     */
+    private void unbindLocked(ResourceGrant grant, boolean idle) {
         Member m = bound.remove(grant);
         if (m == null) {
             return;
         }
         m.grants().remove(grant);
-        if (m.grants().isEmpty()) {
-            members.remove(m.containerId());
-            restore(grant.tid(), m);
+        if (!m.grants().isEmpty()) {
+            return;
+        }
+        if (idle && m.state() == State.CONFINED && enforcer.keepsIdle()) {
+            if (members.size() > REMEMBERED) { // destroyed without a forget (should not happen): drop the gone ones
+                members.values().removeIf(o -> o.grants().isEmpty() && o.bound().isPresent()
+                        && !java.nio.file.Files.exists(o.bound().get().target()));
+            }
+            return;
+        }
+        members.remove(m.containerId());
+        restore(grant.tid(), m);
+    }
+
+    /**
+     * The container is destroyed: an idle member is forgotten (its cgroup went with it: nothing to write back), and
+     * the enforcer forgets what it remembers of it. A member with invocations still bound stays until their release.
+     */
+    void forget(ContainerPlacement placement) {
+        synchronized (placements) {
+            Member m = members.get(placement.containerId());
+            if (m != null && m.grants().isEmpty()) {
+                members.remove(placement.containerId());
+            }
+            enforcer.forget(placement);
         }
     }
 
@@ -245,14 +314,20 @@ final class CpuGroups implements AutoCloseable {
 
     /**
      * Capacity = {@code max.in.flight}, used = invocations holding a group; detail: {@code groups}, {@code peak},
-     * {@code group.N.in.flight} and {@code group.N.cpus} per group, {@code members} (containers bound now),
-     * {@code binds}, {@code unplaced} and {@code bind.failures} (since activation).
+     * {@code group.N.in.flight} and {@code group.N.cpus} per group, {@code members} (containers with invocations bound
+     * now), {@code idle.members} (containers kept in their group between invocations), {@code binds}, {@code kept}
+     * (binds that found the container in its group already: nothing written), {@code moves} (idle containers moved to
+     * another group), {@code unplaced} and {@code bind.failures} (since activation).
      */
     ResourceUsage usage() {
         Map<String, Double> detail = new HashMap<>();
         synchronized (placements) {
-            detail.put("members", (double) members.size());
+            long idle = members.values().stream().filter(m -> m.grants().isEmpty()).count();
+            detail.put("members", (double) (members.size() - idle));
+            detail.put("idle.members", (double) idle);
             detail.put("binds", (double) binds);
+            detail.put("kept", (double) kept);
+            detail.put("moves", (double) moves);
             detail.put("unplaced", (double) unplaced);
             detail.put("bind.failures", (double) failures);
         }
@@ -274,7 +349,7 @@ final class CpuGroups implements AutoCloseable {
         return inFlight.clone();
     }
 
-    /** The containers bound now, in the order they were first bound. */
+    /** The containers in groups now (idle ones, kept in their group, have no grants), in the order they were first bound. */
     List<Member> members() {
         synchronized (placements) {
             List<Member> out = new ArrayList<>();
@@ -288,7 +363,7 @@ final class CpuGroups implements AutoCloseable {
         }
     }
 
-    /** Takes every bound container out of its group (worker stop, reconfiguration); later binds do nothing. */
+    /** Takes every container out of its group, idle ones too (worker stop, reconfiguration); later binds do nothing. */
     @Override
     public void close() {
         synchronized (placements) {

@@ -28,7 +28,7 @@ public final class CpuGroupsCommands {
         return groups(tracker.core(), selected);
     }
 
-    @Descriptor("list the containers in CPU groups now: container, function, group, how, invocations bound")
+    @Descriptor("list the containers in CPU groups now: container, function, group, how (idle: kept in its group between invocations), invocations bound")
     public String cpumembers() {
         return members(tracker.core().members());
     }
@@ -92,7 +92,8 @@ public final class CpuGroupsCommands {
                 "function", "group", "state", "invocations"));
         for (CpuGroups.Member m : members) {
             out.append(String.format(Locale.ROOT, "%-40s %-24s %-6s %-9s %d%n", m.containerId(), m.functionId(),
-                    m.group().name(), m.state().name().toLowerCase(Locale.ROOT), m.grants().size()));
+                    m.group().name(), m.grants().isEmpty() ? "idle" : m.state().name().toLowerCase(Locale.ROOT),
+                    m.grants().size()));
         }
         return out.toString().stripTrailing();
     }

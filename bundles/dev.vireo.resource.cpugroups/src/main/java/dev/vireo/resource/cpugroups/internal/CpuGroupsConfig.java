@@ -25,6 +25,12 @@ public @interface CpuGroupsConfig {
     @AttributeDefinition(name = "Order", description = "How a group's tasks take turns (sched-ext mode): fifo, arrival (oldest invocation first) or srt (shortest remaining time first); one for every group, or one per group separated by ';'.")
     String order() default "fifo";
 
+    @AttributeDefinition(name = "Weight", description = "CPU weight of a group's containers against everything else on the host while they are in it (cpuset mode), in cgroup v2 units: 1-10000, 100 = one plain task's (written as cpu.weight, or cpu.shares = weight x 1024 / 100 on cgroup v1); 0 = the container's own. One value for every group, or one per group separated by ';'.")
+    String weight() default "0";
+
+    @AttributeDefinition(name = "Idle containers", description = "Where a container is between invocations (cpuset mode): keep (it stays in the group of its last invocation; the next invocation in the same group writes nothing, one in another group moves it) or restore (its own cpuset.cpus and weight are written back after each invocation). sched-ext mode always unmaps a container after its last invocation.", options = {@Option(label = "keep", value = "keep"), @Option(label = "restore", value = "restore")})
+    String idle() default "keep";
+
     @AttributeDefinition(name = "Mode", description = "How groups are enforced: cpuset (writes each container's cpuset.cpus; any kernel) or sched-ext (the sched_ext BPF scheduler of bpf/: CPUs, time slice and order per group; falls back to cpuset where the kernel has no sched_ext).", options = {@Option(label = "cpuset", value = "cpuset"), @Option(label = "sched-ext", value = "sched-ext")})
     String mode() default "cpuset";
 }

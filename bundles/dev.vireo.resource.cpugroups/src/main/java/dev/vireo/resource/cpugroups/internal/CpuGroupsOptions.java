@@ -12,8 +12,10 @@ import java.util.function.Function;
  * @param maxInFlight invocations holding a group at once, at most
  * @param mode        how groups are enforced
  * @param functions   which groups each function may get ({@code function.groups})
+ * @param keepIdle    whether a container stays in its group between invocations ({@code idle = keep}; cpuset mode)
  */
-record CpuGroupsOptions(List<CpuGroup> groups, int maxInFlight, Mode mode, FunctionGroups functions) {
+record CpuGroupsOptions(List<CpuGroup> groups, int maxInFlight, Mode mode, FunctionGroups functions,
+        boolean keepIdle) {
     static final long MIN_SLICE_US = 50;
     static final long MAX_SLICE_US = 1_000_000;
 
@@ -29,9 +31,9 @@ record CpuGroupsOptions(List<CpuGroup> groups, int maxInFlight, Mode mode, Funct
         }
     }
 
-    /** Options in which every function may get every group. */
+    /** Options in which every function may get every group, and containers leave their group when idle. */
     CpuGroupsOptions(List<CpuGroup> groups, int maxInFlight, Mode mode) {
-        this(groups, maxInFlight, mode, FunctionGroups.ANY);
+        this(groups, maxInFlight, mode, FunctionGroups.ANY, false);
     }
 
     /**
@@ -47,6 +49,13 @@ record CpuGroupsOptions(List<CpuGroup> groups, int maxInFlight, Mode mode, Funct
         }
         List<Long> slices = perGroup("slice.us", c.slice_us(), n, CpuGroupsOptions::slice);
         List<Order> orders = perGroup("order", c.order(), n, Order::parse);
+        List<Integer> weights = perGroup("weight", c.weight(), n, CpuGroupsOptions::weight);
+        boolean keepIdle = switch (c.idle().trim()) {
+            case "keep" -> true;
+            case "restore" -> false;
+            default -> throw new ValidationException("idle", "unknown value '" + c.idle().trim()
+                    + "'; values: keep, restore");
+        };
         Mode mode;
         try {
             mode = Mode.parse(c.mode());
@@ -55,13 +64,14 @@ record CpuGroupsOptions(List<CpuGroup> groups, int maxInFlight, Mode mode, Funct
         }
         List<CpuGroup> groups = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            groups.add(new CpuGroup(i, lists.get(i), slices.get(i), orders.get(i), c.group_concurrency()));
+            groups.add(new CpuGroup(i, lists.get(i), slices.get(i), orders.get(i), c.group_concurrency(),
+                    weights.get(i)));
         }
         if (c.max_in_flight() < 0) {
             throw new ValidationException("max.in.flight", c.max_in_flight() + " must be >= 0 (0 = every group full)");
         }
         int maxInFlight = c.max_in_flight() == 0 ? n * c.group_concurrency() : c.max_in_flight();
-        return new CpuGroupsOptions(groups, maxInFlight, mode, FunctionGroups.parse(c.function_groups(), n));
+        return new CpuGroupsOptions(groups, maxInFlight, mode, FunctionGroups.parse(c.function_groups(), n), keepIdle);
     }
 
     /** The groups' CPU lists: given, or one per online CPU; each online, no CPU in two groups. */
@@ -112,6 +122,21 @@ record CpuGroupsOptions(List<CpuGroup> groups, int maxInFlight, Mode mode, Funct
             }
         }
         return values;
+    }
+
+    private static int weight(String text) {
+        int w;
+        try {
+            w = Integer.parseInt(text.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("'" + text.trim() + "' is not a whole number (0, or a cgroup v2 weight "
+                    + "1-" + CpuGroup.MAX_WEIGHT + ")");
+        }
+        if (w < 0 || w > CpuGroup.MAX_WEIGHT) {
+            throw new IllegalArgumentException(w + " is out of range [0, " + CpuGroup.MAX_WEIGHT + "] (0 = the "
+                    + "container's own weight)");
+        }
+        return w;
     }
 
     private static long slice(String text) {

@@ -46,7 +46,7 @@ public final class CpuGroupsTracker implements ResourceTracker {
     }
 
     CpuGroupsTracker(CpuGroupsOptions options, Mode.Host host) {
-        this.core = new CpuGroups(options, options.mode().enforcer(options.groups(), host));
+        this.core = new CpuGroups(options, options.mode().enforcer(options, host));
     }
 
     /** The home (its BPF build output) and this instance's name (its run directory's, else "vireo"). */
@@ -104,5 +104,10 @@ public final class CpuGroupsTracker implements ResourceTracker {
     @Override
     public void unbind(ResourceGrant grant) {
         core.unbind(grant);
+    }
+
+    @Override
+    public void destroyed(ContainerPlacement placement, String tid) {
+        core.forget(placement);
     }
 }

@@ -1,18 +1,17 @@
 package dev.vireo.resource.cpugroups.internal;
 
 import java.util.Arrays;
-import java.util.List;
 import java.util.stream.Collectors;
 
 /** How CPU groups are enforced on the host ({@code mode}); each mode is the {@link GroupEnforcer} it makes. */
 enum Mode {
     /** Writes the container's cpuset.cpus: any kernel, including one without sched_ext. */
-    CPUSET("cpuset", (groups, host) -> new CpusetEnforcer()),
+    CPUSET("cpuset", (options, host) -> new CpusetEnforcer("cpuset", options.keepIdle())),
     /**
      * The sched_ext scheduler in bpf/: a group's CPUs, time slice and ordering in its group map, cgroup id -> group in
      * its container map ({@link SchedExtEnforcer}); cpuset where the kernel has no sched_ext.
      */
-    SCHED_EXT("sched-ext", (groups, host) -> SchedExtEnforcer.start(groups, host.home(), host.instance()));
+    SCHED_EXT("sched-ext", (options, host) -> SchedExtEnforcer.start(options, host.home(), host.instance()));
 
     /**
      * What an enforcer needs of the host it runs on.
@@ -24,9 +23,9 @@ enum Mode {
     }
 
     private final String key;
-    private final java.util.function.BiFunction<List<CpuGroup>, Host, GroupEnforcer> enforcers;
+    private final java.util.function.BiFunction<CpuGroupsOptions, Host, GroupEnforcer> enforcers;
 
-    Mode(String key, java.util.function.BiFunction<List<CpuGroup>, Host, GroupEnforcer> enforcers) {
+    Mode(String key, java.util.function.BiFunction<CpuGroupsOptions, Host, GroupEnforcer> enforcers) {
         this.key = key;
         this.enforcers = enforcers;
     }
@@ -35,9 +34,9 @@ enum Mode {
         return key;
     }
 
-    /** The enforcer of this mode over these groups on this host. */
-    GroupEnforcer enforcer(List<CpuGroup> groups, Host host) {
-        return enforcers.apply(groups, host);
+    /** The enforcer of this mode over the groups of {@code options} on this host. */
+    GroupEnforcer enforcer(CpuGroupsOptions options, Host host) {
+        return enforcers.apply(options, host);
     }
 
     /** The mode named {@code name}, or an IllegalArgumentException listing every mode. */

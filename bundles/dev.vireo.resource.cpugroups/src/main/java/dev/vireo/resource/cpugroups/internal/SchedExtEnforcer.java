@@ -11,7 +11,6 @@ import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -56,15 +55,16 @@ final class SchedExtEnforcer implements GroupEnforcer {
     /**
      * The scheduler with {@code groups} written, or the cpuset fallback when it cannot be had here.
      *
+     * @param options  the groups, and whether the cpuset fallback keeps idle containers in their group
      * @param home     the Vireo home (its {@code bpf/target/} holds the loader and the object)
      * @param instance the instance's name (the pin directory's)
      */
-    static GroupEnforcer start(List<CpuGroup> groups, Path home, String instance) {
+    static GroupEnforcer start(CpuGroupsOptions options, Path home, String instance) {
         SchedExtGroups s = null;
         try {
             s = SchedExtGroups.start(BpfArtifacts.in(home), BpfFs.ensure(BpfFs.SYSTEM, "vireo/" + instance)
                     .resolve("sched"), READY);
-            for (CpuGroup g : groups) {
+            for (CpuGroup g : options.groups()) {
                 s.define(g.index(), mask(g.cpus()), g.sliceUs() * 1_000, order(g.order()));
             }
             return new SchedExtEnforcer(s);
@@ -80,7 +80,7 @@ final class SchedExtEnforcer implements GroupEnforcer {
                     .getMessage();
             LOG.log(Level.WARNING, "cpu-groups mode sched-ext falls back to cpuset (groups without time slice or"
                     + " ordering): " + why);
-            return new CpusetEnforcer("cpuset (sched-ext unavailable: " + why + ")");
+            return new CpusetEnforcer("cpuset (sched-ext unavailable: " + why + ")", options.keepIdle());
         }
     }
 
@@ -152,6 +152,11 @@ final class SchedExtEnforcer implements GroupEnforcer {
         } catch (IOException e) {
             return false; // gone or unreadable: the full bind says which
         }
+    }
+
+    @Override
+    public void forget(ContainerPlacement placement) {
+        switched.remove(placement.containerId());
     }
 
     /** The scheduler's maps and loader, for the console. */

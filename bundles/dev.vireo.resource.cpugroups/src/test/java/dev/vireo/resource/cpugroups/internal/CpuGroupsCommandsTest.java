@@ -48,6 +48,6 @@ class CpuGroupsCommandsTest {
         assertEquals("mode cpuset: no scheduler maps (cpusets hold the groups)",
                 CpuGroupsCommands.maps(new CpusetEnforcer()));
         assertEquals("mode cpuset (sched-ext unavailable: no sched_ext): no scheduler maps (cpusets hold the groups)",
-                CpuGroupsCommands.maps(new CpusetEnforcer("cpuset (sched-ext unavailable: no sched_ext)")));
+                CpuGroupsCommands.maps(new CpusetEnforcer("cpuset (sched-ext unavailable: no sched_ext)", true)));
     }
 }

@@ -47,6 +47,17 @@ class CpuGroupsOptionsTest {
     }
 
     @Test
+    void weightsOneForAllOrOnePerGroupAndIdleContainersKeptUnlessRestoreIsAsked() {
+        CpuGroupsOptions o = CpuGroupsOptions.of(config(Map.of("groups", "0;1", "weight", "100;2500")), EIGHT);
+        assertEquals(List.of(100, 2500), o.groups().stream().map(CpuGroup::weight).toList());
+        assertTrue(o.keepIdle(), "default: keep");
+        CpuGroupsOptions d = CpuGroupsOptions.of(config(Map.of("groups", "0;1", "idle", "restore")), EIGHT);
+        assertEquals(List.of(0, 0), d.groups().stream().map(CpuGroup::weight).toList(), "default: the container's own");
+        assertTrue(!d.keepIdle());
+        assertTrue(new CpusetEnforcer("cpuset", o.keepIdle()).keepsIdle());
+    }
+
+    @Test
     void noGroupsMeansOnePerOnlineCpu() {
         CpuGroupsOptions o = CpuGroupsOptions.of(config(Map.of()), CpuList.parse("0-2"));
         assertEquals(List.of("0", "1", "2"), o.groups().stream().map(g -> g.cpus().toString()).toList());
@@ -70,6 +81,14 @@ class CpuGroupsOptionsTest {
         assertEquals("group.concurrency", refused(Map.of("group_concurrency", 0)).field());
         assertEquals("max.in.flight", refused(Map.of("groups", "0;1", "max_in_flight", 3)).field());
         assertEquals("max.in.flight", refused(Map.of("max_in_flight", -1)).field());
+        assertEquals("weight", refused(Map.of("groups", "0;1", "weight", "100;200;300")).field());
+        ValidationException weight = refused(Map.of("weight", "20000"));
+        assertEquals("weight", weight.field());
+        assertTrue(weight.getMessage().contains("[0, 10000]"), weight.getMessage());
+        assertEquals("weight", refused(Map.of("weight", "heavy")).field());
+        ValidationException idle = refused(Map.of("idle", "park"));
+        assertEquals("idle", idle.field());
+        assertTrue(idle.getMessage().contains("keep, restore"), idle.getMessage());
         ValidationException mode = refused(Map.of("mode", "cgroups"));
         assertEquals("mode", mode.field());
         assertTrue(mode.getMessage().contains("modes: cpuset, sched-ext"), mode.getMessage());

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 
 class CpuGroupsTest {
     /** Records what it is asked to do; a container whose id starts with "refuse" makes bind fail. */
-    static final class Recording implements GroupEnforcer {
+    static class Recording implements GroupEnforcer {
         final List<String> log = new CopyOnWriteArrayList<>();
 
         @Override
@@ -52,6 +52,28 @@ class CpuGroupsTest {
         @Override
         public void close() {
             log.add("close");
+        }
+    }
+
+    /** A recording enforcer that keeps idle containers in their group, as cpuset mode with {@code idle = keep}. */
+    static final class Keeping extends Recording {
+        @Override
+        public boolean keepsIdle() {
+            return true;
+        }
+
+        @Override
+        public Bound move(Bound bound, CpuGroup group, long expectedNs) throws IOException {
+            if (bound.placement().containerId().startsWith("stuck")) {
+                throw new IOException("Device or resource busy");
+            }
+            log.add("move " + bound.placement().containerId() + " " + group.cpus());
+            return new Bound(group, bound.placement(), bound.target(), bound.previous());
+        }
+
+        @Override
+        public void forget(ContainerPlacement placement) {
+            log.add("forget " + placement.containerId());
         }
     }
 
@@ -246,6 +268,108 @@ class CpuGroupsTest {
         g.release(b);
         assertEquals(List.of("bind c1 0", "unbind c1 0-7", "close"), enforcer.log);
         assertEquals(0, g.usage().used());
+    }
+
+    private static final Map<String, Object> PINNED = Map.of("groups", "0;1", "function_groups", "f-1=0; g-1=1");
+
+    private static ResourceGrant grant(CpuGroups g, String tid, String function) {
+        return g.tryAcquire(new ResourceRequest(tid, function, Compute.CPU, 0, 0.5, 0, 1)).orElseThrow();
+    }
+
+    private static String members(CpuGroups g) {
+        return g.members().stream().map(m -> m.containerId() + "@" + m.group().name() + " " + m.state().name()
+                .toLowerCase() + " x" + m.grants().size()).toList().toString();
+    }
+
+    @Test
+    void aKeptContainerStaysInItsGroupWhileIdleAndTheNextCallInTheSameGroupWritesNothing() {
+        Keeping keeping = new Keeping();
+        CpuGroups g = new CpuGroups(CpuGroupsOptions.of(CpuGroupsOptionsTest.config(PINNED), CpuList.parse("0-7")),
+                keeping);
+        for (String tid : List.of("t1", "t2", "t3")) {
+            ResourceGrant a = grant(g, tid, "f-1");
+            g.bind(a, placed("c1"));
+            g.unbind(a);
+            g.release(a);
+        }
+        assertEquals(List.of("bind c1 0"), keeping.log, "one write for three invocations");
+        assertEquals("[c1@0 confined x0]", members(g), "idle, still in group 0");
+        assertEquals(2.0, g.usage().detail().get("kept"));
+        assertEquals(1.0, g.usage().detail().get("idle.members"));
+        assertEquals(0.0, g.usage().detail().get("members"));
+        assertEquals(0, g.usage().used(), "an idle member holds no slot");
+
+        ResourceGrant other = grant(g, "t4", "g-1"); // the same container, now for group 1
+        g.bind(other, placed("c1"));
+        assertEquals(List.of("bind c1 0", "move c1 1"), keeping.log);
+        assertEquals("[c1@1 confined x1]", members(g));
+        g.unbind(other);
+        g.release(other);
+        assertEquals(1.0, g.usage().detail().get("moves"));
+
+        g.forget(placed("c1")); // destroyed: its cgroup is gone, nothing to write back
+        assertEquals(List.of("bind c1 0", "move c1 1", "forget c1"), keeping.log);
+        assertEquals("[]", members(g));
+    }
+
+    @Test
+    void aFailedCallsReleaseTakesAKeptContainerOutAndCloseRestoresIdleOnes() {
+        Keeping keeping = new Keeping();
+        CpuGroups g = new CpuGroups(CpuGroupsOptions.of(CpuGroupsOptionsTest.config(PINNED), CpuList.parse("0-7")),
+                keeping);
+        ResourceGrant ok = grant(g, "ok", "f-1");
+        g.bind(ok, placed("c1"));
+        g.unbind(ok);
+        g.release(ok);
+        ResourceGrant failed = grant(g, "failed", "g-1");
+        g.bind(failed, placed("c2"));
+        g.release(failed); // no unbind: the call failed, its container is not pooled again
+        assertEquals(List.of("bind c1 0", "bind c2 1", "unbind c2 0-7"), keeping.log);
+        assertEquals("[c1@0 confined x0]", members(g));
+
+        ResourceGrant busy = grant(g, "busy", "f-1");
+        g.bind(busy, placed("c3"));
+        g.forget(placed("c3")); // destroyed while bound (a timed-out call): its release still restores
+        g.release(busy);
+        assertEquals(List.of("bind c1 0", "bind c2 1", "unbind c2 0-7", "bind c3 0", "forget c3", "unbind c3 0-7"),
+                keeping.log);
+
+        g.close();
+        assertEquals(List.of("bind c1 0", "bind c2 1", "unbind c2 0-7", "bind c3 0", "forget c3", "unbind c3 0-7",
+                "unbind c1 0-7", "close"), keeping.log, "the idle one written back at close");
+    }
+
+    @Test
+    void aMoveTheHostRefusesTakesTheContainerOutAndCountsAFailure() {
+        Keeping keeping = new Keeping();
+        CpuGroups g = new CpuGroups(CpuGroupsOptions.of(CpuGroupsOptionsTest.config(PINNED), CpuList.parse("0-7")),
+                keeping);
+        ResourceGrant a = grant(g, "a", "f-1");
+        g.bind(a, placed("stuck-1"));
+        g.unbind(a);
+        g.release(a);
+        ResourceGrant b = grant(g, "b", "g-1");
+        g.bind(b, placed("stuck-1"));
+        assertEquals(List.of("bind stuck-1 0", "unbind stuck-1 0-7"), keeping.log, "written back, not left in 0");
+        assertEquals("[stuck-1@1 failed x1]", members(g));
+        assertEquals(1.0, g.usage().detail().get("bind.failures"));
+        g.unbind(b);
+        g.release(b);
+        assertEquals("[]", members(g), "a failed member is not kept");
+        assertEquals(0, g.usage().used());
+    }
+
+    @Test
+    void anEnforcerThatDoesNotKeepIdleContainersTakesThemOutAfterEachCall() {
+        CpuGroups g = groups(PINNED); // Recording: keepsIdle() is false (sched-ext mode, or idle = restore)
+        for (String tid : List.of("t1", "t2")) {
+            ResourceGrant a = grant(g, tid, "f-1");
+            g.bind(a, placed("c1"));
+            g.unbind(a);
+            g.release(a);
+        }
+        assertEquals(List.of("bind c1 0", "unbind c1 0-7", "bind c1 0", "unbind c1 0-7"), enforcer.log);
+        assertEquals("[]", members(g));
     }
 
     /** 8 threads acquire, bind, release as fast as they can; the count seen inside never passes the limit. */

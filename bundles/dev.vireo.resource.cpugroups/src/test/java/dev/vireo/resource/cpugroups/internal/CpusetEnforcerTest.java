@@ -111,6 +111,68 @@ class CpusetEnforcerTest {
         assertTrue(Files.notExists(v2.resolve("cpuset.cpus")), "unbind never creates the file");
     }
 
+    @Test
+    void aGroupsWeightIsWrittenInTheHierarchysUnitsAndRestoredWithTheCpus(@TempDir Path tmp) throws IOException {
+        Path cpuset = Files.createDirectories(tmp.resolve("cpuset/vireo/c1"));
+        Path cpu = Files.createDirectories(tmp.resolve("cpu/vireo/c1"));
+        Files.writeString(cpuset.resolve("cpuset.cpus"), "0-7\n");
+        Files.writeString(cpu.resolve("cpu.shares"), "1024\n");
+        ContainerPlacement v1 = new ContainerPlacement("c1", "f-1", Map.of("cpuset", cpuset, "cpu", cpu),
+                Optional.empty(), OptionalLong.empty());
+        CpusetEnforcer enforcer = new CpusetEnforcer();
+        CpuGroup heavy = new CpuGroup(1, CpuList.parse("1"), 5000, Order.FIFO, 1, 2500);
+        CpuGroup plain = new CpuGroup(0, CpuList.parse("0"), 5000, Order.FIFO, 1, 0);
+        GroupEnforcer.Bound bound = enforcer.bind(heavy, v1, 0).orElseThrow();
+        assertEquals("25600", Files.readString(cpu.resolve("cpu.shares")), "v1: weight x 1024 / 100");
+        GroupEnforcer.Bound moved = enforcer.move(bound, plain, 0);
+        assertEquals("0", Files.readString(cpuset.resolve("cpuset.cpus")));
+        assertEquals("1024", Files.readString(cpu.resolve("cpu.shares")), "a group without weight: the container's own");
+        moved = enforcer.move(moved, heavy, 0);
+        assertEquals("1", Files.readString(cpuset.resolve("cpuset.cpus")));
+        assertEquals("25600", Files.readString(cpu.resolve("cpu.shares")));
+        enforcer.unbind(moved);
+        assertEquals("0-7", Files.readString(cpuset.resolve("cpuset.cpus")), "the values from before the first bind");
+        assertEquals("1024", Files.readString(cpu.resolve("cpu.shares")));
+
+        Path v2 = Files.createDirectories(tmp.resolve("unified/vireo/c2"));
+        Files.writeString(v2.resolve("cpuset.cpus"), "\n");
+        Files.writeString(v2.resolve("cpu.weight"), "100\n");
+        ContainerPlacement unified = new ContainerPlacement("c2", "f-1", Map.of(), Optional.of(v2), OptionalLong.empty());
+        GroupEnforcer.Bound b2 = enforcer.bind(heavy, unified, 0).orElseThrow();
+        assertEquals("2500", Files.readString(v2.resolve("cpu.weight")), "v2: the weight as it is");
+        enforcer.unbind(b2);
+        assertEquals("100", Files.readString(v2.resolve("cpu.weight")));
+    }
+
+    @Test
+    void keptIdleTheContainersFilesAreWrittenOnlyWhenItsGroupChanges(@TempDir Path tmp) throws IOException {
+        Path v2 = Files.createDirectories(tmp.resolve("unified/vireo/c1"));
+        Path file = v2.resolve("cpuset.cpus");
+        Files.writeString(file, "\n");
+        ContainerPlacement placement = new ContainerPlacement("c1", "f-1", Map.of(), Optional.of(v2),
+                OptionalLong.empty());
+        CpuGroups groups = new CpuGroups(CpuGroupsOptions.of(CpuGroupsOptionsTest.config(Map.of("groups", "0;1",
+                "function_groups", "f-1=0; g-1=1")), CpuList.parse("0-3")), new CpusetEnforcer("cpuset", true));
+        ResourceGrant first = groups.tryAcquire(slot("t1")).orElseThrow();
+        groups.bind(first, placement);
+        groups.unbind(first);
+        groups.release(first);
+        assertEquals("0", Files.readString(file), "still in group 0 while idle");
+        Files.writeString(file, "marker"); // any write from here on would replace it
+        ResourceGrant second = groups.tryAcquire(slot("t2")).orElseThrow();
+        groups.bind(second, placement);
+        groups.unbind(second);
+        groups.release(second);
+        assertEquals("marker", Files.readString(file), "the same group again: nothing written");
+        ResourceGrant other = groups.tryAcquire(new ResourceRequest("t3", "g-1", Compute.CPU, 0, 1, 0, 1)).orElseThrow();
+        groups.bind(other, placement);
+        assertEquals("1", Files.readString(file), "another group: moved");
+        groups.unbind(other);
+        groups.release(other);
+        groups.close();
+        assertEquals("\n", Files.readString(file), "close writes back the container's own (v2: the parent's)");
+    }
+
     private static ResourceRequest slot(String tid) {
         return new ResourceRequest(tid, "f-1", Compute.CPU, 0, 1, 0, 1);
     }
