@@ -48,6 +48,13 @@ public final class LatencyAnatomy {
             a.getRecordedNs(), a.getGrpcOutNs(), receive};
     }
 
+    /** The calls of {@code parts} in one anatomy (rounds of one setting pooled). */
+    public static LatencyAnatomy pooled(List<LatencyAnatomy> parts) {
+        LatencyAnatomy all = new LatencyAnatomy();
+        parts.forEach(p -> all.calls.addAll(p.calls));
+        return all;
+    }
+
     public int size() {
         return calls.size();
     }

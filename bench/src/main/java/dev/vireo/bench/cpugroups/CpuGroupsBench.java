@@ -1,6 +1,7 @@
 package dev.vireo.bench.cpugroups;
 
 import dev.vireo.api.model.ContainerPlacement;
+import dev.vireo.bench.LatencyAnatomy;
 import dev.vireo.bpf.RunQueueHistogram;
 import dev.vireo.grpc.v1.FunctionSpec;
 import dev.vireo.grpc.v1.InvokeReply;
@@ -28,14 +29,24 @@ import java.util.stream.Stream;
  * function ({@code examples/cpu-bound}, a few ms of CPU) invoked at a steady rate by one client, beside {@code hogs}
  * clients that each invoke {@code examples/spin} back to back (every hog keeps one CPU busy for the whole setting).
  * Measured: the sensitive function's end-to-end latency as the client sees it, its containers' run-queue waits (the
- * rqlat BPF program, through {@link RunQueueProbe}) in the same window, and, with groups, what the tracker's mapping
- * costs per invocation ({@link BindCost}: bind + unbind of the sensitive container, in-process, after the load).
+ * rqlat BPF program, through {@link RunQueueProbe}) in the same window, where its time went hop by hop
+ * ({@link LatencyAnatomy}), and, with groups, what the tracker's mapping costs per invocation ({@link BindCost}: bind +
+ * unbind of the sensitive container, in-process, after the load, three ways: {@link MapCost}).
  */
 public final class CpuGroupsBench {
     /** Where the containerd backend puts containers' cgroups ({@code cgroupsPath = /vireo/<id>}). */
     static final Path UNIFIED = Path.of("/sys/fs/cgroup/unified/vireo");
     static final Path CPUSET = Path.of("/sys/fs/cgroup/cpuset/vireo");
     static final Path CPU = Path.of("/sys/fs/cgroup/cpu/vireo");
+
+    /** The function that warms the JIT up ({@code examples/noop}). */
+    static final String WARM = "jit-warm";
+    /**
+     * Invocations that warm up the worker's and the client's invocation path first (the JIT): at one call per 25 ms
+     * a setting makes ~600 calls, too few to get gRPC, Netty and protobuf compiled, and interpreted they added
+     * milliseconds to both gRPC hops of every call (measured with the anatomy: 2.4 ms client to service, 1.5 ms back).
+     */
+    static final int JIT_CALLS = 5_000;
 
     private CpuGroupsBench() {
     }
@@ -54,12 +65,13 @@ public final class CpuGroupsBench {
             register(worker, CpuGroupsSetting.SENSITIVE, examples.resolve("cpu-bound"), 30_000);
             register(worker, CpuGroupsSetting.HOG, examples.resolve("spin"), params.hogMs() + 60_000L);
             InvokeRequest sensitive = InvokeRequest.newBuilder().setFunctionId(CpuGroupsSetting.SENSITIVE + "-1")
-                    .setPayload("{\"n\": " + params.sensitiveN() + "}").setEnhanced(true).build();
+                    .setPayload("{\"n\": " + params.sensitiveN() + "}").setEnhanced(true).setAnatomy(true).build();
             InvokeRequest hog = InvokeRequest.newBuilder().setFunctionId(CpuGroupsSetting.HOG + "-1")
                     .setPayload("{\"ms\": " + params.hogMs() + "}").build();
             for (int i = 0; i < 5; i++) { // its container, warm
                 check(deadline(worker, 60).invoke(sensitive));
             }
+            warmJit(worker, examples.resolve("noop"));
             if (setting.shares() > 0) {
                 for (Path d : containers(CPU)) {
                     Files.writeString(d.resolve("cpu.shares"), Integer.toString(setting.shares()));
@@ -84,7 +96,8 @@ public final class CpuGroupsBench {
                 }));
             }
             try {
-                paced(worker, sensitive, params.warmupS(), params.intervalMs(), new ArrayList<>(), new ArrayList<>());
+                paced(worker, sensitive, params.warmupS(), params.intervalMs(), new ArrayList<>(), new ArrayList<>(),
+                        new LatencyAnatomy());
                 List<Long> tracked = new ArrayList<>();
                 List<RunQueueHistogram> before = new ArrayList<>();
                 List<Path> dirs = containers(UNIFIED);
@@ -98,7 +111,8 @@ public final class CpuGroupsBench {
                 long hogsBefore = hogCalls.get();
                 List<Long> e2e = new ArrayList<>();
                 List<Long> exec = new ArrayList<>();
-                int errors = paced(worker, sensitive, params.durationS(), params.intervalMs(), e2e, exec);
+                LatencyAnatomy anatomy = new LatencyAnatomy();
+                int errors = paced(worker, sensitive, params.durationS(), params.intervalMs(), e2e, exec, anatomy);
                 String hogCpus = hogCpusets();
                 double load = loadAverage();
                 RunQueueHistogram waits = RunQueueHistogram.EMPTY;
@@ -110,10 +124,8 @@ public final class CpuGroupsBench {
                 for (Thread t : hogs) {
                     t.join();
                 }
-                double map = setting.grouped() && !dirs.isEmpty()
-                        ? mapUpdateUs(dirs.get(0), setting.groups().split(";")[setting.groupSize() == 1 ? 1 : 0],
-                                params.bindRounds())
-                        : Double.NaN;
+                MapCost map = setting.grouped() && !dirs.isEmpty() ? mapCost(dirs.get(0), setting, params.bindRounds())
+                        : MapCost.NONE;
                 if (rq != null) {
                     for (long id : tracked) {
                         rq.untrack(id);
@@ -122,7 +134,7 @@ public final class CpuGroupsBench {
                 boolean measured = rq != null && !tracked.isEmpty();
                 return new CpuGroupsResult(setting, e2e.stream().mapToLong(Long::longValue).toArray(),
                         exec.stream().mapToLong(Long::longValue).toArray(), errors, hogsDuring,
-                        measured ? Optional.of(waits) : Optional.empty(), map, hogCpus, load);
+                        measured ? Optional.of(waits) : Optional.empty(), map, hogCpus, load, anatomy);
             } finally {
                 stop.set(true);
                 for (Thread t : hogs) {
@@ -136,11 +148,11 @@ public final class CpuGroupsBench {
 
     /**
      * Invokes {@code request} every {@code intervalMs} for {@code seconds} (a late call starts at once; one at a
-     * time), adding each end-to-end latency in µs to {@code e2e} and its execution time from the worker's record to
-     * {@code exec}; returns the failed calls.
+     * time), adding each end-to-end latency in µs to {@code e2e}, its execution time from the worker's record to
+     * {@code exec} and its hops to {@code anatomy}; returns the failed calls.
      */
     static int paced(WorkerGrpc.WorkerBlockingStub worker, InvokeRequest request, double seconds, int intervalMs,
-            List<Long> e2e, List<Long> exec) throws InterruptedException {
+            List<Long> e2e, List<Long> exec, LatencyAnatomy anatomy) throws InterruptedException {
         long start = System.nanoTime();
         long end = start + (long) (seconds * 1e9);
         int errors = 0;
@@ -155,10 +167,14 @@ public final class CpuGroupsBench {
             }
             long t0 = System.nanoTime();
             InvokeReply r = deadline(worker, 60).invoke(request);
-            long us = (System.nanoTime() - t0) / 1_000;
+            long t1 = System.nanoTime();
+            long us = (t1 - t0) / 1_000;
             if (r.getSuccess()) {
                 e2e.add(us);
                 exec.add(r.getRecord().getTimings().getExecutionUs());
+                if (r.hasAnatomy()) {
+                    anatomy.add(t0, t1, r.getAnatomy());
+                }
             } else {
                 errors++;
             }
@@ -195,15 +211,40 @@ public final class CpuGroupsBench {
         return String.join(" ", out);
     }
 
-    /** The tracker's bind + unbind of the container of cgroup2 directory {@code unified} to {@code cpus}, median µs. */
-    static double mapUpdateUs(Path unified, String cpus, int rounds) {
+    /**
+     * The tracker's bind + unbind of the sensitive container (cgroup2 directory {@code unified}) in cpuset mode, three
+     * ways ({@link MapCost}), each the median µs of {@code rounds} after 200 unmeasured; the setting's weight in each.
+     */
+    static MapCost mapCost(Path unified, CpuGroupsSetting setting, int rounds) {
         String id = unified.getFileName().toString();
-        Map<String, Path> v1 = Files.isDirectory(CPUSET.resolve(id)) ? Map.of("cpuset", CPUSET.resolve(id)) : Map.of();
+        Map<String, Path> v1 = new java.util.HashMap<>();
+        for (Map.Entry<String, Path> c : Map.of("cpuset", CPUSET, "cpu", CPU).entrySet()) {
+            if (Files.isDirectory(c.getValue().resolve(id))) {
+                v1.put(c.getKey(), c.getValue().resolve(id));
+            }
+        }
         ContainerPlacement placement = new ContainerPlacement(id, CpuGroupsSetting.SENSITIVE + "-1", v1,
                 Optional.of(unified), OptionalLong.empty());
-        BindCost.bindUnbindNs(placement, cpus, "cpuset", Math.min(rounds, 200), System::nanoTime); // warm-up
-        long[] ns = BindCost.bindUnbindNs(placement, cpus, "cpuset", rounds, System::nanoTime);
-        return CpuGroupsResult.median(ns) / 1_000.0;
+        int w = setting.sensitiveWeight();
+        String cpus = setting.sensitiveCpus();
+        return new MapCost(median(placement, new BindCost.Setup(cpus, "cpuset", "keep", w), rounds),
+                median(placement, new BindCost.Setup("0;1", "cpuset", "keep", w), rounds),
+                median(placement, new BindCost.Setup(cpus, "cpuset", "restore", w), rounds));
+    }
+
+    private static double median(ContainerPlacement placement, BindCost.Setup setup, int rounds) {
+        BindCost.bindUnbindNs(placement, setup, Math.min(rounds, 200), System::nanoTime); // warm-up
+        return CpuGroupsResult.median(BindCost.bindUnbindNs(placement, setup, rounds, System::nanoTime)) / 1_000.0;
+    }
+
+    /** Back-to-back invocations of {@code examples/noop} before the measurement: see {@link #JIT_CALLS}. */
+    static void warmJit(WorkerGrpc.WorkerBlockingStub worker, Path noop) {
+        register(worker, WARM, noop, 30_000);
+        InvokeRequest call = InvokeRequest.newBuilder().setFunctionId(WARM + "-1").setPayload("{}").setEnhanced(true)
+                .setAnatomy(true).build();
+        for (int i = 0; i < JIT_CALLS; i++) {
+            check(deadline(worker, 60).invoke(call));
+        }
     }
 
     /** The 1-minute load average ({@code /proc/loadavg}); NaN where there is none. */
@@ -227,7 +268,7 @@ public final class CpuGroupsBench {
 
     private static void check(InvokeReply r) {
         if (!r.getSuccess()) {
-            throw new IllegalStateException("sensitive warm-up invocation failed: " + r.getError());
+            throw new IllegalStateException("warm-up invocation failed: " + r.getError());
         }
     }
 }

@@ -122,10 +122,14 @@ public final class CpuGroupsReport {
         o.addProperty("rq_waits", r.rq().map(h -> h.count()).orElse(0L));
         number(o, "rq_latency_max_us", r.rq().map(h -> h.maxNs() / 1000.0).orElse(Double.NaN));
         number(o, "map_update_us", r.mapUpdateUs());
+        number(o, "map_move_us", r.map().movedUs());
+        number(o, "map_restore_us", r.map().restoredUs());
+        o.addProperty("sensitive_weight", s.sensitiveWeightOrZero());
         o.addProperty("hog_cpusets", r.hogCpus());
         number(o, "load_avg_1m", r.loadAvg());
         number(o, "p99_vs_floor", ratio(r.e2ePercentileUs(0.99), floorP99));
         number(o, "p99_gain_vs_no_groups", ratio(noGroupsP99, r.e2ePercentileUs(0.99)));
+        o.add("anatomy", r.anatomy().summary());
         return o;
     }
 
@@ -156,11 +160,39 @@ public final class CpuGroupsReport {
                     text(r.rqPercentileUs(0.99), "%.0f"), text(r.mapUpdateUs(), "%.1f"),
                     text(ratio(p99, floorP99), "%.2fx"), text(ratio(noGroupsP99, p99), "%.2fx")));
         }
+        for (CpuGroupsResult r : results) {
+            if (r.setting().grouped()) {
+                b.append(String.format(Locale.ROOT, "%-12s cpuset mapping: %s us kept in its group (idle = keep), %s us"
+                        + " moved between two groups, %s us restored after each call (idle = restore)%n",
+                        r.setting().name(), text(r.map().keptUs(), "%.1f"), text(r.map().movedUs(), "%.1f"),
+                        text(r.map().restoredUs(), "%.1f")));
+            }
+        }
+        b.append(anatomy(results));
         b.append(String.format(Locale.ROOT, "sched-ext mapping (CpuGroupMaps.map + unmap): %s us (%s)%n",
                 text(schedExt.medianUs(), "%.1f"), schedExt.how()));
         b.append("gain = p99 without groups / p99 of the setting; exec = the handler's run in the agent (worker"
                 + " record); rq = run-queue wait of the sensitive function's containers (histogram bucket upper"
                 + " bounds)\n");
+        return b.toString();
+    }
+
+    /** The sensitive invocations' hops, p50 µs, one column per setting. */
+    static String anatomy(List<CpuGroupsResult> results) {
+        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%-40s", "hop p50 us (sensitive calls)"));
+        List<com.google.gson.JsonArray> rows = results.stream().map(r -> r.anatomy().summary()).toList();
+        results.forEach(r -> b.append(String.format(Locale.ROOT, " %12s", r.setting().name())));
+        b.append('\n');
+        int hops = rows.isEmpty() ? 0 : rows.get(0).size();
+        for (int h = 0; h < hops; h++) {
+            b.append(String.format(Locale.ROOT, "%-40s", rows.get(0).get(h).getAsJsonObject().get("hop").getAsString()));
+            for (com.google.gson.JsonArray row : rows) {
+                JsonObject o = row.get(h).getAsJsonObject();
+                b.append(String.format(Locale.ROOT, " %12s", o.get("calls").getAsInt() == 0 ? "-"
+                        : String.format(Locale.ROOT, "%.1f", o.get("p50_us").getAsDouble())));
+            }
+            b.append('\n');
+        }
         return b.toString();
     }
 

@@ -1,5 +1,6 @@
 package dev.vireo.bench.cpugroups;
 
+import dev.vireo.bench.LatencyAnatomy;
 import dev.vireo.bpf.RunQueueHistogram;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
@@ -18,18 +19,24 @@ import java.util.stream.LongStream;
  * @param hogCalls    hog invocations that ended in the measured window
  * @param rq          run-queue waits of the sensitive function's containers in the measured window; empty: not
  *                    measured
- * @param mapUpdateUs the tracker's bind + unbind per invocation, median µs (pooled: the mean of the rounds'); NaN
- *                    without groups
+ * @param map         the tracker's bind + unbind per invocation, median µs, three ways (pooled: the means of the
+ *                    rounds'); {@link MapCost#NONE} without groups
  * @param hogCpus     the hogs' containers' {@code cpuset.cpus} seen while they ran (a check that the groups held),
  *                    one per hog container, separated by ' '
  * @param loadAvg     the host's 1-minute load average at the end of the window (pooled: the mean): the machine is
  *                    shared, and what else ran shows here
+ * @param anatomy     where each sensitive invocation's time went, hop by hop ({@code InvokeRequest.anatomy})
  */
 public record CpuGroupsResult(CpuGroupsSetting setting, long[] e2eUs, long[] execUs, int errors, long hogCalls,
-        Optional<RunQueueHistogram> rq, double mapUpdateUs, String hogCpus, double loadAvg) {
+        Optional<RunQueueHistogram> rq, MapCost map, String hogCpus, double loadAvg, LatencyAnatomy anatomy) {
     public CpuGroupsResult {
         e2eUs = e2eUs.clone();
         execUs = execUs.clone();
+    }
+
+    /** The setting's own mapping cost per invocation ({@link MapCost#keptUs}), the issue's {@code map_update_us}. */
+    public double mapUpdateUs() {
+        return map.keptUs();
     }
 
     @Override
@@ -82,8 +89,9 @@ public record CpuGroupsResult(CpuGroupsSetting setting, long[] e2eUs, long[] exe
                 rounds.stream().flatMapToLong(r -> LongStream.of(r.execUs)).toArray(),
                 rounds.stream().mapToInt(CpuGroupsResult::errors).sum(),
                 rounds.stream().mapToLong(CpuGroupsResult::hogCalls).sum(), rq,
-                rounds.stream().mapToDouble(CpuGroupsResult::mapUpdateUs).average().orElse(Double.NaN),
-                String.join(" | ", cpus), rounds.stream().mapToDouble(CpuGroupsResult::loadAvg).average().orElse(0));
+                MapCost.mean(rounds.stream().map(CpuGroupsResult::map).toList()),
+                String.join(" | ", cpus), rounds.stream().mapToDouble(CpuGroupsResult::loadAvg).average().orElse(0),
+                LatencyAnatomy.pooled(rounds.stream().map(CpuGroupsResult::anatomy).toList()));
     }
 
     /** Two histograms as one (counts and sums added, the larger maximum). */

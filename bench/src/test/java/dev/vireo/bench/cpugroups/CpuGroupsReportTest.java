@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
+import dev.vireo.bench.LatencyAnatomy;
 import dev.vireo.bpf.RunQueueHistogram;
 import java.util.List;
 import java.util.Optional;
@@ -19,7 +20,8 @@ class CpuGroupsReportTest {
     private static CpuGroupsResult result(CpuGroupsSetting s, long scale, double rqP99, double map) {
         return new CpuGroupsResult(s, LongStream.rangeClosed(1, 100).map(v -> v * scale).toArray(),
                 LongStream.rangeClosed(1, 100).toArray(), 0, 7, Double.isNaN(rqP99) ? Optional.empty()
-                        : Optional.of(histogram(rqP99)), map, "0 0 0", 1.5);
+                        : Optional.of(histogram(rqP99)), Double.isNaN(map) ? MapCost.NONE : new MapCost(map, map * 10,
+                                map * 20), "0 0 0", 1.5, new LatencyAnatomy());
     }
 
     /** 100 waits: 98 in bucket 0 (< 2 us), 2 in the bucket whose upper bound is {@code p99Us} (a power of two). */
@@ -42,8 +44,13 @@ class CpuGroupsReportTest {
         assertEquals(List.of("alone", "no-groups", "groups-1", "groups-2", "no-groups+w", "groups-1+w"),
                 s.stream().map(CpuGroupsSetting::name).toList());
         assertEquals(List.of(0, 3, 3, 3, 3, 3), s.stream().map(CpuGroupsSetting::hogs).toList());
-        assertEquals(List.of(0, 0, 0, 0, CpuGroupsSetting.SHARES, CpuGroupsSetting.SHARES),
-                s.stream().map(CpuGroupsSetting::shares).toList());
+        assertEquals(List.of(0, 0, 0, 0, CpuGroupsSetting.SHARES, 0), s.stream().map(CpuGroupsSetting::shares).toList());
+        assertEquals(List.of(0, 0, 0, 0, 0, CpuGroupsSetting.WEIGHT), s.stream()
+                .map(CpuGroupsSetting::sensitiveWeightOrZero).toList(), "with groups the tracker weighs the container");
+        assertEquals("1;10000", s.get(5).weight());
+        assertEquals("1", s.get(5).sensitiveCpus());
+        assertEquals("0-1", s.get(3).sensitiveCpus());
+        assertThrows(IllegalArgumentException.class, () -> new CpuGroupsSetting("x", null, 0, "", 1, 0, "0;1"));
         assertEquals(s.get(2).functionGroups(), s.get(5).functionGroups());
         assertFalse(s.get(1).grouped());
         assertEquals("0;1", s.get(2).groups());
@@ -84,6 +91,9 @@ class CpuGroupsReportTest {
         assertEquals(1980, g1.get("sensitive_p99_us").getAsLong());
         assertEquals(128.0, g1.get("rq_latency_p99_us").getAsDouble());
         assertEquals(3.5, g1.get("map_update_us").getAsDouble());
+        assertEquals(35.0, g1.get("map_move_us").getAsDouble());
+        assertEquals(70.0, g1.get("map_restore_us").getAsDouble());
+        assertTrue(g1.get("anatomy").isJsonArray());
         assertEquals(50, g1.get("sensitive_exec_p50_us").getAsLong());
         assertEquals("0 0 0", g1.get("hog_cpusets").getAsString());
         assertEquals(2.0, g1.get("p99_vs_floor").getAsDouble());
@@ -128,6 +138,7 @@ class CpuGroupsReportTest {
         assertEquals(1024, pooled.rqPercentileUs(1.0));
         assertEquals(128, a.rqPercentileUs(0.99));
         assertEquals(4.0, pooled.mapUpdateUs());
+        assertEquals(80.0, pooled.map().restoredUs(), "the mean of 60 and 100");
         assertEquals(14, pooled.hogCalls());
         assertEquals("0 0 0", pooled.hogCpus(), "the same placement in both rounds, said once");
         assertThrows(IllegalArgumentException.class,

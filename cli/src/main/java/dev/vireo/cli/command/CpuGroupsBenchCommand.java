@@ -46,6 +46,10 @@ final class CpuGroupsBenchCommand implements Callable<Integer> {
     @Option(names = "--rounds", defaultValue = "2", description = "times every setting runs, interleaved; pooled (default: ${DEFAULT-VALUE})")
     int rounds;
 
+    @Option(names = "--settings", split = ",", paramLabel = "NAME", description = "run only these settings (default: all;"
+            + " names as in the table)")
+    List<String> only;
+
     @Option(names = "--json", paramLabel = "FILE", description = "also write the results to FILE (and a plot FILE.png/.svg)")
     Path json;
 
@@ -56,6 +60,16 @@ final class CpuGroupsBenchCommand implements Callable<Integer> {
         try {
             params = new CpuGroupsParams(durationS, warmupS, intervalMs, n, hogMs, hogs, bindRounds, rounds);
             settings = CpuGroupsSetting.standard(hogs);
+            if (only != null) {
+                List<String> known = settings.stream().map(CpuGroupsSetting::name).toList();
+                for (String name : only) {
+                    if (!known.contains(name)) {
+                        throw new IllegalArgumentException("--settings: unknown setting '" + name + "'; settings: "
+                                + String.join(", ", known));
+                    }
+                }
+                settings = settings.stream().filter(s -> only.contains(s.name())).toList();
+            }
         } catch (IllegalArgumentException e) {
             throw new CliException(CliException.USAGE, e.getMessage());
         }
@@ -74,7 +88,11 @@ final class CpuGroupsBenchCommand implements Callable<Integer> {
                         .set("vireo.resource.cpugroups", "groups", s.groups())
                         .set("vireo.resource.cpugroups", "group.concurrency", Integer.toString(s.groupConcurrency()))
                         .set("vireo.resource.cpugroups", "function.groups", s.functionGroups())
-                        .set("vireo.resource.cpugroups", "mode", "cpuset");
+                        .set("vireo.resource.cpugroups", "mode", "cpuset")
+                        .set("vireo.resource.cpugroups", "idle", "keep");
+                if (!s.weight().isEmpty()) {
+                    b.configs.set("vireo.resource.cpugroups", "weight", s.weight());
+                }
             }
             b.start();
             return new CpuGroupsRun.Started() {
