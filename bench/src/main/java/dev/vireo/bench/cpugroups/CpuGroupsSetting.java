@@ -15,7 +15,7 @@ import java.util.List;
  * @param hogs           concurrent CPU hogs
  * @param shares         the sensitive function's container's cgroup v1 {@code cpu.shares} set by the benchmark after
  *                       its first invocations, 0 to leave the backend's (1024 per CPU of the function)
- * @param weight         the tracker's {@code weight} (per group, {@code 0;10000}), empty for none: the tracker sets
+ * @param weight         the tracker's {@code weight} (per group, {@code 1;10000}), empty for none: the tracker sets
  *                       its containers' CPU weight itself
  */
 public record CpuGroupsSetting(String name, String groups, int groupSize, String functionGroups, int hogs,

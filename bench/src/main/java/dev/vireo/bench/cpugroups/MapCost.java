@@ -10,9 +10,11 @@ import java.util.function.ToDoubleFunction;
  * @param keptUs     {@code idle = keep} (the default), every invocation in the same group: the setting's own case
  *                   (a function pinned to its group by {@code function.groups}); the first bind writes, the rest find
  *                   the container in its group
- * @param movedUs    {@code idle = keep}, the invocations alternating between two groups: one move (a write) each
+ * @param movedUs    {@code idle = keep}, the invocations alternating between two groups of the same weight: one
+ *                   move ({@code cpuset.cpus} written once) each
  * @param restoredUs {@code idle = restore}: the container's own {@code cpuset.cpus} written back after each
- *                   invocation, so two writes each (how every invocation was mapped before {@code idle} existed)
+ *                   invocation, so two writes each (how every invocation was mapped before {@code idle} existed); four
+ *                   writes and two reads with a weight (its {@code cpu.shares} too)
  */
 public record MapCost(double keptUs, double movedUs, double restoredUs) {
     /** Not measured. */

@@ -104,6 +104,9 @@ class CpuGroupsReportTest {
         assertEquals(1, settings.get(3).getAsJsonObject().get("groups").getAsInt());
         JsonObject t = o.getAsJsonObject("targets");
         assertEquals(5.0, t.get("p99_gain_groups_1").getAsDouble());
+        assertEquals(5.0, t.get("p99_gain_best").getAsDouble(), "groups-1 (p99 1980) beats groups-2 (8910)");
+        assertEquals("groups-1", t.get("p99_gain_best_setting").getAsString());
+        assertEquals(35.0, t.get("map_move_us_cpuset").getAsDouble());
         assertTrue(t.get("p99_gain_met").getAsBoolean());
         assertTrue(t.get("map_update_met").getAsBoolean());
         assertEquals(2.4, o.getAsJsonObject("sched_ext").get("map_update_us").getAsDouble());

@@ -40,13 +40,14 @@ import java.util.Set;
  * monitor, so the in-flight count never exceeds {@code max.in.flight} under any interleaving. Placement (which
  * container is in which group, and the enforcer's writes: a cgroup file write, some microseconds) is a second monitor,
  * {@link #placements}, taken before {@code this} when both are needed, so an acquisition never waits for a write. A
- * release unbinds and frees the group in one step under both: a group's count covers every container confined to it,
- * and a grant is never bound after its release. Grants are tracked by identity: releasing a
+ * release unbinds and frees the group in one step under both: a group's count covers every container that runs an
+ * invocation in it (idle members kept in a group run nothing and are not counted), and a grant is never bound after
+ * its release. Grants are tracked by identity: releasing a
  * grant twice frees once; a released grant binds nothing.
  */
 final class CpuGroups implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(CpuGroups.class.getName());
-    /** Past this many members, idle ones whose cgroup is gone are dropped (at the next park). */
+    /** Past this many members, idle ones whose cgroup is gone are dropped (at the next park; then past twice as many). */
     static final int REMEMBERED = 4_096;
     static final String RESOURCE = "cpu-groups";
     static final String GROUP = "cpu-group";
@@ -78,6 +79,9 @@ final class CpuGroups implements AutoCloseable {
     private final Object placements = new Object();
     private final Map<ResourceGrant, Member> bound = new IdentityHashMap<>();
     private final Map<String, Member> members = new LinkedHashMap<>();
+    /** Containers destroyed while invocations were still bound to them: taken out, never kept, at their last unbind. */
+    private final Set<String> destroyed = new java.util.HashSet<>();
+    private int sweepAbove = REMEMBERED;
     private long binds;
     private long kept;
     private long moves;
@@ -259,26 +263,32 @@ final class CpuGroups implements AutoCloseable {
         if (!m.grants().isEmpty()) {
             return;
         }
-        if (idle && m.state() == State.CONFINED && enforcer.keepsIdle()) {
-            if (members.size() > REMEMBERED) { // destroyed without a forget (should not happen): drop the gone ones
+        boolean gone = destroyed.remove(m.containerId());
+        if (idle && !gone && m.state() == State.CONFINED && enforcer.keepsIdle()) {
+            if (members.size() > sweepAbove) { // destroyed without a forget (should not happen): drop the gone ones
                 members.values().removeIf(o -> o.grants().isEmpty() && o.bound().isPresent()
                         && !java.nio.file.Files.exists(o.bound().get().target()));
+                sweepAbove = Math.max(REMEMBERED, 2 * members.size()); // live ones stay: not again at every park
             }
             return;
         }
         members.remove(m.containerId());
-        restore(grant.tid(), m);
+        restore(grant.tid(), m); // a destroyed container too: sched-ext deletes its map entry by id
     }
 
     /**
      * The container is destroyed: an idle member is forgotten (its cgroup went with it: nothing to write back), and
-     * the enforcer forgets what it remembers of it. A member with invocations still bound stays until their release.
+     * the enforcer forgets what it remembers of it. A member with invocations still bound (worker stop, or a
+     * timed-out call beside others on a container serving several) stays until their last unbind or release, which
+     * then takes it out instead of keeping it.
      */
     void forget(ContainerPlacement placement) {
         synchronized (placements) {
             Member m = members.get(placement.containerId());
             if (m != null && m.grants().isEmpty()) {
                 members.remove(placement.containerId());
+            } else if (m != null) {
+                destroyed.add(placement.containerId());
             }
             enforcer.forget(placement);
         }
@@ -373,6 +383,7 @@ final class CpuGroups implements AutoCloseable {
             }
             members.clear();
             bound.clear();
+            destroyed.clear();
         }
         enforcer.close();
     }

@@ -64,7 +64,11 @@ final class CpusetEnforcer implements GroupEnforcer {
             try {
                 write(weight.get().file(), weightValue(weight.get().file(), group.weight()));
             } catch (IOException e) {
-                write(target, previous.isEmpty() ? "\n" : previous); // all or nothing: the caller sees it unconfined
+                try {
+                    write(target, previous.isEmpty() ? "\n" : previous); // all or nothing: the caller sees it unconfined
+                } catch (IOException rollback) {
+                    e.addSuppressed(rollback);
+                }
                 throw e;
             }
         }
@@ -81,7 +85,7 @@ final class CpusetEnforcer implements GroupEnforcer {
             if (weight.isEmpty()) {
                 weight = saved(bound.placement());
             }
-            if (weight.isPresent()) {
+            if (weight.isPresent() && (bound.weight().isEmpty() || bound.group().weight() != group.weight())) {
                 write(weight.get().file(), weightValue(weight.get().file(), group.weight()));
             }
         } else if (weight.isPresent()) {
@@ -93,14 +97,35 @@ final class CpusetEnforcer implements GroupEnforcer {
 
     @Override
     public void unbind(Bound bound) throws IOException {
+        IOException failed = null;
         try {
             // v2: an empty cpuset.cpus means "the parent's"; v1 never has an empty one while tasks run in it
-            write(bound.target(), bound.previous().isEmpty() ? "\n" : bound.previous());
-            if (bound.weight().isPresent()) {
-                write(bound.weight().get().file(), bound.weight().get().value());
+            restore(bound.target(), bound.previous().isEmpty() ? "\n" : bound.previous());
+        } catch (IOException e) {
+            failed = e;
+        }
+        if (bound.weight().isPresent()) { // even when the CPUs could not be put back
+            try {
+                restore(bound.weight().get().file(), bound.weight().get().value());
+            } catch (IOException e) {
+                if (failed == null) {
+                    failed = e;
+                } else {
+                    failed.addSuppressed(e);
+                }
             }
+        }
+        if (failed != null) {
+            throw failed;
+        }
+    }
+
+    /** Writes a value back; a file that is gone (the container's cgroup went with it) has nothing to restore. */
+    private static void restore(Path file, String value) throws IOException {
+        try {
+            write(file, value);
         } catch (NoSuchFileException e) {
-            // the container's cgroup is gone with it: nothing to restore
+            // nothing to restore
         }
     }
 

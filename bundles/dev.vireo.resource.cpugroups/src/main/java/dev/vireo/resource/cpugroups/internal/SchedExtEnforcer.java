@@ -67,6 +67,10 @@ final class SchedExtEnforcer implements GroupEnforcer {
             for (CpuGroup g : options.groups()) {
                 s.define(g.index(), mask(g.cpus()), g.sliceUs() * 1_000, order(g.order()));
             }
+            if (options.groups().stream().anyMatch(g -> g.weight() > 0)) {
+                LOG.log(Level.WARNING, "cpu-groups mode sched-ext: weight is for cpuset mode and is not applied (the"
+                        + " scheduler orders a group's tasks by its order and slice.us)");
+            }
             return new SchedExtEnforcer(s);
         } catch (IOException | RuntimeException | LinkageError e) {
             if (s != null) {

@@ -334,9 +334,17 @@ class CpuGroupsTest {
         assertEquals(List.of("bind c1 0", "bind c2 1", "unbind c2 0-7", "bind c3 0", "forget c3", "unbind c3 0-7"),
                 keeping.log);
 
+        ResourceGrant done = grant(g, "done", "f-1");
+        g.bind(done, placed("c4"));
+        g.forget(placed("c4")); // destroyed while its call ran (worker stop): that call's success does not keep it
+        g.unbind(done);
+        g.release(done);
+        assertEquals("[c1@0 confined x0]", members(g), "c4 not kept");
+
         g.close();
         assertEquals(List.of("bind c1 0", "bind c2 1", "unbind c2 0-7", "bind c3 0", "forget c3", "unbind c3 0-7",
-                "unbind c1 0-7", "close"), keeping.log, "the idle one written back at close");
+                "bind c4 0", "forget c4", "unbind c4 0-7", "unbind c1 0-7", "close"), keeping.log,
+                "the idle one written back at close");
     }
 
     @Test

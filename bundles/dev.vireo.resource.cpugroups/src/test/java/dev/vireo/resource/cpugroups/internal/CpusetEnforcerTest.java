@@ -130,6 +130,10 @@ class CpusetEnforcerTest {
         moved = enforcer.move(moved, heavy, 0);
         assertEquals("1", Files.readString(cpuset.resolve("cpuset.cpus")));
         assertEquals("25600", Files.readString(cpu.resolve("cpu.shares")));
+        Files.writeString(cpu.resolve("cpu.shares"), "marker");
+        moved = enforcer.move(moved, new CpuGroup(2, CpuList.parse("2"), 5000, Order.FIFO, 1, 2500), 0);
+        assertEquals("marker", Files.readString(cpu.resolve("cpu.shares")), "the same weight: not written again");
+        Files.writeString(cpu.resolve("cpu.shares"), "25600");
         enforcer.unbind(moved);
         assertEquals("0-7", Files.readString(cpuset.resolve("cpuset.cpus")), "the values from before the first bind");
         assertEquals("1024", Files.readString(cpu.resolve("cpu.shares")));
