@@ -37,7 +37,8 @@ public final class SystemTime implements Clock, TaskScheduler {
 
     @Activate
     public SystemTime() {
-        tasks = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("vireo-task-", 0).factory());
+        // one name for all: a numbered name is a StringBuilder and a String for every task (several per invocation)
+        tasks = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("vireo-task").factory());
         // at most MAX_BLOCKING platform threads; past that (or when no thread can be made) a task runs on a virtual
         // thread as before, slower but never refused
         blocking = new ThreadPoolExecutor(0, MAX_BLOCKING, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
