@@ -31,8 +31,8 @@ final class SchedExtMapCost {
             BpfArtifacts bpf = BpfArtifacts.in(home).require();
             try (BpfLoader loader = BpfLoader.start(bpf.loader(), BpfLoader.Kind.SCHED, bpf.schedObject(), dir,
                     Duration.ofSeconds(30))) {
-                return new CpuGroupsReport.SchedExtCost(time(loader.pinDir(), cgroupId, rounds),
-                        "the scheduler's pinned maps, vireo-bpf sched loaded");
+                double[] t = time(loader.pinDir(), cgroupId, rounds);
+                return new CpuGroupsReport.SchedExtCost(t[0], t[1], "the scheduler's pinned maps, vireo-bpf sched loaded");
             } catch (SchedExtUnavailable e) {
                 Files.createDirectories(dir);
                 try (BpfMap c = BpfMap.create(MapSpec.hash(CpuGroupMaps.MEMBERS, 8, 16, 65536));
@@ -41,8 +41,9 @@ final class SchedExtMapCost {
                     c.pin(dir.resolve(CpuGroupMaps.MEMBERS));
                     g.pin(dir.resolve(CpuGroupMaps.GROUPS));
                     s.pin(dir.resolve(CpuGroupMaps.STATS));
-                    return new CpuGroupsReport.SchedExtCost(time(dir, cgroupId, rounds), "no sched_ext in this kernel:"
-                            + " maps of the contract layout (bpf/vireo_maps.h) made by BpfMap.create, no scheduler");
+                    double[] t = time(dir, cgroupId, rounds);
+                    return new CpuGroupsReport.SchedExtCost(t[0], t[1], "no sched_ext in this kernel: maps of the"
+                            + " contract layout (bpf/vireo_maps.h) made by BpfMap.create, no scheduler");
                 } finally {
                     try (Stream<Path> pins = Files.list(dir)) {
                         for (Path p : pins.toList()) {
@@ -57,20 +58,31 @@ final class SchedExtMapCost {
         }
     }
 
-    /** Median µs of map + unmap, after as many unmeasured rounds (the first calls in a JVM are slow: JNA, the JIT). */
-    private static double time(Path pinDir, long cgroupId, int rounds) throws IOException {
-        try (CpuGroupMaps maps = CpuGroupMaps.open(pinDir)) {
+    /**
+     * Median µs of map + unmap, and of the floor (two lookups of a key that is not there, in the same map), the two
+     * interleaved round by round, after as many unmeasured rounds (the first calls in a JVM are slow: JNA, the JIT).
+     */
+    private static double[] time(Path pinDir, long cgroupId, int rounds) throws IOException {
+        try (CpuGroupMaps maps = CpuGroupMaps.open(pinDir);
+                BpfMap members = BpfMap.open(pinDir.resolve(CpuGroupMaps.MEMBERS))) {
             maps.defineGroup(1, 0b10, 5_000_000, Order.FIFO);
             long[] ns = new long[rounds];
+            long[] floor = new long[rounds];
+            long missing = cgroupId + 1;
             for (int pass = 0; pass < 2; pass++) {
                 for (int i = 0; i < rounds; i++) {
                     long t0 = System.nanoTime();
                     maps.map(cgroupId, 1, 3_000_000);
                     maps.unmap(cgroupId);
-                    ns[i] = System.nanoTime() - t0;
+                    long t1 = System.nanoTime();
+                    members.lookup(missing);
+                    members.lookup(missing);
+                    long t2 = System.nanoTime();
+                    ns[i] = t1 - t0;
+                    floor[i] = t2 - t1;
                 }
             }
-            return CpuGroupsResult.median(ns) / 1_000.0;
+            return new double[] {CpuGroupsResult.median(ns) / 1_000.0, CpuGroupsResult.median(floor) / 1_000.0};
         }
     }
 }
