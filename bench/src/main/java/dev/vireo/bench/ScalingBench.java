@@ -124,12 +124,13 @@ public final class ScalingBench {
         try {
             WorkerGrpc.WorkerBlockingStub admin = stubs.get(0);
             FunctionSpec.Builder spec = FunctionSpec.newBuilder().setName(FUNCTION).setVersion("1")
-                    .setBackend(s.backend()).setTransport(s.transport()).setMemoryMb(64).setCpus(0.01)
-                    .setTimeoutMs(60_000).setConcurrency(s.perContainer());
+                    .setBackend(s.backend()).setTransport(s.transport()).setMemoryMb(64).setTimeoutMs(60_000)
+                    .setConcurrency(s.perContainer());
             if (s.backend().equals("sim")) {
-                spec.setImage("sim/noop");
+                spec.setImage("sim/noop").setCpus(0.01);
             } else {
-                spec.setCode(s.code().toString()).setHandler("main.handle");
+                // a whole CPU each: a container's cpus is its CFS quota, and 0.01 would let the agent run 1 ms in 100
+                spec.setCode(s.code().toString()).setHandler("main.handle").setCpus(1);
             }
             deadline(admin).register(RegisterRequest.newBuilder().setSpec(spec).build());
             String fn = FUNCTION + "-1";

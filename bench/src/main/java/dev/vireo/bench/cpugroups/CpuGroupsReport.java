@@ -25,7 +25,7 @@ public final class CpuGroupsReport {
      * The mapping cost in sched-ext mode, measured apart from the settings.
      *
      * @param medianUs {@code CpuGroupMaps.map} + {@code unmap}, median µs; NaN when not measured
-     * @param floorUs  the floor in the same run: two {@code bpf(2)} lookups of a missing key in the same map through
+     * @param floorUs  the floor in the same run: two {@code bpf(2)} lookups of a present key in the same map through
      *                 the same path (two syscalls that change nothing), median µs; NaN when not measured
      * @param how      how it was measured (or why not)
      */
@@ -186,7 +186,7 @@ public final class CpuGroupsReport {
         }
         b.append(anatomy(results));
         b.append(String.format(Locale.ROOT, "sched-ext mapping (CpuGroupMaps.map + unmap): %s us, floor (two bpf(2)"
-                + " lookups of a missing key) %s us (%s)%n", text(schedExt.medianUs(), "%.1f"),
+                + " lookups of a present key) %s us (%s)%n", text(schedExt.medianUs(), "%.1f"),
                 text(schedExt.floorUs(), "%.1f"), schedExt.how()));
         b.append("gain = p99 without groups / p99 of the setting; exec = the handler's run in the agent (worker"
                 + " record); rq = run-queue wait of the sensitive function's containers (histogram bucket upper"
