@@ -28,8 +28,8 @@ import jdk.jfr.consumer.RecordingFile;
  * worker (through its gRPC API), one client count after the other: throughput, p50 and p99 per count, and whether
  * the worker holds up past its peak (throughput never below {@link #SUSTAIN} of the peak, p99 over the mean latency
  * that throughput implies within {@link #P99_BOUND} times what it is at the fewest clients, no errors). At some counts the worker runs a JFR
- * recording over the window ({@code jcmd}; only {@code jdk.ObjectAllocationSample}, unthrottled: a sample at every
- * TLAB refill): its allocation per invocation (the samples' weights summed: an unbiased estimate of the bytes
+ * recording ({@code jcmd}; only {@code jdk.ObjectAllocationSample}, unthrottled: a sample at every TLAB refill; one
+ * recording over the whole run, its samples counted by the window they fall in): its allocation per invocation (the samples' weights summed: an unbiased estimate of the bytes
  * allocated) and the CompletableFuture objects per invocation (the weights of the samples that name
  * CompletableFuture or one of its stage classes, over their instance sizes: which class a sample names is chance, so
  * this is an estimate whose precision grows with the samples, a few thousand in a window here).
@@ -143,30 +143,41 @@ public final class ScalingBench {
                 }
                 return -1;
             };
+            // one recording from here to the end: a sample's weight is what its thread allocated since its previous
+            // sample, so with samples all along every window's weights are that window's (a recording started per
+            // window would give its first samples everything the threads allocated since the last one)
+            Path jfr = s.work().resolve("scaling-" + s.backend() + ".jfr");
+            boolean recording = !s.profiled().isEmpty() && s.clients().stream().anyMatch(s.profiled()::contains);
+            if (recording) {
+                Path jfc = s.work().resolve("allocation.jfc");
+                Files.writeString(jfc, ALLOCATION_JFC);
+                jcmd(s.pid(), "JFR.start", "name=vireo-scaling", "settings=" + jfc.toAbsolutePath());
+            }
             WorkerBench.measure(stubs, 16, 0, Math.max(2, s.warmupS() * 2), call); // the JIT, before anything counts
             List<Point> points = new ArrayList<>();
-            List<Profile> profiles = new ArrayList<>();
+            List<Window> windows = new ArrayList<>();
             System.err.printf(Locale.ROOT, "scaling bench (%s/%s, %d containers x %d): clients", s.backend(),
                     s.transport(), s.containers(), s.perContainer());
             for (int n : s.clients()) {
                 System.err.print(" " + n);
-                boolean profile = s.profiled().contains(n);
-                Path jfr = s.work().resolve("scaling-" + s.backend() + "-" + n + ".jfr");
-                if (profile) {
-                    Path jfc = s.work().resolve("allocation.jfc");
-                    Files.writeString(jfc, ALLOCATION_JFC);
-                    jcmd(s.pid(), "JFR.start", "name=vireo-scaling", "settings=" + jfc.toAbsolutePath());
-                }
                 long before = invocations(admin, fn);
+                java.time.Instant from = java.time.Instant.now();
                 WorkerBench.Sample w = WorkerBench.measure(stubs, n, s.warmupS(), s.durationS(), call);
+                java.time.Instant to = java.time.Instant.now();
                 long after = invocations(admin, fn);
-                if (profile) {
-                    Files.deleteIfExists(jfr);
-                    jcmd(s.pid(), "JFR.stop", "name=vireo-scaling", "filename=" + jfr.toAbsolutePath());
-                    profiles.add(profile(n, after - before, jfr));
+                if (s.profiled().contains(n)) {
+                    windows.add(new Window(n, after - before, from, to));
                 }
                 points.add(new Point(n, w.calls(), w.errors(), w.throughput(),
                         WorkerBench.percentileUs(w.latencyNs(), 0.50), WorkerBench.percentileUs(w.latencyNs(), 0.99)));
+            }
+            List<Profile> profiles = new ArrayList<>();
+            if (recording) {
+                Files.deleteIfExists(jfr);
+                jcmd(s.pid(), "JFR.stop", "name=vireo-scaling", "filename=" + jfr.toAbsolutePath());
+                for (Window win : windows) {
+                    profiles.add(profile(win, jfr));
+                }
             }
             System.err.println();
             JsonObject out = json(s, points, profiles);
@@ -311,8 +322,15 @@ public final class ScalingBench {
                 "Tiny invocations against closed-loop clients", "clients", "calls/s", "latency ms", lines);
     }
 
-    /** Reads a recording: the allocation samples' weights, in all and for CompletableFuture and its stages. */
-    static Profile profile(int clients, long invocations, Path jfr) throws IOException {
+    /** A profiled client count's window: the invocations the worker counted in it, and when it began and ended. */
+    record Window(int clients, long invocations, java.time.Instant from, java.time.Instant to) {
+    }
+
+    /**
+     * Reads a recording: the allocation samples' weights in {@code window}, in all and for CompletableFuture and its
+     * stages.
+     */
+    static Profile profile(Window window, Path jfr) throws IOException {
         double all = 0;
         double futures = 0;
         double completions = 0;
@@ -320,7 +338,8 @@ public final class ScalingBench {
         try (RecordingFile f = new RecordingFile(jfr)) {
             while (f.hasMoreEvents()) {
                 RecordedEvent e = f.readEvent();
-                if (!e.getEventType().getName().equals("jdk.ObjectAllocationSample")) {
+                if (!e.getEventType().getName().equals("jdk.ObjectAllocationSample")
+                        || e.getStartTime().isBefore(window.from()) || e.getStartTime().isAfter(window.to())) {
                     continue;
                 }
                 samples++;
@@ -335,7 +354,7 @@ public final class ScalingBench {
                 }
             }
         }
-        return new Profile(clients, invocations, all, futures, completions, samples);
+        return new Profile(window.clients(), window.invocations(), all, futures, completions, samples);
     }
 
     /** The function's invocations so far, as the worker counts them. */

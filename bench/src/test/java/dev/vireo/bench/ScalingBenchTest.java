@@ -57,6 +57,7 @@ class ScalingBenchTest {
         List<Object> keep = new ArrayList<>();
         java.util.Random random = new java.util.Random(42);
         int rounds = 2_000_000;
+        java.time.Instant from = java.time.Instant.now();
         try (Recording r = new Recording()) {
             r.enable("jdk.ObjectAllocationSample").with("throttle", "off");
             r.start();
@@ -73,7 +74,10 @@ class ScalingBenchTest {
             r.stop();
             r.dump(jfr);
         }
-        ScalingBench.Profile p = ScalingBench.profile(7, rounds, jfr);
+        ScalingBench.Profile p = ScalingBench.profile(new ScalingBench.Window(7, rounds, from,
+                java.time.Instant.now()), jfr);
+        assertEquals(0, ScalingBench.profile(new ScalingBench.Window(7, rounds, from.minusSeconds(60),
+                from.minusSeconds(30)), jfr).samples(), "samples outside the window are not counted");
         assertEquals(7, p.clients());
         assertTrue(p.samples() > 0, "allocation samples read");
         assertTrue(p.futures() > 0 && p.completions() > 0, p.toString());
