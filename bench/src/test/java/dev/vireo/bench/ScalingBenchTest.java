@@ -28,6 +28,9 @@ class ScalingBenchTest {
         JsonObject c = ScalingBench.checks(fine);
         assertEquals(4_000, c.get("peak_throughput_per_s").getAsLong());
         assertEquals(8, c.get("peak_clients").getAsInt());
+        assertEquals(1, c.get("points_after_peak").getAsInt());
+        assertEquals(0, ScalingBench.checks(List.of(point(1, 1_000, 1_500), point(8, 4_000, 4_000)))
+                .get("points_after_peak").getAsInt(), "still rising at the last count");
         assertEquals(0.925, c.get("least_share_of_peak_after_it").getAsDouble());
         assertTrue(c.get("sustained").getAsBoolean());
         assertEquals(2.3, c.get("worst_p99_over_mean_after_peak").getAsDouble(), "40 ms / 17.3 ms");

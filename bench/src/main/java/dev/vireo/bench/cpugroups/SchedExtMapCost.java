@@ -68,23 +68,27 @@ final class SchedExtMapCost {
             maps.defineGroup(1, 0b10, 5_000_000, Order.FIFO);
             long[] ns = new long[rounds];
             long[] floor = new long[rounds];
-            long present = cgroupId + 1; // a lookup that finds its key: a miss is an errno, which JNA makes an exception
+            // a lookup that finds its key (a miss is an errno, which JNA makes an exception), of an id no cgroup has
+            long present = Long.MAX_VALUE - 1;
             maps.map(present, 1, 3_000_000);
-            for (int pass = 0; pass < 2; pass++) {
-                for (int i = 0; i < rounds; i++) {
-                    long t0 = System.nanoTime();
-                    maps.map(cgroupId, 1, 3_000_000);
-                    maps.unmap(cgroupId);
-                    long t1 = System.nanoTime();
-                    members.lookup(present);
-                    members.lookup(present);
-                    long t2 = System.nanoTime();
-                    ns[i] = t1 - t0;
-                    floor[i] = t2 - t1;
+            try {
+                for (int pass = 0; pass < 2; pass++) {
+                    for (int i = 0; i < rounds; i++) {
+                        long t0 = System.nanoTime();
+                        maps.map(cgroupId, 1, 3_000_000);
+                        maps.unmap(cgroupId);
+                        long t1 = System.nanoTime();
+                        members.lookup(present);
+                        members.lookup(present);
+                        long t2 = System.nanoTime();
+                        ns[i] = t1 - t0;
+                        floor[i] = t2 - t1;
+                    }
                 }
+                return new double[] {CpuGroupsResult.median(ns) / 1_000.0, CpuGroupsResult.median(floor) / 1_000.0};
+            } finally {
+                maps.unmap(present);
             }
-            maps.unmap(present);
-            return new double[] {CpuGroupsResult.median(ns) / 1_000.0, CpuGroupsResult.median(floor) / 1_000.0};
         }
     }
 }

@@ -50,7 +50,8 @@ public final class ScalingBenchCommand implements Callable<Integer> {
     int channels;
 
     @Option(names = "--profile", split = ",", defaultValue = "1,256", paramLabel = "N,...",
-            description = "client counts with a JFR recording of the worker (default: ${DEFAULT-VALUE})")
+            description = "client counts whose windows the JFR recording of the worker is read for; none: no recording"
+                    + " (default: ${DEFAULT-VALUE})")
     List<Integer> profile;
 
     @Option(names = "--json", paramLabel = "FILE", description = "also write the results to FILE (and a plot FILE.png/.svg)")
@@ -67,6 +68,19 @@ public final class ScalingBenchCommand implements Callable<Integer> {
             throw new CliException(CliException.USAGE, "--clients 1-10000 each, --containers 1-64, --per-container"
                     + " 1-1024, --duration-s > 0, --warmup-s >= 0, --channels >= 1");
         }
+        for (int i = 1; i < clients.size(); i++) {
+            if (clients.get(i) <= clients.get(i - 1)) {
+                throw new CliException(CliException.USAGE, "--clients must rise (the peak and what follows it are read"
+                        + " in that order): " + clients);
+            }
+        }
+        if (!clients.containsAll(profile)) {
+            throw new CliException(CliException.USAGE, "--profile: every count must be one of --clients " + clients
+                    + " (given: " + profile + ")");
+        }
+        if (!Double.isFinite(durationS) || !Double.isFinite(warmupS)) {
+            throw new CliException(CliException.USAGE, "--duration-s and --warmup-s must be numbers of seconds");
+        }
         if (backends.contains("containerd") && !"root".equals(System.getProperty("user.name"))) {
             throw new CliException(CliException.FAILED, "bench scaling --backend containerd needs root");
         }
@@ -82,7 +96,8 @@ public final class ScalingBenchCommand implements Callable<Integer> {
                     b.instance.property("vireo.backends", backend);
                 }
                 b.start();
-                long pid = b.instance.process().map(ProcessHandle::pid).orElseThrow();
+                long pid = b.instance.process().map(ProcessHandle::pid).orElseThrow(() -> new CliException(
+                        CliException.FAILED, "the bench worker started but its process is not known (no pid file)"));
                 runs.add(ScalingBench.run(new ScalingBench.Setup(b.grpc(), pid, backend,
                         backend.equals("sim") ? "sim" : transport, home.dir().resolve("examples/noop"), containers,
                         perContainer, clients, durationS, warmupS, channels, new LinkedHashSet<>(profile), work)));

@@ -24,7 +24,7 @@ import java.util.List;
  * does, since a service definition insists on its descriptor's own method instances); responses are untouched.
  */
 final class StrictRequests {
-    private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
+    static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
         @Override
         public InputStream stream(byte[] value) {
             return new ByteArrayInputStream(value);
@@ -36,7 +36,11 @@ final class StrictRequests {
                 // gRPC's message streams know their length (available() is what is left): read exactly that, where
                 // readAllBytes() would take a 16 KiB buffer for every request, most of the worker's allocation per
                 // invocation (JFR, ./vireo bench scaling); a stream that does not say reads on to its end
-                byte[] known = stream.readNBytes(Math.max(0, stream.available()));
+                byte[] known = new byte[Math.max(0, stream.available())];
+                int read = stream.readNBytes(known, 0, known.length); // in place: readNBytes(n) reads through chunks
+                if (read < known.length) { // it said more than there was
+                    return java.util.Arrays.copyOf(known, read);
+                }
                 int next = stream.read();
                 if (next < 0) {
                     return known;
