@@ -148,7 +148,7 @@ public final class ScalingBench {
             // sample, so with samples all along every window's weights are that window's (a recording started per
             // window would give its first samples everything the threads allocated since the last one)
             Path jfr = s.work().resolve("scaling-" + s.backend() + ".jfr");
-            boolean recording = !s.profiled().isEmpty() && s.clients().stream().anyMatch(s.profiled()::contains);
+            boolean recording = !s.profiled().isEmpty();
             if (recording) {
                 Path jfc = s.work().resolve("allocation.jfc");
                 Files.writeString(jfc, ALLOCATION_JFC);

@@ -71,10 +71,4 @@ public final class BindCost {
         }
         return ns;
     }
-
-    /** {@link #bindUnbindNs(ContainerPlacement, Setup, int, LongSupplier)} in one group, restoring after each round. */
-    public static long[] bindUnbindNs(ContainerPlacement placement, String cpus, String mode, int rounds,
-            LongSupplier nanoTime) {
-        return bindUnbindNs(placement, new Setup(cpus, mode, "restore", 0), rounds, nanoTime);
-    }
 }

@@ -17,6 +17,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class BindCostTest {
+    /** One group of CPU 1 in cpuset mode, the container's own cpuset written back after each round. */
+    private static final BindCost.Setup RESTORE = new BindCost.Setup("1", "cpuset", "restore", 0);
+
     @Test
     void timesEachBindAndUnbindWithTheCallersClockAndLeavesTheContainerAsItWas(@TempDir Path tmp) throws IOException {
         Path v2 = Files.createDirectories(tmp.resolve("unified/vireo/c1"));
@@ -24,7 +27,7 @@ class BindCostTest {
         ContainerPlacement placement = new ContainerPlacement("c1", "f-1", Map.of(), Optional.of(v2),
                 OptionalLong.empty());
         AtomicLong ticks = new AtomicLong();
-        long[] ns = BindCost.bindUnbindNs(placement, "1", "cpuset", 5, () -> ticks.addAndGet(10));
+        long[] ns = BindCost.bindUnbindNs(placement, RESTORE, 5, () -> ticks.addAndGet(10));
         assertArrayEquals(new long[] {10, 10, 10, 10, 10}, ns, "one tick before bind, one after unbind, per round");
         assertEquals("0-7", Files.readString(v2.resolve("cpuset.cpus")), "every bind undone");
     }
@@ -37,7 +40,7 @@ class BindCostTest {
         ContainerPlacement placement = new ContainerPlacement("c1", "f-1", Map.of(), Optional.of(v2),
                 OptionalLong.empty());
         IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> BindCost.bindUnbindNs(placement, "1", "cpuset", 3, System::nanoTime));
+                () -> BindCost.bindUnbindNs(placement, RESTORE, 3, System::nanoTime));
         assertTrue(e.getMessage().contains("3 of 3"), e.getMessage());
     }
 }

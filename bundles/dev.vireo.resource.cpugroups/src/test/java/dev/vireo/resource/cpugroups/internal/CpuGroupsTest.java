@@ -276,6 +276,21 @@ class CpuGroupsTest {
         return g.tryAcquire(new ResourceRequest(tid, function, Compute.CPU, 0, 0.5, 0, 1)).orElseThrow();
     }
 
+    private final Keeping keeping = new Keeping();
+
+    /** Groups 0 and 1 (f-1 gets 0, g-1 gets 1) over {@link #keeping}, an enforcer that keeps idle containers. */
+    private CpuGroups keptIdle() {
+        return new CpuGroups(CpuGroupsOptions.of(CpuGroupsOptionsTest.config(PINNED), CpuList.parse("0-7")), keeping);
+    }
+
+    /** One successful invocation of {@code function} in {@code container}: acquire, bind, unbind, release. */
+    private static void call(CpuGroups g, String tid, String function, String container) {
+        ResourceGrant grant = grant(g, tid, function);
+        g.bind(grant, placed(container));
+        g.unbind(grant);
+        g.release(grant);
+    }
+
     private static String members(CpuGroups g) {
         return g.members().stream().map(m -> m.containerId() + "@" + m.group().name() + " " + m.state().name()
                 .toLowerCase() + " x" + m.grants().size()).toList().toString();
@@ -283,14 +298,9 @@ class CpuGroupsTest {
 
     @Test
     void aKeptContainerStaysInItsGroupWhileIdleAndTheNextCallInTheSameGroupWritesNothing() {
-        Keeping keeping = new Keeping();
-        CpuGroups g = new CpuGroups(CpuGroupsOptions.of(CpuGroupsOptionsTest.config(PINNED), CpuList.parse("0-7")),
-                keeping);
+        CpuGroups g = keptIdle();
         for (String tid : List.of("t1", "t2", "t3")) {
-            ResourceGrant a = grant(g, tid, "f-1");
-            g.bind(a, placed("c1"));
-            g.unbind(a);
-            g.release(a);
+            call(g, tid, "f-1", "c1");
         }
         assertEquals(List.of("bind c1 0"), keeping.log, "one write for three invocations");
         assertEquals("[c1@0 confined x0]", members(g), "idle, still in group 0");
@@ -314,13 +324,8 @@ class CpuGroupsTest {
 
     @Test
     void aFailedCallsReleaseTakesAKeptContainerOutAndCloseRestoresIdleOnes() {
-        Keeping keeping = new Keeping();
-        CpuGroups g = new CpuGroups(CpuGroupsOptions.of(CpuGroupsOptionsTest.config(PINNED), CpuList.parse("0-7")),
-                keeping);
-        ResourceGrant ok = grant(g, "ok", "f-1");
-        g.bind(ok, placed("c1"));
-        g.unbind(ok);
-        g.release(ok);
+        CpuGroups g = keptIdle();
+        call(g, "ok", "f-1", "c1");
         ResourceGrant failed = grant(g, "failed", "g-1");
         g.bind(failed, placed("c2"));
         g.release(failed); // no unbind: the call failed, its container is not pooled again
@@ -349,13 +354,8 @@ class CpuGroupsTest {
 
     @Test
     void aMoveTheHostRefusesTakesTheContainerOutAndCountsAFailure() {
-        Keeping keeping = new Keeping();
-        CpuGroups g = new CpuGroups(CpuGroupsOptions.of(CpuGroupsOptionsTest.config(PINNED), CpuList.parse("0-7")),
-                keeping);
-        ResourceGrant a = grant(g, "a", "f-1");
-        g.bind(a, placed("stuck-1"));
-        g.unbind(a);
-        g.release(a);
+        CpuGroups g = keptIdle();
+        call(g, "a", "f-1", "stuck-1");
         ResourceGrant b = grant(g, "b", "g-1");
         g.bind(b, placed("stuck-1"));
         assertEquals(List.of("bind stuck-1 0", "unbind stuck-1 0-7"), keeping.log, "written back, not left in 0");
@@ -371,10 +371,7 @@ class CpuGroupsTest {
     void anEnforcerThatDoesNotKeepIdleContainersTakesThemOutAfterEachCall() {
         CpuGroups g = groups(PINNED); // Recording: keepsIdle() is false (sched-ext mode, or idle = restore)
         for (String tid : List.of("t1", "t2")) {
-            ResourceGrant a = grant(g, tid, "f-1");
-            g.bind(a, placed("c1"));
-            g.unbind(a);
-            g.release(a);
+            call(g, tid, "f-1", "c1");
         }
         assertEquals(List.of("bind c1 0", "unbind c1 0-7", "bind c1 0", "unbind c1 0-7"), enforcer.log);
         assertEquals("[]", members(g));
