@@ -9,6 +9,7 @@ import dev.vireo.bench.MemoryBench;
 import dev.vireo.bench.WorkerBench;
 import dev.vireo.cli.CliException;
 import dev.vireo.cli.Home;
+import dev.vireo.cli.instance.ClassDataArchive;
 import dev.vireo.cli.instance.Cluster;
 import dev.vireo.cli.instance.Instance;
 import dev.vireo.sim.SimBench;
@@ -28,7 +29,8 @@ import picocli.CommandLine.Option;
             BenchCommand.Controller.class, BenchCommand.Dag.class, BenchCommand.Planners.class, SimBench.class,
             CpuGroupsBenchCommand.class, ScalingBenchCommand.class})
 public final class BenchCommand {
-    @Command(name = "boot", description = "Boot-to-ready of the all-in-one profile against a bare JVM start.")
+    @Command(name = "boot", description = {"Boot-to-ready of the all-in-one profile against a bare JVM start,",
+        "with the profile's class-data-sharing archive (the default) and without it."})
     static final class Boot implements Callable<Integer> {
         @Option(names = "--runs", defaultValue = "5", description = "runs (default: ${DEFAULT-VALUE})")
         int runs;
@@ -42,45 +44,40 @@ public final class BenchCommand {
                 throw new IllegalArgumentException("--runs must be 1-100");
             }
             Home home = Home.detect();
+            // the first boot of a build makes the archive (the JVM writes it at exit): timed apart, not in the runs
+            Files.deleteIfExists(ClassDataArchive.file(home, "all-in-one"));
+            long[] first = boot(home, true);
+            if (!Files.isRegularFile(ClassDataArchive.file(home, "all-in-one"))) {
+                throw new CliException(CliException.FAILED, "bench: the first boot wrote no class-data archive ("
+                        + ClassDataArchive.file(home, "all-in-one") + ")");
+            }
             long[] floors = new long[runs];
             long[] boots = new long[runs];
             long[] uptimes = new long[runs];
+            long[] plain = new long[runs];
             for (int i = 0; i < runs; i++) {
                 // floor: a bare start and exit of the same JVM
                 long t0 = System.nanoTime();
                 new ProcessBuilder(home.java().toString(), "-version").redirectErrorStream(true)
                         .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
                 floors[i] = (System.nanoTime() - t0) / 1_000_000;
-                Instance in = new Instance(home, "bench", "all-in-one");
-                in.writeConfig();
-                Path ready = in.dir().resolve("ready");
-                t0 = System.nanoTime();
-                Process p = new ProcessBuilder(in.command()).redirectErrorStream(true)
-                        .redirectOutput(in.log().toFile()).start();
-                while (!Files.exists(ready)) {
-                    if (!p.isAlive()) {
-                        throw new CliException(CliException.FAILED, "bench: Vireo died, see " + in.log());
-                    }
-                    if (System.nanoTime() - t0 > 60_000_000_000L) {
-                        p.destroy();
-                        throw new CliException(CliException.FAILED, "bench: not ready within 60 s (see " + in.log() + ")");
-                    }
-                    Thread.sleep(2);
-                }
-                boots[i] = (System.nanoTime() - t0) / 1_000_000;
-                var m = java.util.regex.Pattern.compile("\"uptime_ms\":(\\d+)").matcher(Files.readString(ready));
-                uptimes[i] = m.find() ? Long.parseLong(m.group(1)) : -1;
-                p.destroy();
-                p.waitFor();
+                long[] b = boot(home, true);
+                boots[i] = b[0];
+                uptimes[i] = b[1];
+                plain[i] = boot(home, false)[0];
             }
             long mf = median(floors);
             long mb = median(boots);
             long mu = median(uptimes);
-            System.out.printf(Locale.ROOT, "%-34s %10s%n", "boot benchmark (" + runs + " runs, median)", "ms");
-            System.out.printf(Locale.ROOT, "%-34s %10d%n", "floor: bare JVM start + exit", mf);
-            System.out.printf(Locale.ROOT, "%-34s %10d%n", "vireo: process start -> ready", mb);
-            System.out.printf(Locale.ROOT, "%-34s %10d%n", "vireo: JVM uptime at ready", mu);
-            System.out.printf(Locale.ROOT, "%-34s %10d%n", "vireo minus floor", mb - mf);
+            long mp = median(plain);
+            System.out.printf(Locale.ROOT, "%-44s %10s%n", "boot benchmark (" + runs + " runs, median)", "ms");
+            System.out.printf(Locale.ROOT, "%-44s %10d%n", "floor: bare JVM start + exit", mf);
+            System.out.printf(Locale.ROOT, "%-44s %10d%n", "vireo: process start -> ready", mb);
+            System.out.printf(Locale.ROOT, "%-44s %10d%n", "vireo: JVM uptime at ready", mu);
+            System.out.printf(Locale.ROOT, "%-44s %10d%n", "vireo minus floor", mb - mf);
+            System.out.printf(Locale.ROOT, "%-44s %10d%n", "without the class-data archive: start -> ready", mp);
+            System.out.printf(Locale.ROOT, "%-44s %10d%n", "first boot of a build (makes the archive)", first[0]);
+            System.out.printf(Locale.ROOT, "%-44s %10d%n", "  its stop (writes the archive)", first[2]);
             JsonObject out = new JsonObject();
             out.addProperty("benchmark", "boot");
             out.addProperty("profile", "all-in-one");
@@ -88,16 +85,49 @@ public final class BenchCommand {
             out.add("floor_jvm_ms", array(floors));
             out.add("boot_to_ready_ms", array(boots));
             out.add("uptime_at_ready_ms", array(uptimes));
+            out.add("boot_to_ready_no_archive_ms", array(plain));
+            JsonObject f = new JsonObject();
+            f.addProperty("boot_to_ready_ms", first[0]);
+            f.addProperty("stop_ms", first[2]);
+            out.add("first_boot", f);
             JsonObject median = new JsonObject();
             median.addProperty("floor_jvm_ms", mf);
             median.addProperty("boot_to_ready_ms", mb);
             median.addProperty("uptime_at_ready_ms", mu);
+            median.addProperty("boot_to_ready_no_archive_ms", mp);
             out.add("median", median);
             System.out.println(out);
             if (json != null) {
                 Files.writeString(json, out + "\n");
             }
             return 0;
+        }
+
+        /** One boot of a fresh all-in-one: {process start to ready, JVM uptime at ready, stop} in ms. */
+        private static long[] boot(Home home, boolean archive) throws Exception {
+            Instance in = new Instance(home, "bench", "all-in-one").classDataSharing(archive);
+            in.writeConfig();
+            Path ready = in.dir().resolve("ready");
+            long t0 = System.nanoTime();
+            Process p = new ProcessBuilder(in.command()).redirectErrorStream(true)
+                    .redirectOutput(in.log().toFile()).start();
+            while (!Files.exists(ready)) {
+                if (!p.isAlive()) {
+                    throw new CliException(CliException.FAILED, "bench: Vireo died, see " + in.log());
+                }
+                if (System.nanoTime() - t0 > 60_000_000_000L) {
+                    p.destroy();
+                    throw new CliException(CliException.FAILED, "bench: not ready within 60 s (see " + in.log() + ")");
+                }
+                Thread.sleep(2);
+            }
+            long boot = (System.nanoTime() - t0) / 1_000_000;
+            var m = java.util.regex.Pattern.compile("\"uptime_ms\":(\\d+)").matcher(Files.readString(ready));
+            long uptime = m.find() ? Long.parseLong(m.group(1)) : -1;
+            long t1 = System.nanoTime();
+            p.destroy();
+            p.waitFor();
+            return new long[] {boot, uptime, (System.nanoTime() - t1) / 1_000_000};
         }
 
         static long median(long[] v) {

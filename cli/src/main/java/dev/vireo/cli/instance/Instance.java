@@ -34,6 +34,7 @@ public final class Instance {
     private final List<String> jvmOptions = new ArrayList<>();
     private Path configs;
     private Path deploy;
+    private boolean classDataSharing = ClassDataArchive.enabled();
 
     public Instance(Home home, String name, String profile) {
         checkProfile(profile);
@@ -117,6 +118,12 @@ public final class Instance {
         return this;
     }
 
+    /** Whether the JVM uses the profile's class-data-sharing archive (default: unless {@code VIREO_CDS=off}). */
+    public Instance classDataSharing(boolean on) {
+        this.classDataSharing = on;
+        return this;
+    }
+
     public Instance jvmOption(String option) {
         jvmOptions.add(option);
         return this;
@@ -151,6 +158,9 @@ public final class Instance {
         List<String> cmd = new ArrayList<>();
         cmd.add(home.java().toString());
         cmd.add("--enable-native-access=ALL-UNNAMED");
+        if (classDataSharing) {
+            cmd.addAll(ClassDataArchive.options(home, profile));
+        }
         cmd.addAll(jvmOptions);
         cmd.add("-Djava.util.logging.config.file=" + home.dir().resolve("distro/logging.properties"));
         cmd.add("-Dfelix.config.properties=file:" + dir.resolve("config.properties"));

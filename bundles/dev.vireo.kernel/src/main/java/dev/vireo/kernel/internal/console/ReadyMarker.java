@@ -6,6 +6,7 @@ import java.lang.System.Logger.Level;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -75,8 +76,12 @@ public final class ReadyMarker {
                 String where = endpoints.stream().sorted(java.util.Comparator.comparing(WorkerEndpoint::protocol))
                         .map(e -> "\"" + e.protocol() + "\":\"" + e.address() + "\"")
                         .collect(java.util.stream.Collectors.joining(","));
-                Files.writeString(file, "{\"pid\":" + ProcessHandle.current().pid() + ",\"uptime_ms\":" + uptime
+                // written whole under another name and renamed: whoever sees the file reads all of it (a reader
+                // polling for it once read it empty, between its creation and the write)
+                Path part = file.resolveSibling(file.getFileName() + ".part");
+                Files.writeString(part, "{\"pid\":" + ProcessHandle.current().pid() + ",\"uptime_ms\":" + uptime
                         + ",\"endpoints\":{" + where + "}}\n");
+                Files.move(part, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 LOG.log(Level.INFO, "ready " + uptime + " ms after JVM start");
                 written = true;
             } else if (!ready && written) {
