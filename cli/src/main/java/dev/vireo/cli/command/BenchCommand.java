@@ -27,7 +27,7 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", description = "Benchmarks; each measures its floor in the same run and prints JSON and a table.",
         subcommands = {BenchCommand.Boot.class, BenchCommand.Worker.class, BenchCommand.Memory.class,
             BenchCommand.Controller.class, BenchCommand.Dag.class, BenchCommand.Planners.class, SimBench.class,
-            CpuGroupsBenchCommand.class, ScalingBenchCommand.class})
+            CpuGroupsBenchCommand.class, ScalingBenchCommand.class, SoakBenchCommand.class})
 public final class BenchCommand {
     @Command(name = "boot", description = {"Boot-to-ready of the all-in-one profile against a bare JVM start,",
         "with the profile's class-data-sharing archive (the default) and without it."})
