@@ -25,7 +25,9 @@ import java.util.concurrent.TimeUnit;
  * The controller's cost: the same closed-loop load on a no-op simulated function, sent straight to a worker and
  * through a controller in front of that worker, alternating in the same run (direct, controller, direct, controller
  * per client count), so machine noise hits both sides alike. Reports the controller's added latency (p50 and p99 of
- * controller minus direct) and its throughput relative to direct.
+ * controller minus direct) and its throughput relative to direct. With a relay ({@link GrpcRelay}: a JVM that hands
+ * each call's bytes on to the worker and back, nothing else), the same load through it too: the floor of any hop
+ * made with gRPC on this machine, against which the controller's own part shows.
  */
 public final class ControllerBench {
     private ControllerBench() {
@@ -41,13 +43,17 @@ public final class ControllerBench {
         return out;
     }
 
-    /** The same load direct to the worker at {@code worker} and through the controller at {@code controller}. */
-    public static void run(String worker, String controller, List<Integer> clientCounts, double duration, int rounds,
-            Path json) throws Exception {
+    /**
+     * The same load direct to the worker at {@code worker}, through the controller at {@code controller} and, unless
+     * null, through the relay at {@code relay}.
+     */
+    public static void run(String worker, String controller, String relay, List<Integer> clientCounts, double duration,
+            int rounds, Path json) throws Exception {
         double warmup = 1;
         List<ManagedChannel> open = new ArrayList<>();
         List<WorkerGrpc.WorkerBlockingStub> direct = stubs(worker, 4, open);
         List<WorkerGrpc.WorkerBlockingStub> viaController = stubs(controller, 4, open);
+        List<WorkerGrpc.WorkerBlockingStub> viaRelay = relay == null ? null : stubs(relay, 4, open);
         String fn = "bench-noop-1";
         try {
             // registered through the controller, which pushes it to its worker: the same function on both paths
@@ -72,13 +78,18 @@ public final class ControllerBench {
         };
         WorkerBench.measure(direct, 16, 0, warmup * 2, call);
         WorkerBench.measure(viaController, 16, 0, warmup * 2, call);
+        if (viaRelay != null) {
+            WorkerBench.measure(viaRelay, 16, 0, warmup * 2, call);
+        }
         JsonArray results = new JsonArray();
-        System.out.printf(Locale.ROOT, "%8s %6s | %10s %9s %9s | %10s %9s %9s | %11s %11s %8s%n", "clients", "round",
-                "direct/s", "p50 us", "p99 us", "ctl/s", "p50 us", "p99 us", "added p50", "added p99", "tput");
+        System.out.printf(Locale.ROOT, "%8s %6s | %10s %9s %9s | %10s %9s %9s | %11s %11s %8s | %10s %11s %8s%n",
+                "clients", "round", "direct/s", "p50 us", "p99 us", "ctl/s", "p50 us", "p99 us", "added p50",
+                "added p99", "tput", "relay/s", "added p50", "tput");
         for (int n : clientCounts) {
             for (int round = 1; round <= rounds; round++) {
                 WorkerBench.Sample d = WorkerBench.measure(direct, n, warmup, duration, call);
                 WorkerBench.Sample c = WorkerBench.measure(viaController, n, warmup, duration, call);
+                WorkerBench.Sample r = viaRelay == null ? null : WorkerBench.measure(viaRelay, n, warmup, duration, call);
                 long dp50 = WorkerBench.percentileUs(d.latencyNs(), 0.5);
                 long dp99 = WorkerBench.percentileUs(d.latencyNs(), 0.99);
                 long cp50 = WorkerBench.percentileUs(c.latencyNs(), 0.5);
@@ -95,11 +106,26 @@ public final class ControllerBench {
                 o.addProperty("added_p50_us", cp50 - dp50);
                 o.addProperty("added_p99_us", cp99 - dp99);
                 o.addProperty("throughput_ratio", Math.round(1000.0 * c.throughput() / d.throughput()) / 1000.0);
-                o.addProperty("errors", d.errors() + c.errors());
+                long errors = d.errors() + c.errors();
+                String relayColumns = "";
+                if (r != null) {
+                    long rp50 = WorkerBench.percentileUs(r.latencyNs(), 0.5);
+                    long rp99 = WorkerBench.percentileUs(r.latencyNs(), 0.99);
+                    o.addProperty("relay_per_s", Math.round(r.throughput()));
+                    o.addProperty("relay_p50_us", rp50);
+                    o.addProperty("relay_p99_us", rp99);
+                    o.addProperty("relay_added_p50_us", rp50 - dp50);
+                    o.addProperty("relay_added_p99_us", rp99 - dp99);
+                    o.addProperty("relay_throughput_ratio", Math.round(1000.0 * r.throughput() / d.throughput()) / 1000.0);
+                    errors += r.errors();
+                    relayColumns = String.format(Locale.ROOT, " | %10.0f %11d %7.0f%%", r.throughput(), rp50 - dp50,
+                            100 * r.throughput() / d.throughput());
+                }
+                o.addProperty("errors", errors);
                 results.add(o);
-                System.out.printf(Locale.ROOT, "%8d %6d | %10.0f %9d %9d | %10.0f %9d %9d | %11d %11d %7.0f%%%n", n,
+                System.out.printf(Locale.ROOT, "%8d %6d | %10.0f %9d %9d | %10.0f %9d %9d | %11d %11d %7.0f%%%s%n", n,
                         round, d.throughput(), dp50, dp99, c.throughput(), cp50, cp99, cp50 - dp50, cp99 - dp99,
-                        100 * c.throughput() / d.throughput());
+                        100 * c.throughput() / d.throughput(), relayColumns);
             }
         }
         JsonObject out = new JsonObject();

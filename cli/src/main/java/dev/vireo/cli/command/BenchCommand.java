@@ -241,20 +241,47 @@ public final class BenchCommand {
         @Option(names = "--rounds", defaultValue = "2", description = "rounds per client count")
         int rounds;
 
+        @Option(names = "--no-relay", description = "leave out the relay (a JVM that passes each call's bytes on to the"
+                + " worker: the floor of a gRPC hop)")
+        boolean noRelay;
+
         @Option(names = "--json", paramLabel = "FILE", description = "also write the results to FILE")
         Path json;
 
         @Override
         public Integer call() throws Exception {
             Cluster cluster = new Cluster(Home.detect(), "bench");
+            Process relay = null;
             try {
                 Cluster.Addresses a = cluster.start(1, true, "sim", null);
-                ControllerBench.run(a.workersGrpc().get(0), a.controllerGrpc(), new ArrayList<>(clients), durationS,
-                        rounds, json);
+                String relayTarget = null;
+                if (!noRelay) {
+                    relay = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                            "-cp", System.getProperty("java.class.path"), "dev.vireo.bench.GrpcRelay",
+                            a.workersGrpc().get(0)).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+                    relayTarget = "127.0.0.1:" + relayPort(relay);
+                }
+                ControllerBench.run(a.workersGrpc().get(0), a.controllerGrpc(), relayTarget, new ArrayList<>(clients),
+                        durationS, rounds, json);
                 return 0;
             } finally {
+                if (relay != null) {
+                    relay.destroy();
+                    relay.waitFor();
+                }
                 cluster.stop();
             }
+        }
+
+        /** The port the relay says it listens on (its first line). */
+        private static int relayPort(Process relay) throws java.io.IOException {
+            var in = new java.io.BufferedReader(new java.io.InputStreamReader(relay.getInputStream(),
+                    java.nio.charset.StandardCharsets.UTF_8));
+            String line = in.readLine();
+            if (line == null || !line.startsWith("relay listening on ")) {
+                throw new CliException(CliException.FAILED, "bench controller: the relay did not start (" + line + ")");
+            }
+            return Integer.parseInt(line.substring("relay listening on ".length()).trim());
         }
     }
 
