@@ -23,8 +23,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The controller's cost: the same closed-loop load on a no-op simulated function, sent straight to a worker and
- * through a controller in front of that worker, alternating in the same run (direct, controller, direct, controller
- * per client count), so machine noise hits both sides alike. Reports the controller's added latency (p50 and p99 of
+ * through a controller in front of that worker, in turn in the same run (direct, controller[, relay] in each round of
+ * each client count), so machine noise hits every path alike. Reports the controller's added latency (p50 and p99 of
  * controller minus direct) and its throughput relative to direct. With a relay ({@link GrpcRelay}: a JVM that hands
  * each call's bytes on to the worker and back, nothing else), the same load through it too: the floor of any hop
  * made with gRPC on this machine, against which the controller's own part shows.

@@ -20,11 +20,12 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The floor of a hop in front of a worker: a gRPC server that hands every unary call on to the worker as it came,
- * bytes in and bytes out (no protobuf decoding, no re-encoding, no thread hand-off: everything runs on netty's
- * threads), in a JVM of its own like a controller. {@code ./vireo bench controller} measures the same load through it
+ * bytes in and bytes out (no protobuf decoding, no re-encoding, no executor: everything runs on netty's event-loop
+ * threads, the server's and the channel's, as in the controller), in a JVM of its own like a controller. {@code ./vireo bench controller} measures the same load through it
  * beside the direct path and the controller: what a controller could cost at best with gRPC on this machine.
  *
- * <p>Run as {@code java -cp ... dev.vireo.bench.GrpcRelay TARGET}; prints {@code relay listening on PORT}.
+ * <p>Run as {@code java -cp ... dev.vireo.bench.GrpcRelay TARGET}; prints {@code relay listening on PORT}, and exits
+ * when its standard input ends (the benchmark that started it is gone).
  */
 public final class GrpcRelay {
     private GrpcRelay() {
@@ -80,6 +81,10 @@ public final class GrpcRelay {
         Server server = start(args[0]);
         System.out.println("relay listening on " + server.getPort());
         System.out.flush();
-        server.awaitTermination();
+        while (System.in.read() >= 0) {
+            // the parent writes nothing; its end of the pipe closes when it exits, however it exits
+        }
+        server.shutdownNow();
+        System.exit(0);
     }
 }

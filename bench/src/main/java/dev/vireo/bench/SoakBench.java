@@ -36,7 +36,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * starts on first use (containerd's daemon and client). Then quiet windows with only the serving load, each after a
  * full GC in the worker, measure the start: worker CPU per invocation over the window (against the clients' own CPU per
  * invocation in the same window), and after it RSS, threads and open file descriptors from {@code /proc}; windows repeat until one is steady (the worker's CPU per invocation over the clients', the floor
- * measured in the same window, within {@link #STEADY} of the window before). The churn runs; quiet windows measure the end the same way. No measure may
+ * measured in the same window, and the clients' own each within {@link #STEADY} of the window before). The churn runs; quiet windows measure the end the same way. No measure may
  * end more than {@link #TOLERANCE} above its start, both ends must be steady, no invocation may fail. A sampler reads {@code /proc}
  * throughout, for the graph.
  */
@@ -55,6 +55,8 @@ public final class SoakBench {
     static final double STEADY = 0.05;
     /** Quiet windows at most, looking for a steady one. */
     static final int MAX_WINDOWS = 12;
+    /** A churn gives up after this many invocations in a row that started no container (failed, or found one warm). */
+    static final int MAX_IDLE_CALLS = 200;
     /** Memory of every function of the run, MB: the worker's memory limit is a multiple of it. */
     public static final int MEMORY_MB = 64;
     static final String HOT = "soak-hot";
@@ -222,31 +224,42 @@ public final class SoakBench {
 
     /**
      * Invokes the kind's functions ({@code sim} or {@code real}) from every churn slot until {@code containers}
-     * invocations have started a container; returns how many did (a slot's last call may add one or two).
+     * invocations have started a container; returns how many did (a slot's last call may add one or two). Fails when
+     * {@link #MAX_IDLE_CALLS} invocations in a row started none (the worker or its backend cannot make containers, or
+     * the memory limit lets them stay warm): a churn that makes nothing would otherwise run forever.
      */
     private long churn(String kind, int containers) throws InterruptedException {
         if (containers <= 0) {
             return 0;
         }
         AtomicLong started = new AtomicLong();
+        AtomicLong idle = new AtomicLong();
         List<Thread> slots = new ArrayList<>();
         for (int j = 0; j < s.churnSlots(); j++) {
             int slot = j;
             slots.add(Thread.ofVirtual().name("soak-churn-" + j).start(() -> {
                 String[] fns = {"soak-" + kind + "-" + slot + "-1",
                     "soak-" + kind + "-" + (slot + s.churnSlots()) + "-1"};
-                for (int k = 0; started.get() < containers; k++) {
+                for (int k = 0; started.get() < containers && idle.get() < MAX_IDLE_CALLS; k++) {
                     InvokeReply r = call(InvokeRequest.newBuilder().setFunctionId(fns[k % 2]).setPayload("{}")
                             .setEnhanced(true).build());
                     if (r != null && r.getRecord().getState().equals("cold")) {
                         started.incrementAndGet();
                         created.incrementAndGet();
+                        idle.set(0);
+                    } else {
+                        idle.incrementAndGet();
                     }
                 }
             }));
         }
         for (Thread t : slots) {
             t.join();
+        }
+        if (started.get() < containers) {
+            throw new IllegalStateException("soak: the " + kind + " churn made " + started.get() + " of " + containers
+                    + " containers and then " + MAX_IDLE_CALLS + " invocations in a row made none ("
+                    + errors.get() + " errors; first: " + firstError.get() + ")");
         }
         return started.get();
     }
@@ -291,14 +304,16 @@ public final class SoakBench {
     }
 
     /**
-     * Quiet windows until one is steady (its CPU per invocation within {@link #STEADY} of the one before), at most
-     * {@link #MAX_WINDOWS}: the last one.
+     * Quiet windows until one is steady, at most {@link #MAX_WINDOWS}: the last one. Steady: the worker's CPU per
+     * invocation over the clients' and the clients' own each within {@link #STEADY} of the window before (the clients'
+     * JIT warms too: a ratio alone stays level while both sides still fall).
      */
     private Probe probe(String when) throws IOException, InterruptedException {
         Probe last = window(when);
         for (int n = 2; n <= MAX_WINDOWS; n++) {
             Probe next = window(when);
-            if (Math.abs(next.cpuOverClient() / last.cpuOverClient() - 1) <= STEADY) {
+            if (Math.abs(next.cpuOverClient() / last.cpuOverClient() - 1) <= STEADY
+                    && Math.abs(next.clientCpuUs() / last.clientCpuUs() - 1) <= STEADY) {
                 return next.counted(n, true);
             }
             last = next;
@@ -360,14 +375,15 @@ public final class SoakBench {
         for (Verdict v : verdicts(start, end)) {
             JsonObject j = new JsonObject();
             j.addProperty("measure", v.measure());
-            j.addProperty("start", round(v.start()));
-            j.addProperty("end", round(v.end()));
-            j.addProperty("ratio", round(v.ratio()));
+            number(j, "start", v.start());
+            number(j, "end", v.end());
+            number(j, "ratio", v.ratio());
             j.addProperty("within", v.within());
             vs.add(j);
             all &= v.within();
         }
         o.add("verdicts", vs);
+        number(o, "raw_cpu_ratio", end.cpuUsPerInvocation() / start.cpuUsPerInvocation());
         o.addProperty("tolerance", TOLERANCE);
         o.addProperty("all_within", all && errors == 0 && start.steady() && end.steady());
         JsonArray ps = new JsonArray();
@@ -378,8 +394,7 @@ public final class SoakBench {
             p.addProperty("t_s", round(b.t()));
             p.addProperty("phase", b.phase());
             long n = b.invocations() - a.invocations();
-            p.addProperty("cpu_us_per_invocation", n == 0 ? Double.NaN
-                    : round((b.stats().cpuNs() - a.stats().cpuNs()) / 1e3 / n));
+            number(p, "cpu_us_per_invocation", n == 0 ? Double.NaN : (b.stats().cpuNs() - a.stats().cpuNs()) / 1e3 / n);
             p.addProperty("invocations_per_s", round(n / (b.t() - a.t())));
             p.addProperty("rss_mb", round(b.stats().rssKb() / 1024.0));
             p.addProperty("threads", b.stats().threads());
@@ -395,9 +410,9 @@ public final class SoakBench {
         JsonObject j = new JsonObject();
         j.addProperty("seconds", round(p.seconds()));
         j.addProperty("invocations", p.invocations());
-        j.addProperty("cpu_us_per_invocation", round(p.cpuUsPerInvocation()));
-        j.addProperty("client_cpu_us_per_invocation", round(p.clientCpuUs()));
-        j.addProperty("cpu_over_client_cpu", round(p.cpuOverClient()));
+        number(j, "cpu_us_per_invocation", p.cpuUsPerInvocation());
+        number(j, "client_cpu_us_per_invocation", p.clientCpuUs());
+        number(j, "cpu_over_client_cpu", p.cpuOverClient());
         j.addProperty("rss_mb", round(p.after().rssKb() / 1024.0));
         j.addProperty("threads", p.after().threads());
         j.addProperty("fds", p.after().fds());
@@ -429,13 +444,12 @@ public final class SoakBench {
         for (var e : o.getAsJsonArray("verdicts")) {
             JsonObject v = e.getAsJsonObject();
             b.append(String.format(Locale.ROOT, "%-24s %12.1f %12.1f %9.3f %10s%n", v.get("measure").getAsString(),
-                    v.get("start").getAsDouble(), v.get("end").getAsDouble(), v.get("ratio").getAsDouble(),
+                    value(v, "start"), value(v, "end"), value(v, "ratio"),
                     v.get("within").getAsBoolean() ? "yes" : "NO"));
         }
         b.append(String.format(Locale.ROOT, "(worker CPU per invocation %.1f -> %.1f us, the clients' %.1f -> %.1f us)%n",
-                st.get("cpu_us_per_invocation").getAsDouble(), en.get("cpu_us_per_invocation").getAsDouble(),
-                st.get("client_cpu_us_per_invocation").getAsDouble(),
-                en.get("client_cpu_us_per_invocation").getAsDouble()));
+                value(st, "cpu_us_per_invocation"), value(en, "cpu_us_per_invocation"),
+                value(st, "client_cpu_us_per_invocation"), value(en, "client_cpu_us_per_invocation")));
         b.append(String.format(Locale.ROOT, "none grew more than %.0f %%, both ends steady, no errors: %s%n",
                 100 * TOLERANCE,
                 o.get("all_within").getAsBoolean() ? "yes" : "NO"));
@@ -449,8 +463,7 @@ public final class SoakBench {
      * @return the graph's two paths
      */
     public static List<Path> write(JsonObject run, Path json) throws IOException {
-        Files.writeString(json, new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create()
-                .toJson(run) + "\n");
+        Files.writeString(json, new GsonBuilder().setPrettyPrinting().create().toJson(run) + "\n");
         JsonArray ps = run.getAsJsonArray("points");
         JsonObject start = run.getAsJsonObject("start");
         double[] t = new double[ps.size()];
@@ -464,7 +477,7 @@ public final class SoakBench {
             rss[i] = p.get("rss_mb").getAsDouble() / start.get("rss_mb").getAsDouble();
             threads[i] = p.get("threads").getAsDouble() / start.get("threads").getAsDouble();
             fds[i] = p.get("fds").getAsDouble() / start.get("fds").getAsDouble();
-            cpu[i] = p.get("cpu_us_per_invocation").getAsDouble();
+            cpu[i] = value(p, "cpu_us_per_invocation");
         }
         List<LineFigure.Line> lines = List.of(new LineFigure.Line("RSS / start", t, rss, false),
                 new LineFigure.Line("threads / start", t, threads, false),
@@ -476,6 +489,19 @@ public final class SoakBench {
     }
 
     private static double round(double v) {
-        return Double.isFinite(v) ? Math.round(v * 1000) / 1000.0 : v;
+        return Math.round(v * 1000) / 1000.0;
+    }
+
+    /** A number rounded to 3 decimals, or JSON null where there is none (no invocation in a window). */
+    private static void number(JsonObject o, String key, double v) {
+        if (Double.isFinite(v)) {
+            o.addProperty(key, round(v));
+        } else {
+            o.add(key, com.google.gson.JsonNull.INSTANCE);
+        }
+    }
+
+    private static double value(JsonObject o, String key) {
+        return o.get(key).isJsonNull() ? Double.NaN : o.get(key).getAsDouble();
     }
 }

@@ -69,6 +69,16 @@ class SoakBenchTest {
         assertFalse(notSteady.get("all_within").getAsBoolean(), "an end that never settled proves nothing");
         assertTrue(SoakBench.table(notSteady).contains("end 12 (NOT steady)"), SoakBench.table(notSteady));
 
+        SoakBench.Probe none = new SoakBench.Probe("end", 10, 0, Double.NaN, Double.NaN,
+                new ProcessStats(0, 200 * 1024, 50, 80), 4, 12, false);
+        JsonObject empty = SoakBench.json(SETUP, probe("start", 500, 200, 50, 80), none, 100, 10, 3.5, 5_000, 0, null,
+                points);
+        assertTrue(empty.getAsJsonObject("end").get("cpu_us_per_invocation").isJsonNull(),
+                "a window that served nothing has no CPU per invocation: null, not NaN");
+        assertFalse(empty.get("all_within").getAsBoolean());
+        assertFalse(empty.toString().contains("NaN"), "strict JSON has no NaN: " + empty);
+        assertEquals(1.02, o.get("raw_cpu_ratio").getAsDouble(), 1e-9, "510 / 500");
+
         Path json = tmp.resolve("soak.json");
         List<Path> graph = SoakBench.write(o, json);
         assertTrue(JsonParser.parseString(Files.readString(json)).getAsJsonObject().has("verdicts"));

@@ -46,11 +46,24 @@ class RuntimeServicesTest {
     }
 
     @Test
-    void everyServiceTheJarsDeclareIsMerged() throws IOException {
-        for (String service : List.of("io.grpc.NameResolverProvider", "io.grpc.LoadBalancerProvider",
-                "io.grpc.ManagedChannelProvider", "io.grpc.ServerProvider")) {
-            assertEquals(true, Files.isRegularFile(MERGED.resolve(service)), service);
+    void everyGrpcServiceAJarOnTheClasspathDeclaresIsMerged() throws IOException {
+        Set<String> declared = new TreeSet<>();
+        for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+            if (!entry.endsWith(".jar")) {
+                continue;
+            }
+            try (java.util.jar.JarFile jar = new java.util.jar.JarFile(entry)) {
+                jar.stream().map(java.util.jar.JarEntry::getName)
+                        .filter(n -> n.startsWith("META-INF/services/io.grpc."))
+                        .forEach(n -> declared.add(n.substring("META-INF/services/".length())));
+            }
         }
+        assertFalse(declared.isEmpty(), "no gRPC jar on the test classpath");
+        Set<String> merged = new TreeSet<>();
+        try (Stream<Path> s = Files.list(MERGED)) {
+            s.forEach(p -> merged.add(p.getFileName().toString()));
+        }
+        assertEquals(declared, merged, "a service list a gRPC jar has and this bundle does not (or the reverse)");
     }
 
     private static Set<String> providers(String text) {

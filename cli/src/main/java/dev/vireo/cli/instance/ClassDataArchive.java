@@ -16,9 +16,12 @@ import java.util.List;
  * The JVM's class-data-sharing archive of a profile: the classes a boot loaded (the JDK's, Felix's and the bundles'),
  * parsed and verified once and mapped at the next start (about a fifth of boot on the development machine).
  *
- * <p>One archive per profile and build, under {@code run/cds/PROFILE-KEY.jsa}: the key hashes the JVM and every jar
- * the profile boots (name, size, modification time), so a rebuild or another JDK gets a new archive and the old ones
- * of that profile are removed. The JVM makes the archive itself ({@code -XX:+AutoCreateSharedArchive}): an instance
+ * <p>One archive per profile, build and JVM options, under {@code run/cds/PROFILE-BUILD-OPTIONS.jsa}: BUILD hashes
+ * the JVM and every jar the profile boots (name, size, modification time), so a rebuild or another JDK gets a new
+ * archive and the profile's archives of other builds are removed; OPTIONS hashes the instance's own JVM options
+ * ({@code VIREO_JAVA_OPTS}, the benchmarks' heap sizes), some of which decide whether an archive can be mapped (a heap
+ * of 32 GB or more has no compressed pointers), so that instances started differently do not rewrite one file in
+ * turn. The JVM makes the archive itself ({@code -XX:+AutoCreateSharedArchive}): an instance
  * that found none, or an unusable one, writes it when it exits. Stale code cannot run from it: a class of a bundle
  * loader is taken from the archive only when its bytes' size and CRC match the jar's. Two instances of a profile that
  * both started without an archive both write one at exit; {@code -XX:+VerifySharedSpaces} (CRC of the archive at
@@ -40,13 +43,14 @@ public final class ClassDataArchive {
      * The JVM options that use (and if need be make) the profile's archive; none when the profile's jars cannot be
      * listed (then the start itself says what is missing).
      */
-    public static List<String> options(Home home, String profile) {
+    public static List<String> options(Home home, String profile, List<String> jvmOptions) {
         Path file;
         try {
-            file = file(home, profile);
+            file = file(home, profile, jvmOptions);
             Files.createDirectories(file.getParent());
-            removeOthers(file, profile);
+            removeOtherBuilds(home, profile);
         } catch (IOException e) {
+            // not there to be made (e.g. run/cds of another user): a slower start, nothing else
             return List.of();
         }
         // the instances run on the JVM that runs this CLI (Home.java()); its log tag "aot" exists from JDK 24 on,
@@ -56,9 +60,24 @@ public final class ClassDataArchive {
                 quiet);
     }
 
-    /** The archive of this profile and build (it may not exist yet). */
-    public static Path file(Home home, String profile) throws IOException {
-        return home.runRoot().resolve("cds").resolve(profile + "-" + key(home, profile) + ".jsa");
+    /** The archive of this profile, build and JVM options (it may not exist yet). */
+    public static Path file(Home home, String profile, List<String> jvmOptions) throws IOException {
+        return home.runRoot().resolve("cds").resolve(profile + "-" + key(home, profile) + "-"
+                + optionsKey(jvmOptions) + ".jsa");
+    }
+
+    /** "default" without options, else a hash of them in order. */
+    static String optionsKey(List<String> jvmOptions) {
+        if (jvmOptions.isEmpty()) {
+            return "default";
+        }
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(String.join("\n", jvmOptions)
+                    .getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(d, 0, 4);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     static String key(Home home, String profile) throws IOException {
@@ -88,10 +107,13 @@ public final class ClassDataArchive {
         return HexFormat.of().formatHex(md.digest(), 0, 6);
     }
 
-    private static void removeOthers(Path keep, String profile) throws IOException {
-        try (DirectoryStream<Path> old = Files.newDirectoryStream(keep.getParent(), profile + "-*.jsa")) {
+    /** Removes the profile's archives of other builds (an instance that still maps one keeps its pages). */
+    private static void removeOtherBuilds(Home home, String profile) throws IOException {
+        Path dir = home.runRoot().resolve("cds");
+        String current = profile + "-" + key(home, profile) + "-";
+        try (DirectoryStream<Path> old = Files.newDirectoryStream(dir, profile + "-*.jsa")) {
             for (Path p : old) {
-                if (!p.equals(keep)) {
+                if (!p.getFileName().toString().startsWith(current)) {
                     Files.deleteIfExists(p);
                 }
             }

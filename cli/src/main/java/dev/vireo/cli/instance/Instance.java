@@ -118,6 +118,11 @@ public final class Instance {
         return this;
     }
 
+    /** The class-data-sharing archive this instance's JVM uses (and makes when it is missing). */
+    public Path classDataArchive() throws IOException {
+        return ClassDataArchive.file(home, profile, jvmOptions);
+    }
+
     /** Whether the JVM uses the profile's class-data-sharing archive (default: unless {@code VIREO_CDS=off}). */
     public Instance classDataSharing(boolean on) {
         this.classDataSharing = on;
@@ -159,7 +164,7 @@ public final class Instance {
         cmd.add(home.java().toString());
         cmd.add("--enable-native-access=ALL-UNNAMED");
         if (classDataSharing) {
-            cmd.addAll(ClassDataArchive.options(home, profile));
+            cmd.addAll(ClassDataArchive.options(home, profile, jvmOptions));
         }
         cmd.addAll(jvmOptions);
         cmd.add("-Djava.util.logging.config.file=" + home.dir().resolve("distro/logging.properties"));

@@ -33,9 +33,9 @@ class ClassDataArchiveTest {
     @Test
     void optionsNameTheProfilesArchiveAndLetTheJvmMakeAndCheckIt() throws IOException {
         Home home = home();
-        List<String> o = ClassDataArchive.options(home, "worker");
-        Path file = ClassDataArchive.file(home, "worker");
-        assertTrue(file.getFileName().toString().matches("worker-[0-9a-f]{12}\\.jsa"), file.toString());
+        List<String> o = ClassDataArchive.options(home, "worker", List.of());
+        Path file = ClassDataArchive.file(home, "worker", List.of());
+        assertTrue(file.getFileName().toString().matches("worker-[0-9a-f]{12}-default\\.jsa"), file.toString());
         assertEquals(home.runRoot().resolve("cds"), file.getParent());
         assertTrue(o.contains("-XX:SharedArchiveFile=" + file), o.toString());
         assertTrue(o.contains("-XX:+AutoCreateSharedArchive"), o.toString());
@@ -46,28 +46,47 @@ class ClassDataArchiveTest {
     @Test
     void aRebuiltJarGetsANewArchiveAndTheProfilesOldOneGoes() throws Exception {
         Home home = home();
-        Path before = ClassDataArchive.file(home, "worker");
-        ClassDataArchive.options(home, "worker");
+        Path before = ClassDataArchive.file(home, "worker", List.of());
+        ClassDataArchive.options(home, "worker", List.of());
         Files.writeString(before, "archive of the last build");
-        Path other = ClassDataArchive.file(home, "controller");
+        Path small = ClassDataArchive.file(home, "worker", List.of("-Xmx256m"));
+        assertNotEquals(before, small, "other JVM options, another archive");
+        Files.writeString(small, "archive of the same build with a small heap");
+        Path other = ClassDataArchive.file(home, "controller", List.of());
         Files.writeString(other, "another profile's archive");
-        assertEquals(before, ClassDataArchive.file(home, "worker"), "same jars, same archive");
+        assertEquals(before, ClassDataArchive.file(home, "worker", List.of()), "same jars, same archive");
+        ClassDataArchive.options(home, "worker", List.of());
+        assertTrue(Files.exists(small), "the same build's archive for other options stays");
 
         Files.writeString(home.export("worker").resolve("a.jar"), "a, rebuilt");
-        Path after = ClassDataArchive.file(home, "worker");
+        Path after = ClassDataArchive.file(home, "worker", List.of());
         assertNotEquals(before, after);
-        ClassDataArchive.options(home, "worker");
+        ClassDataArchive.options(home, "worker", List.of());
         assertFalse(Files.exists(before), "the old build's archive is removed");
+        assertFalse(Files.exists(small), "with every option set of it");
         assertTrue(Files.exists(other), "another profile's archive stays");
 
         Files.writeString(home.export("worker").resolve("b.jar"), "b");
-        assertNotEquals(after, ClassDataArchive.file(home, "worker"), "a jar more is a new build");
+        assertNotEquals(after, ClassDataArchive.file(home, "worker", List.of()), "a jar more is a new build");
     }
 
     @Test
     void noOptionsWhenTheProfileHasNoJarsYet() throws IOException {
         Home home = home();
-        assertEquals(List.of(), ClassDataArchive.options(home, "all-in-one"));
+        assertEquals(List.of(), ClassDataArchive.options(home, "all-in-one", List.of()));
+    }
+
+    @Test
+    void theJvmStartsWithTheOptionsAndWritesTheArchiveAtExit() throws Exception {
+        Home home = home();
+        List<String> cmd = new java.util.ArrayList<>(List.of(home.java().toString()));
+        cmd.addAll(ClassDataArchive.options(home, "worker", List.of()));
+        cmd.add("-version");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), "the options a JDK refuses stop the JVM: " + out);
+        assertFalse(out.contains("[cds]") || out.contains("[aot]"), "its messages about the archive are off: " + out);
+        assertTrue(Files.isRegularFile(ClassDataArchive.file(home, "worker", List.of())), "made at exit");
     }
 
     @Test
