@@ -2,6 +2,7 @@ package dev.vireo.loadgen;
 
 import dev.vireo.workload.AzureTrace;
 import dev.vireo.workload.FunctionTrace;
+import dev.vireo.workload.IluvatarTrace;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -12,15 +13,22 @@ import picocli.CommandLine.Spec;
 
 /**
  * Which trace a replay takes, the same for a live run ({@code loadgen trace}) and a simulation ({@code sim}): the
- * folder, the seed of its schedule and drawn times, how many minutes, which functions.
+ * folder (Azure Functions 2019 schema) or the invocation file and metadata (Ilúvatar's format), the seed of its
+ * schedule and drawn times, how many minutes, which functions.
  */
 public final class TraceOptions {
     @Spec(Spec.Target.MIXEE)
     CommandSpec spec;
 
-    @Option(names = "--trace", required = true, paramLabel = "DIR",
-            description = "trace folder (Azure Functions 2019 files; make one with vireo trace synth)")
+    @Option(names = "--trace", required = true, paramLabel = "DIR|FILE",
+            description = "trace folder (Azure Functions 2019 files; make one with vireo trace synth), or an invocation"
+                    + " file of Ilúvatar's load generator (func_name,invoke_time_ms)")
     public Path trace;
+
+    @Option(names = "--metadata", paramLabel = "FILE", description = "the metadata file of an Ilúvatar trace"
+            + " (func_name,cold_dur_ms,warm_dur_ms,mem_mb,...; default: NAME-metadata.csv or metadata-NAME.csv beside"
+            + " NAME.csv)")
+    public Path metadata;
 
     @Option(names = "--seed", defaultValue = "1", description = "seed of the schedule and the drawn times")
     public long seed;
@@ -38,8 +46,16 @@ public final class TraceOptions {
         }
     }
 
-    /** The trace's functions (only those chosen); clear errors for a bad folder or an unknown hash. */
+    /** The trace's functions (only those chosen); clear errors for a bad folder or file, or an unknown hash. */
     public List<FunctionTrace> load() throws IOException {
+        if (IluvatarTrace.is(trace)) {
+            Path meta = metadata != null ? metadata : IluvatarTrace.metadataFor(trace);
+            return AzureTrace.only(IluvatarTrace.load(trace, meta), only, trace.toString());
+        }
+        if (metadata != null) {
+            throw new ParameterException(spec.commandLine(), "--metadata goes with an Ilúvatar trace file ("
+                    + IluvatarTrace.HEADER + "); " + trace + " is not one");
+        }
         return AzureTrace.only(AzureTrace.load(trace), only, trace.toString());
     }
 

@@ -68,7 +68,7 @@ final class RecordedTimings {
             double cold = m.maximum() >= 0 ? m.maximum() : f.durations().maximum();
             out.add(new FunctionTrace(f.owner(), f.app(), f.function(), f.trigger(), f.perMinute(),
                     new FunctionTrace.Durations(m.average(), m.count(), m.minimum(), cold, m.p0(), m.p1(), m.p25(),
-                            m.p50(), m.p75(), m.p99(), m.p100()), f.memoryMb()));
+                            m.p50(), m.p75(), m.p99(), m.p100()), f.memoryMb(), f.invokeAtMs()));
         }
         return new Applied(out, replaced);
     }

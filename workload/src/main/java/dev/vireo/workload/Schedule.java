@@ -6,8 +6,9 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * A trace as invocation times: the n calls of a minute spread evenly over it; a single call at a random
- * millisecond of its minute (seeded: the same trace and seed give the same schedule).
+ * A trace as invocation times: a function's own times where the trace has them (Ilúvatar's format); else the n calls
+ * of a minute spread evenly over it and a single call at a random millisecond of its minute (seeded: the same trace
+ * and seed give the same schedule).
  */
 public final class Schedule {
     /** One invocation: when (ms from the trace's start) and which function. */
@@ -21,6 +22,13 @@ public final class Schedule {
         SplittableRandom random = new SplittableRandom(seed);
         List<Call> calls = new ArrayList<>();
         for (FunctionTrace f : functions) {
+            long[] exact = f.invokeAtMs();
+            if (exact.length > 0) {
+                for (long at : exact) {
+                    calls.add(new Call(at, f));
+                }
+                continue;
+            }
             int[] counts = f.perMinute();
             for (int m = 0; m < counts.length; m++) {
                 int n = counts[m];
