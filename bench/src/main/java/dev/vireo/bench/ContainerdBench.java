@@ -21,6 +21,7 @@ import dev.vireo.containerd.tasks.WaitRequest;
 import dev.vireo.grpc.v1.FunctionSpec;
 import dev.vireo.grpc.v1.InvokeReply;
 import dev.vireo.grpc.v1.InvokeRequest;
+import dev.vireo.grpc.v1.PingRequest;
 import dev.vireo.grpc.v1.RegisterRequest;
 import dev.vireo.grpc.v1.UnregisterRequest;
 import dev.vireo.grpc.v1.WorkerGrpc;
@@ -54,9 +55,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The worker on containerd against its floors, in one run: warm invocations through the worker (gRPC, 1 client)
- * against the raw Unix-socket round trip to the same agent in the same container, and cold starts through the worker
- * against a raw containerd create + start + agent-ready of the same OCI spec without the worker, interleaved one
- * for one after a discarded warm-up of each.
+ * against the raw round trip over the same transport to the same agent in the same container and the bare gRPC
+ * echo ({@code Ping}) of the same worker (the target: e2e p50 within 100 us of the two added), and cold starts
+ * through the worker against a raw containerd create + start + agent-ready of the same OCI spec without the worker,
+ * interleaved one for one after a discarded warm-up of each.
  */
 public final class ContainerdBench {
     /** Seconds of warm calls before the warm path is measured (at most the measurement's own duration). */
@@ -134,6 +136,12 @@ public final class ContainerdBench {
         });
         long[] overhead = Arrays.copyOfRange(warm, warm.length / 2, warm.length);
         long[] e2e = Arrays.copyOfRange(warm, 0, warm.length / 2);
+        // floor: the bare gRPC echo of the same worker (Ping, answered on the transport thread), 1 client, right after
+        PingRequest ping = PingRequest.newBuilder().setPayload(com.google.protobuf.ByteString.copyFromUtf8("{}")).build();
+        long[] echo = loop(duration, () -> {
+            call(worker).ping(ping);
+            return -1;
+        });
         // the anatomy, in calls of their own (asking for it adds a little to each reply): where the time goes
         LatencyAnatomy anatomy = new LatencyAnatomy();
         InvokeRequest anatomized = invoke.toBuilder().setAnatomy(true).build();
@@ -179,6 +187,9 @@ public final class ContainerdBench {
 
         long rawP50 = pct(raw, 0.5);
         long ovhP50 = pct(overhead, 0.5);
+        long echoP50 = pct(echo, 0.5);
+        // the warm path's target: the client's e2e p50 within 100 us of the two floors added
+        long targetP50 = echoP50 + rawP50 + 100;
         double coldMs = pct(coldE2e.stream().mapToLong(Long::longValue).toArray(), 0.5) / 1000.0;
         double floorMs = pct(floorCold.stream().mapToLong(Long::longValue).toArray(), 0.5) / 1000.0;
         JsonObject out = new JsonObject();
@@ -192,6 +203,10 @@ public final class ContainerdBench {
         f.addProperty("p99_us", pct(raw, 0.99));
         floor.add(f);
         out.add("floor", floor);
+        out.addProperty("grpc_echo_p50_us", echoP50);
+        out.addProperty("grpc_echo_per_s", Math.round(echo.length / duration));
+        out.addProperty("e2e_p50_target_us", targetP50);
+        out.addProperty("e2e_p50_target_met", pct(e2e, 0.5) <= targetP50);
         JsonArray runs = new JsonArray();
         JsonObject w = new JsonObject();
         w.addProperty("clients", 1);
@@ -213,6 +228,9 @@ public final class ContainerdBench {
                 Math.round(raw.length / duration),
                 "worker: e2e p50 through gRPC (us)", pct(e2e, 0.5), "worker: overhead p50 (e2e - exec, us)", ovhP50,
                 "worker: warm invocations/s", Math.round(e2e.length / duration));
+        System.out.printf(Locale.ROOT, "%-46s %12d%n%-46s %12d%n%-46s %12s%n", "floor: bare gRPC echo p50 (us)", echoP50,
+                "target: echo + raw + 100 us (e2e p50, us)", targetP50, "e2e p50 within the target",
+                pct(e2e, 0.5) <= targetP50 ? "yes" : "NO");
         System.out.printf(Locale.ROOT, "%-46s %12.1f%n%-46s %12.1f%n%-46s %12.2f%n", "floor: raw create+start+ready p50 (ms)",
                 floorMs, "worker: cold e2e p50 (ms)", coldMs, "cold / floor", coldMs / floorMs);
         System.out.println();
