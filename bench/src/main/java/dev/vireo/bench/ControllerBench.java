@@ -44,6 +44,24 @@ public final class ControllerBench {
     }
 
     /**
+     * A path measured against the direct one, into {@code o}: its calls/s and p50/p99 (keys {@code prefix + "per_s"},
+     * ...), and the p50 and p99 it adds and its share of the direct throughput ({@code added + "added_p50_us"}, ...,
+     * {@code added + "throughput_ratio"}). Returns its p50 and p99 (us).
+     */
+    private static long[] against(JsonObject o, String prefix, String added, WorkerBench.Sample direct,
+            WorkerBench.Sample path) {
+        long p50 = WorkerBench.percentileUs(path.latencyNs(), 0.5);
+        long p99 = WorkerBench.percentileUs(path.latencyNs(), 0.99);
+        o.addProperty(prefix + "per_s", Math.round(path.throughput()));
+        o.addProperty(prefix + "p50_us", p50);
+        o.addProperty(prefix + "p99_us", p99);
+        o.addProperty(added + "added_p50_us", p50 - WorkerBench.percentileUs(direct.latencyNs(), 0.5));
+        o.addProperty(added + "added_p99_us", p99 - WorkerBench.percentileUs(direct.latencyNs(), 0.99));
+        o.addProperty(added + "throughput_ratio", Math.round(1000.0 * path.throughput() / direct.throughput()) / 1000.0);
+        return new long[] {p50, p99};
+    }
+
+    /**
      * The same load direct to the worker at {@code worker}, through the controller at {@code controller} and, unless
      * null, through the relay at {@code relay}.
      */
@@ -92,39 +110,25 @@ public final class ControllerBench {
                 WorkerBench.Sample r = viaRelay == null ? null : WorkerBench.measure(viaRelay, n, warmup, duration, call);
                 long dp50 = WorkerBench.percentileUs(d.latencyNs(), 0.5);
                 long dp99 = WorkerBench.percentileUs(d.latencyNs(), 0.99);
-                long cp50 = WorkerBench.percentileUs(c.latencyNs(), 0.5);
-                long cp99 = WorkerBench.percentileUs(c.latencyNs(), 0.99);
                 JsonObject o = new JsonObject();
                 o.addProperty("clients", n);
                 o.addProperty("round", round);
                 o.addProperty("direct_per_s", Math.round(d.throughput()));
                 o.addProperty("direct_p50_us", dp50);
                 o.addProperty("direct_p99_us", dp99);
-                o.addProperty("controller_per_s", Math.round(c.throughput()));
-                o.addProperty("controller_p50_us", cp50);
-                o.addProperty("controller_p99_us", cp99);
-                o.addProperty("added_p50_us", cp50 - dp50);
-                o.addProperty("added_p99_us", cp99 - dp99);
-                o.addProperty("throughput_ratio", Math.round(1000.0 * c.throughput() / d.throughput()) / 1000.0);
+                long[] cp = against(o, "controller_", "", d, c);
                 long errors = d.errors() + c.errors();
                 String relayColumns = "";
                 if (r != null) {
-                    long rp50 = WorkerBench.percentileUs(r.latencyNs(), 0.5);
-                    long rp99 = WorkerBench.percentileUs(r.latencyNs(), 0.99);
-                    o.addProperty("relay_per_s", Math.round(r.throughput()));
-                    o.addProperty("relay_p50_us", rp50);
-                    o.addProperty("relay_p99_us", rp99);
-                    o.addProperty("relay_added_p50_us", rp50 - dp50);
-                    o.addProperty("relay_added_p99_us", rp99 - dp99);
-                    o.addProperty("relay_throughput_ratio", Math.round(1000.0 * r.throughput() / d.throughput()) / 1000.0);
+                    long[] rp = against(o, "relay_", "relay_", d, r);
                     errors += r.errors();
-                    relayColumns = String.format(Locale.ROOT, " | %10.0f %11d %7.0f%%", r.throughput(), rp50 - dp50,
+                    relayColumns = String.format(Locale.ROOT, " | %10.0f %11d %7.0f%%", r.throughput(), rp[0] - dp50,
                             100 * r.throughput() / d.throughput());
                 }
                 o.addProperty("errors", errors);
                 results.add(o);
                 System.out.printf(Locale.ROOT, "%8d %6d | %10.0f %9d %9d | %10.0f %9d %9d | %11d %11d %7.0f%%%s%n", n,
-                        round, d.throughput(), dp50, dp99, c.throughput(), cp50, cp99, cp50 - dp50, cp99 - dp99,
+                        round, d.throughput(), dp50, dp99, c.throughput(), cp[0], cp[1], cp[0] - dp50, cp[1] - dp99,
                         100 * c.throughput() / d.throughput(), relayColumns);
             }
         }
