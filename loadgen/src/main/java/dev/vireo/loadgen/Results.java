@@ -166,73 +166,108 @@ public final class Results {
     }
 
     /**
-     * {@code results compare A B}: the same statistics from both runs' records side by side, as JSON ({@code a},
-     * {@code b}, {@code groups}: overall and per function, each with both runs' statistics). Per-function groups are
-     * left out past 20 common functions ({@code functions_left_out} says how many).
+     * {@code results compare RUN...}: the same statistics from every run's records side by side, as JSON ({@code runs}:
+     * the folders in order; {@code groups}: overall and per function, each with {@code stats}, one object per run in
+     * the same order). Per-function groups are those of the functions every run has, left out past 20
+     * ({@code functions_left_out} says how many).
      */
-    public static JsonObject compare(Path a, Path b) throws SQLException {
-        for (Path p : List.of(a, b)) {
+    public static JsonObject compare(List<Path> runs) throws SQLException {
+        if (runs.size() < 2) {
+            throw new IllegalArgumentException("compare needs at least two runs (given " + runs.size() + ")");
+        }
+        for (Path p : runs) {
             if (!Files.isRegularFile(p.resolve(DB))) {
                 throw new IllegalArgumentException(p + " is not a results folder (no " + DB + ")");
             }
         }
         JsonObject out = new JsonObject();
-        out.addProperty("a", a.toString());
-        out.addProperty("b", b.toString());
+        com.google.gson.JsonArray names = new com.google.gson.JsonArray();
+        runs.forEach(p -> names.add(p.toString()));
+        out.add("runs", names);
         com.google.gson.JsonArray groups = new com.google.gson.JsonArray();
         try (Connection c = DriverManager.getConnection("jdbc:duckdb:"); Statement s = c.createStatement()) {
-            s.execute("ATTACH '" + sql(a.resolve(DB)) + "' AS a (READ_ONLY)");
-            s.execute("ATTACH '" + sql(b.resolve(DB)) + "' AS b (READ_ONLY)");
-            groups.add(group(s, "overall", ""));
-            List<String> common = new ArrayList<>();
-            try (ResultSet r = s.executeQuery("SELECT DISTINCT function FROM a.records INTERSECT"
-                    + " SELECT DISTINCT function FROM b.records ORDER BY 1")) {
+            for (int i = 0; i < runs.size(); i++) {
+                s.execute("ATTACH '" + sql(runs.get(i).resolve(DB)) + "' AS r" + i + " (READ_ONLY)");
+            }
+            groups.add(group(s, runs.size(), "overall", ""));
+            StringBuilder common = new StringBuilder();
+            for (int i = 0; i < runs.size(); i++) {
+                common.append(i == 0 ? "" : " INTERSECT ").append("SELECT DISTINCT function FROM r").append(i)
+                        .append(".records");
+            }
+            List<String> functions = new ArrayList<>();
+            try (ResultSet r = s.executeQuery(common + " ORDER BY 1")) {
                 while (r.next()) {
-                    common.add(r.getString(1));
+                    functions.add(r.getString(1));
                 }
             }
-            if (common.size() <= 20) {
-                for (String f : common) {
-                    groups.add(group(s, f, " WHERE function = '" + f.replace("'", "''") + "'"));
+            if (functions.size() <= 20) {
+                for (String f : functions) {
+                    groups.add(group(s, runs.size(), f, " WHERE function = '" + f.replace("'", "''") + "'"));
                 }
             } else {
-                out.addProperty("functions_left_out", common.size());
+                out.addProperty("functions_left_out", functions.size());
             }
         }
         out.add("groups", groups);
         return out;
     }
 
-    private static JsonObject group(Statement s, String name, String where) throws SQLException {
+    private static JsonObject group(Statement s, int runs, String name, String where) throws SQLException {
         JsonObject g = new JsonObject();
         g.addProperty("name", name);
-        for (String run : List.of("a", "b")) {
-            try (ResultSet r = s.executeQuery("SELECT " + STATS + " FROM " + run + ".records" + where)) {
+        com.google.gson.JsonArray stats = new com.google.gson.JsonArray();
+        for (int i = 0; i < runs; i++) {
+            try (ResultSet r = s.executeQuery("SELECT " + STATS + " FROM r" + i + ".records" + where)) {
                 r.next();
-                g.add(run, stats(r));
+                stats.add(stats(r));
             }
         }
+        g.add("stats", stats);
         return g;
     }
 
-    /** The table of {@link #compare}: each statistic of A and B and the change from A to B. */
+    /** The runs' labels in tables: A, B, C, ... Z, then R27, R28, ... */
+    static String label(int i) {
+        return i < 26 ? String.valueOf((char) ('A' + i)) : "R" + (i + 1);
+    }
+
+    /** The table of {@link #compare}: each statistic of every run, and the change of each from the first run. */
     public static void printComparison(JsonObject comparison, java.io.PrintStream out) {
-        out.printf(Locale.ROOT, "A = %s%nB = %s%n%n", comparison.get("a").getAsString(), comparison.get("b").getAsString());
+        var runs = comparison.getAsJsonArray("runs");
+        for (int i = 0; i < runs.size(); i++) {
+            out.printf(Locale.ROOT, "%s = %s%n", label(i), runs.get(i).getAsString());
+        }
+        out.println();
         for (var e : comparison.getAsJsonArray("groups")) {
             JsonObject g = e.getAsJsonObject();
-            JsonObject x = g.getAsJsonObject("a");
-            JsonObject y = g.getAsJsonObject("b");
-            out.printf(Locale.ROOT, "%-20s %14s %14s %10s%n", g.get("name").getAsString(), "A", "B", "B vs A");
+            var stats = g.getAsJsonArray("stats");
+            StringBuilder head = new StringBuilder(String.format(Locale.ROOT, "%-20s", g.get("name").getAsString()));
+            for (int i = 0; i < stats.size(); i++) {
+                head.append(String.format(Locale.ROOT, " %14s", label(i)));
+            }
+            for (int i = 1; i < stats.size(); i++) {
+                head.append(String.format(Locale.ROOT, " %10s", label(i) + " vs A"));
+            }
+            out.println(head);
             for (String k : STAT_NAMES) {
-                double va = x.get(k).getAsDouble();
-                double vb = y.get(k).getAsDouble();
-                String diff = va == 0 ? (vb == 0 ? "=" : "new") : String.format(Locale.ROOT, "%+.1f%%", 100 * (vb - va) / va);
-                out.printf(Locale.ROOT, "  %-18s %14s %14s %10s%n", k, num(va), num(vb), diff);
+                StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "  %-18s", k));
+                double first = stats.get(0).getAsJsonObject().get(k).getAsDouble();
+                for (int i = 0; i < stats.size(); i++) {
+                    line.append(String.format(Locale.ROOT, " %14s", num(stats.get(i).getAsJsonObject().get(k).getAsDouble())));
+                }
+                for (int i = 1; i < stats.size(); i++) {
+                    double v = stats.get(i).getAsJsonObject().get(k).getAsDouble();
+                    String diff = first == 0 ? (v == 0 ? "=" : "new")
+                            : v == first ? "=" : String.format(Locale.ROOT, "%+.1f%%", 100 * (v - first) / first);
+                    line.append(String.format(Locale.ROOT, " %10s", diff));
+                }
+                out.println(line);
             }
             out.println();
         }
         if (comparison.has("functions_left_out")) {
-            out.println("(" + comparison.get("functions_left_out").getAsInt() + " functions in both runs: per-function"
+            out.println("(" + comparison.get("functions_left_out").getAsInt() + " functions in every run: per-function"
                     + " rows left out; query records.duckdb for them)");
         }
     }

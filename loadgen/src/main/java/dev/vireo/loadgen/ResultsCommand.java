@@ -14,7 +14,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code vireo results compare A B | report RUN}: two runs side by side; a run's report drawn again (an invocation
+ * {@code vireo results compare RUN RUN... | report RUN}: runs side by side; a run's report drawn again (an invocation
  * run's or, for a folder of {@code dag report}, a workflow run's).
  */
 @Command(name = "results", description = "Compare runs; redraw a run's report.",
@@ -28,29 +28,28 @@ public final class ResultsCommand {
     }
 
     @Command(name = "compare", mixinStandardHelpOptions = true,
-            description = "The statistics of two runs side by side (SQL over both DuckDB files).")
+            description = "The statistics of two or more runs side by side, each against the first (SQL over their"
+                    + " DuckDB files).")
     static final class Compare implements Callable<Integer> {
         @Spec
         CommandSpec spec;
 
-        @Parameters(index = "0", paramLabel = "RUN_A")
-        Path a;
-
-        @Parameters(index = "1", paramLabel = "RUN_B")
-        Path b;
+        @Parameters(arity = "2..*", paramLabel = "RUN", description = "results folders (at least two)")
+        java.util.List<Path> runs;
 
         @Option(names = "--json", description = "print the comparison as JSON")
         boolean json;
 
         @Override
         public Integer call() throws Exception {
-            for (Path p : new Path[] {checked(spec, a), checked(spec, b)}) {
+            for (Path p : runs) {
+                checked(spec, p);
                 if (DagResults.isDagFolder(p)) {
                     throw new ParameterException(spec.commandLine(), p + " holds a workflow run (table tasks):"
                             + " compare compares invocation runs (query both records.duckdb files instead)");
                 }
             }
-            JsonObject c = Results.compare(a, b);
+            JsonObject c = Results.compare(runs);
             if (json) {
                 System.out.println(new GsonBuilder().setPrettyPrinting().create().toJson(c));
             } else {

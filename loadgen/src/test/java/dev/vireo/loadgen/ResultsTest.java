@@ -4,6 +4,7 @@ import dev.vireo.workload.TraceMapping;
 import dev.vireo.workload.Row;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
@@ -73,13 +74,28 @@ class ResultsTest {
         java.util.Collections.shuffle(shuffled, new java.util.Random(3));
         Results.write(dir.resolve("two"), shuffled, run);
         assertArrayEquals(Files.readAllBytes(dir.resolve("one/summary.json")), Files.readAllBytes(dir.resolve("two/summary.json")));
-        com.google.gson.JsonObject same = Results.compare(dir.resolve("one"), dir.resolve("two"));
-        com.google.gson.JsonObject overallPair = same.getAsJsonArray("groups").get(0).getAsJsonObject();
-        assertEquals("overall", overallPair.get("name").getAsString());
-        assertEquals(overallPair.get("a"), overallPair.get("b"), "the same rows compare equal");
+        // a third run: the first 50 rows only (60 of a-1 and 40 of b-1 before; now fewer, and other percentiles)
+        Results.write(dir.resolve("three"), rows.subList(0, 50), run);
+        com.google.gson.JsonObject cmp = Results.compare(List.of(dir.resolve("one"), dir.resolve("two"),
+                dir.resolve("three")));
+        assertEquals(3, cmp.getAsJsonArray("runs").size());
+        com.google.gson.JsonObject overallOfAll = cmp.getAsJsonArray("groups").get(0).getAsJsonObject();
+        assertEquals("overall", overallOfAll.get("name").getAsString());
+        var stats = overallOfAll.getAsJsonArray("stats");
+        assertEquals(stats.get(0), stats.get(1), "the same rows compare equal");
+        assertEquals(100, stats.get(0).getAsJsonObject().get("count").getAsLong());
+        assertEquals(50, stats.get(2).getAsJsonObject().get("count").getAsLong(), "each run's own statistics");
+        java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+        Results.printComparison(cmp, new java.io.PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8));
+        String table = printed.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(table.contains("C = " + dir.resolve("three")) && table.contains("B vs A") && table.contains("C vs A"),
+                table);
+        assertTrue(table.matches("(?s).*count\\s+100\\s+100\\s+50\\s+=\\s+-50\\.0%.*"), table);
         IllegalArgumentException missing = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> Results.compare(dir.resolve("one"), dir.resolve("nothing-here")));
+                () -> Results.compare(List.of(dir.resolve("one"), dir.resolve("nothing-here"))));
         assertTrue(missing.getMessage().contains("is not a results folder"), missing.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Results.compare(List.of(dir.resolve("one"))),
+                "one run is nothing to compare");
         Report.write(dir.resolve("one"), s);
         assertTrue(Files.size(dir.resolve("one/latency-cdf.png")) > 1_000);
         assertTrue(Files.size(dir.resolve("one/latency-cdf.svg")) > 1_000, "a vector copy beside each PNG");
