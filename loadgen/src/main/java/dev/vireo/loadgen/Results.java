@@ -74,13 +74,34 @@ public final class Results {
                 }
                 p.executeBatch();
             }
-            s.execute("COPY records TO '" + sql(dir.resolve("records.parquet")) + "' (FORMAT PARQUET)");
-            s.execute("COPY records TO '" + sql(dir.resolve("records.csv")) + "' (HEADER, DELIMITER ',')");
+            String export = exported(run);
+            s.execute("COPY (" + export + ") TO '" + sql(dir.resolve("records.parquet")) + "' (FORMAT PARQUET)");
+            s.execute("COPY (" + export + ") TO '" + sql(dir.resolve("records.csv")) + "' (HEADER, DELIMITER ',')");
             JsonObject summary = summary(c, run);
             Files.writeString(dir.resolve("summary.json"),
                     new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(summary) + "\n");
             return summary;
         }
+    }
+
+    /**
+     * The records as exported (Parquet, CSV): every column of {@code records}, then the run's seed ({@code seed}, NULL
+     * where the run has none) and one column per policy the run names ({@code policy_queue}, {@code policy_keepalive},
+     * ...), so that rows of many runs (a sweep, several seeds) read together still say which run and policy they
+     * belong to. The DuckDB file keeps them in its {@code run} table.
+     */
+    static String exported(JsonObject run) {
+        StringBuilder q = new StringBuilder("SELECT records.*, ");
+        q.append(run.has("seed") && run.get("seed").isJsonPrimitive() && run.get("seed").getAsJsonPrimitive().isNumber()
+                ? "CAST(" + run.get("seed").getAsLong() + " AS BIGINT)" : "CAST(NULL AS BIGINT)").append(" AS seed");
+        if (run.has("policies") && run.get("policies").isJsonObject()) {
+            for (var e : new java.util.TreeMap<>(run.getAsJsonObject("policies").asMap()).entrySet()) {
+                String point = e.getKey().toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]", "_");
+                q.append(", '").append(e.getValue().getAsString().replace("'", "''")).append("' AS policy_")
+                        .append(point);
+            }
+        }
+        return q.append(" FROM records ORDER BY sent_us, tid").toString();
     }
 
     public static String sql(Path p) {

@@ -45,8 +45,39 @@ class ResultsTest {
         }
         String header = Files.readAllLines(dir.resolve("records.csv")).get(0);
         assertTrue(header.contains(",worker_e2e_us,cpu_wait_us,attempts,"), header);
+        assertTrue(header.endsWith(",overhead_us,seed"), "no seed in the run: an empty column, no policies: " + header);
         assertTrue(Files.readAllLines(dir.resolve("records.csv")).get(3).contains(",990,,1,"),
                 "row 3 has an empty cell: " + Files.readAllLines(dir.resolve("records.csv")).get(3));
+    }
+
+    @Test
+    void exportedRowsCarryTheRunsSeedAndPolicies(@TempDir Path dir) throws Exception {
+        JsonObject run = new JsonObject();
+        run.addProperty("seed", 7);
+        JsonObject policies = new JsonObject();
+        policies.addProperty("queue", "sjf");
+        policies.addProperty("keepalive", "greedy-dual");
+        policies.addProperty("resource", "cpu,memory");
+        run.add("policies", policies);
+        Results.write(dir, List.of(row(1, "a-1", "warm", 1_000, true), row(2, "a-1", "cold", 2_000, true)), run);
+        try (java.sql.Connection c = Results.open(dir); java.sql.Statement s = c.createStatement()) {
+            for (String from : List.of("'" + Results.sql(dir.resolve("records.parquet")) + "'",
+                    "read_csv('" + Results.sql(dir.resolve("records.csv")) + "')")) {
+                try (java.sql.ResultSet r = s.executeQuery("SELECT count(*), min(seed), max(policy_queue),"
+                        + " max(policy_keepalive), max(policy_resource) FROM " + from)) {
+                    assertTrue(r.next());
+                    assertEquals(2, r.getLong(1), from);
+                    assertEquals(7, r.getLong(2), from);
+                    assertEquals("sjf", r.getString(3), from);
+                    assertEquals("greedy-dual", r.getString(4), from);
+                    assertEquals("cpu,memory", r.getString(5), from);
+                }
+            }
+            try (java.sql.ResultSet r = s.executeQuery("SELECT count(*) FROM records")) {
+                assertTrue(r.next());
+                assertEquals(2, r.getLong(1), "the database's records table is unchanged");
+            }
+        }
     }
 
     @Test
