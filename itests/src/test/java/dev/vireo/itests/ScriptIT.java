@@ -171,8 +171,8 @@ class ScriptIT {
         VireoScript.Result sweep = vireo("sim", "--trace", trace.toString(), "--workers", "2", "--sweep", "queue=fcfs,sjf",
                 "--out", runs.toString(), "--name", "s", "--report", "no");
         assertEquals(0, sweep.code(), sweep.out());
-        assertTrue(sweep.out().contains("queue-sjf") && sweep.out().contains("simulated "), sweep.out());
-        String summary = Files.readString(runs.resolve("s/queue-fcfs/summary.json"));
+        assertTrue(sweep.out().contains("queue=sjf") && sweep.out().contains("simulated "), sweep.out());
+        String summary = Files.readString(runs.resolve("s/queue=fcfs/summary.json"));
         assertTrue(summary.contains("\"simulated\": true"), summary);
         assertTrue(Files.isRegularFile(runs.resolve("s/sweep.json")));
         VireoScript.Result bad = vireo("sim", "--trace", trace.toString(), "--use", "queue=nope", "--out", runs.toString());

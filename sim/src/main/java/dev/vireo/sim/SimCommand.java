@@ -222,7 +222,7 @@ public final class SimCommand implements Callable<Integer> {
 
     static String label(Map<ExtensionPoint, String> point) {
         StringBuilder b = new StringBuilder();
-        point.forEach((p, v) -> b.append(b.isEmpty() ? "" : "_").append(p.id()).append('-').append(v));
+        point.forEach((p, v) -> b.append(b.isEmpty() ? "" : "_").append(p.id()).append('=').append(v));
         return b.toString();
     }
 

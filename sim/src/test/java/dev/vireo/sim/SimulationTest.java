@@ -202,14 +202,14 @@ class SimulationTest {
         assertEquals(2, sweep.size());
         JsonObject fcfs = sweep.get(0).getAsJsonObject();
         JsonObject sjf = sweep.get(1).getAsJsonObject();
-        assertEquals("queue-fcfs", fcfs.get("run").getAsString());
+        assertEquals("queue=fcfs", fcfs.get("run").getAsString());
         assertEquals("sjf", sjf.getAsJsonObject("policies").get("queue").getAsString());
         assertEquals(fcfs.getAsJsonObject("overall").get("count"), sjf.getAsJsonObject("overall").get("count"));
         long p50Fcfs = fcfs.getAsJsonObject("overall").get("e2e_p50_us").getAsLong();
         long p50Sjf = sjf.getAsJsonObject("overall").get("e2e_p50_us").getAsLong();
         assertTrue(p50Sjf < p50Fcfs, "on a queueing trace shortest-job-first lowers the median: sjf " + p50Sjf
                 + " us vs fcfs " + p50Fcfs + " us");
-        for (String d : List.of("queue-fcfs", "queue-sjf")) {
+        for (String d : List.of("queue=fcfs", "queue=sjf")) {
             JsonObject s = JsonParser.parseString(Files.readString(out.resolve("s").resolve(d).resolve("summary.json")))
                     .getAsJsonObject();
             assertTrue(s.getAsJsonObject("run").get("simulated").getAsBoolean());
