@@ -62,6 +62,10 @@ public final class SimCommand implements Callable<Integer> {
     @Option(names = "--sweep", paramLabel = "POINT=a,b,...", description = "one run per value (repeatable: a grid)")
     List<String> sweeps = List.of();
 
+    @Option(names = "--seeds", paramLabel = "A-B|A,B,...", description = "one run per seed (instead of --seed) at every"
+            + " point: mean and 95 % confidence interval per point (seeds.json)")
+    String seedSpec;
+
     @Option(names = "--use", paramLabel = "POINT=NAME", description = "plugin to use at a point (repeatable)")
     List<String> uses = List.of();
 
@@ -141,6 +145,12 @@ public final class SimCommand implements Callable<Integer> {
         }
         // options first, files after: a typo is reported before anything is read
         List<Map<ExtensionPoint, String>> grid = grid(sweeps);
+        List<Long> seeds;
+        try {
+            seeds = seedSpec == null ? List.of(replayed.seed) : SeedStats.parse(seedSpec);
+        } catch (IllegalArgumentException e) {
+            throw bad(e.getMessage());
+        }
         Map<ExtensionPoint, String> use = new LinkedHashMap<>();
         for (String u : uses) {
             int eq = u.indexOf('=');
@@ -180,13 +190,17 @@ public final class SimCommand implements Callable<Integer> {
         boolean drawReport = report.equals("yes");
         Distro distro = Distro.locate().deploying(deploy);
         JsonArray sweep = new JsonArray();
-        for (Map<ExtensionPoint, String> point : grid) {
+        // every point of the grid, every seed at each
+        for (int k = 0; k < grid.size() * seeds.size(); k++) {
+            Map<ExtensionPoint, String> point = grid.get(k / seeds.size());
+            long seed = seeds.get(k % seeds.size());
             Map<ExtensionPoint, String> chosen = new LinkedHashMap<>(use);
             chosen.putAll(point);
-            Path dir = grid.size() == 1 ? out : out.resolve(label(point));
-            Simulation.Setup setup = new Simulation.Setup(functions, configs, workers, replayed.seed,
+            Path pointDir = grid.size() == 1 ? out : out.resolve(label(point));
+            Path dir = seeds.size() == 1 ? pointDir : pointDir.resolve("seed=" + seed);
+            Simulation.Setup setup = new Simulation.Setup(functions, configs, workers, seed,
                     replayed.limitMs(), chosen, swaps, Duration.ofNanos(networkUs * 1_000));
-            RunMetadata meta = RunMetadata.simulated().trace(replayed.trace, replayed.seed, 1,
+            RunMetadata meta = RunMetadata.simulated().trace(replayed.trace, seed, 1,
                     replayed.minutes, "sim", functions.size())
                     .put("workers", workers).put("network_us", networkUs)
                     .put("config", configs.dir.toAbsolutePath().normalize().toString());
@@ -198,12 +212,22 @@ public final class SimCommand implements Callable<Integer> {
             }
             JsonObject summary = runOne(setup, distro, dir, meta.json(), drawReport);
             JsonObject line = new JsonObject();
-            line.addProperty("run", dir.getFileName().toString());
+            line.addProperty("run", dir.equals(out) ? out.getFileName().toString() : out.relativize(dir).toString());
+            line.addProperty("point", grid.size() == 1 ? "-" : label(point));
+            line.addProperty("seed", seed);
             line.add("policies", summary.getAsJsonObject("run").get("policies"));
             line.add("overall", summary.getAsJsonObject("overall"));
             sweep.add(line);
         }
-        if (grid.size() > 1) {
+        if (seeds.size() > 1) {
+            JsonArray byPoint = SeedStats.byPoint(sweep);
+            Files.writeString(out.resolve("seeds.json"), new GsonBuilder().setPrettyPrinting().create().toJson(byPoint)
+                    + "\n");
+            System.out.println();
+            System.out.print(SeedStats.table(byPoint));
+            System.out.println("seeds: " + out.toAbsolutePath().resolve("seeds.json"));
+        }
+        if (grid.size() > 1 || seeds.size() > 1) {
             Files.writeString(out.resolve("sweep.json"), new GsonBuilder().setPrettyPrinting().create().toJson(sweep) + "\n");
             System.out.println();
             System.out.printf(Locale.ROOT, "%-28s %10s %8s %8s %12s %12s %12s%n", "sweep", "count", "errors", "cold %",

@@ -193,6 +193,32 @@ class SimulationTest {
     }
 
     @Test
+    void aSweepOverSeedsGivesEachPointItsMeanAndInterval() throws Exception {
+        Path out = tmp.resolve("runs-seeds");
+        assertEquals(0, sim("--trace", trace.toString(), "--workers", "1", "--config",
+                configs("seeds", Map.of()).toString(), "--out", out.toString(), "--name", "s", "--report", "no",
+                "--minutes", "2", "--sweep", "queue=fcfs,sjf", "--seeds", "1-3"));
+        JsonArray sweep = JsonParser.parseString(Files.readString(out.resolve("s/sweep.json"))).getAsJsonArray();
+        assertEquals(6, sweep.size(), "two points, three seeds each");
+        assertEquals("queue=fcfs/seed=1", sweep.get(0).getAsJsonObject().get("run").getAsString());
+        JsonArray byPoint = JsonParser.parseString(Files.readString(out.resolve("s/seeds.json"))).getAsJsonArray();
+        assertEquals(2, byPoint.size());
+        JsonObject sjf = byPoint.get(1).getAsJsonObject();
+        assertEquals("queue=sjf", sjf.get("point").getAsString());
+        assertEquals(3, sjf.getAsJsonArray("seeds").size());
+        JsonArray counts = sjf.getAsJsonObject("throughput_per_s").getAsJsonArray("values");
+        assertEquals(3, counts.size());
+        for (long seed = 1; seed <= 3; seed++) {
+            JsonObject run = JsonParser.parseString(Files.readString(out.resolve("s/queue=sjf/seed=" + seed
+                    + "/summary.json"))).getAsJsonObject().getAsJsonObject("run");
+            assertEquals(seed, run.get("seed").getAsLong(), "each seed's own run");
+        }
+        JsonArray p50 = byPoint.get(0).getAsJsonObject().getAsJsonObject("e2e_p50_us").getAsJsonArray("values");
+        assertTrue(p50.get(0).getAsDouble() != p50.get(1).getAsDouble() || p50.get(1).getAsDouble()
+                != p50.get(2).getAsDouble(), "another seed, another schedule and drawn times: " + p50);
+    }
+
+    @Test
     void aSweepRunsEveryPolicyOnTheSameTrace() throws Exception {
         Path out = tmp.resolve("runs-sweep");
         assertEquals(0, sim("--trace", busyTrace.toString(), "--workers", "1", "--config",
