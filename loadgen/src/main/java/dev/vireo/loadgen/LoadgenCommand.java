@@ -172,7 +172,7 @@ public final class LoadgenCommand {
     }
 
     @Command(name = "trace", mixinStandardHelpOptions = true,
-            description = "Replay a trace open loop (Azure Functions 2019 schema).")
+            description = "Replay a trace open loop (Azure Functions 2019 files, or an Ilúvatar trace file and its metadata).")
     static final class Trace extends Run {
         @Mixin
         TraceOptions replayed;

@@ -46,7 +46,7 @@ public final class ResultsCommand {
                 checked(spec, p);
                 if (DagResults.isDagFolder(p)) {
                     throw new ParameterException(spec.commandLine(), p + " holds a workflow run (table tasks):"
-                            + " compare compares invocation runs (query both records.duckdb files instead)");
+                            + " compare compares invocation runs (query their records.duckdb files instead)");
                 }
             }
             JsonObject c = Results.compare(runs);

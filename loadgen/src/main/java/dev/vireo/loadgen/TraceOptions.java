@@ -52,9 +52,10 @@ public final class TraceOptions {
             Path meta = metadata != null ? metadata : IluvatarTrace.metadataFor(trace);
             return AzureTrace.only(IluvatarTrace.load(trace, meta), only, trace.toString());
         }
-        if (metadata != null) {
-            throw new ParameterException(spec.commandLine(), "--metadata goes with an Ilúvatar trace file ("
-                    + IluvatarTrace.HEADER + "); " + trace + " is not one");
+        if (metadata != null || java.nio.file.Files.isRegularFile(trace)) {
+            throw new ParameterException(spec.commandLine(), trace + " is not an Ilúvatar invocation file (its first"
+                    + " line must be " + IluvatarTrace.HEADER + ")" + (metadata != null ? "; --metadata goes with one"
+                    : "; an Azure Functions 2019 trace is a folder"));
         }
         return AzureTrace.only(AzureTrace.load(trace), only, trace.toString());
     }

@@ -146,6 +146,9 @@ public final class SimCommand implements Callable<Integer> {
         // options first, files after: a typo is reported before anything is read
         List<Map<ExtensionPoint, String>> grid = grid(sweeps);
         List<Long> seeds;
+        if (seedSpec != null && spec.commandLine().getParseResult().hasMatchedOption("--seed")) {
+            throw bad("--seed and --seeds: one or the other (--seeds runs every seed it names)");
+        }
         try {
             seeds = seedSpec == null ? List.of(replayed.seed) : SeedStats.parse(seedSpec);
         } catch (IllegalArgumentException e) {
@@ -246,7 +249,8 @@ public final class SimCommand implements Callable<Integer> {
 
     static String label(Map<ExtensionPoint, String> point) {
         StringBuilder b = new StringBuilder();
-        point.forEach((p, v) -> b.append(b.isEmpty() ? "" : "_").append(p.id()).append('=').append(v));
+        // nested (queue=fcfs/keepalive=ttl): DuckDB's hive partitioning reads the folders of a grid as columns
+        point.forEach((p, v) -> b.append(b.isEmpty() ? "" : "/").append(p.id()).append('=').append(v));
         return b.toString();
     }
 
@@ -261,9 +265,16 @@ public final class SimCommand implements Callable<Integer> {
             r = sim.run();
         }
         long wallSim = WallClock.nanos() - wall0;
+        // the policies it began with (what every exported row names: a swap is in "swaps"), and where a swap changed
+        // one, those at its end
         JsonObject policies = new JsonObject();
-        r.policies().forEach(policies::addProperty);
+        r.startPolicies().forEach(policies::addProperty);
         meta.add("policies", policies);
+        if (!r.startPolicies().equals(r.policies())) {
+            JsonObject end = new JsonObject();
+            r.policies().forEach(end::addProperty);
+            meta.add("policies_at_end", end);
+        }
         JsonObject summary = Results.write(dir, r.rows(), meta);
         long wallResults = WallClock.nanos() - wall0 - wallSim;
         if (report) {

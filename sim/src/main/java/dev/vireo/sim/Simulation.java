@@ -92,8 +92,12 @@ public final class Simulation {
      * @param setupWall wall time spent starting and stopping the nodes (their frameworks, bundles and components):
      *                  all of a run but the event loop
      */
+    /**
+     * A run's outcome; {@code startPolicies} are those it began with, {@code policies} those in force at its end (they
+     * differ where a swap changed one).
+     */
     public record Outcome(List<Row> rows, Duration simulated, VirtualTime.Counts counts, Map<String, String> policies,
-            List<String> notes, Duration setupWall) {
+            List<String> notes, Duration setupWall, Map<String, String> startPolicies) {
     }
 
     private final Setup setup;
@@ -325,6 +329,7 @@ public final class Simulation {
         long started = WallClock.nanos() - t0;
         List<Row> rows;
         Map<String, String> policies;
+        Map<String, String> startPolicies = cluster.policies();
         try {
             for (Swap s : setup.swaps()) {
                 time.schedule(() -> {
@@ -340,7 +345,7 @@ public final class Simulation {
             started += WallClock.nanos() - t1;
         }
         return new Outcome(rows, time.elapsed(), time.counts(), policies, List.copyOf(notes),
-                Duration.ofNanos(started));
+                Duration.ofNanos(started), startPolicies);
     }
 
     /**

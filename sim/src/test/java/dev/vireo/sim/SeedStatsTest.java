@@ -14,6 +14,8 @@ class SeedStatsTest {
     void seedsAreARangeOrAList() {
         assertEquals(List.of(1L, 2L, 3L, 4L, 5L), SeedStats.parse("1-5"));
         assertEquals(List.of(7L, 3L), SeedStats.parse("7, 3"));
+        assertEquals(List.of(Long.MAX_VALUE - 1, Long.MAX_VALUE),
+                SeedStats.parse((Long.MAX_VALUE - 1) + "-" + Long.MAX_VALUE), "the last long ends the range");
         for (String bad : List.of("5-1", "1", "1-1", "a-b", "1,1", "1,-2", "0-100", "")) {
             assertThrows(IllegalArgumentException.class, () -> SeedStats.parse(bad), bad);
         }
@@ -60,5 +62,11 @@ class SeedStatsTest {
         assertEquals(290, by.get(1).getAsJsonObject().getAsJsonObject("e2e_p50_us").get("mean").getAsDouble(), 1e-9);
         String table = SeedStats.table(by);
         assertTrue(table.contains("queue=sjf") && table.contains("290 +- "), table);
+        assertTrue(!table.contains("every seed gave the same"), table);
+        for (var e : lines) {
+            e.getAsJsonObject().getAsJsonObject("overall").addProperty("e2e_p50_us", 100);
+        }
+        assertTrue(SeedStats.table(SeedStats.byPoint(lines)).contains("every seed gave the same figures"),
+                "seeds that change nothing are said to");
     }
 }

@@ -213,6 +213,10 @@ class SimulationTest {
                     + "/summary.json"))).getAsJsonObject().getAsJsonObject("run");
             assertEquals(seed, run.get("seed").getAsLong(), "each seed's own run");
         }
+        IllegalArgumentException both = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> sim("--trace", trace.toString(), "--out", out.toString(), "--name", "both", "--seed", "3",
+                        "--seeds", "1-2"));
+        assertTrue(both.getMessage().contains("--seed and --seeds"), both.getMessage());
         JsonArray p50 = byPoint.get(0).getAsJsonObject().getAsJsonObject("e2e_p50_us").getAsJsonArray("values");
         assertTrue(p50.get(0).getAsDouble() != p50.get(1).getAsDouble() || p50.get(1).getAsDouble()
                 != p50.get(2).getAsDouble(), "another seed, another schedule and drawn times: " + p50);
@@ -248,6 +252,7 @@ class SimulationTest {
                 List.of(new Simulation.Swap(60_000, ExtensionPoint.QUEUE, "sjf"))), distro);
         Simulation.Outcome out = sim.run();
         assertEquals("sjf", out.policies().get("queue"));
+        assertEquals("fcfs", out.startPolicies().get("queue"), "what the run began with (its exported rows name it)");
         assertTrue(out.rows().stream().allMatch(r -> r.success() || r.errorKind().equals("OVERLOADED")),
                 "no invocation lost in the swap");
     }

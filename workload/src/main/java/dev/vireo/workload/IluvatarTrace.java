@@ -17,9 +17,9 @@ import java.util.Map;
  * Reads traces in the format of Ilúvatar's load generator, so that its users' traces replay unchanged: an invocation
  * file ({@code func_name,invoke_time_ms}: one line per invocation, its time in ms from the start) and a metadata file
  * ({@code func_name,cold_dur_ms,warm_dur_ms,mem_mb} and any further columns, e.g. {@code mean_iat}, {@code image_name};
- * columns are found by their header names). Each function replays at exactly its invocation times; its cold start is
- * {@code cold_dur_ms}, its execution {@code warm_dur_ms} every time (the metadata has one warm duration) and its memory
- * {@code mem_mb}. Functions of the metadata that the trace never invokes are left out. Every malformed line is an
+ * columns are found by their header names). Each function replays at exactly its invocation times; a cold invocation
+ * takes {@code cold_dur_ms} in all, as in Ilúvatar (its cold start {@code cold_dur_ms - warm_dur_ms}, then the
+ * execution), a warm one {@code warm_dur_ms} (the metadata has one warm duration), and its memory is {@code mem_mb}. Functions of the metadata that the trace never invokes are left out. Every malformed line is an
  * error naming its file and line; a traced function without metadata is one too.
  *
  * <p>The metadata file is found beside the trace when not named: {@code NAME-metadata.csv}, then
@@ -33,6 +33,9 @@ public final class IluvatarTrace {
     private IluvatarTrace() {
     }
 
+    /** Invocation times past this (31 days) are an error: a stray value would size every function's per-minute array. */
+    static final long MAX_TIME_MS = 31L * 24 * 3_600_000;
+
     /** Whether {@code file} is an invocation file of this format (a regular file whose header is {@link #HEADER}). */
     public static boolean is(Path file) throws IOException {
         if (!Files.isRegularFile(file)) {
@@ -40,8 +43,13 @@ public final class IluvatarTrace {
         }
         try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             String first = r.readLine();
-            return first != null && first.strip().replace(" ", "").equals(HEADER);
+            return first != null && header(first).equals(HEADER);
         }
+    }
+
+    /** A header line as compared: without a byte-order mark, quotes and spaces. */
+    static String header(String line) {
+        return line.replace("\uFEFF", "").replace("\"", "").replace(" ", "").strip();
     }
 
     /** The metadata file of {@code trace} when none is named; an error naming the places looked at if none is there. */
@@ -59,50 +67,81 @@ public final class IluvatarTrace {
                 + tried.get(1).getFileName() + " beside it (name one with --metadata)");
     }
 
-    /** The trace's functions, in the order of their first invocation. */
+    /**
+     * The trace's functions, in the order of their first invocation. Read line by line (a trace of tens of millions of
+     * invocations is a few bytes per invocation in memory here, its times only).
+     */
     public static List<FunctionTrace> load(Path trace, Path metadata) throws IOException {
         Map<String, Meta> meta = metadata(metadata);
-        Map<String, List<Long>> times = new LinkedHashMap<>();
+        Map<String, Times> times = new LinkedHashMap<>();
         long last = 0;
-        List<String> lines = Files.readAllLines(trace, StandardCharsets.UTF_8);
-        if (lines.isEmpty() || !lines.get(0).strip().replace(" ", "").equals(HEADER)) {
-            throw new IOException(trace.getFileName() + ":1: header '" + HEADER + "' expected");
-        }
-        for (int i = 1; i < lines.size(); i++) {
-            String line = lines.get(i).strip();
-            if (line.isEmpty()) {
-                continue;
+        try (BufferedReader r = Files.newBufferedReader(trace, StandardCharsets.UTF_8)) {
+            String first = r.readLine();
+            if (first == null || !header(first).equals(HEADER)) {
+                throw new IOException(trace.getFileName() + ":1: header '" + HEADER + "' expected");
             }
-            String where = trace.getFileName() + ":" + (i + 1);
-            String[] cells = line.split(",", -1);
-            if (cells.length != 2) {
-                throw new IOException(where + ": " + cells.length + " columns, 2 expected (func_name,invoke_time_ms)");
+            int n = 1;
+            for (String raw = r.readLine(); raw != null; raw = r.readLine()) {
+                n++;
+                String line = raw.strip();
+                if (line.isEmpty()) {
+                    continue;
+                }
+                String where = trace.getFileName() + ":" + n;
+                String[] cells = line.split(",", -1);
+                if (cells.length != 2) {
+                    throw new IOException(where + ": " + cells.length + " columns, 2 expected (func_name,invoke_time_ms)");
+                }
+                String fn = cells[0].strip();
+                if (fn.isEmpty()) {
+                    throw new IOException(where + ": func_name is empty");
+                }
+                if (!meta.containsKey(fn)) {
+                    throw new IOException(where + ": function '" + fn + "' has no line in " + metadata.getFileName());
+                }
+                long at = wholeMs(cells[1], where, "invoke_time_ms");
+                if (at > MAX_TIME_MS) {
+                    throw new IOException(where + ": invoke_time_ms " + at + " is past 31 days");
+                }
+                times.computeIfAbsent(fn, k -> new Times()).add(at);
+                last = Math.max(last, at);
             }
-            String fn = cells[0].strip();
-            if (fn.isEmpty()) {
-                throw new IOException(where + ": func_name is empty");
-            }
-            if (!meta.containsKey(fn)) {
-                throw new IOException(where + ": function '" + fn + "' has no line in " + metadata.getFileName());
-            }
-            long at = wholeMs(cells[1], where, "invoke_time_ms");
-            times.computeIfAbsent(fn, k -> new ArrayList<>()).add(at);
-            last = Math.max(last, at);
         }
         int minutes = (int) (last / 60_000) + 1;
         List<FunctionTrace> out = new ArrayList<>();
-        for (Map.Entry<String, List<Long>> e : times.entrySet()) {
-            long[] at = e.getValue().stream().mapToLong(Long::longValue).sorted().toArray();
+        for (Map.Entry<String, Times> e : times.entrySet()) {
+            long[] at = e.getValue().sorted();
             int[] perMinute = new int[minutes];
             for (long t : at) {
                 perMinute[(int) (t / 60_000)]++;
             }
             Meta m = meta.get(e.getKey());
             double w = m.warmMs();
-            FunctionTrace.Durations d = new FunctionTrace.Durations(w, at.length, w, m.coldMs(), w, w, w, w, w, w, w);
+            // Ilúvatar's cold_dur_ms is a cold invocation's whole time; the replay adds the execution to the start
+            double coldStart = Math.max(0, m.coldMs() - w);
+            FunctionTrace.Durations d = new FunctionTrace.Durations(w, at.length, w, coldStart, w, w, w, w, w, w, w);
             out.add(new FunctionTrace("iluvatar", e.getKey(), e.getKey(), "http", perMinute, d, m.memoryMb(), at));
         }
         return List.copyOf(out);
+    }
+
+    /** A function's invocation times as read: a growing array of longs. */
+    private static final class Times {
+        private long[] values = new long[16];
+        private int size;
+
+        void add(long v) {
+            if (size == values.length) {
+                values = Arrays.copyOf(values, size * 2);
+            }
+            values[size++] = v;
+        }
+
+        long[] sorted() {
+            long[] out = Arrays.copyOf(values, size);
+            Arrays.sort(out);
+            return out;
+        }
     }
 
     /** One function's metadata. */
@@ -117,7 +156,7 @@ public final class IluvatarTrace {
         if (lines.isEmpty()) {
             throw new IOException(file.getFileName() + " is empty (a header line is expected)");
         }
-        List<String> header = Arrays.stream(lines.get(0).split(",", -1)).map(String::strip).toList();
+        List<String> header = Arrays.stream(header(lines.get(0)).split(",", -1)).toList();
         Map<String, Integer> column = new HashMap<>();
         for (String c : METADATA_COLUMNS) {
             int i = header.indexOf(c);

@@ -46,7 +46,7 @@ class IluvatarTraceTest {
         assertArrayEquals(new long[] {1, 10, 100, 60_000}, a.invokeAtMs(), "sorted");
         assertArrayEquals(new int[] {3, 1}, a.perMinute(), "counted per minute, as long as the trace");
         assertEquals(4, a.invocations());
-        assertEquals(5_000, a.coldMs());
+        assertEquals(4_500, a.coldMs(), "cold_dur_ms is a cold invocation's whole time: 5,000 - the 500 it executes");
         assertEquals(500, a.warmMs());
         assertEquals(512, a.memoryMb());
 
@@ -60,6 +60,17 @@ class IluvatarTraceTest {
         assertTrue(planned.stream().filter(p -> p.function().function().equals("a"))
                 .allMatch(p -> p.payload().equals("{\"ms\":500,\"sim_exec_ms\":500}")),
                 "every execution is warm_dur_ms: " + planned);
+    }
+
+    @Test
+    void windowsLineEndsAByteOrderMarkAndQuotedHeadersAreRead() throws IOException {
+        Path meta = write("w-metadata.csv", "\uFEFF\"func_name\",\"cold_dur_ms\",\"warm_dur_ms\",\"mem_mb\"\r\n"
+                + "f,300,100,128\r\n");
+        Path t = write("w.csv", "\uFEFFfunc_name, invoke_time_ms\r\nf,5\r\nf,7\r\n");
+        assertTrue(IluvatarTrace.is(t));
+        FunctionTrace f = IluvatarTrace.load(t, meta).get(0);
+        assertArrayEquals(new long[] {5, 7}, f.invokeAtMs());
+        assertEquals(200, f.coldMs());
     }
 
     @Test
@@ -88,6 +99,8 @@ class IluvatarTraceTest {
                 message(write("t.csv", "func_name,invoke_time_ms\na,1,2\n"), meta));
         assertEquals("t.csv:1: header 'func_name,invoke_time_ms' expected",
                 message(write("t.csv", "name,time\na,1\n"), meta));
+        assertEquals("t.csv:3: invoke_time_ms 2678400001 is past 31 days",
+                message(write("t.csv", "func_name,invoke_time_ms\na,1\na,2678400001\n"), meta));
         Path t = write("t.csv", "func_name,invoke_time_ms\na,1\n");
         assertEquals("m2.csv:1: no column 'warm_dur_ms' (the header needs func_name,cold_dur_ms,warm_dur_ms,mem_mb)",
                 message(t, write("m2.csv", "func_name,cold_dur_ms,mem_mb\na,1,1\n")));
