@@ -85,6 +85,12 @@ public final class SoakBench {
         public int memoryMb() {
             return MEMORY_MB * (servingClients + churnSlots);
         }
+
+        /** The same run against the worker at {@code target} (gRPC) whose process is {@code pid}. */
+        public Setup on(String target, long pid) {
+            return new Setup(target, pid, code, realBackend, transport, simContainers, realContainers,
+                    servingClients, churnSlots, warmupSim, warmupReal, probeS, sampleS);
+        }
     }
 
     /** A sample of the time series. */

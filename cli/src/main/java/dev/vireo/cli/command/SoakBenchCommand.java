@@ -71,6 +71,7 @@ public final class SoakBenchCommand implements Callable<Integer> {
             throw new CliException(CliException.FAILED, "bench soak with real containers needs root (or --real 0)");
         }
         Home home = Home.detect();
+        // the worker's address and process are known once it runs (Setup.on)
         SoakBench.Setup setup = new SoakBench.Setup(null, 0, home.dir().resolve("examples/noop"), backend, transport,
                 sim, real, clients, slots, warmup.get(0), warmReal, quietS, sampleS);
         JsonObject run;
@@ -80,8 +81,7 @@ public final class SoakBenchCommand implements Callable<Integer> {
             b.start();
             long pid = b.instance.process().map(ProcessHandle::pid).orElseThrow(() -> new CliException(
                     CliException.FAILED, "the bench worker started but its process is not known (no pid file)"));
-            run = SoakBench.run(new SoakBench.Setup(b.grpc(), pid, setup.code(), backend, transport, sim, real,
-                    clients, slots, setup.warmupSim(), warmReal, quietS, sampleS));
+            run = SoakBench.run(setup.on(b.grpc(), pid));
         }
         if (json != null) {
             System.err.println("soak bench: wrote " + json + " and " + SoakBench.write(run, json));

@@ -46,9 +46,10 @@ public final class ClassDataArchive {
     public static List<String> options(Home home, String profile, List<String> jvmOptions) {
         Path file;
         try {
-            file = file(home, profile, jvmOptions);
+            String build = key(home, profile);
+            file = file(home, profile, build, jvmOptions);
             Files.createDirectories(file.getParent());
-            removeOtherBuilds(home, profile);
+            removeOtherBuilds(file.getParent(), profile, build);
         } catch (IOException e) {
             // not there to be made (e.g. run/cds of another user): a slower start, nothing else
             return List.of();
@@ -62,8 +63,11 @@ public final class ClassDataArchive {
 
     /** The archive of this profile, build and JVM options (it may not exist yet). */
     public static Path file(Home home, String profile, List<String> jvmOptions) throws IOException {
-        return home.runRoot().resolve("cds").resolve(profile + "-" + key(home, profile) + "-"
-                + optionsKey(jvmOptions) + ".jsa");
+        return file(home, profile, key(home, profile), jvmOptions);
+    }
+
+    private static Path file(Home home, String profile, String build, List<String> jvmOptions) {
+        return home.runRoot().resolve("cds").resolve(profile + "-" + build + "-" + optionsKey(jvmOptions) + ".jsa");
     }
 
     /** "default" without options, else a hash of them in order. */
@@ -108,9 +112,8 @@ public final class ClassDataArchive {
     }
 
     /** Removes the profile's archives of other builds (an instance that still maps one keeps its pages). */
-    private static void removeOtherBuilds(Home home, String profile) throws IOException {
-        Path dir = home.runRoot().resolve("cds");
-        String current = profile + "-" + key(home, profile) + "-";
+    private static void removeOtherBuilds(Path dir, String profile, String build) throws IOException {
+        String current = profile + "-" + build + "-";
         try (DirectoryStream<Path> old = Files.newDirectoryStream(dir, profile + "-*.jsa")) {
             for (Path p : old) {
                 if (!p.getFileName().toString().startsWith(current)) {
