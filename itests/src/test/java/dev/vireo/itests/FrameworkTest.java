@@ -95,6 +95,15 @@ public abstract class FrameworkTest {
         return buffer.toString(StandardCharsets.UTF_8);
     }
 
+    /** What the console's {@code scr:info} says of a component, for a time-out's message; never throws. */
+    protected String componentState(String component) {
+        try {
+            return console("scr:info " + component).strip();
+        } catch (Exception e) {
+            return "(scr:info failed: " + e + ")";
+        }
+    }
+
     /** Sets {@code key = value} in {@code configs/<file>} (adding the key if absent), replacing the file atomically. */
     protected void editConfig(String file, String key, String value) throws Exception {
         Path cfg = dir("configs").resolve(file);

@@ -315,8 +315,14 @@ public class WorkerIT extends FrameworkTest {
 
     @Test
     public void bearerTokenIsRequiredWhenConfigured() throws Exception {
+        // the shipped configuration (no token) in force first, so the edit is a change of a running API and not a
+        // race with the framework's first reading of the folder
+        awaitHttp();
         editConfig("vireo.worker.http.cfg", "auth.token", "s3cret");
-        await("token in force", () -> poll("/status") == 401);
+        int[] last = {0};
+        await(() -> "token in force: the last GET /status answered " + last[0] + " (-1: no answer); the API's"
+                + " component now: " + componentState("dev.vireo.worker.http.internal.HttpApi"),
+                () -> (last[0] = poll("/status")) == 401);
         assertEquals(200, http("GET", "/health", null).statusCode());
         assertEquals(401, http("GET", "/status", null, "Authorization", "Bearer wrong").statusCode());
         assertEquals(200, http("GET", "/status", null, "Authorization", "Bearer s3cret").statusCode());

@@ -122,7 +122,14 @@ public final class SchedExtGuest {
         Thread.sleep(1000);
         Map<Integer, Long> after = cpuTicks(labels.keySet());
         result.put("running_after_stop", labels.keySet().stream().allMatch(pid -> after.get(pid) > before.get(pid)));
+        // only group 0's two loops left running (the others stopped): with the scheduler gone the fair class spreads
+        // them over both CPUs at once, where under it they shared CPU 1. With all seven running, the fair class may
+        // find the placement the scheduler left balanced enough and move nothing.
+        List<Integer> others = labels.entrySet().stream().filter(e -> !e.getValue().equals("g0")).map(Map.Entry::getKey)
+                .toList();
+        signal("STOP", others);
         sample(labels, "after_");
+        signal("CONT", others);
 
         BpfLoader again = BpfLoader.start(artifacts.loader(), BpfLoader.Kind.SCHED, artifacts.schedObject(), pins,
                 READY);
@@ -150,6 +157,15 @@ public final class SchedExtGuest {
             Thread.sleep(SAMPLE_MS);
         }
         result.putAll(counts);
+    }
+
+    private static void signal(String signal, List<Integer> pids) throws Exception {
+        List<String> command = new ArrayList<>(List.of("kill", "-" + signal));
+        pids.forEach(pid -> command.add(Integer.toString(pid)));
+        int rc = new ProcessBuilder(command).inheritIO().start().waitFor();
+        if (rc != 0) {
+            throw new IOException(command + " exited " + rc);
+        }
     }
 
     private static Map<Integer, Long> cpuTicks(Iterable<Integer> pids) throws IOException {
