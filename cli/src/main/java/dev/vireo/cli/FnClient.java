@@ -224,6 +224,34 @@ public final class FnClient {
         return 0;
     }
 
+    /** {@code worker settings}: the node's configuration (a controller's, then each worker's), as pid.key = value. */
+    public int settings() throws IOException, InterruptedException {
+        Reply r = call("GET", "/settings", null, Map.of());
+        if (!r.ok()) {
+            return failed(r);
+        }
+        JsonObject s = r.body().getAsJsonObject();
+        if (json) {
+            System.out.println(s);
+            return 0;
+        }
+        printSettings(s);
+        return 0;
+    }
+
+    private static void printSettings(JsonObject s) {
+        System.out.println("# " + s.get("role").getAsString() + " " + s.get("node").getAsString());
+        for (var pid : s.getAsJsonObject("configuration").entrySet()) {
+            for (var kv : pid.getValue().getAsJsonObject().entrySet()) {
+                System.out.println(pid.getKey() + "." + kv.getKey() + " = " + kv.getValue().getAsString());
+            }
+        }
+        for (JsonElement w : s.getAsJsonArray("workers")) {
+            System.out.println();
+            printSettings(w.getAsJsonObject());
+        }
+    }
+
     public int status() throws IOException, InterruptedException {
         Reply r = call("GET", "/status", null, Map.of());
         if (!r.ok()) {

@@ -326,6 +326,16 @@ public class WorkerIT extends FrameworkTest {
         assertEquals(200, http("GET", "/health", null).statusCode());
         assertEquals(401, http("GET", "/status", null, "Authorization", "Bearer wrong").statusCode());
         assertEquals(200, http("GET", "/status", null, "Authorization", "Bearer s3cret").statusCode());
+        // the node's settings, from Configuration Admin: the file's values as the components got them, the token
+        // redacted
+        var settings = com.google.gson.JsonParser.parseString(http("GET", "/settings", null, "Authorization",
+                "Bearer s3cret").body()).getAsJsonObject();
+        assertEquals(settings.toString(), "worker", settings.get("role").getAsString());
+        var api = settings.getAsJsonObject("configuration").getAsJsonObject("vireo.worker.http");
+        assertEquals(settings.toString(), "(redacted)", api.get("auth.token").getAsString());
+        assertEquals("${vireo.http.port} replaced", Integer.toString(httpPort()), api.get("port").getAsString());
+        assertTrue(settings.toString(), settings.getAsJsonObject("configuration").has("vireo.kernel"));
+        assertFalse(settings.toString(), settings.toString().contains("s3cret"));
         assertFalse(http("GET", "/functions", null).body().contains("["));
     }
 }

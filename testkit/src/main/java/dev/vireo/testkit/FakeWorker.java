@@ -48,6 +48,8 @@ public final class FakeWorker implements WorkerService {
     public volatile RuntimeException statusFails;
     /** When set, invocations are admitted and their stage then fails with it (a rejection after admission). */
     public volatile WorkerException invokeFailsLater;
+    /** What {@link #settings()} answers; unset, it cannot tell (the interface's default). */
+    public volatile dev.vireo.api.worker.NodeSettings settings;
 
     @Override
     public String name() {
@@ -157,6 +159,12 @@ public final class FakeWorker implements WorkerService {
             throw unknown(functionId);
         }
         return CompletableFuture.completedFuture(Math.min(count, 2));
+    }
+
+    @Override
+    public dev.vireo.api.worker.NodeSettings settings() {
+        dev.vireo.api.worker.NodeSettings s = settings;
+        return s != null ? s : WorkerService.super.settings();
     }
 
     @Override

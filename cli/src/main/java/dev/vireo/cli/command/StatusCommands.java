@@ -4,12 +4,13 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
-/** {@code vireo worker status} and {@code vireo controller status}. */
+/** {@code vireo worker status|settings} and {@code vireo controller status}. */
 public final class StatusCommands {
     private StatusCommands() {
     }
 
-    @Command(name = "worker", description = "A running worker.", subcommands = Worker.WorkerStatus.class)
+    @Command(name = "worker", description = "A running worker.", subcommands = {Worker.WorkerStatus.class,
+        Worker.WorkerSettings.class})
     public static final class Worker {
         @Command(name = "status", description = "Queue, containers (running/cached), memory, resources, per-function"
                 + " statistics.")
@@ -20,6 +21,18 @@ public final class StatusCommands {
             @Override
             public Integer call() throws Exception {
                 return target.client("all-in-one").status();
+            }
+        }
+
+        @Command(name = "settings", description = "What the node runs with: its configuration (secrets redacted) and,"
+                + " from a controller, each worker's in service.")
+        static final class WorkerSettings implements Callable<Integer> {
+            @Mixin
+            Target target;
+
+            @Override
+            public Integer call() throws Exception {
+                return target.client("all-in-one").settings();
             }
         }
     }

@@ -67,4 +67,17 @@ public interface WorkerService {
     default java.util.Optional<InvocationAnatomy> anatomy(String tid) {
         return java.util.Optional.empty();
     }
+
+    /**
+     * What this node runs with (its configuration; a controller adds that of each worker in service), so a run can
+     * be reproduced: a live run stores it and {@code vireo sim --like} sets the simulation up from it.
+     *
+     * @throws WorkerException {@link dev.vireo.api.model.ErrorKind#INVALID_REQUEST} from a service that cannot tell
+     *                         (the default)
+     * @since 1.3
+     */
+    default NodeSettings settings() {
+        throw new WorkerException(dev.vireo.api.model.ErrorKind.INVALID_REQUEST, name()
+                + " does not report its settings");
+    }
 }

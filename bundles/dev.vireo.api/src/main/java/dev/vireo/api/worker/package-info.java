@@ -6,7 +6,11 @@
  *
  * <p>1.2: {@link dev.vireo.api.worker.WorkerService#anatomy} and {@link dev.vireo.api.worker.InvocationAnatomy}: the
  * hops of a recent invocation, for the latency anatomy.
+ *
+ * <p>1.3: {@link dev.vireo.api.worker.WorkerService#settings}, {@link dev.vireo.api.worker.NodeSettings} and the
+ * {@link dev.vireo.api.worker.NodeConfiguration} service: what a node runs with, stored with a live run so that a
+ * simulation can reproduce it.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.2.0")
+@org.osgi.annotation.versioning.Version("1.3.0")
 package dev.vireo.api.worker;

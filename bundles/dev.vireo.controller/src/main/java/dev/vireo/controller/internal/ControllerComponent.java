@@ -6,6 +6,7 @@ import dev.vireo.api.cluster.WorkerConnector;
 import dev.vireo.api.plugin.PluginRegistry;
 import dev.vireo.api.time.Clock;
 import dev.vireo.api.time.TaskScheduler;
+import dev.vireo.api.worker.NodeConfiguration;
 import dev.vireo.api.worker.WorkerService;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Hashtable;
@@ -16,6 +17,9 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.Designate;
 
 /**
@@ -37,6 +41,17 @@ public final class ControllerComponent {
         core = new ControllerCore(ControllerOptions.of(config), registry, clock, scheduler, connector, meters);
         registration = context.registerService(new String[] {WorkerService.class.getName(),
             ClusterService.class.getName(), ClusterMembers.class.getName()}, core, new Hashtable<>());
+    }
+
+    /** The node's configuration, for the controller's settings (the kernel provides it). */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void setConfiguration(NodeConfiguration view) {
+        core.configuration(view);
+    }
+
+    void unsetConfiguration(NodeConfiguration view) {
+        core.configurationGone(view);
     }
 
     @Modified

@@ -3,16 +3,21 @@ package dev.vireo.controller.internal;
 import dev.vireo.api.cluster.ClusterService;
 import dev.vireo.api.cluster.WorkerConnector;
 import dev.vireo.api.cluster.WorkerMember;
+import dev.vireo.api.model.ErrorKind;
 import dev.vireo.api.model.FunctionSpec;
 import dev.vireo.api.model.InvocationRecord;
 import dev.vireo.api.plugin.PluginRegistry;
 import dev.vireo.api.time.Clock;
 import dev.vireo.api.time.TaskScheduler;
 import dev.vireo.api.worker.AsyncResult;
+import dev.vireo.api.worker.NodeConfiguration;
+import dev.vireo.api.worker.NodeSettings;
+import dev.vireo.api.worker.WorkerException;
 import dev.vireo.api.worker.WorkerService;
 import dev.vireo.api.worker.WorkerStatus;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.lang.System.Logger.Level;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 
@@ -37,6 +42,7 @@ final class ControllerCore implements WorkerService, ClusterService {
     private final ClusterStatus cluster;
     private final Router router;
     private volatile ControllerOptions options;
+    private volatile NodeConfiguration configuration;
 
     /** A controller that starts its heartbeat and joins the configured workers on the scheduler. */
     ControllerCore(ControllerOptions options, PluginRegistry registry, Clock clock, TaskScheduler scheduler,
@@ -147,5 +153,42 @@ final class ControllerCore implements WorkerService, ClusterService {
     @Override
     public WorkerStatus status() {
         return cluster.status();
+    }
+
+    void configuration(NodeConfiguration view) {
+        configuration = view;
+    }
+
+    void configurationGone(NodeConfiguration view) {
+        if (configuration == view) {
+            configuration = null;
+        }
+    }
+
+    /**
+     * The controller's configuration and each worker in service's settings as it answers them (by name); a worker
+     * that cannot answer makes the whole answer fail, naming it, since a partial picture would reproduce another
+     * cluster.
+     */
+    @Override
+    public NodeSettings settings() {
+        NodeConfiguration view = configuration;
+        if (view == null) {
+            return WorkerService.super.settings();
+        }
+        List<NodeSettings> workers = new ArrayList<>();
+        List<Member> healthy = new ArrayList<>(membership.healthy());
+        healthy.sort(java.util.Comparator.comparing(m -> m.name));
+        for (Member m : healthy) {
+            try {
+                workers.add(m.remote.settings());
+            } catch (WorkerException e) {
+                throw new WorkerException(e.kind(), "worker " + m.name + ": " + e.getMessage());
+            } catch (RuntimeException e) {
+                throw new WorkerException(ErrorKind.UNREACHABLE, "worker " + m.name + " did not report its settings: "
+                        + e.getMessage());
+            }
+        }
+        return new NodeSettings(options.name(), "controller", view.current(), workers);
     }
 }

@@ -13,8 +13,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.vireo.api.cluster.ClusterMembers;
 import dev.vireo.api.cluster.ClusterService;
 import dev.vireo.api.cluster.WorkerMember;
+import dev.vireo.api.model.ErrorKind;
 import dev.vireo.api.model.FunctionSpec;
 import dev.vireo.api.model.ValidationException;
+import dev.vireo.api.worker.WorkerException;
 import dev.vireo.api.worker.WorkerService;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.lang.reflect.Method;
@@ -139,6 +141,28 @@ class ControllerComponentTest {
         time.runFor(java.time.Duration.ofMillis(50));
         assertFalse(core.members().get(0).healthy());
         assertEquals("missed 5 heartbeats: worker at h:1 did not answer", core.members().get(0).reason());
+    }
+
+    @Test
+    void settingsAreTheControllersConfigurationAndEachWorkersInService() {
+        Map<String, Object> config = initial();
+        config.put("workers", "w2=h:2,w1=h:1,w3=h:3");
+        ControllerCore core = activate(config);
+        WorkerException none = assertThrows(WorkerException.class, core::settings);
+        assertTrue(none.getMessage().contains("does not report its settings"), none.getMessage());
+        component.setConfiguration(() -> Map.of("vireo.controller", Map.of("retry", "false")));
+        workers.at("h:3").answering = false;
+        time.runFor(java.time.Duration.ofMillis(1000)); // w3 misses its heartbeats: out of service
+        var s = core.settings();
+        assertEquals("ctl-a", s.node());
+        assertEquals("controller", s.role());
+        assertEquals(Map.of("vireo.controller", Map.of("retry", "false")), s.configuration());
+        assertEquals(List.of("w1", "w2"), s.workers().stream().map(w -> w.of("vireo.worker").get("name")).toList(),
+                "the workers in service, by name");
+        workers.at("h:2").answering = false;
+        WorkerException e = assertThrows(WorkerException.class, core::settings);
+        assertEquals(ErrorKind.UNREACHABLE, e.kind());
+        assertTrue(e.getMessage().startsWith("worker w2: "), e.getMessage());
     }
 
     @Test

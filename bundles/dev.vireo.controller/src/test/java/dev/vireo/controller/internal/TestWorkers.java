@@ -143,6 +143,13 @@ final class TestWorkers implements WorkerConnector {
         }
 
         @Override
+        public dev.vireo.api.worker.NodeSettings settings() {
+            check();
+            return new dev.vireo.api.worker.NodeSettings(name, "worker", Map.of("vireo.worker", Map.of("name", name)),
+                    List.of());
+        }
+
+        @Override
         public WorkerStatus status() {
             statusCalls.incrementAndGet();
             check();

@@ -7,6 +7,8 @@ import dev.vireo.api.spi.probe.CpuWaitProbe;
 import dev.vireo.api.time.Clock;
 import dev.vireo.api.time.TaskScheduler;
 import dev.vireo.api.worker.AsyncResult;
+import dev.vireo.api.worker.NodeConfiguration;
+import dev.vireo.api.worker.NodeSettings;
 import dev.vireo.api.worker.WorkerService;
 import dev.vireo.api.worker.WorkerStatus;
 import java.util.List;
@@ -28,6 +30,7 @@ public final class WorkerComponent implements WorkerService {
     private final WorkerCore core;
     /** The Vireo home (framework property vireo.home), always a code root: its examples/ are functions. */
     private final String home;
+    private volatile NodeConfiguration configuration;
 
     @Activate
     public WorkerComponent(org.osgi.framework.BundleContext context, @Reference PluginRegistry registry,
@@ -49,6 +52,19 @@ public final class WorkerComponent implements WorkerService {
 
     void unsetCpuWaitProbe(CpuWaitProbe probe) {
         core.cpuWaitProbeGone(probe);
+    }
+
+    /** The node's configuration, for {@link #settings()} (the kernel provides it). */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void setConfiguration(NodeConfiguration view) {
+        configuration = view;
+    }
+
+    void unsetConfiguration(NodeConfiguration view) {
+        if (configuration == view) {
+            configuration = null;
+        }
     }
 
     @Modified
@@ -109,5 +125,14 @@ public final class WorkerComponent implements WorkerService {
     @Override
     public java.util.Optional<dev.vireo.api.worker.InvocationAnatomy> anatomy(String tid) {
         return core.anatomy(tid);
+    }
+
+    @Override
+    public NodeSettings settings() {
+        NodeConfiguration view = configuration;
+        if (view == null) {
+            return WorkerService.super.settings();
+        }
+        return new NodeSettings(core.name(), "worker", view.current(), List.of());
     }
 }

@@ -197,6 +197,13 @@ final class GrpcRemoteWorker implements RemoteWorker {
     }
 
     @Override
+    public dev.vireo.api.worker.NodeSettings settings() {
+        dev.vireo.grpc.v1.NodeSettings reply = call(s -> s.settings(dev.vireo.grpc.v1.SettingsRequest
+                .getDefaultInstance()));
+        return Messages.settings(reply);
+    }
+
+    @Override
     public CompletionStage<WorkerStatus> statusAsync() {
         return stage(async.withDeadlineAfter(HEARTBEAT_DEADLINE_MS, TimeUnit.MILLISECONDS)
                 .status(StatusRequest.getDefaultInstance()), r -> Messages.status(r));

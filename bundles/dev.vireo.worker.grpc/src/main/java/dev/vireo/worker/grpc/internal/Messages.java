@@ -156,6 +156,21 @@ final class Messages {
         }
     }
 
+    static dev.vireo.grpc.v1.NodeSettings settings(dev.vireo.api.worker.NodeSettings s) {
+        var b = dev.vireo.grpc.v1.NodeSettings.newBuilder().setNode(s.node()).setRole(s.role());
+        s.configuration().forEach((pid, values) -> b.putConfiguration(pid,
+                dev.vireo.grpc.v1.PidSettings.newBuilder().putAllValues(values).build()));
+        s.workers().forEach(w -> b.addWorkers(settings(w)));
+        return b.build();
+    }
+
+    static dev.vireo.api.worker.NodeSettings settings(dev.vireo.grpc.v1.NodeSettings s) {
+        Map<String, Map<String, String>> configuration = new HashMap<>();
+        s.getConfigurationMap().forEach((pid, values) -> configuration.put(pid, values.getValuesMap()));
+        return new dev.vireo.api.worker.NodeSettings(s.getNode(), s.getRole(), configuration,
+                s.getWorkersList().stream().map(Messages::settings).toList());
+    }
+
     static StatusReply status(WorkerStatus s) {
         StatusReply.Builder b = StatusReply.newBuilder().setWorker(s.name()).setQueued(s.queued())
                 .setQueueCapacity(s.queueCapacity()).setRunning(s.running()).setFunctions(s.functions())

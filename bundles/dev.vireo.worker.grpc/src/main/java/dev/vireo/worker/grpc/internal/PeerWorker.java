@@ -103,4 +103,9 @@ final class PeerWorker implements WorkerService {
     public String toString() {
         return "worker '" + peer + "' (a peer)";
     }
+
+    @Override
+    public dev.vireo.api.worker.NodeSettings settings() {
+        return call(GrpcRemoteWorker::settings);
+    }
 }

@@ -243,6 +243,12 @@ final class WorkerGrpcService extends WorkerGrpc.WorkerImplBase {
         answer(out, () -> Messages.status(worker.status()));
     }
 
+    @Override
+    public void settings(dev.vireo.grpc.v1.SettingsRequest request,
+            StreamObserver<dev.vireo.grpc.v1.NodeSettings> out) {
+        answer(out, () -> Messages.settings(worker.settings()));
+    }
+
     /** The workflow service, or UNIMPLEMENTED (kind NOT_FOUND, as HTTP's 404) where none runs. */
     private DagService dags() {
         DagService d = dags.get();

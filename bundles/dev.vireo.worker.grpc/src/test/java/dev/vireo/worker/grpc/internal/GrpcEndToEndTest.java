@@ -225,6 +225,19 @@ class GrpcEndToEndTest {
     }
 
     @Test
+    void settingsCrossTheWireWithTheirWorkers() {
+        WorkerException none = assertThrows(WorkerException.class, () -> remote.settings());
+        assertEquals(ErrorKind.INVALID_REQUEST, none.kind(), "a node that cannot tell says so");
+        assertTrue(none.getMessage().contains("does not report its settings"), none.getMessage());
+        var w = new dev.vireo.api.worker.NodeSettings("w1", "worker", java.util.Map.of("vireo.worker",
+                java.util.Map.of("name", "w1", "queue.capacity", "100"), "vireo.kernel", java.util.Map.of()),
+                java.util.List.of());
+        worker.settings = new dev.vireo.api.worker.NodeSettings("ctl", "controller", java.util.Map.of(
+                "vireo.controller", java.util.Map.of("heartbeat.ms", "500")), java.util.List.of(w, w));
+        assertEquals(worker.settings, remote.settings());
+    }
+
+    @Test
     void aBugInTheWorkerIsInternal() {
         worker.statusFails = new IllegalStateException("boom");
         WorkerException e = assertThrows(WorkerException.class, () -> remote.status());

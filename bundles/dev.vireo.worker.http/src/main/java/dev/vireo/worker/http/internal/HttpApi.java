@@ -250,6 +250,10 @@ public final class HttpApi {
                 only(method, "GET");
                 return new Answer(200, Json.status(worker.status()));
             }
+            case "settings" -> {
+                only(method, "GET");
+                return new Answer(200, Json.settings(worker.settings()));
+            }
             case "functions" -> {
                 return functions(ex, method, parts, body);
             }
@@ -274,7 +278,7 @@ public final class HttpApi {
                         .orElse("null")) + "\n", Map.of());
             }
             default -> throw new HttpError(404, "NOT_FOUND", "no such endpoint: " + method + " " + path
-                    + "; endpoints: /health, /status, /functions, /functions/{id}/invoke, /functions/{id}/invoke-async,"
+                    + "; endpoints: /health, /status, /settings, /functions, /functions/{id}/invoke, /functions/{id}/invoke-async,"
                     + " /functions/{id}/prewarm, /invocations/{id}, /metrics" + (dags == null ? "" : ", /dags")
                     + (cluster == null ? "" : ", /workers"));
         }

@@ -303,6 +303,24 @@ final class Json {
         return a;
     }
 
+    /** A node's settings: {"node", "role", "configuration": {pid: {key: value}}, "workers": [the same]}. */
+    static JsonObject settings(dev.vireo.api.worker.NodeSettings s) {
+        JsonObject o = new JsonObject();
+        o.addProperty("node", s.node());
+        o.addProperty("role", s.role());
+        JsonObject configuration = new JsonObject();
+        s.configuration().forEach((pid, values) -> {
+            JsonObject v = new JsonObject();
+            values.forEach(v::addProperty);
+            configuration.add(pid, v);
+        });
+        o.add("configuration", configuration);
+        JsonArray workers = new JsonArray();
+        s.workers().forEach(w -> workers.add(settings(w)));
+        o.add("workers", workers);
+        return o;
+    }
+
     static JsonObject status(WorkerStatus s) {
         JsonObject o = new JsonObject();
         o.addProperty("worker", s.name());

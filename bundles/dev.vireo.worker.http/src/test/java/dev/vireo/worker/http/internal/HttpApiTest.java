@@ -358,6 +358,20 @@ class HttpApiTest {
     }
 
     @Test
+    void settingsAreTheNodesConfigurationAndItsWorkers() throws Exception {
+        assertError(send("GET", "/settings", null), 400, "INVALID_REQUEST");
+        worker.settings = new dev.vireo.api.worker.NodeSettings("ctl", "controller",
+                Map.of("vireo.controller", Map.of("heartbeat.ms", "500")), List.of(new dev.vireo.api.worker.NodeSettings(
+                        "w1", "worker", Map.of("vireo.worker.http", Map.of("auth.token", "(redacted)")), List.of())));
+        HttpResponse<String> r = send("GET", "/settings", null);
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals(json("{\"node\":\"ctl\",\"role\":\"controller\",\"configuration\":{\"vireo.controller\":"
+                + "{\"heartbeat.ms\":\"500\"}},\"workers\":[{\"node\":\"w1\",\"role\":\"worker\",\"configuration\":"
+                + "{\"vireo.worker.http\":{\"auth.token\":\"(redacted)\"}},\"workers\":[]}]}"), json(r.body()));
+        assertError(send("POST", "/settings", "{}"), 405, "INVALID_REQUEST");
+    }
+
+    @Test
     void noMetricsExporterIs503() throws Exception {
         assertError(send("GET", "/metrics", null), 503, "UNAVAILABLE");
     }
