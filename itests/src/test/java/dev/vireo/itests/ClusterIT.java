@@ -186,6 +186,42 @@ class ClusterIT {
         return (double) max / all;
     }
 
+    /**
+     * {@code vireo sim --like RUN} on the first test's run, which saturates the cluster, and on a light one: the
+     * simulation takes the trace, seed, speed, every node's settings, the warm containers and the network's delays
+     * from the run's folder, and its cold starts are within 2 points and its e2e p50 and p99 within 5 % of the live
+     * run's (#19's fidelity targets).
+     */
+    @Test
+    @Order(4)
+    void theSimulationReproducesASaturatedAndALightLiveRun() throws Exception {
+        JsonObject settings = JsonParser.parseString(Files.readString(dir.resolve("runs/t1/settings.json")))
+                .getAsJsonObject();
+        assertEquals("controller", settings.get("role").getAsString(), settings.toString());
+        assertEquals(2, settings.getAsJsonArray("workers").size(), settings.toString());
+        JsonObject saturated = summary(dir.resolve("runs/t1")).getAsJsonObject("overall");
+        assertTrue(saturated.get("overhead_p50_us").getAsLong() > 1_000_000, "saturated: invocations wait "
+                + saturated);
+        like("t1");
+        Path light = trace("light", 8, 3, 5);
+        Result r = vireo("loadgen", "trace", "--target", ctlGrpc, "--trace", light.toString(), "--speed", "2",
+                "--out", dir.resolve("runs").toString(), "--name", "light");
+        assertEquals(0, r.code(), r.out());
+        JsonObject overall = summary(dir.resolve("runs/light")).getAsJsonObject("overall");
+        assertTrue(overall.get("overhead_p50_us").getAsLong() < 100_000, "light: invocations hardly wait " + overall);
+        like("light");
+    }
+
+    private void like(String run) throws Exception {
+        Result r = vireo("sim", "--like", dir.resolve("runs/" + run).toString(), "--out", dir.resolve("runs").toString(),
+                "--name", run + "-like", "--report", "no");
+        assertEquals(0, r.code(), r.out());
+        JsonObject fidelity = JsonParser.parseString(Files.readString(dir.resolve("runs/" + run + "-like/like.json")))
+                .getAsJsonObject().getAsJsonObject("fidelity");
+        System.out.println("sim --like " + run + ": " + fidelity);
+        assertTrue(fidelity.get("within_targets").getAsBoolean(), run + ": " + fidelity + "\n" + r.out());
+    }
+
     @Test
     @Order(2)
     void everyBalancingPolicySpreadsOrSticksAsItShould() throws Exception {
@@ -294,7 +330,7 @@ class ClusterIT {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void aWorkerKilledMidRunIsTakenOutAndTheRunCarriesOnWithoutErrors() throws Exception {
         // a workflow through the controller too: 40 branches of 3 s spread over both workers (w2 dies during them),
         // then a fan-in
@@ -375,7 +411,7 @@ class ClusterIT {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void badInputsGetClearErrors() throws Exception {
         Path bad = dir.resolve("bad-trace");
         Files.createDirectories(bad);

@@ -112,7 +112,11 @@ public final class LoadgenCommand {
             long startEpoch = System.currentTimeMillis();
             long startNanos = System.nanoTime();
             SystemTime time = new SystemTime();
+            java.util.Optional<dev.vireo.api.worker.NodeSettings> settings;
             try (RemoteWorker target = connect(run.target, time)) {
+                // what the system runs with, as the run begins: what `vireo sim --like` reproduces
+                settings = RunSettings.capture(target, meta);
+                RunSettings.warmAtStart(target, meta);
                 rows = load(target, time, startNanos, meta, name.replaceAll("[^A-Za-z0-9]", "")
                         .toLowerCase(Locale.ROOT));
             } finally {
@@ -121,6 +125,9 @@ public final class LoadgenCommand {
             long endEpoch = startEpoch + (System.nanoTime() - startNanos) / 1_000_000;
             meta.put("start_epoch_ms", startEpoch).put("end_epoch_ms", endEpoch);
             JsonObject summary = Results.write(out, rows, meta.json());
+            if (settings.isPresent()) {
+                RunSettings.write(out, settings.get());
+            }
             if (run.graphite != null && !run.graphite.isEmpty()) {
                 // worker and controller push every step: wait past the end so the run's last points are stored
                 Thread.sleep(run.graphiteWaitS * 1000L);
@@ -205,6 +212,8 @@ public final class LoadgenCommand {
             List<FunctionTrace> functions = replayed.load();
             // the target checks the backend's name against its active backends and refuses an unknown one
             meta.trace(replayed.trace, replayed.seed, speed, replayed.minutes, backend, functions.size());
+            replayed.describe(meta);
+            meta.put("code", code.toAbsolutePath().normalize().toString());
             TraceMapping mapping = new TraceMapping(functions, backend, code.toAbsolutePath().toString());
             List<TraceMapping.Planned> plan = TraceMapping.plan(functions, replayed.seed, replayed.limitMs());
             Replay replay = new Replay(target, time, time, origin);

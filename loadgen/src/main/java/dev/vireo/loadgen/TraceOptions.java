@@ -20,7 +20,7 @@ public final class TraceOptions {
     @Spec(Spec.Target.MIXEE)
     CommandSpec spec;
 
-    @Option(names = "--trace", required = true, paramLabel = "DIR|FILE",
+    @Option(names = "--trace", paramLabel = "DIR|FILE",
             description = "trace folder (Azure Functions 2019 files; make one with vireo trace synth), or an invocation"
                     + " file of Ilúvatar's load generator (func_name,invoke_time_ms)")
     public Path trace;
@@ -41,6 +41,9 @@ public final class TraceOptions {
 
     /** Checks the options (before any file is read). */
     public void check() {
+        if (trace == null) {
+            throw new ParameterException(spec.commandLine(), "Missing required option: '--trace=DIR|FILE'");
+        }
         if (minutes < 0 || minutes > 1_440) {
             throw new ParameterException(spec.commandLine(), "--minutes must be 0-1440");
         }
@@ -58,6 +61,16 @@ public final class TraceOptions {
                     : "; an Azure Functions 2019 trace is a folder"));
         }
         return AzureTrace.only(AzureTrace.load(trace), only, trace.toString());
+    }
+
+    /** What else a run's metadata needs to replay the same trace: the metadata file and the functions chosen. */
+    public void describe(RunMetadata meta) {
+        if (metadata != null) {
+            meta.put("metadata", metadata.toAbsolutePath().normalize().toString());
+        }
+        if (!only.isEmpty()) {
+            meta.put("only", String.join(",", only));
+        }
     }
 
     public long limitMs() {

@@ -45,6 +45,24 @@ public final class Configs {
         return new Configs(dir, all);
     }
 
+    /**
+     * A node's settings as a live node reported them ({@code settings.json} of a live run): values already
+     * substituted; a redacted secret is left out (the simulation serves no API that would need it).
+     */
+    static Configs of(Path source, Map<String, Map<String, String>> settings) {
+        Map<String, Map<String, String>> all = new TreeMap<>();
+        settings.forEach((pid, values) -> {
+            Map<String, String> m = new TreeMap<>();
+            values.forEach((k, v) -> {
+                if (!v.equals(dev.vireo.api.worker.NodeSettings.REDACTED)) {
+                    m.put(k, v);
+                }
+            });
+            all.put(pid, m);
+        });
+        return new Configs(source, all);
+    }
+
     private static final java.util.regex.Pattern PROPERTY = java.util.regex.Pattern.compile(
             "\\$\\{([A-Za-z0-9._-]+)(?::-([^}]*))?}");
 

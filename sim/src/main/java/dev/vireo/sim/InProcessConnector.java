@@ -127,6 +127,11 @@ final class InProcessConnector implements WorkerConnector {
         }
 
         @Override
+        public dev.vireo.api.worker.NodeSettings settings() {
+            return worker().settings();
+        }
+
+        @Override
         public CompletionStage<WorkerStatus> statusAsync() {
             return hop(() -> CompletableFuture.completedFuture(worker().status()));
         }

@@ -78,6 +78,14 @@ public final class SimCommand implements Callable<Integer> {
     @Option(names = "--network-us", defaultValue = "0", description = "one-way network delay, 0-10000000 us")
     long networkUs;
 
+    @Option(names = "--speed", defaultValue = "1", description = "replay speed, > 0 and <= 1000 (as loadgen trace's)")
+    double speed;
+
+    @Option(names = "--like", paramLabel = "LIVE_RUN", description = "simulate exactly what a live trace run did (its"
+            + " trace, seed, speed, minutes, workers and every node's configuration; measured timings for a real"
+            + " backend) and compare the two (like.json)")
+    Path like;
+
     @Option(names = "--out", paramLabel = "DIR", defaultValue = LoadgenCommand.RUNS_DIR,
             description = "folder of results folders (default: ${DEFAULT-VALUE})")
     Path outRoot;
@@ -131,10 +139,39 @@ public final class SimCommand implements Callable<Integer> {
         return grid;
     }
 
+    /** What --like takes from the live run: these options would contradict it. */
+    private static final List<String> LIKE_TAKES = List.of("--trace", "--metadata", "--seed", "--minutes", "--only",
+            "--workers", "--config", "--speed", "--timings", "--sweep", "--seeds");
+
     @Override
     public Integer call() throws Exception {
+        LiveRun live = null;
+        if (like != null) {
+            for (String o : LIKE_TAKES) {
+                if (spec.commandLine().getParseResult().hasMatchedOption(o)) {
+                    throw bad("--like takes " + o + " from the live run; leave it out (--use, --swap and --network-us"
+                            + " may change what the simulation does)");
+                }
+            }
+            try {
+                live = LiveRun.read(like);
+            } catch (IllegalArgumentException e) {
+                throw bad(e.getMessage());
+            }
+            replayed.trace = live.trace();
+            replayed.metadata = live.metadata();
+            replayed.seed = live.seed();
+            replayed.minutes = live.minutes();
+            replayed.only = live.only();
+            speed = live.speed();
+            workers = live.workers();
+        }
         if (workers < 1 || workers > 1_000) {
-            throw bad("--workers must be 1-1000");
+            throw bad(live != null ? "--like " + like + ": the run's target had " + workers + " workers in service"
+                    : "--workers must be 1-1000");
+        }
+        if (!(speed > 0 && speed <= 1_000)) {
+            throw bad("--speed must be > 0 and <= 1000");
         }
         replayed.check();
         if (networkUs < 0 || networkUs > 10_000_000) {
@@ -183,7 +220,22 @@ public final class SimCommand implements Callable<Integer> {
             }
         }
         List<FunctionTrace> functions = replayed.load();
-        Configs configs = Configs.read(config);
+        // a run sent to a worker directly had no controller: the simulation's comes from --config's folder
+        Configs configs = live != null && live.controller() ? live.controllerConfigs() : Configs.read(config);
+        List<Configs> workerConfigs = live != null ? live.workerConfigs() : List.of();
+        if (live != null && !live.backend().equals("sim")) {
+            // containers of a real backend: their cold and warm times as the run measured them
+            timings = like;
+        }
+        Duration clientHop = Duration.ZERO;
+        if (live != null) {
+            // the network as the run measured it, unless --network-us says otherwise
+            LiveRun.Hops hops = live.hops();
+            if (!spec.commandLine().getParseResult().hasMatchedOption("--network-us")) {
+                networkUs = hops.network();
+            }
+            clientHop = Duration.ofNanos(hops.client() * 1_000);
+        }
         int replaced = -1;
         if (timings != null) {
             RecordedTimings.Applied a = RecordedTimings.apply(functions, timings);
@@ -202,11 +254,17 @@ public final class SimCommand implements Callable<Integer> {
             Path pointDir = grid.size() == 1 ? out : out.resolve(label(point));
             Path dir = seeds.size() == 1 ? pointDir : pointDir.resolve("seed=" + seed);
             Simulation.Setup setup = new Simulation.Setup(functions, configs, workers, seed,
-                    replayed.limitMs(), chosen, swaps, Duration.ofNanos(networkUs * 1_000));
-            RunMetadata meta = RunMetadata.simulated().trace(replayed.trace, seed, 1,
+                    replayed.limitMs(), chosen, swaps, Duration.ofNanos(networkUs * 1_000), speed, workerConfigs,
+                    live != null ? live.warm() : Map.of(), clientHop);
+            RunMetadata meta = RunMetadata.simulated().trace(replayed.trace, seed, speed,
                     replayed.minutes, "sim", functions.size())
                     .put("workers", workers).put("network_us", networkUs)
                     .put("config", configs.dir.toAbsolutePath().normalize().toString());
+            replayed.describe(meta);
+            if (live != null) {
+                meta.put("like", like.toAbsolutePath().normalize().toString())
+                        .put("client_us", clientHop.toNanos() / 1_000);
+            }
             if (replaced >= 0) {
                 meta.put("timings", timings.toAbsolutePath().normalize().toString()).put("timings_functions", replaced);
             }
@@ -221,6 +279,9 @@ public final class SimCommand implements Callable<Integer> {
             line.add("policies", summary.getAsJsonObject("run").get("policies"));
             line.add("overall", summary.getAsJsonObject("overall"));
             sweep.add(line);
+        }
+        if (live != null) {
+            compareWithLive(like, out);
         }
         if (seeds.size() > 1) {
             JsonArray byPoint = SeedStats.byPoint(sweep);
@@ -245,6 +306,22 @@ public final class SimCommand implements Callable<Integer> {
             System.out.println("sweep: " + out.toAbsolutePath().resolve("sweep.json"));
         }
         return 0;
+    }
+
+    /** The live run and its simulation side by side (overall and per function) into like.json, and how far apart. */
+    static JsonObject compareWithLive(Path live, Path simulated) throws Exception {
+        JsonObject comparison = Results.compare(List.of(live, simulated));
+        var overall = comparison.getAsJsonArray("groups").get(0).getAsJsonObject().getAsJsonArray("stats");
+        JsonObject fidelity = LiveRun.fidelity(overall.get(0).getAsJsonObject(), overall.get(1).getAsJsonObject());
+        comparison.add("fidelity", fidelity);
+        Files.writeString(simulated.resolve("like.json"), new GsonBuilder().setPrettyPrinting().create()
+                .toJson(comparison) + "\n");
+        System.out.println();
+        System.out.println("the live run (A) and its simulation (B):");
+        Results.printComparison(comparison, System.out);
+        System.out.println(LiveRun.describe(fidelity));
+        System.out.println("comparison: " + simulated.toAbsolutePath().resolve("like.json"));
+        return comparison;
     }
 
     static String label(Map<ExtensionPoint, String> point) {

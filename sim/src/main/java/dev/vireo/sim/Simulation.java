@@ -75,14 +75,43 @@ public final class Simulation {
      * @param use       plugins chosen instead of the configuration's (a sweep's point of the grid)
      * @param latency   one-way delay between controller and worker (zero: a direct call)
      */
+    /**
+     * What to simulate.
+     *
+     * @param configs       the configuration of every node (the controller's always)
+     * @param speed         the replay's speed, as a live run's {@code --speed} (> 0)
+     * @param workerConfigs each worker's own configuration where they differ (a live cluster's settings, {@code
+     *                      --like}): one per worker, its {@code vireo.worker} name kept; empty: every worker takes
+     *                      {@code configs} and is named worker-N
+     * @param warm          containers to start per function id before the replay (a live run's warm containers at
+     *                      its start, {@code --like}), through the controller's prewarm
+     * @param clientLatency one-way delay between the load generator and the controller (zero: a direct call)
+     */
     public record Setup(List<FunctionTrace> functions, Configs configs, int workers, long seed, long limitMs,
-            Map<ExtensionPoint, String> use, List<Swap> swaps, Duration latency) {
+            Map<ExtensionPoint, String> use, List<Swap> swaps, Duration latency, double speed,
+            List<Configs> workerConfigs, Map<String, Integer> warm, Duration clientLatency) {
         public Setup {
             if (workers < 1 || workers > 1_000) {
                 throw new IllegalArgumentException("--workers must be 1-1000, was " + workers);
             }
+            if (!(speed > 0 && speed <= 1_000)) {
+                throw new IllegalArgumentException("speed must be > 0 and <= 1000, was " + speed);
+            }
+            if (!workerConfigs.isEmpty() && workerConfigs.size() != workers) {
+                throw new IllegalArgumentException(workerConfigs.size() + " worker configurations for " + workers
+                        + " workers");
+            }
             use = Map.copyOf(use);
             swaps = List.copyOf(swaps);
+            workerConfigs = List.copyOf(workerConfigs);
+            warm = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(warm));
+        }
+
+        /** Every worker configured alike, the trace at its own pace. */
+        public Setup(List<FunctionTrace> functions, Configs configs, int workers, long seed, long limitMs,
+                Map<ExtensionPoint, String> use, List<Swap> swaps, Duration latency) {
+            this(functions, configs, workers, seed, limitMs, use, swaps, latency, 1, List.of(), Map.of(),
+                    Duration.ZERO);
         }
     }
 
@@ -138,7 +167,11 @@ public final class Simulation {
      * GPUs; simulated GPUs are configured as {@code devices} in {@code vireo.resource.gpu.cfg}).
      */
     private Map<String, String> kernel() {
-        Map<String, String> kernel = setup.configs().of("vireo.kernel");
+        return kernel(setup.configs());
+    }
+
+    private Map<String, String> kernel(Configs configs) {
+        Map<String, String> kernel = configs.of("vireo.kernel");
         kernel.put(ExtensionPoint.BACKEND.configKey(), "sim");
         kernel.put(ExtensionPoint.TRANSPORT.configKey(), "sim");
         kernel.put(ExtensionPoint.GPU_MONITOR.configKey(), "");
@@ -215,9 +248,14 @@ public final class Simulation {
                 java.util.concurrent.atomic.AtomicReference<WorkerConnector> connector =
                         new java.util.concurrent.atomic.AtomicReference<>();
                 for (int i = 1; i <= setup.workers(); i++) {
-                    String name = "worker-" + i;
-                    Map<String, Map<String, String>> config = setup.configs().all();
-                    config.put("vireo.kernel", kernel);
+                    boolean own = !setup.workerConfigs().isEmpty();
+                    Configs configs = own ? setup.workerConfigs().get(i - 1) : setup.configs();
+                    Map<String, Map<String, String>> config = configs.all();
+                    // a live cluster's worker keeps its name (a balancer may hash it); else worker-N
+                    String name = own ? config.getOrDefault("vireo.worker", Map.of()).getOrDefault("name", "")
+                            : "";
+                    name = name.isBlank() ? "worker-" + i : name;
+                    config.put("vireo.kernel", own ? kernel(configs) : kernel);
                     Map<String, String> c = config.computeIfAbsent("vireo.worker", k -> new LinkedHashMap<>());
                     c.put("name", name);
                     // the simulated host has no memory but the memory tracker's: the real host's /proc/meminfo stays out
@@ -227,7 +265,7 @@ public final class Simulation {
                             new InProcessDagPeers(name, membership::get, dagServices, connector::get), FIRST));
                     Node node = boot(name, workerProfile, config, workerOffers);
                     PluginRegistry r = node.service(PluginRegistry.class);
-                    check(node, r, workerProfile, kernel);
+                    check(node, r, workerProfile, config.get("vireo.kernel"));
                     WorkerService w = node.service(WorkerService.class);
                     dagServices.put(name, node.service(DagService.class));
                     workers.add(w);
@@ -407,13 +445,41 @@ public final class Simulation {
         }
     }
 
+    /**
+     * Starts the containers the run begins with ({@link Setup#warm}) for the trace's functions, through the
+     * controller's prewarm (spread over the workers), and runs the clock until they are up; a function the trace does
+     * not have is a note.
+     */
+    private void prewarm(WorkerService controller, TraceMapping mapping) {
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        mapping.names().keySet().forEach(f -> ids.add(mapping.id(f)));
+        List<CompletableFuture<Integer>> started = new ArrayList<>();
+        setup.warm().forEach((id, n) -> {
+            if (!ids.contains(id)) {
+                notes.add("warm at start: " + id + " is not a function of this trace; left out");
+            } else if (n > 0) {
+                started.add(controller.prewarm(id, Math.min(n, 10_000)).toCompletableFuture());
+            }
+        });
+        if (!started.isEmpty()) {
+            CompletableFuture<Void> all = CompletableFuture.allOf(started.toArray(CompletableFuture[]::new));
+            time.runUntil(all::isDone);
+            int up = started.stream().mapToInt(CompletableFuture::join).sum();
+            notes.add("started " + up + " warm containers before the replay, as the live run had at its start");
+        }
+    }
+
     /** The load generator's open loop (the same {@link Replay} a live run uses) on the virtual clock. */
     private List<Row> replay(WorkerService controller) {
         TraceMapping mapping = new TraceMapping(setup.functions(), "sim", "");
-        Replay replay = new Replay(controller, time, time, time.nanoTime());
-        replay.register(mapping);
+        new Replay(controller, time, time, time.nanoTime()).register(mapping);
+        prewarm(controller, mapping);
+        // the run's time axis begins once the containers it starts with are up
+        WorkerService target = setup.clientLatency().isZero() ? controller
+                : new ClientHop(controller, time, setup.clientLatency());
+        Replay replay = new Replay(target, time, time, time.nanoTime());
         List<TraceMapping.Planned> plan = TraceMapping.plan(setup.functions(), setup.seed(), setup.limitMs());
-        CompletableFuture<List<Row>> done = replay.start(plan, mapping, 1, "sim", row -> { });
+        CompletableFuture<List<Row>> done = replay.start(plan, mapping, setup.speed(), "sim", row -> { });
         time.runUntil(done::isDone);
         return done.join();
     }

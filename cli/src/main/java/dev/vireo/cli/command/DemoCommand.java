@@ -22,11 +22,12 @@ import picocli.CommandLine.Command;
  * {@code vireo demo}: the main job. Boots the all-in-one profile in its own run folder (a private copy of configs/
  * and deploy/, the HTTP API on a free port, so it never disturbs an instance of yours), registers and invokes
  * functions cold and warm, swaps policies from the console, by editing a config file and by hot-deploying a bundle,
- * prints status and stops; then a controller and two workers replay a synthetic trace, and the same trace runs in
- * the simulation under three queue policies. Every step runs the same commands a user types.
+ * prints status and stops; then a controller and two workers replay a synthetic trace, the simulation replays that
+ * run as it ran ({@code sim --like}: live and simulated side by side) and the same trace under three queue policies.
+ * Every step runs the same commands a user types.
  */
 @Command(name = "demo", description = "The main job: a worker, functions cold and warm, policies swapped three ways,"
-        + " a cluster replaying a trace, the same trace simulated.")
+        + " a cluster replaying a trace, that run simulated as it ran and under three queue policies.")
 public final class DemoCommand implements Callable<Integer> {
     private Home home;
     private String worker;
@@ -157,23 +158,30 @@ public final class DemoCommand implements Callable<Integer> {
         Path trace = demoDir.resolve("trace");
         try {
             Cluster.Addresses a = cluster.start(2, false, "sim, process", null);
-            run("trace", "synth", "--functions", "6", "--minutes", "1", "--seed", "1", "--rate", "1", "--out",
+            // 4 invocations/s of six functions, replayed 3x: more than the workers' CPUs run at once, so invocations
+            // queue and the queue policy decides who waits
+            run("trace", "synth", "--functions", "6", "--minutes", "1", "--seed", "1", "--rate", "4", "--out",
                     trace.toString());
             run("loadgen", "trace", "--target", a.controllerGrpc(), "--trace", trace.toString(), "--speed", "3",
                     "--out", home.runs().toString(), "--name", name);
             run("controller", "status", "--worker", a.controllerHttp());
-            step("12. the same trace in the time-skipping simulation (same controller, worker and policy code on a"
-                    + " virtual\n      clock), once per queue policy");
-            run("sim", "--trace", trace.toString(), "--workers", "2", "--seed", "1", "--sweep", "queue=fcfs,sjf,mqfq",
-                    "--out", home.runs().toString(), "--name", name + "-sim", "--report", "no");
+            step("12. that run again in the time-skipping simulation (the same controller, worker and policy code on a"
+                    + " virtual\n      clock): sim --like takes the trace, seed, speed and every node's settings from"
+                    + " the run's folder,\n      and puts live and simulated side by side");
+            run("sim", "--like", home.runs().resolve(name).toString(), "--out", home.runs().toString(), "--name",
+                    name + "-like", "--report", "no");
+            step("12b. the same trace simulated once per queue policy: what each would have done");
+            run("sim", "--trace", trace.toString(), "--workers", "2", "--seed", "1", "--speed", "3", "--sweep",
+                    "queue=fcfs,sjf,mqfq", "--out", home.runs().toString(), "--name", name + "-sim", "--report", "no");
             workflow(a.controllerHttp());
         } finally {
             cluster.stop();
         }
         System.out.println("demo finished: worker served cold and warm invocations; policies swapped by console, config"
                 + " file and hot deploy;");
-        System.out.println("a trace ran through the controller, then in simulation under three queue policies; a word"
-                + " count ran as a workflow over the cluster.");
+        System.out.println("a trace ran through the controller, then in simulation as it ran (compared: "
+                + name + "-like/like.json) and under three queue policies; a word count ran as a workflow over the"
+                + " cluster.");
         Path runs = home.runs();
         System.out.println("Report: " + runs.resolve(name).resolve("report.html") + " (records in "
                 + runs.resolve(name).resolve("records.duckdb") + "); simulations: " + runs.resolve(name + "-sim") + "/");
