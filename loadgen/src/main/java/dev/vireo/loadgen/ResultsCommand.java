@@ -40,6 +40,10 @@ public final class ResultsCommand {
         @Option(names = "--json", description = "print the comparison as JSON")
         boolean json;
 
+        @Option(names = "--html", paramLabel = "DIR", description = "also write compare.html there: the runs' latency"
+                + " CDFs overlaid, p50/p99 and cold-start bars, the table")
+        Path html;
+
         @Override
         public Integer call() throws Exception {
             for (Path p : runs) {
@@ -54,6 +58,14 @@ public final class ResultsCommand {
                 System.out.println(new GsonBuilder().setPrettyPrinting().create().toJson(c));
             } else {
                 Results.printComparison(c, System.out);
+            }
+            if (html != null) {
+                java.util.List<String> labels = new java.util.ArrayList<>();
+                for (int i = 0; i < runs.size(); i++) {
+                    labels.add(Results.label(i) + " " + runs.get(i).toAbsolutePath().normalize().getFileName());
+                }
+                Path page = ComparisonReport.write(html, "Comparison of " + runs.size() + " runs", runs, labels);
+                (json ? System.err : System.out).println("comparison: " + page.toAbsolutePath());
             }
             return 0;
         }

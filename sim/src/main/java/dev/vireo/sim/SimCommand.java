@@ -4,6 +4,7 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.vireo.api.plugin.ExtensionPoint;
+import dev.vireo.loadgen.ComparisonReport;
 import dev.vireo.loadgen.LoadgenCommand;
 import dev.vireo.loadgen.Report;
 import dev.vireo.loadgen.Results;
@@ -304,6 +305,15 @@ public final class SimCommand implements Callable<Integer> {
                         s.get("e2e_p50_us").getAsLong(), s.get("e2e_p99_us").getAsLong(), s.get("overhead_p99_us").getAsLong());
             }
             System.out.println("sweep: " + out.toAbsolutePath().resolve("sweep.json"));
+            List<Path> runs = new ArrayList<>();
+            List<String> labels = new ArrayList<>();
+            for (var e : sweep) {
+                String run = e.getAsJsonObject().get("run").getAsString();
+                runs.add(out.resolve(run));
+                labels.add(run);
+            }
+            Path page = ComparisonReport.write(out, "Sweep " + out.getFileName(), runs, labels);
+            System.out.println("comparison: " + page.toAbsolutePath());
         }
         return 0;
     }
@@ -320,7 +330,10 @@ public final class SimCommand implements Callable<Integer> {
         System.out.println("the live run (A) and its simulation (B):");
         Results.printComparison(comparison, System.out);
         System.out.println(LiveRun.describe(fidelity));
-        System.out.println("comparison: " + simulated.toAbsolutePath().resolve("like.json"));
+        Path page = ComparisonReport.write(simulated, "Live run " + live.getFileName() + " and its simulation",
+                List.of(live, simulated), List.of("live", "simulated"));
+        System.out.println("comparison: " + simulated.toAbsolutePath().resolve("like.json") + " (figures: "
+                + page.toAbsolutePath() + ")");
         return comparison;
     }
 

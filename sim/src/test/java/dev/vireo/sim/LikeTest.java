@@ -93,6 +93,8 @@ class LikeTest {
         assertEquals(0.0, fidelity.get("e2e_p99_pct").getAsDouble());
         assertTrue(fidelity.get("within_targets").getAsBoolean());
         assertTrue(json(like.resolve("like.json")).getAsJsonArray("groups").size() > 1, "per function too");
+        String page = Files.readString(like.resolve("compare.html"));
+        assertTrue(page.contains("<td>live</td>") && page.contains("<td>simulated</td>"), page);
     }
 
     @Test

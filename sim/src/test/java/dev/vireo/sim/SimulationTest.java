@@ -244,6 +244,10 @@ class SimulationTest {
                     .getAsJsonObject();
             assertTrue(s.getAsJsonObject("run").get("simulated").getAsBoolean());
         }
+        String page = Files.readString(out.resolve("s/compare.html"));
+        assertTrue(page.contains("<td>queue=fcfs</td>") && page.contains("<td>queue=sjf</td>"), page);
+        assertTrue(Files.size(out.resolve("s/compare-cdf.png")) > 1_000 && Files.size(out.resolve("s/compare-bars.png"))
+                > 1_000, "every sweep draws its points' CDFs and bars");
     }
 
     @Test
