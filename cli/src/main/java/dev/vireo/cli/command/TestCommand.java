@@ -35,7 +35,8 @@ public final class TestCommand implements Callable<Integer> {
     /**
      * The Debian packages behind the tests: private containerd/dockerd, carbon + graphite-web, numpy (a function
      * whose libraries resolve through the host's /etc/alternatives, run in a container), redis-server (the Redis
-     * workflow store's tests start a private one) and bpftool (dev.vireo.bpf's tests read maps back with it).
+     * workflow store's tests start a private one), bpftool (dev.vireo.bpf's tests read maps back with it), and
+     * nbconvert with a Python kernel, pandas and matplotlib (the notebooks run top to bottom).
      */
     private static final List<String[]> TOOLS = List.of(new String[] {"/usr/bin/containerd", "containerd"},
             new String[] {"/usr/sbin/runc", "runc"}, new String[] {"/usr/sbin/dockerd", "docker.io"},
@@ -45,7 +46,11 @@ public final class TestCommand implements Callable<Integer> {
             new String[] {"/usr/lib/python3/dist-packages/numpy", "python3-numpy"},
             new String[] {"/usr/bin/redis-server", "redis-server"}, new String[] {"/usr/sbin/bpftool", "bpftool"},
             new String[] {"/usr/bin/clang", "clang"}, new String[] {"/usr/include/bpf/bpf_helpers.h", "libbpf-dev"},
-            new String[] {"/usr/bin/qemu-system-x86_64", "qemu-system-x86"});
+            new String[] {"/usr/bin/qemu-system-x86_64", "qemu-system-x86"},
+            new String[] {"/usr/bin/jupyter-nbconvert", "jupyter-nbconvert"},
+            new String[] {"/usr/lib/python3/dist-packages/ipykernel", "python3-ipykernel"},
+            new String[] {"/usr/lib/python3/dist-packages/pandas", "python3-pandas"},
+            new String[] {"/usr/lib/python3/dist-packages/matplotlib", "python3-matplotlib"});
 
     @Override
     public Integer call() throws Exception {
