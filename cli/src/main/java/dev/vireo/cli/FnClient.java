@@ -240,7 +240,9 @@ public final class FnClient {
     }
 
     private static void printSettings(JsonObject s) {
-        System.out.println("# " + s.get("role").getAsString() + " " + s.get("node").getAsString());
+        System.out.println("# " + s.get("role").getAsString() + " " + s.get("node").getAsString() + "; in force: "
+                + s.get("policies") + (s.getAsJsonObject("capacities").isEmpty() ? ""
+                        : "; capacities: " + s.get("capacities")));
         for (var pid : s.getAsJsonObject("configuration").entrySet()) {
             for (var kv : pid.getValue().getAsJsonObject().entrySet()) {
                 System.out.println(pid.getKey() + "." + kv.getKey() + " = " + kv.getValue().getAsString());

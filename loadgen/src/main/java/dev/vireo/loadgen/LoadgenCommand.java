@@ -109,14 +109,17 @@ public final class LoadgenCommand {
             }
             RunMetadata meta = RunMetadata.live(name, kind(), run.target, started);
             List<Row> rows;
-            long startEpoch = System.currentTimeMillis();
-            long startNanos = System.nanoTime();
+            long startEpoch;
+            long startNanos;
             SystemTime time = new SystemTime();
             java.util.Optional<dev.vireo.api.worker.NodeSettings> settings;
             try (RemoteWorker target = connect(run.target, time)) {
                 // what the system runs with, as the run begins: what `vireo sim --like` reproduces
                 settings = RunSettings.capture(target, meta);
                 RunSettings.warmAtStart(target, meta);
+                // the run's time axis starts here, after those calls, as the simulation's starts after its setup
+                startEpoch = System.currentTimeMillis();
+                startNanos = System.nanoTime();
                 rows = load(target, time, startNanos, meta, name.replaceAll("[^A-Za-z0-9]", "")
                         .toLowerCase(Locale.ROOT));
             } finally {

@@ -74,14 +74,17 @@ public final class RunSettings {
             throw new IllegalArgumentException(dir + " has no " + FILE + ": it is not a live run, or its target did not"
                     + " report its settings (see settings_error in its summary.json)");
         }
+        String text = Files.readString(f);
         try {
-            NodeSettings s = GSON.fromJson(Files.readString(f), NodeSettings.class);
-            if (s == null || s.node() == null || s.role() == null || s.configuration() == null) {
-                throw new JsonParseException("node, role and configuration are required");
+            NodeSettings s = GSON.fromJson(text, NodeSettings.class);
+            if (s == null) {
+                throw new JsonParseException("the file is empty");
             }
             return s;
-        } catch (JsonParseException | NullPointerException e) {
-            throw new IllegalArgumentException(f + " is not a node's settings: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            // Gson wraps what the record's constructor throws (a missing node, role, key or value) in its own
+            Throwable why = e.getCause() != null && e.getCause() != e ? e.getCause() : e;
+            throw new IllegalArgumentException(f + " is not a node's settings: " + why.getMessage(), e);
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.vireo.sim;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.vireo.api.plugin.ExtensionPoint;
 import dev.vireo.api.worker.NodeSettings;
 import dev.vireo.loadgen.Results;
 import dev.vireo.loadgen.RunSettings;
@@ -73,20 +74,57 @@ record LiveRun(Path dir, Path trace, Path metadata, long seed, double speed, int
         return controller() ? settings.workers().size() : 1;
     }
 
-    /** Each worker's configuration, in the order the controller listed them (by name). */
+    /**
+     * Each worker's configuration as it ran, in the order the controller listed them (by name): its member name as
+     * its {@code vireo.worker} name, what was in force at each point (an environment variable or the console may
+     * have changed the configured choice) and its CPU capacity pinned ({@code cores = 0} means "this host's", and
+     * the simulation may run on another).
+     */
     List<Configs> workerConfigs() {
         List<Configs> out = new ArrayList<>();
-        if (controller()) {
-            settings.workers().forEach(w -> out.add(Configs.of(dir, w.configuration())));
-        } else {
-            out.add(Configs.of(dir, settings.configuration()));
+        for (NodeSettings w : controller() ? settings.workers() : List.of(settings)) {
+            Map<String, Map<String, String>> c = asRan(w);
+            c.computeIfAbsent("vireo.worker", k -> new TreeMap<>()).put("name", w.node());
+            Double cpu = w.capacities().get("cpu");
+            Map<String, String> tracker = c.computeIfAbsent("vireo.resource.cpu", k -> new TreeMap<>());
+            double over = parse(tracker.getOrDefault("oversubscription", "1"), 1);
+            if (cpu != null && cpu > 0 && over >= 0.1) {
+                tracker.put("cores", Long.toString(Math.max(1, Math.round(cpu / over))));
+            }
+            out.add(Configs.of(dir, c));
         }
         return out;
     }
 
-    /** The live controller's configuration (a run sent to a controller). */
+    /**
+     * The controller's configuration as it ran; for a run sent to a worker directly (which had no controller), the
+     * worker's own, so that the simulation's controller takes the defaults and nothing from this checkout's files.
+     */
     Configs controllerConfigs() {
-        return Configs.of(dir, settings.configuration());
+        return Configs.of(dir, asRan(settings));
+    }
+
+    /** A node's configuration with what was in force at each point the simulation takes from it. */
+    private static Map<String, Map<String, String>> asRan(NodeSettings node) {
+        Map<String, Map<String, String>> c = new TreeMap<>();
+        node.configuration().forEach((pid, v) -> c.put(pid, new TreeMap<>(v)));
+        Map<String, String> kernel = c.computeIfAbsent("vireo.kernel", k -> new TreeMap<>());
+        for (ExtensionPoint p : List.of(ExtensionPoint.QUEUE, ExtensionPoint.KEEPALIVE, ExtensionPoint.BALANCER,
+                ExtensionPoint.RESOURCE, ExtensionPoint.DAG)) {
+            String inForce = node.policies().get(p.id());
+            if (inForce != null) {
+                kernel.put(p.configKey(), inForce);
+            }
+        }
+        return c;
+    }
+
+    private static double parse(String v, double otherwise) {
+        try {
+            return Double.parseDouble(v.trim());
+        } catch (NumberFormatException e) {
+            return otherwise;
+        }
     }
 
     /**
@@ -127,17 +165,24 @@ record LiveRun(Path dir, Path trace, Path metadata, long seed, double speed, int
 
     /**
      * How far the simulation is from the live run, overall: the cold-start share in points, the e2e p50 and p99 in
-     * percent of the live ones, and whether all three are within the targets (2 points, 5 %).
+     * percent of the live ones, the share of failed invocations in points, and whether they are within the targets
+     * (cold starts 2 points, latencies 5 %, failures 2 points, and as many invocations).
      */
     static JsonObject fidelity(JsonObject live, JsonObject sim) {
         JsonObject f = new JsonObject();
         double cold = sim.get("cold_pct").getAsDouble() - live.get("cold_pct").getAsDouble();
         double p50 = percent(live, sim, "e2e_p50_us");
         double p99 = percent(live, sim, "e2e_p99_us");
+        long count = live.get("count").getAsLong();
+        boolean sameCount = count == sim.get("count").getAsLong();
+        double errors = 100.0 * (sim.get("errors").getAsLong() - live.get("errors").getAsLong()) / Math.max(1, count);
         f.addProperty("cold_pct_points", round(cold));
         f.addProperty("e2e_p50_pct", round(p50));
         f.addProperty("e2e_p99_pct", round(p99));
-        f.addProperty("within_targets", Math.abs(cold) <= 2 && Math.abs(p50) <= 5 && Math.abs(p99) <= 5);
+        f.addProperty("errors_pct_points", round(errors));
+        f.addProperty("same_count", sameCount);
+        f.addProperty("within_targets", sameCount && Math.abs(cold) <= 2 && Math.abs(p50) <= 5 && Math.abs(p99) <= 5
+                && Math.abs(errors) <= 2);
         return f;
     }
 
@@ -152,9 +197,11 @@ record LiveRun(Path dir, Path trace, Path metadata, long seed, double speed, int
     }
 
     static String describe(JsonObject fidelity) {
-        return String.format(Locale.ROOT, "simulated vs live: cold starts %+.2f points, e2e p50 %+.2f %%, p99 %+.2f %%"
-                + " (targets: 2 points, 5 %%): %s", fidelity.get("cold_pct_points").getAsDouble(),
-                fidelity.get("e2e_p50_pct").getAsDouble(), fidelity.get("e2e_p99_pct").getAsDouble(),
+        return String.format(Locale.ROOT, "simulated vs live: cold starts %+.2f points, e2e p50 %+.2f %%, p99 %+.2f %%,"
+                + " failures %+.2f points%s (targets: 2 points, 5 %%, 2 points): %s",
+                fidelity.get("cold_pct_points").getAsDouble(), fidelity.get("e2e_p50_pct").getAsDouble(),
+                fidelity.get("e2e_p99_pct").getAsDouble(), fidelity.get("errors_pct_points").getAsDouble(),
+                fidelity.get("same_count").getAsBoolean() ? "" : ", NOT as many invocations",
                 fidelity.get("within_targets").getAsBoolean() ? "within" : "NOT within");
     }
 }

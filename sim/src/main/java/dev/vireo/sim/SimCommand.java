@@ -221,8 +221,7 @@ public final class SimCommand implements Callable<Integer> {
             }
         }
         List<FunctionTrace> functions = replayed.load();
-        // a run sent to a worker directly had no controller: the simulation's comes from --config's folder
-        Configs configs = live != null && live.controller() ? live.controllerConfigs() : Configs.read(config);
+        Configs configs = live != null ? live.controllerConfigs() : Configs.read(config);
         List<Configs> workerConfigs = live != null ? live.workerConfigs() : List.of();
         if (live != null && !live.backend().equals("sim")) {
             // containers of a real backend: their cold and warm times as the run measured them
@@ -264,7 +263,7 @@ public final class SimCommand implements Callable<Integer> {
             replayed.describe(meta);
             if (live != null) {
                 meta.put("like", like.toAbsolutePath().normalize().toString())
-                        .put("client_us", clientHop.toNanos() / 1_000);
+                        .put("client_hop_us", clientHop.toNanos() / 1_000);
             }
             if (replaced >= 0) {
                 meta.put("timings", timings.toAbsolutePath().normalize().toString()).put("timings_functions", replaced);
@@ -286,14 +285,14 @@ public final class SimCommand implements Callable<Integer> {
         }
         if (seeds.size() > 1) {
             JsonArray byPoint = SeedStats.byPoint(sweep);
-            Files.writeString(out.resolve("seeds.json"), new GsonBuilder().setPrettyPrinting().create().toJson(byPoint)
+            Files.writeString(out.resolve("seeds.json"), new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(byPoint)
                     + "\n");
             System.out.println();
             System.out.print(SeedStats.table(byPoint));
             System.out.println("seeds: " + out.toAbsolutePath().resolve("seeds.json"));
         }
         if (grid.size() > 1 || seeds.size() > 1) {
-            Files.writeString(out.resolve("sweep.json"), new GsonBuilder().setPrettyPrinting().create().toJson(sweep) + "\n");
+            Files.writeString(out.resolve("sweep.json"), new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(sweep) + "\n");
             System.out.println();
             System.out.printf(Locale.ROOT, "%-28s %10s %8s %8s %12s %12s %12s%n", "sweep", "count", "errors", "cold %",
                     "e2e p50 us", "e2e p99 us", "ovh p99 us");
@@ -324,7 +323,7 @@ public final class SimCommand implements Callable<Integer> {
         var overall = comparison.getAsJsonArray("groups").get(0).getAsJsonObject().getAsJsonArray("stats");
         JsonObject fidelity = LiveRun.fidelity(overall.get(0).getAsJsonObject(), overall.get(1).getAsJsonObject());
         comparison.add("fidelity", fidelity);
-        Files.writeString(simulated.resolve("like.json"), new GsonBuilder().setPrettyPrinting().create()
+        Files.writeString(simulated.resolve("like.json"), new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create()
                 .toJson(comparison) + "\n");
         System.out.println();
         System.out.println("the live run (A) and its simulation (B):");
@@ -388,7 +387,7 @@ public final class SimCommand implements Callable<Integer> {
         JsonArray notes = new JsonArray();
         r.notes().forEach(notes::add);
         speed.add("notes", notes);
-        Files.writeString(dir.resolve("simulation.json"), new GsonBuilder().setPrettyPrinting().create().toJson(speed)
+        Files.writeString(dir.resolve("simulation.json"), new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(speed)
                 + "\n");
         Results.printSummary(summary, System.out);
         r.notes().forEach(n -> System.out.println("note: " + n));

@@ -74,10 +74,6 @@ public final class Simulation {
      * @param limitMs   > 0: only invocations before this time
      * @param use       plugins chosen instead of the configuration's (a sweep's point of the grid)
      * @param latency   one-way delay between controller and worker (zero: a direct call)
-     */
-    /**
-     * What to simulate.
-     *
      * @param configs       the configuration of every node (the controller's always)
      * @param speed         the replay's speed, as a live run's {@code --speed} (> 0)
      * @param workerConfigs each worker's own configuration where they differ (a live cluster's settings, {@code
@@ -100,6 +96,13 @@ public final class Simulation {
             if (!workerConfigs.isEmpty() && workerConfigs.size() != workers) {
                 throw new IllegalArgumentException(workerConfigs.size() + " worker configurations for " + workers
                         + " workers");
+            }
+            java.util.Set<String> names = new java.util.HashSet<>();
+            for (Configs c : workerConfigs) {
+                String name = c.of("vireo.worker").getOrDefault("name", "");
+                if (!name.isBlank() && !names.add(name)) {
+                    throw new IllegalArgumentException("two workers are named '" + name + "': each needs its own name");
+                }
             }
             use = Map.copyOf(use);
             swaps = List.copyOf(swaps);
@@ -175,6 +178,8 @@ public final class Simulation {
         kernel.put(ExtensionPoint.BACKEND.configKey(), "sim");
         kernel.put(ExtensionPoint.TRANSPORT.configKey(), "sim");
         kernel.put(ExtensionPoint.GPU_MONITOR.configKey(), "");
+        // run state in the node's memory: a live cluster's Redis store must not be read (or written) by a simulation
+        kernel.put(ExtensionPoint.DAG_STORE.configKey(), "embedded");
         setup.use().forEach((p, n) -> kernel.put(p.configKey(), n));
         return kernel;
     }
@@ -369,13 +374,7 @@ public final class Simulation {
         Map<String, String> policies;
         Map<String, String> startPolicies = cluster.policies();
         try {
-            for (Swap s : setup.swaps()) {
-                time.schedule(() -> {
-                    LOG.log(Level.INFO, "swap at " + s.atMs() + " ms: " + s.point().id() + " = " + s.name());
-                    cluster.use(s.point(), s.name());
-                }, Duration.ofMillis(s.atMs()));
-            }
-            rows = replay(cluster.controller);
+            rows = replay(cluster);
             policies = cluster.policies();
         } finally {
             long t1 = WallClock.nanos();
@@ -458,7 +457,8 @@ public final class Simulation {
             if (!ids.contains(id)) {
                 notes.add("warm at start: " + id + " is not a function of this trace; left out");
             } else if (n > 0) {
-                started.add(controller.prewarm(id, Math.min(n, 10_000)).toCompletableFuture());
+                // a worker prewarms at most 1000 at once; the controller spreads the count over the workers
+                started.add(controller.prewarm(id, Math.min(n, 1_000 * setup.workers())).toCompletableFuture());
             }
         });
         if (!started.isEmpty()) {
@@ -470,10 +470,18 @@ public final class Simulation {
     }
 
     /** The load generator's open loop (the same {@link Replay} a live run uses) on the virtual clock. */
-    private List<Row> replay(WorkerService controller) {
+    private List<Row> replay(Cluster cluster) {
+        WorkerService controller = cluster.controller;
         TraceMapping mapping = new TraceMapping(setup.functions(), "sim", "");
         new Replay(controller, time, time, time.nanoTime()).register(mapping);
         prewarm(controller, mapping);
+        // swaps count from the replay's start, as its rows do (after the containers it starts with)
+        for (Swap s : setup.swaps()) {
+            time.schedule(() -> {
+                LOG.log(Level.INFO, "swap at " + s.atMs() + " ms: " + s.point().id() + " = " + s.name());
+                cluster.use(s.point(), s.name());
+            }, Duration.ofMillis(s.atMs()));
+        }
         // the run's time axis begins once the containers it starts with are up
         WorkerService target = setup.clientLatency().isZero() ? controller
                 : new ClientHop(controller, time, setup.clientLatency());

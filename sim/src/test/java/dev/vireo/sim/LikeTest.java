@@ -47,6 +47,15 @@ class LikeTest {
 
     /** A simulation of {@code args} turned into what a live run against a controller of two workers leaves. */
     static Path live(String name, Map<String, Map<String, String>> workerEdits, String... args) throws Exception {
+        return live(name, List.of("worker-1", "worker-2"), Map.of(), workerEdits, args);
+    }
+
+    /**
+     * The same with the workers' member names, what was in force on the workers (as settings report it beside the
+     * configuration) and edits of their configuration.
+     */
+    static Path live(String name, List<String> members, Map<String, String> inForce,
+            Map<String, Map<String, String>> workerEdits, String... args) throws Exception {
         Path out = tmp.resolve("runs");
         List<String> all = new ArrayList<>(List.of("--trace", trace.toString(), "--workers", "2", "--config",
                 config.toString(), "--out", out.toString(), "--name", name, "--report", "no"));
@@ -58,13 +67,15 @@ class LikeTest {
         Files.writeString(run.resolve("summary.json"), summary.toString());
         Map<String, Map<String, String>> configuration = Configs.read(config).all();
         List<NodeSettings> workers = new ArrayList<>();
-        for (String w : List.of("worker-1", "worker-2")) {
+        for (String w : members) {
             Map<String, Map<String, String>> c = Configs.read(config).all();
-            c.computeIfAbsent("vireo.worker", k -> new java.util.TreeMap<>()).put("name", w);
+            // as shipped: every worker calls itself worker-1; the controller knows them by their member names
+            c.computeIfAbsent("vireo.worker", k -> new java.util.TreeMap<>()).put("name", "worker-1");
             workerEdits.forEach((pid, edits) -> c.computeIfAbsent(pid, k -> new java.util.TreeMap<>()).putAll(edits));
-            workers.add(new NodeSettings(w, "worker", c, List.of()));
+            workers.add(new NodeSettings(w, "worker", c, inForce, Map.of("cpu", 2.0), List.of()));
         }
-        RunSettings.write(run, new NodeSettings("controller", "controller", configuration, workers));
+        RunSettings.write(run, new NodeSettings("controller", "controller", configuration, Map.of(), Map.of(),
+                workers));
         return run;
     }
 
@@ -132,6 +143,36 @@ class LikeTest {
     }
 
     @Test
+    void workersKeepTheirMemberNamesAndWhatWasInForceWinsOverTheirFiles() throws Exception {
+        // configured fcfs, but sjf was in force (an environment variable or vireo:use); cores = 0 on the live host
+        Path live = live("live-names", List.of("cluster-w1", "cluster-w2"), Map.of("queue", "sjf"),
+                Map.of("vireo.resource.cpu", Map.of("cores", "0")));
+        Path out = tmp.resolve("runs");
+        assertEquals(0, SimulationTest.sim("--like", live.toString(), "--out", out.toString(), "--name", "like-names",
+                "--report", "no", "--swap", "1:keepalive=ttl"));
+        JsonObject s = json(out.resolve("like-names/summary.json"));
+        assertEquals(java.util.Set.of("cluster-w1", "cluster-w2"), s.getAsJsonObject("workers").keySet());
+        assertEquals("sjf", s.getAsJsonObject("run").getAsJsonObject("policies").get("queue").getAsString());
+        assertEquals("ttl", s.getAsJsonObject("run").getAsJsonObject("policies_at_end").get("keepalive").getAsString(),
+                "--swap changes what --like reproduces");
+        String log = Files.readString(out.resolve("like-names/simulation.log"));
+        assertTrue(log.contains("swap at 1000 ms"), "the swap at its time on the replay's axis");
+    }
+
+    @Test
+    void aRunSentToAWorkerDirectlyIsOneWorkerWithItsOwnSettings() throws Exception {
+        Path live = live("live-direct", Map.of());
+        NodeSettings worker = RunSettings.read(live).workers().get(0);
+        RunSettings.write(live, worker);
+        Path out = tmp.resolve("runs");
+        assertEquals(0, SimulationTest.sim("--like", live.toString(), "--out", out.toString(), "--name", "like-direct",
+                "--report", "no"));
+        JsonObject s = json(out.resolve("like-direct/summary.json"));
+        assertEquals(1, s.getAsJsonObject("run").get("workers").getAsInt());
+        assertEquals(java.util.Set.of("worker-1"), s.getAsJsonObject("workers").keySet());
+    }
+
+    @Test
     void whatContradictsTheRunOrIsNotALiveRunIsRefused() throws Exception {
         Path live = live("live-refused", Map.of());
         Path out = tmp.resolve("runs");
@@ -147,6 +188,21 @@ class LikeTest {
         e = assertThrows(IllegalArgumentException.class, () -> SimulationTest.sim("--like",
                 out.resolve("simulated").toString(), "--out", out.toString()));
         assertTrue(e.getMessage().contains("is a simulation"), e.getMessage());
+        for (String o : List.of("--workers=3", "--config=.", "--seed=2", "--speed=2", "--minutes=1", "--seeds=1-2")) {
+            e = assertThrows(IllegalArgumentException.class, () -> SimulationTest.sim("--like", live.toString(), o,
+                    "--out", out.toString()));
+            assertTrue(e.getMessage().contains("--like takes " + o.substring(0, o.indexOf('='))), e.getMessage());
+        }
+        // settings that are not a node's: a clear error naming the file and what is missing
+        Files.writeString(live.resolve(RunSettings.FILE), "{\"role\":\"controller\"}");
+        e = assertThrows(IllegalArgumentException.class, () -> SimulationTest.sim("--like", live.toString(), "--out",
+                out.toString()));
+        assertTrue(e.getMessage().contains("is not a node's settings: node"), e.getMessage());
+        Files.writeString(live.resolve(RunSettings.FILE), "{\"node\":\"c\",\"role\":\"worker\",\"configuration\":"
+                + "{\"vireo.worker\":{\"name\":null}}}");
+        e = assertThrows(IllegalArgumentException.class, () -> SimulationTest.sim("--like", live.toString(), "--out",
+                out.toString()));
+        assertTrue(e.getMessage().contains("configuration.vireo.worker.name"), e.getMessage());
         // a live run whose target did not report its settings
         Files.delete(live.resolve(RunSettings.FILE));
         e = assertThrows(IllegalArgumentException.class, () -> SimulationTest.sim("--like", live.toString(), "--out",

@@ -55,4 +55,22 @@ public interface PluginRegistry {
 
     /** Registers a listener; closing the handle removes it. */
     AutoCloseable addListener(SelectionListener listener);
+
+    /**
+     * What is in force at every extension point that has something: the point's id to its plugins' names,
+     * comma-separated, in order (the configuration's choice unless an environment variable or {@link #use} changed
+     * it).
+     *
+     * @since 1.1
+     */
+    default Map<String, String> inForce() {
+        Map<String, String> out = new java.util.TreeMap<>();
+        for (ExtensionPoint p : ExtensionPoint.values()) {
+            List<String> effective = selection(p).effective();
+            if (!effective.isEmpty()) {
+                out.put(p.id(), String.join(",", effective));
+            }
+        }
+        return out;
+    }
 }

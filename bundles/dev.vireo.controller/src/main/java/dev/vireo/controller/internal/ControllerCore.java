@@ -43,11 +43,13 @@ final class ControllerCore implements WorkerService, ClusterService {
     private final Router router;
     private volatile ControllerOptions options;
     private volatile NodeConfiguration configuration;
+    private final PluginRegistry registry;
 
     /** A controller that starts its heartbeat and joins the configured workers on the scheduler. */
     ControllerCore(ControllerOptions options, PluginRegistry registry, Clock clock, TaskScheduler scheduler,
             WorkerConnector connector, MeterRegistry meters) {
         this.options = options;
+        this.registry = registry;
         ControllerMetrics metrics = new ControllerMetrics(meters);
         membership = new Membership(this::options, clock, scheduler, connector, metrics, this::admit);
         registrations = new Registrations(options.name(), membership);
@@ -181,14 +183,20 @@ final class ControllerCore implements WorkerService, ClusterService {
         healthy.sort(java.util.Comparator.comparing(m -> m.name));
         for (Member m : healthy) {
             try {
-                workers.add(m.remote.settings());
+                // under its member name: the controller's (and its balancer's) name for it
+                workers.add(m.remote.settings().named(m.name));
             } catch (WorkerException e) {
-                throw new WorkerException(e.kind(), "worker " + m.name + ": " + e.getMessage());
+                WorkerException named = new WorkerException(e.kind(), "worker " + m.name + ": " + e.getMessage());
+                named.initCause(e);
+                throw named;
             } catch (RuntimeException e) {
-                throw new WorkerException(ErrorKind.UNREACHABLE, "worker " + m.name + " did not report its settings: "
-                        + e.getMessage());
+                WorkerException named = new WorkerException(ErrorKind.UNREACHABLE, "worker " + m.name
+                        + " did not report its settings: " + e.getMessage());
+                named.initCause(e);
+                throw named;
             }
         }
-        return new NodeSettings(options.name(), "controller", view.current(), workers);
+        return new NodeSettings(options.name(), "controller", view.current(), registry.inForce(), java.util.Map.of(),
+                workers);
     }
 }

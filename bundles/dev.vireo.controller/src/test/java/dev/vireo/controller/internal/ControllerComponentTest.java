@@ -157,12 +157,15 @@ class ControllerComponentTest {
         assertEquals("ctl-a", s.node());
         assertEquals("controller", s.role());
         assertEquals(Map.of("vireo.controller", Map.of("retry", "false")), s.configuration());
-        assertEquals(List.of("w1", "w2"), s.workers().stream().map(w -> w.of("vireo.worker").get("name")).toList(),
-                "the workers in service, by name");
+        assertEquals(List.of("w1", "w2"), s.workers().stream().map(w -> w.node()).toList(),
+                "the workers in service, by their member names (each calls itself worker-1)");
+        assertEquals(Map.of("queue", "fcfs"), s.workers().get(0).policies());
+        assertEquals("rr", s.policies().get("balancer"), "what is in force at the controller (the test registry's)");
         workers.at("h:2").answering = false;
         WorkerException e = assertThrows(WorkerException.class, core::settings);
         assertEquals(ErrorKind.UNREACHABLE, e.kind());
         assertTrue(e.getMessage().startsWith("worker w2: "), e.getMessage());
+        assertEquals(ErrorKind.UNREACHABLE, ((WorkerException) e.getCause()).kind(), "the worker's own error kept");
     }
 
     @Test

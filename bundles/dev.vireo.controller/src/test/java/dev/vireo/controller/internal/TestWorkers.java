@@ -145,7 +145,9 @@ final class TestWorkers implements WorkerConnector {
         @Override
         public dev.vireo.api.worker.NodeSettings settings() {
             check();
-            return new dev.vireo.api.worker.NodeSettings(name, "worker", Map.of("vireo.worker", Map.of("name", name)),
+            // every worker names itself worker-1 (the shipped default): the controller names them as its members
+            return new dev.vireo.api.worker.NodeSettings("worker-1", "worker", Map.of("vireo.worker",
+                    Map.of("name", "worker-1")), Map.of("queue", "fcfs"), Map.of("cpu", 2.0),
                     List.of());
         }
 

@@ -31,12 +31,14 @@ public final class WorkerComponent implements WorkerService {
     /** The Vireo home (framework property vireo.home), always a code root: its examples/ are functions. */
     private final String home;
     private volatile NodeConfiguration configuration;
+    private final PluginRegistry registry;
 
     @Activate
     public WorkerComponent(org.osgi.framework.BundleContext context, @Reference PluginRegistry registry,
             @Reference Clock clock, @Reference TaskScheduler scheduler,
             @Reference io.micrometer.core.instrument.MeterRegistry meters, WorkerConfig config) {
         this.home = context.getProperty("vireo.home");
+        this.registry = registry;
         this.core = new WorkerCore(registry, clock, scheduler, WorkerOptions.of(config, home), meters);
     }
 
@@ -133,6 +135,12 @@ public final class WorkerComponent implements WorkerService {
         if (view == null) {
             return WorkerService.super.settings();
         }
-        return new NodeSettings(core.name(), "worker", view.current(), List.of());
+        return new NodeSettings(core.name(), "worker", view.current(), registry.inForce(), capacities(), List.of());
+    }
+
+    private java.util.Map<String, Double> capacities() {
+        java.util.Map<String, Double> out = new java.util.TreeMap<>();
+        core.status().resources().forEach(u -> out.put(u.resource(), u.capacity()));
+        return out;
     }
 }

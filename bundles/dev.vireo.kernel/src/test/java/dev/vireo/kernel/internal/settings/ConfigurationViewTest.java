@@ -39,10 +39,11 @@ class ConfigurationViewTest {
     @Test
     void secretsAreNamedByTheirKeys() {
         for (String k : List.of("auth.token", "TOKEN", "db.password", "aws.secret.key", "tls.private.key",
-                "credentials.file")) {
+                "credentials.file", ".hidden", "api.key", "apikey", "registry.passwd", "registry.pass", "bearer")) {
             assertTrue(NodeSettings.isSecret(k), k);
         }
-        for (String k : List.of("port", "keepalive.ttl", "queue.capacity", "memory.mb", "name")) {
+        for (String k : List.of("port", "keepalive.ttl", "queue.capacity", "memory.mb", "name", "passes.max",
+                "keys", "passthrough")) {
             assertFalse(NodeSettings.isSecret(k), k);
         }
         assertEquals("", NodeSettings.shown("auth.token", ""), "an unset secret says it is unset");

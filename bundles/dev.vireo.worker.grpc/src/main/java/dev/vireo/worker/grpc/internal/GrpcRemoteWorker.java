@@ -198,8 +198,22 @@ final class GrpcRemoteWorker implements RemoteWorker {
 
     @Override
     public dev.vireo.api.worker.NodeSettings settings() {
-        dev.vireo.grpc.v1.NodeSettings reply = call(s -> s.settings(dev.vireo.grpc.v1.SettingsRequest
-                .getDefaultInstance()));
+        dev.vireo.grpc.v1.NodeSettings reply;
+        try {
+            reply = blocking.withDeadlineAfter(CONTROL_DEADLINE_MS, TimeUnit.MILLISECONDS)
+                    .settings(dev.vireo.grpc.v1.SettingsRequest.getDefaultInstance());
+        } catch (StatusRuntimeException e) {
+            if (e.getStatus().getCode() == Status.Code.UNIMPLEMENTED) {
+                // a node of a version before the rpc: it cannot tell, as a node without the service says
+                WorkerException old = new WorkerException(ErrorKind.INVALID_REQUEST, "the node at " + address
+                        + " does not report its settings (a version without the Settings rpc)");
+                old.initCause(e);
+                throw old;
+            }
+            throw failure(e);
+        } catch (RuntimeException e) {
+            throw failure(e);
+        }
         return Messages.settings(reply);
     }
 

@@ -161,14 +161,15 @@ final class Messages {
         s.configuration().forEach((pid, values) -> b.putConfiguration(pid,
                 dev.vireo.grpc.v1.PidSettings.newBuilder().putAllValues(values).build()));
         s.workers().forEach(w -> b.addWorkers(settings(w)));
+        b.putAllPolicies(s.policies()).putAllCapacities(s.capacities());
         return b.build();
     }
 
     static dev.vireo.api.worker.NodeSettings settings(dev.vireo.grpc.v1.NodeSettings s) {
         Map<String, Map<String, String>> configuration = new HashMap<>();
         s.getConfigurationMap().forEach((pid, values) -> configuration.put(pid, values.getValuesMap()));
-        return new dev.vireo.api.worker.NodeSettings(s.getNode(), s.getRole(), configuration,
-                s.getWorkersList().stream().map(Messages::settings).toList());
+        return new dev.vireo.api.worker.NodeSettings(s.getNode(), s.getRole(), configuration, s.getPoliciesMap(),
+                s.getCapacitiesMap(), s.getWorkersList().stream().map(Messages::settings).toList());
     }
 
     static StatusReply status(WorkerStatus s) {

@@ -231,9 +231,11 @@ class GrpcEndToEndTest {
         assertTrue(none.getMessage().contains("does not report its settings"), none.getMessage());
         var w = new dev.vireo.api.worker.NodeSettings("w1", "worker", java.util.Map.of("vireo.worker",
                 java.util.Map.of("name", "w1", "queue.capacity", "100"), "vireo.kernel", java.util.Map.of()),
-                java.util.List.of());
+                java.util.Map.of("queue", "sjf", "resource", "cpu,memory"), java.util.Map.of("cpu", 2.0, "memory",
+                        4096.0), java.util.List.of());
         worker.settings = new dev.vireo.api.worker.NodeSettings("ctl", "controller", java.util.Map.of(
-                "vireo.controller", java.util.Map.of("heartbeat.ms", "500")), java.util.List.of(w, w));
+                "vireo.controller", java.util.Map.of("heartbeat.ms", "500")), java.util.Map.of("balancer", "ch-bl"),
+                java.util.Map.of(), java.util.List.of(w, w.named("w2")));
         assertEquals(worker.settings, remote.settings());
     }
 

@@ -303,7 +303,10 @@ final class Json {
         return a;
     }
 
-    /** A node's settings: {"node", "role", "configuration": {pid: {key: value}}, "workers": [the same]}. */
+    /**
+     * A node's settings: {"node", "role", "configuration": {pid: {key: value}}, "policies": {point: names},
+     * "capacities": {resource: n}, "workers": [the same]}.
+     */
     static JsonObject settings(dev.vireo.api.worker.NodeSettings s) {
         JsonObject o = new JsonObject();
         o.addProperty("node", s.node());
@@ -315,6 +318,12 @@ final class Json {
             configuration.add(pid, v);
         });
         o.add("configuration", configuration);
+        JsonObject policies = new JsonObject();
+        s.policies().forEach(policies::addProperty);
+        o.add("policies", policies);
+        JsonObject capacities = new JsonObject();
+        s.capacities().forEach(capacities::addProperty);
+        o.add("capacities", capacities);
         JsonArray workers = new JsonArray();
         s.workers().forEach(w -> workers.add(settings(w)));
         o.add("workers", workers);

@@ -361,13 +361,17 @@ class HttpApiTest {
     void settingsAreTheNodesConfigurationAndItsWorkers() throws Exception {
         assertError(send("GET", "/settings", null), 400, "INVALID_REQUEST");
         worker.settings = new dev.vireo.api.worker.NodeSettings("ctl", "controller",
-                Map.of("vireo.controller", Map.of("heartbeat.ms", "500")), List.of(new dev.vireo.api.worker.NodeSettings(
-                        "w1", "worker", Map.of("vireo.worker.http", Map.of("auth.token", "(redacted)")), List.of())));
+                Map.of("vireo.controller", Map.of("heartbeat.ms", "500")), Map.of("balancer", "ch-bl"), Map.of(),
+                List.of(new dev.vireo.api.worker.NodeSettings("w1", "worker", Map.of("vireo.worker.http",
+                        Map.of("auth.token", "s3cret")), Map.of("queue", "sjf"), Map.of("cpu", 2.0), List.of())));
         HttpResponse<String> r = send("GET", "/settings", null);
         assertEquals(200, r.statusCode(), r.body());
         assertEquals(json("{\"node\":\"ctl\",\"role\":\"controller\",\"configuration\":{\"vireo.controller\":"
-                + "{\"heartbeat.ms\":\"500\"}},\"workers\":[{\"node\":\"w1\",\"role\":\"worker\",\"configuration\":"
-                + "{\"vireo.worker.http\":{\"auth.token\":\"(redacted)\"}},\"workers\":[]}]}"), json(r.body()));
+                + "{\"heartbeat.ms\":\"500\"}},\"policies\":{\"balancer\":\"ch-bl\"},\"capacities\":{},"
+                + "\"workers\":[{\"node\":\"w1\",\"role\":\"worker\",\"configuration\":{\"vireo.worker.http\":"
+                + "{\"auth.token\":\"(redacted)\"}},\"policies\":{\"queue\":\"sjf\"},\"capacities\":{\"cpu\":2.0},"
+                + "\"workers\":[]}]}"), json(r.body()));
+        assertFalse(r.body().contains("s3cret"), "a secret is redacted whoever made the settings");
         assertError(send("POST", "/settings", "{}"), 405, "INVALID_REQUEST");
     }
 
