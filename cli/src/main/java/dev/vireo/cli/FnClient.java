@@ -101,6 +101,14 @@ public final class FnClient {
             System.out.printf(Locale.ROOT, "cpu wait   %d us (the container runnable but not running)%n",
                     t.get("cpu_wait_us").getAsLong());
         }
+        if (t.has("cpu_time_us") && t.get("cpu_time_us").getAsLong() >= 0) {
+            System.out.printf(Locale.ROOT, "cpu time   %d us (the container's cgroup during the call)%n",
+                    t.get("cpu_time_us").getAsLong());
+        }
+        if (t.has("energy_uj") && t.get("energy_uj").getAsLong() >= 0) {
+            System.out.printf(Locale.ROOT, "energy     %d uJ (the host's CPU packages during the call, RAPL)%n",
+                    t.get("energy_uj").getAsLong());
+        }
         if (rec.has("error")) {
             JsonObject e = rec.getAsJsonObject("error");
             System.out.println("error      " + e.get("kind").getAsString() + ": " + e.get("message").getAsString());

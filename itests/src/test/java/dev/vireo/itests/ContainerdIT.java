@@ -112,7 +112,11 @@ class ContainerdIT {
             InvokeReply cold = invoke(id, "{\"name\":\"" + id + "\"}");
             assertTrue(cold.getSuccess(), cold.toString());
             assertEquals("{\"greeting\": \"hello, " + id + "\"}", cold.getResult());
-            assertEquals("warm", invoke(id, "{}").getRecord().getState());
+            InvokeReply warm = invoke(id, "{}");
+            assertEquals("warm", warm.getRecord().getState());
+            // a container's CPU time during the call, from its cgroup (the agent's own work: a few ms at most)
+            var t = warm.getRecord().getTimings();
+            assertTrue(t.hasCpuTimeUs() && t.getCpuTimeUs() >= 0 && t.getCpuTimeUs() < 1_000_000, warm.toString());
         }
         register("ih", "inspect", "http", 64, 30_000);
         String seen = invoke("ih-1", "{}").getResult();

@@ -54,6 +54,15 @@ class ProcessCgroupsIT {
         assumeTrue(!running.isEmpty(), "the backend made no cgroups here (cgroup = auto found the tree unusable)");
         assertEquals(2, running.size(), "one cgroup per warm process: " + running);
         assertTrue(running.stream().allMatch(c -> c.startsWith("pcg-it-")), "under its own instance: " + running);
+        // the record's CPU time is the process cgroup's accounting during the call: a CPU-bound call spends most of
+        // its execution on a CPU; this host has no RAPL, so no energy
+        w.register(LaunchedWorker.example("pcgcpu", "cpu-bound", "process", "uds", 64, 60_000));
+        w.invoke("pcgcpu-1", "{\"n\": 100}"); // cold: the interpreter's start is not the call's
+        InvokeReply busy = w.invoke("pcgcpu-1", "{\"n\": 3000000}");
+        var t = busy.getRecord().getTimings();
+        assertTrue(t.hasCpuTimeUs() && t.getCpuTimeUs() > 0.5 * t.getExecutionUs()
+                && t.getCpuTimeUs() < 1.5 * t.getTransportUs() + 1.5 * t.getExecutionUs() + 50_000, busy.toString());
+        assertEquals(Files.isDirectory(Path.of("/sys/class/powercap/intel-rapl:0")), t.hasEnergyUj(), busy.toString());
         w.stop();
         w = null;
         Set<String> after = cgroups();

@@ -28,8 +28,9 @@ public final class Results {
     public static final String DB = "records.duckdb";
 
     /**
-     * The records table; column order = {@link Row}'s components. {@code cpu_wait_us} is NULL where the worker did not
-     * measure it (the record's -1), so that SQL aggregates skip it.
+     * The records table; column order = {@link Row}'s components. {@code cpu_wait_us}, {@code cpu_time_us} and
+     * {@code energy_uj} are NULL where the worker did not measure them (the record's -1), so that SQL aggregates skip
+     * them.
      */
     static final String SCHEMA = """
             CREATE TABLE records (
@@ -37,9 +38,14 @@ public final class Results {
               scheduled_us BIGINT, sent_us BIGINT, client_us BIGINT, success BOOLEAN, error_kind VARCHAR,
               error VARCHAR, worker VARCHAR, state VARCHAR, queued_us BIGINT, acquire_us BIGINT,
               cold_start_us BIGINT, transport_us BIGINT, execution_us BIGINT, worker_e2e_us BIGINT,
-              cpu_wait_us BIGINT, attempts INTEGER, pick_us BIGINT, forward_us BIGINT, controller_us BIGINT, overhead_us BIGINT)""";
+              cpu_wait_us BIGINT, cpu_time_us BIGINT, energy_uj BIGINT, attempts INTEGER, pick_us BIGINT, forward_us BIGINT, controller_us BIGINT, overhead_us BIGINT)""";
 
     private Results() {
+    }
+
+    /** {@code value}, or NULL where it was not measured (-1). */
+    private static DuckDBAppender measured(DuckDBAppender a, long value) throws SQLException {
+        return value < 0 ? a.appendNull() : a.append(value);
     }
 
     static Connection open(Path dir) throws SQLException {
@@ -60,7 +66,9 @@ public final class Results {
                             .append(r.errorKind()).append(r.error()).append(r.worker()).append(r.state())
                             .append(r.queuedUs()).append(r.acquireUs()).append(r.coldStartUs()).append(r.transportUs())
                             .append(r.executionUs()).append(r.workerE2eUs());
-                    (r.cpuWaitUs() < 0 ? a.appendNull() : a.append(r.cpuWaitUs())).append(r.attempts())
+                    measured(a, r.cpuWaitUs());
+                    measured(a, r.cpuTimeUs());
+                    measured(a, r.energyUj()).append(r.attempts())
                             .append(r.pickUs()).append(r.forwardUs()).append(r.controllerUs()).append(r.overheadUs())
                             .endRow();
                 }

@@ -22,7 +22,7 @@ class ComparisonReportTest {
         for (int i = 1; i <= 100; i++) {
             long client = scale * i * 1_000;
             rows.add(new Row("t" + i, "f-1", "", 0, i * 1_000L, i * 1_000L, client, true, "", "", "w1",
-                    i <= cold ? "cold" : "warm", 0, 0, 0, 0, client - 500, client - 100, -1, 1, 5, client - 50,
+                    i <= cold ? "cold" : "warm", 0, 0, 0, 0, client - 500, client - 100, -1, -1, -1, 1, 5, client - 50,
                     client - 20));
         }
         Path out = dir.resolve(name);

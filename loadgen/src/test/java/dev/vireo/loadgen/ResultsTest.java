@@ -21,7 +21,8 @@ class ResultsTest {
     private static Row row(int i, String fn, String state, long clientUs, boolean ok) {
         return new Row("t" + i, fn, "", 0, i * 1_000L, i * 1_000L, clientUs, ok, ok ? "" : "USER_ERROR",
                 ok ? "" : "boom", i % 2 == 0 ? "w1" : "w2", state, 0, 0, 0, 0, 100, clientUs - 10,
-                i % 3 == 0 ? -1 : i * 10L, 1, 5, clientUs - 20, clientUs - 8);
+                i % 3 == 0 ? -1 : i * 10L, i % 2 == 0 ? -1 : i * 100L, i == 5 ? 250_000L : -1, 1, 5, clientUs - 20,
+                clientUs - 8);
     }
 
     @Test
@@ -44,9 +45,18 @@ class ResultsTest {
             }
         }
         String header = Files.readAllLines(dir.resolve("records.csv")).get(0);
-        assertTrue(header.contains(",worker_e2e_us,cpu_wait_us,attempts,"), header);
+        assertTrue(header.contains(",worker_e2e_us,cpu_wait_us,cpu_time_us,energy_uj,attempts,"), header);
+        try (java.sql.Connection c = Results.open(dir); java.sql.Statement s = c.createStatement();
+                java.sql.ResultSet r = s.executeQuery("SELECT count(cpu_time_us), sum(cpu_time_us), count(energy_uj),"
+                        + " sum(energy_uj) FROM records")) {
+            assertTrue(r.next());
+            assertEquals(5, r.getLong(1), "CPU time of the odd rows: the others were not measured (NULL)");
+            assertEquals(100 * (1 + 3 + 5 + 7 + 9), r.getLong(2));
+            assertEquals(1, r.getLong(3));
+            assertEquals(250_000, r.getLong(4));
+        }
         assertTrue(header.endsWith(",overhead_us,seed"), "no seed in the run: an empty column, no policies: " + header);
-        assertTrue(Files.readAllLines(dir.resolve("records.csv")).get(3).contains(",990,,1,"),
+        assertTrue(Files.readAllLines(dir.resolve("records.csv")).get(3).contains(",990,,300,,1,"),
                 "row 3 has an empty cell: " + Files.readAllLines(dir.resolve("records.csv")).get(3));
     }
 

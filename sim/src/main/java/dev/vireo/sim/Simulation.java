@@ -265,6 +265,8 @@ public final class Simulation {
                     c.put("name", name);
                     // the simulated host has no memory but the memory tracker's: the real host's /proc/meminfo stays out
                     c.put("memory.pressure.free.percent", "0");
+                    // nor its RAPL counters: simulated containers draw no energy the host could tell
+                    c.put("energy.rapl.dir", "");
                     List<Node.Offer> workerOffers = new ArrayList<>(offers);
                     workerOffers.add(new Node.Offer(List.of(DagPeers.class, ClusterMembers.class),
                             new InProcessDagPeers(name, membership::get, dagServices, connector::get), FIRST));

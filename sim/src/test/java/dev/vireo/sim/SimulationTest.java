@@ -371,7 +371,7 @@ class SimulationTest {
         for (int i = 0; i < 100; i++) {
             boolean cold = i < 4;
             rows.add(new Row("t" + i, "x-1", f.function(), 0, i * 1_000L, i * 1_000L, 0, true, "", "", "w", cold
-                    ? "cold" : "warm", 0, 0, cold ? 300_000 : 0, 0, (i + 1) * 1_000L, 0, -1, 0, 0, 0, 0));
+                    ? "cold" : "warm", 0, 0, cold ? 300_000 : 0, 0, (i + 1) * 1_000L, 0, -1, -1, -1, 0, 0, 0, 0));
         }
         Path run = tmp.resolve("live-run");
         Results.write(run, rows, new JsonObject());

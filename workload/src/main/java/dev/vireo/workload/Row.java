@@ -24,6 +24,9 @@ import java.util.concurrent.CompletionException;
  * @param queuedUs     worker timings (see the worker's records) ...
  * @param cpuWaitUs    the worker's CPU wait of the invocation's container during the call (run-queue latency), -1
  *                     when not measured (no CPU wait probe on the worker, or the invocation never reached one)
+ * @param cpuTimeUs    CPU time the container used during the call (its cgroup), -1 when not measured
+ * @param energyUj     energy the worker host's CPU packages drew during the call (RAPL, the host's), -1 when not
+ *                     measured
  * @param attempts     workers the controller tried (0 when sent to a worker directly)
  * @param pickUs       controller: choosing the worker
  * @param forwardUs    controller: to the worker and back
@@ -31,8 +34,8 @@ import java.util.concurrent.CompletionException;
  */
 public record Row(String tid, String function, String traceFunction, int clients, long scheduledUs, long sentUs,
         long clientUs, boolean success, String errorKind, String error, String worker, String state, long queuedUs,
-        long acquireUs, long coldStartUs, long transportUs, long executionUs, long workerE2eUs, long cpuWaitUs, int attempts,
-        long pickUs, long forwardUs, long controllerUs) {
+        long acquireUs, long coldStartUs, long transportUs, long executionUs, long workerE2eUs, long cpuWaitUs,
+        long cpuTimeUs, long energyUj, int attempts, long pickUs, long forwardUs, long controllerUs) {
 
     /**
      * The row of an answered invocation (a function error is an answer too): the record's worker, state, timings and,
@@ -45,7 +48,8 @@ public record Row(String tid, String function, String traceFunction, int clients
         return new Row(tid, function, traceFunction, clients, scheduledUs, sentUs, clientUs, r.success(),
                 r.error().map(x -> x.kind().name()).orElse(""), r.error().map(x -> x.message()).orElse(""), r.worker(),
                 r.state().map(s -> s.name().toLowerCase(Locale.ROOT)).orElse(""), t.queuedUs(), t.acquireUs(),
-                t.coldStartUs(), t.transportUs(), t.executionUs(), t.e2eUs(), t.cpuWaitUs(), g.map(x -> x.attempts()).orElse(0),
+                t.coldStartUs(), t.transportUs(), t.executionUs(), t.e2eUs(), t.cpuWaitUs(), t.cpuTimeUs(), t.energyUj(),
+                g.map(x -> x.attempts()).orElse(0),
                 g.map(x -> x.pickUs()).orElse(0L), g.map(x -> x.forwardUs()).orElse(0L), g.map(x -> x.e2eUs()).orElse(0L));
     }
 
@@ -55,7 +59,8 @@ public record Row(String tid, String function, String traceFunction, int clients
         Throwable c = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
         String kind = c instanceof WorkerException w ? w.kind().name() : "INTERNAL";
         return new Row(tid, function, traceFunction, clients, scheduledUs, sentUs, clientUs, false, kind,
-                String.valueOf(c.getMessage()), "", "", 0, 0, 0, 0, 0, 0, Timings.NOT_MEASURED, 0, 0, 0, 0);
+                String.valueOf(c.getMessage()), "", "", 0, 0, 0, 0, 0, 0, Timings.NOT_MEASURED, Timings.NOT_MEASURED,
+                Timings.NOT_MEASURED, 0, 0, 0, 0);
     }
 
     /** What the platform added as the client saw it: client time minus the function's own execution. */

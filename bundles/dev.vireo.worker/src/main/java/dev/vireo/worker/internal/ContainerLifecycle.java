@@ -294,6 +294,7 @@ final class ContainerLifecycle {
     private void gone(Container c, String tid) {
         c.transport.unbind(c.binding);
         cpuWait.destroyed(c.placement, tid);
+        c.cpuTime.close();
         resources.destroyed(c.placement, tid);
     }
 

@@ -50,6 +50,8 @@ final class ContainerPool {
         volatile long memoryBytes;
         /** When it was last measured after an invocation (clock nanos); Long.MIN_VALUE / 2 = never. */
         volatile long measuredNanos = Long.MIN_VALUE / 2;
+        /** Its cgroup's CPU counter, read around each call (the record's {@code cpu_time_us}). */
+        final CpuTime.Holder cpuTime = new CpuTime.Holder();
 
         Container(ContainerHandle handle, FunctionTable.Registration registration, AgentTransport transport,
                 TransportBinding binding, Resources.Grants grants, ContainerPlacement placement, long createdNanos,

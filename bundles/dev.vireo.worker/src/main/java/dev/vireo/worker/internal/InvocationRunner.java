@@ -57,13 +57,15 @@ final class InvocationRunner {
     private final StatsBook stats;
     private final WorkerMetrics metrics;
     private final CpuWait cpuWait;
+    private final java.util.function.Supplier<Rapl> rapl;
     private final Anatomies anatomies;
     /** Invocations taken out of the queue and not yet finished. */
     private int running;
 
     InvocationRunner(Clock clock, TaskScheduler scheduler, WorkerLock lock, String worker, AdmissionQueue admission,
             ContainerLifecycle containers, MemoryWatch memory, Resources resources, FunctionTable functions,
-            StatsBook stats, WorkerMetrics metrics, CpuWait cpuWait, Anatomies anatomies) {
+            StatsBook stats, WorkerMetrics metrics, CpuWait cpuWait, Anatomies anatomies,
+            java.util.function.Supplier<Rapl> rapl) {
         this.anatomies = anatomies;
         this.clock = clock;
         this.scheduler = scheduler;
@@ -77,6 +79,7 @@ final class InvocationRunner {
         this.stats = stats;
         this.metrics = metrics;
         this.cpuWait = cpuWait;
+        this.rapl = rapl;
     }
 
     /** Starts every queued invocation that can start now, in the queue policy's order. */
@@ -152,8 +155,9 @@ final class InvocationRunner {
             } else {
                 space.release();
                 p.acquiredNanos = clock.nanoTime();
-                finish(p, null, ContainerState.COLD, 0, 0, 0, Timings.NOT_MEASURED, null, Output.NONE,
-                        Failures.startFailed(p.function, error), AgentReply.Stamps.NONE);
+                finish(p, null, ContainerState.COLD, 0, 0, 0, Timings.NOT_MEASURED, Timings.NOT_MEASURED,
+                        Timings.NOT_MEASURED, null, Output.NONE, Failures.startFailed(p.function, error),
+                        AgentReply.Stamps.NONE);
             }
             pump();
         });
@@ -171,6 +175,10 @@ final class InvocationRunner {
             return;
         }
         long waited = cpuWait.mark(c.placement, p.tid()); // after bind: the wait counted is the confined one
+        p.cpuCounter = c.cpuTime.get(c.placement);
+        p.cpuMark = p.cpuCounter.mark();
+        p.energyMeter = rapl.get();
+        p.energyMark = p.energyMeter.mark();
         long sent = clock.nanoTime();
         p.sentNanos = sent;
         CompletableFuture<AgentReply> reply;
@@ -198,6 +206,8 @@ final class InvocationRunner {
         long end = clock.nanoTime();
         p.doneNanos = end;
         long cpuWaitUs = cpuWait.since(c.placement, waited, p.tid());
+        long cpuTimeUs = p.cpuCounter == null ? Timings.NOT_MEASURED : p.cpuCounter.since(p.cpuMark);
+        long energyUj = p.energyMeter.since(p.energyMark);
         boolean containerOk = error == null;
         InvocationError failure = null;
         long executionUs = 0;
@@ -240,7 +250,7 @@ final class InvocationRunner {
             LOG.log(Level.WARNING, "[" + p.tid() + "] " + failure.message());
         }
         finish(p, c, state, state == ContainerState.COLD ? c.coldStartUs : 0, executionUs,
-                Math.max(0, roundTripUs - executionUs), cpuWaitUs, result, output, failure,
+                Math.max(0, roundTripUs - executionUs), cpuWaitUs, cpuTimeUs, energyUj, result, output, failure,
                 reply == null ? AgentReply.Stamps.NONE : reply.stamps());
         if (containerOk) {
             memory.afterInvocation(c, end);
@@ -250,11 +260,12 @@ final class InvocationRunner {
 
     /** Makes the invocation's record, counts it, and completes the caller's future with it. */
     private void finish(Pending p, Container c, ContainerState state, long coldUs, long executionUs, long transportUs,
-            long cpuWaitUs, String result, Output output, InvocationError failure, AgentReply.Stamps stamps) {
+            long cpuWaitUs, long cpuTimeUs, long energyUj, String result, Output output, InvocationError failure,
+            AgentReply.Stamps stamps) {
         long end = clock.nanoTime();
         long arrival = p.invocation.arrivalNanos();
         Timings timings = new Timings((p.dequeuedNanos - arrival) / 1_000, (p.acquiredNanos - p.dequeuedNanos) / 1_000,
-                coldUs, transportUs, executionUs, (end - arrival) / 1_000, cpuWaitUs);
+                coldUs, transportUs, executionUs, (end - arrival) / 1_000, cpuWaitUs, cpuTimeUs, energyUj);
         InvocationRecord record = new InvocationRecord(p.tid(), p.function.id(), worker, p.function.backend(),
                 c == null && failure != null ? Optional.empty() : Optional.of(state), p.arrival, timings, result,
                 Optional.ofNullable(failure), Optional.empty(), output);
@@ -278,7 +289,7 @@ final class InvocationRunner {
             p.dequeuedNanos = p.acquiredNanos;
         }
         LOG.log(Level.DEBUG, () -> "[" + p.tid() + "] cancelled: " + why);
-        finish(p, null, ContainerState.COLD, 0, 0, 0, Timings.NOT_MEASURED, null, Output.NONE,
-                InvocationError.of(ErrorKind.CANCELLED, why), AgentReply.Stamps.NONE);
+        finish(p, null, ContainerState.COLD, 0, 0, 0, Timings.NOT_MEASURED, Timings.NOT_MEASURED, Timings.NOT_MEASURED,
+                null, Output.NONE, InvocationError.of(ErrorKind.CANCELLED, why), AgentReply.Stamps.NONE);
     }
 }

@@ -28,6 +28,11 @@ final class Pending {
     long takenNanos;
     long sentNanos;
     long doneNanos;
+    /** The container's CPU counter and time ({@link CpuTime#mark}) and the packages' energy counters as the call went out. */
+    long cpuMark = -1;
+    CpuTime cpuCounter;
+    long[] energyMark;
+    Rapl energyMeter = Rapl.NONE;
 
     Pending(Invocation invocation, Registration registration, Instant arrival) {
         this.invocation = invocation;

@@ -29,4 +29,7 @@ public @interface WorkerConfig {
 
     @AttributeDefinition(name = "Maximum functions", description = "Registered functions at most.", min = "1")
     int max_functions() default 100_000;
+
+    @AttributeDefinition(name = "RAPL folder", description = "The powercap folder whose RAPL package zones give each invocation the energy the CPU packages drew during its call (energy_uj); empty = none. A host without RAPL measures nothing (-1).")
+    String energy_rapl_dir() default "/sys/class/powercap";
 }

@@ -49,6 +49,8 @@ final class WorkerCore implements WorkerService, AutoCloseable {
 
     private final PluginRegistry registry;
     private volatile WorkerOptions options;
+    /** The RAPL package zones of {@code options.raplDir()}, found again when it changes. */
+    private volatile Rapl rapl;
     private final FunctionTable functions;
     private final StatsBook stats = new StatsBook();
     private final CpuWait cpuWait = new CpuWait();
@@ -89,8 +91,9 @@ final class WorkerCore implements WorkerService, AutoCloseable {
                 () -> this.options, this::pump);
         this.admission = new AdmissionQueue(registry, clock, lock, functions, stats, containers, policies, metrics,
                 () -> this.options);
+        this.rapl = Rapl.of(options.raplDir());
         this.runner = new InvocationRunner(clock, scheduler, lock, name, admission, containers, memory, resources,
-                functions, stats, metrics, cpuWait, anatomies);
+                functions, stats, metrics, cpuWait, anatomies, () -> rapl);
         this.report = new StatusReport(registry, lock, () -> this.options, admission, runner, containers, functions,
                 stats);
         this.listener = registry.addListener((point, before, after) -> {
@@ -230,6 +233,9 @@ final class WorkerCore implements WorkerService, AutoCloseable {
         String name = options.name();
         if (!next.name().equals(name)) {
             LOG.log(Level.WARNING, "worker " + name + " keeps its name until a restart; '" + next.name() + "' is ignored");
+        }
+        if (!next.raplDir().equals(options.raplDir())) {
+            rapl = Rapl.of(next.raplDir());
         }
         options = next.named(name);
         async.retention(next.asyncRetention());

@@ -9,15 +9,22 @@ import java.util.regex.Pattern;
 
 /** {@link WorkerConfig} checked once and turned into values. */
 record WorkerOptions(String name, int queueCapacity, Duration asyncRetention, Duration keepAliveCheck, int maxFunctions,
-        Duration memorySample, int pressureFreePercent, List<Path> codeRoots) {
+        Duration memorySample, int pressureFreePercent, List<Path> codeRoots, String raplDir) {
 
     /** Worker names keep the rule function names had before '_' was allowed in those. */
     static final Pattern NAME = Pattern.compile("[a-z][a-z0-9-]{0,62}");
 
+    /** Options without RAPL (no energy per invocation): what tests and tools that do not read the host use. */
+    WorkerOptions(String name, int queueCapacity, Duration asyncRetention, Duration keepAliveCheck, int maxFunctions,
+            Duration memorySample, int pressureFreePercent, List<Path> codeRoots) {
+        this(name, queueCapacity, asyncRetention, keepAliveCheck, maxFunctions, memorySample, pressureFreePercent,
+                codeRoots, "");
+    }
+
     /** These options under another name (a running worker keeps its name across reconfigurations). */
     WorkerOptions named(String other) {
         return new WorkerOptions(other, queueCapacity, asyncRetention, keepAliveCheck, maxFunctions, memorySample,
-                pressureFreePercent, codeRoots);
+                pressureFreePercent, codeRoots, raplDir);
     }
 
     /** The options of {@code c}; {@code home} (the Vireo home, or null) is a code root besides those configured. */
@@ -47,7 +54,16 @@ record WorkerOptions(String name, int queueCapacity, Duration asyncRetention, Du
         return new WorkerOptions(c.name(), c.queue_capacity(), Duration.ofMillis(c.async_retention_ms()),
                 Duration.ofMillis(c.keepalive_check_ms()), c.max_functions(), Duration.ofMillis(c.memory_sample_ms()),
                 c.memory_pressure_free_percent(), roots(home == null || home.isBlank() ? c.code_roots()
-                        : home + "," + c.code_roots()));
+                        : home + "," + c.code_roots()), raplDir(c.energy_rapl_dir()));
+    }
+
+    /** The RAPL folder: empty (none) or absolute. */
+    static String raplDir(String dir) {
+        String d = dir == null ? "" : dir.strip();
+        if (!d.isEmpty() && (!d.startsWith("/") || d.indexOf('\0') >= 0)) {
+            throw new ValidationException("energy.rapl.dir", "'" + d + "' is not an absolute directory (empty: none)");
+        }
+        return d;
     }
 
     /** "a, b" -> [a, b]; each must be absolute. */

@@ -106,6 +106,12 @@ final class Messages {
             if (t.cpuWaitMeasured()) {
                 timings.setCpuWaitUs(t.cpuWaitUs());
             }
+            if (t.cpuTimeUs() >= 0) {
+                timings.setCpuTimeUs(t.cpuTimeUs());
+            }
+            if (t.energyUj() >= 0) {
+                timings.setEnergyUj(t.energyUj());
+            }
             var rec = dev.vireo.grpc.v1.InvocationRecord.newBuilder().setTid(r.tid()).setFunctionId(r.functionId())
                     .setWorker(r.worker()).setBackend(r.backend())
                     .setState(r.state().map(s -> s.name().toLowerCase(Locale.ROOT)).orElse(""))
@@ -144,7 +150,9 @@ final class Messages {
                 r.getArrival().isEmpty() ? Instant.EPOCH : Instant.parse(r.getArrival()),
                 new dev.vireo.api.model.Timings(t.getQueuedUs(), t.getAcquireUs(), t.getColdStartUs(),
                         t.getTransportUs(), t.getExecutionUs(), t.getE2EUs(),
-                        t.hasCpuWaitUs() ? t.getCpuWaitUs() : dev.vireo.api.model.Timings.NOT_MEASURED),
+                        t.hasCpuWaitUs() ? t.getCpuWaitUs() : dev.vireo.api.model.Timings.NOT_MEASURED,
+                        t.hasCpuTimeUs() ? t.getCpuTimeUs() : dev.vireo.api.model.Timings.NOT_MEASURED,
+                        t.hasEnergyUj() ? t.getEnergyUj() : dev.vireo.api.model.Timings.NOT_MEASURED),
                 reply.getResult(), error, routing, output);
     }
 

@@ -45,7 +45,7 @@ class MessagesTest {
 
     static final InvocationRecord ROUTED_FAILURE = new InvocationRecord("t-1", "resize-2.1_b", "worker-3", "docker",
             Optional.of(ContainerState.PREWARM), Instant.parse("2026-11-22T20:50:13.646Z"),
-            new Timings(148, 1190, 900, 233, 2000, 3632, 812), "",
+            new Timings(148, 1190, 900, 233, 2000, 3632, 812, 1870, 52_000), "",
             Optional.of(new InvocationError(ErrorKind.USER_ERROR, "ValueError: bad", "Traceback ...")),
             Optional.of(new Routing("ctl-1", 2, 15, 3900, 4000)), new Output("step 1 ✓\n", "warning\n", true));
 
@@ -91,6 +91,8 @@ class MessagesTest {
         assertEquals("2026-11-22T20:50:13.646Z", reply.getRecord().getArrival());
         assertEquals(1632, reply.getRecord().getTimings().getOverheadUs());
         assertEquals(812, reply.getRecord().getTimings().getCpuWaitUs());
+        assertEquals(1870, reply.getRecord().getTimings().getCpuTimeUs());
+        assertEquals(52_000, reply.getRecord().getTimings().getEnergyUj());
         assertEquals("ctl-1", reply.getRecord().getRouting().getController());
         assertEquals(dev.vireo.grpc.v1.Output.newBuilder().setStdout("step 1 ✓\n").setStderr("warning\n")
                 .setTruncated(true).build(), reply.getRecord().getOutput());
@@ -109,6 +111,8 @@ class MessagesTest {
         assertFalse(reply.getRecord().hasOutput(), "a function that wrote nothing adds nothing");
         assertEquals("", reply.getRecord().getState());
         assertFalse(reply.getRecord().getTimings().hasCpuWaitUs(), "not measured: left unset");
+        assertFalse(reply.getRecord().getTimings().hasCpuTimeUs() || reply.getRecord().getTimings().hasEnergyUj(),
+                "not measured: left unset");
         assertEquals(r, Messages.record(reply));
         assertEquals(Timings.NOT_MEASURED, Messages.record(reply).timings().cpuWaitUs());
         InvocationRecord measuredZero = new InvocationRecord("t-2", "hello-1", "worker-1", "sim", Optional.empty(),

@@ -248,6 +248,8 @@ final class Json {
         timings.addProperty("e2e_us", t.e2eUs());
         timings.addProperty("overhead_us", t.overheadUs());
         timings.addProperty("cpu_wait_us", t.cpuWaitUs()); // -1: not measured (no CPU wait probe)
+        timings.addProperty("cpu_time_us", t.cpuTimeUs()); // -1: not measured (no cgroup)
+        timings.addProperty("energy_uj", t.energyUj()); // -1: not measured (no RAPL)
         o.add("timings", timings);
         r.routing().ifPresent(g -> {
             JsonObject routing = new JsonObject();

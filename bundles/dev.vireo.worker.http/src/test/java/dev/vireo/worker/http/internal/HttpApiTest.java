@@ -180,7 +180,8 @@ class HttpApiTest {
                 {"tid":"t-9","function":"hello-1","worker":"worker-1","backend":"sim","state":"warm",
                  "arrival":"2026-11-22T20:50:13.646Z","success":true,"result":{"echo":[1,2]},
                  "timings":{"queued_us":148,"acquire_us":1190,"cold_start_us":0,"transport_us":233,
-                            "execution_us":2000,"e2e_us":3632,"overhead_us":1632,"cpu_wait_us":-1}}""");
+                            "execution_us":2000,"e2e_us":3632,"overhead_us":1632,"cpu_wait_us":-1,"cpu_time_us":-1,
+                            "energy_uj":-1}}""");
 
         HttpResponse<String> byQuery = send("POST", "/functions/hello-1/invoke?enhanced=true", "[1,2]",
                 "X-Vireo-Tid", "t-9");

@@ -139,14 +139,15 @@ class JsonTest {
     @Test
     void aRecordWithEverythingIsWrittenInFull() {
         InvocationRecord r = new InvocationRecord("t-1", "hello-1", "worker-1", "docker", Optional.of(ContainerState.COLD),
-                Instant.parse("2026-11-22T20:50:13.646Z"), new Timings(148, 1190, 900, 233, 2000, 3632, 812), "",
+                Instant.parse("2026-11-22T20:50:13.646Z"), new Timings(148, 1190, 900, 233, 2000, 3632, 812, 1870, 52_000), "",
                 Optional.of(new InvocationError(ErrorKind.USER_ERROR, "ValueError: bad", "Traceback ...")),
                 Optional.of(new Routing("ctl-1", 2, 15, 3900, 4000)), new Output("step 1\n", "warning: é\n", true));
         assertEquals(json("""
                 {"tid":"t-1","function":"hello-1","worker":"worker-1","backend":"docker","state":"cold",
                  "arrival":"2026-11-22T20:50:13.646Z","success":false,"result":null,
                  "timings":{"queued_us":148,"acquire_us":1190,"cold_start_us":900,"transport_us":233,
-                            "execution_us":2000,"e2e_us":3632,"overhead_us":1632,"cpu_wait_us":812},
+                            "execution_us":2000,"e2e_us":3632,"overhead_us":1632,"cpu_wait_us":812,"cpu_time_us":1870,
+                            "energy_uj":52000},
                  "routing":{"controller":"ctl-1","attempts":2,"pick_us":15,"forward_us":3900,"e2e_us":4000},
                  "output":{"stdout":"step 1\\n","stderr":"warning: é\\n","truncated":true},
                  "error":{"kind":"USER_ERROR","message":"ValueError: bad","detail":"Traceback ..."}}"""),
@@ -166,6 +167,8 @@ class JsonTest {
         assertFalse(o.has("output"), "a function that wrote nothing adds nothing");
         assertEquals(0, o.getAsJsonObject("timings").get("overhead_us").getAsLong());
         assertEquals(-1, o.getAsJsonObject("timings").get("cpu_wait_us").getAsLong(), "not measured");
+        assertEquals(-1, o.getAsJsonObject("timings").get("cpu_time_us").getAsLong(), "not measured");
+        assertEquals(-1, o.getAsJsonObject("timings").get("energy_uj").getAsLong(), "not measured");
 
         // an error without detail has no detail field
         assertEquals(json("{\"kind\":\"TIMEOUT\",\"message\":\"timed out\"}"), json(Json.recordText(
