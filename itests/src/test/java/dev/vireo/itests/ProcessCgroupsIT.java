@@ -60,9 +60,9 @@ class ProcessCgroupsIT {
         w.invoke("pcgcpu-1", "{\"n\": 100}"); // cold: the interpreter's start is not the call's
         InvokeReply busy = w.invoke("pcgcpu-1", "{\"n\": 3000000}");
         var t = busy.getRecord().getTimings();
-        assertTrue(t.hasCpuTimeUs() && t.getCpuTimeUs() > 0.5 * t.getExecutionUs()
+        assertTrue(t.hasCpuTimeUs() && t.getCpuTimeUs() > 0.3 * t.getExecutionUs()
                 && t.getCpuTimeUs() < 1.5 * t.getTransportUs() + 1.5 * t.getExecutionUs() + 50_000, busy.toString());
-        assertEquals(Files.isDirectory(Path.of("/sys/class/powercap/intel-rapl:0")), t.hasEnergyUj(), busy.toString());
+        assertEquals(raplReadable(), t.hasEnergyUj(), busy.toString());
         w.stop();
         w = null;
         Set<String> after = cgroups();
@@ -73,6 +73,16 @@ class ProcessCgroupsIT {
             for (Path parent : PARENTS) {
                 assertTrue(!Files.exists(parent.resolve(instance)), "the instance's folder is removed: " + parent);
             }
+        }
+    }
+
+    /** Whether this host's first RAPL package counter can be read (the worker then reports energy). */
+    private static boolean raplReadable() {
+        try {
+            Long.parseLong(Files.readString(Path.of("/sys/class/powercap/intel-rapl:0/energy_uj")).trim());
+            return true;
+        } catch (IOException | NumberFormatException e) {
+            return false;
         }
     }
 

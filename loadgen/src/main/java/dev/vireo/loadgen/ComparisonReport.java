@@ -1,6 +1,5 @@
 package dev.vireo.loadgen;
 
-import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -20,13 +19,27 @@ import java.util.Map;
  * {@code compare.html}: several runs in one page (a sweep's points, a live run and its simulation, the runs of
  * {@code results compare --html}). The runs' end-to-end latency CDFs overlaid in one plot, bars of their p50 and p99
  * latencies and cold-start shares side by side, and the table of their overall statistics; every figure is drawn
- * from SQL over the runs' records, a PNG in the page and an SVG linked under it.
+ * from SQL over the runs' records, a PNG in the page and an SVG linked under it. The runs of one sweep point over
+ * several seeds are one group: their records pooled, one line and one row.
  */
 public final class ComparisonReport {
     /** The most runs a figure draws (one colour each); the table has them all. */
     static final int MAX_DRAWN = 8;
 
     private ComparisonReport() {
+    }
+
+    /**
+     * One line of the figures and one row of the table: a run, or the runs of one sweep point over several seeds,
+     * whose records are pooled.
+     */
+    public record Group(String label, List<Path> runs) {
+        public Group {
+            runs = List.copyOf(runs);
+            if (runs.isEmpty()) {
+                throw new IllegalArgumentException("group " + label + " has no run");
+            }
+        }
     }
 
     /**
@@ -41,18 +54,51 @@ public final class ComparisonReport {
         if (runs.size() != labels.size()) {
             throw new IllegalArgumentException(runs.size() + " runs and " + labels.size() + " labels");
         }
-        JsonObject comparison = Results.compare(runs);
-        JsonArray overall = comparison.getAsJsonArray("groups").get(0).getAsJsonObject().getAsJsonArray("stats");
-        int drawn = Math.min(MAX_DRAWN, runs.size());
+        List<Group> groups = new ArrayList<>();
+        for (int i = 0; i < runs.size(); i++) {
+            groups.add(new Group(labels.get(i), List.of(runs.get(i))));
+        }
+        return write(dir, title, groups);
+    }
+
+    /** As above, a line and a row per group (a sweep point's seeds pooled), at least two groups. */
+    public static Path write(Path dir, String title, List<Group> groups) throws IOException, SQLException {
+        if (groups.size() < 2) {
+            throw new IllegalArgumentException("a comparison needs at least two runs (given " + groups.size() + ")");
+        }
+        for (Group g : groups) {
+            for (Path p : g.runs()) {
+                if (!Files.isRegularFile(p.resolve(Results.DB))) {
+                    throw new IllegalArgumentException(p + " is not a results folder (no " + Results.DB + ")");
+                }
+            }
+        }
+        int drawn = Math.min(MAX_DRAWN, groups.size());
         Chart cdf = new Chart("End-to-end latency CDF (client side, successful invocations)", "latency (ms)",
                 "fraction").logX().yRange(0, 1);
+        List<JsonObject> stats = new ArrayList<>();
         try (Connection c = DriverManager.getConnection("jdbc:duckdb:"); Statement s = c.createStatement()) {
-            for (int i = 0; i < drawn; i++) {
-                s.execute("ATTACH '" + Results.sql(runs.get(i).resolve(Results.DB)) + "' AS r" + i + " (READ_ONLY)");
+            int attached = 0;
+            for (int i = 0; i < groups.size(); i++) {
+                StringBuilder union = new StringBuilder();
+                for (Path run : groups.get(i).runs()) {
+                    s.execute("ATTACH '" + Results.sql(run.resolve(Results.DB)) + "' AS r" + attached + " (READ_ONLY)");
+                    // by name: a run of an older version may lack a column
+                    union.append(union.isEmpty() ? "" : " UNION ALL BY NAME ").append("SELECT * FROM r")
+                            .append(attached++).append(".records");
+                }
+                try (ResultSet r = s.executeQuery("SELECT " + Results.STATS + " FROM (" + union + ")")) {
+                    r.next();
+                    stats.add(Results.stats(r));
+                }
+                if (i >= drawn) {
+                    continue;
+                }
                 List<double[]> points = new ArrayList<>();
+                // the successful invocations first, then the sample (a sample is drawn before WHERE)
                 try (ResultSet r = s.executeQuery("SELECT client_us / 1000.0, cume_dist() OVER (ORDER BY client_us)"
-                        + " FROM r" + i + ".records WHERE success USING SAMPLE reservoir(3000 ROWS) REPEATABLE (1)"
-                        + " ORDER BY 1")) {
+                        + " FROM (SELECT client_us FROM (" + union + ") WHERE success) USING SAMPLE reservoir(3000"
+                        + " ROWS) REPEATABLE (1) ORDER BY 1")) {
                     while (r.next()) {
                         points.add(new double[] {r.getDouble(1), r.getDouble(2)});
                     }
@@ -63,7 +109,7 @@ public final class ComparisonReport {
                     x[k] = points.get(k)[0];
                     y[k] = points.get(k)[1];
                 }
-                cdf.add(new Chart.Series(labels.get(i), x, y, false, false));
+                cdf.add(new Chart.Series(groups.get(i).label(), x, y, false, false));
             }
         }
         Files.createDirectories(dir);
@@ -72,16 +118,16 @@ public final class ComparisonReport {
         Map<String, double[]> latency = new LinkedHashMap<>();
         Map<String, double[]> cold = new LinkedHashMap<>();
         for (int i = 0; i < drawn; i++) {
-            JsonObject st = overall.get(i).getAsJsonObject();
-            latency.put(labels.get(i), new double[] {ms(st, "e2e_p50_us"), ms(st, "e2e_p99_us"),
+            JsonObject st = stats.get(i);
+            latency.put(groups.get(i).label(), new double[] {ms(st, "e2e_p50_us"), ms(st, "e2e_p99_us"),
                 ms(st, "overhead_p50_us"), ms(st, "overhead_p99_us")});
-            cold.put(labels.get(i), new double[] {st.get("cold_pct").getAsDouble()});
+            cold.put(groups.get(i).label(), new double[] {st.get("cold_pct").getAsDouble()});
         }
         List<Path> bars = ComparisonFigure.write(dir, "compare-bars", List.of(
                 new ComparisonFigure.Panel("Latency (p50 and p99)", "ms", categories, latency),
                 new ComparisonFigure.Panel("Cold starts", "% of invocations", List.of("cold"), cold)), 2);
         Path page = dir.resolve("compare.html");
-        Files.writeString(page, html(title, runs, labels, overall, cdfFiles, bars, drawn));
+        Files.writeString(page, html(title, groups, stats, cdfFiles, bars, drawn));
         return page;
     }
 
@@ -93,8 +139,8 @@ public final class ComparisonReport {
         return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }
 
-    private static String html(String title, List<Path> runs, List<String> labels, JsonArray overall,
-            List<String> cdf, List<Path> bars, int drawn) {
+    private static String html(String title, List<Group> groups, List<JsonObject> overall, List<String> cdf,
+            List<Path> bars, int drawn) {
         StringBuilder b = new StringBuilder();
         b.append("<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>").append(esc(title))
                 .append("</title>\n<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
@@ -104,21 +150,22 @@ public final class ComparisonReport {
         for (String k : Results.STAT_NAMES) {
             b.append("<th>").append(k).append("</th>");
         }
-        b.append("<th>folder</th></tr>\n");
-        for (int i = 0; i < runs.size(); i++) {
-            JsonObject st = overall.get(i).getAsJsonObject();
-            b.append("<tr><td>").append(esc(labels.get(i))).append("</td>");
+        b.append("<th>folder(s)</th></tr>\n");
+        for (int i = 0; i < groups.size(); i++) {
+            JsonObject st = overall.get(i);
+            b.append("<tr><td>").append(esc(groups.get(i).label())).append("</td>");
             for (String k : Results.STAT_NAMES) {
                 double v = st.get(k).getAsDouble();
                 b.append("<td>").append(v == Math.rint(v) ? String.format(Locale.ROOT, "%,d", (long) v)
                         : String.format(Locale.ROOT, "%,.2f", v)).append("</td>");
             }
-            b.append("<td>").append(esc(runs.get(i).toString())).append("</td></tr>\n");
+            b.append("<td>").append(esc(String.join(", ", groups.get(i).runs().stream().map(Path::toString)
+                    .toList()))).append("</td></tr>\n");
         }
         b.append("</table>\n");
-        if (drawn < runs.size()) {
-            b.append("<p>The figures draw the first ").append(drawn).append(" of ").append(runs.size())
-                    .append(" runs.</p>\n");
+        if (drawn < groups.size()) {
+            b.append("<p>The figures draw the first ").append(drawn).append(" of ").append(groups.size())
+                    .append(" rows.</p>\n");
         }
         if (!cdf.isEmpty()) {
             b.append(figure(cdf.get(0), cdf.get(1)));

@@ -304,14 +304,18 @@ public final class SimCommand implements Callable<Integer> {
                         s.get("e2e_p50_us").getAsLong(), s.get("e2e_p99_us").getAsLong(), s.get("overhead_p99_us").getAsLong());
             }
             System.out.println("sweep: " + out.toAbsolutePath().resolve("sweep.json"));
-            List<Path> runs = new ArrayList<>();
-            List<String> labels = new ArrayList<>();
+            // one line and one row per point: its seeds' runs pooled (a run per seed would crowd the points out)
+            Map<String, List<Path>> byPoint = new LinkedHashMap<>();
             for (var e : sweep) {
-                String run = e.getAsJsonObject().get("run").getAsString();
-                runs.add(out.resolve(run));
-                labels.add(run);
+                JsonObject l = e.getAsJsonObject();
+                String run = l.get("run").getAsString();
+                byPoint.computeIfAbsent(seeds.size() > 1 && grid.size() > 1 ? l.get("point").getAsString() : run,
+                        k -> new ArrayList<>()).add(out.resolve(run));
             }
-            Path page = ComparisonReport.write(out, "Sweep " + out.getFileName(), runs, labels);
+            List<ComparisonReport.Group> groups = new ArrayList<>();
+            byPoint.forEach((label, runs) -> groups.add(new ComparisonReport.Group(seeds.size() > 1 && grid.size() > 1
+                    ? label + " (" + runs.size() + " seeds)" : label, runs)));
+            Path page = ComparisonReport.write(out, "Sweep " + out.getFileName(), groups);
             System.out.println("comparison: " + page.toAbsolutePath());
         }
         return 0;

@@ -98,9 +98,9 @@ public final class Simulation {
                         + " workers");
             }
             java.util.Set<String> names = new java.util.HashSet<>();
-            for (Configs c : workerConfigs) {
-                String name = c.of("vireo.worker").getOrDefault("name", "");
-                if (!name.isBlank() && !names.add(name)) {
+            for (int i = 0; i < workerConfigs.size(); i++) {
+                String name = workerName(workerConfigs.get(i), i + 1);
+                if (!names.add(name)) {
                     throw new IllegalArgumentException("two workers are named '" + name + "': each needs its own name");
                 }
             }
@@ -108,6 +108,12 @@ public final class Simulation {
             swaps = List.copyOf(swaps);
             workerConfigs = List.copyOf(workerConfigs);
             warm = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(warm));
+        }
+
+        /** The name worker {@code n} (from 1) of its own configuration runs under: its own, else worker-N. */
+        static String workerName(Configs own, int n) {
+            String name = own.of("vireo.worker").getOrDefault("name", "");
+            return name.isBlank() ? "worker-" + n : name;
         }
 
         /** Every worker configured alike, the trace at its own pace. */
@@ -257,9 +263,7 @@ public final class Simulation {
                     Configs configs = own ? setup.workerConfigs().get(i - 1) : setup.configs();
                     Map<String, Map<String, String>> config = configs.all();
                     // a live cluster's worker keeps its name (a balancer may hash it); else worker-N
-                    String name = own ? config.getOrDefault("vireo.worker", Map.of()).getOrDefault("name", "")
-                            : "";
-                    name = name.isBlank() ? "worker-" + i : name;
+                    String name = own ? Setup.workerName(configs, i) : "worker-" + i;
                     config.put("vireo.kernel", own ? kernel(configs) : kernel);
                     Map<String, String> c = config.computeIfAbsent("vireo.worker", k -> new LinkedHashMap<>());
                     c.put("name", name);
@@ -460,7 +464,8 @@ public final class Simulation {
                 notes.add("warm at start: " + id + " is not a function of this trace; left out");
             } else if (n > 0) {
                 // a worker prewarms at most 1000 at once; the controller spreads the count over the workers
-                started.add(controller.prewarm(id, Math.min(n, 1_000 * setup.workers())).toCompletableFuture());
+                started.add(controller.prewarm(id, Math.min(Math.min(n, 10_000), 1_000 * setup.workers()))
+                        .toCompletableFuture());
             }
         });
         if (!started.isEmpty()) {

@@ -213,6 +213,9 @@ class SimulationTest {
                     + "/summary.json"))).getAsJsonObject().getAsJsonObject("run");
             assertEquals(seed, run.get("seed").getAsLong(), "each seed's own run");
         }
+        String page = Files.readString(out.resolve("s/compare.html"));
+        assertTrue(page.contains("<td>queue=fcfs (3 seeds)</td>") && page.contains("<td>queue=sjf (3 seeds)</td>")
+                && !page.contains("seed=1</td>"), "one row per point, its seeds pooled: " + page);
         IllegalArgumentException both = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> sim("--trace", trace.toString(), "--out", out.toString(), "--name", "both", "--seed", "3",
                         "--seeds", "1-2"));

@@ -12,18 +12,18 @@ package dev.vireo.api.model;
  * @param cpuWaitUs    (since 1.5) time the container's tasks were runnable but not running (waiting in a CPU's run
  *                     queue) during the call to the agent, summed over its tasks; {@link #NOT_MEASURED} (-1) when no
  *                     probe measured it. Shared by the invocations a container serves at once (concurrency > 1)
- * @param cpuTimeUs    (since 1.6) CPU time the container used during the call to the agent, from its cgroup's
+ * @param cpuTimeUs    (since 1.7) CPU time the container used during the call to the agent, from its cgroup's
  *                     accounting ({@code cpu.stat usage_usec}; v1 {@code cpuacct.usage}); {@link #NOT_MEASURED} for a
  *                     container without a cgroup (the simulated backend, processes outside cgroups). Shared like
  *                     {@code cpuWaitUs}
- * @param energyUj     (since 1.6) energy the host's CPU packages drew during the call, in microjoules, from RAPL
+ * @param energyUj     (since 1.7) energy the host's CPU packages drew during the call, in microjoules, from RAPL
  *                     ({@code /sys/class/powercap}, every {@code package-N} zone, wrap-around counted); the whole
  *                     host's, not the container's share; {@link #NOT_MEASURED} where the host has no RAPL (virtual
  *                     machines, most ARM hosts) or it is not readable
  */
 public record Timings(long queuedUs, long acquireUs, long coldStartUs, long transportUs, long executionUs, long e2eUs,
         long cpuWaitUs, long cpuTimeUs, long energyUj) {
-    /** {@link #cpuWaitUs} of an invocation whose CPU wait was not measured. */
+    /** {@link #cpuWaitUs}, {@link #cpuTimeUs} or {@link #energyUj} of an invocation where it was not measured. */
     public static final long NOT_MEASURED = -1;
     public static final Timings NONE = new Timings(0, 0, 0, 0, 0, 0);
 

@@ -292,9 +292,9 @@ final class ContainerLifecycle {
 
     /** The backend is done with a container: its transport binding, the CPU wait probe and the trackers forget it. */
     private void gone(Container c, String tid) {
+        c.cpuTime.close(); // first: nothing below may keep the container's cgroup file open
         c.transport.unbind(c.binding);
         cpuWait.destroyed(c.placement, tid);
-        c.cpuTime.close();
         resources.destroyed(c.placement, tid);
     }
 

@@ -24,6 +24,8 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 final class CpuTime implements AutoCloseable {
     private static final CpuTime NONE = new CpuTime(null, false);
+    /** A container the backend is done with: its counter is not opened again. */
+    private static final CpuTime CLOSED = new CpuTime(null, false);
     private static final int MAX_BYTES = 4_096;
 
     private final FileChannel file;
@@ -119,6 +121,10 @@ final class CpuTime implements AutoCloseable {
 
         CpuTime get(ContainerPlacement placement) {
             CpuTime c = counter.get();
+            if (c != null && c.file != null && !c.file.isOpen() && counter.compareAndSet(c, null)) {
+                // an interrupted reader closed the shared channel (FileChannel is interruptible): open it again
+                c = null;
+            }
             if (c == null) {
                 CpuTime opened = open(placement);
                 if (!counter.compareAndSet(null, opened)) {
@@ -130,7 +136,7 @@ final class CpuTime implements AutoCloseable {
         }
 
         void close() {
-            CpuTime c = counter.getAndSet(NONE);
+            CpuTime c = counter.getAndSet(CLOSED);
             if (c != null) {
                 c.close();
             }

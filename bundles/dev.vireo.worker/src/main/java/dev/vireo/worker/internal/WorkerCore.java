@@ -51,6 +51,8 @@ final class WorkerCore implements WorkerService, AutoCloseable {
     private volatile WorkerOptions options;
     /** The RAPL package zones of {@code options.raplDir()}, found again when it changes. */
     private volatile Rapl rapl;
+    /** RAPL counters replaced by a reconfiguration: closed when the worker stops (a call may still read them). */
+    private final List<Rapl> retiredRapl = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final FunctionTable functions;
     private final StatsBook stats = new StatsBook();
     private final CpuWait cpuWait = new CpuWait();
@@ -235,6 +237,8 @@ final class WorkerCore implements WorkerService, AutoCloseable {
             LOG.log(Level.WARNING, "worker " + name + " keeps its name until a restart; '" + next.name() + "' is ignored");
         }
         if (!next.raplDir().equals(options.raplDir())) {
+            // a call that marked the old counters reads them again: they are closed only when the worker stops
+            retiredRapl.add(rapl);
             rapl = Rapl.of(next.raplDir());
         }
         options = next.named(name);
@@ -298,6 +302,8 @@ final class WorkerCore implements WorkerService, AutoCloseable {
             LOG.log(Level.WARNING, "removing the selection listener failed: " + e.getMessage());
         }
         cancelled.forEach(p -> runner.cancel(p, true, "worker " + options.name() + " shut down"));
+        retiredRapl.forEach(Rapl::close);
+        rapl.close();
         String tid = tids.next();
         all.forEach(c -> containers.destroy(c, tid));
     }

@@ -26,6 +26,7 @@ import dev.vireo.api.spi.transport.AgentTransport;
 import dev.vireo.api.spi.transport.TransportBinding;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -235,6 +236,50 @@ final class Fakes {
             return 0;
         }
 
+        /**
+         * When set, each container gets a cgroup v2 folder here ({@code <id>/cpu.stat}), and each call adds its
+         * execution time to the container's {@code usage_usec} and {@code energyPerCallUj} to {@code energyFile}.
+         */
+        volatile Path cgroups;
+        volatile Path energyFile;
+        volatile long energyPerCallUj;
+
+        @Override
+        public dev.vireo.api.model.ContainerPlacement placement(ContainerHandle c) {
+            Path root = cgroups;
+            if (root == null) {
+                return dev.vireo.api.model.ContainerPlacement.unplaced(c);
+            }
+            Path dir = root.resolve(c.id());
+            try {
+                java.nio.file.Files.createDirectories(dir);
+                java.nio.file.Files.writeString(dir.resolve("cpu.stat"), "usage_usec 0\nuser_usec 0\n");
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            return new dev.vireo.api.model.ContainerPlacement(c.id(), c.functionId(), Map.of(),
+                    java.util.Optional.of(dir), java.util.OptionalLong.empty());
+        }
+
+        /** The call's CPU time and energy, as the kernel would count them, added to the fake's files. */
+        private void spend(String container, long us) {
+            try {
+                Path root = cgroups;
+                if (root != null) {
+                    Path stat = root.resolve(container).resolve("cpu.stat");
+                    long before = CpuTime.usageUsec(java.nio.file.Files.readString(stat));
+                    java.nio.file.Files.writeString(stat, "usage_usec " + (before + us) + "\nuser_usec 0\n");
+                }
+                Path energy = energyFile;
+                if (energy != null) {
+                    long e = Long.parseLong(java.nio.file.Files.readString(energy).trim());
+                    java.nio.file.Files.writeString(energy, (e + energyPerCallUj) + "\n");
+                }
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+
         public TransportBinding bind(String id, String tid) {
             return new TransportBinding(new AgentEndpoint("fake", id, Map.of()), Map.of(), Map.of(), "");
         }
@@ -256,6 +301,7 @@ final class Fakes {
                     // "print": the function wrote to stdout and stderr
                     Output output = payload.contains("print") ? new Output("printed\n", "warned\n", false) : Output.NONE;
                     CompletableFuture<Void> held = payload.contains("wait") ? gate : CompletableFuture.completedFuture(null);
+                    spend(endpoint.address(), us);
                     held.thenRun(() -> scheduler.schedule(() -> f.complete(payload.contains("raise")
                             ? new AgentReply(0, us, us, false, false, "", "ValueError", "bad input", "Traceback...",
                                     output)

@@ -96,7 +96,9 @@ class UsageMeasuresTest {
         assertEquals(2, mark.length, "package zones only: not the core sub-zone, not the mmio control type");
         Files.writeString(dir.resolve("intel-rapl:0/energy_uj"), "1250000\n"); // +250000
         Files.writeString(dir.resolve("intel-rapl:1/energy_uj"), "1000\n"); // wrapped past 65532610987
-        assertEquals(250_000 + (65_532_610_987L - 65_000_000 + 1_000), rapl.since(mark));
+        assertEquals(250_000 + (65_532_610_987L - 65_000_000 + 1_000 + 1), rapl.since(mark), "the counter runs 0..range");
+        rapl.close();
+        assertEquals(Timings.NOT_MEASURED, rapl.since(mark), "closed (the worker stopped): nothing read");
     }
 
     @Test
@@ -109,6 +111,8 @@ class UsageMeasuresTest {
         Rapl rapl = Rapl.of(powercap(dir.resolve("pc")).toString());
         long[] mark = rapl.mark();
         Files.writeString(dir.resolve("pc/intel-rapl:1/energy_uj"), "not a number\n");
-        assertEquals(Timings.NOT_MEASURED, rapl.since(mark), "a counter that cannot be read (only root may)");
+        assertEquals(Timings.NOT_MEASURED, rapl.since(mark), "a counter that cannot be read any more");
+        assertFalse(Rapl.of(dir.resolve("pc").toString()).present(),
+                "a counter unreadable at the start: no RAPL at all (not a failed read on every call)");
     }
 }
