@@ -132,7 +132,8 @@ public final class TestCommand implements Callable<Integer> {
             return;
         }
         System.err.println("vireo: installing " + String.join(" ", missing) + " from Debian (container backends,"
-                + " Graphite fixture, numpy, Redis store, bpftool for BPF map dumps)");
+                + " Graphite fixture, numpy, Redis store, bpftool for BPF map dumps, the notebooks' Jupyter and"
+                + " pandas)");
         Path log = home.runRoot().resolve("apt.log");
         List<String> install = new ArrayList<>(List.of("apt-get", "-o", "DPkg::Lock::Timeout=600", "install", "-y",
                 "--no-install-recommends"));
