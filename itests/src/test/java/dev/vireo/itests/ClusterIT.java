@@ -169,9 +169,15 @@ class ClusterIT {
                 "--exec-ms", "2", "--out", dir.resolve("runs").toString(), "--name", name);
     }
 
+    /** The balancer put in force over the controller's HTTP API (PUT /policies/balancer), as a live sweep does. */
     private void use(String policy) throws Exception {
-        Result r = vireo("console", "cluster-controller", "-c", "vireo:use balancer " + policy);
-        assertEquals(0, r.code(), r.out());
+        try (java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient()) {
+            var r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(ctlHttp + "/policies/balancer"))
+                    .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("{\"use\":\"" + policy + "\"}")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode(), r.body());
+            assertTrue(r.body().contains("\"balancer\":\"" + policy + "\""), r.body());
+        }
     }
 
     /** The busiest worker's share of the invocations. */
@@ -210,6 +216,20 @@ class ClusterIT {
         JsonObject overall = summary(dir.resolve("runs/light")).getAsJsonObject("overall");
         assertTrue(overall.get("overhead_p50_us").getAsLong() < 100_000, "light: invocations hardly wait " + overall);
         like("light");
+
+        // a live sweep: the queue policy put in force on both workers before each point, one folder each
+        Result sweep = vireo("loadgen", "sweep", "--target", ctlGrpc, "--trace", light.toString(), "--speed", "6",
+                "--use", "queue=fcfs,sjf", "--out", dir.resolve("runs").toString(), "--name", "live-sweep");
+        assertEquals(0, sweep.code(), sweep.out());
+        for (String q : List.of("fcfs", "sjf")) {
+            JsonObject run = summary(dir.resolve("runs/live-sweep/queue=" + q)).getAsJsonObject("run");
+            assertEquals(q, run.getAsJsonObject("policies").get("queue").getAsString(), run.toString());
+        }
+        assertTrue(Files.readString(dir.resolve("runs/live-sweep/compare.html")).contains("<td>queue=sjf</td>"));
+        Result refused = vireo("loadgen", "sweep", "--target", ctlGrpc, "--trace", light.toString(), "--use",
+                "queue=fcfs,nosuch", "--out", dir.resolve("runs").toString(), "--name", "refused-sweep");
+        assertEquals(2, refused.code(), refused.out());
+        assertTrue(refused.out().contains("nosuch"), refused.out());
     }
 
     private void like(String run) throws Exception {

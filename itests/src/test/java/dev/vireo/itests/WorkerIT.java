@@ -141,6 +141,9 @@ public class WorkerIT extends FrameworkTest {
         editConfig("vireo.resource.concurrency.cfg", "limit", "1");
         editConfig("vireo.worker.cfg", "queue.capacity", "3");
         await("limit 1", () -> capacity("concurrency") == 1);
+        // both files are in force before the first invocation (FileInstall applies each on its own): with the limit
+        // but not yet the capacity, invocations would queue past 3 and the refusal would count them
+        await("queue capacity 3", () -> worker.status().queueCapacity() == 3);
         worker.register(fn("slow", 128, 1, 300, Duration.ofSeconds(5)));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         // the queue capacity is applied through the same file watcher: wait until a fourth waiting invocation is refused
@@ -311,6 +314,23 @@ public class WorkerIT extends FrameworkTest {
         assertTrue(metrics.body(), metrics.body().contains("vireo_containers{state=\"cached\",worker=\"worker-1\"} 3.0"));
         assertTrue(metrics.body(), metrics.body().contains("vireo_rejections_total{function=\"none-1\",kind=\"unknown_function\""));
         assertEquals(200, http("DELETE", "/functions/hi-1", null).statusCode());
+    }
+
+    @Test
+    public void aPolicyIsPutInForceOverHttpWithTheKernelsRegistry() throws Exception {
+        awaitHttp();
+        var r = http("PUT", "/policies/queue", "{\"use\":\"sjf\"}");
+        assertEquals(r.body(), 200, r.statusCode());
+        assertTrue(r.body(), r.body().contains("\"queue\":\"sjf\""));
+        assertEquals(List.of("sjf"), effective(dev.vireo.api.plugin.ExtensionPoint.QUEUE));
+        var unknown = http("PUT", "/policies/queue", "{\"use\":\"nosuch\"}");
+        assertEquals(unknown.body(), 400, unknown.statusCode());
+        assertTrue(unknown.body(), unknown.body().contains("use: ") && unknown.body().contains("nosuch")
+                && unknown.body().contains("fcfs"));
+        assertEquals("nothing changed", List.of("sjf"), effective(dev.vireo.api.plugin.ExtensionPoint.QUEUE));
+        var balancer = http("PUT", "/policies/balancer", "{\"use\":\"round-robin\"}");
+        assertEquals(balancer.body(), 400, balancer.statusCode());
+        assertTrue(balancer.body(), balancer.body().contains("point: 'balancer' is not a point"));
     }
 
     @Test

@@ -36,7 +36,8 @@ import picocli.CommandLine.Spec;
  * controller's gRPC API; every run writes a results folder (records, summary.json, report.html).
  */
 @Command(name = "loadgen", description = "Load against a worker or the controller; every run writes runs/NAME/.",
-        subcommands = {LoadgenCommand.Trace.class, LoadgenCommand.Bench.class, LoadgenCommand.Scaling.class})
+        subcommands = {LoadgenCommand.Trace.class, LoadgenCommand.Bench.class, LoadgenCommand.Scaling.class,
+            LiveSweep.class})
 public final class LoadgenCommand {
     /** Where results go: {@code VIREO_RUNS_DIR}, else the launcher's {@code vireo.runs.dir}, else {@code runs}. */
     public static final String RUNS_DIR = "${env:VIREO_RUNS_DIR:-${sys:vireo.runs.dir:-runs}}";
@@ -93,8 +94,9 @@ public final class LoadgenCommand {
             Instant started = Instant.now();
             String name = run.name != null ? run.name : kind() + "-" + DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss",
                     Locale.ROOT).withZone(ZoneOffset.UTC).format(started);
-            if (!name.matches("[A-Za-z0-9._-]{1,100}")) {
-                throw run.bad("--name '" + name + "' may only have letters, digits, '.', '_', '-'");
+            // '=': a live sweep's point (queue=fcfs), as the simulation names its folders
+            if (!name.matches("[A-Za-z0-9._=-]{1,100}")) {
+                throw run.bad("--name '" + name + "' may only have letters, digits, '.', '_', '=', '-'");
             }
             if (run.graphiteWaitS < 0 || run.graphiteWaitS > 600) {
                 throw run.bad("--graphite-wait-s must be 0-600");

@@ -34,6 +34,20 @@ public final class RunSettings {
             NodeSettings s = target.settings();
             meta.put("target_role", s.role());
             meta.put("target_workers", s.role().equals("controller") ? s.workers().size() : 1);
+            // the policies in force as it began, as a simulation's run says them (the exported rows' policy_ columns):
+            // the controller's balancer and its first worker's queue, keep-alive and trackers
+            com.google.gson.JsonObject policies = new com.google.gson.JsonObject();
+            java.util.Map<String, String> node = s.role().equals("controller") && !s.workers().isEmpty()
+                    ? s.workers().get(0).policies() : s.policies();
+            for (String point : java.util.List.of("queue", "keepalive", "resource")) {
+                if (node.containsKey(point)) {
+                    policies.addProperty(point, node.get(point));
+                }
+            }
+            if (s.policies().containsKey("balancer")) {
+                policies.addProperty("balancer", s.policies().get("balancer"));
+            }
+            meta.put("policies", policies);
             return Optional.of(s);
         } catch (WorkerException e) {
             meta.put("settings_error", e.getMessage());

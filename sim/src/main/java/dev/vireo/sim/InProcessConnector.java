@@ -127,6 +127,11 @@ final class InProcessConnector implements WorkerConnector {
         }
 
         @Override
+        public java.util.Map<String, String> use(String point, String plugin) {
+            return worker().use(point, plugin);
+        }
+
+        @Override
         public dev.vireo.api.worker.NodeSettings settings() {
             return worker().settings();
         }

@@ -15,6 +15,7 @@ import dev.vireo.api.worker.WorkerService;
 import dev.vireo.api.worker.WorkerStatus;
 import java.time.Instant;
 import java.util.ArrayList;
+import dev.vireo.api.model.ValidationException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -159,6 +160,19 @@ public final class FakeWorker implements WorkerService {
             throw unknown(functionId);
         }
         return CompletableFuture.completedFuture(Math.min(count, 2));
+    }
+
+    @Override
+    public Map<String, String> use(String point, String plugin) {
+        calls.add("use " + point + " " + plugin);
+        if (!point.equals("queue") && !point.equals("keepalive")) {
+            throw new ValidationException("point", "'" + point + "' is not a point this node puts plugins in force at;"
+                    + " use keepalive, queue");
+        }
+        if (plugin.isBlank()) {
+            throw new ValidationException("use", "a plugin's name is required");
+        }
+        return Map.of(point, plugin);
     }
 
     @Override

@@ -73,4 +73,37 @@ public interface PluginRegistry {
         }
         return out;
     }
+
+    /**
+     * {@link #use} for a remote caller (the API's {@code PUT /policies/POINT}): one plugin at one of the points
+     * {@code allowed} here.
+     *
+     * @return what is in force at every point afterwards ({@link #inForce})
+     * @throws dev.vireo.api.model.ValidationException naming {@code point} (not one of {@code allowed}, listing them)
+     *                                                 or {@code use} (a plugin this node does not have, listing those
+     *                                                 it has)
+     * @since 1.1
+     */
+    default Map<String, String> use(String point, String plugin, java.util.Set<ExtensionPoint> allowed) {
+        ExtensionPoint p = null;
+        for (ExtensionPoint a : allowed) {
+            if (a.id().equals(point)) {
+                p = a;
+            }
+        }
+        if (p == null) {
+            throw new dev.vireo.api.model.ValidationException("point", "'" + point + "' is not a point this node puts"
+                    + " plugins in force at; use " + allowed.stream().map(ExtensionPoint::id).sorted()
+                    .collect(java.util.stream.Collectors.joining(", ")));
+        }
+        if (plugin == null || plugin.isBlank()) {
+            throw new dev.vireo.api.model.ValidationException("use", "a plugin's name is required");
+        }
+        try {
+            use(p, List.of(plugin.strip()));
+        } catch (UnknownPluginException e) {
+            throw new dev.vireo.api.model.ValidationException("use", e.getMessage());
+        }
+        return inForce();
+    }
 }

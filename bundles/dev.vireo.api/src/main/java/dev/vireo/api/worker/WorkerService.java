@@ -80,4 +80,24 @@ public interface WorkerService {
         throw new WorkerException(dev.vireo.api.model.ErrorKind.INVALID_REQUEST, name()
                 + " does not report its settings");
     }
+
+    /**
+     * Puts a plugin in force at a point while the node runs, as the console's {@code vireo:use} does (until the
+     * configuration of that point changes): a worker's {@code queue} or {@code keepalive}; a controller's
+     * {@code balancer}, and {@code queue} or {@code keepalive} on every worker in service. A live sweep swaps policies
+     * between its points this way.
+     *
+     * @param point  the point's id: {@code queue}, {@code keepalive} or {@code balancer}
+     * @param plugin the plugin's name, as {@code vireo:plugins} lists it
+     * @return what is in force at every point afterwards (a controller's: its own)
+     * @throws dev.vireo.api.model.ValidationException naming {@code point} for a point this node does not swap, or
+     *                         {@code use} for a plugin it does not have (the message lists those it has)
+     * @throws WorkerException {@link dev.vireo.api.model.ErrorKind#INVALID_REQUEST} from a service that cannot (the
+     *                         default); from a controller, the kind of a worker that did not take it, naming it
+     * @since 1.3
+     */
+    default java.util.Map<String, String> use(String point, String plugin) {
+        throw new WorkerException(dev.vireo.api.model.ErrorKind.INVALID_REQUEST, name()
+                + " does not put plugins in force remotely");
+    }
 }

@@ -4,6 +4,7 @@ import dev.vireo.api.cluster.ClusterService;
 import dev.vireo.api.cluster.WorkerConnector;
 import dev.vireo.api.cluster.WorkerMember;
 import dev.vireo.api.model.ErrorKind;
+import dev.vireo.api.plugin.ExtensionPoint;
 import dev.vireo.api.model.FunctionSpec;
 import dev.vireo.api.model.InvocationRecord;
 import dev.vireo.api.plugin.PluginRegistry;
@@ -165,6 +166,40 @@ final class ControllerCore implements WorkerService, ClusterService {
         if (configuration == view) {
             configuration = null;
         }
+    }
+
+    /**
+     * The balancer here; a queue or keep-alive policy on every worker in service (by name), each as it takes it: a
+     * worker that refuses makes the answer fail, naming it (those before it have taken it).
+     */
+    @Override
+    public java.util.Map<String, String> use(String point, String plugin) {
+        ExtensionPoint p = switch (point == null ? "" : point) {
+            case "balancer" -> ExtensionPoint.BALANCER;
+            case "queue" -> ExtensionPoint.QUEUE;
+            case "keepalive" -> ExtensionPoint.KEEPALIVE;
+            default -> throw new dev.vireo.api.model.ValidationException("point", "'" + point + "' is not a point"
+                    + " a controller puts plugins in force at; use balancer, keepalive, queue");
+        };
+        if (p == ExtensionPoint.BALANCER) {
+            return registry.use(point, plugin, java.util.Set.of(ExtensionPoint.BALANCER));
+        }
+        List<Member> healthy = new ArrayList<>(membership.healthy());
+        healthy.sort(java.util.Comparator.comparing(m -> m.name));
+        for (Member m : healthy) {
+            try {
+                m.remote.use(point, plugin);
+            } catch (dev.vireo.api.model.ValidationException e) {
+                String why = e.getMessage().startsWith(e.field() + ": ")
+                        ? e.getMessage().substring(e.field().length() + 2) : e.getMessage();
+                throw new dev.vireo.api.model.ValidationException(e.field(), "worker " + m.name + ": " + why);
+            } catch (WorkerException e) {
+                WorkerException named = new WorkerException(e.kind(), "worker " + m.name + ": " + e.getMessage());
+                named.initCause(e);
+                throw named;
+            }
+        }
+        return registry.inForce();
     }
 
     /**

@@ -169,6 +169,24 @@ class ControllerComponentTest {
     }
 
     @Test
+    void theBalancerIsPutInForceHereAndQueueOrKeepAlivePoliciesOnEveryWorker() {
+        Map<String, Object> config = initial();
+        config.put("workers", "w1=h:1,w2=h:2");
+        ControllerCore core = activate(config);
+        // (the balancer is put in force in the controller's own registry: ClusterIT, with the kernel's)
+        core.use("queue", "sjf");
+        assertEquals(List.of("queue=sjf"), workers.at("h:1").used);
+        assertEquals(List.of("queue=sjf"), workers.at("h:2").used);
+        var refused = assertThrows(ValidationException.class, () -> core.use("keepalive", "nope"));
+        assertEquals("use: worker w1: unknown keepalive plugin 'nope'", refused.getMessage());
+        var point = assertThrows(ValidationException.class, () -> core.use("dag", "heft"));
+        assertEquals("point", point.field());
+        workers.at("h:2").answering = false;
+        WorkerException gone = assertThrows(WorkerException.class, () -> core.use("queue", "fcfs"));
+        assertTrue(gone.getMessage().startsWith("worker w2: "), gone.getMessage());
+    }
+
+    @Test
     void retryAndMissedHeartbeatsChangeAtRuntime() {
         ControllerCore core = activate(initial());
         Map<String, Object> changed = initial();

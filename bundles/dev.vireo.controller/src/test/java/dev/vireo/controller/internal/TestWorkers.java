@@ -142,6 +142,19 @@ final class TestWorkers implements WorkerConnector {
             return CompletableFuture.completedFuture(count);
         }
 
+        /** The plugins put in force here, "point=name" in order. */
+        final List<String> used = new CopyOnWriteArrayList<>();
+
+        @Override
+        public Map<String, String> use(String point, String plugin) {
+            check();
+            if (plugin.equals("nope")) {
+                throw new dev.vireo.api.model.ValidationException("use", "unknown " + point + " plugin 'nope'");
+            }
+            used.add(point + "=" + plugin);
+            return Map.of(point, plugin);
+        }
+
         @Override
         public dev.vireo.api.worker.NodeSettings settings() {
             check();

@@ -129,6 +129,15 @@ public final class WorkerComponent implements WorkerService {
         return core.anatomy(tid);
     }
 
+    /** What a worker puts in force when asked remotely: its queue and keep-alive policies. */
+    static final java.util.Set<dev.vireo.api.plugin.ExtensionPoint> REMOTE_POINTS = java.util.Set.of(
+            dev.vireo.api.plugin.ExtensionPoint.QUEUE, dev.vireo.api.plugin.ExtensionPoint.KEEPALIVE);
+
+    @Override
+    public java.util.Map<String, String> use(String point, String plugin) {
+        return registry.use(point, plugin, REMOTE_POINTS);
+    }
+
     @Override
     public NodeSettings settings() {
         NodeConfiguration view = configuration;

@@ -197,6 +197,12 @@ final class GrpcRemoteWorker implements RemoteWorker {
     }
 
     @Override
+    public java.util.Map<String, String> use(String point, String plugin) {
+        return call(s -> s.use(dev.vireo.grpc.v1.UseRequest.newBuilder().setPoint(point).setUse(plugin).build()))
+                .getPoliciesMap();
+    }
+
+    @Override
     public dev.vireo.api.worker.NodeSettings settings() {
         dev.vireo.grpc.v1.NodeSettings reply;
         try {

@@ -108,4 +108,9 @@ final class PeerWorker implements WorkerService {
     public dev.vireo.api.worker.NodeSettings settings() {
         return call(GrpcRemoteWorker::settings);
     }
+
+    @Override
+    public java.util.Map<String, String> use(String point, String plugin) {
+        return call(node -> node.use(point, plugin));
+    }
 }

@@ -244,6 +244,12 @@ final class WorkerGrpcService extends WorkerGrpc.WorkerImplBase {
     }
 
     @Override
+    public void use(dev.vireo.grpc.v1.UseRequest request, StreamObserver<dev.vireo.grpc.v1.UseReply> out) {
+        answer(out, () -> dev.vireo.grpc.v1.UseReply.newBuilder()
+                .putAllPolicies(worker.use(request.getPoint(), request.getUse())).build());
+    }
+
+    @Override
     public void settings(dev.vireo.grpc.v1.SettingsRequest request,
             StreamObserver<dev.vireo.grpc.v1.NodeSettings> out) {
         answer(out, () -> Messages.settings(worker.settings()));

@@ -225,6 +225,14 @@ class GrpcEndToEndTest {
     }
 
     @Test
+    void aPolicyIsPutInForceOverTheWireAndABadPointIsNamed() {
+        assertEquals(java.util.Map.of("queue", "sjf"), remote.use("queue", "sjf"));
+        WorkerException e = assertThrows(WorkerException.class, () -> remote.use("dag", "heft"));
+        assertEquals(ErrorKind.INVALID_REQUEST, e.kind());
+        assertTrue(e.getMessage().contains("'dag' is not a point"), e.getMessage());
+    }
+
+    @Test
     void settingsCrossTheWireWithTheirWorkers() {
         WorkerException none = assertThrows(WorkerException.class, () -> remote.settings());
         assertEquals(ErrorKind.INVALID_REQUEST, none.kind(), "a node that cannot tell says so");

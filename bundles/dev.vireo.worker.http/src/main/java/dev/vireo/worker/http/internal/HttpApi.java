@@ -254,6 +254,19 @@ public final class HttpApi {
                 only(method, "GET");
                 return new Answer(200, Json.settings(worker.settings()));
             }
+            case "policies" -> {
+                // PUT /policies/{point} {"use": "sjf"}: a plugin in force at that point, as vireo:use
+                only(method, "PUT");
+                if (parts.length != 2) {
+                    throw new HttpError(404, "NOT_FOUND", "use PUT /policies/{point} with {\"use\": \"NAME\"}");
+                }
+                String plugin = Json.string(Json.object(body, "a policy request"), "use", "");
+                JsonObject o = new JsonObject();
+                worker.use(decode(parts[1]), plugin).forEach(o::addProperty);
+                JsonObject answer = new JsonObject();
+                answer.add("policies", o);
+                return new Answer(200, answer);
+            }
             case "functions" -> {
                 return functions(ex, method, parts, body);
             }
@@ -278,7 +291,7 @@ public final class HttpApi {
                         .orElse("null")) + "\n", Map.of());
             }
             default -> throw new HttpError(404, "NOT_FOUND", "no such endpoint: " + method + " " + path
-                    + "; endpoints: /health, /status, /settings, /functions, /functions/{id}/invoke, /functions/{id}/invoke-async,"
+                    + "; endpoints: /health, /status, /settings, /policies/{point}, /functions, /functions/{id}/invoke, /functions/{id}/invoke-async,"
                     + " /functions/{id}/prewarm, /invocations/{id}, /metrics" + (dags == null ? "" : ", /dags")
                     + (cluster == null ? "" : ", /workers"));
         }

@@ -377,6 +377,23 @@ class HttpApiTest {
     }
 
     @Test
+    void aPolicyIsPutInForceAtAPoint() throws Exception {
+        HttpResponse<String> r = send("PUT", "/policies/queue", "{\"use\":\"sjf\"}");
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals(json("{\"policies\":{\"queue\":\"sjf\"}}"), json(r.body()));
+        assertEquals(List.of("use queue sjf"), worker.calls);
+        HttpResponse<String> point = send("PUT", "/policies/dag", "{\"use\":\"heft\"}");
+        assertError(point, 400, "INVALID_REQUEST");
+        assertTrue(point.body().contains("point: 'dag' is not a point"), point.body());
+        HttpResponse<String> missing = send("PUT", "/policies/queue", "{}");
+        assertError(missing, 400, "INVALID_REQUEST");
+        assertTrue(missing.body().contains("use: a plugin's name is required"), missing.body());
+        assertError(send("PUT", "/policies/queue", "[1]"), 400, "INVALID_REQUEST");
+        assertError(send("GET", "/policies/queue", null), 405, "INVALID_REQUEST");
+        assertError(send("PUT", "/policies", "{\"use\":\"sjf\"}"), 404, "NOT_FOUND");
+    }
+
+    @Test
     void noMetricsExporterIs503() throws Exception {
         assertError(send("GET", "/metrics", null), 503, "UNAVAILABLE");
     }
