@@ -184,21 +184,7 @@ final class ControllerCore implements WorkerService, ClusterService {
         if (p == ExtensionPoint.BALANCER) {
             return registry.use(point, plugin, java.util.Set.of(ExtensionPoint.BALANCER));
         }
-        List<Member> healthy = new ArrayList<>(membership.healthy());
-        healthy.sort(java.util.Comparator.comparing(m -> m.name));
-        for (Member m : healthy) {
-            try {
-                m.remote.use(point, plugin);
-            } catch (dev.vireo.api.model.ValidationException e) {
-                String why = e.getMessage().startsWith(e.field() + ": ")
-                        ? e.getMessage().substring(e.field().length() + 2) : e.getMessage();
-                throw new dev.vireo.api.model.ValidationException(e.field(), "worker " + m.name + ": " + why);
-            } catch (WorkerException e) {
-                WorkerException named = new WorkerException(e.kind(), "worker " + m.name + ": " + e.getMessage());
-                named.initCause(e);
-                throw named;
-            }
-        }
+        eachWorker("put " + point + "=" + plugin + " in force", m -> m.remote.use(point, plugin));
         return registry.inForce();
     }
 
@@ -214,24 +200,37 @@ final class ControllerCore implements WorkerService, ClusterService {
             return WorkerService.super.settings();
         }
         List<NodeSettings> workers = new ArrayList<>();
+        // under its member name: the controller's (and its balancer's) name for it
+        eachWorker("report its settings", m -> workers.add(m.remote.settings().named(m.name)));
+        return new NodeSettings(options.name(), "controller", view.current(), registry.inForce(), java.util.Map.of(),
+                workers);
+    }
+
+    /**
+     * {@code call} on each worker in service, by name, one after the other; the first that fails ends it with its
+     * error named after the worker (a refused field stays that field; anything else not a worker's error is
+     * UNREACHABLE: it did not {@code doing}).
+     */
+    private void eachWorker(String doing, java.util.function.Consumer<Member> call) {
         List<Member> healthy = new ArrayList<>(membership.healthy());
         healthy.sort(java.util.Comparator.comparing(m -> m.name));
         for (Member m : healthy) {
             try {
-                // under its member name: the controller's (and its balancer's) name for it
-                workers.add(m.remote.settings().named(m.name));
+                call.accept(m);
+            } catch (dev.vireo.api.model.ValidationException e) {
+                String why = e.getMessage().startsWith(e.field() + ": ")
+                        ? e.getMessage().substring(e.field().length() + 2) : e.getMessage();
+                throw new dev.vireo.api.model.ValidationException(e.field(), "worker " + m.name + ": " + why);
             } catch (WorkerException e) {
                 WorkerException named = new WorkerException(e.kind(), "worker " + m.name + ": " + e.getMessage());
                 named.initCause(e);
                 throw named;
             } catch (RuntimeException e) {
-                WorkerException named = new WorkerException(ErrorKind.UNREACHABLE, "worker " + m.name
-                        + " did not report its settings: " + e.getMessage());
+                WorkerException named = new WorkerException(ErrorKind.UNREACHABLE, "worker " + m.name + " did not "
+                        + doing + ": " + e.getMessage());
                 named.initCause(e);
                 throw named;
             }
         }
-        return new NodeSettings(options.name(), "controller", view.current(), registry.inForce(), java.util.Map.of(),
-                workers);
     }
 }
