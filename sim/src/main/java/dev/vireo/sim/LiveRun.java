@@ -24,12 +24,13 @@ import java.util.TreeMap;
  * @param dir      the run's folder
  * @param trace    the trace replayed
  * @param metadata an Ilúvatar trace's metadata file, or null
+ * @param days     the days of an Azure Functions 2019 trace replayed, as given to --days, or null (every day)
  * @param only     the functions chosen (empty: all)
  * @param settings the target's settings
  * @param warm     the containers per function id the target had as the run began (empty where not recorded)
  */
-record LiveRun(Path dir, Path trace, Path metadata, long seed, double speed, int minutes, List<String> only,
-        String backend, NodeSettings settings, Map<String, Integer> warm) {
+record LiveRun(Path dir, Path trace, Path metadata, String days, long seed, double speed, int minutes,
+        List<String> only, String backend, NodeSettings settings, Map<String, Integer> warm) {
 
     static LiveRun read(Path dir) throws IOException {
         Path summary = dir.resolve("summary.json");
@@ -59,7 +60,8 @@ record LiveRun(Path dir, Path trace, Path metadata, long seed, double speed, int
             run.getAsJsonObject("warm_at_start").entrySet().forEach(e -> warm.put(e.getKey(), e.getValue().getAsInt()));
         }
         return new LiveRun(dir, Path.of(run.get("trace").getAsString()),
-                run.has("metadata") ? Path.of(run.get("metadata").getAsString()) : null, run.get("seed").getAsLong(),
+                run.has("metadata") ? Path.of(run.get("metadata").getAsString()) : null,
+                run.has("days") ? run.get("days").getAsString() : null, run.get("seed").getAsLong(),
                 run.get("speed").getAsDouble(), run.get("minutes").getAsInt(), only, run.get("backend").getAsString(),
                 settings, warm);
     }

@@ -141,7 +141,7 @@ public final class SimCommand implements Callable<Integer> {
     }
 
     /** What --like takes from the live run: these options would contradict it. */
-    private static final List<String> LIKE_TAKES = List.of("--trace", "--metadata", "--seed", "--minutes", "--only",
+    private static final List<String> LIKE_TAKES = List.of("--trace", "--metadata", "--days", "--seed", "--minutes", "--only",
             "--workers", "--config", "--speed", "--timings", "--sweep", "--seeds");
 
     @Override
@@ -161,6 +161,7 @@ public final class SimCommand implements Callable<Integer> {
             }
             replayed.trace = live.trace();
             replayed.metadata = live.metadata();
+            replayed.days = live.days();
             replayed.seed = live.seed();
             replayed.minutes = live.minutes();
             replayed.only = live.only();

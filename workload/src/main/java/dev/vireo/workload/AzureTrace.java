@@ -1,19 +1,24 @@
 package dev.vireo.workload;
 
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
- * Reads and writes traces in the schema of the Azure Functions 2019 dataset (one day, files suffixed .dNN.csv):
+ * Reads and writes traces in the schema of the Azure Functions 2019 dataset (files suffixed .dNN.csv per day, read
+ * day after day and streamed: {@link #load(Path, List, Set)}):
  * {@code invocations_per_function_md.anon.dNN.csv} (HashOwner, HashApp, HashFunction, Trigger, 1..N per-minute
  * counts), {@code function_durations_percentiles.anon.dNN.csv} (HashOwner, HashApp, HashFunction, Average, Count,
  * Minimum, Maximum, percentile_Average_0, _1, _25, _50, _75, _99, _100) and {@code app_memory_percentiles.anon.dNN.csv}
@@ -33,75 +38,156 @@ public final class AzureTrace {
     private AzureTrace() {
     }
 
-    /** The day suffix (e.g. "01") of the one invocations file in {@code dir}. */
-    static String day(Path dir) throws IOException {
+    /** The day suffixes (e.g. "01", "02") of the invocations files in {@code dir}, in day order. */
+    public static List<String> days(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) {
             throw new IOException("trace directory " + dir + " does not exist");
         }
         try (Stream<Path> files = Files.list(dir)) {
             List<String> days = files.map(p -> p.getFileName().toString())
                     .filter(n -> n.matches("invocations_per_function_md\\.anon\\.d\\d+\\.csv"))
-                    .map(n -> n.replaceAll(".*\\.d(\\d+)\\.csv", "$1")).sorted().toList();
+                    .map(n -> n.replaceAll(".*\\.d(\\d+)\\.csv", "$1"))
+                    .sorted(Comparator.comparingInt(Integer::parseInt)).toList();
             if (days.isEmpty()) {
                 throw new IOException("no invocations_per_function_md.anon.dNN.csv in " + dir);
             }
-            return days.get(0);
+            return days;
         }
     }
 
+    /** Every day of the trace in {@code dir}, every function. */
     public static List<FunctionTrace> load(Path dir) throws IOException {
-        String day = day(dir);
+        return load(dir, List.of(), Set.of());
+    }
+
+    /**
+     * The trace in {@code dir}: the days asked for (numbers as in the files' dNN; empty: every day present), one after
+     * the other, and only the functions whose hashes are in {@code only} (empty: all). The files are read line by line,
+     * rows of functions not chosen skipped before their counts are parsed, so the whole 14-day dataset streams through
+     * and only what is kept stays in memory (1,440 ints per function and day). A function missing on a day has no
+     * invocations that day; its durations are merged over the days that have them (counts summed, minimum and maximum
+     * of the extremes, average and percentiles weighted by each day's count: an approximation where days differ), its
+     * app's memory averaged over the days that have it.
+     */
+    public static List<FunctionTrace> load(Path dir, List<Integer> days, Set<String> only) throws IOException {
+        List<String> present = days(dir);
+        List<String> chosen = new ArrayList<>();
+        for (int d : days) {
+            String day = present.stream().filter(p -> Integer.parseInt(p) == d).findFirst().orElseThrow(() ->
+                    new IOException("day " + d + " is not in the trace " + dir + " (it has days "
+                            + String.join(", ", present) + ")"));
+            if (!chosen.contains(day)) {
+                chosen.add(day);
+            }
+        }
+        if (chosen.isEmpty()) {
+            chosen.addAll(present);
+        }
         Map<String, FunctionTrace.Durations> durations = new HashMap<>();
-        Path durFile = dir.resolve(String.format(Locale.ROOT, DURATIONS, day));
-        forEachRow(durFile, 14, (row, where) -> durations.put(row[0] + "/" + row[1] + "/" + row[2],
-                new FunctionTrace.Durations(num(row[3], where), (long) num(row[4], where), num(row[5], where),
-                        num(row[6], where), num(row[7], where), num(row[8], where), num(row[9], where),
-                        num(row[10], where), num(row[11], where), num(row[12], where), num(row[13], where))));
-        Map<String, Double> appMemory = new HashMap<>();
-        Path memFile = dir.resolve(String.format(Locale.ROOT, MEMORY, day));
-        if (Files.exists(memFile)) {
-            forEachRow(memFile, 4, (row, where) -> appMemory.put(row[0] + "/" + row[1], num(row[3], where)));
-        }
-        List<String[]> rows = new ArrayList<>();
-        List<String> places = new ArrayList<>();
-        Path invFile = dir.resolve(String.format(Locale.ROOT, INVOCATIONS, day));
-        int[] minutes = {-1};
-        forEachRow(invFile, 5, (row, where) -> {
-            if (minutes[0] < 0) {
-                minutes[0] = row.length - 4;
-            } else if (row.length - 4 != minutes[0]) {
-                throw new IOException(where + ": " + (row.length - 4) + " minutes, earlier lines have " + minutes[0]);
+        Map<String, double[]> appMemory = new HashMap<>();
+        Map<String, Kept> kept = new LinkedHashMap<>();
+        int[] dayMinutes = new int[chosen.size()];
+        for (int i = 0; i < chosen.size(); i++) {
+            String day = chosen.get(i);
+            Path durFile = dir.resolve(String.format(Locale.ROOT, DURATIONS, day));
+            forEachRow(durFile, 14, (row, where) -> {
+                if (only.isEmpty() || only.contains(row[2])) {
+                    durations.merge(row[0] + "/" + row[1] + "/" + row[2], new FunctionTrace.Durations(
+                            num(row[3], where), (long) num(row[4], where), num(row[5], where), num(row[6], where),
+                            num(row[7], where), num(row[8], where), num(row[9], where), num(row[10], where),
+                            num(row[11], where), num(row[12], where), num(row[13], where)), AzureTrace::merge);
+                }
+            });
+            Path memFile = dir.resolve(String.format(Locale.ROOT, MEMORY, day));
+            if (Files.exists(memFile)) {
+                forEachRow(memFile, 4, (row, where) -> {
+                    double[] m = appMemory.computeIfAbsent(row[0] + "/" + row[1], k -> new double[2]);
+                    m[0] += num(row[3], where);
+                    m[1]++;
+                });
             }
-            rows.add(row);
-            places.add(where);
-        });
+            int index = i;
+            int[] minutes = {-1};
+            forEachRow(dir.resolve(String.format(Locale.ROOT, INVOCATIONS, day)), 5, (row, where) -> {
+                if (minutes[0] < 0) {
+                    minutes[0] = row.length - 4;
+                } else if (row.length - 4 != minutes[0]) {
+                    throw new IOException(where + ": " + (row.length - 4) + " minutes, earlier lines have "
+                            + minutes[0]);
+                }
+                if (!only.isEmpty() && !only.contains(row[2])) {
+                    return;
+                }
+                int[] counts = new int[row.length - 4];
+                for (int m = 0; m < counts.length; m++) {
+                    double v = num(row[4 + m], where);
+                    if (v < 0 || v != Math.rint(v)) {
+                        throw new IOException(where + ": minute " + (m + 1) + " count '" + row[4 + m]
+                                + "' is not a non-negative whole number");
+                    }
+                    counts[m] = (int) v;
+                }
+                kept.computeIfAbsent(row[0] + "/" + row[1] + "/" + row[2], k -> new Kept(row[0], row[1], row[2],
+                        row[3])).perDay.put(index, counts);
+            });
+            dayMinutes[i] = Math.max(0, minutes[0]);
+        }
         Map<String, Integer> functionsPerApp = new HashMap<>();
-        for (String[] row : rows) {
-            if (durations.containsKey(row[0] + "/" + row[1] + "/" + row[2])) {
-                functionsPerApp.merge(row[0] + "/" + row[1], 1, Integer::sum);
+        kept.forEach((key, k) -> {
+            if (durations.containsKey(key)) {
+                functionsPerApp.merge(k.owner + "/" + k.app, 1, Integer::sum);
             }
-        }
+        });
+        int total = Arrays.stream(dayMinutes).sum();
         Map<String, FunctionTrace> out = new LinkedHashMap<>();
-        for (int r = 0; r < rows.size(); r++) {
-            String[] row = rows.get(r);
-            FunctionTrace.Durations d = durations.get(row[0] + "/" + row[1] + "/" + row[2]);
+        for (Map.Entry<String, Kept> e : kept.entrySet()) {
+            FunctionTrace.Durations d = durations.get(e.getKey());
             if (d == null) {
                 continue;
             }
-            int[] counts = new int[row.length - 4];
-            for (int m = 0; m < counts.length; m++) {
-                double v = num(row[4 + m], places.get(r));
-                if (v < 0 || v != Math.rint(v)) {
-                    throw new IOException(places.get(r) + ": minute " + (m + 1) + " count '" + row[4 + m]
-                            + "' is not a non-negative whole number");
+            Kept k = e.getValue();
+            int[] counts = new int[total];
+            int offset = 0;
+            for (int i = 0; i < dayMinutes.length; i++) {
+                int[] day = k.perDay.get(i);
+                if (day != null) {
+                    System.arraycopy(day, 0, counts, offset, day.length);
                 }
-                counts[m] = (int) v;
+                offset += dayMinutes[i];
             }
-            String app = row[0] + "/" + row[1];
-            double memory = appMemory.getOrDefault(app, (double) DEFAULT_MEMORY_MB) / functionsPerApp.get(app);
-            out.put(row[2], new FunctionTrace(row[0], row[1], row[2], row[3], counts, d, memory));
+            String app = k.owner + "/" + k.app;
+            double[] mem = appMemory.get(app);
+            double memory = (mem == null ? DEFAULT_MEMORY_MB : mem[0] / mem[1]) / functionsPerApp.get(app);
+            out.putIfAbsent(k.function, new FunctionTrace(k.owner, k.app, k.function, k.trigger, counts, d, memory));
         }
         return List.copyOf(out.values());
+    }
+
+    /** One function's rows as read, per day (index into the days chosen). */
+    private static final class Kept {
+        final String owner;
+        final String app;
+        final String function;
+        final String trigger;
+        final Map<Integer, int[]> perDay = new HashMap<>();
+
+        Kept(String owner, String app, String function, String trigger) {
+            this.owner = owner;
+            this.app = app;
+            this.function = function;
+            this.trigger = trigger;
+        }
+    }
+
+    /** Two days' durations of a function as one: see {@link #load(Path, List, Set)}. */
+    static FunctionTrace.Durations merge(FunctionTrace.Durations a, FunctionTrace.Durations b) {
+        long n = a.count() + b.count();
+        double wa = n == 0 ? 0.5 : a.count() / (double) n;
+        double wb = 1 - wa;
+        return new FunctionTrace.Durations(wa * a.average() + wb * b.average(), n, Math.min(a.minimum(), b.minimum()),
+                Math.max(a.maximum(), b.maximum()), Math.min(a.p0(), b.p0()), wa * a.p1() + wb * b.p1(),
+                wa * a.p25() + wb * b.p25(), wa * a.p50() + wb * b.p50(), wa * a.p75() + wb * b.p75(),
+                wa * a.p99() + wb * b.p99(), Math.max(a.p100(), b.p100()));
     }
 
     interface Row {
@@ -112,21 +198,24 @@ public final class AzureTrace {
         if (!Files.exists(file)) {
             throw new IOException("trace file " + file + " is missing");
         }
-        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-        if (lines.isEmpty()) {
-            throw new IOException(file + " is empty (a header line is expected)");
-        }
-        for (int i = 1; i < lines.size(); i++) {
-            String line = lines.get(i);
-            if (line.isBlank()) {
-                continue;
+        try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            if (r.readLine() == null) {
+                throw new IOException(file + " is empty (a header line is expected)");
             }
-            String[] cells = line.split(",", -1);
-            String where = file.getFileName() + ":" + (i + 1);
-            if (cells.length < minColumns) {
-                throw new IOException(where + ": " + cells.length + " columns, at least " + minColumns + " expected");
+            int n = 1;
+            for (String line = r.readLine(); line != null; line = r.readLine()) {
+                n++;
+                if (line.isBlank()) {
+                    continue;
+                }
+                String[] cells = line.split(",", -1);
+                String where = file.getFileName() + ":" + n;
+                if (cells.length < minColumns) {
+                    throw new IOException(where + ": " + cells.length + " columns, at least " + minColumns
+                            + " expected");
+                }
+                row.accept(cells, where);
             }
-            row.accept(cells, where);
         }
     }
 
@@ -186,7 +275,7 @@ public final class AzureTrace {
      * hash that is not in it ({@code dir} names the trace in messages).
      */
     public static List<FunctionTrace> only(List<FunctionTrace> all, List<String> hashes, String dir) {
-        if (all.isEmpty()) {
+        if (all.isEmpty() && hashes.isEmpty()) {
             throw new IllegalArgumentException("trace " + dir + " has no function with both invocation counts and"
                     + " durations");
         }
@@ -207,8 +296,7 @@ public final class AzureTrace {
         }
         if (!unknown.isEmpty()) {
             throw new IllegalArgumentException("--only names functions that are not in the trace " + dir + ": "
-                    + String.join(", ", unknown) + " (the trace has " + all.size() + " functions; vireo trace show "
-                    + dir + " lists them)");
+                    + String.join(", ", unknown) + " (vireo trace show " + dir + " lists its functions)");
         }
         return chosen;
     }

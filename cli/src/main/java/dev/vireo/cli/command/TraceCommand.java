@@ -5,6 +5,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.vireo.workload.AzureTrace;
 import dev.vireo.workload.FunctionTrace;
+import dev.vireo.workload.TraceFiles;
 import dev.vireo.workload.TraceSynth;
 import java.nio.file.Path;
 import java.util.List;
@@ -49,17 +50,22 @@ public final class TraceCommand {
         }
     }
 
-    @Command(name = "show", description = "Summarise a trace (synthetic or the real files).")
+    @Command(name = "show", description = "Summarise a trace (synthetic or the real files): an Azure Functions 2019"
+            + " folder, the Azure Functions 2021 file, or an Ilúvatar invocation file.")
     static final class Show implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "DIR")
+        @Parameters(index = "0", paramLabel = "DIR|FILE")
         Path dir;
+
+        @Option(names = "--metadata", paramLabel = "FILE", description = "an Ilúvatar trace's metadata file (default:"
+                + " found beside it)")
+        Path metadata;
 
         @Option(names = "--json", description = "print the summary as JSON")
         boolean json;
 
         @Override
         public Integer call() throws Exception {
-            JsonObject s = summary(AzureTrace.load(dir));
+            JsonObject s = summary(TraceFiles.load(dir, metadata, List.of(), List.of()));
             if (json) {
                 System.out.println(new GsonBuilder().setPrettyPrinting().create().toJson(s));
                 return 0;
