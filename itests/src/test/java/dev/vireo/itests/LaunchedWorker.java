@@ -64,6 +64,11 @@ final class LaunchedWorker {
         call().ping(PingRequest.getDefaultInstance());
     }
 
+    /** The worker's gRPC address, as {@code --target} takes it. */
+    String target() {
+        return "127.0.0.1:" + grpcPort;
+    }
+
     /** The stub with a fresh deadline for one call. */
     WorkerGrpc.WorkerBlockingStub call() {
         return worker.withDeadlineAfter(120, TimeUnit.SECONDS);

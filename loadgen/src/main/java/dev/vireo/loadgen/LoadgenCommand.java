@@ -11,6 +11,7 @@ import dev.vireo.api.worker.WorkerException;
 import dev.vireo.kernel.time.SystemTime;
 import dev.vireo.worker.grpc.client.GrpcWorkers;
 import dev.vireo.workload.ClosedLoop;
+import dev.vireo.workload.FunctionData;
 import dev.vireo.workload.FunctionTrace;
 import dev.vireo.workload.Replay;
 import dev.vireo.workload.Row;
@@ -37,7 +38,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "loadgen", description = "Load against a worker or the controller; every run writes runs/NAME/.",
         subcommands = {LoadgenCommand.Trace.class, LoadgenCommand.Bench.class, LoadgenCommand.Scaling.class,
-            LiveSweep.class})
+            LiveSweep.class, Characterize.class})
 public final class LoadgenCommand {
     /** Where results go: {@code VIREO_RUNS_DIR}, else the launcher's {@code vireo.runs.dir}, else {@code runs}. */
     public static final String RUNS_DIR = "${env:VIREO_RUNS_DIR:-${sys:vireo.runs.dir:-runs}}";
@@ -198,6 +199,11 @@ public final class LoadgenCommand {
         @Option(names = "--code", defaultValue = "examples/sleep", description = "function code on real backends")
         Path code;
 
+        @Option(names = "--function-data", paramLabel = "FILE", description = "real functions measured by vireo loadgen"
+                + " characterize: on a real backend each trace function replays as the closest (by warm time, then"
+                + " memory) instead of --code")
+        Path functionData;
+
         @Override
         String kind() {
             return "trace";
@@ -207,6 +213,10 @@ public final class LoadgenCommand {
         void check() {
             if (!(speed > 0 && speed <= 1_000)) {
                 throw run.bad("--speed must be > 0 and <= 1000");
+            }
+            if (functionData != null && backend.equals("sim")) {
+                throw run.bad("--function-data maps the trace onto real functions: give --backend process, containerd"
+                        + " or docker");
             }
             replayed.check();
         }
@@ -218,9 +228,22 @@ public final class LoadgenCommand {
             // the target checks the backend's name against its active backends and refuses an unknown one
             meta.trace(replayed.trace, replayed.seed, speed, replayed.minutes, backend, functions.size());
             replayed.describe(meta);
-            meta.put("code", code.toAbsolutePath().normalize().toString());
-            TraceMapping mapping = new TraceMapping(functions, backend, code.toAbsolutePath().toString());
-            List<TraceMapping.Planned> plan = TraceMapping.plan(functions, replayed.seed, replayed.limitMs());
+            TraceMapping mapping;
+            if (functionData != null) {
+                List<FunctionData.Characterized> data = FunctionData.read(functionData);
+                mapping = new TraceMapping(functions, backend, code.toAbsolutePath().toString(), data);
+                meta.put("function_data", functionData.toAbsolutePath().normalize().toString());
+                JsonObject mapped = new JsonObject();
+                functions.forEach(f -> mapped.addProperty(f.function(), mapping.real(f).orElseThrow().name()));
+                meta.put("mapped", mapped);
+                System.out.println("trace functions replayed as real ones: " + FunctionData.counts(
+                        FunctionData.map(functions, data)));
+            } else {
+                meta.put("code", code.toAbsolutePath().normalize().toString());
+                mapping = new TraceMapping(functions, backend, code.toAbsolutePath().toString());
+            }
+            List<TraceMapping.Planned> plan = mapping.payloads(TraceMapping.plan(functions, replayed.seed,
+                    replayed.limitMs()));
             Replay replay = new Replay(target, time, time, origin);
             replay.register(mapping);
             long lastMs = plan.isEmpty() ? 0 : plan.get(plan.size() - 1).atMs();

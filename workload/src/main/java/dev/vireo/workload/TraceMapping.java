@@ -13,7 +13,8 @@ import java.util.SplittableRandom;
 /**
  * Trace functions as Vireo functions. Each trace function becomes a bundled sample function parameterised to its
  * trace: on the simulated backend, cold start = the trace's Maximum and warm = percentile_Average_25 (the common
- * mapping), memory = its share of the app's memory; on a real backend the {@code examples/sleep} function. Every
+ * mapping), memory = its share of the app's memory; on a real backend the {@code examples/sleep} function, or with
+ * function data ({@link FunctionData}) the real function closest to it, called with its own arguments. Every
  * invocation's execution time is drawn (seeded) from the function's duration percentiles and sent in the payload
  * ({@code sim_exec_ms} for the simulated backend, {@code ms} for sleep), so the run reproduces the trace's spread.
  * Public: the simulation plans and maps a trace with the same code, so a live run and its simulation send the same
@@ -42,10 +43,26 @@ public final class TraceMapping {
     private final Map<FunctionTrace, String> names = new LinkedHashMap<>();
     private final String backend;
     private final String code;
+    private final Map<FunctionTrace, FunctionData.Characterized> real;
 
     public TraceMapping(List<FunctionTrace> functions, String backend, String code) {
+        this(functions, backend, code, List.of());
+    }
+
+    /**
+     * A mapping onto real functions: on a real backend each trace function replays as the characterized function
+     * closest to it ({@link FunctionData#closest}) instead of {@code code}, called with an empty payload (its own
+     * work, not a drawn time); {@code data} empty: every function is {@code code}.
+     */
+    public TraceMapping(List<FunctionTrace> functions, String backend, String code,
+            List<FunctionData.Characterized> data) {
         this.backend = backend;
         this.code = code;
+        if (!data.isEmpty() && backend.equals("sim")) {
+            throw new IllegalArgumentException("function data maps a trace onto real functions: give a real backend"
+                    + " (process, containerd, docker), not sim");
+        }
+        this.real = data.isEmpty() ? Map.of() : FunctionData.map(functions, data);
         int i = 0;
         for (FunctionTrace f : functions) {
             String hash = f.function().toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]", "");
@@ -65,14 +82,41 @@ public final class TraceMapping {
         return names;
     }
 
-    /** The registration of a trace function: the simulated backend, or the sleep example on a real one. */
+    /** The characterized function a trace function replays as, where function data was given. */
+    public java.util.Optional<FunctionData.Characterized> real(FunctionTrace f) {
+        return java.util.Optional.ofNullable(real.get(f));
+    }
+
+    /**
+     * The registration of a trace function: the simulated backend; on a real one the sleep example, or the
+     * characterized function it maps onto (memory: the larger of the trace's and the one it was measured with).
+     */
     public FunctionSpec spec(FunctionTrace f) {
         int memory = (int) Math.max(16, Math.min(65_536, Math.round(f.memoryMb())));
         long timeoutMs = (long) Math.min(900_000, Math.max(60_000, f.durations().maximum() * 4));
+        FunctionData.Characterized c = real.get(f);
+        if (c != null) {
+            return new FunctionSpec(name(f), "1", "", c.code(), c.handler(), backend, Compute.CPU, "uds",
+                    Math.min(65_536, Math.max(memory, c.memoryMb())), 0.1,
+                    Duration.ofMillis((long) Math.min(900_000, Math.max(timeoutMs, c.coldMs() * 4))), 1,
+                    new ExpectedTimings(Math.round(c.coldStartMs()), Math.round(c.warmMs())));
+        }
         boolean sim = backend.equals("sim");
         return new FunctionSpec(name(f), "1", sim ? "sim/" + name(f) : "", sim ? "" : code, sim ? "" : "main.handle",
                 backend, Compute.CPU, sim ? "sim" : "uds", memory, 0.1, Duration.ofMillis(timeoutMs), 1,
                 new ExpectedTimings(Math.round(f.coldMs()), Math.round(f.warmMs())));
+    }
+
+    /**
+     * The plan as this mapping sends it: a function mapped onto a real one is called with an empty payload (it does
+     * its own work; a drawn time means nothing to it), the others with the drawn time.
+     */
+    public List<Planned> payloads(List<Planned> plan) {
+        if (real.isEmpty()) {
+            return plan;
+        }
+        return plan.stream().map(p -> real.containsKey(p.function()) ? new Planned(p.atMs(), p.function(), "{}") : p)
+                .toList();
     }
 
     /** An execution time (ms) drawn from the function's duration percentiles, linear between them. */

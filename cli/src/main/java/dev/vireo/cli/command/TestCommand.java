@@ -36,7 +36,8 @@ public final class TestCommand implements Callable<Integer> {
      * The Debian packages behind the tests: private containerd/dockerd, carbon + graphite-web, numpy (a function
      * whose libraries resolve through the host's /etc/alternatives, run in a container), redis-server (the Redis
      * workflow store's tests start a private one), bpftool (dev.vireo.bpf's tests read maps back with it), and
-     * nbconvert with a Python kernel, pandas and matplotlib (the notebooks run top to bottom).
+     * nbconvert with a Python kernel, pandas and matplotlib (the notebooks run top to bottom), Pillow, Jinja2 and
+     * cryptography (the FunctionBench-style functions of examples/fb-*).
      */
     private static final List<String[]> TOOLS = List.of(new String[] {"/usr/bin/containerd", "containerd"},
             new String[] {"/usr/sbin/runc", "runc"}, new String[] {"/usr/sbin/dockerd", "docker.io"},
@@ -50,7 +51,10 @@ public final class TestCommand implements Callable<Integer> {
             new String[] {"/usr/bin/jupyter-nbconvert", "jupyter-nbconvert"},
             new String[] {"/usr/lib/python3/dist-packages/ipykernel", "python3-ipykernel"},
             new String[] {"/usr/lib/python3/dist-packages/pandas", "python3-pandas"},
-            new String[] {"/usr/lib/python3/dist-packages/matplotlib", "python3-matplotlib"});
+            new String[] {"/usr/lib/python3/dist-packages/matplotlib", "python3-matplotlib"},
+            new String[] {"/usr/lib/python3/dist-packages/PIL", "python3-pil"},
+            new String[] {"/usr/lib/python3/dist-packages/jinja2", "python3-jinja2"},
+            new String[] {"/usr/lib/python3/dist-packages/cryptography", "python3-cryptography"});
 
     @Override
     public Integer call() throws Exception {
@@ -133,7 +137,7 @@ public final class TestCommand implements Callable<Integer> {
         }
         System.err.println("vireo: installing " + String.join(" ", missing) + " from Debian (container backends,"
                 + " Graphite fixture, numpy, Redis store, bpftool for BPF map dumps, the notebooks' Jupyter and"
-                + " pandas)");
+                + " pandas, the example functions' Pillow, Jinja2 and cryptography)");
         Path log = home.runRoot().resolve("apt.log");
         List<String> install = new ArrayList<>(List.of("apt-get", "-o", "DPkg::Lock::Timeout=600", "install", "-y",
                 "--no-install-recommends"));
