@@ -21,10 +21,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The FunctionBench-style suite of {@code examples/fb-*}: its own Python tests, then characterized on a worker's
- * process backend ({@code vireo loadgen characterize}) and a trace replayed on it through the function-data file, each
+ * process and containerd backends ({@code vireo loadgen characterize}; containerd as root with its packages) and a trace replayed on it through the function-data file, each
  * trace function as the real function closest to it. Needs Debian's python3-numpy, -pil, -jinja2 and -cryptography
  * ({@code ./vireo test} installs them as root).
  */
@@ -59,17 +61,26 @@ class FunctionSuiteIT {
         assertTrue(out.contains("OK"), out);
     }
 
-    @Test
-    void characterizedOnABackendThenATraceReplaysOnTheClosestFunctions(@TempDir Path tmp) throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"process", "containerd"})
+    void characterizedOnABackendThenATraceReplaysOnTheClosestFunctions(String backend, @TempDir Path tmp)
+            throws Exception {
         assumePackages();
         List<Path> suite = suite();
         assertEquals(8, suite.size(), "the suite: " + suite);
-        LaunchedWorker w = new LaunchedWorker(Map.of());
+        if (backend.equals("containerd")) {
+            LaunchedWorker.assumeContainerd("functions on containerd");
+        }
+        LaunchedWorker w = new LaunchedWorker(Map.of("vireo.kernel.cfg", Map.of("backends", backend)));
         try {
+            if (backend.equals("containerd")) {
+                String built = w.vireo("image", "build", "python3");
+                assertTrue(built.startsWith("0:"), built);
+            }
             w.start();
             Path data = tmp.resolve("fb.csv");
             List<String> args = new ArrayList<>(List.of("loadgen", "characterize", "--target", w.target(),
-                    "--backend", "process", "--cold", "2", "--warm", "5", "--out", data.toString()));
+                    "--backend", backend, "--cold", "2", "--warm", "5", "--out", data.toString()));
             suite.forEach(d -> args.add(d.toString()));
             String out = w.vireo(args.toArray(String[]::new));
             assertTrue(out.startsWith("0:"), out);
@@ -80,7 +91,7 @@ class FunctionSuiteIT {
                 assertTrue(c.warmMs() > 0 && c.warmMs() < 5_000, c.toString());
                 assertTrue(c.coldStartMs() > 0 && c.coldMs() >= c.coldStartMs(), "a cold call starts a process: " + c);
                 assertEquals(2, c.coldSamples());
-                assertEquals("process", c.backend());
+                assertEquals(backend, c.backend());
             }
             assertEquals(List.of(), w.call().list(ListRequest.getDefaultInstance()).getFunctionsList().stream()
                     .map(FunctionSpec::getName).toList(), "characterize removes what it registered");
@@ -89,10 +100,10 @@ class FunctionSuiteIT {
             assertTrue(w.vireo("trace", "synth", "--functions", "6", "--minutes", "1", "--seed", "3", "--rate", "1",
                     "--out", trace.toString()).startsWith("0:"));
             out = w.vireo("loadgen", "trace", "--target", w.target(), "--trace", trace.toString(), "--backend",
-                    "process", "--function-data", data.toString(), "--speed", "6", "--out", tmp.toString(), "--name",
-                    "mapped");
+                    backend, "--function-data", data.toString(), "--speed", "6", "--out", tmp.toString(), "--name",
+                    "mapped-" + backend);
             assertTrue(out.startsWith("0:"), out);
-            JsonObject summary = JsonParser.parseString(Files.readString(tmp.resolve("mapped/summary.json")))
+            JsonObject summary = JsonParser.parseString(Files.readString(tmp.resolve("mapped-" + backend + "/summary.json")))
                     .getAsJsonObject();
             JsonObject mapped = summary.getAsJsonObject("run").getAsJsonObject("mapped");
             Map<String, String> expected = new TreeMap<>();
