@@ -193,6 +193,25 @@ public final class FnClient {
         return 0;
     }
 
+    /** {@code fn estimate}: how long an invocation would take if sent now ({@code GET /functions/{id}/estimate}). */
+    public int estimate(String id) throws IOException, InterruptedException {
+        Reply r = call("GET", "/functions/" + id + "/estimate", null, Map.of());
+        if (!r.ok()) {
+            return failed(r);
+        }
+        JsonObject o = r.body().getAsJsonObject();
+        if (json) {
+            System.out.println(o);
+            return 0;
+        }
+        System.out.printf(Locale.ROOT, "%s on %s: %.1f ms (%s; queue %.1f ms behind %d, cold start %.1f ms, execution"
+                + " %.1f ms; %d running)%n", o.get("function").getAsString(), o.get("worker").getAsString(),
+                o.get("e2e_us").getAsLong() / 1e3, o.get("state").getAsString(), o.get("queue_us").getAsLong() / 1e3,
+                o.get("ahead").getAsInt(), o.get("cold_start_us").getAsLong() / 1e3,
+                o.get("execution_us").getAsLong() / 1e3, o.get("running").getAsInt());
+        return 0;
+    }
+
     public int unregister(String id) throws IOException, InterruptedException {
         Reply r = call("DELETE", "/functions/" + id, null, Map.of());
         if (!r.ok()) {

@@ -132,6 +132,11 @@ final class InProcessConnector implements WorkerConnector {
         }
 
         @Override
+        public dev.vireo.api.worker.Estimate estimate(String functionId) {
+            return worker().estimate(functionId);
+        }
+
+        @Override
         public dev.vireo.api.worker.NodeSettings settings() {
             return worker().settings();
         }

@@ -175,6 +175,16 @@ public final class FakeWorker implements WorkerService {
         return Map.of(point, plugin);
     }
 
+    /** A registered function's estimate: 2 ahead of it, a 300 ms cold start and a 2 ms execution. */
+    @Override
+    public synchronized dev.vireo.api.worker.Estimate estimate(String functionId) {
+        if (!functions.containsKey(functionId)) {
+            throw new WorkerException(ErrorKind.UNKNOWN_FUNCTION, "function " + functionId + " is not registered");
+        }
+        return new dev.vireo.api.worker.Estimate(functionId, "worker-1", dev.vireo.api.model.ContainerState.COLD,
+                4_000, 300_000, 2_000, 306_000, 2, 1);
+    }
+
     @Override
     public dev.vireo.api.worker.NodeSettings settings() {
         dev.vireo.api.worker.NodeSettings s = settings;

@@ -15,8 +15,8 @@ import picocli.CommandLine.Spec;
 /** {@code vireo fn ...}: functions on a running worker (its HTTP API). */
 @Command(name = "fn", description = "Register, list, invoke and unregister functions on a running worker.",
         subcommands = {FnCommand.Register.class, FnCommand.ListFunctions.class, FnCommand.Invoke.class,
-            FnCommand.InvokeAsync.class, FnCommand.Result.class, FnCommand.Prewarm.class, FnCommand.Unregister.class,
-            FnCommand.Try.class})
+            FnCommand.InvokeAsync.class, FnCommand.Result.class, FnCommand.Prewarm.class, FnCommand.Estimate.class,
+            FnCommand.Unregister.class, FnCommand.Try.class})
 public final class FnCommand {
     /** The payload of an invocation. */
     static final class Payload {
@@ -150,6 +150,21 @@ public final class FnCommand {
         @Override
         public Integer call() throws Exception {
             return target.client("all-in-one").invoke(id, payload.data, tid, enhanced);
+        }
+    }
+
+    @Command(name = "estimate", description = "How long an invocation would take if sent now: the worker runs its"
+            + " queue, running invocations and containers forward (a controller answers with its best worker).")
+    static final class Estimate implements Callable<Integer> {
+        @Mixin
+        Target target;
+
+        @Parameters(index = "0", paramLabel = "ID")
+        String id;
+
+        @Override
+        public Integer call() throws Exception {
+            return target.client("all-in-one").estimate(id);
         }
     }
 

@@ -100,4 +100,19 @@ public interface WorkerService {
         throw new WorkerException(dev.vireo.api.model.ErrorKind.INVALID_REQUEST, name()
                 + " does not put plugins in force remotely");
     }
+
+    /**
+     * How long an invocation of {@code functionId} would take if sent now ({@link Estimate}): a worker runs its queue,
+     * running invocations, containers and free resources forward with its queue policy; a controller asks every
+     * worker in service and answers with the shortest. Nothing is sent or changed.
+     *
+     * @throws WorkerException {@link dev.vireo.api.model.ErrorKind#UNKNOWN_FUNCTION} for a function not registered,
+     *                         {@link dev.vireo.api.model.ErrorKind#NO_RESOURCES} when it could not start even once
+     *                         everything running ended, {@link dev.vireo.api.model.ErrorKind#INVALID_REQUEST} from a
+     *                         service that cannot tell (the default)
+     * @since 1.4
+     */
+    default Estimate estimate(String functionId) {
+        throw new WorkerException(dev.vireo.api.model.ErrorKind.INVALID_REQUEST, name() + " does not estimate");
+    }
 }

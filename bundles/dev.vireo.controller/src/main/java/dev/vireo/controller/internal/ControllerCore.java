@@ -207,6 +207,34 @@ final class ControllerCore implements WorkerService, ClusterService {
     }
 
     /**
+     * Every worker in service's estimate, the shortest (end to end) answered under the worker's member name; workers
+     * that cannot answer are left out, and if none can, the first one's error is the answer, naming it.
+     */
+    @Override
+    public dev.vireo.api.worker.Estimate estimate(String functionId) {
+        dev.vireo.api.worker.Estimate best = null;
+        WorkerException first = null;
+        for (Member m : membership.healthy()) {
+            try {
+                dev.vireo.api.worker.Estimate e = m.remote.estimate(functionId).on(m.name);
+                if (best == null || e.e2eUs() < best.e2eUs()) {
+                    best = e;
+                }
+            } catch (RuntimeException e) {
+                if (first == null) {
+                    first = new WorkerException(e instanceof WorkerException w ? w.kind() : ErrorKind.UNREACHABLE,
+                            "worker " + m.name + ": " + e.getMessage());
+                }
+            }
+        }
+        if (best != null) {
+            return best;
+        }
+        throw first != null ? first : new WorkerException(ErrorKind.NO_RESOURCES, "controller " + options.name()
+                + " has no worker in service to estimate " + functionId + " on");
+    }
+
+    /**
      * {@code call} on each worker in service, by name, one after the other; the first that fails ends it with its
      * error named after the worker (a refused field stays that field; anything else not a worker's error is
      * UNREACHABLE: it did not {@code doing}).

@@ -81,6 +81,21 @@ final class Router {
                 public FunctionStats stats(String functionId) {
                     return cluster.stats(functionId);
                 }
+
+                @Override
+                public java.util.Optional<dev.vireo.api.worker.Estimate> estimate(String workerId, String functionId) {
+                    Member m = membership.get(workerId);
+                    if (m == null || !m.healthy) {
+                        return java.util.Optional.empty();
+                    }
+                    try {
+                        return java.util.Optional.of(m.remote.estimate(functionId));
+                    } catch (RuntimeException e) {
+                        LOG.log(System.Logger.Level.DEBUG, () -> "no estimate of " + functionId + " from " + workerId
+                                + ": " + e.getMessage());
+                        return java.util.Optional.empty();
+                    }
+                }
             }));
             balancer = b;
         }

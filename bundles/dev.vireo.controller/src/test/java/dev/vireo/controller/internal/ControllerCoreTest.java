@@ -95,6 +95,44 @@ class ControllerCoreTest {
     }
 
     @Test
+    void theEstimateIsTheBestWorkersAndAWorkerThatCannotAnswerIsLeftOut() {
+        ControllerCore c = controller(true);
+        c.join("w1", "h:1");
+        c.join("w2", "h:2");
+        c.register(spec("a"));
+        byAddress.get("h:1").execMs = 50;
+        byAddress.get("h:2").execMs = 20;
+        dev.vireo.api.worker.Estimate e = c.estimate("a-1");
+        assertEquals("w2", e.worker(), "the shortest, under the controller's name for the worker: " + e);
+        assertEquals(20_000, e.e2eUs());
+        byAddress.get("h:2").refuse = true;
+        assertEquals("w1", c.estimate("a-1").worker(), "w2 does not answer: w1's is the answer");
+        byAddress.get("h:1").refuse = true;
+        WorkerException none = assertThrows(WorkerException.class, () -> c.estimate("a-1"));
+        assertTrue(none.getMessage().startsWith("worker w1: "), none.getMessage());
+        byAddress.get("h:1").refuse = false;
+        WorkerException unknown = assertThrows(WorkerException.class, () -> c.estimate("x-1"));
+        assertEquals(ErrorKind.UNKNOWN_FUNCTION, unknown.kind(), unknown.getMessage());
+    }
+
+    @Test
+    void aBalancerAsksTheWorkersForTheirEstimates() {
+        java.util.List<String> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+        registry.swap(LoadBalancingPolicy.class, "estimates", context -> (tid, fn, workers) -> workers.stream()
+                .filter(w -> context.estimate(w.id(), fn).isPresent())
+                .peek(w -> asked.add(w.id() + "=" + context.estimate(w.id(), fn).orElseThrow().e2eUs()))
+                .min(java.util.Comparator.comparingLong(w -> context.estimate(w.id(), fn).orElseThrow().e2eUs())));
+        ControllerCore c = controller(true);
+        c.join("w1", "h:1");
+        c.join("w2", "h:2");
+        c.register(spec("a"));
+        byAddress.get("h:1").execMs = 5;
+        byAddress.get("h:2").execMs = 9;
+        assertEquals("w1", join(c.invoke("t1", "a-1", "{}")).worker(), "the worker whose estimate ends soonest");
+        assertTrue(asked.containsAll(List.of("w1=5000", "w2=9000")), "each worker was asked: " + asked);
+    }
+
+    @Test
     void invocationsAreSpreadAndCarryTheControllersTimings() {
         ControllerCore c = controller(true);
         c.join("w1", "h:1");
@@ -244,6 +282,19 @@ class ControllerCoreTest {
         public List<FunctionSpec> functions() {
             check();
             return List.copyOf(functions.values());
+        }
+
+        /** Each call in flight ahead of it, then its own execution. */
+        @Override
+        public dev.vireo.api.worker.Estimate estimate(String functionId) {
+            check();
+            if (!functions.containsKey(functionId)) {
+                throw new WorkerException(ErrorKind.UNKNOWN_FUNCTION, "function " + functionId + " is not registered");
+            }
+            int ahead = inFlight.get();
+            return new dev.vireo.api.worker.Estimate(functionId, workerName(),
+                    dev.vireo.api.model.ContainerState.WARM, ahead * execMs * 1_000, 0, execMs * 1_000,
+                    (ahead + 1) * execMs * 1_000, ahead, ahead);
         }
 
         @Override

@@ -181,6 +181,23 @@ final class AdmissionQueue {
         }
     }
 
+    /** What waits, in arrival order, the queue left as it was (for the estimate). Call under the lock. */
+    List<QueuedInvocation> waiting() {
+        assert lock.held();
+        if (queue == null) {
+            return List.of();
+        }
+        List<QueuedInvocation> all = queue.drain();
+        all.forEach(queue::offer); // drain() is in arrival order: everyone keeps their place
+        return all;
+    }
+
+    /** A new, empty queue of the active queue policy (the estimate's model queue). Call under the lock. */
+    InvocationQueue modelQueue() {
+        assert lock.held();
+        return registry.active(QueuePolicy.class).newQueue(context);
+    }
+
     /** How many invocations wait. Call under the lock. */
     int size() {
         assert lock.held();

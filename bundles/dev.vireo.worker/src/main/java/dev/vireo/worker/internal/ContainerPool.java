@@ -44,6 +44,8 @@ final class ContainerPool {
         int inUse;
         long lastUsedNanos;
         long uses;
+        /** The pool's count of containers gone idle when this one last did (the order of those idle since one instant). */
+        long idleOrder;
         boolean prewarmed;
         boolean retired;
         /** Memory measured in its cgroup during or after its last invocation; 0 = not measured (yet). */
@@ -81,6 +83,8 @@ final class ContainerPool {
     /** The pooled containers by the generation of their registration. */
     private final Map<Long, List<Container>> byGeneration = new HashMap<>();
     private final Map<String, Container> byId = new HashMap<>();
+    /** Containers gone idle (or added) so far: {@link Container#idleOrder}. */
+    private long idled;
     private KeepAliveIndex index;
 
     /** The keep-alive index is set by {@link #reindex} once a keep-alive policy is active. */
@@ -115,6 +119,7 @@ final class ContainerPool {
     boolean release(Container c) {
         c.inUse--;
         c.lastUsedNanos = clock.nanoTime();
+        c.idleOrder = ++idled;
         if (c.inUse == 0) {
             index.released(c.snapshot());
             return true;
@@ -123,6 +128,7 @@ final class ContainerPool {
     }
 
     void add(Container c) {
+        c.idleOrder = ++idled;
         byGeneration.computeIfAbsent(c.registration.generation(), k -> new ArrayList<>()).add(c);
         byId.put(c.id(), c);
         index.added(c.snapshot());
@@ -193,6 +199,23 @@ final class ContainerPool {
 
     List<Container> all() {
         return List.copyOf(byId.values());
+    }
+
+    /**
+     * Calls each function's containers could take now (concurrency minus calls in use), for the estimate; only the
+     * containers of registrations {@code current} accepts (a warm lookup finds no other). Not retired ones.
+     */
+    List<Estimator.Idle> idleSlots(java.util.function.Predicate<FunctionTable.Registration> current) {
+        List<Estimator.Idle> out = new java.util.ArrayList<>();
+        for (Container c : byId.values()) {
+            int free = c.function.concurrency() - c.inUse;
+            if (!c.retired && free > 0 && current.test(c.registration)) {
+                for (int i = 0; i < free; i++) {
+                    out.add(new Estimator.Idle(c.function.id(), c.lastUsedNanos, c.idleOrder));
+                }
+            }
+        }
+        return out;
     }
 
     /** The pool for the worker's status: containers in use and idle, their memory, and how many each backend runs. */

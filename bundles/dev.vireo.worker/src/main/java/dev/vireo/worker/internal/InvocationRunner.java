@@ -60,7 +60,11 @@ final class InvocationRunner {
     private final java.util.function.Supplier<Rapl> rapl;
     private final Anatomies anatomies;
     /** Invocations taken out of the queue and not yet finished. */
-    private int running;
+    private final java.util.Set<Pending> running = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    /** Invocations started so far ({@link Pending#startOrder}). */
+    private long started;
+    /** Calls sent so far ({@link Pending#callOrder}). */
+    private final java.util.concurrent.atomic.AtomicLong calls = new java.util.concurrent.atomic.AtomicLong();
 
     InvocationRunner(Clock clock, TaskScheduler scheduler, WorkerLock lock, String worker, AdmissionQueue admission,
             ContainerLifecycle containers, MemoryWatch memory, Resources resources, FunctionTable functions,
@@ -124,19 +128,39 @@ final class InvocationRunner {
 
     private void take(Pending p) {
         admission.take(p);
-        running++;
+        p.startOrder = ++started;
+        running.add(p);
     }
 
     /** How many invocations run now (taken out of the queue, not finished). Call under the lock. */
     int running() {
         assert lock.held();
-        return running;
+        return running.size();
     }
 
-    private void countOut() {
+    /**
+     * What runs now and when each is expected to end (for the estimate): its start (the call's, or for one still in its
+     * cold start the dequeue plus the expected cold start) plus its expected execution. Call under the lock.
+     */
+    List<Estimator.Busy> busy(java.util.function.Function<FunctionSpec, Estimator.Times> times) {
+        assert lock.held();
+        List<Estimator.Busy> out = new ArrayList<>();
+        for (Pending p : running) {
+            Estimator.Times x = times.apply(p.function);
+            long start = p.acquiredNanos > 0 ? p.acquiredNanos
+                    : p.takenNanos > 0 ? p.takenNanos : p.dequeuedNanos + x.coldStartUs() * 1_000;
+            // calls sent, in the order sent; then those still starting, in the order taken
+            long order = p.callOrder > 0 ? p.callOrder : Long.MAX_VALUE / 2 + p.startOrder;
+            out.add(new Estimator.Busy(p.function, start + x.executionUs() * 1_000, start, order));
+        }
+        out.sort(Estimator.Busy.ENDING);
+        return out;
+    }
+
+    private void countOut(Pending p) {
         lock.lock();
         try {
-            running--;
+            running.remove(p);
         } finally {
             lock.unlock();
         }
@@ -148,7 +172,7 @@ final class InvocationRunner {
                 call(p, c, slot, ContainerState.COLD);
                 return;
             }
-            countOut();
+            countOut(p);
             slot.release();
             if (error == null) {
                 cancel(p, false, "function " + p.function.id() + " was unregistered while its container started");
@@ -166,6 +190,7 @@ final class InvocationRunner {
     /** Sends the invocation to the container's agent, and times it out if the agent does not answer in time. */
     private void call(Pending p, Container c, Resources.Grants slot, ContainerState state) {
         p.acquiredNanos = clock.nanoTime();
+        p.callOrder = calls.incrementAndGet();
         slot.bind(c.placement); // the invocation holds its slot and its container: trackers may confine it now
         AgentChannel ch;
         try {
@@ -231,7 +256,7 @@ final class InvocationRunner {
         boolean destroy;
         lock.lock();
         try {
-            running--;
+            running.remove(p);
             destroy = containers.release(c, ch, containerOk);
         } finally {
             lock.unlock();

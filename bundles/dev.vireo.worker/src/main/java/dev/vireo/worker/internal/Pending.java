@@ -20,7 +20,15 @@ final class Pending {
     final Instant arrival;
     final CompletableFuture<InvocationRecord> future = new CompletableFuture<>();
     long dequeuedNanos;
-    long acquiredNanos;
+    /** Its place among the invocations the worker took out of the queue (under the lock). */
+    long startOrder;
+    /**
+     * Its place among the calls the worker sent to agents (0: not sent yet); of two calls of the same length, the one
+     * sent first ends first. Volatile: the call's task writes it, the estimate reads it under the lock.
+     */
+    volatile long callOrder;
+    /** Volatile: the estimate reads it under the lock while the call's task may write it. */
+    volatile long acquiredNanos;
     /**
      * When a warm container was taken for it (under the lock, in the pump), when the call went to the transport, and
      * when the worker saw its end (0: it never did): the anatomy.

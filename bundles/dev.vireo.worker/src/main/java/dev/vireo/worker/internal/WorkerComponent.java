@@ -129,6 +129,11 @@ public final class WorkerComponent implements WorkerService {
         return core.anatomy(tid);
     }
 
+    @Override
+    public dev.vireo.api.worker.Estimate estimate(String functionId) {
+        return core.estimate(functionId);
+    }
+
     /** What a worker puts in force when asked remotely: its queue and keep-alive policies. */
     static final java.util.Set<dev.vireo.api.plugin.ExtensionPoint> REMOTE_POINTS = java.util.Set.of(
             dev.vireo.api.plugin.ExtensionPoint.QUEUE, dev.vireo.api.plugin.ExtensionPoint.KEEPALIVE);

@@ -48,6 +48,7 @@ final class WorkerCore implements WorkerService, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(WorkerCore.class.getName());
 
     private final PluginRegistry registry;
+    private final Clock clock;
     private volatile WorkerOptions options;
     /** The RAPL package zones of {@code options.raplDir()}, found again when it changes. */
     private volatile Rapl rapl;
@@ -79,6 +80,7 @@ final class WorkerCore implements WorkerService, AutoCloseable {
     WorkerCore(PluginRegistry registry, Clock clock, TaskScheduler scheduler, WorkerOptions options,
             MeterRegistry meters, HostMemory host) {
         this.registry = registry;
+        this.clock = clock;
         this.options = options;
         String name = options.name();
         this.tids = new TransactionIds(name);
@@ -277,6 +279,34 @@ final class WorkerCore implements WorkerService, AutoCloseable {
     @Override
     public java.util.Optional<dev.vireo.api.worker.InvocationAnatomy> anatomy(String tid) {
         return anatomies.get(tid);
+    }
+
+    @Override
+    public dev.vireo.api.worker.Estimate estimate(String functionId) {
+        FunctionTable.Registration r = functions.get(functionId);
+        java.util.function.Function<FunctionSpec, Estimator.Times> times = fn -> Estimator.Times.of(fn,
+                stats.get(fn.id()));
+        List<dev.vireo.api.spi.queue.QueuedInvocation> waiting;
+        List<Estimator.Busy> busy;
+        List<Estimator.Idle> idle;
+        dev.vireo.api.spi.queue.InvocationQueue model;
+        long now;
+        lock.lock();
+        try {
+            admission.ensurePolicies();
+            now = clock.nanoTime();
+            waiting = admission.waiting();
+            busy = runner.busy(times);
+            idle = containers.idleSlots();
+            model = admission.modelQueue();
+        } finally {
+            lock.unlock();
+        }
+        List<Estimator.Room> rooms = registry.activeAll(dev.vireo.api.spi.resource.ResourceTracker.class).values()
+                .stream().map(t -> Estimator.Room.of(t.usage())).toList();
+        java.util.Map<String, FunctionSpec> registered = new java.util.HashMap<>();
+        functions().forEach(f -> registered.put(f.id(), f));
+        return Estimator.run(options.name(), r.spec(), now, model, waiting, busy, idle, registered, rooms, times);
     }
 
     @Override

@@ -126,12 +126,20 @@ final class Fakes {
         final String name;
         final double capacity;
         final java.util.function.ToDoubleFunction<ResourceRequest> amount;
+        final String unit;
         double used;
 
         Capacity(String name, double capacity, java.util.function.ToDoubleFunction<ResourceRequest> amount) {
+            this(name, capacity, amount, "units");
+        }
+
+        /** A tracker reporting {@code unit}, as the shipped ones do (invocations, cores, MB: what the estimate models). */
+        Capacity(String name, double capacity, java.util.function.ToDoubleFunction<ResourceRequest> amount,
+                String unit) {
             this.name = name;
             this.capacity = capacity;
             this.amount = amount;
+            this.unit = unit;
         }
 
         public synchronized Optional<ResourceGrant> tryAcquire(ResourceRequest r) {
@@ -148,7 +156,7 @@ final class Fakes {
         }
 
         public synchronized ResourceUsage usage() {
-            return new ResourceUsage(name, "units", capacity, used, Map.of());
+            return new ResourceUsage(name, unit, capacity, used, Map.of());
         }
 
         @Override

@@ -51,6 +51,36 @@ class BalancingPoliciesTest {
     }
 
     @Test
+    void leastEstimateTakesTheWorkerWhoseEstimateEndsSoonestElseTheLeastLoaded() {
+        java.util.Map<String, Long> e2e = new java.util.HashMap<>(java.util.Map.of("a", 900L, "b", 300L, "c", 10L));
+        dev.vireo.api.spi.balance.BalancerContext context = new dev.vireo.api.spi.balance.BalancerContext() {
+            @Override
+            public dev.vireo.api.time.Clock clock() {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public dev.vireo.api.model.FunctionStats stats(String functionId) {
+                return dev.vireo.api.model.FunctionStats.EMPTY;
+            }
+
+            @Override
+            public java.util.Optional<dev.vireo.api.worker.Estimate> estimate(String workerId, String functionId) {
+                Long us = e2e.get(workerId);
+                return us == null ? java.util.Optional.empty() : java.util.Optional.of(new dev.vireo.api.worker
+                        .Estimate(functionId, workerId, dev.vireo.api.model.ContainerState.WARM, 0, 0, us, us, 0, 0));
+            }
+        };
+        Balancer b = new LeastEstimatePolicy().newBalancer(context);
+        List<WorkerView> workers = List.of(w("a", 0, true), w("b", 3, true), w("c", 0, false), w("d", 0, true));
+        assertEquals("b", b.pick("t", "f-1", workers).orElseThrow().id(),
+                "b's estimate ends soonest of the healthy ones, however loaded it looks; d gives none; c is out");
+        e2e.clear();
+        assertEquals("a", b.pick("t", "f-1", workers).orElseThrow().id(), "no estimates: the least loaded");
+        assertTrue(b.pick("t", "f-1", List.of(w("c", 0, false))).isEmpty());
+    }
+
+    @Test
     void chBlSticksToAWorkerPerFunctionAndSpreadsFunctions() {
         Balancer b = chbl(1.25).newBalancer(null);
         List<WorkerView> idle = List.of(w("a", 0, true), w("b", 0, true), w("c", 0, true), w("d", 0, true));

@@ -203,6 +203,13 @@ final class GrpcRemoteWorker implements RemoteWorker {
     }
 
     @Override
+    public dev.vireo.api.worker.Estimate estimate(String functionId) {
+        dev.vireo.grpc.v1.EstimateReply reply = call(s -> s.estimate(dev.vireo.grpc.v1.EstimateRequest.newBuilder()
+                .setFunctionId(functionId).build()));
+        return Messages.estimate(reply);
+    }
+
+    @Override
     public dev.vireo.api.worker.NodeSettings settings() {
         dev.vireo.grpc.v1.NodeSettings reply;
         try {

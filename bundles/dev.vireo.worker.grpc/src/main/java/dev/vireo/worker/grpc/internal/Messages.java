@@ -327,4 +327,17 @@ final class Messages {
     private static String lower(Enum<?> e) {
         return e.name().toLowerCase(Locale.ROOT);
     }
+
+    static dev.vireo.grpc.v1.EstimateReply estimate(dev.vireo.api.worker.Estimate e) {
+        return dev.vireo.grpc.v1.EstimateReply.newBuilder().setFunctionId(e.functionId()).setWorker(e.worker())
+                .setState(e.state().name().toLowerCase(Locale.ROOT)).setQueueUs(e.queueUs())
+                .setColdStartUs(e.coldStartUs()).setExecutionUs(e.executionUs()).setE2EUs(e.e2eUs())
+                .setAhead(e.ahead()).setRunning(e.running()).build();
+    }
+
+    static dev.vireo.api.worker.Estimate estimate(dev.vireo.grpc.v1.EstimateReply r) {
+        return new dev.vireo.api.worker.Estimate(r.getFunctionId(), r.getWorker(),
+                state(ContainerState.class, r.getState()), r.getQueueUs(), r.getColdStartUs(), r.getExecutionUs(),
+                r.getE2EUs(), r.getAhead(), r.getRunning());
+    }
 }

@@ -110,6 +110,11 @@ final class PeerWorker implements WorkerService {
     }
 
     @Override
+    public dev.vireo.api.worker.Estimate estimate(String functionId) {
+        return call(node -> node.estimate(functionId));
+    }
+
+    @Override
     public java.util.Map<String, String> use(String point, String plugin) {
         return call(node -> node.use(point, plugin));
     }

@@ -250,6 +250,18 @@ final class WorkerGrpcService extends WorkerGrpc.WorkerImplBase {
     }
 
     @Override
+    public void estimate(dev.vireo.grpc.v1.EstimateRequest request,
+            StreamObserver<dev.vireo.grpc.v1.EstimateReply> out) {
+        answer(out, () -> {
+            if (request.getFunctionId().isEmpty()) {
+                throw new dev.vireo.api.model.ValidationException("function_id", "is empty: name a function's id"
+                        + " (name-version)");
+            }
+            return Messages.estimate(worker.estimate(request.getFunctionId()));
+        });
+    }
+
+    @Override
     public void settings(dev.vireo.grpc.v1.SettingsRequest request,
             StreamObserver<dev.vireo.grpc.v1.NodeSettings> out) {
         answer(out, () -> Messages.settings(worker.settings()));

@@ -248,6 +248,17 @@ class GrpcEndToEndTest {
     }
 
     @Test
+    void anEstimateCrossesTheWireAndAnEmptyIdNamesItsField() {
+        remote.register(HELLO);
+        assertEquals(worker.estimate("hello-1"), remote.estimate("hello-1"));
+        WorkerException unknown = assertThrows(WorkerException.class, () -> remote.estimate("nope-1"));
+        assertEquals(ErrorKind.UNKNOWN_FUNCTION, unknown.kind());
+        WorkerException empty = assertThrows(WorkerException.class, () -> remote.estimate(""));
+        assertEquals(ErrorKind.INVALID_REQUEST, empty.kind());
+        assertTrue(empty.getMessage().contains("function_id"), empty.getMessage());
+    }
+
+    @Test
     void aBugInTheWorkerIsInternal() {
         worker.statusFails = new IllegalStateException("boom");
         WorkerException e = assertThrows(WorkerException.class, () -> remote.status());

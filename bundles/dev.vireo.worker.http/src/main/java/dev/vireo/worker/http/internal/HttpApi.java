@@ -393,8 +393,12 @@ public final class HttpApi {
                 o.addProperty("started", started);
                 return new Answer(200, o);
             }
+            case "estimate" -> {
+                only(method, "GET");
+                return new Answer(200, Json.estimate(worker.estimate(id)));
+            }
             default -> throw new HttpError(404, "NOT_FOUND", "no such endpoint: /functions/" + id + "/" + parts[2]
-                    + "; use invoke, invoke-async or prewarm");
+                    + "; use invoke, invoke-async, prewarm or estimate");
         }
     }
 

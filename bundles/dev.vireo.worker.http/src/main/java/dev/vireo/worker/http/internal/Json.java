@@ -309,6 +309,21 @@ final class Json {
      * A node's settings: {"node", "role", "configuration": {pid: {key: value}}, "policies": {point: names},
      * "capacities": {resource: n}, "workers": [the same]}.
      */
+    /** An estimate as {@code GET /functions/{id}/estimate} answers it (times in microseconds). */
+    static JsonObject estimate(dev.vireo.api.worker.Estimate e) {
+        JsonObject o = new JsonObject();
+        o.addProperty("function", e.functionId());
+        o.addProperty("worker", e.worker());
+        o.addProperty("state", e.state().name().toLowerCase(java.util.Locale.ROOT));
+        o.addProperty("queue_us", e.queueUs());
+        o.addProperty("cold_start_us", e.coldStartUs());
+        o.addProperty("execution_us", e.executionUs());
+        o.addProperty("e2e_us", e.e2eUs());
+        o.addProperty("ahead", e.ahead());
+        o.addProperty("running", e.running());
+        return o;
+    }
+
     static JsonObject settings(dev.vireo.api.worker.NodeSettings s) {
         JsonObject o = new JsonObject();
         o.addProperty("node", s.node());

@@ -377,6 +377,18 @@ class HttpApiTest {
     }
 
     @Test
+    void anEstimateIsTheWorkersAndAnUnknownFunctionIsNotFound() throws Exception {
+        assertEquals(201, send("POST", "/functions", "{\"name\":\"hello\",\"image\":\"vireo/hello\"}").statusCode());
+        HttpResponse<String> r = send("GET", "/functions/hello-1/estimate", null);
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals(json("{\"function\":\"hello-1\",\"worker\":\"worker-1\",\"state\":\"cold\",\"queue_us\":4000,"
+                + "\"cold_start_us\":300000,\"execution_us\":2000,\"e2e_us\":306000,\"ahead\":2,\"running\":1}"),
+                json(r.body()));
+        assertError(send("GET", "/functions/nope-1/estimate", null), 404, "UNKNOWN_FUNCTION");
+        assertError(send("POST", "/functions/hello-1/estimate", "{}"), 405, "INVALID_REQUEST");
+    }
+
+    @Test
     void aPolicyIsPutInForceAtAPoint() throws Exception {
         HttpResponse<String> r = send("PUT", "/policies/queue", "{\"use\":\"sjf\"}");
         assertEquals(200, r.statusCode(), r.body());
