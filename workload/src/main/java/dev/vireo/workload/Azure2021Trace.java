@@ -46,43 +46,26 @@ public final class Azure2021Trace {
     /** The functions of the trace (only those whose hashes are in {@code only}; empty: all), by first invocation. */
     public static List<FunctionTrace> load(Path file, Set<String> only) throws IOException {
         Map<String, Calls> calls = new LinkedHashMap<>();
-        long last = 0;
-        try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            String first = r.readLine();
-            if (first == null || !IluvatarTrace.header(first).equals(HEADER)) {
-                throw new IOException(file.getFileName() + ":1: header '" + HEADER + "' expected");
+        long[] last = {0};
+        CsvLines.read(file, HEADER, (cells, where) -> {
+            String app = cells[0].strip();
+            String func = cells[1].strip();
+            if (app.isEmpty() || func.isEmpty()) {
+                throw new IOException(where + ": " + (app.isEmpty() ? "app" : "func") + " is empty");
             }
-            int n = 1;
-            for (String raw = r.readLine(); raw != null; raw = r.readLine()) {
-                n++;
-                String line = raw.strip();
-                if (line.isEmpty()) {
-                    continue;
-                }
-                String where = file.getFileName() + ":" + n;
-                String[] cells = line.split(",", -1);
-                if (cells.length != 4) {
-                    throw new IOException(where + ": " + cells.length + " columns, 4 expected (" + HEADER + ")");
-                }
-                String app = cells[0].strip();
-                String func = cells[1].strip();
-                if (app.isEmpty() || func.isEmpty()) {
-                    throw new IOException(where + ": " + (app.isEmpty() ? "app" : "func") + " is empty");
-                }
-                double end = seconds(cells[2], where, "end_timestamp");
-                double duration = seconds(cells[3], where, "duration");
-                if (!only.isEmpty() && !only.contains(func)) {
-                    continue;
-                }
-                long startMs = Math.max(0, Math.round((end - duration) * 1_000));
-                if (startMs > IluvatarTrace.MAX_TIME_MS) {
-                    throw new IOException(where + ": an invocation starting past 31 days");
-                }
-                calls.computeIfAbsent(func, k -> new Calls(app)).add(startMs, duration * 1_000);
-                last = Math.max(last, startMs);
+            double end = seconds(cells[2], where, "end_timestamp");
+            double duration = seconds(cells[3], where, "duration");
+            if (!only.isEmpty() && !only.contains(func)) {
+                return;
             }
-        }
-        int minutes = (int) (last / 60_000) + 1;
+            long startMs = Math.max(0, Math.round((end - duration) * 1_000));
+            if (startMs > IluvatarTrace.MAX_TIME_MS) {
+                throw new IOException(where + ": an invocation starting past 31 days");
+            }
+            calls.computeIfAbsent(func, k -> new Calls(app)).add(startMs, duration * 1_000);
+            last[0] = Math.max(last[0], startMs);
+        });
+        int minutes = (int) (last[0] / 60_000) + 1;
         List<FunctionTrace> out = new ArrayList<>();
         for (Map.Entry<String, Calls> e : calls.entrySet()) {
             Calls c = e.getValue();

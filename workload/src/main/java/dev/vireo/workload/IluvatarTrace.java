@@ -74,40 +74,23 @@ public final class IluvatarTrace {
     public static List<FunctionTrace> load(Path trace, Path metadata) throws IOException {
         Map<String, Meta> meta = metadata(metadata);
         Map<String, Times> times = new LinkedHashMap<>();
-        long last = 0;
-        try (BufferedReader r = Files.newBufferedReader(trace, StandardCharsets.UTF_8)) {
-            String first = r.readLine();
-            if (first == null || !header(first).equals(HEADER)) {
-                throw new IOException(trace.getFileName() + ":1: header '" + HEADER + "' expected");
+        long[] last = {0};
+        CsvLines.read(trace, HEADER, (cells, where) -> {
+            String fn = cells[0].strip();
+            if (fn.isEmpty()) {
+                throw new IOException(where + ": func_name is empty");
             }
-            int n = 1;
-            for (String raw = r.readLine(); raw != null; raw = r.readLine()) {
-                n++;
-                String line = raw.strip();
-                if (line.isEmpty()) {
-                    continue;
-                }
-                String where = trace.getFileName() + ":" + n;
-                String[] cells = line.split(",", -1);
-                if (cells.length != 2) {
-                    throw new IOException(where + ": " + cells.length + " columns, 2 expected (func_name,invoke_time_ms)");
-                }
-                String fn = cells[0].strip();
-                if (fn.isEmpty()) {
-                    throw new IOException(where + ": func_name is empty");
-                }
-                if (!meta.containsKey(fn)) {
-                    throw new IOException(where + ": function '" + fn + "' has no line in " + metadata.getFileName());
-                }
-                long at = wholeMs(cells[1], where, "invoke_time_ms");
-                if (at > MAX_TIME_MS) {
-                    throw new IOException(where + ": invoke_time_ms " + at + " is past 31 days");
-                }
-                times.computeIfAbsent(fn, k -> new Times()).add(at);
-                last = Math.max(last, at);
+            if (!meta.containsKey(fn)) {
+                throw new IOException(where + ": function '" + fn + "' has no line in " + metadata.getFileName());
             }
-        }
-        int minutes = (int) (last / 60_000) + 1;
+            long at = wholeMs(cells[1], where, "invoke_time_ms");
+            if (at > MAX_TIME_MS) {
+                throw new IOException(where + ": invoke_time_ms " + at + " is past 31 days");
+            }
+            times.computeIfAbsent(fn, k -> new Times()).add(at);
+            last[0] = Math.max(last[0], at);
+        });
+        int minutes = (int) (last[0] / 60_000) + 1;
         List<FunctionTrace> out = new ArrayList<>();
         for (Map.Entry<String, Times> e : times.entrySet()) {
             long[] at = e.getValue().sorted();

@@ -12,9 +12,7 @@ import dev.vireo.api.model.FunctionSpec;
 import dev.vireo.api.model.InvocationRecord;
 import dev.vireo.api.spi.backend.ContainerBackend;
 import dev.vireo.api.spi.keepalive.KeepAlivePolicy;
-import dev.vireo.api.spi.queue.InvocationQueue;
 import dev.vireo.api.spi.queue.QueuePolicy;
-import dev.vireo.api.spi.queue.QueuedInvocation;
 import dev.vireo.api.spi.resource.ResourceTracker;
 import dev.vireo.api.spi.transport.AgentTransport;
 import dev.vireo.api.worker.Estimate;
@@ -23,7 +21,6 @@ import dev.vireo.testkit.TestRegistry;
 import dev.vireo.testkit.VirtualTime;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -140,32 +137,7 @@ class EstimateTest {
         Estimate fifo = worker.estimate("a-1");
         assertEquals(4, fifo.ahead(), "two run, four wait before it");
         // newest first: the invocation asked about would go next
-        registry.swap(QueuePolicy.class, "lifo", context -> new InvocationQueue() {
-            private final ArrayDeque<QueuedInvocation> q = new ArrayDeque<>();
-
-            public void offer(QueuedInvocation i) {
-                q.addFirst(i);
-            }
-
-            public QueuedInvocation poll() {
-                return q.poll();
-            }
-
-            public QueuedInvocation peek() {
-                return q.peek();
-            }
-
-            public int size() {
-                return q.size();
-            }
-
-            public List<QueuedInvocation> drain() {
-                List<QueuedInvocation> all = new ArrayList<>(q);
-                java.util.Collections.reverse(all);
-                q.clear();
-                return all;
-            }
-        });
+        registry.swap(QueuePolicy.class, "lifo", Fakes.LIFO);
         Estimate lifo = worker.estimate("a-1");
         assertEquals(0, lifo.ahead(), lifo.toString());
         assertTrue(lifo.e2eUs() < fifo.e2eUs() - 150_000, fifo + " then " + lifo);

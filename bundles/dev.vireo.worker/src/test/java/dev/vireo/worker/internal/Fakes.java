@@ -47,31 +47,45 @@ final class Fakes {
     }
 
     /** FIFO queue policy. */
-    static final QueuePolicy FIFO = context -> new InvocationQueue() {
-        private final ArrayDeque<QueuedInvocation> q = new ArrayDeque<>();
+    static final QueuePolicy FIFO = ordered(false);
 
-        public void offer(QueuedInvocation i) {
-            q.add(i);
-        }
+    /** Newest first. */
+    static final QueuePolicy LIFO = ordered(true);
 
-        public QueuedInvocation poll() {
-            return q.poll();
-        }
+    private static QueuePolicy ordered(boolean newestFirst) {
+        return context -> new InvocationQueue() {
+            private final ArrayDeque<QueuedInvocation> q = new ArrayDeque<>();
 
-        public QueuedInvocation peek() {
-            return q.peek();
-        }
+            public void offer(QueuedInvocation i) {
+                if (newestFirst) {
+                    q.addFirst(i);
+                } else {
+                    q.addLast(i);
+                }
+            }
 
-        public int size() {
-            return q.size();
-        }
+            public QueuedInvocation poll() {
+                return q.poll();
+            }
 
-        public List<QueuedInvocation> drain() {
-            List<QueuedInvocation> all = new ArrayList<>(q);
-            q.clear();
-            return all;
-        }
-    };
+            public QueuedInvocation peek() {
+                return q.peek();
+            }
+
+            public int size() {
+                return q.size();
+            }
+
+            public List<QueuedInvocation> drain() {
+                List<QueuedInvocation> all = new ArrayList<>(q);
+                if (newestFirst) {
+                    java.util.Collections.reverse(all); // drain() is in arrival order
+                }
+                q.clear();
+                return all;
+            }
+        };
+    }
 
     /** Keep-alive that offers the idle containers in the order they became idle, and never expires one. */
     static final KeepAlivePolicy OLDEST_IDLE = oldestIdle(null);
