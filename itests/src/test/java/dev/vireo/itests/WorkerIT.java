@@ -105,6 +105,23 @@ public class WorkerIT extends FrameworkTest {
     }
 
     @Test
+    public void theEstimateOfTheShippedWorkerIsWhatTheInvocationTakes() throws Exception {
+        worker.register(fn("est", 128, 300, 200, Duration.ofSeconds(5)));
+        dev.vireo.api.worker.Estimate cold = worker.estimate("est-1");
+        assertEquals(cold.toString(), ContainerState.COLD, cold.state());
+        assertEquals(500_000, cold.e2eUs());
+        InvocationRecord first = invoke("est-1", "{}");
+        assertEquals(ContainerState.COLD, first.state().orElseThrow());
+        // the simulated backend on the real clock: the modelled times plus the worker's own microseconds
+        assertTrue(first + " vs " + cold, Math.abs(first.timings().e2eUs() - cold.e2eUs()) < 50_000);
+        dev.vireo.api.worker.Estimate warm = worker.estimate("est-1");
+        assertEquals(warm.toString(), ContainerState.WARM, warm.state());
+        assertEquals(0, warm.queueUs());
+        assertTrue(warm.toString(), Math.abs(warm.e2eUs() - 200_000) < 5_000);
+        expect(ErrorKind.UNKNOWN_FUNCTION, "nope-1", () -> worker.estimate("nope-1"));
+    }
+
+    @Test
     public void everyRejectionPathSaysWhatWasWrong() {
         worker.register(fn("hello", 128, 1, 1, Duration.ofSeconds(5)));
         expect(ErrorKind.ALREADY_EXISTS, "hello-1 is already registered",

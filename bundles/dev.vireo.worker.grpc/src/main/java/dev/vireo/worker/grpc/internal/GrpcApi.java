@@ -51,6 +51,8 @@ public final class GrpcApi {
     }
 
     private final Server server;
+    /** The standard health service's statuses: SERVING while the API runs, NOT_SERVING for good once it stops. */
+    private final io.grpc.protobuf.services.HealthStatusManager health = new io.grpc.protobuf.services.HealthStatusManager();
     private volatile DagService dags;
     private final org.osgi.framework.ServiceRegistration<WorkerEndpoint> endpoint;
 
@@ -78,8 +80,15 @@ public final class GrpcApi {
                 .maxInboundMessageSize(config.max_message_bytes())
                 .addService(ServerInterceptors.intercept(StrictRequests.wrap(service.bindService()),
                         new BearerToken(config.auth_token())))
+                // the standard services, open as Health and Ping are: probes (grpc_health_probe, Kubernetes) and
+                // tools (grpcurl, grpcui) that read the API's schema from the server
+                .addService(health.getHealthService())
+                .addService(io.grpc.protobuf.services.ProtoReflectionServiceV1.newInstance())
                 .build()
                 .start();
+        health.setStatus("", io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
+        health.setStatus(dev.vireo.grpc.v1.WorkerGrpc.SERVICE_NAME,
+                io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
         String address = config.bind() + ":" + server.getPort();
         LOG.log(Level.INFO, "worker gRPC API on " + address + (config.auth_token().isEmpty() ? "" : " (bearer token required)"));
         endpoint = context.registerService(WorkerEndpoint.class, new WorkerEndpoint() {
@@ -97,6 +106,7 @@ public final class GrpcApi {
 
     @Deactivate
     void close() {
+        health.enterTerminalState(); // watchers hear NOT_SERVING before the server goes
         endpoint.unregister();
         server.shutdownNow();
     }

@@ -116,8 +116,20 @@ final class WorkerGrpcService extends WorkerGrpc.WorkerImplBase {
                 .asRuntimeException(trailers(ErrorKind.INTERNAL));
     }
 
+    /** gRPC's retry pushback: how long (ms) a client's retry policy waits before it tries again. */
+    static final Metadata.Key<String> RETRY_PUSHBACK = Metadata.Key.of("grpc-retry-pushback-ms",
+            Metadata.ASCII_STRING_MARSHALLER);
+
+    /** The kinds a client may retry after a while (HTTP answers them 429 or 503 with Retry-After). */
+    static final java.util.Set<ErrorKind> RETRY_LATER = java.util.EnumSet.of(ErrorKind.OVERLOADED,
+            ErrorKind.START_FAILED, ErrorKind.NO_RESOURCES, ErrorKind.CANCELLED, ErrorKind.UNREACHABLE);
+
     private static Metadata trailers(ErrorKind kind) {
-        return trailers(kind.name());
+        Metadata m = trailers(kind.name());
+        if (RETRY_LATER.contains(kind)) {
+            m.put(RETRY_PUSHBACK, "1000");
+        }
+        return m;
     }
 
     private static Metadata trailers(String kind) {

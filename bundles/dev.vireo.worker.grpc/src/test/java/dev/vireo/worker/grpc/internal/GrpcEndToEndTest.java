@@ -259,6 +259,65 @@ class GrpcEndToEndTest {
     }
 
     @Test
+    void theStandardHealthServiceAndReflectionAnswerWithoutTheToken() throws Exception {
+        remote.close();
+        api.close();
+        start("s3cret");
+        rawStub(); // opens the channel
+        var health = io.grpc.health.v1.HealthGrpc.newBlockingStub(raw).withDeadlineAfter(10, SECONDS);
+        assertEquals(io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING, health.check(
+                io.grpc.health.v1.HealthCheckRequest.getDefaultInstance()).getStatus(), "the server as a whole");
+        assertEquals(io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING, health.check(
+                io.grpc.health.v1.HealthCheckRequest.newBuilder().setService("vireo.worker.v1.Worker").build())
+                .getStatus());
+        StatusRuntimeException unknown = assertThrows(StatusRuntimeException.class, () -> health.check(
+                io.grpc.health.v1.HealthCheckRequest.newBuilder().setService("nope").build()));
+        assertEquals(io.grpc.Status.Code.NOT_FOUND, unknown.getStatus().getCode());
+
+        // reflection: the services this server has, as grpcurl lists them
+        java.util.concurrent.CompletableFuture<List<String>> services = new java.util.concurrent.CompletableFuture<>();
+        var requests = io.grpc.reflection.v1.ServerReflectionGrpc.newStub(raw).serverReflectionInfo(
+                new io.grpc.stub.StreamObserver<io.grpc.reflection.v1.ServerReflectionResponse>() {
+                    @Override
+                    public void onNext(io.grpc.reflection.v1.ServerReflectionResponse r) {
+                        services.complete(r.getListServicesResponse().getServiceList().stream()
+                                .map(io.grpc.reflection.v1.ServiceResponse::getName).sorted().toList());
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        services.completeExceptionally(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                    }
+                });
+        requests.onNext(io.grpc.reflection.v1.ServerReflectionRequest.newBuilder().setListServices("").build());
+        assertEquals(List.of("grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", "vireo.worker.v1.Worker"),
+                await(services));
+        requests.onCompleted();
+
+        api.close();
+        api = null;
+        StatusRuntimeException gone = assertThrows(StatusRuntimeException.class, () -> health.check(
+                io.grpc.health.v1.HealthCheckRequest.getDefaultInstance()));
+        assertEquals(io.grpc.Status.Code.UNAVAILABLE, gone.getStatus().getCode(), "stopped: nothing answers");
+    }
+
+    @Test
+    void aRejectionToRetryLaterCarriesThePushback() {
+        worker.refuseUnregister = ErrorKind.OVERLOADED;
+        StatusRuntimeException busy = assertThrows(StatusRuntimeException.class, () -> rawStub().unregister(
+                dev.vireo.grpc.v1.UnregisterRequest.newBuilder().setFunctionId("hello-1").build()));
+        assertEquals("1000", busy.getTrailers().get(WorkerGrpcService.RETRY_PUSHBACK), "retry after a second");
+        worker.refuseUnregister = ErrorKind.USER_ERROR;
+        StatusRuntimeException not = assertThrows(StatusRuntimeException.class, () -> rawStub().unregister(
+                dev.vireo.grpc.v1.UnregisterRequest.newBuilder().setFunctionId("hello-1").build()));
+        assertEquals(null, not.getTrailers().get(WorkerGrpcService.RETRY_PUSHBACK), "nothing to retry");
+    }
+
+    @Test
     void aBugInTheWorkerIsInternal() {
         worker.statusFails = new IllegalStateException("boom");
         WorkerException e = assertThrows(WorkerException.class, () -> remote.status());

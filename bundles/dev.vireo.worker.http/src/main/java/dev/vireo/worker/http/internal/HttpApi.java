@@ -170,6 +170,9 @@ public final class HttpApi {
         }
     }
 
+    /** Seconds a client is asked to wait before it retries a 429 or 503 ({@code Retry-After}). */
+    static final String RETRY_AFTER_S = "1";
+
     private void handle(HttpExchange ex) throws IOException {
         String tid = ex.getRequestHeaders().getFirst(TID_HEADER);
         try (ex) {
@@ -197,6 +200,10 @@ public final class HttpApi {
             byte[] body = answer.text().getBytes(StandardCharsets.UTF_8);
             ex.getResponseHeaders().set("Content-Type", "application/json");
             answer.headers().forEach((k, v) -> ex.getResponseHeaders().set(k, v));
+            if ((answer.status() == 429 || answer.status() == 503) && !answer.headers().containsKey("Retry-After")) {
+                // overloaded, or no worker/resources now: a client may try again, not at once
+                ex.getResponseHeaders().set("Retry-After", RETRY_AFTER_S);
+            }
             if (ex.getRequestMethod().equals("HEAD")) {
                 // the headers of the GET, no body: a length with HEAD makes the JDK server log a warning
                 ex.getResponseHeaders().set("Content-Length", Integer.toString(body.length));

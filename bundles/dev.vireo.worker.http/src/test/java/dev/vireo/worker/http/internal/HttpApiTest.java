@@ -312,6 +312,9 @@ class HttpApiTest {
         HttpResponse<String> r = send("DELETE", "/functions/hello-1", null);
         assertError(r, documented.get(kind), kind.name());
         assertEquals("refused: " + kind, message(r));
+        int status = documented.get(kind);
+        assertEquals(status == 429 || status == 503 ? java.util.Optional.of("1") : java.util.Optional.empty(),
+                r.headers().firstValue("Retry-After"), "a client may retry a 429 or 503 after a second");
     }
 
     @Test
