@@ -40,7 +40,8 @@ public final class Characterize implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--target", required = true, paramLabel = "HOST:PORT",
-            description = "gRPC address of a worker or the controller")
+            description = "gRPC address of a worker (or of a controller with one worker in service: warm calls must"
+                    + " find the same container)")
     String target;
 
     @Option(names = "--backend", required = true, description = "backend to measure on (process, containerd, docker)")
@@ -98,6 +99,7 @@ public final class Characterize implements Callable<Integer> {
         }
         SystemTime time = new SystemTime();
         try (RemoteWorker worker = LoadgenCommand.connect(target, time)) {
+            oneWorker(worker);
             List<FunctionData.Characterized> measured = new ArrayList<>();
             System.out.printf(Locale.ROOT, "%-16s %12s %12s %14s %8s%n", "function", "cold ms", "warm ms",
                     "cold start ms", "MB");
@@ -114,6 +116,20 @@ public final class Characterize implements Callable<Integer> {
             time.close();
         }
         return 0;
+    }
+
+    /** A controller balancing over several workers would send warm calls to other workers' cold containers. */
+    private void oneWorker(WorkerService worker) {
+        dev.vireo.api.worker.NodeSettings s;
+        try {
+            s = worker.settings();
+        } catch (WorkerException e) {
+            return; // a node that does not tell: a worker of an older version
+        }
+        if (s.role().equals("controller") && s.workers().size() != 1) {
+            throw bad("--target " + target + " is a controller with " + s.workers().size() + " workers in service;"
+                    + " characterize on one worker (its gRPC address), where warm calls find the same container");
+        }
     }
 
     private FunctionData.Characterized measure(WorkerService worker, String name, Path dir) throws Exception {
@@ -134,7 +150,7 @@ public final class Characterize implements Callable<Integer> {
                 warmMs[k] = call(worker, fn, ContainerState.WARM).timings().executionUs() / 1_000.0;
             }
         } finally {
-            worker.unregister(fn + "-1");
+            remove(worker, fn);
         }
         return new FunctionData.Characterized(name, median(coldMs), median(warmMs), memoryMb, median(coldStartMs),
                 dir.toString(), handler, backend, cold, warm);
@@ -146,7 +162,16 @@ public final class Characterize implements Callable<Integer> {
         try {
             return call(worker, fn, state);
         } finally {
+            remove(worker, fn);
+        }
+    }
+
+    /** Removes what was registered; a failure to is reported without hiding the error that ended the measurement. */
+    private static void remove(WorkerService worker, String fn) {
+        try {
             worker.unregister(fn + "-1");
+        } catch (RuntimeException e) {
+            System.err.println("vireo: could not remove " + fn + "-1 from the target: " + e.getMessage());
         }
     }
 

@@ -231,6 +231,9 @@ public final class LoadgenCommand {
             TraceMapping mapping;
             if (functionData != null) {
                 List<FunctionData.Characterized> data = FunctionData.read(functionData);
+                data.stream().filter(c -> !c.backend().equals(backend)).findFirst().ifPresent(c -> System.err.println(
+                        "vireo: " + c.name() + " was characterized on " + c.backend() + ", the trace replays on "
+                        + backend + ": its times there may differ"));
                 mapping = new TraceMapping(functions, backend, code.toAbsolutePath().toString(), data);
                 meta.put("function_data", functionData.toAbsolutePath().normalize().toString());
                 JsonObject mapped = new JsonObject();

@@ -84,6 +84,9 @@ public final class AzureTrace {
             chosen.addAll(present);
         }
         Map<String, FunctionTrace.Durations> durations = new HashMap<>();
+        // every function with durations, and every one invoked, on any day chosen (chosen by --only or not)
+        java.util.Set<String> timed = new java.util.HashSet<>();
+        java.util.Set<String> invoked = new java.util.HashSet<>();
         Map<String, double[]> appMemory = new HashMap<>();
         Map<String, Kept> kept = new LinkedHashMap<>();
         int[] dayMinutes = new int[chosen.size()];
@@ -91,6 +94,7 @@ public final class AzureTrace {
             String day = chosen.get(i);
             Path durFile = dir.resolve(String.format(Locale.ROOT, DURATIONS, day));
             forEachRow(durFile, 14, (row, where) -> {
+                timed.add(row[0] + "/" + row[1] + "/" + row[2]);
                 if (only.isEmpty() || only.contains(row[2])) {
                     durations.merge(row[0] + "/" + row[1] + "/" + row[2], new FunctionTrace.Durations(
                             num(row[3], where), (long) num(row[4], where), num(row[5], where), num(row[6], where),
@@ -107,14 +111,13 @@ public final class AzureTrace {
                 });
             }
             int index = i;
-            int[] minutes = {-1};
-            forEachRow(dir.resolve(String.format(Locale.ROOT, INVOCATIONS, day)), 5, (row, where) -> {
-                if (minutes[0] < 0) {
-                    minutes[0] = row.length - 4;
-                } else if (row.length - 4 != minutes[0]) {
-                    throw new IOException(where + ": " + (row.length - 4) + " minutes, earlier lines have "
-                            + minutes[0]);
+            Path invFile = dir.resolve(String.format(Locale.ROOT, INVOCATIONS, day));
+            int minutes = headerMinutes(invFile);
+            forEachRow(invFile, 5, (row, where) -> {
+                if (row.length - 4 != minutes) {
+                    throw new IOException(where + ": " + (row.length - 4) + " minutes, the header has " + minutes);
                 }
+                invoked.add(row[0] + "/" + row[1] + "/" + row[2]);
                 if (!only.isEmpty() && !only.contains(row[2])) {
                     return;
                 }
@@ -130,14 +133,15 @@ public final class AzureTrace {
                 kept.computeIfAbsent(row[0] + "/" + row[1] + "/" + row[2], k -> new Kept(row[0], row[1], row[2],
                         row[3])).perDay.put(index, counts);
             });
-            dayMinutes[i] = Math.max(0, minutes[0]);
+            dayMinutes[i] = minutes;
         }
+        // an app's memory is shared by all its functions the trace can replay, chosen or not
         Map<String, Integer> functionsPerApp = new HashMap<>();
-        kept.forEach((key, k) -> {
-            if (durations.containsKey(key)) {
-                functionsPerApp.merge(k.owner + "/" + k.app, 1, Integer::sum);
+        for (String key : invoked) {
+            if (timed.contains(key)) {
+                functionsPerApp.merge(key.substring(0, key.lastIndexOf('/')), 1, Integer::sum);
             }
-        });
+        }
         int total = Arrays.stream(dayMinutes).sum();
         Map<String, FunctionTrace> out = new LinkedHashMap<>();
         for (Map.Entry<String, Kept> e : kept.entrySet()) {
@@ -155,6 +159,7 @@ public final class AzureTrace {
                 }
                 offset += dayMinutes[i];
             }
+            k.perDay.clear(); // its days are in counts now
             String app = k.owner + "/" + k.app;
             double[] mem = appMemory.get(app);
             double memory = (mem == null ? DEFAULT_MEMORY_MB : mem[0] / mem[1]) / functionsPerApp.get(app);
@@ -176,6 +181,22 @@ public final class AzureTrace {
             this.app = app;
             this.function = function;
             this.trigger = trigger;
+        }
+    }
+
+    /** The minutes an invocations file has: its header's columns past HashOwner, HashApp, HashFunction, Trigger. */
+    private static int headerMinutes(Path file) throws IOException {
+        if (!Files.exists(file)) {
+            throw new IOException("trace file " + file + " is missing");
+        }
+        try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            String header = r.readLine();
+            int columns = header == null ? 0 : header.split(",", -1).length;
+            if (columns < 5) {
+                throw new IOException(file.getFileName() + ":1: header HashOwner,HashApp,HashFunction,Trigger,1,2,..."
+                        + " expected");
+            }
+            return columns - 4;
         }
     }
 

@@ -12,7 +12,8 @@ import java.util.Objects;
  * @param app       HashApp
  * @param function  HashFunction
  * @param trigger   http, timer, queue, event, storage, orchestration, others
- * @param perMinute invocations in each minute of the day (1,440 entries; fewer for a shorter trace)
+ * @param perMinute invocations in each minute of the trace (1,440 a day, days one after the other; fewer for a
+ *                  shorter trace)
  * @param durations Average, Count, Minimum, Maximum, then percentiles 0, 1, 25, 50, 75, 99, 100
  * @param memoryMb  the app's average allocated memory divided by its functions in the trace
  * @param invokeAtMs its invocations' times, ms from the trace's start, in order; empty: the trace has only the

@@ -115,7 +115,10 @@ public final class TraceMapping {
         if (real.isEmpty()) {
             return plan;
         }
-        return plan.stream().map(p -> real.containsKey(p.function()) ? new Planned(p.atMs(), p.function(), "{}") : p)
+        // by identity: a trace function's hash covers its whole series, and a plan has a call per invocation
+        java.util.Set<FunctionTrace> mapped = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        mapped.addAll(real.keySet());
+        return plan.stream().map(p -> mapped.contains(p.function()) ? new Planned(p.atMs(), p.function(), "{}") : p)
                 .toList();
     }
 

@@ -83,13 +83,31 @@ class AzureDaysTest {
     }
 
     @Test
+    void choosingAFunctionKeepsItsShareOfItsAppsMemoryAndAnEmptyDayItsMinutes() throws IOException {
+        // one app, two functions: each has half the app's 256 MB whether or not the other is chosen
+        AzureTrace.write(dir, "01", List.of(fn("p", new int[] {1, 1}, 10, 2, 20, 128), fn("q", new int[] {2, 0}, 10, 2,
+                20, 128)).stream().map(f -> new FunctionTrace("o", "shared", f.function(), "http", f.perMinute(),
+                f.durations(), f.memoryMb())).toList());
+        assertEquals(List.of(128.0, 128.0), AzureTrace.load(dir).stream().map(FunctionTrace::memoryMb).toList());
+        assertEquals(128.0, AzureTrace.load(dir, List.of(), Set.of("q")).get(0).memoryMb(), "still half of 256 MB");
+        // day 2 has a header and no function: its two minutes stay, so day 3's come after them
+        AzureTrace.write(dir, "02", List.of());
+        Path inv = dir.resolve("invocations_per_function_md.anon.d02.csv");
+        Files.writeString(inv, "HashOwner,HashApp,HashFunction,Trigger,1,2\n");
+        AzureTrace.write(dir, "03", List.of(new FunctionTrace("o", "shared", "q", "http", new int[] {0, 5},
+                fn("q", new int[] {0, 5}, 10, 2, 20, 128).durations(), 128)));
+        assertArrayEquals(new int[] {2, 0, 0, 0, 0, 5}, AzureTrace.load(dir, List.of(), Set.of("q")).get(0)
+                .perMinute());
+    }
+
+    @Test
     void aDayWhoseLinesDisagreeOnMinutesNamesItsFileAndLine() throws IOException {
         twoDays();
         Path inv = dir.resolve("invocations_per_function_md.anon.d02.csv");
         List<String> lines = Files.readAllLines(inv);
         Files.writeString(inv, lines.get(0) + "\n" + lines.get(1) + "\n" + lines.get(2) + ",4\n");
         IOException e = assertThrows(IOException.class, () -> AzureTrace.load(dir));
-        assertEquals("invocations_per_function_md.anon.d02.csv:3: 4 minutes, earlier lines have 3", e.getMessage());
+        assertEquals("invocations_per_function_md.anon.d02.csv:3: 4 minutes, the header has 3", e.getMessage());
     }
 
     @Test

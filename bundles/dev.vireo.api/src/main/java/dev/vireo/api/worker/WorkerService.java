@@ -108,8 +108,11 @@ public interface WorkerService {
      *
      * @throws WorkerException {@link dev.vireo.api.model.ErrorKind#UNKNOWN_FUNCTION} for a function not registered,
      *                         {@link dev.vireo.api.model.ErrorKind#NO_RESOURCES} when it could not start even once
-     *                         everything running ended, {@link dev.vireo.api.model.ErrorKind#INVALID_REQUEST} from a
-     *                         service that cannot tell (the default)
+     *                         everything running ended, {@link dev.vireo.api.model.ErrorKind#UNREACHABLE} from a
+     *                         controller without a worker in service, {@link dev.vireo.api.model.ErrorKind#INTERNAL}
+     *                         when the model gives up (a queue past a million steps),
+     *                         {@link dev.vireo.api.model.ErrorKind#INVALID_REQUEST} from a service that cannot tell
+     *                         (the default)
      * @since 1.4
      */
     default Estimate estimate(String functionId) {

@@ -230,7 +230,7 @@ final class ControllerCore implements WorkerService, ClusterService {
         if (best != null) {
             return best;
         }
-        throw first != null ? first : new WorkerException(ErrorKind.NO_RESOURCES, "controller " + options.name()
+        throw first != null ? first : new WorkerException(ErrorKind.UNREACHABLE, "controller " + options.name()
                 + " has no worker in service to estimate " + functionId + " on");
     }
 

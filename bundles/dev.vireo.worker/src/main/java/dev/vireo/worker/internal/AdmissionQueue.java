@@ -93,7 +93,8 @@ final class AdmissionQueue {
             }
             long seq = ++sequence;
             waiting.put(seq, p);
-            queue.offer(new QueuedInvocation(invocation, r.spec(), seq, now, containers.warm(r) != null));
+            p.queued = new QueuedInvocation(invocation, r.spec(), seq, now, containers.warm(r) != null);
+            queue.offer(p.queued);
             stats.arrived(functionId, now); // under the lock: unregister() removes the statistics after it
         } finally {
             lock.unlock();
@@ -181,15 +182,15 @@ final class AdmissionQueue {
         }
     }
 
-    /** What waits, in arrival order, the queue left as it was (for the estimate). Call under the lock. */
+    /**
+     * What waits, in arrival order, as each was offered to the queue (for the estimate). The queue itself is not
+     * touched: a policy that keys or accounts at offer time (sjf, edf, mqfq) would change its order if offered again.
+     * Call under the lock.
+     */
     List<QueuedInvocation> waiting() {
         assert lock.held();
-        if (queue == null) {
-            return List.of();
-        }
-        List<QueuedInvocation> all = queue.drain();
-        all.forEach(queue::offer); // drain() is in arrival order: everyone keeps their place
-        return all;
+        return waiting.values().stream().map(p -> p.queued)
+                .sorted(java.util.Comparator.comparingLong(QueuedInvocation::sequence)).toList();
     }
 
     /** A new, empty queue of the active queue policy (the estimate's model queue). Call under the lock. */

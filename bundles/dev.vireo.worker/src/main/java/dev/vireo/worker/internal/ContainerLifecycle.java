@@ -413,12 +413,13 @@ final class ContainerLifecycle {
         });
     }
 
-    /** The pool for the worker's status. Call under the lock. */
     /** Calls each function's idle containers could take now ({@link ContainerPool#idleSlots}). Call under the lock. */
     List<Estimator.Idle> idleSlots() {
+        assert lock.held();
         return pool.idleSlots(functions::current);
     }
 
+    /** The pool for the worker's status. Call under the lock. */
     ContainerPool.Census census() {
         assert lock.held();
         return pool.census();

@@ -21,12 +21,15 @@ import java.util.function.Function;
  * policy orders it (a queue of that policy, filled with what waits and the invocation asked about: the policy's own
  * code decides who goes first), and the dispatch the worker does, modelled: the head starts when every tracker has
  * room for it (by unit: {@code invocations} count 1 per call, {@code cores} the function's cpus, {@code MB} its
- * memory for a new container; trackers of other units are not modelled), on an idle container of its function if
- * there is one, else on a new one (idle containers of other functions evicted for its memory when needed), and ends
+ * memory and {@code gpus} its GPU for a new container; trackers of other units are not modelled), on the most
+ * recently idle container of its function if there is one, else on a new one (idle containers of other functions
+ * evicted, longest idle first, for its memory when needed; each idle call slot stands for a container, exact for
+ * concurrency 1, the default), and ends
  * after its cold start and execution; a running invocation ends when its expected execution is over, its container
  * then idle. Expected times: the function's moving averages on this worker, else its registered expected timings.
- * Keep-alive expiry over the horizon, transport time and the API hop are not modelled. Pure: nothing here reads a
- * clock or changes the worker.
+ * Keep-alive expiry over the horizon, transport time and the API hop are not modelled. The model queue gets what waits
+ * offered again in arrival order, so a policy that keys at admission (sjf, edf) keys on today's statistics and mqfq
+ * starts without its flows' history. Pure: nothing here reads a clock or changes the worker.
  */
 final class Estimator {
     /**
@@ -89,21 +92,17 @@ final class Estimator {
         java.util.TreeSet<long[]> pool = new java.util.TreeSet<>((a, b) -> a[0] != b[0] ? Long.compare(a[0], b[0])
                 : Long.compare(a[1], b[1]));
         Map<Long, String> owner = new HashMap<>();
-        long[] ids = {idle.stream().mapToLong(Idle::order).max().orElse(0) + 1};
-        for (Idle i : idle) {
-            owner.put(i.order(), i.functionId());
-            pool.add(new long[] {i.sinceNanos(), i.order()});
-        }
+        long[] ids = {0};
         java.util.function.BiConsumer<String, Long> idleAt = (fn, since) -> {
             long id = ids[0]++;
             owner.put(id, fn);
             pool.add(new long[] {since, id});
         };
-        double[] used = new double[rooms.size()];
-        for (int i = 0; i < rooms.size(); i++) {
-            used[i] = rooms.get(i).used();
-        }
+        // each slot its own entry, in the order they went idle (ids rise with it)
+        idle.stream().sorted(java.util.Comparator.comparingLong(Idle::sinceNanos).thenComparingLong(Idle::order))
+                .forEach(i -> idleAt.accept(i.functionId(), i.sinceNanos()));
         Map<String, FunctionSpec> specs = new HashMap<>(registered);
+        double[] used = used(rooms, running, idle, specs);
         long sequence = 0;
         for (QueuedInvocation q : waiting) {
             queue.offer(q);
@@ -164,9 +163,40 @@ final class Estimator {
             take(rooms, used, slot(next.function()), -1);
             idleAt.accept(next.function().id(), t);
         }
-        throw new WorkerException(ErrorKind.OVERLOADED, "estimate of " + asked.id() + " on " + worker + " gave up after "
+        throw new WorkerException(ErrorKind.INTERNAL, "estimate of " + asked.id() + " on " + worker + " gave up after "
                 + MAX_STEPS + " model steps");
     }
+
+    /**
+     * What the trackers have in use as the model starts: for the units it models, no more than what it can account for
+     * (the running calls' slots and CPUs; the memory of the idle containers and of those the running calls hold), so
+     * a grant it has no end for (a container being destroyed, a call's slot held until then) counts as freed now;
+     * other units as the tracker says.
+     */
+    private static double[] used(List<Room> rooms, List<Busy> running, List<Idle> idle, Map<String, FunctionSpec> specs) {
+        Map<String, Double> accounted = new HashMap<>();
+        for (Busy b : running) {
+            slot(b.function()).forEach((unit, n) -> accounted.merge(unit, n, Double::sum));
+            container(b.function()).forEach((unit, n) -> accounted.merge(unit, n, Double::sum));
+        }
+        for (Idle i : idle) {
+            FunctionSpec fn = specs.get(i.functionId());
+            if (fn != null) {
+                container(fn).forEach((unit, n) -> accounted.merge(unit, n / Math.max(1, fn.concurrency()),
+                        Double::sum));
+            }
+        }
+        double[] used = new double[rooms.size()];
+        for (int i = 0; i < rooms.size(); i++) {
+            Room r = rooms.get(i);
+            used[i] = MODELLED.contains(r.unit()) ? Math.min(r.used(), accounted.getOrDefault(r.unit(), 0.0))
+                    : r.used();
+        }
+        return used;
+    }
+
+    /** The tracker units the model accounts for itself. */
+    private static final java.util.Set<String> MODELLED = java.util.Set.of("invocations", "cores", "MB", "gpus");
 
     /** The most recently idle slot of the function, or null. */
     private static long[] newest(java.util.TreeSet<long[]> pool, Map<Long, String> owner, String functionId) {

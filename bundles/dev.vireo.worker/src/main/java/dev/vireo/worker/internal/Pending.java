@@ -20,6 +20,8 @@ final class Pending {
     final Instant arrival;
     final CompletableFuture<InvocationRecord> future = new CompletableFuture<>();
     long dequeuedNanos;
+    /** What was offered to the queue for it (under the lock, at admission). */
+    dev.vireo.api.spi.queue.QueuedInvocation queued;
     /** Its place among the invocations the worker took out of the queue (under the lock). */
     long startOrder;
     /**

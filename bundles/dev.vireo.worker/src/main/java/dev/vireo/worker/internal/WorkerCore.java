@@ -290,6 +290,7 @@ final class WorkerCore implements WorkerService, AutoCloseable {
         List<Estimator.Busy> busy;
         List<Estimator.Idle> idle;
         dev.vireo.api.spi.queue.InvocationQueue model;
+        List<Estimator.Room> rooms;
         long now;
         lock.lock();
         try {
@@ -299,11 +300,12 @@ final class WorkerCore implements WorkerService, AutoCloseable {
             busy = runner.busy(times);
             idle = containers.idleSlots();
             model = admission.modelQueue();
+            // with the rest: a call that starts or ends now changes both (trackers answer without blocking)
+            rooms = registry.activeAll(dev.vireo.api.spi.resource.ResourceTracker.class).values().stream()
+                    .map(t -> Estimator.Room.of(t.usage())).toList();
         } finally {
             lock.unlock();
         }
-        List<Estimator.Room> rooms = registry.activeAll(dev.vireo.api.spi.resource.ResourceTracker.class).values()
-                .stream().map(t -> Estimator.Room.of(t.usage())).toList();
         java.util.Map<String, FunctionSpec> registered = new java.util.HashMap<>();
         functions().forEach(f -> registered.put(f.id(), f));
         return Estimator.run(options.name(), r.spec(), now, model, waiting, busy, idle, registered, rooms, times);

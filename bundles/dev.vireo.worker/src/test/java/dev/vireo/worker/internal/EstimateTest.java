@@ -147,6 +147,48 @@ class EstimateTest {
     }
 
     @Test
+    void askingChangesNothingInTheWorkersOwnQueue() {
+        // a policy that keys at offer time (as sjf, edf and mqfq do) would reorder if its queue were offered again
+        java.util.concurrent.atomic.AtomicInteger offers = new java.util.concurrent.atomic.AtomicInteger();
+        registry.swap(QueuePolicy.class, "counting", context -> {
+            var q = Fakes.FIFO.newQueue(context);
+            return new dev.vireo.api.spi.queue.InvocationQueue() {
+                public void offer(dev.vireo.api.spi.queue.QueuedInvocation i) {
+                    offers.incrementAndGet();
+                    q.offer(i);
+                }
+
+                public dev.vireo.api.spi.queue.QueuedInvocation poll() {
+                    return q.poll();
+                }
+
+                public dev.vireo.api.spi.queue.QueuedInvocation peek() {
+                    return q.peek();
+                }
+
+                public int size() {
+                    return q.size();
+                }
+
+                public List<dev.vireo.api.spi.queue.QueuedInvocation> drain() {
+                    return q.drain();
+                }
+            };
+        });
+        worker.register(fn("a"));
+        List<CompletableFuture<InvocationRecord>> sent = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            sent.add(worker.invoke(null, "a-1", "{}").toCompletableFuture());
+        }
+        int before = offers.get();
+        Estimate e = worker.estimate("a-1");
+        assertEquals(3, e.ahead(), "two run, three wait: " + e);
+        assertEquals(before + 4, offers.get(), "the model's own queue got the 3 waiting and the one asked about;"
+                + " the worker's queue got nothing");
+        sent.forEach(this::await);
+    }
+
+    @Test
     void anUnknownFunctionSaysSo() {
         assertEquals(ErrorKind.UNKNOWN_FUNCTION, assertThrows(WorkerException.class, () -> worker.estimate("x-1"))
                 .kind());

@@ -31,7 +31,7 @@ public @interface KernelConfig {
     @AttributeDefinition(name = "Keep-alive policy", description = "The keep-alive (eviction) policy in force: lru, ttl, ...")
     String keepalive_policy() default "lru";
 
-    @AttributeDefinition(name = "Load-balancing policy", description = "The controller's balancing policy: round-robin, ...")
+    @AttributeDefinition(name = "Load-balancing policy", description = "The controller's balancing policy: round-robin, least-loaded, ch-bl, least-estimate (or a plugin's name).")
     String balancer_policy() default "round-robin";
 
     @AttributeDefinition(name = "DAG planner", description = "The workflow planner in force: local (run where the inputs are; the default), heft (earliest finish over workers from predicted costs), critical-path (the critical path at home, the rest spread while the makespan holds), wukong (no profiles: clustering, fan-ins where their inputs are), locality (Cascade-style: components and fused chains placed where the input bytes are). docs/dag.md, Planners.")

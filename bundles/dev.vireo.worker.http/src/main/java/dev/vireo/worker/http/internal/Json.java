@@ -305,10 +305,6 @@ final class Json {
         return a;
     }
 
-    /**
-     * A node's settings: {"node", "role", "configuration": {pid: {key: value}}, "policies": {point: names},
-     * "capacities": {resource: n}, "workers": [the same]}.
-     */
     /** An estimate as {@code GET /functions/{id}/estimate} answers it (times in microseconds). */
     static JsonObject estimate(dev.vireo.api.worker.Estimate e) {
         JsonObject o = new JsonObject();
@@ -324,6 +320,10 @@ final class Json {
         return o;
     }
 
+    /**
+     * A node's settings: {"node", "role", "configuration": {pid: {key: value}}, "policies": {point: names},
+     * "capacities": {resource: n}, "workers": [the same]}.
+     */
     static JsonObject settings(dev.vireo.api.worker.NodeSettings s) {
         JsonObject o = new JsonObject();
         o.addProperty("node", s.node());
