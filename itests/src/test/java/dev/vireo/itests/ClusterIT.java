@@ -16,6 +16,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import dev.vireo.cli.command.DemoCommand;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -109,8 +110,14 @@ class ClusterIT {
     @Test
     @Order(1)
     void aTraceThroughTheControllerWritesTheResultsFolderAndPullsItsGraphiteSeries() throws Exception {
-        Path t = trace("trace", 4, 3, 7);
-        Result r = vireo("loadgen", "trace", "--target", ctlGrpc, "--trace", t.toString(), "--speed", "6",
+        // the demo's trace, at the demo's speed (Order 4 reproduces this run with sim --like)
+        Path t = dir.resolve("trace");
+        List<String> synth = new ArrayList<>(List.of("trace", "synth"));
+        synth.addAll(DemoCommand.TRACE);
+        synth.addAll(List.of("--out", t.toString()));
+        Result made = vireo(synth.toArray(String[]::new));
+        assertEquals(0, made.code(), made.out());
+        Result r = vireo("loadgen", "trace", "--target", ctlGrpc, "--trace", t.toString(), "--speed", DemoCommand.SPEED,
                 "--out", dir.resolve("runs").toString(), "--name", "t1", "--graphite", web, "--graphite-wait-s", "3");
         assertEquals(0, r.code(), r.out());
         Path run = dir.resolve("runs/t1");
@@ -193,7 +200,8 @@ class ClusterIT {
     }
 
     /**
-     * {@code vireo sim --like RUN} on the first test's run, which saturates the cluster, and on a light one: the
+     * {@code vireo sim --like RUN} on the first test's run (the demo's trace, which saturates the cluster) and on a
+     * light one: the
      * simulation takes the trace, seed, speed, every node's settings, the warm containers and the network's delays
      * from the run's folder, and its cold starts are within 2 points and its e2e p50 and p99 within 5 % of the live
      * run's (#19's fidelity targets).

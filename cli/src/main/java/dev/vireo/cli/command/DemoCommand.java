@@ -151,6 +151,17 @@ public final class DemoCommand implements Callable<Integer> {
         fn("invoke", "ctr-hog-1", "-d", "{\"mb\":8}", "--json");
     }
 
+    /**
+     * The demo's trace: 3 invocations/s of four functions, replayed 6x: more than the workers' CPUs run at once, so
+     * invocations queue and the queue policy decides who waits (the simulated sweep's policies differ on it by
+     * seconds). ClusterIT replays the same on a cluster and checks that {@code sim --like} meets #19's fidelity
+     * targets on it.
+     */
+    public static final List<String> TRACE = List.of("--functions", "4", "--minutes", "1", "--seed", "7", "--rate",
+            "3");
+    /** The speed the demo replays {@link #TRACE} at. */
+    public static final String SPEED = "6";
+
     private void cluster(Path demoDir) throws Exception {
         step("11. a cluster: a controller and two workers (separate JVMs) replay a synthetic Azure-schema trace");
         Cluster cluster = new Cluster(home, "demo");
@@ -158,11 +169,11 @@ public final class DemoCommand implements Callable<Integer> {
         Path trace = demoDir.resolve("trace");
         try {
             Cluster.Addresses a = cluster.start(2, false, "sim, process", null);
-            // 4 invocations/s of six functions, replayed 3x: more than the workers' CPUs run at once, so invocations
-            // queue and the queue policy decides who waits
-            run("trace", "synth", "--functions", "6", "--minutes", "1", "--seed", "1", "--rate", "4", "--out",
-                    trace.toString());
-            run("loadgen", "trace", "--target", a.controllerGrpc(), "--trace", trace.toString(), "--speed", "3",
+            List<String> synth = new java.util.ArrayList<>(List.of("trace", "synth"));
+            synth.addAll(TRACE);
+            synth.addAll(List.of("--out", trace.toString()));
+            run(synth.toArray(String[]::new));
+            run("loadgen", "trace", "--target", a.controllerGrpc(), "--trace", trace.toString(), "--speed", SPEED,
                     "--out", home.runs().toString(), "--name", name);
             run("controller", "status", "--worker", a.controllerHttp());
             step("12. that run again in the time-skipping simulation (the same controller, worker and policy code on a"
@@ -171,7 +182,7 @@ public final class DemoCommand implements Callable<Integer> {
             run("sim", "--like", home.runs().resolve(name).toString(), "--out", home.runs().toString(), "--name",
                     name + "-like", "--report", "no");
             step("12b. the same trace simulated once per queue policy: what each would have done");
-            run("sim", "--trace", trace.toString(), "--workers", "2", "--seed", "1", "--speed", "3", "--sweep",
+            run("sim", "--trace", trace.toString(), "--workers", "2", "--seed", "1", "--speed", SPEED, "--sweep",
                     "queue=fcfs,sjf,mqfq", "--out", home.runs().toString(), "--name", name + "-sim", "--report", "no");
             workflow(a.controllerHttp());
         } finally {
