@@ -38,6 +38,30 @@ public interface TaskScheduler extends Executor {
     /** Runs the task every period, first after one period, until cancelled. A run that throws does not stop later runs. */
     Cancellable scheduleAtFixedRate(Runnable task, Duration period);
 
+    /**
+     * Runs the task every period, first after one period, until cancelled, supervised: a run that throws is logged
+     * with its stack under {@code name}, counted ({@link #failures}), and the next run comes after a backoff (the
+     * period doubled for each failure in a row, at most 60 s, or the period where that is longer), then every period
+     * again once a run succeeds. Runs never overlap. The default runs it as {@link #scheduleAtFixedRate(Runnable,
+     * Duration)} (no backoff, nothing counted).
+     *
+     * @param name what the task is, for the log and the metric (e.g. {@code worker.keepalive})
+     * @since 1.2
+     */
+    default Cancellable scheduleAtFixedRate(String name, Runnable task, Duration period) {
+        return scheduleAtFixedRate(task, period);
+    }
+
+    /**
+     * Runs of supervised periodic tasks ({@link #scheduleAtFixedRate(String, Runnable, Duration)}) that threw so far,
+     * by task name; empty where nothing is counted (the default).
+     *
+     * @since 1.2
+     */
+    default java.util.Map<String, Long> failures() {
+        return java.util.Map.of();
+    }
+
     /** Runs the supplier on this scheduler and completes the future with its result or failure. */
     default <T> CompletableFuture<T> supply(Supplier<T> supplier) {
         CompletableFuture<T> future = new CompletableFuture<>();

@@ -6,5 +6,5 @@
  * <p>1.1: {@link dev.vireo.api.time.TaskScheduler#executeBlocking}, for tasks that wait in blocking reads.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.1.0")
+@org.osgi.annotation.versioning.Version("1.2.0")
 package dev.vireo.api.time;

@@ -70,7 +70,7 @@ final class Membership implements AutoCloseable {
         if (heartbeat != null) {
             heartbeat.cancel();
         }
-        heartbeat = closed ? null : scheduler.scheduleAtFixedRate(this::heartbeat, period);
+        heartbeat = closed ? null : scheduler.scheduleAtFixedRate("controller.heartbeat", this::heartbeat, period);
     }
 
     @Override

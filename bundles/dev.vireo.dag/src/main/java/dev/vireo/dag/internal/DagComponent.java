@@ -72,7 +72,7 @@ public final class DagComponent implements DagService {
                 }, clock), archive);
         engine.plannerName(() -> String.join(",", registry.selection(ExtensionPoint.DAG).effective()));
         homes = new RunHomes(() -> cluster != null ? peers : null, engine::newId, clock, () -> options.retention());
-        recovery = scheduler.scheduleAtFixedRate(homes::recover, options.recovery());
+        recovery = scheduler.scheduleAtFixedRate("dag.homes", homes::recover, options.recovery());
     }
 
     /** The {@code plans.dir} setting as an archive: an absolute path, empty for the run directory's, or none. */

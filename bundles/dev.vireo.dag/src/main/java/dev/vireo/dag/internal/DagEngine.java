@@ -114,8 +114,8 @@ final class DagEngine implements AutoCloseable {
         this.chains = new ChainRunner(worker, () -> this.options.maxOutputBytes());
         this.placement = placement;
         this.scheduler = scheduler;
-        this.sweeper = scheduler.scheduleAtFixedRate(this::sweep, options.sweep());
-        this.recoverer = scheduler.scheduleAtFixedRate(this::recover, options.recovery());
+        this.sweeper = scheduler.scheduleAtFixedRate("dag.sweep", this::sweep, options.sweep());
+        this.recoverer = scheduler.scheduleAtFixedRate("dag.recover", this::recover, options.recovery());
     }
 
     @Override

@@ -90,13 +90,107 @@ public final class SystemTime implements Clock, TaskScheduler {
 
     @Override
     public Cancellable scheduleAtFixedRate(Runnable task, Duration period) {
+        String type = task.getClass().getName();
+        return scheduleAtFixedRate(type.contains("$$Lambda") ? type.substring(0, type.indexOf("$$Lambda")) : type, task,
+                period);
+    }
+
+    /** The supervisor of periodic tasks: every one runs as a {@link Supervised}, its failures counted here by name. */
+    private final java.util.Map<String, java.util.concurrent.atomic.AtomicLong> failures =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** The longest backoff after failures in a row (unless the period is longer). */
+    static final Duration MAX_BACKOFF = Duration.ofSeconds(60);
+
+    @Override
+    public Cancellable scheduleAtFixedRate(String name, Runnable task, Duration period) {
         if (period.isNegative() || period.isZero()) {
             throw new IllegalArgumentException("period must be positive: " + period);
         }
-        long nanos = period.toNanos();
-        ScheduledFuture<?> f = timers.scheduleAtFixedRate(() -> tasks.execute(guarded(task)), nanos, nanos,
-                TimeUnit.NANOSECONDS);
-        return handle(f);
+        Supervised s = new Supervised(name, task, period);
+        s.after(period);
+        return s;
+    }
+
+    @Override
+    public java.util.Map<String, Long> failures() {
+        java.util.Map<String, Long> out = new java.util.TreeMap<>();
+        failures.forEach((k, v) -> out.put(k, v.get()));
+        return out;
+    }
+
+    /** The delay after {@code inRow} failures in a row of a task of {@code period}. */
+    static Duration backoff(Duration period, int inRow) {
+        Duration max = period.compareTo(MAX_BACKOFF) > 0 ? period : MAX_BACKOFF;
+        Duration d = period;
+        for (int i = 0; i < inRow && d.compareTo(max) < 0; i++) {
+            d = d.multipliedBy(2);
+        }
+        return d.compareTo(max) > 0 ? max : d;
+    }
+
+    /**
+     * One periodic task: each run schedules the next when it ends (so runs never overlap), one period later, or after a
+     * backoff when it threw (logged with its stack, counted under its name).
+     */
+    private final class Supervised implements Cancellable, Runnable {
+        private final String name;
+        private final Runnable task;
+        private final Duration period;
+        private int inRow;
+        private boolean cancelled;
+        private ScheduledFuture<?> pending;
+
+        Supervised(String name, Runnable task, Duration period) {
+            this.name = name;
+            this.task = task;
+            this.period = period;
+        }
+
+        synchronized void after(Duration delay) {
+            if (!cancelled) {
+                pending = timers.schedule(() -> tasks.execute(this), delay.toNanos(), TimeUnit.NANOSECONDS);
+            }
+        }
+
+        @Override
+        public void run() {
+            synchronized (this) {
+                if (cancelled) {
+                    return;
+                }
+            }
+            Duration next;
+            try {
+                task.run();
+                inRow = 0;
+                next = period;
+            } catch (Throwable t) {
+                inRow++;
+                failures.computeIfAbsent(name, k -> new java.util.concurrent.atomic.AtomicLong()).incrementAndGet();
+                next = backoff(period, inRow);
+                LOG.log(Level.ERROR, "periodic task " + name + " failed (" + inRow + " in a row); it runs again in "
+                        + next.toMillis() + " ms", t);
+            }
+            after(next);
+        }
+
+        @Override
+        public synchronized boolean cancel() {
+            if (cancelled) {
+                return false;
+            }
+            cancelled = true;
+            if (pending != null) {
+                pending.cancel(false); // a run under way ends, and schedules nothing after
+            }
+            return true;
+        }
+
+        @Override
+        public synchronized boolean isDone() {
+            return cancelled;
+        }
     }
 
     private static Runnable guarded(Runnable task) {

@@ -74,7 +74,7 @@ public final class GraphitePush {
         String root = node(config.prefix()) + "." + node(service.name());
         LOG.log(Level.INFO, "pushing metrics to Graphite at " + config.host() + ":" + config.port() + " every "
                 + config.step_ms() + " ms as " + root + ".*");
-        task = scheduler.scheduleAtFixedRate(() -> push(registry, root, clock.now().getEpochSecond(), config),
+        task = scheduler.scheduleAtFixedRate("metrics.graphite", () -> push(registry, root, clock.now().getEpochSecond(), config),
                 Duration.ofMillis(config.step_ms()));
     }
 

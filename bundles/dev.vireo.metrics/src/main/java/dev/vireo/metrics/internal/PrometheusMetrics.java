@@ -9,6 +9,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
 
@@ -20,9 +21,11 @@ import org.osgi.framework.ServiceRegistration;
 public final class PrometheusMetrics implements MetricsExporter {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final ServiceRegistration<MeterRegistry> registration;
+    private final dev.vireo.api.time.TaskScheduler scheduler;
 
     @Activate
-    public PrometheusMetrics(BundleContext context) {
+    public PrometheusMetrics(BundleContext context, @Reference dev.vireo.api.time.TaskScheduler scheduler) {
+        this.scheduler = scheduler;
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         registration = context.registerService(MeterRegistry.class, registry, null);
@@ -41,6 +44,20 @@ public final class PrometheusMetrics implements MetricsExporter {
 
     @Override
     public String scrape() {
+        taskFailures(registry, scheduler);
         return registry.scrape();
+    }
+
+    /**
+     * A counter {@code vireo.task.failures{task}} for every supervised periodic task that has failed
+     * ({@link dev.vireo.api.time.TaskScheduler#failures}), reading the scheduler's count; registering one that exists
+     * is a lookup.
+     */
+    static void taskFailures(MeterRegistry registry, dev.vireo.api.time.TaskScheduler scheduler) {
+        for (String task : scheduler.failures().keySet()) {
+            io.micrometer.core.instrument.FunctionCounter.builder("vireo.task.failures", scheduler,
+                    s -> s.failures().getOrDefault(task, 0L)).description("runs of a periodic task that threw")
+                    .tag("task", task).register(registry);
+        }
     }
 }

@@ -10,16 +10,18 @@ import java.time.Duration;
  */
 final class Ticker implements Cancellable {
     private final TaskScheduler scheduler;
+    private final String name;
     private final Runnable task;
     private Duration period;
     private Cancellable scheduled;
     private boolean cancelled;
 
-    Ticker(TaskScheduler scheduler, Runnable task, Duration period) {
+    Ticker(TaskScheduler scheduler, String name, Runnable task, Duration period) {
         this.scheduler = scheduler;
+        this.name = name;
         this.task = task;
         this.period = period;
-        this.scheduled = scheduler.scheduleAtFixedRate(task, period);
+        this.scheduled = scheduler.scheduleAtFixedRate(name, task, period);
     }
 
     /** Runs the task every {@code next} from now on; nothing changes if that is the period already. */
@@ -29,7 +31,7 @@ final class Ticker implements Cancellable {
         }
         scheduled.cancel();
         period = next;
-        scheduled = scheduler.scheduleAtFixedRate(task, next);
+        scheduled = scheduler.scheduleAtFixedRate(name, task, next);
     }
 
     @Override

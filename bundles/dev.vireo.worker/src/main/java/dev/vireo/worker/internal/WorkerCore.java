@@ -107,11 +107,12 @@ final class WorkerCore implements WorkerService, AutoCloseable {
                 swapKeepAlive();
             }
         });
-        keepAliveTicker = new Ticker(scheduler, containers::evictExpired, options.keepAliveCheck());
-        memoryTicker = new Ticker(scheduler, memory::tick, options.memorySample());
+        keepAliveTicker = new Ticker(scheduler, "worker.keepalive", containers::evictExpired,
+                options.keepAliveCheck());
+        memoryTicker = new Ticker(scheduler, "worker.memory", memory::tick, options.memorySample());
         tasks.addAll(List.of(keepAliveTicker, memoryTicker));
         scheduler.execute(containers::reclaimLeftovers);
-        tasks.add(scheduler.scheduleAtFixedRate(async::expire, Duration.ofSeconds(1)));
+        tasks.add(scheduler.scheduleAtFixedRate("worker.async-results", async::expire, Duration.ofSeconds(1)));
     }
 
     /** The CPU wait probe to use from now on (null: none); see {@link CpuWait}. */

@@ -119,7 +119,7 @@ public final class ControllerJoin {
         });
         registration = context.registerService(ClusterMembers.class, cluster, new Hashtable<>());
         scheduler.execute(once);
-        task = scheduler.scheduleAtFixedRate(once, Duration.ofMillis(Math.max(100, config.interval_ms())));
+        task = scheduler.scheduleAtFixedRate("worker.join", once, Duration.ofMillis(Math.max(100, config.interval_ms())));
     }
 
     /** Takes the controller's answer to {@code GET /workers}; forgets every member when there is none to take. */
