@@ -24,7 +24,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * The node's logs (configuration {@code vireo.log}): text or JSON lines ({@link JsonLogFormatter}), to the process's
  * output (the instance's {@code vireo.log}) or to a file of its own rotated by size, and a level per logger (package)
  * that the console's {@code vireo:log} changes while the node runs. Applied to java.util.logging, where System.Logger
- * writes in the framework; a reconfiguration applies at once. The levels set are kept here (java.util.logging holds
+ * writes in the framework; a reconfiguration applies at once. Text to the process's output (the default) leaves the
+ * launcher's handler as it is; otherwise the console handlers are replaced by this one, and other handlers (the
+ * simulation's log of a run) stay. The levels set are kept here (java.util.logging holds
  * loggers weakly: a level set on one nobody holds would be forgotten).
  */
 @Component(service = LogSettings.class, immediate = true, configurationPid = LogSettings.PID,
@@ -85,6 +87,12 @@ public final class LogSettings {
             throw new IllegalArgumentException("format '" + config.format() + "' is not text or json");
         }
         Map<String, Level> levels = parse(config.levels());
+        restore();
+        new java.util.ArrayList<>(set.keySet()).forEach(name -> level(name, null));
+        levels.forEach(this::level);
+        if (config.format().equals("text") && config.file().isBlank()) {
+            return; // the launcher's own: text lines on the process's output (distro/logging.properties)
+        }
         Handler next;
         if (config.file().isBlank()) {
             next = new java.util.logging.ConsoleHandler();
@@ -96,15 +104,15 @@ public final class LogSettings {
         }
         next.setLevel(Level.ALL);
         next.setFormatter(config.format().equals("json") ? new JsonLogFormatter() : new SimpleFormatter());
-        restore();
-        replaced = root.getHandlers();
+        // only the console handlers are replaced: a handler someone else added (the simulation's log of the run, a
+        // test's) stays; java.util.logging's root is the JVM's, shared by every node a simulation runs
+        replaced = java.util.Arrays.stream(root.getHandlers())
+                .filter(h -> h instanceof java.util.logging.ConsoleHandler).toArray(Handler[]::new);
         for (Handler h : replaced) {
             root.removeHandler(h);
         }
         root.addHandler(next);
         handler = next;
-        new java.util.ArrayList<>(set.keySet()).forEach(name -> level(name, null));
-        levels.forEach(this::level);
     }
 
     private static int rotationLimit(long bytes) {

@@ -30,6 +30,20 @@ class LogSettingsTest {
     @Test
     void jsonLinesCarryTheTransactionIdAndTheFileRotatesBySize() throws Exception {
         Path file = dir.resolve("logs/node.log");
+        // a handler someone else put on the root (the simulation's log of a run) keeps its records
+        List<String> other = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler theirs = new java.util.logging.Handler() {
+            public void publish(java.util.logging.LogRecord r) {
+                other.add(r.getMessage());
+            }
+
+            public void flush() {
+            }
+
+            public void close() {
+            }
+        };
+        Logger.getLogger("").addHandler(theirs);
         LogSettings settings = new LogSettings(config(Map.of("format", "json", "file", file.toString(), "max_bytes",
                 2048L, "files", 3)));
         Logger log = Logger.getLogger("dev.vireo.test.rotation");
@@ -41,7 +55,9 @@ class LogSettingsTest {
             }
         } finally {
             settings.close();
+            Logger.getLogger("").removeHandler(theirs);
         }
+        assertEquals(202, other.size(), "the other handler saw every record");
         List<Path> files;
         try (Stream<Path> s = Files.list(file.getParent())) {
             files = s.filter(p -> !p.toString().endsWith(".lck")).sorted().toList();
