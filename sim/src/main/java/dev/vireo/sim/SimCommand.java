@@ -64,7 +64,7 @@ public final class SimCommand implements Callable<Integer> {
     List<String> sweeps = List.of();
 
     @Option(names = "--seeds", paramLabel = "A-B|A,B,...", description = "one run per seed (instead of --seed) at every"
-            + " point: mean and 95 % confidence interval per point (seeds.json)")
+            + " point: mean and 95 %% confidence interval per point (seeds.json)")
     String seedSpec;
 
     @Option(names = "--use", paramLabel = "POINT=NAME", description = "plugin to use at a point (repeatable)")

@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
  * so the load queues instead of starting more.
  */
 @Command(name = "scaling", description = {"Tiny invocations from 1 to 512 clients over a few warm containers: throughput"
-        + " and p50/p99 per client count, whether throughput holds past its peak (>= 90 %) with p99 bounded and no"
+        + " and p50/p99 per client count, whether throughput holds past its peak (>= 90 %%) with p99 bounded and no"
         + " errors, and JFR allocation and CompletableFutures per invocation at 1 and 256 clients.",
     "--backend containerd needs root."})
 public final class ScalingBenchCommand implements Callable<Integer> {

@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "soak", description = {"Creates and destroys many simulated, then real, containers on one worker while"
         + " it serves invocations: worker CPU per invocation, RSS, threads and open file descriptors in a quiet window"
-        + " at the end against one at the start (none more than 10 % above), and a graph of them over time.",
+        + " at the end against one at the start (none more than 10 %% above), and a graph of them over time.",
     "Real containers (--real > 0) need root."})
 public final class SoakBenchCommand implements Callable<Integer> {
     @Option(names = "--sim", defaultValue = "20000", description = "simulated containers (default: ${DEFAULT-VALUE})")
