@@ -56,6 +56,10 @@ final class LiveSweep implements Callable<Integer> {
     @Option(names = "--code", defaultValue = "examples/sleep", description = "function code on real backends")
     Path code;
 
+    @Option(names = "--function-data", paramLabel = "FILE", description = "real functions measured by vireo loadgen"
+            + " characterize, as loadgen trace takes it")
+    Path functionData;
+
     private ParameterException bad(String message) {
         return new ParameterException(spec.commandLine(), message);
     }
@@ -122,6 +126,7 @@ final class LiveSweep implements Callable<Integer> {
             trace.speed = speed;
             trace.backend = backend;
             trace.code = code;
+            trace.functionData = functionData;
             run.out = base;
             run.name = label;
             trace.check();
