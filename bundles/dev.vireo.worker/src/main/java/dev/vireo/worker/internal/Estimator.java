@@ -51,8 +51,7 @@ final class Estimator {
     /** Expected cold start and execution (us) of a function. */
     record Times(long coldStartUs, long executionUs) {
         static Times of(FunctionSpec fn, FunctionStats s) {
-            long exec = s != null && s.invocations() > 0 && s.executionUs() > 0 ? Math.round(s.executionUs())
-                    : fn.expected().warmMs() * 1_000L;
+            long exec = Resources.expectedExecutionUs(fn, s);
             long cold = s != null && s.coldStartUs() > 0 ? Math.round(s.coldStartUs())
                     : fn.expected().coldStartMs() * 1_000L;
             return new Times(cold, exec);

@@ -68,9 +68,16 @@ final class Resources {
      */
     static ResourceRequest slotRequest(dev.vireo.api.model.FunctionSpec fn, String tid,
             dev.vireo.api.model.FunctionStats stats) {
-        long expectedUs = stats != null && stats.invocations() > 0 && stats.executionUs() > 0
-                ? Math.round(stats.executionUs()) : fn.expected().warmMs() * 1_000L;
-        return new ResourceRequest(tid, fn.id(), fn.compute(), 0, fn.cpus(), 0, 1, expectedUs);
+        return new ResourceRequest(tid, fn.id(), fn.compute(), 0, fn.cpus(), 0, 1, expectedExecutionUs(fn, stats));
+    }
+
+    /**
+     * A function's expected execution (us): the moving average of its executions here once it ran, else its
+     * registered {@code expected_warm_ms}, else 0 (unknown). The trackers and the estimate use this one rule.
+     */
+    static long expectedExecutionUs(dev.vireo.api.model.FunctionSpec fn, dev.vireo.api.model.FunctionStats stats) {
+        return stats != null && stats.invocations() > 0 && stats.executionUs() > 0 ? Math.round(stats.executionUs())
+                : fn.expected().warmMs() * 1_000L;
     }
 
     Resources(PluginRegistry registry) {
