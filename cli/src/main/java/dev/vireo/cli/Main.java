@@ -2,6 +2,7 @@ package dev.vireo.cli;
 
 import dev.vireo.cli.command.BenchCommand;
 import dev.vireo.cli.command.BuildCommand;
+import dev.vireo.cli.command.DistCommand;
 import dev.vireo.cli.command.ClusterCommand;
 import dev.vireo.cli.command.DagCommand;
 import dev.vireo.cli.command.DemoCommand;
@@ -35,7 +36,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
 @Command(name = "vireo", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         scope = CommandLine.ScopeType.INHERIT,
         description = "A serverless (FaaS) control plane as a plugin-based OSGi runtime.",
-        subcommands = {DemoCommand.class, TestCommand.class, BuildCommand.class, InstanceCommands.Run.class,
+        subcommands = {DemoCommand.class, TestCommand.class, BuildCommand.class, DistCommand.class, InstanceCommands.Run.class,
             InstanceCommands.Start.class, InstanceCommands.Stop.class, InstanceCommands.Status.class,
             InstanceCommands.Console.class, FnCommand.class, DagCommand.class, StatusCommands.Worker.class,
             StatusCommands.Controller.class, ClusterCommand.class, RedisCommand.class, BenchCommand.class, ImageCommand.class,

@@ -56,7 +56,7 @@ public final class DagCommand {
         @Override
         public Integer call() throws Exception {
             String spec = read(file);
-            return target.dagClient("all-in-one").submit(sla == null ? spec : DagClient.withSla(spec, sla.id()), resume,
+            return target.dagClient().submit(sla == null ? spec : DagClient.withSla(spec, sla.id()), resume,
                     wait);
         }
 
@@ -88,7 +88,7 @@ public final class DagCommand {
 
         @Override
         public Integer call() throws Exception {
-            return target.dagClient("all-in-one").status(run, watch);
+            return target.dagClient().status(run, watch);
         }
     }
 
@@ -103,7 +103,7 @@ public final class DagCommand {
 
         @Override
         public Integer call() throws Exception {
-            return target.dagClient("all-in-one").result(run);
+            return target.dagClient().result(run);
         }
     }
 
@@ -137,7 +137,7 @@ public final class DagCommand {
 
         @Override
         public Integer call() throws Exception {
-            return target.dagClient("all-in-one").plan(run);
+            return target.dagClient().plan(run);
         }
     }
 
@@ -151,7 +151,7 @@ public final class DagCommand {
 
         @Override
         public Integer call() throws Exception {
-            return target.dagClient("all-in-one").cancel(run);
+            return target.dagClient().cancel(run);
         }
     }
 
@@ -165,7 +165,7 @@ public final class DagCommand {
 
         @Override
         public Integer call() throws Exception {
-            return target.dagClient("all-in-one").delete(run);
+            return target.dagClient().delete(run);
         }
     }
 
@@ -189,7 +189,7 @@ public final class DagCommand {
 
         @Override
         public Integer call() throws Exception {
-            return target.dagClient("all-in-one").report(run, out, name);
+            return target.dagClient().report(run, out, name);
         }
     }
 
@@ -200,7 +200,7 @@ public final class DagCommand {
 
         @Override
         public Integer call() throws Exception {
-            return target.dagClient("all-in-one").list();
+            return target.dagClient().list();
         }
     }
 }

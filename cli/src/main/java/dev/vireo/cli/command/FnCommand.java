@@ -107,7 +107,7 @@ public final class FnCommand {
             put(spec, "expected_cold_start_ms", coldMs);
             put(spec, "expected_warm_ms", warmMs);
             put(spec, "scratch_mb", scratchMb);
-            return target.client("all-in-one").register(spec);
+            return target.client().register(spec);
         }
 
         private static void put(JsonObject o, String field, Object value) {
@@ -126,7 +126,7 @@ public final class FnCommand {
 
         @Override
         public Integer call() throws Exception {
-            return target.client("all-in-one").list();
+            return target.client().list();
         }
     }
 
@@ -149,7 +149,7 @@ public final class FnCommand {
 
         @Override
         public Integer call() throws Exception {
-            return target.client("all-in-one").invoke(id, payload.data, tid, enhanced);
+            return target.client().invoke(id, payload.data, tid, enhanced);
         }
     }
 
@@ -164,7 +164,7 @@ public final class FnCommand {
 
         @Override
         public Integer call() throws Exception {
-            return target.client("all-in-one").estimate(id);
+            return target.client().estimate(id);
         }
     }
 
@@ -184,7 +184,7 @@ public final class FnCommand {
 
         @Override
         public Integer call() throws Exception {
-            return target.client("all-in-one").invokeAsync(id, payload.data, tid);
+            return target.client().invokeAsync(id, payload.data, tid);
         }
     }
 
@@ -198,7 +198,7 @@ public final class FnCommand {
 
         @Override
         public Integer call() throws Exception {
-            return target.client("all-in-one").result(id);
+            return target.client().result(id);
         }
     }
 
@@ -215,7 +215,7 @@ public final class FnCommand {
 
         @Override
         public Integer call() throws Exception {
-            return target.client("all-in-one").prewarm(id, count);
+            return target.client().prewarm(id, count);
         }
     }
 
@@ -229,7 +229,7 @@ public final class FnCommand {
 
         @Override
         public Integer call() throws Exception {
-            return target.client("all-in-one").unregister(id);
+            return target.client().unregister(id);
         }
     }
 
@@ -246,7 +246,7 @@ public final class FnCommand {
 
         @Override
         public Integer call() throws Exception {
-            return target.client("all-in-one").tryOut(ids, payload.data);
+            return target.client().tryOut(ids, payload.data);
         }
     }
 }

@@ -17,8 +17,8 @@ public final class InstanceCommands {
 
     @Command(name = "run", description = "Start a profile in the foreground (Ctrl-C stops it).")
     public static final class Run implements Callable<Integer> {
-        @Parameters(index = "0", defaultValue = "all-in-one", paramLabel = "PROFILE",
-                description = "all-in-one (default), worker or controller")
+        @Parameters(index = "0", defaultValue = "${sys:vireo.default.profile}", paramLabel = "PROFILE",
+                description = "all-in-one, worker or controller (default: ${DEFAULT-VALUE})")
         String profile;
 
         @Override
@@ -32,8 +32,8 @@ public final class InstanceCommands {
 
     @Command(name = "start", description = "Start a profile in the background (pid file and log under run/NAME/).")
     public static final class Start implements Callable<Integer> {
-        @Parameters(index = "0", defaultValue = "all-in-one", paramLabel = "PROFILE",
-                description = "all-in-one (default), worker or controller")
+        @Parameters(index = "0", defaultValue = "${sys:vireo.default.profile}", paramLabel = "PROFILE",
+                description = "all-in-one, worker or controller (default: ${DEFAULT-VALUE})")
         String profile;
 
         @Option(names = "--name", paramLabel = "NAME",
@@ -65,7 +65,7 @@ public final class InstanceCommands {
 
     /** The instance a command is about. */
     static final class Name {
-        @Parameters(index = "0", defaultValue = "all-in-one", paramLabel = "INSTANCE",
+        @Parameters(index = "0", defaultValue = "${sys:vireo.default.profile}", paramLabel = "INSTANCE",
                 description = "a profile or an instance started with --name")
         String name;
 

@@ -20,7 +20,7 @@ public final class StatusCommands {
 
             @Override
             public Integer call() throws Exception {
-                return target.client("all-in-one").status();
+                return target.client().status();
             }
         }
 
@@ -32,7 +32,7 @@ public final class StatusCommands {
 
             @Override
             public Integer call() throws Exception {
-                return target.client("all-in-one").settings();
+                return target.client().settings();
             }
         }
     }

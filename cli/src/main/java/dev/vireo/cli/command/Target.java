@@ -27,12 +27,26 @@ public final class Target {
     @Option(names = "--json", description = "print the API's JSON as is")
     boolean json;
 
+    /** A client of {@code --worker}, else of the default profile's instance ({@link Home#defaultProfile}). */
+    FnClient client() throws IOException {
+        return new FnClient(url(), token, json);
+    }
+
+    /** A client of {@code --worker}, else of that profile's instance. */
     FnClient client(String profile) throws IOException {
         return new FnClient(url != null ? url : defaultUrl(Home.detect(), profile), token, json);
     }
 
-    DagClient dagClient(String profile) throws IOException {
-        return new DagClient(url != null ? url : defaultUrl(Home.detect(), profile), token, json);
+    DagClient dagClient() throws IOException {
+        return new DagClient(url(), token, json);
+    }
+
+    private String url() throws IOException {
+        if (url != null) {
+            return url;
+        }
+        Home home = Home.detect();
+        return defaultUrl(home, home.defaultProfile());
     }
 
     static String defaultUrl(Home home, String profile) throws IOException {

@@ -37,7 +37,8 @@ public final class TestCommand implements Callable<Integer> {
      * whose libraries resolve through the host's /etc/alternatives, run in a container), redis-server (the Redis
      * workflow store's tests start a private one), bpftool (dev.vireo.bpf's tests read maps back with it), and
      * nbconvert with a Python kernel, pandas and matplotlib (the notebooks run top to bottom), Pillow, Jinja2 and
-     * cryptography (the FunctionBench-style functions of examples/fb-*).
+     * cryptography (the FunctionBench-style functions of examples/fb-*), systemd-analyze (the
+     * distribution's unit is verified with it).
      */
     private static final List<String[]> TOOLS = List.of(new String[] {"/usr/bin/containerd", "containerd"},
             new String[] {"/usr/sbin/runc", "runc"}, new String[] {"/usr/sbin/dockerd", "docker.io"},
@@ -54,7 +55,8 @@ public final class TestCommand implements Callable<Integer> {
             new String[] {"/usr/lib/python3/dist-packages/matplotlib", "python3-matplotlib"},
             new String[] {"/usr/lib/python3/dist-packages/PIL", "python3-pil"},
             new String[] {"/usr/lib/python3/dist-packages/jinja2", "python3-jinja2"},
-            new String[] {"/usr/lib/python3/dist-packages/cryptography", "python3-cryptography"});
+            new String[] {"/usr/lib/python3/dist-packages/cryptography", "python3-cryptography"},
+            new String[] {"/usr/bin/systemd-analyze", "systemd"});
 
     @Override
     public Integer call() throws Exception {

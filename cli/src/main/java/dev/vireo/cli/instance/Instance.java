@@ -178,6 +178,7 @@ public final class Instance {
         return dir.resolve("console/console.sock");
     }
 
+    /** Where a background instance's output goes ({@code VIREO_START_OUTPUT=inherit}: the starter's, e.g. the journal). */
     public Path log() {
         return dir.resolve("vireo.log");
     }
@@ -220,27 +221,38 @@ public final class Instance {
         List<String> cmd = new ArrayList<>();
         cmd.add("setsid");
         cmd.addAll(command());
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log().toFile())
+        boolean inherit = inheritOutput();
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(inherit ? ProcessBuilder.Redirect.INHERIT : ProcessBuilder.Redirect.to(log().toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
         Files.writeString(dir.resolve("vireo.pid"), p.pid() + "\n");
+        String where = inherit ? "the output above" : log().toString();
         long deadline = System.nanoTime() + timeout.toNanos();
         Path ready = dir.resolve("ready");
         while (!Files.exists(ready)) {
             if (!p.isAlive()) {
                 Files.deleteIfExists(dir.resolve("vireo.pid"));
-                throw new CliException(CliException.FAILED, name + " exited during start; log: " + log() + "\n"
+                throw new CliException(CliException.FAILED, name + " exited during start; log: " + where + "\n"
                         + tail(log(), 30));
             }
             if (System.nanoTime() > deadline) {
                 String tail = tail(log(), 30);
                 stop();
                 throw new CliException(CliException.FAILED, name + " did not become ready in " + timeout.toSeconds()
-                        + " s (see vireo:status); stopped it; log: " + log() + "\n" + tail);
+                        + " s (see vireo:status); stopped it; log: " + where + "\n" + tail);
             }
             Thread.sleep(20);
         }
         Matcher m = UPTIME.matcher(Files.readString(ready));
         return m.find() ? Long.parseLong(m.group(1)) : -1;
+    }
+
+    /**
+     * Whether a background instance writes to this command's output rather than {@code vireo.log}:
+     * {@code VIREO_START_OUTPUT=inherit}, which the systemd unit sets so that the node's log reaches the journal.
+     */
+    static boolean inheritOutput() {
+        return "inherit".equals(System.getenv().getOrDefault("VIREO_START_OUTPUT", "").trim());
     }
 
     /** Runs the instance in the foreground (its output on this terminal) until it exits; returns its exit code. */

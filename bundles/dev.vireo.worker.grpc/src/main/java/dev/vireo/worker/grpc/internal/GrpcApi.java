@@ -17,6 +17,7 @@ import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.concurrent.TimeUnit;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -48,9 +49,13 @@ public final class GrpcApi {
 
         @AttributeDefinition(name = "Bearer token", description = "If set, every call but Health and Ping needs metadata 'authorization: Bearer <token>'.")
         String auth_token() default "";
+
+        @AttributeDefinition(name = "Drain (ms)", description = "At stop (vireo stop, systemd's stop, a TERM): how many milliseconds calls in progress (an invocation waiting for its function) may take to be answered after the API stops taking new ones; then they are cancelled. 0 cancels them at once.", min = "0", max = "600000")
+        long drain_ms() default 25_000;
     }
 
     private final Server server;
+    private final long drainMs;
     /** The standard health service's statuses: SERVING while the API runs, NOT_SERVING for good once it stops. */
     private final io.grpc.protobuf.services.HealthStatusManager health = new io.grpc.protobuf.services.HealthStatusManager();
     private volatile DagService dags;
@@ -63,6 +68,10 @@ public final class GrpcApi {
         if (config.port() < 0 || config.port() > 65_535 || config.max_message_bytes() < 1_024) {
             throw new IllegalArgumentException("port must be 0-65535 and max.message.bytes at least 1024");
         }
+        if (config.drain_ms() < 0 || config.drain_ms() > 600_000) {
+            throw new IllegalArgumentException("drain.ms must be 0-600000");
+        }
+        this.drainMs = config.drain_ms();
         WorkerGrpcService service = new WorkerGrpcService(worker, () -> dags, clock);
         server = NettyServerBuilder.forAddress(new InetSocketAddress(config.bind(), config.port()))
                 .executor(scheduler)
@@ -108,7 +117,18 @@ public final class GrpcApi {
     void close() {
         health.enterTerminalState(); // watchers hear NOT_SERVING before the server goes
         endpoint.unregister();
-        server.shutdownNow();
+        // no new calls; those in progress are answered while the worker they need is still there (this component
+        // goes before the service it references), then whatever is left is cancelled
+        server.shutdown();
+        try {
+            if (!server.awaitTermination(drainMs, TimeUnit.MILLISECONDS)) {
+                LOG.log(Level.WARNING, "gRPC calls still in progress after drain.ms=" + drainMs + ": cancelled");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            server.shutdownNow();
+        }
     }
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,

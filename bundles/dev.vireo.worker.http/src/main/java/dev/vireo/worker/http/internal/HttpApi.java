@@ -82,6 +82,9 @@ public final class HttpApi {
 
         @AttributeDefinition(name = "Bearer token", description = "If set, every request but GET /health needs 'Authorization: Bearer <token>'.")
         String auth_token() default "";
+
+        @AttributeDefinition(name = "Drain (ms)", description = "At stop (vireo stop, systemd's stop, a TERM): how many milliseconds requests in progress (an invocation waiting for its function) may take to be answered after the API stops taking new ones; then their connections are closed. The JDK's server rounds it up to a multiple of 1000; 0 closes them at once.", min = "0", max = "600000")
+        long drain_ms() default 25_000;
     }
 
     private final WorkerService worker;
@@ -91,6 +94,7 @@ public final class HttpApi {
     private final DagRoutes dagRoutes;
     private final HttpServer server;
     private final int maxBody;
+    private final long drainMs;
     private final int maxDagBody;
     private final byte[] token;
 
@@ -104,7 +108,11 @@ public final class HttpApi {
             throw new IllegalArgumentException("port must be 0-65535, max.body.bytes and max.dag.body.bytes at least"
                     + " 1024");
         }
+        if (config.drain_ms() < 0 || config.drain_ms() > 600_000) {
+            throw new IllegalArgumentException("drain.ms must be 0-600000");
+        }
         this.worker = worker;
+        this.drainMs = config.drain_ms();
         this.maxBody = config.max_body_bytes();
         this.maxDagBody = config.max_dag_body_bytes();
         this.dagRoutes = new DagRoutes(() -> dags, worker::name);
@@ -131,7 +139,9 @@ public final class HttpApi {
     @Deactivate
     void close() {
         endpoint.unregister();
-        server.stop(0);
+        // no new exchanges; those in progress are answered while the worker they need is still there (this component
+        // goes before the service it references), for up to drain.ms
+        server.stop((int) Math.ceil(drainMs / 1000.0));
     }
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,

@@ -1,0 +1,223 @@
+package dev.vireo.itests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.vireo.grpc.v1.InvokeReply;
+import dev.vireo.grpc.v1.InvokeRequest;
+import dev.vireo.grpc.v1.WorkerGrpc;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What an operator does with {@code ./vireo dist}: unpack the worker's tarball (with its own Java runtime), verify its
+ * systemd unit with {@code systemd-analyze verify}, then run the unit's own lines as systemd would (PID 1 here is not
+ * systemd): its environment, {@code ExecStart} (Type=forking: it returns once ready and the pid file names the node),
+ * a function from the distribution's examples served over HTTP and gRPC, and the unit's stop (KillMode=mixed: TERM
+ * to the node alone) while one call of each API is in flight: both are answered, the node exits, no agent is left.
+ */
+class DistIT {
+    private static final Path HOME = VireoScript.HOME;
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void workerDistributionRunsUnderItsUnitAndStopsAnsweringWhatIsInFlight() throws Exception {
+        Path prefix = tmp.resolve("opt/vireo");
+        Path state = tmp.resolve("var/lib/vireo");
+        VireoScript script = new VireoScript(tmp.resolve("build-run"), Map.of(), Duration.ofMinutes(5));
+        VireoScript.Result dist = script.run("dist", "--profile", "worker", "--runtime", "--prefix", prefix.toString(),
+                "--state-dir", state.toString(), "--out", tmp.resolve("out").toString());
+        assertEquals(0, dist.code(), dist.out());
+        Path tarball;
+        try (Stream<Path> s = Files.list(tmp.resolve("out"))) {
+            List<Path> all = s.toList();
+            assertEquals(1, all.size(), all.toString());
+            tarball = all.get(0);
+        }
+        String root = tarball.getFileName().toString().replace(".tar.gz", "");
+        assertTrue(root.matches("vireo-[0-9][^/]*-worker"), root);
+        Files.createDirectories(prefix.getParent());
+        assertEquals(0, exec(List.of("tar", "-xzf", tarball.toString(), "-C", prefix.getParent().toString()), Map.of(),
+                null).code);
+        Files.move(prefix.getParent().resolve(root), prefix);
+
+        // the layout an operator finds
+        assertTrue(Files.isExecutable(prefix.resolve("bin/vireo")));
+        assertTrue(Files.isExecutable(prefix.resolve("runtime/bin/java")));
+        assertTrue(Files.isRegularFile(prefix.resolve("lib/felix-main.jar")));
+        assertTrue(Files.isRegularFile(prefix.resolve("configs/vireo.kernel.cfg")));
+        try (Stream<Path> s = Files.list(prefix.resolve("bundles"))) {
+            assertEquals(List.of("worker"), s.map(p -> p.getFileName().toString()).toList());
+        }
+        assertTrue(Files.readString(prefix.resolve("VERSION")).contains("profile worker"));
+        Proc refused = exec(List.of(prefix.resolve("bin/vireo").toString(), "test"), Map.of(), null);
+        assertEquals(2, refused.code, refused.out);
+        assertTrue(refused.out.contains("runs from a checkout"), refused.out);
+
+        // systemd's own check of the unit, as installed
+        Path unitFile = prefix.resolve("systemd/vireo@.service");
+        String unit = Files.readString(unitFile);
+        assertTrue(unit.contains("ExecStart=" + prefix + "/bin/vireo start"), unit);
+        Path units = Files.createDirectories(tmp.resolve("units"));
+        Files.copy(unitFile, units.resolve("vireo@worker.service"));
+        Proc verify = exec(List.of("systemd-analyze", "verify", units.resolve("vireo@worker.service").toString()),
+                Map.of(), null);
+        assertEquals(0, verify.code, verify.out);
+        assertFalse(verify.out.contains("vireo@"), "systemd-analyze verify has remarks on the unit:\n" + verify.out);
+
+        // the unit's lines, as systemd runs them for vireo@worker
+        Map<String, List<String>> service = section(unit, "Service");
+        assertEquals(List.of("forking"), service.get("Type"));
+        assertEquals(List.of("mixed"), service.get("KillMode"));
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
+        for (String e : service.get("Environment")) {
+            String v = e.replace("%i", "worker");
+            env.put(v.substring(0, v.indexOf('=')), v.substring(v.indexOf('=') + 1));
+        }
+        int http = VireoOptions.freePort();
+        int grpc = VireoOptions.freePort();
+        // what /etc/vireo/worker.env would hold
+        env.put("VIREO_START_ARGS", "--http-port " + http + " --grpc-port " + grpc);
+        List<String> execStart = expand(service.get("ExecStart").get(0).replace("%i", "worker"), env);
+        Path journal = tmp.resolve("journal.log");
+        Proc started = exec(execStart, env, journal);
+        assertEquals(0, started.code, Files.readString(journal));
+        Path pidFile = Path.of(service.get("PIDFile").get(0).replace("%i", "worker"));
+        ProcessHandle node = ProcessHandle.of(Long.parseLong(Files.readString(pidFile).trim())).orElseThrow();
+        assertTrue(node.isAlive());
+        try {
+            HttpClient client = HttpClient.newHttpClient();
+            String base = "http://127.0.0.1:" + http;
+            String spec = "{\"name\":\"sleep\",\"code\":\"" + prefix.resolve("examples/sleep") + "\",\"handler\":\"main.handle\","
+                    + "\"backend\":\"process\",\"transport\":\"uds\",\"memory_mb\":128,\"cpus\":0.5}";
+            HttpResponse<String> reg = client.send(HttpRequest.newBuilder(URI.create(base + "/functions"))
+                    .POST(HttpRequest.BodyPublishers.ofString(spec)).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(201, reg.statusCode(), reg.body());
+            HttpRequest warmup = HttpRequest.newBuilder(URI.create(base + "/functions/sleep-1/invoke"))
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"ms\":10}")).build();
+            HttpResponse<String> first = client.send(warmup, HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, first.statusCode(), first.body());
+
+            // one call of each API in flight, then the unit's stop: TERM to the node alone
+            CompletableFuture<HttpResponse<String>> overHttp = client.sendAsync(
+                    HttpRequest.newBuilder(URI.create(base + "/functions/sleep-1/invoke"))
+                            .POST(HttpRequest.BodyPublishers.ofString("{\"ms\":2500}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", grpc).usePlaintext().build();
+            try {
+                CompletableFuture<InvokeReply> overGrpc = CompletableFuture.supplyAsync(() ->
+                        WorkerGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS).invoke(
+                                InvokeRequest.newBuilder().setFunctionId("sleep-1").setPayload("{\"ms\":2500}").build()));
+                Thread.sleep(1_000); // both calls reach their functions (a warm one, then a cold one)
+                assertFalse(overHttp.isDone() || overGrpc.isDone(), "the calls ended before the stop");
+                assertTrue(node.destroy(), "TERM");
+                long stopTimeout = Long.parseLong(service.get("TimeoutStopSec").get(0));
+                node.onExit().get(stopTimeout, TimeUnit.SECONDS);
+                HttpResponse<String> h = overHttp.get(10, TimeUnit.SECONDS);
+                assertEquals(200, h.statusCode(), h.body());
+                assertTrue(h.body().contains("\"slept_ms\": 2500") || h.body().contains("\"slept_ms\":2500"), h.body());
+                InvokeReply g = overGrpc.get(10, TimeUnit.SECONDS);
+                assertTrue(g.getSuccess(), g.toString());
+                assertTrue(g.getResult().replace(" ", "").contains("\"slept_ms\":2500"), g.getResult());
+            } finally {
+                channel.shutdownNow();
+            }
+            String log = Files.readString(journal);
+            assertTrue(log.contains("worker HTTP API on"), "the node's log reaches the unit's output:\n" + log);
+            try (Stream<ProcessHandle> all = ProcessHandle.allProcesses()) {
+                List<String> agents = all.map(p -> p.info().commandLine().orElse(""))
+                        .filter(c -> c.contains(prefix.resolve("agent").toString())).toList();
+                assertEquals(List.of(), agents, "agents left behind");
+            }
+
+            // Restart=on-failure starts it again the same way, over the pid file the stopped node left
+            Proc again = exec(execStart, env, tmp.resolve("journal-2.log"));
+            assertEquals(0, again.code, Files.readString(tmp.resolve("journal-2.log")));
+            node = ProcessHandle.of(Long.parseLong(Files.readString(pidFile).trim())).orElseThrow();
+        } finally {
+            Proc stop = exec(List.of(prefix.resolve("bin/vireo").toString(), "stop", "worker"), env, null);
+            assertEquals(0, stop.code, stop.out);
+            assertFalse(node.isAlive());
+        }
+    }
+
+    /** The keys of one section of a unit file, each with its values in order. */
+    private static Map<String, List<String>> section(String unit, String name) {
+        Map<String, List<String>> keys = new LinkedHashMap<>();
+        String current = null;
+        for (String line : unit.split("\n")) {
+            String l = line.strip();
+            if (l.isEmpty() || l.startsWith("#") || l.startsWith(";")) {
+                continue;
+            }
+            if (l.startsWith("[")) {
+                current = l.substring(1, l.length() - 1);
+            } else if (name.equals(current)) {
+                int eq = l.indexOf('=');
+                keys.computeIfAbsent(l.substring(0, eq), k -> new ArrayList<>()).add(l.substring(eq + 1));
+            }
+        }
+        return keys;
+    }
+
+    /** A command line as systemd expands it: {@code $NAME} splits into words, {@code ${NAME}} stays one. */
+    private static List<String> expand(String line, Map<String, String> env) {
+        List<String> words = new ArrayList<>();
+        Matcher braced = Pattern.compile("\\$\\{(\\w+)}").matcher("");
+        for (String w : line.trim().split("\\s+")) {
+            if (w.matches("\\$\\w+")) {
+                String v = env.getOrDefault(w.substring(1), "").trim();
+                if (!v.isEmpty()) {
+                    words.addAll(List.of(v.split("\\s+")));
+                }
+            } else {
+                words.add(braced.reset(w).replaceAll(m -> Matcher.quoteReplacement(env.getOrDefault(m.group(1), ""))));
+            }
+        }
+        return words;
+    }
+
+    private record Proc(int code, String out) {
+    }
+
+    /** Runs a command with exactly {@code env} when given (else this one's); its output to {@code log} or returned. */
+    private static Proc exec(List<String> cmd, Map<String, String> env, Path log) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        if (!env.isEmpty()) {
+            pb.environment().clear();
+            pb.environment().putAll(env);
+        }
+        if (log != null) {
+            pb.redirectOutput(log.toFile()); // the daemon keeps it open, as it keeps the journal's stream
+        }
+        Process p = pb.start();
+        p.getOutputStream().close();
+        String out = log == null ? new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8) : "";
+        assertTrue(p.waitFor(4, TimeUnit.MINUTES), String.join(" ", cmd) + " hung");
+        return new Proc(p.exitValue(), out);
+    }
+}
