@@ -26,6 +26,12 @@ public final class TestRegistry implements PluginRegistry {
         return this;
     }
 
+    /** Takes a plugin out (as when its bundle stops), without telling listeners. */
+    public <T> TestRegistry remove(Class<T> type, String name) {
+        active.getOrDefault(type, new LinkedHashMap<>()).remove(name);
+        return this;
+    }
+
     /** Swaps a single point's plugin and tells listeners, as the kernel does. */
     public <T> void swap(Class<T> type, String name, T plugin) {
         put(type, name, plugin);

@@ -40,6 +40,17 @@ public final class WorkerComponent implements WorkerService {
         this.home = context.getProperty("vireo.home");
         this.registry = registry;
         this.core = new WorkerCore(registry, clock, scheduler, WorkerOptions.of(config, home), meters);
+        String runDir = context.getProperty("vireo.run.dir");
+        if (config.registrations_persist() && runDir != null && !runDir.isBlank()) {
+            java.nio.file.Path dir = java.nio.file.Path.of(runDir, "state", "functions");
+            try {
+                core.keepRegistrationsIn(FunctionStore.in(dir));
+            } catch (java.io.IOException e) {
+                core.close();
+                throw new IllegalStateException("the worker cannot keep its registrations in " + dir + ": " + e
+                        + " (or set registrations.persist = false in vireo.worker)", e);
+            }
+        }
     }
 
     /**

@@ -27,6 +27,9 @@ public @interface WorkerConfig {
     @AttributeDefinition(name = "Code roots", description = "Comma-separated absolute directories a registration's code directory must lie inside (after links and '..' are resolved); a root this host lacks allows nothing. The Vireo home (framework property vireo.home: its examples/) is always one.")
     String code_roots() default "/tmp,/var/tmp,/home,/srv,/opt";
 
+    @AttributeDefinition(name = "Keep registrations", description = "Store every registration in <vireo.run.dir>/state/functions (one ID.properties each) and register them again when the worker starts (after a stop, a crash or kill -9); false: a start begins with none. Read at start. Off where the framework has no vireo.run.dir (embedded tests, the simulation).")
+    boolean registrations_persist() default true;
+
     @AttributeDefinition(name = "Maximum functions", description = "Registered functions at most.", min = "1")
     int max_functions() default 100_000;
 

@@ -71,6 +71,10 @@ final class WorkerCore implements WorkerService, AutoCloseable {
     private final Ticker keepAliveTicker;
     private final Ticker memoryTicker;
     private final List<Cancellable> tasks = new ArrayList<>();
+    private final TaskScheduler scheduler;
+    /** Where registrations are kept across restarts; null: nowhere (tests, the simulation). */
+    private volatile FunctionStore store;
+    private volatile Restorer restorer;
 
     WorkerCore(PluginRegistry registry, Clock clock, TaskScheduler scheduler, WorkerOptions options,
             MeterRegistry meters) {
@@ -81,6 +85,7 @@ final class WorkerCore implements WorkerService, AutoCloseable {
             MeterRegistry meters, HostMemory host) {
         this.registry = registry;
         this.clock = clock;
+        this.scheduler = scheduler;
         this.options = options;
         String name = options.name();
         this.tids = new TransactionIds(name);
@@ -101,6 +106,10 @@ final class WorkerCore implements WorkerService, AutoCloseable {
         this.report = new StatusReport(registry, lock, () -> this.options, admission, runner, containers, functions,
                 stats);
         this.listener = registry.addListener((point, before, after) -> {
+            Restorer r = restorer;
+            if (r != null) {
+                r.attempt();
+            }
             if (point == ExtensionPoint.QUEUE) {
                 swapQueue();
             } else if (point == ExtensionPoint.KEEPALIVE) {
@@ -138,11 +147,40 @@ final class WorkerCore implements WorkerService, AutoCloseable {
 
     @Override
     public FunctionSpec register(FunctionSpec spec) {
+        Registration r = add(spec);
+        FunctionStore s = store;
+        if (s != null) {
+            try {
+                s.save(r.spec());
+            } catch (java.io.IOException | RuntimeException e) {
+                functions.remove(r.id());
+                throw new WorkerException(ErrorKind.INTERNAL, "function " + r.id() + " is not registered: it could not"
+                        + " be stored for restarts in " + s.dir() + " (" + e.getMessage() + ")");
+            }
+        }
+        return r.spec();
+    }
+
+    private Registration add(FunctionSpec spec) {
         new CodeCheck(options.codeRoots()).check(spec);
         Registration r = functions.register(spec);
         LOG.log(Level.INFO, "registered " + r.id() + " (generation " + r.generation() + ") on backend "
                 + r.spec().backend() + " via " + r.spec().transport());
-        return r.spec();
+        return r;
+    }
+
+    /**
+     * Keeps registrations in {@code store} from now on, and registers those it holds again as soon as the kernel is
+     * ready (see {@link Restorer}). Called once, right after construction.
+     */
+    void keepRegistrationsIn(FunctionStore store) throws java.io.IOException {
+        Restorer r = new Restorer(registry, store.load(), this::add);
+        this.store = store;
+        this.restorer = r;
+        if (!r.waiting().isEmpty()) {
+            tasks.add(scheduler.scheduleAtFixedRate("worker.restore", r::attempt, Duration.ofSeconds(1)));
+            scheduler.execute(r::attempt);
+        }
     }
 
     /**
@@ -152,7 +190,14 @@ final class WorkerCore implements WorkerService, AutoCloseable {
      */
     @Override
     public void unregister(String functionId) {
+        Restorer waiting = restorer;
+        if (waiting != null && waiting.forget(functionId)) {
+            forgetStored(functionId);
+            LOG.log(Level.INFO, "unregistered " + functionId + " before it was registered again after the restart");
+            return;
+        }
         Registration gone = functions.remove(functionId); // first: what checks it under the lock from now sees it gone
+        forgetStored(functionId);
         List<Container> idle;
         List<Pending> cancelled;
         lock.lock();
@@ -171,6 +216,18 @@ final class WorkerCore implements WorkerService, AutoCloseable {
         LOG.log(Level.INFO, "[" + tid + "] unregistered " + functionId + " (generation " + gone.generation()
                 + "), destroyed " + idle.size() + " idle containers, cancelled " + cancelled.size() + " queued invocations");
         pump();
+    }
+
+    private void forgetStored(String functionId) {
+        FunctionStore s = store;
+        if (s != null) {
+            try {
+                s.remove(functionId);
+            } catch (java.io.IOException e) {
+                LOG.log(Level.WARNING, "unregistered " + functionId + ", but its stored registration could not be removed"
+                        + " (" + e.getMessage() + "): a restart registers it again");
+            }
+        }
     }
 
     @Override

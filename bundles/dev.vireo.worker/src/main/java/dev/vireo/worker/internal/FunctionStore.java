@@ -1,0 +1,143 @@
+package dev.vireo.worker.internal;
+
+import dev.vireo.api.model.Compute;
+import dev.vireo.api.model.ExpectedTimings;
+import dev.vireo.api.model.FunctionSpec;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.Reader;
+import java.io.StringWriter;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+
+/**
+ * The worker's registrations on disk, so that a restart (a crash, {@code kill -9}, a reboot) registers them again: one
+ * file per function, {@code ID.properties} (a format a person can read and fix), written to a temporary file, synced
+ * and renamed over the old one, so a crash leaves the old file or the new one, never half of one. A file that cannot
+ * be read back is reported with its name and left for a person to look at; it never stops the others.
+ */
+final class FunctionStore {
+    private static final String SUFFIX = ".properties";
+    private final Path dir;
+
+    /** One stored registration: its spec, or why its file could not be read. */
+    record Stored(Path file, FunctionSpec spec, String problem) {
+    }
+
+    private FunctionStore(Path dir) {
+        this.dir = dir;
+    }
+
+    /** A store in {@code dir} (made when missing), or none when {@code dir} is null. */
+    static FunctionStore in(Path dir) throws IOException {
+        if (dir == null) {
+            return null;
+        }
+        Files.createDirectories(dir);
+        return new FunctionStore(dir);
+    }
+
+    Path dir() {
+        return dir;
+    }
+
+    void save(FunctionSpec spec) throws IOException {
+        Properties p = new Properties();
+        p.setProperty("name", spec.name());
+        p.setProperty("version", spec.version());
+        p.setProperty("image", spec.image());
+        p.setProperty("code", spec.codeDir());
+        p.setProperty("handler", spec.handler());
+        p.setProperty("backend", spec.backend());
+        p.setProperty("compute", spec.compute().name().toLowerCase(java.util.Locale.ROOT));
+        p.setProperty("transport", spec.transport());
+        p.setProperty("memory_mb", Integer.toString(spec.memoryMb()));
+        p.setProperty("cpus", Double.toString(spec.cpus()));
+        p.setProperty("timeout_ms", Long.toString(spec.timeout().toMillis()));
+        p.setProperty("concurrency", Integer.toString(spec.concurrency()));
+        p.setProperty("expected_cold_start_ms", Long.toString(spec.expected().coldStartMs()));
+        p.setProperty("expected_warm_ms", Long.toString(spec.expected().warmMs()));
+        p.setProperty("scratch_mb", Integer.toString(spec.scratchMb()));
+        StringWriter text = new StringWriter();
+        p.store(text, "registration of " + spec.id() + " (the worker registers it again at start)");
+        Path file = file(spec.id());
+        Path tmp = dir.resolve("." + spec.id() + SUFFIX + ".tmp");
+        try (OutputStream out = Files.newOutputStream(tmp)) {
+            out.write(text.toString().getBytes(StandardCharsets.ISO_8859_1));
+        }
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+            ch.force(true);
+        }
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        syncDir();
+    }
+
+    void remove(String functionId) throws IOException {
+        if (Files.deleteIfExists(file(functionId))) {
+            syncDir();
+        }
+    }
+
+    /** Every stored registration, in file-name order. */
+    List<Stored> load() throws IOException {
+        List<Path> files = new ArrayList<>();
+        try (DirectoryStream<Path> all = Files.newDirectoryStream(dir, "*" + SUFFIX)) {
+            all.forEach(files::add);
+        }
+        files.sort(null);
+        List<Stored> out = new ArrayList<>();
+        for (Path f : files) {
+            Properties p = new Properties();
+            try (Reader r = Files.newBufferedReader(f, StandardCharsets.ISO_8859_1)) {
+                p.load(r);
+                FunctionSpec spec = new FunctionSpec(p.getProperty("name"), p.getProperty("version"),
+                        p.getProperty("image"), p.getProperty("code"), p.getProperty("handler"),
+                        p.getProperty("backend"), Compute.valueOf(need(p, "compute").toUpperCase(java.util.Locale.ROOT)),
+                        p.getProperty("transport"), Integer.parseInt(need(p, "memory_mb")),
+                        Double.parseDouble(need(p, "cpus")), Duration.ofMillis(Long.parseLong(need(p, "timeout_ms"))),
+                        Integer.parseInt(need(p, "concurrency")),
+                        new ExpectedTimings(Long.parseLong(need(p, "expected_cold_start_ms")),
+                                Long.parseLong(need(p, "expected_warm_ms"))),
+                        Integer.parseInt(need(p, "scratch_mb")));
+                if (!f.getFileName().toString().equals(spec.id() + SUFFIX)) {
+                    out.add(new Stored(f, null, "it holds " + spec.id() + ", not what its name says"));
+                } else {
+                    out.add(new Stored(f, spec, null));
+                }
+            } catch (IOException | RuntimeException e) {
+                out.add(new Stored(f, null, e.getMessage() == null ? e.toString() : e.getMessage()));
+            }
+        }
+        return out;
+    }
+
+    private static String need(Properties p, String key) {
+        String v = p.getProperty(key);
+        if (v == null) {
+            throw new IllegalArgumentException("no " + key);
+        }
+        return v.trim();
+    }
+
+    private Path file(String functionId) {
+        return dir.resolve(functionId + SUFFIX);
+    }
+
+    /** The rename or removal itself survives a crash only once the folder is synced. */
+    private void syncDir() throws IOException {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException e) {
+            // some file systems refuse to open a folder: the rename is still atomic, only perhaps not yet durable
+        }
+    }
+}

@@ -1,0 +1,147 @@
+package dev.vireo.worker.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.vireo.api.model.Compute;
+import dev.vireo.api.model.ErrorKind;
+import dev.vireo.api.model.ExpectedTimings;
+import dev.vireo.api.model.FunctionSpec;
+import dev.vireo.api.model.InvocationRecord;
+import dev.vireo.api.spi.backend.ContainerBackend;
+import dev.vireo.api.spi.keepalive.KeepAlivePolicy;
+import dev.vireo.api.spi.queue.QueuePolicy;
+import dev.vireo.api.spi.resource.ResourceTracker;
+import dev.vireo.api.spi.transport.AgentTransport;
+import dev.vireo.api.worker.WorkerException;
+import dev.vireo.testkit.TestRegistry;
+import dev.vireo.testkit.VirtualTime;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Registrations kept across restarts: the store's files, and a second worker on the same folder registering them again. */
+class RegistrationStoreTest {
+    private final VirtualTime time = new VirtualTime();
+    private final Fakes.Backend backend = new Fakes.Backend(time);
+    private final TestRegistry registry = new TestRegistry()
+            .put(ContainerBackend.class, "fake", backend).put(AgentTransport.class, "fake", backend)
+            .put(ResourceTracker.class, "memory", new Fakes.Capacity("memory", 4096, r -> r.memoryMb()))
+            .put(QueuePolicy.class, "fifo", Fakes.FIFO).put(KeepAlivePolicy.class, "oldest", Fakes.OLDEST_IDLE);
+    private final List<WorkerCore> workers = new ArrayList<>();
+
+    @TempDir
+    Path dir;
+
+    @AfterEach
+    void close() {
+        workers.forEach(WorkerCore::close);
+    }
+
+    private WorkerCore worker() throws Exception {
+        WorkerCore w = new WorkerCore(registry, time, time, new WorkerOptions("w", 100, Duration.ofSeconds(60),
+                Duration.ofMillis(50), 1_000, Duration.ofSeconds(1), 5, List.of(dir)), Fakes.meters(), () -> new HostMemory.Reading(1_000, 900));
+        workers.add(w);
+        w.keepRegistrationsIn(FunctionStore.in(dir.resolve("state/functions")));
+        return w;
+    }
+
+    private static FunctionSpec fn(String name, String backend) {
+        return new FunctionSpec(name, "2.0", "img", "", "", backend, Compute.CPU, "fake", 256, 0.25,
+                Duration.ofMillis(1_500), 3, new ExpectedTimings(40, 7), 64);
+    }
+
+    private InvocationRecord call(WorkerCore w, String id) {
+        CompletableFuture<InvocationRecord> f = w.invoke(null, id, "{}").toCompletableFuture();
+        time.runUntil(f::isDone, Duration.ofMinutes(1));
+        return f.join();
+    }
+
+    @Test
+    void everyFieldSurvivesTheFileAndABadFileIsReportedNotFatal() throws Exception {
+        FunctionStore store = FunctionStore.in(dir.resolve("s"));
+        FunctionSpec a = fn("a", "fake");
+        FunctionSpec b = new FunctionSpec("b", "1", "", dir.toString(), "main.handle", "", Compute.GPU, "fake", 128, 1,
+                Duration.ofMinutes(15), 1, ExpectedTimings.UNKNOWN);
+        store.save(a);
+        store.save(b);
+        Files.writeString(dir.resolve("s/broken-1.properties"), "name=broken\nversion=1\nmemory_mb=lots\n");
+        Files.writeString(dir.resolve("s/renamed-1.properties"), Files.readString(dir.resolve("s/a-2.0.properties")));
+        List<FunctionStore.Stored> loaded = store.load();
+        assertEquals(List.of("a-2.0.properties", "b-1.properties", "broken-1.properties", "renamed-1.properties"),
+                loaded.stream().map(s -> s.file().getFileName().toString()).toList());
+        assertEquals(a, loaded.get(0).spec());
+        assertEquals(b, loaded.get(1).spec());
+        assertNull(loaded.get(2).spec());
+        assertTrue(loaded.get(2).problem().contains("compute") || loaded.get(2).problem().contains("lots"),
+                loaded.get(2).problem());
+        assertEquals("it holds a-2.0, not what its name says", loaded.get(3).problem());
+        store.remove("a-2.0");
+        store.remove("a-2.0"); // gone already: nothing to do
+        assertEquals(3, store.load().size());
+        try (var s = Files.list(dir.resolve("s"))) {
+            assertFalse(s.anyMatch(p -> p.getFileName().toString().endsWith(".tmp")), "no temporary file is left");
+        }
+    }
+
+    @Test
+    void aRestartedWorkerRegistersWhatTheFirstHeldAndForgetsWhatWasUnregistered() throws Exception {
+        WorkerCore first = worker();
+        first.register(fn("kept", "fake"));
+        first.register(fn("dropped", "fake"));
+        first.unregister("dropped-2.0");
+        assertTrue(call(first, "kept-2.0").success());
+        first.close(); // as good as kill -9 for the store: nothing is written at stop
+
+        WorkerCore second = worker();
+        time.runFor(Duration.ofMillis(10));
+        assertEquals(List.of("kept-2.0"), second.functions().stream().map(FunctionSpec::id).toList());
+        assertEquals(fn("kept", "fake"), second.functions().get(0));
+        assertTrue(call(second, "kept-2.0").success());
+        assertEquals(ErrorKind.ALREADY_EXISTS, assertThrows(WorkerException.class,
+                () -> second.register(fn("kept", "fake"))).kind());
+    }
+
+    @Test
+    void oneWhoseBackendIsNotThereYetWaitsForItAndCanBeUnregisteredMeanwhile() throws Exception {
+        WorkerCore first = worker();
+        registry.put(ContainerBackend.class, "late", backend);
+        first.register(fn("late", "late"));
+        first.register(fn("never", "late"));
+        first.close();
+        registry.remove(ContainerBackend.class, "late");
+
+        WorkerCore second = worker();
+        time.runFor(Duration.ofSeconds(3));
+        assertEquals(List.of(), second.functions());
+        second.unregister("never-2.0"); // waiting: dropped, and its file with it
+        assertFalse(Files.exists(dir.resolve("state/functions/never-2.0.properties")));
+        registry.put(ContainerBackend.class, "late", backend);
+        time.runFor(Duration.ofSeconds(2)); // tried again once a second
+        assertEquals(List.of("late-2.0"), second.functions().stream().map(FunctionSpec::id).toList());
+        assertEquals(ErrorKind.UNKNOWN_FUNCTION, assertThrows(WorkerException.class,
+                () -> second.unregister("never-2.0")).kind());
+    }
+
+    @Test
+    void aRegistrationThatCannotBeStoredIsRefusedAndLeavesNothingBehind() throws Exception {
+        WorkerCore w = worker();
+        Path functions = dir.resolve("state/functions");
+        Files.delete(functions);
+        Files.writeString(functions, "not a folder");
+        WorkerException e = assertThrows(WorkerException.class, () -> w.register(fn("x", "fake")));
+        assertEquals(ErrorKind.INTERNAL, e.kind());
+        assertTrue(e.getMessage().startsWith("function x-2.0 is not registered: it could not be stored for restarts in "),
+                e.getMessage());
+        assertEquals(List.of(), w.functions());
+    }
+}
