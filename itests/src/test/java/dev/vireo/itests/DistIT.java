@@ -53,7 +53,7 @@ class DistIT {
         assertEquals(0, dist.code(), dist.out());
         Path tarball;
         try (Stream<Path> s = Files.list(tmp.resolve("out"))) {
-            List<Path> all = s.toList();
+            List<Path> all = s.filter(p -> p.toString().endsWith(".tar.gz")).toList();
             assertEquals(1, all.size(), all.toString());
             tarball = all.get(0);
         }
@@ -163,6 +163,66 @@ class DistIT {
             assertEquals(0, stop.code, stop.out);
             assertFalse(node.isAlive());
         }
+    }
+
+    /**
+     * The Ansible deployment through its Python wrapper (ansible/python/test_vireo_ansible.py, run with Debian's
+     * Python, ansible and ansible-runner): bad arguments and configuration fail first, then a controller and two
+     * workers deploy on this machine from the combined tarball, serve through the controller, and tear down.
+     */
+    @Test
+    void ansibleDeploysAControllerAndTwoWorkersThatServe() throws Exception {
+        VireoScript script = new VireoScript(tmp.resolve("build-run"), Map.of(), Duration.ofMinutes(5));
+        Path out = tmp.resolve("out");
+        VireoScript.Result dist = script.run("dist", "--together", "--profile", "controller,worker", "--out",
+                out.toString());
+        assertEquals(0, dist.code(), dist.out());
+        Path tarball = out.resolve(dist.out().lines().filter(l -> l.contains(".tar.gz")).findFirst().orElseThrow()
+                .replaceAll(".*/(vireo-[^/ ]+\\.tar\\.gz).*", "$1"));
+        assertTrue(Files.isRegularFile(tarball), dist.out());
+        String keys = Files.readString(out.resolve("ansible/roles/vireo/vars/config_keys.yml"));
+        // every key of every shipped configuration file is among the generated ones (factories aside)
+        try (Stream<Path> cfgs = Files.list(HOME.resolve("configs"))) {
+            for (Path cfg : cfgs.filter(p -> !p.getFileName().toString().contains("-")).toList()) {
+                String pid = cfg.getFileName().toString().replace(".cfg", "");
+                assertTrue(keys.contains("\n  \"" + pid + "\":\n"), pid + " is not in the generated keys");
+                for (String line : Files.readAllLines(cfg)) {
+                    if (!line.isBlank() && !line.startsWith("#")) {
+                        String key = line.substring(0, line.indexOf('=')).strip();
+                        assertTrue(keys.contains("\n    \"" + key + "\": {type: "), pid + "/" + key + " is not generated");
+                    }
+                }
+            }
+        }
+        int port = freeRange(6);
+        Path root = Files.createDirectories(tmp.resolve("root"));
+        Map<String, String> env = new LinkedHashMap<>(System.getenv());
+        env.put("VIREO_TEST_DIST", tarball.toString());
+        env.put("VIREO_TEST_ROOT", root.toString());
+        env.put("VIREO_TEST_PORT", Integer.toString(port));
+        env.put("HOME", tmp.toString()); // ansible's own ~/.ansible
+        Proc py = exec(List.of("/usr/bin/python3", out.resolve("ansible/python/test_vireo_ansible.py").toString()), env,
+                null);
+        assertEquals(0, py.code, py.out);
+        assertTrue(py.out.contains("Ran 3 tests") && py.out.contains("\nOK") && !py.out.contains("skipped"), py.out);
+    }
+
+    /** The first of {@code n} consecutive free ports. */
+    private static int freeRange(int n) throws IOException {
+        for (int base = 20_000 + (int) (ProcessHandle.current().pid() % 5_000); base < 60_000; base += n) {
+            boolean free = true;
+            for (int p = base; p < base + n && free; p++) {
+                try (java.net.ServerSocket s = new java.net.ServerSocket(p, 1, java.net.InetAddress.getLoopbackAddress())) {
+                    s.setReuseAddress(true);
+                } catch (IOException e) {
+                    free = false;
+                }
+            }
+            if (free) {
+                return base;
+            }
+        }
+        throw new IOException("no " + n + " consecutive free ports");
     }
 
     /** The keys of one section of a unit file, each with its values in order. */

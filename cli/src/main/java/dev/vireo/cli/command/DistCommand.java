@@ -25,6 +25,10 @@ public final class DistCommand implements Callable<Integer> {
     @Option(names = "--runtime", description = "carry a Java runtime linked (jlink) from the JDK running this command")
     boolean runtime;
 
+    @Option(names = "--together", description = "one tarball vireo-VERSION.tar.gz holding every profile given (what the"
+            + " Ansible roles install; bin/vireo's default profile is then all-in-one)")
+    boolean together;
+
     @Option(names = "--prefix", paramLabel = "DIR", defaultValue = "/opt/vireo",
             description = "where it will be installed: the systemd unit's paths (default: ${DEFAULT-VALUE})")
     Path prefix;
@@ -38,10 +42,12 @@ public final class DistCommand implements Callable<Integer> {
         profiles.forEach(Instance::checkProfile);
         Home home = Home.detect();
         Path dir = out != null ? out.toAbsolutePath() : home.dir().resolve("dist");
-        List<Path> made = new Distribution(home, new Distribution.Options(profiles, dir, prefix, state, runtime)).build();
+        List<Path> made = new Distribution(home, new Distribution.Options(profiles, dir, prefix, state, runtime, together)).build();
         for (Path p : made) {
             System.out.printf("vireo: %s (%.1f MB)%n", p, Files.size(p) / 1e6);
         }
+        System.out.println("vireo: " + dir.resolve("ansible") + " (playbooks, roles, the configuration keys of these"
+                + " bundles: docs/operations.md)");
         return 0;
     }
 }

@@ -46,6 +46,11 @@ public final class InstanceCommands {
         @Option(names = "--grpc-port", description = "port of the gRPC API (default: the profile's)")
         Integer grpcPort;
 
+        @Option(names = "-D", paramLabel = "KEY=VALUE", description = {"a framework property of this instance, the"
+            + " ${vireo.x} of configs/ (e.g. -D vireo.worker.name=w1 -D vireo.controller.url=http://10.0.0.1:8080);"
+            + " repeatable"})
+        java.util.Map<String, String> properties = new java.util.LinkedHashMap<>();
+
         @Override
         public Integer call() throws Exception {
             Instance.checkProfile(profile);
@@ -55,6 +60,13 @@ public final class InstanceCommands {
             }
             if (grpcPort != null) {
                 in.property("vireo.grpc.port", grpcPort.toString());
+            }
+            for (var e : properties.entrySet()) {
+                if (!e.getKey().matches("[A-Za-z][A-Za-z0-9._-]{0,127}") || e.getValue().contains("\n")) {
+                    throw new CliException(CliException.USAGE, "-D " + e.getKey() + ": a property name is letters,"
+                            + " digits, '.', '_' and '-', and its value one line");
+                }
+                in.property(e.getKey(), e.getValue());
             }
             long ms = in.start(Instance.startTimeout());
             System.out.println("vireo: " + in.name() + " started (pid " + in.process().map(ProcessHandle::pid).orElse(-1L)

@@ -38,7 +38,8 @@ public final class TestCommand implements Callable<Integer> {
      * workflow store's tests start a private one), bpftool (dev.vireo.bpf's tests read maps back with it), and
      * nbconvert with a Python kernel, pandas and matplotlib (the notebooks run top to bottom), Pillow, Jinja2 and
      * cryptography (the FunctionBench-style functions of examples/fb-*), systemd-analyze (the
-     * distribution's unit is verified with it).
+     * distribution's unit is verified with it), Ansible and ansible-runner (the deployment's playbooks and its Python
+     * wrapper run against this machine).
      */
     private static final List<String[]> TOOLS = List.of(new String[] {"/usr/bin/containerd", "containerd"},
             new String[] {"/usr/sbin/runc", "runc"}, new String[] {"/usr/sbin/dockerd", "docker.io"},
@@ -56,7 +57,9 @@ public final class TestCommand implements Callable<Integer> {
             new String[] {"/usr/lib/python3/dist-packages/PIL", "python3-pil"},
             new String[] {"/usr/lib/python3/dist-packages/jinja2", "python3-jinja2"},
             new String[] {"/usr/lib/python3/dist-packages/cryptography", "python3-cryptography"},
-            new String[] {"/usr/bin/systemd-analyze", "systemd"});
+            new String[] {"/usr/bin/systemd-analyze", "systemd"},
+            new String[] {"/usr/bin/ansible-playbook", "ansible"},
+            new String[] {"/usr/lib/python3/dist-packages/ansible_runner", "python3-ansible-runner"});
 
     @Override
     public Integer call() throws Exception {

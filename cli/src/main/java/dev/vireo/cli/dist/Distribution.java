@@ -57,8 +57,9 @@ public final class Distribution {
      * @param prefix   where the distribution will be installed (the unit's paths)
      * @param state    the folder of the instances' run folders (the unit's {@code VIREO_RUN_DIR})
      * @param runtime  whether to carry a runtime linked from the JDK that runs this command
+     * @param together one tarball {@code vireo-VERSION.tar.gz} with every profile, instead of one each
      */
-    public record Options(List<String> profiles, Path out, Path prefix, Path state, boolean runtime) {
+    public record Options(List<String> profiles, Path out, Path prefix, Path state, boolean runtime, boolean together) {
         public Options {
             profiles = List.copyOf(profiles);
             if (!prefix.isAbsolute() || !state.isAbsolute()) {
@@ -97,9 +98,14 @@ public final class Distribution {
         Path runtime = options.runtime() ? linkRuntime() : null;
         List<Path> made = new ArrayList<>();
         try {
-            for (String profile : options.profiles()) {
-                made.add(write(profile, runtime));
+            if (options.together()) {
+                made.add(write(options.profiles(), "vireo-" + version(), runtime));
+            } else {
+                for (String profile : options.profiles()) {
+                    made.add(write(List.of(profile), "vireo-" + version() + "-" + profile, runtime));
+                }
             }
+            AnsibleFiles.write(home, options.out().resolve("ansible"), options.profiles(), version());
         } finally {
             if (runtime != null) {
                 Trees.delete(runtime.getParent());
@@ -135,9 +141,12 @@ public final class Distribution {
         return e;
     }
 
-    private Path write(String profile, Path runtime) throws IOException {
+    private Path write(List<String> profiles, String root, Path runtime) throws IOException {
         String version = version();
-        String root = "vireo-" + version + "-" + profile;
+        Map<String, Path> entries = new LinkedHashMap<>();
+        for (String profile : profiles) {
+            entries.putAll(entries(profile));
+        }
         Path file = options.out().resolve(root + ".tar.gz");
         Path partial = options.out().resolve(root + ".tar.gz.part");
         try (OutputStream os = Files.newOutputStream(partial);
@@ -145,7 +154,7 @@ public final class Distribution {
              TarArchiveOutputStream tar = new TarArchiveOutputStream(gz)) {
             tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
             tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
-            for (Map.Entry<String, Path> en : entries(profile).entrySet()) {
+            for (Map.Entry<String, Path> en : entries.entrySet()) {
                 putFile(tar, root + "/" + en.getKey(), en.getValue());
             }
             if (runtime != null) {
@@ -156,7 +165,7 @@ public final class Distribution {
                 }
             }
             putBytes(tar, root + "/systemd/vireo@.service", unit().getBytes(StandardCharsets.UTF_8), 0644);
-            putBytes(tar, root + "/VERSION", ("vireo " + version + "\nprofile " + profile + "\nruntime "
+            putBytes(tar, root + "/VERSION", ("vireo " + version + "\nprofile " + String.join(" ", profiles) + "\nruntime "
                     + (runtime != null ? "bundled (Java " + Runtime.version().feature() + ")" : "none: needs a JRE >= 21")
                     + "\n").getBytes(StandardCharsets.UTF_8), 0644);
         }

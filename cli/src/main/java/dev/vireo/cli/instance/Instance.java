@@ -74,7 +74,8 @@ public final class Instance {
         }
         Path config = home.runDir(name).resolve("config.properties");
         if (!Files.isRegularFile(config)) {
-            checkProfile(name);
+            throw new CliException(CliException.NOT_RUNNING, "no instance '" + name + "' here (nothing in "
+                    + home.runDir(name) + "); profiles: " + String.join(" ", PROFILES));
         }
         Matcher m = Pattern.compile("(?m)^vireo\\.profile = (\\S+)$").matcher(Files.readString(config));
         return new Instance(home, name, m.find() ? m.group(1) : "all-in-one");
