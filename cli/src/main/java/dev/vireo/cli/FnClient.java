@@ -212,6 +212,70 @@ public final class FnClient {
         return 0;
     }
 
+    /** {@code fn activations}: the activation log, newest first ({@code GET /activations}). */
+    public int activations(String function, String since, String until, String status, Integer limit)
+            throws IOException, InterruptedException {
+        StringBuilder q = new StringBuilder();
+        java.util.Map<String, String> params = new java.util.LinkedHashMap<>();
+        params.put("function", function);
+        params.put("since", since);
+        params.put("until", until);
+        params.put("status", status);
+        params.put("limit", limit == null ? null : limit.toString());
+        params.forEach((k, v) -> {
+            if (v != null) {
+                q.append(q.length() == 0 ? "?" : "&").append(k).append('=')
+                        .append(java.net.URLEncoder.encode(v, java.nio.charset.StandardCharsets.UTF_8));
+            }
+        });
+        Reply r = call("GET", "/activations" + q, null, Map.of());
+        if (!r.ok()) {
+            return failed(r);
+        }
+        if (json) {
+            System.out.println(r.body());
+            return 0;
+        }
+        System.out.printf(Locale.ROOT, "%-30s %-24s %-30s %-5s %-10s %10s  %s%n", "ACTIVATION", "FUNCTION", "ARRIVAL",
+                "STATE", "OUTCOME", "E2E", "OUTPUT");
+        for (JsonElement e : r.body().getAsJsonObject().getAsJsonArray("activations")) {
+            JsonObject a = e.getAsJsonObject();
+            String outcome = a.get("success").getAsBoolean() ? "ok" : a.getAsJsonObject("error").get("kind").getAsString()
+                    .toLowerCase(Locale.ROOT);
+            JsonObject out = a.has("output") ? a.getAsJsonObject("output") : null;
+            int lines = out == null ? 0 : (int) (out.get("stdout").getAsString().lines().count()
+                    + out.get("stderr").getAsString().lines().count());
+            System.out.printf(Locale.ROOT, "%-30s %-24s %-30s %-5s %-10s %7.1f ms  %s%n", a.get("tid").getAsString(),
+                    a.get("function").getAsString(), a.get("arrival").getAsString(),
+                    a.get("state").isJsonNull() ? "-" : a.get("state").getAsString(), outcome,
+                    a.getAsJsonObject("timings").get("e2e_us").getAsLong() / 1e3, lines + " lines");
+        }
+        return 0;
+    }
+
+    /** {@code fn logs TID}: what one activation's function wrote, stdout then stderr ({@code GET /activations/{id}}). */
+    public int logs(String tid) throws IOException, InterruptedException {
+        Reply r = call("GET", "/activations/" + java.net.URLEncoder.encode(tid, java.nio.charset.StandardCharsets.UTF_8)
+                .replace("+", "%20"), null, Map.of());
+        if (!r.ok()) {
+            return failed(r);
+        }
+        JsonObject a = r.body().getAsJsonObject();
+        if (json) {
+            System.out.println(a);
+            return 0;
+        }
+        JsonObject out = a.has("output") ? a.getAsJsonObject("output") : null;
+        String stdout = out == null ? "" : out.get("stdout").getAsString();
+        String stderr = out == null ? "" : out.get("stderr").getAsString();
+        System.out.print(stdout.isEmpty() || stdout.endsWith("\n") ? stdout : stdout + "\n");
+        System.err.print(stderr.isEmpty() || stderr.endsWith("\n") ? stderr : stderr + "\n");
+        if (out != null && out.get("truncated").getAsBoolean()) {
+            System.err.println("vireo: the output was longer than the agent keeps; this is its beginning");
+        }
+        return 0;
+    }
+
     public int unregister(String id) throws IOException, InterruptedException {
         Reply r = call("DELETE", "/functions/" + id, null, Map.of());
         if (!r.ok()) {

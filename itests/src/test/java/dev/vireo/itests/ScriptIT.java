@@ -154,6 +154,32 @@ class ScriptIT {
         assertTrue(down.out().contains("no worker answers at"), down.out());
     }
 
+    /** The activation log from the command line, with what a real function (a process) wrote. */
+    @Test
+    void activationsAndLogsShowWhatTheFunctionWrote() throws Exception {
+        assertEquals(0, start().code());
+        VireoScript.Result reg = vireo("fn", "register", "prints", "--code", HOME.resolve("examples/prints").toString(),
+                "--handler", "main.handle", "--backend", "process", "--transport", "uds");
+        assertEquals(0, reg.code(), reg.out());
+        assertEquals(0, vireo("fn", "invoke", "prints-1", "-d", "{\"n\":3}", "--tid", "act-ok").code());
+        assertEquals(1, vireo("fn", "invoke", "prints-1", "-d", "{\"n\":\"x\"}", "--tid", "act-bad").code());
+        VireoScript.Result list = vireo("fn", "activations");
+        assertEquals(0, list.code(), list.out());
+        assertTrue(list.out().matches("(?s).*act-bad\\s+prints-1\\s.*user_error.*act-ok\\s+prints-1\\s.*ok.*4 lines.*"),
+                list.out());
+        VireoScript.Result errors = vireo("fn", "activations", "--status", "error", "--json");
+        assertTrue(errors.out().contains("\"count\":1") && errors.out().contains("\"tid\":\"act-bad\""), errors.out());
+        VireoScript.Result logs = vireo("fn", "logs", "act-ok");
+        assertEquals(0, logs.code(), logs.out());
+        assertTrue(logs.out().contains("line 0 to stdout\nline 1 to stdout\nline 2 to stdout")
+                && logs.out().contains("a warning to stderr"), logs.out());
+        VireoScript.Result bad = vireo("fn", "activations", "--since", "yesterday");
+        assertEquals(1, bad.code(), bad.out());
+        assertTrue(bad.out().contains("since: 'yesterday' is not an ISO-8601 instant"), bad.out());
+        VireoScript.Result missing = vireo("fn", "logs", "nope-9");
+        assertTrue(missing.out().contains("activation nope-9 is not in the log"), missing.out());
+    }
+
     @Test
     void consoleWithNothingRunningSaysSo() throws Exception {
         VireoScript.Result r = vireo("console", "-c", "vireo:status");

@@ -40,6 +40,8 @@ public final class FakeWorker implements WorkerService {
 
     private final Map<String, FunctionSpec> functions = new LinkedHashMap<>();
     private final Map<String, InvocationRecord> async = new LinkedHashMap<>();
+    /** The activation log: every record answered, oldest first. */
+    private final List<InvocationRecord> log = new java.util.ArrayList<>();
     public final List<String> calls = new CopyOnWriteArrayList<>();
     /** When set, successful invocations return this result text instead of the echo. */
     public volatile String result;
@@ -127,9 +129,11 @@ public final class FakeWorker implements WorkerService {
         }
         InvocationRecord r = record(tid == null || tid.isEmpty() ? "worker-1-7" : tid, functionId, payload);
         String given = result;
-        return CompletableFuture.completedFuture(given == null || !r.success() ? r : new InvocationRecord(r.tid(),
+        InvocationRecord answered = given == null || !r.success() ? r : new InvocationRecord(r.tid(),
                 r.functionId(), r.worker(), r.backend(), r.state(), r.arrival(), r.timings(), given, r.error(),
-                r.routing(), r.output()));
+                r.routing(), r.output());
+        log.add(answered);
+        return CompletableFuture.completedFuture(answered);
     }
 
     @Override
@@ -140,7 +144,32 @@ public final class FakeWorker implements WorkerService {
         }
         String id = tid == null || tid.isEmpty() ? "worker-1-8" : tid;
         async.put(id, record(id, functionId, payload));
+        log.add(async.get(id));
         return id;
+    }
+
+    @Override
+    public synchronized List<InvocationRecord> activations(dev.vireo.api.worker.ActivationQuery q) {
+        calls.add("activations " + q);
+        List<InvocationRecord> out = new java.util.ArrayList<>();
+        for (int i = log.size() - 1; i >= 0 && out.size() < q.limit(); i--) {
+            InvocationRecord r = log.get(i);
+            if (q.matches(r.functionId(), r.arrival(), r.error().isPresent())) {
+                out.add(r);
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public synchronized InvocationRecord activation(String tid) {
+        calls.add("activation " + tid);
+        for (int i = log.size() - 1; i >= 0; i--) {
+            if (log.get(i).tid().equals(tid)) {
+                return log.get(i);
+            }
+        }
+        throw new WorkerException(ErrorKind.UNKNOWN_FUNCTION, "activation " + tid + " is not in the log");
     }
 
     @Override

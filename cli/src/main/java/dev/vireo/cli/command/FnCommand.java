@@ -15,6 +15,7 @@ import picocli.CommandLine.Spec;
 /** {@code vireo fn ...}: functions on a running worker (its HTTP API). */
 @Command(name = "fn", description = "Register, list, invoke and unregister functions on a running worker.",
         subcommands = {FnCommand.Register.class, FnCommand.ListFunctions.class, FnCommand.Invoke.class,
+            FnCommand.Activations.class, FnCommand.Logs.class,
             FnCommand.InvokeAsync.class, FnCommand.Result.class, FnCommand.Prewarm.class, FnCommand.Estimate.class,
             FnCommand.Unregister.class, FnCommand.Try.class})
 public final class FnCommand {
@@ -165,6 +166,48 @@ public final class FnCommand {
         @Override
         public Integer call() throws Exception {
             return target.client().estimate(id);
+        }
+    }
+
+    @Command(name = "activations", description = {"The activation log: finished invocations, newest first, with"
+        + " outcome, timings and how much they wrote.", "fn logs ACTIVATION prints one's output; --json the records."})
+    static final class Activations implements Callable<Integer> {
+        @Mixin
+        Target target;
+
+        @Option(names = "--function", paramLabel = "ID", description = "one function's only")
+        String function;
+
+        @Option(names = "--since", paramLabel = "INSTANT", description = "arrived at or after, ISO-8601 (2026-12-01T03:00:00Z)")
+        String since;
+
+        @Option(names = "--until", paramLabel = "INSTANT", description = "arrived before, ISO-8601")
+        String until;
+
+        @Option(names = "--status", paramLabel = "any|success|error", description = "outcome (default: any)")
+        String status;
+
+        @Option(names = "--limit", paramLabel = "N", description = "at most N (1-1000, default 50)")
+        Integer limit;
+
+        @Override
+        public Integer call() throws Exception {
+            return target.client().activations(function, since, until, status, limit);
+        }
+    }
+
+    @Command(name = "logs", description = "What one activation's function wrote: its stdout here, its stderr on"
+            + " stderr (--json: the whole record).")
+    static final class Logs implements Callable<Integer> {
+        @Mixin
+        Target target;
+
+        @Parameters(index = "0", paramLabel = "ACTIVATION", description = "its transaction id (fn activations lists them)")
+        String tid;
+
+        @Override
+        public Integer call() throws Exception {
+            return target.client().logs(tid);
         }
     }
 

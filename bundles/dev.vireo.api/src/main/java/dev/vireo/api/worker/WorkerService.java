@@ -118,4 +118,31 @@ public interface WorkerService {
     default Estimate estimate(String functionId) {
         throw new WorkerException(dev.vireo.api.model.ErrorKind.INVALID_REQUEST, name() + " does not estimate");
     }
+
+    /**
+     * The activation log: records of finished invocations (result, timings, error, the function's captured stdout and
+     * stderr), newest first, as {@code query} asks. A worker keeps them for its configured retention, count and bytes
+     * ({@code activations.*} of {@code vireo.worker}).
+     *
+     * @throws WorkerException {@link dev.vireo.api.model.ErrorKind#INVALID_REQUEST} from a service that keeps none
+     *                         (the default)
+     * @since 1.5
+     */
+    default java.util.List<InvocationRecord> activations(ActivationQuery query) {
+        throw new WorkerException(dev.vireo.api.model.ErrorKind.INVALID_REQUEST, name() + " keeps no activation log"
+                + " (ask the worker that ran the invocation: its records name it)");
+    }
+
+    /**
+     * One record of the activation log by its transaction id ({@link #activations}).
+     *
+     * @throws WorkerException {@link dev.vireo.api.model.ErrorKind#UNKNOWN_FUNCTION} when the log does not hold it
+     *                         (never run here, or past the retention); as {@link #activations} from a service that
+     *                         keeps none
+     * @since 1.5
+     */
+    default InvocationRecord activation(String tid) {
+        throw new WorkerException(dev.vireo.api.model.ErrorKind.INVALID_REQUEST, name() + " keeps no activation log"
+                + " (ask the worker that ran the invocation: its records name it)");
+    }
 }

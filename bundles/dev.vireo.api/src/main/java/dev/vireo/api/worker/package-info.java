@@ -12,5 +12,5 @@
  * simulation can reproduce it.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.4.0")
+@org.osgi.annotation.versioning.Version("1.5.0")
 package dev.vireo.api.worker;

@@ -59,6 +59,7 @@ final class InvocationRunner {
     private final CpuWait cpuWait;
     private final java.util.function.Supplier<Rapl> rapl;
     private final Anatomies anatomies;
+    private final ActivationLog activations;
     /** Invocations taken out of the queue and not yet finished. */
     private final java.util.Set<Pending> running = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
     /** Invocations started so far ({@link Pending#startOrder}). */
@@ -69,8 +70,9 @@ final class InvocationRunner {
     InvocationRunner(Clock clock, TaskScheduler scheduler, WorkerLock lock, String worker, AdmissionQueue admission,
             ContainerLifecycle containers, MemoryWatch memory, Resources resources, FunctionTable functions,
             StatsBook stats, WorkerMetrics metrics, CpuWait cpuWait, Anatomies anatomies,
-            java.util.function.Supplier<Rapl> rapl) {
+            ActivationLog activations, java.util.function.Supplier<Rapl> rapl) {
         this.anatomies = anatomies;
+        this.activations = activations;
         this.clock = clock;
         this.scheduler = scheduler;
         this.lock = lock;
@@ -303,6 +305,7 @@ final class InvocationRunner {
                 p.takenNanos > 0 ? p.takenNanos : p.acquiredNanos, p.acquiredNanos, p.sentNanos,
                 stamps.writeNs(), stamps.agentInNs(), stamps.agentOutNs(), stamps.readNs(), p.doneNanos,
                 clock.nanoTime()));
+        activations.add(record);
         p.future.complete(record);
     }
 

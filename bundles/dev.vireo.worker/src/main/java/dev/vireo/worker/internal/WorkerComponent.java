@@ -40,6 +40,7 @@ public final class WorkerComponent implements WorkerService {
         this.home = context.getProperty("vireo.home");
         this.registry = registry;
         this.core = new WorkerCore(registry, clock, scheduler, WorkerOptions.of(config, home), meters);
+        core.activationLimits(activationLimits(config));
         String runDir = context.getProperty("vireo.run.dir");
         if (config.registrations_persist() && runDir != null && !runDir.isBlank()) {
             java.nio.file.Path dir = java.nio.file.Path.of(runDir, "state", "functions");
@@ -83,6 +84,16 @@ public final class WorkerComponent implements WorkerService {
     @Modified
     void modified(WorkerConfig config) {
         core.reconfigure(WorkerOptions.of(config, home));
+        core.activationLimits(activationLimits(config));
+    }
+
+    private static ActivationLog.Limits activationLimits(WorkerConfig c) {
+        if (c.activations_max() < 0 || c.activations_max_bytes() < 0 || c.activations_retention_ms() < 1_000) {
+            throw new dev.vireo.api.model.ValidationException("activations", "activations.max and"
+                    + " activations.max.bytes must be at least 0, activations.retention.ms at least 1000");
+        }
+        return new ActivationLog.Limits(c.activations_max(), c.activations_max_bytes(),
+                java.time.Duration.ofMillis(c.activations_retention_ms()));
     }
 
     @Deactivate
@@ -118,6 +129,16 @@ public final class WorkerComponent implements WorkerService {
     @Override
     public String invokeAsync(String tid, String functionId, String payload) {
         return core.invokeAsync(tid, functionId, payload);
+    }
+
+    @Override
+    public List<InvocationRecord> activations(dev.vireo.api.worker.ActivationQuery query) {
+        return core.activations(query);
+    }
+
+    @Override
+    public InvocationRecord activation(String tid) {
+        return core.activation(tid);
     }
 
     @Override

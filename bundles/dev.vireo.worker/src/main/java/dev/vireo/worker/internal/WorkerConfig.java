@@ -27,6 +27,15 @@ public @interface WorkerConfig {
     @AttributeDefinition(name = "Code roots", description = "Comma-separated absolute directories a registration's code directory must lie inside (after links and '..' are resolved); a root this host lacks allows nothing. The Vireo home (framework property vireo.home: its examples/) is always one.")
     String code_roots() default "/tmp,/var/tmp,/home,/srv,/opt";
 
+    @AttributeDefinition(name = "Activations kept", description = "The activation log (GET /activations, ./vireo fn activations) keeps at most this many records of finished invocations, with their stdout and stderr; 0 keeps none.", min = "0", max = "10000000")
+    int activations_max() default 10_000;
+
+    @AttributeDefinition(name = "Activation log size (bytes)", description = "The activation log holds at most this many bytes (results, outputs and messages counted as UTF-16, plus 512 per record); past it the oldest go.", min = "0")
+    long activations_max_bytes() default 64L * 1024 * 1024;
+
+    @AttributeDefinition(name = "Activation retention (ms)", description = "How many milliseconds a record stays in the activation log after its invocation finished.", min = "1000")
+    long activations_retention_ms() default 3_600_000;
+
     @AttributeDefinition(name = "Keep registrations", description = "Store every registration in <vireo.run.dir>/state/functions (one ID.properties each) and register them again when the worker starts (after a stop, a crash or kill -9); false: a start begins with none. Read at start. Off where the framework has no vireo.run.dir (embedded tests, the simulation).")
     boolean registrations_persist() default true;
 

@@ -66,6 +66,7 @@ final class WorkerCore implements WorkerService, AutoCloseable {
     private final AdmissionQueue admission;
     private final InvocationRunner runner;
     private final Anatomies anatomies = new Anatomies();
+    private final ActivationLog activations;
     private final StatusReport report;
     private final AutoCloseable listener;
     private final Ticker keepAliveTicker;
@@ -101,8 +102,9 @@ final class WorkerCore implements WorkerService, AutoCloseable {
         this.admission = new AdmissionQueue(registry, clock, lock, functions, stats, containers, policies, metrics,
                 () -> this.options);
         this.rapl = Rapl.of(options.raplDir());
+        this.activations = new ActivationLog(clock);
         this.runner = new InvocationRunner(clock, scheduler, lock, name, admission, containers, memory, resources,
-                functions, stats, metrics, cpuWait, anatomies, () -> rapl);
+                functions, stats, metrics, cpuWait, anatomies, activations, () -> rapl);
         this.report = new StatusReport(registry, lock, () -> this.options, admission, runner, containers, functions,
                 stats);
         this.listener = registry.addListener((point, before, after) -> {
@@ -255,6 +257,21 @@ final class WorkerCore implements WorkerService, AutoCloseable {
             async.release(id);
             throw e;
         }
+    }
+
+    @Override
+    public List<InvocationRecord> activations(dev.vireo.api.worker.ActivationQuery query) {
+        return activations.list(query);
+    }
+
+    @Override
+    public InvocationRecord activation(String tid) {
+        return activations.get(tid);
+    }
+
+    /** How much the activation log keeps from now on. */
+    void activationLimits(ActivationLog.Limits limits) {
+        activations.limits(limits);
     }
 
     @Override

@@ -274,6 +274,39 @@ final class WorkerGrpcService extends WorkerGrpc.WorkerImplBase {
     }
 
     @Override
+    public void activations(dev.vireo.grpc.v1.ActivationsRequest request,
+            StreamObserver<dev.vireo.grpc.v1.ActivationsReply> out) {
+        answer(out, () -> {
+            // 0 is proto3's "not set": the default, as an HTTP request without limit; else the same check
+            dev.vireo.api.worker.ActivationQuery query;
+            try {
+                query = dev.vireo.api.worker.ActivationQuery.of(request.getFunctionId(), request.getSince(),
+                        request.getUntil(), request.getStatus(), request.getLimit() == 0 ? null
+                                : Integer.toString(request.getLimit()));
+            } catch (dev.vireo.api.model.ValidationException e) {
+                if (!e.field().equals("function")) {
+                    throw e;
+                }
+                throw new dev.vireo.api.model.ValidationException("function_id", e.getMessage()
+                        .substring(e.getMessage().indexOf(' ') + 1)); // this API spells it function_id
+            }
+            var b = dev.vireo.grpc.v1.ActivationsReply.newBuilder();
+            worker.activations(query).forEach(r -> b.addActivations(Messages.reply(Results.checked(r), true)));
+            return b.build();
+        });
+    }
+
+    @Override
+    public void activation(dev.vireo.grpc.v1.ActivationRequest request, StreamObserver<InvokeReply> out) {
+        answer(out, () -> {
+            if (request.getId().isEmpty()) {
+                throw new dev.vireo.api.model.ValidationException("id", "is empty: name an activation's transaction id");
+            }
+            return Messages.reply(Results.checked(worker.activation(request.getId())), true);
+        });
+    }
+
+    @Override
     public void settings(dev.vireo.grpc.v1.SettingsRequest request,
             StreamObserver<dev.vireo.grpc.v1.NodeSettings> out) {
         answer(out, () -> Messages.settings(worker.settings()));

@@ -233,6 +233,38 @@ class GrpcEndToEndTest {
     }
 
     @Test
+    void theActivationLogCrossesTheWireAndBadQueriesNameTheirField() throws Exception {
+        remote.register(HELLO);
+        await(remote.invoke("a-1", "hello-1", "{\"n\":1}"));
+        await(remote.invoke("a-2", "hello-1", "{\"raise\":1}"));
+        var all = rawStub().activations(dev.vireo.grpc.v1.ActivationsRequest.getDefaultInstance());
+        assertEquals(List.of("a-2", "a-1"), all.getActivationsList().stream().map(dev.vireo.grpc.v1.InvokeReply::getTid).toList());
+        assertEquals("USER_ERROR", all.getActivations(0).getError().getKind());
+        var ok = rawStub().activations(dev.vireo.grpc.v1.ActivationsRequest.newBuilder().setStatus("success")
+                .setFunctionId("hello-1").setLimit(5).build());
+        assertEquals(List.of("a-1"), ok.getActivationsList().stream().map(dev.vireo.grpc.v1.InvokeReply::getTid).toList());
+        assertTrue(ok.getActivations(0).hasRecord(), "each as an enhanced reply");
+        assertEquals("a-1", rawStub().activation(dev.vireo.grpc.v1.ActivationRequest.newBuilder().setId("a-1").build())
+                .getTid());
+        StatusRuntimeException missing = assertThrows(StatusRuntimeException.class, () -> rawStub().activation(
+                dev.vireo.grpc.v1.ActivationRequest.newBuilder().setId("nope").build()));
+        assertEquals(Status.Code.NOT_FOUND, missing.getStatus().getCode());
+        // the same checks and words as HTTP's GET /activations, each naming the field as this API spells it
+        for (var bad : List.of(
+                java.util.Map.entry(dev.vireo.grpc.v1.ActivationsRequest.newBuilder().setLimit(1001), "limit"),
+                java.util.Map.entry(dev.vireo.grpc.v1.ActivationsRequest.newBuilder().setStatus("failed"), "status"),
+                java.util.Map.entry(dev.vireo.grpc.v1.ActivationsRequest.newBuilder().setSince("today"), "since"),
+                java.util.Map.entry(dev.vireo.grpc.v1.ActivationsRequest.newBuilder().setFunctionId("f".repeat(101)),
+                        "function_id"))) {
+            StatusRuntimeException e = refused(() -> rawStub().activations(bad.getKey().build()));
+            assertEquals(bad.getValue(), e.getTrailers().get(Messages.ERROR_FIELD), e.toString());
+        }
+        StatusRuntimeException noId = refused(() -> rawStub().activation(
+                dev.vireo.grpc.v1.ActivationRequest.getDefaultInstance()));
+        assertEquals("id", noId.getTrailers().get(Messages.ERROR_FIELD));
+    }
+
+    @Test
     void settingsCrossTheWireWithTheirWorkers() {
         WorkerException none = assertThrows(WorkerException.class, () -> remote.settings());
         assertEquals(ErrorKind.INVALID_REQUEST, none.kind(), "a node that cannot tell says so");

@@ -293,6 +293,9 @@ public final class HttpApi {
             case "dags" -> {
                 return dagRoutes.route(ex, method, parts, body);
             }
+            case "activations" -> {
+                return activations(ex, method, parts);
+            }
             case "invocations" -> {
                 only(method, "GET");
                 if (parts.length != 2) {
@@ -309,9 +312,40 @@ public final class HttpApi {
             }
             default -> throw new HttpError(404, "NOT_FOUND", "no such endpoint: " + method + " " + path
                     + "; endpoints: /health, /status, /settings, /policies/{point}, /functions, /functions/{id}/invoke, /functions/{id}/invoke-async,"
-                    + " /functions/{id}/prewarm, /invocations/{id}, /metrics" + (dags == null ? "" : ", /dags")
+                    + " /functions/{id}/prewarm, /invocations/{id}, /activations, /activations/{id}, /metrics" + (dags == null ? "" : ", /dags")
                     + (cluster == null ? "" : ", /workers"));
         }
+    }
+
+    /**
+     * The activation log: {@code GET /activations?function=&since=&until=&status=&limit=} (newest first) and
+     * {@code GET /activations/{id}}; each record as the enhanced invocation answer has it, result text as returned.
+     */
+    private Answer activations(HttpExchange ex, String method, String[] parts) {
+        only(method, "GET");
+        if (parts.length == 2) {
+            return new Answer(200, Json.recordText(worker.activation(decode(parts[1]))) + "\n", Map.of());
+        }
+        if (parts.length != 1) {
+            throw new HttpError(404, "NOT_FOUND", "use GET /activations or GET /activations/{id}");
+        }
+        String raw = ex.getRequestURI().getRawQuery();
+        if (raw != null) {
+            for (String pair : raw.split("&")) {
+                String key = Requests.decode(pair.split("=", 2)[0]);
+                if (!pair.isEmpty() && !java.util.List.of("function", "since", "until", "status", "limit").contains(key)) {
+                    throw new dev.vireo.api.model.ValidationException(key, "is not a parameter of /activations"
+                            + " (function, since, until, status, limit)");
+                }
+            }
+        }
+        java.util.List<InvocationRecord> records = worker.activations(dev.vireo.api.worker.ActivationQuery.of(
+                query(ex, "function"), query(ex, "since"), query(ex, "until"), query(ex, "status"), query(ex, "limit")));
+        StringBuilder b = new StringBuilder("{\"count\":").append(records.size()).append(",\"activations\":[");
+        for (int i = 0; i < records.size(); i++) {
+            b.append(i == 0 ? "" : ",").append(Json.recordText(records.get(i)));
+        }
+        return new Answer(200, b.append("]}\n").toString(), Map.of());
     }
 
     /** The controller's workers: GET lists them, POST joins one ({"name", "address"}), DELETE /workers/{name}. */

@@ -116,6 +116,37 @@ class HttpApiTest {
     }
 
     @Test
+    void theActivationLogListsNewestFirstAndRefusesBadQueriesByName() throws Exception {
+        assertEquals(201, send("POST", "/functions", HELLO).statusCode());
+        send("POST", "/functions/hello-1/invoke", "{\"n\":1}", "X-Vireo-Tid", "h-1");
+        send("POST", "/functions/hello-1/invoke", "{\"raise\":1}", "X-Vireo-Tid", "h-2");
+        HttpResponse<String> all = send("GET", "/activations", null);
+        assertEquals(200, all.statusCode(), all.body());
+        var o = com.google.gson.JsonParser.parseString(all.body()).getAsJsonObject();
+        assertEquals(2, o.get("count").getAsInt());
+        assertEquals("h-2", o.getAsJsonArray("activations").get(0).getAsJsonObject().get("tid").getAsString());
+        assertEquals("USER_ERROR", o.getAsJsonArray("activations").get(0).getAsJsonObject().getAsJsonObject("error")
+                .get("kind").getAsString());
+        var ok = com.google.gson.JsonParser.parseString(send("GET",
+                "/activations?function=hello-1&status=success&limit=5", null).body()).getAsJsonObject();
+        assertEquals(1, ok.get("count").getAsInt());
+        HttpResponse<String> one = send("GET", "/activations/h-1", null);
+        assertEquals(200, one.statusCode());
+        assertEquals("h-1", com.google.gson.JsonParser.parseString(one.body()).getAsJsonObject().get("tid").getAsString());
+        assertEquals(404, send("GET", "/activations/nope", null).statusCode());
+        assertEquals(405, send("POST", "/activations", "{}").statusCode());
+        for (var bad : java.util.Map.of("?limit=1001", "limit: 1001 must be 1-1000",
+                "?status=failed", "status: 'failed' is not one of any, success, error",
+                "?since=today", "since: 'today' is not an ISO-8601 instant (e.g. 2026-12-01T03:00:00Z)",
+                "?limit=ten", "limit: 'ten' is not an integer (1-1000)",
+                "?fn=hello-1", "fn: is not a parameter of /activations (function, since, until, status, limit)").entrySet()) {
+            HttpResponse<String> r = send("GET", "/activations" + bad.getKey(), null);
+            assertEquals(400, r.statusCode(), r.body());
+            assertTrue(r.body().contains(bad.getValue()), r.body());
+        }
+    }
+
+    @Test
     void registerAnswers201WithTheSpecAsTheWorkerRegisteredIt() throws Exception {
         HttpResponse<String> r = send("POST", "/functions", HELLO);
 
