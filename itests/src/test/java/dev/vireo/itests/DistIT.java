@@ -207,6 +207,99 @@ class DistIT {
         assertTrue(py.out.contains("Ran 3 tests") && py.out.contains("\nOK") && !py.out.contains("skipped"), py.out);
     }
 
+    /**
+     * The container images of ./vireo dist --image, loaded into a private dockerd (root; docker.io from Debian) and run
+     * unprivileged: user 65534, every capability dropped, no new privileges, a read-only root with tmpfs for /tmp and
+     * the run folder. The sim-backend worker joins the controller, which serves an invocation.
+     */
+    @Test
+    void containerImagesOfTheControllerAndASimWorkerRunUnprivileged() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/sbin/dockerd"))
+                && "root".equals(System.getProperty("user.name")), "needs root and dockerd (docker.io)");
+        VireoScript script = new VireoScript(tmp.resolve("build-run"), Map.of(), Duration.ofMinutes(5));
+        Path out = tmp.resolve("out");
+        VireoScript.Result dist = script.run("dist", "--image", "--profile", "controller,worker", "--out", out.toString());
+        assertEquals(0, dist.code(), dist.out());
+        Path d = Files.createDirectories(tmp.resolve("docker"));
+        Path sock = d.resolve("docker.sock");
+        Process dockerd = new ProcessBuilder("dockerd", "--data-root", d.resolve("data").toString(), "--exec-root",
+                d.resolve("exec").toString(), "-H", "unix://" + sock, "--pidfile", d.resolve("pid").toString(),
+                "--iptables=false", "--ip-masq=false", "--bridge=none", "--log-level=warn")
+                .redirectErrorStream(true).redirectOutput(d.resolve("log").toFile()).start();
+        List<String> docker = List.of("docker", "-H", "unix://" + sock);
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (exec(concat(docker, "info"), Map.of(), null).code != 0) {
+                assertTrue(System.nanoTime() < deadline && dockerd.isAlive(), Files.readString(d.resolve("log")));
+                Thread.sleep(200);
+            }
+            String version = dist.out().replaceAll("(?s).*vireo-([^/ ]+)-controller\\.oci\\.tar.*", "$1");
+            for (String profile : List.of("controller", "worker")) {
+                Proc load = exec(concat(docker, "load", "-i", out.resolve("vireo-" + version + "-" + profile + ".oci.tar")
+                        .toString()), Map.of(), null);
+                assertEquals(0, load.code, load.out);
+                assertTrue(load.out.contains("Loaded image: vireo/" + profile + ":" + version.toLowerCase()), load.out);
+            }
+            int ports = freeRange(4);
+            List<String> unprivileged = List.of("run", "-d", "--network", "host", "--read-only", "--tmpfs", "/tmp",
+                    "--tmpfs", "/var/lib/vireo:uid=65534", "--cap-drop", "ALL", "--security-opt", "no-new-privileges");
+            String tag = ":" + version.toLowerCase();
+            Proc ctl = exec(concat(concat(docker, unprivileged.toArray(String[]::new)), "--name", "ctl",
+                    "vireo/controller" + tag, "controller", "-D", "vireo.http.port=" + ports, "-D",
+                    "vireo.grpc.port=" + (ports + 1)), Map.of(), null);
+            assertEquals(0, ctl.code, ctl.out);
+            Proc wk = exec(concat(concat(docker, unprivileged.toArray(String[]::new)), "--name", "wk", "vireo/worker" + tag,
+                    "worker", "-D", "vireo.backends=sim", "-D", "vireo.http.port=" + (ports + 2), "-D",
+                    "vireo.grpc.port=" + (ports + 3), "-D", "vireo.controller.url=http://127.0.0.1:" + ports), Map.of(),
+                    null);
+            assertEquals(0, wk.code, wk.out);
+            HttpClient client = HttpClient.newHttpClient();
+            String base = "http://127.0.0.1:" + ports;
+            String workers = "";
+            while (!workers.contains("\"healthy\":true")) {
+                assertTrue(System.nanoTime() < deadline + TimeUnit.SECONDS.toNanos(60), "the worker did not join: "
+                        + workers + exec(concat(docker, "logs", "wk"), Map.of(), null).out);
+                Thread.sleep(250);
+                try {
+                    workers = client.send(HttpRequest.newBuilder(URI.create(base + "/workers")).build(),
+                            HttpResponse.BodyHandlers.ofString()).body();
+                } catch (IOException notYet) {
+                    workers = "";
+                }
+            }
+            HttpResponse<String> reg = client.send(HttpRequest.newBuilder(URI.create(base + "/functions"))
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"hello\",\"image\":\"sim/hello\","
+                            + "\"transport\":\"sim\",\"cpus\":0.1}")).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(201, reg.statusCode(), reg.body());
+            HttpResponse<String> inv = client.send(HttpRequest.newBuilder(URI.create(base + "/functions/hello-1/invoke"))
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"a\":1}")).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, inv.statusCode(), inv.body());
+            assertEquals("{\"echo\":{\"a\":1}}", inv.body());
+            Proc user = exec(concat(docker, "inspect", "-f", "{{.Config.User}} {{.HostConfig.ReadonlyRootfs}}", "wk"),
+                    Map.of(), null);
+            assertEquals("65534:65534 true", user.out.strip());
+        } finally {
+            exec(concat(docker, "rm", "-f", "ctl", "wk"), Map.of(), null);
+            dockerd.destroy();
+            if (!dockerd.waitFor(30, TimeUnit.SECONDS)) {
+                dockerd.destroyForcibly();
+            }
+            // dockerd leaves its default network namespace mounted under its exec root
+            List<String> mounts = new ArrayList<>(Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
+                    .map(l -> l.split(" ")[4]).filter(m -> m.startsWith(d.toString())).toList());
+            java.util.Collections.reverse(mounts);
+            for (String m : mounts) {
+                exec(List.of("umount", "-l", m), Map.of(), null);
+            }
+        }
+    }
+
+    private static List<String> concat(List<String> head, String... tail) {
+        List<String> all = new ArrayList<>(head);
+        all.addAll(List.of(tail));
+        return all;
+    }
+
     /** The first of {@code n} consecutive free ports. */
     private static int freeRange(int n) throws IOException {
         for (int base = 20_000 + (int) (ProcessHandle.current().pid() % 5_000); base < 60_000; base += n) {

@@ -29,6 +29,10 @@ public final class DistCommand implements Callable<Integer> {
             + " Ansible roles install; bin/vireo's default profile is then all-in-one)")
     boolean together;
 
+    @Option(names = "--image", description = "also a container image of each profile (dist/vireo-VERSION-PROFILE.oci.tar:"
+            + " docker load or ctr import; runs unprivileged, a worker on the simulated backend)")
+    boolean image;
+
     @Option(names = "--prefix", paramLabel = "DIR", defaultValue = "/opt/vireo",
             description = "where it will be installed: the systemd unit's paths (default: ${DEFAULT-VALUE})")
     Path prefix;
@@ -42,7 +46,7 @@ public final class DistCommand implements Callable<Integer> {
         profiles.forEach(Instance::checkProfile);
         Home home = Home.detect();
         Path dir = out != null ? out.toAbsolutePath() : home.dir().resolve("dist");
-        List<Path> made = new Distribution(home, new Distribution.Options(profiles, dir, prefix, state, runtime, together)).build();
+        List<Path> made = new Distribution(home, new Distribution.Options(profiles, dir, prefix, state, runtime, together, image)).build();
         for (Path p : made) {
             System.out.printf("vireo: %s (%.1f MB)%n", p, Files.size(p) / 1e6);
         }

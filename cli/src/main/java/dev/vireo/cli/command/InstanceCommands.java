@@ -21,9 +21,13 @@ public final class InstanceCommands {
                 description = "all-in-one, worker or controller (default: ${DEFAULT-VALUE})")
         String profile;
 
+        @Option(names = "-D", paramLabel = "KEY=VALUE", description = "a framework property of this instance (as start's)")
+        java.util.Map<String, String> properties = new java.util.LinkedHashMap<>();
+
         @Override
         public Integer call() throws Exception {
             Instance in = new Instance(Home.detect(), profile, profile);
+            apply(in, properties);
             System.err.println("vireo: " + profile + " in the foreground; administer it with ./vireo console " + profile
                     + "; Ctrl-C stops it");
             return in.runForeground();
@@ -61,17 +65,22 @@ public final class InstanceCommands {
             if (grpcPort != null) {
                 in.property("vireo.grpc.port", grpcPort.toString());
             }
-            for (var e : properties.entrySet()) {
-                if (!e.getKey().matches("[A-Za-z][A-Za-z0-9._-]{0,127}") || e.getValue().contains("\n")) {
-                    throw new CliException(CliException.USAGE, "-D " + e.getKey() + ": a property name is letters,"
-                            + " digits, '.', '_' and '-', and its value one line");
-                }
-                in.property(e.getKey(), e.getValue());
-            }
+            apply(in, properties);
             long ms = in.start(Instance.startTimeout());
             System.out.println("vireo: " + in.name() + " started (pid " + in.process().map(ProcessHandle::pid).orElse(-1L)
                     + ", " + ms + " ms to ready); log: " + in.log());
             return 0;
+        }
+    }
+
+    /** Checks and sets {@code -D} framework properties on an instance. */
+    static void apply(Instance in, java.util.Map<String, String> properties) {
+        for (var e : properties.entrySet()) {
+            if (!e.getKey().matches("[A-Za-z][A-Za-z0-9._-]{0,127}") || e.getValue().contains("\n")) {
+                throw new CliException(CliException.USAGE, "-D " + e.getKey() + ": a property name is letters,"
+                        + " digits, '.', '_' and '-', and its value one line");
+            }
+            in.property(e.getKey(), e.getValue());
         }
     }
 

@@ -58,8 +58,10 @@ public final class Distribution {
      * @param state    the folder of the instances' run folders (the unit's {@code VIREO_RUN_DIR})
      * @param runtime  whether to carry a runtime linked from the JDK that runs this command
      * @param together one tarball {@code vireo-VERSION.tar.gz} with every profile, instead of one each
+     * @param image    also a container image archive per profile ({@link NodeImage}; it carries the runtime)
      */
-    public record Options(List<String> profiles, Path out, Path prefix, Path state, boolean runtime, boolean together) {
+    public record Options(List<String> profiles, Path out, Path prefix, Path state, boolean runtime, boolean together,
+            boolean image) {
         public Options {
             profiles = List.copyOf(profiles);
             if (!prefix.isAbsolute() || !state.isAbsolute()) {
@@ -95,7 +97,7 @@ public final class Distribution {
     /** Writes one tarball per profile; returns them. */
     public List<Path> build() throws IOException, InterruptedException {
         Files.createDirectories(options.out());
-        Path runtime = options.runtime() ? linkRuntime() : null;
+        Path runtime = options.runtime() || options.image() ? linkRuntime() : null;
         List<Path> made = new ArrayList<>();
         try {
             if (options.together()) {
@@ -106,6 +108,13 @@ public final class Distribution {
                 }
             }
             AnsibleFiles.write(home, options.out().resolve("ansible"), options.profiles(), version());
+            if (options.image()) {
+                for (String profile : options.profiles()) {
+                    made.add(NodeImage.write(options.out(), profile, version(), entries(profile), runtime,
+                            Map.of("VERSION", ("vireo " + version() + "\nprofile " + profile + "\nruntime bundled\n")
+                                    .getBytes(StandardCharsets.UTF_8))));
+                }
+            }
         } finally {
             if (runtime != null) {
                 Trees.delete(runtime.getParent());
