@@ -72,6 +72,10 @@ class DeployTest(unittest.TestCase):
         with self.assertRaises(vireo_ansible.DeployError) as e:
             vireo_ansible.deploy(dist=DIST, workers=1, base_port=PORT, vireo_config={"vireo.wroker": {"x": 1}}, **paths())
         self.assertIn("no pid 'vireo.wroker' in this distribution", str(e.exception))
+        with self.assertRaises(vireo_ansible.DeployError) as e:
+            vireo_ansible.deploy(dist=DIST, workers=1, base_port=PORT, vireo_properties={"x": "$(touch /tmp/pwn)"},
+                                 **paths())
+        self.assertIn("$(touch /tmp/pwn): in vireo_properties and vireo_java_opts use letters", str(e.exception))
         self.assertFalse(os.path.exists(os.path.join(ROOT, "opt")), "nothing was installed")
 
     def test_3_a_controller_and_two_workers_serve_and_tear_down(self):

@@ -82,8 +82,7 @@ def _run(action, playbook, *, dist, workers, hosts, base_port, private_data_dir,
     data = private_data_dir or tempfile.mkdtemp(prefix="vireo-ansible-")
     try:
         r = ansible_runner.run(private_data_dir=data, playbook=os.path.join(PLAYBOOKS, playbook), inventory=inv,
-                               extravars=extravars, quiet=quiet, envvars={"ANSIBLE_ROLES_PATH": os.path.join(PLAYBOOKS, "roles"),
-                                                                        "ANSIBLE_HOST_KEY_CHECKING": "False"})
+                               extravars=extravars, quiet=quiet, envvars={"ANSIBLE_ROLES_PATH": os.path.join(PLAYBOOKS, "roles")})
         if r.rc != 0 or r.status != "successful":
             messages = []
             for e in r.events:

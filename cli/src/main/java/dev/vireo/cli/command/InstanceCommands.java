@@ -76,9 +76,9 @@ public final class InstanceCommands {
     /** Checks and sets {@code -D} framework properties on an instance. */
     static void apply(Instance in, java.util.Map<String, String> properties) {
         for (var e : properties.entrySet()) {
-            if (!e.getKey().matches("[A-Za-z][A-Za-z0-9._-]{0,127}") || e.getValue().contains("\n")) {
+            if (!e.getKey().matches("[A-Za-z][A-Za-z0-9._-]{0,127}") || !e.getValue().matches("[^\\\\\\r\\n]*")) {
                 throw new CliException(CliException.USAGE, "-D " + e.getKey() + ": a property name is letters,"
-                        + " digits, '.', '_' and '-', and its value one line");
+                        + " digits, '.', '_' and '-', and its value one line without backslashes");
             }
             in.property(e.getKey(), e.getValue());
         }

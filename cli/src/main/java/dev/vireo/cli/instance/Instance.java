@@ -191,8 +191,11 @@ public final class Instance {
             return Optional.empty();
         }
         try {
+            // a pid the file names may have gone to another process since (a reboot): ours has our run folder in its
+            // command line (-Dfelix.config.properties=file:RUN/config.properties)
             Optional<ProcessHandle> p = ProcessHandle.of(Long.parseLong(Files.readString(f).trim()))
-                    .filter(ProcessHandle::isAlive);
+                    .filter(ProcessHandle::isAlive)
+                    .filter(h -> h.info().commandLine().map(c -> c.contains(dir.toString())).orElse(true));
             if (p.isEmpty()) {
                 Files.deleteIfExists(f);
             }
@@ -228,6 +231,9 @@ public final class Instance {
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
         Files.writeString(dir.resolve("vireo.pid"), p.pid() + "\n");
         String where = inherit ? "the output above" : log().toString();
+        if (inherit) {
+            Files.deleteIfExists(log()); // an old run's file is not this start's log
+        }
         long deadline = System.nanoTime() + timeout.toNanos();
         Path ready = dir.resolve("ready");
         while (!Files.exists(ready)) {
@@ -270,7 +276,13 @@ public final class Instance {
         }
     }
 
-    /** Stops the instance (TERM, then KILL after 30 s); false if it was not running. */
+    /**
+     * How long a stop waits before it kills: the two APIs drain in turn (drain.ms, 10 s each by default), then the
+     * worker removes its containers.
+     */
+    static final Duration STOP_GRACE = Duration.ofSeconds(60);
+
+    /** Stops the instance (TERM, then KILL after {@link #STOP_GRACE}); false if it was not running. */
     public boolean stop() throws IOException, InterruptedException {
         Optional<ProcessHandle> p = process();
         if (p.isEmpty()) {
@@ -278,12 +290,13 @@ public final class Instance {
         }
         ProcessHandle h = p.get();
         h.destroy();
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        long deadline = System.nanoTime() + STOP_GRACE.toNanos();
         while (h.isAlive() && System.nanoTime() < deadline) {
             Thread.sleep(50);
         }
         if (h.isAlive()) {
-            System.err.println("vireo: " + name + " (pid " + h.pid() + ") did not stop in 30 s; killing it");
+            System.err.println("vireo: " + name + " (pid " + h.pid() + ") did not stop in " + STOP_GRACE.toSeconds()
+                    + " s; killing it");
             h.destroyForcibly();
             h.onExit().join();
         }

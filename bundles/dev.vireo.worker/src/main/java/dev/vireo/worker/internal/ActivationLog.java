@@ -72,7 +72,8 @@ final class ActivationLog {
             trim(clock.nanoTime());
             Iterator<Entry> it = order.descendingIterator();
             while (it.hasNext() && out.size() < q.limit()) {
-                InvocationRecord r = it.next().record();
+                // a result that is not JSON is shown as the APIs show it live: a user error saying so
+                InvocationRecord r = dev.vireo.api.validation.Results.checked(it.next().record());
                 if (q.matches(r.functionId(), r.arrival(), r.error().isPresent())) {
                     out.add(r);
                 }
@@ -86,7 +87,7 @@ final class ActivationLog {
             trim(clock.nanoTime());
             Entry e = byTid.get(tid);
             if (e != null) {
-                return e.record();
+                return dev.vireo.api.validation.Results.checked(e.record());
             }
         }
         throw new WorkerException(ErrorKind.UNKNOWN_FUNCTION, "activation " + tid + " is not in the log (never run"

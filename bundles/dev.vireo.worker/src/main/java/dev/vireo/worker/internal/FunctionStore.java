@@ -70,14 +70,18 @@ final class FunctionStore {
         StringWriter text = new StringWriter();
         p.store(text, "registration of " + spec.id() + " (the worker registers it again at start)");
         Path file = file(spec.id());
-        Path tmp = dir.resolve("." + spec.id() + SUFFIX + ".tmp");
-        try (OutputStream out = Files.newOutputStream(tmp)) {
-            out.write(text.toString().getBytes(StandardCharsets.ISO_8859_1));
+        Path tmp = Files.createTempFile(dir, "." + spec.id() + "-", ".tmp"); // its own: saves never share one
+        try {
+            try (OutputStream out = Files.newOutputStream(tmp)) {
+                out.write(text.toString().getBytes(StandardCharsets.ISO_8859_1));
+            }
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                ch.force(true);
+            }
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
         }
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-            ch.force(true);
-        }
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         syncDir();
     }
 

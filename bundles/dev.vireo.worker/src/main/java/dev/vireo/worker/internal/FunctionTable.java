@@ -122,6 +122,11 @@ final class FunctionTable {
         return r;
     }
 
+    /** Whether the function has a registration now. */
+    boolean has(String functionId) {
+        return functions.containsKey(functionId);
+    }
+
     /** Whether the registration is still its function's current one (not unregistered, not replaced). */
     boolean current(Registration r) {
         return functions.get(r.id()) == r;

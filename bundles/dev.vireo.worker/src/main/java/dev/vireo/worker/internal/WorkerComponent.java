@@ -39,8 +39,9 @@ public final class WorkerComponent implements WorkerService {
             @Reference io.micrometer.core.instrument.MeterRegistry meters, WorkerConfig config) {
         this.home = context.getProperty("vireo.home");
         this.registry = registry;
+        ActivationLog.Limits limits = activationLimits(config); // checked before anything starts
         this.core = new WorkerCore(registry, clock, scheduler, WorkerOptions.of(config, home), meters);
-        core.activationLimits(activationLimits(config));
+        core.activationLimits(limits);
         String runDir = context.getProperty("vireo.run.dir");
         if (config.registrations_persist() && runDir != null && !runDir.isBlank()) {
             java.nio.file.Path dir = java.nio.file.Path.of(runDir, "state", "functions");

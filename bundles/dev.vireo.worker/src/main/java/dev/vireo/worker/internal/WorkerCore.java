@@ -76,6 +76,8 @@ final class WorkerCore implements WorkerService, AutoCloseable {
     /** Where registrations are kept across restarts; null: nowhere (tests, the simulation). */
     private volatile FunctionStore store;
     private volatile Restorer restorer;
+    /** Held while the function table and the stored files change together (register, unregister). */
+    private final Object storeLock = new Object();
 
     WorkerCore(PluginRegistry registry, Clock clock, TaskScheduler scheduler, WorkerOptions options,
             MeterRegistry meters) {
@@ -110,7 +112,7 @@ final class WorkerCore implements WorkerService, AutoCloseable {
         this.listener = registry.addListener((point, before, after) -> {
             Restorer r = restorer;
             if (r != null) {
-                r.attempt();
+                scheduler.execute(r::attempt); // not under the registry's lock: a restore may take a while
             }
             if (point == ExtensionPoint.QUEUE) {
                 swapQueue();
@@ -152,12 +154,22 @@ final class WorkerCore implements WorkerService, AutoCloseable {
         Registration r = add(spec);
         FunctionStore s = store;
         if (s != null) {
-            try {
-                s.save(r.spec());
-            } catch (java.io.IOException | RuntimeException e) {
-                functions.remove(r.id());
-                throw new WorkerException(ErrorKind.INTERNAL, "function " + r.id() + " is not registered: it could not"
-                        + " be stored for restarts in " + s.dir() + " (" + e.getMessage() + ")");
+            // the table and the files change together: an unregistration racing this one cannot leave a file behind
+            synchronized (storeLock) {
+                if (!functions.current(r)) {
+                    return r.spec(); // unregistered (or replaced) already: nothing of it to keep
+                }
+                try {
+                    s.save(r.spec());
+                } catch (java.io.IOException | RuntimeException e) {
+                    unregister(r.id());
+                    throw new WorkerException(ErrorKind.INTERNAL, "function " + r.id() + " is not registered: it could"
+                            + " not be stored for restarts in " + s.dir() + " (" + e.getMessage() + ")");
+                }
+            }
+            Restorer waiting = restorer;
+            if (waiting != null) {
+                waiting.forget(r.id()); // an older stored registration of this id waits no more: this one replaced it
             }
         }
         return r.spec();
@@ -193,13 +205,16 @@ final class WorkerCore implements WorkerService, AutoCloseable {
     @Override
     public void unregister(String functionId) {
         Restorer waiting = restorer;
-        if (waiting != null && waiting.forget(functionId)) {
+        Registration gone;
+        synchronized (storeLock) {
+            if (waiting != null && waiting.forget(functionId) && !functions.has(functionId)) {
+                forgetStored(functionId);
+                LOG.log(Level.INFO, "unregistered " + functionId + " before it was registered again after the restart");
+                return;
+            }
+            gone = functions.remove(functionId); // first: what checks it under the lock from now sees it gone
             forgetStored(functionId);
-            LOG.log(Level.INFO, "unregistered " + functionId + " before it was registered again after the restart");
-            return;
         }
-        Registration gone = functions.remove(functionId); // first: what checks it under the lock from now sees it gone
-        forgetStored(functionId);
         List<Container> idle;
         List<Pending> cancelled;
         lock.lock();

@@ -133,6 +133,29 @@ class RegistrationStoreTest {
     }
 
     @Test
+    void aRegistrationThroughTheApiReplacesOneStillWaitingAndUnregisteringThenRemovesIt() throws Exception {
+        WorkerCore first = worker();
+        registry.put(ContainerBackend.class, "late", backend);
+        first.register(fn("f", "late"));
+        first.close();
+        registry.remove(ContainerBackend.class, "late");
+
+        WorkerCore second = worker();
+        time.runFor(Duration.ofSeconds(2)); // f waits for its backend
+        second.register(fn("f", "fake")); // the API registers f on another backend meanwhile
+        assertEquals("fake", second.functions().get(0).backend());
+        registry.put(ContainerBackend.class, "late", backend);
+        time.runFor(Duration.ofSeconds(2)); // the stored one no longer waits: it must not come back
+        assertEquals("fake", second.functions().get(0).backend());
+        second.unregister("f-2.0");
+        assertEquals(List.of(), second.functions(), "unregistered from the table, not only from the waiting ones");
+        assertFalse(Files.exists(dir.resolve("state/functions/f-2.0.properties")));
+        WorkerCore third = worker();
+        time.runFor(Duration.ofSeconds(2));
+        assertEquals(List.of(), third.functions());
+    }
+
+    @Test
     void aRegistrationThatCannotBeStoredIsRefusedAndLeavesNothingBehind() throws Exception {
         WorkerCore w = worker();
         Path functions = dir.resolve("state/functions");
@@ -143,5 +166,19 @@ class RegistrationStoreTest {
         assertTrue(e.getMessage().startsWith("function x-2.0 is not registered: it could not be stored for restarts in "),
                 e.getMessage());
         assertEquals(List.of(), w.functions());
+        Files.delete(functions);
+        Files.createDirectories(functions);
+        functions.toFile().setWritable(false);
+        try {
+            if (!Files.isWritable(functions)) { // root writes anyway
+                assertEquals(ErrorKind.INTERNAL, assertThrows(WorkerException.class, () -> w.register(fn("y", "fake")))
+                        .kind());
+            }
+        } finally {
+            functions.toFile().setWritable(true);
+        }
+        try (var files = Files.list(functions)) {
+            assertEquals(List.of(), files.toList(), "no temporary file is left by a failed save");
+        }
     }
 }

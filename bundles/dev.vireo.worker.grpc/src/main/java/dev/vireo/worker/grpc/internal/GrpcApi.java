@@ -51,7 +51,7 @@ public final class GrpcApi {
         String auth_token() default "";
 
         @AttributeDefinition(name = "Drain (ms)", description = "At stop (vireo stop, systemd's stop, a TERM): how many milliseconds calls in progress (an invocation waiting for its function) may take to be answered after the API stops taking new ones; then they are cancelled. 0 cancels them at once.", min = "0", max = "600000")
-        long drain_ms() default 25_000;
+        long drain_ms() default 10_000;
     }
 
     private final Server server;

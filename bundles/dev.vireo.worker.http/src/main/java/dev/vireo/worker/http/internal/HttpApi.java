@@ -84,7 +84,7 @@ public final class HttpApi {
         String auth_token() default "";
 
         @AttributeDefinition(name = "Drain (ms)", description = "At stop (vireo stop, systemd's stop, a TERM): how many milliseconds requests in progress (an invocation waiting for its function) may take to be answered after the API stops taking new ones; then their connections are closed. The JDK's server rounds it up to a multiple of 1000; 0 closes them at once.", min = "0", max = "600000")
-        long drain_ms() default 25_000;
+        long drain_ms() default 10_000;
     }
 
     private final WorkerService worker;
@@ -324,7 +324,8 @@ public final class HttpApi {
     private Answer activations(HttpExchange ex, String method, String[] parts) {
         only(method, "GET");
         if (parts.length == 2) {
-            return new Answer(200, Json.recordText(worker.activation(decode(parts[1]))) + "\n", Map.of());
+            return new Answer(200, Json.recordText(Results.checked(worker.activation(decode(parts[1])))) + "\n",
+                    Map.of());
         }
         if (parts.length != 1) {
             throw new HttpError(404, "NOT_FOUND", "use GET /activations or GET /activations/{id}");
@@ -343,7 +344,7 @@ public final class HttpApi {
                 query(ex, "function"), query(ex, "since"), query(ex, "until"), query(ex, "status"), query(ex, "limit")));
         StringBuilder b = new StringBuilder("{\"count\":").append(records.size()).append(",\"activations\":[");
         for (int i = 0; i < records.size(); i++) {
-            b.append(i == 0 ? "" : ",").append(Json.recordText(records.get(i)));
+            b.append(i == 0 ? "" : ",").append(Json.recordText(Results.checked(records.get(i))));
         }
         return new Answer(200, b.append("]}\n").toString(), Map.of());
     }

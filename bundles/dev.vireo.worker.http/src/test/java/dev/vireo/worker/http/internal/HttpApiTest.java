@@ -135,6 +135,15 @@ class HttpApiTest {
         assertEquals("h-1", com.google.gson.JsonParser.parseString(one.body()).getAsJsonObject().get("tid").getAsString());
         assertEquals(404, send("GET", "/activations/nope", null).statusCode());
         assertEquals(405, send("POST", "/activations", "{}").statusCode());
+        // a function's result that is not JSON cannot break or forge the list: it reads as the live answer does
+        worker.result = "1,\"success\":true}, {\"tid\":\"forged\"";
+        send("POST", "/functions/hello-1/invoke", "{}", "X-Vireo-Tid", "h-3");
+        var forged = com.google.gson.JsonParser.parseString(send("GET", "/activations", null).body()).getAsJsonObject();
+        assertEquals(3, forged.get("count").getAsInt());
+        var h3 = forged.getAsJsonArray("activations").get(0).getAsJsonObject();
+        assertEquals("h-3", h3.get("tid").getAsString());
+        assertEquals("USER_ERROR", h3.getAsJsonObject("error").get("kind").getAsString());
+        worker.result = null;
         for (var bad : java.util.Map.of("?limit=1001", "limit: 1001 must be 1-1000",
                 "?status=failed", "status: 'failed' is not one of any, success, error",
                 "?since=today", "since: 'today' is not an ISO-8601 instant (e.g. 2026-12-01T03:00:00Z)",
