@@ -16,7 +16,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
 /**
@@ -49,7 +48,6 @@ public final class Distribution {
             "java.scripting", "java.security.jgss", "java.sql", "java.transaction.xa", "java.xml", "jdk.attach",
             "jdk.charsets", "jdk.crypto.ec", "jdk.httpserver", "jdk.jcmd", "jdk.jfr", "jdk.management",
             "jdk.management.agent", "jdk.net", "jdk.unsupported", "jdk.zipfs");
-    private static final long MTIME = 1_700_000_000_000L;
 
     /**
      * @param profiles the profiles to package
@@ -160,21 +158,19 @@ public final class Distribution {
         Path partial = options.out().resolve(root + ".tar.gz.part");
         try (OutputStream os = Files.newOutputStream(partial);
              GZIPOutputStream gz = new GZIPOutputStream(os, 1 << 16);
-             TarArchiveOutputStream tar = new TarArchiveOutputStream(gz)) {
-            tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-            tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+             TarArchiveOutputStream tar = TarEntries.open(gz)) {
             for (Map.Entry<String, Path> en : entries.entrySet()) {
-                putFile(tar, root + "/" + en.getKey(), en.getValue());
+                TarEntries.file(tar, root + "/" + en.getKey(), en.getValue(), Files.isExecutable(en.getValue()) ? 0755 : 0644);
             }
             if (runtime != null) {
                 Map<String, Path> rt = new LinkedHashMap<>();
                 addTree(rt, "runtime", runtime);
                 for (Map.Entry<String, Path> en : rt.entrySet()) {
-                    putFile(tar, root + "/" + en.getKey(), en.getValue());
+                    TarEntries.file(tar, root + "/" + en.getKey(), en.getValue(), Files.isExecutable(en.getValue()) ? 0755 : 0644);
                 }
             }
-            putBytes(tar, root + "/systemd/vireo@.service", unit().getBytes(StandardCharsets.UTF_8), 0644);
-            putBytes(tar, root + "/VERSION", ("vireo " + version + "\nprofile " + String.join(" ", profiles) + "\nruntime "
+            TarEntries.bytes(tar, root + "/systemd/vireo@.service", unit().getBytes(StandardCharsets.UTF_8), 0644);
+            TarEntries.bytes(tar, root + "/VERSION", ("vireo " + version + "\nprofile " + String.join(" ", profiles) + "\nruntime "
                     + (runtime != null ? "bundled (Java " + Runtime.version().feature() + ")" : "none: needs a JRE >= 21")
                     + "\n").getBytes(StandardCharsets.UTF_8), 0644);
         }
@@ -228,27 +224,4 @@ public final class Distribution {
         }
     }
 
-    private static void putFile(TarArchiveOutputStream tar, String name, Path file) throws IOException {
-        TarArchiveEntry t = new TarArchiveEntry(name);
-        t.setSize(Files.size(file));
-        t.setMode(Files.isExecutable(file) ? 0755 : 0644);
-        t.setModTime(MTIME);
-        t.setUserName("root");
-        t.setGroupName("root");
-        tar.putArchiveEntry(t);
-        Files.copy(file, tar);
-        tar.closeArchiveEntry();
-    }
-
-    private static void putBytes(TarArchiveOutputStream tar, String name, byte[] data, int mode) throws IOException {
-        TarArchiveEntry t = new TarArchiveEntry(name);
-        t.setSize(data.length);
-        t.setMode(mode);
-        t.setModTime(MTIME);
-        t.setUserName("root");
-        t.setGroupName("root");
-        tar.putArchiveEntry(t);
-        tar.write(data);
-        tar.closeArchiveEntry();
-    }
 }

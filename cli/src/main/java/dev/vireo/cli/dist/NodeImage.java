@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.stream.Stream;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
 /**
@@ -36,7 +35,6 @@ final class NodeImage {
     private static final List<String> DESKTOP = List.of("libawt_xawt.so", "libjawt.so", "libsplashscreen.so",
             "libjsound.so", "libfontmanager.so", "liblcms.so", "libawt.so", "libfreetype.so", "libmlib_image.so",
             "libjavajpeg.so");
-    private static final long MTIME = 1_700_000_000L;
 
     private NodeImage() {
     }
@@ -54,22 +52,22 @@ final class NodeImage {
         try {
             Layer system = layer(tmp.resolve("system.tar"), t -> system(t, runtime));
             Layer dist = layer(tmp.resolve("dist.tar"), t -> {
-                dir(t, "opt/", 0755);
+                TarEntries.dir(t, "opt/", 0755, 0);
                 for (Map.Entry<String, Path> e : entries.entrySet()) {
                     byte[] changed = e.getKey().startsWith("configs/vireo.worker.") ? bindAll(e.getValue()) : null;
                     if (changed != null) {
-                        bytes(t, "opt/vireo/" + e.getKey(), changed, 0644);
+                        TarEntries.bytes(t, "opt/vireo/" + e.getKey(), changed, 0644);
                     } else {
-                        file(t, "opt/vireo/" + e.getKey(), e.getValue(), Files.isExecutable(e.getValue()) ? 0755 : 0644);
+                        TarEntries.file(t, "opt/vireo/" + e.getKey(), e.getValue(), Files.isExecutable(e.getValue()) ? 0755 : 0644);
                     }
                 }
                 try (Stream<Path> s = Files.walk(runtime)) {
                     for (Path p : s.filter(Files::isRegularFile).sorted().toList()) {
-                        file(t, "opt/vireo/runtime/" + runtime.relativize(p), p, Files.isExecutable(p) ? 0755 : 0644);
+                        TarEntries.file(t, "opt/vireo/runtime/" + runtime.relativize(p), p, Files.isExecutable(p) ? 0755 : 0644);
                     }
                 }
                 for (Map.Entry<String, byte[]> g : generated.entrySet()) {
-                    bytes(t, "opt/vireo/" + g.getKey(), g.getValue(), 0644);
+                    TarEntries.bytes(t, "opt/vireo/" + g.getKey(), g.getValue(), 0644);
                 }
             });
             String tag = "vireo/" + profile + ":" + version.toLowerCase(java.util.Locale.ROOT);
@@ -91,9 +89,7 @@ final class NodeImage {
     private static Layer layer(Path file, Writer w) throws IOException, InterruptedException {
         MessageDigest md = sha256();
         try (OutputStream os = Files.newOutputStream(file); DigestOutputStream ds = new DigestOutputStream(os, md);
-             TarArchiveOutputStream t = new TarArchiveOutputStream(ds)) {
-            t.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-            t.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+             TarArchiveOutputStream t = TarEntries.open(ds)) {
             w.write(t);
         }
         return new Layer(file, "sha256:" + HexFormat.of().formatHex(md.digest()), Files.size(file));
@@ -101,19 +97,14 @@ final class NodeImage {
 
     /** The C library the runtime needs, the user, the writable folders. */
     private static void system(TarArchiveOutputStream t, Path runtime) throws IOException, InterruptedException {
-        dir(t, "etc/", 0755);
-        bytes(t, "etc/passwd", ("root:x:0:0:root:/root:/sbin/nologin\n"
+        TarEntries.dir(t, "etc/", 0755, 0);
+        TarEntries.bytes(t, "etc/passwd", ("root:x:0:0:root:/root:/sbin/nologin\n"
                 + "vireo:x:65534:65534:vireo:/tmp:/sbin/nologin\n").getBytes(StandardCharsets.UTF_8), 0644);
-        bytes(t, "etc/group", "root:x:0:\nvireo:x:65534:\n".getBytes(StandardCharsets.UTF_8), 0644);
-        dir(t, "tmp/", 01777);
-        dir(t, "var/", 0755);
-        dir(t, "var/lib/", 0755);
-        TarArchiveEntry state = new TarArchiveEntry("var/lib/vireo/");
-        state.setMode(0755);
-        state.setIds(65534, 65534);
-        state.setModTime(MTIME * 1000);
-        t.putArchiveEntry(state);
-        t.closeArchiveEntry();
+        TarEntries.bytes(t, "etc/group", "root:x:0:\nvireo:x:65534:\n".getBytes(StandardCharsets.UTF_8), 0644);
+        TarEntries.dir(t, "tmp/", 01777, 0);
+        TarEntries.dir(t, "var/", 0755, 0);
+        TarEntries.dir(t, "var/lib/", 0755, 0);
+        TarEntries.dir(t, "var/lib/vireo/", 0755, 65534);
         TreeSet<String> dirs = new TreeSet<>();
         for (String lib : hostLibraries(runtime)) {
             Path p = Path.of(lib);
@@ -123,10 +114,10 @@ final class NodeImage {
             }
             for (String d : parents) {
                 if (dirs.add(d)) {
-                    dir(t, d, 0755);
+                    TarEntries.dir(t, d, 0755, 0);
                 }
             }
-            file(t, lib.substring(1), p.toRealPath(), 0755);
+            TarEntries.file(t, lib.substring(1), p.toRealPath(), 0755);
         }
     }
 
@@ -274,20 +265,18 @@ final class NodeImage {
         dockerManifest.add(docker);
 
         Path partial = archive.resolveSibling(archive.getFileName() + ".part");
-        try (TarArchiveOutputStream t = new TarArchiveOutputStream(Files.newOutputStream(partial))) {
-            t.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-            t.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
-            bytes(t, "oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}".getBytes(StandardCharsets.UTF_8), 0644);
-            bytes(t, "index.json", index.toString().getBytes(StandardCharsets.UTF_8), 0644);
-            bytes(t, "manifest.json", dockerManifest.toString().getBytes(StandardCharsets.UTF_8), 0644);
-            dir(t, "blobs/", 0755);
-            dir(t, "blobs/sha256/", 0755);
+        try (TarArchiveOutputStream t = TarEntries.open(Files.newOutputStream(partial))) {
+            TarEntries.bytes(t, "oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}".getBytes(StandardCharsets.UTF_8), 0644);
+            TarEntries.bytes(t, "index.json", index.toString().getBytes(StandardCharsets.UTF_8), 0644);
+            TarEntries.bytes(t, "manifest.json", dockerManifest.toString().getBytes(StandardCharsets.UTF_8), 0644);
+            TarEntries.dir(t, "blobs/", 0755, 0);
+            TarEntries.dir(t, "blobs/sha256/", 0755, 0);
             for (Map.Entry<String, Object> b : blobs.entrySet()) {
                 String name = "blobs/sha256/" + b.getKey().substring(7);
                 if (b.getValue() instanceof Path p) {
-                    file(t, name, p, 0644);
+                    TarEntries.file(t, name, p, 0644);
                 } else {
-                    bytes(t, name, (byte[]) b.getValue(), 0644);
+                    TarEntries.bytes(t, name, (byte[]) b.getValue(), 0644);
                 }
             }
         }
@@ -306,31 +295,4 @@ final class NodeImage {
         return "sha256:" + HexFormat.of().formatHex(sha256().digest(data));
     }
 
-    private static void dir(TarArchiveOutputStream t, String name, int mode) throws IOException {
-        TarArchiveEntry e = new TarArchiveEntry(name);
-        e.setMode(mode);
-        e.setModTime(MTIME * 1000);
-        t.putArchiveEntry(e);
-        t.closeArchiveEntry();
-    }
-
-    private static void file(TarArchiveOutputStream t, String name, Path file, int mode) throws IOException {
-        TarArchiveEntry e = new TarArchiveEntry(name);
-        e.setSize(Files.size(file));
-        e.setMode(mode);
-        e.setModTime(MTIME * 1000);
-        t.putArchiveEntry(e);
-        Files.copy(file, t);
-        t.closeArchiveEntry();
-    }
-
-    private static void bytes(TarArchiveOutputStream t, String name, byte[] data, int mode) throws IOException {
-        TarArchiveEntry e = new TarArchiveEntry(name);
-        e.setSize(data.length);
-        e.setMode(mode);
-        e.setModTime(MTIME * 1000);
-        t.putArchiveEntry(e);
-        t.write(data);
-        t.closeArchiveEntry();
-    }
 }
