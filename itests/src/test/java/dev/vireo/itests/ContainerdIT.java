@@ -358,6 +358,14 @@ class ContainerdIT {
         assertTrue(invoke("hello-1", "{}").getSuccess());
         assertTrue(invoke("inspect-1", "{}").getSuccess());
         assertEquals(2, listContainers().size());
+        // an async result not yet collected when the worker dies
+        String asyncId = call().invokeAsync(dev.vireo.grpc.v1.InvokeRequest.newBuilder().setFunctionId("hello-1")
+                .setPayload("{\"name\":\"async\"}").setTid("kept-async-1").build()).getId();
+        long doneBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!call().result(dev.vireo.grpc.v1.ResultRequest.newBuilder().setId(asyncId).build()).getDone()
+                && System.nanoTime() < doneBy) {
+            Thread.sleep(50);
+        }
         int snapshots = snapshotKeys().size();
         List<Integer> hostServing = hostObjects();
         long pid = w.pid();
@@ -371,6 +379,9 @@ class ContainerdIT {
                 && System.nanoTime() < deadline) {
             Thread.sleep(100);
         }
+        var kept = call().result(dev.vireo.grpc.v1.ResultRequest.newBuilder().setId(asyncId).build());
+        assertTrue(kept.getDone() && kept.getReply().getResult().contains("hello, async"), "the async result outlived"
+                + " the kill: " + kept);
         InvokeReply hello = invoke("hello-1", "{}");
         assertTrue(hello.getSuccess(), "registered again after the restart: " + hello);
         assertEquals("cold", hello.getRecord().getState());

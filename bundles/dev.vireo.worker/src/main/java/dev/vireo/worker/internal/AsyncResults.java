@@ -6,6 +6,8 @@ import dev.vireo.api.time.Clock;
 import dev.vireo.api.worker.AsyncResult;
 import dev.vireo.api.worker.WorkerException;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -22,7 +24,9 @@ final class AsyncResults {
         }
     }
 
+    private static final System.Logger LOG = System.getLogger(AsyncResults.class.getName());
     private final Map<String, Entry> entries = new ConcurrentHashMap<>();
+    private volatile AsyncStore store;
     private final Clock clock;
     private volatile Duration retention;
 
@@ -44,13 +48,48 @@ final class AsyncResults {
         entries.remove(id);
     }
 
-    void track(String id, CompletableFuture<InvocationRecord> invocation) {
+    /** Keeps async invocations in {@code store} from now on ({@link AsyncStore}); null: nowhere. */
+    void store(AsyncStore next) {
+        store = next;
+    }
+
+    /** Takes back what a store held at start: each answers until its retention, counted from when it finished. */
+    void restore(List<AsyncStore.Stored> stored) {
+        long now = clock.nanoTime();
+        Instant wall = clock.now();
+        for (AsyncStore.Stored s : stored) {
+            Entry e = new Entry(CompletableFuture.completedFuture(s.record()));
+            long ago = Math.max(0, Duration.between(s.finished(), wall).toNanos());
+            e.doneNanos = now - ago == 0 ? 1 : now - ago;
+            entries.putIfAbsent(s.id(), e);
+        }
+    }
+
+    void track(String id, String functionId, CompletableFuture<InvocationRecord> invocation) {
         Entry e = entries.get(id);
+        AsyncStore s = store;
+        if (s != null) {
+            try {
+                s.accepted(id, functionId, clock.now());
+            } catch (java.io.IOException ex) {
+                LOG.log(System.Logger.Level.WARNING, "[" + id + "] async invocation not stored (" + ex.getMessage()
+                        + "): a restart before it is collected loses it");
+            }
+        }
         invocation.whenComplete((r, t) -> {
             e.doneNanos = clock.nanoTime();
             if (t != null) {
                 e.future.completeExceptionally(t);
             } else {
+                AsyncStore st = store;
+                if (st != null) {
+                    try {
+                        st.finished(r, clock.now());
+                    } catch (java.io.IOException | RuntimeException ex) {
+                        LOG.log(System.Logger.Level.WARNING, "[" + id + "] async result not stored (" + ex.getMessage()
+                                + "): a restart before it is collected loses it");
+                    }
+                }
                 e.future.complete(r);
             }
         });
@@ -71,6 +110,22 @@ final class AsyncResults {
     /** Drops results that finished longer ago than the retention. */
     void expire() {
         long now = clock.nanoTime();
-        entries.values().removeIf(e -> e.future.isDone() && e.doneNanos != 0 && now - e.doneNanos > retention.toNanos());
+        var it = entries.entrySet().iterator();
+        while (it.hasNext()) {
+            var en = it.next();
+            Entry e = en.getValue();
+            if (e.future.isDone() && e.doneNanos != 0 && now - e.doneNanos > retention.toNanos()) {
+                it.remove();
+                AsyncStore s = store;
+                if (s != null) {
+                    try {
+                        s.forget(en.getKey());
+                    } catch (java.io.IOException ex) {
+                        LOG.log(System.Logger.Level.WARNING, "[" + en.getKey() + "] expired async result not removed"
+                                + " from the store: " + ex.getMessage());
+                    }
+                }
+            }
+        }
     }
 }

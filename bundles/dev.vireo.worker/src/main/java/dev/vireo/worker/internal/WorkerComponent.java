@@ -43,14 +43,15 @@ public final class WorkerComponent implements WorkerService {
         this.core = new WorkerCore(registry, clock, scheduler, WorkerOptions.of(config, home), meters);
         core.activationLimits(limits);
         String runDir = context.getProperty("vireo.run.dir");
-        if (config.registrations_persist() && runDir != null && !runDir.isBlank()) {
-            java.nio.file.Path dir = java.nio.file.Path.of(runDir, "state", "functions");
+        if (config.state_persist() && runDir != null && !runDir.isBlank()) {
+            java.nio.file.Path dir = java.nio.file.Path.of(runDir, "state");
             try {
-                core.keepRegistrationsIn(FunctionStore.in(dir));
+                core.keepAsyncIn(new AsyncStore(dir.resolve("async")));
+                core.keepRegistrationsIn(FunctionStore.in(dir.resolve("functions")));
             } catch (java.io.IOException e) {
                 core.close();
-                throw new IllegalStateException("the worker cannot keep its registrations in " + dir + ": " + e
-                        + " (or set registrations.persist = false in vireo.worker)", e);
+                throw new IllegalStateException("the worker cannot keep its state in " + dir + ": " + e
+                        + " (or set state.persist = false in vireo.worker)", e);
             }
         }
     }

@@ -184,6 +184,21 @@ final class WorkerCore implements WorkerService, AutoCloseable {
     }
 
     /**
+     * Keeps async invocations in {@code store} from now on, and answers again for those it holds (finished ones until
+     * their retention ends, ones a stop cut off as CANCELLED). Called once, right after construction.
+     */
+    void keepAsyncIn(AsyncStore store) throws java.io.IOException {
+        List<String> problems = new ArrayList<>();
+        List<AsyncStore.Stored> stored = store.load(options.name(), problems);
+        problems.forEach(p -> LOG.log(Level.WARNING, "[restore] async result not read back: " + p));
+        async.restore(stored);
+        async.store(store);
+        if (!stored.isEmpty()) {
+            LOG.log(Level.INFO, "[restore] " + stored.size() + " async invocations answer again after the restart");
+        }
+    }
+
+    /**
      * Keeps registrations in {@code store} from now on, and registers those it holds again as soon as the kernel is
      * ready (see {@link Restorer}). Called once, right after construction.
      */
@@ -266,7 +281,7 @@ final class WorkerCore implements WorkerService, AutoCloseable {
             throw new WorkerException(ErrorKind.INVALID_REQUEST, "transaction id '" + id + "' is already in use");
         }
         try {
-            async.track(id, admit(id, functionId, payload).future);
+            async.track(id, functionId, admit(id, functionId, payload).future);
             return id;
         } catch (RuntimeException e) {
             async.release(id);

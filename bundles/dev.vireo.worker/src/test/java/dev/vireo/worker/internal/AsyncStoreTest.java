@@ -1,0 +1,101 @@
+package dev.vireo.worker.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.vireo.api.model.Compute;
+import dev.vireo.api.model.ErrorKind;
+import dev.vireo.api.model.FunctionSpec;
+import dev.vireo.api.model.InvocationRecord;
+import dev.vireo.api.spi.backend.ContainerBackend;
+import dev.vireo.api.spi.keepalive.KeepAlivePolicy;
+import dev.vireo.api.spi.queue.QueuePolicy;
+import dev.vireo.api.spi.resource.ResourceTracker;
+import dev.vireo.api.spi.transport.AgentTransport;
+import dev.vireo.api.worker.AsyncResult;
+import dev.vireo.api.worker.WorkerException;
+import dev.vireo.testkit.TestRegistry;
+import dev.vireo.testkit.VirtualTime;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Async invocations kept across restarts: finished ones answer again until their retention; cut-off ones as CANCELLED. */
+class AsyncStoreTest {
+    private final VirtualTime time = new VirtualTime();
+    private final Fakes.Backend backend = new Fakes.Backend(time);
+    private final TestRegistry registry = new TestRegistry()
+            .put(ContainerBackend.class, "fake", backend).put(AgentTransport.class, "fake", backend)
+            .put(ResourceTracker.class, "memory", new Fakes.Capacity("memory", 4096, r -> r.memoryMb()))
+            .put(QueuePolicy.class, "fifo", Fakes.FIFO).put(KeepAlivePolicy.class, "oldest", Fakes.OLDEST_IDLE);
+    private final List<WorkerCore> workers = new ArrayList<>();
+
+    @TempDir
+    Path dir;
+
+    @AfterEach
+    void close() {
+        workers.forEach(WorkerCore::close);
+    }
+
+    private WorkerCore worker() throws Exception {
+        WorkerCore w = new WorkerCore(registry, time, time, new WorkerOptions("w", 100, Duration.ofSeconds(60),
+                Duration.ofMillis(50), 1_000, Duration.ofSeconds(1), 5, List.of(dir)), Fakes.meters(),
+                () -> new HostMemory.Reading(1_000, 900));
+        workers.add(w);
+        w.keepAsyncIn(new AsyncStore(dir.resolve("state/async")));
+        w.keepRegistrationsIn(FunctionStore.in(dir.resolve("state/functions")));
+        return w;
+    }
+
+    private AsyncResult done(WorkerCore w, String id) {
+        time.runUntil(() -> w.result(id).done(), Duration.ofMinutes(1));
+        return w.result(id);
+    }
+
+    @Test
+    void aFinishedResultAnswersAgainAfterARestartUntilItsRetentionEnds() throws Exception {
+        WorkerCore first = worker();
+        first.register(new FunctionSpec("f", "1", "img", "", "", "", Compute.CPU, "fake", 128, 0.1,
+                Duration.ofSeconds(5), 1, null));
+        String id = first.invokeAsync("job:1", "f-1", "{\"k\":\"é\\n\"}");
+        InvocationRecord before = done(first, id).record().orElseThrow();
+        first.close();
+
+        time.runFor(Duration.ofSeconds(20));
+        WorkerCore second = worker();
+        AsyncResult again = second.result("job:1");
+        assertTrue(again.done());
+        assertEquals(before, again.record().orElseThrow(), "the whole record, output and timings included");
+        time.runFor(Duration.ofSeconds(41)); // 61 s after it finished: past the 60 s retention
+        assertEquals(ErrorKind.UNKNOWN_FUNCTION, assertThrows(WorkerException.class,
+                () -> second.result("job:1")).kind());
+        try (var files = Files.list(dir.resolve("state/async"))) {
+            assertEquals(List.of(), files.toList(), "an expired result leaves the store");
+        }
+    }
+
+    @Test
+    void oneAStopCutOffAnswersCancelledSayingSo() throws Exception {
+        AsyncStore store = new AsyncStore(dir.resolve("state/async"));
+        store.accepted("cut-1", "f-1", time.now()); // what a worker killed mid-call leaves behind
+        Files.writeString(dir.resolve("state/async/broken.properties"), "finished=yesterday\n");
+        WorkerCore w = worker();
+        AsyncResult r = w.result("cut-1");
+        assertTrue(r.done());
+        InvocationRecord rec = r.record().orElseThrow();
+        assertEquals(ErrorKind.CANCELLED, rec.error().orElseThrow().kind());
+        assertTrue(rec.error().orElseThrow().message().startsWith("the worker stopped before the invocation finished"),
+                rec.toString());
+        assertEquals("f-1", rec.functionId());
+        assertThrows(WorkerException.class, () -> w.result("broken"), "a file that cannot be read is skipped");
+        assertFalse(Files.exists(dir.resolve("state/async/cut-1.properties")), "read, not rewritten");
+    }
+}
