@@ -71,7 +71,7 @@ final class AsyncResults {
         if (s != null) {
             try {
                 s.accepted(id, functionId, clock.now());
-            } catch (java.io.IOException ex) {
+            } catch (java.io.IOException | RuntimeException ex) {
                 LOG.log(System.Logger.Level.WARNING, "[" + id + "] async invocation not stored (" + ex.getMessage()
                         + "): a restart before it is collected loses it");
             }
@@ -81,16 +81,17 @@ final class AsyncResults {
             if (t != null) {
                 e.future.completeExceptionally(t);
             } else {
-                AsyncStore st = store;
-                if (st != null) {
-                    try {
+                try {
+                    AsyncStore st = store;
+                    if (st != null) {
                         st.finished(r, clock.now());
-                    } catch (java.io.IOException | RuntimeException ex) {
-                        LOG.log(System.Logger.Level.WARNING, "[" + id + "] async result not stored (" + ex.getMessage()
-                                + "): a restart before it is collected loses it");
                     }
+                } catch (java.io.IOException | RuntimeException ex) {
+                    LOG.log(System.Logger.Level.WARNING, "[" + id + "] async result not stored (" + ex.getMessage()
+                            + "): a restart before it is collected loses it");
+                } finally {
+                    e.future.complete(r); // whatever the store did, the result is there for the client
                 }
-                e.future.complete(r);
             }
         });
     }
@@ -115,9 +116,8 @@ final class AsyncResults {
             var en = it.next();
             Entry e = en.getValue();
             if (e.future.isDone() && e.doneNanos != 0 && now - e.doneNanos > retention.toNanos()) {
-                it.remove();
                 AsyncStore s = store;
-                if (s != null) {
+                if (s != null) { // the files first: once the id is free, a new invocation may take it and its files
                     try {
                         s.forget(en.getKey());
                     } catch (java.io.IOException ex) {
@@ -125,6 +125,7 @@ final class AsyncResults {
                                 + " from the store: " + ex.getMessage());
                     }
                 }
+                entries.remove(en.getKey(), e);
             }
         }
     }

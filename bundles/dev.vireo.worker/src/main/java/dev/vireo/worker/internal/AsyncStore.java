@@ -8,9 +8,6 @@ import dev.vireo.api.model.Output;
 import dev.vireo.api.model.Timings;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.Reader;
-import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -81,7 +78,7 @@ final class AsyncStore {
     }
 
     /** Every stored one; a file that cannot be read is skipped and named in {@code problems}. */
-    List<Stored> load(String worker, List<String> problems) throws IOException {
+    List<Stored> load(String worker, Instant now, List<String> problems) throws IOException {
         List<Stored> out = new ArrayList<>();
         List<Path> files = new ArrayList<>();
         try (DirectoryStream<Path> all = Files.newDirectoryStream(dir)) {
@@ -98,10 +95,13 @@ final class AsyncStore {
             if (done && files.contains(dir.resolve(id + PENDING))) {
                 Files.deleteIfExists(dir.resolve(id + PENDING)); // finished: the rename came before the removal
             }
+            if (!done && Files.exists(dir.resolve(id + DONE))) {
+                continue; // finished: the worker stopped between writing its record and removing this
+            }
             Properties p = new Properties();
-            try (Reader r = Files.newBufferedReader(f, StandardCharsets.ISO_8859_1)) {
-                p.load(r);
-                out.add(done ? finished(id, p) : cutOff(id, p, worker));
+            try (java.io.InputStream in = Files.newInputStream(f)) {
+                p.load(in);
+                out.add(done ? finished(id, p) : cutOff(id, p, worker, now));
             } catch (IOException | RuntimeException e) {
                 problems.add(f + ": " + e.getMessage());
             }
@@ -127,21 +127,21 @@ final class AsyncStore {
         return new Stored(id, r, Instant.parse(p.getProperty("finished")));
     }
 
-    private static Stored cutOff(String id, Properties p, String worker) {
+    /** One the worker stopped in the middle of: done now, as CANCELLED, its retention counted from this start. */
+    private static Stored cutOff(String id, Properties p, String worker, Instant now) {
         Instant arrival = Instant.parse(p.getProperty("arrival"));
         InvocationRecord r = new InvocationRecord(id, p.getProperty("function"), worker, "", Optional.empty(), arrival,
                 Timings.NONE, "", Optional.of(InvocationError.of(ErrorKind.CANCELLED, "the worker stopped before the"
-                        + " invocation finished (it may or may not have run); send it again if it is safe to")));
-        return new Stored(id, r, arrival);
+                        + " invocation finished (it may or may not have run); send it again, with a new transaction id,"
+                        + " if it is safe to")));
+        return new Stored(id, r, now);
     }
 
     private void write(String name, Properties p) throws IOException {
-        StringWriter text = new StringWriter();
-        p.store(text, null);
         Path tmp = Files.createTempFile(dir, "~" + name, ".tmp");
         try {
             try (OutputStream out = Files.newOutputStream(tmp)) {
-                out.write(text.toString().getBytes(StandardCharsets.ISO_8859_1));
+                p.store(out, null); // ISO-8859-1 with \\uXXXX escapes: every Unicode text comes back as it was
             }
             Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } finally {

@@ -5,10 +5,7 @@ import dev.vireo.api.model.ExpectedTimings;
 import dev.vireo.api.model.FunctionSpec;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.Reader;
-import java.io.StringWriter;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,13 +64,12 @@ final class FunctionStore {
         p.setProperty("expected_cold_start_ms", Long.toString(spec.expected().coldStartMs()));
         p.setProperty("expected_warm_ms", Long.toString(spec.expected().warmMs()));
         p.setProperty("scratch_mb", Integer.toString(spec.scratchMb()));
-        StringWriter text = new StringWriter();
-        p.store(text, "registration of " + spec.id() + " (the worker registers it again at start)");
         Path file = file(spec.id());
         Path tmp = Files.createTempFile(dir, "." + spec.id() + "-", ".tmp"); // its own: saves never share one
         try {
             try (OutputStream out = Files.newOutputStream(tmp)) {
-                out.write(text.toString().getBytes(StandardCharsets.ISO_8859_1));
+                // ISO-8859-1 with \\uXXXX escapes: a code folder's name in any script comes back as it was
+                p.store(out, "registration of " + spec.id() + " (the worker registers it again at start)");
             }
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
                 ch.force(true);
@@ -101,8 +97,8 @@ final class FunctionStore {
         List<Stored> out = new ArrayList<>();
         for (Path f : files) {
             Properties p = new Properties();
-            try (Reader r = Files.newBufferedReader(f, StandardCharsets.ISO_8859_1)) {
-                p.load(r);
+            try (java.io.InputStream in = Files.newInputStream(f)) {
+                p.load(in);
                 FunctionSpec spec = new FunctionSpec(p.getProperty("name"), p.getProperty("version"),
                         p.getProperty("image"), p.getProperty("code"), p.getProperty("handler"),
                         p.getProperty("backend"), Compute.valueOf(need(p, "compute").toUpperCase(java.util.Locale.ROOT)),

@@ -189,10 +189,10 @@ final class WorkerCore implements WorkerService, AutoCloseable {
      */
     void keepAsyncIn(AsyncStore store) throws java.io.IOException {
         List<String> problems = new ArrayList<>();
-        List<AsyncStore.Stored> stored = store.load(options.name(), problems);
+        List<AsyncStore.Stored> stored = store.load(options.name(), clock.now(), problems);
         problems.forEach(p -> LOG.log(Level.WARNING, "[restore] async result not read back: " + p));
+        async.store(store); // first: an expiry from now on removes the files of what it drops
         async.restore(stored);
-        async.store(store);
         if (!stored.isEmpty()) {
             LOG.log(Level.INFO, "[restore] " + stored.size() + " async invocations answer again after the restart");
         }
@@ -277,8 +277,11 @@ final class WorkerCore implements WorkerService, AutoCloseable {
     @Override
     public String invokeAsync(String tid, String functionId, String payload) {
         String id = tids.orNew(tid);
-        if (!async.reserve(id)) {
-            throw new WorkerException(ErrorKind.INVALID_REQUEST, "transaction id '" + id + "' is already in use");
+        while (!async.reserve(id)) {
+            if (tid != null && !tid.isEmpty()) {
+                throw new WorkerException(ErrorKind.INVALID_REQUEST, "transaction id '" + id + "' is already in use");
+            }
+            id = tids.next(); // one of ours from before a restart, still answering: the next
         }
         try {
             async.track(id, functionId, admit(id, functionId, payload).future);

@@ -65,8 +65,16 @@ class AsyncStoreTest {
         WorkerCore first = worker();
         first.register(new FunctionSpec("f", "1", "img", "", "", "", Compute.CPU, "fake", 128, 0.1,
                 Duration.ofSeconds(5), 1, null));
-        String id = first.invokeAsync("job:1", "f-1", "{\"k\":\"é\\n\"}");
+        // text in any script, a newline, a backslash; output on both streams (the fake agent prints when asked)
+        String id = first.invokeAsync("job:1", "f-1", "{\"k\":\"é€😀 \\n\\\\\",\"print\":1}");
         InvocationRecord before = done(first, id).record().orElseThrow();
+        assertEquals("printed\n", before.output().stdout());
+        assertTrue(before.result().contains("€😀"), before.result());
+        String failed = first.invokeAsync("job:2", "f-1", "{\"raise\":1}");
+        InvocationRecord failedBefore = done(first, failed).record().orElseThrow();
+        assertTrue(failedBefore.error().isPresent());
+        String mine = first.invokeAsync(null, "f-1", "{}"); // an id the worker made: its counter starts again
+        done(first, mine);
         first.close();
 
         time.runFor(Duration.ofSeconds(20));
@@ -74,18 +82,41 @@ class AsyncStoreTest {
         AsyncResult again = second.result("job:1");
         assertTrue(again.done());
         assertEquals(before, again.record().orElseThrow(), "the whole record, output and timings included");
+        assertEquals(failedBefore, second.result("job:2").record().orElseThrow(), "an error's kind and words too");
+        second.register(new FunctionSpec("g", "1", "img", "", "", "", Compute.CPU, "fake", 128, 0.1,
+                Duration.ofSeconds(5), 1, null));
+        for (int i = 0; i < 5; i++) { // the restarted counter meets the kept id: it skips it instead of refusing
+            String next = second.invokeAsync(null, "g-1", "{}");
+            assertTrue(!next.equals(mine) || i > 0, next);
+        }
+        assertTrue(second.result(mine).done());
         time.runFor(Duration.ofSeconds(41)); // 61 s after it finished: past the 60 s retention
         assertEquals(ErrorKind.UNKNOWN_FUNCTION, assertThrows(WorkerException.class,
                 () -> second.result("job:1")).kind());
+        assertFalse(Files.exists(dir.resolve("state/async/job:1.properties")), "an expired result leaves the store");
         try (var files = Files.list(dir.resolve("state/async"))) {
-            assertEquals(List.of(), files.toList(), "an expired result leaves the store");
+            assertTrue(files.noneMatch(f -> f.getFileName().toString().startsWith("~")), "no temporary file is left");
         }
+    }
+
+    @Test
+    void aResultWrittenJustBeforeTheKillIsNotTakenForACutOffOne() throws Exception {
+        WorkerCore first = worker();
+        first.register(new FunctionSpec("f", "1", "img", "", "", "", Compute.CPU, "fake", 128, 0.1,
+                Duration.ofSeconds(5), 1, null));
+        done(first, first.invokeAsync("both-1", "f-1", "{}"));
+        first.close();
+        // as if killed between writing the record and removing its .pending
+        new AsyncStore(dir.resolve("state/async")).accepted("both-1", "f-1", time.now());
+        WorkerCore second = worker();
+        assertTrue(second.result("both-1").record().orElseThrow().success(), "the finished record wins");
     }
 
     @Test
     void oneAStopCutOffAnswersCancelledSayingSo() throws Exception {
         AsyncStore store = new AsyncStore(dir.resolve("state/async"));
         store.accepted("cut-1", "f-1", time.now()); // what a worker killed mid-call leaves behind
+        time.runFor(Duration.ofMinutes(5)); // and it stayed down longer than the retention
         Files.writeString(dir.resolve("state/async/broken.properties"), "finished=yesterday\n");
         WorkerCore w = worker();
         AsyncResult r = w.result("cut-1");
@@ -97,5 +128,7 @@ class AsyncStoreTest {
         assertEquals("f-1", rec.functionId());
         assertThrows(WorkerException.class, () -> w.result("broken"), "a file that cannot be read is skipped");
         assertFalse(Files.exists(dir.resolve("state/async/cut-1.properties")), "read, not rewritten");
+        time.runFor(Duration.ofSeconds(30)); // its retention counts from this start, not from when it arrived
+        assertTrue(w.result("cut-1").done());
     }
 }
