@@ -9,19 +9,11 @@ import dev.vireo.api.model.Compute;
 import dev.vireo.api.model.ErrorKind;
 import dev.vireo.api.model.FunctionSpec;
 import dev.vireo.api.model.InvocationRecord;
-import dev.vireo.api.spi.backend.ContainerBackend;
-import dev.vireo.api.spi.keepalive.KeepAlivePolicy;
-import dev.vireo.api.spi.queue.QueuePolicy;
-import dev.vireo.api.spi.resource.ResourceTracker;
-import dev.vireo.api.spi.transport.AgentTransport;
 import dev.vireo.api.worker.AsyncResult;
 import dev.vireo.api.worker.WorkerException;
-import dev.vireo.testkit.TestRegistry;
-import dev.vireo.testkit.VirtualTime;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -29,34 +21,22 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Async invocations kept across restarts: finished ones answer again until their retention; cut-off ones as CANCELLED. */
 class AsyncStoreTest {
-    private final VirtualTime time = new VirtualTime();
-    private final Fakes.Backend backend = new Fakes.Backend(time);
-    private final TestRegistry registry = new TestRegistry()
-            .put(ContainerBackend.class, "fake", backend).put(AgentTransport.class, "fake", backend)
-            .put(ResourceTracker.class, "memory", new Fakes.Capacity("memory", 4096, r -> r.memoryMb()))
-            .put(QueuePolicy.class, "fifo", Fakes.FIFO).put(KeepAlivePolicy.class, "oldest", Fakes.OLDEST_IDLE);
-    private final List<WorkerCore> workers = new ArrayList<>();
+    private final Restarts fx = new Restarts();
 
     @TempDir
     Path dir;
 
     @AfterEach
     void close() {
-        workers.forEach(WorkerCore::close);
+        fx.close();
     }
 
     private WorkerCore worker() throws Exception {
-        WorkerCore w = new WorkerCore(registry, time, time, new WorkerOptions("w", 100, Duration.ofSeconds(60),
-                Duration.ofMillis(50), 1_000, Duration.ofSeconds(1), 5, List.of(dir)), Fakes.meters(),
-                () -> new HostMemory.Reading(1_000, 900));
-        workers.add(w);
-        w.keepAsyncIn(new AsyncStore(dir.resolve("state/async")));
-        w.keepRegistrationsIn(FunctionStore.in(dir.resolve("state/functions")));
-        return w;
+        return fx.worker(dir, true);
     }
 
     private AsyncResult done(WorkerCore w, String id) {
-        time.runUntil(() -> w.result(id).done(), Duration.ofMinutes(1));
+        fx.time.runUntil(() -> w.result(id).done(), Duration.ofMinutes(1));
         return w.result(id);
     }
 
@@ -77,7 +57,7 @@ class AsyncStoreTest {
         done(first, mine);
         first.close();
 
-        time.runFor(Duration.ofSeconds(20));
+        fx.time.runFor(Duration.ofSeconds(20));
         WorkerCore second = worker();
         AsyncResult again = second.result("job:1");
         assertTrue(again.done());
@@ -90,7 +70,7 @@ class AsyncStoreTest {
             assertTrue(!next.equals(mine) || i > 0, next);
         }
         assertTrue(second.result(mine).done());
-        time.runFor(Duration.ofSeconds(41)); // 61 s after it finished: past the 60 s retention
+        fx.time.runFor(Duration.ofSeconds(41)); // 61 s after it finished: past the 60 s retention
         assertEquals(ErrorKind.UNKNOWN_FUNCTION, assertThrows(WorkerException.class,
                 () -> second.result("job:1")).kind());
         assertFalse(Files.exists(dir.resolve("state/async/job:1.properties")), "an expired result leaves the store");
@@ -107,7 +87,7 @@ class AsyncStoreTest {
         done(first, first.invokeAsync("both-1", "f-1", "{}"));
         first.close();
         // as if killed between writing the record and removing its .pending
-        new AsyncStore(dir.resolve("state/async")).accepted("both-1", "f-1", time.now());
+        new AsyncStore(dir.resolve("state/async")).accepted("both-1", "f-1", fx.time.now());
         WorkerCore second = worker();
         assertTrue(second.result("both-1").record().orElseThrow().success(), "the finished record wins");
     }
@@ -115,8 +95,8 @@ class AsyncStoreTest {
     @Test
     void oneAStopCutOffAnswersCancelledSayingSo() throws Exception {
         AsyncStore store = new AsyncStore(dir.resolve("state/async"));
-        store.accepted("cut-1", "f-1", time.now()); // what a worker killed mid-call leaves behind
-        time.runFor(Duration.ofMinutes(5)); // and it stayed down longer than the retention
+        store.accepted("cut-1", "f-1", fx.time.now()); // what a worker killed mid-call leaves behind
+        fx.time.runFor(Duration.ofMinutes(5)); // and it stayed down longer than the retention
         Files.writeString(dir.resolve("state/async/broken.properties"), "finished=yesterday\n");
         WorkerCore w = worker();
         AsyncResult r = w.result("cut-1");
@@ -128,7 +108,7 @@ class AsyncStoreTest {
         assertEquals("f-1", rec.functionId());
         assertThrows(WorkerException.class, () -> w.result("broken"), "a file that cannot be read is skipped");
         assertFalse(Files.exists(dir.resolve("state/async/cut-1.properties")), "read, not rewritten");
-        time.runFor(Duration.ofSeconds(30)); // its retention counts from this start, not from when it arrived
+        fx.time.runFor(Duration.ofSeconds(30)); // its retention counts from this start, not from when it arrived
         assertTrue(w.result("cut-1").done());
     }
 }

@@ -12,17 +12,10 @@ import dev.vireo.api.model.ExpectedTimings;
 import dev.vireo.api.model.FunctionSpec;
 import dev.vireo.api.model.InvocationRecord;
 import dev.vireo.api.spi.backend.ContainerBackend;
-import dev.vireo.api.spi.keepalive.KeepAlivePolicy;
-import dev.vireo.api.spi.queue.QueuePolicy;
-import dev.vireo.api.spi.resource.ResourceTracker;
-import dev.vireo.api.spi.transport.AgentTransport;
 import dev.vireo.api.worker.WorkerException;
-import dev.vireo.testkit.TestRegistry;
-import dev.vireo.testkit.VirtualTime;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
@@ -31,28 +24,18 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Registrations kept across restarts: the store's files, and a second worker on the same folder registering them again. */
 class RegistrationStoreTest {
-    private final VirtualTime time = new VirtualTime();
-    private final Fakes.Backend backend = new Fakes.Backend(time);
-    private final TestRegistry registry = new TestRegistry()
-            .put(ContainerBackend.class, "fake", backend).put(AgentTransport.class, "fake", backend)
-            .put(ResourceTracker.class, "memory", new Fakes.Capacity("memory", 4096, r -> r.memoryMb()))
-            .put(QueuePolicy.class, "fifo", Fakes.FIFO).put(KeepAlivePolicy.class, "oldest", Fakes.OLDEST_IDLE);
-    private final List<WorkerCore> workers = new ArrayList<>();
+    private final Restarts fx = new Restarts();
 
     @TempDir
     Path dir;
 
     @AfterEach
     void close() {
-        workers.forEach(WorkerCore::close);
+        fx.close();
     }
 
     private WorkerCore worker() throws Exception {
-        WorkerCore w = new WorkerCore(registry, time, time, new WorkerOptions("w", 100, Duration.ofSeconds(60),
-                Duration.ofMillis(50), 1_000, Duration.ofSeconds(1), 5, List.of(dir)), Fakes.meters(), () -> new HostMemory.Reading(1_000, 900));
-        workers.add(w);
-        w.keepRegistrationsIn(FunctionStore.in(dir.resolve("state/functions")));
-        return w;
+        return fx.worker(dir, false);
     }
 
     private static FunctionSpec fn(String name, String backend) {
@@ -62,7 +45,7 @@ class RegistrationStoreTest {
 
     private InvocationRecord call(WorkerCore w, String id) {
         CompletableFuture<InvocationRecord> f = w.invoke(null, id, "{}").toCompletableFuture();
-        time.runUntil(f::isDone, Duration.ofMinutes(1));
+        fx.time.runUntil(f::isDone, Duration.ofMinutes(1));
         return f.join();
     }
 
@@ -103,7 +86,7 @@ class RegistrationStoreTest {
         first.close(); // as good as kill -9 for the store: nothing is written at stop
 
         WorkerCore second = worker();
-        time.runFor(Duration.ofMillis(10));
+        fx.time.runFor(Duration.ofMillis(10));
         assertEquals(List.of("kept-2.0"), second.functions().stream().map(FunctionSpec::id).toList());
         assertEquals(fn("kept", "fake"), second.functions().get(0));
         assertTrue(call(second, "kept-2.0").success());
@@ -114,19 +97,19 @@ class RegistrationStoreTest {
     @Test
     void oneWhoseBackendIsNotThereYetWaitsForItAndCanBeUnregisteredMeanwhile() throws Exception {
         WorkerCore first = worker();
-        registry.put(ContainerBackend.class, "late", backend);
+        fx.registry.put(ContainerBackend.class, "late", fx.backend);
         first.register(fn("late", "late"));
         first.register(fn("never", "late"));
         first.close();
-        registry.remove(ContainerBackend.class, "late");
+        fx.registry.remove(ContainerBackend.class, "late");
 
         WorkerCore second = worker();
-        time.runFor(Duration.ofSeconds(3));
+        fx.time.runFor(Duration.ofSeconds(3));
         assertEquals(List.of(), second.functions());
         second.unregister("never-2.0"); // waiting: dropped, and its file with it
         assertFalse(Files.exists(dir.resolve("state/functions/never-2.0.properties")));
-        registry.put(ContainerBackend.class, "late", backend);
-        time.runFor(Duration.ofSeconds(2)); // tried again once a second
+        fx.registry.put(ContainerBackend.class, "late", fx.backend);
+        fx.time.runFor(Duration.ofSeconds(2)); // tried again once a second
         assertEquals(List.of("late-2.0"), second.functions().stream().map(FunctionSpec::id).toList());
         assertEquals(ErrorKind.UNKNOWN_FUNCTION, assertThrows(WorkerException.class,
                 () -> second.unregister("never-2.0")).kind());
@@ -135,23 +118,23 @@ class RegistrationStoreTest {
     @Test
     void aRegistrationThroughTheApiReplacesOneStillWaitingAndUnregisteringThenRemovesIt() throws Exception {
         WorkerCore first = worker();
-        registry.put(ContainerBackend.class, "late", backend);
+        fx.registry.put(ContainerBackend.class, "late", fx.backend);
         first.register(fn("f", "late"));
         first.close();
-        registry.remove(ContainerBackend.class, "late");
+        fx.registry.remove(ContainerBackend.class, "late");
 
         WorkerCore second = worker();
-        time.runFor(Duration.ofSeconds(2)); // f waits for its backend
+        fx.time.runFor(Duration.ofSeconds(2)); // f waits for its backend
         second.register(fn("f", "fake")); // the API registers f on another backend meanwhile
         assertEquals("fake", second.functions().get(0).backend());
-        registry.put(ContainerBackend.class, "late", backend);
-        time.runFor(Duration.ofSeconds(2)); // the stored one no longer waits: it must not come back
+        fx.registry.put(ContainerBackend.class, "late", fx.backend);
+        fx.time.runFor(Duration.ofSeconds(2)); // the stored one no longer waits: it must not come back
         assertEquals("fake", second.functions().get(0).backend());
         second.unregister("f-2.0");
         assertEquals(List.of(), second.functions(), "unregistered from the table, not only from the waiting ones");
         assertFalse(Files.exists(dir.resolve("state/functions/f-2.0.properties")));
         WorkerCore third = worker();
-        time.runFor(Duration.ofSeconds(2));
+        fx.time.runFor(Duration.ofSeconds(2));
         assertEquals(List.of(), third.functions());
     }
 
