@@ -207,6 +207,45 @@ final class ControllerCore implements WorkerService, ClusterService {
     }
 
     /**
+     * The activation logs of the workers in service, merged: each asked the same question, the answers newest first
+     * by arrival, at most the query's limit. A worker that cannot answer fails the whole answer, naming it (a log with
+     * a hole would read as complete); a worker out of service is not asked.
+     */
+    @Override
+    public List<InvocationRecord> activations(dev.vireo.api.worker.ActivationQuery query) {
+        List<InvocationRecord> all = new ArrayList<>();
+        eachWorker("list its activations", m -> all.addAll(m.remote.activations(query)));
+        all.sort(java.util.Comparator.comparing(InvocationRecord::arrival).reversed());
+        return List.copyOf(all.subList(0, Math.min(query.limit(), all.size())));
+    }
+
+    /** The record from the log of whichever worker in service holds it; UNKNOWN_FUNCTION when none does. */
+    @Override
+    public InvocationRecord activation(String tid) {
+        WorkerException failed = null;
+        List<Member> healthy = new ArrayList<>(membership.healthy());
+        healthy.sort(java.util.Comparator.comparing(m -> m.name));
+        for (Member m : healthy) {
+            try {
+                return m.remote.activation(tid);
+            } catch (WorkerException e) {
+                if (e.kind() != ErrorKind.UNKNOWN_FUNCTION && failed == null) {
+                    failed = new WorkerException(e.kind(), "worker " + m.name + ": " + e.getMessage());
+                }
+            } catch (RuntimeException e) {
+                if (failed == null) {
+                    failed = new WorkerException(ErrorKind.UNREACHABLE, "worker " + m.name + ": " + e.getMessage());
+                }
+            }
+        }
+        if (failed != null) {
+            throw failed; // it may be in the log of the worker that did not answer
+        }
+        throw new WorkerException(ErrorKind.UNKNOWN_FUNCTION, "activation " + tid + " is in the log of no worker in"
+                + " service of controller " + options.name());
+    }
+
+    /**
      * Every worker in service's estimate, the shortest (end to end) answered under the worker's member name; workers
      * that cannot answer are left out, and if none can, the first one's error is the answer, naming it.
      */

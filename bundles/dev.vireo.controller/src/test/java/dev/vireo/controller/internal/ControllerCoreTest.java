@@ -95,6 +95,31 @@ class ControllerCoreTest {
     }
 
     @Test
+    void activationsAreTheWorkersLogsMergedNewestFirstAndOneIsFoundWhereverItIs() {
+        ControllerCore c = controller(true);
+        c.join("w1", "h:1");
+        c.join("w2", "h:2");
+        c.register(spec("a"));
+        for (int i = 1; i <= 4; i++) { // round robin: w1, w2, w1, w2, one virtual second apart
+            join(c.invoke("t" + i, "a-1", "{}"));
+            time.runFor(Duration.ofSeconds(1));
+        }
+        assertEquals(List.of("t4", "t3", "t2", "t1"), c.activations(dev.vireo.api.worker.ActivationQuery.newest())
+                .stream().map(InvocationRecord::tid).toList());
+        assertEquals(List.of("t4", "t3"), c.activations(dev.vireo.api.worker.ActivationQuery.of("", null, null, null,
+                "2")).stream().map(InvocationRecord::tid).toList());
+        assertEquals("w2", c.activation("t2").worker());
+        assertEquals(ErrorKind.UNKNOWN_FUNCTION, assertThrows(WorkerException.class, () -> c.activation("t9")).kind());
+        byAddress.get("h:2").refuse = true;
+        WorkerException w2 = assertThrows(WorkerException.class,
+                () -> c.activations(dev.vireo.api.worker.ActivationQuery.newest()));
+        assertTrue(w2.getMessage().startsWith("worker w2"), "a log with a hole is not answered: " + w2.getMessage());
+        assertEquals("w1", c.activation("t1").worker(), "found on the worker that answers");
+        assertEquals(ErrorKind.UNREACHABLE, assertThrows(WorkerException.class, () -> c.activation("t2")).kind(),
+                "not found where asked, and the worker that may hold it did not answer");
+    }
+
+    @Test
     void theEstimateIsTheBestWorkersAndAWorkerThatCannotAnswerIsLeftOut() {
         ControllerCore c = controller(true);
         c.join("w1", "h:1");
@@ -309,11 +334,35 @@ class ControllerCoreTest {
             CompletableFuture<InvocationRecord> f = new CompletableFuture<>();
             time.schedule(() -> {
                 inFlight.decrementAndGet();
-                f.complete(new InvocationRecord(tid, functionId, workerName(), "sim", Optional.empty(), Instant.EPOCH,
-                        new Timings(0, 0, 0, 0, 1, 2), "{}", Optional.empty(), Optional.empty(),
-                        payload.contains("print") ? new Output("printed\n", "", false) : Output.NONE));
+                InvocationRecord r = new InvocationRecord(tid, functionId, workerName(), "sim", Optional.empty(),
+                        time.now(), new Timings(0, 0, 0, 0, 1, 2), "{}", Optional.empty(), Optional.empty(),
+                        payload.contains("print") ? new Output("printed\n", "", false) : Output.NONE);
+                log.add(r);
+                f.complete(r);
             }, Duration.ofMillis(execMs));
             return f;
+        }
+
+        /** Its log: what it was sent, oldest first. */
+        final List<InvocationRecord> log = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        @Override
+        public List<InvocationRecord> activations(dev.vireo.api.worker.ActivationQuery q) {
+            check();
+            List<InvocationRecord> out = new java.util.ArrayList<>();
+            for (int i = log.size() - 1; i >= 0 && out.size() < q.limit(); i--) {
+                if (q.matches(log.get(i).functionId(), log.get(i).arrival(), log.get(i).error().isPresent())) {
+                    out.add(log.get(i));
+                }
+            }
+            return out;
+        }
+
+        @Override
+        public InvocationRecord activation(String tid) {
+            check();
+            return log.stream().filter(r -> r.tid().equals(tid)).findFirst().orElseThrow(() ->
+                    new WorkerException(ErrorKind.UNKNOWN_FUNCTION, "activation " + tid + " is not in the log"));
         }
 
         @Override

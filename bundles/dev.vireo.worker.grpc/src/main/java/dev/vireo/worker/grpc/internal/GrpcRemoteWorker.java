@@ -210,6 +210,25 @@ final class GrpcRemoteWorker implements RemoteWorker {
     }
 
     @Override
+    public java.util.List<InvocationRecord> activations(dev.vireo.api.worker.ActivationQuery q) {
+        var b = dev.vireo.grpc.v1.ActivationsRequest.newBuilder().setFunctionId(q.functionId())
+                .setStatus(q.status().name().toLowerCase(java.util.Locale.ROOT)).setLimit(q.limit());
+        if (q.since() != null) {
+            b.setSince(q.since().toString());
+        }
+        if (q.until() != null) {
+            b.setUntil(q.until().toString());
+        }
+        return call(s -> s.activations(b.build())).getActivationsList().stream().map(Messages::record).toList();
+    }
+
+    @Override
+    public InvocationRecord activation(String tid) {
+        return Messages.record(call(s -> s.activation(dev.vireo.grpc.v1.ActivationRequest.newBuilder().setId(tid)
+                .build())));
+    }
+
+    @Override
     public dev.vireo.api.worker.NodeSettings settings() {
         dev.vireo.grpc.v1.NodeSettings reply;
         try {

@@ -262,6 +262,14 @@ class GrpcEndToEndTest {
         StatusRuntimeException noId = refused(() -> rawStub().activation(
                 dev.vireo.grpc.v1.ActivationRequest.getDefaultInstance()));
         assertEquals("id", noId.getTrailers().get(Messages.ERROR_FIELD));
+        // the controller's side: the remote worker asks and reads the records back as the worker holds them
+        assertEquals(worker.activations(dev.vireo.api.worker.ActivationQuery.newest()),
+                remote.activations(dev.vireo.api.worker.ActivationQuery.newest()));
+        assertEquals(List.of("a-1"), remote.activations(dev.vireo.api.worker.ActivationQuery.of("hello-1",
+                "2000-01-01T00:00:00Z", null, "success", "3")).stream().map(InvocationRecord::tid).toList());
+        assertEquals(worker.activation("a-2"), remote.activation("a-2"));
+        assertEquals(ErrorKind.UNKNOWN_FUNCTION, assertThrows(WorkerException.class, () -> remote.activation("nope"))
+                .kind());
     }
 
     @Test
