@@ -37,12 +37,24 @@ public final class FnClient {
 
     /** Registers the function described by {@code spec} (the API's JSON fields). */
     public int register(JsonObject spec) throws IOException, InterruptedException {
-        Reply r = call("POST", "/functions", spec.toString(), Map.of());
+        return register(spec, false);
+    }
+
+    /**
+     * Registers the function described by {@code spec}, or with {@code update} replaces its registration in place
+     * ({@code PUT /functions/{id}}).
+     */
+    public int register(JsonObject spec, boolean update) throws IOException, InterruptedException {
+        String id = spec.get("name").getAsString() + "-" + (spec.has("version") ? spec.get("version").getAsString()
+                : "1");
+        Reply r = update ? call("PUT", "/functions/" + id, spec.toString(), Map.of())
+                : call("POST", "/functions", spec.toString(), Map.of());
         if (!r.ok()) {
             return failed(r);
         }
         JsonObject f = r.body().getAsJsonObject();
-        System.out.println(json ? f.toString() : "registered " + f.get("id").getAsString() + " (backend "
+        System.out.println(json ? f.toString() : (update ? "updated " : "registered ") + f.get("id").getAsString()
+                + " (backend "
                 + f.get("backend").getAsString() + ", transport " + f.get("transport").getAsString() + ", "
                 + f.get("memory_mb").getAsInt() + " MB, " + f.get("cpus").getAsDouble() + " cpus, timeout "
                 + f.get("timeout_ms").getAsLong() + " ms)");

@@ -113,6 +113,50 @@ class RealFunctionsIT {
         assertEquals("{\"greeting\": \"hello, stranger\"}", ok("np0-" + backend + "-1", "").getResult());
     }
 
+    /**
+     * A function's variables, secrets and default parameters reach it in its container, the API names the secrets only,
+     * and an update in place runs the code as it is now in new containers (the old ones had the old module loaded).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"process", "containerd", "docker"})
+    void variablesSecretsAndParametersReachTheFunctionAndAnUpdateRunsTheNewCode(String backend) throws Exception {
+        String name = "cfg-" + backend;
+        Path code = Files.createDirectories(w.run.resolve(name));
+        String source = Files.readString(LaunchedWorker.HOME.resolve("examples/config/main.py"));
+        Files.writeString(code.resolve("main.py"), source + "\nVERSION = 1\n");
+        FunctionSpec.Builder spec = FunctionSpec.newBuilder().setName(name).setCode(code.toString())
+                .setHandler("main.handle").setBackend(backend).setTransport("uds").setMemoryMb(64).setCpus(0.05)
+                .setTimeoutMs(30_000).putEnv("MODE", "prod").putSecrets("TOKEN", "s3cret")
+                .setParameters("{\"greeting\": \"hi\", \"show\": [\"MODE\", \"TOKEN\", \"VIREO_HANDLER\"]}");
+        w.register(spec);
+        var result = com.google.gson.JsonParser.parseString(ok(name + "-1", "{\"name\": \"x\"}").getResult())
+                .getAsJsonObject();
+        assertEquals(com.google.gson.JsonParser.parseString("{\"greeting\": \"hi\", \"show\": [\"MODE\", \"TOKEN\","
+                + " \"VIREO_HANDLER\"], \"name\": \"x\"}"), result.get("args"), "the payload over the defaults");
+        assertEquals(com.google.gson.JsonParser.parseString("{\"MODE\": \"prod\", \"TOKEN\": \"s3cret\","
+                + " \"VIREO_HANDLER\": \"main.handle\"}"), result.get("env"));
+        FunctionSpec listed = w.call().list(dev.vireo.grpc.v1.ListRequest.getDefaultInstance()).getFunctionsList()
+                .stream().filter(f -> f.getName().equals(name)).findFirst().orElseThrow();
+        assertEquals(List.of("TOKEN"), listed.getSecretNamesList());
+        assertFalse(listed.toString().contains("s3cret"), listed.toString());
+
+        Files.writeString(code.resolve("main.py"), source.replace("return {", "return {\"version\": 2, ")
+                + "\nVERSION = 2\n");
+        InvokeReply stale = ok(name + "-1", "{}");
+        assertEquals("warm", stale.getRecord().getState());
+        assertFalse(stale.getResult().contains("version"), "the warm container still runs the module it loaded: "
+                + stale.getResult());
+        FunctionSpec updated = w.call().update(dev.vireo.grpc.v1.RegisterRequest.newBuilder()
+                .setSpec(spec.clearSecrets().putSecrets("TOKEN", "n3w")).build());
+        assertEquals(List.of("TOKEN"), updated.getSecretNamesList());
+        InvokeReply after = ok(name + "-1", "{\"show\": [\"TOKEN\"]}");
+        assertEquals("cold", after.getRecord().getState(), "a new container for the new registration");
+        assertEquals(com.google.gson.JsonParser.parseString("{\"version\": 2, \"args\": {\"greeting\": \"hi\","
+                + " \"show\": [\"TOKEN\"]}, \"env\": {\"TOKEN\": \"n3w\"}}"), com.google.gson.JsonParser.parseString(
+                after.getResult()), "the new code, with the new secret");
+        w.call().unregister(dev.vireo.grpc.v1.UnregisterRequest.newBuilder().setFunctionId(name + "-1").build());
+    }
+
     /** A function's own wheel and Debian package, baked into its image (dependencies are image-only: no process). */
     @ParameterizedTest
     @ValueSource(strings = {"containerd", "docker"})

@@ -72,6 +72,17 @@ public final class FakeWorker implements WorkerService {
     }
 
     @Override
+    public synchronized FunctionSpec update(FunctionSpec spec) {
+        calls.add("update " + spec);
+        if (!functions.containsKey(spec.id())) {
+            throw unknown(spec.id());
+        }
+        FunctionSpec registered = spec.backend().isEmpty() ? spec.withBackend("sim") : spec;
+        functions.put(spec.id(), registered);
+        return registered;
+    }
+
+    @Override
     public synchronized void unregister(String functionId) {
         calls.add("unregister " + functionId);
         if (refuseUnregister != null) {

@@ -14,7 +14,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code vireo fn ...}: functions on a running worker (its HTTP API). */
 @Command(name = "fn", description = "Register, list, invoke and unregister functions on a running worker.",
-        subcommands = {FnCommand.Register.class, FnCommand.ListFunctions.class, FnCommand.Invoke.class,
+        subcommands = {FnCommand.Register.class, FnCommand.Update.class, FnCommand.ListFunctions.class, FnCommand.Invoke.class,
             FnCommand.Activations.class, FnCommand.Logs.class,
             FnCommand.InvokeAsync.class, FnCommand.Result.class, FnCommand.Prewarm.class, FnCommand.Estimate.class,
             FnCommand.Unregister.class, FnCommand.Try.class})
@@ -26,7 +26,7 @@ public final class FnCommand {
     }
 
     @Command(name = "register", description = "Register a function (from an image, or code + handler).")
-    static final class Register implements Callable<Integer> {
+    static class Register implements Callable<Integer> {
         @Mixin
         Target target;
 
@@ -78,6 +78,30 @@ public final class FnCommand {
         @Option(names = "--warm-ms", paramLabel = "N", description = "expected warm execution (simulated backend)")
         Double warmMs;
 
+        @Option(names = "--env", paramLabel = "NAME=VALUE", description = "an environment variable of the function's"
+                + " containers (repeatable)")
+        java.util.Map<String, String> env;
+
+        @Option(names = "--secret", paramLabel = "NAME=VALUE", description = "a secret: a variable whose value the API"
+                + " never shows (repeatable)")
+        java.util.Map<String, String> secrets;
+
+        @Option(names = "--secret-env", paramLabel = "NAME", description = "a secret whose value is this shell's"
+                + " variable NAME, so that it is not on the command line (repeatable)")
+        List<String> secretEnv;
+
+        @Option(names = "--param", paramLabel = "KEY=VALUE", description = "a default parameter merged under every"
+                + " payload; VALUE is JSON if it reads as JSON, else a string (repeatable)")
+        java.util.Map<String, String> params;
+
+        @Option(names = "--parameters", paramLabel = "JSON", description = "the default parameters as one JSON object")
+        String parameters;
+
+        /** Whether this replaces the registration in place ({@code fn update}). */
+        boolean update() {
+            return false;
+        }
+
         @Override
         public Integer call() throws Exception {
             JsonObject spec = new JsonObject();
@@ -108,7 +132,8 @@ public final class FnCommand {
             put(spec, "expected_cold_start_ms", coldMs);
             put(spec, "expected_warm_ms", warmMs);
             put(spec, "scratch_mb", scratchMb);
-            return target.client().register(spec);
+            configure(spec);
+            return target.client().register(spec, update());
         }
 
         private static void put(JsonObject o, String field, Object value) {
@@ -117,6 +142,69 @@ public final class FnCommand {
             } else if (value != null) {
                 o.addProperty(field, value.toString());
             }
+        }
+
+        private void configure(JsonObject spec) {
+            if (env != null) {
+                JsonObject o = new JsonObject();
+                env.forEach(o::addProperty);
+                spec.add("env", o);
+            }
+            JsonObject secret = new JsonObject();
+            if (secrets != null) {
+                secrets.forEach(secret::addProperty);
+            }
+            for (String name : secretEnv == null ? List.<String>of() : secretEnv) {
+                String value = System.getenv(name);
+                if (value == null) {
+                    throw new ParameterException(this.spec.commandLine(), "--secret-env " + name + ": this shell has"
+                            + " no variable " + name);
+                }
+                secret.addProperty(name, value);
+            }
+            if (!secret.isEmpty()) {
+                spec.add("secrets", secret);
+            }
+            JsonObject p = new JsonObject();
+            if (parameters != null) {
+                try {
+                    p = com.google.gson.JsonParser.parseString(parameters).getAsJsonObject();
+                } catch (RuntimeException e) {
+                    throw new ParameterException(this.spec.commandLine(), "--parameters: not a JSON object: "
+                            + parameters);
+                }
+            }
+            if (params != null) {
+                for (var e : params.entrySet()) {
+                    p.add(e.getKey(), jsonOrString(e.getValue()));
+                }
+            }
+            if (parameters != null || params != null) {
+                spec.add("parameters", p);
+            }
+        }
+
+        /** VALUE as JSON when it is a JSON value ({@code 3}, {@code true}, {@code [1]}), else as a string. */
+        private static com.google.gson.JsonElement jsonOrString(String value) {
+            try {
+                com.google.gson.stream.JsonReader r = new com.google.gson.stream.JsonReader(new java.io.StringReader(
+                        value));
+                r.setStrictness(com.google.gson.Strictness.STRICT);
+                com.google.gson.JsonElement e = com.google.gson.JsonParser.parseReader(r);
+                return e;
+            } catch (RuntimeException e) {
+                return new com.google.gson.JsonPrimitive(value);
+            }
+        }
+    }
+
+    @Command(name = "update", description = {"Replace a registered function in place, with the same options as"
+        + " register (give them all: what is not given takes its default).", "Invocations that started finish on"
+        + " the old code; queued and later ones run on the new, in new containers."})
+    static final class Update extends Register {
+        @Override
+        boolean update() {
+            return true;
         }
     }
 

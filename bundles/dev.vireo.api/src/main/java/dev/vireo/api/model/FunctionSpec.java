@@ -25,10 +25,11 @@ import java.util.regex.Pattern;
  * @param concurrency invocations one container serves at once, 1-1024
  * @param expected    declared timings, or {@link ExpectedTimings#UNKNOWN}
  * @param scratchMb   size of the container's scratch space (/tmp), 16-1048576 MB; default {@value #DEFAULT_SCRATCH_MB}
+ * @param config      environment variables, default parameters and secrets ({@link FunctionConfig}); null = none
  */
 public record FunctionSpec(String name, String version, String image, String codeDir, String handler, String backend,
         Compute compute, String transport, int memoryMb, double cpus, Duration timeout, int concurrency,
-        ExpectedTimings expected, int scratchMb) {
+        ExpectedTimings expected, int scratchMb, FunctionConfig config) {
 
     public static final Pattern NAME = Pattern.compile("[a-z][a-z0-9_-]{0,62}");
     public static final Pattern VERSION = Pattern.compile("[A-Za-z0-9._-]{1,32}");
@@ -51,7 +52,15 @@ public record FunctionSpec(String name, String version, String image, String cod
             Compute compute, String transport, int memoryMb, double cpus, Duration timeout, int concurrency,
             ExpectedTimings expected) {
         this(name, version, image, codeDir, handler, backend, compute, transport, memoryMb, cpus, timeout, concurrency,
-                expected, DEFAULT_SCRATCH_MB);
+                expected, DEFAULT_SCRATCH_MB, FunctionConfig.NONE);
+    }
+
+    /** A spec without variables, parameters or secrets. */
+    public FunctionSpec(String name, String version, String image, String codeDir, String handler, String backend,
+            Compute compute, String transport, int memoryMb, double cpus, Duration timeout, int concurrency,
+            ExpectedTimings expected, int scratchMb) {
+        this(name, version, image, codeDir, handler, backend, compute, transport, memoryMb, cpus, timeout, concurrency,
+                expected, scratchMb, FunctionConfig.NONE);
     }
 
     public FunctionSpec {
@@ -99,12 +108,19 @@ public record FunctionSpec(String name, String version, String image, String cod
         ValidationException.range("concurrency", concurrency, 1, MAX_CONCURRENCY, "invocations");
         expected = Objects.requireNonNullElse(expected, ExpectedTimings.UNKNOWN);
         ValidationException.range("scratch_mb", scratchMb, MIN_SCRATCH_MB, MAX_SCRATCH_MB, "MB");
+        config = Objects.requireNonNullElse(config, FunctionConfig.NONE);
     }
 
     /** This spec on another backend (the worker resolves an empty one). */
     public FunctionSpec withBackend(String other) {
         return new FunctionSpec(name, version, image, codeDir, handler, other, compute, transport, memoryMb, cpus,
-                timeout, concurrency, expected, scratchMb);
+                timeout, concurrency, expected, scratchMb, config);
+    }
+
+    /** This spec with another configuration (variables, parameters, secrets). */
+    public FunctionSpec withConfig(FunctionConfig other) {
+        return new FunctionSpec(name, version, image, codeDir, handler, backend, compute, transport, memoryMb, cpus,
+                timeout, concurrency, expected, scratchMb, other);
     }
 
     /** The function id, {@code name-version}. */

@@ -90,6 +90,53 @@ public final class JsonText {
         return read(field, text, true);
     }
 
+    /**
+     * Checks {@code text} like {@link #check} and requires a JSON object; returns its members by key (decoded: two
+     * spellings of one key are one key), each as its own text {@code "key":value} exactly as written, in order. A
+     * merge of two objects joins such members without re-encoding a value.
+     *
+     * @throws ValidationException naming {@code field} when the text is not strict JSON or not an object
+     */
+    public static Map<String, String> members(String field, String text) {
+        check(field, text);
+        JsonText p = new JsonText(field, text, false);
+        p.whitespace();
+        if (p.peek() != '{') {
+            throw new ValidationException(field, "must be a JSON object");
+        }
+        p.i++;
+        Map<String, String> members = new LinkedHashMap<>();
+        p.whitespace();
+        if (p.peek() == '}') {
+            return members;
+        }
+        while (true) {
+            p.whitespace();
+            int start = p.i;
+            StringBuilder key = new StringBuilder();
+            p.string(key);
+            p.whitespace();
+            p.expect(':', "':' after the key");
+            p.whitespace();
+            int value = p.i;
+            p.value(1);
+            members.put(key.toString(), text.substring(start, p.keyEnd(start)) + ":" + text.substring(value, p.i));
+            p.whitespace();
+            if (p.s.charAt(p.i++) == '}') {
+                return members;
+            }
+        }
+    }
+
+    /** The end of the key string that starts at {@code start} (the text was checked: it is well formed). */
+    private int keyEnd(int start) {
+        int j = start + 1;
+        while (s.charAt(j) != '"') {
+            j += s.charAt(j) == '\\' ? 2 : 1;
+        }
+        return j + 1;
+    }
+
     private static Object read(String field, String text, boolean build) {
         if (text == null) {
             throw new ValidationException(field, "is required");

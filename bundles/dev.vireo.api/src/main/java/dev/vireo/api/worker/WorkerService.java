@@ -25,6 +25,23 @@ public interface WorkerService {
      */
     FunctionSpec register(FunctionSpec spec);
 
+    /**
+     * Replaces a registered function in place (same id: new code, image, limits or configuration). Invocations that
+     * have started finish on the old registration and its containers, which are then destroyed (idle ones at once);
+     * invocations still queued, and every later one, run on the new one in new containers. Nothing is cancelled.
+     *
+     * @return the function as registered now
+     * @throws WorkerException {@link dev.vireo.api.model.ErrorKind#UNKNOWN_FUNCTION} if it is not registered (register
+     *                         it first), as {@link #register} for a spec this node cannot run (the old registration
+     *                         stays), {@link dev.vireo.api.model.ErrorKind#INVALID_REQUEST} from a service that cannot
+     *                         (the default)
+     * @since 1.6
+     */
+    default FunctionSpec update(FunctionSpec spec) {
+        throw new WorkerException(dev.vireo.api.model.ErrorKind.INVALID_REQUEST, name()
+                + " does not update functions in place (unregister and register again)");
+    }
+
     /** Removes a function and its idle containers; UNKNOWN_FUNCTION if it is not registered. */
     void unregister(String functionId);
 

@@ -10,7 +10,9 @@
  * <p>1.3: {@link dev.vireo.api.worker.WorkerService#settings}, {@link dev.vireo.api.worker.NodeSettings} and the
  * {@link dev.vireo.api.worker.NodeConfiguration} service: what a node runs with, stored with a live run so that a
  * simulation can reproduce it.
+ *
+ * <p>1.6: {@link dev.vireo.api.worker.WorkerService#update}: a function replaced in place.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.5.0")
+@org.osgi.annotation.versioning.Version("1.6.0")
 package dev.vireo.api.worker;

@@ -124,6 +124,11 @@ final class ControllerCore implements WorkerService, ClusterService {
     }
 
     @Override
+    public FunctionSpec update(FunctionSpec spec) {
+        return registrations.update(spec);
+    }
+
+    @Override
     public void unregister(String functionId) {
         registrations.unregister(functionId);
     }

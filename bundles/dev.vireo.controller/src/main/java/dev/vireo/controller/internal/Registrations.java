@@ -86,6 +86,54 @@ final class Registrations {
         }
     }
 
+    /**
+     * Replaces a registration in place on every worker in service (a worker that lacks it registers it): the first
+     * worker's refusal is the caller's answer and changes nothing kept here; a later one's is logged, as in
+     * {@link #register}.
+     */
+    FunctionSpec update(FunctionSpec spec) {
+        synchronized (functions) {
+            if (!functions.containsKey(spec.id())) {
+                throw unknown(spec.id());
+            }
+            List<Member> live = membership.healthy();
+            FunctionSpec resolved = spec;
+            int pushed = 0;
+            for (Member m : live) {
+                try {
+                    FunctionSpec r = updateOn(m, spec);
+                    if (pushed == 0) {
+                        resolved = r;
+                    }
+                    pushed++;
+                } catch (WorkerException e) {
+                    if (e.kind() == ErrorKind.UNREACHABLE) {
+                        membership.takeOut(m, e.getMessage());
+                    } else if (pushed == 0) {
+                        throw e;
+                    } else {
+                        LOG.log(Level.WARNING, "worker " + m.name + " refused the update of " + spec.id() + ": "
+                                + e.getMessage());
+                    }
+                }
+            }
+            functions.put(spec.id(), resolved);
+            LOG.log(Level.INFO, "updated " + spec.id() + " on " + pushed + " of " + live.size() + " workers");
+            return resolved;
+        }
+    }
+
+    private static FunctionSpec updateOn(Member m, FunctionSpec spec) {
+        try {
+            return m.remote.update(spec);
+        } catch (WorkerException e) {
+            if (e.kind() != ErrorKind.UNKNOWN_FUNCTION) {
+                throw e;
+            }
+            return m.remote.register(spec); // it lost the registration (restarted between heartbeats): the new one
+        }
+    }
+
     void unregister(String functionId) {
         synchronized (functions) {
             if (functions.remove(functionId) == null) {

@@ -95,6 +95,25 @@ class ControllerCoreTest {
     }
 
     @Test
+    void anUpdateReachesEveryWorkerAndWorkersThatJoinLaterGetTheNewVersionWithItsSecrets() {
+        ControllerCore c = controller(true);
+        c.join("w1", "h:1");
+        c.join("w2", "h:2");
+        c.register(spec("a"));
+        byAddress.get("h:2").functions.clear(); // it lost the registration (restarted): the update registers it
+        FunctionSpec next = spec("a").withConfig(new dev.vireo.api.model.FunctionConfig(Map.of("MODE", "prod"), "",
+                Map.of("TOKEN", "s3cret")));
+        assertEquals(next, c.update(next));
+        assertEquals(next, byAddress.get("h:1").functions.get("a-1"));
+        assertEquals(next, byAddress.get("h:2").functions.get("a-1"));
+        c.join("w3", "h:3");
+        assertEquals(next, byAddress.get("h:3").functions.get("a-1"), "the controller keeps the secrets to push");
+        assertEquals(List.of(next), c.functions());
+        assertEquals(ErrorKind.UNKNOWN_FUNCTION, assertThrows(WorkerException.class, () -> c.update(spec("b")))
+                .kind());
+    }
+
+    @Test
     void activationsAreTheWorkersLogsMergedNewestFirstAndOneIsFoundWhereverItIs() {
         ControllerCore c = controller(true);
         c.join("w1", "h:1");
@@ -293,6 +312,18 @@ class ControllerCoreTest {
             }
             if (functions.putIfAbsent(spec.id(), spec) != null) {
                 throw new WorkerException(ErrorKind.ALREADY_EXISTS, spec.id());
+            }
+            return spec;
+        }
+
+        @Override
+        public FunctionSpec update(FunctionSpec spec) {
+            check();
+            if (rejectRegistrations) {
+                throw new WorkerException(ErrorKind.INVALID_REQUEST, "unknown backend");
+            }
+            if (functions.replace(spec.id(), spec) == null) {
+                throw new WorkerException(ErrorKind.UNKNOWN_FUNCTION, spec.id());
             }
             return spec;
         }

@@ -74,8 +74,9 @@ final class AdmissionQueue {
 
     private Pending admitOrThrow(String tid, String functionId, String payload) {
         long now = clock.nanoTime();
-        Invocation invocation = new Invocation(tid, functionId, payload, now);
         Registration r = functions.get(functionId);
+        // the function's default parameters under the payload's keys, once, as it is admitted
+        Invocation invocation = new Invocation(tid, functionId, r.spec().config().merge(payload), now);
         Pending p = new Pending(invocation, r, clock.now());
         lock.lock();
         try {
@@ -153,6 +154,31 @@ final class AdmissionQueue {
             }
         }
         return removed;
+    }
+
+    /**
+     * Binds the waiting invocations of a replaced registration to the one that replaced it: they keep their arrival
+     * order and run in containers of the new one. Call under the lock.
+     *
+     * @return how many moved
+     */
+    int rebind(Registration old, Registration next) {
+        assert lock.held();
+        int moved = 0;
+        for (QueuedInvocation q : queue == null ? List.<QueuedInvocation>of() : queue.drain()) {
+            Pending p = waiting.get(q.sequence());
+            if (p.registration == old) {
+                Pending np = p.rebound(next);
+                np.queued = new QueuedInvocation(q.invocation(), next.spec(), q.sequence(), q.enqueuedNanos(),
+                        containers.warm(next) != null);
+                waiting.put(q.sequence(), np);
+                queue.offer(np.queued);
+                moved++;
+            } else {
+                queue.offer(q); // drain() is in arrival order: the others keep theirs
+            }
+        }
+        return moved;
     }
 
     /** Admits nothing from now on and takes every waiting invocation out (to be cancelled). Call under the lock. */

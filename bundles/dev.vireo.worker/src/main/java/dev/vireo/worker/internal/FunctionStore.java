@@ -21,9 +21,18 @@ import java.util.Properties;
  * file per function, {@code ID.properties} (a format a person can read and fix), written to a temporary file, synced
  * and renamed over the old one, so a crash leaves the old file or the new one, never half of one. A file that cannot
  * be read back is reported with its name and left for a person to look at; it never stops the others.
+ *
+ * <p>A function's environment variables ({@code env.NAME}) and default parameters ({@code parameters}) are in its
+ * file; its secrets are apart, in {@code ID.secrets}, created readable and writable by the worker's user only
+ * (written before the registration's file, removed after it).
  */
 final class FunctionStore {
     private static final String SUFFIX = ".properties";
+    private static final String SECRETS = ".secrets";
+    private static final String ENV = "env.";
+    private static final java.nio.file.attribute.FileAttribute<?> OWNER_ONLY =
+            java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
     private final Path dir;
 
     /** One stored registration: its spec, or why its file could not be read. */
@@ -64,12 +73,30 @@ final class FunctionStore {
         p.setProperty("expected_cold_start_ms", Long.toString(spec.expected().coldStartMs()));
         p.setProperty("expected_warm_ms", Long.toString(spec.expected().warmMs()));
         p.setProperty("scratch_mb", Integer.toString(spec.scratchMb()));
-        Path file = file(spec.id());
-        Path tmp = Files.createTempFile(dir, "." + spec.id() + "-", ".tmp"); // its own: saves never share one
+        spec.config().env().forEach((k, v) -> p.setProperty(ENV + k, v));
+        if (!spec.config().parameters().isEmpty()) {
+            p.setProperty("parameters", spec.config().parameters());
+        }
+        Path secrets = dir.resolve(spec.id() + SECRETS);
+        if (spec.config().secrets().isEmpty()) {
+            Files.deleteIfExists(secrets);
+        } else {
+            Properties s = new Properties();
+            s.putAll(spec.config().secrets());
+            write(secrets, s, "secrets of " + spec.id());
+        }
+        write(file(spec.id()), p, "registration of " + spec.id() + " (the worker registers it again at start)");
+        syncDir();
+    }
+
+    /** Writes {@code p} to {@code file} atomically, readable and writable by this user only. */
+    private void write(Path file, Properties p, String comment) throws IOException {
+        // its own temporary file: saves never share one; owner-only from its creation, secrets or not
+        Path tmp = Files.createTempFile(dir, "." + file.getFileName() + "-", ".tmp", OWNER_ONLY);
         try {
             try (OutputStream out = Files.newOutputStream(tmp)) {
                 // ISO-8859-1 with \\uXXXX escapes: a code folder's name in any script comes back as it was
-                p.store(out, "registration of " + spec.id() + " (the worker registers it again at start)");
+                p.store(out, comment);
             }
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
                 ch.force(true);
@@ -78,11 +105,11 @@ final class FunctionStore {
         } finally {
             Files.deleteIfExists(tmp);
         }
-        syncDir();
     }
 
     void remove(String functionId) throws IOException {
-        if (Files.deleteIfExists(file(functionId))) {
+        boolean gone = Files.deleteIfExists(file(functionId));
+        if (Files.deleteIfExists(dir.resolve(functionId + SECRETS)) || gone) {
             syncDir();
         }
     }
@@ -107,7 +134,8 @@ final class FunctionStore {
                         Integer.parseInt(need(p, "concurrency")),
                         new ExpectedTimings(Long.parseLong(need(p, "expected_cold_start_ms")),
                                 Long.parseLong(need(p, "expected_warm_ms"))),
-                        Integer.parseInt(need(p, "scratch_mb")));
+                        Integer.parseInt(need(p, "scratch_mb")), config(p, dir.resolve(f.getFileName().toString()
+                                .replace(SUFFIX, SECRETS))));
                 if (!f.getFileName().toString().equals(spec.id() + SUFFIX)) {
                     out.add(new Stored(f, null, "it holds " + spec.id() + ", not what its name says"));
                 } else {
@@ -118,6 +146,24 @@ final class FunctionStore {
             }
         }
         return out;
+    }
+
+    private static dev.vireo.api.model.FunctionConfig config(Properties p, Path secretsFile) throws IOException {
+        java.util.Map<String, String> env = new java.util.TreeMap<>();
+        for (String key : p.stringPropertyNames()) {
+            if (key.startsWith(ENV)) {
+                env.put(key.substring(ENV.length()), p.getProperty(key));
+            }
+        }
+        java.util.Map<String, String> secrets = new java.util.TreeMap<>();
+        if (Files.exists(secretsFile)) {
+            Properties s = new Properties();
+            try (java.io.InputStream in = Files.newInputStream(secretsFile)) {
+                s.load(in);
+            }
+            s.stringPropertyNames().forEach(k -> secrets.put(k, s.getProperty(k)));
+        }
+        return new dev.vireo.api.model.FunctionConfig(env, p.getProperty("parameters", ""), secrets);
     }
 
     private static String need(Properties p, String key) {

@@ -51,6 +51,23 @@ final class FunctionTable {
     }
 
     Registration register(FunctionSpec spec) {
+        return add(spec, false);
+    }
+
+    /**
+     * A new registration of a registered function in place of its current one (which stops being current, as if
+     * unregistered); UNKNOWN_FUNCTION if it has none. Checked as {@link #register} checks, before anything changes.
+     *
+     * @return the old registration and the new
+     */
+    Registration[] replace(FunctionSpec spec) {
+        synchronized (functions) {
+            Registration old = get(spec.id());
+            return new Registration[] {old, add(spec, true)};
+        }
+    }
+
+    private Registration add(FunctionSpec spec, boolean replace) {
         Map<String, AgentTransport> transports = registry.activeAll(AgentTransport.class);
         if (!transports.containsKey(spec.transport())) {
             throw new WorkerException(ErrorKind.INVALID_REQUEST, "transport '" + spec.transport()
@@ -65,10 +82,13 @@ final class FunctionTable {
             }
         }
         synchronized (functions) {
-            if (functions.containsKey(spec.id())) {
-                throw new WorkerException(ErrorKind.ALREADY_EXISTS, "function " + spec.id() + " is already registered");
+            if (replace != functions.containsKey(spec.id())) {
+                throw replace ? new WorkerException(ErrorKind.UNKNOWN_FUNCTION, "function " + spec.id()
+                        + " is not registered (register it first)")
+                        : new WorkerException(ErrorKind.ALREADY_EXISTS, "function " + spec.id()
+                                + " is already registered (update it to replace it)");
             }
-            if (functions.size() >= max) {
+            if (!replace && functions.size() >= max) {
                 throw new WorkerException(ErrorKind.INVALID_REQUEST, "the worker holds its maximum of " + max
                         + " functions (max.functions); unregister some first");
             }

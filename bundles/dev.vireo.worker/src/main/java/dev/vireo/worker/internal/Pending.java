@@ -18,7 +18,7 @@ final class Pending {
     final Registration registration;
     final FunctionSpec function;
     final Instant arrival;
-    final CompletableFuture<InvocationRecord> future = new CompletableFuture<>();
+    final CompletableFuture<InvocationRecord> future;
     long dequeuedNanos;
     /** What was offered to the queue for it (under the lock, at admission). */
     dev.vireo.api.spi.queue.QueuedInvocation queued;
@@ -45,10 +45,24 @@ final class Pending {
     Rapl energyMeter = Rapl.NONE;
 
     Pending(Invocation invocation, Registration registration, Instant arrival) {
+        this(invocation, registration, arrival, new CompletableFuture<>());
+    }
+
+    private Pending(Invocation invocation, Registration registration, Instant arrival,
+            CompletableFuture<InvocationRecord> future) {
         this.invocation = invocation;
         this.registration = registration;
         this.function = registration.spec();
         this.arrival = arrival;
+        this.future = future;
+    }
+
+    /**
+     * This queued invocation bound to the registration that replaced its own ({@link WorkerCore#update}): the same
+     * invocation, arrival and caller's future, not started yet.
+     */
+    Pending rebound(Registration next) {
+        return new Pending(invocation, next, arrival, future);
     }
 
     String tid() {

@@ -114,6 +114,11 @@ public final class WorkerComponent implements WorkerService {
     }
 
     @Override
+    public FunctionSpec update(FunctionSpec spec) {
+        return core.update(spec);
+    }
+
+    @Override
     public void unregister(String functionId) {
         core.unregister(functionId);
     }

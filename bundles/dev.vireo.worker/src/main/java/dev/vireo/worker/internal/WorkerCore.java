@@ -175,6 +175,43 @@ final class WorkerCore implements WorkerService, AutoCloseable {
         return r.spec();
     }
 
+    @Override
+    public FunctionSpec update(FunctionSpec spec) {
+        new CodeCheck(options.codeRoots()).check(spec);
+        Registration old;
+        Registration next;
+        synchronized (storeLock) { // the table and the stored file change together, as in register()
+            Registration[] both = functions.replace(spec);
+            old = both[0];
+            next = both[1];
+            FunctionStore s = store;
+            if (s != null) {
+                try {
+                    s.save(next.spec());
+                } catch (java.io.IOException | RuntimeException e) {
+                    LOG.log(Level.WARNING, "updated " + next.id() + ", but it could not be stored for restarts in "
+                            + s.dir() + " (" + e.getMessage() + "): a restart registers the previous version");
+                }
+            }
+        }
+        List<Container> idle;
+        int moved;
+        lock.lock();
+        try {
+            idle = containers.retire(old);
+            moved = admission.rebind(old, next);
+        } finally {
+            lock.unlock();
+        }
+        String tid = "update-" + next.id();
+        idle.forEach(c -> containers.destroy(c, tid));
+        LOG.log(Level.INFO, "[" + tid + "] updated " + next.id() + " (generation " + old.generation() + " -> "
+                + next.generation() + ") on backend " + next.spec().backend() + ", destroyed " + idle.size()
+                + " idle containers, " + moved + " queued invocations run on the new registration");
+        pump();
+        return next.spec();
+    }
+
     private Registration add(FunctionSpec spec) {
         new CodeCheck(options.codeRoots()).check(spec);
         Registration r = functions.register(spec);

@@ -201,6 +201,8 @@ final class Fakes {
         final java.util.concurrent.BlockingQueue<Hold> holds = new java.util.concurrent.LinkedBlockingQueue<>();
         /** The image each container was created from, by container id (agents answer "whoami" with it). */
         private final Map<String, String> images = new java.util.concurrent.ConcurrentHashMap<>();
+        /** The environment each container was created with (its function's variables and secrets), by container id. */
+        final Map<String, Map<String, String>> environments = new java.util.concurrent.ConcurrentHashMap<>();
 
         /** A creation the test holds: the container is ready once {@code release} completes. */
         record Hold(String id, CompletableFuture<Void> release) {
@@ -220,6 +222,7 @@ final class Fakes {
             }
             created.add(r.id());
             images.put(r.id(), r.function().image());
+            environments.put(r.id(), r.function().config().environment());
             ContainerHandle handle = new ContainerHandle(r.id(), r.function().id(), "fake",
                     new AgentEndpoint("fake", r.id(), Map.of()), r.function().memoryMb(), r.labels());
             if (holdCreates) {

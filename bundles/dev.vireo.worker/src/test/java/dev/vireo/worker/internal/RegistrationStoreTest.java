@@ -77,6 +77,31 @@ class RegistrationStoreTest {
     }
 
     @Test
+    void variablesAndParametersStayInTheRegistrationAndSecretsApartReadableByTheWorkerOnly() throws Exception {
+        FunctionStore store = FunctionStore.in(dir.resolve("s"));
+        FunctionSpec a = fn("a", "fake").withConfig(new dev.vireo.api.model.FunctionConfig(
+                java.util.Map.of("MODE", "prod", "GREETING", "h\u00e9llo = w\u00f6rld"), "{\"n\": 1.50, \"k\":[true]}",
+                java.util.Map.of("DB_PASSWORD", "p4ss:w0rd=\u263a")));
+        store.save(a);
+        assertEquals(a, store.load().get(0).spec());
+        String registration = Files.readString(dir.resolve("s/a-2.0.properties"), java.nio.charset.StandardCharsets.ISO_8859_1);
+        assertTrue(registration.contains("env.MODE=prod"), registration);
+        assertFalse(registration.contains("DB_PASSWORD") || registration.contains("p4ss"), registration);
+        Path secrets = dir.resolve("s/a-2.0.secrets");
+        assertTrue(Files.readString(secrets).contains("DB_PASSWORD"));
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(secrets)));
+
+        store.save(a.withConfig(dev.vireo.api.model.FunctionConfig.NONE)); // updated without secrets: none kept
+        assertFalse(Files.exists(secrets));
+        store.save(a);
+        store.remove("a-2.0");
+        try (var s = Files.list(dir.resolve("s"))) {
+            assertEquals(0, s.count(), "removed with its registration");
+        }
+    }
+
+    @Test
     void aRestartedWorkerRegistersWhatTheFirstHeldAndForgetsWhatWasUnregistered() throws Exception {
         WorkerCore first = worker();
         first.register(fn("kept", "fake"));

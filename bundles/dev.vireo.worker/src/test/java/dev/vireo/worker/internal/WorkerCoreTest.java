@@ -12,7 +12,9 @@ import dev.vireo.api.model.Compute;
 import dev.vireo.api.model.ContainerPlacement;
 import dev.vireo.api.model.ContainerState;
 import dev.vireo.api.model.ErrorKind;
+import dev.vireo.api.model.FunctionConfig;
 import dev.vireo.api.model.FunctionSpec;
+import dev.vireo.api.model.ValidationException;
 import dev.vireo.api.model.InvocationRecord;
 import dev.vireo.api.model.Output;
 import dev.vireo.api.spi.backend.ContainerBackend;
@@ -434,6 +436,63 @@ class WorkerCoreTest {
         assertEquals(2, status.stats().get("a-1").invocations(), "the new registration's two invocations");
         assertEquals(List.of(old.id(), fresh.id()), backend.created);
         assertEquals(List.of(old.id()), backend.destroyed);
+    }
+
+    @Test
+    void anUpdateLetsStartedInvocationsFinishOnTheOldCodeAndRunsQueuedAndLaterOnesOnTheNew() {
+        worker.register(fn("a", "old", 128, 60_000));
+        assertEquals("\"old\"", call("a-1", "\"whoami\"").result()); // one idle container of the old code
+        backend.gate = new CompletableFuture<>();
+        // two start (the two slots: the warm container and a cold one), the third waits in the queue
+        List<CompletableFuture<InvocationRecord>> started = List.of(
+                worker.invoke(null, "a-1", "\"wait whoami\"").toCompletableFuture(),
+                worker.invoke(null, "a-1", "\"wait whoami\"").toCompletableFuture());
+        time.runUntil(() -> worker.status().containersRunning() == 2, PATIENCE);
+        CompletableFuture<InvocationRecord> queued = worker.invoke(null, "a-1", "\"whoami\"").toCompletableFuture();
+        assertEquals(1, worker.status().queued());
+
+        FunctionSpec next = worker.update(fn("a", "new", 128, 60_000));
+        assertEquals("fake", next.backend());
+        assertEquals(List.of(next), worker.functions());
+        assertEquals(2, backend.created.size(), "nothing started, nothing cancelled by the update itself");
+        assertTrue(backend.destroyed.isEmpty(), "its containers are busy: they finish first");
+
+        backend.gate.complete(null);
+        for (CompletableFuture<InvocationRecord> f : started) {
+            InvocationRecord r = await(f);
+            assertEquals("\"old\"", r.result(), "started before the update: the old code, to the end");
+        }
+        InvocationRecord moved = await(queued);
+        assertEquals("\"new\"", moved.result(), "queued at the update: the new code");
+        assertEquals(ContainerState.COLD, moved.state().orElseThrow());
+        time.runUntil(() -> backend.destroyed.size() == 2, PATIENCE);
+        assertEquals(Set.copyOf(backend.created.subList(0, 2)), Set.copyOf(backend.destroyed),
+                "the old code's containers, once done");
+        InvocationRecord later = call("a-1", "\"whoami\"");
+        assertEquals("\"new\"", later.result());
+        assertEquals(ContainerState.WARM, later.state().orElseThrow());
+        assertEquals(3, backend.created.size());
+        assertEquals(128, memory.usage().used(), "only the new code's container holds memory");
+
+        assertEquals(ErrorKind.UNKNOWN_FUNCTION, assertThrows(WorkerException.class,
+                () -> worker.update(fn("b", "new", 128, 1_000))).kind(), "an update registers nothing new");
+        WorkerException big = assertThrows(WorkerException.class, () -> worker.update(fn("a", "huge", 1024, 1_000)));
+        assertEquals("function a-1 needs too much memory", big.getMessage());
+        assertEquals("\"new\"", call("a-1", "\"whoami\"").result(), "a refused update changes nothing");
+    }
+
+    @Test
+    void defaultParametersAreMergedUnderEveryPayload() {
+        worker.register(fn("a", "img", 128, 1_000).withConfig(new FunctionConfig(java.util.Map.of("MODE", "test"),
+                "{\"greeting\":\"hi\",\"n\":1}", java.util.Map.of("TOKEN", "s3cret"))));
+        assertEquals("{\"echo\":{\"greeting\":\"hi\",\"n\":1}}", call("a-1", "").result());
+        assertEquals("{\"echo\":{\"greeting\":\"hi\",\"n\":2,\"x\":[1]}}", call("a-1", "{\"n\":2,\"x\":[1]}").result());
+        ValidationException notAnObject = assertThrows(ValidationException.class,
+                () -> worker.invoke(null, "a-1", "[1,2]"));
+        assertEquals("payload", notAnObject.field());
+        assertEquals(java.util.Map.of("MODE", "test", "TOKEN", "s3cret"), backend.environments.get(
+                backend.created.get(0)), "the container's environment: variables and secrets");
+        assertFalse(worker.functions().toString().contains("s3cret"), worker.functions().toString());
     }
 
     @Test

@@ -49,10 +49,18 @@ final class OciSpec {
         user.addProperty("gid", limits.gid());
         process.add("user", user);
         process.add("args", strings(List.of(limits.python(), "-u", AGENT_DIR + "/vireo_agent.py")));
-        JsonArray env = strings(List.of("PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/tmp", "PYTHONDONTWRITEBYTECODE=1",
-                "VIREO_CODE_DIR=" + CODE_DIR, "VIREO_HANDLER=" + rootfs.handler(), "VIREO_CONTAINER=" + id,
-                "VIREO_SCRATCH_MB=" + fn.scratchMb()));
-        binding.environment().forEach((k, v) -> env.add(k + "=" + v));
+        java.util.Map<String, String> vars = new java.util.LinkedHashMap<>();
+        vars.put("PATH", "/usr/local/bin:/usr/bin:/bin");
+        vars.put("HOME", "/tmp");
+        vars.put("PYTHONDONTWRITEBYTECODE", "1");
+        vars.putAll(fn.config().environment()); // the function's variables and secrets (they may set PATH, HOME)
+        vars.put("VIREO_CODE_DIR", CODE_DIR);
+        vars.put("VIREO_HANDLER", rootfs.handler());
+        vars.put("VIREO_CONTAINER", id);
+        vars.put("VIREO_SCRATCH_MB", Integer.toString(fn.scratchMb()));
+        vars.putAll(binding.environment());
+        JsonArray env = new JsonArray();
+        vars.forEach((k, v) -> env.add(k + "=" + v));
         process.add("env", env);
         process.addProperty("cwd", "/tmp");
         process.addProperty("noNewPrivileges", true);

@@ -122,6 +122,13 @@ class OciSpecTest {
         assertEquals(List.of("PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/tmp", "PYTHONDONTWRITEBYTECODE=1",
                 "VIREO_CODE_DIR=/vireo/code", "VIREO_HANDLER=main.handle", "VIREO_CONTAINER=c-1",
                 "VIREO_SCRATCH_MB=512", "VIREO_AGENT_SOCKET=/run/vireo/agent.sock"), env);
+        List<String> configured = strings(spec("c-1", fn(64, 0.5).withConfig(new dev.vireo.api.model.FunctionConfig(
+                java.util.Map.of("PATH", "/opt/bin:/usr/bin", "MODE", "prod"), "{\"n\":1}",
+                java.util.Map.of("TOKEN", "s3cret"))), UDS, SKELETON, LIMITS).getAsJsonObject("process").get("env"));
+        assertEquals(List.of("PATH=/opt/bin:/usr/bin", "HOME=/tmp", "PYTHONDONTWRITEBYTECODE=1", "MODE=prod",
+                "TOKEN=s3cret", "VIREO_CODE_DIR=/vireo/code", "VIREO_HANDLER=main.handle", "VIREO_CONTAINER=c-1",
+                "VIREO_SCRATCH_MB=512", "VIREO_AGENT_SOCKET=/run/vireo/agent.sock"), configured,
+                "the function's variables and secrets, each once (its PATH in place of ours), before the platform's");
         List<String> pipeEnv = strings(spec("c-1", fn(64, 0.5), PIPE, SKELETON, LIMITS).getAsJsonObject("process").get("env"));
         assertTrue(pipeEnv.containsAll(List.of("VIREO_AGENT_PIPES=/run/vireo", "VIREO_AGENT_PIPE_COUNT=2")), pipeEnv.toString());
     }

@@ -235,10 +235,18 @@ public final class DockerBackend extends DaemonBackend {
         }
         // /tmp: scratch space of its own (Scratch: scratch_mb on disk or in memory), removed with the container
         binds.add(new Bind(createScratch(id, fn).toString(), new Volume("/tmp"), AccessMode.rw));
-        List<String> env = new ArrayList<>(List.of("PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/tmp",
-                "PYTHONDONTWRITEBYTECODE=1", "VIREO_CODE_DIR=/vireo/code", "VIREO_HANDLER=" + handler,
-                "VIREO_CONTAINER=" + id, "VIREO_SCRATCH_MB=" + fn.scratchMb()));
-        request.binding().environment().forEach((k, v) -> env.add(k + "=" + v));
+        Map<String, String> vars = new java.util.LinkedHashMap<>();
+        vars.put("PATH", "/usr/local/bin:/usr/bin:/bin");
+        vars.put("HOME", "/tmp");
+        vars.put("PYTHONDONTWRITEBYTECODE", "1");
+        vars.putAll(fn.config().environment()); // the function's variables and secrets (they may set PATH, HOME)
+        vars.put("VIREO_CODE_DIR", "/vireo/code");
+        vars.put("VIREO_HANDLER", handler);
+        vars.put("VIREO_CONTAINER", id);
+        vars.put("VIREO_SCRATCH_MB", Integer.toString(fn.scratchMb()));
+        vars.putAll(request.binding().environment());
+        List<String> env = new ArrayList<>();
+        vars.forEach((k, v) -> env.add(k + "=" + v));
         long bytes = (long) fn.memoryMb() << 20;
         HostConfig host = HostConfig.newHostConfig().withBinds(binds).withReadonlyRootfs(true)
                 .withNanoCPUs(Math.max(10_000_000L, (long) (fn.cpus() * 1e9))).withPidsLimit((long) config.pids_limit())

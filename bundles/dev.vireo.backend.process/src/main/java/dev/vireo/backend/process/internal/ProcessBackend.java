@@ -266,6 +266,7 @@ public final class ProcessBackend implements ContainerBackend {
         ProcessBuilder pb = new ProcessBuilder(command);
         Map<String, String> env = pb.environment();
         env.putAll(hostPaths(request.binding()));
+        env.putAll(fn.config().environment()); // the function's variables and secrets
         env.put("VIREO_CODE_DIR", fn.codeDir());
         env.put("VIREO_HANDLER", fn.handler());
         env.put("VIREO_INSTANCE", request.instance());

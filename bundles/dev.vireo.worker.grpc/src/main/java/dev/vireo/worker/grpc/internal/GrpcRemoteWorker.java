@@ -150,8 +150,16 @@ final class GrpcRemoteWorker implements RemoteWorker {
     @Override
     public FunctionSpec register(FunctionSpec spec) {
         dev.vireo.grpc.v1.FunctionSpec registered = call(s -> s.register(RegisterRequest.newBuilder()
-                .setSpec(Messages.spec(spec)).build()));
-        return Messages.spec(registered);
+                .setSpec(Messages.request(spec)).build()));
+        // the reply names the secrets only: what is kept (a controller pushes it to workers that join) keeps them
+        return Messages.spec(registered).withConfig(spec.config());
+    }
+
+    @Override
+    public FunctionSpec update(FunctionSpec spec) {
+        dev.vireo.grpc.v1.FunctionSpec updated = call(s -> s.update(RegisterRequest.newBuilder()
+                .setSpec(Messages.request(spec)).build()));
+        return Messages.spec(updated).withConfig(spec.config());
     }
 
     @Override

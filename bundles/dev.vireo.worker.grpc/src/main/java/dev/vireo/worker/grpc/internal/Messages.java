@@ -57,13 +57,23 @@ final class Messages {
     private Messages() {
     }
 
+    /** A spec as replies carry it: the secrets' names only. */
     static FunctionSpec spec(dev.vireo.api.model.FunctionSpec s) {
-        return FunctionSpec.newBuilder().setId(s.id()).setName(s.name()).setVersion(s.version()).setImage(s.image())
+        return builder(s).addAllSecretNames(s.config().secrets().keySet()).build();
+    }
+
+    /** A spec as a registration request carries it: with the secrets' values (a client's, a controller's). */
+    static FunctionSpec request(dev.vireo.api.model.FunctionSpec s) {
+        return builder(s).putAllSecrets(s.config().secrets()).build();
+    }
+
+    private static FunctionSpec.Builder builder(dev.vireo.api.model.FunctionSpec s) {
+        return FunctionSpec.newBuilder().putAllEnv(s.config().env()).setParameters(s.config().parameters()).setId(s.id()).setName(s.name()).setVersion(s.version()).setImage(s.image())
                 .setCode(s.codeDir()).setHandler(s.handler()).setBackend(s.backend())
                 .setCompute(s.compute().name().toLowerCase(Locale.ROOT)).setTransport(s.transport())
                 .setMemoryMb(s.memoryMb()).setCpus(s.cpus()).setTimeoutMs(s.timeout().toMillis())
                 .setConcurrency(s.concurrency()).setExpectedColdStartMs(s.expected().coldStartMs())
-                .setExpectedWarmMs(s.expected().warmMs()).setScratchMb(s.scratchMb()).build();
+                .setExpectedWarmMs(s.expected().warmMs()).setScratchMb(s.scratchMb());
     }
 
     /** A registration message as the API's spec; absent fields take the documented defaults. */
@@ -76,7 +86,8 @@ final class Messages {
                 Duration.ofMillis(s.getTimeoutMs() == 0 ? 60_000 : s.getTimeoutMs()),
                 s.getConcurrency() == 0 ? 1 : s.getConcurrency(),
                 new ExpectedTimings(s.getExpectedColdStartMs(), s.getExpectedWarmMs()),
-                s.getScratchMb() == 0 ? dev.vireo.api.model.FunctionSpec.DEFAULT_SCRATCH_MB : s.getScratchMb());
+                s.getScratchMb() == 0 ? dev.vireo.api.model.FunctionSpec.DEFAULT_SCRATCH_MB : s.getScratchMb(),
+                new dev.vireo.api.model.FunctionConfig(s.getEnvMap(), s.getParameters(), s.getSecretsMap()));
     }
 
     /**

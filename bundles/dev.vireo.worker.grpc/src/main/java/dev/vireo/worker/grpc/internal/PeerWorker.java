@@ -62,6 +62,11 @@ final class PeerWorker implements WorkerService {
     }
 
     @Override
+    public FunctionSpec update(FunctionSpec spec) {
+        return call(node -> node.update(spec));
+    }
+
+    @Override
     public void unregister(String functionId) {
         call(node -> {
             node.unregister(functionId);

@@ -169,6 +169,11 @@ final class WorkerGrpcService extends WorkerGrpc.WorkerImplBase {
     }
 
     @Override
+    public void update(RegisterRequest request, StreamObserver<FunctionSpec> out) {
+        answer(out, () -> Messages.spec(worker.update(Messages.spec(request.getSpec()))));
+    }
+
+    @Override
     public void unregister(UnregisterRequest request, StreamObserver<UnregisterReply> out) {
         answer(out, () -> {
             worker.unregister(request.getFunctionId());

@@ -134,6 +134,27 @@ class GrpcEndToEndTest {
     }
 
     @Test
+    void anUpdateCarriesTheSecretsToTheWorkerAndRepliesNameThemOnly() {
+        remote.register(HELLO);
+        FunctionSpec next = HELLO.withConfig(new dev.vireo.api.model.FunctionConfig(Map.of("MODE", "prod"),
+                "{\"n\":1.50}", Map.of("TOKEN", "s3cret")));
+        FunctionSpec updated = remote.update(next);
+        assertEquals("update " + next, worker.calls.get(1));
+        assertEquals(next.withBackend("sim"), worker.functions().get(0), "the worker has every value");
+        assertEquals(next.config(), updated.config(), "the caller keeps what it sent");
+        dev.vireo.grpc.v1.FunctionSpec listed = rawStub().list(dev.vireo.grpc.v1.ListRequest.getDefaultInstance())
+                .getFunctions(0);
+        assertEquals(List.of("TOKEN"), listed.getSecretNamesList());
+        assertEquals(Map.of(), listed.getSecretsMap());
+        assertFalse(listed.toString().contains("s3cret"), listed.toString());
+        assertEquals(Map.of("MODE", "prod"), listed.getEnvMap());
+        assertEquals("{\"n\":1.50}", listed.getParameters());
+        WorkerException e = assertThrows(WorkerException.class, () -> remote.update(new FunctionSpec("nope", "1",
+                "vireo/nope", "", "", "", Compute.CPU, "uds", 128, 1.0, Duration.ofSeconds(1), 1, null)));
+        assertEquals(ErrorKind.UNKNOWN_FUNCTION, e.kind());
+    }
+
+    @Test
     void anInvocationComesBackAsTheWorkersRecord() throws Exception {
         remote.register(HELLO);
         InvocationRecord r = await(remote.invoke("t-7", "hello-1", "{\"x\":[1,2]}"));

@@ -72,6 +72,20 @@ class MessagesTest {
     }
 
     @Test
+    void aRequestCarriesTheSecretsAndAReplyTheirNamesOnly() {
+        FunctionSpec s = FULL.withConfig(new dev.vireo.api.model.FunctionConfig(Map.of("MODE", "prod"), "{\"q\":1}",
+                Map.of("TOKEN", "s3cret")));
+        dev.vireo.grpc.v1.FunctionSpec request = Messages.request(s);
+        assertEquals(Map.of("TOKEN", "s3cret"), request.getSecretsMap());
+        assertEquals(s, Messages.spec(request));
+        dev.vireo.grpc.v1.FunctionSpec reply = Messages.spec(s);
+        assertEquals(List.of("TOKEN"), reply.getSecretNamesList());
+        assertFalse(reply.toString().contains("s3cret"), reply.toString());
+        assertEquals(Map.of("MODE", "prod"), Messages.spec(reply).config().env());
+        assertEquals("{\"q\":1}", Messages.spec(reply).config().parameters());
+    }
+
+    @Test
     void aRegistrationMessageWithOnlyANameAndImageTakesTheDocumentedDefaults() {
         FunctionSpec s = Messages.spec(dev.vireo.grpc.v1.FunctionSpec.newBuilder().setName("hello")
                 .setImage("vireo/hello").build());

@@ -398,7 +398,16 @@ public final class HttpApi {
                         .orElseThrow(() -> new WorkerException(ErrorKind.UNKNOWN_FUNCTION, "function " + id
                                 + " is not registered"))));
             }
-            only(method, "GET", "DELETE");
+            if (method.equals("PUT")) {
+                // the whole registration again, in place: the path names the function, the body may too
+                FunctionSpec spec = Json.spec(Json.object(body, "a registration"));
+                if (!spec.id().equals(id)) {
+                    throw new HttpError(400, "INVALID_REQUEST", "name: the body registers " + spec.id() + " (name"
+                            + " and version), not " + id + " as the path says");
+                }
+                return new Answer(200, Json.spec(worker.update(spec)));
+            }
+            only(method, "GET", "PUT", "DELETE");
             worker.unregister(id);
             JsonObject o = new JsonObject();
             o.addProperty("unregistered", id);

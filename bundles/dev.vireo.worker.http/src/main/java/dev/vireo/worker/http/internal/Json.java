@@ -8,6 +8,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
 import dev.vireo.api.model.Compute;
 import dev.vireo.api.model.ExpectedTimings;
+import dev.vireo.api.model.FunctionConfig;
 import dev.vireo.api.model.FunctionSpec;
 import dev.vireo.api.model.FunctionStats;
 import dev.vireo.api.model.InvocationRecord;
@@ -30,7 +31,8 @@ import java.util.Set;
 /** JSON of the API's requests and answers, field by field, with messages that name the field on bad input. */
 final class Json {
     static final Set<String> SPEC_FIELDS = Set.of("name", "version", "image", "code", "handler", "backend", "compute",
-            "transport", "memory_mb", "cpus", "timeout_ms", "concurrency", "expected_cold_start_ms", "expected_warm_ms", "scratch_mb");
+            "transport", "memory_mb", "cpus", "timeout_ms", "concurrency", "expected_cold_start_ms", "expected_warm_ms", "scratch_mb",
+            "env", "parameters", "secrets");
 
     private Json() {
     }
@@ -128,7 +130,39 @@ final class Json {
                 new ExpectedTimings(integer(o, "expected_cold_start_ms", 0, 0, ExpectedTimings.MAX_MS, "ms"),
                         integer(o, "expected_warm_ms", 0, 0, ExpectedTimings.MAX_MS, "ms")),
                 (int) integer(o, "scratch_mb", FunctionSpec.DEFAULT_SCRATCH_MB, FunctionSpec.MIN_SCRATCH_MB,
-                        FunctionSpec.MAX_SCRATCH_MB, "MB"));
+                        FunctionSpec.MAX_SCRATCH_MB, "MB"),
+                new FunctionConfig(variables(o, "env"), parameters(o), variables(o, "secrets")));
+    }
+
+    /** {@code env} or {@code secrets}: an object of variable names to string values (FunctionConfig checks them). */
+    private static Map<String, String> variables(JsonObject o, String key) {
+        JsonElement e = o.get(key);
+        if (e == null || e.isJsonNull()) {
+            return Map.of();
+        }
+        if (!e.isJsonObject()) {
+            throw new HttpError(400, "INVALID_REQUEST", key + ": must be an object of variable names to string values");
+        }
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        for (var v : e.getAsJsonObject().entrySet()) {
+            if (!v.getValue().isJsonPrimitive() || !v.getValue().getAsJsonPrimitive().isString()) {
+                throw new HttpError(400, "INVALID_REQUEST", key + ": the value of " + v.getKey() + " must be a string");
+            }
+            out.put(v.getKey(), v.getValue().getAsString());
+        }
+        return out;
+    }
+
+    /** {@code parameters}: a JSON object, kept as text (its numbers as the client wrote them). */
+    private static String parameters(JsonObject o) {
+        JsonElement e = o.get("parameters");
+        if (e == null || e.isJsonNull()) {
+            return "";
+        }
+        if (!e.isJsonObject()) {
+            throw new HttpError(400, "INVALID_REQUEST", "parameters: must be a JSON object");
+        }
+        return e.toString();
     }
 
     static String string(JsonObject o, String key, String fallback) {
@@ -183,6 +217,13 @@ final class Json {
         o.addProperty("expected_cold_start_ms", s.expected().coldStartMs());
         o.addProperty("expected_warm_ms", s.expected().warmMs());
         o.addProperty("scratch_mb", s.scratchMb());
+        JsonObject env = new JsonObject();
+        s.config().env().forEach(env::addProperty);
+        o.add("env", env);
+        o.add("parameters", s.config().parameters().isEmpty() ? new JsonObject() : parse(s.config().parameters()));
+        JsonArray secrets = new JsonArray(); // names only: a secret's value is never answered
+        s.config().secrets().keySet().forEach(secrets::add);
+        o.add("secrets", secrets);
         return o;
     }
 

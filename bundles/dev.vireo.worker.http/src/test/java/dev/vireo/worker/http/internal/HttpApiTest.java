@@ -329,6 +329,33 @@ class HttpApiTest {
     }
 
     @Test
+    void putReplacesARegistrationInPlaceAndAnswersSecretsByNameOnly() throws Exception {
+        registerHello();
+        String next = "{\"name\":\"hello\",\"image\":\"vireo/hello:2\",\"env\":{\"MODE\":\"prod\"},"
+                + "\"parameters\":{\"n\":1},\"secrets\":{\"TOKEN\":\"s3cret\"}}";
+        HttpResponse<String> r = send("PUT", "/functions/hello-1", next);
+        assertEquals(200, r.statusCode(), r.body());
+        JsonObject answer = json(r.body()).getAsJsonObject();
+        assertEquals("vireo/hello:2", answer.get("image").getAsString());
+        assertEquals(json("[\"TOKEN\"]"), answer.get("secrets"));
+        assertEquals(json("{\"n\":1}"), answer.get("parameters"));
+        assertEquals("s3cret", worker.functions().get(0).config().secrets().get("TOKEN"), "the worker has the value");
+        for (String path : List.of("/functions", "/functions/hello-1")) {
+            HttpResponse<String> read = send("GET", path, null);
+            assertEquals(200, read.statusCode());
+            assertTrue(read.body().contains("TOKEN") && !read.body().contains("s3cret"), read.body());
+        }
+        assertError(send("PUT", "/functions/other-1", next), 400, "INVALID_REQUEST");
+        assertEquals("name: the body registers hello-1 (name and version), not other-1 as the path says",
+                message(send("PUT", "/functions/other-1", next)));
+        assertError(send("PUT", "/functions/nope-1", "{\"name\":\"nope\",\"image\":\"x\"}"), 404,
+                "UNKNOWN_FUNCTION");
+        assertError(send("PUT", "/functions/hello-1", "{\"name\":\"hello\",\"image\":\"x\",\"env\":{\"VIREO_X\":\"1\"}}"),
+                400, "INVALID_REQUEST");
+        assertEquals("vireo/hello:2", worker.functions().get(0).image(), "a refused update changes nothing");
+    }
+
+    @Test
     void unregisterRemovesTheFunction() throws Exception {
         registerHello();
         HttpResponse<String> r = send("DELETE", "/functions/hello-1", null);

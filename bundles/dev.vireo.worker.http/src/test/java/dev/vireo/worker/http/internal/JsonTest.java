@@ -37,7 +37,8 @@ import org.junit.jupiter.api.Test;
 class JsonTest {
     static final FunctionSpec FULL = new FunctionSpec("resize", "2.1_b", "vireo/python:3.12", "/srv/fn/resize",
             "main.handle", "docker", Compute.GPU, "pipe", 512, 2.5, Duration.ofMillis(30_000), 4,
-            new ExpectedTimings(800, 45), 2048);
+            new ExpectedTimings(800, 45), 2048, new dev.vireo.api.model.FunctionConfig(java.util.Map.of("MODE", "prod"),
+            "{\"size\":[64,64],\"q\":0.90}", java.util.Map.of("API_KEY", "k-123")));
 
     static JsonObject json(String text) {
         return JsonParser.parseString(text).getAsJsonObject();
@@ -63,7 +64,7 @@ class JsonTest {
     @Test
     void theApiReadsExactlyTheRegistrationFieldsTheDocsList() throws IOException {
         Set<String> documented = documentedFields();
-        assertEquals(15, documented.size(), documented.toString());
+        assertEquals(18, documented.size(), documented.toString());
         assertEquals(documented, new TreeSet<>(Json.SPEC_FIELDS));
     }
 
@@ -73,7 +74,8 @@ class JsonTest {
                 {"name":"resize","version":"2.1_b","image":"vireo/python:3.12","code":"/srv/fn/resize",
                  "handler":"main.handle","backend":"docker","compute":"GPU","transport":"pipe","memory_mb":512,
                  "cpus":2.5,"timeout_ms":30000,"concurrency":4,"expected_cold_start_ms":800,"expected_warm_ms":45,
-                 "scratch_mb":2048}""");
+                 "scratch_mb":2048,"env":{"MODE":"prod"},"parameters":{"size":[64,64],"q":0.90},
+                 "secrets":{"API_KEY":"k-123"}}""");
         assertEquals(FULL, Json.spec(o));
     }
 
@@ -93,7 +95,9 @@ class JsonTest {
                 {"id":"resize-2.1_b","name":"resize","version":"2.1_b","image":"vireo/python:3.12",
                  "code":"/srv/fn/resize","handler":"main.handle","backend":"docker","compute":"gpu","transport":"pipe",
                  "memory_mb":512,"cpus":2.5,"timeout_ms":30000,"concurrency":4,"expected_cold_start_ms":800,
-                 "expected_warm_ms":45,"scratch_mb":2048}"""), o);
+                 "expected_warm_ms":45,"scratch_mb":2048,"env":{"MODE":"prod"},"parameters":{"size":[64,64],"q":0.90},
+                 "secrets":["API_KEY"]}"""), o);
+        assertFalse(o.toString().contains("k-123"), "a secret's value is never answered");
         Set<String> keys = new TreeSet<>(documentedFields());
         keys.add("id");
         assertEquals(keys, new TreeSet<>(o.keySet()));
@@ -104,7 +108,9 @@ class JsonTest {
         for (FunctionSpec s : List.of(FULL, Json.spec(json("{\"name\":\"hello\",\"image\":\"vireo/hello\"}")))) {
             JsonObject o = Json.spec(s);
             o.remove("id"); // replies carry the id; a registration may not (unknown field)
-            assertEquals(s, Json.spec(o));
+            o.remove("secrets"); // replies name them, a registration gives their values
+            assertEquals(s.withConfig(new dev.vireo.api.model.FunctionConfig(s.config().env(), s.config().parameters(),
+                    java.util.Map.of())), Json.spec(o));
         }
     }
 
@@ -219,6 +225,26 @@ class JsonTest {
             assertEquals(c[1], e.getMessage());
         }
         assertEquals(512, Json.spec(json(base + "\"memory_mb\":5.12e2}")).memoryMb(), "integral in any notation");
+    }
+
+    @Test
+    void configurationFieldsAreCheckedAndNamed() {
+        String base = "{\"name\":\"a\",\"image\":\"x\",";
+        for (String[] c : new String[][] {
+                {"\"env\":\"MODE=prod\"", "env: must be an object of variable names to string values"},
+                {"\"env\":{\"N\":1}", "env: the value of N must be a string"},
+                {"\"secrets\":[\"K\"]", "secrets: must be an object of variable names to string values"},
+                {"\"parameters\":\"{}\"", "parameters: must be a JSON object"},
+                {"\"env\":{\"VIREO_X\":\"1\"}", "env: 'VIREO_X' is reserved: the platform sets the VIREO_* variables"
+                        + " itself"},
+                {"\"env\":{\"K\":\"1\"},\"secrets\":{\"K\":\"2\"}", "secrets: 'K' is also in env: a variable is"
+                        + " one or the other"}}) {
+            RuntimeException e = assertThrows(RuntimeException.class,
+                    () -> Json.spec(Json.parse(base + c[0] + "}").getAsJsonObject()), c[0]);
+            assertEquals(c[1], e.getMessage());
+        }
+        assertEquals("{\"n\":1e400,\"s\":\"\u00e9\"}", Json.spec(json(base
+                + "\"parameters\":{\"n\":1e400,\"s\":\"\u00e9\"}}")).config().parameters(), "numbers kept as written");
     }
 
     @Test

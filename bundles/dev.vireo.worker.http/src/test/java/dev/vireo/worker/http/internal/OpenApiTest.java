@@ -41,7 +41,7 @@ class OpenApiTest {
     /** What the API serves (HttpApi.route, DagRoutes.route): the spec must list exactly these. */
     private static final Set<String> SERVED = new TreeSet<>(List.of("GET /health", "GET /metrics", "GET /status",
             "GET /settings", "PUT /policies/{point}", "GET /functions", "POST /functions", "GET /functions/{id}",
-            "DELETE /functions/{id}", "POST /functions/{id}/invoke", "POST /functions/{id}/invoke-async",
+            "PUT /functions/{id}", "DELETE /functions/{id}", "POST /functions/{id}/invoke", "POST /functions/{id}/invoke-async",
             "POST /functions/{id}/prewarm", "GET /functions/{id}/estimate", "GET /invocations/{invocation}",
             "GET /activations", "GET /activations/{activation}",
             "GET /workers", "POST /workers", "DELETE /workers/{name}", "GET /dags", "POST /dags", "GET /dags/{run}",
