@@ -128,6 +128,22 @@ public final class FakeWorker implements WorkerService {
                 tid, t + 1, t + 2, t + 3, t + 4, t + 5, t + 6, t + 7, t + 8, t + 9, t + 10, t + 11));
     }
 
+    /** The trace context each traced call (invoke or invokeAsync with one) brought, as its header; "none" for null. */
+    public final List<String> traces = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    @Override
+    public CompletionStage<InvocationRecord> invoke(String tid, String functionId, String payload,
+            dev.vireo.api.trace.TraceContext trace) {
+        traces.add(trace == null ? "none" : trace.header());
+        return invoke(tid, functionId, payload);
+    }
+
+    @Override
+    public String invokeAsync(String tid, String functionId, String payload, dev.vireo.api.trace.TraceContext trace) {
+        traces.add(trace == null ? "none" : trace.header());
+        return invokeAsync(tid, functionId, payload);
+    }
+
     @Override
     public synchronized CompletionStage<InvocationRecord> invoke(String tid, String functionId, String payload) {
         calls.add("invoke " + tid + " " + functionId + " " + payload);

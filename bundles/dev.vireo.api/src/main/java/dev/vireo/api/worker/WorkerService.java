@@ -59,6 +59,28 @@ public interface WorkerService {
     /** Admits an invocation and returns its id at once; poll it with {@link #result}. */
     String invokeAsync(String tid, String functionId, String payload);
 
+    /**
+     * {@link #invoke} as part of a distributed trace: the node records its spans of the invocation under
+     * {@code trace} (their parent is {@code trace.spanId()}) when it is sampled, and hands the trace on to the node it
+     * calls. A null trace is none (a node configured to trace everything starts one).
+     *
+     * @since 1.7
+     */
+    default CompletionStage<InvocationRecord> invoke(String tid, String functionId, String payload,
+            dev.vireo.api.trace.TraceContext trace) {
+        return invoke(tid, functionId, payload);
+    }
+
+    /**
+     * {@link #invokeAsync} as part of a distributed trace, as
+     * {@link #invoke(String, String, String, dev.vireo.api.trace.TraceContext)}.
+     *
+     * @since 1.7
+     */
+    default String invokeAsync(String tid, String functionId, String payload, dev.vireo.api.trace.TraceContext trace) {
+        return invokeAsync(tid, functionId, payload);
+    }
+
     /** The state of an async invocation; UNKNOWN_FUNCTION if the id is unknown or its result has expired. */
     AsyncResult result(String id);
 

@@ -12,7 +12,9 @@
  * simulation can reproduce it.
  *
  * <p>1.6: {@link dev.vireo.api.worker.WorkerService#update}: a function replaced in place.
+ *
+ * <p>1.7: {@code invoke} and {@code invokeAsync} with a {@link dev.vireo.api.trace.TraceContext}: distributed tracing.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.6.0")
+@org.osgi.annotation.versioning.Version("1.7.0")
 package dev.vireo.api.worker;

@@ -43,6 +43,17 @@ public final class ControllerComponent {
             ClusterService.class.getName(), ClusterMembers.class.getName()}, core, new Hashtable<>());
     }
 
+    /** Every span exporter registered (OTLP...): the controller's spans of traced invocations go to each. */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void addSpanExporter(dev.vireo.api.trace.SpanExporter exporter) {
+        core.addSpanExporter(exporter);
+    }
+
+    void removeSpanExporter(dev.vireo.api.trace.SpanExporter exporter) {
+        core.removeSpanExporter(exporter);
+    }
+
     /** The node's configuration, for the controller's settings (the kernel provides it). */
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)

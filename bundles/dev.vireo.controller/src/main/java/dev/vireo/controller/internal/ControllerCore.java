@@ -42,6 +42,7 @@ final class ControllerCore implements WorkerService, ClusterService {
     private final Registrations registrations;
     private final ClusterStatus cluster;
     private final Router router;
+    private final Tracing tracing;
     private volatile ControllerOptions options;
     private volatile NodeConfiguration configuration;
     private final PluginRegistry registry;
@@ -55,7 +56,9 @@ final class ControllerCore implements WorkerService, ClusterService {
         membership = new Membership(this::options, clock, scheduler, connector, metrics, this::admit);
         registrations = new Registrations(options.name(), membership);
         cluster = new ClusterStatus(options.name(), registry, membership, registrations);
-        router = new Router(this::options, registry, clock, scheduler, metrics, membership, registrations, cluster);
+        tracing = new Tracing(options.name());
+        router = new Router(this::options, registry, clock, scheduler, metrics, membership, registrations, cluster,
+                tracing);
         metrics.gauges(membership);
         membership.heartbeatEvery(options.heartbeat());
         membership.seed(options.workers());
@@ -140,12 +143,32 @@ final class ControllerCore implements WorkerService, ClusterService {
 
     @Override
     public CompletionStage<InvocationRecord> invoke(String tid, String functionId, String payload) {
-        return router.invoke(tid, functionId, payload);
+        return router.invoke(tid, functionId, payload, null);
+    }
+
+    @Override
+    public CompletionStage<InvocationRecord> invoke(String tid, String functionId, String payload,
+            dev.vireo.api.trace.TraceContext trace) {
+        return router.invoke(tid, functionId, payload, trace);
     }
 
     @Override
     public String invokeAsync(String tid, String functionId, String payload) {
-        return router.invokeAsync(tid, functionId, payload);
+        return router.invokeAsync(tid, functionId, payload, null);
+    }
+
+    @Override
+    public String invokeAsync(String tid, String functionId, String payload, dev.vireo.api.trace.TraceContext trace) {
+        return router.invokeAsync(tid, functionId, payload, trace);
+    }
+
+    /** Where the controller's spans go from now on: also to {@code exporter}. */
+    void addSpanExporter(dev.vireo.api.trace.SpanExporter exporter) {
+        tracing.add(exporter);
+    }
+
+    void removeSpanExporter(dev.vireo.api.trace.SpanExporter exporter) {
+        tracing.remove(exporter);
     }
 
     @Override

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
+import dev.vireo.api.trace.TraceContext;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
@@ -49,14 +50,17 @@ final class Router {
     private final Registrations registrations;
     private final ClusterStatus cluster;
     private final AtomicLong tids = new AtomicLong();
+    private final Tracing tracing;
     private volatile BalancerHolder balancer;
 
     private record BalancerHolder(LoadBalancingPolicy policy, Balancer balancer) {
     }
 
     Router(Supplier<ControllerOptions> options, PluginRegistry registry, Clock clock, TaskScheduler scheduler,
-            ControllerMetrics metrics, Membership membership, Registrations registrations, ClusterStatus cluster) {
+            ControllerMetrics metrics, Membership membership, Registrations registrations, ClusterStatus cluster,
+            Tracing tracing) {
         this.options = options;
+        this.tracing = tracing;
         this.registry = registry;
         this.clock = clock;
         this.scheduler = scheduler;
@@ -125,17 +129,22 @@ final class Router {
         return m;
     }
 
-    CompletionStage<InvocationRecord> invoke(String tid, String functionId, String payload) {
+    CompletionStage<InvocationRecord> invoke(String tid, String functionId, String payload, TraceContext trace) {
         registrations.get(functionId);
         String id = newTid(tid);
         long arrival = clock.nanoTime();
         CompletableFuture<InvocationRecord> out = new CompletableFuture<>();
-        attempt(id, functionId, payload, arrival, 1, Set.of(), out);
+        Tracing.Traced traced = tracing.start(trace);
+        if (traced != null) {
+            java.time.Instant at = clock.now();
+            out.whenComplete((r, e) -> tracing.end(traced, id, functionId, at, clock.nanoTime() - arrival, r, e));
+        }
+        attempt(id, functionId, payload, arrival, 1, Set.of(), out, traced == null ? trace : traced.span());
         return out;
     }
 
     private void attempt(String tid, String functionId, String payload, long arrival, int attempt,
-            Set<String> tried, CompletableFuture<InvocationRecord> out) {
+            Set<String> tried, CompletableFuture<InvocationRecord> out, TraceContext trace) {
         long pickStart = clock.nanoTime();
         Balancer b = balancer();
         Member m;
@@ -161,7 +170,7 @@ final class Router {
         }
         CompletionStage<InvocationRecord> call;
         try {
-            call = m.remote.invoke(tid, functionId, payload);
+            call = m.remote.invoke(tid, functionId, payload, trace);
         } catch (RuntimeException e) {
             call = CompletableFuture.failedFuture(e);
         }
@@ -195,7 +204,8 @@ final class Router {
                     LOG.log(Level.WARNING, "[" + tid + "] " + functionId + " retried: " + w.getMessage());
                     Set<String> next = new HashSet<>(tried);
                     next.add(m.name);
-                    scheduler.execute(() -> attempt(tid, functionId, payload, arrival, attempt + 1, next, out));
+                    scheduler.execute(() -> attempt(tid, functionId, payload, arrival, attempt + 1, next, out,
+                            trace));
                     return;
                 }
                 out.completeExceptionally(new WorkerException(ErrorKind.UNREACHABLE, w.getMessage()
@@ -211,7 +221,7 @@ final class Router {
                         out.completeExceptionally(ex);
                         return;
                     }
-                    attempt(tid, functionId, payload, arrival, attempt + 1, Set.of(), out);
+                    attempt(tid, functionId, payload, arrival, attempt + 1, Set.of(), out, trace);
                 });
                 return;
             }
@@ -219,13 +229,14 @@ final class Router {
         });
     }
 
-    String invokeAsync(String tid, String functionId, String payload) {
+    /** An async invocation goes to its worker with the trace context it came with: the worker's spans are its. */
+    String invokeAsync(String tid, String functionId, String payload, TraceContext trace) {
         registrations.get(functionId);
         String id = newTid(tid);
         Member m = pick(balancer(), id, functionId, Set.of());
         m.sent.incrementAndGet();
         try {
-            return m.name + ASYNC_SEPARATOR + m.remote.invokeAsync(id, functionId, payload);
+            return m.name + ASYNC_SEPARATOR + m.remote.invokeAsync(id, functionId, payload, trace);
         } catch (WorkerException e) {
             if (e.kind() == ErrorKind.UNREACHABLE) {
                 membership.takeOut(m, e.getMessage());

@@ -197,6 +197,38 @@ class ControllerCoreTest {
     }
 
     @Test
+    void aTracedInvocationGetsTheControllersSpanAndTheWorkerGetsItAsItsParent() {
+        ControllerCore c = controller(true);
+        c.join("w1", "h:1");
+        c.register(spec("a"));
+        var caller = dev.vireo.api.trace.TraceContext.parse("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+                .orElseThrow();
+        join(c.invoke("t0", "a-1", "{}", caller));
+        assertEquals(List.of(caller.header()), byAddress.get("h:1").traces, "no exporter: handed on unchanged");
+
+        List<dev.vireo.api.trace.Span> spans = new java.util.concurrent.CopyOnWriteArrayList<>();
+        c.addSpanExporter(spans::addAll);
+        InvocationRecord r = join(c.invoke("t1", "a-1", "{}", caller));
+        assertEquals(1, spans.size());
+        var route = spans.get(0);
+        assertEquals("route a-1", route.name());
+        assertEquals(caller.traceId(), route.traceId());
+        assertEquals(caller.spanId(), route.parentSpanId());
+        assertEquals("00-" + caller.traceId() + "-" + route.spanId() + "-01", byAddress.get("h:1").traces.get(1),
+                "the worker's parent is the controller's span");
+        assertEquals(Map.of("vireo.tid", "t1", "faas.invoked_name", "a-1", "vireo.controller", "ctl", "vireo.worker",
+                r.worker(), "vireo.attempts", 1L), route.attributes());
+        assertEquals(r.routing().orElseThrow().e2eUs(), (route.endNanos() - route.startNanos()) / 1_000);
+
+        join(c.invoke("t2", "a-1", "{}", new dev.vireo.api.trace.TraceContext(caller.traceId(), caller.spanId(),
+                false)));
+        join(c.invoke("t3", "a-1", "{}"));
+        assertEquals(1, spans.size(), "not sampled, or no context: no span here");
+        assertEquals(List.of("00-" + caller.traceId() + "-" + caller.spanId() + "-00", "none"),
+                byAddress.get("h:1").traces.subList(2, 4));
+    }
+
+    @Test
     void whatTheFunctionPrintedComesBackThroughTheControllerWithItsRouting() {
         ControllerCore c = controller(true);
         c.join("w1", "h:1");
@@ -279,6 +311,8 @@ class ControllerCoreTest {
     final class FakeWorker implements RemoteWorker {
         final String address;
         final Map<String, FunctionSpec> functions = new ConcurrentHashMap<>();
+        /** The trace context each invocation came with, as its header ("none"). */
+        final List<String> traces = new java.util.concurrent.CopyOnWriteArrayList<>();
         final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
         volatile long execMs = 1;
         volatile boolean down;
@@ -351,6 +385,13 @@ class ControllerCoreTest {
             return new dev.vireo.api.worker.Estimate(functionId, workerName(),
                     dev.vireo.api.model.ContainerState.WARM, ahead * execMs * 1_000, 0, execMs * 1_000,
                     (ahead + 1) * execMs * 1_000, ahead, ahead);
+        }
+
+        @Override
+        public CompletionStage<InvocationRecord> invoke(String tid, String functionId, String payload,
+                dev.vireo.api.trace.TraceContext trace) {
+            traces.add(trace == null ? "none" : trace.header());
+            return invoke(tid, functionId, payload);
         }
 
         @Override

@@ -63,21 +63,22 @@ final class AdmissionQueue {
     }
 
     /** Queues an invocation, or refuses it (counted as a rejection) with the reason. The caller pumps after. */
-    Pending admit(String tid, String functionId, String payload) {
+    Pending admit(String tid, String functionId, String payload, Traces.Trace trace) {
         try {
-            return admitOrThrow(tid, functionId, payload);
+            return admitOrThrow(tid, functionId, payload, trace);
         } catch (WorkerException e) {
             metrics.rejected(functionId, e.kind().name());
             throw e;
         }
     }
 
-    private Pending admitOrThrow(String tid, String functionId, String payload) {
+    private Pending admitOrThrow(String tid, String functionId, String payload, Traces.Trace trace) {
         long now = clock.nanoTime();
         Registration r = functions.get(functionId);
         // the function's default parameters under the payload's keys, once, as it is admitted
         Invocation invocation = new Invocation(tid, functionId, r.spec().config().merge(payload), now);
         Pending p = new Pending(invocation, r, clock.now());
+        p.trace = trace;
         lock.lock();
         try {
             WorkerOptions o = options.get();

@@ -67,11 +67,14 @@ final class InvocationRunner {
     /** Calls sent so far ({@link Pending#callOrder}). */
     private final java.util.concurrent.atomic.AtomicLong calls = new java.util.concurrent.atomic.AtomicLong();
 
+    private final Traces traces;
+
     InvocationRunner(Clock clock, TaskScheduler scheduler, WorkerLock lock, String worker, AdmissionQueue admission,
             ContainerLifecycle containers, MemoryWatch memory, Resources resources, FunctionTable functions,
             StatsBook stats, WorkerMetrics metrics, CpuWait cpuWait, Anatomies anatomies,
-            ActivationLog activations, java.util.function.Supplier<Rapl> rapl) {
+            ActivationLog activations, Traces traces, java.util.function.Supplier<Rapl> rapl) {
         this.anatomies = anatomies;
+        this.traces = traces;
         this.activations = activations;
         this.clock = clock;
         this.scheduler = scheduler;
@@ -301,10 +304,12 @@ final class InvocationRunner {
         metrics.record(record);
         // a warm container was taken in the pump, the call task started later (acquiredNanos: the record's acquire
         // time includes that hand-off, as it always has); a cold one was adopted where its call started
-        anatomies.add(new InvocationAnatomy(p.tid(), arrival, p.dequeuedNanos,
+        InvocationAnatomy anatomy = new InvocationAnatomy(p.tid(), arrival, p.dequeuedNanos,
                 p.takenNanos > 0 ? p.takenNanos : p.acquiredNanos, p.acquiredNanos, p.sentNanos,
                 stamps.writeNs(), stamps.agentInNs(), stamps.agentOutNs(), stamps.readNs(), p.doneNanos,
-                clock.nanoTime()));
+                clock.nanoTime());
+        anatomies.add(anatomy);
+        traces.ended(p.trace, record, anatomy);
         activations.add(record);
         p.future.complete(record);
     }

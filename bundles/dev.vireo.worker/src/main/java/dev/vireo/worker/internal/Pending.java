@@ -19,6 +19,8 @@ final class Pending {
     final FunctionSpec function;
     final Instant arrival;
     final CompletableFuture<InvocationRecord> future;
+    /** The trace it is part of (its spans are made as it ends), or null. Set at admission, before it is queued. */
+    Traces.Trace trace;
     long dequeuedNanos;
     /** What was offered to the queue for it (under the lock, at admission). */
     dev.vireo.api.spi.queue.QueuedInvocation queued;
@@ -62,7 +64,9 @@ final class Pending {
      * invocation, arrival and caller's future, not started yet.
      */
     Pending rebound(Registration next) {
-        return new Pending(invocation, next, arrival, future);
+        Pending p = new Pending(invocation, next, arrival, future);
+        p.trace = trace;
+        return p;
     }
 
     String tid() {

@@ -42,6 +42,7 @@ public final class WorkerComponent implements WorkerService {
         ActivationLog.Limits limits = activationLimits(config); // checked before anything starts
         this.core = new WorkerCore(registry, clock, scheduler, WorkerOptions.of(config, home), meters);
         core.activationLimits(limits);
+        core.traceAll(config.trace_all());
         String runDir = context.getProperty("vireo.run.dir");
         if (config.state_persist() && runDir != null && !runDir.isBlank()) {
             java.nio.file.Path dir = java.nio.file.Path.of(runDir, "state");
@@ -70,6 +71,17 @@ public final class WorkerComponent implements WorkerService {
         core.cpuWaitProbeGone(probe);
     }
 
+    /** Every span exporter registered (OTLP...): the spans of traced invocations go to each. */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void addSpanExporter(dev.vireo.api.trace.SpanExporter exporter) {
+        core.addSpanExporter(exporter);
+    }
+
+    void removeSpanExporter(dev.vireo.api.trace.SpanExporter exporter) {
+        core.removeSpanExporter(exporter);
+    }
+
     /** The node's configuration, for {@link #settings()} (the kernel provides it). */
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
@@ -87,6 +99,7 @@ public final class WorkerComponent implements WorkerService {
     void modified(WorkerConfig config) {
         core.reconfigure(WorkerOptions.of(config, home));
         core.activationLimits(activationLimits(config));
+        core.traceAll(config.trace_all());
     }
 
     private static ActivationLog.Limits activationLimits(WorkerConfig c) {
@@ -116,6 +129,17 @@ public final class WorkerComponent implements WorkerService {
     @Override
     public FunctionSpec update(FunctionSpec spec) {
         return core.update(spec);
+    }
+
+    @Override
+    public CompletionStage<InvocationRecord> invoke(String tid, String functionId, String payload,
+            dev.vireo.api.trace.TraceContext trace) {
+        return core.invoke(tid, functionId, payload, trace);
+    }
+
+    @Override
+    public String invokeAsync(String tid, String functionId, String payload, dev.vireo.api.trace.TraceContext trace) {
+        return core.invokeAsync(tid, functionId, payload, trace);
     }
 
     @Override

@@ -36,6 +36,9 @@ public @interface WorkerConfig {
     @AttributeDefinition(name = "Activation retention (ms)", description = "How many milliseconds a record stays in the activation log after its invocation finished.", min = "1000")
     long activations_retention_ms() default 3_600_000;
 
+    @AttributeDefinition(name = "Trace every invocation", description = "Start a trace for every invocation that arrives without a traceparent (one that brings one is traced when its sampled flag is set), while a span exporter (vireo.tracing.otlp) runs. false: only what callers trace.")
+    boolean trace_all() default false;
+
     @AttributeDefinition(name = "Keep state", description = "Store every registration (<vireo.run.dir>/state/functions, one ID.properties each) and every async invocation until its result expires (state/async) and take them back when the worker starts (after a stop, a crash or kill -9): functions are registered again, finished async results answer again, and ones a stop cut off answer CANCELLED. false: a start begins empty. Read at start. Off where the framework has no vireo.run.dir (embedded tests, the simulation).")
     boolean state_persist() default true;
 

@@ -67,6 +67,7 @@ final class WorkerCore implements WorkerService, AutoCloseable {
     private final InvocationRunner runner;
     private final Anatomies anatomies = new Anatomies();
     private final ActivationLog activations;
+    private final Traces traces;
     private final StatusReport report;
     private final AutoCloseable listener;
     private final Ticker keepAliveTicker;
@@ -105,8 +106,9 @@ final class WorkerCore implements WorkerService, AutoCloseable {
                 () -> this.options);
         this.rapl = Rapl.of(options.raplDir());
         this.activations = new ActivationLog(clock);
+        this.traces = new Traces(name);
         this.runner = new InvocationRunner(clock, scheduler, lock, name, admission, containers, memory, resources,
-                functions, stats, metrics, cpuWait, anatomies, activations, () -> rapl);
+                functions, stats, metrics, cpuWait, anatomies, activations, traces, () -> rapl);
         this.report = new StatusReport(registry, lock, () -> this.options, admission, runner, containers, functions,
                 stats);
         this.listener = registry.addListener((point, before, after) -> {
@@ -308,11 +310,22 @@ final class WorkerCore implements WorkerService, AutoCloseable {
 
     @Override
     public CompletionStage<InvocationRecord> invoke(String tid, String functionId, String payload) {
-        return admit(tids.orNew(tid), functionId, payload).future;
+        return invoke(tid, functionId, payload, null);
+    }
+
+    @Override
+    public CompletionStage<InvocationRecord> invoke(String tid, String functionId, String payload,
+            dev.vireo.api.trace.TraceContext trace) {
+        return admit(tids.orNew(tid), functionId, payload, trace).future;
     }
 
     @Override
     public String invokeAsync(String tid, String functionId, String payload) {
+        return invokeAsync(tid, functionId, payload, null);
+    }
+
+    @Override
+    public String invokeAsync(String tid, String functionId, String payload, dev.vireo.api.trace.TraceContext trace) {
         String id = tids.orNew(tid);
         while (!async.reserve(id)) {
             if (tid != null && !tid.isEmpty()) {
@@ -321,7 +334,7 @@ final class WorkerCore implements WorkerService, AutoCloseable {
             id = tids.next(); // one of ours from before a restart, still answering: the next
         }
         try {
-            async.track(id, functionId, admit(id, functionId, payload).future);
+            async.track(id, functionId, admit(id, functionId, payload, trace).future);
             return id;
         } catch (RuntimeException e) {
             async.release(id);
@@ -339,6 +352,20 @@ final class WorkerCore implements WorkerService, AutoCloseable {
         return activations.get(tid);
     }
 
+    /** Where the spans of traced invocations go from now on: also to {@code exporter}. */
+    void addSpanExporter(dev.vireo.api.trace.SpanExporter exporter) {
+        traces.add(exporter);
+    }
+
+    void removeSpanExporter(dev.vireo.api.trace.SpanExporter exporter) {
+        traces.remove(exporter);
+    }
+
+    /** Whether invocations that arrive without a trace context start a trace (when an exporter is there). */
+    void traceAll(boolean on) {
+        traces.traceAll(on);
+    }
+
     /** How much the activation log keeps from now on. */
     void activationLimits(ActivationLog.Limits limits) {
         activations.limits(limits);
@@ -349,8 +376,8 @@ final class WorkerCore implements WorkerService, AutoCloseable {
         return async.get(id);
     }
 
-    private Pending admit(String tid, String functionId, String payload) {
-        Pending p = admission.admit(tid, functionId, payload);
+    private Pending admit(String tid, String functionId, String payload, dev.vireo.api.trace.TraceContext trace) {
+        Pending p = admission.admit(tid, functionId, payload, traces.traceOf(trace));
         pump();
         return p;
     }

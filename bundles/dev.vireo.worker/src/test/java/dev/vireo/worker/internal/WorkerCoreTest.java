@@ -496,6 +496,56 @@ class WorkerCoreTest {
     }
 
     @Test
+    void aTracedInvocationBecomesItsSpansUnderTheCallersSpan() {
+        List<dev.vireo.api.trace.Span> spans = new java.util.concurrent.CopyOnWriteArrayList<>();
+        worker.register(fn("a", 128, 1_000));
+        var parent = dev.vireo.api.trace.TraceContext.parse("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
+                .orElseThrow();
+        call("a-1", "{}"); // no exporter yet: nothing is made
+        dev.vireo.api.trace.SpanExporter exporter = spans::addAll;
+        worker.addSpanExporter(exporter);
+
+        InvocationRecord warm = await(worker.invoke("t-cold", "a-1", "{}", parent));
+        assertEquals(ContainerState.WARM, warm.state().orElseThrow(), "the container of the first call");
+        assertEquals(List.of("invoke a-1", "queue", "acquire", "execute"), spans.stream().map(s -> s.name()).toList());
+        var server = spans.get(0);
+        assertEquals(parent.traceId(), server.traceId());
+        assertEquals(parent.spanId(), server.parentSpanId(), "under the caller's span");
+        assertEquals(dev.vireo.api.trace.Span.Kind.SERVER, server.kind());
+        for (var child : spans.subList(1, 4)) {
+            assertEquals(server.spanId(), child.parentSpanId(), child.name());
+            assertEquals(parent.traceId(), child.traceId());
+            assertTrue(child.startNanos() >= server.startNanos() && child.endNanos() <= server.endNanos(), child.toString());
+        }
+        assertEquals(1_000_000, spans.get(3).endNanos() - spans.get(3).startNanos(), "the 1 ms execution");
+        long arrival = warm.arrival().getEpochSecond() * 1_000_000_000L + warm.arrival().getNano();
+        assertEquals(arrival, server.startNanos(), "times since the epoch, from the record's arrival");
+        assertEquals(java.util.Map.of("vireo.tid", "t-cold", "faas.invoked_name", "a-1", "vireo.worker", "w",
+                "vireo.backend", "fake", "faas.coldstart", false, "vireo.state", "warm"), server.attributes());
+        assertFalse(server.error());
+
+        spans.clear();
+        InvocationRecord raised = await(worker.invoke("t-err", "a-1", "\"raise\"", parent.child()));
+        assertFalse(raised.success());
+        assertTrue(spans.get(0).error() && !spans.get(0).message().isEmpty(), spans.get(0).toString());
+        assertEquals("USER_ERROR", spans.get(0).attributes().get("vireo.error_kind"));
+
+        spans.clear();
+        await(worker.invoke(null, "a-1", "{}", new dev.vireo.api.trace.TraceContext(parent.traceId(), parent.spanId(),
+                false)));
+        await(worker.invoke(null, "a-1", "{}", null));
+        assertEquals(List.of(), spans, "not sampled, or not traced: no spans");
+        worker.traceAll(true);
+        await(worker.invoke(null, "a-1", "{}", null));
+        assertEquals(4, spans.size(), "a trace of its own: " + spans);
+        assertEquals("", spans.get(0).parentSpanId(), "its root");
+        worker.removeSpanExporter(exporter);
+        spans.clear();
+        call("a-1", "{}");
+        assertEquals(List.of(), spans);
+    }
+
+    @Test
     void unregisteringWhileAContainerStartsLeavesNothingBehind() throws Exception {
         worker.register(fn("a", 128, 1_000));
         backend.holdCreates = true;

@@ -88,7 +88,7 @@ public final class GrpcApi {
                 })
                 .maxInboundMessageSize(config.max_message_bytes())
                 .addService(ServerInterceptors.intercept(StrictRequests.wrap(service.bindService()),
-                        new BearerToken(config.auth_token())))
+                        new TraceHeader(), new BearerToken(config.auth_token())))
                 // the standard services, open as Health and Ping are: probes (grpc_health_probe, Kubernetes) and
                 // tools (grpcurl, grpcui) that read the API's schema from the server
                 .addService(health.getHealthService())

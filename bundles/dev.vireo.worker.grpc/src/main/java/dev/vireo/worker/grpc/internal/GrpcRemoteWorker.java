@@ -175,14 +175,26 @@ final class GrpcRemoteWorker implements RemoteWorker {
 
     @Override
     public CompletionStage<InvocationRecord> invoke(String tid, String functionId, String payload) {
-        return stage(async.invoke(InvokeRequest.newBuilder().setTid(tid == null ? "" : tid).setFunctionId(functionId)
-                .setPayload(payload == null ? "" : payload).setEnhanced(true).build()), Messages::record);
+        return invoke(tid, functionId, payload, null);
+    }
+
+    @Override
+    public CompletionStage<InvocationRecord> invoke(String tid, String functionId, String payload,
+            dev.vireo.api.trace.TraceContext trace) {
+        return stage(TraceHeader.attach(async, trace).invoke(InvokeRequest.newBuilder().setTid(tid == null ? "" : tid)
+                .setFunctionId(functionId).setPayload(payload == null ? "" : payload).setEnhanced(true).build()),
+                Messages::record);
     }
 
     @Override
     public String invokeAsync(String tid, String functionId, String payload) {
-        return call(s -> s.invokeAsync(InvokeRequest.newBuilder().setTid(tid == null ? "" : tid)
-                .setFunctionId(functionId).setPayload(payload == null ? "" : payload).build())).getId();
+        return invokeAsync(tid, functionId, payload, null);
+    }
+
+    @Override
+    public String invokeAsync(String tid, String functionId, String payload, dev.vireo.api.trace.TraceContext trace) {
+        return call(s -> TraceHeader.attach(s, trace).invokeAsync(InvokeRequest.newBuilder().setTid(tid == null ? ""
+                : tid).setFunctionId(functionId).setPayload(payload == null ? "" : payload).build())).getId();
     }
 
     @Override

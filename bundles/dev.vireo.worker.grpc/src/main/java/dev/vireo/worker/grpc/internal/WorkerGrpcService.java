@@ -200,7 +200,8 @@ final class WorkerGrpcService extends WorkerGrpc.WorkerImplBase {
     public void invoke(InvokeRequest request, StreamObserver<InvokeReply> out) {
         long in = clock.nanoTime();
         try {
-            worker.invoke(request.getTid(), request.getFunctionId(), payload(request.getPayload())).whenComplete((r, e) -> {
+            worker.invoke(request.getTid(), request.getFunctionId(), payload(request.getPayload()),
+                    TraceHeader.CURRENT.get()).whenComplete((r, e) -> {
                 if (e != null) {
                     Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
                     out.onError(rejection(cause instanceof RuntimeException re ? re : new IllegalStateException(cause)));
@@ -222,7 +223,8 @@ final class WorkerGrpcService extends WorkerGrpc.WorkerImplBase {
     @Override
     public void invokeAsync(InvokeRequest request, StreamObserver<InvokeAsyncReply> out) {
         answer(out, () -> InvokeAsyncReply.newBuilder()
-                .setId(worker.invokeAsync(request.getTid(), request.getFunctionId(), payload(request.getPayload())))
+                .setId(worker.invokeAsync(request.getTid(), request.getFunctionId(), payload(request.getPayload()),
+                        TraceHeader.CURRENT.get()))
                 .build());
     }
 

@@ -155,6 +155,22 @@ class GrpcEndToEndTest {
     }
 
     @Test
+    void theTraceContextCrossesTheWireAsTraceparentMetadata() throws Exception {
+        remote.register(HELLO);
+        var trace = dev.vireo.api.trace.TraceContext.parse("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+                .orElseThrow();
+        remote.invoke("t-1", "hello-1", "{}", trace).toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
+        remote.invokeAsync("t-2", "hello-1", "{}", trace);
+        remote.invoke("t-3", "hello-1", "{}").toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
+        io.grpc.Metadata bad = new io.grpc.Metadata();
+        bad.put(TraceHeader.KEY, "00-not-a-context");
+        rawStub().withInterceptors(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(bad)).invoke(
+                dev.vireo.grpc.v1.InvokeRequest.newBuilder().setFunctionId("hello-1").setTid("t-4").build());
+        assertEquals(List.of(trace.header(), trace.header(), "none", "none"), worker.traces,
+                "a malformed one is no context, not a failed call");
+    }
+
+    @Test
     void anInvocationComesBackAsTheWorkersRecord() throws Exception {
         remote.register(HELLO);
         InvocationRecord r = await(remote.invoke("t-7", "hello-1", "{\"x\":[1,2]}"));

@@ -417,13 +417,16 @@ public final class HttpApi {
             throw new HttpError(404, "NOT_FOUND", "no such endpoint under /functions/" + id);
         }
         String tid = ex.getRequestHeaders().getFirst(TID_HEADER);
+        // W3C trace context: a malformed header is no context (a new trace if any), never a failed request
+        dev.vireo.api.trace.TraceContext trace = dev.vireo.api.trace.TraceContext.parse(
+                ex.getRequestHeaders().getFirst(dev.vireo.api.trace.TraceContext.HEADER)).orElse(null);
         switch (parts[2]) {
             case "invoke" -> {
                 only(method, "POST");
                 String payload = payload(body);
                 InvocationRecord r;
                 try {
-                    r = Results.checked(worker.invoke(tid, id, payload).toCompletableFuture().join());
+                    r = Results.checked(worker.invoke(tid, id, payload, trace).toCompletableFuture().join());
                 } catch (CompletionException e) {
                     throw e.getCause() instanceof RuntimeException re ? re : e;
                 }
@@ -438,7 +441,7 @@ public final class HttpApi {
             }
             case "invoke-async" -> {
                 only(method, "POST");
-                String asyncId = worker.invokeAsync(tid, id, payload(body));
+                String asyncId = worker.invokeAsync(tid, id, payload(body), trace);
                 JsonObject o = new JsonObject();
                 o.addProperty("id", asyncId);
                 return new Answer(202, o, Map.of(TID_HEADER, asyncId, "Location", "/invocations/" + asyncId));

@@ -356,6 +356,17 @@ class HttpApiTest {
     }
 
     @Test
+    void aTraceparentHeaderIsHandedToTheWorkerAndAMalformedOneIsNoTraceNotAnError() throws Exception {
+        registerHello();
+        String header = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        assertEquals(200, send("POST", "/functions/hello-1/invoke", "{}", "traceparent", header).statusCode());
+        assertEquals(202, send("POST", "/functions/hello-1/invoke-async", "{}", "traceparent", header).statusCode());
+        assertEquals(200, send("POST", "/functions/hello-1/invoke", "{}", "traceparent", "00-XYZ").statusCode());
+        assertEquals(200, send("POST", "/functions/hello-1/invoke", "{}").statusCode());
+        assertEquals(List.of(header, header, "none", "none"), worker.traces);
+    }
+
+    @Test
     void unregisterRemovesTheFunction() throws Exception {
         registerHello();
         HttpResponse<String> r = send("DELETE", "/functions/hello-1", null);
