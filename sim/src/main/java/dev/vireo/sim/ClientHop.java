@@ -52,6 +52,11 @@ final class ClientHop implements WorkerService {
     }
 
     @Override
+    public FunctionSpec update(FunctionSpec spec) {
+        return controller.update(spec);
+    }
+
+    @Override
     public void unregister(String functionId) {
         controller.unregister(functionId);
     }

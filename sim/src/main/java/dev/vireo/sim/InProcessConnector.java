@@ -92,6 +92,11 @@ final class InProcessConnector implements WorkerConnector {
         }
 
         @Override
+        public FunctionSpec update(FunctionSpec spec) {
+            return worker().update(spec);
+        }
+
+        @Override
         public void unregister(String functionId) {
             worker().unregister(functionId);
         }

@@ -191,8 +191,10 @@ public final class FnCommand {
                         value));
                 r.setStrictness(com.google.gson.Strictness.STRICT);
                 com.google.gson.JsonElement e = com.google.gson.JsonParser.parseReader(r);
-                return e;
-            } catch (RuntimeException e) {
+                // "64,64" or "1 apple" start as JSON but are not: a string, not the JSON they start with
+                return r.peek() == com.google.gson.stream.JsonToken.END_DOCUMENT ? e
+                        : new com.google.gson.JsonPrimitive(value);
+            } catch (RuntimeException | java.io.IOException e) {
                 return new com.google.gson.JsonPrimitive(value);
             }
         }

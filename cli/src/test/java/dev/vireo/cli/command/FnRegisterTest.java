@@ -57,7 +57,7 @@ class FnRegisterTest {
         String home = System.getenv("PATH");
         assertEquals(0, run("fn", "register", "greet", "--worker", worker, "--image", "vireo/greet", "--env", "MODE=prod",
                 "--secret", "TOKEN=s3cret", "--secret-env", "PATH", "--param", "n=3", "--param", "word=hello",
-                "--param", "list=[1, \"a\"]", "--param", "brace={oops"));
+                "--param", "list=[1, \"a\"]", "--param", "brace={oops", "--param", "size=64,64"));
         assertEquals(0, run("fn", "update", "greet", "--worker", worker, "--image", "vireo/greet", "--function-version",
                 "1", "--parameters", "{\"a\": {\"b\": 1.50}}", "--param", "c=true"));
         assertEquals(2, requests.size(), requests.toString());
@@ -66,7 +66,7 @@ class FnRegisterTest {
         assertEquals(JsonParser.parseString("{\"name\":\"greet\",\"image\":\"vireo/greet\",\"env\":{\"MODE\":\"prod\"},"
                 + "\"secrets\":{\"TOKEN\":\"s3cret\",\"PATH\":" + com.google.gson.JsonParser.parseString("\""
                 + home.replace("\\", "\\\\").replace("\"", "\\\"") + "\"") + "},\"parameters\":{\"n\":3,"
-                + "\"word\":\"hello\",\"list\":[1,\"a\"],\"brace\":\"{oops\"}}"), JsonParser.parseString(register[2]));
+                + "\"word\":\"hello\",\"list\":[1,\"a\"],\"brace\":\"{oops\",\"size\":\"64,64\"}}"), JsonParser.parseString(register[2]));
         String[] update = requests.get(1).split(" ", 3);
         assertEquals("PUT /functions/greet-1", update[0] + " " + update[1]);
         assertEquals(JsonParser.parseString("{\"name\":\"greet\",\"version\":\"1\",\"image\":\"vireo/greet\","

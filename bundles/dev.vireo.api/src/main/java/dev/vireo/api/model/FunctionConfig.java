@@ -20,8 +20,8 @@ import java.util.regex.Pattern;
  *                   (the platform's), at most {@value #MAX_VARIABLES}; values without NUL, at most
  *                   {@value #MAX_VALUE_CHARS} characters
  * @param parameters a JSON object (strict, as {@link JsonText} checks it) of at most {@value #MAX_PARAMETERS_CHARS}
- *                   characters, or empty for none (an empty object is none)
- * @param secrets    as {@code env}; no name in both
+ *                   characters, or empty for none ({@code {}} and {@code null} are none)
+ * @param secrets    as {@code env}; no name in both; both together at most {@value #MAX_ENVIRONMENT_BYTES} bytes
  */
 public record FunctionConfig(Map<String, String> env, String parameters, Map<String, String> secrets) {
     /** No variables, no parameters, no secrets. */
@@ -33,15 +33,28 @@ public record FunctionConfig(Map<String, String> env, String parameters, Map<Str
     public static final int MAX_VARIABLES = 64;
     public static final int MAX_VALUE_CHARS = 32_768;
     public static final int MAX_PARAMETERS_CHARS = 65_536;
+    /** Most bytes of env and secrets together, as NAME=value in UTF-8 (Linux takes about 2 MiB for all of exec). */
+    public static final int MAX_ENVIRONMENT_BYTES = 131_072;
 
     public FunctionConfig {
         env = variables("env", env);
         secrets = variables("secrets", secrets);
+        long bytes = 0;
         for (String name : secrets.keySet()) {
             if (env.containsKey(name)) {
                 throw new ValidationException("secrets", "'" + name + "' is also in env: a variable is one or the"
                         + " other");
             }
+        }
+        for (Map<String, String> m : java.util.List.of(env, secrets)) {
+            for (var e : m.entrySet()) {
+                bytes += e.getKey().length() + 2 + e.getValue().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+            }
+        }
+        if (bytes > MAX_ENVIRONMENT_BYTES) {
+            throw new ValidationException(secrets.isEmpty() ? "env" : "secrets", "env and secrets take " + bytes
+                    + " bytes (NAME=value, UTF-8), more than the " + MAX_ENVIRONMENT_BYTES + " a container's"
+                    + " environment is allowed here");
         }
         parameters = parameters == null ? "" : parameters;
         if (!parameters.isEmpty()) {
@@ -49,12 +62,13 @@ public record FunctionConfig(Map<String, String> env, String parameters, Map<Str
                 throw new ValidationException("parameters", parameters.length() + " characters is more than the "
                         + MAX_PARAMETERS_CHARS + " allowed");
             }
-            if (!(JsonText.parse("parameters", parameters) instanceof Map<?, ?> defaults)) {
+            Object value = JsonText.parse("parameters", parameters);
+            if (value != null && !(value instanceof Map)) {
                 throw new ValidationException("parameters", "must be a JSON object (the defaults a payload's keys"
                         + " are merged over)");
             }
-            if (defaults.isEmpty()) {
-                parameters = ""; // {}: none, one spelling
+            if (value == null || ((Map<?, ?>) value).isEmpty()) {
+                parameters = ""; // null and {}: none, one spelling
             }
         }
     }
@@ -117,7 +131,7 @@ public record FunctionConfig(Map<String, String> env, String parameters, Map<Str
         if (parameters.isEmpty()) {
             return payload;
         }
-        String p = payload == null ? "" : payload.strip();
+        String p = payload == null ? "" : jsonTrim(payload);
         if (p.isEmpty() || p.equals("null")) {
             return parameters;
         }
@@ -138,6 +152,19 @@ public record FunctionConfig(Map<String, String> env, String parameters, Map<Str
             out.append(member);
         }
         return out.append('}').toString();
+    }
+
+    /** The text without JSON's whitespace (space, tab, CR, LF) around it; no other character counts as whitespace. */
+    private static String jsonTrim(String s) {
+        int a = 0;
+        int b = s.length();
+        while (a < b && " \t\r\n".indexOf(s.charAt(a)) >= 0) {
+            a++;
+        }
+        while (b > a && " \t\r\n".indexOf(s.charAt(b - 1)) >= 0) {
+            b--;
+        }
+        return s.substring(a, b);
     }
 
     /** Names of the secrets only: their values are never shown. */

@@ -37,6 +37,14 @@ class FunctionConfigTest {
             many.put("V" + i, "");
         }
         assertEquals("env: 65 variables is more than the 64 allowed", refusal(many, "", Map.of()));
+        Map<String, String> big = new HashMap<>();
+        for (int i = 0; i < 5; i++) {
+            big.put("V" + i, "\u00e9".repeat(16_000));
+        }
+        assertEquals("env: env and secrets take 160020 bytes (NAME=value, UTF-8), more than the 131072 a container's"
+                + " environment is allowed here", refusal(big, "", Map.of()));
+        assertEquals("", new FunctionConfig(Map.of(), " null ", Map.of()).parameters(), "null is none");
+        assertEquals("", new FunctionConfig(Map.of(), "{ }", Map.of()).parameters(), "{} is none");
         assertEquals("parameters: must be a JSON object (the defaults a payload's keys are merged over)",
                 refusal(Map.of(), "[1]", Map.of()));
         assertTrue(refusal(Map.of(), "{\"a\":1,\"a\":2}", Map.of()).startsWith("parameters: not valid JSON: duplicate key"));
@@ -57,6 +65,8 @@ class FunctionConfigTest {
         assertEquals("payload", e.field());
         assertTrue(e.getMessage().startsWith("payload: must be a JSON object: function has default parameters"),
                 e.getMessage());
+        assertThrows(ValidationException.class, () -> c.merge("\u000bnull"), "only JSON's whitespace is whitespace");
+        assertEquals(c.parameters(), c.merge(" \t\r\n"));
         String payload = "[\"anything\"]";
         assertSame(payload, FunctionConfig.NONE.merge(payload), "no defaults: the payload as it is, not copied");
     }

@@ -4,11 +4,9 @@ import dev.vireo.api.model.ErrorKind;
 import dev.vireo.api.model.FunctionSpec;
 import dev.vireo.api.worker.WorkerException;
 import java.lang.System.Logger.Level;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The functions registered with the controller: kept here (the controller is their record), pushed to every worker in
@@ -156,12 +154,21 @@ final class Registrations {
      * admission of a worker that joins or comes back. Answers how many registrations there are.
      */
     int pushMissing(Member m) {
-        Set<String> has = new HashSet<>();
+        Map<String, FunctionSpec> has = new java.util.HashMap<>();
         for (FunctionSpec f : m.remote.functions()) {
-            has.add(f.id());
+            has.put(f.id(), f);
         }
         for (FunctionSpec f : all()) {
-            if (!has.contains(f.id())) {
+            FunctionSpec there = has.get(f.id());
+            if (there != null && !same(there, f)) {
+                // it missed an update (out of service, or restored an older version from its store): bring it level
+                try {
+                    m.remote.update(f);
+                } catch (WorkerException e) {
+                    LOG.log(Level.WARNING, "worker " + m.name + " runs another version of " + f.id() + " and refused"
+                            + " this one: " + e.getMessage());
+                }
+            } else if (there == null) {
                 try {
                     m.remote.register(f);
                 } catch (WorkerException e) {
@@ -172,6 +179,18 @@ final class Registrations {
             }
         }
         return all().size();
+    }
+
+    /**
+     * Whether a worker's registration is the one kept here, as far as a worker's answer shows it: every field, the
+     * variables and parameters, and the secrets by name (their values are never answered, so a change of a secret's
+     * value alone does not show: update the function again to push it).
+     */
+    private static boolean same(FunctionSpec there, FunctionSpec here) {
+        var a = there.config();
+        var b = here.config();
+        return there.withConfig(null).equals(here.withConfig(null)) && a.env().equals(b.env())
+                && a.parameters().equals(b.parameters()) && a.secrets().keySet().equals(b.secrets().keySet());
     }
 
     /** Pushes one registration again to a worker that lost it (restarted between heartbeats). */

@@ -109,6 +109,10 @@ class ControllerCoreTest {
         c.join("w3", "h:3");
         assertEquals(next, byAddress.get("h:3").functions.get("a-1"), "the controller keeps the secrets to push");
         assertEquals(List.of(next), c.functions());
+        FakeWorker behind = byAddress.computeIfAbsent("h:4", FakeWorker::new);
+        behind.functions.put("a-1", spec("a")); // restored an older version from its store while out of service
+        c.join("w4", "h:4");
+        assertEquals(next, behind.functions.get("a-1"), "brought level with the controller's as it joins");
         assertEquals(ErrorKind.UNKNOWN_FUNCTION, assertThrows(WorkerException.class, () -> c.update(spec("b")))
                 .kind());
     }

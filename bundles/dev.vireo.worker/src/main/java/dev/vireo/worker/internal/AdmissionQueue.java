@@ -75,18 +75,22 @@ final class AdmissionQueue {
     private Pending admitOrThrow(String tid, String functionId, String payload, Traces.Trace trace) {
         long now = clock.nanoTime();
         Registration r = functions.get(functionId);
-        // the function's default parameters under the payload's keys, once, as it is admitted
-        Invocation invocation = new Invocation(tid, functionId, r.spec().config().merge(payload), now);
-        Pending p = new Pending(invocation, r, clock.now());
-        p.trace = trace;
+        Pending p = pending(tid, r, payload, now, trace);
         lock.lock();
         try {
             WorkerOptions o = options.get();
             if (closed) {
                 throw new WorkerException(ErrorKind.CANCELLED, "worker " + o.name() + " is shutting down");
             }
-            if (!functions.current(r)) { // unregistered since: unregister() cancels what it finds queued, not this
-                throw new WorkerException(ErrorKind.UNKNOWN_FUNCTION, "function " + functionId + " is not registered");
+            if (!functions.current(r)) {
+                // updated since (the update swaps the table under this lock): the new registration takes it;
+                // unregistered since: unregister() cancels what it finds queued, not this
+                r = functions.find(functionId);
+                if (r == null) {
+                    throw new WorkerException(ErrorKind.UNKNOWN_FUNCTION, "function " + functionId
+                            + " is not registered");
+                }
+                p = pending(tid, r, payload, now, trace);
             }
             ensurePolicies();
             if (queue.size() >= o.queueCapacity()) {
@@ -95,13 +99,20 @@ final class AdmissionQueue {
             }
             long seq = ++sequence;
             waiting.put(seq, p);
-            p.queued = new QueuedInvocation(invocation, r.spec(), seq, now, containers.warm(r) != null);
+            p.queued = new QueuedInvocation(p.invocation, r.spec(), seq, now, containers.warm(r) != null);
             queue.offer(p.queued);
             stats.arrived(functionId, now); // under the lock: unregister() removes the statistics after it
         } finally {
             lock.unlock();
         }
         LOG.log(Level.DEBUG, () -> "[" + tid + "] admitted " + functionId);
+        return p;
+    }
+
+    /** The invocation as the registration runs it: its default parameters under the payload's keys. */
+    private Pending pending(String tid, Registration r, String payload, long now, Traces.Trace trace) {
+        Pending p = new Pending(new Invocation(tid, r.id(), r.spec().config().merge(payload), now), r, clock.now());
+        p.trace = trace;
         return p;
     }
 
@@ -158,28 +169,49 @@ final class AdmissionQueue {
     }
 
     /**
-     * Binds the waiting invocations of a replaced registration to the one that replaced it: they keep their arrival
-     * order and run in containers of the new one. Call under the lock.
+     * Binds the waiting invocations of a replaced registration to the one that replaced it: they keep their places in
+     * the queue (which is not touched: a policy keeps its own state) and run in containers of the new one. Their
+     * payloads stay as merged at admission. Call under the lock.
      *
      * @return how many moved
      */
     int rebind(Registration old, Registration next) {
         assert lock.held();
         int moved = 0;
-        for (QueuedInvocation q : queue == null ? List.<QueuedInvocation>of() : queue.drain()) {
-            Pending p = waiting.get(q.sequence());
+        for (var e : waiting.entrySet()) {
+            Pending p = e.getValue();
             if (p.registration == old) {
                 Pending np = p.rebound(next);
-                np.queued = new QueuedInvocation(q.invocation(), next.spec(), q.sequence(), q.enqueuedNanos(),
-                        containers.warm(next) != null);
-                waiting.put(q.sequence(), np);
-                queue.offer(np.queued);
+                np.queued = p.queued;
+                e.setValue(np);
                 moved++;
-            } else {
-                queue.offer(q); // drain() is in arrival order: the others keep theirs
             }
         }
         return moved;
+    }
+
+    /**
+     * Puts an invocation that left the queue but never reached a container (its container was still starting when
+     * the function was updated) back in the queue, bound to {@code next}, with its first place in the arrival order.
+     *
+     * @return false when the worker is closed (the caller cancels it)
+     */
+    boolean requeue(Pending p, Registration next) {
+        lock.lock();
+        try {
+            if (closed || queue == null) {
+                return false;
+            }
+            Pending np = p.rebound(next);
+            QueuedInvocation q = p.queued;
+            np.queued = new QueuedInvocation(q.invocation(), next.spec(), q.sequence(), q.enqueuedNanos(),
+                    containers.warm(next) != null);
+            waiting.put(q.sequence(), np);
+            queue.offer(np.queued);
+            return true;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Admits nothing from now on and takes every waiting invocation out (to be cancelled). Call under the lock. */

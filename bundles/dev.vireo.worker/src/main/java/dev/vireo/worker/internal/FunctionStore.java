@@ -30,6 +30,7 @@ final class FunctionStore {
     private static final String SUFFIX = ".properties";
     private static final String SECRETS = ".secrets";
     private static final String ENV = "env.";
+    private static final String SECRET_NAMES = "secrets";
     private static final java.nio.file.attribute.FileAttribute<?> OWNER_ONLY =
             java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
                     java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
@@ -77,15 +78,19 @@ final class FunctionStore {
         if (!spec.config().parameters().isEmpty()) {
             p.setProperty("parameters", spec.config().parameters());
         }
+        // the secrets' names are in the registration, their values apart: a registration whose secrets file does
+        // not hold exactly those names (a crash between the two writes, a file lost) is reported, never half restored
         Path secrets = dir.resolve(spec.id() + SECRETS);
-        if (spec.config().secrets().isEmpty()) {
-            Files.deleteIfExists(secrets);
-        } else {
+        if (!spec.config().secrets().isEmpty()) {
+            p.setProperty(SECRET_NAMES, String.join(",", spec.config().secrets().keySet()));
             Properties s = new Properties();
             s.putAll(spec.config().secrets());
             write(secrets, s, "secrets of " + spec.id());
         }
         write(file(spec.id()), p, "registration of " + spec.id() + " (the worker registers it again at start)");
+        if (spec.config().secrets().isEmpty()) {
+            Files.deleteIfExists(secrets); // after: until the registration without them is written, they belong
+        }
         syncDir();
     }
 
@@ -134,8 +139,8 @@ final class FunctionStore {
                         Integer.parseInt(need(p, "concurrency")),
                         new ExpectedTimings(Long.parseLong(need(p, "expected_cold_start_ms")),
                                 Long.parseLong(need(p, "expected_warm_ms"))),
-                        Integer.parseInt(need(p, "scratch_mb")), config(p, dir.resolve(f.getFileName().toString()
-                                .replace(SUFFIX, SECRETS))));
+                        Integer.parseInt(need(p, "scratch_mb")));
+                spec = spec.withConfig(config(p, dir.resolve(spec.id() + SECRETS)));
                 if (!f.getFileName().toString().equals(spec.id() + SUFFIX)) {
                     out.add(new Stored(f, null, "it holds " + spec.id() + ", not what its name says"));
                 } else {
@@ -156,12 +161,19 @@ final class FunctionStore {
             }
         }
         java.util.Map<String, String> secrets = new java.util.TreeMap<>();
-        if (Files.exists(secretsFile)) {
+        String names = p.getProperty(SECRET_NAMES, "").trim();
+        if (!names.isEmpty()) {
             Properties s = new Properties();
             try (java.io.InputStream in = Files.newInputStream(secretsFile)) {
                 s.load(in);
+            } catch (java.nio.file.NoSuchFileException e) {
+                throw new IOException("its secrets (" + names + ") are not in " + secretsFile.getFileName());
             }
             s.stringPropertyNames().forEach(k -> secrets.put(k, s.getProperty(k)));
+            if (!String.join(",", secrets.keySet()).equals(names)) {
+                throw new IOException(secretsFile.getFileName() + " holds the secrets " + secrets.keySet()
+                        + ", not " + names + " as the registration says");
+            }
         }
         return new dev.vireo.api.model.FunctionConfig(env, p.getProperty("parameters", ""), secrets);
     }

@@ -29,7 +29,7 @@ final class FunctionTable {
     /**
      * One registration of a function: the spec as resolved and its generation, increasing with every registration.
      */
-    record Registration(FunctionSpec spec, long generation) {
+    record Registration(FunctionSpec spec, long generation, long lineage) {
         String id() {
             return spec.id();
         }
@@ -51,23 +51,43 @@ final class FunctionTable {
     }
 
     Registration register(FunctionSpec spec) {
-        return add(spec, false);
-    }
-
-    /**
-     * A new registration of a registered function in place of its current one (which stops being current, as if
-     * unregistered); UNKNOWN_FUNCTION if it has none. Checked as {@link #register} checks, before anything changes.
-     *
-     * @return the old registration and the new
-     */
-    Registration[] replace(FunctionSpec spec) {
+        FunctionSpec resolved = check(spec);
         synchronized (functions) {
-            Registration old = get(spec.id());
-            return new Registration[] {old, add(spec, true)};
+            if (functions.containsKey(spec.id())) {
+                throw new WorkerException(ErrorKind.ALREADY_EXISTS, "function " + spec.id()
+                        + " is already registered (update it to replace it)");
+            }
+            if (functions.size() >= max) {
+                throw new WorkerException(ErrorKind.INVALID_REQUEST, "the worker holds its maximum of " + max
+                        + " functions (max.functions); unregister some first");
+            }
+            Registration r = new Registration(resolved, ++generation, generation);
+            functions.put(spec.id(), r);
+            return r;
         }
     }
 
-    private Registration add(FunctionSpec spec, boolean replace) {
+    /**
+     * A new registration of a registered function, {@link #check checked} already, in place of its current one
+     * (which stops being current); UNKNOWN_FUNCTION if it has none. The new one continues the old one's lineage: the
+     * same function, so invocations the old one still runs count in its statistics.
+     *
+     * @return the old registration and the new
+     */
+    Registration[] replace(FunctionSpec resolved) {
+        synchronized (functions) {
+            Registration old = get(resolved.id());
+            Registration next = new Registration(resolved, ++generation, old.lineage());
+            functions.put(resolved.id(), next);
+            return new Registration[] {old, next};
+        }
+    }
+
+    /**
+     * Checks what only the worker knows (transport and backend active, the backend runs the compute, the resources
+     * could ever hold it) and returns the spec with its backend resolved; changes nothing.
+     */
+    FunctionSpec check(FunctionSpec spec) {
         Map<String, AgentTransport> transports = registry.activeAll(AgentTransport.class);
         if (!transports.containsKey(spec.transport())) {
             throw new WorkerException(ErrorKind.INVALID_REQUEST, "transport '" + spec.transport()
@@ -81,21 +101,7 @@ final class FunctionTable {
                 });
             }
         }
-        synchronized (functions) {
-            if (replace != functions.containsKey(spec.id())) {
-                throw replace ? new WorkerException(ErrorKind.UNKNOWN_FUNCTION, "function " + spec.id()
-                        + " is not registered (register it first)")
-                        : new WorkerException(ErrorKind.ALREADY_EXISTS, "function " + spec.id()
-                                + " is already registered (update it to replace it)");
-            }
-            if (!replace && functions.size() >= max) {
-                throw new WorkerException(ErrorKind.INVALID_REQUEST, "the worker holds its maximum of " + max
-                        + " functions (max.functions); unregister some first");
-            }
-            Registration r = new Registration(resolved, ++generation);
-            functions.put(spec.id(), r);
-            return r;
-        }
+        return resolved;
     }
 
     private String backendFor(FunctionSpec spec) {
@@ -150,6 +156,21 @@ final class FunctionTable {
     /** Whether the registration is still its function's current one (not unregistered, not replaced). */
     boolean current(Registration r) {
         return functions.get(r.id()) == r;
+    }
+
+    /** The function's current registration, or null if it has none. */
+    Registration find(String functionId) {
+        return functions.get(functionId);
+    }
+
+    /**
+     * The registration that replaced {@code r} by updates, if its function still has one ({@code r} itself when it
+     * is current); null when the function was unregistered since (a registration under the same id later is
+     * another function).
+     */
+    Registration successor(Registration r) {
+        Registration now = functions.get(r.id());
+        return now != null && now.lineage() == r.lineage() ? now : null;
     }
 
     /** Removes the function's current registration and returns it. */

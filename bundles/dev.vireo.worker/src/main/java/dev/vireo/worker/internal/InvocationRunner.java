@@ -1,5 +1,7 @@
 package dev.vireo.worker.internal;
 
+import dev.vireo.worker.internal.FunctionTable.Registration;
+
 import dev.vireo.api.model.ContainerState;
 import dev.vireo.api.model.ErrorKind;
 import dev.vireo.api.model.FunctionSpec;
@@ -179,7 +181,12 @@ final class InvocationRunner {
             countOut(p);
             slot.release();
             if (error == null) {
-                cancel(p, false, "function " + p.function.id() + " was unregistered while its container started");
+                // its registration went away while the container started: it never reached the function, so after
+                // an update it runs on the new registration (back in the queue); after an unregistration it ends
+                Registration next = functions.successor(p.registration);
+                if (next == null || !admission.requeue(p, next)) {
+                    cancel(p, false, "function " + p.function.id() + " was unregistered while its container started");
+                }
             } else {
                 space.release();
                 p.acquiredNanos = clock.nanoTime();
@@ -298,7 +305,8 @@ final class InvocationRunner {
         InvocationRecord record = new InvocationRecord(p.tid(), p.function.id(), worker, p.function.backend(),
                 c == null && failure != null ? Optional.empty() : Optional.of(state), p.arrival, timings, result,
                 Optional.ofNullable(failure), Optional.empty(), output);
-        if (c != null && functions.current(p.registration)) { // a registration that is gone keeps no statistics
+        // a function that is gone keeps no statistics; one that was updated keeps counting what its old code ran
+        if (c != null && functions.successor(p.registration) != null) {
             stats.completed(record, 0);
         }
         metrics.record(record);

@@ -60,8 +60,8 @@ final class Pending {
     }
 
     /**
-     * This queued invocation bound to the registration that replaced its own ({@link WorkerCore#update}): the same
-     * invocation, arrival and caller's future, not started yet.
+     * This invocation, not started yet, bound to the registration that replaced its own ({@link WorkerCore#update}):
+     * the same invocation, arrival, trace and caller's future; nothing of its way through the worker so far.
      */
     Pending rebound(Registration next) {
         Pending p = new Pending(invocation, next, arrival, future);

@@ -177,33 +177,44 @@ final class WorkerCore implements WorkerService, AutoCloseable {
         return r.spec();
     }
 
+    /**
+     * Replaces the function's registration: checked first (code, plugins, resources), then stored for restarts (a
+     * store that refuses it refuses the update: nothing changes), then, in one step under the worker's lock, the table
+     * swapped, the old registration's idle containers taken out (busy ones are destroyed when their invocations end)
+     * and its queued invocations bound to the new one: nothing can start on the old code after the swap.
+     */
     @Override
     public FunctionSpec update(FunctionSpec spec) {
         new CodeCheck(options.codeRoots()).check(spec);
+        FunctionSpec resolved = functions.check(spec);
         Registration old;
         Registration next;
+        List<Container> idle;
+        int moved;
         synchronized (storeLock) { // the table and the stored file change together, as in register()
-            Registration[] both = functions.replace(spec);
-            old = both[0];
-            next = both[1];
+            if (!functions.has(spec.id())) {
+                throw new WorkerException(ErrorKind.UNKNOWN_FUNCTION, "function " + spec.id() + " is not registered"
+                        + " (register it first)");
+            }
             FunctionStore s = store;
             if (s != null) {
                 try {
-                    s.save(next.spec());
+                    s.save(resolved);
                 } catch (java.io.IOException | RuntimeException e) {
-                    LOG.log(Level.WARNING, "updated " + next.id() + ", but it could not be stored for restarts in "
-                            + s.dir() + " (" + e.getMessage() + "): a restart registers the previous version");
+                    throw new WorkerException(ErrorKind.INTERNAL, "function " + spec.id() + " is not updated: it could"
+                            + " not be stored for restarts in " + s.dir() + " (" + e.getMessage() + ")");
                 }
             }
-        }
-        List<Container> idle;
-        int moved;
-        lock.lock();
-        try {
-            idle = containers.retire(old);
-            moved = admission.rebind(old, next);
-        } finally {
-            lock.unlock();
+            lock.lock();
+            try {
+                Registration[] both = functions.replace(resolved);
+                old = both[0];
+                next = both[1];
+                idle = containers.retire(old);
+                moved = admission.rebind(old, next);
+            } finally {
+                lock.unlock();
+            }
         }
         String tid = "update-" + next.id();
         idle.forEach(c -> containers.destroy(c, tid));

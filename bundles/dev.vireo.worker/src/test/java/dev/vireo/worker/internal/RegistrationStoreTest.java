@@ -86,11 +86,24 @@ class RegistrationStoreTest {
         assertEquals(a, store.load().get(0).spec());
         String registration = Files.readString(dir.resolve("s/a-2.0.properties"), java.nio.charset.StandardCharsets.ISO_8859_1);
         assertTrue(registration.contains("env.MODE=prod"), registration);
-        assertFalse(registration.contains("DB_PASSWORD") || registration.contains("p4ss"), registration);
+        assertTrue(registration.contains("secrets=DB_PASSWORD"), "their names: " + registration);
+        assertFalse(registration.contains("p4ss"), "never their values: " + registration);
         Path secrets = dir.resolve("s/a-2.0.secrets");
         assertTrue(Files.readString(secrets).contains("DB_PASSWORD"));
         assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
                 Files.getPosixFilePermissions(secrets)));
+
+        Files.writeString(secrets, "OTHER=x\n");
+        assertEquals("a-2.0.secrets holds the secrets [OTHER], not DB_PASSWORD as the registration says",
+                store.load().get(0).problem(), "reported, never restored without its secrets");
+        Files.delete(secrets);
+        assertEquals("its secrets (DB_PASSWORD) are not in a-2.0.secrets", store.load().get(0).problem());
+        store.save(a);
+        FunctionSpec dotted = new FunctionSpec("b", "x.properties", "img", "", "", "fake", dev.vireo.api.model.Compute.CPU,
+                "fake", 128, 1, Duration.ofSeconds(1), 1, null).withConfig(a.config());
+        store.save(dotted);
+        assertEquals(dotted, store.load().get(1).spec(), "a version with .properties in it finds its secrets");
+        store.remove(dotted.id());
 
         store.save(a.withConfig(dev.vireo.api.model.FunctionConfig.NONE)); // updated without secrets: none kept
         assertFalse(Files.exists(secrets));

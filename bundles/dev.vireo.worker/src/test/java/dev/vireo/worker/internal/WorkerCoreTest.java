@@ -482,6 +482,24 @@ class WorkerCoreTest {
     }
 
     @Test
+    void anInvocationWhoseContainerIsStillStartingAtAnUpdateRunsOnTheNewCodeNotCancelled() {
+        worker.register(fn("a", "old", 128, 60_000));
+        backend.holdCreates = true;
+        CompletableFuture<InvocationRecord> first = worker.invoke(null, "a-1", "\"whoami\"").toCompletableFuture();
+        Fakes.Backend.Hold old = nextHeldCreation(); // out of the queue, its container of the old code starting
+
+        worker.update(fn("a", "new", 128, 60_000));
+        old.release().complete(null);
+        Fakes.Backend.Hold fresh = nextHeldCreation(); // back in the queue, it needs a container of the new code
+        assertEquals(List.of(old.id()), backend.destroyed, "the old code's container, never used");
+        fresh.release().complete(null);
+        InvocationRecord r = await(first);
+        assertEquals("\"new\"", r.result(), r.toString());
+        assertEquals(1, worker.status().stats().get("a-1").invocations(), "counted once");
+        backend.holdCreates = false;
+    }
+
+    @Test
     void defaultParametersAreMergedUnderEveryPayload() {
         worker.register(fn("a", "img", 128, 1_000).withConfig(new FunctionConfig(java.util.Map.of("MODE", "test"),
                 "{\"greeting\":\"hi\",\"n\":1}", java.util.Map.of("TOKEN", "s3cret"))));

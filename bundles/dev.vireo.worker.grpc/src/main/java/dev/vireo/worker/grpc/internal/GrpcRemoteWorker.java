@@ -152,14 +152,47 @@ final class GrpcRemoteWorker implements RemoteWorker {
         dev.vireo.grpc.v1.FunctionSpec registered = call(s -> s.register(RegisterRequest.newBuilder()
                 .setSpec(Messages.request(spec)).build()));
         // the reply names the secrets only: what is kept (a controller pushes it to workers that join) keeps them
-        return Messages.spec(registered).withConfig(spec.config());
+        try {
+            return configured(spec, registered);
+        } catch (WorkerException e) {
+            unregister(spec.id()); // registered without its configuration: it must not run so
+            throw e;
+        }
     }
 
     @Override
     public FunctionSpec update(FunctionSpec spec) {
-        dev.vireo.grpc.v1.FunctionSpec updated = call(s -> s.update(RegisterRequest.newBuilder()
-                .setSpec(Messages.request(spec)).build()));
-        return Messages.spec(updated).withConfig(spec.config());
+        dev.vireo.grpc.v1.FunctionSpec updated;
+        try {
+            updated = blocking.withDeadlineAfter(CONTROL_DEADLINE_MS, TimeUnit.MILLISECONDS).update(
+                    RegisterRequest.newBuilder().setSpec(Messages.request(spec)).build());
+        } catch (StatusRuntimeException e) {
+            if (e.getStatus().getCode() == Status.Code.UNIMPLEMENTED) {
+                // a node of a version before the rpc: it answered, it cannot do it (not a node that is down)
+                WorkerException old = new WorkerException(ErrorKind.INVALID_REQUEST, "the node at " + address
+                        + " does not update functions in place (a version without the Update rpc)");
+                old.initCause(e);
+                throw old;
+            }
+            throw failure(e);
+        } catch (RuntimeException e) {
+            throw failure(e);
+        }
+        return configured(spec, updated);
+    }
+
+    /**
+     * The node's answer with the configuration sent (the answer names the secrets only); refused when the node did
+     * not keep what was sent: a version that does not know the fields drops them silently.
+     */
+    private FunctionSpec configured(FunctionSpec sent, dev.vireo.grpc.v1.FunctionSpec answer) {
+        var c = sent.config();
+        if (!answer.getEnvMap().equals(c.env()) || !answer.getParameters().equals(c.parameters())
+                || !new java.util.TreeSet<>(answer.getSecretNamesList()).equals(c.secrets().keySet())) {
+            throw new WorkerException(ErrorKind.INVALID_REQUEST, "the node at " + address + " did not keep the"
+                    + " function's env, parameters or secrets (a version without them?)");
+        }
+        return Messages.spec(answer).withConfig(c);
     }
 
     @Override

@@ -87,7 +87,20 @@ final class Messages {
                 s.getConcurrency() == 0 ? 1 : s.getConcurrency(),
                 new ExpectedTimings(s.getExpectedColdStartMs(), s.getExpectedWarmMs()),
                 s.getScratchMb() == 0 ? dev.vireo.api.model.FunctionSpec.DEFAULT_SCRATCH_MB : s.getScratchMb(),
-                new dev.vireo.api.model.FunctionConfig(s.getEnvMap(), s.getParameters(), s.getSecretsMap()));
+                new dev.vireo.api.model.FunctionConfig(s.getEnvMap(), s.getParameters(), secrets(s)));
+    }
+
+    /**
+     * A message's secrets: a request's with their values; a reply's (which names them only, in secret_names) with
+     * empty values, so that what the node answered can be compared by name. Never push such a spec anywhere.
+     */
+    private static Map<String, String> secrets(FunctionSpec s) {
+        if (s.getSecretsCount() > 0 || s.getSecretNamesCount() == 0) {
+            return s.getSecretsMap();
+        }
+        Map<String, String> named = new java.util.TreeMap<>();
+        s.getSecretNamesList().forEach(n -> named.put(n, ""));
+        return named;
     }
 
     /**

@@ -234,7 +234,7 @@ class JsonTest {
                 {"\"env\":\"MODE=prod\"", "env: must be an object of variable names to string values"},
                 {"\"env\":{\"N\":1}", "env: the value of N must be a string"},
                 {"\"secrets\":[\"K\"]", "secrets: must be an object of variable names to string values"},
-                {"\"parameters\":\"{}\"", "parameters: must be a JSON object"},
+                {"\"parameters\":\"{}\"", "parameters: must be a JSON object (the defaults a payload's keys are merged over)"},
                 {"\"env\":{\"VIREO_X\":\"1\"}", "env: 'VIREO_X' is reserved: the platform sets the VIREO_* variables"
                         + " itself"},
                 {"\"env\":{\"K\":\"1\"},\"secrets\":{\"K\":\"2\"}", "secrets: 'K' is also in env: a variable is"
