@@ -99,6 +99,7 @@ public final class HttpApi {
     private final byte[] token;
 
     private final org.osgi.framework.ServiceRegistration<WorkerEndpoint> endpoint;
+    private final OpenFaasRoutes openFaas;
 
     @Activate
     public HttpApi(org.osgi.framework.BundleContext context, @Reference WorkerService worker,
@@ -116,6 +117,8 @@ public final class HttpApi {
         this.maxBody = config.max_body_bytes();
         this.maxDagBody = config.max_dag_body_bytes();
         this.dagRoutes = new DagRoutes(() -> dags, worker::name);
+        this.openFaas = new OpenFaasRoutes(worker, java.net.http.HttpClient.newBuilder().executor(scheduler)
+                .connectTimeout(java.time.Duration.ofSeconds(10)).build());
         this.token = config.auth_token().isEmpty() ? null : ("Bearer " + config.auth_token()).getBytes(StandardCharsets.UTF_8);
         this.server = HttpServer.create(new InetSocketAddress(config.bind(), config.port()), 1024);
         server.setExecutor(scheduler);
@@ -241,8 +244,8 @@ public final class HttpApi {
                     + " (an empty path segment: is an id missing?)");
         }
         // an invocation's body is its payload: name it so in messages, as the gRPC API does
-        boolean invocation = parts.length == 3 && parts[0].equals("functions")
-                && (parts[2].equals("invoke") || parts[2].equals("invoke-async"));
+        boolean invocation = (parts.length == 3 && parts[0].equals("functions")
+                && (parts[2].equals("invoke") || parts[2].equals("invoke-async"))) || OpenFaasRoutes.matches(parts);
         boolean spec = DagRoutes.submission(method, parts);
         String body = JsonText.utf8(invocation ? "payload" : "body", spec
                 ? Requests.body(ex, maxDagBody, "max.dag.body.bytes") : Requests.body(ex, maxBody, "max.body.bytes"));
@@ -296,6 +299,19 @@ public final class HttpApi {
             case "activations" -> {
                 return activations(ex, method, parts);
             }
+            case "function", "async-function" -> {
+                // OpenFaaS's gateway routes; the call id is the transaction id (one is made here when none is given,
+                // so that an async call can answer with it at once)
+                String tid = ex.getRequestHeaders().getFirst(TID_HEADER);
+                if (tid == null || tid.isEmpty()) {
+                    tid = ex.getRequestHeaders().getFirst(OpenFaasRoutes.CALL_ID);
+                }
+                if (tid == null || tid.isEmpty()) {
+                    tid = java.util.UUID.randomUUID().toString();
+                }
+                return openFaas.route(ex, method, parts, body, tid, dev.vireo.api.trace.TraceContext.parse(
+                        ex.getRequestHeaders().getFirst(dev.vireo.api.trace.TraceContext.HEADER)).orElse(null));
+            }
             case "invocations" -> {
                 only(method, "GET");
                 if (parts.length != 2) {
@@ -312,7 +328,8 @@ public final class HttpApi {
             }
             default -> throw new HttpError(404, "NOT_FOUND", "no such endpoint: " + method + " " + path
                     + "; endpoints: /health, /status, /settings, /policies/{point}, /functions, /functions/{id}/invoke, /functions/{id}/invoke-async,"
-                    + " /functions/{id}/prewarm, /invocations/{id}, /activations, /activations/{id}, /metrics" + (dags == null ? "" : ", /dags")
+                    + " /functions/{id}/prewarm, /invocations/{id}, /activations, /activations/{id}, /function/{name},"
+                    + " /async-function/{name}, /metrics" + (dags == null ? "" : ", /dags")
                     + (cluster == null ? "" : ", /workers"));
         }
     }

@@ -367,6 +367,64 @@ class HttpApiTest {
     }
 
     @Test
+    void openFaasRoutesInvokeByNameTakeTextAndAnswerWithTheCallId() throws Exception {
+        registerHello();
+        HttpResponse<String> json = send("POST", "/function/hello", "{\"n\":1}");
+        assertEquals(200, json.statusCode(), json.body());
+        assertEquals("{\"echo\":{\"n\":1}}", json.body());
+        String callId = json.headers().firstValue("X-Call-Id").orElseThrow();
+        assertTrue(json.headers().firstValue("X-Duration-Seconds").isPresent());
+        assertEquals("invoke " + callId + " hello-1 {\"n\":1}", worker.calls.get(worker.calls.size() - 1));
+        HttpResponse<String> text = send("POST", "/function/hello-1", "plain text, not JSON", "X-Call-Id", "call-7");
+        assertEquals("{\"echo\":\"plain text, not JSON\"}", text.body(), "a text body is a JSON string");
+        assertEquals("call-7", text.headers().firstValue("X-Call-Id").orElseThrow());
+        assertEquals(200, send("GET", "/function/hello", null).statusCode(), "GET: no payload");
+        assertError(send("POST", "/function/nope", "{}"), 404, "UNKNOWN_FUNCTION");
+        assertError(send("DELETE", "/function/hello", null), 405, "INVALID_REQUEST");
+        assertEquals(201, send("POST", "/functions", "{\"name\":\"hello\",\"version\":\"2\",\"image\":\"x\"}")
+                .statusCode());
+        HttpResponse<String> two = send("POST", "/function/hello", "{}");
+        assertError(two, 400, "INVALID_REQUEST");
+        assertEquals("name: several versions of hello are registered (hello-1, hello-2): name one by its id, e.g."
+                + " /function/hello-2", message(two));
+    }
+
+    @Test
+    void anAsyncFunctionAnswers202AndPostsItsResultToTheCallback() throws Exception {
+        registerHello();
+        java.util.concurrent.LinkedBlockingQueue<String[]> calls = new java.util.concurrent.LinkedBlockingQueue<>();
+        com.sun.net.httpserver.HttpServer receiver = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        receiver.createContext("/done", ex -> {
+            calls.add(new String[] {ex.getRequestHeaders().getFirst("X-Call-Id"),
+                ex.getRequestHeaders().getFirst("X-Function-Status"), ex.getRequestHeaders().getFirst("X-Function-Name"),
+                new String(ex.getRequestBody().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)});
+            ex.sendResponseHeaders(200, -1);
+            ex.close();
+        });
+        receiver.start();
+        try {
+            String url = "http://127.0.0.1:" + receiver.getAddress().getPort() + "/done";
+            HttpResponse<String> r = send("POST", "/async-function/hello", "{\"n\":2}", "X-Callback-Url", url);
+            assertEquals(202, r.statusCode(), r.body());
+            String callId = r.headers().firstValue("X-Call-Id").orElseThrow();
+            String[] got = calls.poll(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertEquals(List.of(callId, "200", "hello-1", "{\"echo\":{\"n\":2}}"), List.of(got));
+            send("POST", "/async-function/hello", "\"raise\"", "X-Callback-Url", url);
+            got = calls.poll(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertEquals("502", got[1], "the function's error, with its status");
+            assertTrue(got[3].contains("USER_ERROR"), got[3]);
+            assertEquals(202, send("POST", "/async-function/hello", "{}").statusCode(), "no callback: the log has it");
+            HttpResponse<String> bad = send("POST", "/async-function/hello", "{}", "X-Callback-Url", "ftp://x/y");
+            assertError(bad, 400, "INVALID_REQUEST");
+            assertEquals("X-Callback-Url: 'ftp://x/y' is not an absolute http(s) URL", message(bad));
+            assertError(send("POST", "/async-function/nope", "{}", "X-Callback-Url", url), 404, "UNKNOWN_FUNCTION");
+        } finally {
+            receiver.stop(0);
+        }
+    }
+
+    @Test
     void unregisterRemovesTheFunction() throws Exception {
         registerHello();
         HttpResponse<String> r = send("DELETE", "/functions/hello-1", null);

@@ -43,7 +43,8 @@ class OpenApiTest {
             "GET /settings", "PUT /policies/{point}", "GET /functions", "POST /functions", "GET /functions/{id}",
             "PUT /functions/{id}", "DELETE /functions/{id}", "POST /functions/{id}/invoke", "POST /functions/{id}/invoke-async",
             "POST /functions/{id}/prewarm", "GET /functions/{id}/estimate", "GET /invocations/{invocation}",
-            "GET /activations", "GET /activations/{activation}",
+            "GET /activations", "GET /activations/{activation}", "GET /function/{function}",
+            "POST /function/{function}", "POST /async-function/{function}",
             "GET /workers", "POST /workers", "DELETE /workers/{name}", "GET /dags", "POST /dags", "GET /dags/{run}",
             "DELETE /dags/{run}", "GET /dags/{run}/result", "GET /dags/{run}/spec", "GET /dags/{run}/plan"));
 
@@ -126,7 +127,7 @@ class OpenApiTest {
                 + "\"function\":\"hello-1\"}]}").body()).getAsJsonObject().get("run").getAsString();
         dags.put(FakeDags.FAILED, Map.of()); // a finished run, for its result
         Map<String, String> values = Map.of("{id}", "hello-1", "{invocation}", async, "{name}", "w1", "{run}", run,
-                "{point}", "queue", "{activation}", async);
+                "{point}", "queue", "{activation}", async, "{function}", "hello");
 
         Map<String, Object> spec = new Yaml().load(Files.readString(SPEC));
         Set<String> listed = new TreeSet<>();
