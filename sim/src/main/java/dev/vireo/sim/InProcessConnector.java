@@ -107,6 +107,12 @@ final class InProcessConnector implements WorkerConnector {
         }
 
         @Override
+        public CompletionStage<InvocationRecord> invoke(String tid, String functionId, String payload,
+                dev.vireo.api.trace.TraceContext trace) {
+            return hop(() -> worker().invoke(tid, functionId, payload, trace));
+        }
+
+        @Override
         public CompletionStage<InvocationRecord> invoke(String tid, String functionId, String payload) {
             return hop(() -> worker().invoke(tid, functionId, payload));
         }

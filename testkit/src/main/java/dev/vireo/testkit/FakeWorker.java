@@ -130,11 +130,14 @@ public final class FakeWorker implements WorkerService {
 
     /** The trace context each traced call (invoke or invokeAsync with one) brought, as its header; "none" for null. */
     public final List<String> traces = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** The tracestate each traced call brought ("" for none). */
+    public final List<String> traceStates = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @Override
     public CompletionStage<InvocationRecord> invoke(String tid, String functionId, String payload,
             dev.vireo.api.trace.TraceContext trace) {
         traces.add(trace == null ? "none" : trace.header());
+        traceStates.add(trace == null ? "" : trace.state());
         return invoke(tid, functionId, payload);
     }
 

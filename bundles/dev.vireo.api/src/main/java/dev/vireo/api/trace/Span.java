@@ -32,9 +32,12 @@ public record Span(String traceId, String spanId, String parentSpanId, String na
     }
 
     public Span {
-        Objects.requireNonNull(traceId, "traceId");
-        Objects.requireNonNull(spanId, "spanId");
         parentSpanId = Objects.requireNonNullElse(parentSpanId, "");
+        // ids as a trace context has them (they are written into JSON and headers as they are)
+        new TraceContext(traceId, spanId, true);
+        if (!parentSpanId.isEmpty()) {
+            new TraceContext(traceId, parentSpanId, true);
+        }
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(kind, "kind");
         endNanos = Math.max(startNanos, endNanos);

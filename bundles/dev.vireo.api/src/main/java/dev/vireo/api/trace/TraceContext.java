@@ -11,16 +11,27 @@ import java.util.regex.Pattern;
  * @param traceId 32 lower-case hex digits, not all zero
  * @param spanId  16 lower-case hex digits, not all zero: the span this context continues from
  * @param sampled the {@code sampled} flag (bit 0 of the flags)
+ * @param state   the {@code tracestate} that came with it, handed on unchanged (opaque here), or empty
  */
-public record TraceContext(String traceId, String spanId, boolean sampled) {
+public record TraceContext(String traceId, String spanId, boolean sampled, String state) {
     /** The request header (HTTP) and metadata key (gRPC) that carries a trace context. */
     public static final String HEADER = "traceparent";
+    /** The companion header of vendors' state, handed on with the context. */
+    public static final String STATE_HEADER = "tracestate";
+    /** Longest tracestate handed on (32 members of up to 256 characters, and their separators). */
+    private static final int MAX_STATE = 8_192 + 32 * 2;
     private static final Pattern TRACE_ID = Pattern.compile("[0-9a-f]{32}");
     private static final Pattern SPAN_ID = Pattern.compile("[0-9a-f]{16}");
     private static final Pattern HEADER_FORMAT = Pattern.compile(
             "([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?");
 
+    /** A context without tracestate. */
+    public TraceContext(String traceId, String spanId, boolean sampled) {
+        this(traceId, spanId, sampled, "");
+    }
+
     public TraceContext {
+        state = state == null || state.length() > MAX_STATE ? "" : state.strip();
         if (traceId == null || !TRACE_ID.matcher(traceId).matches() || traceId.chars().allMatch(c -> c == '0')) {
             throw new IllegalArgumentException("trace id '" + traceId + "' is not 32 lower-case hex digits, not all 0");
         }
@@ -36,6 +47,22 @@ public record TraceContext(String traceId, String spanId, boolean sampled) {
      * a bad header is never a failed request).
      */
     public static Optional<TraceContext> parse(String header) {
+        return parseOne(header);
+    }
+
+    /**
+     * Reads the {@code traceparent} values of a request (more than one is no context, as the specification's test
+     * suite expects) and its {@code tracestate} values (several are joined with commas, as HTTP combines them).
+     */
+    public static Optional<TraceContext> parse(java.util.List<String> parents, java.util.List<String> states) {
+        if (parents == null || parents.size() != 1) {
+            return Optional.empty();
+        }
+        String state = states == null || states.isEmpty() ? "" : String.join(",", states);
+        return parseOne(parents.get(0)).map(c -> new TraceContext(c.traceId(), c.spanId(), c.sampled(), state));
+    }
+
+    private static Optional<TraceContext> parseOne(String header) {
         if (header == null) {
             return Optional.empty();
         }
@@ -72,7 +99,7 @@ public record TraceContext(String traceId, String spanId, boolean sampled) {
 
     /** The same trace continued from a new span of this process. */
     public TraceContext child() {
-        return new TraceContext(traceId, newSpanId(), sampled);
+        return new TraceContext(traceId, newSpanId(), sampled, state);
     }
 
     /** The {@code traceparent} header that hands this context on. */

@@ -30,6 +30,17 @@ class TraceContextTest {
     }
 
     @Test
+    void aRepeatedTraceparentIsNoContextAndTracestateIsKeptAndHandedOn() {
+        String h = "00-" + TRACE + "-" + SPAN + "-01";
+        assertEquals(Optional.empty(), TraceContext.parse(java.util.List.of(h, h), java.util.List.of()));
+        assertEquals(Optional.empty(), TraceContext.parse(java.util.List.of(), java.util.List.of("a=1")));
+        TraceContext c = TraceContext.parse(java.util.List.of(h), java.util.List.of("a=1", "b=2")).orElseThrow();
+        assertEquals("a=1,b=2", c.state(), "several headers are one list");
+        assertEquals("a=1,b=2", c.child().state());
+        assertEquals("", TraceContext.parse(h).orElseThrow().state());
+    }
+
+    @Test
     void newContextsAreWellFormedAndAChildKeepsTheTrace() {
         TraceContext root = TraceContext.root();
         assertTrue(root.sampled());

@@ -130,7 +130,6 @@ final class Router {
     }
 
     CompletionStage<InvocationRecord> invoke(String tid, String functionId, String payload, TraceContext trace) {
-        registrations.get(functionId);
         String id = newTid(tid);
         long arrival = clock.nanoTime();
         CompletableFuture<InvocationRecord> out = new CompletableFuture<>();
@@ -139,7 +138,13 @@ final class Router {
             java.time.Instant at = clock.now();
             out.whenComplete((r, e) -> tracing.end(traced, id, functionId, at, clock.nanoTime() - arrival, r, e));
         }
-        attempt(id, functionId, payload, arrival, 1, Set.of(), out, traced == null ? trace : traced.span());
+        try {
+            registrations.get(functionId);
+            attempt(id, functionId, payload, arrival, 1, Set.of(), out, traced == null ? trace : traced.span());
+        } catch (RuntimeException e) {
+            out.completeExceptionally(e); // refused at once (unknown function, no worker): its span ends too
+            throw e;
+        }
         return out;
     }
 

@@ -228,6 +228,9 @@ class ControllerCoreTest {
                 false)));
         join(c.invoke("t3", "a-1", "{}"));
         assertEquals(1, spans.size(), "not sampled, or no context: no span here");
+        assertThrows(WorkerException.class, () -> c.invoke("t4", "nope-1", "{}", caller));
+        assertEquals(2, spans.size(), "a refusal at once has its span too");
+        assertTrue(spans.get(1).error() && spans.get(1).message().contains("nope-1"), spans.get(1).toString());
         assertEquals(List.of("00-" + caller.traceId() + "-" + caller.spanId() + "-00", "none"),
                 byAddress.get("h:1").traces.subList(2, 4));
     }

@@ -37,10 +37,11 @@ final class OtlpExporter implements SpanExporter, AutoCloseable {
             if (endpoint == null || !("http".equals(endpoint.getScheme()) || "https".equals(endpoint.getScheme()))) {
                 throw new IllegalArgumentException("endpoint '" + endpoint + "' is not an http(s) URL");
             }
-            if (batchMax < 1 || queueMax < batchMax || flush.toMillis() < 10 || timeout.toMillis() < 1) {
-                throw new IllegalArgumentException("batch.max >= 1, queue.max >= batch.max, flush.ms >= 10 and"
+            if (batchMax < 1 || queueMax < 1 || flush.toMillis() < 10 || timeout.toMillis() < 1) {
+                throw new IllegalArgumentException("batch.max >= 1, queue.max >= 1, flush.ms >= 10 and"
                         + " timeout.ms >= 1 are required");
             }
+            batchMax = Math.min(batchMax, queueMax); // a batch never waits for more than can wait
             resource = Map.copyOf(resource);
         }
     }
@@ -74,12 +75,13 @@ final class OtlpExporter implements SpanExporter, AutoCloseable {
 
     @Override
     public void export(List<Span> spans) {
-        if (closed) {
-            return;
-        }
         int over;
         boolean full;
         synchronized (queue) {
+            if (closed) { // after the last flush: nothing would send them
+                dropped.increment(spans.size());
+                return;
+            }
             queue.addAll(spans);
             over = Math.max(0, queue.size() - options.queueMax());
             for (int i = 0; i < over; i++) {
@@ -105,15 +107,33 @@ final class OtlpExporter implements SpanExporter, AutoCloseable {
             sending.set(false);
             return;
         }
-        CompletableFuture<HttpResponse<Void>> sent;
+        CompletableFuture<HttpResponse<Void>> request;
         try {
-            sent = http.sendAsync(HttpRequest.newBuilder(options.endpoint()).timeout(options.timeout())
+            request = http.sendAsync(HttpRequest.newBuilder(options.endpoint()).timeout(options.timeout())
                     .header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString(OtlpJson.request(options.resource(), "dev.vireo",
                             batch))).build(), HttpResponse.BodyHandlers.discarding());
         } catch (RuntimeException e) {
-            sent = CompletableFuture.failedFuture(e);
+            request = CompletableFuture.failedFuture(e);
         }
+        // the request's own timeout ends at the response's headers: a collector that then stalls would hold every
+        // later batch; this guard, on the node's scheduler, ends the send whatever the collector does
+        CompletableFuture<HttpResponse<Void>> sent = new CompletableFuture<>();
+        CompletableFuture<HttpResponse<Void>> pending = request;
+        Cancellable guard = scheduler.schedule(() -> {
+            if (sent.completeExceptionally(new java.util.concurrent.TimeoutException("no answer in "
+                    + options.timeout().toMillis() * 2 + " ms"))) {
+                pending.cancel(true);
+            }
+        }, options.timeout().multipliedBy(2));
+        request.whenComplete((r, e) -> {
+            guard.cancel();
+            if (e != null) {
+                sent.completeExceptionally(e);
+            } else {
+                sent.complete(r);
+            }
+        });
         sent.whenComplete((r, e) -> {
             if (e == null && r.statusCode() / 100 == 2) {
                 exported.increment(batch.size());
@@ -155,7 +175,9 @@ final class OtlpExporter implements SpanExporter, AutoCloseable {
     /** Takes no more spans, sends what is queued (without waiting for it) and stops the periodic flush. */
     @Override
     public void close() {
-        closed = true;
+        synchronized (queue) {
+            closed = true;
+        }
         ticker.cancel();
         flush();
     }

@@ -165,7 +165,9 @@ class OtlpExporterTest {
         assertEquals(1, count("exported"), "later batches go");
         assertThrows(IllegalArgumentException.class, () -> new OtlpExporter.Options(URI.create("ftp://x/"), Map.of(), 1,
                 1, Duration.ofSeconds(1), Duration.ofSeconds(1)));
+        assertEquals(5, new OtlpExporter.Options(URI.create("http://x/"), Map.of(), 10, 5, Duration.ofSeconds(1),
+                Duration.ofSeconds(1)).batchMax(), "a batch never waits for more than can wait");
         assertThrows(IllegalArgumentException.class, () -> new OtlpExporter.Options(URI.create("http://x/"), Map.of(),
-                10, 5, Duration.ofSeconds(1), Duration.ofSeconds(1)));
+                10, 0, Duration.ofSeconds(1), Duration.ofSeconds(1)));
     }
 }

@@ -173,6 +173,7 @@ final class InvocationRunner {
     }
 
     private void coldStart(Pending p, Resources.Grants space, Resources.Grants slot) {
+        p.coldPath = true;
         containers.create(p.registration, p.tid(), space).whenComplete((c, error) -> {
             if (error == null && containers.adopt(c, p.tid(), false)) {
                 call(p, c, slot, ContainerState.COLD);
@@ -317,9 +318,16 @@ final class InvocationRunner {
                 stamps.writeNs(), stamps.agentInNs(), stamps.agentOutNs(), stamps.readNs(), p.doneNanos,
                 clock.nanoTime());
         anatomies.add(anatomy);
-        traces.ended(p.trace, record, anatomy);
         activations.add(record);
         p.future.complete(record);
+        if (p.trace != null) { // after the caller has its answer: spans are never on its way, nor can they stop it
+            try {
+                traces.ended(p.trace, record, anatomy, p.coldPath ? Traces.Path.COLD
+                        : p.takenNanos > 0 ? Traces.Path.WARM : Traces.Path.NONE);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "[" + p.tid() + "] its spans could not be made: " + e);
+            }
+        }
     }
 
     /** Ends an invocation that never reached a container as CANCELLED: taken out of the queue, or its start undone. */

@@ -19,6 +19,8 @@ final class Pending {
     final FunctionSpec function;
     final Instant arrival;
     final CompletableFuture<InvocationRecord> future;
+    /** Whether it went the cold way: a container was started for it (set by the task that starts it). */
+    volatile boolean coldPath;
     /** The trace it is part of (its spans are made as it ends), or null. Set at admission, before it is queued. */
     Traces.Trace trace;
     long dequeuedNanos;

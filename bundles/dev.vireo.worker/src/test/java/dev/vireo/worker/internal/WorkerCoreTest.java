@@ -557,6 +557,19 @@ class WorkerCoreTest {
         await(worker.invoke(null, "a-1", "{}", null));
         assertEquals(4, spans.size(), "a trace of its own: " + spans);
         assertEquals("", spans.get(0).parentSpanId(), "its root");
+        worker.traceAll(false);
+
+        spans.clear();
+        backend.failCreate = true;
+        worker.register(fn("b", 128, 1_000));
+        InvocationRecord failed = await(worker.invoke(null, "b-1", "{}", parent));
+        assertEquals(ErrorKind.START_FAILED, failed.error().orElseThrow().kind());
+        assertEquals(List.of("invoke b-1", "queue", "cold start"), spans.stream().map(s -> s.name()).toList(),
+                "no execute: it never reached a container");
+        assertTrue(spans.get(2).error(), "the cold start is where it failed");
+        assertEquals(true, spans.get(0).attributes().get("faas.coldstart"));
+        backend.failCreate = false;
+
         worker.removeSpanExporter(exporter);
         spans.clear();
         call("a-1", "{}");

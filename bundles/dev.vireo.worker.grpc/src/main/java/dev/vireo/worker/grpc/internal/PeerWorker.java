@@ -85,6 +85,12 @@ final class PeerWorker implements WorkerService {
     }
 
     @Override
+    public CompletionStage<InvocationRecord> invoke(String tid, String functionId, String payload,
+            dev.vireo.api.trace.TraceContext trace) {
+        return stage(node -> node.invoke(tid, functionId, payload, trace));
+    }
+
+    @Override
     public String invokeAsync(String tid, String functionId, String payload) {
         return call(node -> node.invokeAsync(tid, functionId, payload));
     }

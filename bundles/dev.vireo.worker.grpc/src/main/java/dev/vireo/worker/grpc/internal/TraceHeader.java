@@ -17,17 +17,27 @@ import io.grpc.stub.MetadataUtils;
  */
 final class TraceHeader implements ServerInterceptor {
     static final Metadata.Key<String> KEY = Metadata.Key.of(TraceContext.HEADER, Metadata.ASCII_STRING_MARSHALLER);
+    static final Metadata.Key<String> STATE = Metadata.Key.of(TraceContext.STATE_HEADER,
+            Metadata.ASCII_STRING_MARSHALLER);
     /** The trace context of the call being served, or null. */
     static final Context.Key<TraceContext> CURRENT = Context.key("vireo-trace");
 
     @Override
     public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
             ServerCallHandler<Q, R> next) {
-        TraceContext trace = TraceContext.parse(headers.get(KEY)).orElse(null);
+        TraceContext trace = TraceContext.parse(list(headers.getAll(KEY)), list(headers.getAll(STATE))).orElse(null);
         if (trace == null) {
             return next.startCall(call, headers);
         }
         return Contexts.interceptCall(Context.current().withValue(CURRENT, trace), call, headers, next);
+    }
+
+    private static java.util.List<String> list(Iterable<String> values) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        if (values != null) {
+            values.forEach(out::add);
+        }
+        return out;
     }
 
     /** The stub, attaching {@code trace} to its calls when there is one. */
@@ -37,6 +47,9 @@ final class TraceHeader implements ServerInterceptor {
         }
         Metadata m = new Metadata();
         m.put(KEY, trace.header());
+        if (!trace.state().isEmpty()) {
+            m.put(STATE, trace.state());
+        }
         return stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(m));
     }
 }

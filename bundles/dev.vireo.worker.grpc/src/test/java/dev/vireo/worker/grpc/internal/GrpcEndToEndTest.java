@@ -168,6 +168,9 @@ class GrpcEndToEndTest {
                 dev.vireo.grpc.v1.InvokeRequest.newBuilder().setFunctionId("hello-1").setTid("t-4").build());
         assertEquals(List.of(trace.header(), trace.header(), "none", "none"), worker.traces,
                 "a malformed one is no context, not a failed call");
+        var stated = new dev.vireo.api.trace.TraceContext(trace.traceId(), trace.spanId(), true, "vendor=abc");
+        remote.invoke("t-5", "hello-1", "{}", stated).toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals("vendor=abc", worker.traceStates.get(worker.traceStates.size() - 1), "tracestate handed on");
     }
 
     @Test

@@ -309,8 +309,7 @@ public final class HttpApi {
                 if (tid == null || tid.isEmpty()) {
                     tid = java.util.UUID.randomUUID().toString();
                 }
-                return openFaas.route(ex, method, parts, body, tid, dev.vireo.api.trace.TraceContext.parse(
-                        ex.getRequestHeaders().getFirst(dev.vireo.api.trace.TraceContext.HEADER)).orElse(null));
+                return openFaas.route(ex, method, parts, body, tid, trace(ex));
             }
             case "invocations" -> {
                 only(method, "GET");
@@ -434,9 +433,7 @@ public final class HttpApi {
             throw new HttpError(404, "NOT_FOUND", "no such endpoint under /functions/" + id);
         }
         String tid = ex.getRequestHeaders().getFirst(TID_HEADER);
-        // W3C trace context: a malformed header is no context (a new trace if any), never a failed request
-        dev.vireo.api.trace.TraceContext trace = dev.vireo.api.trace.TraceContext.parse(
-                ex.getRequestHeaders().getFirst(dev.vireo.api.trace.TraceContext.HEADER)).orElse(null);
+        dev.vireo.api.trace.TraceContext trace = trace(ex);
         switch (parts[2]) {
             case "invoke" -> {
                 only(method, "POST");
@@ -503,6 +500,15 @@ public final class HttpApi {
     }
 
     /** HTTP status of a rejection or of an invocation's failure. */
+    /**
+     * The W3C trace context of a request ({@code traceparent}, with its {@code tracestate}): a malformed or repeated
+     * traceparent is no context (a new trace if any), never a failed request.
+     */
+    static dev.vireo.api.trace.TraceContext trace(HttpExchange ex) {
+        return dev.vireo.api.trace.TraceContext.parse(ex.getRequestHeaders().get(dev.vireo.api.trace.TraceContext.HEADER),
+                ex.getRequestHeaders().get(dev.vireo.api.trace.TraceContext.STATE_HEADER)).orElse(null);
+    }
+
     static int status(ErrorKind kind) {
         return switch (kind) {
             case INVALID_REQUEST -> 400;
