@@ -4,7 +4,6 @@ import dev.vireo.api.model.ValidationException;
 import dev.vireo.api.validation.JsonText;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -62,7 +61,7 @@ record ArgsText(String text, List<String> refs) {
             for (Map.Entry<?, ?> e : map.entrySet()) {
                 out.append(first ? "" : ",");
                 first = false;
-                string((String) e.getKey(), out);
+                JsonText.quote((String) e.getKey(), out);
                 out.append(':');
                 write(e.getValue(), label, mapped, refs, out, check);
             }
@@ -75,36 +74,11 @@ record ArgsText(String text, List<String> refs) {
             }
             out.append(']');
         } else if (v instanceof String s) {
-            string(s, out);
+            JsonText.quote(s, out);
         } else if (v instanceof JsonText.Number n) {
             out.append(n.text());
         } else {
             out.append(v); // true, false or null
         }
-    }
-
-    /** A JSON string literal, escaped as Gson escapes (not HTML-safe): quote, backslash, controls, U+2028/9. */
-    static void string(String s, StringBuilder out) {
-        out.append('"');
-        for (int k = 0; k < s.length(); k++) {
-            char c = s.charAt(k);
-            switch (c) {
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                case '\t' -> out.append("\\t");
-                case '\b' -> out.append("\\b");
-                case '\n' -> out.append("\\n");
-                case '\r' -> out.append("\\r");
-                case '\f' -> out.append("\\f");
-                default -> {
-                    if (c < 0x20 || c == '\u2028' || c == '\u2029') {
-                        out.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-                    } else {
-                        out.append(c);
-                    }
-                }
-            }
-        }
-        out.append('"');
     }
 }

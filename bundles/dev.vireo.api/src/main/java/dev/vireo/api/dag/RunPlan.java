@@ -44,22 +44,22 @@ public record RunPlan(String run, String planner, String sla, String home, long 
      */
     public String json() {
         StringBuilder out = new StringBuilder(96 + 112 * steps.size()).append("{\"run\":");
-        ArgsText.string(run, out);
+        dev.vireo.api.validation.JsonText.quote(run, out);
         out.append(",\"planner\":");
-        ArgsText.string(planner, out);
+        dev.vireo.api.validation.JsonText.quote(planner, out);
         out.append(",\"home\":");
-        ArgsText.string(home, out);
+        dev.vireo.api.validation.JsonText.quote(home, out);
         out.append(",\"sla\":");
-        ArgsText.string(sla, out);
+        dev.vireo.api.validation.JsonText.quote(sla, out);
         out.append(",\"predicted_makespan_us\":").append(predictedMakespanUs).append(",\"steps\":[");
         for (int i = 0; i < steps.size(); i++) {
             Step st = steps.get(i);
             out.append(i == 0 ? "{\"task\":" : ",{\"task\":");
-            ArgsText.string(st.task(), out);
+            dev.vireo.api.validation.JsonText.quote(st.task(), out);
             out.append(",\"worker\":");
-            ArgsText.string(st.worker(), out);
+            dev.vireo.api.validation.JsonText.quote(st.worker(), out);
             out.append(",\"group\":");
-            ArgsText.string(st.group(), out);
+            dev.vireo.api.validation.JsonText.quote(st.group(), out);
             out.append(",\"prewarm\":").append(st.prewarm()).append(",\"priority\":").append(st.priority())
                     .append(",\"start_us\":").append(st.startUs()).append(",\"finish_us\":").append(st.finishUs())
                     .append('}');

@@ -160,7 +160,7 @@ public record Workflow(String name, List<Task> tasks, OnError onError, int retri
     public String spec() {
         StringBuilder out = new StringBuilder(64 + 96 * tasks.size());
         out.append("{\"name\":");
-        ArgsText.string(name, out);
+        dev.vireo.api.validation.JsonText.quote(name, out);
         out.append(",\"on_error\":\"").append(onError.name().toLowerCase(java.util.Locale.ROOT)).append("\",\"retries\":")
                 .append(retries).append(",\"retry_backoff_ms\":").append(backoff.toMillis());
         if (!sla.isEmpty()) {
@@ -170,14 +170,14 @@ public record Workflow(String name, List<Task> tasks, OnError onError, int retri
         for (int i = 0; i < tasks.size(); i++) {
             Task t = tasks.get(i);
             out.append(i == 0 ? "" : ",").append("{\"id\":");
-            ArgsText.string(t.id(), out);
+            dev.vireo.api.validation.JsonText.quote(t.id(), out);
             out.append(",\"function\":");
-            ArgsText.string(t.functionId(), out);
+            dev.vireo.api.validation.JsonText.quote(t.functionId(), out);
             ArgsText args = ArgsText.read("task '" + t.id() + "'", t.args(), t.mapped());
             out.append(",\"args\":").append(args.text());
             if (t.mapped()) {
                 out.append(",\"map\":");
-                ArgsText.string(t.map(), out);
+                dev.vireo.api.validation.JsonText.quote(t.map(), out);
             }
             java.util.Set<String> data = new java.util.HashSet<>(args.refs());
             data.add(t.map());
@@ -186,7 +186,7 @@ public record Workflow(String name, List<Task> tasks, OnError onError, int retri
                 out.append(",\"after\":[");
                 for (int j = 0; j < after.size(); j++) {
                     out.append(j == 0 ? "" : ",");
-                    ArgsText.string(after.get(j), out);
+                    dev.vireo.api.validation.JsonText.quote(after.get(j), out);
                 }
                 out.append(']');
             }

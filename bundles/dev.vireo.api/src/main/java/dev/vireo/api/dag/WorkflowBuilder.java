@@ -141,7 +141,7 @@ public final class WorkflowBuilder {
     /** {@code value} as a JSON string literal, quoted and escaped, to put text into args. */
     public static String quote(String value) {
         StringBuilder out = new StringBuilder(value.length() + 2);
-        ArgsText.string(value, out);
+        dev.vireo.api.validation.JsonText.quote(value, out);
         return out.toString();
     }
 

@@ -1,6 +1,7 @@
 package dev.vireo.metrics.internal;
 
 import dev.vireo.api.trace.Span;
+import dev.vireo.api.validation.JsonText;
 import java.util.List;
 import java.util.Map;
 
@@ -24,7 +25,7 @@ final class OtlpJson {
             attribute(b, e.getKey(), e.getValue());
         }
         b.append("]},\"scopeSpans\":[{\"scope\":{\"name\":");
-        quote(b, scope);
+        JsonText.quote(scope, b);
         b.append("},\"spans\":[");
         first = true;
         for (Span s : spans) {
@@ -40,7 +41,7 @@ final class OtlpJson {
             b.append(",\"parentSpanId\":\"").append(s.parentSpanId()).append('"');
         }
         b.append(",\"name\":");
-        quote(b, s.name());
+        JsonText.quote(s.name(), b);
         b.append(",\"kind\":").append(switch (s.kind()) {
             case INTERNAL -> 1;
             case SERVER -> 2;
@@ -56,14 +57,14 @@ final class OtlpJson {
         b.append("],\"status\":{");
         if (s.error()) {
             b.append("\"code\":2,\"message\":"); // STATUS_CODE_ERROR
-            quote(b, s.message());
+            JsonText.quote(s.message(), b);
         }
         b.append("}}");
     }
 
     private static void attribute(StringBuilder b, String key, Object value) {
         b.append("{\"key\":");
-        quote(b, key);
+        JsonText.quote(key, b);
         b.append(",\"value\":{");
         if (value instanceof Boolean v) {
             b.append("\"boolValue\":").append(v);
@@ -73,7 +74,7 @@ final class OtlpJson {
             b.append("\"doubleValue\":").append(d);
         } else {
             b.append("\"stringValue\":");
-            quote(b, String.valueOf(value));
+            JsonText.quote(String.valueOf(value), b);
         }
         b.append("}}");
     }
@@ -85,31 +86,4 @@ final class OtlpJson {
         return false;
     }
 
-    /** A JSON string: quotes, backslashes and control characters escaped; lone surrogates as replacement characters. */
-    static void quote(StringBuilder b, String s) {
-        b.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        b.append(String.format(java.util.Locale.ROOT, "\\u%04x", (int) c));
-                    } else if (Character.isHighSurrogate(c) && i + 1 < s.length()
-                            && Character.isLowSurrogate(s.charAt(i + 1))) {
-                        b.append(c).append(s.charAt(++i));
-                    } else if (Character.isSurrogate(c)) {
-                        b.append('\ufffd');
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
-        }
-        b.append('"');
-    }
 }

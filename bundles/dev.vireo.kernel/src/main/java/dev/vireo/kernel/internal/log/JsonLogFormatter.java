@@ -24,44 +24,22 @@ public final class JsonLogFormatter extends Formatter {
         StringBuilder out = new StringBuilder(128 + message.length());
         out.append("{\"ts\":\"").append(Instant.ofEpochMilli(r.getMillis())).append("\",\"level\":\"")
                 .append(r.getLevel().getName()).append("\",\"logger\":");
-        string(out, r.getLoggerName() == null ? "" : r.getLoggerName());
+        dev.vireo.api.validation.JsonText.quote(r.getLoggerName() == null ? "" : r.getLoggerName(), out);
         Matcher m = TID.matcher(message);
         if (m.matches()) {
             out.append(",\"tid\":");
-            string(out, m.group(1));
+            dev.vireo.api.validation.JsonText.quote(m.group(1), out);
             message = m.group(2);
         }
         out.append(",\"msg\":");
-        string(out, message);
+        dev.vireo.api.validation.JsonText.quote(message, out);
         if (r.getThrown() != null) {
             StringWriter stack = new StringWriter();
             r.getThrown().printStackTrace(new PrintWriter(stack));
             out.append(",\"thrown\":");
-            string(out, stack.toString());
+            dev.vireo.api.validation.JsonText.quote(stack.toString(), out);
         }
         return out.append("}\n").toString();
     }
 
-    /** {@code s} as a JSON string: quotes, backslashes and control characters escaped. */
-    static void string(StringBuilder out, String s) {
-        out.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                case '\n' -> out.append("\\n");
-                case '\r' -> out.append("\\r");
-                case '\t' -> out.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        out.append(String.format(java.util.Locale.ROOT, "\\u%04x", (int) c));
-                    } else {
-                        out.append(c);
-                    }
-                }
-            }
-        }
-        out.append('"');
-    }
 }
