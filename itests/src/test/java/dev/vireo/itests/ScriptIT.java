@@ -126,7 +126,7 @@ class ScriptIT {
         assertTrue(reg.out().contains("registered hello-1 (backend sim, transport sim"), reg.out());
         VireoScript.Result again = vireo("fn", "register", "hello", "--image", "sim/hello", "--transport", "sim");
         assertEquals(1, again.code(), again.out());
-        assertTrue(again.out().contains("already exists: function hello-1 is already registered (HTTP 409)"), again.out());
+        assertTrue(again.out().contains("already exists: function hello-1 is already registered (update it to replace it) (HTTP 409)"), again.out());
         VireoScript.Result badNumber = vireo("fn", "register", "x", "--image", "i", "--memory-mb", "lots");
         assertEquals(2, badNumber.code(), badNumber.out());
         assertTrue(badNumber.out().contains("Invalid value for option '--memory-mb': 'lots' is not a double"),

@@ -50,6 +50,9 @@ public final class GrpcApi {
         @AttributeDefinition(name = "Bearer token", description = "If set, every call but Health and Ping needs metadata 'authorization: Bearer <token>'.")
         String auth_token() default "";
 
+        @AttributeDefinition(name = "Client token", description = "Bearer token this node presents to the gRPC APIs it calls: a controller to its workers, a worker to its workflow peers. Empty: its own auth.token (a cluster that shares one token).")
+        String client_token() default "";
+
         @AttributeDefinition(name = "Drain (ms)", description = "At stop (vireo stop, systemd's stop, a TERM): how many milliseconds calls in progress (an invocation waiting for its function) may take to be answered after the API stops taking new ones; then they are cancelled. 0 cancels them at once.", min = "0", max = "600000")
         long drain_ms() default 10_000;
     }

@@ -33,11 +33,13 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
  * <p>Threading: safe from any thread; {@link #start} does not block (the channel connects lazily, the call is
  * asynchronous).
  */
-@Component(service = DagPeers.class)
+@Component(service = DagPeers.class, configurationPid = "vireo.worker.grpc")
 public final class GrpcDagPeers implements DagPeers {
     private final ClusterMembers cluster;
     private final WorkerService node;
     private final TaskScheduler scheduler;
+    /** The bearer token presented to the peers (client.token, else auth.token). */
+    private final String token;
     /** Guarded by itself: the channel to each peer address. */
     private final Map<String, GrpcRemoteWorker> channels = new HashMap<>();
     /** Guarded by {@link #channels}. */
@@ -52,7 +54,16 @@ public final class GrpcDagPeers implements DagPeers {
      */
     @Activate
     public GrpcDagPeers(@Reference ClusterMembers cluster, @Reference WorkerService node,
-            @Reference TaskScheduler scheduler) {
+            @Reference TaskScheduler scheduler, GrpcApi.Config config) {
+        this.token = GrpcWorkerConnector.clientToken(config);
+        this.cluster = cluster;
+        this.node = node;
+        this.scheduler = scheduler;
+    }
+
+    /** Peers reached without a token. */
+    GrpcDagPeers(ClusterMembers cluster, WorkerService node, TaskScheduler scheduler) {
+        this.token = "";
         this.cluster = cluster;
         this.node = node;
         this.scheduler = scheduler;
@@ -149,7 +160,7 @@ public final class GrpcDagPeers implements DagPeers {
                     e.getValue().close();
                     return true;
                 });
-                remote = new GrpcRemoteWorker(address, scheduler);
+                remote = new GrpcRemoteWorker(address, scheduler, token);
                 channels.put(address, remote);
             }
             return remote;

@@ -23,6 +23,7 @@ import dev.vireo.grpc.v1.StatusRequest;
 import dev.vireo.grpc.v1.UnregisterRequest;
 import dev.vireo.grpc.v1.WorkerGrpc;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -49,9 +50,20 @@ final class GrpcRemoteWorker implements RemoteWorker {
     private final WorkerGrpc.WorkerBlockingStub blocking;
 
     GrpcRemoteWorker(String address, TaskScheduler scheduler) {
+        this(address, scheduler, "");
+    }
+
+    /** @param token bearer token every call presents (metadata {@code authorization}); empty for none */
+    GrpcRemoteWorker(String address, TaskScheduler scheduler, String token) {
         this.address = address;
-        this.channel = NettyChannelBuilder.forTarget(address).usePlaintext().directExecutor()
-                .maxInboundMessageSize(64 * 1024 * 1024).build();
+        NettyChannelBuilder b = NettyChannelBuilder.forTarget(address).usePlaintext().directExecutor()
+                .maxInboundMessageSize(64 * 1024 * 1024);
+        if (token != null && !token.isEmpty()) {
+            Metadata auth = new Metadata();
+            auth.put(GrpcApi.AUTHORIZATION, "Bearer " + token);
+            b.intercept(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(auth));
+        }
+        this.channel = b.build();
         this.async = WorkerGrpc.newFutureStub(channel);
         this.blocking = WorkerGrpc.newBlockingStub(channel);
     }
@@ -66,6 +78,12 @@ final class GrpcRemoteWorker implements RemoteWorker {
                 return new WorkerException(Messages.kind(kind), e.getStatus().getDescription());
             }
             Status s = e.getStatus();
+            if (s.getCode() == Status.Code.UNAUTHENTICATED) {
+                // it answered, and refused: a wrong or missing token (client.token) is not a worker that is down,
+                // though a controller still takes it out of service, saying why
+                return new WorkerException(ErrorKind.UNREACHABLE, "worker at " + address + " refused this node's"
+                        + " token (client.token or auth.token of vireo.worker.grpc): " + s.getDescription());
+            }
             return new WorkerException(ErrorKind.UNREACHABLE, "worker at " + address + " did not answer: "
                     + s.getCode() + (s.getDescription() == null ? "" : " " + s.getDescription())
                     + (s.getCause() == null ? "" : " (" + s.getCause().getMessage() + ")"));

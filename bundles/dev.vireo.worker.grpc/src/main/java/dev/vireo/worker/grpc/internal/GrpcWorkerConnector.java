@@ -8,19 +8,36 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
-/** Reaches workers over their gRPC API: the controller's way to its workers (one channel per worker). */
-@Component
+/**
+ * Reaches workers over their gRPC API: the controller's way to its workers (one channel per worker), presenting the
+ * node's {@code client.token} (else its {@code auth.token}) of {@code vireo.worker.grpc} as a bearer token, so that
+ * workers behind a controller can require one.
+ */
+@Component(configurationPid = "vireo.worker.grpc")
 public final class GrpcWorkerConnector implements WorkerConnector {
     private final TaskScheduler scheduler;
+    private final String token;
 
     @Activate
-    public GrpcWorkerConnector(@Reference TaskScheduler scheduler) {
+    public GrpcWorkerConnector(@Reference TaskScheduler scheduler, GrpcApi.Config config) {
         this.scheduler = scheduler;
+        this.token = clientToken(config);
+    }
+
+    /** A connector that presents no token (tests, tools that reach workers without one). */
+    public GrpcWorkerConnector(TaskScheduler scheduler) {
+        this.scheduler = scheduler;
+        this.token = "";
+    }
+
+    /** The token a node presents to the gRPC APIs it calls: client.token, else its own auth.token; "" for none. */
+    static String clientToken(GrpcApi.Config config) {
+        return config.client_token().isEmpty() ? config.auth_token() : config.client_token();
     }
 
     @Override
     public RemoteWorker connect(String address) {
-        return new GrpcRemoteWorker(checked(address), scheduler);
+        return new GrpcRemoteWorker(checked(address), scheduler, token);
     }
 
     /** The address if it is {@code host:port}; else a ValidationException that says what is wrong with it. */

@@ -155,6 +155,27 @@ class GrpcEndToEndTest {
     }
 
     @Test
+    void aWorkerThatRequiresATokenServesAControllerThatPresentsItAndRefusesOneThatDoesNot() throws Exception {
+        remote.close();
+        api.close();
+        start("s3cret");
+        WorkerException refused = assertThrows(WorkerException.class, () -> remote.register(HELLO));
+        assertTrue(refused.getMessage().contains("refused this node's token"), refused.getMessage());
+        GrpcWorkerConnector withToken = new GrpcWorkerConnector(time, Components.config(GrpcApi.Config.class,
+                Map.of("client_token", "s3cret")));
+        try (RemoteWorker authorized = withToken.connect(address)) {
+            authorized.register(HELLO);
+            assertTrue(authorized.invoke("t-1", "hello-1", "{}").toCompletableFuture().get(10, SECONDS).success());
+        }
+        GrpcWorkerConnector sharing = new GrpcWorkerConnector(time, Components.config(GrpcApi.Config.class,
+                Map.of("auth_token", "s3cret")));
+        try (RemoteWorker cluster = sharing.connect(address)) {
+            assertEquals(List.of("hello-1"), cluster.functions().stream().map(FunctionSpec::id).toList(),
+                    "no client.token: the node's own auth.token (a cluster sharing one)");
+        }
+    }
+
+    @Test
     void theTraceContextCrossesTheWireAsTraceparentMetadata() throws Exception {
         remote.register(HELLO);
         var trace = dev.vireo.api.trace.TraceContext.parse("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
