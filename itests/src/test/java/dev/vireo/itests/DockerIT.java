@@ -1,6 +1,7 @@
 package dev.vireo.itests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -98,6 +99,89 @@ class DockerIT {
                 LaunchedWorker.example("x", "hello", "podman", "uds", 64, 30_000)));
         assertTrue(unknown.getStatus().getDescription().contains("available: containerd, docker"),
                 unknown.getStatus().toString());
+    }
+
+    /**
+     * An image named with its registry is pulled when docker does not hold it: a private registry (Debian's
+     * docker-registry on a free port), an image built here pushed to it by the private dockerd, removed from docker,
+     * then registered by its registry reference and invoked.
+     */
+    @Test
+    void anImageNamedWithItsRegistryIsPulledWhenDockerDoesNotHoldIt() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/docker-registry")) && Files.isExecutable(Path.of("/usr/bin/docker")),
+                "needs docker-registry and the docker CLI (./vireo test installs them as root)");
+        start(Map.of("vireo.kernel.cfg", Map.of("backends", "docker")));
+        int port = VireoOptions.freePort();
+        Path dir = Files.createDirectories(w.run.resolve("registry"));
+        Files.writeString(dir.resolve("config.yml"), "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n"
+                + "    rootdirectory: " + dir.resolve("data") + "\nhttp:\n  addr: 127.0.0.1:" + port + "\n");
+        Process registry = new ProcessBuilder("/usr/bin/docker-registry", "serve", dir.resolve("config.yml").toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("registry.log").toFile()).start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!open(port) && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertTrue(open(port), "the registry listens: " + Files.readString(dir.resolve("registry.log")));
+            String built = w.vireo("image", "build", "python3", "--tag", "vireo/hello:pushed", "--code",
+                    LaunchedWorker.HOME.resolve("examples/hello").toString(), "--handler", "main.handle");
+            assertTrue(built.startsWith("0:"), built);
+            // the backend loads the archive into its dockerd on first use: a first function brings it there
+            w.register(dev.vireo.grpc.v1.FunctionSpec.newBuilder().setName("local").setImage("vireo/hello:pushed")
+                    .setBackend("docker").setTransport("uds").setMemoryMb(64).setCpus(0.05).setTimeoutMs(30_000));
+            assertTrue(w.invoke("local-1", "{}").getSuccess());
+            w.call().unregister(dev.vireo.grpc.v1.UnregisterRequest.newBuilder().setFunctionId("local-1").build());
+            String remote = "127.0.0.1:" + port + "/team/hello:1";
+            docker("tag", "vireo/hello:pushed", remote);
+            docker("push", remote);
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            String gone = "";
+            while (System.nanoTime() < deadline) { // until its container is gone, the image is in use
+                gone = docker("rmi", "-f", remote, "vireo/hello:pushed");
+                if (!docker("images", "-q", "vireo/hello:pushed").isBlank() || !docker("images", "-q", remote).isBlank()) {
+                    Thread.sleep(200);
+                    continue;
+                }
+                break;
+            }
+            assertTrue(docker("images", "-q", remote).isBlank(), "docker holds it no more: " + gone);
+
+            w.register(dev.vireo.grpc.v1.FunctionSpec.newBuilder().setName("pulled").setImage(remote)
+                    .setBackend("docker").setTransport("uds").setMemoryMb(64).setCpus(0.05).setTimeoutMs(60_000));
+            InvokeReply r = w.invoke("pulled-1", "{\"name\":\"registry\"}");
+            assertTrue(r.getSuccess(), r.toString());
+            assertEquals("{\"greeting\": \"hello, registry\"}", r.getResult());
+            assertFalse(docker("images", "-q", remote).isBlank(), "pulled into docker");
+
+            w.register(dev.vireo.grpc.v1.FunctionSpec.newBuilder().setName("missing").setImage("127.0.0.1:" + port
+                    + "/team/nothing:1").setBackend("docker").setTransport("uds").setMemoryMb(64).setCpus(0.05));
+            InvokeReply missing = w.invoke("missing-1", "{}");
+            assertEquals("START_FAILED", missing.getError().getKind(), missing.toString());
+            assertTrue(missing.getError().getMessage().contains("pulling 127.0.0.1:" + port + "/team/nothing:1 failed"),
+                    missing.getError().getMessage());
+        } finally {
+            registry.destroy();
+            registry.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private static boolean open(int port) {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+            return true;
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    /** The docker CLI against the worker's private dockerd; its output (stdout and stderr). */
+    private String docker(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("/usr/bin/docker", "-H", "unix://" + w.run.resolve(
+                "worker/docker/docker.sock")));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "docker " + String.join(" ", args));
+        return out;
     }
 
     @Test

@@ -43,6 +43,7 @@ public final class TestCommand implements Callable<Integer> {
      */
     private static final List<String[]> TOOLS = List.of(new String[] {"/usr/bin/containerd", "containerd"},
             new String[] {"/usr/sbin/runc", "runc"}, new String[] {"/usr/sbin/dockerd", "docker.io"},
+            new String[] {"/usr/bin/docker-registry", "docker-registry"},
             new String[] {"/usr/bin/carbon-cache", "graphite-carbon"},
             new String[] {"/usr/lib/python3/dist-packages/graphite", "graphite-web"},
             new String[] {"/usr/bin/gunicorn", "gunicorn"}, new String[] {"/usr/bin/curl", "curl"},

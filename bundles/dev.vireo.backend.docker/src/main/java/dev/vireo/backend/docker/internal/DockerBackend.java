@@ -109,6 +109,12 @@ public final class DockerBackend extends DaemonBackend {
 
         @AttributeDefinition(name = "GPU driver", description = "Device-request driver of GPU containers.")
         String gpu_driver() default "nvidia";
+
+        @AttributeDefinition(name = "Pull", description = "Pull an image from its registry when docker does not hold it and there is no archive of it, if its reference names a registry (host with a dot or a port, or localhost: registry.example:5000/team/fn:1); false: local images and archives only.")
+        boolean pull() default true;
+
+        @AttributeDefinition(name = "Pull timeout (ms)", description = "How many milliseconds one pull may take before the container start fails.", min = "1000")
+        long pull_timeout_ms() default 300_000;
     }
 
     private final Config config;
@@ -322,14 +328,44 @@ public final class DockerBackend extends DaemonBackend {
                     throw new BackendException("loading " + archive + " into docker failed: " + e.getMessage(), e);
                 }
                 loaded.put(image, modified);
+            } else if (!present && config.pull() && Images.registry(image).isPresent()) {
+                pull(image);
             } else if (!present) {
                 throw new BackendException("image " + image + " is not in docker and there is"
-                        + " no archive " + archive + ": build it with ./vireo image build (see docs/containers.md)");
+                        + " no archive " + archive + ": build it with ./vireo image build (see docs/containers.md)"
+                        + (Images.registry(image).isPresent() ? " or set pull = true" : ", or name it with its"
+                        + " registry (host:port/name:tag) to pull it"));
             }
         }
         var cfg = docker.inspectImageCmd(image).exec().getConfig();
         Map<String, String> labels = cfg == null ? null : cfg.getLabels();
         return labels == null ? Map.of() : labels;
+    }
+
+    /** Pulls the image from the registry its reference names, waiting at most pull.timeout.ms. */
+    private void pull(String image) {
+        Images.Reference ref = Images.parse(image);
+        LOG.log(Level.INFO, "pulling " + image + " from " + Images.registry(image).orElseThrow());
+        try {
+            var cmd = docker.pullImageCmd(ref.repository());
+            boolean done = (ref.tag().isEmpty() ? cmd : cmd.withTag(ref.tag()))
+                    .exec(new com.github.dockerjava.api.async.ResultCallback.Adapter<>())
+                    .awaitCompletion(config.pull_timeout_ms(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            if (!done) {
+                throw new BackendException("pulling " + image + " took more than " + config.pull_timeout_ms()
+                        + " ms (pull.timeout.ms)");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BackendException("pulling " + image + " was interrupted", e);
+        } catch (DockerException e) {
+            throw new BackendException("pulling " + image + " failed: " + e.getMessage(), e);
+        }
+        try {
+            docker.inspectImageCmd(image).exec();
+        } catch (NotFoundException e) {
+            throw new BackendException("pulling " + image + " ended without the image (" + e.getMessage() + ")", e);
+        }
     }
 
     /** Stops (SIGTERM, then SIGKILL after the grace) and removes a container and its scratch directory. */
