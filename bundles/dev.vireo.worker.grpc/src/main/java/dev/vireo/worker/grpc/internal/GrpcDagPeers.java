@@ -39,7 +39,7 @@ public final class GrpcDagPeers implements DagPeers {
     private final WorkerService node;
     private final TaskScheduler scheduler;
     /** The bearer token presented to the peers (client.token, else auth.token). */
-    private final String token;
+    private volatile String token;
     /** Guarded by itself: the channel to each peer address. */
     private final Map<String, GrpcRemoteWorker> channels = new HashMap<>();
     /** Guarded by {@link #channels}. */
@@ -59,6 +59,12 @@ public final class GrpcDagPeers implements DagPeers {
         this.cluster = cluster;
         this.node = node;
         this.scheduler = scheduler;
+    }
+
+    /** A changed configuration: peers reached from now on get the new token. */
+    @org.osgi.service.component.annotations.Modified
+    void modified(GrpcApi.Config config) {
+        token = GrpcWorkerConnector.clientToken(config);
     }
 
     /** Peers reached without a token. */

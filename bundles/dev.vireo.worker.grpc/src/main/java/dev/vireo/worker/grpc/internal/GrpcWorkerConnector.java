@@ -16,7 +16,7 @@ import org.osgi.service.component.annotations.Reference;
 @Component(configurationPid = "vireo.worker.grpc")
 public final class GrpcWorkerConnector implements WorkerConnector {
     private final TaskScheduler scheduler;
-    private final String token;
+    private volatile String token;
 
     @Activate
     public GrpcWorkerConnector(@Reference TaskScheduler scheduler, GrpcApi.Config config) {
@@ -28,6 +28,15 @@ public final class GrpcWorkerConnector implements WorkerConnector {
     public GrpcWorkerConnector(TaskScheduler scheduler) {
         this.scheduler = scheduler;
         this.token = "";
+    }
+
+    /**
+     * A changed configuration: workers connected from now on get the new token (those connected keep theirs until they
+     * are connected again). Without it a change would restart the connector and with it the controller.
+     */
+    @org.osgi.service.component.annotations.Modified
+    void modified(GrpcApi.Config config) {
+        token = clientToken(config);
     }
 
     /** The token a node presents to the gRPC APIs it calls: client.token, else its own auth.token; "" for none. */
