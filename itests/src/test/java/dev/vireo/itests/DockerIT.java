@@ -122,7 +122,8 @@ class DockerIT {
             while (!open(port) && System.nanoTime() < deadline) {
                 Thread.sleep(100);
             }
-            assertTrue(open(port), "the registry listens: " + Files.readString(dir.resolve("registry.log")));
+            assertTrue(open(port) && registry.isAlive(), "the registry listens: "
+                    + Files.readString(dir.resolve("registry.log")));
             String built = w.vireo("image", "build", "python3", "--tag", "vireo/hello:pushed", "--code",
                     LaunchedWorker.HOME.resolve("examples/hello").toString(), "--handler", "main.handle");
             assertTrue(built.startsWith("0:"), built);
@@ -132,8 +133,9 @@ class DockerIT {
             assertTrue(w.invoke("local-1", "{}").getSuccess());
             w.call().unregister(dev.vireo.grpc.v1.UnregisterRequest.newBuilder().setFunctionId("local-1").build());
             String remote = "127.0.0.1:" + port + "/team/hello:1";
-            docker("tag", "vireo/hello:pushed", remote);
-            docker("push", remote);
+            assertTrue(docker("tag", "vireo/hello:pushed", remote).isBlank(), "tagged");
+            String pushed = docker("push", remote);
+            assertTrue(pushed.contains("digest: sha256:"), pushed);
             deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             String gone = "";
             while (System.nanoTime() < deadline) { // until its container is gone, the image is in use
@@ -161,7 +163,9 @@ class DockerIT {
                     missing.getError().getMessage());
         } finally {
             registry.destroy();
-            registry.waitFor(10, TimeUnit.SECONDS);
+            if (!registry.waitFor(10, TimeUnit.SECONDS)) {
+                registry.destroyForcibly();
+            }
         }
     }
 
@@ -178,10 +182,14 @@ class DockerIT {
         List<String> cmd = new ArrayList<>(List.of("/usr/bin/docker", "-H", "unix://" + w.run.resolve(
                 "worker/docker/docker.sock")));
         cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "docker " + String.join(" ", args));
-        return out;
+        Path log = Files.createTempFile(w.run, "docker-", ".log");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("docker " + String.join(" ", args) + " took more than 120 s: "
+                    + Files.readString(log));
+        }
+        return Files.readString(log);
     }
 
     @Test

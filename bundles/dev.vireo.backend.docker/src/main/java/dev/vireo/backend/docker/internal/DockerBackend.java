@@ -119,6 +119,9 @@ public final class DockerBackend extends DaemonBackend {
 
     private final Config config;
     private final Map<String, Long> loaded = new ConcurrentHashMap<>();
+    private final Map<String, java.util.concurrent.locks.ReentrantLock> imageLocks = new ConcurrentHashMap<>();
+    private final Map<String, BackendException> pullFailures = new ConcurrentHashMap<>();
+    private final Map<String, Long> pullFailedAt = new ConcurrentHashMap<>();
     private DockerClient docker;
     private boolean gpus;
 
@@ -128,6 +131,9 @@ public final class DockerBackend extends DaemonBackend {
                 config.create_concurrency(), config.memory_cap(), config.images_dir(), Duration.ofSeconds(30),
                 Duration.ofMillis(50), config.scratch()), context::getProperty, clock, scheduler);
         this.config = config;
+        if (config.pull_timeout_ms() < 1_000) {
+            throw new IllegalArgumentException("pull.timeout.ms must be at least 1000");
+        }
         if (!List.of("auto", "on", "off").contains(config.gpu())) {
             throw new IllegalArgumentException("gpu '" + config.gpu() + "' is not one of auto, on, off");
         }
@@ -313,7 +319,12 @@ public final class DockerBackend extends DaemonBackend {
         } catch (IOException e) {
             // unreadable: as if absent
         }
-        synchronized (loaded) {
+        // one image at a time, each on its own: a pull of one (minutes, at worst) holds up no other image's start;
+        // a lock, not a monitor: creations run on virtual threads, which a monitor would pin while they wait
+        java.util.concurrent.locks.ReentrantLock lock = imageLocks.computeIfAbsent(image,
+                k -> new java.util.concurrent.locks.ReentrantLock());
+        lock.lock();
+        try {
             Long had = loaded.get(image);
             boolean present = true;
             try {
@@ -329,13 +340,28 @@ public final class DockerBackend extends DaemonBackend {
                 }
                 loaded.put(image, modified);
             } else if (!present && config.pull() && Images.registry(image).isPresent()) {
-                pull(image);
+                // a pull that just failed fails those that waited for it at once, with its reason, for a while
+                BackendException failed = pullFailures.get(image);
+                if (failed != null && clock().nanoTime() - pullFailedAt.getOrDefault(image, 0L)
+                        < java.util.concurrent.TimeUnit.SECONDS.toNanos(10)) {
+                    throw new BackendException(failed.getMessage() + " (a moment ago; tried again 10 s after)", failed);
+                }
+                try {
+                    pull(image);
+                    pullFailures.remove(image);
+                } catch (BackendException e) {
+                    pullFailures.put(image, e);
+                    pullFailedAt.put(image, clock().nanoTime());
+                    throw e;
+                }
             } else if (!present) {
                 throw new BackendException("image " + image + " is not in docker and there is"
                         + " no archive " + archive + ": build it with ./vireo image build (see docs/containers.md)"
                         + (Images.registry(image).isPresent() ? " or set pull = true" : ", or name it with its"
                         + " registry (host:port/name:tag) to pull it"));
             }
+        } finally {
+            lock.unlock();
         }
         var cfg = docker.inspectImageCmd(image).exec().getConfig();
         Map<String, String> labels = cfg == null ? null : cfg.getLabels();
@@ -346,10 +372,19 @@ public final class DockerBackend extends DaemonBackend {
     private void pull(String image) {
         Images.Reference ref = Images.parse(image);
         LOG.log(Level.INFO, "pulling " + image + " from " + Images.registry(image).orElseThrow());
-        try {
+        java.util.concurrent.atomic.AtomicReference<String> error = new java.util.concurrent.atomic.AtomicReference<>();
+        var progress = new com.github.dockerjava.api.async.ResultCallback.Adapter<
+                com.github.dockerjava.api.model.PullResponseItem>() {
+            @Override
+            public void onNext(com.github.dockerjava.api.model.PullResponseItem item) {
+                if (item.getErrorDetail() != null && item.getErrorDetail().getMessage() != null) {
+                    error.set(item.getErrorDetail().getMessage()); // docker's reason, kept for the message
+                }
+            }
+        };
+        try (progress) {
             var cmd = docker.pullImageCmd(ref.repository());
-            boolean done = (ref.tag().isEmpty() ? cmd : cmd.withTag(ref.tag()))
-                    .exec(new com.github.dockerjava.api.async.ResultCallback.Adapter<>())
+            boolean done = (ref.tag().isEmpty() ? cmd : cmd.withTag(ref.tag())).exec(progress)
                     .awaitCompletion(config.pull_timeout_ms(), java.util.concurrent.TimeUnit.MILLISECONDS);
             if (!done) {
                 throw new BackendException("pulling " + image + " took more than " + config.pull_timeout_ms()
@@ -358,8 +393,14 @@ public final class DockerBackend extends DaemonBackend {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new BackendException("pulling " + image + " was interrupted", e);
-        } catch (DockerException e) {
-            throw new BackendException("pulling " + image + " failed: " + e.getMessage(), e);
+        } catch (BackendException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw new BackendException("pulling " + image + " failed: " + (error.get() != null ? error.get()
+                    : e.getMessage()), e);
+        }
+        if (error.get() != null) {
+            throw new BackendException("pulling " + image + " failed: " + error.get());
         }
         try {
             docker.inspectImageCmd(image).exec();

@@ -35,7 +35,8 @@ final class Images {
             return Optional.empty();
         }
         String first = image.substring(0, slash);
-        return first.contains(".") || first.contains(":") || first.equals("localhost") ? Optional.of(first)
-                : Optional.empty();
+        // as docker splits a reference: a host has a dot or a port, is localhost, or has upper case (a path cannot)
+        return first.contains(".") || first.contains(":") || first.equals("localhost")
+                || !first.equals(first.toLowerCase(java.util.Locale.ROOT)) ? Optional.of(first) : Optional.empty();
     }
 }

@@ -13,6 +13,7 @@ class ImagesTest {
         assertEquals(Optional.of("127.0.0.1:5000"), Images.registry("127.0.0.1:5000/team/fn:1"));
         assertEquals(Optional.of("registry.example"), Images.registry("registry.example/fn"));
         assertEquals(Optional.of("localhost"), Images.registry("localhost/fn:2"));
+        assertEquals(Optional.of("MyHost"), Images.registry("MyHost/fn:2"), "upper case: a host, as docker reads it");
     }
 
     @Test

@@ -61,7 +61,7 @@ public final class GrpcDagPeers implements DagPeers {
         this.scheduler = scheduler;
     }
 
-    /** A changed configuration: peers reached from now on get the new token. */
+    /** A changed configuration: every call to a peer from now on presents the new token. */
     @org.osgi.service.component.annotations.Modified
     void modified(GrpcApi.Config config) {
         token = GrpcWorkerConnector.clientToken(config);
@@ -166,7 +166,7 @@ public final class GrpcDagPeers implements DagPeers {
                     e.getValue().close();
                     return true;
                 });
-                remote = new GrpcRemoteWorker(address, scheduler, token);
+                remote = new GrpcRemoteWorker(address, scheduler, () -> token);
                 channels.put(address, remote);
             }
             return remote;

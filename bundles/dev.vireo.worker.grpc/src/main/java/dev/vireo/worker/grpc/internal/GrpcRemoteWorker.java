@@ -50,22 +50,45 @@ final class GrpcRemoteWorker implements RemoteWorker {
     private final WorkerGrpc.WorkerBlockingStub blocking;
 
     GrpcRemoteWorker(String address, TaskScheduler scheduler) {
-        this(address, scheduler, "");
+        this(address, scheduler, () -> "");
     }
 
-    /** @param token bearer token every call presents (metadata {@code authorization}); empty for none */
-    GrpcRemoteWorker(String address, TaskScheduler scheduler, String token) {
+    /**
+     * @param token the bearer token every call presents (metadata {@code authorization}), read at each call so that a
+     *              changed configuration applies to workers connected before it; empty for none
+     */
+    GrpcRemoteWorker(String address, TaskScheduler scheduler, java.util.function.Supplier<String> token) {
         this.address = address;
-        NettyChannelBuilder b = NettyChannelBuilder.forTarget(address).usePlaintext().directExecutor()
-                .maxInboundMessageSize(64 * 1024 * 1024);
-        if (token != null && !token.isEmpty()) {
-            Metadata auth = new Metadata();
-            auth.put(GrpcApi.AUTHORIZATION, "Bearer " + token);
-            b.intercept(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(auth));
-        }
-        this.channel = b.build();
+        this.channel = NettyChannelBuilder.forTarget(address).usePlaintext().directExecutor()
+                .maxInboundMessageSize(64 * 1024 * 1024).intercept(new BearerHeader(token)).build();
         this.async = WorkerGrpc.newFutureStub(channel);
         this.blocking = WorkerGrpc.newBlockingStub(channel);
+    }
+
+    /** Adds {@code authorization: Bearer <token>} to every call while there is a token. */
+    private static final class BearerHeader implements io.grpc.ClientInterceptor {
+        private final java.util.function.Supplier<String> token;
+
+        BearerHeader(java.util.function.Supplier<String> token) {
+            this.token = token;
+        }
+
+        @Override
+        public <Q, R> io.grpc.ClientCall<Q, R> interceptCall(io.grpc.MethodDescriptor<Q, R> method,
+                io.grpc.CallOptions options, io.grpc.Channel next) {
+            String t = token.get();
+            io.grpc.ClientCall<Q, R> call = next.newCall(method, options);
+            if (t == null || t.isEmpty()) {
+                return call;
+            }
+            return new io.grpc.ForwardingClientCall.SimpleForwardingClientCall<>(call) {
+                @Override
+                public void start(Listener<R> listener, Metadata headers) {
+                    headers.put(GrpcApi.AUTHORIZATION, "Bearer " + t);
+                    super.start(listener, headers);
+                }
+            };
+        }
     }
 
     private WorkerException failure(Throwable t) {
@@ -81,8 +104,9 @@ final class GrpcRemoteWorker implements RemoteWorker {
             if (s.getCode() == Status.Code.UNAUTHENTICATED) {
                 // it answered, and refused: a wrong or missing token (client.token) is not a worker that is down,
                 // though a controller still takes it out of service, saying why
-                return new WorkerException(ErrorKind.UNREACHABLE, "worker at " + address + " refused this node's"
-                        + " token (client.token or auth.token of vireo.worker.grpc): " + s.getDescription());
+                return new WorkerException(ErrorKind.UNREACHABLE, "worker at " + address + " refused the bearer"
+                        + " token presented (a node's client.token or auth.token of vireo.worker.grpc): "
+                        + s.getDescription());
             }
             return new WorkerException(ErrorKind.UNREACHABLE, "worker at " + address + " did not answer: "
                     + s.getCode() + (s.getDescription() == null ? "" : " " + s.getDescription())

@@ -31,8 +31,8 @@ public final class GrpcWorkerConnector implements WorkerConnector {
     }
 
     /**
-     * A changed configuration: workers connected from now on get the new token (those connected keep theirs until they
-     * are connected again). Without it a change would restart the connector and with it the controller.
+     * A changed configuration: every call from now on presents the new token, to workers connected before too.
+     * Without it a change would restart the connector and with it the controller.
      */
     @org.osgi.service.component.annotations.Modified
     void modified(GrpcApi.Config config) {
@@ -46,7 +46,7 @@ public final class GrpcWorkerConnector implements WorkerConnector {
 
     @Override
     public RemoteWorker connect(String address) {
-        return new GrpcRemoteWorker(checked(address), scheduler, token);
+        return new GrpcRemoteWorker(checked(address), scheduler, () -> token);
     }
 
     /** The address if it is {@code host:port}; else a ValidationException that says what is wrong with it. */

@@ -160,7 +160,7 @@ class GrpcEndToEndTest {
         api.close();
         start("s3cret");
         WorkerException refused = assertThrows(WorkerException.class, () -> remote.register(HELLO));
-        assertTrue(refused.getMessage().contains("refused this node's token"), refused.getMessage());
+        assertTrue(refused.getMessage().contains("refused the bearer token presented"), refused.getMessage());
         GrpcWorkerConnector withToken = new GrpcWorkerConnector(time, Components.config(GrpcApi.Config.class,
                 Map.of("client_token", "s3cret")));
         try (RemoteWorker authorized = withToken.connect(address)) {
@@ -172,6 +172,10 @@ class GrpcEndToEndTest {
         try (RemoteWorker cluster = sharing.connect(address)) {
             assertEquals(List.of("hello-1"), cluster.functions().stream().map(FunctionSpec::id).toList(),
                     "no client.token: the node's own auth.token (a cluster sharing one)");
+            sharing.modified(Components.config(GrpcApi.Config.class, Map.of("client_token", "rotated")));
+            assertThrows(WorkerException.class, cluster::functions, "the next call presents the changed token");
+            sharing.modified(Components.config(GrpcApi.Config.class, Map.of("client_token", "s3cret")));
+            assertEquals(1, cluster.functions().size(), "and again, on the same connection");
         }
     }
 

@@ -100,6 +100,7 @@ public final class HttpApi {
 
     private final org.osgi.framework.ServiceRegistration<WorkerEndpoint> endpoint;
     private final OpenFaasRoutes openFaas;
+    private final java.net.http.HttpClient callbacks;
 
     @Activate
     public HttpApi(org.osgi.framework.BundleContext context, @Reference WorkerService worker,
@@ -117,8 +118,9 @@ public final class HttpApi {
         this.maxBody = config.max_body_bytes();
         this.maxDagBody = config.max_dag_body_bytes();
         this.dagRoutes = new DagRoutes(() -> dags, worker::name);
-        this.openFaas = new OpenFaasRoutes(worker, java.net.http.HttpClient.newBuilder().executor(scheduler)
-                .connectTimeout(java.time.Duration.ofSeconds(10)).build());
+        this.callbacks = java.net.http.HttpClient.newBuilder().executor(scheduler)
+                .connectTimeout(java.time.Duration.ofSeconds(10)).build();
+        this.openFaas = new OpenFaasRoutes(worker, callbacks);
         this.token = config.auth_token().isEmpty() ? null : ("Bearer " + config.auth_token()).getBytes(StandardCharsets.UTF_8);
         this.server = HttpServer.create(new InetSocketAddress(config.bind(), config.port()), 1024);
         server.setExecutor(scheduler);
@@ -145,6 +147,7 @@ public final class HttpApi {
         // no new exchanges; those in progress are answered while the worker they need is still there (this component
         // goes before the service it references), for up to drain.ms
         server.stop((int) Math.ceil(drainMs / 1000.0));
+        callbacks.shutdown(); // callbacks in flight are abandoned with the node (their records stay in the log)
     }
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,

@@ -55,12 +55,16 @@ final class OpenFaasRoutes {
             throw new HttpError(404, "NOT_FOUND", "use /" + parts[0] + "/{name}");
         }
         boolean async = parts[0].equals("async-function");
+        if (ex.getRequestMethod().equals("HEAD")) { // a link checker's HEAD must not run the function
+            throw new HttpError(405, "INVALID_REQUEST", "method HEAD not allowed here; use " + (async ? "POST"
+                    : "GET or POST"), async ? "POST" : "GET, POST");
+        }
         if (!(method.equals("POST") || (!async && method.equals("GET")))) {
             throw new HttpError(405, "INVALID_REQUEST", "method " + method + " not allowed here; use "
-                    + (async ? "POST" : "GET or POST"), async ? "POST" : "GET, POST, HEAD");
+                    + (async ? "POST" : "GET or POST"), async ? "POST" : "GET, POST");
         }
         String id = resolve(decode(parts[1]));
-        String payload = payload(body);
+        String payload = payload(body, ex.getRequestHeaders().getFirst("Content-Type"));
         if (!async) {
             InvocationRecord r;
             try {
@@ -74,11 +78,14 @@ final class OpenFaasRoutes {
         CompletionStage<InvocationRecord> stage = worker.invoke(tid, id, payload, trace); // a refusal throws: answered
         String callId = tid;
         stage.whenComplete((r, e) -> {
-            if (e == null) {
-                LOG.log(Level.DEBUG, () -> "[" + r.tid() + "] async-function " + id + " done");
+            if (callback == null) {
+                return;
             }
-            if (callback != null) {
+            try {
                 post(callback, id, r, e, callId);
+            } catch (RuntimeException ex2) { // never silently: the caller waits for this callback
+                LOG.log(Level.WARNING, "[" + callId + "] the callback to " + shown(callback) + " could not be made: "
+                        + ex2 + " (the record stays in the activation log under " + callId + ")");
             }
         });
         return new Answer(202, "", Map.of(CALL_ID, tid, HttpApi.TID_HEADER, tid));
@@ -102,16 +109,32 @@ final class OpenFaasRoutes {
         return versions.get(0);
     }
 
-    /** The body as a payload: strict JSON as it is; any other text as a JSON string; nothing as no payload. */
-    static String payload(String body) {
-        if (body.isEmpty()) {
+    /**
+     * The body as a payload: declared JSON ({@code application/json}, {@code +json}) is checked as the other routes
+     * check it (400 naming {@code payload} when it is not strict JSON); without a type, JSON if it reads as JSON; any
+     * other text as a JSON string; nothing (or only whitespace) as no payload.
+     */
+    static String payload(String body, String contentType) {
+        if (body.isBlank()) {
             return "";
         }
-        try {
+        String type = contentType == null ? "" : contentType.toLowerCase(Locale.ROOT).split(";")[0].strip();
+        if (type.equals("application/json") || type.endsWith("+json")) {
             return JsonText.check("payload", body);
-        } catch (ValidationException e) {
-            return new JsonPrimitive(body).toString();
         }
+        if (type.isEmpty() || type.equals("application/x-www-form-urlencoded")) { // curl -d's default type
+            try {
+                return JsonText.check("payload", body);
+            } catch (ValidationException e) {
+                // text: below
+            }
+        }
+        return new JsonPrimitive(body).toString();
+    }
+
+    /** A URL as logs show it: no query (it may carry a secret). */
+    private static String shown(URI u) {
+        return u.getScheme() + "://" + u.getAuthority() + (u.getPath() == null ? "" : u.getPath());
     }
 
     /** The answer of a finished invocation: the result text (or the error) with OpenFaaS's headers. */
@@ -162,13 +185,13 @@ final class OpenFaasRoutes {
         try {
             callbacks.sendAsync(request, HttpResponse.BodyHandlers.discarding()).whenComplete((resp, err) -> {
                 if (err != null || resp.statusCode() / 100 != 2) {
-                    LOG.log(Level.WARNING, "[" + tid + "] the callback to " + callback + " failed: "
+                    LOG.log(Level.WARNING, "[" + tid + "] the callback to " + shown(callback) + " failed: "
                             + (err != null ? err : "HTTP " + resp.statusCode()) + " (the record stays in the"
                             + " activation log under " + tid + ")");
                 }
             });
         } catch (RuntimeException ex) {
-            LOG.log(Level.WARNING, "[" + tid + "] the callback to " + callback + " failed: " + ex);
+            LOG.log(Level.WARNING, "[" + tid + "] the callback to " + shown(callback) + " failed: " + ex);
         }
     }
 }

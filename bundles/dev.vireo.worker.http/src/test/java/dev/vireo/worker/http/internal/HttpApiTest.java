@@ -381,6 +381,13 @@ class HttpApiTest {
         assertEquals(200, send("GET", "/function/hello", null).statusCode(), "GET: no payload");
         assertError(send("POST", "/function/nope", "{}"), 404, "UNKNOWN_FUNCTION");
         assertError(send("DELETE", "/function/hello", null), 405, "INVALID_REQUEST");
+        int calls = worker.calls.size();
+        assertEquals(405, send("HEAD", "/function/hello", null).statusCode());
+        assertEquals(calls, worker.calls.size(), "a HEAD runs nothing");
+        assertEquals("{\"echo\":\"42\"}", send("POST", "/function/hello", "42", "Content-Type", "text/plain").body(),
+                "declared text is text");
+        assertError(send("POST", "/function/hello", "{\"a\":1,\"a\":2}", "Content-Type", "application/json"), 400,
+                "INVALID_REQUEST");
         assertEquals(201, send("POST", "/functions", "{\"name\":\"hello\",\"version\":\"2\",\"image\":\"x\"}")
                 .statusCode());
         HttpResponse<String> two = send("POST", "/function/hello", "{}");
