@@ -52,6 +52,16 @@ class ClusterTokenIT {
             } finally {
                 ch.shutdownNow();
             }
+            // the load generator against the controller's gRPC API, which requires the token too
+            String grpc = g.group(1).replaceAll(",$", "");
+            VireoScript.Result refusedRun = script.run("loadgen", "bench", "--target", grpc, "--function", "hello-1",
+                    "--clients", "1", "--duration-s", "1", "--out", dir.resolve("runs").toString(), "--name", "no");
+            assertEquals(2, refusedRun.code(), refusedRun.out());
+            assertTrue(refusedRun.out().contains("refused the bearer token"), refusedRun.out());
+            VireoScript.Result run = script.run("loadgen", "bench", "--target", grpc, "--token", "cluster-s3cret",
+                    "--function", "hello-1", "--clients", "1", "--duration-s", "2", "--out", dir.resolve("runs").toString(),
+                    "--name", "yes");
+            assertEquals(0, run.code(), run.out());
             VireoScript.Result status = script.run("controller", "status", "--worker", ctl);
             assertEquals(0, status.code(), status.out());
             assertTrue(!status.out().contains("token"), "no worker refused the controller's token: " + status.out());

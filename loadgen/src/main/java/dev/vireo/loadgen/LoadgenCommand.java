@@ -52,6 +52,10 @@ public final class LoadgenCommand {
                 description = "gRPC address of a worker or the controller")
         String target;
 
+        @Option(names = "--token", paramLabel = "TOKEN", defaultValue = "${env:VIREO_TOKEN}",
+                description = "bearer token of the target's gRPC API, if it requires one (default: VIREO_TOKEN)")
+        String token;
+
         @Option(names = "--out", paramLabel = "DIR", defaultValue = RUNS_DIR,
                 description = "folder of results folders (default: ${DEFAULT-VALUE})")
         Path out;
@@ -116,7 +120,7 @@ public final class LoadgenCommand {
             long startNanos;
             SystemTime time = new SystemTime();
             java.util.Optional<dev.vireo.api.worker.NodeSettings> settings;
-            try (RemoteWorker target = connect(run.target, time)) {
+            try (RemoteWorker target = connect(run.target, run.token, time)) {
                 // what the system runs with, as the run begins: what `vireo sim --like` reproduces
                 settings = RunSettings.capture(target, meta);
                 RunSettings.warmAtStart(target, meta);
@@ -151,15 +155,24 @@ public final class LoadgenCommand {
 
     /** The worker or controller at {@code address}, checked to answer: an unreachable target is a clear error at once. */
     static RemoteWorker connect(String address, SystemTime time) {
+        return connect(address, "", time);
+    }
+
+    /**
+     * The worker or controller at {@code address}, presenting {@code token} (null or empty: none), checked to answer:
+     * an unreachable target, or one that refuses the token, is a clear error at once.
+     */
+    static RemoteWorker connect(String address, String token, SystemTime time) {
         RemoteWorker target;
         try {
-            target = GrpcWorkers.connect(address, time);
+            target = GrpcWorkers.connect(address, time, token == null ? "" : token);
         } catch (ValidationException e) {
             throw new IllegalArgumentException("--target '" + address + "' is not host:port (the gRPC API of a worker"
                     + " or controller, e.g. 127.0.0.1:8081)");
         }
         try {
             target.name();
+            target.functions(); // Health answers without a token: a call that needs one shows a refused token now
             return target;
         } catch (WorkerException e) {
             target.close();

@@ -21,6 +21,11 @@ public final class GrpcWorkers {
      * @throws dev.vireo.api.model.ValidationException if the address is not {@code host:port}
      */
     public static RemoteWorker connect(String address, TaskScheduler scheduler) {
-        return new GrpcWorkerConnector(scheduler).connect(address);
+        return connect(address, scheduler, "");
+    }
+
+    /** {@link #connect(String, TaskScheduler)} presenting a bearer token on every call (empty: none). */
+    public static RemoteWorker connect(String address, TaskScheduler scheduler, String token) {
+        return new GrpcWorkerConnector(scheduler, token).connect(address);
     }
 }

@@ -26,8 +26,13 @@ public final class GrpcWorkerConnector implements WorkerConnector {
 
     /** A connector that presents no token (tests, tools that reach workers without one). */
     public GrpcWorkerConnector(TaskScheduler scheduler) {
+        this(scheduler, "");
+    }
+
+    /** A connector outside the framework (the load generator) that presents {@code token} (empty: none). */
+    public GrpcWorkerConnector(TaskScheduler scheduler, String token) {
         this.scheduler = scheduler;
-        this.token = "";
+        this.token = token;
     }
 
     /**
