@@ -4,7 +4,7 @@
   vireo_image.py build RUNTIME --out FILE [--tag REF] [--code DIR --handler MODULE.FUNCTION]
                         [--apt PKG]... [--wheels DIR] [--agent FILE]
 
-RUNTIME is "python3": one layer with the root file system skeleton the agent needs (mount points, passwd/group,
+RUNTIME is "python3" or "openwhisk-python3". python3: one layer with the root file system skeleton the agent needs (mount points, passwd/group,
 bin/lib/sbin links into /usr, world-writable sticky /tmp) and the agent at /vireo/agent/vireo_agent.py. The Python
 interpreter is not copied: it comes from the host's /usr, which the backend bind-mounts read-only (label
 dev.vireo.usr=host). With --code, a second layer holds the function's code under /vireo/code and the handler is
@@ -16,6 +16,10 @@ The archive is an OCI image layout (oci-layout, index.json, blobs/sha256/...) wi
 image in the index annotations that containerd's importer reads, and carries docker-archive's manifest.json too, so
 `docker load` (the Docker API's image load) takes the same file. Layers are reproducible: fixed mtimes, owners and
 order, so the same inputs give the same digests.
+
+openwhisk-python3: the same skeleton with, instead of the agent, a server of the OpenWhisk action runtime protocol
+(agent/openwhisk/ow_python_runtime.py) as the image's command, listening on 8080: a stand-in for OpenWhisk's stock
+Python runtime image, for the openwhisk transport. It takes no code, dependencies or handler: /init brings the code.
 """
 import argparse
 import hashlib
@@ -27,7 +31,15 @@ import tarfile
 
 import vireo_deps
 
-RUNTIMES = {"python3": {"interpreter": "/usr/bin/python3"}}
+HERE = os.path.dirname(os.path.abspath(__file__))
+# python3: Vireo's agent runs the handler. openwhisk-python3: a server of the OpenWhisk action runtime protocol is the
+# image's command (what the openwhisk transport talks to); the code comes through its /init, never baked in.
+RUNTIMES = {
+    "python3": {"interpreter": "/usr/bin/python3"},
+    "openwhisk-python3": {"interpreter": "/usr/bin/python3", "port": 8080,
+                          "server": ("openwhisk/ow_python_runtime.py",
+                                     os.path.join(HERE, "..", "agent", "openwhisk", "ow_python_runtime.py"))},
+}
 # dev.vireo.backend.support.HostLibraries.PATHS, as mount points (label dev.vireo.hostlibs=mountpoints)
 HOST_LIBRARY_DIRS = ["etc/alternatives", "etc/ld.so.conf.d"]
 HOST_LIBRARY_FILES = ["etc/ld.so.cache", "etc/ld.so.conf"]
@@ -57,9 +69,13 @@ def layer(entries):
     return buf.getvalue()
 
 
-def runtime_layer(agent_path):
+def runtime_layer(agent_path, server=None):
+    """The root skeleton with Vireo's agent, or (server: (path in the image, file)) with a runtime's own server."""
     entries = []
-    for d in ["proc", "dev", "sys", "usr", "etc", "run", "run/vireo", "vireo", "vireo/agent", "vireo/code"]:
+    dirs = ["proc", "dev", "sys", "usr", "etc", "run", "run/vireo", "vireo", "vireo/agent", "vireo/code"]
+    if server:
+        dirs = ["proc", "dev", "sys", "usr", "etc", "run", os.path.dirname(server[0])]
+    for d in dirs:
         entries.append((d, tarfile.DIRTYPE, 0o755, b"", ""))
     entries.append(("tmp", tarfile.DIRTYPE, 0o1777, b"", ""))
     for link in ["bin", "lib", "lib64", "sbin"]:
@@ -74,8 +90,12 @@ def runtime_layer(agent_path):
         entries.append((d, tarfile.DIRTYPE, 0o755, b"", ""))
     for f in HOST_LIBRARY_FILES:
         entries.append((f, tarfile.REGTYPE, 0o644, b"", ""))
-    with open(agent_path, "rb") as f:
-        entries.append(("vireo/agent/vireo_agent.py", tarfile.REGTYPE, 0o644, f.read(), ""))
+    if server:
+        with open(server[1], "rb") as f:
+            entries.append((server[0], tarfile.REGTYPE, 0o644, f.read(), ""))
+    else:
+        with open(agent_path, "rb") as f:
+            entries.append(("vireo/agent/vireo_agent.py", tarfile.REGTYPE, 0o644, f.read(), ""))
     return layer(entries)
 
 
@@ -114,10 +134,15 @@ def build(args):
     if args.handler and not all(part.isidentifier() for part in args.handler.split(".")) or \
             (args.handler and "." not in args.handler):
         raise SystemExit("vireo: --handler must be module.function, e.g. main.handle")
+    runtime = RUNTIMES[args.runtime]
+    server = runtime.get("server")
+    if server and (args.code or args.apt or args.wheels):
+        raise SystemExit("vireo: runtime %s takes the action's code through /init when a function registers with it:"
+                         " no --code, --apt or --wheels" % args.runtime)
     tag = args.tag or ("vireo/%s:latest" % args.runtime)
     blobs = {}
-    deps, deps_label = vireo_deps.collect(args.apt, args.wheels, RUNTIMES[args.runtime]["interpreter"])
-    layers = [runtime_layer(args.agent)]
+    deps, deps_label = vireo_deps.collect(args.apt, args.wheels, runtime["interpreter"])
+    layers = [runtime_layer(args.agent, server)]
     if deps:  # before the code: dependencies change less often
         layers.append(layer(deps))
     if args.code:
@@ -132,15 +157,19 @@ def build(args):
         labels["dev.vireo.handler"] = args.handler
     if deps_label:
         labels["dev.vireo.deps"] = json.dumps(deps_label, sort_keys=True, separators=(",", ":"))
+    image_config = {
+        "User": "65534:65534",
+        "Env": ["PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/tmp", "PYTHONDONTWRITEBYTECODE=1"],
+        "Cmd": [runtime["interpreter"], "-u", "/vireo/agent/vireo_agent.py"],
+        "WorkingDir": "/tmp",
+        "Labels": labels,
+    }
+    if server:
+        image_config["Cmd"] = [runtime["interpreter"], "-u", "/" + server[0]]
+        image_config["ExposedPorts"] = {"%d/tcp" % runtime["port"]: {}}
     config = {
         "architecture": "amd64", "os": "linux",
-        "config": {
-            "User": "65534:65534",
-            "Env": ["PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/tmp", "PYTHONDONTWRITEBYTECODE=1"],
-            "Cmd": [RUNTIMES[args.runtime]["interpreter"], "-u", "/vireo/agent/vireo_agent.py"],
-            "WorkingDir": "/tmp",
-            "Labels": labels,
-        },
+        "config": image_config,
         "rootfs": {"type": "layers", "diff_ids": [d["digest"] for d in layer_descs]},
     }
     config_desc = blob(blobs, json.dumps(config, sort_keys=True, separators=(",", ":")).encode())

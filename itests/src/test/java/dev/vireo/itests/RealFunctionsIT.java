@@ -26,8 +26,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Functions written as people write them, on every backend at once (process, containerd, docker: one worker with
  * private daemons): one that imports numpy (BLAS through the host's /etc/alternatives), one that writes 200 MB to
  * its scratch space and one that overflows a small one, one that prints, one that takes no payload, and (on the
- * image backends) one whose own wheel and Debian package were baked into its image. Needs root, containerd, runc and
- * docker.io (./vireo test installs them as root); skipped elsewhere, saying why.
+ * image backends) one whose own wheel and Debian package were baked into its image, and an OpenWhisk action, unchanged,
+ * on an OpenWhisk runtime image through the openwhisk transport. Needs root, containerd, runc and docker.io (./vireo
+ * test installs them as root); skipped elsewhere, saying why.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RealFunctionsIT {
@@ -47,6 +48,8 @@ class RealFunctionsIT {
         w = new LaunchedWorker(Map.of("vireo.kernel.cfg", Map.of("backends", "process, containerd, docker")));
         String built = w.vireo("image", "build", "python3");
         assertTrue(built.startsWith("0:"), built);
+        String ow = w.vireo("image", "build", "openwhisk-python3");
+        assertTrue(ow.startsWith("0:"), ow);
         w.start();
     }
 
@@ -198,5 +201,64 @@ class RealFunctionsIT {
                 .setTransport("uds").setMemoryMb(256).setCpus(0.05).setTimeoutMs(60_000));
         assertEquals("{\"deb\": \"from the deb\", \"wheel\": \"from the wheel\", \"numpy\": true}",
                 ok("deps-" + backend + "-1", "").getResult());
+    }
+
+    /**
+     * An OpenWhisk action as it is (examples/ow-main: __main__.py, main(args) returning a dict) on the image
+     * openwhisk-python3, whose own command is a server of the OpenWhisk action runtime protocol: the openwhisk transport
+     * sends the code to /init once per container and each invocation to /run; no Vireo agent is in the container. The
+     * runtime's errors come back as the invocation's; registration refuses what the protocol cannot serve.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"containerd", "docker"})
+    void anUnchangedOpenWhiskActionRunsOnAnOpenWhiskRuntimeImage(String backend) throws Exception {
+        String name = "ow-" + backend;
+        FunctionSpec.Builder spec = FunctionSpec.newBuilder().setName(name).setImage("vireo/openwhisk-python3:latest")
+                .setCode(LaunchedWorker.HOME.resolve("examples/ow-main").toString()).setHandler("__main__.main")
+                .setBackend(backend).setTransport("openwhisk").setMemoryMb(64).setCpus(0.1).setTimeoutMs(30_000);
+        w.register(spec);
+        InvokeReply cold = ok(name + "-1", "{\"name\": \"vireo\"}");
+        assertEquals(com.google.gson.JsonParser.parseString("{\"greeting\": \"hello, vireo\"}"),
+                com.google.gson.JsonParser.parseString(cold.getResult()));
+        assertEquals("cold", cold.getRecord().getState());
+        InvokeReply warm = ok(name + "-1", "");
+        assertEquals("warm", warm.getRecord().getState(), "one /init per container");
+        assertEquals(com.google.gson.JsonParser.parseString("{\"greeting\": \"hello, stranger\"}"),
+                com.google.gson.JsonParser.parseString(warm.getResult()));
+
+        Path code = Files.createDirectories(w.run.resolve("ow-raises-" + backend));
+        Files.writeString(code.resolve("__main__.py"), """
+                import os
+                def main(args):
+                    if args.get("raise"):
+                        raise ValueError("no " + args["raise"])
+                    return {"id": os.environ["__OW_ACTIVATION_ID"], "agent": os.path.exists("/vireo/agent")}
+                """);
+        w.register(spec.clone().setName("owr-" + backend).setCode(code.toString()));
+        InvokeReply plain = ok("owr-" + backend + "-1", "{}");
+        var answer = com.google.gson.JsonParser.parseString(plain.getResult()).getAsJsonObject();
+        assertEquals(plain.getRecord().getTid(), answer.get("id").getAsString(), "the activation id is the tid");
+        assertFalse(answer.get("agent").getAsBoolean(), "no Vireo agent in the runtime's container");
+        InvokeReply raised = w.invoke("owr-" + backend + "-1", "{\"raise\": \"stock\"}");
+        assertFalse(raised.getSuccess(), raised.toString());
+        assertTrue(raised.getError().getMessage().contains("ValueError: no stock"), raised.getError().getMessage());
+        assertTrue(ok("owr-" + backend + "-1", "{}").getSuccess(), "the runtime serves on after an error");
+
+        Path broken = Files.createDirectories(w.run.resolve("ow-broken-" + backend));
+        Files.writeString(broken.resolve("__main__.py"), "def main(args:\n");
+        w.register(spec.clone().setName("owb-" + backend).setCode(broken.toString()));
+        InvokeReply refused = w.invoke("owb-" + backend + "-1", "{}");
+        assertFalse(refused.getSuccess(), refused.toString());
+        assertTrue(refused.getError().getMessage().contains("the OpenWhisk runtime refused the action's code (/init"
+                + " answered 502)"), refused.getError().getMessage());
+
+        var twice = org.junit.jupiter.api.Assertions.assertThrows(io.grpc.StatusRuntimeException.class,
+                () -> w.register(spec.clone().setName("owc-" + backend).setConcurrency(2)));
+        assertEquals(io.grpc.Status.Code.INVALID_ARGUMENT, twice.getStatus().getCode());
+        assertTrue(twice.getStatus().getDescription().contains("concurrency: an OpenWhisk runtime serves one activation"
+                + " at a time"), twice.getStatus().getDescription());
+        for (String n : List.of(name, "owr-" + backend, "owb-" + backend)) {
+            w.call().unregister(dev.vireo.grpc.v1.UnregisterRequest.newBuilder().setFunctionId(n + "-1").build());
+        }
     }
 }

@@ -131,7 +131,7 @@ public class WorkerIT extends FrameworkTest {
         expect(ErrorKind.INVALID_REQUEST, "backend 'docker' is not available; available: sim, process",
                 () -> worker.register(new FunctionSpec("d", "1", "img", "", "", "docker", Compute.CPU, "sim", 128, 1,
                         Duration.ofSeconds(1), 1, null)));
-        expect(ErrorKind.INVALID_REQUEST, "transport 'quic' is not available; available: sim, uds, pipe, http",
+        expect(ErrorKind.INVALID_REQUEST, "transport 'quic' is not available; available: sim, uds, pipe, http, openwhisk",
                 () -> worker.register(new FunctionSpec("u", "1", "img", "", "", "", Compute.CPU, "quic", 128, 1,
                         Duration.ofSeconds(1), 1, null)));
         expect(ErrorKind.INVALID_REQUEST, "needs 8192 MB of memory but the worker has 4096 MB in all",

@@ -51,7 +51,7 @@ public final class FnCommand {
         @Option(names = "--backend", paramLabel = "B", description = "sim, process, containerd, docker")
         String backend;
 
-        @Option(names = "--transport", paramLabel = "T", description = "sim, uds, pipe, http")
+        @Option(names = "--transport", paramLabel = "T", description = "sim, uds, pipe, http, openwhisk")
         String transport;
 
         @Option(names = "--compute", paramLabel = "cpu|gpu")

@@ -45,7 +45,9 @@ public final class ImageCommand {
             + "(--apt, --wheels: unpacked under /vireo/deps) and optional code layer.",
             "Dependencies are image-only: the process backend runs functions on the host's Python packages."})
     static final class Build implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "RUNTIME", description = "python3")
+        @Parameters(index = "0", paramLabel = "RUNTIME", description = "python3 (Vireo's agent runs the handler) or "
+                + "openwhisk-python3 (a server of the OpenWhisk action runtime protocol, for --transport openwhisk; the "
+                + "code comes through its /init)")
         String runtime;
 
         @Option(names = "--tag", paramLabel = "REF", description = "image reference (default: vireo/RUNTIME:latest)")

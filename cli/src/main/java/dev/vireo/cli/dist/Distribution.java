@@ -137,6 +137,7 @@ public final class Distribution {
         addTree(e, "configs", dir.resolve("configs"));
         if (!profile.equals("controller")) {
             e.put("agent/python/vireo_agent.py", dir.resolve("agent/python/vireo_agent.py"));
+            e.put("agent/openwhisk/ow_python_runtime.py", dir.resolve("agent/openwhisk/ow_python_runtime.py"));
             addTree(e, "examples", dir.resolve("examples"));
             e.put("tools/vireo_image.py", dir.resolve("tools/vireo_image.py"));
             e.put("tools/vireo_deps.py", dir.resolve("tools/vireo_deps.py"));

@@ -12,22 +12,13 @@ import dev.vireo.api.spi.transport.TransportBinding;
 import dev.vireo.api.time.Cancellable;
 import dev.vireo.api.time.Clock;
 import dev.vireo.api.time.TaskScheduler;
-import java.io.BufferedInputStream;
-import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
-import java.nio.channels.Channels;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -78,9 +69,7 @@ public final class HttpTransport implements AgentTransport {
     private final Clock clock;
     private final TaskScheduler scheduler;
     private final Config config;
-    private final NetworkPool pool;
-    private final Map<String, NetworkPool.Slot> slots = new ConcurrentHashMap<>();
-    private final CompletableFuture<Void> reclaimed;
+    private final NetworkSlots networks;
 
     @Activate
     public HttpTransport(BundleContext context, @Reference Clock clock, @Reference TaskScheduler scheduler,
@@ -88,71 +77,30 @@ public final class HttpTransport implements AgentTransport {
         this.clock = clock;
         this.scheduler = scheduler;
         this.config = config;
-        if (config.ports_per_bridge() < 1 || config.ports_per_bridge() > 1021 || config.max_bridges() < 1
-                || config.max_bridges() > 64 || config.pool_size() < 0 || config.agent_port() < 1
-                || config.agent_port() > 65535 || config.connect_timeout_ms() < 1 || config.max_frame_bytes() < 1024) {
-            throw new IllegalArgumentException("vireo.transport.http: ports.per.bridge 1..1021, max.bridges 1..64,"
-                    + " pool.size >= 0, agent.port 1..65535, connect.timeout.ms >= 1, max.frame.bytes >= 1024");
-        }
-        String run = context.getProperty("vireo.run.dir");
-        String tag = tag(run == null ? "" : run);
-        this.pool = new NetworkPool(scheduler, tag, parseBase(config.subnet_base()), config.ports_per_bridge(),
+        NetworkSlots.Settings net = new NetworkSlots.Settings(config.subnet_base(), config.ports_per_bridge(),
                 config.max_bridges(), config.pool_size());
+        if (!net.valid() || config.agent_port() < 1 || config.agent_port() > 65535 || config.connect_timeout_ms() < 1
+                || config.max_frame_bytes() < 1024) {
+            throw new IllegalArgumentException("vireo.transport.http: " + NetworkSlots.Settings.RANGES
+                    + ", agent.port 1..65535, connect.timeout.ms >= 1, max.frame.bytes >= 1024");
+        }
         // what a crashed run of this instance left goes first; bind() waits for it, so nothing new is swept away
-        this.reclaimed = !isRoot() ? CompletableFuture.completedFuture(null) : scheduler.supply(() -> {
-            int n = pool.removeAll();
-            if (n > 0) {
-                LOG.log(System.Logger.Level.INFO, "removed " + n + " network namespaces and bridges a crashed run left");
-            }
-            return null;
-        });
+        this.networks = new NetworkSlots("http", context.getProperty("vireo.run.dir"), scheduler, net);
     }
 
     /** Six hex digits from the run folder: one tag per worker instance, stable across its restarts. */
     static String tag(String runDir) {
-        return String.format(Locale.ROOT, "%06x", runDir.hashCode() & 0xffffff);
-    }
-
-    static int parseBase(String dotted) {
-        String[] p = dotted.trim().split("\\.");
-        if (p.length != 4) {
-            throw new IllegalArgumentException("subnet.base must be an IPv4 address, got '" + dotted + "'");
-        }
-        int v = 0;
-        for (String part : p) {
-            int octet = Integer.parseInt(part);
-            if (octet < 0 || octet > 255) {
-                throw new IllegalArgumentException("subnet.base must be an IPv4 address, got '" + dotted + "'");
-            }
-            v = (v << 8) | octet;
-        }
-        if ((v & 1023) != 0) {
-            throw new IllegalArgumentException("subnet.base must start a /22 (a multiple of 1,024), got " + dotted);
-        }
-        return v;
-    }
-
-    private static boolean isRoot() {
-        return "root".equals(ProcessHandle.current().info().user().orElse(""));
+        return NetworkSlots.tag(runDir);
     }
 
     @Deactivate
     void close() {
-        if (isRoot()) {
-            reclaimed.join();
-            pool.close();
-        }
+        networks.close();
     }
 
     @Override
     public TransportBinding bind(String containerId, String tid) throws IOException {
-        if (!isRoot()) {
-            throw new IOException("the http transport needs root to create network namespaces and bridges;"
-                    + " use the uds or pipe transport, or run the worker as root");
-        }
-        reclaimed.join();
-        NetworkPool.Slot slot = pool.take();
-        slots.put(slot.path(), slot);
+        NetworkPool.Slot slot = networks.take();
         return new TransportBinding(
                 new AgentEndpoint("http", slot.address() + ":" + config.agent_port(), Map.of("netns", slot.name())),
                 Map.of(), Map.of("VIREO_AGENT_HTTP", "0.0.0.0:" + config.agent_port()), slot.path());
@@ -160,10 +108,7 @@ public final class HttpTransport implements AgentTransport {
 
     @Override
     public void unbind(TransportBinding binding) {
-        NetworkPool.Slot slot = slots.remove(binding.network());
-        if (slot != null) {
-            pool.release(slot);
-        }
+        networks.release(binding.network());
     }
 
     @Override
@@ -182,15 +127,15 @@ public final class HttpTransport implements AgentTransport {
                 socket.setOption(StandardSocketOptions.TCP_NODELAY, true);
                 socket.connect(address);
                 HttpChannel channel = new HttpChannel(socket, endpoint.address());
-                Response ready = channel.exchange("GET", "/ready", null);
+                HttpExchange.Response ready = channel.exchange("GET", "/ready", null);
                 if (!expiry.cancel()) {
                     throw new ClosedChannelException();
                 }
-                if (ready.status == 200) {
+                if (ready.status() == 200) {
                     return channel;
                 }
                 socket.close();
-                JsonObject error = JsonParser.parseString(ready.body).getAsJsonObject();
+                JsonObject error = JsonParser.parseString(ready.body()).getAsJsonObject();
                 throw new HandlerLoadException("the function's handler could not be loaded: "
                         + Frames.string(error, "error_type") + ": " + Frames.string(error, "error_message"));
             } catch (HandlerLoadException e) {
@@ -215,81 +160,28 @@ public final class HttpTransport implements AgentTransport {
         }
     }
 
-    private record Response(int status, String body) {
-    }
-
     /** One keep-alive connection; one request at a time. */
     private final class HttpChannel extends BlockingAgentChannel {
         private final SocketChannel socket;
-        private final String host;
-        private final InputStream in;
-        private final OutputStream out;
+        private final HttpExchange http;
 
         HttpChannel(SocketChannel socket, String host) {
             super(scheduler, clock);
             this.socket = socket;
-            this.host = host;
-            this.in = new BufferedInputStream(Channels.newInputStream(socket), 8192);
-            this.out = Channels.newOutputStream(socket);
+            this.http = new HttpExchange(socket, host, config.max_frame_bytes(), "agent");
         }
 
-        Response exchange(String method, String path, String body) throws IOException {
-            byte[] content = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
-            String head = method + " " + path + " HTTP/1.1\r\nHost: " + host + "\r\n"
-                    + (body == null ? "" : "Content-Type: application/json\r\n")
-                    + "Content-Length: " + content.length + "\r\n\r\n";
-            byte[] h = head.getBytes(StandardCharsets.US_ASCII);
-            byte[] request = new byte[h.length + content.length];
-            System.arraycopy(h, 0, request, 0, h.length);
-            System.arraycopy(content, 0, request, h.length, content.length);
-            out.write(request);
-            out.flush();
-            String status = line();
-            String[] parts = status.split(" ", 3);
-            if (parts.length < 2 || !parts[0].startsWith("HTTP/1.")) {
-                throw new IOException("agent sent a malformed status line: " + status);
-            }
-            long length = -1;
-            for (String header = line(); !header.isEmpty(); header = line()) {
-                int colon = header.indexOf(':');
-                if (colon > 0 && header.substring(0, colon).trim().equalsIgnoreCase("content-length")) {
-                    length = Long.parseLong(header.substring(colon + 1).trim());
-                }
-            }
-            if (length < 0 || length > config.max_frame_bytes()) {
-                throw new IOException("agent reply of " + length + " bytes: missing or beyond max.frame.bytes "
-                        + config.max_frame_bytes());
-            }
-            byte[] reply = in.readNBytes((int) length);
-            if (reply.length < length) {
-                throw new EOFException("the agent closed the connection");
-            }
-            return new Response(Integer.parseInt(parts[1]), Frames.utf8(reply));
-        }
-
-        private String line() throws IOException {
-            StringBuilder sb = new StringBuilder();
-            for (int c = in.read(); c != '\n'; c = in.read()) {
-                if (c < 0) {
-                    throw new EOFException("the agent closed the connection");
-                }
-                if (c != '\r') {
-                    sb.append((char) c);
-                }
-                if (sb.length() > 8192) {
-                    throw new IOException("agent sent a header line over 8 KB");
-                }
-            }
-            return sb.toString();
+        HttpExchange.Response exchange(String method, String path, String body) throws IOException {
+            return http.exchange(method, path, body);
         }
 
         @Override
         AgentReply call(String tid, String payload) throws IOException {
-            Response r = exchange("POST", "/invoke", Frames.invoke(tid, payload).toString());
+            HttpExchange.Response r = exchange("POST", "/invoke", Frames.invoke(tid, payload).toString());
             try {
-                return Frames.reply(JsonParser.parseString(r.body).getAsJsonObject());
+                return Frames.reply(JsonParser.parseString(r.body()).getAsJsonObject());
             } catch (RuntimeException e) {
-                throw new IOException("agent sent a malformed reply (HTTP " + r.status + "): " + r.body);
+                throw new IOException("agent sent a malformed reply (HTTP " + r.status() + "): " + r.body());
             }
         }
 

@@ -58,7 +58,7 @@ final class NetworkPool {
         Slot slot;
         synchronized (this) {
             if (closed) {
-                throw new IOException("the http transport is stopping");
+                throw new IOException("the transport is stopping");
             }
             slot = ready.pollFirst();
         }

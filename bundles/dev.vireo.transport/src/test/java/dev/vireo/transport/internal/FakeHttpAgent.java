@@ -24,7 +24,10 @@ final class FakeHttpAgent implements AutoCloseable {
     record Request(String method, String path, Map<String, String> headers, String body) {
     }
 
-    /** What to write back for a request: raw bytes, or null to close the connection without answering. */
+    /**
+     * What to write back for a request: raw bytes, or null to close the connection without answering; an answer that
+     * starts with {@code HTTP/1.0} closes the connection after it.
+     */
     interface Handler {
         byte[] answer(Request request) throws IOException;
     }
@@ -79,6 +82,10 @@ final class FakeHttpAgent implements AutoCloseable {
                         }
                         out.write(answer);
                         out.flush();
+                        if (new String(answer, 0, Math.min(8, answer.length), StandardCharsets.US_ASCII)
+                                .equals("HTTP/1.0")) {
+                            return; // an HTTP/1.0 server closes after each answer
+                        }
                     }
                 } catch (IOException e) {
                     // the worker hung up

@@ -16,8 +16,6 @@ import dev.vireo.api.model.AgentEndpoint;
 import dev.vireo.api.model.Output;
 import dev.vireo.api.spi.transport.AgentChannel;
 import dev.vireo.api.spi.transport.AgentReply;
-import dev.vireo.api.time.Cancellable;
-import dev.vireo.api.time.TaskScheduler;
 import dev.vireo.testkit.TestTime;
 import java.io.EOFException;
 import java.io.IOException;
@@ -44,32 +42,6 @@ class HttpTransportTest {
     TestTime time;
     FakeHttpAgent agent;
 
-    /**
-     * The test's scheduler, except that it drops what is submitted while the transport is constructed: as root the
-     * constructor sweeps the network namespaces and bridges a crashed run left ({@code ip netns del}, {@code ip link
-     * del}), which a unit test must not do to the machine it runs on. open() and its channels use neither.
-     */
-    final class NoSweep implements TaskScheduler {
-        volatile boolean armed;
-
-        @Override
-        public void execute(Runnable task) {
-            if (armed) {
-                time.execute(task);
-            }
-        }
-
-        @Override
-        public Cancellable schedule(Runnable task, Duration delay) {
-            return time.schedule(task, delay);
-        }
-
-        @Override
-        public Cancellable scheduleAtFixedRate(Runnable task, Duration period) {
-            return time.scheduleAtFixedRate(task, period);
-        }
-    }
-
     @BeforeEach
     void setUp() {
         time = new TestTime();
@@ -84,7 +56,7 @@ class HttpTransportTest {
     }
 
     HttpTransport transport(long connectTimeoutMs, int maxFrameBytes) {
-        NoSweep scheduler = new NoSweep();
+        NoSweep scheduler = new NoSweep(time);
         HttpTransport t = new HttpTransport(Components.properties(Map.of("vireo.run.dir", "/nonexistent/vireo-unit-test")),
                 time, scheduler, Components.config(HttpTransport.Config.class,
                         Map.of("connect_timeout_ms", connectTimeoutMs, "max_frame_bytes", maxFrameBytes)));
@@ -129,11 +101,11 @@ class HttpTransportTest {
 
     @Test
     void theSubnetBaseIsAnIpv4AddressStartingASlash22() {
-        assertEquals((10 << 24) | (213 << 16), HttpTransport.parseBase("10.213.0.0"));
-        assertEquals((10 << 24) | (213 << 16) | (4 << 8), HttpTransport.parseBase(" 10.213.4.0 "));
-        assertEquals((192 << 24) | (168 << 16) | (252 << 8), HttpTransport.parseBase("192.168.252.0"));
+        assertEquals((10 << 24) | (213 << 16), NetworkSlots.parseBase("10.213.0.0"));
+        assertEquals((10 << 24) | (213 << 16) | (4 << 8), NetworkSlots.parseBase(" 10.213.4.0 "));
+        assertEquals((192 << 24) | (168 << 16) | (252 << 8), NetworkSlots.parseBase("192.168.252.0"));
         for (String bad : new String[] {"10.213.1.0", "10.213.0.4", "10.213.0", "10.213.0.0.0", "10.256.0.0", "10.x.0.0"}) {
-            assertThrows(IllegalArgumentException.class, () -> HttpTransport.parseBase(bad), bad);
+            assertThrows(IllegalArgumentException.class, () -> NetworkSlots.parseBase(bad), bad);
         }
     }
 

@@ -197,7 +197,7 @@ final class ContainerLifecycle {
         try {
             transport = registry.get(AgentTransport.class, fn.transport());
             backend = registry.get(ContainerBackend.class, fn.backend());
-            binding = transport.bind(id, tid);
+            binding = transport.bind(id, tid, fn);
         } catch (IOException | RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }

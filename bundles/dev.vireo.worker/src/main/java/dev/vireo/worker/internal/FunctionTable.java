@@ -2,6 +2,7 @@ package dev.vireo.worker.internal;
 
 import dev.vireo.api.model.ErrorKind;
 import dev.vireo.api.model.FunctionSpec;
+import dev.vireo.api.model.ValidationException;
 import dev.vireo.api.plugin.PluginRegistry;
 import dev.vireo.api.spi.backend.BackendStatus;
 import dev.vireo.api.spi.backend.ContainerBackend;
@@ -94,6 +95,11 @@ final class FunctionTable {
                     + "' is not available; available: " + names(transports));
         }
         FunctionSpec resolved = spec.withBackend(backendFor(spec));
+        try {
+            transports.get(spec.transport()).check(resolved);
+        } catch (ValidationException e) {
+            throw new WorkerException(ErrorKind.INVALID_REQUEST, e.getMessage());
+        }
         for (var request : List.of(Resources.containerRequest(resolved, "register"), Resources.slotRequest(resolved, "register"))) {
             for (var tracker : registry.activeAll(dev.vireo.api.spi.resource.ResourceTracker.class).values()) {
                 tracker.impossible(request).ifPresent(why -> {

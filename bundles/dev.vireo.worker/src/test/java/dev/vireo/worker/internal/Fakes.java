@@ -309,6 +309,23 @@ final class Fakes {
             return new TransportBinding(new AgentEndpoint("fake", id, Map.of()), Map.of(), Map.of(), "");
         }
 
+        /** The functions containers were bound for, by container id (the worker binds with the function). */
+        final Map<String, String> boundFor = new java.util.concurrent.ConcurrentHashMap<>();
+
+        @Override
+        public TransportBinding bind(String id, String tid, dev.vireo.api.model.FunctionSpec function) {
+            boundFor.put(id, function.id());
+            return bind(id, tid);
+        }
+
+        /** Refuses, as a transport may, functions of the image {@code refused/by-transport}. */
+        @Override
+        public void check(dev.vireo.api.model.FunctionSpec function) {
+            if (function.image().equals("refused/by-transport")) {
+                throw new dev.vireo.api.model.ValidationException("image", "the fake transport cannot serve it");
+            }
+        }
+
         public AgentChannel open(AgentEndpoint endpoint, String tid) {
             String image = images.get(endpoint.address());
             return new AgentChannel() {

@@ -346,6 +346,18 @@ class WorkerCoreTest {
     }
 
     @Test
+    void theTransportChecksARegistrationAndBindsEachContainerWithItsFunction() throws Exception {
+        WorkerException refused = assertThrows(WorkerException.class,
+                () -> worker.register(fn("r", "refused/by-transport", 64, 1_000)));
+        assertEquals(ErrorKind.INVALID_REQUEST, refused.kind());
+        assertEquals("image: the fake transport cannot serve it", refused.getMessage());
+        assertTrue(worker.functions().isEmpty(), "nothing registered");
+        worker.register(fn("a", 64, 1_000));
+        assertTrue(call("a-1", "").success());
+        assertEquals(List.of("a-1"), List.copyOf(backend.boundFor.values()));
+    }
+
+    @Test
     void asyncResultsAndPrewarm() throws Exception {
         worker.register(fn("a", 64, 1_000));
         assertEquals(2, (int) await(worker.prewarm("a-1", 2)));

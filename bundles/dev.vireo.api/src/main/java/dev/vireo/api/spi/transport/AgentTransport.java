@@ -1,6 +1,8 @@
 package dev.vireo.api.spi.transport;
 
 import dev.vireo.api.model.AgentEndpoint;
+import dev.vireo.api.model.FunctionSpec;
+import dev.vireo.api.model.ValidationException;
 import java.io.IOException;
 import org.osgi.annotation.versioning.ProviderType;
 
@@ -16,6 +18,27 @@ public interface AgentTransport {
 
     /** Prepares host-side resources for a new container (a socket directory, FIFOs, a network namespace). */
     TransportBinding bind(String containerId, String tid) throws IOException;
+
+    /**
+     * Prepares a new container of {@code function}: what the worker calls. A transport that needs the function
+     * (its code, handler or timeout, to hand the runtime at {@link #open}) overrides it; by default
+     * {@link #bind(String, String)}.
+     *
+     * @since 1.3
+     */
+    default TransportBinding bind(String containerId, String tid, FunctionSpec function) throws IOException {
+        return bind(containerId, tid);
+    }
+
+    /**
+     * Checks at registration, with the backend resolved, that this transport can serve the function (e.g. it needs an
+     * image, one invocation per container, a backend that runs images); nothing by default.
+     *
+     * @throws ValidationException naming the field (as the APIs spell it) that cannot be served, and why
+     * @since 1.3
+     */
+    default void check(FunctionSpec function) {
+    }
 
     /**
      * Connects to the agent and waits for its readiness message on the same channel.

@@ -2,7 +2,9 @@
  * Extension point {@code transport}: IPC from the worker to the agent inside each container (Unix socket, FIFO pair, HTTP). Chosen per function at registration; several are active at once.
  *
  * <p>1.2: {@link dev.vireo.api.spi.transport.AgentReply.Stamps}, the exchange's hops for the latency anatomy.
+ * <p>1.3: a transport may serve a stock runtime image ({@link dev.vireo.api.spi.transport.TransportBinding#agent}),
+ * bind with the function and check it at registration.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.2.0")
+@org.osgi.annotation.versioning.Version("1.3.0")
 package dev.vireo.api.spi.transport;

@@ -226,15 +226,27 @@ public final class ContainerdBackend extends DaemonBackend {
         Container.Builder container = Container.newBuilder().setId(id).putAllLabels(labels).setRuntime(runtime());
         CreateTaskRequest.Builder task = CreateTaskRequest.newBuilder().setContainerId(id);
         OciSpec.Root root;
+        OciSpec.ImageProcess own = null;
+        boolean agent = request.binding().agent();
         ContainersGrpc.ContainersBlockingStub leased = containers;
         try {
+            if (fn.image().isEmpty() && !agent) {
+                throw new BackendException("transport " + fn.transport() + " talks to an image's own server: register "
+                        + fn.id() + " with an image");
+            }
             if (fn.image().isEmpty()) {
                 root = new OciSpec.Root(Rootfs.ensure(runDir().resolve("rootfs")).toString(), agentDir, fn.codeDir(),
                         true, fn.handler(), HostLibraries.present(), createScratch(id, fn).toString());
             } else {
                 Images.Resolved image = images.resolve(fn.image());
                 String handler = !fn.handler().isEmpty() ? fn.handler() : image.labels().getOrDefault(Images.HANDLER_LABEL, "");
-                if (handler.isEmpty()) {
+                if (!agent) {
+                    if (image.process().args().isEmpty()) {
+                        throw new BackendException("image " + fn.image() + " has neither an entrypoint nor a command:"
+                                + " transport " + fn.transport() + " needs the image's own server");
+                    }
+                    own = image.process();
+                } else if (handler.isEmpty()) {
                     throw new BackendException("image " + fn.image() + " names no handler (label " + Images.HANDLER_LABEL
                             + "): register it with --handler MODULE.FUNCTION");
                 }
@@ -252,12 +264,13 @@ public final class ContainerdBackend extends DaemonBackend {
                 // an image's snapshot is read-only: the host's library paths are bound only over the mount points that
                 // images of ./vireo image build hold (label dev.vireo.hostlibs), so numpy loads there too
                 boolean hostUsr = "host".equals(image.labels().get(Images.USR_LABEL));
-                root = new OciSpec.Root("rootfs", null, fn.codeDir(), hostUsr, handler,
+                // an image's own server gets the code from the transport: none is mounted
+                root = new OciSpec.Root("rootfs", null, agent ? fn.codeDir() : "", hostUsr, handler,
                         hostUsr && "mountpoints".equals(image.labels().get(Images.HOSTLIBS_LABEL))
                                 ? HostLibraries.present() : List.of(), createScratch(id, fn).toString());
             }
             String spec = OciSpec.build(id, fn, request.binding(), root,
-                    new OciSpec.Limits(uid(), gid(), config.pids_limit(), config.python(), memoryCap())).toString();
+                    new OciSpec.Limits(uid(), gid(), config.pids_limit(), config.python(), memoryCap()), own).toString();
             leased.create(CreateContainerRequest.newBuilder().setContainer(
                     container.setSpec(Any.newBuilder().setTypeUrl(SPEC_TYPE).setValue(ByteString.copyFromUtf8(spec)))).build());
             created(id);

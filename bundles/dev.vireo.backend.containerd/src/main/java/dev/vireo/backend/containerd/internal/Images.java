@@ -38,8 +38,12 @@ final class Images {
     /** "mountpoints": the image holds mount points for {@code HostLibraries.PATHS}. */
     static final String HOSTLIBS_LABEL = "dev.vireo.hostlibs";
 
-    /** A resolved image: the snapshot its containers view, and the labels of its config. */
-    record Resolved(String reference, String chainId, Map<String, String> labels, long archiveModified) {
+    /**
+     * A resolved image: the snapshot its containers view, the labels of its config, and its own process (entrypoint
+     * and command, environment, working directory: for a transport that talks to the image's server).
+     */
+    record Resolved(String reference, String chainId, Map<String, String> labels, long archiveModified,
+            OciSpec.ImageProcess process) {
     }
 
     private final ImagesGrpc.ImagesBlockingStub images;
@@ -143,7 +147,21 @@ final class Images {
         if (c != null && c.has("Labels") && c.get("Labels").isJsonObject()) {
             c.getAsJsonObject("Labels").entrySet().forEach(e -> labels.put(e.getKey(), e.getValue().getAsString()));
         }
-        return new Resolved(reference, chainId(diffs), Map.copyOf(labels), modified);
+        List<String> args = new ArrayList<>(strings(c, "Entrypoint"));
+        args.addAll(strings(c, "Cmd"));
+        String cwd = c != null && c.has("WorkingDir") && c.get("WorkingDir").isJsonPrimitive()
+                ? c.get("WorkingDir").getAsString() : "";
+        return new Resolved(reference, chainId(diffs), Map.copyOf(labels), modified,
+                new OciSpec.ImageProcess(args, strings(c, "Env"), cwd));
+    }
+
+    /** A list of strings in an image config ({@code Entrypoint}, {@code Cmd}, {@code Env}); absent or null: none. */
+    private static List<String> strings(JsonObject config, String key) {
+        List<String> out = new ArrayList<>();
+        if (config != null && config.has(key) && config.get(key).isJsonArray()) {
+            config.getAsJsonArray(key).forEach(e -> out.add(e.getAsString()));
+        }
+        return out;
     }
 
     static String chainId(List<String> diffIds) {

@@ -39,7 +39,26 @@ final class OciSpec {
             String scratch) {
     }
 
+    /**
+     * An image's own process (entrypoint and command, environment, working directory), started instead of the agent
+     * when the transport talks to the image's server ({@link TransportBinding#agent()} false).
+     */
+    record ImageProcess(List<String> args, List<String> env, String cwd) {
+        ImageProcess {
+            args = List.copyOf(args);
+            env = List.copyOf(env);
+            cwd = cwd == null || cwd.isEmpty() ? "/" : cwd;
+        }
+    }
+
+    /** The spec of a container running the agent. */
     static JsonObject build(String id, FunctionSpec fn, TransportBinding binding, Root rootfs, Limits limits) {
+        return build(id, fn, binding, rootfs, limits, null);
+    }
+
+    /** The spec of a container running the agent ({@code own} null) or the image's own process. */
+    static JsonObject build(String id, FunctionSpec fn, TransportBinding binding, Root rootfs, Limits limits,
+            ImageProcess own) {
         JsonObject spec = new JsonObject();
         spec.addProperty("ociVersion", "1.0.2");
         JsonObject process = new JsonObject();
@@ -48,21 +67,35 @@ final class OciSpec {
         user.addProperty("uid", limits.uid());
         user.addProperty("gid", limits.gid());
         process.add("user", user);
-        process.add("args", strings(List.of(limits.python(), "-u", AGENT_DIR + "/vireo_agent.py")));
         java.util.Map<String, String> vars = new java.util.LinkedHashMap<>();
-        vars.put("PATH", "/usr/local/bin:/usr/bin:/bin");
-        vars.put("HOME", "/tmp");
-        vars.put("PYTHONDONTWRITEBYTECODE", "1");
+        if (own == null) {
+            process.add("args", strings(List.of(limits.python(), "-u", AGENT_DIR + "/vireo_agent.py")));
+            vars.put("PATH", "/usr/local/bin:/usr/bin:/bin");
+            vars.put("HOME", "/tmp");
+            vars.put("PYTHONDONTWRITEBYTECODE", "1");
+        } else {
+            process.add("args", strings(own.args()));
+            vars.put("PATH", "/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin"); // the image may set its own
+            vars.put("HOME", "/tmp");
+            for (String kv : own.env()) {
+                int eq = kv.indexOf('=');
+                if (eq > 0) {
+                    vars.put(kv.substring(0, eq), kv.substring(eq + 1));
+                }
+            }
+        }
         vars.putAll(fn.config().environment()); // the function's variables and secrets (they may set PATH, HOME)
-        vars.put("VIREO_CODE_DIR", CODE_DIR);
-        vars.put("VIREO_HANDLER", rootfs.handler());
+        if (own == null) {
+            vars.put("VIREO_CODE_DIR", CODE_DIR);
+            vars.put("VIREO_HANDLER", rootfs.handler());
+        }
         vars.put("VIREO_CONTAINER", id);
         vars.put("VIREO_SCRATCH_MB", Integer.toString(fn.scratchMb()));
         vars.putAll(binding.environment());
         JsonArray env = new JsonArray();
         vars.forEach((k, v) -> env.add(k + "=" + v));
         process.add("env", env);
-        process.addProperty("cwd", "/tmp");
+        process.addProperty("cwd", own == null ? "/tmp" : own.cwd());
         process.addProperty("noNewPrivileges", true);
         JsonObject caps = new JsonObject();
         for (String set : List.of("bounding", "effective", "permitted", "inheritable", "ambient")) {

@@ -114,6 +114,30 @@ class OciSpecTest {
         assertEquals("/vireo/c-1", spec.getAsJsonObject("linux").get("cgroupsPath").getAsString());
     }
 
+    /** The openwhisk transport's binding: the image's own server runs, from its config, with no agent or code mounted. */
+    @Test
+    void anImagesOwnProcessRunsWhenTheTransportTalksToItsServer() {
+        TransportBinding ow = new TransportBinding(new AgentEndpoint("openwhisk", "10.214.0.5:8080",
+                Map.of("netns", "vireo-4")), Map.of(), Map.of(), "/run/netns/vireo-4", false);
+        FunctionSpec fn = new FunctionSpec("greet", "1", "ow/python:1", "/srv/code/greet", "__main__.main", "containerd",
+                Compute.CPU, "openwhisk", 64, 0.5, Duration.ofSeconds(30), 1, null).withConfig(
+                new dev.vireo.api.model.FunctionConfig(Map.of("MODE", "prod"), "", Map.of()));
+        OciSpec.Root root = new OciSpec.Root("rootfs", null, "", true, "__main__.main", List.of(), "/scratch/c-9");
+        JsonObject spec = JsonParser.parseString(OciSpec.build("c-9", fn, ow, root, LIMITS, new OciSpec.ImageProcess(
+                List.of("/usr/bin/python3", "-u", "/openwhisk/runtime.py"), List.of("PATH=/opt/ow/bin:/usr/bin",
+                        "LANG=C.UTF-8", "MODE=image"), "/action")).toString()).getAsJsonObject();
+        JsonObject process = spec.getAsJsonObject("process");
+        assertEquals(List.of("/usr/bin/python3", "-u", "/openwhisk/runtime.py"), strings(process.get("args")));
+        assertEquals(List.of("PATH=/opt/ow/bin:/usr/bin", "HOME=/tmp", "LANG=C.UTF-8", "MODE=prod", "VIREO_CONTAINER=c-9",
+                "VIREO_SCRATCH_MB=512"), strings(process.get("env")), "the image's, then the function's over them");
+        assertEquals("/action", process.get("cwd").getAsString());
+        assertEquals(65534, process.getAsJsonObject("user").get("uid").getAsInt(), "never root");
+        assertNull(mount(spec, "/vireo/agent"));
+        assertNull(mount(spec, "/vireo/code"));
+        assertEquals("/run/netns/vireo-4", namespace(spec, "network").get("path").getAsString());
+        assertEquals("/", new OciSpec.ImageProcess(List.of("x"), List.of(), "").cwd(), "no working directory: /");
+    }
+
     @Test
     void theAgentRunsWithTheGivenArgsAndEnvironment() {
         JsonObject process = spec("c-1", fn(64, 0.5), UDS, SKELETON, LIMITS).getAsJsonObject("process");

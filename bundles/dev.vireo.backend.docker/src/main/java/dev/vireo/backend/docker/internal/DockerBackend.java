@@ -226,8 +226,9 @@ public final class DockerBackend extends DaemonBackend {
         String id = request.id();
         String image = fn.image().isEmpty() ? config.runtime_image() : fn.image();
         Map<String, String> imageLabels = ensureImage(image);
+        boolean agent = request.binding().agent();
         String handler = !fn.handler().isEmpty() ? fn.handler() : imageLabels.getOrDefault("dev.vireo.handler", "");
-        if (handler.isEmpty()) {
+        if (handler.isEmpty() && agent) {
             throw new BackendException("image " + image + " names no handler (label"
                     + " dev.vireo.handler): register it with --handler MODULE.FUNCTION");
         }
@@ -239,7 +240,7 @@ public final class DockerBackend extends DaemonBackend {
                 binds.add(new Bind(path, new Volume(path), AccessMode.ro));
             }
         }
-        if (!fn.codeDir().isEmpty()) {
+        if (!fn.codeDir().isEmpty() && agent) { // else the transport hands the code to the image's server
             binds.add(new Bind(fn.codeDir(), new Volume("/vireo/code"), AccessMode.ro));
         }
         for (var m : request.binding().mounts().entrySet()) {
@@ -248,12 +249,16 @@ public final class DockerBackend extends DaemonBackend {
         // /tmp: scratch space of its own (Scratch: scratch_mb on disk or in memory), removed with the container
         binds.add(new Bind(createScratch(id, fn).toString(), new Volume("/tmp"), AccessMode.rw));
         Map<String, String> vars = new java.util.LinkedHashMap<>();
-        vars.put("PATH", "/usr/local/bin:/usr/bin:/bin");
+        if (agent) { // an image's own server keeps the image's PATH
+            vars.put("PATH", "/usr/local/bin:/usr/bin:/bin");
+            vars.put("PYTHONDONTWRITEBYTECODE", "1");
+        }
         vars.put("HOME", "/tmp");
-        vars.put("PYTHONDONTWRITEBYTECODE", "1");
         vars.putAll(fn.config().environment()); // the function's variables and secrets (they may set PATH, HOME)
-        vars.put("VIREO_CODE_DIR", "/vireo/code");
-        vars.put("VIREO_HANDLER", handler);
+        if (agent) {
+            vars.put("VIREO_CODE_DIR", "/vireo/code");
+            vars.put("VIREO_HANDLER", handler);
+        }
         vars.put("VIREO_CONTAINER", id);
         vars.put("VIREO_SCRATCH_MB", Integer.toString(fn.scratchMb()));
         vars.putAll(request.binding().environment());
@@ -277,9 +282,12 @@ public final class DockerBackend extends DaemonBackend {
         }
         String fullId;
         try {
-            fullId = docker.createContainerCmd(image).withName(id).withLabels(labels).withEnv(env)
-                    .withUser(uid() + ":" + gid()).withWorkingDir("/tmp")
-                    .withCmd(config.python(), "-u", "/vireo/agent/vireo_agent.py").withHostConfig(host).exec().getId();
+            var create = docker.createContainerCmd(image).withName(id).withLabels(labels).withEnv(env)
+                    .withUser(uid() + ":" + gid()).withHostConfig(host);
+            if (agent) {
+                create.withWorkingDir("/tmp").withCmd(config.python(), "-u", "/vireo/agent/vireo_agent.py");
+            } // else the image's own entrypoint, command and working directory: its server speaks the transport
+            fullId = create.exec().getId();
             created(id);
             docker.startContainerCmd(id).exec();
             if (!request.binding().network().isEmpty()) {

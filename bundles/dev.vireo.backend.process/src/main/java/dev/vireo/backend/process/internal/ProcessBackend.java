@@ -238,6 +238,10 @@ public final class ProcessBackend implements ContainerBackend {
         if (!status.available()) {
             return CompletableFuture.failedFuture(new BackendException(status.reason()));
         }
+        if (!request.binding().agent()) {
+            return CompletableFuture.failedFuture(new BackendException("the process backend runs Vireo's agent only; "
+                    + "transport " + fn.transport() + " needs an image's own server: use the containerd or docker backend"));
+        }
         if (fn.codeDir().isEmpty()) {
             return CompletableFuture.failedFuture(new BackendException("the process backend runs code directories "
                     + "(--code DIR --handler MODULE.FUNCTION); images need the containerd or docker backend"));

@@ -17,7 +17,7 @@ public @interface KernelConfig {
     String backends() default "sim, process, containerd, docker";
 
     @AttributeDefinition(name = "Agent transports", description = "Comma-separated transport plugins in force, e.g. uds, pipe, http.")
-    String transports() default "sim, uds, pipe, http";
+    String transports() default "sim, uds, pipe, http, openwhisk";
 
     @AttributeDefinition(name = "Resource trackers", description = "Comma-separated resource tracker plugins in force, e.g. cpu, memory, gpu.")
     String resources() default "cpu, concurrency, memory, gpu";

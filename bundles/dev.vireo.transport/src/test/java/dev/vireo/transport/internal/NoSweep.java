@@ -1,0 +1,37 @@
+package dev.vireo.transport.internal;
+
+import dev.vireo.api.time.Cancellable;
+import dev.vireo.api.time.TaskScheduler;
+import dev.vireo.testkit.TestTime;
+import java.time.Duration;
+
+/**
+ * A test's scheduler, except that it drops what is submitted while a transport is constructed: as root the constructor
+ * sweeps the network namespaces and bridges a crashed run left ({@code ip netns del}, {@code ip link del}), which a
+ * unit test must not do to the machine it runs on. open() and its channels use neither. Arm it after construction.
+ */
+final class NoSweep implements TaskScheduler {
+    private final TestTime time;
+    volatile boolean armed;
+
+    NoSweep(TestTime time) {
+        this.time = time;
+    }
+
+    @Override
+    public void execute(Runnable task) {
+        if (armed) {
+            time.execute(task);
+        }
+    }
+
+    @Override
+    public Cancellable schedule(Runnable task, Duration delay) {
+        return time.schedule(task, delay);
+    }
+
+    @Override
+    public Cancellable scheduleAtFixedRate(Runnable task, Duration period) {
+        return time.scheduleAtFixedRate(task, period);
+    }
+}
