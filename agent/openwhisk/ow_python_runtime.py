@@ -10,11 +10,13 @@ exactly as to any other runtime of the protocol. It knows nothing of Vireo.
       200 {"ok": true}; a second /init is refused (403); code that does not load: 502 {"error": "..."}.
   POST /run   {"value": {...}, "namespace", "action_name", "activation_id", "transaction_id", "deadline", ...}
       every member but value is set as the variable __OW_<NAME> while the action runs; main(value) must return a
-      dict: 200 with it as JSON; anything else, or an exception: 502 {"error": "..."}. Before /init: 403.
+      dict: 200 with it as JSON; anything else, or an exception: 200 {"error": "..."} (an application error: the
+      runtime is fine). Before /init: 403 (any status but 200 tells the invoker the container is broken).
   After each activation the line XXX_THE_END_OF_A_WHISK_ACTIVATION_XXX goes to stdout and to stderr, as OpenWhisk's
   invokers expect, to cut the container's logs per activation.
 
-One activation at a time (OpenWhisk's default); listens on 0.0.0.0:8080, or --port / the variable __OW_PORT.
+One activation at a time (OpenWhisk's default); listens on 0.0.0.0:8080, or --port / the variable __OW_PORT; exits
+on SIGTERM (it is the container's first process, which the kernel shields from signals it does not handle).
 """
 import argparse
 import base64
@@ -22,6 +24,7 @@ import importlib.util
 import io
 import json
 import os
+import signal
 import sys
 import tempfile
 import threading
@@ -30,7 +33,7 @@ import zipfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 SENTINEL = "XXX_THE_END_OF_A_WHISK_ACTIVATION_XXX"
-MAX_BODY = 64 * 1024 * 1024
+MAX_BODY = 96 * 1024 * 1024  # 48 MiB of code, base64-encoded, and more
 
 
 class Action:
@@ -104,6 +107,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
+        if self.close_connection:
+            self.send_header("Connection", "close")
         self.end_headers()
         self.wfile.write(data)
 
@@ -140,10 +145,11 @@ class Handler(BaseHTTPRequestHandler):
                     self.answer(403, {"error": "cannot run an action that was not initialized"})
                     return
                 try:
-                    self.answer(200, ACTION.run(body))
-                except Exception as e:
+                    result = ACTION.run(body)
+                except Exception as e:  # the action's: an application error, the runtime serves on
                     traceback.print_exc()
-                    self.answer(502, {"error": "an error has occurred: %s: %s" % (type(e).__name__, e)})
+                    result = {"error": "an error has occurred: %s: %s" % (type(e).__name__, e)}
+                self.answer(200, result)
             else:
                 self.answer(404, {"error": "no route %s" % self.path})
 
@@ -153,6 +159,7 @@ def main(argv):
     parser.add_argument("--port", type=int, default=int(os.environ.get("__OW_PORT", "8080")))
     parser.add_argument("--host", default="0.0.0.0")
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
     server = ThreadingHTTPServer((args.host, args.port), Handler)
     server.daemon_threads = True
     try:

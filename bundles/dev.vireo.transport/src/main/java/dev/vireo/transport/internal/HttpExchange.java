@@ -22,6 +22,23 @@ final class HttpExchange {
     record Response(int status, String body, boolean keepAlive) {
     }
 
+    /**
+     * The exchange failed before a byte of the answer came: the request could not be written, or the connection was
+     * closed without an answer (a kept connection the server had closed while idle: it never read the request).
+     */
+    static final class Unanswered extends EOFException {
+        private static final long serialVersionUID = 1L;
+
+        Unanswered(String message) {
+            super(message);
+        }
+    }
+
+    /** Writes a request body of a length known ahead. */
+    interface Body {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
     private final String host;
     private final int maxBody;
     private final String who;
@@ -47,9 +64,37 @@ final class HttpExchange {
         byte[] request = new byte[h.length + content.length];
         System.arraycopy(h, 0, request, 0, h.length);
         System.arraycopy(content, 0, request, h.length, content.length);
-        out.write(request);
-        out.flush();
-        String status = line();
+        try {
+            out.write(request);
+            out.flush();
+        } catch (IOException e) {
+            throw new Unanswered("the request could not be sent to the " + who + ": " + e.getMessage());
+        }
+        return read();
+    }
+
+    /** Sends a JSON request whose body {@code body} writes, {@code length} bytes (a large one, never held whole). */
+    Response exchange(String method, String path, long length, Body body) throws IOException {
+        String head = method + " " + path + " HTTP/1.1\r\nHost: " + host + "\r\nContent-Type: application/json\r\n"
+                + "Content-Length: " + length + "\r\n\r\n";
+        java.io.BufferedOutputStream buffered = new java.io.BufferedOutputStream(out, 1 << 16);
+        try {
+            buffered.write(head.getBytes(StandardCharsets.US_ASCII));
+            body.writeTo(buffered);
+            buffered.flush();
+        } catch (IOException e) {
+            throw new Unanswered("the request could not be sent to the " + who + ": " + e.getMessage());
+        }
+        return read();
+    }
+
+    private Response read() throws IOException {
+        String status;
+        try {
+            status = line();
+        } catch (EOFException e) {
+            throw new Unanswered("the " + who + " closed the connection");
+        }
         String[] parts = status.split(" ", 3);
         if (parts.length < 2 || !parts[0].startsWith("HTTP/1.") || !parts[1].matches("\\d{3}")) {
             throw new IOException(who + " sent a malformed status line: " + status);

@@ -178,6 +178,9 @@ public final class HttpTransport implements AgentTransport {
         @Override
         AgentReply call(String tid, String payload) throws IOException {
             HttpExchange.Response r = exchange("POST", "/invoke", Frames.invoke(tid, payload).toString());
+            if (!r.keepAlive()) { // the agent closes after this answer: the channel is done (isOpen says so)
+                closeQuietly(socket);
+            }
             try {
                 return Frames.reply(JsonParser.parseString(r.body()).getAsJsonObject());
             } catch (RuntimeException e) {

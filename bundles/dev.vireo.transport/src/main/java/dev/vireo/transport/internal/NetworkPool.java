@@ -27,6 +27,7 @@ final class NetworkPool {
     }
 
     private final TaskScheduler scheduler;
+    private final String pid;
     private final String tag;
     private final int base;
     private final int portsPerBridge;
@@ -40,7 +41,10 @@ final class NetworkPool {
     private boolean refilling;
     private boolean closed;
 
-    NetworkPool(TaskScheduler scheduler, String tag, int base, int portsPerBridge, int maxBridges, int poolSize) {
+    /** @param pid the configuration that sizes the pool, for messages */
+    NetworkPool(TaskScheduler scheduler, String tag, int base, int portsPerBridge, int maxBridges, int poolSize,
+            String pid) {
+        this.pid = pid;
         this.scheduler = scheduler;
         this.tag = tag;
         this.base = base;
@@ -125,7 +129,7 @@ final class NetworkPool {
             if (bridge < 0) {
                 if (used.size() >= maxBridges) {
                     throw new IOException("all " + maxBridges + " bridges of " + portsPerBridge
-                            + " ports are full: raise max.bridges in vireo.transport.http");
+                            + " ports are full: raise max.bridges in " + pid);
                 }
                 int block = freeBlock(blocks.isEmpty() ? 0 : blocks.get(blocks.size() - 1) + 1);
                 bridge = used.size();

@@ -39,7 +39,8 @@ final class NetworkSlots {
         this.transport = transport;
         String run = runDir == null ? "" : runDir;
         this.pool = new NetworkPool(scheduler, tag(transport.equals("http") ? run : run + "#" + transport),
-                parseBase(settings.subnetBase()), settings.portsPerBridge(), settings.maxBridges(), settings.poolSize());
+                parseBase(settings.subnetBase()), settings.portsPerBridge(), settings.maxBridges(), settings.poolSize(),
+                "vireo.transport." + transport);
         this.reclaimed = !isRoot() ? CompletableFuture.completedFuture(null) : scheduler.supply(() -> {
             int n = pool.removeAll();
             if (n > 0) {

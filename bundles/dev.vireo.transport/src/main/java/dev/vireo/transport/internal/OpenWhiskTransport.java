@@ -39,9 +39,12 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * the container's own network namespace behind a bridge (as the {@code http} transport's, with a pool and subnet of
  * its own). Once it accepts connections, the function's code directory goes to it once as a zip ({@code POST /init}
  * with {@code {"value": {"name", "main", "code", "binary": true, "env"}}}); each invocation is a {@code POST /run}
- * with {@code {"value": payload, "namespace", "action_name", "activation_id", "transaction_id", "deadline"}}. A 200
- * answer is the result, unless it is an object with an {@code error} member (OpenWhisk's application error); any
- * other status is a failure with the answer's {@code error}. The runtime serves one activation at a time, so a
+ * with {@code {"value": payload, "namespace", "action_name", "activation_id", "transaction_id", "deadline"}} (all
+ * strings but value, as OpenWhisk's invoker sends them). A 200 answer that is a JSON object is the result, unless it
+ * has an {@code error} member (OpenWhisk's application error); a 200 answer that is not a JSON object fails the
+ * invocation; any other status is the container failing (OpenWhisk's rule): the invocation fails with the answer's
+ * {@code error} and the container is destroyed. A kept connection the runtime closed while idle (Node's servers do
+ * after 5 s) is opened again, once, before the request is lost. The runtime serves one activation at a time, so a
  * function's concurrency is 1; its stdout and stderr stay in the container (not in the activation log).
  */
 @Component(service = AgentTransport.class, configurationPid = "vireo.transport.openwhisk")
@@ -133,22 +136,27 @@ public final class OpenWhiskTransport implements AgentTransport {
             throw new ValidationException("concurrency", "an OpenWhisk runtime serves one activation at a time: use 1"
                     + " with transport openwhisk");
         }
-        if ("process".equals(fn.backend())) {
-            throw new ValidationException("backend", "the process backend runs Vireo's agent, not an image: use"
+        if ("process".equals(fn.backend()) || "sim".equals(fn.backend())) {
+            throw new ValidationException("backend", "the " + fn.backend() + " backend runs no image's own server: use"
                     + " containerd or docker with transport openwhisk");
         }
         if (!fn.codeDir().isEmpty()) {
-            long size;
+            long encoded;
             try {
-                size = CodeArchive.size(Path.of(fn.codeDir()));
+                encoded = encodedLength(CodeArchive.zip(Path.of(fn.codeDir()), config.max_code_bytes()).length);
             } catch (IOException e) {
-                throw new ValidationException("code_dir", "cannot read " + fn.codeDir() + ": " + e.getMessage());
+                throw new ValidationException("code", e.getMessage());
             }
-            if (size > config.max_code_bytes()) {
-                throw new ValidationException("code_dir", fn.codeDir() + " holds " + size + " bytes, more than"
-                        + " transport openwhisk sends to /init (max.code.bytes " + config.max_code_bytes() + ")");
+            if (encoded > config.max_code_bytes()) {
+                throw new ValidationException("code", fn.codeDir() + " is " + encoded + " bytes zipped and encoded,"
+                        + " more than transport openwhisk sends to /init (max.code.bytes " + config.max_code_bytes() + ")");
             }
         }
+    }
+
+    /** The length of {@code n} bytes in base64, padded. */
+    static long encodedLength(long n) {
+        return (n + 2) / 3 * 4;
     }
 
     /** The function's part of the handler: OpenWhisk's {@code main} ({@code __main__.main} -> {@code main}). */
@@ -246,25 +254,47 @@ public final class OpenWhiskTransport implements AgentTransport {
             this.http = new HttpExchange(socket, endpoint.address(), config.max_frame_bytes(), "runtime");
         }
 
-        /** {@code POST /init} with the code directory zipped, within the function's timeout. */
+        /**
+         * {@code POST /init} with the code directory zipped, within the function's timeout; the code is encoded as
+         * it is written (a large one is never held twice).
+         */
         void init(String codeDir, String main, String action, String tid) throws IOException {
             byte[] zip = CodeArchive.zip(Path.of(codeDir), config.max_code_bytes());
-            StringBuilder body = new StringBuilder(zip.length * 4 / 3 + 256).append("{\"value\":{\"name\":");
-            JsonText.quote(action, body);
-            body.append(",\"main\":");
-            JsonText.quote(main, body);
-            body.append(",\"binary\":true,\"env\":{},\"code\":\"").append(Base64.getEncoder().encodeToString(zip))
-                    .append("\"}}");
+            StringBuilder prefix = new StringBuilder("{\"value\":{\"name\":");
+            JsonText.quote(action, prefix);
+            prefix.append(",\"main\":");
+            JsonText.quote(main, prefix);
+            prefix.append(",\"binary\":true,\"env\":{},\"code\":\"");
+            byte[] head = prefix.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            byte[] tail = "\"}}".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
             SocketChannel s = socket;
             Cancellable expiry = scheduler.schedule(() -> closeQuietly(s), timeout);
             HttpExchange.Response r;
             try {
-                r = exchange("/init", body.toString());
+                r = http.exchange("POST", "/init", head.length + encodedLength(zip.length) + tail.length, out -> {
+                    out.write(head);
+                    java.io.OutputStream encoder = Base64.getEncoder().wrap(new java.io.FilterOutputStream(out) {
+                        @Override
+                        public void close() throws IOException {
+                            flush(); // the encoder's close writes its padding: the connection stays open
+                        }
+                    });
+                    encoder.write(zip);
+                    encoder.close();
+                    out.write(tail);
+                });
             } catch (IOException e) {
                 throw new IOException(expiry.cancel() ? "/init failed: " + e.getMessage()
                         : "no answer to /init within the function's timeout of " + timeout.toMillis() + " ms", e);
             }
-            expiry.cancel();
+            if (!expiry.cancel()) { // answered, but the timer closed the connection meanwhile
+                throw new IOException("no answer to /init within the function's timeout of " + timeout.toMillis()
+                        + " ms");
+            }
+            if (!r.keepAlive()) {
+                closeQuietly(socket);
+                http = null;
+            }
             if (r.status() != 200) {
                 throw new IOException("the OpenWhisk runtime refused the action's code (/init answered " + r.status()
                         + "): " + errorOf(r.body()));
@@ -272,31 +302,42 @@ public final class OpenWhiskTransport implements AgentTransport {
             cold = true;
         }
 
+        /**
+         * One request on the kept connection, or a new one when the runtime closed it after its last answer (no new
+         * /init). A kept connection that fails before any answer came (closed by the runtime while idle) is opened
+         * again, once: the runtime never read the request.
+         */
         private HttpExchange.Response exchange(String path, String body) throws IOException {
-            if (closed) {
-                throw new ClosedChannelException();
-            }
-            if (http == null) { // the runtime closed the connection after its last answer: a new one, no new /init
-                socket = connect(endpoint.address(), Duration.ofMillis(config.connect_timeout_ms()));
+            for (int attempt = 0;; attempt++) {
                 if (closed) {
-                    closeQuietly(socket);
                     throw new ClosedChannelException();
                 }
-                http = new HttpExchange(socket, endpoint.address(), config.max_frame_bytes(), "runtime");
+                boolean kept = http != null;
+                if (!kept) {
+                    socket = connect(endpoint.address(), Duration.ofMillis(config.connect_timeout_ms()));
+                    if (closed) {
+                        closeQuietly(socket);
+                        throw new ClosedChannelException();
+                    }
+                    http = new HttpExchange(socket, endpoint.address(), config.max_frame_bytes(), "runtime");
+                }
+                HttpExchange.Response r;
+                try {
+                    r = http.exchange("POST", path, body);
+                } catch (IOException | RuntimeException e) { // the connection is in an unknown state: drop it
+                    closeQuietly(socket);
+                    http = null;
+                    if (kept && attempt == 0 && e instanceof HttpExchange.Unanswered && !closed) {
+                        continue;
+                    }
+                    throw e;
+                }
+                if (!r.keepAlive()) {
+                    closeQuietly(socket);
+                    http = null;
+                }
+                return r;
             }
-            HttpExchange.Response r;
-            try {
-                r = http.exchange("POST", path, body);
-            } catch (IOException | RuntimeException e) { // the connection is in an unknown state: the next call opens one
-                closeQuietly(socket);
-                http = null;
-                throw e;
-            }
-            if (!r.keepAlive()) {
-                closeQuietly(socket);
-                http = null;
-            }
-            return r;
         }
 
         @Override
@@ -311,25 +352,32 @@ public final class OpenWhiskTransport implements AgentTransport {
             JsonText.quote(tid, body);
             body.append(",\"transaction_id\":");
             JsonText.quote(tid, body);
-            body.append(",\"deadline\":").append(clock.now().plus(timeout).toEpochMilli()).append('}');
+            body.append(",\"deadline\":");
+            JsonText.quote(Long.toString(clock.now().plus(timeout).toEpochMilli()), body); // a string, as OpenWhisk's
+            body.append('}');
             long start = clock.micros();
             HttpExchange.Response r = exchange("/run", body.toString());
             long end = clock.micros();
             boolean first = cold;
             cold = false;
+            if (r.status() != 200) { // OpenWhisk's rule: the container failed; the worker destroys it
+                throw new IOException("the OpenWhisk runtime answered /run with " + r.status() + ": "
+                        + errorOf(r.body()));
+            }
             JsonElement result;
             try {
-                result = JsonParser.parseString(r.body());
+                result = JsonParser.parseString(JsonText.check("result", r.body()));
             } catch (RuntimeException e) {
                 result = null;
             }
-            if (r.status() == 200 && result != null && !hasError(result)) {
-                return new AgentReply(start, end, end - start, first, true, result.toString(), "", "", "");
+            if (result == null || !result.isJsonObject()) {
+                return new AgentReply(start, end, end - start, first, false, "", ACTION_ERROR, "the runtime answered /run"
+                        + " with what is not a JSON object: " + abbreviate(r.body()), "");
             }
-            String message = r.status() == 200 && result == null
-                    ? "the runtime answered /run with what is not JSON: " + abbreviate(r.body())
-                    : errorOf(r.body());
-            return new AgentReply(start, end, end - start, first, false, "", ACTION_ERROR, message, "");
+            if (result.getAsJsonObject().has("error")) {
+                return new AgentReply(start, end, end - start, first, false, "", ACTION_ERROR, errorOf(r.body()), "");
+            }
+            return new AgentReply(start, end, end - start, first, true, r.body().strip(), "", "", "");
         }
 
         @Override
@@ -342,10 +390,6 @@ public final class OpenWhiskTransport implements AgentTransport {
             closed = true;
             closeQuietly(socket);
         }
-    }
-
-    private static boolean hasError(JsonElement result) {
-        return result.isJsonObject() && result.getAsJsonObject().has("error");
     }
 
     /** The {@code error} member of a runtime's answer, as text; the answer itself if it has none. */

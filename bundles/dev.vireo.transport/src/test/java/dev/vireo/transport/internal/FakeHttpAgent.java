@@ -36,6 +36,8 @@ final class FakeHttpAgent implements AutoCloseable {
     private final List<Socket> connections = new CopyOnWriteArrayList<>();
     private final List<Thread> threads = new CopyOnWriteArrayList<>();
     final List<Request> requests = new CopyOnWriteArrayList<>();
+    /** Closes every connection after one answer, whatever the answer says (a server's idle timeout, at once). */
+    volatile boolean closeAfterEachAnswer;
     final AtomicInteger accepted = new AtomicInteger();
 
     /** {@code handler} null: listens but never accepts (a wedged agent: the kernel still completes connects). */
@@ -82,8 +84,8 @@ final class FakeHttpAgent implements AutoCloseable {
                         }
                         out.write(answer);
                         out.flush();
-                        if (new String(answer, 0, Math.min(8, answer.length), StandardCharsets.US_ASCII)
-                                .equals("HTTP/1.0")) {
+                        if (closeAfterEachAnswer || new String(answer, 0, Math.min(8, answer.length),
+                                StandardCharsets.US_ASCII).equals("HTTP/1.0")) {
                             return; // an HTTP/1.0 server closes after each answer
                         }
                     }

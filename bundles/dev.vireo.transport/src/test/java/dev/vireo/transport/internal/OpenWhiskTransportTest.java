@@ -230,7 +230,7 @@ class OpenWhiskTransportTest {
             }
             AgentReply text = await(ch.invoke("t-4", "{\"text\":1}", Duration.ofSeconds(5)));
             assertFalse(text.success());
-            assertEquals("the runtime answered /run with what is not JSON: not json", text.errorMessage());
+            assertEquals("the runtime answered /run with what is not a JSON object: not json", text.errorMessage());
         }
         List<String> paths = new ArrayList<>();
         fake.requests.forEach(r -> paths.add(r.path()));
@@ -241,6 +241,67 @@ class OpenWhiskTransportTest {
         assertEquals("main", init.get("main").getAsString());
         assertTrue(init.get("binary").getAsBoolean());
         assertArrayEquals(CodeArchive.zip(OW_MAIN, 1 << 20), Base64.getDecoder().decode(init.get("code").getAsString()));
+        JsonObject run = JsonParser.parseString(fake.requests.get(1).body()).getAsJsonObject();
+        assertTrue(run.get("deadline").getAsJsonPrimitive().isString(), "a string, as OpenWhisk's invoker sends it: "
+                + run.get("deadline"));
+        assertEquals("/vireo/greet", run.get("action_name").getAsString());
+        assertEquals("t-1", run.get("activation_id").getAsString());
+    }
+
+    @Test
+    void aKeptConnectionTheRuntimeClosedWhileIdleIsOpenedAgainWithoutLosingOrRepeatingTheRequest() throws Exception {
+        fake = new FakeHttpAgent(r -> r.path().equals("/init") ? FakeHttpAgent.response(200, "{\"ok\":true}")
+                : FakeHttpAgent.response(200, "{\"n\":" + JsonParser.parseString(r.body()).getAsJsonObject()
+                        .getAsJsonObject("value").get("n") + "}"));
+        fake.closeAfterEachAnswer = true; // it says keep-alive (HTTP/1.1), then closes: an idle timeout
+        OpenWhiskTransport ow = transport(Map.of("connect_timeout_ms", 5_000));
+        try (AgentChannel ch = ow.open(endpoint(fake.address(), OW_MAIN, "main", 5_000), "t-0")) {
+            for (int i = 1; i <= 3; i++) {
+                Thread.sleep(50); // the close reaches this side first
+                AgentReply r = await(ch.invoke("t-" + i, "{\"n\":" + i + "}", Duration.ofSeconds(5)));
+                assertTrue(r.success(), r.errorMessage());
+                assertEquals("{\"n\":" + i + "}", r.result());
+            }
+        }
+        List<String> paths = new ArrayList<>();
+        fake.requests.forEach(r -> paths.add(r.path()));
+        assertEquals(List.of("/init", "/run", "/run", "/run"), paths, "each request once");
+    }
+
+    @Test
+    void aStatusOtherThan200IsTheContainerFailingAndA200ThatIsNoObjectFailsTheInvocation() throws Exception {
+        fake = new FakeHttpAgent(r -> {
+            if (r.path().equals("/init")) {
+                return FakeHttpAgent.response(200, "{\"ok\":true}");
+            }
+            String body = r.body();
+            return body.contains("broken") ? FakeHttpAgent.response(502, "{\"error\":\"command exited\"}")
+                    : body.contains("list") ? FakeHttpAgent.response(200, "[1,2]")
+                    : FakeHttpAgent.response(200, "OK");
+        });
+        OpenWhiskTransport ow = transport(Map.of("connect_timeout_ms", 5_000));
+        try (AgentChannel ch = ow.open(endpoint(fake.address(), OW_MAIN, "main", 5_000), "t-0")) {
+            AgentReply list = await(ch.invoke("t-1", "{\"list\":1}", Duration.ofSeconds(5)));
+            assertFalse(list.success());
+            assertEquals("the runtime answered /run with what is not a JSON object: [1,2]", list.errorMessage());
+            AgentReply ok = await(ch.invoke("t-2", "{}", Duration.ofSeconds(5)));
+            assertFalse(ok.success(), "a bare word is no JSON: " + ok.result());
+            ExecutionException broken = assertThrows(ExecutionException.class, () -> ch.invoke("t-3",
+                    "{\"broken\":1}", Duration.ofSeconds(5)).toCompletableFuture().get(10, SECONDS));
+            assertInstanceOf(IOException.class, broken.getCause());
+            assertEquals("the OpenWhisk runtime answered /run with 502: command exited", broken.getCause().getMessage());
+        }
+    }
+
+    @Test
+    void aCodeDirectoryGivenAsALinkIsFollowedAndFilesOthersMayNotReadAreLeftOut() throws Exception {
+        Path real = code("def main(args):\n    return {}\n");
+        Path secret = real.resolve("secret.txt");
+        Files.writeString(secret, "s3cret");
+        Files.setPosixFilePermissions(secret, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Path link = Files.createSymbolicLink(tmp.resolve("linked-code"), real);
+        assertEquals(List.of(Path.of("__main__.py")), CodeArchive.files(link));
+        assertArrayEquals(CodeArchive.zip(real, 1 << 20), CodeArchive.zip(link, 1 << 20));
     }
 
     @Test
@@ -289,9 +350,16 @@ class OpenWhiskTransportTest {
         OpenWhiskTransport small = transport(Map.of("max_code_bytes", 100));
         ValidationException tooBig = assertThrows(ValidationException.class,
                 () -> small.check(spec("img", big.toString(), "docker", 1)));
-        assertEquals("code_dir", tooBig.field());
-        assertTrue(tooBig.getMessage().contains("holds 101 bytes, more than transport openwhisk sends to /init"
-                + " (max.code.bytes 100)"), tooBig.getMessage());
+        assertEquals("code", tooBig.field());
+        assertTrue(tooBig.getMessage().contains("more than max.code.bytes 100"), tooBig.getMessage());
+        Path small80 = Files.createDirectories(tmp.resolve("small"));
+        Files.write(small80.resolve("__main__.py"), new byte[10]);
+        ValidationException encoded = assertThrows(ValidationException.class,
+                () -> small.check(spec("img", small80.toString(), "docker", 1)));
+        assertTrue(encoded.getMessage().matches("code: .* is \\d+ bytes zipped and encoded, more than transport"
+                + " openwhisk sends to /init \\(max.code.bytes 100\\)"), encoded.getMessage());
+        assertEquals("backend", assertThrows(ValidationException.class,
+                () -> ow.check(spec("img", OW_MAIN.toString(), "sim", 1))).field());
         assertEquals("handle", OpenWhiskTransport.main(spec("img", OW_MAIN.toString(), "pkg.mod.handle", "docker", 1)));
         assertEquals("main", OpenWhiskTransport.main(spec("img", "", "docker", 1)));
     }

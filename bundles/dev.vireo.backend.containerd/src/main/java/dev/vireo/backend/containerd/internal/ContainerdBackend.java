@@ -255,10 +255,16 @@ public final class ContainerdBackend extends DaemonBackend {
                 Metadata lease = new Metadata();
                 lease.put(LEASE, id);
                 var withLease = MetadataUtils.newAttachHeadersInterceptor(lease);
-                var view = snapshots.withInterceptors(withLease).view(ViewSnapshotRequest.newBuilder()
-                        .setSnapshotter(config.snapshotter()).setKey(id).setParent(image.chainId())
-                        .putLabels(INSTANCE_LABEL, request.instance()).build());
-                task.addAllRootfs(view.getMountsList());
+                if (agent) {
+                    task.addAllRootfs(snapshots.withInterceptors(withLease).view(ViewSnapshotRequest.newBuilder()
+                            .setSnapshotter(config.snapshotter()).setKey(id).setParent(image.chainId())
+                            .putLabels(INSTANCE_LABEL, request.instance()).build()).getMountsList());
+                } else { // an image's own server writes where its image expects: a writable snapshot of its own
+                    task.addAllRootfs(snapshots.withInterceptors(withLease).prepare(
+                            dev.vireo.containerd.snapshots.PrepareSnapshotRequest.newBuilder()
+                                    .setSnapshotter(config.snapshotter()).setKey(id).setParent(image.chainId())
+                                    .putLabels(INSTANCE_LABEL, request.instance()).build()).getMountsList());
+                }
                 container.setImage(fn.image()).setSnapshotter(config.snapshotter()).setSnapshotKey(id);
                 leased = containers.withInterceptors(withLease);
                 // an image's snapshot is read-only: the host's library paths are bound only over the mount points that

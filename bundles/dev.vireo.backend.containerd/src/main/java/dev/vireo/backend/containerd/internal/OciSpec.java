@@ -75,8 +75,8 @@ final class OciSpec {
             vars.put("PYTHONDONTWRITEBYTECODE", "1");
         } else {
             process.add("args", strings(own.args()));
-            vars.put("PATH", "/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin"); // the image may set its own
-            vars.put("HOME", "/tmp");
+            // the image's environment (runc sets HOME from its passwd when the image sets none), as docker does
+            vars.put("PATH", "/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin");
             for (String kv : own.env()) {
                 int eq = kv.indexOf('=');
                 if (eq > 0) {
@@ -113,7 +113,7 @@ final class OciSpec {
 
         JsonObject root = new JsonObject();
         root.addProperty("path", rootfs.path());
-        root.addProperty("readonly", true);
+        root.addProperty("readonly", own == null); // an image's own server: its writable snapshot
         spec.add("root", root);
         spec.addProperty("hostname", id.length() > 63 ? id.substring(0, 63) : id);
 

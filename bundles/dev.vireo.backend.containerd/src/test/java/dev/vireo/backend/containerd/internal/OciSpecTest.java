@@ -128,8 +128,9 @@ class OciSpecTest {
                         "LANG=C.UTF-8", "MODE=image"), "/action")).toString()).getAsJsonObject();
         JsonObject process = spec.getAsJsonObject("process");
         assertEquals(List.of("/usr/bin/python3", "-u", "/openwhisk/runtime.py"), strings(process.get("args")));
-        assertEquals(List.of("PATH=/opt/ow/bin:/usr/bin", "HOME=/tmp", "LANG=C.UTF-8", "MODE=prod", "VIREO_CONTAINER=c-9",
+        assertEquals(List.of("PATH=/opt/ow/bin:/usr/bin", "LANG=C.UTF-8", "MODE=prod", "VIREO_CONTAINER=c-9",
                 "VIREO_SCRATCH_MB=512"), strings(process.get("env")), "the image's, then the function's over them");
+        assertFalse(spec.getAsJsonObject("root").get("readonly").getAsBoolean(), "its own writable snapshot");
         assertEquals("/action", process.get("cwd").getAsString());
         assertEquals(65534, process.getAsJsonObject("user").get("uid").getAsInt(), "never root");
         assertNull(mount(spec, "/vireo/agent"));

@@ -249,11 +249,11 @@ public final class DockerBackend extends DaemonBackend {
         // /tmp: scratch space of its own (Scratch: scratch_mb on disk or in memory), removed with the container
         binds.add(new Bind(createScratch(id, fn).toString(), new Volume("/tmp"), AccessMode.rw));
         Map<String, String> vars = new java.util.LinkedHashMap<>();
-        if (agent) { // an image's own server keeps the image's PATH
+        if (agent) { // an image's own server keeps the image's environment
             vars.put("PATH", "/usr/local/bin:/usr/bin:/bin");
+            vars.put("HOME", "/tmp");
             vars.put("PYTHONDONTWRITEBYTECODE", "1");
         }
-        vars.put("HOME", "/tmp");
         vars.putAll(fn.config().environment()); // the function's variables and secrets (they may set PATH, HOME)
         if (agent) {
             vars.put("VIREO_CODE_DIR", "/vireo/code");
@@ -265,7 +265,8 @@ public final class DockerBackend extends DaemonBackend {
         List<String> env = new ArrayList<>();
         vars.forEach((k, v) -> env.add(k + "=" + v));
         long bytes = (long) fn.memoryMb() << 20;
-        HostConfig host = HostConfig.newHostConfig().withBinds(binds).withReadonlyRootfs(true)
+        // an image's own server writes where its image expects: its container's own writable layer
+        HostConfig host = HostConfig.newHostConfig().withBinds(binds).withReadonlyRootfs(agent)
                 .withNanoCPUs(Math.max(10_000_000L, (long) (fn.cpus() * 1e9))).withPidsLimit((long) config.pids_limit())
                 .withCapDrop(Capability.ALL).withSecurityOpts(List.of("no-new-privileges")).withNetworkMode("none")
                 .withCgroupParent("/" + CGROUP_PARENT);
