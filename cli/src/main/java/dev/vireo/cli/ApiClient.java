@@ -23,11 +23,18 @@ import java.util.Map;
 final class ApiClient {
     private final String base;
     private final String token;
+    private final String namespace;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     ApiClient(String base, String token) {
+        this(base, token, null);
+    }
+
+    /** @param namespace the namespace to act in ({@code X-Vireo-Namespace}), or null or empty for the token's own */
+    ApiClient(String base, String token, String namespace) {
         this.base = base.replaceAll("/+$", "");
         this.token = token;
+        this.namespace = namespace;
     }
 
     /** An answer: its status, its body exactly as sent ({@code text}) and parsed, and its headers. */
@@ -43,6 +50,9 @@ final class ApiClient {
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         if (token != null && !token.isEmpty()) {
             b.header("Authorization", "Bearer " + token);
+        }
+        if (namespace != null && !namespace.isEmpty()) {
+            b.header("X-Vireo-Namespace", namespace);
         }
         headers.forEach(b::header);
         HttpResponse<String> r;

@@ -22,7 +22,12 @@ public final class FnClient {
     private final boolean json;
 
     public FnClient(String base, String token, boolean json) {
-        this.api = new ApiClient(base, token);
+        this(base, token, json, null);
+    }
+
+    /** @param namespace the namespace to act in ({@code X-Vireo-Namespace}), or null for the token's own */
+    public FnClient(String base, String token, boolean json, String namespace) {
+        this.api = new ApiClient(base, token, namespace);
         this.json = json;
     }
 

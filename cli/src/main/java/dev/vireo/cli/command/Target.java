@@ -24,17 +24,22 @@ public final class Target {
             description = "bearer token (default: VIREO_TOKEN)")
     String token;
 
+    @Option(names = "--namespace", paramLabel = "NS", defaultValue = "${env:VIREO_NAMESPACE}",
+            description = "act in this namespace: its functions only, registrations land in it (default:"
+                    + " VIREO_NAMESPACE; else a namespace's token's own, or every namespace for the node's token)")
+    String namespace;
+
     @Option(names = "--json", description = "print the API's JSON as is")
     boolean json;
 
     /** A client of {@code --worker}, else of the default profile's instance ({@link Home#defaultProfile}). */
     FnClient client() throws IOException {
-        return new FnClient(url(), token, json);
+        return new FnClient(url(), token, json, namespace);
     }
 
     /** A client of {@code --worker}, else of that profile's instance. */
     FnClient client(String profile) throws IOException {
-        return new FnClient(url != null ? url : defaultUrl(Home.detect(), profile), token, json);
+        return new FnClient(url != null ? url : defaultUrl(Home.detect(), profile), token, json, namespace);
     }
 
     DagClient dagClient() throws IOException {

@@ -93,10 +93,20 @@ public final class Cluster {
     private static void awaitJoined(String controllerUrl, int n) throws InterruptedException {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        String token = System.getenv("VIREO_TOKEN"); // a controller whose HTTP API requires one (auth.token)
         while (System.nanoTime() < deadline) {
             try {
-                String body = http.send(HttpRequest.newBuilder(URI.create(controllerUrl + "/workers"))
-                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString()).body();
+                HttpRequest.Builder ask = HttpRequest.newBuilder(URI.create(controllerUrl + "/workers"))
+                        .timeout(Duration.ofSeconds(2));
+                if (token != null && !token.isBlank()) {
+                    ask.header("Authorization", "Bearer " + token);
+                }
+                HttpResponse<String> answer = http.send(ask.build(), HttpResponse.BodyHandlers.ofString());
+                if (answer.statusCode() == 401 || answer.statusCode() == 403) {
+                    throw new CliException(CliException.FAILED, "the controller's HTTP API refused to list its"
+                            + " workers (" + answer.statusCode() + "): set VIREO_TOKEN to its auth.token");
+                }
+                String body = answer.body();
                 long healthy = 0;
                 for (JsonElement w : JsonParser.parseString(body).getAsJsonObject().getAsJsonArray("workers")) {
                     healthy += w.getAsJsonObject().get("healthy").getAsBoolean() ? 1 : 0;
@@ -104,6 +114,8 @@ public final class Cluster {
                 if (healthy >= n) {
                     return;
                 }
+            } catch (CliException e) {
+                throw e;
             } catch (IOException | RuntimeException e) {
                 // not answering yet
             }

@@ -26,6 +26,11 @@ public enum ErrorKind {
     CANCELLED,
     /** The controller could not reach the worker it chose (connection refused, reset, or no answer in time). */
     UNREACHABLE,
+    /**
+     * The caller's token does not allow this: a namespace's token asked for what only the node's own token may do
+     * (settings, policies, workers, workflows, metrics) or for another namespace (HTTP 403, gRPC PERMISSION_DENIED).
+     */
+    FORBIDDEN,
     /** Anything else: a bug in Vireo. */
     INTERNAL
 }

@@ -5,8 +5,9 @@ import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
- * A registered function. Its id is {@code name-version}. Each component validates its own field; the worker then
- * checks the names of backend and transport against the plugins that exist.
+ * A registered function. Its id is {@code name-version}, or {@code namespace:name-version} in a namespace other than
+ * the default one. Each component validates its own field; the worker then checks the names of backend and
+ * transport against the plugins that exist.
  *
  * @param name        1-63 characters: lower-case letters, digits, '_' and '-', starting with a letter. It is never
  *                    used as it is to name an OS object: the worker derives a short, safe container id from it
@@ -26,14 +27,18 @@ import java.util.regex.Pattern;
  * @param expected    declared timings, or {@link ExpectedTimings#UNKNOWN}
  * @param scratchMb   size of the container's scratch space (/tmp), 16-1048576 MB; default {@value #DEFAULT_SCRATCH_MB}
  * @param config      environment variables, default parameters and secrets ({@link FunctionConfig}); null = none
+ * @param namespace   the namespace the function belongs to (its callers' tokens and quotas), 1-32 lower-case letters,
+ *                    digits and '-' starting with a letter; empty (or null) = the default namespace (since 1.9)
  */
 public record FunctionSpec(String name, String version, String image, String codeDir, String handler, String backend,
         Compute compute, String transport, int memoryMb, double cpus, Duration timeout, int concurrency,
-        ExpectedTimings expected, int scratchMb, FunctionConfig config) {
+        ExpectedTimings expected, int scratchMb, FunctionConfig config, String namespace) {
 
     public static final Pattern NAME = Pattern.compile("[a-z][a-z0-9_-]{0,62}");
     public static final Pattern VERSION = Pattern.compile("[A-Za-z0-9._-]{1,32}");
     public static final Pattern PLUGIN_NAME = Pattern.compile("[a-z][a-z0-9-]{0,31}");
+    /** A namespace's name; never ':' (it ends a namespace in an id) nor '.'. */
+    public static final Pattern NAMESPACE = Pattern.compile("[a-z][a-z0-9-]{0,31}");
     static final Pattern IMAGE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/:@+-]{0,254}");
     static final Pattern HANDLER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)+");
     public static final Duration MAX_TIMEOUT = Duration.ofMinutes(15);
@@ -46,6 +51,14 @@ public record FunctionSpec(String name, String version, String image, String cod
     public static final int MIN_SCRATCH_MB = 16;
     public static final int MAX_SCRATCH_MB = 1_048_576;
     public static final int DEFAULT_SCRATCH_MB = 512;
+
+    /** A spec in the default namespace. */
+    public FunctionSpec(String name, String version, String image, String codeDir, String handler, String backend,
+            Compute compute, String transport, int memoryMb, double cpus, Duration timeout, int concurrency,
+            ExpectedTimings expected, int scratchMb, FunctionConfig config) {
+        this(name, version, image, codeDir, handler, backend, compute, transport, memoryMb, cpus, timeout, concurrency,
+                expected, scratchMb, config, "");
+    }
 
     /** A spec with the default scratch space ({@value #DEFAULT_SCRATCH_MB} MB). */
     public FunctionSpec(String name, String version, String image, String codeDir, String handler, String backend,
@@ -109,22 +122,42 @@ public record FunctionSpec(String name, String version, String image, String cod
         expected = Objects.requireNonNullElse(expected, ExpectedTimings.UNKNOWN);
         ValidationException.range("scratch_mb", scratchMb, MIN_SCRATCH_MB, MAX_SCRATCH_MB, "MB");
         config = Objects.requireNonNullElse(config, FunctionConfig.NONE);
+        namespace = Objects.requireNonNullElse(namespace, "");
+        if (!namespace.isEmpty()) {
+            ValidationException.require("namespace", namespace, NAMESPACE,
+                    "use 1-32 lower-case letters, digits or '-', starting with a letter");
+        }
     }
 
     /** This spec on another backend (the worker resolves an empty one). */
     public FunctionSpec withBackend(String other) {
         return new FunctionSpec(name, version, image, codeDir, handler, other, compute, transport, memoryMb, cpus,
-                timeout, concurrency, expected, scratchMb, config);
+                timeout, concurrency, expected, scratchMb, config, namespace);
     }
 
     /** This spec with another configuration (variables, parameters, secrets). */
     public FunctionSpec withConfig(FunctionConfig other) {
         return new FunctionSpec(name, version, image, codeDir, handler, backend, compute, transport, memoryMb, cpus,
-                timeout, concurrency, expected, scratchMb, other);
+                timeout, concurrency, expected, scratchMb, other, namespace);
     }
 
-    /** The function id, {@code name-version}. */
+    /** This spec in another namespace (empty: the default one). */
+    public FunctionSpec withNamespace(String other) {
+        return new FunctionSpec(name, version, image, codeDir, handler, backend, compute, transport, memoryMb, cpus,
+                timeout, concurrency, expected, scratchMb, config, other);
+    }
+
+    /** The function id: {@code name-version}, or {@code namespace:name-version} outside the default namespace. */
     public String id() {
-        return name + "-" + version;
+        return namespace.isEmpty() ? name + "-" + version : namespace + ":" + name + "-" + version;
+    }
+
+    /**
+     * The namespace a function id names: what comes before its ':' (names, versions and namespaces hold none), empty
+     * for the default namespace.
+     */
+    public static String namespaceOf(String functionId) {
+        int colon = functionId.indexOf(':');
+        return colon < 0 ? "" : functionId.substring(0, colon);
     }
 }

@@ -14,7 +14,10 @@
  * <p>1.6: {@link dev.vireo.api.worker.WorkerService#update}: a function replaced in place.
  *
  * <p>1.7: {@code invoke} and {@code invokeAsync} with a {@link dev.vireo.api.trace.TraceContext}: distributed tracing.
+ *
+ * <p>1.8: namespaces: {@link dev.vireo.api.worker.NamespaceTokens} (a namespace's bearer tokens) and
+ * {@link dev.vireo.api.worker.ScopedWorker} (a node as one namespace's caller sees it).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.7.0")
+@org.osgi.annotation.versioning.Version("1.8.0")
 package dev.vireo.api.worker;

@@ -22,6 +22,20 @@ class FunctionSpecTest {
     }
 
     @Test
+    void outsideTheDefaultNamespaceTheIdStartsWithTheNamespace() {
+        FunctionSpec s = spec("hello", 128).withNamespace("team-a");
+        assertEquals("team-a:hello-1", s.id());
+        assertEquals("team-a", FunctionSpec.namespaceOf(s.id()));
+        assertEquals("", FunctionSpec.namespaceOf("hello-1.2"));
+        assertEquals("", spec("hello", 128).withNamespace(null).namespace(), "null is the default namespace");
+        for (String bad : new String[] {"Team", "1team", "team.a", "team:a", "a".repeat(33), "-a"}) {
+            ValidationException e = org.junit.jupiter.api.Assertions.assertThrows(ValidationException.class,
+                    () -> spec("hello", 128).withNamespace(bad), bad);
+            assertEquals("namespace", e.field());
+        }
+    }
+
+    @Test
     void badNameSaysWhichFieldAndRule() {
         ValidationException e = assertThrows(ValidationException.class, () -> spec("Hello World", 128));
         assertEquals("name", e.field());

@@ -131,11 +131,14 @@ final class ContainerLifecycle {
     Optional<Resources.Grants> reserve(FunctionSpec fn, String tid, List<Runnable> after) {
         assert lock.held();
         ResourceRequest request = Resources.containerRequest(fn, tid);
-        Optional<Resources.Grants> grants = resources.acquire(request);
+        boolean[] quota = new boolean[1];
+        Optional<Resources.Grants> grants = resources.acquire(request, quota);
         if (grants.isPresent()) {
             return grants;
         }
-        List<Container> victims = pool.victims(fn.memoryMb());
+        // a namespace's quota refused: only its own idle containers free it (another namespace's never do); else
+        // the keep-alive policy's victims
+        List<Container> victims = quota[0] ? pool.idleOf(fn.namespace(), fn.memoryMb()) : pool.victims(fn.memoryMb());
         if (victims.isEmpty()) {
             return Optional.empty();
         }

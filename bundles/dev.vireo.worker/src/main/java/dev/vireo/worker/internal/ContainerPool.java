@@ -157,6 +157,30 @@ final class ContainerPool {
         return index == null ? List.of() : resolve(index.victims(memoryMb));
     }
 
+    /**
+     * Idle containers of one namespace's functions, least recently used first, until they hold {@code memoryMb}
+     * (all of them if they hold less): what frees a namespace's quota, whatever the keep-alive policy would give up.
+     */
+    List<Container> idleOf(String namespace, long memoryMb) {
+        List<Container> idle = new ArrayList<>();
+        for (Container c : byId.values()) {
+            if (c.inUse == 0 && FunctionSpec.namespaceOf(c.function.id()).equals(namespace)) {
+                idle.add(c);
+            }
+        }
+        idle.sort(java.util.Comparator.comparingLong(c -> c.lastUsedNanos));
+        List<Container> out = new ArrayList<>();
+        long freed = 0;
+        for (Container c : idle) {
+            if (freed >= memoryMb) {
+                break;
+            }
+            out.add(c);
+            freed += c.function.memoryMb();
+        }
+        return out;
+    }
+
     /** Idle containers whose keep-alive ran out. */
     List<Container> expired() {
         return index == null ? List.of() : resolve(index.expired());

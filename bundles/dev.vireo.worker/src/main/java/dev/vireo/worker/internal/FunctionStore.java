@@ -59,6 +59,7 @@ final class FunctionStore {
 
     void save(FunctionSpec spec) throws IOException {
         Properties p = new Properties();
+        p.setProperty("namespace", spec.namespace());
         p.setProperty("name", spec.name());
         p.setProperty("version", spec.version());
         p.setProperty("image", spec.image());
@@ -140,6 +141,7 @@ final class FunctionStore {
                         new ExpectedTimings(Long.parseLong(need(p, "expected_cold_start_ms")),
                                 Long.parseLong(need(p, "expected_warm_ms"))),
                         Integer.parseInt(need(p, "scratch_mb")));
+                spec = spec.withNamespace(p.getProperty("namespace", "")); // stores before namespaces: the default
                 spec = spec.withConfig(config(p, dir.resolve(spec.id() + SECRETS)));
                 if (!f.getFileName().toString().equals(spec.id() + SUFFIX)) {
                     out.add(new Stored(f, null, "it holds " + spec.id() + ", not what its name says"));

@@ -101,11 +101,22 @@ final class Resources {
 
     /** Acquires from every tracker, or from none (returns empty and holds nothing). */
     Optional<Grants> acquire(ResourceRequest request) {
+        return acquire(request, null);
+    }
+
+    /**
+     * All of {@code request} or nothing; when refused, {@code refused} (if given) gets whether the tracker that
+     * refused counts a namespace's quota ({@link ResourceTracker#perNamespace()}).
+     */
+    Optional<Grants> acquire(ResourceRequest request, boolean[] refusedPerNamespace) {
         List<Map.Entry<ResourceTracker, ResourceGrant>> granted = new ArrayList<>();
         for (ResourceTracker tracker : registry.activeAll(ResourceTracker.class).values()) {
             Optional<ResourceGrant> g = tracker.tryAcquire(request);
             if (g.isEmpty()) {
                 new Grants(granted).release();
+                if (refusedPerNamespace != null) {
+                    refusedPerNamespace[0] = tracker.perNamespace();
+                }
                 return Optional.empty();
             }
             granted.add(Map.entry(tracker, g.get()));

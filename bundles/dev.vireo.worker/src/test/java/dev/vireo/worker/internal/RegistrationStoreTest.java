@@ -55,11 +55,14 @@ class RegistrationStoreTest {
         FunctionSpec a = fn("a", "fake");
         FunctionSpec b = new FunctionSpec("b", "1", "", dir.toString(), "main.handle", "", Compute.GPU, "fake", 128, 1,
                 Duration.ofMinutes(15), 1, ExpectedTimings.UNKNOWN);
+        FunctionSpec team = fn("a", "fake").withNamespace("team-a");
         store.save(a);
         store.save(b);
+        store.save(team);
         Files.writeString(dir.resolve("s/broken-1.properties"), "name=broken\nversion=1\nmemory_mb=lots\n");
         Files.writeString(dir.resolve("s/renamed-1.properties"), Files.readString(dir.resolve("s/a-2.0.properties")));
         List<FunctionStore.Stored> loaded = store.load();
+        assertEquals(team, loaded.remove(loaded.size() - 1).spec(), "its namespace too (file team-a:a-2.0.properties)");
         assertEquals(List.of("a-2.0.properties", "b-1.properties", "broken-1.properties", "renamed-1.properties"),
                 loaded.stream().map(s -> s.file().getFileName().toString()).toList());
         assertEquals(a, loaded.get(0).spec());
@@ -70,6 +73,7 @@ class RegistrationStoreTest {
         assertEquals("it holds a-2.0, not what its name says", loaded.get(3).problem());
         store.remove("a-2.0");
         store.remove("a-2.0"); // gone already: nothing to do
+        store.remove("team-a:a-2.0");
         assertEquals(3, store.load().size());
         try (var s = Files.list(dir.resolve("s"))) {
             assertFalse(s.anyMatch(p -> p.getFileName().toString().endsWith(".tmp")), "no temporary file is left");

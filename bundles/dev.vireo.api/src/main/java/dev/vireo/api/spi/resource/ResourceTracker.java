@@ -63,4 +63,15 @@ public interface ResourceTracker {
      */
     default void destroyed(ContainerPlacement placement, String tid) {
     }
+
+    /**
+     * Whether this tracker's capacity is each namespace's own (a quota): when it refuses a new container, only idle
+     * containers of the same namespace free what it refused, so the worker evicts those (least recently used first)
+     * and never another namespace's. False by default: evicting any idle container may help.
+     *
+     * @since 1.4
+     */
+    default boolean perNamespace() {
+        return false;
+    }
 }

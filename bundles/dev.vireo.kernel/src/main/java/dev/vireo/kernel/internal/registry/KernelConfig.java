@@ -20,7 +20,7 @@ public @interface KernelConfig {
     String transports() default "sim, uds, pipe, http, openwhisk";
 
     @AttributeDefinition(name = "Resource trackers", description = "Comma-separated resource tracker plugins in force, e.g. cpu, memory, gpu.")
-    String resources() default "cpu, concurrency, memory, gpu";
+    String resources() default "cpu, concurrency, memory, gpu, namespaces";
 
     @AttributeDefinition(name = "GPU monitors", description = "Comma-separated GPU monitor plugins in force, e.g. nvidia-smi.")
     String gpu_monitors() default "nvidia-smi";

@@ -15,8 +15,6 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.concurrent.TimeUnit;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -53,6 +51,9 @@ public final class GrpcApi {
         @AttributeDefinition(name = "Client token", description = "Bearer token this node presents to the gRPC APIs it calls: a controller to its workers, a worker to its workflow peers. Empty: its own auth.token (a cluster that shares one token).")
         String client_token() default "";
 
+        @AttributeDefinition(name = "Namespace tokens", description = "Bearer tokens of namespaces, 'namespace:token' entries separated by commas (several per namespace to rotate them; each 16-512 characters): a call with one acts in that namespace only (its functions, its registrations); the node's auth.token acts in any (metadata x-vireo-namespace picks one). Needs auth.token.")
+        String namespace_tokens() default "";
+
         @AttributeDefinition(name = "Drain (ms)", description = "At stop (vireo stop, systemd's stop, a TERM): how many milliseconds calls in progress (an invocation waiting for its function) may take to be answered after the API stops taking new ones; then they are cancelled. 0 cancels them at once.", min = "0", max = "600000")
         long drain_ms() default 10_000;
     }
@@ -75,6 +76,12 @@ public final class GrpcApi {
             throw new IllegalArgumentException("drain.ms must be 0-600000");
         }
         this.drainMs = config.drain_ms();
+        dev.vireo.api.worker.NamespaceTokens tokens = dev.vireo.api.worker.NamespaceTokens.parse("namespace.tokens",
+                config.namespace_tokens());
+        if (!tokens.isEmpty() && config.auth_token().isEmpty()) {
+            throw new IllegalArgumentException("namespace.tokens needs auth.token: without the node's own token, a call"
+                    + " without any token could act in every namespace");
+        }
         WorkerGrpcService service = new WorkerGrpcService(worker, () -> dags, clock);
         server = NettyServerBuilder.forAddress(new InetSocketAddress(config.bind(), config.port()))
                 .executor(scheduler)
@@ -91,7 +98,7 @@ public final class GrpcApi {
                 })
                 .maxInboundMessageSize(config.max_message_bytes())
                 .addService(ServerInterceptors.intercept(StrictRequests.wrap(service.bindService()),
-                        new TraceHeader(), new BearerToken(config.auth_token())))
+                        new TraceHeader(), new Callers(worker, config.auth_token(), tokens)))
                 // the standard services, open as Health and Ping are: probes (grpc_health_probe, Kubernetes) and
                 // tools (grpcurl, grpcui) that read the API's schema from the server
                 .addService(health.getHealthService())
@@ -102,7 +109,8 @@ public final class GrpcApi {
         health.setStatus(dev.vireo.grpc.v1.WorkerGrpc.SERVICE_NAME,
                 io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
         String address = config.bind() + ":" + server.getPort();
-        LOG.log(Level.INFO, "worker gRPC API on " + address + (config.auth_token().isEmpty() ? "" : " (bearer token required)"));
+        LOG.log(Level.INFO, "worker gRPC API on " + address + (config.auth_token().isEmpty() ? "" : " (bearer token required)")
+                + (tokens.isEmpty() ? "" : "; namespaces with tokens: " + String.join(", ", tokens.namespaces())));
         endpoint = context.registerService(WorkerEndpoint.class, new WorkerEndpoint() {
             @Override
             public String protocol() {
@@ -146,29 +154,53 @@ public final class GrpcApi {
         }
     }
 
-    /** Checks the bearer token in constant time; Health and Ping stay open. */
-    static final class BearerToken implements ServerInterceptor {
-        private final byte[] expected;
+    /** The node as the current call's caller sees it (a namespace's view), set by {@link Callers}; null: the node. */
+    static final io.grpc.Context.Key<WorkerService> CALLER = io.grpc.Context.key("vireo.caller");
+    /** The namespace a call made with the node's token acts in (a controller forwarding a namespace's call). */
+    static final Metadata.Key<String> NAMESPACE = Metadata.Key.of("x-vireo-namespace", Metadata.ASCII_STRING_MARSHALLER);
 
-        BearerToken(String token) {
-            this.expected = token.isEmpty() ? null : ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
+    /**
+     * Checks the bearer token in constant time (the node's, or a namespace's) and puts the caller's view of the node in
+     * the call's context ({@link #CALLER}); Health and Ping stay open.
+     */
+    static final class Callers implements ServerInterceptor {
+        private final WorkerService node;
+        private final String token;
+        private final dev.vireo.api.worker.NamespaceTokens tokens;
+
+        Callers(WorkerService node, String token, dev.vireo.api.worker.NamespaceTokens tokens) {
+            this.node = node;
+            this.token = token;
+            this.tokens = tokens;
         }
 
         @Override
         public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
                 ServerCallHandler<Q, R> next) {
             String method = call.getMethodDescriptor().getBareMethodName();
-            if (expected != null && !"Health".equals(method) && !"Ping".equals(method)) {
-                String given = headers.get(AUTHORIZATION);
-                byte[] bytes = given == null ? new byte[0] : given.getBytes(StandardCharsets.UTF_8);
-                if (!MessageDigest.isEqual(bytes, expected)) {
-                    call.close(Status.UNAUTHENTICATED.withDescription(
-                            "missing or wrong bearer token (metadata authorization: Bearer <token>)"), new Metadata());
-                    return new ServerCall.Listener<>() {
-                    };
-                }
+            if ("Health".equals(method) || "Ping".equals(method)) {
+                return next.startCall(call, headers);
             }
-            return next.startCall(call, headers);
+            java.util.Optional<WorkerService> view;
+            try {
+                view = dev.vireo.api.worker.ScopedWorker.of(node, headers.get(AUTHORIZATION), headers.get(NAMESPACE),
+                        token, tokens);
+            } catch (dev.vireo.api.worker.WorkerException e) {
+                call.close(WorkerGrpcService.status(e.kind()).withDescription(e.getMessage()), new Metadata());
+                return new ServerCall.Listener<>() {
+                };
+            }
+            if (view.isEmpty()) {
+                call.close(Status.UNAUTHENTICATED.withDescription(
+                        "missing or wrong bearer token (metadata authorization: Bearer <token>)"), new Metadata());
+                return new ServerCall.Listener<>() {
+                };
+            }
+            if (view.get() == node) {
+                return next.startCall(call, headers);
+            }
+            return io.grpc.Contexts.interceptCall(io.grpc.Context.current().withValue(CALLER, view.get()), call,
+                    headers, next);
         }
     }
 }

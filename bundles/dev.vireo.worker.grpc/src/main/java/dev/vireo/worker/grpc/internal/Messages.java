@@ -73,7 +73,7 @@ final class Messages {
                 .setCompute(s.compute().name().toLowerCase(Locale.ROOT)).setTransport(s.transport())
                 .setMemoryMb(s.memoryMb()).setCpus(s.cpus()).setTimeoutMs(s.timeout().toMillis())
                 .setConcurrency(s.concurrency()).setExpectedColdStartMs(s.expected().coldStartMs())
-                .setExpectedWarmMs(s.expected().warmMs()).setScratchMb(s.scratchMb());
+                .setExpectedWarmMs(s.expected().warmMs()).setScratchMb(s.scratchMb()).setNamespace(s.namespace());
     }
 
     /** A registration message as the API's spec; absent fields take the documented defaults. */
@@ -87,7 +87,7 @@ final class Messages {
                 s.getConcurrency() == 0 ? 1 : s.getConcurrency(),
                 new ExpectedTimings(s.getExpectedColdStartMs(), s.getExpectedWarmMs()),
                 s.getScratchMb() == 0 ? dev.vireo.api.model.FunctionSpec.DEFAULT_SCRATCH_MB : s.getScratchMb(),
-                new dev.vireo.api.model.FunctionConfig(s.getEnvMap(), s.getParameters(), secrets(s)));
+                new dev.vireo.api.model.FunctionConfig(s.getEnvMap(), s.getParameters(), secrets(s)), s.getNamespace());
     }
 
     /**

@@ -87,6 +87,7 @@ final class WorkerGrpcService extends WorkerGrpc.WorkerImplBase {
             case TIMEOUT -> Status.DEADLINE_EXCEEDED;
             case CANCELLED, START_FAILED, UNREACHABLE -> Status.UNAVAILABLE;
             case USER_ERROR, OUT_OF_MEMORY, CONTAINER_FAILED -> Status.ABORTED;
+            case FORBIDDEN -> Status.PERMISSION_DENIED;
             case INTERNAL -> Status.INTERNAL;
         };
     }
@@ -158,32 +159,32 @@ final class WorkerGrpcService extends WorkerGrpc.WorkerImplBase {
 
     @Override
     public void health(HealthRequest request, StreamObserver<HealthReply> out) {
-        answer(out, () -> HealthReply.newBuilder().setStatus("ok").setWorker(worker.name()).build());
+        answer(out, () -> HealthReply.newBuilder().setStatus("ok").setWorker(worker().name()).build());
     }
 
     @Override
     public void register(RegisterRequest request, StreamObserver<FunctionSpec> out) {
         answer(out, () -> {
-            return Messages.spec(worker.register(Messages.spec(request.getSpec())));
+            return Messages.spec(worker().register(Messages.spec(request.getSpec())));
         });
     }
 
     @Override
     public void update(RegisterRequest request, StreamObserver<FunctionSpec> out) {
-        answer(out, () -> Messages.spec(worker.update(Messages.spec(request.getSpec()))));
+        answer(out, () -> Messages.spec(worker().update(Messages.spec(request.getSpec()))));
     }
 
     @Override
     public void unregister(UnregisterRequest request, StreamObserver<UnregisterReply> out) {
         answer(out, () -> {
-            worker.unregister(request.getFunctionId());
+            worker().unregister(request.getFunctionId());
             return UnregisterReply.newBuilder().setFunctionId(request.getFunctionId()).build();
         });
     }
 
     @Override
     public void list(ListRequest request, StreamObserver<ListReply> out) {
-        answer(out, () -> ListReply.newBuilder().addAllFunctions(worker.functions().stream().map(Messages::spec)
+        answer(out, () -> ListReply.newBuilder().addAllFunctions(worker().functions().stream().map(Messages::spec)
                 .toList()).build());
     }
 
@@ -200,7 +201,7 @@ final class WorkerGrpcService extends WorkerGrpc.WorkerImplBase {
     public void invoke(InvokeRequest request, StreamObserver<InvokeReply> out) {
         long in = clock.nanoTime();
         try {
-            worker.invoke(request.getTid(), request.getFunctionId(), payload(request.getPayload()),
+            worker().invoke(request.getTid(), request.getFunctionId(), payload(request.getPayload()),
                     TraceHeader.CURRENT.get()).whenComplete((r, e) -> {
                 if (e != null) {
                     Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
@@ -209,7 +210,7 @@ final class WorkerGrpcService extends WorkerGrpc.WorkerImplBase {
                 }
                 InvokeReply reply = Messages.reply(Results.checked(r), request.getEnhanced());
                 if (request.getAnatomy()) {
-                    reply = reply.toBuilder().setAnatomy(Messages.anatomy(worker.anatomy(r.tid()), in,
+                    reply = reply.toBuilder().setAnatomy(Messages.anatomy(worker().anatomy(r.tid()), in,
                             clock.nanoTime())).build();
                 }
                 out.onNext(reply);
@@ -223,7 +224,7 @@ final class WorkerGrpcService extends WorkerGrpc.WorkerImplBase {
     @Override
     public void invokeAsync(InvokeRequest request, StreamObserver<InvokeAsyncReply> out) {
         answer(out, () -> InvokeAsyncReply.newBuilder()
-                .setId(worker.invokeAsync(request.getTid(), request.getFunctionId(), payload(request.getPayload()),
+                .setId(worker().invokeAsync(request.getTid(), request.getFunctionId(), payload(request.getPayload()),
                         TraceHeader.CURRENT.get()))
                 .build());
     }
@@ -231,7 +232,7 @@ final class WorkerGrpcService extends WorkerGrpc.WorkerImplBase {
     @Override
     public void result(ResultRequest request, StreamObserver<ResultReply> out) {
         answer(out, () -> {
-            AsyncResult r = worker.result(request.getId());
+            AsyncResult r = worker().result(request.getId());
             ResultReply.Builder b = ResultReply.newBuilder().setId(r.id()).setDone(r.done());
             r.record().ifPresent(rec -> b.setReply(Messages.reply(Results.checked(rec), true)));
             return b.build();
@@ -244,7 +245,7 @@ final class WorkerGrpcService extends WorkerGrpc.WorkerImplBase {
             // 0 is proto3's "not set": one container, as an HTTP request without a count; else the same check
             int count = request.getCount() == 0 ? 1 : (int) Numbers.integer("count",
                     Integer.toString(request.getCount()), 1, WorkerService.MAX_PREWARM, "containers");
-            worker.prewarm(request.getFunctionId(), count).whenComplete((n, e) -> {
+            worker().prewarm(request.getFunctionId(), count).whenComplete((n, e) -> {
                 if (e != null) {
                     out.onError(Status.UNAVAILABLE.withDescription("prewarm failed: " + e.getMessage()).asRuntimeException());
                     return;
@@ -259,13 +260,13 @@ final class WorkerGrpcService extends WorkerGrpc.WorkerImplBase {
 
     @Override
     public void status(StatusRequest request, StreamObserver<StatusReply> out) {
-        answer(out, () -> Messages.status(worker.status()));
+        answer(out, () -> Messages.status(worker().status()));
     }
 
     @Override
     public void use(dev.vireo.grpc.v1.UseRequest request, StreamObserver<dev.vireo.grpc.v1.UseReply> out) {
         answer(out, () -> dev.vireo.grpc.v1.UseReply.newBuilder()
-                .putAllPolicies(worker.use(request.getPoint(), request.getUse())).build());
+                .putAllPolicies(worker().use(request.getPoint(), request.getUse())).build());
     }
 
     @Override
@@ -276,7 +277,7 @@ final class WorkerGrpcService extends WorkerGrpc.WorkerImplBase {
                 throw new dev.vireo.api.model.ValidationException("function_id", "is empty: name a function's id"
                         + " (name-version)");
             }
-            return Messages.estimate(worker.estimate(request.getFunctionId()));
+            return Messages.estimate(worker().estimate(request.getFunctionId()));
         });
     }
 
@@ -298,7 +299,7 @@ final class WorkerGrpcService extends WorkerGrpc.WorkerImplBase {
                         .substring(e.getMessage().indexOf(' ') + 1)); // this API spells it function_id
             }
             var b = dev.vireo.grpc.v1.ActivationsReply.newBuilder();
-            worker.activations(query).forEach(r -> b.addActivations(Messages.reply(Results.checked(r), true)));
+            worker().activations(query).forEach(r -> b.addActivations(Messages.reply(Results.checked(r), true)));
             return b.build();
         });
     }
@@ -309,21 +310,31 @@ final class WorkerGrpcService extends WorkerGrpc.WorkerImplBase {
             if (request.getId().isEmpty()) {
                 throw new dev.vireo.api.model.ValidationException("id", "is empty: name an activation's transaction id");
             }
-            return Messages.reply(Results.checked(worker.activation(request.getId())), true);
+            return Messages.reply(Results.checked(worker().activation(request.getId())), true);
         });
     }
 
     @Override
     public void settings(dev.vireo.grpc.v1.SettingsRequest request,
             StreamObserver<dev.vireo.grpc.v1.NodeSettings> out) {
-        answer(out, () -> Messages.settings(worker.settings()));
+        answer(out, () -> Messages.settings(worker().settings()));
     }
 
     /** The workflow service, or UNIMPLEMENTED (kind NOT_FOUND, as HTTP's 404) where none runs. */
+    /** The node as this call's caller sees it ({@link GrpcApi#CALLER}: a namespace's view), else the node itself. */
+    private WorkerService worker() {
+        WorkerService view = GrpcApi.CALLER.get();
+        return view != null ? view : worker;
+    }
+
     private DagService dags() {
+        if (GrpcApi.CALLER.get() instanceof dev.vireo.api.worker.ScopedWorker scoped) {
+            throw new WorkerException(ErrorKind.FORBIDDEN, "workflows need the node's own token: they are not in"
+                    + " namespaces yet (namespace " + scoped.namespace() + ")");
+        }
         DagService d = dags.get();
         if (d == null) {
-            throw Status.UNIMPLEMENTED.withDescription("workflows are not served here: " + worker.name() + " has no"
+            throw Status.UNIMPLEMENTED.withDescription("workflows are not served here: " + worker().name() + " has no"
                     + " workflow service (bundle dev.vireo.dag)").asRuntimeException(trailers("NOT_FOUND"));
         }
         return d;

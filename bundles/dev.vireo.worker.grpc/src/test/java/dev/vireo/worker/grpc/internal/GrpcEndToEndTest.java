@@ -76,9 +76,13 @@ class GrpcEndToEndTest {
     }
 
     void start(String token) throws IOException {
+        start(token, "");
+    }
+
+    void start(String token, String namespaceTokens) throws IOException {
         context = new Components.Context();
         api = new GrpcApi(context.bundleContext(), worker, time, time, Components.config(GrpcApi.Config.class,
-                Map.of("bind", "127.0.0.1", "port", 0, "auth_token", token)));
+                Map.of("bind", "127.0.0.1", "port", 0, "auth_token", token, "namespace_tokens", namespaceTokens)));
         address = ((WorkerEndpoint) context.registrations.get(0).service()).address();
         remote = new GrpcWorkerConnector(time).connect(address);
     }
@@ -259,6 +263,7 @@ class GrpcEndToEndTest {
                 Map.entry(ErrorKind.USER_ERROR, Status.Code.ABORTED),
                 Map.entry(ErrorKind.OUT_OF_MEMORY, Status.Code.ABORTED),
                 Map.entry(ErrorKind.CONTAINER_FAILED, Status.Code.ABORTED),
+                Map.entry(ErrorKind.FORBIDDEN, Status.Code.PERMISSION_DENIED),
                 Map.entry(ErrorKind.INTERNAL, Status.Code.INTERNAL));
         worker.refuseUnregister = kind;
 
@@ -508,6 +513,60 @@ class GrpcEndToEndTest {
         assertEquals(0, rawStub().withInterceptors(MetadataUtils.newAttachHeadersInterceptor(bearer))
                 .list(ListRequest.getDefaultInstance()).getFunctionsCount());
         assertTrue(worker.calls.isEmpty(), worker.calls.toString());
+    }
+
+    /** A stub presenting {@code token} and, if not null, asking for {@code namespace}. */
+    WorkerGrpc.WorkerBlockingStub as(String token, String namespace) {
+        Metadata m = new Metadata();
+        m.put(GrpcApi.AUTHORIZATION, "Bearer " + token);
+        if (namespace != null) {
+            m.put(GrpcApi.NAMESPACE, namespace);
+        }
+        return rawStub().withInterceptors(MetadataUtils.newAttachHeadersInterceptor(m));
+    }
+
+    @Test
+    void aNamespacesTokenActsInItsNamespaceOnlyAndTheNodesTokenInAny() throws Exception {
+        remote.close();
+        api.close();
+        assertThrows(IllegalArgumentException.class, () -> start("", "team-a:team-a-token-0123456789"),
+                "namespace tokens without the node's own: a call without a token could do anything");
+        start("node-token-0123456789", "team-a:team-a-token-0123456789, team-b:team-b-token-0123456789");
+        WorkerGrpc.WorkerBlockingStub teamA = as("team-a-token-0123456789", null);
+        WorkerGrpc.WorkerBlockingStub node = as("node-token-0123456789", null);
+        assertEquals("team-a:hello-1", teamA.register(dev.vireo.grpc.v1.RegisterRequest.newBuilder()
+                .setSpec(Messages.request(HELLO)).build()).getId(), "into the token's namespace");
+        assertEquals("hello-1", node.register(dev.vireo.grpc.v1.RegisterRequest.newBuilder()
+                .setSpec(Messages.request(HELLO)).build()).getId());
+        assertEquals("team-b:hello-1", node.register(dev.vireo.grpc.v1.RegisterRequest.newBuilder()
+                .setSpec(Messages.request(HELLO.withNamespace("team-b"))).build()).getId(), "the node registers anywhere");
+        assertEquals(List.of("team-a:hello-1"), teamA.list(ListRequest.getDefaultInstance()).getFunctionsList()
+                .stream().map(dev.vireo.grpc.v1.FunctionSpec::getId).toList());
+        assertEquals(3, node.list(ListRequest.getDefaultInstance()).getFunctionsCount());
+        assertEquals(List.of("team-b:hello-1"), as("node-token-0123456789", "team-b").list(ListRequest
+                .getDefaultInstance()).getFunctionsList().stream().map(dev.vireo.grpc.v1.FunctionSpec::getId).toList(),
+                "the node's token acting as a namespace");
+
+        StatusRuntimeException other = assertThrows(StatusRuntimeException.class, () -> teamA.invoke(
+                dev.vireo.grpc.v1.InvokeRequest.newBuilder().setFunctionId("team-b:hello-1").build()));
+        assertEquals(Status.Code.NOT_FOUND, other.getStatus().getCode(), "another namespace's is unknown");
+        StatusRuntimeException field = assertThrows(StatusRuntimeException.class, () -> teamA.register(
+                dev.vireo.grpc.v1.RegisterRequest.newBuilder().setSpec(Messages.request(HELLO.withNamespace("team-b")))
+                        .build()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, field.getStatus().getCode());
+        assertEquals("namespace", field.getTrailers().get(Messages.ERROR_FIELD));
+        StatusRuntimeException settings = assertThrows(StatusRuntimeException.class,
+                () -> teamA.settings(dev.vireo.grpc.v1.SettingsRequest.getDefaultInstance()));
+        assertEquals(Status.Code.PERMISSION_DENIED, settings.getStatus().getCode());
+        StatusRuntimeException asked = assertThrows(StatusRuntimeException.class,
+                () -> as("team-a-token-0123456789", "team-b").list(ListRequest.getDefaultInstance()));
+        assertEquals(Status.Code.PERMISSION_DENIED, asked.getStatus().getCode());
+        StatusRuntimeException wrong = assertThrows(StatusRuntimeException.class,
+                () -> as("team-c-token-0123456789", null).list(ListRequest.getDefaultInstance()));
+        assertEquals(Status.Code.UNAUTHENTICATED, wrong.getStatus().getCode());
+        StatusRuntimeException dags = assertThrows(StatusRuntimeException.class,
+                () -> teamA.listDags(dev.vireo.grpc.v1.ListDagsRequest.getDefaultInstance()));
+        assertEquals(Status.Code.PERMISSION_DENIED, dags.getStatus().getCode());
     }
 
     @Test

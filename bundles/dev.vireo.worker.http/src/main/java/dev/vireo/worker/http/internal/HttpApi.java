@@ -27,7 +27,6 @@ import java.io.OutputStream;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
 import org.osgi.service.component.annotations.Activate;
@@ -83,6 +82,9 @@ public final class HttpApi {
         @AttributeDefinition(name = "Bearer token", description = "If set, every request but GET /health needs 'Authorization: Bearer <token>'.")
         String auth_token() default "";
 
+        @AttributeDefinition(name = "Namespace tokens", description = "Bearer tokens of namespaces, 'namespace:token' entries separated by commas (several per namespace to rotate them; each 16-512 characters): a request with one acts in that namespace only (its functions, its registrations); the node's auth.token acts in any (header X-Vireo-Namespace picks one). Needs auth.token.")
+        String namespace_tokens() default "";
+
         @AttributeDefinition(name = "Drain (ms)", description = "At stop (vireo stop, systemd's stop, a TERM): how many milliseconds requests in progress (an invocation waiting for its function) may take to be answered after the API stops taking new ones; then their connections are closed. The JDK's server rounds it up to a multiple of 1000; 0 closes them at once.", min = "0", max = "600000")
         long drain_ms() default 10_000;
     }
@@ -96,7 +98,8 @@ public final class HttpApi {
     private final int maxBody;
     private final long drainMs;
     private final int maxDagBody;
-    private final byte[] token;
+    private final String token;
+    private final dev.vireo.api.worker.NamespaceTokens namespaceTokens;
 
     private final org.osgi.framework.ServiceRegistration<WorkerEndpoint> endpoint;
     private final OpenFaasRoutes openFaas;
@@ -120,14 +123,21 @@ public final class HttpApi {
         this.dagRoutes = new DagRoutes(() -> dags, worker::name);
         this.callbacks = java.net.http.HttpClient.newBuilder().executor(scheduler)
                 .connectTimeout(java.time.Duration.ofSeconds(10)).build();
-        this.openFaas = new OpenFaasRoutes(worker, callbacks);
-        this.token = config.auth_token().isEmpty() ? null : ("Bearer " + config.auth_token()).getBytes(StandardCharsets.UTF_8);
+        this.openFaas = new OpenFaasRoutes(callbacks);
+        this.token = config.auth_token();
+        this.namespaceTokens = dev.vireo.api.worker.NamespaceTokens.parse("namespace.tokens", config.namespace_tokens());
+        if (!namespaceTokens.isEmpty() && token.isEmpty()) {
+            throw new IllegalArgumentException("namespace.tokens needs auth.token: without the node's own token, a"
+                    + " request without any token could act in every namespace");
+        }
         this.server = HttpServer.create(new InetSocketAddress(config.bind(), config.port()), 1024);
         server.setExecutor(scheduler);
         server.createContext("/", this::handle);
         server.start();
         String address = "http://" + config.bind() + ":" + server.getAddress().getPort();
-        LOG.log(Level.INFO, "worker HTTP API on " + address + (token == null ? "" : " (bearer token required)"));
+        LOG.log(Level.INFO, "worker HTTP API on " + address + (token.isEmpty() ? "" : " (bearer token required)")
+                + (namespaceTokens.isEmpty() ? "" : "; namespaces with tokens: "
+                        + String.join(", ", namespaceTokens.namespaces())));
         endpoint = context.registerService(WorkerEndpoint.class, new WorkerEndpoint() {
             @Override
             public String protocol() {
@@ -238,9 +248,8 @@ public final class HttpApi {
         String path = ex.getRequestURI().getRawPath();
         String[] parts = path.replaceAll("^/+|/+$", "").split("/", -1);
         Requests.checkHeaders(ex);
-        if (!(parts.length == 1 && parts[0].equals("health"))) {
-            authorize(ex);
-        }
+        WorkerService w = parts.length == 1 && parts[0].equals("health") ? worker : caller(ex);
+        boolean scoped = w != worker;
         if (parts.length > 1 && java.util.Arrays.asList(parts).contains("")) {
             // "/functions//invoke" is not "/functions/invoke": an empty segment is a missing id
             throw new HttpError(404, "NOT_FOUND", "no such endpoint: " + method + " " + path
@@ -263,6 +272,7 @@ public final class HttpApi {
             }
             case "metrics" -> {
                 only(method, "GET");
+                nodeOnly(scoped, "the metrics (every namespace's series)");
                 MetricsExporter exporter = metrics;
                 if (exporter == null) {
                     throw new HttpError(503, "UNAVAILABLE", "no metrics exporter is installed");
@@ -271,11 +281,11 @@ public final class HttpApi {
             }
             case "status" -> {
                 only(method, "GET");
-                return new Answer(200, Json.status(worker.status()));
+                return new Answer(200, Json.status(w.status()));
             }
             case "settings" -> {
                 only(method, "GET");
-                return new Answer(200, Json.settings(worker.settings()));
+                return new Answer(200, Json.settings(w.settings()));
             }
             case "policies" -> {
                 // PUT /policies/{point} {"use": "sjf"}: a plugin in force at that point, as vireo:use
@@ -285,22 +295,24 @@ public final class HttpApi {
                 }
                 String plugin = Json.string(Json.object(body, "a policy request"), "use", "");
                 JsonObject o = new JsonObject();
-                worker.use(decode(parts[1]), plugin).forEach(o::addProperty);
+                w.use(decode(parts[1]), plugin).forEach(o::addProperty);
                 JsonObject answer = new JsonObject();
                 answer.add("policies", o);
                 return new Answer(200, answer);
             }
             case "functions" -> {
-                return functions(ex, method, parts, body);
+                return functions(ex, w, method, parts, body);
             }
             case "workers" -> {
+                nodeOnly(scoped, "the controller's workers");
                 return workers(method, parts, body);
             }
             case "dags" -> {
+                nodeOnly(scoped, "workflows (not in namespaces yet)");
                 return dagRoutes.route(ex, method, parts, body);
             }
             case "activations" -> {
-                return activations(ex, method, parts);
+                return activations(ex, w, method, parts);
             }
             case "function", "async-function" -> {
                 // OpenFaaS's gateway routes; the call id is the transaction id (one is made here when none is given,
@@ -312,14 +324,14 @@ public final class HttpApi {
                 if (tid == null || tid.isEmpty()) {
                     tid = java.util.UUID.randomUUID().toString();
                 }
-                return openFaas.route(ex, method, parts, body, tid, trace(ex));
+                return openFaas.route(ex, w, method, parts, body, tid, trace(ex));
             }
             case "invocations" -> {
                 only(method, "GET");
                 if (parts.length != 2) {
                     throw new HttpError(404, "NOT_FOUND", "use GET /invocations/{id}");
                 }
-                AsyncResult r = worker.result(decode(parts[1]));
+                AsyncResult r = w.result(decode(parts[1]));
                 JsonObject o = new JsonObject();
                 o.addProperty("id", r.id());
                 o.addProperty("done", r.done());
@@ -340,7 +352,7 @@ public final class HttpApi {
      * The activation log: {@code GET /activations?function=&since=&until=&status=&limit=} (newest first) and
      * {@code GET /activations/{id}}; each record as the enhanced invocation answer has it, result text as returned.
      */
-    private Answer activations(HttpExchange ex, String method, String[] parts) {
+    private Answer activations(HttpExchange ex, WorkerService worker, String method, String[] parts) {
         only(method, "GET");
         if (parts.length == 2) {
             return new Answer(200, Json.recordText(Results.checked(worker.activation(decode(parts[1])))) + "\n",
@@ -401,7 +413,8 @@ public final class HttpApi {
         throw new HttpError(404, "NOT_FOUND", "use GET /workers, POST /workers or DELETE /workers/{name}");
     }
 
-    private Answer functions(HttpExchange ex, String method, String[] parts, String body) {
+    /** @param worker the node as the caller sees it */
+    private Answer functions(HttpExchange ex, WorkerService worker, String method, String[] parts, String body) {
         if (parts.length == 1) {
             if (method.equals("GET")) {
                 return new Answer(200, Json.specs(worker.functions()));
@@ -491,14 +504,23 @@ public final class HttpApi {
         return JsonText.check("payload", body);
     }
 
-    private void authorize(HttpExchange ex) {
-        if (token == null) {
-            return;
-        }
-        String header = ex.getRequestHeaders().getFirst("Authorization");
-        byte[] given = header == null ? new byte[0] : header.getBytes(StandardCharsets.UTF_8);
-        if (!MessageDigest.isEqual(given, token)) {
-            throw new HttpError(401, "UNAUTHORIZED", "missing or wrong bearer token (Authorization: Bearer <token>)");
+    /** The namespace header: what a call with the node's token acts as (a controller forwarding a namespace's call). */
+    static final String NAMESPACE_HEADER = "X-Vireo-Namespace";
+
+    /**
+     * The node as the request's caller sees it: the node for its own token (or when none is required), a namespace's
+     * view ({@link dev.vireo.api.worker.ScopedWorker}) for a namespace's token or {@code X-Vireo-Namespace}.
+     */
+    private WorkerService caller(HttpExchange ex) {
+        return dev.vireo.api.worker.ScopedWorker.of(worker, ex.getRequestHeaders().getFirst("Authorization"),
+                ex.getRequestHeaders().getFirst(NAMESPACE_HEADER), token, namespaceTokens)
+                .orElseThrow(() -> new HttpError(401, "UNAUTHORIZED",
+                        "missing or wrong bearer token (Authorization: Bearer <token>)"));
+    }
+
+    private static void nodeOnly(boolean scoped, String what) {
+        if (scoped) {
+            throw new WorkerException(ErrorKind.FORBIDDEN, what + " need the node's own token, not a namespace's");
         }
     }
 
@@ -521,6 +543,7 @@ public final class HttpApi {
             case USER_ERROR, OUT_OF_MEMORY, CONTAINER_FAILED -> 502;
             case TIMEOUT -> 504;
             case START_FAILED, NO_RESOURCES, CANCELLED, UNREACHABLE -> 503;
+            case FORBIDDEN -> 403;
             case INTERNAL -> 500;
         };
     }

@@ -32,7 +32,7 @@ import java.util.Set;
 final class Json {
     static final Set<String> SPEC_FIELDS = Set.of("name", "version", "image", "code", "handler", "backend", "compute",
             "transport", "memory_mb", "cpus", "timeout_ms", "concurrency", "expected_cold_start_ms", "expected_warm_ms", "scratch_mb",
-            "env", "parameters", "secrets");
+            "env", "parameters", "secrets", "namespace");
 
     private Json() {
     }
@@ -131,7 +131,7 @@ final class Json {
                         integer(o, "expected_warm_ms", 0, 0, ExpectedTimings.MAX_MS, "ms")),
                 (int) integer(o, "scratch_mb", FunctionSpec.DEFAULT_SCRATCH_MB, FunctionSpec.MIN_SCRATCH_MB,
                         FunctionSpec.MAX_SCRATCH_MB, "MB"),
-                new FunctionConfig(variables(o, "env"), parameters(o), variables(o, "secrets")));
+                new FunctionConfig(variables(o, "env"), parameters(o), variables(o, "secrets")), string(o, "namespace", ""));
     }
 
     /** {@code env} or {@code secrets}: an object of variable names to string values (FunctionConfig checks them). */
@@ -199,6 +199,7 @@ final class Json {
     static JsonObject spec(FunctionSpec s) {
         JsonObject o = new JsonObject();
         o.addProperty("id", s.id());
+        o.addProperty("namespace", s.namespace());
         o.addProperty("name", s.name());
         o.addProperty("version", s.version());
         o.addProperty("image", s.image());

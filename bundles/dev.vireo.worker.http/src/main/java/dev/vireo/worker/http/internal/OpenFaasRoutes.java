@@ -37,11 +37,9 @@ final class OpenFaasRoutes {
     static final String CALL_ID = "X-Call-Id";
     static final String CALLBACK = "X-Callback-Url";
 
-    private final WorkerService worker;
     private final HttpClient callbacks;
 
-    OpenFaasRoutes(WorkerService worker, HttpClient callbacks) {
-        this.worker = worker;
+    OpenFaasRoutes(HttpClient callbacks) {
         this.callbacks = callbacks;
     }
 
@@ -50,7 +48,9 @@ final class OpenFaasRoutes {
         return parts.length >= 1 && (parts[0].equals("function") || parts[0].equals("async-function"));
     }
 
-    Answer route(HttpExchange ex, String method, String[] parts, String body, String tid, TraceContext trace) {
+    /** @param worker the node as the caller sees it (a namespace's functions only, for a namespace's token) */
+    Answer route(HttpExchange ex, WorkerService worker, String method, String[] parts, String body, String tid,
+            TraceContext trace) {
         if (parts.length != 2) {
             throw new HttpError(404, "NOT_FOUND", "use /" + parts[0] + "/{name}");
         }
@@ -63,7 +63,7 @@ final class OpenFaasRoutes {
             throw new HttpError(405, "INVALID_REQUEST", "method " + method + " not allowed here; use "
                     + (async ? "POST" : "GET or POST"), async ? "POST" : "GET, POST");
         }
-        String id = resolve(decode(parts[1]));
+        String id = resolve(worker, decode(parts[1]));
         String payload = payload(body, ex.getRequestHeaders().getFirst("Content-Type"));
         if (!async) {
             InvocationRecord r;
@@ -92,7 +92,7 @@ final class OpenFaasRoutes {
     }
 
     /** The function a route's name means: the id itself, or the one version of the function of that name. */
-    private String resolve(String name) {
+    private static String resolve(WorkerService worker, String name) {
         List<FunctionSpec> all = worker.functions();
         List<String> named = all.stream().filter(f -> f.id().equals(name)).map(FunctionSpec::id).toList();
         if (!named.isEmpty()) {

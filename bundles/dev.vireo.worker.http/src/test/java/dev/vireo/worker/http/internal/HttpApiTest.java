@@ -57,9 +57,14 @@ class HttpApiTest {
     }
 
     void start(String token, int maxBody) throws IOException {
+        start(token, maxBody, "");
+    }
+
+    void start(String token, int maxBody, String namespaceTokens) throws IOException {
         context = new Components.Context();
         api = new HttpApi(context.bundleContext(), worker, time, Components.config(HttpApi.Config.class,
-                Map.of("bind", "127.0.0.1", "port", 0, "max_body_bytes", maxBody, "auth_token", token)));
+                Map.of("bind", "127.0.0.1", "port", 0, "max_body_bytes", maxBody, "auth_token", token,
+                        "namespace_tokens", namespaceTokens)));
         base = ((WorkerEndpoint) context.registrations.get(0).service()).address();
     }
 
@@ -450,7 +455,8 @@ class HttpApiTest {
                 Map.entry(ErrorKind.TIMEOUT, 504), Map.entry(ErrorKind.OUT_OF_MEMORY, 502),
                 Map.entry(ErrorKind.CONTAINER_FAILED, 502), Map.entry(ErrorKind.START_FAILED, 503),
                 Map.entry(ErrorKind.NO_RESOURCES, 503), Map.entry(ErrorKind.CANCELLED, 503),
-                Map.entry(ErrorKind.UNREACHABLE, 503), Map.entry(ErrorKind.INTERNAL, 500));
+                Map.entry(ErrorKind.UNREACHABLE, 503), Map.entry(ErrorKind.FORBIDDEN, 403),
+                Map.entry(ErrorKind.INTERNAL, 500));
         worker.refuseUnregister = kind;
         HttpResponse<String> r = send("DELETE", "/functions/hello-1", null);
         assertError(r, documented.get(kind), kind.name());
@@ -571,6 +577,41 @@ class HttpApiTest {
         assertEquals(1, json(ok.body()).getAsJsonArray().size());
         assertEquals(200, send("GET", "/health", null).statusCode());
         assertEquals(1, worker.calls.size(), "the refused invocation reached no worker: " + worker.calls);
+    }
+
+    @Test
+    void aNamespacesTokenActsInItsNamespaceOnlyOverHttpAsOverGrpc() throws Exception {
+        api.close();
+        api = null;
+        assertThrows(IllegalArgumentException.class, () -> start("", 1024, "team-a:team-a-token-0123456789"));
+        start("node-token-0123456789", 4096, "team-a:team-a-token-0123456789");
+        String[] teamA = {"Authorization", "Bearer team-a-token-0123456789"};
+        String[] node = {"Authorization", "Bearer node-token-0123456789"};
+        HttpResponse<String> mine = send("POST", "/functions", HELLO, teamA);
+        assertEquals(201, mine.statusCode(), mine.body());
+        assertEquals("team-a:hello-1", json(mine.body()).getAsJsonObject().get("id").getAsString());
+        assertEquals("team-a", json(mine.body()).getAsJsonObject().get("namespace").getAsString());
+        assertEquals(201, send("POST", "/functions", HELLO, node).statusCode());
+        assertEquals(1, json(send("GET", "/functions", null, teamA).body()).getAsJsonArray().size());
+        assertEquals(2, json(send("GET", "/functions", null, node).body()).getAsJsonArray().size());
+        assertEquals(1, json(send("GET", "/functions", null, "Authorization", "Bearer node-token-0123456789",
+                "X-Vireo-Namespace", "team-a").body()).getAsJsonArray().size(), "the node's token acting as team-a");
+        assertEquals(200, send("POST", "/functions/team-a:hello-1/invoke", "{}", teamA).statusCode());
+        assertError(send("POST", "/functions/hello-1/invoke", "{}", teamA), 404, "UNKNOWN_FUNCTION");
+        assertError(send("DELETE", "/functions/hello-1", null, teamA), 404, "UNKNOWN_FUNCTION");
+        HttpResponse<String> other = send("POST", "/functions",
+                HELLO.replace("{", "{\"namespace\":\"team-b\","), teamA);
+        assertError(other, 400, "INVALID_REQUEST");
+        assertTrue(message(other).startsWith("namespace: 'team-b' is not the caller's namespace"), message(other));
+        for (String path : List.of("/settings", "/metrics", "/workers", "/dags")) {
+            assertError(send("GET", path, null, teamA), 403, "FORBIDDEN");
+        }
+        assertError(send("PUT", "/policies/queue", "{\"use\":\"fcfs\"}", teamA), 403, "FORBIDDEN");
+        assertError(send("GET", "/functions", null, "Authorization", "Bearer team-a-token-0123456789",
+                "X-Vireo-Namespace", "team-b"), 403, "FORBIDDEN");
+        assertError(send("GET", "/functions", null, "Authorization", "Bearer team-b-token-0123456789"), 401,
+                "UNAUTHORIZED");
+        assertEquals(200, send("GET", "/health", null).statusCode());
     }
 
     private void registerWithToken() throws Exception {

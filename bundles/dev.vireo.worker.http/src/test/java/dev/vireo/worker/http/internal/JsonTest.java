@@ -64,7 +64,7 @@ class JsonTest {
     @Test
     void theApiReadsExactlyTheRegistrationFieldsTheDocsList() throws IOException {
         Set<String> documented = documentedFields();
-        assertEquals(18, documented.size(), documented.toString());
+        assertEquals(19, documented.size(), documented.toString());
         assertEquals(documented, new TreeSet<>(Json.SPEC_FIELDS));
     }
 
@@ -92,7 +92,7 @@ class JsonTest {
     void aSpecIsWrittenWithItsIdAndEveryDocumentedField() throws IOException {
         JsonObject o = Json.spec(FULL);
         assertEquals(json("""
-                {"id":"resize-2.1_b","name":"resize","version":"2.1_b","image":"vireo/python:3.12",
+                {"id":"resize-2.1_b","namespace":"","name":"resize","version":"2.1_b","image":"vireo/python:3.12",
                  "code":"/srv/fn/resize","handler":"main.handle","backend":"docker","compute":"gpu","transport":"pipe",
                  "memory_mb":512,"cpus":2.5,"timeout_ms":30000,"concurrency":4,"expected_cold_start_ms":800,
                  "expected_warm_ms":45,"scratch_mb":2048,"env":{"MODE":"prod"},"parameters":{"size":[64,64],"q":0.90},
