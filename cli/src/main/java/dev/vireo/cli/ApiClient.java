@@ -24,7 +24,7 @@ final class ApiClient {
     private final String base;
     private final String token;
     private final String namespace;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http;
 
     ApiClient(String base, String token) {
         this(base, token, null);
@@ -32,9 +32,27 @@ final class ApiClient {
 
     /** @param namespace the namespace to act in ({@code X-Vireo-Namespace}), or null or empty for the token's own */
     ApiClient(String base, String token, String namespace) {
+        this(base, token, namespace, null);
+    }
+
+    /**
+     * @param caFile PEM certificates to trust for an https:// API (a private or self-signed certificate); null:
+     *               {@code VIREO_CACERT}, else the JDK's trust
+     */
+    ApiClient(String base, String token, String namespace, String caFile) {
         this.base = base.replaceAll("/+$", "");
         this.token = token;
         this.namespace = namespace;
+        String ca = caFile != null ? caFile : System.getenv("VIREO_CACERT");
+        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
+        if (ca != null && !ca.isBlank()) {
+            try {
+                b.sslContext(dev.vireo.api.tls.PemTls.client("--cacert", java.nio.file.Path.of(ca.trim())));
+            } catch (dev.vireo.api.model.ValidationException e) {
+                throw new CliException(CliException.USAGE, e.getMessage());
+            }
+        }
+        this.http = b.build();
     }
 
     /** An answer: its status, its body exactly as sent ({@code text}) and parsed, and its headers. */

@@ -27,7 +27,12 @@ public final class FnClient {
 
     /** @param namespace the namespace to act in ({@code X-Vireo-Namespace}), or null for the token's own */
     public FnClient(String base, String token, boolean json, String namespace) {
-        this.api = new ApiClient(base, token, namespace);
+        this(base, token, json, namespace, null);
+    }
+
+    /** @param caFile PEM certificates to trust for an https:// API; null: {@code VIREO_CACERT}, else the JDK's */
+    public FnClient(String base, String token, boolean json, String namespace, String caFile) {
+        this.api = new ApiClient(base, token, namespace, caFile);
         this.json = json;
     }
 

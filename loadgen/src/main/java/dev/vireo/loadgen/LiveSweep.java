@@ -67,7 +67,7 @@ final class LiveSweep implements Callable<Integer> {
     /** Puts {@code plugin} in force at {@code point} on the target; a refusal is a usage error naming it. */
     private void use(String point, String plugin) {
         SystemTime time = new SystemTime();
-        try (RemoteWorker target = LoadgenCommand.connect(run.target, run.token, time)) {
+        try (RemoteWorker target = LoadgenCommand.connect(run.target, run.token, run.cacert, time)) {
             target.use(point, plugin);
         } catch (ValidationException | WorkerException e) {
             throw bad("--use " + point + "=" + plugin + ": the target refused it: " + e.getMessage());

@@ -56,6 +56,11 @@ public final class LoadgenCommand {
                 description = "bearer token of the target's gRPC API, if it requires one (default: VIREO_TOKEN)")
         String token;
 
+        @Option(names = "--cacert", paramLabel = "PEM", defaultValue = "${env:VIREO_CACERT}",
+                description = "certificates to trust for a target whose gRPC API serves TLS (tls.cert.file): set, the"
+                        + " calls use TLS (default: VIREO_CACERT; empty: plaintext)")
+        String cacert;
+
         @Option(names = "--out", paramLabel = "DIR", defaultValue = RUNS_DIR,
                 description = "folder of results folders (default: ${DEFAULT-VALUE})")
         Path out;
@@ -120,7 +125,7 @@ public final class LoadgenCommand {
             long startNanos;
             SystemTime time = new SystemTime();
             java.util.Optional<dev.vireo.api.worker.NodeSettings> settings;
-            try (RemoteWorker target = connect(run.target, run.token, time)) {
+            try (RemoteWorker target = connect(run.target, run.token, run.cacert, time)) {
                 // what the system runs with, as the run begins: what `vireo sim --like` reproduces
                 settings = RunSettings.capture(target, meta);
                 RunSettings.warmAtStart(target, meta);
@@ -155,18 +160,25 @@ public final class LoadgenCommand {
 
     /** The worker or controller at {@code address}, checked to answer: an unreachable target is a clear error at once. */
     static RemoteWorker connect(String address, SystemTime time) {
-        return connect(address, "", time);
+        return connect(address, "", "", time);
     }
 
     /**
      * The worker or controller at {@code address}, presenting {@code token} (null or empty: none), checked to answer:
      * an unreachable target, or one that refuses the token, is a clear error at once.
      */
-    static RemoteWorker connect(String address, String token, SystemTime time) {
+    static RemoteWorker connect(String address, String token, String cacert, SystemTime time) {
         RemoteWorker target;
+        String ca = cacert == null ? "" : cacert.trim();
+        if (!ca.isEmpty() && !java.nio.file.Files.isReadable(java.nio.file.Path.of(ca))) {
+            throw new IllegalArgumentException("--cacert " + ca + " is not a readable file");
+        }
         try {
-            target = GrpcWorkers.connect(address, time, token == null ? "" : token);
+            target = GrpcWorkers.connect(address, time, token == null ? "" : token, ca);
         } catch (ValidationException e) {
+            if (e.field().equals("client.tls.ca.file")) {
+                throw new IllegalArgumentException("--cacert: " + e.getMessage());
+            }
             throw new IllegalArgumentException("--target '" + address + "' is not host:port (the gRPC API of a worker"
                     + " or controller, e.g. 127.0.0.1:8081)");
         }

@@ -29,17 +29,21 @@ public final class Target {
                     + " VIREO_NAMESPACE; else a namespace's token's own, or every namespace for the node's token)")
     String namespace;
 
+    @Option(names = "--cacert", paramLabel = "PEM", description = "certificates to trust for an https:// API (a"
+            + " private or self-signed one; default: VIREO_CACERT, else the JDK's trust)")
+    String cacert;
+
     @Option(names = "--json", description = "print the API's JSON as is")
     boolean json;
 
     /** A client of {@code --worker}, else of the default profile's instance ({@link Home#defaultProfile}). */
     FnClient client() throws IOException {
-        return new FnClient(url(), token, json, namespace);
+        return new FnClient(url(), token, json, namespace, cacert);
     }
 
     /** A client of {@code --worker}, else of that profile's instance. */
     FnClient client(String profile) throws IOException {
-        return new FnClient(url != null ? url : defaultUrl(Home.detect(), profile), token, json, namespace);
+        return new FnClient(url != null ? url : defaultUrl(Home.detect(), profile), token, json, namespace, cacert);
     }
 
     DagClient dagClient() throws IOException {

@@ -28,4 +28,14 @@ public final class GrpcWorkers {
     public static RemoteWorker connect(String address, TaskScheduler scheduler, String token) {
         return new GrpcWorkerConnector(scheduler, token).connect(address);
     }
+
+    /**
+     * {@link #connect(String, TaskScheduler, String)} over TLS trusting the certificates in {@code caFile} (empty:
+     * plaintext).
+     *
+     * @throws dev.vireo.api.model.ValidationException on {@code client.tls.ca.file} if the file is not usable
+     */
+    public static RemoteWorker connect(String address, TaskScheduler scheduler, String token, String caFile) {
+        return new GrpcWorkerConnector(scheduler, token, caFile).connect(address);
+    }
 }

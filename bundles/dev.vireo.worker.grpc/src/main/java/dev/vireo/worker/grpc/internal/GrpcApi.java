@@ -51,6 +51,15 @@ public final class GrpcApi {
         @AttributeDefinition(name = "Client token", description = "Bearer token this node presents to the gRPC APIs it calls: a controller to its workers, a worker to its workflow peers. Empty: its own auth.token (a cluster that shares one token).")
         String client_token() default "";
 
+        @AttributeDefinition(name = "TLS certificate file", description = "PEM certificate chain (its own certificate first): with tls.key.file, the API serves TLS only. Empty: plaintext.")
+        String tls_cert_file() default "";
+
+        @AttributeDefinition(name = "TLS key file", description = "PEM PKCS#8 private key (-----BEGIN PRIVATE KEY-----) of tls.cert.file.")
+        String tls_key_file() default "";
+
+        @AttributeDefinition(name = "Client CA file", description = "PEM certificates this node trusts for the gRPC APIs it calls (a controller its workers, a worker its workflow peers): set, it calls them over TLS; empty: plaintext. A change applies to connections made after it.")
+        String client_tls_ca_file() default "";
+
         @AttributeDefinition(name = "Namespace tokens", description = "Bearer tokens of namespaces, 'namespace:token' entries separated by commas (several per namespace to rotate them; each 16-512 characters): a call with one acts in that namespace only (its functions, its registrations); the node's auth.token acts in any (metadata x-vireo-namespace picks one). Needs auth.token.")
         String namespace_tokens() default "";
 
@@ -83,7 +92,9 @@ public final class GrpcApi {
                     + " without any token could act in every namespace");
         }
         WorkerGrpcService service = new WorkerGrpcService(worker, () -> dags, clock);
-        server = NettyServerBuilder.forAddress(new InetSocketAddress(config.bind(), config.port()))
+        NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(config.bind(), config.port()));
+        boolean tls = Tls.serve(builder, config);
+        server = builder
                 .executor(scheduler)
                 // invocations never block (the worker and the controller answer with a stage): they start on the
                 // transport thread instead of paying a hand-off to the scheduler; everything else may block
@@ -109,7 +120,8 @@ public final class GrpcApi {
         health.setStatus(dev.vireo.grpc.v1.WorkerGrpc.SERVICE_NAME,
                 io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
         String address = config.bind() + ":" + server.getPort();
-        LOG.log(Level.INFO, "worker gRPC API on " + address + (config.auth_token().isEmpty() ? "" : " (bearer token required)")
+        LOG.log(Level.INFO, "worker gRPC API on " + address + (tls ? " (TLS)" : "")
+                + (config.auth_token().isEmpty() ? "" : " (bearer token required)")
                 + (tokens.isEmpty() ? "" : "; namespaces with tokens: " + String.join(", ", tokens.namespaces())));
         endpoint = context.registerService(WorkerEndpoint.class, new WorkerEndpoint() {
             @Override

@@ -40,6 +40,7 @@ public final class GrpcDagPeers implements DagPeers {
     private final TaskScheduler scheduler;
     /** The bearer token presented to the peers (client.token, else auth.token). */
     private volatile String token;
+    private volatile io.grpc.netty.shaded.io.netty.handler.ssl.SslContext tls;
     /** Guarded by itself: the channel to each peer address. */
     private final Map<String, GrpcRemoteWorker> channels = new HashMap<>();
     /** Guarded by {@link #channels}. */
@@ -56,6 +57,7 @@ public final class GrpcDagPeers implements DagPeers {
     public GrpcDagPeers(@Reference ClusterMembers cluster, @Reference WorkerService node,
             @Reference TaskScheduler scheduler, GrpcApi.Config config) {
         this.token = GrpcWorkerConnector.clientToken(config);
+        this.tls = Tls.client(config);
         this.cluster = cluster;
         this.node = node;
         this.scheduler = scheduler;
@@ -65,6 +67,7 @@ public final class GrpcDagPeers implements DagPeers {
     @org.osgi.service.component.annotations.Modified
     void modified(GrpcApi.Config config) {
         token = GrpcWorkerConnector.clientToken(config);
+        tls = Tls.client(config); // connections made from now on
     }
 
     /** Peers reached without a token. */
@@ -166,7 +169,7 @@ public final class GrpcDagPeers implements DagPeers {
                     e.getValue().close();
                     return true;
                 });
-                remote = new GrpcRemoteWorker(address, scheduler, () -> token);
+                remote = new GrpcRemoteWorker(address, scheduler, () -> token, tls);
                 channels.put(address, remote);
             }
             return remote;

@@ -58,8 +58,20 @@ final class GrpcRemoteWorker implements RemoteWorker {
      *              changed configuration applies to workers connected before it; empty for none
      */
     GrpcRemoteWorker(String address, TaskScheduler scheduler, java.util.function.Supplier<String> token) {
+        this(address, scheduler, token, null);
+    }
+
+    /** @param tls the TLS context of the channel (trusting the worker's certificate), or null for plaintext */
+    GrpcRemoteWorker(String address, TaskScheduler scheduler, java.util.function.Supplier<String> token,
+            io.grpc.netty.shaded.io.netty.handler.ssl.SslContext tls) {
         this.address = address;
-        this.channel = NettyChannelBuilder.forTarget(address).usePlaintext().directExecutor()
+        NettyChannelBuilder builder = NettyChannelBuilder.forTarget(address);
+        if (tls == null) {
+            builder.usePlaintext();
+        } else {
+            builder.sslContext(tls);
+        }
+        this.channel = builder.directExecutor()
                 .maxInboundMessageSize(64 * 1024 * 1024).intercept(new BearerHeader(token)).build();
         this.async = WorkerGrpc.newFutureStub(channel);
         this.blocking = WorkerGrpc.newBlockingStub(channel);

@@ -11,17 +11,20 @@ import org.osgi.service.component.annotations.Reference;
 /**
  * Reaches workers over their gRPC API: the controller's way to its workers (one channel per worker), presenting the
  * node's {@code client.token} (else its {@code auth.token}) of {@code vireo.worker.grpc} as a bearer token, so that
- * workers behind a controller can require one.
+ * workers behind a controller can require one, over TLS when {@code client.tls.ca.file} names the certificates to
+ * trust.
  */
 @Component(configurationPid = "vireo.worker.grpc")
 public final class GrpcWorkerConnector implements WorkerConnector {
     private final TaskScheduler scheduler;
     private volatile String token;
+    private volatile io.grpc.netty.shaded.io.netty.handler.ssl.SslContext tls;
 
     @Activate
     public GrpcWorkerConnector(@Reference TaskScheduler scheduler, GrpcApi.Config config) {
         this.scheduler = scheduler;
         this.token = clientToken(config);
+        this.tls = Tls.client(config);
     }
 
     /** A connector that presents no token (tests, tools that reach workers without one). */
@@ -31,8 +34,17 @@ public final class GrpcWorkerConnector implements WorkerConnector {
 
     /** A connector outside the framework (the load generator) that presents {@code token} (empty: none). */
     public GrpcWorkerConnector(TaskScheduler scheduler, String token) {
+        this(scheduler, token, "");
+    }
+
+    /**
+     * A connector outside the framework that presents {@code token} and calls over TLS trusting the certificates in
+     * {@code caFile} (empty: plaintext).
+     */
+    public GrpcWorkerConnector(TaskScheduler scheduler, String token, String caFile) {
         this.scheduler = scheduler;
         this.token = token;
+        this.tls = Tls.client(caFile);
     }
 
     /**
@@ -42,6 +54,7 @@ public final class GrpcWorkerConnector implements WorkerConnector {
     @org.osgi.service.component.annotations.Modified
     void modified(GrpcApi.Config config) {
         token = clientToken(config);
+        tls = Tls.client(config); // connections made from now on
     }
 
     /** The token a node presents to the gRPC APIs it calls: client.token, else its own auth.token; "" for none. */
@@ -51,7 +64,7 @@ public final class GrpcWorkerConnector implements WorkerConnector {
 
     @Override
     public RemoteWorker connect(String address) {
-        return new GrpcRemoteWorker(checked(address), scheduler, () -> token);
+        return new GrpcRemoteWorker(checked(address), scheduler, () -> token, tls);
     }
 
     /** The address if it is {@code host:port}; else a ValidationException that says what is wrong with it. */

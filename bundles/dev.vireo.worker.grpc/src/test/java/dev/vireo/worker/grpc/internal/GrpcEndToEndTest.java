@@ -570,6 +570,33 @@ class GrpcEndToEndTest {
     }
 
     @Test
+    void withACertificateTheApiServesTlsAndAConnectorTrustingItCallsIt(@org.junit.jupiter.api.io.TempDir
+            java.nio.file.Path dir) throws Exception {
+        remote.close();
+        api.close();
+        dev.vireo.testkit.TestCertificates.Pem pem = dev.vireo.testkit.TestCertificates.selfSigned(dir);
+        context = new Components.Context();
+        api = new GrpcApi(context.bundleContext(), worker, time, time, Components.config(GrpcApi.Config.class,
+                Map.of("bind", "127.0.0.1", "port", 0, "tls_cert_file", pem.cert().toString(), "tls_key_file",
+                        pem.key().toString())));
+        address = ((WorkerEndpoint) context.registrations.get(0).service()).address();
+        remote = new GrpcWorkerConnector(time, "", pem.cert().toString()).connect(address);
+        remote.register(HELLO);
+        assertEquals(List.of("hello-1"), remote.functions().stream().map(FunctionSpec::id).toList(), "over TLS");
+        try (RemoteWorker plain = new GrpcWorkerConnector(time).connect(address)) {
+            assertEquals(ErrorKind.UNREACHABLE, assertThrows(WorkerException.class, plain::functions).kind(),
+                    "plaintext to a TLS port gets no answer");
+        }
+        dev.vireo.api.model.ValidationException half = assertThrows(dev.vireo.api.model.ValidationException.class,
+                () -> new GrpcApi(new Components.Context().bundleContext(), worker, time, time,
+                        Components.config(GrpcApi.Config.class, Map.of("bind", "127.0.0.1", "port", 0,
+                                "tls_key_file", pem.key().toString()))));
+        assertEquals("tls.cert.file", half.field());
+        assertEquals("client.tls.ca.file", assertThrows(dev.vireo.api.model.ValidationException.class,
+                () -> new GrpcWorkerConnector(time, "", dir.resolve("missing.pem").toString())).field());
+    }
+
+    @Test
     void closingUnregistersTheEndpointAndStopsServing() {
         api.close();
         api = null;

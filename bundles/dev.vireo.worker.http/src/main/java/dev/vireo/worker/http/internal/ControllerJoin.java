@@ -52,6 +52,9 @@ public final class ControllerJoin {
 
         @AttributeDefinition(name = "Bearer token", description = "Token of the controller's HTTP API, if it needs one.")
         String auth_token() default "";
+
+        @AttributeDefinition(name = "CA file", description = "PEM certificates to trust for an https:// controller whose certificate the JDK's own trust does not cover (a private CA, a self-signed one); empty: the JDK's.")
+        String ca_file() default "";
     }
 
     private final Cancellable task;
@@ -88,7 +91,11 @@ public final class ControllerJoin {
         o.addProperty("name", worker.name());
         o.addProperty("address", address);
         String body = o.toString();
-        client = HttpClient.newBuilder().executor(scheduler).connectTimeout(Duration.ofSeconds(2)).build();
+        HttpClient.Builder http = HttpClient.newBuilder().executor(scheduler).connectTimeout(Duration.ofSeconds(2));
+        if (!config.ca_file().isBlank()) {
+            http.sslContext(dev.vireo.api.tls.PemTls.client("ca.file", java.nio.file.Path.of(config.ca_file().trim())));
+        }
+        client = http.build();
         HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10))
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
         if (!config.auth_token().isEmpty()) {

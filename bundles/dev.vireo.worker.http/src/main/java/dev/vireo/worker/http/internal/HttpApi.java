@@ -82,6 +82,12 @@ public final class HttpApi {
         @AttributeDefinition(name = "Bearer token", description = "If set, every request but GET /health needs 'Authorization: Bearer <token>'.")
         String auth_token() default "";
 
+        @AttributeDefinition(name = "TLS certificate file", description = "PEM certificate chain (its own certificate first): with tls.key.file, the API serves HTTPS only. Empty: plain HTTP.")
+        String tls_cert_file() default "";
+
+        @AttributeDefinition(name = "TLS key file", description = "PEM PKCS#8 private key (-----BEGIN PRIVATE KEY-----) of tls.cert.file.")
+        String tls_key_file() default "";
+
         @AttributeDefinition(name = "Namespace tokens", description = "Bearer tokens of namespaces, 'namespace:token' entries separated by commas (several per namespace to rotate them; each 16-512 characters): a request with one acts in that namespace only (its functions, its registrations); the node's auth.token acts in any (header X-Vireo-Namespace picks one). Needs auth.token.")
         String namespace_tokens() default "";
 
@@ -130,11 +136,25 @@ public final class HttpApi {
             throw new IllegalArgumentException("namespace.tokens needs auth.token: without the node's own token, a"
                     + " request without any token could act in every namespace");
         }
-        this.server = HttpServer.create(new InetSocketAddress(config.bind(), config.port()), 1024);
+        if (config.tls_cert_file().isEmpty() != config.tls_key_file().isEmpty()) {
+            throw new dev.vireo.api.model.ValidationException(config.tls_cert_file().isEmpty() ? "tls.cert.file"
+                    : "tls.key.file", "TLS needs both tls.cert.file and tls.key.file");
+        }
+        boolean tls = !config.tls_cert_file().isEmpty();
+        if (tls) {
+            com.sun.net.httpserver.HttpsServer https = com.sun.net.httpserver.HttpsServer.create(
+                    new InetSocketAddress(config.bind(), config.port()), 1024);
+            https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(dev.vireo.api.tls.PemTls.server(
+                    "tls.cert.file", java.nio.file.Path.of(config.tls_cert_file()), "tls.key.file",
+                    java.nio.file.Path.of(config.tls_key_file()))));
+            this.server = https;
+        } else {
+            this.server = HttpServer.create(new InetSocketAddress(config.bind(), config.port()), 1024);
+        }
         server.setExecutor(scheduler);
         server.createContext("/", this::handle);
         server.start();
-        String address = "http://" + config.bind() + ":" + server.getAddress().getPort();
+        String address = (tls ? "https://" : "http://") + config.bind() + ":" + server.getAddress().getPort();
         LOG.log(Level.INFO, "worker HTTP API on " + address + (token.isEmpty() ? "" : " (bearer token required)")
                 + (namespaceTokens.isEmpty() ? "" : "; namespaces with tokens: "
                         + String.join(", ", namespaceTokens.namespaces())));

@@ -614,6 +614,46 @@ class HttpApiTest {
         assertEquals(200, send("GET", "/health", null).statusCode());
     }
 
+    @Test
+    void withACertificateTheApiServesHttpsOnlyAndABadFileIsRefusedNamingItsKey(@org.junit.jupiter.api.io.TempDir
+            java.nio.file.Path dir) throws Exception {
+        api.close();
+        api = null;
+        dev.vireo.testkit.TestCertificates.Pem pem = dev.vireo.testkit.TestCertificates.selfSigned(dir);
+        context = new Components.Context();
+        api = new HttpApi(context.bundleContext(), worker, time, Components.config(HttpApi.Config.class,
+                Map.of("bind", "127.0.0.1", "port", 0, "tls_cert_file", pem.cert().toString(), "tls_key_file",
+                        pem.key().toString())));
+        base = ((WorkerEndpoint) context.registrations.get(0).service()).address();
+        assertTrue(base.startsWith("https://127.0.0.1:"), base);
+        try (HttpClient trusting = HttpClient.newBuilder().sslContext(dev.vireo.api.tls.PemTls.client("ca",
+                pem.cert())).build()) {
+            HttpResponse<String> r = trusting.send(HttpRequest.newBuilder(URI.create(base + "/health")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode(), r.body());
+            assertEquals(201, trusting.send(HttpRequest.newBuilder(URI.create(base + "/functions"))
+                    .POST(HttpRequest.BodyPublishers.ofString(HELLO)).build(), HttpResponse.BodyHandlers.ofString())
+                    .statusCode());
+        }
+        assertThrows(IOException.class, () -> send("GET", "/health", null), "the JDK's own trust refuses it");
+        URI plain = URI.create(base.replace("https://", "http://") + "/health");
+        assertThrows(IOException.class, () -> client.send(HttpRequest.newBuilder(plain).build(),
+                HttpResponse.BodyHandlers.ofString()), "no plain HTTP on a TLS port");
+
+        java.nio.file.Path notPem = java.nio.file.Files.writeString(dir.resolve("bad.pem"), "not a certificate");
+        for (Map<String, Object> bad : List.<Map<String, Object>>of(
+                Map.of("tls_cert_file", pem.cert().toString()),
+                Map.of("tls_cert_file", notPem.toString(), "tls_key_file", pem.key().toString()),
+                Map.of("tls_cert_file", pem.cert().toString(), "tls_key_file", pem.cert().toString()))) {
+            Map<String, Object> config = new java.util.HashMap<>(Map.of("bind", "127.0.0.1", "port", 0));
+            config.putAll(bad);
+            dev.vireo.api.model.ValidationException e = assertThrows(dev.vireo.api.model.ValidationException.class,
+                    () -> new HttpApi(new Components.Context().bundleContext(), worker, time,
+                            Components.config(HttpApi.Config.class, config)), bad.toString());
+            assertTrue(e.field().startsWith("tls."), e.getMessage());
+        }
+    }
+
     private void registerWithToken() throws Exception {
         HttpResponse<String> r = send("POST", "/functions", HELLO, "Authorization", "Bearer s3cret");
         assertEquals(201, r.statusCode(), r.body());
