@@ -32,7 +32,7 @@ public record ActivationQuery(String functionId, Instant since, Instant until, S
     public ActivationQuery {
         functionId = Objects.requireNonNullElse(functionId, "");
         status = Objects.requireNonNullElse(status, Status.ANY);
-        if (!functionId.isEmpty() && functionId.length() > 100) {
+        if (!functionId.isEmpty() && functionId.length() > 32 + 1 + 63 + 1 + 32) { // namespace:name-version
             throw new ValidationException("function", "'" + functionId.substring(0, 20) + "...' is not a function id");
         }
         if (limit < 1 || limit > MAX_LIMIT) {

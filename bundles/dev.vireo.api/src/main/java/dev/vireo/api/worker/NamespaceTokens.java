@@ -95,6 +95,23 @@ public final class NamespaceTokens {
         return Optional.ofNullable(found);
     }
 
+    /**
+     * Refuses a namespace token that is one of the node's own (its {@code auth.token}, its {@code client.token}): its
+     * holders would act as the node, in every namespace.
+     *
+     * @throws ValidationException naming {@code field} and the namespace (never the token)
+     */
+    public void refuseNodeTokens(String field, String... nodeTokens) {
+        for (String t : nodeTokens) {
+            if (t != null && !t.isEmpty()) {
+                namespaceOf("Bearer " + t).ifPresent(ns -> {
+                    throw new ValidationException(field, "namespace " + ns + "'s token is the node's own token: its"
+                            + " holders would act in every namespace");
+                });
+            }
+        }
+    }
+
     /** Whether the {@code Authorization} value presents {@code token} (the node's own), in constant time. */
     public static boolean presents(String authorization, String token) {
         byte[] given = authorization == null ? new byte[0] : authorization.getBytes(StandardCharsets.UTF_8);

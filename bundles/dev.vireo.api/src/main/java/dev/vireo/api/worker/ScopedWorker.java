@@ -81,13 +81,29 @@ public final class ScopedWorker implements WorkerService {
         return functionId;
     }
 
+    /**
+     * The spec in the caller's namespace, if a namespace's caller may register it: its code in a folder of the
+     * namespace's (a path with a folder named as the namespace, inside the worker's code roots: not another's), in a
+     * container (the process backend runs code as the worker's own user, without isolation).
+     */
     private FunctionSpec inNamespace(FunctionSpec spec) {
         if (spec.namespace().isEmpty() && !namespace.isEmpty()) {
-            return spec.withNamespace(namespace);
+            spec = spec.withNamespace(namespace);
         }
         if (!spec.namespace().equals(namespace)) {
             throw new ValidationException("namespace", "'" + spec.namespace() + "' is not the caller's namespace ("
                     + (namespace.isEmpty() ? "the default one" : namespace) + ")");
+        }
+        if (!spec.codeDir().isEmpty()) {
+            if (spec.backend().isEmpty() || spec.backend().equals("process")) {
+                throw new ValidationException("backend", "a namespace's code runs in a container: name the backend"
+                        + " (containerd or docker; process runs code as the worker's own user)");
+            }
+            if (namespace.isEmpty() || !java.util.Arrays.asList(java.nio.file.Path.of(spec.codeDir()).normalize()
+                    .toString().split("/")).contains(namespace)) {
+                throw new ValidationException("code", "a namespace's code is in a folder named as the namespace (e.g."
+                        + " /srv/" + (namespace.isEmpty() ? "NAMESPACE" : namespace) + "/" + spec.name() + ")");
+            }
         }
         return spec;
     }
@@ -166,10 +182,23 @@ public final class ScopedWorker implements WorkerService {
                 own.put(id, stats);
             }
         });
+        // a tracker that counts namespaces (unit "namespaces": figures "team-a.running") shows the caller's own only
+        List<dev.vireo.api.spi.resource.ResourceUsage> resources = s.resources().stream().map(u -> {
+            if (!u.unit().equals("namespaces")) {
+                return u;
+            }
+            Map<String, Double> detail = new java.util.TreeMap<>();
+            u.detail().forEach((k, v) -> {
+                if (k.startsWith(namespace + ".")) {
+                    detail.put(k, v);
+                }
+            });
+            return new dev.vireo.api.spi.resource.ResourceUsage(u.resource(), u.unit(), u.capacity(), u.used(), detail);
+        }).toList();
         return new WorkerStatus(s.name(), s.queued(), s.queueCapacity(), s.running(), functions().size(),
                 s.containersRunning(), s.containersIdle(), s.memoryRunningMb(), s.memoryCachedMb(),
                 s.memoryRunningUsedMb(), s.memoryCachedUsedMb(), s.memoryLimitMb(), s.backends(), s.policies(),
-                s.resources(), own);
+                resources, own);
     }
 
     /** Nothing for an invocation of another namespace. */

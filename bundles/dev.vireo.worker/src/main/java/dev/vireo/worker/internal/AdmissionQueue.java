@@ -30,6 +30,8 @@ import java.util.function.Supplier;
  * unregistration's removal of the statistics comes after it.
  */
 final class AdmissionQueue {
+    /** Heads set aside in one pump pass ({@link #park}), back in the queue at its end. */
+    private final List<QueuedInvocation> parked = new ArrayList<>();
     private static final System.Logger LOG = System.getLogger(AdmissionQueue.class.getName());
 
     private final PluginRegistry registry;
@@ -141,6 +143,28 @@ final class AdmissionQueue {
         }
         QueuedInvocation head = queue.peek();
         return head == null ? null : waiting.get(head.sequence());
+    }
+
+    /**
+     * Sets the {@link #head} aside for this pass: its namespace is at a quota, and invocations of other namespaces
+     * behind it may start. {@link #unpark} puts it back in its place. Call under the lock.
+     */
+    void park() {
+        assert lock.held();
+        parked.add(queue.poll());
+    }
+
+    /** Puts what {@link #park} set aside back, everything in arrival order again. Call under the lock. */
+    void unpark() {
+        assert lock.held();
+        if (parked.isEmpty()) {
+            return;
+        }
+        List<QueuedInvocation> all = new ArrayList<>(parked);
+        parked.clear();
+        all.addAll(queue.drain());
+        all.sort(java.util.Comparator.comparingLong(QueuedInvocation::sequence));
+        all.forEach(queue::offer);
     }
 
     /** Takes the {@link #head} out of the queue: it starts now. Call under the lock. */

@@ -129,9 +129,13 @@ final class ContainerLifecycle {
      * Destruction of the victims is added to {@code after} (run outside the lock). Call under the lock.
      */
     Optional<Resources.Grants> reserve(FunctionSpec fn, String tid, List<Runnable> after) {
+        return reserve(fn, tid, after, new boolean[1]);
+    }
+
+    /** As {@link #reserve(FunctionSpec, String, List)}; a refusal sets {@code quota[0]} when a namespace's quota made it. */
+    Optional<Resources.Grants> reserve(FunctionSpec fn, String tid, List<Runnable> after, boolean[] quota) {
         assert lock.held();
         ResourceRequest request = Resources.containerRequest(fn, tid);
-        boolean[] quota = new boolean[1];
         Optional<Resources.Grants> grants = resources.acquire(request, quota);
         if (grants.isPresent()) {
             return grants;
@@ -148,7 +152,7 @@ final class ContainerLifecycle {
         }
         LOG.log(Level.DEBUG, () -> "[" + tid + "] evicted " + victims.size() + " idle containers for " + fn.id());
         metrics.evicted("capacity", victims.size());
-        return resources.acquire(request);
+        return resources.acquire(request, quota);
     }
 
     /**

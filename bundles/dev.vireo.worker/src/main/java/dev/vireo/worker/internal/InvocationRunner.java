@@ -93,9 +93,14 @@ final class InvocationRunner {
         this.rapl = rapl;
     }
 
-    /** Starts every queued invocation that can start now, in the queue policy's order. */
+    /**
+     * Starts every queued invocation that can start now, in the queue policy's order. One whose namespace is at a
+     * quota ({@link dev.vireo.api.spi.resource.ResourceTracker#perNamespace()}) is set aside for this pass, so that
+     * one namespace's backlog does not hold up the others; the node's own limits stop the pass.
+     */
     void pump() {
         List<Runnable> starts = new ArrayList<>();
+        boolean[] quota = new boolean[1];
         lock.lock();
         try {
             while (true) {
@@ -105,8 +110,12 @@ final class InvocationRunner {
                 }
                 FunctionSpec fn = p.function;
                 Optional<Resources.Grants> slot = resources.acquire(Resources.slotRequest(fn, p.tid(),
-                        stats.get(fn.id())));
+                        stats.get(fn.id())), quota);
                 if (slot.isEmpty()) {
+                    if (quota[0]) {
+                        admission.park();
+                        continue;
+                    }
                     break;
                 }
                 Container warm = containers.warm(p.registration);
@@ -119,15 +128,20 @@ final class InvocationRunner {
                     starts.add(() -> call(p, warm, slot.get(), state));
                     continue;
                 }
-                Optional<Resources.Grants> space = containers.reserve(fn, p.tid(), starts);
+                Optional<Resources.Grants> space = containers.reserve(fn, p.tid(), starts, quota);
                 if (space.isEmpty()) {
                     slot.get().release();
+                    if (quota[0]) {
+                        admission.park();
+                        continue;
+                    }
                     break;
                 }
                 take(p);
                 starts.add(() -> coldStart(p, space.get(), slot.get()));
             }
         } finally {
+            admission.unpark();
             lock.unlock();
         }
         starts.forEach(scheduler::execute);

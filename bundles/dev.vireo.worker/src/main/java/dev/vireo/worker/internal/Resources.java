@@ -109,8 +109,25 @@ final class Resources {
      * refused counts a namespace's quota ({@link ResourceTracker#perNamespace()}).
      */
     Optional<Grants> acquire(ResourceRequest request, boolean[] refusedPerNamespace) {
+        if (refusedPerNamespace != null) {
+            refusedPerNamespace[0] = false;
+        }
         List<Map.Entry<ResourceTracker, ResourceGrant>> granted = new ArrayList<>();
-        for (ResourceTracker tracker : registry.activeAll(ResourceTracker.class).values()) {
+        java.util.Collection<ResourceTracker> all = registry.activeAll(ResourceTracker.class).values();
+        // a namespace's quotas first: a refusal is then theirs when it is (the worker evicts only that namespace's
+        // idle containers for it), and the node's limits are asked only for what the quota allows
+        List<ResourceTracker> ordered = new ArrayList<>(all.size());
+        for (ResourceTracker t : all) {
+            if (t.perNamespace()) {
+                ordered.add(t);
+            }
+        }
+        for (ResourceTracker t : all) {
+            if (!t.perNamespace()) {
+                ordered.add(t);
+            }
+        }
+        for (ResourceTracker tracker : ordered) {
             Optional<ResourceGrant> g = tracker.tryAcquire(request);
             if (g.isEmpty()) {
                 new Grants(granted).release();

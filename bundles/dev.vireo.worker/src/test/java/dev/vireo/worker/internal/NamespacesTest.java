@@ -52,11 +52,28 @@ class NamespacesTest {
             return true;
         }
     };
+    /** team-a's concurrency quota: one invocation running at once. */
+    private final Fakes.Capacity running = new Fakes.Capacity("namespace-slots", 1,
+            r -> FunctionSpec.namespaceOf(r.functionId()).equals("team-a") ? r.slots() : 0) {
+        @Override
+        public boolean perNamespace() {
+            return true;
+        }
+    };
+    /** A tracker that counts namespaces: its figures per namespace are the caller's own only in a scoped status. */
+    private final ResourceTracker counting = new Fakes.Capacity("ns-figures", 1, r -> 0) {
+        @Override
+        public dev.vireo.api.spi.resource.ResourceUsage usage() {
+            return new dev.vireo.api.spi.resource.ResourceUsage("ns-figures", "namespaces", 2, 0,
+                    java.util.Map.of("team-a.running", 1.0, "team-b.running", 2.0));
+        }
+    };
     private final TestRegistry registry = new TestRegistry()
             .put(ContainerBackend.class, "fake", backend).put(AgentTransport.class, "fake", backend)
             .put(ResourceTracker.class, "concurrency", new Fakes.Capacity("concurrency", 8, r -> r.slots()))
             .put(ResourceTracker.class, "memory", new Fakes.Capacity("memory", 1024, r -> r.memoryMb()))
-            .put(ResourceTracker.class, "namespaces", quota)
+            .put(ResourceTracker.class, "namespaces", quota).put(ResourceTracker.class, "namespace-slots", running)
+            .put(ResourceTracker.class, "ns-figures", counting)
             .put(QueuePolicy.class, "fifo", Fakes.FIFO).put(KeepAlivePolicy.class, "oldest", Fakes.OLDEST_IDLE);
     private final WorkerCore node = new WorkerCore(registry, time, time, new WorkerOptions("w", 100,
             Duration.ofSeconds(600), Duration.ofMillis(50), 1_000, Duration.ofSeconds(1), 5,
@@ -117,9 +134,23 @@ class NamespacesTest {
         assertEquals(3, node.activations(ActivationQuery.newest()).size());
         assertEquals(List.of("team-a:f-1"), List.copyOf(teamA.status().stats().keySet()));
         assertEquals(1, teamA.status().functions());
+        assertEquals(java.util.Map.of("team-a.running", 1.0), teamA.status().resources().stream()
+                .filter(u -> u.resource().equals("ns-figures")).findFirst().orElseThrow().detail());
+        assertEquals(2, node.status().resources().stream().filter(u -> u.resource().equals("ns-figures")).findFirst()
+                .orElseThrow().detail().size());
         assertTrue(teamA.anatomy(theirs.tid()).isEmpty());
         assertEquals(ErrorKind.FORBIDDEN, kind(teamA::settings));
         assertEquals(ErrorKind.FORBIDDEN, kind(() -> teamA.use("queue", "fifo")));
+
+        FunctionSpec code = new FunctionSpec("c", "1", "", "/srv/team-a/c", "main.handle", "containerd", Compute.CPU,
+                "fake", 64, 0.1, Duration.ofSeconds(10), 1, null);
+        assertEquals("code", assertThrows(ValidationException.class, () -> teamA.register(new FunctionSpec("c", "1",
+                "", "/srv/team-b/c", "main.handle", "containerd", Compute.CPU, "fake", 64, 0.1, Duration.ofSeconds(10),
+                1, null))).field(), "another namespace's code folder");
+        assertEquals("backend", assertThrows(ValidationException.class,
+                () -> teamA.register(code.withBackend("process"))).field(), "code as the worker's own user");
+        assertEquals("backend", assertThrows(ValidationException.class,
+                () -> teamA.register(code.withBackend(""))).field(), "the backend is named: never process by default");
 
         teamA.unregister("team-a:f-1");
         assertEquals(List.of("team-b:f-1"), teamB.functions().stream().map(FunctionSpec::id).toList());
@@ -145,6 +176,10 @@ class NamespacesTest {
         assertSame(node, ScopedWorker.of(node, null, null, "", NamespaceTokens.NONE).orElseThrow(), "an open node");
         assertEquals(ErrorKind.INVALID_REQUEST, kind(() -> ScopedWorker.of(node, null, "Team A", "",
                 NamespaceTokens.NONE)));
+        assertEquals("namespace.tokens", assertThrows(ValidationException.class,
+                () -> tokens.refuseNodeTokens("namespace.tokens", "", TEAM_A_TOKEN)).field(),
+                "a namespace's token that is the node's own would act in every namespace");
+        tokens.refuseNodeTokens("namespace.tokens", NODE_TOKEN, "");
 
         for (String bad : List.of("team-a", "team-a:short", "Team:token-0123456789abc", "a:" + TEAM_A_TOKEN + " b:"
                 + TEAM_A_TOKEN)) {
@@ -172,5 +207,23 @@ class NamespacesTest {
         assertTrue(backend.destroyed.get(0).contains("-a-"), "the least recently used, a's: " + backend.destroyed);
         assertEquals(256.0, quota.used, 0.001);
         assertEquals(3, node.status().containersIdle(), "team-b's idle container stays, and b's and c's");
+    }
+
+    @Test
+    void aNamespaceAtItsConcurrencyQuotaWaitsWithoutHoldingUpTheOthers() {
+        teamA.register(fn("slow", 64));
+        teamB.register(fn("quick", 64));
+        backend.gate = new CompletableFuture<>();
+        CompletableFuture<InvocationRecord> first = teamA.invoke(null, "team-a:slow-1", "\"wait\"").toCompletableFuture();
+        time.runUntil(() -> running.used == 1, PATIENCE);
+        CompletableFuture<InvocationRecord> second = teamA.invoke(null, "team-a:slow-1", "\"wait\"")
+                .toCompletableFuture();
+        InvocationRecord other = await(teamB.invoke(null, "team-b:quick-1", "{}"));
+        assertTrue(other.success(), "team-b ran past team-a's queued invocation: " + other);
+        assertFalse(first.isDone() || second.isDone(), "team-a's wait for their gate");
+        assertEquals(1, node.status().queued(), "team-a's second waits in the queue, in its place");
+        backend.gate.complete(null);
+        assertTrue(await(first).success());
+        assertTrue(await(second).success(), "then it runs");
     }
 }

@@ -91,6 +91,7 @@ public final class GrpcApi {
             throw new IllegalArgumentException("namespace.tokens needs auth.token: without the node's own token, a call"
                     + " without any token could act in every namespace");
         }
+        tokens.refuseNodeTokens("namespace.tokens", config.auth_token(), config.client_token());
         WorkerGrpcService service = new WorkerGrpcService(worker, () -> dags, clock);
         NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(config.bind(), config.port()));
         boolean tls = Tls.serve(builder, config);
@@ -197,8 +198,10 @@ public final class GrpcApi {
             try {
                 view = dev.vireo.api.worker.ScopedWorker.of(node, headers.get(AUTHORIZATION), headers.get(NAMESPACE),
                         token, tokens);
-            } catch (dev.vireo.api.worker.WorkerException e) {
-                call.close(WorkerGrpcService.status(e.kind()).withDescription(e.getMessage()), new Metadata());
+            } catch (dev.vireo.api.worker.WorkerException e) { // the kind in its trailer, as every refusal has it
+                Metadata trailers = WorkerGrpcService.trailers(e.kind());
+                trailers.put(Messages.ERROR_FIELD, "x-vireo-namespace");
+                call.close(WorkerGrpcService.status(e.kind()).withDescription(e.getMessage()), trailers);
                 return new ServerCall.Listener<>() {
                 };
             }

@@ -125,7 +125,7 @@ final class WorkerGrpcService extends WorkerGrpc.WorkerImplBase {
     static final java.util.Set<ErrorKind> RETRY_LATER = java.util.EnumSet.of(ErrorKind.OVERLOADED,
             ErrorKind.START_FAILED, ErrorKind.NO_RESOURCES, ErrorKind.CANCELLED, ErrorKind.UNREACHABLE);
 
-    private static Metadata trailers(ErrorKind kind) {
+    static Metadata trailers(ErrorKind kind) {
         Metadata m = trailers(kind.name());
         if (RETRY_LATER.contains(kind)) {
             m.put(RETRY_PUSHBACK, "1000");
@@ -200,8 +200,9 @@ final class WorkerGrpcService extends WorkerGrpc.WorkerImplBase {
     @Override
     public void invoke(InvokeRequest request, StreamObserver<InvokeReply> out) {
         long in = clock.nanoTime();
+        WorkerService w = worker(); // the caller's view, also in the callback (another thread: no call context)
         try {
-            worker().invoke(request.getTid(), request.getFunctionId(), payload(request.getPayload()),
+            w.invoke(request.getTid(), request.getFunctionId(), payload(request.getPayload()),
                     TraceHeader.CURRENT.get()).whenComplete((r, e) -> {
                 if (e != null) {
                     Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
@@ -210,7 +211,7 @@ final class WorkerGrpcService extends WorkerGrpc.WorkerImplBase {
                 }
                 InvokeReply reply = Messages.reply(Results.checked(r), request.getEnhanced());
                 if (request.getAnatomy()) {
-                    reply = reply.toBuilder().setAnatomy(Messages.anatomy(worker().anatomy(r.tid()), in,
+                    reply = reply.toBuilder().setAnatomy(Messages.anatomy(w.anatomy(r.tid()), in,
                             clock.nanoTime())).build();
                 }
                 out.onNext(reply);

@@ -324,7 +324,7 @@ class GrpcEndToEndTest {
                 java.util.Map.entry(dev.vireo.grpc.v1.ActivationsRequest.newBuilder().setLimit(1001), "limit"),
                 java.util.Map.entry(dev.vireo.grpc.v1.ActivationsRequest.newBuilder().setStatus("failed"), "status"),
                 java.util.Map.entry(dev.vireo.grpc.v1.ActivationsRequest.newBuilder().setSince("today"), "since"),
-                java.util.Map.entry(dev.vireo.grpc.v1.ActivationsRequest.newBuilder().setFunctionId("f".repeat(101)),
+                java.util.Map.entry(dev.vireo.grpc.v1.ActivationsRequest.newBuilder().setFunctionId("f".repeat(130)),
                         "function_id"))) {
             StatusRuntimeException e = refused(() -> rawStub().activations(bad.getKey().build()));
             assertEquals(bad.getValue(), e.getTrailers().get(Messages.ERROR_FIELD), e.toString());

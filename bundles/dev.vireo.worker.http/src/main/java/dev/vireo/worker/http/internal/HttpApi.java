@@ -136,6 +136,7 @@ public final class HttpApi {
             throw new IllegalArgumentException("namespace.tokens needs auth.token: without the node's own token, a"
                     + " request without any token could act in every namespace");
         }
+        namespaceTokens.refuseNodeTokens("namespace.tokens", token);
         if (config.tls_cert_file().isEmpty() != config.tls_key_file().isEmpty()) {
             throw new dev.vireo.api.model.ValidationException(config.tls_cert_file().isEmpty() ? "tls.cert.file"
                     : "tls.key.file", "TLS needs both tls.cert.file and tls.key.file");
@@ -453,9 +454,14 @@ public final class HttpApi {
             if (method.equals("PUT")) {
                 // the whole registration again, in place: the path names the function, the body may too
                 FunctionSpec spec = Json.spec(Json.object(body, "a registration"));
+                if (spec.namespace().isEmpty() && worker instanceof dev.vireo.api.worker.ScopedWorker scoped) {
+                    spec = spec.withNamespace(scoped.namespace()); // the caller's, as a registration lands in it
+                }
                 if (!spec.id().equals(id)) {
-                    throw new HttpError(400, "INVALID_REQUEST", "name: the body registers " + spec.id() + " (name"
-                            + " and version), not " + id + " as the path says");
+                    boolean onlyNamespace = (spec.name() + "-" + spec.version()).equals(id.substring(id.indexOf(':') + 1));
+                    throw new HttpError(400, "INVALID_REQUEST", (onlyNamespace ? "namespace" : "name")
+                            + ": the body registers " + spec.id() + (onlyNamespace ? "" : " (name and version)")
+                            + ", not " + id + " as the path says");
                 }
                 return new Answer(200, Json.spec(worker.update(spec)));
             }

@@ -98,7 +98,10 @@ final class OpenFaasRoutes {
         if (!named.isEmpty()) {
             return named.get(0);
         }
-        List<String> versions = all.stream().filter(f -> f.name().equals(name)).map(FunctionSpec::id).toList();
+        // a name means the caller's namespace's function (the node's own token: the default namespace's)
+        String namespace = worker instanceof dev.vireo.api.worker.ScopedWorker s ? s.namespace() : "";
+        List<String> versions = all.stream().filter(f -> f.name().equals(name) && f.namespace().equals(namespace))
+                .map(FunctionSpec::id).toList();
         if (versions.isEmpty()) {
             throw new WorkerException(ErrorKind.UNKNOWN_FUNCTION, "no function named " + name + " is registered");
         }

@@ -597,6 +597,16 @@ class HttpApiTest {
         assertEquals(1, json(send("GET", "/functions", null, "Authorization", "Bearer node-token-0123456789",
                 "X-Vireo-Namespace", "team-a").body()).getAsJsonArray().size(), "the node's token acting as team-a");
         assertEquals(200, send("POST", "/functions/team-a:hello-1/invoke", "{}", teamA).statusCode());
+        HttpResponse<String> put = send("PUT", "/functions/team-a:hello-1", HELLO, teamA);
+        assertEquals(200, put.statusCode(), "the body lands in the caller's namespace, as a registration: " + put.body());
+        HttpResponse<String> elsewhere = send("PUT", "/functions/team-a:hello-1", HELLO, node);
+        assertError(elsewhere, 400, "INVALID_REQUEST");
+        assertTrue(message(elsewhere).startsWith("namespace: the body registers hello-1"), message(elsewhere));
+        assertEquals(200, send("POST", "/function/hello", "{}", node).statusCode(), "a name means the default"
+                + " namespace's function for the node's token, not team-a's as well");
+        assertEquals(200, send("POST", "/function/hello", "{}", teamA).statusCode());
+        assertTrue(worker.calls.stream().anyMatch(c -> c.startsWith("invoke") && c.contains(" team-a:hello-1 ")),
+                worker.calls.toString());
         assertError(send("POST", "/functions/hello-1/invoke", "{}", teamA), 404, "UNKNOWN_FUNCTION");
         assertError(send("DELETE", "/functions/hello-1", null, teamA), 404, "UNKNOWN_FUNCTION");
         HttpResponse<String> other = send("POST", "/functions",
