@@ -1,6 +1,7 @@
 package dev.vireo.itests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -403,5 +404,49 @@ class ContainerdIT {
         }
         assertEquals(hostBefore, hostObjects(), "mounts, namespaces, veths after the stop, as before the test");
         w = null;
+    }
+
+    /**
+     * An image named with its registry is pulled when containerd holds none and there is no archive: an image built
+     * here is pushed to a private registry by ctr (from a namespace of its own in the worker's containerd), then a
+     * function registered by its registry reference runs; a reference the registry does not hold fails the start
+     * saying the pull failed.
+     */
+    @Test
+    void anImageNamedWithItsRegistryIsPulledWhenContainerdHoldsNone() throws Exception {
+        try (PrivateRegistry registry = new PrivateRegistry(run.resolve("registry"))) {
+            String built = vireo("image", "build", "python3", "--tag", "vireo/hello:pushed", "--code",
+                    HOME.resolve("examples/hello").toString(), "--handler", "main.handle");
+            assertTrue(built.startsWith("0:"), built);
+            register("first", "hello", 64, 30_000); // the private containerd starts on first use
+            assertTrue(w.invoke("first-1", "{}").getSuccess());
+            String remote = registry.address() + "/team/hello:1";
+            Path archive = run.resolve("images/vireo_hello_pushed.tar");
+            for (List<String> step : List.of(List.of("images", "import", archive.toString()),
+                    List.of("images", "tag", "vireo/hello:pushed", remote),
+                    List.of("images", "push", "--plain-http", remote))) {
+                List<String> cmd = new ArrayList<>(List.of("ctr", "--address", socket().toString(), "--namespace",
+                        "push"));
+                cmd.addAll(step);
+                Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertTrue(p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0, step + ": " + out);
+            }
+            assertFalse(ctr("images", "list", "--quiet").contains(remote), "not in Vireo's namespace yet");
+
+            w.register(dev.vireo.grpc.v1.FunctionSpec.newBuilder().setName("pulled").setImage(remote)
+                    .setBackend("containerd").setTransport("uds").setMemoryMb(64).setCpus(0.05).setTimeoutMs(60_000));
+            dev.vireo.grpc.v1.InvokeReply r = w.invoke("pulled-1", "{\"name\":\"registry\"}");
+            assertTrue(r.getSuccess(), r.toString());
+            assertEquals("{\"greeting\": \"hello, registry\"}", r.getResult());
+            assertTrue(ctr("images", "list", "--quiet").contains(remote), "pulled into Vireo's namespace");
+
+            w.register(dev.vireo.grpc.v1.FunctionSpec.newBuilder().setName("missing").setImage(registry.address()
+                    + "/team/nothing:1").setBackend("containerd").setTransport("uds").setMemoryMb(64).setCpus(0.05));
+            dev.vireo.grpc.v1.InvokeReply missing = w.invoke("missing-1", "{}");
+            assertEquals("START_FAILED", missing.getError().getKind(), missing.toString());
+            assertTrue(missing.getError().getMessage().contains("pulling " + registry.address()
+                    + "/team/nothing:1 failed"), missing.getError().getMessage());
+        }
     }
 }

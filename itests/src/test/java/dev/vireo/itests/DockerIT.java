@@ -111,19 +111,9 @@ class DockerIT {
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/docker-registry")) && Files.isExecutable(Path.of("/usr/bin/docker")),
                 "needs docker-registry and the docker CLI (./vireo test installs them as root)");
         start(Map.of("vireo.kernel.cfg", Map.of("backends", "docker")));
-        int port = VireoOptions.freePort();
-        Path dir = Files.createDirectories(w.run.resolve("registry"));
-        Files.writeString(dir.resolve("config.yml"), "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n"
-                + "    rootdirectory: " + dir.resolve("data") + "\nhttp:\n  addr: 127.0.0.1:" + port + "\n");
-        Process registry = new ProcessBuilder("/usr/bin/docker-registry", "serve", dir.resolve("config.yml").toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("registry.log").toFile()).start();
-        try {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (!open(port) && System.nanoTime() < deadline) {
-                Thread.sleep(100);
-            }
-            assertTrue(open(port) && registry.isAlive(), "the registry listens: "
-                    + Files.readString(dir.resolve("registry.log")));
+        try (PrivateRegistry registry = new PrivateRegistry(w.run.resolve("registry"))) {
+            int port = registry.port;
+            long deadline;
             String built = w.vireo("image", "build", "python3", "--tag", "vireo/hello:pushed", "--code",
                     LaunchedWorker.HOME.resolve("examples/hello").toString(), "--handler", "main.handle");
             assertTrue(built.startsWith("0:"), built);
@@ -161,19 +151,6 @@ class DockerIT {
             assertEquals("START_FAILED", missing.getError().getKind(), missing.toString());
             assertTrue(missing.getError().getMessage().contains("pulling 127.0.0.1:" + port + "/team/nothing:1 failed"),
                     missing.getError().getMessage());
-        } finally {
-            registry.destroy();
-            if (!registry.waitFor(10, TimeUnit.SECONDS)) {
-                registry.destroyForcibly();
-            }
-        }
-    }
-
-    private static boolean open(int port) {
-        try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
-            return true;
-        } catch (java.io.IOException e) {
-            return false;
         }
     }
 

@@ -1,7 +1,6 @@
 package dev.vireo.backend.support;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -11,26 +10,32 @@ public final class Processes {
     private Processes() {
     }
 
-    /** The command's output (stdout and stderr); an IOException if it cannot start, times out or exits non-zero. */
+    /**
+     * The command's output (stdout and stderr); an IOException if it cannot start, times out or exits non-zero. The
+     * output goes to a temporary file, so the timeout holds even for a command that stalls without closing it.
+     */
     public static String run(List<String> command, long timeoutSeconds) throws IOException {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        p.getOutputStream().close();
-        String out;
-        try (InputStream in = p.getInputStream()) {
-            out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
+        java.nio.file.Path log = java.nio.file.Files.createTempFile("vireo-cmd-", ".log");
         try {
-            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            p.getOutputStream().close();
+            try {
+                if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                    throw new IOException(String.join(" ", command) + " did not finish in " + timeoutSeconds + " s");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
                 p.destroyForcibly();
-                throw new IOException(String.join(" ", command) + " did not finish in " + timeoutSeconds + " s");
+                throw new IOException("interrupted: " + String.join(" ", command));
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted: " + String.join(" ", command));
+            String out = new String(java.nio.file.Files.readAllBytes(log), StandardCharsets.UTF_8);
+            if (p.exitValue() != 0) {
+                throw new IOException(String.join(" ", command) + " failed: " + out.strip());
+            }
+            return out;
+        } finally {
+            java.nio.file.Files.deleteIfExists(log);
         }
-        if (p.exitValue() != 0) {
-            throw new IOException(String.join(" ", command) + " failed: " + out.strip());
-        }
-        return out;
     }
 }

@@ -129,6 +129,15 @@ public final class ContainerdBackend extends DaemonBackend {
         @AttributeDefinition(name = "Snapshotter", description = "containerd snapshotter for image root file systems.")
         String snapshotter() default "overlayfs";
 
+        @AttributeDefinition(name = "Pull", description = "Pull an image named with its registry (host:port/name:tag, host.with.dot/name) when containerd holds none and there is no archive, with ctr (containerd 1.6 has no pull service of its own).")
+        boolean pull() default true;
+
+        @AttributeDefinition(name = "Pull timeout (ms)", description = "How many milliseconds one pull may take before the container start fails.", min = "1000")
+        long pull_timeout_ms() default 300_000;
+
+        @AttributeDefinition(name = "Plain-HTTP registries", description = "Registries (host or host:port, comma-separated) pulled from over plain HTTP; those on this host (localhost, 127.0.0.0/8) always are, as docker does.")
+        String insecure_registries() default "";
+
         @AttributeDefinition(name = "Stop grace (ms)", description = "SIGTERM to SIGKILL when a container is destroyed, in milliseconds.", min = "0")
         long stop_grace_ms() default 2_000;
     }
@@ -193,7 +202,10 @@ public final class ContainerdBackend extends DaemonBackend {
         snapshots = SnapshotsGrpc.newBlockingStub(namespaced);
         leases = LeasesGrpc.newBlockingStub(namespaced);
         images = new Images(ImagesGrpc.newBlockingStub(namespaced), ContentGrpc.newBlockingStub(namespaced), imagesDir(),
-                config.ctr_binary(), socket, config.namespace());
+                config.ctr_binary(), socket, config.namespace(), new Images.Pull(config.pull(),
+                        Duration.ofMillis(Math.max(1_000, config.pull_timeout_ms())), config.snapshotter(),
+                        java.util.Set.of(config.insecure_registries().trim().isEmpty() ? new String[0]
+                                : config.insecure_registries().trim().split("[,\\s]+"))), clock());
     }
 
     @Override

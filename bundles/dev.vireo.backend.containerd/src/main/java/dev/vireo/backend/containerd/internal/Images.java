@@ -46,6 +46,20 @@ final class Images {
             OciSpec.ImageProcess process) {
     }
 
+    /**
+     * Pulling: whether to, how long one may take, the snapshotter to unpack for, the registries reached over plain
+     * HTTP beside this host's.
+     */
+    record Pull(boolean enabled, java.time.Duration timeout, String snapshotter, java.util.Set<String> insecure) {
+    }
+
+    /** A pull that failed fails the starts that wait for it at once, with its reason, for this long. */
+    private static final long FAILURE_MEMORY_NS = 10_000_000_000L;
+
+    private final Pull pull;
+    private final dev.vireo.api.time.Clock clock;
+    private final Map<String, BackendException> pullFailures = new ConcurrentHashMap<>();
+    private final Map<String, Long> pullFailedAt = new ConcurrentHashMap<>();
     private final ImagesGrpc.ImagesBlockingStub images;
     private final ContentGrpc.ContentBlockingStub content;
     private final Path dir;
@@ -55,7 +69,9 @@ final class Images {
     private final Map<String, Resolved> cache = new ConcurrentHashMap<>();
 
     Images(ImagesGrpc.ImagesBlockingStub images, ContentGrpc.ContentBlockingStub content, Path dir, String ctr,
-            String socket, String namespace) {
+            String socket, String namespace, Pull pull, dev.vireo.api.time.Clock clock) {
+        this.pull = pull;
+        this.clock = clock;
         this.images = images;
         this.content = content;
         this.dir = dir;
@@ -79,8 +95,14 @@ final class Images {
             if (modified > 0 && (known != null || !exists(reference))) {
                 importArchive(reference, archive);
             } else if (modified == 0 && !exists(reference)) {
-                throw new BackendException("image " + reference + " is not in containerd and there is no archive "
-                        + archive + ": build it with ./vireo image build (see docs/containers.md)");
+                var registry = dev.vireo.backend.support.ImageReferences.registry(reference);
+                if (!pull.enabled() || registry.isEmpty()) {
+                    throw new BackendException("image " + reference + " is not in containerd and there is no archive "
+                            + archive + ": build it with ./vireo image build (see docs/containers.md)"
+                            + (registry.isPresent() ? ", or set pull = true" : ", or name it with its registry"
+                                    + " (host:port/name:tag) to pull it"));
+                }
+                pull(reference, registry.get());
             }
             Resolved r = read(reference, modified);
             cache.put(reference, r);
@@ -105,6 +127,35 @@ final class Images {
                 return false;
             }
             throw new BackendException("containerd cannot look up image " + reference + ": " + e.getStatus());
+        }
+    }
+
+    /**
+     * Pulls and unpacks {@code reference} with ctr (containerd 1.6 has no server-side pull), within the pull timeout;
+     * a failure is remembered for a while so the starts waiting behind it fail at once with its reason.
+     */
+    private void pull(String reference, String registry) {
+        BackendException failed = pullFailures.get(reference);
+        if (failed != null && clock.nanoTime() - pullFailedAt.getOrDefault(reference, 0L) < FAILURE_MEMORY_NS) {
+            throw failed;
+        }
+        List<String> cmd = new ArrayList<>(List.of(ctr, "--address", socket, "--namespace", namespace, "images",
+                "pull", "--snapshotter", pull.snapshotter()));
+        if (dev.vireo.backend.support.ImageReferences.plainHttp(registry, pull.insecure())) {
+            cmd.add("--plain-http");
+        }
+        cmd.add(reference);
+        try {
+            Processes.run(cmd, Math.max(1, pull.timeout().toSeconds()));
+            if (!exists(reference)) {
+                throw new IOException("ctr pulled nothing named " + reference);
+            }
+            pullFailures.remove(reference);
+        } catch (IOException e) {
+            BackendException error = new BackendException("pulling " + reference + " failed: " + e.getMessage(), e);
+            pullFailures.put(reference, error);
+            pullFailedAt.put(reference, clock.nanoTime());
+            throw error;
         }
     }
 

@@ -28,15 +28,8 @@ final class Images {
         return new Reference(image, "latest");
     }
 
-    /** The registry the reference names, if it names one. */
+    /** The registry the reference names, if it names one ({@link dev.vireo.backend.support.ImageReferences}). */
     static Optional<String> registry(String image) {
-        int slash = image.indexOf('/');
-        if (slash <= 0) {
-            return Optional.empty();
-        }
-        String first = image.substring(0, slash);
-        // as docker splits a reference: a host has a dot or a port, is localhost, or has upper case (a path cannot)
-        return first.contains(".") || first.contains(":") || first.equals("localhost")
-                || !first.equals(first.toLowerCase(java.util.Locale.ROOT)) ? Optional.of(first) : Optional.empty();
+        return dev.vireo.backend.support.ImageReferences.registry(image);
     }
 }
