@@ -43,12 +43,21 @@ public final class DagClient {
     private final boolean terminal;
 
     public DagClient(String base, String token, boolean json) {
-        this(base, token, json, terminal());
+        this(base, token, json, null);
+    }
+
+    /** @param caFile PEM certificates to trust for an https:// API; null: {@code VIREO_CACERT}, else the JDK's */
+    public DagClient(String base, String token, boolean json, String caFile) {
+        this(base, token, json, terminal(), caFile);
     }
 
     DagClient(String base, String token, boolean json, boolean terminal) {
+        this(base, token, json, terminal, null);
+    }
+
+    DagClient(String base, String token, boolean json, boolean terminal, String caFile) {
         this.base = base;
-        this.api = new ApiClient(base, token);
+        this.api = new ApiClient(base, token, null, caFile);
         this.json = json;
         this.terminal = terminal;
     }

@@ -313,7 +313,7 @@ class SimulationTest {
         Simulation none = new Simulation(setup(configs("gpu-none", Map.of("vireo.backend.sim.cfg", "gpu = true")),
                 List.of(), 1, Map.of(), List.of()), distro);
         try (Simulation.Cluster c = none.start()) {
-            assertEquals("cpu,concurrency,memory,gpu", c.policies().get("resource"));
+            assertEquals("cpu,concurrency,memory,gpu,namespaces", c.policies().get("resource"));
             WorkerException e = assertThrows(WorkerException.class, () -> c.workers.get(0).register(vision));
             assertTrue(e.getMessage().contains("needs a GPU but this worker has none"), e.getMessage());
         }

@@ -47,7 +47,7 @@ public final class Target {
     }
 
     DagClient dagClient() throws IOException {
-        return new DagClient(url(), token, json);
+        return new DagClient(url(), token, json, cacert);
     }
 
     private String url() throws IOException {

@@ -41,6 +41,10 @@ public final class PemTls {
     public static SSLContext server(String field, Path certFile, String keyField, Path keyFile) {
         List<Certificate> chain = certificates(field, certFile);
         PrivateKey key = privateKey(keyField, keyFile);
+        if (!matches(key, chain.get(0).getPublicKey())) {
+            throw new ValidationException(keyField, "the key in " + keyFile + " is not the certificate's in " + certFile
+                    + " (its own certificate must come first)");
+        }
         try {
             KeyStore store = KeyStore.getInstance("PKCS12");
             store.load(null, null);
@@ -76,6 +80,28 @@ public final class PemTls {
             return context;
         } catch (GeneralSecurityException | IOException e) {
             throw new ValidationException(field, "cannot trust the certificates in " + caFile + ": " + e.getMessage());
+        }
+    }
+
+    /** Whether {@code key} signs what {@code publicKey} verifies: the key is the certificate's. */
+    static boolean matches(PrivateKey key, java.security.PublicKey publicKey) {
+        String algorithm = switch (key.getAlgorithm()) {
+            case "RSA" -> "SHA256withRSA";
+            case "EC" -> "SHA256withECDSA";
+            default -> key.getAlgorithm(); // Ed25519
+        };
+        try {
+            byte[] nonce = "vireo: does this key go with this certificate".getBytes(StandardCharsets.US_ASCII);
+            java.security.Signature sign = java.security.Signature.getInstance(algorithm);
+            sign.initSign(key);
+            sign.update(nonce);
+            byte[] signature = sign.sign();
+            java.security.Signature verify = java.security.Signature.getInstance(algorithm);
+            verify.initVerify(publicKey);
+            verify.update(nonce);
+            return verify.verify(signature);
+        } catch (GeneralSecurityException e) {
+            return false;
         }
     }
 

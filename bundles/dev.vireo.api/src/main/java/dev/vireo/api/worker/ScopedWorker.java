@@ -82,8 +82,8 @@ public final class ScopedWorker implements WorkerService {
     }
 
     /**
-     * The spec in the caller's namespace, if a namespace's caller may register it: its code in a folder of the
-     * namespace's (a path with a folder named as the namespace, inside the worker's code roots: not another's), in a
+     * The spec in the caller's namespace, if a namespace's caller may register it: its code folder inside a folder
+     * named as the namespace, itself inside a folder (a code root: {@code /srv/team-a/hello}), so not another's; in a
      * container (the process backend runs code as the worker's own user, without isolation).
      */
     private FunctionSpec inNamespace(FunctionSpec spec) {
@@ -99,10 +99,14 @@ public final class ScopedWorker implements WorkerService {
                 throw new ValidationException("backend", "a namespace's code runs in a container: name the backend"
                         + " (containerd or docker; process runs code as the worker's own user)");
             }
-            if (namespace.isEmpty() || !java.util.Arrays.asList(java.nio.file.Path.of(spec.codeDir()).normalize()
-                    .toString().split("/")).contains(namespace)) {
-                throw new ValidationException("code", "a namespace's code is in a folder named as the namespace (e.g."
-                        + " /srv/" + (namespace.isEmpty() ? "NAMESPACE" : namespace) + "/" + spec.name() + ")");
+            java.nio.file.Path code = java.nio.file.Path.of(spec.codeDir()).normalize();
+            java.nio.file.Path parent = code.getParent();
+            if (namespace.isEmpty() || parent == null || parent.getFileName() == null
+                    || !parent.getFileName().toString().equals(namespace) || parent.getParent() == null
+                    || parent.getParent().getParent() == null) {
+                throw new ValidationException("code", "a namespace's code folder is in a folder named as the namespace,"
+                        + " inside a code root (e.g. /srv/" + (namespace.isEmpty() ? "NAMESPACE" : namespace) + "/"
+                        + spec.name() + ")");
             }
         }
         return spec;

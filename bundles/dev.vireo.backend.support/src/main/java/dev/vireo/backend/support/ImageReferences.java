@@ -31,7 +31,7 @@ public final class ImageReferences {
     public static boolean plainHttp(String registry, Set<String> insecure) {
         String host = registry.startsWith("[") ? registry.substring(1, Math.max(1, registry.indexOf(']')))
                 : registry.contains(":") ? registry.substring(0, registry.lastIndexOf(':')) : registry;
-        return host.equals("localhost") || host.startsWith("127.") || host.equals("::1") || insecure.contains(registry)
-                || insecure.contains(host);
+        return host.equals("localhost") || host.matches("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}") || host.equals("::1")
+                || insecure.contains(registry) || insecure.contains(host);
     }
 }

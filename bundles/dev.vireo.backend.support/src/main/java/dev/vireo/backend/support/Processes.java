@@ -30,8 +30,10 @@ public final class Processes {
                 throw new IOException("interrupted: " + String.join(" ", command));
             }
             String out = new String(java.nio.file.Files.readAllBytes(log), StandardCharsets.UTF_8);
-            if (p.exitValue() != 0) {
-                throw new IOException(String.join(" ", command) + " failed: " + out.strip());
+            if (p.exitValue() != 0) { // the end of its output: a progress display can run to megabytes
+                String tail = out.strip();
+                throw new IOException(String.join(" ", command) + " failed: " + (tail.length() > 4_096
+                        ? "..." + tail.substring(tail.length() - 4_096) : tail));
             }
             return out;
         } finally {

@@ -25,6 +25,7 @@ class ImageReferencesTest {
         assertTrue(ImageReferences.plainHttp("localhost", Set.of()));
         assertTrue(ImageReferences.plainHttp("[::1]:5000", Set.of()));
         assertFalse(ImageReferences.plainHttp("registry.example.org", Set.of()));
+        assertFalse(ImageReferences.plainHttp("127.example.org:5000", Set.of()), "a name, not a loopback address");
         assertFalse(ImageReferences.plainHttp("10.0.0.5:5000", Set.of("10.0.0.5:6000")));
         assertTrue(ImageReferences.plainHttp("10.0.0.5:5000", Set.of("10.0.0.5:5000")));
         assertTrue(ImageReferences.plainHttp("10.0.0.5:5000", Set.of("10.0.0.5")));

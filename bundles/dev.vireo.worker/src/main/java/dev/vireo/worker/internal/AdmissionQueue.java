@@ -30,8 +30,13 @@ import java.util.function.Supplier;
  * unregistration's removal of the statistics comes after it.
  */
 final class AdmissionQueue {
-    /** Heads set aside in one pump pass ({@link #park}), back in the queue at its end. */
-    private final List<QueuedInvocation> parked = new ArrayList<>();
+    /**
+     * Invocations of namespaces at a quota, taken out of the policy's queue ({@link #hold}) by namespace, each in
+     * arrival order: they start before that namespace's later ones, as its quota allows, without holding up other
+     * namespaces (whose invocations the policy's queue keeps serving).
+     */
+    private final Map<String, java.util.TreeMap<Long, QueuedInvocation>> held = new java.util.LinkedHashMap<>();
+    private int heldCount;
     private static final System.Logger LOG = System.getLogger(AdmissionQueue.class.getName());
 
     private final PluginRegistry registry;
@@ -146,25 +151,61 @@ final class AdmissionQueue {
     }
 
     /**
-     * Sets the {@link #head} aside for this pass: its namespace is at a quota, and invocations of other namespaces
-     * behind it may start. {@link #unpark} puts it back in its place. Call under the lock.
+     * Moves the {@link #head} to its namespace's held invocations: the namespace is at a quota. Taken out of the
+     * policy's queue once, never offered to it again. Call under the lock.
      */
-    void park() {
+    void hold() {
         assert lock.held();
-        parked.add(queue.poll());
+        QueuedInvocation q = queue.poll();
+        held.computeIfAbsent(q.function().namespace(), k -> new java.util.TreeMap<>()).put(q.sequence(), q);
+        heldCount++;
     }
 
-    /** Puts what {@link #park} set aside back, everything in arrival order again. Call under the lock. */
-    void unpark() {
+    /** The namespaces with held invocations, a copy. Call under the lock. */
+    List<String> heldNamespaces() {
         assert lock.held();
-        if (parked.isEmpty()) {
-            return;
+        return held.isEmpty() ? List.of() : List.copyOf(held.keySet());
+    }
+
+    /** The namespace's first held invocation, or null. Call under the lock. */
+    Pending firstHeld(String namespace) {
+        assert lock.held();
+        java.util.TreeMap<Long, QueuedInvocation> h = held.get(namespace);
+        return h == null || h.isEmpty() ? null : waiting.get(h.firstKey());
+    }
+
+    /** Takes a held invocation ({@link #firstHeld}) out: it starts now. Call under the lock. */
+    void takeHeld(Pending p) {
+        assert lock.held();
+        String namespace = p.queued.function().namespace();
+        java.util.TreeMap<Long, QueuedInvocation> h = held.get(namespace);
+        h.remove(p.queued.sequence());
+        if (h.isEmpty()) {
+            held.remove(namespace);
         }
-        List<QueuedInvocation> all = new ArrayList<>(parked);
-        parked.clear();
-        all.addAll(queue.drain());
-        all.sort(java.util.Comparator.comparingLong(QueuedInvocation::sequence));
-        all.forEach(queue::offer);
+        heldCount--;
+        waiting.remove(p.queued.sequence());
+        p.dequeuedNanos = clock.nanoTime();
+    }
+
+    /** Removes held invocations that {@code gone} says go; returns their pendings. */
+    private List<Pending> removeHeld(java.util.function.Predicate<Pending> gone) {
+        List<Pending> removed = new ArrayList<>();
+        for (var it = held.values().iterator(); it.hasNext();) {
+            java.util.TreeMap<Long, QueuedInvocation> h = it.next();
+            for (var e = h.entrySet().iterator(); e.hasNext();) {
+                Pending p = waiting.get(e.next().getKey());
+                if (gone.test(p)) {
+                    e.remove();
+                    heldCount--;
+                    removed.add(waiting.remove(p.queued.sequence()));
+                }
+            }
+            if (h.isEmpty()) {
+                it.remove();
+            }
+        }
+        return removed;
     }
 
     /** Takes the {@link #head} out of the queue: it starts now. Call under the lock. */
@@ -181,7 +222,7 @@ final class AdmissionQueue {
      */
     List<Pending> removeAll(Registration gone) {
         assert lock.held();
-        List<Pending> removed = new ArrayList<>();
+        List<Pending> removed = removeHeld(p -> p.registration == gone);
         for (QueuedInvocation q : queue == null ? List.<QueuedInvocation>of() : queue.drain()) {
             if (waiting.get(q.sequence()).registration == gone) {
                 removed.add(waiting.remove(q.sequence()));
@@ -242,7 +283,7 @@ final class AdmissionQueue {
     List<Pending> close() {
         assert lock.held();
         closed = true;
-        List<Pending> removed = new ArrayList<>();
+        List<Pending> removed = removeHeld(p -> true);
         for (QueuedInvocation q : queue == null ? List.<QueuedInvocation>of() : queue.drain()) {
             removed.add(waiting.remove(q.sequence()));
         }
@@ -285,6 +326,6 @@ final class AdmissionQueue {
     /** How many invocations wait. Call under the lock. */
     int size() {
         assert lock.held();
-        return queue == null ? 0 : queue.size();
+        return (queue == null ? 0 : queue.size()) + heldCount;
     }
 }

@@ -93,62 +93,100 @@ final class InvocationRunner {
         this.rapl = rapl;
     }
 
+    /** How one try to start an invocation ended. */
+    private enum Outcome {
+        STARTED,
+        /** its namespace is at a quota: others may start */
+        QUOTA,
+        /** the node has no room: nothing else starts now */
+        FULL
+    }
+
     /**
-     * Starts every queued invocation that can start now, in the queue policy's order. One whose namespace is at a
-     * quota ({@link dev.vireo.api.spi.resource.ResourceTracker#perNamespace()}) is set aside for this pass, so that
-     * one namespace's backlog does not hold up the others; the node's own limits stop the pass.
+     * Starts every queued invocation that can start now: first those held because their namespace was at a quota
+     * (each namespace's in arrival order, as far as its quota allows now), then the queue's in its policy's order. One
+     * whose namespace is at a quota ({@link dev.vireo.api.spi.resource.ResourceTracker#perNamespace()}) is held with
+     * its namespace's, and so are that namespace's later ones in this pass, so that one namespace's backlog does not
+     * hold up the others nor its small invocations overtake its large one; the node's own limits stop the pass.
      */
     void pump() {
         List<Runnable> starts = new ArrayList<>();
         boolean[] quota = new boolean[1];
         lock.lock();
         try {
-            while (true) {
+            boolean full = false;
+            List<String> heldNamespaces = admission.heldNamespaces();
+            for (String namespace : heldNamespaces) {
+                for (Pending p = admission.firstHeld(namespace); p != null && !full; p = admission.firstHeld(namespace)) {
+                    Outcome o = start(p, starts, quota, true);
+                    if (o != Outcome.STARTED) {
+                        full = o == Outcome.FULL;
+                        break;
+                    }
+                }
+                if (full) {
+                    break;
+                }
+            }
+            java.util.Set<String> blocked = heldNamespaces.isEmpty() ? new java.util.HashSet<>()
+                    : new java.util.HashSet<>(admission.heldNamespaces());
+            while (!full) {
                 Pending p = admission.head();
                 if (p == null) {
                     break;
                 }
-                FunctionSpec fn = p.function;
-                Optional<Resources.Grants> slot = resources.acquire(Resources.slotRequest(fn, p.tid(),
-                        stats.get(fn.id())), quota);
-                if (slot.isEmpty()) {
-                    if (quota[0]) {
-                        admission.park();
-                        continue;
-                    }
-                    break;
-                }
-                Container warm = containers.warm(p.registration);
-                if (warm != null) {
-                    take(p);
-                    containers.use(warm);
-                    p.takenNanos = clock.nanoTime();
-                    ContainerState state = warm.prewarmed && warm.uses == 1 ? ContainerState.PREWARM
-                            : ContainerState.WARM;
-                    starts.add(() -> call(p, warm, slot.get(), state));
+                String namespace = p.function.namespace();
+                if (!blocked.isEmpty() && blocked.contains(namespace)) {
+                    admission.hold();
                     continue;
                 }
-                Optional<Resources.Grants> space = containers.reserve(fn, p.tid(), starts, quota);
-                if (space.isEmpty()) {
-                    slot.get().release();
-                    if (quota[0]) {
-                        admission.park();
-                        continue;
-                    }
-                    break;
+                Outcome o = start(p, starts, quota, false);
+                if (o == Outcome.QUOTA) {
+                    admission.hold();
+                    blocked.add(namespace);
+                } else if (o == Outcome.FULL) {
+                    full = true;
                 }
-                take(p);
-                starts.add(() -> coldStart(p, space.get(), slot.get()));
             }
         } finally {
-            admission.unpark();
             lock.unlock();
         }
         starts.forEach(scheduler::execute);
     }
 
-    private void take(Pending p) {
-        admission.take(p);
+    /** Tries to start {@code p} (held, or the queue's head): a slot, then a warm container or room for a new one. */
+    private Outcome start(Pending p, List<Runnable> starts, boolean[] quota, boolean held) {
+        FunctionSpec fn = p.function;
+        Optional<Resources.Grants> slot = resources.acquire(Resources.slotRequest(fn, p.tid(), stats.get(fn.id())),
+                quota);
+        if (slot.isEmpty()) {
+            return quota[0] ? Outcome.QUOTA : Outcome.FULL;
+        }
+        Container warm = containers.warm(p.registration);
+        if (warm != null) {
+            take(p, held);
+            containers.use(warm);
+            p.takenNanos = clock.nanoTime();
+            ContainerState state = warm.prewarmed && warm.uses == 1 ? ContainerState.PREWARM : ContainerState.WARM;
+            starts.add(() -> call(p, warm, slot.get(), state));
+            return Outcome.STARTED;
+        }
+        Optional<Resources.Grants> space = containers.reserve(fn, p.tid(), starts, quota);
+        if (space.isEmpty()) {
+            slot.get().release();
+            return quota[0] ? Outcome.QUOTA : Outcome.FULL;
+        }
+        take(p, held);
+        starts.add(() -> coldStart(p, space.get(), slot.get()));
+        return Outcome.STARTED;
+    }
+
+    private void take(Pending p, boolean held) {
+        if (held) {
+            admission.takeHeld(p);
+        } else {
+            admission.take(p);
+        }
         p.startOrder = ++started;
         running.add(p);
     }

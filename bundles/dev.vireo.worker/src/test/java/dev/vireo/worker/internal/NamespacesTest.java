@@ -104,6 +104,11 @@ class NamespacesTest {
         return r;
     }
 
+    /** When a record's invocation left the queue: its arrival and its wait there. */
+    private static java.time.Instant started(InvocationRecord r) {
+        return r.arrival().plusNanos(r.timings().queuedUs() * 1_000);
+    }
+
     private static ErrorKind kind(Runnable r) {
         return assertThrows(WorkerException.class, r::run).kind();
     }
@@ -147,6 +152,9 @@ class NamespacesTest {
         assertEquals("code", assertThrows(ValidationException.class, () -> teamA.register(new FunctionSpec("c", "1",
                 "", "/srv/team-b/c", "main.handle", "containerd", Compute.CPU, "fake", 64, 0.1, Duration.ofSeconds(10),
                 1, null))).field(), "another namespace's code folder");
+        assertEquals("code", assertThrows(ValidationException.class, () -> teamA.register(new FunctionSpec("c", "1",
+                "", "/team-a/c", "main.handle", "containerd", Compute.CPU, "fake", 64, 0.1, Duration.ofSeconds(10),
+                1, null))).field(), "a folder named as the namespace at the root is no code root's");
         assertEquals("backend", assertThrows(ValidationException.class,
                 () -> teamA.register(code.withBackend("process"))).field(), "code as the worker's own user");
         assertEquals("backend", assertThrows(ValidationException.class,
@@ -225,5 +233,32 @@ class NamespacesTest {
         backend.gate.complete(null);
         assertTrue(await(first).success());
         assertTrue(await(second).success(), "then it runs");
+    }
+
+    @Test
+    void withinANamespaceAtItsQuotaLaterSmallInvocationsDoNotOvertakeAnEarlierLargeOne() {
+        teamA.register(fn("small", 64));
+        teamA.register(fn("big", 256));
+        backend.gate = new CompletableFuture<>();
+        CompletableFuture<InvocationRecord> holder = teamA.invoke(null, "team-a:small-1", "\"wait\"")
+                .toCompletableFuture();
+        time.runUntil(() -> quota.used == 64, PATIENCE);
+        CompletableFuture<InvocationRecord> big = teamA.invoke(null, "team-a:big-1", "{}").toCompletableFuture();
+        List<CompletableFuture<InvocationRecord>> later = List.of(
+                teamA.invoke(null, "team-a:small-1", "{}").toCompletableFuture(),
+                teamA.invoke(null, "team-a:small-1", "{}").toCompletableFuture());
+        await(time.delay(Duration.ofSeconds(5)));
+        assertFalse(big.isDone(), "256 MB do not fit next to the running 64 MB");
+        assertFalse(later.get(0).isDone() || later.get(1).isDone(), "64 MB would fit, but the big one came first");
+        assertEquals(3, node.status().queued());
+        backend.gate.complete(null);
+        assertTrue(await(holder).success());
+        assertTrue(await(big).success(), "the idle small container made room for it");
+        for (CompletableFuture<InvocationRecord> f : later) {
+            assertTrue(await(f).success());
+        }
+        for (CompletableFuture<InvocationRecord> f : later) {
+            assertFalse(started(f.join()).isBefore(started(big.join())), "the big one started first");
+        }
     }
 }

@@ -204,8 +204,8 @@ public final class ContainerdBackend extends DaemonBackend {
         images = new Images(ImagesGrpc.newBlockingStub(namespaced), ContentGrpc.newBlockingStub(namespaced), imagesDir(),
                 config.ctr_binary(), socket, config.namespace(), new Images.Pull(config.pull(),
                         Duration.ofMillis(Math.max(1_000, config.pull_timeout_ms())), config.snapshotter(),
-                        java.util.Set.of(config.insecure_registries().trim().isEmpty() ? new String[0]
-                                : config.insecure_registries().trim().split("[,\\s]+"))), clock());
+                        java.util.Set.copyOf(java.util.Arrays.asList(config.insecure_registries().trim().isEmpty()
+                                ? new String[0] : config.insecure_registries().trim().split("[,\\s]+")))), clock());
     }
 
     @Override

@@ -60,6 +60,7 @@ final class Images {
     private final dev.vireo.api.time.Clock clock;
     private final Map<String, BackendException> pullFailures = new ConcurrentHashMap<>();
     private final Map<String, Long> pullFailedAt = new ConcurrentHashMap<>();
+    private final Map<String, java.util.concurrent.locks.ReentrantLock> locks = new ConcurrentHashMap<>();
     private final ImagesGrpc.ImagesBlockingStub images;
     private final ContentGrpc.ContentBlockingStub content;
     private final Path dir;
@@ -87,7 +88,12 @@ final class Images {
         if (known != null && known.archiveModified() == modified) {
             return known;
         }
-        synchronized (this) {
+        // one image at a time, each on its own: a pull (minutes, at worst) holds up no other image's start; a lock,
+        // not a monitor: creations run on virtual threads
+        java.util.concurrent.locks.ReentrantLock lock = locks.computeIfAbsent(reference,
+                k -> new java.util.concurrent.locks.ReentrantLock());
+        lock.lock();
+        try {
             known = cache.get(reference);
             if (known != null && known.archiveModified() == modified) {
                 return known;
@@ -107,6 +113,8 @@ final class Images {
             Resolved r = read(reference, modified);
             cache.put(reference, r);
             return r;
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -144,6 +152,7 @@ final class Images {
         if (dev.vireo.backend.support.ImageReferences.plainHttp(registry, pull.insecure())) {
             cmd.add("--plain-http");
         }
+        cmd.add("--"); // the reference is checked (it starts with a letter or digit): this only guards the argument list
         cmd.add(reference);
         try {
             Processes.run(cmd, Math.max(1, pull.timeout().toSeconds()));
@@ -153,8 +162,10 @@ final class Images {
             pullFailures.remove(reference);
         } catch (IOException e) {
             BackendException error = new BackendException("pulling " + reference + " failed: " + e.getMessage(), e);
-            pullFailures.put(reference, error);
-            pullFailedAt.put(reference, clock.nanoTime());
+            if (!Thread.currentThread().isInterrupted()) { // a stop, not the registry's answer: not remembered
+                pullFailures.put(reference, error);
+                pullFailedAt.put(reference, clock.nanoTime());
+            }
             throw error;
         }
     }

@@ -66,8 +66,9 @@ public final class GrpcDagPeers implements DagPeers {
     /** A changed configuration: every call to a peer from now on presents the new token. */
     @org.osgi.service.component.annotations.Modified
     void modified(GrpcApi.Config config) {
+        var next = Tls.client(config); // a bad file changes nothing
         token = GrpcWorkerConnector.clientToken(config);
-        tls = Tls.client(config); // connections made from now on
+        tls = next; // connections made from now on
     }
 
     /** Peers reached without a token. */

@@ -53,8 +53,9 @@ public final class GrpcWorkerConnector implements WorkerConnector {
      */
     @org.osgi.service.component.annotations.Modified
     void modified(GrpcApi.Config config) {
+        var next = Tls.client(config); // a bad file changes nothing
         token = clientToken(config);
-        tls = Tls.client(config); // connections made from now on
+        tls = next; // connections made from now on
     }
 
     /** The token a node presents to the gRPC APIs it calls: client.token, else its own auth.token; "" for none. */

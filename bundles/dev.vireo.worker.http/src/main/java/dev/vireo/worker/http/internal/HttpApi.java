@@ -143,11 +143,17 @@ public final class HttpApi {
         }
         boolean tls = !config.tls_cert_file().isEmpty();
         if (tls) {
+            javax.net.ssl.SSLContext ssl; // before the port is bound: a bad file leaves nothing open
+            try {
+                ssl = dev.vireo.api.tls.PemTls.server("tls.cert.file", java.nio.file.Path.of(config.tls_cert_file()),
+                        "tls.key.file", java.nio.file.Path.of(config.tls_key_file()));
+            } catch (RuntimeException e) {
+                callbacks.close();
+                throw e;
+            }
             com.sun.net.httpserver.HttpsServer https = com.sun.net.httpserver.HttpsServer.create(
                     new InetSocketAddress(config.bind(), config.port()), 1024);
-            https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(dev.vireo.api.tls.PemTls.server(
-                    "tls.cert.file", java.nio.file.Path.of(config.tls_cert_file()), "tls.key.file",
-                    java.nio.file.Path.of(config.tls_key_file()))));
+            https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(ssl));
             this.server = https;
         } else {
             this.server = HttpServer.create(new InetSocketAddress(config.bind(), config.port()), 1024);

@@ -651,7 +651,9 @@ class HttpApiTest {
                 HttpResponse.BodyHandlers.ofString()), "no plain HTTP on a TLS port");
 
         java.nio.file.Path notPem = java.nio.file.Files.writeString(dir.resolve("bad.pem"), "not a certificate");
+        dev.vireo.testkit.TestCertificates.Pem other = dev.vireo.testkit.TestCertificates.selfSigned(dir.resolve("b"));
         for (Map<String, Object> bad : List.<Map<String, Object>>of(
+                Map.of("tls_cert_file", pem.cert().toString(), "tls_key_file", other.key().toString()),
                 Map.of("tls_cert_file", pem.cert().toString()),
                 Map.of("tls_cert_file", notPem.toString(), "tls_key_file", pem.key().toString()),
                 Map.of("tls_cert_file", pem.cert().toString(), "tls_key_file", pem.cert().toString()))) {
