@@ -229,7 +229,11 @@ class ScriptIT {
         assertTrue(java.util.Arrays.equals(bytes, Files.readAllBytes(archive)), "same inputs, same archive");
         assertTrue(vireo("image", "list").out().contains("vireo_t_1"));
         VireoScript.Result runtime = vireo("image", "build", "ruby");
-        assertTrue(runtime.code() != 0 && runtime.out().contains("unknown runtime 'ruby'; runtimes: python3"), runtime.out());
+        assertTrue(runtime.code() != 0 && runtime.out().contains("unknown runtime 'ruby'; runtimes: openwhisk-python3,"
+                + " python3"), runtime.out());
+        VireoScript.Result owCode = vireo("image", "build", "openwhisk-python3", "--code",
+                HOME.resolve("examples/ow-main").toString(), "--handler", "__main__.main");
+        assertTrue(owCode.code() != 0 && owCode.out().contains("takes the action's code through /init"), owCode.out());
         VireoScript.Result code = vireo("image", "build", "python3", "--code", "/nonexistent", "--handler", "main.handle");
         assertTrue(code.code() != 0 && code.out().contains("code directory /nonexistent does not exist"), code.out());
         VireoScript.Result handler = vireo("image", "build", "python3", "--code", HOME.resolve("examples/hello").toString(),
