@@ -39,12 +39,9 @@ public final class PemTls {
      * @throws ValidationException naming {@code field} (or the key's) and what is wrong with the file
      */
     public static SSLContext server(String field, Path certFile, String keyField, Path keyFile) {
-        List<Certificate> chain = certificates(field, certFile);
-        PrivateKey key = privateKey(keyField, keyFile);
-        if (!matches(key, chain.get(0).getPublicKey())) {
-            throw new ValidationException(keyField, "the key in " + keyFile + " is not the certificate's in " + certFile
-                    + " (its own certificate must come first)");
-        }
+        Identity id = identity(field, certFile, keyField, keyFile);
+        List<Certificate> chain = id.chain();
+        PrivateKey key = id.key();
         try {
             KeyStore store = KeyStore.getInstance("PKCS12");
             store.load(null, null);
@@ -81,6 +78,39 @@ public final class PemTls {
         } catch (GeneralSecurityException | IOException e) {
             throw new ValidationException(field, "cannot trust the certificates in " + caFile + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * Whether an API's {@code tls.cert.file} and {@code tls.key.file} turn TLS on: both set; neither: off.
+     *
+     * @throws ValidationException naming the one that is missing when only the other is set
+     */
+    public static boolean configured(String certFile, String keyFile) {
+        if (certFile.isEmpty() != keyFile.isEmpty()) {
+            throw new ValidationException(certFile.isEmpty() ? "tls.cert.file" : "tls.key.file",
+                    "TLS needs both tls.cert.file and tls.key.file");
+        }
+        return !certFile.isEmpty();
+    }
+
+    /** A server's certificate chain (its own first) and that certificate's private key. */
+    public record Identity(List<Certificate> chain, PrivateKey key) {
+    }
+
+    /**
+     * The chain in {@code certFile} and the key in {@code keyFile}, read once, the key checked to be the first
+     * certificate's: what {@link #server} makes a context of, and what another TLS stack (gRPC's) takes as it is.
+     *
+     * @throws ValidationException naming the key that is wrong
+     */
+    public static Identity identity(String field, Path certFile, String keyField, Path keyFile) {
+        List<Certificate> chain = certificates(field, certFile);
+        PrivateKey key = privateKey(keyField, keyFile);
+        if (!matches(key, chain.get(0).getPublicKey())) {
+            throw new ValidationException(keyField, "the key in " + keyFile + " is not the certificate's in " + certFile
+                    + " (its own certificate must come first)");
+        }
+        return new Identity(List.copyOf(chain), key);
     }
 
     /** Whether {@code key} signs what {@code publicKey} verifies: the key is the certificate's. */

@@ -96,6 +96,25 @@ public final class NamespaceTokens {
     }
 
     /**
+     * An API's namespace tokens as its configuration gives them ({@link #parse}), checked against the node's own:
+     * they need {@code nodeToken} (without it, a call without any token could act in every namespace), and none may
+     * be a node token ({@link #refuseNodeTokens}).
+     *
+     * @param otherNodeTokens further tokens the node presents as itself (its {@code client.token})
+     * @throws ValidationException naming {@code field}
+     */
+    public static NamespaceTokens configured(String field, String text, String nodeToken, String... otherNodeTokens) {
+        NamespaceTokens tokens = parse(field, text);
+        if (!tokens.isEmpty() && (nodeToken == null || nodeToken.isEmpty())) {
+            throw new ValidationException(field, "needs auth.token: without the node's own token, a call without any"
+                    + " token could act in every namespace");
+        }
+        tokens.refuseNodeTokens(field, nodeToken);
+        tokens.refuseNodeTokens(field, otherNodeTokens);
+        return tokens;
+    }
+
+    /**
      * Refuses a namespace token that is one of the node's own (its {@code auth.token}, its {@code client.token}): its
      * holders would act as the node, in every namespace.
      *

@@ -128,7 +128,8 @@ final class InvocationRunner {
                     break;
                 }
             }
-            java.util.Set<String> blocked = heldNamespaces.isEmpty() ? new java.util.HashSet<>()
+            // namespaces whose invocations wait held: made only when there are some (most passes have none)
+            java.util.Set<String> blocked = heldNamespaces.isEmpty() ? null
                     : new java.util.HashSet<>(admission.heldNamespaces());
             while (!full) {
                 Pending p = admission.head();
@@ -136,13 +137,16 @@ final class InvocationRunner {
                     break;
                 }
                 String namespace = p.function.namespace();
-                if (!blocked.isEmpty() && blocked.contains(namespace)) {
+                if (blocked != null && blocked.contains(namespace)) {
                     admission.hold();
                     continue;
                 }
                 Outcome o = start(p, starts, quota, false);
                 if (o == Outcome.QUOTA) {
                     admission.hold();
+                    if (blocked == null) {
+                        blocked = new java.util.HashSet<>();
+                    }
                     blocked.add(namespace);
                 } else if (o == Outcome.FULL) {
                     full = true;

@@ -116,27 +116,21 @@ final class Resources {
         java.util.Collection<ResourceTracker> all = registry.activeAll(ResourceTracker.class).values();
         // a namespace's quotas first: a refusal is then theirs when it is (the worker evicts only that namespace's
         // idle containers for it), and the node's limits are asked only for what the quota allows
-        List<ResourceTracker> ordered = new ArrayList<>(all.size());
-        for (ResourceTracker t : all) {
-            if (t.perNamespace()) {
-                ordered.add(t);
-            }
-        }
-        for (ResourceTracker t : all) {
-            if (!t.perNamespace()) {
-                ordered.add(t);
-            }
-        }
-        for (ResourceTracker tracker : ordered) {
-            Optional<ResourceGrant> g = tracker.tryAcquire(request);
-            if (g.isEmpty()) {
-                new Grants(granted).release();
-                if (refusedPerNamespace != null) {
-                    refusedPerNamespace[0] = tracker.perNamespace();
+        for (int pass = 0; pass < 2; pass++) { // pass 0: the quotas; pass 1: the rest (no list made per call)
+            for (ResourceTracker tracker : all) {
+                if (tracker.perNamespace() != (pass == 0)) {
+                    continue;
                 }
-                return Optional.empty();
+                Optional<ResourceGrant> g = tracker.tryAcquire(request);
+                if (g.isEmpty()) {
+                    new Grants(granted).release();
+                    if (refusedPerNamespace != null) {
+                        refusedPerNamespace[0] = tracker.perNamespace();
+                    }
+                    return Optional.empty();
+                }
+                granted.add(Map.entry(tracker, g.get()));
             }
-            granted.add(Map.entry(tracker, g.get()));
         }
         return Optional.of(new Grants(List.copyOf(granted)));
     }

@@ -85,13 +85,8 @@ public final class GrpcApi {
             throw new IllegalArgumentException("drain.ms must be 0-600000");
         }
         this.drainMs = config.drain_ms();
-        dev.vireo.api.worker.NamespaceTokens tokens = dev.vireo.api.worker.NamespaceTokens.parse("namespace.tokens",
-                config.namespace_tokens());
-        if (!tokens.isEmpty() && config.auth_token().isEmpty()) {
-            throw new IllegalArgumentException("namespace.tokens needs auth.token: without the node's own token, a call"
-                    + " without any token could act in every namespace");
-        }
-        tokens.refuseNodeTokens("namespace.tokens", config.auth_token(), config.client_token());
+        dev.vireo.api.worker.NamespaceTokens tokens = dev.vireo.api.worker.NamespaceTokens.configured(
+                "namespace.tokens", config.namespace_tokens(), config.auth_token(), config.client_token());
         WorkerGrpcService service = new WorkerGrpcService(worker, () -> dags, clock);
         NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(config.bind(), config.port()));
         boolean tls = Tls.serve(builder, config);

@@ -12,8 +12,8 @@ import javax.net.ssl.SSLException;
 
 /**
  * TLS of the gRPC API and of the gRPC calls a node makes, from the PEM files {@code vireo.worker.grpc} names: the
- * files are read with {@link PemTls} (so a bad one is refused naming its key, as the HTTP API does) and handed to
- * gRPC's Netty as keys and certificates (HTTP/2 with ALPN, on the JDK's TLS).
+ * files are read once with {@link PemTls} (so a bad one is refused naming its key, as the HTTP API does) and handed
+ * to gRPC's Netty as keys and certificates (HTTP/2 with ALPN, on the JDK's TLS).
  */
 final class Tls {
     private Tls() {
@@ -21,19 +21,14 @@ final class Tls {
 
     /** Makes {@code builder} serve TLS when {@code tls.cert.file} and {@code tls.key.file} are set; whether it does. */
     static boolean serve(NettyServerBuilder builder, GrpcApi.Config config) {
-        if (config.tls_cert_file().isEmpty() != config.tls_key_file().isEmpty()) {
-            throw new ValidationException(config.tls_cert_file().isEmpty() ? "tls.cert.file" : "tls.key.file",
-                    "TLS needs both tls.cert.file and tls.key.file");
-        }
-        if (config.tls_cert_file().isEmpty()) {
+        if (!PemTls.configured(config.tls_cert_file(), config.tls_key_file())) {
             return false;
         }
-        PemTls.server("tls.cert.file", Path.of(config.tls_cert_file()), "tls.key.file", Path.of(config.tls_key_file()));
-        X509Certificate[] chain = PemTls.certificates("tls.cert.file", Path.of(config.tls_cert_file())).stream()
-                .map(c -> (X509Certificate) c).toArray(X509Certificate[]::new);
+        PemTls.Identity id = PemTls.identity("tls.cert.file", Path.of(config.tls_cert_file()), "tls.key.file",
+                Path.of(config.tls_key_file()));
+        X509Certificate[] chain = id.chain().stream().map(c -> (X509Certificate) c).toArray(X509Certificate[]::new);
         try {
-            builder.sslContext(GrpcSslContexts.configure(SslContextBuilder.forServer(
-                    PemTls.privateKey("tls.key.file", Path.of(config.tls_key_file())), chain)).build());
+            builder.sslContext(GrpcSslContexts.configure(SslContextBuilder.forServer(id.key(), chain)).build());
         } catch (SSLException e) {
             throw new ValidationException("tls.cert.file", "gRPC cannot serve TLS with it: " + e.getMessage());
         }

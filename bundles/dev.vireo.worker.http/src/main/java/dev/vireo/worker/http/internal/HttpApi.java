@@ -131,17 +131,9 @@ public final class HttpApi {
                 .connectTimeout(java.time.Duration.ofSeconds(10)).build();
         this.openFaas = new OpenFaasRoutes(callbacks);
         this.token = config.auth_token();
-        this.namespaceTokens = dev.vireo.api.worker.NamespaceTokens.parse("namespace.tokens", config.namespace_tokens());
-        if (!namespaceTokens.isEmpty() && token.isEmpty()) {
-            throw new IllegalArgumentException("namespace.tokens needs auth.token: without the node's own token, a"
-                    + " request without any token could act in every namespace");
-        }
-        namespaceTokens.refuseNodeTokens("namespace.tokens", token);
-        if (config.tls_cert_file().isEmpty() != config.tls_key_file().isEmpty()) {
-            throw new dev.vireo.api.model.ValidationException(config.tls_cert_file().isEmpty() ? "tls.cert.file"
-                    : "tls.key.file", "TLS needs both tls.cert.file and tls.key.file");
-        }
-        boolean tls = !config.tls_cert_file().isEmpty();
+        this.namespaceTokens = dev.vireo.api.worker.NamespaceTokens.configured("namespace.tokens",
+                config.namespace_tokens(), token);
+        boolean tls = dev.vireo.api.tls.PemTls.configured(config.tls_cert_file(), config.tls_key_file());
         if (tls) {
             javax.net.ssl.SSLContext ssl; // before the port is bound: a bad file leaves nothing open
             try {
