@@ -347,9 +347,10 @@ class ContainerdIT {
     }
 
     /**
-     * kill -9, then start: the registrations come back (stored under run/worker/state), the dead worker's containers
-     * are reclaimed, and the new ones take their places: containers, snapshots, mounts, namespaces and veths count
-     * the same as before the kill, and after a stop the host holds what it held before the test.
+     * kill -9, then start: the registrations come back (stored under run/worker/state); the dead worker's container
+     * over uds is taken back and serves warm, the one over http (its network namespace is not kept across runs) is
+     * reclaimed and a new one takes its place: containers, snapshots, mounts, namespaces and veths count the same as
+     * before the kill, and after a stop the host holds what it held before the test.
      */
     @Test
     void aWorkerKilledWithSigkillComesBackWithItsFunctionsAndLeavesNothingBehind() throws Exception {
@@ -369,6 +370,9 @@ class ContainerdIT {
         }
         int snapshots = snapshotKeys().size();
         List<Integer> hostServing = hostObjects();
+        List<String> before = listContainers();
+        String helloContainer = before.stream().filter(c -> c.contains("-hello-")).findFirst().orElseThrow();
+        String inspectContainer = before.stream().filter(c -> c.contains("-inspect-")).findFirst().orElseThrow();
         long pid = w.pid();
         w.disconnect();
         ProcessHandle.of(pid).orElseThrow().destroyForcibly();
@@ -383,14 +387,23 @@ class ContainerdIT {
         var kept = call().result(dev.vireo.grpc.v1.ResultRequest.newBuilder().setId(asyncId).build());
         assertTrue(kept.getDone() && kept.getReply().getResult().contains("hello, async"), "the async result outlived"
                 + " the kill: " + kept);
+        // the reclaim of what is not taken back runs once the take-backs are done
+        while (listContainers().size() != 1 && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertEquals(List.of(helloContainer), listContainers(), "inspect's reclaimed, hello's kept");
         InvokeReply hello = invoke("hello-1", "{}");
         assertTrue(hello.getSuccess(), "registered again after the restart: " + hello);
-        assertEquals("cold", hello.getRecord().getState());
-        assertTrue(invoke("inspect-1", "{}").getSuccess());
+        assertEquals("warm", hello.getRecord().getState(), "the container left running is taken back: " + hello);
+        assertTrue(listContainers().contains(helloContainer), listContainers().toString());
+        InvokeReply inspect = invoke("inspect-1", "{}");
+        assertTrue(inspect.getSuccess(), inspect.toString());
+        assertEquals("cold", inspect.getRecord().getState(), "over http: reclaimed, a new one made");
         while ((listContainers().size() != 2 || !hostObjects().equals(hostServing)) && System.nanoTime() < deadline) {
             Thread.sleep(100);
         }
         assertEquals(2, listContainers().size(), "the dead worker's containers are reclaimed: " + listContainers());
+        assertFalse(listContainers().contains(inspectContainer), listContainers().toString());
         assertEquals(snapshots, snapshotKeys().size(), snapshotKeys().toString());
         assertEquals(hostServing, hostObjects(), "mounts, namespaces, veths while serving, as before the kill");
         w.stop();

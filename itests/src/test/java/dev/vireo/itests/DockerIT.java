@@ -102,6 +102,40 @@ class DockerIT {
     }
 
     /**
+     * kill -9, then start: the private dockerd (live restore) is restarted with the dead worker's container still
+     * running; the worker takes it back over its FIFO pairs and it serves warm; a container of a function no longer
+     * registered is reclaimed.
+     */
+    @Test
+    void aWorkerKilledWithSigkillTakesItsDockerContainerBackOverPipes() throws Exception {
+        start(Map.of("vireo.kernel.cfg", Map.of("backends", "docker")));
+        w.register(LaunchedWorker.example("dk", "hello", "docker", "pipe", 64, 30_000));
+        w.register(LaunchedWorker.example("gone", "hello", "docker", "uds", 64, 30_000));
+        assertEquals("cold", w.invoke("dk-1", "{}").getRecord().getState());
+        assertEquals("cold", w.invoke("gone-1", "{}").getRecord().getState());
+        String dk = docker("ps", "-q", "--no-trunc", "--filter", "label=vireo.function=dk-1").strip();
+        String gone = docker("ps", "-q", "--no-trunc", "--filter", "label=vireo.function=gone-1").strip();
+        assertFalse(dk.isEmpty() || gone.isEmpty(), dk + " / " + gone);
+        long pid = w.pid();
+        w.disconnect();
+        ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+        ProcessHandle.of(pid).ifPresent(h -> h.onExit().join());
+        // gone-1 is no longer stored (as if unregistered by hand): its container is not taken back
+        Files.delete(w.run.resolve("worker/state/functions/gone-1.properties"));
+        w.start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!docker("ps", "-q", "--filter", "label=vireo.function=gone-1").isBlank() && System.nanoTime() < deadline) {
+            Thread.sleep(200); // reclaimed once the take-backs are done
+        }
+        assertTrue(docker("ps", "-aq", "--filter", "label=vireo.function=gone-1").isBlank(), "reclaimed");
+        InvokeReply r = w.invoke("dk-1", "{\"name\":\"again\"}");
+        assertTrue(r.getSuccess(), r.toString());
+        assertEquals("warm", r.getRecord().getState(), "taken back: " + r);
+        assertEquals(dk, docker("ps", "-q", "--no-trunc", "--filter", "label=vireo.function=dk-1").strip(),
+                "the same container, still the only one");
+    }
+
+    /**
      * An image named with its registry is pulled when docker does not hold it: a private registry (Debian's
      * docker-registry on a free port), an image built here pushed to it by the private dockerd, removed from docker,
      * then registered by its registry reference and invoked.

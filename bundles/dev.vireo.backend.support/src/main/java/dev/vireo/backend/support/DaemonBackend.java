@@ -67,6 +67,8 @@ public abstract class DaemonBackend implements ContainerBackend {
     public static final String PID_LABEL = "vireo.pid";
     private static final Path CGROUP_V1_MEMORY = Path.of("/sys/fs/cgroup/memory");
     private static final Path CGROUP_V2 = Path.of("/sys/fs/cgroup");
+    /** How long after activation what a crashed private daemon held is removed, unless the worker reclaimed it first. */
+    static final Duration CRASH_SWEEP = Duration.ofMinutes(2);
 
     /**
      * What a backend's configuration says about the lifecycle.
@@ -110,6 +112,8 @@ public abstract class DaemonBackend implements ContainerBackend {
     private final int gid;
     private volatile PrivateDaemon daemon;
     private boolean connected;
+    /** The last private daemon of this run folder was not stopped (its worker died): it holds leftovers. Monitor. */
+    private boolean crashed;
     private volatile String unavailable = "not connected yet";
 
     /**
@@ -144,7 +148,10 @@ public abstract class DaemonBackend implements ContainerBackend {
      */
     protected final void activated() {
         if (settings.socket().isBlank() && Files.exists(daemonDir().resolve(settings.daemon().pidFile()))) {
-            scheduler.execute(this::reclaimAfterCrash);
+            crashed = true;
+            // the worker takes back what it can and reclaims the rest at its start; this is for a worker that never
+            // does (one that does not use this backend any more): whatever is not taken back by then is removed
+            scheduler.schedule(() -> reclaimAfterCrash(), CRASH_SWEEP);
         }
     }
 
@@ -207,6 +214,15 @@ public abstract class DaemonBackend implements ContainerBackend {
      * every container of Vireo's in a private daemon after a crash. Called holding the monitor.
      */
     protected abstract List<String> containers(String instance);
+
+    /**
+     * The labels of the container {@code id} if it runs now (its task or process is running), with {@link #PID_LABEL}
+     * where the daemon says its init pid; null if it does not run or is not there. Called holding the monitor. Null
+     * unless overridden: a backend that cannot tell takes nothing back (its leftovers are reclaimed).
+     */
+    protected Map<String, String> running(String id) {
+        return null;
+    }
 
     /** The container's cgroup, relative to the cgroup root ({@code vireo/<id>}); null if not known. */
     protected abstract Path cgroup(ContainerHandle container);
@@ -339,15 +355,20 @@ public abstract class DaemonBackend implements ContainerBackend {
      * Everything in a private daemon after a crash is a leftover of this run folder: remove it all. Holds the
      * monitor, as {@link #reclaim} does: two removals of one container at once can orphan its shim.
      */
-    private synchronized void reclaimAfterCrash() {
+    private synchronized int reclaimAfterCrash() {
+        if (!crashed) {
+            return 0; // reclaimed already
+        }
+        crashed = false;
         ensureConnected();
         if (unavailable != null) {
-            return;
+            return 0;
         }
-        List<String> all = containers(null);
+        List<String> all = containers(null).stream().filter(id -> !live.contains(id)).toList();
         all.forEach(id -> remove(id, "reclaim"));
         LOG.log(Level.INFO, "reclaimed " + all.size() + " containers a crashed run left in the private "
                 + settings.daemon().daemon());
+        return all.size();
     }
 
     /** Removes the containers still held, closes the client and stops a private daemon; nothing if never connected. */
@@ -458,6 +479,9 @@ public abstract class DaemonBackend implements ContainerBackend {
      */
     @Override
     public synchronized int reclaim(String instance) {
+        if (crashed) {
+            return reclaimAfterCrash(); // everything of a crashed private daemon but what was taken back
+        }
         if (settings.socket().isBlank() && !connected) {
             return 0;
         }
@@ -465,12 +489,63 @@ public abstract class DaemonBackend implements ContainerBackend {
         if (unavailable != null) {
             return 0;
         }
-        List<String> leftovers = containers(instance);
+        // never one taken back, nor one being created now
+        List<String> leftovers = containers(instance).stream().filter(id -> !live.contains(id)).toList();
         leftovers.forEach(id -> remove(id, "reclaim-" + instance));
         if (!leftovers.isEmpty()) {
             LOG.log(Level.INFO, "reclaimed " + leftovers.size() + " " + settings.name()
                     + " containers left by an earlier run of " + instance);
         }
         return leftovers.size();
+    }
+
+    /**
+     * The instance's containers that still run and are not this run's. A private daemon holds some only if the last one
+     * was not stopped (its worker died): one that was stopped removed its containers, and none is started to ask.
+     */
+    @Override
+    public synchronized List<dev.vireo.api.spi.backend.RunningContainer> survivors(String instance) {
+        if (settings.socket().isBlank() && !crashed) {
+            return List.of();
+        }
+        ensureConnected();
+        if (unavailable != null) {
+            return List.of();
+        }
+        List<dev.vireo.api.spi.backend.RunningContainer> found = new java.util.ArrayList<>();
+        for (String id : containers(instance)) {
+            Map<String, String> labels = live.contains(id) ? null : running(id);
+            if (labels != null && instance.equals(labels.get(INSTANCE_LABEL))) {
+                found.add(new dev.vireo.api.spi.backend.RunningContainer(id, labels));
+            }
+        }
+        return found;
+    }
+
+    /**
+     * Takes back a running container of the request's instance: checked to run now, then one of this run's (removed at
+     * {@link #close}, never by {@link #reclaim}); its handle carries its labels as they are (its pid too).
+     */
+    @Override
+    public CompletionStage<ContainerHandle> adopt(ContainerRequest request) {
+        ensureConnected();
+        if (unavailable != null) {
+            return CompletableFuture.failedFuture(new BackendException(settings.name() + " is unavailable: " + unavailable));
+        }
+        return scheduler.supply(() -> {
+            synchronized (this) {
+                Map<String, String> labels = running(request.id());
+                if (labels == null || !request.instance().equals(labels.get(INSTANCE_LABEL))
+                        || !request.function().id().equals(labels.get(FUNCTION_LABEL))) {
+                    throw new CompletionException(new BackendException(settings.name() + " container " + request.id()
+                            + (labels == null ? " does not run" : " is not " + request.instance() + "'s for "
+                            + request.function().id())));
+                }
+                created(request.id());
+                FunctionSpec fn = request.function();
+                return new ContainerHandle(request.id(), fn.id(), settings.name(), request.binding().endpoint(),
+                        fn.memoryMb(), labels);
+            }
+        });
     }
 }

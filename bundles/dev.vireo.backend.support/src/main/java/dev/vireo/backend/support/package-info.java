@@ -4,5 +4,5 @@
  * Not an extension point of the kernel: a library for backend implementations.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.3.0")
+@org.osgi.annotation.versioning.Version("1.4.0")
 package dev.vireo.backend.support;

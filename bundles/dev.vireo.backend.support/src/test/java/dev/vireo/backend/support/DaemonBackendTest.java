@@ -53,8 +53,15 @@ class DaemonBackendTest {
         volatile String failStartOf = "";
         volatile String failPrepareOf = "";
 
+        /** Containers that do not run any more (their task stopped). */
+        final java.util.Set<String> stopped = ConcurrentHashMap.newKeySet();
+
         void leave(String id, String instance) {
             containers.put(id, Map.of(DaemonBackend.INSTANCE_LABEL, instance));
+        }
+
+        void leave(String id, String instance, String function) {
+            containers.put(id, Map.of(DaemonBackend.INSTANCE_LABEL, instance, DaemonBackend.FUNCTION_LABEL, function));
         }
     }
 
@@ -129,6 +136,12 @@ class DaemonBackendTest {
             return client.containers.entrySet().stream()
                     .filter(e -> instance == null || instance.equals(e.getValue().get(INSTANCE_LABEL)))
                     .map(Map.Entry::getKey).sorted().toList();
+        }
+
+        @Override
+        protected Map<String, String> running(String id) {
+            Map<String, String> labels = client.containers.get(id);
+            return labels == null || client.stopped.contains(id) ? null : labels;
         }
 
         @Override
@@ -343,11 +356,52 @@ class DaemonBackendTest {
     }
 
     /**
-     * A private daemon whose pid file outlived its worker: at activation, the backend starts a new one and removes
-     * everything in it. The "daemon" is sleep (root only, as private daemons are).
+     * The instance's running leftovers are listed with their labels; one taken back is this run's from then on
+     * (counted, removed at close) and never reclaimed; what was not taken back is.
      */
     @Test
-    void whatACrashedPrivateDaemonLeftIsReclaimedAtActivation() throws Exception {
+    void survivorsAreListedTakenBackAndTheRestReclaimed() throws Exception {
+        FakeDaemon daemon = new FakeDaemon();
+        daemon.leave("c-7", "w1", "hello-1");
+        daemon.leave("c-8", "w1", "hello-1");
+        daemon.leave("c-9", "w1", "hello-1");
+        daemon.leave("x-1", "w2", "hello-1");
+        daemon.stopped.add("c-9");
+        FakeBackend backend = backend(daemon);
+        assertEquals(List.of(new dev.vireo.api.spi.backend.RunningContainer("c-7", daemon.containers.get("c-7")),
+                new dev.vireo.api.spi.backend.RunningContainer("c-8", daemon.containers.get("c-8"))),
+                backend.survivors("w1"), "running ones of w1 only");
+        ContainerHandle h = backend.adopt(request("c-7")).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        assertEquals("c-7", h.id());
+        assertEquals("hello-1", h.functionId());
+        assertEquals("/run/c-7/agent.sock", h.endpoint().address(), "the binding's endpoint");
+        assertEquals(daemon.containers.get("c-7"), h.labels());
+        assertEquals(1, backend.status().containers());
+        ExecutionException stopped = assertThrows(ExecutionException.class,
+                () -> backend.adopt(request("c-9")).toCompletableFuture().get(10, TimeUnit.SECONDS));
+        assertEquals("fake container c-9 does not run", stopped.getCause().getMessage());
+        daemon.leave("c-10", "w1", "other-1");
+        ExecutionException other = assertThrows(ExecutionException.class,
+                () -> backend.adopt(request("c-10")).toCompletableFuture().get(10, TimeUnit.SECONDS));
+        assertEquals("fake container c-10 is not w1's for hello-1", other.getCause().getMessage());
+        assertEquals(List.of(), daemon.removals, "a refused one is left for the reclaim");
+        assertEquals(List.of("c-8"), backend.survivors("w1").stream().map(r -> r.id()).filter(id -> !id.equals("c-10"))
+                .toList(), "one taken back is no survivor any more");
+
+        assertEquals(3, backend.reclaim("w1"));
+        assertEquals(List.of("c-10 reclaim-w1", "c-8 reclaim-w1", "c-9 reclaim-w1"), daemon.removals.stream().sorted()
+                .toList(), "all but the one taken back");
+        backend.close();
+        assertTrue(daemon.removals.contains("c-7 shutdown"), "taken back: removed at close as one of this run's");
+    }
+
+    /**
+     * A private daemon whose pid file outlived its worker: at activation, the backend starts a new one; what its
+     * worker takes back stays, everything else in it is removed at the worker's reclaim, whatever its instance. The
+     * "daemon" is sleep (root only, as private daemons are).
+     */
+    @Test
+    void whatACrashedPrivateDaemonLeftIsTakenBackOrReclaimed() throws Exception {
         assumeTrue("root".equals(ProcessHandle.current().info().user().orElse("")), "private daemons need root");
         assumeTrue(Files.isExecutable(Path.of("/bin/sleep")));
         PrivateDaemon.Recipe sleep = new PrivateDaemon.Recipe("sleep", "/bin/sleep", "coreutils", "fake.sock", "fake.pid",
@@ -360,13 +414,16 @@ class DaemonBackendTest {
         FakeDaemon daemon = new FakeDaemon();
         daemon.leave("w1-a", "w1");
         daemon.leave("w0-b", "w0");
+        daemon.leave("c-1", "w1", "hello-1");
         FakeBackend backend = backend("", sleep, daemon);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!daemon.containers.isEmpty() && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
-        assertEquals(Map.of(), daemon.containers, "everything of the crashed run is removed, whatever its instance");
+        assertEquals(List.of("c-1", "w1-a"), backend.survivors("w1").stream().map(r -> r.id()).sorted().toList(),
+                "the new daemon is started to list them");
+        backend.adopt(request("c-1")).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        assertEquals(2, backend.reclaim("w1"));
+        assertEquals(Map.of("c-1", daemon.containers.get("c-1")), daemon.containers,
+                "everything of the crashed run is removed, whatever its instance, but what was taken back");
         assertEquals(List.of("w0-b reclaim", "w1-a reclaim"), daemon.removals);
+        assertEquals(0, backend.reclaim("w1"));
         assertTrue(backend.status().available());
         assertTrue(backend.privateDaemon());
         assertEquals(dir.resolve("fake.sock").toString(), Files.readString(dir.resolve("written-by-the-recipe")));

@@ -38,6 +38,18 @@ final class ContainerDirs {
         return dir;
     }
 
+    /**
+     * The container's directory as an earlier run made it (0700, owned by this user), if it is there; never one
+     * outside the base (an id that is not a plain file name).
+     */
+    java.util.Optional<Path> existing(String containerId) {
+        Path dir = base.resolve(containerId).normalize();
+        if (!dir.getParent().equals(base.normalize()) || !Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(dir);
+    }
+
     /** Removes a directory this instance created (anything outside the base is left alone). */
     void remove(String host) {
         Path dir = Path.of(host);

@@ -126,9 +126,29 @@ public final class PipeTransport implements AgentTransport {
                 Files.setPosixFilePermissions(fifo, RW_ALL); // mkfifo's mode is cut by the umask
             }
         }
+        return binding(dir, n);
+    }
+
+    private static TransportBinding binding(Path dir, int n) {
         return new TransportBinding(new AgentEndpoint("pipe", dir.toString(), Map.of("channels", Integer.toString(n))),
                 Map.of(dir.toString(), ContainerDirs.CONTAINER_DIR),
                 Map.of("VIREO_AGENT_PIPES", ContainerDirs.CONTAINER_DIR, "VIREO_AGENT_PIPE_COUNT", Integer.toString(n)), "");
+    }
+
+    /**
+     * The container's folder under this pipe.dir with the FIFO pairs an earlier run made in it (as many as it made
+     * then: the agent serves those), if they are all there.
+     */
+    @Override
+    public java.util.Optional<TransportBinding> rebind(String containerId, String tid,
+            dev.vireo.api.model.FunctionSpec function) {
+        return dirs.existing(containerId).flatMap(dir -> {
+            int n = 0;
+            while (n < 256 && Files.exists(dir.resolve("in-" + n)) && Files.exists(dir.resolve("out-" + n))) {
+                n++;
+            }
+            return n == 0 ? java.util.Optional.empty() : java.util.Optional.of(binding(dir, n));
+        });
     }
 
     @Override

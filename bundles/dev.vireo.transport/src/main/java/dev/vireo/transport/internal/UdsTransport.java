@@ -104,10 +104,21 @@ public final class UdsTransport implements AgentTransport {
         if (bytes(socket) > MAX_SOCKET_PATH) {
             throw new IOException("socket path " + socket + " is longer than 107 bytes; set a shorter socket.dir");
         }
-        Path dir = dirs.create(containerId);
-        return new TransportBinding(new AgentEndpoint("uds", socket.toString(), Map.of()),
+        return binding(dirs.create(containerId));
+    }
+
+    private static TransportBinding binding(Path dir) {
+        return new TransportBinding(new AgentEndpoint("uds", dir.resolve(SOCKET).toString(), Map.of()),
                 Map.of(dir.toString(), ContainerDirs.CONTAINER_DIR),
                 Map.of("VIREO_AGENT_SOCKET", ContainerDirs.CONTAINER_DIR + "/" + SOCKET), "");
+    }
+
+    /** The container's folder under this socket.dir, while its agent's socket is in it. */
+    @Override
+    public java.util.Optional<TransportBinding> rebind(String containerId, String tid,
+            dev.vireo.api.model.FunctionSpec function) {
+        return dirs.existing(containerId).filter(dir -> java.nio.file.Files.exists(dir.resolve(SOCKET)))
+                .map(UdsTransport::binding);
     }
 
     @Override

@@ -99,6 +99,26 @@ class PipeTransportTest {
         assertFalse(Files.exists(dir));
     }
 
+    /**
+     * After a restart (a new transport on the same pipe.dir, configured for another count) a container's FIFO pairs
+     * are bound as many as it was made with, and its agent is reached again; a folder missing a FIFO of its first pair
+     * is not rebound.
+     */
+    @Test
+    void aContainerThatOutlivedTheWorkerIsReboundWithItsOwnPairsAndReachedAgain() throws Exception {
+        TransportBinding before = transport(2, 5_000, 1024 * 1024).bind("c1", "t-0");
+        PipeTransport pipe = transport(4, 5_000, 1024 * 1024); // the next run
+        assertEquals(java.util.Optional.of(before), pipe.rebind("c1", "t-1", null));
+        agent = new FakePipeAgent(Path.of(before.endpoint().address()), 2, new AgentScript.Python(false));
+        try (AgentChannel ch = pipe.open(before.endpoint(), "t-1")) {
+            assertEquals("{\"echo\":[]}", await(ch.invoke("t-2", "[]", Duration.ofSeconds(5))).result());
+        }
+        assertEquals(java.util.Optional.empty(), pipe.rebind("c2", "t-3", null), "no folder");
+        TransportBinding broken = pipe.bind("c3", "t-3");
+        Files.delete(Path.of(broken.endpoint().address()).resolve("out-0"));
+        assertEquals(java.util.Optional.empty(), pipe.rebind("c3", "t-3", null));
+    }
+
     @Test
     void openSaysHelloGetsReadyThenInvocationsGoAndComeBack() throws Exception {
         PipeTransport pipe = transport(1, 5_000, 1024 * 1024);

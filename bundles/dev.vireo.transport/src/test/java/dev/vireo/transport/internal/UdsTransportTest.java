@@ -133,6 +133,28 @@ class UdsTransportTest {
         assertFalse(Files.exists(sockets.resolve("c".repeat(120))));
     }
 
+    /**
+     * After a restart (a new transport on the same socket.dir) a container whose agent's socket is still there is
+     * bound as before and reached again; one whose socket or folder is gone, or an id naming another folder, is not.
+     */
+    @Test
+    void aContainerThatOutlivedTheWorkerIsReboundAndReachedAgain() throws Exception {
+        TransportBinding before = transport(5_000, 1024 * 1024).bind("c1", "t-0");
+        UdsTransport uds = transport(5_000, 1024 * 1024); // the next run
+        assertEquals(java.util.Optional.empty(), uds.rebind("c1", "t-1", null), "no socket: its agent never listened");
+        agent = FakeUdsAgent.start(Path.of(before.endpoint().address()), new AgentScript.Python(true));
+        assertEquals(java.util.Optional.of(before), uds.rebind("c1", "t-1", null));
+        try (AgentChannel ch = uds.open(uds.rebind("c1", "t-1", null).orElseThrow().endpoint(), "t-1")) {
+            assertEquals("{\"echo\":[]}", await(ch.invoke("t-2", "[]", Duration.ofSeconds(5))).result());
+        }
+        Files.createDirectories(tmp.resolve("elsewhere"));
+        Files.createFile(tmp.resolve("elsewhere/agent.sock"));
+        assertEquals(java.util.Optional.empty(), uds.rebind("../elsewhere", "t-3", null), "never outside socket.dir");
+        assertEquals(java.util.Optional.empty(), uds.rebind("c2", "t-3", null), "no folder");
+        uds.unbind(before);
+        assertEquals(java.util.Optional.empty(), uds.rebind("c1", "t-3", null));
+    }
+
     @Test
     void openWaitsForReadyThenInvocationsGoAndComeBackOnTheSameConnection() throws Exception {
         UdsTransport uds = transport(5_000, 1024 * 1024);

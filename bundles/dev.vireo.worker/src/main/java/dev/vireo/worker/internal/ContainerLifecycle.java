@@ -30,7 +30,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * The worker's containers from creation to destruction: creating one for a registration (transport binding, backend,
  * first channel), pooling it only while its registration is current, lending it and its channels to invocations,
  * evicting idle ones (for capacity, when their keep-alive runs out, under memory pressure), retiring a registration's
- * containers when it goes, prewarming, and reclaiming what an earlier run of the worker left behind.
+ * containers when it goes, prewarming, taking back the containers an earlier run of the worker left running
+ * ({@link #takeBack}, see {@link Survivors}) and reclaiming the rest.
  *
  * <p>Locking: the {@link ContainerPool}, the keep-alive index in it and the mutable state of each container are
  * guarded by the {@link WorkerLock}. Methods that say "call under the lock" assert it and leave destruction to the
@@ -40,6 +41,11 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class ContainerLifecycle {
     private static final System.Logger LOG = System.getLogger(ContainerLifecycle.class.getName());
+    /**
+     * The label naming the registration a container was made for ({@link FunctionStore#fingerprint}): after a restart
+     * only a container of the very registration restored is taken back.
+     */
+    static final String SPEC_LABEL = "vireo.spec";
 
     private final PluginRegistry registry;
     private final Clock clock;
@@ -74,9 +80,15 @@ final class ContainerLifecycle {
         this.cpuWait = cpuWait;
         this.pump = pump;
         this.pool = new ContainerPool(clock);
+        // each run numbers its containers from its start time (in thousandths of a millisecond): never an id of an
+        // earlier run's container, which may still run and be taken back
+        this.containerIds.set(Math.max(0, clock.now().toEpochMilli()) * 1_000);
     }
 
-    /** Removes containers an earlier run of this worker left behind (it died before it could). */
+    /**
+     * Removes containers an earlier run of this worker left behind (it died before it could), but those taken back
+     * (the backends leave the containers they hold alone).
+     */
     void reclaimLeftovers() {
         registry.activeAll(ContainerBackend.class).forEach((name, backend) -> {
             try {
@@ -208,7 +220,8 @@ final class ContainerLifecycle {
         } catch (IOException | RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
-        Map<String, String> labels = Map.of("vireo.worker", worker, "vireo.function", fn.id());
+        Map<String, String> labels = Map.of("vireo.worker", worker, "vireo.function", fn.id(), SPEC_LABEL,
+                FunctionStore.fingerprint(fn));
         return backend.create(new ContainerRequest(id, tid, fn, worker, binding, labels, grants.devices()))
                 .toCompletableFuture()
                 .handle((handle, error) -> {
@@ -235,6 +248,77 @@ final class ContainerLifecycle {
                 });
     }
 
+    /**
+     * Takes back a container an earlier run of the worker left running for this very registration: the transport's
+     * binding for it again, the backend's handle ({@link ContainerBackend#adopt}), resources reserved as for a new one
+     * (never by evicting others), and a first channel, whose ready message shows the agent answers. Pooled idle, as a
+     * warm container whose keep-alive starts now. Completes with whether it was; if not, what was made is undone and
+     * the container is left to the reclaim (the backend removes it once it is not taken back).
+     */
+    CompletableFuture<Boolean> takeBack(Registration r, String id, String tid) {
+        FunctionSpec fn = r.spec();
+        AgentTransport transport;
+        ContainerBackend backend;
+        Optional<TransportBinding> rebound;
+        try {
+            transport = registry.get(AgentTransport.class, fn.transport());
+            backend = registry.get(ContainerBackend.class, fn.backend());
+            rebound = fn.compute() == dev.vireo.api.model.Compute.CPU ? transport.rebind(id, tid, fn) : Optional.empty();
+        } catch (RuntimeException e) {
+            return CompletableFuture.completedFuture(refused(id, tid, e.getMessage()));
+        }
+        if (rebound.isEmpty()) {
+            return CompletableFuture.completedFuture(refused(id, tid, "transport " + fn.transport()
+                    + (fn.compute() == dev.vireo.api.model.Compute.CPU ? " cannot reach it again" : " (a GPU is not)")));
+        }
+        TransportBinding binding = rebound.get();
+        Optional<Resources.Grants> grants;
+        lock.lock();
+        try {
+            ensureIndex();
+            grants = resources.acquire(Resources.containerRequest(fn, tid));
+        } finally {
+            lock.unlock();
+        }
+        if (grants.isEmpty()) {
+            return CompletableFuture.completedFuture(refused(id, tid, "no resources for it"));
+        }
+        Map<String, String> labels = Map.of("vireo.worker", worker, "vireo.function", fn.id(), SPEC_LABEL,
+                FunctionStore.fingerprint(fn));
+        return backend.adopt(new ContainerRequest(id, tid, fn, worker, binding, labels, grants.get().devices()))
+                .toCompletableFuture()
+                .handle((handle, error) -> {
+                    if (error != null) {
+                        grants.get().release();
+                        return refused(id, tid, Failures.message(error));
+                    }
+                    AgentChannel first;
+                    try {
+                        first = transport.open(handle.endpoint(), tid);
+                    } catch (IOException | RuntimeException e) {
+                        grants.get().release();
+                        backend.destroy(handle, tid);
+                        transport.unbind(binding);
+                        return refused(id, tid, "its agent does not answer (" + e.getMessage() + "): destroyed");
+                    }
+                    Container c = new Container(handle, r, transport, binding, grants.get(),
+                            placement(backend, handle, tid), clock.nanoTime(), 0);
+                    c.idleChannels.add(first);
+                    cpuWait.created(c.placement, tid);
+                    if (!adopt(c, tid, false, false)) {
+                        return false;
+                    }
+                    LOG.log(Level.INFO, "[" + tid + "] took back " + id + " of " + fn.id() + " (left running by the"
+                            + " last run)");
+                    return true;
+                });
+    }
+
+    private static boolean refused(String id, String tid, String why) {
+        LOG.log(Level.INFO, "[" + tid + "] " + id + " is not taken back: " + why);
+        return false;
+    }
+
     /** Where the backend says the container runs (read once: trackers bind it at every invocation); unplaced if unknown. */
     private static ContainerPlacement placement(ContainerBackend backend, ContainerHandle handle, String tid) {
         try {
@@ -251,12 +335,17 @@ final class ContainerLifecycle {
      * (or registered again) while it started: it is destroyed and its resources returned, never pooled, never used.
      */
     boolean adopt(Container c, String tid, boolean prewarmed) {
+        return adopt(c, tid, prewarmed, !prewarmed);
+    }
+
+    /** As {@link #adopt(Container, String, boolean)}; {@code inUse}: for its first invocation, else idle. */
+    private boolean adopt(Container c, String tid, boolean prewarmed, boolean inUse) {
         lock.lock();
         try {
             if (functions.current(c.registration)) {
                 c.prewarmed = prewarmed;
                 pool.add(c);
-                if (!prewarmed) {
+                if (inUse) {
                     pool.use(c);
                 }
                 return true;

@@ -57,7 +57,44 @@ final class FunctionStore {
         return dir;
     }
 
+    /**
+     * 16 hex digits of SHA-256 over the registration as it is stored (every field, its secrets' values too), for the
+     * containers' {@link ContainerLifecycle#SPEC_LABEL}: equal for a registration and the one read back from its file.
+     */
+    static String fingerprint(FunctionSpec spec) {
+        Properties p = properties(spec);
+        StringBuilder text = new StringBuilder();
+        new java.util.TreeMap<>(p).forEach((k, v) -> text.append(k).append('=').append(v).append('\n'));
+        new java.util.TreeMap<>(spec.config().secrets()).forEach((k, v) -> text.append("secret.").append(k).append('=')
+                .append(v).append('\n'));
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(text.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(digest, 0, 8);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+
     void save(FunctionSpec spec) throws IOException {
+        Properties p = properties(spec);
+        // the secrets' names are in the registration, their values apart: a registration whose secrets file does
+        // not hold exactly those names (a crash between the two writes, a file lost) is reported, never half restored
+        Path secrets = dir.resolve(spec.id() + SECRETS);
+        if (!spec.config().secrets().isEmpty()) {
+            Properties s = new Properties();
+            s.putAll(spec.config().secrets());
+            write(secrets, s, "secrets of " + spec.id());
+        }
+        write(file(spec.id()), p, "registration of " + spec.id() + " (the worker registers it again at start)");
+        if (spec.config().secrets().isEmpty()) {
+            Files.deleteIfExists(secrets); // after: until the registration without them is written, they belong
+        }
+        syncDir();
+    }
+
+    /** The registration's file: every field but the secrets' values (their names are in it). */
+    private static Properties properties(FunctionSpec spec) {
         Properties p = new Properties();
         p.setProperty("namespace", spec.namespace());
         p.setProperty("name", spec.name());
@@ -79,20 +116,10 @@ final class FunctionStore {
         if (!spec.config().parameters().isEmpty()) {
             p.setProperty("parameters", spec.config().parameters());
         }
-        // the secrets' names are in the registration, their values apart: a registration whose secrets file does
-        // not hold exactly those names (a crash between the two writes, a file lost) is reported, never half restored
-        Path secrets = dir.resolve(spec.id() + SECRETS);
         if (!spec.config().secrets().isEmpty()) {
-            p.setProperty(SECRET_NAMES, String.join(",", spec.config().secrets().keySet()));
-            Properties s = new Properties();
-            s.putAll(spec.config().secrets());
-            write(secrets, s, "secrets of " + spec.id());
+            p.setProperty(SECRET_NAMES, String.join(",", new java.util.TreeSet<>(spec.config().secrets().keySet())));
         }
-        write(file(spec.id()), p, "registration of " + spec.id() + " (the worker registers it again at start)");
-        if (spec.config().secrets().isEmpty()) {
-            Files.deleteIfExists(secrets); // after: until the registration without them is written, they belong
-        }
-        syncDir();
+        return p;
     }
 
     /** Writes {@code p} to {@code file} atomically, readable and writable by this user only. */

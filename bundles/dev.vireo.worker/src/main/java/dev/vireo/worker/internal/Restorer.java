@@ -23,15 +23,22 @@ final class Restorer {
 
     private final PluginRegistry registry;
     private final Consumer<FunctionSpec> register;
+    /** Run when none waits any more (every stored registration is back or was unregistered). */
+    private final Runnable done;
     /** Guarded by this. */
     private final Map<String, FunctionSpec> waiting = new LinkedHashMap<>();
     /** The last reason each waiting one failed, so each reason is logged once. Guarded by this. */
     private final Map<String, String> reasons = new HashMap<>();
 
-    /** @param register registers a spec without storing it again (it is stored already) */
-    Restorer(PluginRegistry registry, List<FunctionStore.Stored> stored, Consumer<FunctionSpec> register) {
+    /**
+     * @param register registers a spec without storing it again (it is stored already)
+     * @param done     run (on the thread that emptied it) when none waits any more
+     */
+    Restorer(PluginRegistry registry, List<FunctionStore.Stored> stored, Consumer<FunctionSpec> register,
+            Runnable done) {
         this.registry = registry;
         this.register = register;
+        this.done = done;
         for (FunctionStore.Stored s : stored) {
             if (s.spec() == null) {
                 LOG.log(Level.WARNING, "[restore] " + s.file() + " cannot be read (" + s.problem()
@@ -47,9 +54,16 @@ final class Restorer {
     }
 
     /** Tries the waiting registrations, once the kernel is ready. */
-    synchronized void attempt() {
+    void attempt() {
+        if (attemptNow()) {
+            done.run();
+        }
+    }
+
+    /** Whether this attempt emptied the waiting ones. */
+    private synchronized boolean attemptNow() {
         if (waiting.isEmpty() || !registry.ready()) {
-            return;
+            return false;
         }
         var it = waiting.entrySet().iterator();
         while (it.hasNext()) {
@@ -76,12 +90,22 @@ final class Restorer {
                 }
             }
         }
+        return waiting.isEmpty();
     }
 
-    /** Drops a waiting registration (it is being unregistered); whether it was waiting. */
-    synchronized boolean forget(String functionId) {
-        reasons.remove(functionId);
-        return waiting.remove(functionId) != null;
+    /** Drops a waiting registration (it is being unregistered, or registered anew); whether it was waiting. */
+    boolean forget(String functionId) {
+        boolean was;
+        boolean empty;
+        synchronized (this) {
+            reasons.remove(functionId);
+            was = waiting.remove(functionId) != null;
+            empty = waiting.isEmpty();
+        }
+        if (was && empty) {
+            done.run();
+        }
+        return was;
     }
 
     /** The ids still waiting. */

@@ -54,6 +54,8 @@ public final class WorkerComponent implements WorkerService {
                 throw new IllegalStateException("the worker cannot keep its state in " + dir + ": " + e
                         + " (or set state.persist = false in vireo.worker)", e);
             }
+        } else {
+            core.reclaimLeftovers();
         }
     }
 

@@ -73,10 +73,17 @@ final class WorkerCore implements WorkerService, AutoCloseable {
     private final Ticker keepAliveTicker;
     private final Ticker memoryTicker;
     private final List<Cancellable> tasks = new ArrayList<>();
+    /**
+     * How long after the start the containers an earlier run left are kept for registrations still to come back; then
+     * they are reclaimed (sooner once every stored registration is back).
+     */
+    static final Duration TAKE_BACK_WINDOW = Duration.ofSeconds(60);
     private final TaskScheduler scheduler;
     /** Where registrations are kept across restarts; null: nowhere (tests, the simulation). */
     private volatile FunctionStore store;
     private volatile Restorer restorer;
+    /** What an earlier run left running: taken back as its registrations come back, the rest reclaimed. */
+    private final Survivors survivors;
     /** Held while the function table and the stored files change together (register, unregister). */
     private final Object storeLock = new Object();
 
@@ -126,7 +133,7 @@ final class WorkerCore implements WorkerService, AutoCloseable {
                 options.keepAliveCheck());
         memoryTicker = new Ticker(scheduler, "worker.memory", memory::tick, options.memorySample());
         tasks.addAll(List.of(keepAliveTicker, memoryTicker));
-        scheduler.execute(containers::reclaimLeftovers);
+        this.survivors = new Survivors(registry, name, containers, scheduler);
         tasks.add(scheduler.scheduleAtFixedRate("worker.async-results", async::expire, Duration.ofSeconds(1)));
     }
 
@@ -253,13 +260,25 @@ final class WorkerCore implements WorkerService, AutoCloseable {
      * ready (see {@link Restorer}). Called once, right after construction.
      */
     void keepRegistrationsIn(FunctionStore store) throws java.io.IOException {
-        Restorer r = new Restorer(registry, store.load(), this::add);
+        Restorer r = new Restorer(registry, store.load(), spec -> survivors.takeBack(add(spec)), survivors::sweep);
         this.store = store;
         this.restorer = r;
         if (!r.waiting().isEmpty()) {
             tasks.add(scheduler.scheduleAtFixedRate("worker.restore", r::attempt, Duration.ofSeconds(1)));
+            // a registration that cannot come back soon (its backend is gone) keeps no container of its waiting
+            tasks.add(scheduler.schedule(survivors::sweep, TAKE_BACK_WINDOW));
             scheduler.execute(r::attempt);
+        } else {
+            reclaimLeftovers();
         }
+    }
+
+    /**
+     * Reclaims every container an earlier run of this worker left: for a worker that keeps no registrations (those
+     * that do take back what they can first, see {@link #keepRegistrationsIn}). Called once, right after construction.
+     */
+    void reclaimLeftovers() {
+        survivors.sweep();
     }
 
     /**

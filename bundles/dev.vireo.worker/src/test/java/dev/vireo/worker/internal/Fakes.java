@@ -221,6 +221,8 @@ final class Fakes {
                 return CompletableFuture.failedFuture(new IllegalStateException("image missing"));
             }
             created.add(r.id());
+            running.put(r.id(), r);
+            held.add(r.id());
             images.put(r.id(), r.function().image());
             environments.put(r.id(), r.function().config().environment());
             ContainerHandle handle = new ContainerHandle(r.id(), r.function().id(), "fake",
@@ -243,6 +245,8 @@ final class Fakes {
 
         public CompletionStage<Void> destroy(ContainerHandle c, String tid) {
             destroyed.add(c.id());
+            running.remove(c.id());
+            held.remove(c.id());
             return destroyGate.thenApply(v -> null);
         }
 
@@ -257,8 +261,51 @@ final class Fakes {
             return usageRead.computeIfAbsent(functionId, k -> new CompletableFuture<>());
         }
 
+        /**
+         * What the containers were created with (instance, labels), by id, until destroyed: a restart keeps them (the
+         * backend outlives the worker). {@link #held} are the running worker's; {@link #restart} forgets them.
+         */
+        final Map<String, ContainerRequest> running = new java.util.concurrent.ConcurrentHashMap<>();
+        final java.util.Set<String> held = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        /** Containers whose agent cannot be reached again after a restart (their transport folder is gone). */
+        final java.util.Set<String> unreachable = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        final List<String> reclaimed = new CopyOnWriteArrayList<>();
+
+        /** The worker died: the containers run on, none is held. */
+        void restart() {
+            held.clear();
+        }
+
         public int reclaim(String instance) {
-            return 0;
+            List<String> gone = running.entrySet().stream().filter(e -> e.getValue().instance().equals(instance)
+                    && !held.contains(e.getKey())).map(Map.Entry::getKey).sorted().toList();
+            gone.forEach(running::remove);
+            reclaimed.addAll(gone);
+            return gone.size();
+        }
+
+        @Override
+        public List<dev.vireo.api.spi.backend.RunningContainer> survivors(String instance) {
+            return running.entrySet().stream().filter(e -> e.getValue().instance().equals(instance)
+                    && !held.contains(e.getKey())).sorted(Map.Entry.comparingByKey())
+                    .map(e -> new dev.vireo.api.spi.backend.RunningContainer(e.getKey(), e.getValue().labels())).toList();
+        }
+
+        @Override
+        public CompletionStage<ContainerHandle> adopt(ContainerRequest r) {
+            ContainerRequest was = running.get(r.id());
+            if (was == null || !was.instance().equals(r.instance()) || !held.add(r.id())) {
+                return CompletableFuture.failedFuture(new dev.vireo.api.spi.backend.BackendException(r.id()
+                        + " does not run"));
+            }
+            return CompletableFuture.completedFuture(new ContainerHandle(r.id(), r.function().id(), "fake",
+                    r.binding().endpoint(), r.function().memoryMb(), was.labels()));
+        }
+
+        @Override
+        public java.util.Optional<TransportBinding> rebind(String id, String tid, dev.vireo.api.model.FunctionSpec fn) {
+            return running.containsKey(id) && !unreachable.contains(id) ? java.util.Optional.of(bind(id, tid))
+                    : java.util.Optional.empty();
         }
 
         /**

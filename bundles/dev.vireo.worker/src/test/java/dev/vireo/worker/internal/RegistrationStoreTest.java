@@ -12,11 +12,13 @@ import dev.vireo.api.model.ExpectedTimings;
 import dev.vireo.api.model.FunctionSpec;
 import dev.vireo.api.model.InvocationRecord;
 import dev.vireo.api.spi.backend.ContainerBackend;
+import dev.vireo.api.spi.backend.ContainerRequest;
 import dev.vireo.api.worker.WorkerException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -134,6 +136,52 @@ class RegistrationStoreTest {
         assertTrue(call(second, "kept-2.0").success());
         assertEquals(ErrorKind.ALREADY_EXISTS, assertThrows(WorkerException.class,
                 () -> second.register(fn("kept", "fake"))).kind());
+    }
+
+    /**
+     * kill -9, then start: a container the dead worker left running is taken back warm for its registration, restored
+     * as it was; one made for another registration of its function, one whose transport cannot reach it again and one
+     * of a function no longer stored are reclaimed once the registrations are back; new containers get ids of their own.
+     */
+    @Test
+    void containersLeftRunningAreTakenBackWarmAndTheRestReclaimed() throws Exception {
+        WorkerCore first = worker();
+        for (String name : List.of("a", "b", "c", "d")) {
+            first.register(fn(name, "fake"));
+            assertEquals(dev.vireo.api.model.ContainerState.COLD, call(first, name + "-2.0").state().orElseThrow());
+        }
+        Map<String, String> made = new java.util.HashMap<>(); // function id -> its container
+        fx.backend.running.forEach((id, r) -> made.put(r.function().id(), id));
+        // b's container was made for another registration of b (the labels say so), c's folder is gone, d is no
+        // longer stored (its file lost)
+        ContainerRequest b = fx.backend.running.get(made.get("b-2.0"));
+        Map<String, String> other = new java.util.HashMap<>(b.labels());
+        other.put(ContainerLifecycle.SPEC_LABEL, "0123456789abcdef");
+        fx.backend.running.put(b.id(), new ContainerRequest(b.id(), b.tid(), b.function(), b.instance(), b.binding(),
+                other, b.devices()));
+        fx.backend.unreachable.add(made.get("c-2.0"));
+        Files.delete(dir.resolve("state/functions/d-2.0.properties"));
+        fx.backend.restart(); // killed: the containers run on
+
+        WorkerCore second = worker();
+        fx.time.runUntil(() -> fx.backend.reclaimed.size() == 3, Duration.ofSeconds(10));
+        assertEquals(List.of(made.get("b-2.0"), made.get("c-2.0"), made.get("d-2.0")).stream().sorted().toList(),
+                fx.backend.reclaimed);
+        assertEquals(List.of("a-2.0", "b-2.0", "c-2.0"), second.functions().stream().map(FunctionSpec::id).sorted()
+                .toList());
+        int created = fx.backend.created.size();
+        InvocationRecord a = call(second, "a-2.0");
+        assertTrue(a.success(), a.toString());
+        assertEquals(dev.vireo.api.model.ContainerState.WARM, a.state().orElseThrow(), "taken back: " + a);
+        assertEquals(created, fx.backend.created.size(), "no container made for a");
+        assertTrue(fx.backend.held.contains(made.get("a-2.0")) && !fx.backend.destroyed.contains(made.get("a-2.0")),
+                "its container is the dead worker's, held by this one");
+        for (String id : List.of("b-2.0", "c-2.0")) {
+            InvocationRecord r = call(second, id);
+            assertEquals(dev.vireo.api.model.ContainerState.COLD, r.state().orElseThrow(), r.toString());
+        }
+        assertEquals(created + 2, fx.backend.created.size());
+        assertEquals(created + 2, new java.util.HashSet<>(fx.backend.created).size(), "no id made twice");
     }
 
     @Test

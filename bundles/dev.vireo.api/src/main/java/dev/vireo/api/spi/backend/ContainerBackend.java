@@ -52,7 +52,37 @@ public interface ContainerBackend {
     /**
      * Removes leftovers labelled with {@code instance} from an earlier run that did not stop cleanly.
      *
+     * A backend that takes containers back ({@link #adopt}) leaves the ones it took back (and those it is creating
+     * now) alone.
+     *
      * @return how many containers were removed
      */
     int reclaim(String instance);
+
+    /**
+     * The containers labelled with {@code instance} that an earlier run left and that still run, with their labels:
+     * the worker takes back ({@link #adopt}) those whose function it serves again, then {@link #reclaim}s the rest.
+     * May connect to the runtime (a call of the worker's start, not of an invocation). None unless overridden: a
+     * backend whose containers cannot outlive the worker lists none.
+     *
+     * @since 1.2
+     */
+    default java.util.List<RunningContainer> survivors(String instance) {
+        return java.util.List.of();
+    }
+
+    /**
+     * Takes back a container {@link #survivors} listed, as if {@link #create} had just made it from {@code request}
+     * (its id, function and the transport's binding for it again, see
+     * {@link dev.vireo.api.spi.transport.AgentTransport#rebind}): from now on {@link #destroy}, {@link #usage},
+     * {@link #placement} and {@link #reclaim} treat it as one of this run's. Fails the stage with
+     * {@link BackendException} if it no longer runs or is not the instance's; removes nothing then (the worker's
+     * {@link #reclaim} does). Unsupported unless overridden.
+     *
+     * @since 1.2
+     */
+    default CompletionStage<ContainerHandle> adopt(ContainerRequest request) {
+        return java.util.concurrent.CompletableFuture.failedFuture(new BackendException(
+                "this backend does not take containers back"));
+    }
 }

@@ -47,6 +47,19 @@ public interface AgentTransport {
      */
     AgentChannel open(AgentEndpoint endpoint, String tid) throws IOException;
 
+    /**
+     * The binding {@link #bind} made for the container {@code containerId} of {@code function} in an earlier run of
+     * the worker, if what it prepared on the host is still there and a channel can be {@linkplain #open opened} to
+     * the container's agent again (its socket, its FIFOs): the worker then takes the container back after a restart.
+     * Empty if not (the worker removes the container): the default, for a transport whose host side does not outlive
+     * the worker (a network namespace reclaimed at start).
+     *
+     * @since 1.4
+     */
+    default java.util.Optional<TransportBinding> rebind(String containerId, String tid, FunctionSpec function) {
+        return java.util.Optional.empty();
+    }
+
     /** Frees what {@link #bind} prepared. Idempotent. */
     void unbind(TransportBinding binding);
 }

@@ -372,6 +372,30 @@ public final class ContainerdBackend extends DaemonBackend {
         return containers.list(list.build()).getContainersList().stream().map(Container::getId).toList();
     }
 
+    /** Its labels and its task's pid while the task runs; null if the container or its task is gone or stopped. */
+    @Override
+    protected Map<String, String> running(String id) {
+        try {
+            var process = tasks.get(dev.vireo.containerd.tasks.GetRequest.newBuilder().setContainerId(id).build())
+                    .getProcess();
+            var found = containers.list(ListContainersRequest.newBuilder().addFilters("id==" + id).build())
+                    .getContainersList();
+            if (process.getStatus() != dev.vireo.containerd.tasks.Status.RUNNING || found.isEmpty()) {
+                return null;
+            }
+            Map<String, String> labels = new java.util.HashMap<>(found.get(0).getLabelsMap());
+            if (process.getPid() > 0) {
+                labels.put(PID_LABEL, Integer.toString(process.getPid()));
+            }
+            return labels;
+        } catch (StatusRuntimeException e) {
+            if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
+                return null;
+            }
+            throw e;
+        }
+    }
+
     /** The spec puts every container in cgroup /vireo/<id>. */
     @Override
     protected Path cgroup(ContainerHandle container) {

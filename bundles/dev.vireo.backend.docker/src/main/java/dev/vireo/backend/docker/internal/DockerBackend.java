@@ -142,7 +142,9 @@ public final class DockerBackend extends DaemonBackend {
 
     /**
      * A dockerd the backend starts and owns (own data root, exec root, pid file and socket under one directory; no
-     * bridge, no iptables, no daemon.json of the host), for hosts where no socket is configured.
+     * bridge, no iptables, no daemon.json of the host), for hosts where no socket is configured. Live restore: its
+     * containers outlive it, so the containers of a worker killed with -9 still run when the next one restarts it, and
+     * are taken back (or reclaimed); a worker that stops cleanly removes its containers before it stops the daemon.
      */
     static PrivateDaemon.Recipe privateDockerd(String binary) {
         return new PrivateDaemon.Recipe("dockerd", binary, "docker.io", "docker.sock", "docker.pid", true, "dockerd.log",
@@ -151,7 +153,7 @@ public final class DockerBackend extends DaemonBackend {
                     Files.writeString(config, "{}\n");
                     return List.of(binary, "--config-file", config.toString(), "--data-root", dir.resolve("data").toString(),
                             "--exec-root", dir.resolve("exec").toString(), "-H", "unix://" + socket, "--pidfile",
-                            pid.toString(), "--iptables=false", "--ip-masq=false", "--bridge=none", "--log-level=warn");
+                            pid.toString(), "--iptables=false", "--ip-masq=false", "--bridge=none", "--live-restore", "--log-level=warn");
                 });
     }
 
@@ -436,12 +438,39 @@ public final class DockerBackend extends DaemonBackend {
         removeScratch(id, tid);
     }
 
-    /** The instance's containers; with null, every container labelled with an instance (after a crash). */
+    /**
+     * The instance's containers by the names the worker gave them (its container ids); with null, every container
+     * labelled with an instance (after a crash).
+     */
     @Override
     protected List<String> containers(String instance) {
         var list = docker.listContainersCmd().withShowAll(true);
         return (instance == null ? list.withLabelFilter(List.of(INSTANCE_LABEL))
-                : list.withLabelFilter(Map.of(INSTANCE_LABEL, instance))).exec().stream().map(Container::getId).toList();
+                : list.withLabelFilter(Map.of(INSTANCE_LABEL, instance))).exec().stream()
+                .map(c -> c.getNames() == null || c.getNames().length == 0 ? c.getId()
+                        : c.getNames()[0].startsWith("/") ? c.getNames()[0].substring(1) : c.getNames()[0])
+                .toList();
+    }
+
+    /** Its labels, docker's id and its init pid while it runs; null if it is gone or stopped. */
+    @Override
+    protected Map<String, String> running(String id) {
+        try {
+            InspectContainerResponse inspected = docker.inspectContainerCmd(id).exec();
+            InspectContainerResponse.ContainerState state = inspected.getState();
+            if (state == null || !Boolean.TRUE.equals(state.getRunning())) {
+                return null;
+            }
+            Map<String, String> labels = new java.util.HashMap<>(inspected.getConfig() == null
+                    || inspected.getConfig().getLabels() == null ? Map.of() : inspected.getConfig().getLabels());
+            labels.put(DOCKER_ID, inspected.getId());
+            if (state.getPidLong() != null && state.getPidLong() > 0) {
+                labels.put(PID_LABEL, Long.toString(state.getPidLong()));
+            }
+            return labels;
+        } catch (NotFoundException e) {
+            return null;
+        }
     }
 
     /** Docker names a container's cgroup by its full id, under the cgroup parent. */

@@ -29,7 +29,7 @@ class PrivateDockerdTest {
         assertEquals(List.of("/usr/sbin/dockerd", "--config-file", dir.resolve("daemon.json").toString(),
                 "--data-root", dir.resolve("data").toString(), "--exec-root", dir.resolve("exec").toString(),
                 "-H", "unix://" + socket, "--pidfile", pid.toString(),
-                "--iptables=false", "--ip-masq=false", "--bridge=none", "--log-level=warn"),
+                "--iptables=false", "--ip-masq=false", "--bridge=none", "--live-restore", "--log-level=warn"),
                 recipe.command().prepare(dir, socket, pid));
         assertEquals("{}\n", Files.readString(dir.resolve("daemon.json")), "none of the host's daemon.json");
     }
