@@ -100,10 +100,25 @@ public final class HttpTransport implements AgentTransport {
 
     @Override
     public TransportBinding bind(String containerId, String tid) throws IOException {
-        NetworkPool.Slot slot = networks.take();
+        return binding(networks.take(containerId));
+    }
+
+    private TransportBinding binding(NetworkPool.Slot slot) {
         return new TransportBinding(
                 new AgentEndpoint("http", slot.address() + ":" + config.agent_port(), Map.of("netns", slot.name())),
                 Map.of(), Map.of("VIREO_AGENT_HTTP", "0.0.0.0:" + config.agent_port()), slot.path());
+    }
+
+    /** The network namespace a crashed run gave the container, if it is still there (taken over at start). */
+    @Override
+    public java.util.Optional<TransportBinding> rebind(String containerId, String tid,
+            dev.vireo.api.model.FunctionSpec function) {
+        return networks.rebind(containerId).map(this::binding);
+    }
+
+    @Override
+    public void reclaim() {
+        networks.reclaim();
     }
 
     @Override

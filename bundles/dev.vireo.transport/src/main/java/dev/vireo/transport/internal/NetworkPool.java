@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -201,6 +202,121 @@ final class NetworkPool {
                 used.get(slot.bridge()).clear(slot.host());
             }
         }
+    }
+
+    /** What a crashed run left, read back: each bridge's /22 block (by bridge index), its namespaces, the next number. */
+    record Layout(List<Integer> blocks, Map<String, Slot> slots, List<String> broken, long next) {
+    }
+
+    /**
+     * Takes over the bridges and namespaces a crashed run of this instance left, as they are: the bridges keep their
+     * subnets, the namespaces their addresses (their ports marked used), new namespaces are numbered after theirs; a
+     * namespace without its address (half made) is deleted. Returns the namespaces by name, none in the pool's ready
+     * ones yet. If what it finds cannot be read back consistently, it removes everything instead ({@link #removeAll})
+     * and returns none.
+     */
+    Map<String, Slot> recover() {
+        try {
+            String names = run(List.of("ip", "netns", "list"), null);
+            boolean any = names.lines().anyMatch(l -> l.trim().startsWith("vireo-" + tag + "-"));
+            String bridges = run(List.of("ip", "-o", "-4", "addr", "show"), null);
+            String eth0 = !any ? "" : run(List.of("ip", "-all", "netns", "exec", "ip", "-o", "-4", "addr", "show", "dev",
+                    "eth0"), null);
+            Layout layout = layout(tag, base, portsPerBridge, bridges, eth0);
+            synchronized (this) {
+                blocks.clear();
+                used.clear();
+                blocks.addAll(layout.blocks());
+                layout.blocks().forEach(b -> used.add(new BitSet()));
+                layout.slots().values().forEach(slot -> used.get(slot.bridge()).set(slot.host()));
+                sequence = Math.max(sequence, layout.next());
+            }
+            if (!layout.broken().isEmpty()) {
+                StringBuilder batch = new StringBuilder();
+                layout.broken().forEach(ns -> batch.append("netns del ").append(ns).append('\n'));
+                quietly(() -> ip(null, batch.toString()));
+            }
+            return layout.slots();
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot take over the network namespaces a crashed run left ("
+                    + e.getMessage() + "): removing them");
+            removeAll();
+            return Map.of();
+        }
+    }
+
+    /**
+     * Reads back the bridges ({@code vb<tag>-<index>}, from {@code ip -o -4 addr show}) and namespaces ({@code
+     * vireo-<tag>-<n>}, from {@code ip -all netns exec ip -o -4 addr show dev eth0}) of this tag.
+     *
+     * @throws IllegalStateException if they do not fit together (a bridge index missing, a subnet off the base, an
+     *                               address outside every bridge's subnet or its ports)
+     */
+    static Layout layout(String tag, int base, int portsPerBridge, String addresses, String eth0s) {
+        java.util.TreeMap<Integer, Integer> byIndex = new java.util.TreeMap<>();
+        for (String line : addresses.split("\n")) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length > 3 && f[1].startsWith("vb" + tag + "-") && f[2].equals("inet")) {
+                int index = Integer.parseInt(f[1].substring(("vb" + tag + "-").length()));
+                int offset = parse(f[3].split("/")[0]) - 1 - base;
+                if (offset < 0 || offset % 1024 != 0) {
+                    throw new IllegalStateException("bridge " + f[1] + " has " + f[3] + ", off subnet.base");
+                }
+                byIndex.put(index, offset / 1024);
+            }
+        }
+        List<Integer> blocks = new ArrayList<>(byIndex.values());
+        if (!byIndex.isEmpty() && byIndex.lastKey() != byIndex.size() - 1) {
+            throw new IllegalStateException("bridges " + byIndex.keySet() + " are not numbered from 0 on");
+        }
+        Map<String, Slot> slots = new java.util.LinkedHashMap<>();
+        List<String> seen = new ArrayList<>();
+        long next = 0;
+        String current = null;
+        String prefix = "vireo-" + tag + "-";
+        for (String line : eth0s.split("\n")) {
+            String t = line.trim();
+            if (t.startsWith("netns: ")) {
+                current = t.substring("netns: ".length()).trim();
+                if (current.startsWith(prefix)) {
+                    seen.add(current);
+                    next = Math.max(next, Long.parseLong(current.substring(prefix.length())) + 1);
+                } else {
+                    current = null;
+                }
+                continue;
+            }
+            String[] f = t.split("\\s+");
+            if (current == null || f.length < 4 || !f[1].equals("eth0") || !f[2].equals("inet")) {
+                continue;
+            }
+            int offset = parse(f[3].split("/")[0]) - base;
+            int bridge = blocks.indexOf(Math.floorDiv(offset, 1024));
+            int host = Math.floorMod(offset, 1024);
+            if (offset < 0 || bridge < 0 || host < 2 || host >= portsPerBridge + 2) {
+                throw new IllegalStateException("namespace " + current + " has " + f[3] + ", on no bridge's ports");
+            }
+            slots.put(current, new Slot(current, "/var/run/netns/" + current, f[3].split("/")[0], bridge, host));
+        }
+        List<String> broken = seen.stream().filter(n -> !slots.containsKey(n)).toList();
+        return new Layout(blocks, slots, broken, next);
+    }
+
+    private static int parse(String dotted) {
+        String[] p = dotted.split("\\.");
+        if (p.length != 4) {
+            throw new IllegalStateException("not an IPv4 address: " + dotted);
+        }
+        int v = 0;
+        for (String part : p) {
+            v = (v << 8) | Integer.parseInt(part);
+        }
+        return v;
+    }
+
+    /** Puts a namespace made and never used (a crashed run's ready one) back among the ready ones. */
+    synchronized void offer(Slot slot) {
+        ready.addLast(slot);
     }
 
     /** Removes every namespace and bridge carrying this instance's tag: the pool's own, or a crashed run's. */

@@ -2,6 +2,7 @@ package dev.vireo.transport.internal;
 
 import dev.vireo.api.time.TaskScheduler;
 import java.io.IOException;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -9,9 +10,14 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The network namespaces of one transport that reaches its containers over TCP ({@code http}, {@code openwhisk}): a
- * {@link NetworkPool} named with a tag of the worker instance and the transport, what a crashed run of the same
- * instance left removed first (bind waits for it), the slots handed out found again by their namespace path, and
- * everything removed at close. Needs root; without it, a binding says so.
+ * {@link NetworkPool} named with a tag of the worker instance and the transport, the slots handed out found again by
+ * their namespace path, and everything removed at close. Needs root; without it, a binding says so.
+ *
+ * <p>Across restarts: each slot handed to a container is written down ({@code <run dir>/netns-<transport>/<container>}
+ * names its namespace). What a crashed run of the same instance left is taken over at construction (bind waits for
+ * it): namespaces never handed out go back among the ready ones, those of containers wait for {@link #rebind} (the
+ * worker takes the container back) until {@link #reclaim} removes the rest (the worker takes nothing back any more, or
+ * {@link #UNCLAIMED} after the start at the latest).
  */
 final class NetworkSlots {
     private static final System.Logger LOG = System.getLogger(NetworkSlots.class.getName());
@@ -26,10 +32,20 @@ final class NetworkSlots {
         }
     }
 
+    /** How long after the start a crashed run's namespaces wait for their containers to be taken back, at most. */
+    static final java.time.Duration UNCLAIMED = java.time.Duration.ofMinutes(2);
+
     private final String transport;
     private final NetworkPool pool;
+    /** Slots handed out, by namespace path. */
     private final Map<String, NetworkPool.Slot> slots = new ConcurrentHashMap<>();
-    private final CompletableFuture<Void> reclaimed;
+    /** The container each slot handed out was bound for, by namespace path. */
+    private final Map<String, String> containers = new ConcurrentHashMap<>();
+    /** A crashed run's slots of containers, by container id, until rebound or reclaimed. */
+    private final Map<String, NetworkPool.Slot> unclaimed = new ConcurrentHashMap<>();
+    /** Where each slot handed out is written down, by container id. */
+    private final java.nio.file.Path records;
+    private final CompletableFuture<Void> recovered;
 
     /**
      * @param transport the transport's name: in messages, and (but for {@code http}, whose tag predates it) in the tag
@@ -41,14 +57,90 @@ final class NetworkSlots {
         this.pool = new NetworkPool(scheduler, tag(transport.equals("http") ? run : run + "#" + transport),
                 parseBase(settings.subnetBase()), settings.portsPerBridge(), settings.maxBridges(), settings.poolSize(),
                 "vireo.transport." + transport);
-        this.reclaimed = !isRoot() ? CompletableFuture.completedFuture(null) : scheduler.supply(() -> {
-            int n = pool.removeAll();
-            if (n > 0) {
-                LOG.log(System.Logger.Level.INFO, "removed " + n + " network namespaces and bridges a crashed run left"
-                        + " (" + transport + " transport)");
-            }
+        this.records = ContainerDirs.underRunDir(runDir, "netns-" + transport);
+        this.recovered = !isRoot() ? CompletableFuture.completedFuture(null) : scheduler.supply(() -> {
+            recover();
             return null;
         });
+        if (isRoot()) {
+            scheduler.schedule(this::reclaim, UNCLAIMED);
+        }
+    }
+
+    /** Takes over what a crashed run left: never-used namespaces are ready again, containers' ones wait for rebind. */
+    private void recover() {
+        Map<String, NetworkPool.Slot> found = pool.recover();
+        Map<String, String> owners = new java.util.HashMap<>(); // namespace -> container
+        try {
+            java.nio.file.Files.createDirectories(records);
+            try (var files = java.nio.file.Files.list(records)) {
+                for (java.nio.file.Path f : files.toList()) {
+                    String ns = java.nio.file.Files.readString(f).trim();
+                    if (found.containsKey(ns)) {
+                        owners.put(ns, f.getFileName().toString());
+                    } else {
+                        java.nio.file.Files.deleteIfExists(f); // its namespace is gone
+                    }
+                }
+            }
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot read " + records + " (" + e.getMessage() + "): the "
+                    + transport + " transport takes no container back");
+        }
+        found.forEach((ns, slot) -> {
+            String container = owners.get(ns);
+            if (container == null) {
+                pool.offer(slot);
+            } else {
+                unclaimed.put(container, slot);
+            }
+        });
+        if (!found.isEmpty()) {
+            LOG.log(System.Logger.Level.INFO, "took over " + found.size() + " network namespaces a crashed run left ("
+                    + transport + " transport): " + unclaimed.size() + " of containers wait to be taken back");
+        }
+    }
+
+    /** The slot of a container a crashed run left, if it has one: handed out again to it. */
+    java.util.Optional<NetworkPool.Slot> rebind(String containerId) {
+        if (!isRoot()) {
+            return java.util.Optional.empty();
+        }
+        recovered.join();
+        NetworkPool.Slot slot = unclaimed.remove(containerId);
+        if (slot != null) {
+            slots.put(slot.path(), slot);
+            containers.put(slot.path(), containerId);
+        }
+        return java.util.Optional.ofNullable(slot);
+    }
+
+    /** Removes the crashed run's namespaces no container was rebound to. Idempotent. */
+    void reclaim() {
+        if (!isRoot()) {
+            return;
+        }
+        recovered.join();
+        List<String> ids = List.copyOf(unclaimed.keySet());
+        for (String id : ids) {
+            NetworkPool.Slot slot = unclaimed.remove(id);
+            if (slot != null) {
+                forget(id);
+                pool.release(slot);
+            }
+        }
+        if (!ids.isEmpty()) {
+            LOG.log(System.Logger.Level.INFO, "removed " + ids.size() + " network namespaces of containers a crashed run"
+                    + " left (" + transport + " transport)");
+        }
+    }
+
+    private void forget(String containerId) {
+        try {
+            java.nio.file.Files.deleteIfExists(records.resolve(containerId));
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot remove " + records.resolve(containerId) + ": " + e.getMessage());
+        }
     }
 
     /** Six hex digits: one tag per worker instance (and transport), stable across its restarts. */
@@ -84,15 +176,24 @@ final class NetworkSlots {
         return "root".equals(ProcessHandle.current().info().user().orElse(""));
     }
 
-    /** A namespace for a new container, once a crashed run's leftovers are gone. */
-    NetworkPool.Slot take() throws IOException {
+    /** A namespace for a new container {@code containerId}, once a crashed run's are taken over; written down. */
+    NetworkPool.Slot take(String containerId) throws IOException {
         if (!isRoot()) {
             throw new IOException("the " + transport + " transport needs root to create network namespaces and bridges;"
                     + " use the uds or pipe transport, or run the worker as root");
         }
-        reclaimed.join();
+        recovered.join();
         NetworkPool.Slot slot = pool.take();
+        try {
+            java.nio.file.Files.createDirectories(records);
+            java.nio.file.Files.writeString(records.resolve(containerId), slot.name() + "\n");
+        } catch (IOException | RuntimeException e) {
+            pool.release(slot);
+            throw new IOException("cannot write down the network namespace of " + containerId + " in " + records + ": "
+                    + e.getMessage(), e);
+        }
         slots.put(slot.path(), slot);
+        containers.put(slot.path(), containerId);
         return slot;
     }
 
@@ -100,15 +201,22 @@ final class NetworkSlots {
     void release(String path) {
         NetworkPool.Slot slot = slots.remove(path);
         if (slot != null) {
+            String containerId = containers.remove(path);
+            if (containerId != null) {
+                forget(containerId);
+            }
             pool.release(slot);
         }
     }
 
-    /** Removes every namespace and bridge of this transport and instance. */
+    /** Removes every namespace and bridge of this transport and instance, and what was written down of them. */
     void close() {
         if (isRoot()) {
-            reclaimed.join();
+            recovered.join();
             pool.close();
+            unclaimed.clear();
+            containers.values().forEach(this::forget);
+            containers.clear();
         }
     }
 }

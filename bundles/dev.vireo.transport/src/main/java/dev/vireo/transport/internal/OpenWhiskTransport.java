@@ -172,10 +172,28 @@ public final class OpenWhiskTransport implements AgentTransport {
 
     @Override
     public TransportBinding bind(String containerId, String tid, FunctionSpec fn) throws IOException {
-        NetworkPool.Slot slot = networks.take();
+        return binding(networks.take(containerId), fn, fn.codeDir());
+    }
+
+    /** {@code code}: the code folder /init sends at the first open; empty: the runtime holds the code already. */
+    private TransportBinding binding(NetworkPool.Slot slot, FunctionSpec fn, String code) {
         return new TransportBinding(new AgentEndpoint("openwhisk", slot.address() + ":" + config.runtime_port(),
-                Map.of("netns", slot.name(), CODE_DIR, fn.codeDir(), MAIN, main(fn), ACTION, fn.name(), TIMEOUT_MS,
+                Map.of("netns", slot.name(), CODE_DIR, code, MAIN, main(fn), ACTION, fn.name(), TIMEOUT_MS,
                         Long.toString(fn.timeout().toMillis()))), Map.of(), Map.of(), slot.path(), false);
+    }
+
+    /**
+     * The network namespace a crashed run gave the container, if it is still there (taken over at start); its
+     * runtime was initialized then, so it is not sent the code again (a runtime refuses a second /init).
+     */
+    @Override
+    public java.util.Optional<TransportBinding> rebind(String containerId, String tid, FunctionSpec fn) {
+        return networks.rebind(containerId).map(slot -> binding(slot, fn, ""));
+    }
+
+    @Override
+    public void reclaim() {
+        networks.reclaim();
     }
 
     @Override

@@ -7,7 +7,7 @@ import java.time.Duration;
 
 /**
  * A test's scheduler, except that it drops what is submitted while a transport is constructed: as root the constructor
- * sweeps the network namespaces and bridges a crashed run left ({@code ip netns del}, {@code ip link del}), which a
+ * takes over (or sweeps) the network namespaces and bridges a crashed run left ({@code ip netns del}, {@code ip link del}), which a
  * unit test must not do to the machine it runs on. open() and its channels use neither. Arm it after construction.
  */
 final class NoSweep implements TaskScheduler {
@@ -27,6 +27,17 @@ final class NoSweep implements TaskScheduler {
 
     @Override
     public Cancellable schedule(Runnable task, Duration delay) {
+        if (!armed) { // the constructor's timer that removes a crashed run's namespaces: dropped too
+            return new Cancellable() {
+                public boolean cancel() {
+                    return true;
+                }
+
+                public boolean isDone() {
+                    return true;
+                }
+            };
+        }
         return time.schedule(task, delay);
     }
 

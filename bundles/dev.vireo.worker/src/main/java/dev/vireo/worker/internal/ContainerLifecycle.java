@@ -100,6 +100,14 @@ final class ContainerLifecycle {
                 LOG.log(Level.WARNING, "reclaim on " + name + " failed: " + e.getMessage());
             }
         });
+        // then what the transports prepared for the containers not taken back (their network namespaces)
+        registry.activeAll(AgentTransport.class).forEach((name, transport) -> {
+            try {
+                transport.reclaim();
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "reclaim on transport " + name + " failed: " + e.getMessage());
+            }
+        });
     }
 
     // ---- the keep-alive policy's index -------------------------------------------------------------------------
@@ -252,8 +260,8 @@ final class ContainerLifecycle {
      * Takes back a container an earlier run of the worker left running for this very registration: the transport's
      * binding for it again, the backend's handle ({@link ContainerBackend#adopt}), resources reserved as for a new one
      * (never by evicting others), and a first channel, whose ready message shows the agent answers. Pooled idle, as a
-     * warm container whose keep-alive starts now. Completes with whether it was; if not, what was made is undone and
-     * the container is left to the reclaim (the backend removes it once it is not taken back).
+     * warm container whose keep-alive starts now. Completes with whether it was; if not, what was made is undone (the
+     * binding freed) and the container is left to the reclaim (the backend removes it once it is not taken back).
      */
     CompletableFuture<Boolean> takeBack(Registration r, String id, String tid) {
         FunctionSpec fn = r.spec();
@@ -281,6 +289,7 @@ final class ContainerLifecycle {
             lock.unlock();
         }
         if (grants.isEmpty()) {
+            transport.unbind(binding);
             return CompletableFuture.completedFuture(refused(id, tid, "no resources for it"));
         }
         Map<String, String> labels = Map.of("vireo.worker", worker, "vireo.function", fn.id(), SPEC_LABEL,
@@ -290,6 +299,7 @@ final class ContainerLifecycle {
                 .handle((handle, error) -> {
                     if (error != null) {
                         grants.get().release();
+                        transport.unbind(binding);
                         return refused(id, tid, Failures.message(error));
                     }
                     AgentChannel first;

@@ -52,12 +52,22 @@ public interface AgentTransport {
      * the worker, if what it prepared on the host is still there and a channel can be {@linkplain #open opened} to
      * the container's agent again (its socket, its FIFOs): the worker then takes the container back after a restart.
      * Empty if not (the worker removes the container): the default, for a transport whose host side does not outlive
-     * the worker (a network namespace reclaimed at start).
+     * the worker.
      *
      * @since 1.4
      */
     default java.util.Optional<TransportBinding> rebind(String containerId, String tid, FunctionSpec function) {
         return java.util.Optional.empty();
+    }
+
+    /**
+     * Frees what an earlier run of the worker prepared for its containers and that {@link #rebind} did not hand out
+     * again: the worker calls it once it takes nothing back any more (after the containers it did not take back were
+     * removed). Idempotent; nothing by default (a transport that frees such leftovers at start, or has none).
+     *
+     * @since 1.4
+     */
+    default void reclaim() {
     }
 
     /** Frees what {@link #bind} prepared. Idempotent. */
