@@ -41,9 +41,12 @@ import java.util.function.Function;
  * handed to the container's user; a creation that fails part way removes what it made. Removals are one per
  * container at a time ({@link RemovalGate}) and treat a container that is gone as removed. Every container is
  * labelled with the worker instance ({@link #INSTANCE_LABEL}) and its function ({@link #FUNCTION_LABEL}): {@link
- * #reclaim} removes an instance's leftovers, and at activation, a private daemon whose pid file outlived its worker
- * (killed with -9) has everything in it removed. {@link #close} removes the containers still held, closes the client
- * and stops a private daemon. Usage and OOM kills are read from the container's cgroup.
+ * #survivors} lists those an earlier run left running, {@link #adopt} takes one back, and {@link #reclaim} removes
+ * the rest (never one taken back or being created). A private daemon whose pid file outlived its worker (killed with
+ * -9) is restarted on the same state; everything in it that is not taken back is removed at the worker's reclaim (or
+ * {@link #CRASH_SWEEP} after activation, or at close). {@link #close} removes the containers still held (for a private
+ * daemon, every container in it), closes the client and stops a private daemon. Usage and OOM kills are read from the
+ * container's cgroup.
  *
  * <p>A subclass is a DS component: its {@code @Activate} constructor passes its configuration as {@link Settings},
  * sets its own fields, and ends with {@link #activated()}; its {@code @Deactivate} method calls {@link #close()}.
@@ -114,6 +117,11 @@ public abstract class DaemonBackend implements ContainerBackend {
     private boolean connected;
     /** The last private daemon of this run folder was not stopped (its worker died): it holds leftovers. Monitor. */
     private boolean crashed;
+    /** Closed: nothing connects or reclaims any more. Monitor. */
+    private boolean closed;
+    private volatile dev.vireo.api.time.Cancellable crashSweep;
+    /** Ids being created: the daemon may list them before {@link #created} marks them live. */
+    private final Set<String> creating = ConcurrentHashMap.newKeySet();
     private volatile String unavailable = "not connected yet";
 
     /**
@@ -143,15 +151,16 @@ public abstract class DaemonBackend implements ContainerBackend {
 
     /**
      * The end of a subclass's constructor: if the last private daemon of this run folder was not stopped (its pid
-     * file is still there: its worker died), everything it holds is removed, on the scheduler. Not in this class's
-     * constructor: that work calls the hooks, which need the subclass's fields.
+     * file is still there: its worker died), what it holds is a crashed run's: listed by {@link #survivors}, and what
+     * is not taken back removed by the worker's {@link #reclaim}, or on the scheduler after {@link #CRASH_SWEEP}. Not
+     * in this class's constructor: that work calls the hooks, which need the subclass's fields.
      */
     protected final void activated() {
         if (settings.socket().isBlank() && Files.exists(daemonDir().resolve(settings.daemon().pidFile()))) {
             crashed = true;
             // the worker takes back what it can and reclaims the rest at its start; this is for a worker that never
             // does (one that does not use this backend any more): whatever is not taken back by then is removed
-            scheduler.schedule(() -> reclaimAfterCrash(), CRASH_SWEEP);
+            crashSweep = scheduler.schedule(() -> reclaimAfterCrash(), CRASH_SWEEP);
         }
     }
 
@@ -306,7 +315,7 @@ public abstract class DaemonBackend implements ContainerBackend {
      * starts a private daemon; records why not, if it cannot.
      */
     private synchronized void ensureConnected() {
-        if (!connected) {
+        if (!connected && !closed) {
             connected = true;
             connectNow();
         }
@@ -356,7 +365,7 @@ public abstract class DaemonBackend implements ContainerBackend {
      * monitor, as {@link #reclaim} does: two removals of one container at once can orphan its shim.
      */
     private synchronized int reclaimAfterCrash() {
-        if (!crashed) {
+        if (!crashed || closed) {
             return 0; // reclaimed already
         }
         crashed = false;
@@ -364,20 +373,40 @@ public abstract class DaemonBackend implements ContainerBackend {
         if (unavailable != null) {
             return 0;
         }
-        List<String> all = containers(null).stream().filter(id -> !live.contains(id)).toList();
+        List<String> all = containers(null).stream().filter(this::notOurs).toList();
         all.forEach(id -> remove(id, "reclaim"));
         LOG.log(Level.INFO, "reclaimed " + all.size() + " containers a crashed run left in the private "
                 + settings.daemon().daemon());
         return all.size();
     }
 
-    /** Removes the containers still held, closes the client and stops a private daemon; nothing if never connected. */
+    /**
+     * Removes the containers still held, closes the client and stops a private daemon; nothing if never connected.
+     * A private daemon is emptied first: its containers outlive it (containerd's shims, dockerd's live restore), and
+     * what a crashed run left in it that was not reclaimed yet would run on with nothing to remove it.
+     */
     public synchronized void close() {
+        dev.vireo.api.time.Cancellable sweep = crashSweep;
+        if (sweep != null) {
+            sweep.cancel();
+        }
+        if (crashed) {
+            reclaimAfterCrash(); // starts the daemon if it must: nothing of the crashed run runs on after the close
+        }
+        closed = true;
         if (!connected) {
             return;
         }
         for (String id : live) {
             remove(id, "shutdown");
+        }
+        if (daemon != null && unavailable == null) {
+            try {
+                containers(null).forEach(id -> remove(id, "shutdown"));
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "cannot list what the private " + settings.daemon().daemon() + " holds at close: "
+                        + e.getMessage());
+            }
         }
         disconnect();
         if (daemon != null) {
@@ -419,6 +448,7 @@ public abstract class DaemonBackend implements ContainerBackend {
         labels.put(INSTANCE_LABEL, request.instance());
         labels.put(FUNCTION_LABEL, fn.id());
         Map<String, String> more;
+        creating.add(id); // a reclaim listing the daemon while it is made leaves it alone
         try {
             more = createContainer(request, Map.copyOf(labels));
         } catch (BackendException e) {
@@ -427,6 +457,8 @@ public abstract class DaemonBackend implements ContainerBackend {
         } catch (IOException | RuntimeException e) {
             remove(id, request.tid());
             throw e;
+        } finally {
+            creating.remove(id);
         }
         labels.putAll(more);
         return new ContainerHandle(id, fn.id(), settings.name(), request.binding().endpoint(), fn.memoryMb(), labels);
@@ -473,9 +505,10 @@ public abstract class DaemonBackend implements ContainerBackend {
     }
 
     /**
-     * Removes the instance's leftovers. A private daemon that was never started holds none (what a crashed one left
-     * is removed at activation, see {@link #activated()}), so this does not start one: the worker calls it at every
-     * start, and a daemon per boot costs about 0.4 s of boot time on 2 cores.
+     * Removes the instance's leftovers but those taken back and those being created. After a crash of a private daemon
+     * (see {@link #activated()}), everything in it but those. Otherwise a private daemon that was never started holds
+     * none (a clean close empties it), so this does not start one: the worker calls it at every start, and a daemon per
+     * boot costs about 0.4 s of boot time on 2 cores.
      */
     @Override
     public synchronized int reclaim(String instance) {
@@ -490,7 +523,7 @@ public abstract class DaemonBackend implements ContainerBackend {
             return 0;
         }
         // never one taken back, nor one being created now
-        List<String> leftovers = containers(instance).stream().filter(id -> !live.contains(id)).toList();
+        List<String> leftovers = containers(instance).stream().filter(this::notOurs).toList();
         leftovers.forEach(id -> remove(id, "reclaim-" + instance));
         if (!leftovers.isEmpty()) {
             LOG.log(Level.INFO, "reclaimed " + leftovers.size() + " " + settings.name()
@@ -514,7 +547,7 @@ public abstract class DaemonBackend implements ContainerBackend {
         }
         List<dev.vireo.api.spi.backend.RunningContainer> found = new java.util.ArrayList<>();
         for (String id : containers(instance)) {
-            Map<String, String> labels = live.contains(id) ? null : running(id);
+            Map<String, String> labels = notOurs(id) ? running(id) : null;
             if (labels != null && instance.equals(labels.get(INSTANCE_LABEL))) {
                 found.add(new dev.vireo.api.spi.backend.RunningContainer(id, labels));
             }
@@ -547,5 +580,10 @@ public abstract class DaemonBackend implements ContainerBackend {
                         fn.memoryMb(), labels);
             }
         });
+    }
+
+    /** Neither one of this run's (created or taken back) nor one being created now. */
+    private boolean notOurs(String id) {
+        return !live.contains(id) && !creating.contains(id);
     }
 }

@@ -9,11 +9,21 @@ import java.util.stream.Stream;
 
 /**
  * Per-container host directories (0700) under one base directory, mounted into the container at
- * {@value #CONTAINER_DIR}. Used by the uds and pipe transports.
+ * {@value #CONTAINER_DIR}. Used by the uds and pipe transports. Each directory made is written down in a folder of the
+ * worker instance's own ({@code records}: a record per container naming its directory), so that after a crash the
+ * directories of the containers the next run does not take back ({@link #claim}) are removed ({@link #reclaim}),
+ * never another instance's sharing the base.
  */
 final class ContainerDirs {
     static final String CONTAINER_DIR = "/run/vireo";
     private volatile Path base;
+    private final Path records;
+    /** The containers this run made or took back a directory for. */
+    private final java.util.Set<String> mine = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    ContainerDirs(Path records) {
+        this.records = records;
+    }
 
     /** {@code <run dir>/name}, or {@code <tmp>/vireo-name} outside a launched instance. */
     static Path underRunDir(String runDir, String name) {
@@ -33,6 +43,9 @@ final class ContainerDirs {
 
     Path create(String containerId) throws IOException {
         Path dir = base.resolve(containerId);
+        mine.add(containerId);
+        Files.createDirectories(records);
+        Files.writeString(records.resolve(containerId), dir + "\n");
         Files.createDirectories(dir);
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
         return dir;
@@ -50,10 +63,56 @@ final class ContainerDirs {
         return java.util.Optional.of(dir);
     }
 
+    /** The directory of a container an earlier run made is this run's from now on ({@link #reclaim} spares it). */
+    void claim(String containerId) {
+        mine.add(containerId);
+    }
+
+    /**
+     * Removes the directories an earlier run of this instance made for containers this run did not take back.
+     *
+     * @return how many
+     */
+    int reclaim() {
+        if (!Files.isDirectory(records)) {
+            return 0;
+        }
+        int removed = 0;
+        try (Stream<Path> files = Files.list(records)) {
+            for (Path record : files.toList()) {
+                String id = record.getFileName().toString();
+                if (mine.contains(id)) {
+                    continue;
+                }
+                delete(Path.of(Files.readString(record).trim()));
+                Files.deleteIfExists(record);
+                removed++;
+            }
+        } catch (IOException | RuntimeException e) {
+            System.getLogger(ContainerDirs.class.getName()).log(System.Logger.Level.WARNING,
+                    "cannot remove the folders of containers a crashed run left (" + records + "): " + e.getMessage());
+        }
+        return removed;
+    }
+
     /** Removes a directory this instance created (anything outside the base is left alone). */
     void remove(String host) {
         Path dir = Path.of(host);
         if (!dir.startsWith(base)) {
+            return;
+        }
+        String id = dir.getFileName().toString();
+        mine.remove(id);
+        try {
+            Files.deleteIfExists(records.resolve(id));
+        } catch (IOException e) {
+            // the record stays: a later reclaim finds its folder gone
+        }
+        delete(dir);
+    }
+
+    private static void delete(Path dir) {
+        if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
         try (Stream<Path> files = Files.walk(dir)) {

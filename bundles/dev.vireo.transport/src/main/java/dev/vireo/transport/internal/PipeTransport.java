@@ -73,7 +73,7 @@ public final class PipeTransport implements AgentTransport {
     private final TaskScheduler scheduler;
     private final Clock clock;
     private final Path defaultDir;
-    private final ContainerDirs dirs = new ContainerDirs();
+    private final ContainerDirs dirs;
     /** FIFO directory -> indices of the pairs in use. */
     private final Map<String, Set<Integer>> inUse = new ConcurrentHashMap<>();
     private volatile int channels;
@@ -86,6 +86,7 @@ public final class PipeTransport implements AgentTransport {
         this.clock = clock;
         this.scheduler = scheduler;
         this.defaultDir = ContainerDirs.underRunDir(context.getProperty("vireo.run.dir"), "pipes");
+        this.dirs = new ContainerDirs(ContainerDirs.underRunDir(context.getProperty("vireo.run.dir"), "dirs-pipe"));
         modified(config);
     }
 
@@ -129,7 +130,17 @@ public final class PipeTransport implements AgentTransport {
         return binding(dir, n);
     }
 
-    private static TransportBinding binding(Path dir, int n) {
+    /** A FIFO itself, not a link to one (the folder is the container's to write in). */
+    private static boolean isFifo(Path p) {
+        try {
+            return (((Integer) Files.getAttribute(p, "unix:mode", java.nio.file.LinkOption.NOFOLLOW_LINKS)) & 0170000)
+                    == 0010000;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+        private static TransportBinding binding(Path dir, int n) {
         return new TransportBinding(new AgentEndpoint("pipe", dir.toString(), Map.of("channels", Integer.toString(n))),
                 Map.of(dir.toString(), ContainerDirs.CONTAINER_DIR),
                 Map.of("VIREO_AGENT_PIPES", ContainerDirs.CONTAINER_DIR, "VIREO_AGENT_PIPE_COUNT", Integer.toString(n)), "");
@@ -144,10 +155,14 @@ public final class PipeTransport implements AgentTransport {
             dev.vireo.api.model.FunctionSpec function) {
         return dirs.existing(containerId).flatMap(dir -> {
             int n = 0;
-            while (n < 256 && Files.exists(dir.resolve("in-" + n)) && Files.exists(dir.resolve("out-" + n))) {
+            while (n < 256 && isFifo(dir.resolve("in-" + n)) && isFifo(dir.resolve("out-" + n))) {
                 n++;
             }
-            return n == 0 ? java.util.Optional.empty() : java.util.Optional.of(binding(dir, n));
+            if (n == 0) {
+                return java.util.Optional.empty();
+            }
+            dirs.claim(containerId);
+            return java.util.Optional.of(binding(dir, n));
         });
     }
 
@@ -219,7 +234,8 @@ public final class PipeTransport implements AgentTransport {
     private FileChannel openFifo(Path fifo, StandardOpenOption mode) throws IOException {
         CompletableFuture<FileChannel> opening = scheduler.supply(() -> {
             try {
-                return FileChannel.open(fifo, mode);
+                // never through a link: the folder is the container's to write in, a link could name a host file
+                return FileChannel.open(fifo, mode, java.nio.file.LinkOption.NOFOLLOW_LINKS);
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
@@ -227,7 +243,8 @@ public final class PipeTransport implements AgentTransport {
         try {
             return within(opening, connectTimeout);
         } catch (TimeoutException e) {
-            try (FileChannel release = FileChannel.open(fifo, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            try (FileChannel release = FileChannel.open(fifo, StandardOpenOption.READ, StandardOpenOption.WRITE,
+                    java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                 opening.thenAccept(FramedChannel::closeQuietly);
             }
             throw new IOException("agent did not open " + fifo + " within " + connectTimeout.toMillis() + " ms");
@@ -268,6 +285,16 @@ public final class PipeTransport implements AgentTransport {
             t = u.getCause();
         }
         return t instanceof TimeoutException ? "no answer in time" : t.getClass().getSimpleName() + ": " + t.getMessage();
+    }
+
+    /** Removes the folders a crashed run made for containers this run did not take back. */
+    @Override
+    public void reclaim() {
+        int n = dirs.reclaim();
+        if (n > 0) {
+            System.getLogger(PipeTransport.class.getName()).log(System.Logger.Level.INFO, "removed the folders of " + n
+                    + " containers a crashed run left");
+        }
     }
 
     @Override

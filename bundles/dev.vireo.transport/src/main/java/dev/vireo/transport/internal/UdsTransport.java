@@ -59,7 +59,7 @@ public final class UdsTransport implements AgentTransport {
     private final Clock clock;
     private final TaskScheduler scheduler;
     private final Path defaultDir;
-    private final ContainerDirs dirs = new ContainerDirs();
+    private final ContainerDirs dirs;
     private volatile Duration connectTimeout;
     private volatile int maxFrame;
 
@@ -69,6 +69,7 @@ public final class UdsTransport implements AgentTransport {
         this.clock = clock;
         this.scheduler = scheduler;
         this.defaultDir = ContainerDirs.underRunDir(context.getProperty("vireo.run.dir"), "sockets");
+        this.dirs = new ContainerDirs(ContainerDirs.underRunDir(context.getProperty("vireo.run.dir"), "dirs-uds"));
         modified(config);
     }
 
@@ -118,7 +119,10 @@ public final class UdsTransport implements AgentTransport {
     public java.util.Optional<TransportBinding> rebind(String containerId, String tid,
             dev.vireo.api.model.FunctionSpec function) {
         return dirs.existing(containerId).filter(dir -> java.nio.file.Files.exists(dir.resolve(SOCKET)))
-                .map(UdsTransport::binding);
+                .map(dir -> {
+                    dirs.claim(containerId);
+                    return binding(dir);
+                });
     }
 
     @Override
@@ -156,6 +160,16 @@ public final class UdsTransport implements AgentTransport {
         }
         throw new IOException("agent at " + endpoint.address() + " not ready within " + connectTimeout.toMillis()
                 + " ms" + (last == null ? "" : ": " + last.getMessage()));
+    }
+
+    /** Removes the folders a crashed run made for containers this run did not take back. */
+    @Override
+    public void reclaim() {
+        int n = dirs.reclaim();
+        if (n > 0) {
+            System.getLogger(UdsTransport.class.getName()).log(System.Logger.Level.INFO, "removed the folders of " + n
+                    + " containers a crashed run left");
+        }
     }
 
     @Override

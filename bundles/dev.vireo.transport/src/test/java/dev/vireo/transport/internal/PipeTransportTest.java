@@ -117,6 +117,9 @@ class PipeTransportTest {
         TransportBinding broken = pipe.bind("c3", "t-3");
         Files.delete(Path.of(broken.endpoint().address()).resolve("out-0"));
         assertEquals(java.util.Optional.empty(), pipe.rebind("c3", "t-3", null));
+        Files.createSymbolicLink(Path.of(broken.endpoint().address()).resolve("out-0"),
+                Path.of(broken.endpoint().address()).resolve("in-0"));
+        assertEquals(java.util.Optional.empty(), pipe.rebind("c3", "t-3", null), "a link in place of a FIFO is not one");
     }
 
     @Test

@@ -155,6 +155,39 @@ class UdsTransportTest {
         assertEquals(java.util.Optional.empty(), uds.rebind("c1", "t-3", null));
     }
 
+    /**
+     * After a restart, reclaim removes the folders the crashed run made for containers not taken back, and only those
+     * (never one this run made or took back, never another instance's in a shared socket.dir).
+     */
+    @Test
+    void reclaimRemovesTheFoldersOfContainersNotTakenBack() throws Exception {
+        java.util.function.Function<String, UdsTransport> run = runDir -> {
+            try {
+                return new UdsTransport(Components.properties(Map.of("vireo.run.dir", tmp.resolve(runDir).toString())),
+                        time, time, Components.config(UdsTransport.Config.class, Map.of("socket_dir",
+                                sockets.toString(), "connect_timeout_ms", 1_000L, "max_frame_bytes", 1024)));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        };
+        UdsTransport crashed = run.apply("w1");
+        for (String id : java.util.List.of("a", "b")) {
+            crashed.bind(id, "t-0");
+            Files.createFile(sockets.resolve(id).resolve("agent.sock"));
+        }
+        run.apply("w2").bind("other", "t-0"); // another instance sharing socket.dir
+        UdsTransport next = run.apply("w1");
+        assertTrue(next.rebind("a", "t-1", null).isPresent());
+        next.bind("c", "t-1");
+        next.reclaim();
+        assertTrue(Files.isDirectory(sockets.resolve("a")), "taken back");
+        assertFalse(Files.exists(sockets.resolve("b")), "not taken back: removed");
+        assertTrue(Files.isDirectory(sockets.resolve("c")), "this run's");
+        assertTrue(Files.isDirectory(sockets.resolve("other")), "another instance's");
+        next.reclaim(); // nothing more
+        assertTrue(Files.isDirectory(sockets.resolve("a")));
+    }
+
     @Test
     void openWaitsForReadyThenInvocationsGoAndComeBackOnTheSameConnection() throws Exception {
         UdsTransport uds = transport(5_000, 1024 * 1024);

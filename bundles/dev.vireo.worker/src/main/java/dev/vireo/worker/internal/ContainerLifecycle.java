@@ -86,6 +86,26 @@ final class ContainerLifecycle {
     }
 
     /**
+     * What a container is labelled with ({@link #SPEC_LABEL}): the stored registration's fingerprint and the state of
+     * its code folder ({@link CodeState}): a container is taken back only for the same registration and code.
+     */
+    static String fingerprint(FunctionSpec fn) {
+        String code = CodeState.of(fn.codeDir());
+        return FunctionStore.fingerprint(fn) + (code.isEmpty() ? "" : "-" + code);
+    }
+
+    /** A container id an earlier run made: this run's sequence goes past it (its ids never repeat one). */
+    void seen(String id) {
+        int dash = id.lastIndexOf('-');
+        try {
+            long sequence = Long.parseLong(id.substring(dash + 1), 36);
+            containerIds.accumulateAndGet(sequence, Math::max);
+        } catch (NumberFormatException | IndexOutOfBoundsException e) {
+            // not one of the ids the worker makes: nothing to go past
+        }
+    }
+
+    /**
      * Removes containers an earlier run of this worker left behind (it died before it could), but those taken back
      * (the backends leave the containers they hold alone).
      */
@@ -229,7 +249,7 @@ final class ContainerLifecycle {
             return CompletableFuture.failedFuture(e);
         }
         Map<String, String> labels = Map.of("vireo.worker", worker, "vireo.function", fn.id(), SPEC_LABEL,
-                FunctionStore.fingerprint(fn));
+                fingerprint(fn));
         return backend.create(new ContainerRequest(id, tid, fn, worker, binding, labels, grants.devices()))
                 .toCompletableFuture()
                 .handle((handle, error) -> {
@@ -293,7 +313,7 @@ final class ContainerLifecycle {
             return CompletableFuture.completedFuture(refused(id, tid, "no resources for it"));
         }
         Map<String, String> labels = Map.of("vireo.worker", worker, "vireo.function", fn.id(), SPEC_LABEL,
-                FunctionStore.fingerprint(fn));
+                fingerprint(fn));
         return backend.adopt(new ContainerRequest(id, tid, fn, worker, binding, labels, grants.get().devices()))
                 .toCompletableFuture()
                 .handle((handle, error) -> {
@@ -318,6 +338,7 @@ final class ContainerLifecycle {
                     if (!adopt(c, tid, false, false)) {
                         return false;
                     }
+                    pump.run(); // invocations queued for it (or for the resources it holds) start now
                     LOG.log(Level.INFO, "[" + tid + "] took back " + id + " of " + fn.id() + " (left running by the"
                             + " last run)");
                     return true;

@@ -49,33 +49,68 @@ final class Survivors {
         this.scheduler = scheduler;
     }
 
-    /** Takes back the survivors made for this registration, just registered again after the restart. */
+    /**
+     * Takes back the survivors made for this registration, just registered again after the restart: counted as under
+     * way at once (so a {@link #sweep} asked for right after waits for it), done on the scheduler, outside the caller's
+     * locks (listing the survivors may start a backend's daemon).
+     */
     void takeBack(Registration r) {
-        List<Found> mine;
         synchronized (this) {
             if (sweeping) {
                 return;
             }
-            if (byFunction == null) {
-                byFunction = list();
-            }
-            mine = byFunction.remove(r.id());
-            if (mine == null) {
-                return;
-            }
             underWay++;
         }
+        scheduler.execute(() -> {
+            try {
+                takeBackNow(r);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "[restore-" + r.id() + "] taking back its containers failed: " + e.getMessage());
+                finished();
+            }
+        });
+    }
+
+    /** Lists the survivors if nobody did yet, then starts taking back this registration's; one under way ends after. */
+    private void takeBackNow(Registration r) {
+        // counted under way before any sweep was asked for: it goes on even if one is now (the sweep waits for it)
+        boolean listed;
+        synchronized (this) {
+            listed = byFunction != null;
+        }
+        if (!listed) {
+            Map<String, List<Found>> found = list(); // outside the monitor: it may start a daemon
+            synchronized (this) {
+                if (byFunction == null) {
+                    byFunction = found;
+                }
+            }
+        }
+        List<Found> mine;
+        synchronized (this) {
+            mine = byFunction == null ? null : byFunction.remove(r.id());
+        }
+        if (mine == null) {
+            finished();
+            return;
+        }
         String tid = "restore-" + r.id();
-        String fingerprint = FunctionStore.fingerprint(r.spec());
+        String fingerprint = ContainerLifecycle.fingerprint(r.spec());
         List<CompletableFuture<Boolean>> taken = new ArrayList<>();
         for (Found f : mine) {
             if (!f.backend().equals(r.spec().backend())
                     || !fingerprint.equals(f.container().labels().get(ContainerLifecycle.SPEC_LABEL))) {
                 LOG.log(Level.INFO, "[" + tid + "] " + f.container().id() + " was made for another registration of "
-                        + r.id() + " (or another backend): not taken back");
+                        + r.id() + ", other code or another backend: not taken back");
                 continue;
             }
-            taken.add(containers.takeBack(r, f.container().id(), tid).exceptionally(e -> {
+            CompletableFuture<Boolean> one;
+            try {
+                one = containers.takeBack(r, f.container().id(), tid);
+            } catch (RuntimeException e) {
+                one = CompletableFuture.failedFuture(e);
+            }
+            taken.add(one.exceptionally(e -> {
                 LOG.log(Level.WARNING, "[" + tid + "] taking back " + f.container().id() + " failed: "
                         + Failures.message(e));
                 return false;
@@ -87,16 +122,24 @@ final class Survivors {
                 LOG.log(Level.INFO, "[" + tid + "] took back " + n + " of " + mine.size() + " containers the last run"
                         + " left running for " + r.id());
             }
-            boolean sweepNow;
-            synchronized (this) {
-                underWay--;
-                sweepNow = sweeping && underWay == 0 && !swept;
-                swept |= sweepNow;
-            }
-            if (sweepNow) {
-                scheduler.execute(containers::reclaimLeftovers);
-            }
+            finished();
         });
+    }
+
+    /** A take-back ended: the reclaim runs now if it was asked for and none is under way any more. */
+    private void finished() {
+        boolean sweepNow;
+        synchronized (this) {
+            underWay--;
+            sweepNow = sweeping && underWay == 0 && !swept;
+            swept |= sweepNow;
+            if (sweepNow) {
+                byFunction = null;
+            }
+        }
+        if (sweepNow) {
+            scheduler.execute(containers::reclaimLeftovers);
+        }
     }
 
     /**
@@ -107,9 +150,11 @@ final class Survivors {
         boolean now;
         synchronized (this) {
             sweeping = true;
-            byFunction = null;
             now = underWay == 0 && !swept;
             swept |= now;
+            if (now) {
+                byFunction = null;
+            }
         }
         if (now) {
             scheduler.execute(containers::reclaimLeftovers); // never on the caller's thread: it may hold a lock
@@ -122,6 +167,7 @@ final class Survivors {
         registry.activeAll(ContainerBackend.class).forEach((name, backend) -> {
             try {
                 for (RunningContainer c : backend.survivors(worker)) {
+                    containers.seen(c.id()); // this run's ids never repeat one of them
                     String function = c.labels().getOrDefault("vireo.function", "");
                     found.computeIfAbsent(function, k -> new ArrayList<>()).add(new Found(name, c));
                 }

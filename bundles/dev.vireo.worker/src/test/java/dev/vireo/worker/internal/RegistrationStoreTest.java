@@ -162,6 +162,7 @@ class RegistrationStoreTest {
         fx.backend.unreachable.add(made.get("c-2.0"));
         Files.delete(dir.resolve("state/functions/d-2.0.properties"));
         fx.backend.restart(); // killed: the containers run on
+        fx.time.runFor(Duration.ofSeconds(1)); // the restart takes a while
 
         WorkerCore second = worker();
         fx.time.runUntil(() -> fx.backend.reclaimed.size() == 3, Duration.ofSeconds(10));
@@ -181,7 +182,36 @@ class RegistrationStoreTest {
             assertEquals(dev.vireo.api.model.ContainerState.COLD, r.state().orElseThrow(), r.toString());
         }
         assertEquals(created + 2, fx.backend.created.size());
-        assertEquals(created + 2, new java.util.HashSet<>(fx.backend.created).size(), "no id made twice");
+        // another container of a: numbered past every container the last run left, never one of their ids
+        CompletableFuture<Integer> more = second.prewarm("a-2.0", 1).toCompletableFuture();
+        fx.time.runUntil(more::isDone, Duration.ofSeconds(10));
+        assertEquals(1, more.join());
+        String newest = fx.backend.created.get(fx.backend.created.size() - 1);
+        assertTrue(!made.containsValue(newest) && newest.startsWith(made.get("a-2.0").substring(0,
+                made.get("a-2.0").lastIndexOf('-') + 1)), newest + " vs " + made);
+        assertEquals(created + 3, new java.util.HashSet<>(fx.backend.created).size(), "no id made twice");
+    }
+
+    /** A container made from code since edited in its folder is not taken back: the restart runs the code as it is. */
+    @Test
+    void aContainerOfCodeEditedSinceIsNotTakenBack() throws Exception {
+        Path code = Files.createDirectories(dir.resolve("code"));
+        Files.writeString(code.resolve("main.py"), "def handle(event):\n    return 1\n");
+        FunctionSpec fn = new FunctionSpec("c", "1", "", code.toString(), "main.handle", "fake", Compute.CPU, "fake",
+                128, 0.25, Duration.ofSeconds(1), 1, null);
+        WorkerCore first = worker();
+        first.register(fn);
+        call(first, "c-1");
+        String old = fx.backend.created.get(0);
+        Files.writeString(code.resolve("main.py"), "def handle(event):\n    return 2  # edited\n");
+        fx.backend.restart();
+        WorkerCore second = worker();
+        fx.time.runUntil(() -> fx.backend.reclaimed.contains(old), Duration.ofSeconds(10));
+        assertEquals(List.of(old), fx.backend.reclaimed);
+        assertEquals(dev.vireo.api.model.ContainerState.COLD, call(second, "c-1").state().orElseThrow());
+        assertEquals("", CodeState.of(""));
+        assertEquals(16, CodeState.of(code.toString()).length());
+        assertEquals(CodeState.of(code.toString()), CodeState.of(code.toString()));
     }
 
     @Test

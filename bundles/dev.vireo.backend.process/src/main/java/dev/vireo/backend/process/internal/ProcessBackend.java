@@ -258,8 +258,8 @@ public final class ProcessBackend implements ContainerBackend {
         Optional<ProcessCgroups> cg = cgroups;
         if (cg.isPresent()) {
             try {
+                placed.put(request.id(), new Placed(cg.get(), request.instance())); // first: reclaim spares it
                 command = ProcessCgroups.join(cg.get().create(request.instance(), request.id()), command);
-                placed.put(request.id(), new Placed(cg.get(), request.instance()));
                 instanceFolders.add(new Placed(cg.get(), request.instance()));
             } catch (IOException | RuntimeException e) {
                 cg.get().remove(request.instance(), request.id());
@@ -429,10 +429,20 @@ public final class ProcessBackend implements ContainerBackend {
         return Long.parseLong(line.replaceAll("[^0-9]", ""));
     }
 
+    /**
+     * Kills the instance's agents an earlier run left (they carry {@code VIREO_INSTANCE}) and removes their empty
+     * cgroups; never this run's (its own agents are this JVM's descendants, its cgroups are placed before they are
+     * made): the worker may call it while it serves.
+     */
     @Override
     public int reclaim(String instance) {
         int killed = 0;
+        java.util.Set<Long> own = ProcessHandle.current().descendants().map(ProcessHandle::pid)
+                .collect(java.util.stream.Collectors.toSet());
         for (ProcessHandle h : ProcessHandle.allProcesses().toList()) {
+            if (own.contains(h.pid())) {
+                continue;
+            }
             try {
                 String environ = Files.readString(Path.of("/proc", Long.toString(h.pid()), "environ"));
                 if (environ.contains("\0VIREO_INSTANCE=" + instance + "\0") || environ.startsWith("VIREO_INSTANCE=" + instance + "\0")) {
@@ -445,7 +455,7 @@ public final class ProcessBackend implements ContainerBackend {
         }
         Optional<ProcessCgroups> cg = cgroups;
         if (cg.isPresent()) {
-            int removed = cg.get().removeIdle(instance);
+            int removed = cg.get().removeIdle(instance, placed.keySet());
             if (removed > 0) {
                 LOG.log(Level.INFO, "removed " + removed + " empty cgroup(s) a previous run of " + instance + " left");
             }

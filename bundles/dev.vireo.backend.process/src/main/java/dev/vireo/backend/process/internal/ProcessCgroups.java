@@ -168,6 +168,11 @@ final class ProcessCgroups {
 
     /** The folders of {@code instance} that hold no process (a crashed worker's leftovers), removed; how many. */
     int removeIdle(String instance) {
+        return removeIdle(instance, java.util.Set.of());
+    }
+
+    /** As {@link #removeIdle(String)}, but never the folders of the ids in {@code keep} (being made, or in use). */
+    int removeIdle(String instance, java.util.Set<String> keep) {
         int removed = 0;
         for (Path h : hierarchies) {
             Path dir = h.resolve(relative(instance));
@@ -176,7 +181,7 @@ final class ProcessCgroups {
             }
             try (Stream<Path> children = Files.list(dir)) {
                 for (Path c : children.filter(Files::isDirectory).toList()) {
-                    if (pids(c).isEmpty()) {
+                    if (!keep.contains(c.getFileName().toString()) && pids(c).isEmpty()) {
                         try {
                             Files.delete(c);
                             removed++;

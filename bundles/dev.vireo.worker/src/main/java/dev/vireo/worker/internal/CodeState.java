@@ -1,0 +1,78 @@
+package dev.vireo.worker.internal;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * The state of a function's code folder as a short digest: every regular file's path, size and modification time
+ * (Python's {@code __pycache__} left out), so that a container made from other code (edited in place since) is told
+ * apart from one made from this code. Reads metadata only, never file contents; stops after {@value #MAX_FILES} files
+ * (a bigger folder is told apart by those and its count).
+ */
+final class CodeState {
+    static final int MAX_FILES = 10_000;
+
+    private CodeState() {
+    }
+
+    /** 16 hex digits for the folder {@code codeDir} as it is now; empty for no folder, or one that cannot be read. */
+    static String of(String codeDir) {
+        if (codeDir == null || codeDir.isEmpty()) {
+            return "";
+        }
+        Path root = Path.of(codeDir);
+        if (!Files.isDirectory(root)) {
+            return "";
+        }
+        List<String> entries = new ArrayList<>();
+        int[] count = {0};
+        try {
+            Files.walkFileTree(root, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+                    return dir.getFileName() != null && dir.getFileName().toString().equals("__pycache__")
+                            ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                    count[0]++;
+                    if (attrs.isRegularFile() && entries.size() < MAX_FILES) {
+                        entries.add(root.relativize(file) + "\t" + attrs.size() + "\t"
+                                + attrs.lastModifiedTime().toMillis());
+                    }
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFileFailed(Path file, IOException e) {
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException e) {
+            return "";
+        }
+        entries.sort(null);
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            for (String e : entries) {
+                sha.update(e.getBytes(StandardCharsets.UTF_8));
+                sha.update((byte) '\n');
+            }
+            sha.update(Integer.toString(count[0]).getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(sha.digest(), 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+}
