@@ -356,13 +356,21 @@ class ContainerdIT {
     @Test
     void aWorkerKilledWithSigkillComesBackWithItsFunctionsAndLeavesNothingBehind() throws Exception {
         List<Integer> hostBefore = hostObjects();
+        String ow = vireo("image", "build", "openwhisk-python3");
+        assertTrue(ow.startsWith("0:"), ow);
         register("hello", "hello", 64, 30_000);
         register("inspect", "inspect", "http", 64, 30_000);
         register("gone", "inspect", "http", 64, 30_000);
+        // an OpenWhisk runtime (its own server, initialized with the code once): taken back, it is not broken by a
+        // second /init
+        w.register(dev.vireo.grpc.v1.FunctionSpec.newBuilder().setName("ow").setImage("vireo/openwhisk-python3:latest")
+                .setCode(HOME.resolve("examples/ow-main").toString()).setHandler("__main__.main")
+                .setBackend("containerd").setTransport("openwhisk").setMemoryMb(64).setCpus(0.1).setTimeoutMs(30_000));
         assertTrue(invoke("hello-1", "{}").getSuccess());
         assertTrue(invoke("inspect-1", "{}").getSuccess());
         assertTrue(invoke("gone-1", "{}").getSuccess());
-        assertEquals(3, listContainers().size());
+        assertTrue(invoke("ow-1", "{\"name\": \"before\"}").getSuccess());
+        assertEquals(4, listContainers().size());
         // an async result not yet collected when the worker dies
         String asyncId = call().invokeAsync(dev.vireo.grpc.v1.InvokeRequest.newBuilder().setFunctionId("hello-1")
                 .setPayload("{\"name\":\"async\"}").setTid("kept-async-1").build()).getId();
@@ -380,12 +388,12 @@ class ContainerdIT {
         w.disconnect();
         ProcessHandle.of(pid).orElseThrow().destroyForcibly();
         ProcessHandle.of(pid).ifPresent(h -> h.onExit().join());
-        assertEquals(3, listContainers().size(), "the containers outlived the worker");
+        assertEquals(4, listContainers().size(), "the containers outlived the worker");
         // gone-1 is no longer stored (as if its file were lost): its container is not taken back
         Files.delete(run.resolve("worker/state/functions/gone-1.properties"));
         startWorker();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (call().list(dev.vireo.grpc.v1.ListRequest.getDefaultInstance()).getFunctionsCount() < 2
+        while (call().list(dev.vireo.grpc.v1.ListRequest.getDefaultInstance()).getFunctionsCount() < 3
                 && System.nanoTime() < deadline) {
             Thread.sleep(100);
         }
@@ -393,25 +401,26 @@ class ContainerdIT {
         assertTrue(async.getDone() && async.getReply().getResult().contains("hello, async"), "the async result outlived"
                 + " the kill: " + async);
         // what is not taken back is reclaimed once the take-backs are done
-        while (listContainers().size() != 2 && System.nanoTime() < deadline) {
+        while (listContainers().size() != 3 && System.nanoTime() < deadline) {
             Thread.sleep(100);
         }
         assertEquals(kept, listContainers().stream().sorted().toList(), "gone's reclaimed, the others kept");
-        for (String id : List.of("hello-1", "inspect-1")) {
-            InvokeReply r = invoke(id, "{}");
+        for (String id : List.of("hello-1", "inspect-1", "ow-1")) {
+            InvokeReply r = invoke(id, "{\"name\": \"after\"}");
             assertTrue(r.getSuccess(), "registered again after the restart: " + r);
             assertEquals("warm", r.getRecord().getState(), "the container left running is taken back: " + r);
+            assertTrue(!id.startsWith("ow") || r.getResult().contains("hello, after"), r.getResult());
         }
         assertEquals(kept, listContainers().stream().sorted().toList(), "no container made for them");
         register("gone", "inspect", "http", 64, 30_000);
         InvokeReply again = invoke("gone-1", "{}");
         assertTrue(again.getSuccess(), again.toString());
         assertEquals("cold", again.getRecord().getState(), again.toString());
-        while ((listContainers().size() != 3 || !hostObjects().subList(0, 2).equals(hostServing.subList(0, 2)))
+        while ((listContainers().size() != 4 || !hostObjects().subList(0, 2).equals(hostServing.subList(0, 2)))
                 && System.nanoTime() < deadline) {
             Thread.sleep(100);
         }
-        assertEquals(3, listContainers().size(), listContainers().toString());
+        assertEquals(4, listContainers().size(), listContainers().toString());
         assertEquals(snapshots, snapshotKeys().size(), snapshotKeys().toString());
         // veths: the reclaimed namespace's goes once its last socket does (see below), checked after the stop
         assertEquals(hostServing.subList(0, 2), hostObjects().subList(0, 2),

@@ -368,12 +368,12 @@ public abstract class DaemonBackend implements ContainerBackend {
         if (!crashed || closed) {
             return 0; // reclaimed already
         }
-        crashed = false;
         ensureConnected();
         if (unavailable != null) {
-            return 0;
+            return 0; // tried again at the next reclaim, or the close
         }
         List<String> all = containers(null).stream().filter(this::notOurs).toList();
+        crashed = false;
         all.forEach(id -> remove(id, "reclaim"));
         LOG.log(Level.INFO, "reclaimed " + all.size() + " containers a crashed run left in the private "
                 + settings.daemon().daemon());
@@ -397,10 +397,12 @@ public abstract class DaemonBackend implements ContainerBackend {
         if (!connected) {
             return;
         }
+        String was = unavailable;
+        unavailable = "closed"; // a late call finds the backend gone, not a closed client
         for (String id : live) {
             remove(id, "shutdown");
         }
-        if (daemon != null && unavailable == null) {
+        if (daemon != null && was == null) {
             try {
                 containers(null).forEach(id -> remove(id, "shutdown"));
             } catch (RuntimeException e) {

@@ -426,11 +426,15 @@ class DaemonBackendTest {
         assertEquals(0, backend.reclaim("w1"));
         assertTrue(backend.status().available());
         assertTrue(backend.privateDaemon());
+        daemon.leave("w1-late", "w1"); // e.g. a removal that failed: the close empties the private daemon anyway
         assertEquals(dir.resolve("fake.sock").toString(), Files.readString(dir.resolve("written-by-the-recipe")));
         long pid = Long.parseLong(Files.readString(dir.resolve("fake.pid")).trim());
         ProcessHandle sleeper = ProcessHandle.of(pid).orElseThrow();
         assertTrue(sleeper.info().command().orElse("").endsWith("sleep"));
         backend.close();
+        assertTrue(daemon.removals.contains("w1-late shutdown") && daemon.removals.contains("c-1 shutdown"),
+                daemon.removals.toString());
+        assertFalse(backend.status().available(), "closed");
         assertFalse(sleeper.isAlive(), "close stops the private daemon");
         assertFalse(Files.exists(dir.resolve("fake.pid")), "and removes its pid file: the next start is no crash");
     }

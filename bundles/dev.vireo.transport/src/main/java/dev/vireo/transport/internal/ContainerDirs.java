@@ -44,8 +44,17 @@ final class ContainerDirs {
     Path create(String containerId) throws IOException {
         Path dir = base.resolve(containerId);
         mine.add(containerId);
-        Files.createDirectories(records);
-        Files.writeString(records.resolve(containerId), dir + "\n");
+        try {
+            Files.createDirectories(records);
+            // written whole or not at all: a crash never leaves a record naming nothing
+            Path tmp = Files.createTempFile(records, "." + containerId + "-", ".tmp");
+            Files.writeString(tmp, dir + "\n");
+            Files.move(tmp, records.resolve(containerId), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException | RuntimeException e) {
+            mine.remove(containerId);
+            throw e;
+        }
         Files.createDirectories(dir);
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
         return dir;
@@ -84,9 +93,15 @@ final class ContainerDirs {
                 if (mine.contains(id)) {
                     continue;
                 }
-                delete(Path.of(Files.readString(record).trim()));
+                if (!id.startsWith(".")) { // a temporary file of a crashed write names nothing yet
+                    Path dir = Path.of(Files.readString(record).trim());
+                    // only what a record can name: an absolute folder named as the container
+                    if (dir.isAbsolute() && dir.getFileName() != null && dir.getFileName().toString().equals(id)) {
+                        delete(dir);
+                        removed++;
+                    }
+                }
                 Files.deleteIfExists(record);
-                removed++;
             }
         } catch (IOException | RuntimeException e) {
             System.getLogger(ContainerDirs.class.getName()).log(System.Logger.Level.WARNING,

@@ -314,6 +314,15 @@ final class NetworkPool {
         return v;
     }
 
+    /** Whether a process runs in the namespace (a container in it); true if that cannot be told. */
+    boolean inUse(Slot slot) {
+        try {
+            return !run(List.of("ip", "netns", "pids", slot.name()), null).isBlank();
+        } catch (IOException e) {
+            return !e.getMessage().contains("No such file"); // gone already: not in use
+        }
+    }
+
     /** Puts a namespace made and never used (a crashed run's ready one) back among the ready ones. */
     synchronized void offer(Slot slot) {
         ready.addLast(slot);

@@ -43,6 +43,8 @@ final class NetworkSlots {
     private final Map<String, String> containers = new ConcurrentHashMap<>();
     /** A crashed run's slots of containers, by container id, until rebound or reclaimed. */
     private final Map<String, NetworkPool.Slot> unclaimed = new ConcurrentHashMap<>();
+    /** Slots handed out again by {@link #rebind}, by namespace path: their container may still run when released. */
+    private final java.util.Set<String> rebound = ConcurrentHashMap.newKeySet();
     /** Where each slot handed out is written down, by container id. */
     private final java.nio.file.Path records;
     private final CompletableFuture<Void> recovered;
@@ -71,6 +73,7 @@ final class NetworkSlots {
     private void recover() {
         Map<String, NetworkPool.Slot> found = pool.recover();
         Map<String, String> owners = new java.util.HashMap<>(); // namespace -> container
+        boolean read = true;
         try {
             java.nio.file.Files.createDirectories(records);
             try (var files = java.nio.file.Files.list(records)) {
@@ -83,16 +86,20 @@ final class NetworkSlots {
                     }
                 }
             }
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
+            read = false;
             LOG.log(System.Logger.Level.WARNING, "cannot read " + records + " (" + e.getMessage() + "): the "
                     + transport + " transport takes no container back");
         }
+        boolean all = read;
         found.forEach((ns, slot) -> {
             String container = owners.get(ns);
-            if (container == null) {
-                pool.offer(slot);
-            } else {
+            if (container != null && all) {
                 unclaimed.put(container, slot);
+            } else if (container == null && all) {
+                pool.offer(slot); // never handed out: ready again
+            } else { // which is whose is not known: none is used again, all go at the reclaim
+                unclaimed.put("?" + ns, slot);
             }
         });
         if (!found.isEmpty()) {
@@ -111,26 +118,31 @@ final class NetworkSlots {
         if (slot != null) {
             slots.put(slot.path(), slot);
             containers.put(slot.path(), containerId);
+            rebound.add(slot.path());
         }
         return java.util.Optional.ofNullable(slot);
     }
 
-    /** Removes the crashed run's namespaces no container was rebound to. Idempotent. */
+    /**
+     * Removes the crashed run's namespaces no container was rebound to, but one a process still runs in (its container
+     * was not removed): its address is never handed out while it is in use; it stays for a later reclaim or the close.
+     */
     void reclaim() {
         if (!isRoot()) {
             return;
         }
         recovered.join();
-        List<String> ids = List.copyOf(unclaimed.keySet());
-        for (String id : ids) {
-            NetworkPool.Slot slot = unclaimed.remove(id);
-            if (slot != null) {
+        int removed = 0;
+        for (String id : List.copyOf(unclaimed.keySet())) {
+            NetworkPool.Slot slot = unclaimed.get(id);
+            if (slot != null && !pool.inUse(slot) && unclaimed.remove(id, slot)) {
                 forget(id);
                 pool.release(slot);
+                removed++;
             }
         }
-        if (!ids.isEmpty()) {
-            LOG.log(System.Logger.Level.INFO, "removed " + ids.size() + " network namespaces of containers a crashed run"
+        if (removed > 0) {
+            LOG.log(System.Logger.Level.INFO, "removed " + removed + " network namespaces of containers a crashed run"
                     + " left (" + transport + " transport)");
         }
     }
@@ -200,6 +212,12 @@ final class NetworkSlots {
     /** Frees the namespace at {@code path}; nothing if it is not one of ours (or freed already). */
     void release(String path) {
         NetworkPool.Slot slot = slots.remove(path);
+        if (slot != null && rebound.remove(path) && pool.inUse(slot)) {
+            // a container taken back whose take-back failed may still run in it: freed at the reclaim, once it is gone
+            String containerId = containers.remove(path);
+            unclaimed.put(containerId == null ? "?" + slot.name() : containerId, slot);
+            return;
+        }
         if (slot != null) {
             String containerId = containers.remove(path);
             if (containerId != null) {

@@ -57,6 +57,8 @@ public final class OpenWhiskTransport implements AgentTransport {
     static final String ACTION_ERROR = "ActionError";
     static final String NAMESPACE = "vireo";
     static final String CODE_DIR = "code.dir";
+    /** Set on a container taken back after a restart: its runtime may hold the code already (/init answers 403). */
+    static final String REBOUND = "rebound";
     static final String MAIN = "main";
     static final String ACTION = "action";
     static final String TIMEOUT_MS = "timeout.ms";
@@ -172,23 +174,25 @@ public final class OpenWhiskTransport implements AgentTransport {
 
     @Override
     public TransportBinding bind(String containerId, String tid, FunctionSpec fn) throws IOException {
-        return binding(networks.take(containerId), fn, fn.codeDir());
+        return binding(networks.take(containerId), fn, false);
     }
 
-    /** {@code code}: the code folder /init sends at the first open; empty: the runtime holds the code already. */
-    private TransportBinding binding(NetworkPool.Slot slot, FunctionSpec fn, String code) {
+    /** {@code rebound}: a container taken back, whose runtime may have been initialized by the crashed run. */
+    private TransportBinding binding(NetworkPool.Slot slot, FunctionSpec fn, boolean rebound) {
         return new TransportBinding(new AgentEndpoint("openwhisk", slot.address() + ":" + config.runtime_port(),
-                Map.of("netns", slot.name(), CODE_DIR, code, MAIN, main(fn), ACTION, fn.name(), TIMEOUT_MS,
-                        Long.toString(fn.timeout().toMillis()))), Map.of(), Map.of(), slot.path(), false);
+                Map.of("netns", slot.name(), CODE_DIR, fn.codeDir(), MAIN, main(fn), ACTION, fn.name(), TIMEOUT_MS,
+                        Long.toString(fn.timeout().toMillis()), REBOUND, Boolean.toString(rebound))), Map.of(), Map.of(),
+                slot.path(), false);
     }
 
     /**
-     * The network namespace a crashed run gave the container, if it is still there (taken over at start); its
-     * runtime was initialized then, so it is not sent the code again (a runtime refuses a second /init).
+     * The network namespace a crashed run gave the container, if it is still there (taken over at start). Its
+     * runtime is sent the code again at open: one initialized before the crash refuses it (403), which is then no
+     * failure; one the crash caught before its /init is initialized now.
      */
     @Override
     public java.util.Optional<TransportBinding> rebind(String containerId, String tid, FunctionSpec fn) {
-        return networks.rebind(containerId).map(slot -> binding(slot, fn, ""));
+        return networks.rebind(containerId).map(slot -> binding(slot, fn, true));
     }
 
     @Override
@@ -217,7 +221,8 @@ public final class OpenWhiskTransport implements AgentTransport {
         String code = a.getOrDefault(CODE_DIR, "");
         if (!code.isEmpty()) {
             try {
-                channel.init(code, a.getOrDefault(MAIN, "main"), a.getOrDefault(ACTION, ""), tid);
+                channel.init(code, a.getOrDefault(MAIN, "main"), a.getOrDefault(ACTION, ""), tid,
+                        Boolean.parseBoolean(a.getOrDefault(REBOUND, "false")));
             } catch (IOException | RuntimeException e) {
                 channel.close();
                 throw e;
@@ -276,7 +281,7 @@ public final class OpenWhiskTransport implements AgentTransport {
          * {@code POST /init} with the code directory zipped, within the function's timeout; the code is encoded as
          * it is written (a large one is never held twice).
          */
-        void init(String codeDir, String main, String action, String tid) throws IOException {
+        void init(String codeDir, String main, String action, String tid, boolean rebound) throws IOException {
             byte[] zip = CodeArchive.zip(Path.of(codeDir), config.max_code_bytes());
             StringBuilder prefix = new StringBuilder("{\"value\":{\"name\":");
             JsonText.quote(action, prefix);
@@ -312,6 +317,9 @@ public final class OpenWhiskTransport implements AgentTransport {
             if (!r.keepAlive()) {
                 closeQuietly(socket);
                 http = null;
+            }
+            if (rebound && r.status() == 403) {
+                return; // taken back after a restart: initialized by the crashed run already
             }
             if (r.status() != 200) {
                 throw new IOException("the OpenWhisk runtime refused the action's code (/init answered " + r.status()

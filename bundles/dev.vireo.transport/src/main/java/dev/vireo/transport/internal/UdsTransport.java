@@ -118,7 +118,8 @@ public final class UdsTransport implements AgentTransport {
     @Override
     public java.util.Optional<TransportBinding> rebind(String containerId, String tid,
             dev.vireo.api.model.FunctionSpec function) {
-        return dirs.existing(containerId).filter(dir -> java.nio.file.Files.exists(dir.resolve(SOCKET)))
+        return dirs.existing(containerId).filter(dir -> java.nio.file.Files.exists(dir.resolve(SOCKET),
+                java.nio.file.LinkOption.NOFOLLOW_LINKS) && !java.nio.file.Files.isSymbolicLink(dir.resolve(SOCKET)))
                 .map(dir -> {
                     dirs.claim(containerId);
                     return binding(dir);
@@ -127,6 +128,10 @@ public final class UdsTransport implements AgentTransport {
 
     @Override
     public AgentChannel open(AgentEndpoint endpoint, String tid) throws IOException {
+        if (java.nio.file.Files.isSymbolicLink(Path.of(endpoint.address()))) {
+            // the folder is the container's to write in: never follow a link it made to another socket of the host
+            throw new IOException("agent socket " + endpoint.address() + " is a link, not the agent's socket");
+        }
         UnixDomainSocketAddress address = UnixDomainSocketAddress.of(endpoint.address());
         long deadline = clock.nanoTime() + connectTimeout.toNanos();
         IOException last = null;

@@ -16,8 +16,9 @@ import java.util.List;
 /**
  * The state of a function's code folder as a short digest: every regular file's path, size and modification time
  * (Python's {@code __pycache__} left out), so that a container made from other code (edited in place since) is told
- * apart from one made from this code. Reads metadata only, never file contents; stops after {@value #MAX_FILES} files
- * (a bigger folder is told apart by those and its count).
+ * apart from one made from this code. Reads metadata only, never file contents; follows links (a linked folder is
+ * walked as its target, a cycle is not followed); stops after {@value #MAX_FILES} files (a bigger folder is told
+ * apart by those).
  */
 final class CodeState {
     static final int MAX_FILES = 10_000;
@@ -30,14 +31,20 @@ final class CodeState {
         if (codeDir == null || codeDir.isEmpty()) {
             return "";
         }
-        Path root = Path.of(codeDir);
+        Path root;
+        try {
+            root = Path.of(codeDir).toRealPath(); // a linked folder (current -> release-N) is walked as its target
+        } catch (IOException | RuntimeException e) {
+            return "";
+        }
         if (!Files.isDirectory(root)) {
             return "";
         }
         List<String> entries = new ArrayList<>();
         int[] count = {0};
         try {
-            Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            Files.walkFileTree(root, java.util.EnumSet.of(java.nio.file.FileVisitOption.FOLLOW_LINKS), Integer.MAX_VALUE,
+                    new SimpleFileVisitor<>() {
                 @Override
                 public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
                     return dir.getFileName() != null && dir.getFileName().toString().equals("__pycache__")
@@ -47,11 +54,11 @@ final class CodeState {
                 @Override
                 public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
                     count[0]++;
-                    if (attrs.isRegularFile() && entries.size() < MAX_FILES) {
+                    if (attrs.isRegularFile()) {
                         entries.add(root.relativize(file) + "\t" + attrs.size() + "\t"
                                 + attrs.lastModifiedTime().toMillis());
                     }
-                    return FileVisitResult.CONTINUE;
+                    return entries.size() < MAX_FILES ? FileVisitResult.CONTINUE : FileVisitResult.TERMINATE;
                 }
 
                 @Override

@@ -63,6 +63,9 @@ final class ContainerLifecycle {
     /** Guarded by {@link #lock}. */
     private final ContainerPool pool;
     private final AtomicLong containerIds = new AtomicLong();
+    /** {@link #fingerprint(Registration)}s, forgotten with their registrations. */
+    private final Map<Registration, String> fingerprints = java.util.Collections.synchronizedMap(
+            new java.util.WeakHashMap<>());
 
     ContainerLifecycle(PluginRegistry registry, Clock clock, TaskScheduler scheduler, WorkerLock lock, String worker,
             FunctionTable functions, Resources resources, PolicyContext context, WorkerMetrics metrics,
@@ -92,6 +95,15 @@ final class ContainerLifecycle {
     static String fingerprint(FunctionSpec fn) {
         String code = CodeState.of(fn.codeDir());
         return FunctionStore.fingerprint(fn) + (code.isEmpty() ? "" : "-" + code);
+    }
+
+    /**
+     * The fingerprint of a registration's containers, computed once per registration (not per cold start: the code
+     * folder is walked once). Code edited after the registration only makes its containers look older than they are
+     * after a restart: not taken back, never taken back wrongly.
+     */
+    private String fingerprint(Registration r) {
+        return fingerprints.computeIfAbsent(r, k -> fingerprint(k.spec()));
     }
 
     /** A container id an earlier run made: this run's sequence goes past it (its ids never repeat one). */
@@ -249,7 +261,7 @@ final class ContainerLifecycle {
             return CompletableFuture.failedFuture(e);
         }
         Map<String, String> labels = Map.of("vireo.worker", worker, "vireo.function", fn.id(), SPEC_LABEL,
-                fingerprint(fn));
+                fingerprint(r));
         return backend.create(new ContainerRequest(id, tid, fn, worker, binding, labels, grants.devices()))
                 .toCompletableFuture()
                 .handle((handle, error) -> {
@@ -313,7 +325,7 @@ final class ContainerLifecycle {
             return CompletableFuture.completedFuture(refused(id, tid, "no resources for it"));
         }
         Map<String, String> labels = Map.of("vireo.worker", worker, "vireo.function", fn.id(), SPEC_LABEL,
-                fingerprint(fn));
+                fingerprint(r));
         return backend.adopt(new ContainerRequest(id, tid, fn, worker, binding, labels, grants.get().devices()))
                 .toCompletableFuture()
                 .handle((handle, error) -> {
@@ -327,8 +339,9 @@ final class ContainerLifecycle {
                         first = transport.open(handle.endpoint(), tid);
                     } catch (IOException | RuntimeException e) {
                         grants.get().release();
-                        backend.destroy(handle, tid);
-                        transport.unbind(binding);
+                        // the binding goes once the container has: its network namespace is never handed out while
+                        // the container still runs in it
+                        backend.destroy(handle, tid).whenComplete((v, x) -> transport.unbind(binding));
                         return refused(id, tid, "its agent does not answer (" + e.getMessage() + "): destroyed");
                     }
                     Container c = new Container(handle, r, transport, binding, grants.get(),

@@ -161,12 +161,17 @@ class RegistrationStoreTest {
                 other, b.devices()));
         fx.backend.unreachable.add(made.get("c-2.0"));
         Files.delete(dir.resolve("state/functions/d-2.0.properties"));
+        // a container of a numbered far ahead of this clock (made for another registration: reclaimed)
+        String aId = made.get("a-2.0");
+        String ahead = aId.substring(0, aId.lastIndexOf('-') + 1) + Long.toString(Long.MAX_VALUE / 4, 36);
+        ContainerRequest aReq = fx.backend.running.get(aId);
+        fx.backend.running.put(ahead, new ContainerRequest(ahead, "t", aReq.function(), aReq.instance(),
+                aReq.binding(), other, aReq.devices()));
         fx.backend.restart(); // killed: the containers run on
-        fx.time.runFor(Duration.ofSeconds(1)); // the restart takes a while
 
         WorkerCore second = worker();
-        fx.time.runUntil(() -> fx.backend.reclaimed.size() == 3, Duration.ofSeconds(10));
-        assertEquals(List.of(made.get("b-2.0"), made.get("c-2.0"), made.get("d-2.0")).stream().sorted().toList(),
+        fx.time.runUntil(() -> fx.backend.reclaimed.size() == 4, Duration.ofSeconds(10));
+        assertEquals(List.of(made.get("b-2.0"), made.get("c-2.0"), made.get("d-2.0"), ahead).stream().sorted().toList(),
                 fx.backend.reclaimed);
         assertEquals(List.of("a-2.0", "b-2.0", "c-2.0"), second.functions().stream().map(FunctionSpec::id).sorted()
                 .toList());
@@ -187,8 +192,10 @@ class RegistrationStoreTest {
         fx.time.runUntil(more::isDone, Duration.ofSeconds(10));
         assertEquals(1, more.join());
         String newest = fx.backend.created.get(fx.backend.created.size() - 1);
-        assertTrue(!made.containsValue(newest) && newest.startsWith(made.get("a-2.0").substring(0,
-                made.get("a-2.0").lastIndexOf('-') + 1)), newest + " vs " + made);
+        assertTrue(!made.containsValue(newest) && newest.startsWith(aId.substring(0, aId.lastIndexOf('-') + 1)),
+                newest + " vs " + made);
+        assertTrue(Long.parseLong(newest.substring(newest.lastIndexOf('-') + 1), 36) > Long.MAX_VALUE / 4,
+                "numbered past every id the last run left: " + newest);
         assertEquals(created + 3, new java.util.HashSet<>(fx.backend.created).size(), "no id made twice");
     }
 
@@ -209,6 +216,14 @@ class RegistrationStoreTest {
         fx.time.runUntil(() -> fx.backend.reclaimed.contains(old), Duration.ofSeconds(10));
         assertEquals(List.of(old), fx.backend.reclaimed);
         assertEquals(dev.vireo.api.model.ContainerState.COLD, call(second, "c-1").state().orElseThrow());
+
+        // the same code, untouched: taken back
+        String made = fx.backend.created.get(fx.backend.created.size() - 1);
+        fx.backend.restart();
+        WorkerCore third = worker();
+        fx.time.runUntil(() -> fx.backend.held.contains(made), Duration.ofSeconds(10));
+        assertEquals(dev.vireo.api.model.ContainerState.WARM, call(third, "c-1").state().orElseThrow());
+        assertEquals(List.of(old), fx.backend.reclaimed);
         assertEquals("", CodeState.of(""));
         assertEquals(16, CodeState.of(code.toString()).length());
         assertEquals(CodeState.of(code.toString()), CodeState.of(code.toString()));

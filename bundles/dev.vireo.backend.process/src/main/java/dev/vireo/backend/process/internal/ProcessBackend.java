@@ -437,9 +437,11 @@ public final class ProcessBackend implements ContainerBackend {
     @Override
     public int reclaim(String instance) {
         int killed = 0;
+        List<ProcessHandle> all = ProcessHandle.allProcesses().toList();
+        // after: an agent this run starts meanwhile is among its descendants by then
         java.util.Set<Long> own = ProcessHandle.current().descendants().map(ProcessHandle::pid)
                 .collect(java.util.stream.Collectors.toSet());
-        for (ProcessHandle h : ProcessHandle.allProcesses().toList()) {
+        for (ProcessHandle h : all) {
             if (own.contains(h.pid())) {
                 continue;
             }

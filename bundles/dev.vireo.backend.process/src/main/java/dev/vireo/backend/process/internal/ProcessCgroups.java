@@ -194,7 +194,9 @@ final class ProcessCgroups {
                 // unreadable: nothing to tidy
             }
         }
-        removeInstanceFolder(instance);
+        if (keep.isEmpty()) {
+            removeInstanceFolder(instance); // not while one is being placed in it
+        }
         return removed;
     }
 
