@@ -103,6 +103,10 @@ final class ContainerDirs {
                 }
                 Files.deleteIfExists(record);
             }
+            if (removed > 0) {
+                System.getLogger(ContainerDirs.class.getName()).log(System.Logger.Level.INFO, "removed the folders of "
+                        + removed + " containers a crashed run left under " + base);
+            }
         } catch (IOException | RuntimeException e) {
             System.getLogger(ContainerDirs.class.getName()).log(System.Logger.Level.WARNING,
                     "cannot remove the folders of containers a crashed run left (" + records + "): " + e.getMessage());

@@ -170,11 +170,7 @@ public final class UdsTransport implements AgentTransport {
     /** Removes the folders a crashed run made for containers this run did not take back. */
     @Override
     public void reclaim() {
-        int n = dirs.reclaim();
-        if (n > 0) {
-            System.getLogger(UdsTransport.class.getName()).log(System.Logger.Level.INFO, "removed the folders of " + n
-                    + " containers a crashed run left");
-        }
+        dirs.reclaim();
     }
 
     @Override
