@@ -1,16 +1,12 @@
 package dev.vireo.worker.internal;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -70,16 +66,8 @@ final class CodeState {
             return "";
         }
         entries.sort(null);
-        try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            for (String e : entries) {
-                sha.update(e.getBytes(StandardCharsets.UTF_8));
-                sha.update((byte) '\n');
-            }
-            sha.update(Integer.toString(count[0]).getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(sha.digest(), 0, 8);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-        }
+        StringBuilder text = new StringBuilder();
+        entries.forEach(e -> text.append(e).append('\n'));
+        return Digests.sha256Hex(text.append(count[0]), 8);
     }
 }

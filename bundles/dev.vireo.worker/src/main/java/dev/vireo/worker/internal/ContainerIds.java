@@ -1,10 +1,6 @@
 package dev.vireo.worker.internal;
 
 import dev.vireo.api.model.FunctionSpec;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 
 /**
  * The ids of containers, which name OS objects: containerd containers, snapshots, leases and cgroups, docker
@@ -53,12 +49,6 @@ final class ContainerIds {
     }
 
     private static String hash(String worker, String functionId) {
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256")
-                    .digest((worker + "\n" + functionId).getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(digest, 0, HASH_PART / 2);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-        }
+        return Digests.sha256Hex(worker + "\n" + functionId, HASH_PART / 2);
     }
 }

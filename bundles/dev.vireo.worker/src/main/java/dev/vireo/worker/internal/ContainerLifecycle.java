@@ -106,6 +106,11 @@ final class ContainerLifecycle {
         return fingerprints.computeIfAbsent(r, k -> fingerprint(k.spec()));
     }
 
+    /** The labels of a registration's containers, made or taken back: the worker, the function, its fingerprint. */
+    private Map<String, String> labels(Registration r) {
+        return Map.of("vireo.worker", worker, "vireo.function", r.id(), SPEC_LABEL, fingerprint(r));
+    }
+
     /** A container id an earlier run made: this run's sequence goes past it (its ids never repeat one). */
     void seen(String id) {
         int dash = id.lastIndexOf('-');
@@ -260,8 +265,7 @@ final class ContainerLifecycle {
         } catch (IOException | RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
-        Map<String, String> labels = Map.of("vireo.worker", worker, "vireo.function", fn.id(), SPEC_LABEL,
-                fingerprint(r));
+        Map<String, String> labels = labels(r);
         return backend.create(new ContainerRequest(id, tid, fn, worker, binding, labels, grants.devices()))
                 .toCompletableFuture()
                 .handle((handle, error) -> {
@@ -324,8 +328,7 @@ final class ContainerLifecycle {
             transport.unbind(binding);
             return CompletableFuture.completedFuture(refused(id, tid, "no resources for it"));
         }
-        Map<String, String> labels = Map.of("vireo.worker", worker, "vireo.function", fn.id(), SPEC_LABEL,
-                fingerprint(r));
+        Map<String, String> labels = labels(r);
         return backend.adopt(new ContainerRequest(id, tid, fn, worker, binding, labels, grants.get().devices()))
                 .toCompletableFuture()
                 .handle((handle, error) -> {

@@ -67,13 +67,7 @@ final class FunctionStore {
         new java.util.TreeMap<>(p).forEach((k, v) -> text.append(k).append('=').append(v).append('\n'));
         new java.util.TreeMap<>(spec.config().secrets()).forEach((k, v) -> text.append("secret.").append(k).append('=')
                 .append(v).append('\n'));
-        try {
-            byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
-                    .digest(text.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            return java.util.HexFormat.of().formatHex(digest, 0, 8);
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-        }
+        return Digests.sha256Hex(text, 8);
     }
 
     void save(FunctionSpec spec) throws IOException {
